@@ -1,0 +1,58 @@
+"""The shapes every layer uses: the village table, the scenario, solve options, the plan."""
+
+from models.errors import (
+    DesaplanError,
+    InputError,
+    InputIssue,
+    ScenarioError,
+    VillageTableError,
+)
+from models.plan import (
+    Explanation,
+    Method,
+    Plan,
+    PlanCheck,
+    PoolUse,
+    Shortfall,
+    Status,
+    Totals,
+    VillagePlan,
+)
+from models.scenario import (
+    Budget,
+    IntegerMethod,
+    Objective,
+    Package,
+    Problem,
+    Scenario,
+    SolveOptions,
+    Targets,
+)
+from models.village import DEFAULT_KABUPATEN, Village, VillageTable
+
+__all__ = [
+    "DEFAULT_KABUPATEN",
+    "Budget",
+    "DesaplanError",
+    "Explanation",
+    "InputError",
+    "InputIssue",
+    "IntegerMethod",
+    "Method",
+    "Objective",
+    "Package",
+    "Plan",
+    "PlanCheck",
+    "PoolUse",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "Shortfall",
+    "SolveOptions",
+    "Status",
+    "Targets",
+    "Totals",
+    "Village",
+    "VillagePlan",
+    "VillageTable",
+]

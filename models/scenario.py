@@ -1,0 +1,113 @@
+"""The scenario (contract section 2) and solve options."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from models.village import VillageTable
+
+
+class Objective(StrEnum):
+    max_protection = "max_protection"
+    min_cost = "min_cost"
+
+
+class Package(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1)
+    monthly_premium_idr: float = Field(gt=0)
+    value: float = Field(default=1.0, ge=0)
+
+
+class Budget(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    dana_desa_share: float = Field(default=0.0, ge=0, le=1)
+    add_share: float = Field(default=0.0, ge=0, le=1)
+    # one pool for the whole table, or kabupaten value -> its pool
+    apbd_pool_idr: float | dict[str, float] = 0.0
+
+    @field_validator("apbd_pool_idr")
+    @classmethod
+    def _pool_not_negative(cls, pool: float | dict[str, float]) -> float | dict[str, float]:
+        values = pool.values() if isinstance(pool, dict) else [pool]
+        if any(v < 0 for v in values):
+            raise ValueError("an APBD pool must be >= 0 rupiah")
+        return pool
+
+
+class Targets(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    min_coverage: float = Field(default=0.0, ge=0, le=1)
+    group_min_coverage: dict[str, float] = Field(default_factory=dict)
+    min_new_enrollments: float = Field(default=0, ge=0)
+
+    @field_validator("group_min_coverage")
+    @classmethod
+    def _shares_in_range(cls, floors: dict[str, float]) -> dict[str, float]:
+        for group, share in floors.items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"the floor for group '{group}' must be between 0 and 1")
+        return floors
+
+
+class Scenario(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "Scenario"
+    horizon_months: int = Field(default=12, gt=0, le=120)
+    packages: list[Package] = Field(min_length=1)
+    group_weights: dict[str, float] = Field(default_factory=dict)
+    budget: Budget = Field(default_factory=Budget)
+    targets: Targets = Field(default_factory=Targets)
+    objective: Objective = Objective.max_protection
+    integer: bool = False
+
+    @field_validator("group_weights")
+    @classmethod
+    def _weights_not_negative(cls, weights: dict[str, float]) -> dict[str, float]:
+        for group, weight in weights.items():
+            if weight < 0:
+                raise ValueError(f"the weight of group '{group}' must be >= 0")
+        return weights
+
+    @model_validator(mode="after")
+    def _package_codes_unique(self) -> Scenario:
+        codes = [p.code for p in self.packages]
+        if len(set(codes)) != len(codes):
+            raise ValueError("package codes must be unique")
+        return self
+
+    def annual_cost_idr(self, package: Package) -> float:
+        """c[p] = monthly premium x horizon."""
+        return package.monthly_premium_idr * self.horizon_months
+
+    def weight(self, group: str) -> float:
+        return self.group_weights.get(group, 1.0)
+
+
+class IntegerMethod(StrEnum):
+    round = "round"  # the LP, rounded down and repaired to a whole-number plan
+    mip = "mip"  # HiGHS branch and bound under the time limit
+
+
+class SolveOptions(BaseModel):
+    time_limit_s: float = Field(default=60.0, gt=0)
+    gap_rel: float = Field(default=1e-6, ge=0)  # MIP relative gap
+    threads: int | None = Field(default=None, ge=1)
+    integer_method: IntegerMethod = IntegerMethod.round
+    workers: int = Field(default=1, ge=1)  # processes for independent blocks
+    tie_break: bool = True  # second pass: same objective, fewest rupiah
+    feasibility_tolerance: float = Field(default=1e-6, gt=0)  # for our own plan check
+
+
+class Problem(BaseModel):
+    """What `solver.solve` takes: a village table and a scenario that fits it."""
+
+    table: VillageTable
+    scenario: Scenario
+
