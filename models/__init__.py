@@ -55,4 +55,5 @@ __all__ = [
     "Village",
     "VillagePlan",
     "VillageTable",
+    "VillageTableError",
 ]

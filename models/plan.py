@@ -106,8 +106,9 @@ class Plan(BaseModel):
     method: Method = Method.lp
     lp_bound: float | None = None  # the continuous optimum, a bound for whole-number plans
     gap_to_lp_bound: float | None = None  # |lp_bound - objective| / max(1, |lp_bound|)
-    build_seconds: float = 0.0
-    solve_seconds: float = 0.0
+    build_seconds: float = 0.0  # preparing data and building the model
+    solve_seconds: float = 0.0  # inside HiGHS
+    check_seconds: float = 0.0  # our own check of the plan
     total_seconds: float = 0.0
     blocks: int = 1  # independent sub-problems solved
     check: PlanCheck | None = None

@@ -1,0 +1,417 @@
+"""The database tables and the shapes the HTTP service reads and answers with.
+
+Families in the style of the FastAPI full-stack template: `<Thing>Base` holds the shared fields,
+`<Thing>` is the table, `<Thing>Create` what a client sends, `<Thing>Public` what it gets back.
+The table names avoid the domain names of `models.scenario` and `models.plan`
+(`ScenarioRecord`, `PlanRecord`) so both can be imported side by side.
+
+Stored things never change: a corrected village table is a new dataset, a revised scenario a new
+version, and a plan pins the scenario version and the dataset it was solved from.
+Villages of datasets and plans are rows (for paging, filtering and sorting in SQL), written in
+bulk with one executemany and keyed by (owner id, position) so they need no index of their own.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ConfigDict
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.plan import Explanation, PlanCheck, PoolUse, Totals
+from models.scenario import IntegerMethod
+from models.village import Village
+
+
+def utc_now() -> datetime:
+    """Timestamps are aware UTC datetimes (SQLModel's UTCDateTime stores them so)."""
+    return datetime.now(UTC)
+
+
+# --- datasets -------------------------------------------------------------------------------
+
+
+class DatasetBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+
+
+class Dataset(DatasetBase, table=True):
+    __tablename__ = "dataset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str
+    source_filename: str | None = None
+    groups: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    kabupaten: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    village_count: int
+    kecamatan_count: int
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class DatasetPublic(DatasetBase):
+    id: int
+    slug: str
+    source_filename: str | None
+    groups: list[str]
+    kabupaten: list[str]
+    village_count: int
+    kecamatan_count: int
+    created_at: datetime
+
+
+class DatasetRowsCreate(DatasetBase):
+    """A village table sent as JSON rows (the columns of the contract's village table)."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Two villages of Cikarang Barat",
+                    "rows": [
+                        {
+                            "village_code": "32.16.01.2001",
+                            "village_name": "Telajung",
+                            "kecamatan": "Cikarang Barat",
+                            "dana_desa_idr": 1580000000,
+                            "add_idr": 650000000,
+                            "uninsured_farmers": 420,
+                            "uninsured_construction": 310,
+                            "enrolled_farmers": 55,
+                            "priority": 1.2,
+                        },
+                        {
+                            "village_code": "32.16.01.2002",
+                            "village_name": "Kalijaya",
+                            "kecamatan": "Cikarang Barat",
+                            "dana_desa_idr": 1490000000,
+                            "uninsured_farmers": 380,
+                            "uninsured_construction": 260,
+                        },
+                    ],
+                }
+            ]
+        }
+    )
+
+    rows: list[dict[str, Any]] = Field(min_length=1)
+
+
+class DatasetVillage(SQLModel, table=True):
+    __tablename__ = "dataset_village"
+    __table_args__ = (
+        UniqueConstraint("dataset_id", "village_code"),
+        Index("ix_dataset_village_kecamatan", "dataset_id", "kecamatan"),
+    )
+
+    dataset_id: int = Field(foreign_key="dataset.id", primary_key=True)
+    position: int = Field(primary_key=True)  # 0-based order of the uploaded table
+    village_code: str
+    village_name: str
+    kecamatan: str
+    kabupaten: str
+    dana_desa_idr: float
+    add_idr: float
+    uninsured: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
+    enrolled: dict[str, int] = Field(sa_column=Column(JSON, nullable=False))
+    priority: float
+    max_share: float | None = None
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+class ScenarioRecord(SQLModel, table=True):
+    __tablename__ = "scenario"
+
+    id: int | None = Field(default=None, primary_key=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    name: str
+    slug: str
+    latest_version: int = 1
+    archived: bool = False
+    created_at: datetime = Field(default_factory=utc_now)
+    archived_at: datetime | None = None
+
+
+class ScenarioVersion(SQLModel, table=True):
+    __tablename__ = "scenario_version"
+    __table_args__ = (UniqueConstraint("scenario_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True)
+    version: int
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))  # models.Scenario
+    note: str | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+_SCENARIO_EXAMPLE: dict[str, Any] = {
+    "name": "Bekasi 2026, 3% of dana desa plus Rp1.5 billion from the APBD",
+    "horizon_months": 12,
+    "packages": [
+        {"code": "JKK-JKM", "monthly_premium_idr": 16800, "value": 1.0},
+        {"code": "JKK-JKM-JHT", "monthly_premium_idr": 36800, "value": 1.3},
+    ],
+    "group_weights": {"fishers": 3.0, "construction": 2.5, "farmers": 2.0},
+    "budget": {"dana_desa_share": 0.03, "add_share": 0.0, "apbd_pool_idr": 1500000000},
+    "targets": {"min_coverage": 0.2},
+    "objective": "max_protection",
+    "integer": True,
+}
+
+
+class ScenarioCreate(SQLModel):
+    """A new scenario against a stored dataset; `scenario` is the contract's scenario JSON."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_extra={
+            "examples": [
+                {"dataset_id": 1, "slug": "dd3-apbd", "scenario": _SCENARIO_EXAMPLE},
+            ]
+        }
+    )
+
+    dataset_id: int
+    slug: str | None = Field(default=None, max_length=80)  # from the scenario's name when absent
+    scenario: dict[str, Any]
+
+
+class ScenarioRevise(SQLModel):
+    """A revision: the whole scenario JSON again, stored as the next version."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_extra={
+            "examples": [
+                {
+                    "note": "5% of dana desa instead of 3%",
+                    "scenario": {
+                        **_SCENARIO_EXAMPLE,
+                        "budget": {"dana_desa_share": 0.05, "apbd_pool_idr": 1500000000},
+                    },
+                }
+            ]
+        }
+    )
+
+    scenario: dict[str, Any]
+    note: str | None = Field(default=None, max_length=500)
+
+
+class ScenarioVersionPublic(SQLModel):
+    scenario_id: int
+    version: int
+    note: str | None
+    created_at: datetime
+    scenario: dict[str, Any]
+
+
+class ScenarioPublic(SQLModel):
+    id: int
+    dataset_id: int
+    name: str
+    slug: str
+    latest_version: int
+    archived: bool
+    created_at: datetime
+    archived_at: datetime | None
+    scenario: dict[str, Any]  # the latest version's body
+    versions: list[int]
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+
+class PlanRecord(SQLModel, table=True):
+    __tablename__ = "plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True)
+    scenario_version_id: int = Field(foreign_key="scenario_version.id", index=True)
+    dataset_id: int = Field(foreign_key="dataset.id", index=True)
+    status: str
+    objective: float | None = None
+    objective_name: str
+    scenario_name: str
+    village_count: int
+    # models.Plan without its villages: totals, pools, explanations, check, timings
+    detail: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class PlanVillage(SQLModel, table=True):
+    __tablename__ = "plan_village"
+    __table_args__ = (Index("ix_plan_village_kecamatan", "plan_id", "kecamatan"),)
+
+    plan_id: int = Field(foreign_key="plan.id", primary_key=True)
+    position: int = Field(primary_key=True)
+    village_code: str
+    village_name: str
+    kecamatan: str
+    kabupaten: str
+    new_enrollments: float
+    enrollments: dict[str, dict[str, float]] = Field(sa_column=Column(JSON, nullable=False))
+    spend_dana_desa_idr: float
+    spend_add_idr: float
+    spend_apbd_idr: float
+    spend_total_idr: float
+    workers_enrolled_before: int
+    workers_total: int
+    coverage_before: float
+    coverage_after: float
+    marginal_value_per_million: float | None = None
+
+
+class PlanPublic(SQLModel):
+    id: int
+    scenario_id: int
+    scenario_version: int
+    dataset_id: int
+    created_at: datetime
+    status: str
+    objective: float | None
+    objective_name: str
+    scenario_name: str
+    message: str
+    integer: bool
+    method: str
+    lp_bound: float | None
+    gap_to_lp_bound: float | None
+    total_seconds: float
+    village_count: int
+    totals: Totals | None
+    pools: list[PoolUse]  # with the marginal value of one more million in each APBD pool
+    explanations: list[Explanation]  # why an infeasible scenario is infeasible
+    check: PlanCheck | None
+    groups: list[str]
+    packages: list[str]
+
+
+# --- solve jobs -----------------------------------------------------------------------------
+
+
+class JobStatus(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+FINISHED_JOB_STATUSES = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled})
+
+
+class SolveOptionsIn(SQLModel):
+    """Solve options a client may set; the time limit is capped by the service's own limit."""
+
+    time_limit_s: float | None = Field(default=None, gt=0)
+    gap_rel: float | None = Field(default=None, ge=0)
+    integer_method: IntegerMethod | None = None
+    tie_break: bool | None = None
+
+
+class SolveCreate(SQLModel):
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_extra={
+            "examples": [
+                {"scenario_id": 1, "version": None, "options": {"time_limit_s": 30}},
+            ]
+        }
+    )
+
+    scenario_id: int
+    version: int | None = Field(default=None, ge=1)  # the latest version when absent
+    options: SolveOptionsIn = Field(default_factory=SolveOptionsIn)
+
+
+class Job(SQLModel, table=True):
+    __tablename__ = "job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scenario_id: int = Field(foreign_key="scenario.id", index=True)
+    scenario_version_id: int = Field(foreign_key="scenario_version.id")
+    status: str = Field(default=JobStatus.queued, index=True)
+    mode: str  # "sync" or "async"
+    progress: float = 0.0  # 0..1
+    phase: str = "queued"
+    error: str | None = None
+    options: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    plan_id: int | None = Field(default=None, foreign_key="plan.id")
+    created_at: datetime = Field(default_factory=utc_now)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class JobPublic(SQLModel):
+    id: int
+    scenario_id: int
+    scenario_version: int
+    status: str
+    mode: str
+    progress: float
+    phase: str
+    error: str | None
+    options: dict[str, Any]
+    plan_id: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+# --- comparisons ----------------------------------------------------------------------------
+
+
+class ComparisonCreate(SQLModel):
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_extra={"examples": [{"baseline_plan_id": 1, "plan_ids": [2]}]}
+    )
+
+    baseline_plan_id: int
+    plan_ids: list[int] = Field(min_length=1)  # the plans compared with the baseline
+
+
+class Comparison(SQLModel, table=True):
+    __tablename__ = "comparison"
+
+    id: int | None = Field(default=None, primary_key=True)
+    baseline_plan_id: int = Field(foreign_key="plan.id")
+    plan_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))  # without the baseline
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+# --- shared answer shapes -------------------------------------------------------------------
+
+
+class Page[T](SQLModel):
+    """One page of a longer list: `total` counts every item that matches the filter."""
+
+    items: list[T]
+    total: int
+    offset: int
+    limit: int
+
+
+class DatasetDetail(DatasetPublic):
+    kecamatan: list[str]  # every kecamatan of the table, sorted
+    villages: Page[Village]  # the requested page
+
+
+class ComparisonPublic(SQLModel):
+    id: int
+    baseline_plan_id: int
+    plan_ids: list[int]
+    created_at: datetime
+
+
+class ComparisonResult(ComparisonPublic):
+    """The tables of a comparison, each a list of rows; see scenarios.compare for the columns."""
+
+    baseline: str  # the baseline plan's label
+    plans: list[str]  # the compared plans' labels
+    totals: list[dict[str, Any]]
+    kecamatan: list[dict[str, Any]]
+    villages: list[dict[str, Any]] | None  # left out when asked with villages=false
+    gainers: list[dict[str, Any]]
+    losers: list[dict[str, Any]]

@@ -1,0 +1,103 @@
+"""Infeasibility explained as a planner would: who cannot reach which floor, and how many rupiah short.
+
+These checks are exact for continuous plans: every floor is met most cheaply with the cheapest package,
+and the most new enrolments the money can buy is every rupiah spent on the cheapest package up to the
+number of uninsured workers. For whole-number plans the figures use whole workers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models import Explanation, Shortfall, Village
+from solver.data import Arrays
+
+MAX_LISTED = 100  # villages listed per explanation; the figures always count them all
+_REL = 1e-9
+
+
+def rupiah(amount: float) -> str:
+    return f"Rp{amount:,.0f}"
+
+
+def explain_infeasibility(data: Arrays, villages: list[Village]) -> list[Explanation]:
+    """Why the scenario has no plan; an empty list when these checks find nothing wrong."""
+    explanations = _floors(data, villages)
+    if data.min_new > 0 and not explanations:
+        explanations += _target(data)
+    return explanations
+
+
+def _floors(data: Arrays, villages: list[Village]) -> list[Explanation]:
+    c_min = float(data.cost_idr.min())
+    need = data.need
+    floor_cost = need * c_min
+    short = np.maximum(0.0, floor_cost - data.own_idr)
+    short[short <= _REL * np.maximum(1.0, floor_cost)] = 0.0
+    total_short = np.bincount(data.pool_of, weights=short, minlength=len(data.pool_idr))
+    explanations = []
+    for k, name in enumerate(data.pool_names):
+        pool = float(data.pool_idr[k])
+        if total_short[k] <= pool * (1 + _REL) + 1.0:
+            continue
+        members = np.nonzero((data.pool_of == k) & (short > 0))[0]
+        members = members[np.argsort(-short[members], kind="stable")]
+        listed = [
+            Shortfall(village_code=villages[v].village_code, village_name=villages[v].village_name,
+                      kecamatan=villages[v].kecamatan, kabupaten=villages[v].kabupaten,
+                      workers_needed=float(need[v]), cost_idr=float(floor_cost[v]),
+                      own_budget_idr=float(data.own_idr[v]), shortfall_idr=float(short[v]))
+            for v in members[:MAX_LISTED].tolist()
+        ]
+        where = f"in {name}" if name else "in the table"
+        pool_words = (f"the APBD pool {where} holds {rupiah(pool)}" if pool > 0
+                      else f"there is no APBD pool money {where}")
+        gap = float(total_short[k] - pool)
+        message = (
+            f"{len(members)} village{'s' if len(members) != 1 else ''} {where} cannot pay for their "
+            f"coverage floors from their own dana desa and ADD: at the cheapest package "
+            f"({rupiah(c_min)} a worker for the horizon) they lack {rupiah(total_short[k])} together, "
+            f"and {pool_words}. The floors fall short by {rupiah(gap)}."
+        )
+        if len(members) > MAX_LISTED:
+            message += f" The {MAX_LISTED} largest shortfalls are listed."
+        explanations.append(Explanation(constraint="coverage_floors", message=message,
+                                        kabupaten=name or None, shortfall_idr=gap,
+                                        villages=listed))
+    return explanations
+
+
+def max_new_enrollments(data: Arrays) -> float:
+    """The most new enrolments the money can buy: every rupiah on the cheapest package."""
+    c_min = float(data.cost_idr.min())
+    room = data.uninsured.sum(axis=1)
+    own_workers = data.own_idr / c_min
+    if data.integer:
+        own_workers = np.floor(own_workers + 1e-9)
+    from_own = np.minimum(room, own_workers)
+    room_left = np.bincount(data.pool_of, weights=room - from_own, minlength=len(data.pool_idr))
+    pool_workers = data.pool_idr / c_min
+    if data.integer:
+        pool_workers = np.floor(pool_workers + 1e-9)
+    return float(from_own.sum() + np.minimum(room_left, pool_workers).sum())
+
+
+def _target(data: Arrays) -> list[Explanation]:
+    c_min = float(data.cost_idr.min())
+    reachable = max_new_enrollments(data)
+    if data.min_new <= reachable * (1 + _REL) + 1e-6:
+        return []
+    uninsured = float(data.uninsured.sum())
+    missing = data.min_new - reachable
+    if data.min_new > uninsured:
+        message = (f"The target of {data.min_new:,.0f} new enrolments is more than the "
+                   f"{uninsured:,.0f} uninsured workers in the table.")
+        return [Explanation(constraint="min_new_enrollments", message=message)]
+    gap = missing * c_min
+    message = (
+        f"The money can enrol at most {reachable:,.0f} new workers (every rupiah of the dana desa and "
+        f"ADD caps and the APBD pool on the cheapest package, {rupiah(c_min)} a worker), "
+        f"{missing:,.0f} short of the target of {data.min_new:,.0f}: about {rupiah(gap)} more is needed "
+        f"in villages with uninsured workers left, or in their APBD pool."
+    )
+    return [Explanation(constraint="min_new_enrollments", message=message, shortfall_idr=gap)]

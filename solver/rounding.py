@@ -1,0 +1,107 @@
+"""Whole-number plans from the continuous LP: round down, repair the floors, spend what is left.
+
+Rounding every x[v,g,p] down frees at least the cost of the workers the floors then lack (the freed
+fractions add up to at least the deficit, and the repair buys the cheapest package), so the repaired
+plan never spends more than the LP plan in any village. What money is left (the village's own, then
+its pool) buys whole workers greedily, best objective per rupiah first. If the table-wide target cannot
+be met this way the caller falls back to HiGHS's MIP.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models import Objective
+from solver.data import Arrays
+
+_EPS = 1e-6
+
+
+def round_and_repair(data: Arrays, x_lp: np.ndarray) -> np.ndarray | None:
+    """A whole-number plan that meets every constraint, or None when this heuristic cannot find one."""
+    x = np.floor(x_lp + _EPS)
+    cost = data.cost_idr
+    p0 = int(np.argmin(cost))
+    coef = data.objective_coef()
+
+    # 6. group floors: buy the missing workers in the cheapest package
+    x[:, :, p0] += np.maximum(0.0, data.group_need - x.sum(axis=2))
+    # 5. coverage floors: missing workers where the group has room, best objective first
+    _add_where_room(data, x, np.maximum(0.0, data.total_need - x.sum(axis=(1, 2))), p0, coef)
+
+    spend = (x * cost).sum(axis=(1, 2))
+    own_left = data.own_idr - spend
+    pool_left = data.pool_idr - np.bincount(data.pool_of, weights=np.maximum(0.0, -own_left),
+                                            minlength=len(data.pool_idr))
+    if (pool_left < -_EPS * np.maximum(1.0, data.pool_idr)).any():
+        return None
+
+    # 7. the table-wide target, cheapest package first
+    missing = data.min_new - x.sum()
+    if missing > _EPS:
+        ones = np.ones_like(coef)
+        missing = _buy(data, x, ones, own_left, pool_left, only=p0, limit=missing)
+        if missing > _EPS:
+            return None
+    if data.objective == Objective.max_protection:
+        _buy(data, x, coef, own_left, pool_left)
+    return x
+
+
+def _add_where_room(data: Arrays, x: np.ndarray, deficit: np.ndarray, p0: int,
+                    coef: np.ndarray) -> None:
+    """Add `deficit[v]` workers of package p0 to village v, filling its best groups first."""
+    if not (deficit > 0).any():
+        return
+    order = np.argsort(-coef[:, :, p0], axis=1, kind="stable")  # (n, G) groups, best first
+    rows = np.arange(data.n)
+    for rank in range(order.shape[1]):
+        g = order[:, rank]
+        room = data.uninsured[rows, g] - x[rows, g, :].sum(axis=1)
+        take = np.minimum(np.maximum(room, 0.0), deficit)
+        x[rows, g, p0] += take
+        deficit = deficit - take
+
+
+def _buy(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
+         pool_left: np.ndarray, only: int | None = None, limit: float = np.inf) -> float:
+    """Buy whole workers with what money is left, best objective per rupiah first.
+
+    Each village spends its own money first, then its pool's. Updates x, own_left and pool_left in
+    place and returns how much of `limit` was not bought.
+    """
+    cost = data.cost_idr
+    packages = range(len(cost)) if only is None else [only]
+    # only villages that can still pay for a worker
+    money = np.maximum(own_left, 0.0) + np.maximum(pool_left[data.pool_of], 0.0)
+    can_pay = (money >= cost.min())[:, None]
+    candidates = []
+    for p in packages:
+        v, g = np.nonzero((data.uninsured > 0) & can_pay)
+        eff = coef[v, g, p] / cost[p]
+        keep = eff > 0
+        candidates.append(np.stack([-eff[keep], v[keep], g[keep], np.full(keep.sum(), p)], axis=1))
+    if not candidates:
+        return limit
+    table = np.concatenate(candidates)
+    table = table[np.lexsort((table[:, 1], table[:, 0]))]
+    min_cost = float(cost.min())
+    for _, v_f, g_f, p_f in table.tolist():
+        if limit <= _EPS:
+            break
+        v, g, p = int(v_f), int(g_f), int(p_f)
+        k = int(data.pool_of[v])
+        money = max(own_left[v], 0.0) + max(pool_left[k], 0.0)
+        if money < min_cost:
+            continue
+        room = data.uninsured[v, g] - x[v, g, :].sum()
+        count = min(room, np.floor((money + _EPS) / cost[p]), limit)
+        if count < 1:
+            continue
+        amount = count * cost[p]
+        from_own = min(max(own_left[v], 0.0), amount)
+        own_left[v] -= from_own
+        pool_left[k] -= amount - from_own
+        x[v, g, p] += count
+        limit -= count
+    return limit
