@@ -13,6 +13,7 @@ import highspy
 import numpy as np
 
 from models import IntegerMethod, Method, Objective, SolveOptions, Status
+from solver import pool_price
 from solver.data import Arrays
 from solver.model import BuiltModel, build_model
 from solver.rounding import round_and_repair
@@ -20,6 +21,8 @@ from solver.run import run_highs
 
 # The tie-break pass may lose at most this much of the optimum (relative) to numerics.
 TIE_BREAK_SLACK = 1e-9
+# A block linked by one pool and this many villages is solved by pricing the pool (solver.pool_price).
+PRICE_MIN_VILLAGES = 20_000
 # Reduced costs and duals below this are zero: such columns and rows stay free in the tie-break.
 _DUAL_EPS = 1e-9
 
@@ -37,8 +40,24 @@ class BlockResult:
     message: str = ""
 
 
-def solve_block(data: Arrays, options: SolveOptions, deadline: float) -> BlockResult:
+def solve_lp(data: Arrays, options: SolveOptions, deadline: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """The continuous optimum of a block: (x, budget duals), or None if HiGHS did not prove one."""
+    continuous = data.subset(np.arange(data.n), with_target=data.min_new > 0)
+    continuous.integer = False
+    result = solve_block(continuous, options.model_copy(update={"tie_break": False}), deadline,
+                         decompose=False)
+    if result.status != Status.optimal:
+        return None
+    return result.x, result.budget_dual
+
+
+def solve_block(data: Arrays, options: SolveOptions, deadline: float,
+                decompose: bool = True) -> BlockResult:
     """Solve one block before `deadline` (a time.perf_counter() value)."""
+    if decompose and pool_price.applies(data, PRICE_MIN_VILLAGES):
+        priced = _solve_priced(data, options, deadline)
+        if priced is not None:
+            return priced
     n, n_groups, n_packages = data.n, len(data.groups), len(data.packages)
     empty = np.zeros((n, n_groups, n_packages))
     start = time.perf_counter()
@@ -162,3 +181,54 @@ def _whole_numbers(data: Arrays, x_lp: np.ndarray, lp_status: Status, options: S
                 (build_seconds, result.seconds))
     x = np.round(_to_cube(model, data, _Solution.read(model.prob.solverModel, model).col_value))
     return x, Method.mip, result.status, "", (build_seconds, result.seconds)
+
+
+def _solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> BlockResult | None:
+    """The block through the pool's price; whole numbers and the tie-break as for any block."""
+    continuous = data.subset(np.arange(data.n), with_target=False)
+    continuous.integer = False
+    start = time.perf_counter()
+    priced = pool_price.solve_priced(continuous, options, deadline)
+    if priced is None:
+        return None
+    x = priced.x
+    lp_objective = float((x * data.objective_coef()).sum())
+    if options.tie_break:
+        x = _tie_break_with_money_fixed(continuous, x, lp_objective, options, deadline)
+    seconds = time.perf_counter() - start
+    status, method, message = Status.optimal, Method.lp, ""
+    if data.integer:
+        x, method, status, message, _ = _whole_numbers(data, x, status, options, deadline)
+    return BlockResult(status=status, x=x, lp_objective=lp_objective, method=method,
+                       budget_dual=priced.budget_dual,
+                       pool_dual={int(data.pool_of[0]): priced.price}, build_seconds=0.0,
+                       solve_seconds=seconds, message=message)
+
+
+def _tie_break_with_money_fixed(data: Arrays, x: np.ndarray, optimum: float, options: SolveOptions,
+                                deadline: float) -> np.ndarray:
+    """The fewest-rupiah pass for a block solved through the pool's price.
+
+    Each village's share of the pool is fixed as money of its own (pool money it did not need goes
+    back), which unlinks the villages; chunks are then solved as ordinary blocks, tie-break included.
+    No village gets less money than its plan spends, so the objective cannot fall, and no village
+    takes more pool money than before, so the pool holds.
+    """
+    from solver.extract import split_sources
+
+    _, _, z = split_sources(data, x)
+    unlinked = data.subset(np.arange(data.n), with_target=False)
+    unlinked.cap_add_idr = unlinked.cap_add_idr + z
+    unlinked.pool_idr = np.zeros_like(unlinked.pool_idr)
+    better = np.empty_like(x)
+    for lo in range(0, data.n, pool_price.PART_VILLAGES):
+        villages = np.arange(lo, min(lo + pool_price.PART_VILLAGES, data.n))
+        result = solve_block(unlinked.subset(villages, with_target=False), options, deadline,
+                             decompose=False)
+        if result.status != Status.optimal:
+            return x
+        better[villages] = result.x
+    coef = data.objective_coef()
+    if float((better * coef).sum()) < optimum - TIE_BREAK_SLACK * max(1.0, abs(optimum)) * 10:
+        return x
+    return better

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pulp
+from pulp import _rustcore
+from pulp.core._internal import _const_to_rust_sense
 
 from models import Objective
 from solver.data import Arrays
@@ -35,28 +37,35 @@ class BuiltModel:
     z: list[pulp.LpVariable]
     zv: np.ndarray  # village of each z
     objective_coef: np.ndarray  # (len(x),)
+    x_ids: np.ndarray  # PuLP ids of x, for building rows from arrays
+    z_ids: np.ndarray
     budget_row_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     budget_v: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # their villages
     pool_row_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pool_k: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # their pools
 
 
-def build_model(data: Arrays, mip: bool = False) -> BuiltModel:
-    """The LP (or MIP, with whole-number x) of one block of villages."""
+def build_model(data: Arrays, mip: bool = False, pool_price: float | None = None) -> BuiltModel:
+    """The LP (or MIP, with whole-number x) of one block of villages.
+
+    With `pool_price`, pool money is priced instead of capped: z costs `pool_price` per rupiah in
+    the objective and there is no pool row (the Lagrangian of family 4, see `solver.pool_price`).
+    """
     sense = pulp.LpMinimize if data.objective == Objective.min_cost else pulp.LpMaximize
     prob = pulp.LpProblem("desaplan", sense)
-    model = add_variables(prob, data, mip)
-    add_objective(model)
+    model = add_variables(prob, data, mip, priced=pool_price is not None)
+    add_objective(model, data, pool_price)
     add_group_caps(model, data)  # 1
     add_budgets(model, data)  # 2 and 3
-    add_pools(model, data)  # 4
+    if pool_price is None:
+        add_pools(model, data)  # 4
     add_coverage_floors(model, data)  # 5
     add_group_floors(model, data)  # 6
     add_target(model, data)  # 7
     return model
 
 
-def add_variables(prob: pulp.LpProblem, data: Arrays, mip: bool) -> BuiltModel:
+def add_variables(prob: pulp.LpProblem, data: Arrays, mip: bool, priced: bool = False) -> BuiltModel:
     """x[v,g,p] >= 0 where U[v,g] > 0; z[v] >= 0 where the village's pool is > 0."""
     n_packages = len(data.packages)
     v_idx, g_idx = np.nonzero(data.uninsured > 0)  # row-major: sorted by v then g
@@ -75,14 +84,25 @@ def add_variables(prob: pulp.LpProblem, data: Arrays, mip: bool) -> BuiltModel:
     has_x = x_start[1:] > x_start[:-1]
     zv = np.nonzero(has_money & has_x)[0]
     z = prob.add_variable_matrix("z", range(len(zv)), lowBound=0) if len(zv) else []
+    if priced:
+        # without a pool row, a village still never takes more than the whole pool
+        for var, pool in zip(z, data.pool_idr[data.pool_of[zv]].tolist(), strict=True):
+            var.upBound = pool
     coef = data.objective_coef()[xv, xg, xp]
     return BuiltModel(prob=prob, x=x, xv=xv, xg=xg, xp=xp, x_start=x_start, z=z, zv=zv,
-                      objective_coef=np.ascontiguousarray(coef, dtype=float))
+                      objective_coef=np.ascontiguousarray(coef, dtype=float),
+                      x_ids=np.array([var.id for var in x], dtype=np.uint64),
+                      z_ids=np.array([var.id for var in z], dtype=np.uint64))
 
 
-def add_objective(m: BuiltModel) -> None:
+def add_objective(m: BuiltModel, data: Arrays, pool_price: float | None) -> None:
     """max sum priority[v] weight[g] value[p] x[v,g,p]  |  min sum c[p] x[v,g,p] (= sum y + w + z)."""
-    m.prob.setObjective(_affine(m.x, m.objective_coef))
+    objective = pulp.LpAffineExpression.empty()
+    objective._expr.add_term_ids_coeffs(m.prob._model, m.x_ids, m.objective_coef)
+    if pool_price is not None and m.z:
+        sign = 1.0 if data.objective == Objective.min_cost else -1.0
+        objective._expr.add_term_ids_coeffs(m.prob._model, m.z_ids, np.full(len(m.z), sign * pool_price))
+    m.prob.setObjective(objective)
 
 
 def add_group_caps(m: BuiltModel, data: Arrays) -> None:
@@ -90,28 +110,25 @@ def add_group_caps(m: BuiltModel, data: Arrays) -> None:
     n_packages = len(data.packages)
     if n_packages == 1 or not m.x:
         return
-    caps = data.uninsured[m.xv[::n_packages], m.xg[::n_packages]]
-    ones = np.ones(n_packages)
-    for i, cap in enumerate(caps.tolist()):
-        lo = i * n_packages
-        m.prob.addConstraint(_affine(m.x[lo:lo + n_packages], ones) <= cap)
+    first = np.arange(0, len(m.x), n_packages)
+    _add_rows(m.prob, np.append(first, len(m.x)), m.x_ids, np.ones(len(m.x)),
+              data.uninsured[m.xv[first], m.xg[first]], pulp.LpConstraintLE)
 
 
 def add_budgets(m: BuiltModel, data: Arrays) -> None:
     """2-3. sum_{g,p} c[p] x[v,g,p] - z[v] <= s[v] DD[v] + a A[v]  (y, w folded into the right side)."""
-    cost = data.cost_idr[m.xp]
-    z_of = dict(zip(m.zv.tolist(), m.z, strict=True))
-    own = data.own_idr
     villages = np.nonzero(m.x_start[1:] > m.x_start[:-1])[0]
-    rows = []
-    for v in villages.tolist():
-        lo, hi = int(m.x_start[v]), int(m.x_start[v + 1])
-        expr = _affine(m.x[lo:hi], cost[lo:hi])
-        z = z_of.get(v)
-        if z is not None:
-            expr = expr - z
-        rows.append(m.prob.addConstraint(expr <= float(own[v])).id)
-    m.budget_row_ids, m.budget_v = np.array(rows, dtype=np.int64), villages
+    # each village's row: its x with their costs, then its z (if any) with -1
+    after_x = m.x_start[m.zv + 1]
+    ids = np.insert(m.x_ids, after_x, m.z_ids)
+    coefs = np.insert(data.cost_idr[m.xp], after_x, -1.0)
+    has_z = np.zeros(data.n + 1, dtype=np.int64)
+    has_z[m.zv + 1] = 1
+    starts = m.x_start + np.cumsum(has_z)
+    bounds = np.append(starts[villages], starts[villages[-1] + 1]) if len(villages) else np.zeros(1)
+    m.budget_row_ids = _add_rows(m.prob, bounds.astype(np.int64), ids, coefs,
+                                 data.own_idr[villages], pulp.LpConstraintLE)
+    m.budget_v = villages
 
 
 def add_pools(m: BuiltModel, data: Arrays) -> None:
@@ -119,19 +136,23 @@ def add_pools(m: BuiltModel, data: Arrays) -> None:
     if not m.z:
         return
     pool_of_z = data.pool_of[m.zv]
-    rows, pools = [], []
-    for k in np.unique(pool_of_z).tolist():
-        members = [m.z[i] for i in np.nonzero(pool_of_z == k)[0].tolist()]
-        rows.append(m.prob.addConstraint(pulp.lpSum_vars(members) <= float(data.pool_idr[k])).id)
-        pools.append(k)
-    m.pool_row_ids, m.pool_k = np.array(rows, dtype=np.int64), np.array(pools, dtype=np.int64)
+    order = np.argsort(pool_of_z, kind="stable")
+    pools, first = np.unique(pool_of_z[order], return_index=True)
+    m.pool_row_ids = _add_rows(m.prob, np.append(first, len(order)), m.z_ids[order],
+                               np.ones(len(order)), data.pool_idr[pools], pulp.LpConstraintLE)
+    m.pool_k = pools.astype(np.int64)
 
 
 def add_coverage_floors(m: BuiltModel, data: Arrays) -> None:
     """5. sum_{g,p} x[v,g,p] >= min_coverage (E[v] + U[v]) - E[v]  (stored as total_need[v])."""
-    for v in np.nonzero(data.total_need > 0)[0].tolist():
-        lo, hi = int(m.x_start[v]), int(m.x_start[v + 1])
-        m.prob.addConstraint(pulp.lpSum_vars(m.x[lo:hi]) >= float(data.total_need[v]))
+    villages = np.nonzero(data.total_need > 0)[0]
+    if not len(villages):
+        return
+    lo, lens = m.x_start[villages], m.x_start[villages + 1] - m.x_start[villages]
+    offsets = np.cumsum(lens) - lens
+    picked = np.arange(lens.sum()) - np.repeat(offsets, lens) + np.repeat(lo, lens)
+    _add_rows(m.prob, np.append(offsets, lens.sum()), m.x_ids[picked], np.ones(len(picked)),
+              data.total_need[villages], pulp.LpConstraintGE)
 
 
 def add_group_floors(m: BuiltModel, data: Arrays) -> None:
@@ -139,16 +160,38 @@ def add_group_floors(m: BuiltModel, data: Arrays) -> None:
     n_packages = len(data.packages)
     first = np.arange(0, len(m.x), n_packages)
     need = data.group_need[m.xv[first], m.xg[first]]
-    for i in np.nonzero(need > 0)[0].tolist():
-        lo = int(first[i])
-        m.prob.addConstraint(pulp.lpSum_vars(m.x[lo:lo + n_packages]) >= float(need[i]))
+    rows = np.nonzero(need > 0)[0]
+    if not len(rows):
+        return
+    picked = (first[rows][:, None] + np.arange(n_packages)[None, :]).ravel()
+    _add_rows(m.prob, np.arange(0, len(picked) + 1, n_packages), m.x_ids[picked],
+              np.ones(len(picked)), need[rows], pulp.LpConstraintGE)
 
 
 def add_target(m: BuiltModel, data: Arrays) -> None:
     """7. sum x >= min_new_enrollments."""
-    if data.min_new > 0:
-        m.prob.addConstraint(pulp.lpSum_vars(m.x) >= data.min_new)
+    if data.min_new > 0 and m.x:
+        _add_rows(m.prob, np.array([0, len(m.x)]), m.x_ids, np.ones(len(m.x)),
+                  np.array([data.min_new]), pulp.LpConstraintGE)
 
 
-def _affine(variables: list[pulp.LpVariable], coefs: np.ndarray) -> pulp.LpAffineExpression:
-    return pulp.lpSum_vars_coefs(zip(variables, coefs.tolist(), strict=True))
+def _add_rows(prob: pulp.LpProblem, starts: np.ndarray, ids: np.ndarray, coefs: np.ndarray,
+              rhs: np.ndarray, sense: int) -> np.ndarray:
+    """Add rows sum_k coefs[k] var[ids[k]] (sense) rhs[r] for k in starts[r]:starts[r+1].
+
+    PuLP 4's Rust core takes a row's variable ids and coefficients as arrays in one call
+    (`add_term_ids_coeffs`, the path under `lpSum_vars_coefs`); handing it numpy slices avoids a
+    Python object per term, which is most of the building time at national scale. Returns the row
+    ids, which are also the rows' positions in HiGHS.
+    """
+    model = prob._model
+    rust_sense = _const_to_rust_sense(sense)
+    row_ids = np.empty(len(rhs), dtype=np.int64)
+    for r, (lo, hi, bound) in enumerate(zip(starts[:-1].tolist(), starts[1:].tolist(),
+                                            rhs.tolist(), strict=True)):
+        expr = _rustcore.AffineExpr()
+        expr.add_term_ids_coeffs(model, ids[lo:hi], coefs[lo:hi])
+        expr.set_constant(-bound)
+        expr.set_sense(rust_sense)
+        row_ids[r] = model.add_constraint(expr).id()
+    return row_ids
