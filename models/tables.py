@@ -279,7 +279,11 @@ class PlanPublic(SQLModel):
     method: str
     lp_bound: float | None
     gap_to_lp_bound: float | None
+    build_seconds: float
+    solve_seconds: float
+    check_seconds: float
     total_seconds: float
+    blocks: int  # independent sub-problems solved
     village_count: int
     totals: Totals | None
     pools: list[PoolUse]  # with the marginal value of one more million in each APBD pool

@@ -9,22 +9,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
 from models import IntegerMethod, Method, Objective, SolveOptions, Status
 from solver import pool_price
 from solver.data import Arrays
-from solver.model import BuiltModel, build_model
+from solver.model import build_model
 from solver.rounding import round_and_repair
 from solver.run import run_highs
-
-# The tie-break pass may lose at most this much of the optimum (relative) to numerics.
-TIE_BREAK_SLACK = 1e-9
-# A block linked by one pool and this many villages is solved by pricing the pool (solver.pool_price).
-PRICE_MIN_VILLAGES = 20_000
-# Reduced costs and duals below this are zero: such columns and rows stay free in the tie-break.
-_DUAL_EPS = 1e-9
+from solver.solution import Solution, solver_model, tie_break, to_cube
 
 
 @dataclass
@@ -40,21 +33,22 @@ class BlockResult:
     message: str = ""
 
 
-def solve_lp(data: Arrays, options: SolveOptions, deadline: float) -> tuple[np.ndarray, np.ndarray] | None:
-    """The continuous optimum of a block: (x, budget duals), or None if HiGHS did not prove one."""
+def solve_lp(data: Arrays, options: SolveOptions,
+             deadline: float) -> tuple[np.ndarray, np.ndarray, dict[int, float]] | None:
+    """The continuous optimum of a block: (x, budget duals, pool duals), or None if HiGHS did not
+    prove one."""
     continuous = data.subset(np.arange(data.n), with_target=data.min_new > 0)
     continuous.integer = False
-    result = solve_block(continuous, options.model_copy(update={"tie_break": False}), deadline,
-                         decompose=False)
+    result = solve_block(continuous, options, deadline, decompose=False)
     if result.status != Status.optimal:
         return None
-    return result.x, result.budget_dual
+    return result.x, result.budget_dual, result.pool_dual
 
 
 def solve_block(data: Arrays, options: SolveOptions, deadline: float,
                 decompose: bool = True) -> BlockResult:
     """Solve one block before `deadline` (a time.perf_counter() value)."""
-    if decompose and pool_price.applies(data, PRICE_MIN_VILLAGES):
+    if decompose and pool_price.applies(data, options.price_pool_min_villages):
         priced = _solve_priced(data, options, deadline)
         if priced is not None:
             return priced
@@ -77,8 +71,8 @@ def solve_block(data: Arrays, options: SolveOptions, deadline: float,
                            budget_dual=np.zeros(n), pool_dual={}, build_seconds=build_seconds,
                            solve_seconds=solve_seconds, message=first.detail)
 
-    highs = model.prob.solverModel
-    solution = _Solution.read(highs, model)
+    highs = solver_model(model)
+    solution = Solution.read(highs, model)
     lp_objective = float(solution.col_value[: len(model.x)] @ model.objective_coef)
     budget_dual = np.zeros(n)
     pool_dual: dict[int, float] = {}
@@ -86,13 +80,13 @@ def solve_block(data: Arrays, options: SolveOptions, deadline: float,
         budget_dual[model.budget_v] = solution.row_dual[model.budget_row_ids]
         pool_dual = dict(zip(model.pool_k.tolist(),
                              solution.row_dual[model.pool_row_ids].tolist(), strict=True))
-    x = _to_cube(model, data, solution.col_value)
+    x = to_cube(model, data, solution.col_value)
 
     status = first.status
     if (options.tie_break and status == Status.optimal
             and data.objective == Objective.max_protection):
         tie_start = time.perf_counter()
-        x = _tie_break(highs, model, data, solution, lp_objective, x, deadline)
+        x = tie_break(highs, model, data, solution, lp_objective, x, deadline)
         solve_seconds += time.perf_counter() - tie_start
 
     method = Method.lp
@@ -104,64 +98,6 @@ def solve_block(data: Arrays, options: SolveOptions, deadline: float,
     return BlockResult(status=status, x=x, lp_objective=lp_objective, method=method,
                        budget_dual=budget_dual, pool_dual=pool_dual, build_seconds=build_seconds,
                        solve_seconds=solve_seconds, message=message)
-
-
-@dataclass
-class _Solution:
-    col_value: np.ndarray
-    col_dual: np.ndarray
-    row_value: np.ndarray
-    row_dual: np.ndarray
-
-    @classmethod
-    def read(cls, highs: highspy.Highs, model: BuiltModel) -> _Solution:
-        """The solution straight from HiGHS's arrays. PuLP hands HiGHS the variables that appear in
-        the model in creation order (every x and z does: each sits in its village's budget row), so
-        column j is model.x[j], then model.z; rows are in the order they were added."""
-        if highs.getNumCol() != len(model.x) + len(model.z):
-            raise RuntimeError("HiGHS's columns do not match the model's variables")
-        sol = highs.getSolution()
-        return cls(col_value=np.asarray(sol.col_value), col_dual=np.asarray(sol.col_dual),
-                   row_value=np.asarray(sol.row_value), row_dual=np.asarray(sol.row_dual))
-
-
-def _to_cube(model: BuiltModel, data: Arrays, col_value: np.ndarray) -> np.ndarray:
-    x = np.zeros((data.n, len(data.groups), len(data.packages)))
-    x[model.xv, model.xg, model.xp] = np.maximum(col_value[: len(model.x)], 0.0)
-    return x
-
-
-def _tie_break(highs: highspy.Highs, model: BuiltModel, data: Arrays, solution: _Solution,
-               optimum: float, x: np.ndarray, deadline: float) -> np.ndarray:
-    """Among optimal plans, take one that spends the fewest rupiah.
-
-    By complementary slackness with the optimal duals, a plan is optimal exactly when every column
-    with a non-zero reduced cost stays at its bound and every row with a non-zero dual stays tight.
-    So we fix those columns and rows in the HiGHS model already solved, change the objective to the
-    rupiah spent, and re-solve from the optimal basis. If the objective moved by more than
-    TIE_BREAK_SLACK (numerics), or the pass does not finish, the first plan stands.
-    """
-    n_cols = highs.getNumCol()
-    fixed = np.nonzero(np.abs(solution.col_dual) > _DUAL_EPS)[0].astype(np.int32)
-    if len(fixed):
-        values = solution.col_value[fixed]
-        highs.changeColsBounds(len(fixed), fixed, values, values)
-    tight = np.nonzero(np.abs(solution.row_dual) > _DUAL_EPS)[0].astype(np.int32)
-    if len(tight):
-        values = solution.row_value[tight]
-        highs.changeRowsBounds(len(tight), tight, values, values)
-    cost = np.zeros(n_cols)
-    cost[: len(model.x)] = data.cost_idr[model.xp]
-    highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
-    highs.changeObjectiveSense(highspy.ObjSense.kMinimize)
-    highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
-    highs.run()
-    if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return x
-    second = np.asarray(highs.getSolution().col_value)
-    if second[: len(model.x)] @ model.objective_coef < optimum - TIE_BREAK_SLACK * max(1.0, abs(optimum)):
-        return x
-    return _to_cube(model, data, second)
 
 
 def _whole_numbers(data: Arrays, x_lp: np.ndarray, lp_status: Status, options: SolveOptions,
@@ -179,7 +115,7 @@ def _whole_numbers(data: Arrays, x_lp: np.ndarray, lp_status: Status, options: S
     if not result.has_solution:
         return (np.zeros_like(x_lp), Method.mip, result.status, result.detail,
                 (build_seconds, result.seconds))
-    x = np.round(_to_cube(model, data, _Solution.read(model.prob.solverModel, model).col_value))
+    x = np.round(to_cube(model, data, Solution.read(solver_model(model), model).col_value))
     return x, Method.mip, result.status, "", (build_seconds, result.seconds)
 
 
@@ -188,13 +124,11 @@ def _solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> Block
     continuous = data.subset(np.arange(data.n), with_target=False)
     continuous.integer = False
     start = time.perf_counter()
-    priced = pool_price.solve_priced(continuous, options, deadline)
+    priced = pool_price.solve_priced(continuous, options, deadline, solve_lp)
     if priced is None:
         return None
     x = priced.x
     lp_objective = float((x * data.objective_coef()).sum())
-    if options.tie_break:
-        x = _tie_break_with_money_fixed(continuous, x, lp_objective, options, deadline)
     seconds = time.perf_counter() - start
     status, method, message = Status.optimal, Method.lp, ""
     if data.integer:
@@ -204,31 +138,3 @@ def _solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> Block
                        pool_dual={int(data.pool_of[0]): priced.price}, build_seconds=0.0,
                        solve_seconds=seconds, message=message)
 
-
-def _tie_break_with_money_fixed(data: Arrays, x: np.ndarray, optimum: float, options: SolveOptions,
-                                deadline: float) -> np.ndarray:
-    """The fewest-rupiah pass for a block solved through the pool's price.
-
-    Each village's share of the pool is fixed as money of its own (pool money it did not need goes
-    back), which unlinks the villages; chunks are then solved as ordinary blocks, tie-break included.
-    No village gets less money than its plan spends, so the objective cannot fall, and no village
-    takes more pool money than before, so the pool holds.
-    """
-    from solver.extract import split_sources
-
-    _, _, z = split_sources(data, x)
-    unlinked = data.subset(np.arange(data.n), with_target=False)
-    unlinked.cap_add_idr = unlinked.cap_add_idr + z
-    unlinked.pool_idr = np.zeros_like(unlinked.pool_idr)
-    better = np.empty_like(x)
-    for lo in range(0, data.n, pool_price.PART_VILLAGES):
-        villages = np.arange(lo, min(lo + pool_price.PART_VILLAGES, data.n))
-        result = solve_block(unlinked.subset(villages, with_target=False), options, deadline,
-                             decompose=False)
-        if result.status != Status.optimal:
-            return x
-        better[villages] = result.x
-    coef = data.objective_coef()
-    if float((better * coef).sum()) < optimum - TIE_BREAK_SLACK * max(1.0, abs(optimum)) * 10:
-        return x
-    return better

@@ -16,6 +16,7 @@ are never created: x only where U[v,g] > 0, z only where the village's pool hold
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import pulp
@@ -72,7 +73,7 @@ def add_variables(prob: pulp.LpProblem, data: Arrays, mip: bool, priced: bool = 
     xv = np.repeat(v_idx, n_packages)
     xg = np.repeat(g_idx, n_packages)
     xp = np.tile(np.arange(n_packages), len(v_idx))
-    cat = pulp.LpInteger if mip else pulp.LpContinuous
+    cat: Literal["Continuous", "Integer"] = "Integer" if mip else "Continuous"
     x = prob.add_variable_matrix("x", range(len(xv)), lowBound=0, cat=cat) if len(xv) else []
     if n_packages == 1:
         # with one package the group cap is a bound, not a row

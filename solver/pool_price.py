@@ -16,13 +16,14 @@ with the price. So:
 3. Exact recovery: one LP, built like any block, over the villages still ambiguous, with the pool less
    what the fixed villages take. Fixed villages are optimal for the Lagrangian at the optimal price and
    keep their part's solution; with the recovery LP's optimum the whole is an optimum of the full LP.
-4. Tie-break: each part is re-solved with its villages' pool money fixed as their own, through the
-   ordinary block path, so the same fewest-rupiah pass runs as everywhere else.
+4. Tie-break: each part's HiGHS model, with its pool money held where it is, gets the same
+   fewest-rupiah pass as any block (`solver.block._tie_break`); the recovery LP is an ordinary block.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -32,8 +33,11 @@ from models import SolveOptions, Status
 from solver.data import Arrays
 from solver.model import BuiltModel, build_model
 from solver.run import run_highs
+from solver.solution import solver_model, tie_break_part
 
 PART_VILLAGES = 250
+# the ordinary block LP: (x, budget duals, pool duals), or None if not proven optimal
+RecoveryLp = Callable[[Arrays, SolveOptions, float], tuple[np.ndarray, np.ndarray, dict[int, float]] | None]
 MAX_AMBIGUOUS = 3_000  # villages left for the recovery LP
 _MAX_ITERATIONS = 60
 
@@ -64,7 +68,8 @@ def applies(data: Arrays, min_villages: int) -> bool:
             and len(np.unique(data.pool_of)) == 1 and data.pool_idr[data.pool_of[0]] > 0)
 
 
-def solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> PricedSolution | None:
+def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
+                 solve_lp: RecoveryLp) -> PricedSolution | None:
     """The optimal plan of a block linked by one pool, or None if a part fails (the caller then
     solves the block whole)."""
     start = time.perf_counter()
@@ -80,7 +85,7 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> Priced
                            mip=False)
         if result.status != Status.optimal:
             return None
-        parts.append(_Part(villages=villages, model=model, highs=model.prob.solverModel,
+        parts.append(_Part(villages=villages, model=model, highs=solver_model(model),
                            z_cols=(len(model.x) + np.arange(len(model.z))).astype(np.int32),
                            z_villages=villages[model.zv]))
     demand = _Demand(parts, data.n)
@@ -154,18 +159,25 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> Priced
         fixed[part.z_villages] = np.isclose(s_lo[i], s_hi[i], rtol=1e-9, atol=1e-3)
     # a fixed village's latest solve took the same z as at both ends, so its x is optimal too
     x, budget_dual = demand.latest_plans(data)
+    if options.tie_break:
+
+        for part in parts:
+            sub = data.subset(part.villages, with_target=False)
+            x[part.villages] = tie_break_part(part.highs, part.model, sub, deadline)
     open_villages = np.nonzero(~fixed)[0]
     if len(open_villages):
-        from solver.block import solve_lp  # the ordinary block LP, for the villages left
-
         sub = data.subset(open_villages, with_target=False)
         sub.pool_idr = sub.pool_idr.copy()
         sub.pool_idr[sub.pool_of[0]] = max(0.0, pool - float(z[fixed].sum()))
         recovered = solve_lp(sub, options, deadline)
         if recovered is None:
             return None
-        x[open_villages], budget_dual[open_villages] = recovered
-    return PricedSolution(x=x, price=p_hi, budget_dual=budget_dual,
+        x[open_villages], budget_dual[open_villages], pool_dual = recovered
+        # the recovery LP's pool row prices the pool exactly; without it the bracket's end does
+        price = pool_dual.get(int(data.pool_of[0]), p_hi)
+    else:
+        price = p_hi
+    return PricedSolution(x=x, price=price, budget_dual=budget_dual,
                           seconds=time.perf_counter() - start, parts_solved=demand.solves,
                           recovered_villages=len(open_villages))
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
+from typing import Any
 
 import numpy as np
 
@@ -47,7 +48,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
     deadline = start + options.time_limit_s
     data = prepare(problem)
     scenario = problem.scenario
-    base = dict(objective_name=scenario.objective.value, scenario_name=scenario.name,
+    base: dict[str, Any] = dict(objective_name=scenario.objective.value, scenario_name=scenario.name,
                 integer=scenario.integer, groups=data.groups, packages=data.packages)
 
     explanations = explain_infeasibility(data, problem.table.villages)
@@ -61,8 +62,8 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
     status = min((r.status for r in results), key=_WORST_FIRST.index, default=Status.optimal)
     build_seconds = sum(r.build_seconds for r in results)
     solve_seconds = sum(r.solve_seconds for r in results)
-    common = dict(blocks=len(blocks), build_seconds=build_seconds, solve_seconds=solve_seconds,
-                  **base)
+    common: dict[str, Any] = dict(blocks=len(blocks), build_seconds=build_seconds,
+                                  solve_seconds=solve_seconds, **base)
     usable = all(r.status in (Status.optimal, Status.time_limit) and r.lp_objective is not None
                  for r in results)
     if not usable:

@@ -1,0 +1,16 @@
+"""The Kabupaten Bekasi example: 187 real villages with estimated budgets and workers, and
+scenarios for them (see scenarios/README.md for how every number was made)."""
+
+from pathlib import Path
+
+_HERE = Path(__file__).parent
+BEKASI_VILLAGES = _HERE / "bekasi_villages.csv"
+_SLUGS = ("dd3_officials", "add_pool_floor20", "min_cost_19000", "contract_example")
+
+
+def bekasi_scenarios() -> dict[str, Path]:
+    """The example scenario files by slug."""
+    return {slug: _HERE / f"{slug}.json" for slug in _SLUGS}
+
+
+__all__ = ["BEKASI_VILLAGES", "bekasi_scenarios"]

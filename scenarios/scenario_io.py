@@ -1,0 +1,232 @@
+"""Reading a scenario (contract section 2) from JSON or YAML, and checking it fits a table."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from models import InputIssue, Scenario, ScenarioError, VillageTable
+from models.scenario import Budget, Package, Targets
+from scenarios.files import Source, load_source
+
+_SHARES = {"dana_desa_share", "add_share", "min_coverage"}
+_UNION_TAGS = {"float", "dict[str,float]"}
+_KNOWN_FIELDS: dict[str, set[str]] = {
+    "": set(Scenario.model_fields),
+    "budget": set(Budget.model_fields),
+    "targets": set(Targets.model_fields),
+    "packages": set(Package.model_fields),
+}
+
+
+def read_scenario(source: Source, filename: str | None = None) -> Scenario:
+    """Read and validate a scenario file: JSON, or YAML (.yaml/.yml, or any text that is not
+    JSON). Raises ScenarioError naming the file and line, or the field."""
+    content, name = load_source(source, filename, ScenarioError)
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ScenarioError([InputIssue(file=name, message="the file is not UTF-8 text")]) from None
+    if not text.strip():
+        raise ScenarioError([InputIssue(file=name, message="the file is empty")])
+    suffix = Path(name).suffix.lower()
+    as_yaml = suffix in (".yaml", ".yml") or (
+        suffix != ".json" and not text.lstrip().startswith("{")
+    )
+    data = _load_yaml(text, name) if as_yaml else _load_json(text, name)
+    return scenario_from_dict(data, source=name)
+
+
+def _load_json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(
+            [
+                InputIssue(
+                    file=name,
+                    row=exc.lineno,
+                    message=f"not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}",
+                )
+            ]
+        ) from None
+
+
+def _load_yaml(text: str, name: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = getattr(exc, "problem", None) or "unreadable"
+        where = f" at line {line}, column {mark.column + 1}" if mark is not None else ""
+        raise ScenarioError(
+            [InputIssue(file=name, row=line, message=f"not valid YAML{where}: {problem}")]
+        ) from None
+
+
+def scenario_from_dict(data: Any, source: str = "scenario") -> Scenario:
+    """Validate a scenario given as a dict (parsed JSON or YAML)."""
+    if not isinstance(data, dict):
+        raise ScenarioError(
+            [InputIssue(file=source, message="a scenario must be an object of field: value")]
+        )
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        issues: list[InputIssue] = []
+        for error in exc.errors():
+            issues.extend(_issues(error, data, source))
+        raise ScenarioError(_unique(issues)) from None
+
+
+def _unique(issues: list[InputIssue]) -> list[InputIssue]:
+    seen: set[tuple[str | None, str]] = set()
+    kept = []
+    for issue in issues:
+        key = (issue.field, issue.message)
+        if key not in seen:
+            seen.add(key)
+            kept.append(issue)
+    return kept
+
+
+def _issues(error: ErrorDetails, data: dict[str, Any], source: str) -> list[InputIssue]:
+    loc = [str(part) for part in error["loc"]]
+    kind = error["type"]
+    # apbd_pool_idr is a number or an object: pydantic reports a failure for each
+    if any(part in _UNION_TAGS for part in loc):
+        tag_at = next(i for i, part in enumerate(loc) if part in _UNION_TAGS)
+        tag, rest = loc[tag_at], loc[tag_at + 1 :]
+        loc = loc[:tag_at] + rest
+        if not rest:
+            if tag == "float":
+                return []  # worded once, with the object form
+            message = "must be a number of rupiah, or an object from each kabupaten to its pool"
+            return [InputIssue(file=source, field=".".join(loc), message=message)]
+    field = ".".join(loc)
+    if not loc and "package codes" in error["msg"]:
+        field = "packages"  # the one whole-scenario check is about the package list
+    if kind == "value_error" and loc and loc[-1] in ("group_weights", "group_min_coverage"):
+        return _group_issues(error, field, source)
+    return [InputIssue(file=source, field=field, message=_message(error, loc, data))]
+
+
+def _group_issues(error: ErrorDetails, field: str, source: str) -> list[InputIssue]:
+    """Our own validators word a bad weight or floor; name the group in the field."""
+    values = error.get("input")
+    issues = []
+    if isinstance(values, dict):
+        for group, value in values.items():
+            if field.endswith("group_weights") and value < 0:
+                issues.append(
+                    InputIssue(file=source, field=f"{field}.{group}", message="must be >= 0")
+                )
+            elif field.endswith("group_min_coverage") and not 0 <= value <= 1:
+                issues.append(
+                    InputIssue(
+                        file=source, field=f"{field}.{group}", message="must be between 0 and 1"
+                    )
+                )
+    return issues or [InputIssue(file=source, field=field, message=_plain(error["msg"]))]
+
+
+def _message(error: ErrorDetails, loc: list[str], data: dict[str, Any]) -> str:
+    kind = error["type"]
+    ctx = error.get("ctx") or {}
+    name = loc[-1] if loc else ""
+    given = error.get("input")
+    if kind in ("greater_than_equal", "less_than_equal") and name in _SHARES:
+        return "must be between 0 and 1"
+    if name == "horizon_months" and kind in ("greater_than", "less_than_equal"):
+        return "must be between 1 and 120 months"
+    if kind == "greater_than":
+        return f"must be greater than {_number(ctx.get('gt'))}"
+    if kind == "greater_than_equal":
+        return f"must be >= {_number(ctx.get('ge'))}"
+    if kind == "less_than_equal":
+        return f"must be <= {_number(ctx.get('le'))}"
+    if kind == "enum" and name == "objective":
+        return f"unknown objective '{given}': use max_protection or min_cost"
+    if kind == "missing":
+        return "is required" + (": list at least one package" if name == "packages" else "")
+    if kind == "too_short" and name == "packages":
+        return "list at least one package"
+    if kind == "extra_forbidden":
+        return _unknown_field(loc)
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
+        return f"must be a number (got {given!r})"
+    if kind in ("int_from_float",):
+        return f"must be a whole number (got {given!r})"
+    if kind in ("bool_parsing", "bool_type"):
+        return f"must be true or false (got {given!r})"
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "must be an object of field: value"
+    if kind == "list_type":
+        return "must be a list"
+    if kind == "string_type":
+        return "must be text"
+    return _plain(error["msg"])
+
+
+def _unknown_field(loc: list[str]) -> str:
+    name = loc[-1]
+    parent = "packages" if len(loc) >= 3 and loc[0] == "packages" else ".".join(loc[:-1])
+    known = sorted(_KNOWN_FIELDS.get(parent, set()))
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f": did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
+    return f"unknown field '{name}'{hint}"
+
+
+def _plain(message: str) -> str:
+    message = message.removeprefix("Value error, ")
+    return message[:1].lower() + message[1:]
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def check_scenario_fits(scenario: Scenario, table: VillageTable) -> None:
+    """Refuse a scenario that names a group or kabupaten the table does not have. A kabupaten
+    of the table without a pool entry is fine: its pool is 0."""
+    issues: list[InputIssue] = []
+    groups = set(table.groups)
+    listed = ", ".join(table.groups)
+    for group in scenario.group_weights:
+        if group not in groups:
+            issues.append(
+                InputIssue(
+                    field=f"group_weights.{group}",
+                    message=f"the village table has no group '{group}' (its groups: {listed})",
+                )
+            )
+    for group in scenario.targets.group_min_coverage:
+        if group not in groups:
+            issues.append(
+                InputIssue(
+                    field=f"targets.group_min_coverage.{group}",
+                    message=f"the village table has no group '{group}' (its groups: {listed})",
+                )
+            )
+    pool = scenario.budget.apbd_pool_idr
+    if isinstance(pool, dict):
+        kabupaten = table.kabupaten
+        named = ", ".join(k for k in kabupaten if k) or "none: give the pool as one number"
+        for key in pool:
+            if key not in kabupaten:
+                issues.append(
+                    InputIssue(
+                        field=f"budget.apbd_pool_idr.{key}",
+                        message=f"no village of the table is in kabupaten '{key}' "
+                        f"(its kabupaten: {named})",
+                    )
+                )
+    if issues:
+        raise ScenarioError(issues)

@@ -1,0 +1,198 @@
+"""Reading a village table (contract section 1) from CSV, XLSX or JSON rows into raw cells.
+
+The cells are validated in one place, `scenarios.village_table.table_from_raw`; this module only
+turns bytes into a header and rows, remembering each row's number in the file (header = row 1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from models import InputIssue, VillageTable, VillageTableError
+from scenarios.files import Source, load_source
+from scenarios.village_table import RawTable, normalise_column_name, table_from_raw
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls (BIFF in an OLE container)
+_XLSX_SUFFIXES = (".xlsx", ".xlsm")
+
+
+def read_villages(source: Source, filename: str | None = None) -> VillageTable:
+    """Read and validate a village table: CSV (comma or semicolon separated, UTF-8 with or
+    without BOM) or XLSX (first sheet). Raises VillageTableError listing every bad row."""
+    content, name = load_source(source, filename, VillageTableError)
+    if not content.strip():
+        raise VillageTableError([InputIssue(file=name, message="the file is empty")])
+    suffix = Path(name).suffix.lower()
+    if content.startswith(_ZIP_MAGIC) or suffix in _XLSX_SUFFIXES:
+        raw = _xlsx_cells(content, name)
+    elif content.startswith(_OLD_EXCEL_MAGIC) or suffix == ".xls":
+        raise VillageTableError(
+            [
+                InputIssue(
+                    file=name, message="old Excel .xls files are not read: save it as .xlsx or CSV"
+                )
+            ]
+        )
+    else:
+        raw = _csv_cells(content, name)
+    return table_from_raw(raw)
+
+
+def villages_from_rows(rows: list[dict[str, Any]], source: str = "rows") -> VillageTable:
+    """Validate a village table given as JSON rows (one object per village), with the same rules
+    as a file. Issues name the row by its 1-based position in the list."""
+    if not isinstance(rows, list):
+        raise VillageTableError(
+            [InputIssue(file=source, message="villages must be a list of rows")]
+        )
+    issues = [
+        InputIssue(file=source, row=i + 1, message="a row must be an object of column: value")
+        for i, row in enumerate(rows)
+        if not isinstance(row, dict)
+    ]
+    if issues:
+        raise VillageTableError(issues[:200])
+    if not rows:
+        raise VillageTableError([InputIssue(file=source, message="the table has no villages")])
+    # rows may spell a column differently ("District", "kecamatan"): one column per meaning
+    named: list[dict[str, Any]] = []
+    for i, row in enumerate(rows):
+        cells: dict[str, Any] = {}
+        for key, value in row.items():
+            column = normalise_column_name(str(key))
+            if column in cells:
+                issues.append(
+                    InputIssue(file=source, row=i + 1, column=str(key), message="given twice")
+                )
+            cells[column] = value
+        named.append(cells)
+    if issues:
+        raise VillageTableError(issues[:200])
+    header = list(dict.fromkeys(key for row in named for key in row))
+    frame = pd.DataFrame(
+        [[row.get(key) for key in header] for row in named],
+        columns=range(len(header)),
+        dtype=object,
+    )
+    return table_from_raw(
+        RawTable(
+            name=source,
+            header=header,
+            cells=frame,
+            row_numbers=np.arange(1, len(rows) + 1),
+        )
+    )
+
+
+def _decode(content: bytes, name: str) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        row = content[: exc.start].count(b"\n") + 1
+        raise VillageTableError(
+            [
+                InputIssue(
+                    file=name,
+                    row=row,
+                    message="the file is not UTF-8 text: save it as 'CSV UTF-8' (or as XLSX)",
+                )
+            ]
+        ) from None
+
+
+def _separator(text: str) -> str:
+    """The separator of the header line: the most frequent of comma, semicolon and tab."""
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {sep: first_line.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
+
+
+def _csv_cells(content: bytes, name: str) -> RawTable:
+    text = _decode(content, name)
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=_separator(text),
+            header=None,
+            dtype=str,
+            keep_default_na=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+        )
+    except pd.errors.ParserError as exc:
+        raise VillageTableError(
+            [InputIssue(file=name, message=f"not a readable CSV table: {_parser_reason(exc)}")]
+        ) from None
+    except pd.errors.EmptyDataError:
+        raise VillageTableError([InputIssue(file=name, message="the file is empty")]) from None
+    return _split_header(frame, name)
+
+
+def _parser_reason(exc: Exception) -> str:
+    # pandas says "Error tokenizing data. C error: Expected 5 fields in line 7, saw 6"
+    reason = str(exc).split("C error:")[-1].strip()
+    return reason.replace("Expected", "expected", 1) or "unreadable"
+
+
+def _xlsx_cells(content: bytes, name: str) -> RawTable:
+    try:
+        frame = pd.read_excel(
+            io.BytesIO(content),
+            sheet_name=0,
+            header=None,
+            dtype=object,
+            na_filter=False,
+            engine="openpyxl",
+        )
+    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+        raise VillageTableError(
+            [InputIssue(file=name, message="not a readable XLSX workbook (save it again as .xlsx)")]
+        ) from None
+    return _split_header(frame, name)
+
+
+def _split_header(frame: pd.DataFrame, name: str) -> RawTable:
+    """The first non-empty row is the header; the rest are villages. Blank rows are skipped
+    but keep their place in the row numbering."""
+    blank = _blank_rows(frame)
+    filled = np.flatnonzero(~blank)
+    if len(filled) == 0:
+        raise VillageTableError([InputIssue(file=name, message="the file is empty")])
+    header_at = int(filled[0])
+    header = ["" if v is None else str(v).strip() for v in frame.iloc[header_at].tolist()]
+    body = frame.iloc[header_at + 1 :]
+    keep = ~blank[header_at + 1 :]
+    body = body[keep]
+    return RawTable(
+        name=name,
+        header=header,
+        cells=body.reset_index(drop=True),
+        row_numbers=np.flatnonzero(keep) + header_at + 2,
+    )
+
+
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Rows with nothing written. Most are exactly "" everywhere (fast to test); a row whose
+    first cell is spaces is checked cell by cell."""
+    cells = frame.to_numpy(dtype=object)
+    if not cells.size:
+        return np.zeros(len(frame), dtype=bool)
+    blank = ((cells == "") | pd.isna(cells)).all(axis=1)
+    first = cells[:, 0]
+    maybe = np.flatnonzero(~blank & np.array([isinstance(v, str) and not v.strip() for v in first]))
+    for row in maybe:
+        blank[row] = all(
+            v is None
+            or (isinstance(v, float) and np.isnan(v))
+            or (isinstance(v, str) and not v.strip())
+            for v in cells[row]
+        )
+    return blank
