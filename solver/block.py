@@ -14,7 +14,7 @@ import numpy as np
 from models import IntegerMethod, Method, Objective, SolveOptions, Status
 from solver import pool_price
 from solver.data import Arrays
-from solver.model import build_model
+from solver.model import MONEY_UNIT_IDR, build_model
 from solver.rounding import round_and_repair
 from solver.run import run_highs
 from solver.solution import Solution, solver_model, tie_break, to_cube
@@ -26,8 +26,8 @@ class BlockResult:
     x: np.ndarray  # (n, G, P) new enrolments of the block's villages
     lp_objective: float | None  # the continuous optimum (a bound for whole-number plans)
     method: Method
-    budget_dual: np.ndarray  # (n,) d objective / d rupiah of the village's own cap (LP)
-    pool_dual: dict[int, float]  # pool index -> d objective / d rupiah of the pool (LP)
+    budget_dual: np.ndarray  # (n,) extra objective per extra million rupiah of the village's cap (LP)
+    pool_dual: dict[int, float]  # pool index -> extra objective per extra million in the pool (LP)
     build_seconds: float
     solve_seconds: float
     message: str = ""
@@ -77,9 +77,11 @@ def solve_block(data: Arrays, options: SolveOptions, deadline: float,
     budget_dual = np.zeros(n)
     pool_dual: dict[int, float] = {}
     if first.status == Status.optimal:
-        budget_dual[model.budget_v] = solution.row_dual[model.budget_row_ids]
+        # rows are in millions of rupiah; min_cost's HiGHS objective is too
+        unit = MONEY_UNIT_IDR if data.objective == Objective.min_cost else 1.0
+        budget_dual[model.budget_v] = solution.row_dual[model.budget_row_ids] * unit
         pool_dual = dict(zip(model.pool_k.tolist(),
-                             solution.row_dual[model.pool_row_ids].tolist(), strict=True))
+                             (solution.row_dual[model.pool_row_ids] * unit).tolist(), strict=True))
     x = to_cube(model, data, solution.col_value)
 
     status = first.status

@@ -7,8 +7,6 @@ import numpy as np
 from models import Objective, PoolUse, Totals, VillagePlan, VillageTable
 from solver.data import Arrays
 
-PER_MILLION = 1_000_000.0
-
 
 def split_sources(data: Arrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Pay each village's premiums from dana desa first, then ADD, then the APBD pool.
@@ -85,7 +83,7 @@ def pool_uses(data: Arrays, z: np.ndarray, pool_dual: dict[int, float] | None) -
     used = np.bincount(data.pool_of, weights=z, minlength=len(data.pool_idr))
     return [
         PoolUse(kabupaten=name, pool_idr=float(data.pool_idr[k]), spent_idr=float(used[k]),
-                marginal_value_per_million=(pool_dual[k] * PER_MILLION
+                marginal_value_per_million=(pool_dual[k]
                                             if pool_dual is not None and k in pool_dual else None))
         for k, name in enumerate(data.pool_names)
     ]

@@ -11,6 +11,11 @@ solve (dana desa first, then ADD, then the pool: see `solver.sources`). Variable
 are never created: x only where U[v,g] > 0, z only where the village's pool holds money.
 
 `build_model` reads as the table of contents; each `add_<family>` states its constraint in one line.
+
+Money enters HiGHS in millions of rupiah (MONEY_UNIT_IDR): premiums of Rp201,600 next to budgets of
+Rp1.5 billion are badly scaled for the simplex (HiGHS warns, and takes 3-6 times longer), while in
+millions every coefficient lies between 0.1 and a few hundred. So z, the budget and pool rows and their
+duals are per million rupiah.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from pulp.core._internal import _const_to_rust_sense
 
 from models import Objective
 from solver.data import Arrays
+
+MONEY_UNIT_IDR = 1_000_000.0
 
 
 @dataclass
@@ -49,8 +56,8 @@ class BuiltModel:
 def build_model(data: Arrays, mip: bool = False, pool_price: float | None = None) -> BuiltModel:
     """The LP (or MIP, with whole-number x) of one block of villages.
 
-    With `pool_price`, pool money is priced instead of capped: z costs `pool_price` per rupiah in
-    the objective and there is no pool row (the Lagrangian of family 4, see `solver.pool_price`).
+    With `pool_price`, pool money is priced instead of capped: z costs `pool_price` per million
+    rupiah in the objective and there is no pool row (the Lagrangian of family 4, see `solver.pool_price`).
     """
     sense = pulp.LpMinimize if data.objective == Objective.min_cost else pulp.LpMaximize
     prob = pulp.LpProblem("desaplan", sense)
@@ -87,7 +94,8 @@ def add_variables(prob: pulp.LpProblem, data: Arrays, mip: bool, priced: bool = 
     z = prob.add_variable_matrix("z", range(len(zv)), lowBound=0) if len(zv) else []
     if priced:
         # without a pool row, a village still never takes more than the whole pool
-        for var, pool in zip(z, data.pool_idr[data.pool_of[zv]].tolist(), strict=True):
+        for var, pool in zip(z, (data.pool_idr[data.pool_of[zv]] / MONEY_UNIT_IDR).tolist(),
+                             strict=True):
             var.upBound = pool
     coef = data.objective_coef()[xv, xg, xp]
     return BuiltModel(prob=prob, x=x, xv=xv, xg=xg, xp=xp, x_start=x_start, z=z, zv=zv,
@@ -99,7 +107,9 @@ def add_variables(prob: pulp.LpProblem, data: Arrays, mip: bool, priced: bool = 
 def add_objective(m: BuiltModel, data: Arrays, pool_price: float | None) -> None:
     """max sum priority[v] weight[g] value[p] x[v,g,p]  |  min sum c[p] x[v,g,p] (= sum y + w + z)."""
     objective = pulp.LpAffineExpression.empty()
-    objective._expr.add_term_ids_coeffs(m.prob._model, m.x_ids, m.objective_coef)
+    # min_cost is minimised in millions of rupiah; its true objective (rupiah) stays in objective_coef
+    scale = MONEY_UNIT_IDR if data.objective == Objective.min_cost else 1.0
+    objective._expr.add_term_ids_coeffs(m.prob._model, m.x_ids, m.objective_coef / scale)
     if pool_price is not None and m.z:
         sign = 1.0 if data.objective == Objective.min_cost else -1.0
         objective._expr.add_term_ids_coeffs(m.prob._model, m.z_ids, np.full(len(m.z), sign * pool_price))
@@ -122,13 +132,13 @@ def add_budgets(m: BuiltModel, data: Arrays) -> None:
     # each village's row: its x with their costs, then its z (if any) with -1
     after_x = m.x_start[m.zv + 1]
     ids = np.insert(m.x_ids, after_x, m.z_ids)
-    coefs = np.insert(data.cost_idr[m.xp], after_x, -1.0)
+    coefs = np.insert(data.cost_idr[m.xp] / MONEY_UNIT_IDR, after_x, -1.0)
     has_z = np.zeros(data.n + 1, dtype=np.int64)
     has_z[m.zv + 1] = 1
     starts = m.x_start + np.cumsum(has_z)
     bounds = np.append(starts[villages], starts[villages[-1] + 1]) if len(villages) else np.zeros(1)
     m.budget_row_ids = _add_rows(m.prob, bounds.astype(np.int64), ids, coefs,
-                                 data.own_idr[villages], pulp.LpConstraintLE)
+                                 data.own_idr[villages] / MONEY_UNIT_IDR, pulp.LpConstraintLE)
     m.budget_v = villages
 
 
@@ -140,7 +150,8 @@ def add_pools(m: BuiltModel, data: Arrays) -> None:
     order = np.argsort(pool_of_z, kind="stable")
     pools, first = np.unique(pool_of_z[order], return_index=True)
     m.pool_row_ids = _add_rows(m.prob, np.append(first, len(order)), m.z_ids[order],
-                               np.ones(len(order)), data.pool_idr[pools], pulp.LpConstraintLE)
+                               np.ones(len(order)), data.pool_idr[pools] / MONEY_UNIT_IDR,
+                               pulp.LpConstraintLE)
     m.pool_k = pools.astype(np.int64)
 
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from models import SolveOptions, Status
 from solver.data import Arrays
-from solver.model import BuiltModel, build_model
+from solver.model import MONEY_UNIT_IDR, BuiltModel, build_model
 from solver.run import run_highs
 from solver.solution import solver_model, tie_break_part
 
@@ -73,7 +73,7 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
     """The optimal plan of a block linked by one pool, or None if a part fails (the caller then
     solves the block whole)."""
     start = time.perf_counter()
-    pool = float(data.pool_idr[data.pool_of[0]])
+    pool = float(data.pool_idr[data.pool_of[0]]) / MONEY_UNIT_IDR  # z and prices are per million
     price = _first_price(data, pool)
     parts = []
     for lo in range(0, data.n, PART_VILLAGES):
@@ -102,7 +102,7 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
         while hi_end is None:
             price *= 2.0
             s = demand.at(price, everything)
-            if s is None or price > 1e6:
+            if s is None or price > 1e12:
                 return None
             if demand.total(s) < pool:
                 hi_end = (price, s)
@@ -127,7 +127,7 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
     for _ in range(_MAX_ITERATIONS):
         (p_lo, s_lo), (p_hi, s_hi) = lo_end, hi_end
         moving = [i for i in everything if not _same(s_lo[i], s_hi[i])]
-        ambiguous = sum(int((~np.isclose(s_lo[i], s_hi[i], rtol=1e-9, atol=1e-3)).sum())
+        ambiguous = sum(int((~np.isclose(s_lo[i], s_hi[i], rtol=1e-9, atol=1e-6)).sum())
                         for i in moving)
         if ambiguous <= MAX_AMBIGUOUS or p_hi - p_lo <= 1e-12 * max(p_hi, 1e-300):
             break
@@ -156,7 +156,7 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
     fixed = np.ones(data.n, dtype=bool)
     for i, part in enumerate(parts):
         z[part.z_villages] = s_hi[i]
-        fixed[part.z_villages] = np.isclose(s_lo[i], s_hi[i], rtol=1e-9, atol=1e-3)
+        fixed[part.z_villages] = np.isclose(s_lo[i], s_hi[i], rtol=1e-9, atol=1e-6)
     # a fixed village's latest solve took the same z as at both ends, so its x is optimal too
     x, budget_dual = demand.latest_plans(data)
     if options.tie_break:
@@ -168,7 +168,7 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
     if len(open_villages):
         sub = data.subset(open_villages, with_target=False)
         sub.pool_idr = sub.pool_idr.copy()
-        sub.pool_idr[sub.pool_of[0]] = max(0.0, pool - float(z[fixed].sum()))
+        sub.pool_idr[sub.pool_of[0]] = max(0.0, pool - float(z[fixed].sum())) * MONEY_UNIT_IDR
         recovered = solve_lp(sub, options, deadline)
         if recovered is None:
             return None
@@ -183,7 +183,7 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return bool(np.allclose(a, b, rtol=1e-9, atol=1e-3))
+    return bool(np.allclose(a, b, rtol=1e-9, atol=1e-6))
 
 
 class _Demand:
@@ -229,13 +229,14 @@ class _Demand:
 
 
 def _first_price(data: Arrays, pool: float) -> float:
-    """A guess at the pool's price: the objective per rupiah of the last option a greedy spender of
-    all the money (own and pool) would buy at the cheapest package."""
+    """A guess at the pool's price (objective per million rupiah): that of the last option a greedy
+    spender of all the money (own and the pool, in millions) would buy at the cheapest package."""
     p0 = int(np.argmin(data.cost_idr))
     coef = data.objective_coef()[:, :, p0]
-    money_needed = data.uninsured * data.cost_idr[p0]
-    ratio = (coef / data.cost_idr[p0]).ravel()
+    cost = data.cost_idr[p0] / MONEY_UNIT_IDR
+    money_needed = data.uninsured * cost
+    ratio = (coef / cost).ravel()
     order = np.argsort(-ratio, kind="stable")
     spent = np.cumsum(money_needed.ravel()[order])
-    k = min(int(np.searchsorted(spent, data.own_idr.sum() + pool)), len(order) - 1)
+    k = min(int(np.searchsorted(spent, data.own_idr.sum() / MONEY_UNIT_IDR + pool)), len(order) - 1)
     return max(float(ratio[order[k]]), 1e-12)

@@ -9,7 +9,7 @@ import highspy
 import numpy as np
 
 from solver.data import Arrays
-from solver.model import BuiltModel
+from solver.model import MONEY_UNIT_IDR, BuiltModel
 
 # The tie-break pass may lose at most this much of the optimum (relative) to numerics.
 TIE_BREAK_SLACK = 1e-9
@@ -74,7 +74,7 @@ def tie_break(highs: highspy.Highs, model: BuiltModel, data: Arrays, solution: S
         values = solution.row_value[tight]
         highs.changeRowsBounds(len(tight), tight, values, values)  # type: ignore[attr-defined]
     cost = np.zeros(n_cols)
-    cost[: len(model.x)] = data.cost_idr[model.xp]
+    cost[: len(model.x)] = data.cost_idr[model.xp] / MONEY_UNIT_IDR
     highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
     highs.changeObjectiveSense(highspy.ObjSense.kMinimize)
     highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))

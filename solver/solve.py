@@ -29,7 +29,6 @@ from solver.check import check_plan
 from solver.data import Arrays, prepare
 from solver.explain import explain_infeasibility
 from solver.extract import (
-    PER_MILLION,
     objective_value,
     pool_uses,
     split_sources,
@@ -101,7 +100,7 @@ def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
         check=check, check_seconds=check_seconds, total_seconds=time.perf_counter() - start,
         totals=totals(data, x, y, w, z),
         villages=village_plans(problem.table, data, x, y, w, z,
-                               budget_dual * PER_MILLION if continuous_optimum else None),
+                               budget_dual if continuous_optimum else None),
         pools=pool_uses(data, z, pool_dual if continuous_optimum else None),
         **common,
     )

@@ -25,6 +25,7 @@ def feasible_problems(draw: st.DrawFn) -> Problem:
     objective = draw(st.sampled_from(["max_protection", "min_cost"]))
     kabupaten = draw(st.sampled_from([["A"], ["A", "B"]]))
     villages = []
+    affordable = 0.0  # new enrolments the drawn extra money surely pays for, at the dearer package
     for i in range(n):
         uninsured = {g: draw(st.integers(0, 300)) for g in GROUPS}
         enrolled = {g: draw(st.integers(0, 50)) for g in GROUPS}
@@ -34,6 +35,7 @@ def feasible_problems(draw: st.DrawFn) -> Problem:
             need += uninsured["village_officials"] + enrolled["village_officials"]
         # enough dana desa for the floors at the dearer package, plus a drawn extra
         extra = draw(st.floats(0, 5e8))
+        affordable += min(sum(uninsured.values()) - need, extra * share / (36800 * 12))
         villages.append(village(
             i + 1, uninsured, enrolled=enrolled, kabupaten=kabupaten[i % len(kabupaten)],
             dana_desa=(need + 1) * 36800 * 12 / share + extra, add=draw(st.floats(0, 5e8)),
@@ -44,7 +46,7 @@ def feasible_problems(draw: st.DrawFn) -> Problem:
     if officials_floor:
         targets["group_min_coverage"] = {"village_officials": officials_floor}
     if objective == "min_cost":
-        targets["min_new_enrollments"] = draw(st.integers(0, 20))
+        targets["min_new_enrollments"] = min(draw(st.integers(0, 20)), int(max(affordable, 0)))
     return problem(villages, packages=[CHEAP, JHT], integer=integer, objective=objective,
                    group_weights={"fishers": draw(st.floats(0, 4))},
                    budget={"dana_desa_share": share, "add_share": add_share, "apbd_pool_idr": pool},

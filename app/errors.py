@@ -1,0 +1,184 @@
+"""Every error answered as application/problem+json (RFC 9457), from ONE table.
+
+    DesaplanError (models.errors)
+     ├── InputError ........ 422, with one entry per row, column or field problem
+     └── ServiceError (here)
+          ├── NotFound ...... 404
+          ├── Conflict ...... 409
+          ├── TooLarge ...... 413
+          ├── UnsupportedMediaType 415
+          └── SolveFailed ... 500, a solve that ended without a plan (message is ours)
+
+FastAPI's own validation errors are 422 too, unknown paths 404, and anything unexpected is a 500
+whose body carries only a correlation id; the log line with the traceback carries the same id.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from models.errors import DesaplanError, InputError
+
+log = logging.getLogger("desaplan.app")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class ServiceError(DesaplanError):
+    """An error of the service itself; `detail` is safe to show to the caller."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(detail)
+
+
+class NotFound(ServiceError):
+    pass
+
+
+class Conflict(ServiceError):
+    pass
+
+
+class TooLarge(ServiceError):
+    pass
+
+
+class UnsupportedMediaType(ServiceError):
+    pass
+
+
+class SolveFailed(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class Problem:
+    status: int
+    slug: str
+    title: str
+
+
+# The one table from domain exceptions to HTTP answers; the first matching class wins.
+PROBLEMS: list[tuple[type[Exception], Problem]] = [
+    (InputError, Problem(422, "invalid-input", "The input was refused")),
+    (NotFound, Problem(404, "not-found", "Not found")),
+    (Conflict, Problem(409, "conflict", "Conflict")),
+    (TooLarge, Problem(413, "too-large", "Upload too large")),
+    (UnsupportedMediaType, Problem(415, "unsupported-media-type", "Unsupported media type")),
+    (SolveFailed, Problem(500, "solve-failed", "The solve failed")),
+]
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+    for cls, problem in PROBLEMS:
+        if isinstance(exc, cls):
+            if isinstance(exc, InputError):
+                errors = [issue.model_dump(exclude_none=True) for issue in exc.issues]
+                return problem_response(problem.status, problem.slug, exc.title, exc.describe(), errors)
+            detail = exc.detail if isinstance(exc, ServiceError) else problem.title
+            return problem_response(problem.status, problem.slug, problem.title, detail)
+    raise exc  # not ours to answer: the catch-all below turns it into a 500
+
+
+def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for error in exc.errors():
+        location = [str(part) for part in error.get("loc", ())]
+        errors.append({"field": ".".join(location), "message": str(error.get("msg", ""))})
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return problem_response(
+        422, "invalid-request", "The request was refused", summary or "invalid request", errors
+    )
+
+
+def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
+    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    return problem_response(exc.status_code, slug, title, str(exc.detail))
+
+
+class CorrelatedErrors:
+    """ASGI middleware: an unexpected exception becomes a 500 problem with a correlation id.
+
+    It logs the traceback once, with the id, and never shows the exception's text."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            correlation_id = str(uuid.uuid4())
+            log.exception(
+                "unexpected error correlation_id=%s %s %s",
+                correlation_id,
+                scope.get("method"),
+                scope.get("path"),
+            )
+            if started:  # too late for another answer; the log has it
+                raise
+            response = problem_response(
+                500,
+                "internal-error",
+                "Internal error",
+                "Something went wrong on our side. Quote the correlation id when reporting it.",
+                correlation_id=correlation_id,
+            )
+            response.headers["X-Correlation-ID"] = correlation_id
+            await response(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    handlers: dict[type[Exception], Callable[[Request, Exception], JSONResponse]] = {
+        DesaplanError: _domain_error,
+        RequestValidationError: _request_validation_error,
+        StarletteHTTPException: _http_error,
+    }
+    for cls, handler in handlers.items():
+        app.add_exception_handler(cls, handler)
+    app.add_middleware(CorrelatedErrors)

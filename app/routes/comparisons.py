@@ -1,0 +1,69 @@
+"""/comparisons: plans against a baseline, as JSON, CSV or XLSX."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.db import SessionDep
+from app.responses import MEDIA_TYPES, Limit, Offset, file_response
+from app.services import comparisons as service
+from models.tables import ComparisonCreate, ComparisonPublic, ComparisonResult, Page
+from scenarios.compare import comparison_csv_bytes, comparison_xlsx_bytes
+
+router = APIRouter(prefix="/comparisons", tags=["comparisons"])
+
+Top = Annotated[int, Query(ge=1, le=1000, description="villages in the gainers and losers lists")]
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Compare plans with a baseline")
+def create_comparison(
+    body: ComparisonCreate,
+    session: SessionDep,
+    response: Response,
+    villages: bool = True,
+    top: Top = 10,
+) -> ComparisonResult:
+    """Totals, per kecamatan and per village deltas (new enrolments, spend by source,
+    coverage), and the villages that gain and lose most new enrolments."""
+    comparison = service.create(session, body)
+    response.headers["Location"] = f"/comparisons/{comparison.id}"
+    return service.result(session, comparison, villages=villages, top=top)
+
+
+@router.get("", summary="List comparisons")
+def list_comparisons(session: SessionDep, offset: Offset = 0, limit: Limit = 100) -> Page[ComparisonPublic]:
+    return service.list_comparisons(session, offset, limit)
+
+
+ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": ComparisonResult,
+        "content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["xlsx"]: {}},
+        "description": "JSON, or a CSV of one table, or an XLSX with one sheet per table.",
+    }
+}
+
+
+@router.get("/{comparison_id}", responses=ANSWERS, summary="A comparison as JSON, CSV or XLSX")
+def get_comparison(
+    comparison_id: int,
+    session: SessionDep,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    table: Annotated[
+        Literal["totals", "kecamatan", "villages", "gainers", "losers"],
+        Query(description="the table a CSV holds"),
+    ] = "villages",
+    villages: bool = True,
+    top: Top = 10,
+) -> Any:
+    comparison = service.get(session, comparison_id)
+    if format == "json":
+        return service.result(session, comparison, villages=villages, top=top)
+    computed = service.compute(session, comparison, top)
+    if format == "xlsx":
+        return file_response(comparison_xlsx_bytes(computed), f"comparison_{comparison_id}.xlsx", "xlsx")
+    return file_response(
+        comparison_csv_bytes(computed, table), f"comparison_{comparison_id}_{table}.csv", "csv"
+    )

@@ -1,0 +1,69 @@
+"""/plans: solved plans, their villages, kecamatan summary and enrolment targets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+
+from app.db import SessionDep
+from app.responses import FileFormat, Limit, Offset, file_response, file_responses
+from app.services import plans as service
+from models import VillagePlan
+from models.tables import Page, PlanPublic
+
+router = APIRouter(prefix="/plans", tags=["plans"])
+
+
+@router.get("", summary="List plans")
+def list_plans(
+    session: SessionDep,
+    scenario_id: int | None = None,
+    dataset_id: int | None = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Page[PlanPublic]:
+    return service.list_plans(session, offset, limit, scenario_id, dataset_id)
+
+
+@router.get("/{plan_id}", summary="A plan: status, objective, totals, explanations, marginals")
+def get_plan(plan_id: int, session: SessionDep) -> PlanPublic:
+    """Pins the scenario version and the dataset it was solved from. An infeasible plan
+    explains why in `explanations`; `pools` carries the marginal value of the APBD pools."""
+    return service.public(session, service.get_record(session, plan_id))
+
+
+@router.get("/{plan_id}/villages", summary="A page of a plan's villages")
+def list_villages(
+    plan_id: int,
+    session: SessionDep,
+    kecamatan: Annotated[str | None, Query(description="only this kecamatan")] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            description="a column, '-' first for descending: e.g. -new_enrollments, "
+            "spend_total_idr, coverage_after, new_fishers_JKK-JKM",
+            examples=["-new_enrollments"],
+        ),
+    ] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> Page[VillagePlan]:
+    return service.village_page(session, plan_id, offset, limit, kecamatan, sort)
+
+
+@router.get("/{plan_id}/kecamatan", summary="The plan summed per kecamatan")
+def kecamatan_summary(plan_id: int, session: SessionDep) -> list[dict[str, Any]]:
+    return service.kecamatan_summary(session, plan_id)
+
+
+@router.get(
+    "/{plan_id}/targets",
+    response_class=Response,
+    responses=file_responses("csv", "xlsx"),
+    summary="Download the enrolment targets per village (CSV or XLSX)",
+)
+def targets(plan_id: int, session: SessionDep, format: FileFormat = "csv") -> Response:
+    """The CLI's targets columns; the file is named for dataset, scenario, version and date."""
+    content, filename = service.targets_file(session, plan_id, format)
+    return file_response(content, filename, format)

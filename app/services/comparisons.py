@@ -1,0 +1,87 @@
+"""Comparisons: two or more stored plans, one the baseline; the data work is scenarios.compare."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+from app.errors import NotFound
+from app.services import plans
+from models import InputError, InputIssue, Plan
+from models.tables import (
+    Comparison,
+    ComparisonCreate,
+    ComparisonPublic,
+    ComparisonResult,
+    Page,
+    PlanRecord,
+    ScenarioRecord,
+    ScenarioVersion,
+)
+from scenarios.compare import PlanComparison, compare_plans, comparison_dict
+
+
+def create(session: Session, body: ComparisonCreate) -> Comparison:
+    plan_ids = list(body.plan_ids)
+    issues = []
+    if body.baseline_plan_id in plan_ids:
+        issues.append(InputIssue(field="plan_ids", message="the baseline cannot also be a compared plan"))
+    if len(set(plan_ids)) != len(plan_ids):
+        issues.append(InputIssue(field="plan_ids", message="a plan is listed more than once"))
+    if issues:
+        raise InputError(issues, title="The comparison was refused")
+    for plan_id in [body.baseline_plan_id, *plan_ids]:
+        plans.get_record(session, plan_id)  # 404 for a plan that does not exist
+    comparison = Comparison(baseline_plan_id=body.baseline_plan_id, plan_ids=plan_ids)
+    session.add(comparison)
+    session.commit()
+    session.refresh(comparison)
+    return comparison
+
+
+def get(session: Session, comparison_id: int) -> Comparison:
+    comparison = session.get(Comparison, comparison_id)
+    if comparison is None:
+        raise NotFound(f"Comparison {comparison_id} does not exist.")
+    return comparison
+
+
+def list_comparisons(session: Session, offset: int, limit: int) -> Page[ComparisonPublic]:
+    total = session.scalar(select(func.count()).select_from(Comparison)) or 0
+    rows = session.scalars(select(Comparison).order_by(col(Comparison.id)).offset(offset).limit(limit)).all()
+    items = [ComparisonPublic.model_validate(r, from_attributes=True) for r in rows]
+    return Page[ComparisonPublic](items=items, total=total, offset=offset, limit=limit)
+
+
+def _label(session: Session, record: PlanRecord) -> str:
+    scenario = session.get(ScenarioRecord, record.scenario_id)
+    version = session.get(ScenarioVersion, record.scenario_version_id)
+    assert scenario is not None and version is not None
+    return f"plan {record.id}: {scenario.slug} v{version.version}"
+
+
+def compute(session: Session, comparison: Comparison, top: int = 10) -> PlanComparison:
+    def labelled(plan_id: int) -> tuple[str, Plan]:
+        return _label(session, plans.get_record(session, plan_id)), plans.load_plan(session, plan_id)
+
+    return compare_plans(
+        labelled(comparison.baseline_plan_id),
+        [labelled(plan_id) for plan_id in comparison.plan_ids],
+        top=top,
+    )
+
+
+def result(
+    session: Session, comparison: Comparison, villages: bool = True, top: int = 10
+) -> ComparisonResult:
+    data = comparison_dict(compute(session, comparison, top), villages=villages)
+    return ComparisonResult(
+        **ComparisonPublic.model_validate(comparison, from_attributes=True).model_dump(),
+        baseline=data["baseline"],
+        plans=data["plans"],
+        totals=data["totals"],
+        kecamatan=data["kecamatan"],
+        villages=data.get("villages"),
+        gainers=data["gainers"],
+        losers=data["losers"],
+    )

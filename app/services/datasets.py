@@ -1,0 +1,160 @@
+"""Datasets: validated village tables, stored once and never changed."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Any
+
+from pydantic import TypeAdapter
+from pydantic_core import from_json, to_json
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+import scenarios
+from app.errors import NotFound
+from app.services.bulk import insert_rows, select_rows
+from app.services.naming import slugify
+from models import Village, VillageTable
+from models.tables import Dataset, DatasetVillage, Page
+
+_VILLAGES = DatasetVillage.__table__  # type: ignore[attr-defined]
+_COLUMNS = [c.name for c in _VILLAGES.columns if c.name not in ("dataset_id", "position")]
+_JSON_COLUMNS = ("uninsured", "enrolled")
+_VILLAGE_LIST = TypeAdapter(list[Village])
+
+
+def parse_upload(content: bytes, filename: str) -> VillageTable:
+    """CSV or XLSX bytes -> a validated table (raises VillageTableError with every bad row)."""
+    return scenarios.read_villages(content, filename=filename)
+
+
+def parse_rows(rows: list[dict[str, Any]]) -> VillageTable:
+    return scenarios.villages_from_rows(rows, source="rows")
+
+
+def add_dataset(
+    session: Session, table: VillageTable, name: str, source_filename: str | None = None
+) -> Dataset:
+    """Store a table and its villages. The caller commits: one transaction for the whole upload."""
+    dataset = Dataset(
+        name=name,
+        slug=slugify(name, fallback="dataset"),
+        source_filename=source_filename,
+        groups=list(table.groups),
+        kabupaten=table.kabupaten,
+        village_count=len(table.villages),
+        kecamatan_count=len({v.kecamatan for v in table.villages}),
+    )
+    session.add(dataset)
+    session.flush()  # the id, for the villages' foreign key
+    rows = [
+        (
+            dataset.id,
+            position,
+            v.village_code,
+            v.village_name,
+            v.kecamatan,
+            v.kabupaten,
+            v.dana_desa_idr,
+            v.add_idr,
+            to_json(v.uninsured).decode(),
+            to_json(v.enrolled).decode(),
+            v.priority,
+            v.max_share,
+        )
+        for position, v in enumerate(table.villages)
+    ]
+    # one executemany: a 75,000-village table in about a second, not minutes of ORM objects
+    insert_rows(session, _VILLAGES, ["dataset_id", "position", *_COLUMNS], rows)
+    return dataset
+
+
+def create_dataset(
+    session: Session, table: VillageTable, name: str | None, source_filename: str | None
+) -> Dataset:
+    if not name:
+        name = PurePath(source_filename).stem if source_filename else "Village table"
+    dataset = add_dataset(session, table, name, source_filename)
+    session.commit()
+    session.refresh(dataset)
+    return dataset
+
+
+def get_dataset(session: Session, dataset_id: int) -> Dataset:
+    dataset = session.get(Dataset, dataset_id)
+    if dataset is None:
+        raise NotFound(f"Dataset {dataset_id} does not exist.")
+    return dataset
+
+
+def list_datasets(session: Session, offset: int, limit: int) -> Page[Dataset]:
+    total = session.scalar(select(func.count()).select_from(Dataset)) or 0
+    items = session.scalars(select(Dataset).order_by(col(Dataset.id)).offset(offset).limit(limit))
+    return Page[Dataset](items=list(items), total=total, offset=offset, limit=limit)
+
+
+def _village(row: Any) -> Village:
+    return Village(
+        village_code=row.village_code,
+        village_name=row.village_name,
+        kecamatan=row.kecamatan,
+        kabupaten=row.kabupaten,
+        dana_desa_idr=row.dana_desa_idr,
+        add_idr=row.add_idr,
+        uninsured=row.uninsured,
+        enrolled=row.enrolled,
+        priority=row.priority,
+        max_share=row.max_share,
+    )
+
+
+def village_page(
+    session: Session, dataset_id: int, offset: int, limit: int, kecamatan: str | None = None
+) -> Page[Village]:
+    get_dataset(session, dataset_id)
+    where = [_VILLAGES.c.dataset_id == dataset_id]
+    if kecamatan:
+        where.append(func.lower(_VILLAGES.c.kecamatan) == kecamatan.strip().lower())
+    total = session.scalar(select(func.count()).select_from(_VILLAGES).where(*where)) or 0
+    rows = session.execute(
+        select(_VILLAGES).where(*where).order_by(_VILLAGES.c.position).offset(offset).limit(limit)
+    ).all()
+    return Page[Village](items=[_village(row) for row in rows], total=total, offset=offset, limit=limit)
+
+
+def kecamatan_names(session: Session, dataset_id: int) -> list[str]:
+    rows = session.execute(
+        select(_VILLAGES.c.kecamatan)
+        .where(_VILLAGES.c.dataset_id == dataset_id)
+        .distinct()
+        .order_by(_VILLAGES.c.kecamatan)
+    ).all()
+    return [row[0] for row in rows]
+
+
+def load_table(session: Session, dataset_id: int) -> VillageTable:
+    """The stored table, villages in upload order, as the solver and the file writers take it."""
+    dataset = get_dataset(session, dataset_id)
+    rows = select_rows(session, _VILLAGES, _COLUMNS, "dataset_id", dataset_id, "position")
+    villages = []
+    for row in rows:
+        village = dict(zip(_COLUMNS, row, strict=True))
+        for name in _JSON_COLUMNS:  # read as text: pydantic-core decodes it faster
+            village[name] = from_json(village[name])
+        villages.append(village)
+    return VillageTable(
+        groups=list(dataset.groups),
+        villages=_VILLAGE_LIST.validate_python(villages),
+        source=dataset.source_filename or dataset.name,
+    )
+
+
+def download(session: Session, dataset_id: int, file_format: str) -> tuple[bytes, str]:
+    """The table as CSV or XLSX bytes, with a file name naming the dataset."""
+    dataset = get_dataset(session, dataset_id)
+    table = load_table(session, dataset_id)
+    if file_format == "xlsx":
+        content = scenarios.villages_xlsx_bytes(table)
+    else:
+        content = scenarios.villages_csv_bytes(table)
+    return content, f"villages_{dataset.slug}.{file_format}"

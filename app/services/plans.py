@@ -1,0 +1,233 @@
+"""Plans: saved in one transaction with their villages in bulk, read back whole or by page."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+from pydantic_core import from_json, to_json
+from sqlalchemy import func, select
+from sqlmodel import Session, col
+
+import scenarios
+from app.errors import NotFound
+from app.services.bulk import insert_rows, select_rows
+from models import InputError, InputIssue, Plan, VillagePlan
+from models.tables import (
+    Dataset,
+    Page,
+    PlanPublic,
+    PlanRecord,
+    PlanVillage,
+    ScenarioRecord,
+    ScenarioVersion,
+)
+
+_VILLAGES = PlanVillage.__table__  # type: ignore[attr-defined]
+_VILLAGE_COLUMNS = [c.name for c in _VILLAGES.columns if c.name not in ("plan_id", "position")]
+_SCALARS_BEFORE = _VILLAGE_COLUMNS[: _VILLAGE_COLUMNS.index("enrollments")]
+_SCALARS_AFTER = _VILLAGE_COLUMNS[_VILLAGE_COLUMNS.index("enrollments") + 1 :]
+_VILLAGE_LIST = TypeAdapter(list[VillagePlan])
+# the columns a page of villages may be sorted by; `new_<group>_<package>` works too
+SORTABLE = [c for c in _VILLAGE_COLUMNS if c != "enrollments"]
+
+
+def save_plan(session: Session, plan: Plan, version: ScenarioVersion, dataset_id: int) -> PlanRecord:
+    """Store a plan solved from `version` of a scenario over dataset `dataset_id`.
+
+    Flushes but does not commit, so the caller keeps the plan and whatever else it writes (the
+    job's status) in one transaction. The villages go in with one executemany."""
+    assert version.id is not None
+    record = PlanRecord(
+        scenario_id=version.scenario_id,
+        scenario_version_id=version.id,
+        dataset_id=dataset_id,
+        status=plan.status.value,
+        objective=plan.objective,
+        objective_name=plan.objective_name,
+        scenario_name=plan.scenario_name,
+        village_count=len(plan.villages),
+        detail=plan.model_dump(mode="json", exclude={"villages"}),
+    )
+    session.add(record)
+    session.flush()
+    rows = [
+        (
+            record.id,
+            position,
+            *(getattr(village, name) for name in _SCALARS_BEFORE),
+            to_json(village.enrollments).decode(),
+            *(getattr(village, name) for name in _SCALARS_AFTER),
+        )
+        for position, village in enumerate(plan.villages)
+    ]
+    insert_rows(session, _VILLAGES, ["plan_id", "position", *_VILLAGE_COLUMNS], rows)
+    return record
+
+
+def get_record(session: Session, plan_id: int) -> PlanRecord:
+    record = session.get(PlanRecord, plan_id)
+    if record is None:
+        raise NotFound(f"Plan {plan_id} does not exist.")
+    return record
+
+
+def _village(row: Any) -> VillagePlan:
+    return VillagePlan.model_validate({name: getattr(row, name) for name in _VILLAGE_COLUMNS})
+
+
+def load_plan(session: Session, plan_id: int) -> Plan:
+    """The whole plan, villages in the dataset's order."""
+    record = get_record(session, plan_id)
+    rows = select_rows(session, _VILLAGES, _VILLAGE_COLUMNS, "plan_id", plan_id, "position")
+    at = _VILLAGE_COLUMNS.index("enrollments")
+    villages = [dict(zip(_VILLAGE_COLUMNS, row, strict=True)) for row in rows]
+    for village, row in zip(villages, rows, strict=True):
+        village["enrollments"] = from_json(row[at])
+    plan = Plan.model_validate(record.detail)
+    plan.villages = _VILLAGE_LIST.validate_python(villages)
+    return plan
+
+
+def public(session: Session, record: PlanRecord) -> PlanPublic:
+    assert record.id is not None
+    version = session.get(ScenarioVersion, record.scenario_version_id)
+    assert version is not None
+    detail = Plan.model_validate(record.detail)
+    return PlanPublic(
+        id=record.id,
+        scenario_id=record.scenario_id,
+        scenario_version=version.version,
+        dataset_id=record.dataset_id,
+        created_at=record.created_at,
+        village_count=record.village_count,
+        **detail.model_dump(
+            include={
+                "status",
+                "objective",
+                "objective_name",
+                "scenario_name",
+                "message",
+                "integer",
+                "method",
+                "lp_bound",
+                "gap_to_lp_bound",
+                "build_seconds",
+                "solve_seconds",
+                "check_seconds",
+                "total_seconds",
+                "blocks",
+                "totals",
+                "pools",
+                "explanations",
+                "check",
+                "groups",
+                "packages",
+            }
+        ),
+    )
+
+
+def list_plans(
+    session: Session,
+    offset: int,
+    limit: int,
+    scenario_id: int | None = None,
+    dataset_id: int | None = None,
+) -> Page[PlanPublic]:
+    where = []
+    if scenario_id is not None:
+        where.append(col(PlanRecord.scenario_id) == scenario_id)
+    if dataset_id is not None:
+        where.append(col(PlanRecord.dataset_id) == dataset_id)
+    total = session.scalar(select(func.count()).select_from(PlanRecord).where(*where)) or 0
+    records = session.scalars(
+        select(PlanRecord).where(*where).order_by(col(PlanRecord.id)).offset(offset).limit(limit)
+    ).all()
+    return Page[PlanPublic](
+        items=[public(session, r) for r in records], total=total, offset=offset, limit=limit
+    )
+
+
+def _sort_expression(record: PlanRecord, sort: str) -> Any:
+    name = sort.removeprefix("-")
+    expression = _VILLAGES.c[name] if name in SORTABLE else _enrolment_column(record, name)
+    return expression.desc() if sort.startswith("-") else expression.asc()
+
+
+def _enrolment_column(record: PlanRecord, name: str) -> Any:
+    """`new_<group>_<package>`: one cell of the villages' enrolment JSON."""
+    for group in record.detail.get("groups", []):
+        for package in record.detail.get("packages", []):
+            if name == f"new_{group}_{package}":
+                path = f'$."{group}"."{package}"'
+                return func.json_extract(_VILLAGES.c.enrollments, path)
+    allowed = [*SORTABLE, "new_<group>_<package>"]
+    raise InputError(
+        [
+            InputIssue(
+                field="sort",
+                message=f"cannot sort by '{name}'; use one of {', '.join(allowed)}, "
+                "with a leading '-' for descending",
+            )
+        ],
+        title="The request was refused",
+    )
+
+
+def village_page(
+    session: Session,
+    plan_id: int,
+    offset: int,
+    limit: int,
+    kecamatan: str | None = None,
+    sort: str | None = None,
+) -> Page[VillagePlan]:
+    record = get_record(session, plan_id)
+    where = [_VILLAGES.c.plan_id == plan_id]
+    if kecamatan:
+        where.append(func.lower(_VILLAGES.c.kecamatan) == kecamatan.strip().lower())
+    order = [_sort_expression(record, sort)] if sort else []
+    order.append(_VILLAGES.c.position)  # ties keep the table's order
+    total = session.scalar(select(func.count()).select_from(_VILLAGES).where(*where)) or 0
+    rows = session.execute(select(_VILLAGES).where(*where).order_by(*order).offset(offset).limit(limit)).all()
+    return Page[VillagePlan](items=[_village(row) for row in rows], total=total, offset=offset, limit=limit)
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN: an empty cell is null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value.item() if hasattr(value, "item") else value
+
+
+def kecamatan_summary(session: Session, plan_id: int) -> list[dict[str, Any]]:
+    frame = scenarios.kecamatan_summary(load_plan(session, plan_id))
+    return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+
+
+def _slug_date(created_at: datetime) -> str:
+    return created_at.date().isoformat()
+
+
+def targets_file(session: Session, plan_id: int, file_format: str) -> tuple[bytes, str]:
+    """The CLI's targets table as CSV or XLSX, named for dataset, scenario, version and date:
+    `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`."""
+    record = get_record(session, plan_id)
+    plan = load_plan(session, plan_id)
+    dataset = session.get(Dataset, record.dataset_id)
+    scenario = session.get(ScenarioRecord, record.scenario_id)
+    version = session.get(ScenarioVersion, record.scenario_version_id)
+    assert dataset is not None and scenario is not None and version is not None
+    if file_format == "xlsx":
+        content = scenarios.targets_xlsx_bytes(plan)
+    else:
+        content = scenarios.targets_csv_bytes(plan)
+    name = (
+        f"targets_{dataset.slug}_{scenario.slug}_v{version.version}_"
+        f"{_slug_date(record.created_at)}.{file_format}"
+    )
+    return content, re.sub(r"[^A-Za-z0-9_.-]", "-", name)

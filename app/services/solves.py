@@ -1,0 +1,124 @@
+"""Solves: a scenario version becomes a job; the job's plan is saved with the job, at once."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.errors import Conflict, SolveFailed
+from app.services import datasets, jobs, plans
+from app.services import scenarios as scenario_service
+from app.settings import Settings
+from models import Plan, Problem, Scenario, SolveOptions
+from models.tables import Job, JobStatus, PlanRecord, ScenarioVersion, SolveCreate, utc_now
+
+if TYPE_CHECKING:
+    from app.jobs import JobRunner
+
+Mode = Literal["auto", "sync", "async"]
+
+
+def solve_options(requested: SolveCreate, settings: Settings) -> SolveOptions:
+    """The client's options, the time limit capped by the service's own."""
+    asked = requested.options
+    limit = settings.solve_time_limit_s
+    values: dict[str, object] = {
+        "time_limit_s": min(asked.time_limit_s or limit, limit),
+        # the service already runs solves side by side, one process each
+        "workers": 1,
+        "threads": 1,
+    }
+    if asked.gap_rel is not None:
+        values["gap_rel"] = asked.gap_rel
+    if asked.integer_method is not None:
+        values["integer_method"] = asked.integer_method
+    if asked.tie_break is not None:
+        values["tie_break"] = asked.tie_break
+    return SolveOptions.model_validate(values)
+
+
+def hard_limit_s(options: SolveOptions) -> float:
+    """When the runner kills a solve that overran: HiGHS's limit plus room to build and check."""
+    return options.time_limit_s + max(30.0, options.time_limit_s)
+
+
+def create_job(session: Session, request: SolveCreate, settings: Settings, mode: Mode) -> tuple[Job, bool]:
+    """A queued job for the scenario version; True when the caller should wait for it."""
+    record = scenario_service.get_record(session, request.scenario_id)
+    if record.archived:
+        raise Conflict(f"Scenario {record.id} is archived; archived scenarios cannot be solved.")
+    version = scenario_service.get_version(session, request.scenario_id, request.version)
+    dataset = datasets.get_dataset(session, record.dataset_id)
+    wait = mode == "sync" or (mode == "auto" and dataset.village_count <= settings.sync_max_villages)
+    assert version.id is not None
+    job = Job(
+        scenario_id=request.scenario_id,
+        scenario_version_id=version.id,
+        mode="sync" if wait else "async",
+        options=solve_options(request, settings).model_dump(mode="json"),
+    )
+    session.add(job)
+    session.commit()
+    session.refresh(job)
+    return job, wait
+
+
+def start(
+    session: Session, runner: JobRunner, request: SolveCreate, settings: Settings, mode: Mode
+) -> tuple[Job, PlanRecord | None]:
+    """Queue the solve; for a small one (or `mode=sync`) wait and return its plan too.
+
+    A job that ends without a plan is an error of its own: 422 when the solver refused the
+    input, 409 when it was cancelled meanwhile, 500 (with the job's message) when it failed."""
+    job, wait = create_job(session, request, settings, mode)
+    assert job.id is not None
+    options = SolveOptions.model_validate(job.options)
+    ticket = runner.submit(job.id, hard_limit_s(options))
+    if not wait:
+        return job, None
+    outcome = ticket.wait(timeout=hard_limit_s(options) + 60)
+    session.refresh(job)
+    if outcome is None:  # still running (it should not be): answer the job to poll
+        return job, None
+    if outcome.input_error is not None:
+        raise outcome.input_error
+    if job.status == JobStatus.cancelled:
+        raise Conflict(f"Job {job.id} was cancelled before it finished.")
+    if job.status != JobStatus.succeeded or job.plan_id is None:
+        raise SolveFailed(f"Job {job.id} failed: {job.error or job.phase}")
+    return job, plans.get_record(session, job.plan_id)
+
+
+def prepare(engine: Engine, job_id: int) -> tuple[str, str]:
+    """The worker's input as JSON: the dataset's table, the scenario version, the options."""
+    with Session(engine) as session:
+        job = jobs.get_job(session, job_id)
+        version = session.get(ScenarioVersion, job.scenario_version_id)
+        assert version is not None
+        record = scenario_service.get_record(session, version.scenario_id)
+        problem = Problem(
+            table=datasets.load_table(session, record.dataset_id),
+            scenario=Scenario.model_validate(version.body),
+        )
+        return problem.model_dump_json(), SolveOptions.model_validate(job.options).model_dump_json()
+
+
+def store_result(engine: Engine, job_id: int, plan: Plan) -> int:
+    """Save the plan and mark the job succeeded in ONE transaction; the plan's id."""
+    with Session(engine) as session:
+        job = jobs.get_job(session, job_id)
+        version = session.get(ScenarioVersion, job.scenario_version_id)
+        assert version is not None
+        record = scenario_service.get_record(session, version.scenario_id)
+        saved = plans.save_plan(session, plan, version, record.dataset_id)
+        job.status = JobStatus.succeeded.value
+        job.plan_id = saved.id
+        job.progress = 1.0
+        job.phase = f"done: plan {saved.id} ({plan.status.value})"
+        job.finished_at = utc_now()
+        session.add(job)
+        session.commit()
+        assert saved.id is not None
+        return saved.id

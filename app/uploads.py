@@ -1,0 +1,140 @@
+"""Reading an uploaded village table: multipart file, raw CSV/XLSX body, or JSON rows.
+
+The body is read with a size limit before anything is parsed (413 beyond it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+from starlette.types import Message
+
+from app.errors import TooLarge, UnsupportedMediaType
+from app.settings import SettingsDep
+from models.tables import DatasetBase, DatasetRowsCreate
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Upload:
+    name: str | None
+    filename: str | None = None
+    content: bytes | None = None  # a CSV or XLSX file
+    rows: list[dict[str, Any]] | None = None  # JSON rows
+
+
+async def _read_limited(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise TooLarge(f"The upload has {int(declared):,} bytes; the limit is {limit:,} bytes.")
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > limit:
+            raise TooLarge(f"The upload is over the limit of {limit:,} bytes.")
+    return bytes(body)
+
+
+def _replay(request: Request, body: bytes) -> Request:
+    """A request whose body is the bytes already read, for Starlette's form parser."""
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return Request(request.scope, receive)
+
+
+def _checked_name(name: str | None, location: tuple[str, ...]) -> str | None:
+    """A dataset name given beside a file obeys the same rules as one in JSON."""
+    if name is None:
+        return None
+    try:
+        return DatasetBase.model_validate({"name": name}).name
+    except ValidationError as exc:
+        raise RequestValidationError(
+            [{**e, "loc": location} for e in exc.errors(include_url=False)]
+        ) from None
+
+
+async def read_upload(request: Request, settings: SettingsDep) -> Upload:
+    """FastAPI dependency for POST /datasets."""
+    body = await _read_limited(request, settings.max_upload_bytes)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    name = request.query_params.get("name")
+    if content_type == "multipart/form-data":
+        form = await _replay(request, body).form()
+        try:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise RequestValidationError(
+                    [{"loc": ("body", "file"), "msg": "a CSV or XLSX file is required", "type": "missing"}]
+                )
+            form_name = form.get("name")
+            return Upload(
+                name=_checked_name(
+                    form_name if isinstance(form_name, str) and form_name else name,
+                    ("body", "name"),
+                ),
+                filename=upload.filename or "upload.csv",
+                content=await upload.read(),
+            )
+        finally:
+            await form.close()
+    if content_type == "application/json":
+        try:
+            data = DatasetRowsCreate.model_validate_json(body)
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+            ) from None
+        return Upload(name=data.name, filename=None, rows=data.rows)
+    if content_type in ("text/csv", XLSX):
+        extension = "csv" if content_type == "text/csv" else "xlsx"
+        name = _checked_name(name, ("query", "name"))
+        return Upload(name=name, filename=f"{name or 'upload'}.{extension}", content=body)
+    raise UnsupportedMediaType(
+        f"Content type '{content_type or 'none'}' is not accepted: send multipart/form-data with "
+        "a 'file' field, a text/csv or XLSX body, or JSON rows (application/json)."
+    )
+
+
+OPENAPI_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The village table (contract section 1): a CSV or XLSX file, or JSON rows.",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "name": {"type": "string", "description": "defaults to the file's name"},
+                    },
+                },
+            },
+            "application/json": {
+                "schema": DatasetRowsCreate.model_json_schema(),
+                "example": DatasetRowsCreate.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+            },
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": (
+                    "village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n"
+                    "32.16.01.2001,Telajung,Cikarang Barat,1580000000,420\n"
+                ),
+            },
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}

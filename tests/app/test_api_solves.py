@@ -1,0 +1,172 @@
+"""/solves and /jobs through the ASGI app: at once, as a job, cancelled, refused."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+Upload = Callable[..., dict[str, Any]]
+PROBLEM = "application/problem+json"
+
+
+def scenario_on(client: TestClient, dataset_id: int, scenario: dict[str, Any]) -> int:
+    response = client.post("/scenarios", json={"dataset_id": dataset_id, "scenario": scenario})
+    assert response.status_code == 201, response.text
+    scenario_id: int = response.json()["id"]
+    return scenario_id
+
+
+def poll(client: TestClient, location: str, timeout_s: float = 120) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job: dict[str, Any] = client.get(location).json()
+        if job["status"] in ("succeeded", "failed", "cancelled") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.1)
+
+
+def test_small_solve_answers_the_plan_at_once(
+    empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    dataset = upload_small(empty_client)
+    scenario_id = scenario_on(empty_client, dataset["id"], small_scenario)
+
+    response = empty_client.post("/solves", json={"scenario_id": scenario_id})
+
+    assert response.status_code == 200, response.text
+    plan = response.json()
+    assert response.headers["location"] == f"/plans/{plan['id']}"
+    assert plan["status"] == "optimal"
+    assert plan["scenario_id"] == scenario_id and plan["scenario_version"] == 1
+    assert plan["dataset_id"] == dataset["id"]
+    assert plan["totals"]["villages"] == 4
+    # the budget is what the scenario allows: 3% of dana desa plus the Rp100 million pool
+    assert plan["totals"]["spend_apbd_idr"] <= 100_000_000 + 1
+    jobs = empty_client.get("/jobs", params={"scenario_id": scenario_id}).json()
+    assert jobs["items"][0]["status"] == "succeeded"
+    assert jobs["items"][0]["mode"] == "sync"
+    assert jobs["items"][0]["plan_id"] == plan["id"]
+
+
+def test_async_solve_is_a_job_to_poll(
+    empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    dataset = upload_small(empty_client)
+    scenario_id = scenario_on(empty_client, dataset["id"], small_scenario)
+
+    response = empty_client.post(
+        "/solves",
+        params={"mode": "async"},
+        json={"scenario_id": scenario_id, "options": {"time_limit_s": 10_000}},
+    )
+
+    assert response.status_code == 202
+    job = response.json()
+    assert response.headers["location"] == f"/jobs/{job['id']}"
+    assert job["status"] in ("queued", "running")
+    assert job["options"]["time_limit_s"] == 30  # capped by the service's limit
+    done = poll(empty_client, response.headers["location"])
+    assert done["status"] == "succeeded", done
+    assert done["progress"] == 1.0
+    assert done["started_at"] is not None and done["finished_at"] is not None
+    plan = empty_client.get(f"/plans/{done['plan_id']}").json()
+    assert plan["status"] == "optimal"
+
+
+def test_large_table_goes_async_and_can_be_cancelled(
+    empty_client: TestClient, upload_large: Upload, small_scenario: dict[str, Any]
+) -> None:
+    dataset = upload_large(empty_client)
+    scenario_id = scenario_on(empty_client, dataset["id"], {**small_scenario, "integer": True})
+    response = empty_client.post("/solves", json={"scenario_id": scenario_id})
+    assert response.status_code == 202  # 12,000 villages: over the sync limit of 2,000
+
+    cancelled = empty_client.post(f"/jobs/{response.json()['id']}/cancel")
+
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["plan_id"] is None
+    assert empty_client.get("/plans").json()["total"] == 0
+    again = empty_client.post(f"/jobs/{response.json()['id']}/cancel")
+    assert again.status_code == 409
+    assert again.headers["content-type"] == PROBLEM
+
+
+def test_jobs_beyond_the_worker_limit_wait_in_the_queue(
+    apps: Any,
+    upload_large: Upload,
+    small_scenario: dict[str, Any],
+) -> None:
+    client = apps.open(load_examples=False, workers=1)
+    dataset = upload_large(client)
+    scenario_id = scenario_on(client, dataset["id"], {**small_scenario, "integer": True})
+    first = client.post("/solves", json={"scenario_id": scenario_id}).json()
+    second = client.post("/solves", json={"scenario_id": scenario_id}).json()
+    poll_until = time.monotonic() + 30
+    while client.get(f"/jobs/{first['id']}").json()["status"] == "queued":
+        assert time.monotonic() < poll_until
+        time.sleep(0.05)
+
+    waiting = client.get(f"/jobs/{second['id']}").json()
+    running = client.get(f"/jobs/{first['id']}").json()
+
+    assert waiting["status"] == "queued"  # one worker, and it is busy with the first
+    assert waiting["progress"] == 0 and waiting["started_at"] is None
+    assert running["status"] == "running" and 0 < running["progress"] < 1
+    assert running["started_at"] is not None
+    assert client.post(f"/jobs/{second['id']}/cancel").json()["status"] == "cancelled"
+    assert client.post(f"/jobs/{first['id']}/cancel").json()["status"] == "cancelled"
+
+
+def test_solving_an_archived_scenario_is_a_conflict(
+    empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    dataset = upload_small(empty_client)
+    scenario_id = scenario_on(empty_client, dataset["id"], small_scenario)
+    empty_client.post(f"/scenarios/{scenario_id}/archive")
+
+    response = empty_client.post("/solves", json={"scenario_id": scenario_id})
+
+    assert response.status_code == 409
+    assert response.headers["content-type"] == PROBLEM
+    assert response.json()["detail"] == (
+        f"Scenario {scenario_id} is archived; archived scenarios cannot be solved."
+    )
+    assert empty_client.get("/jobs").json()["total"] == 0
+
+
+def test_an_old_version_can_still_be_solved(
+    empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    dataset = upload_small(empty_client)
+    scenario_id = scenario_on(empty_client, dataset["id"], small_scenario)
+    richer = {**small_scenario, "budget": {"dana_desa_share": 0.06, "apbd_pool_idr": 1e8}}
+    empty_client.post(f"/scenarios/{scenario_id}/versions", json={"scenario": richer})
+
+    old = empty_client.post("/solves", json={"scenario_id": scenario_id, "version": 1}).json()
+    new = empty_client.post("/solves", json={"scenario_id": scenario_id}).json()
+
+    assert (old["scenario_version"], new["scenario_version"]) == (1, 2)
+    assert new["totals"]["spend_dana_desa_idr"] > old["totals"]["spend_dana_desa_idr"]
+
+
+def test_missing_and_invalid_solves(
+    empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    assert empty_client.post("/solves", json={"scenario_id": 7}).status_code == 404
+    assert empty_client.get("/jobs/7").status_code == 404
+    assert empty_client.post("/jobs/7/cancel").status_code == 404
+    dataset = upload_small(empty_client)
+    scenario_id = scenario_on(empty_client, dataset["id"], small_scenario)
+    missing_version = empty_client.post("/solves", json={"scenario_id": scenario_id, "version": 9})
+    assert missing_version.status_code == 404
+
+    bad = empty_client.post("/solves", json={"scenario_id": scenario_id, "options": {"time_limit_s": -1}})
+
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "body.options.time_limit_s"
+    bad_mode = empty_client.post("/solves", params={"mode": "later"}, json={"scenario_id": scenario_id})
+    assert bad_mode.status_code == 422

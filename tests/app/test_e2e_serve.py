@@ -1,0 +1,139 @@
+"""End to end: `desaplan serve` under uvicorn on a free port, the planner's path with curl-like
+HTTP calls, a restart, and everything still there."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+
+from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
+
+DESAPLAN = Path(sys.executable).parent / "desaplan"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serving(tmp_path: Path, port: int, log_name: str) -> Iterator[httpx.Client]:
+    """Start `desaplan serve`, wait until it answers, stop it with SIGINT on the way out."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'desaplan.sqlite'}"}
+    log = (tmp_path / log_name).open("wb")
+    process = subprocess.Popen(
+        [str(DESAPLAN), "serve", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert process.poll() is None, (tmp_path / log_name).read_text()
+            try:
+                if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, "the service did not answer within 90 s"
+            time.sleep(0.2)
+        with httpx.Client(base_url=base_url, timeout=120) as client:
+            yield client
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def created(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def test_planner_path_survives_a_restart(tmp_path: Path) -> None:
+    port = free_port()
+    scenario_files = bekasi_scenarios()
+    bodies = [json.loads(scenario_files[slug].read_text()) for slug in list(scenario_files)[:2]]
+
+    with serving(tmp_path, port, "first.log") as http:
+        # the first start loaded the Kabupaten Bekasi example
+        example = http.get("/datasets").json()["items"]
+        assert [d["village_count"] for d in example] == [187]
+        assert http.get("/scenarios").json()["total"] == len(scenario_files)
+
+        with BEKASI_VILLAGES.open("rb") as table:
+            dataset = created(
+                http.post(
+                    "/datasets",
+                    files={"file": ("bekasi_villages.csv", table, "text/csv")},
+                    data={"name": "Bekasi 2026"},
+                )
+            )
+        assert dataset["village_count"] == 187 and dataset["kecamatan_count"] == 23
+        scenario_ids = [
+            created(http.post("/scenarios", json={"dataset_id": dataset["id"], "scenario": body}))["id"]
+            for body in bodies
+        ]
+        plans = []
+        for scenario_id in scenario_ids:
+            solved = http.post("/solves", json={"scenario_id": scenario_id})
+            assert solved.status_code == 200, solved.text
+            plans.append(solved.json())
+        assert all(p["dataset_id"] == dataset["id"] for p in plans)
+        plan = http.get(f"/plans/{plans[0]['id']}").json()
+        assert plan["status"] == plans[0]["status"]
+        top = http.get(
+            f"/plans/{plan['id']}/villages", params={"sort": "-new_enrollments", "limit": 5}
+        ).json()
+        assert top["total"] == 187 and len(top["items"]) == 5
+        comparison = created(
+            http.post(
+                "/comparisons",
+                json={"baseline_plan_id": plans[0]["id"], "plan_ids": [plans[1]["id"]]},
+            )
+        )
+        assert len(comparison["totals"]) == 2 and len(comparison["villages"]) == 187
+        targets = http.get(f"/plans/{plan['id']}/targets", params={"format": "xlsx"})
+        assert targets.status_code == 200
+        assert 'filename="targets_bekasi-2026_' in targets.headers["content-disposition"]
+        sheet = pd.read_excel(io.BytesIO(targets.content), dtype={"village_code": str})
+        assert len(sheet) == 187
+        assert list(sheet.columns[:4]) == ["village_code", "village_name", "kecamatan", "new_enrollments"]
+        if plan["totals"] is not None:
+            assert sheet["new_enrollments"].sum() == plan["totals"]["new_enrollments"]
+
+    with serving(tmp_path, free_port(), "second.log") as http:
+        assert http.get("/datasets").json()["total"] == 2  # no second copy of the example
+        assert http.get(f"/datasets/{dataset['id']}").json()["village_count"] == 187
+        for scenario_id in scenario_ids:
+            assert http.get(f"/scenarios/{scenario_id}").status_code == 200
+        assert http.get(f"/plans/{plan['id']}").json() == plan
+        again = http.get(f"/comparisons/{comparison['id']}").json()
+        assert again["totals"] == comparison["totals"]
+        reread = http.get(f"/plans/{plan['id']}/targets", params={"format": "xlsx"})
+        pd.testing.assert_frame_equal(
+            pd.read_excel(io.BytesIO(reread.content), dtype={"village_code": str}), sheet
+        )
