@@ -103,7 +103,7 @@ class SolveOptions(BaseModel):
     workers: int = Field(default=1, ge=1)  # processes for independent blocks
     tie_break: bool = True  # second pass: same objective, fewest rupiah
     # a block linked by one pool and at least this many villages is solved by pricing the pool
-    price_pool_min_villages: int = Field(default=20_000, ge=1)
+    price_pool_min_villages: int = Field(default=2_000, ge=1)
     feasibility_tolerance: float = Field(default=1e-6, gt=0)  # for our own plan check
 
 

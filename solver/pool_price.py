@@ -44,11 +44,18 @@ _MAX_ITERATIONS = 60
 
 @dataclass
 class _Part:
+    """A part keeps its LP and the basis of its latest solve, not a HiGHS instance: an instance
+    holds about 4 MB of workspace per 250 villages, which at national scale is gigabytes, and
+    HiGHS gives it back only when the instance goes. Each re-solve makes a fresh instance and
+    starts it from the basis."""
+
     villages: np.ndarray  # positions in the block
-    model: BuiltModel
-    highs: highspy.Highs
+    model: BuiltModel  # released: index arrays only
+    lp: highspy.HighsLp
+    basis: highspy.HighsBasis
     z_cols: np.ndarray  # HiGHS columns of z
     z_villages: np.ndarray  # positions in the block of each z
+    threads: int | None = None
 
 
 @dataclass
@@ -76,23 +83,27 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
     pool = float(data.pool_idr[data.pool_of[0]]) / MONEY_UNIT_IDR  # z and prices are per million
     price = _first_price(data, pool)
     parts = []
+    first_solutions: list[highspy.HighsSolution] = []
     for lo in range(0, data.n, PART_VILLAGES):
         villages = np.arange(lo, min(lo + PART_VILLAGES, data.n))
         model = build_model(data.subset(villages, with_target=False), pool_price=price)
-        if not model.x:
+        if not model.n_x:
             continue
         result = run_highs(model.prob, deadline - time.perf_counter(), threads=options.threads,
                            mip=False)
         if result.status != Status.optimal:
             return None
-        parts.append(_Part(villages=villages, model=model, highs=solver_model(model),
-                           z_cols=(len(model.x) + np.arange(len(model.z))).astype(np.int32),
-                           z_villages=villages[model.zv]))
+        highs = solver_model(model)
+        model.release()
+        part = _Part(villages=villages, model=model, lp=highs.getLp(), basis=highs.getBasis(),
+                     z_cols=(model.n_x + np.arange(model.n_z)).astype(np.int32),
+                     z_villages=villages[model.zv], threads=options.threads)
+        parts.append(part)
+        first_solutions.append(highs.getSolution())
+        del highs  # see _Part: the instance's memory goes with it
     demand = _Demand(parts, data.n)
     everything = list(range(len(parts)))
-    first = demand.at(price, everything, cold=True)
-    if first is None:
-        return None
+    first = demand.record(price, first_solutions)
 
     # bracket the optimal price: demand does not grow with the price
     lo_end: tuple[float, dict[int, np.ndarray]] | None = None
@@ -161,9 +172,11 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
     x, budget_dual = demand.latest_plans(data)
     if options.tie_break:
 
-        for part in parts:
+        for i, part in enumerate(parts):
             sub = data.subset(part.villages, with_target=False)
-            x[part.villages] = tie_break_part(part.highs, part.model, sub, deadline)
+            highs = demand.resolve(part, demand.latest_price(i))
+            if highs is not None:
+                x[part.villages] = tie_break_part(highs, part.model, sub, deadline)
     open_villages = np.nonzero(~fixed)[0]
     if len(open_villages):
         sub = data.subset(open_villages, with_target=False)
@@ -196,22 +209,44 @@ class _Demand:
         self.solves = 0
         self._x: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}
 
-    def at(self, price: float, which: list[int], cold: bool = False) -> dict[int, np.ndarray] | None:
+    def resolve(self, part: _Part, price: float) -> highspy.Highs | None:
+        """The part solved at `price`, warm from its latest basis; None if not optimal."""
+        highs = highspy.Highs()
+        highs.setOptionValue("output_flag", False)
+        if part.threads is not None:
+            highs.setOptionValue("threads", part.threads)
+        highs.passModel(part.lp)
+        highs.changeColsCost(len(part.z_cols), part.z_cols, np.full(len(part.z_cols), -price))
+        highs.setBasis(part.basis)
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return highs
+
+    def at(self, price: float, which: list[int]) -> dict[int, np.ndarray] | None:
         out = {}
         for i in which:
             part = self.parts[i]
-            if not cold:
-                part.highs.changeColsCost(len(part.z_cols), part.z_cols,
-                                          np.full(len(part.z_cols), -price))
-                part.highs.run()
-                if part.highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-                    return None
-            self.solves += 1
-            sol = part.highs.getSolution()
-            values = np.asarray(sol.col_value)
-            out[i] = values[part.z_cols]
-            self._x[i] = (price, values, np.asarray(sol.row_dual))
+            highs = self.resolve(part, price)
+            if highs is None:
+                return None
+            part.basis = highs.getBasis()
+            out[i] = self._keep(i, price, highs.getSolution())
         return out
+
+    def record(self, price: float, solutions: list[highspy.HighsSolution]) -> dict[int, np.ndarray]:
+        """The parts' first solves, made while building them."""
+        return {i: self._keep(i, price, sol) for i, sol in enumerate(solutions)}
+
+    def _keep(self, i: int, price: float, sol: highspy.HighsSolution) -> np.ndarray:
+        self.solves += 1
+        values = np.asarray(sol.col_value)
+        self._x[i] = (price, values, np.asarray(sol.row_dual))
+        return values[self.parts[i].z_cols]
+
+    def latest_price(self, i: int) -> float:
+        """The price of part i's latest solve."""
+        return self._x[i][0]
 
     def total(self, solutions: dict[int, np.ndarray]) -> float:
         return float(sum(z.sum() for z in solutions.values()))
@@ -223,7 +258,7 @@ class _Demand:
         for i, part in enumerate(self.parts):
             _, values, row_dual = self._x[i]
             m = part.model
-            x[part.villages[m.xv], m.xg, m.xp] = np.maximum(values[: len(m.x)], 0.0)
+            x[part.villages[m.xv], m.xg, m.xp] = np.maximum(values[: m.n_x], 0.0)
             budget_dual[part.villages[m.budget_v]] = row_dual[m.budget_row_ids]
         return x, budget_dual
 

@@ -37,7 +37,7 @@ class Solution:
         """The solution straight from HiGHS's arrays. PuLP hands HiGHS the variables that appear in
         the model in creation order (every x and z does: each sits in its village's budget row), so
         column j is model.x[j], then model.z; rows are in the order they were added."""
-        if highs.getNumCol() != len(model.x) + len(model.z):
+        if highs.getNumCol() != model.n_x + model.n_z:
             raise RuntimeError("HiGHS's columns do not match the model's variables")
         sol = highs.getSolution()
         return cls(col_value=np.asarray(sol.col_value), col_dual=np.asarray(sol.col_dual),
@@ -46,7 +46,7 @@ class Solution:
 
 def to_cube(model: BuiltModel, data: Arrays, col_value: np.ndarray) -> np.ndarray:
     x = np.zeros((data.n, len(data.groups), len(data.packages)))
-    x[model.xv, model.xg, model.xp] = np.maximum(col_value[: len(model.x)], 0.0)
+    x[model.xv, model.xg, model.xp] = np.maximum(col_value[: model.n_x], 0.0)
     return x
 
 
@@ -74,7 +74,7 @@ def tie_break(highs: highspy.Highs, model: BuiltModel, data: Arrays, solution: S
         values = solution.row_value[tight]
         highs.changeRowsBounds(len(tight), tight, values, values)  # type: ignore[attr-defined]
     cost = np.zeros(n_cols)
-    cost[: len(model.x)] = data.cost_idr[model.xp] / MONEY_UNIT_IDR
+    cost[: model.n_x] = data.cost_idr[model.xp] / MONEY_UNIT_IDR
     highs.changeColsCost(n_cols, np.arange(n_cols, dtype=np.int32), cost)
     highs.changeObjectiveSense(highspy.ObjSense.kMinimize)
     highs.setOptionValue("time_limit", max(deadline - time.perf_counter(), 0.01))
@@ -82,7 +82,7 @@ def tie_break(highs: highspy.Highs, model: BuiltModel, data: Arrays, solution: S
     if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return x
     second = np.asarray(highs.getSolution().col_value)
-    if second[: len(model.x)] @ model.objective_coef < optimum - TIE_BREAK_SLACK * max(1.0, abs(optimum)):
+    if second[: model.n_x] @ model.objective_coef < optimum - TIE_BREAK_SLACK * max(1.0, abs(optimum)):
         return x
     return to_cube(model, data, second)
 
@@ -91,6 +91,6 @@ def tie_break_part(highs: highspy.Highs, model: BuiltModel, data: Arrays, deadli
     """The fewest-rupiah pass on a part solved at a pool price, its pool money held where it is."""
     solution = Solution.read(highs, model)
     x = to_cube(model, data, solution.col_value)
-    optimum = float(solution.col_value[: len(model.x)] @ model.objective_coef)
-    z_cols = len(model.x) + np.arange(len(model.z))
+    optimum = float(solution.col_value[: model.n_x] @ model.objective_coef)
+    z_cols = model.n_x + np.arange(model.n_z)
     return tie_break(highs, model, data, solution, optimum, x, deadline, also_fix=z_cols)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scenarios.examples.bekasi_scenarios import write_scenarios
+from scenarios.examples.calibration import write_scenarios
 from scenarios.files import atomic_write
 
 HERE = Path(__file__).parent

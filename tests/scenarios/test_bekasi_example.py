@@ -13,7 +13,7 @@ import pytest
 
 from scenarios import check_scenario_fits, read_scenario, read_villages
 from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
-from scenarios.examples.bekasi_scenarios import build_scenarios
+from scenarios.examples.calibration import build_scenarios
 from scenarios.examples.make_bekasi import VILLAGE_LIST, estimate_table
 
 GROUPS = ["farmers", "fishers", "construction", "transport", "traders", "village_officials"]
