@@ -43,9 +43,47 @@ def round_and_repair(data: Arrays, x_lp: np.ndarray) -> np.ndarray | None:
         missing = _buy(data, x, ones, own_left, pool_left, only=p0, limit=missing)
         if missing > _EPS:
             return None
-    if data.objective == Objective.max_protection:
-        _buy(data, x, coef, own_left, pool_left)
+    if data.objective == Objective.min_cost:
+        return x
+    # two ways to spend what is left; keep the better plan
+    kept = _spend_the_rest(data, x.copy(), coef, own_left.copy(), pool_left.copy())
+    if data.min_new > 0:
+        return kept
+    stripped = x.copy()
+    _strip_pool_workers(data, stripped, coef)
+    spend = (stripped * cost).sum(axis=(1, 2))
+    own_left = data.own_idr - spend
+    pool_left = data.pool_idr - np.bincount(data.pool_of, weights=np.maximum(0.0, -own_left),
+                                            minlength=len(data.pool_idr))
+    redone = _spend_the_rest(data, stripped, coef, own_left, pool_left)
+    return redone if (redone * coef).sum() > (kept * coef).sum() else kept
+
+
+def _spend_the_rest(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
+                    pool_left: np.ndarray) -> np.ndarray:
+    """Each village's own money first (it cannot go elsewhere), then the pool, which may also top
+    up a village's leftover to one more whole worker."""
+    _buy(data, x, coef, own_left, np.zeros_like(pool_left))
+    _buy(data, x, coef, own_left, pool_left, top_ups=True)
     return x
+
+
+def _strip_pool_workers(data: Arrays, x: np.ndarray, coef: np.ndarray) -> None:
+    """Take back the pool money the rounded LP plan spends on workers no floor needs, least
+    objective per rupiah first, so that it can be spent again on whole workers."""
+    cost = data.cost_idr
+    over = (x * cost).sum(axis=(1, 2)) - data.own_idr
+    for v in np.nonzero(over > _EPS)[0].tolist():
+        options = [(coef[v, g, p] / cost[p], g, p) for g, p in zip(*np.nonzero(x[v] > 0), strict=True)]
+        for _, g, p in sorted(options):
+            if over[v] <= _EPS:
+                break
+            group_slack = x[v, g].sum() - data.group_need[v, g]
+            total_slack = x[v].sum() - data.total_need[v]
+            count = min(x[v, g, p], group_slack, total_slack, np.ceil(over[v] / cost[p] - _EPS))
+            if count >= 1:
+                x[v, g, p] -= count
+                over[v] -= count * cost[p]
 
 
 def _add_where_room(data: Arrays, x: np.ndarray, deficit: np.ndarray, p0: int,
@@ -64,11 +102,13 @@ def _add_where_room(data: Arrays, x: np.ndarray, deficit: np.ndarray, p0: int,
 
 
 def _buy(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
-         pool_left: np.ndarray, only: int | None = None, limit: float = np.inf) -> float:
+         pool_left: np.ndarray, only: int | None = None, limit: float = np.inf,
+         top_ups: bool = False) -> float:
     """Buy whole workers with what money is left, best objective per rupiah first.
 
-    Each village spends its own money first, then its pool's. Updates x, own_left and pool_left in
-    place and returns how much of `limit` was not bought.
+    Each village spends its own money first, then its pool's. With `top_ups`, one worker in a village
+    that has some money left is also ranked by what it costs the pool (its price less that money).
+    Updates x, own_left and pool_left in place and returns how much of `limit` was not bought.
     """
     cost = data.cost_idr
     packages = range(len(cost)) if only is None else [only]
@@ -80,22 +120,31 @@ def _buy(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
         v, g = np.nonzero((data.uninsured > 0) & can_pay)
         eff = coef[v, g, p] / cost[p]
         keep = eff > 0
-        candidates.append(np.stack([-eff[keep], v[keep], g[keep], np.full(keep.sum(), p)], axis=1))
+        candidates.append(np.stack([-eff[keep], v[keep], g[keep], np.full(keep.sum(), p),
+                                    np.zeros(keep.sum())], axis=1))
+        if top_ups:
+            left = np.maximum(own_left[v], 0.0)
+            partly = keep & (left > 0) & (left < cost[p])
+            eff_top = coef[v, g, p][partly] / (cost[p] - left[partly])
+            candidates.append(np.stack([-eff_top, v[partly], g[partly], np.full(partly.sum(), p),
+                                        np.ones(partly.sum())], axis=1))
     if not candidates:
         return limit
     table = np.concatenate(candidates)
     table = table[np.lexsort((table[:, 1], table[:, 0]))]
     min_cost = float(cost.min())
-    for _, v_f, g_f, p_f in table.tolist():
+    for _, v_f, g_f, p_f, top_up in table.tolist():
         if limit <= _EPS:
             break
         v, g, p = int(v_f), int(g_f), int(p_f)
         k = int(data.pool_of[v])
+        if top_up and own_left[v] <= _EPS:
+            continue  # the village's leftover is already spent
         money = max(own_left[v], 0.0) + max(pool_left[k], 0.0)
         if money < min_cost:
             continue
         room = data.uninsured[v, g] - x[v, g, :].sum()
-        count = min(room, np.floor((money + _EPS) / cost[p]), limit)
+        count = min(room, np.floor((money + _EPS) / cost[p]), limit, 1 if top_up else np.inf)
         if count < 1:
             continue
         amount = count * cost[p]
