@@ -37,7 +37,9 @@ PROGRESS_EVERY_S = 1.0
 def _context() -> BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["app.worker"])
+        # app.cli too: a child re-imports the main module (the `desaplan` script, which imports
+        # app.cli, scenarios and pandas); already loaded in the server, that costs nothing
+        context.set_forkserver_preload(["app.worker", "app.cli"])
         # start the server now, so the first solve does not wait for it to import the solver
         forkserver.ensure_running()
         return context
