@@ -63,7 +63,7 @@ def solve_block(data: Arrays, options: SolveOptions, deadline: float,
                            budget_dual=np.zeros(n), pool_dual={}, build_seconds=build_seconds,
                            solve_seconds=0.0)
 
-    first = run_highs(model.prob, deadline - time.perf_counter(), threads=options.threads,
+    first = run_highs(model, deadline - time.perf_counter(), threads=options.threads,
                       mip=False)
     solve_seconds = first.seconds
     if not first.has_solution:
@@ -112,7 +112,7 @@ def _whole_numbers(data: Arrays, x_lp: np.ndarray, lp_status: Status, options: S
     start = time.perf_counter()
     model = build_model(data, mip=True)
     build_seconds = time.perf_counter() - start
-    result = run_highs(model.prob, deadline - time.perf_counter(), gap_rel=options.gap_rel,
+    result = run_highs(model, deadline - time.perf_counter(), gap_rel=options.gap_rel,
                        threads=options.threads, mip=True)
     if not result.has_solution:
         return (np.zeros_like(x_lp), Method.mip, result.status, result.detail,

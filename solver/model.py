@@ -51,6 +51,13 @@ class BuiltModel:
     budget_v: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # their villages
     pool_row_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pool_k: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # their pools
+    # the same model as arrays, recorded while PuLP builds it, for `solver.run.ArrayHiGHS`
+    maximize: bool = True
+    integer: bool = False
+    col_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    col_upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(
+        default_factory=list)  # per family: starts, column ids, coefficients, lower, upper
 
     @property
     def n_x(self) -> int:
@@ -76,6 +83,7 @@ def build_model(data: Arrays, mip: bool = False, pool_price: float | None = None
     sense = pulp.LpMinimize if data.objective == Objective.min_cost else pulp.LpMaximize
     prob = pulp.LpProblem("desaplan", sense)
     model = add_variables(prob, data, mip, priced=pool_price is not None)
+    model.maximize, model.integer = sense == pulp.LpMaximize, mip
     add_objective(model, data, pool_price)
     add_group_caps(model, data)  # 1
     add_budgets(model, data)  # 2 and 3
@@ -96,37 +104,42 @@ def add_variables(prob: pulp.LpProblem, data: Arrays, mip: bool, priced: bool = 
     xp = np.tile(np.arange(n_packages), len(v_idx))
     cat: Literal["Continuous", "Integer"] = "Integer" if mip else "Continuous"
     x = prob.add_variable_matrix("x", range(len(xv)), lowBound=0, cat=cat) if len(xv) else []
+    x_upper = np.full(len(xv), np.inf)
     if n_packages == 1:
         # with one package the group cap is a bound, not a row
-        for var, cap in zip(x, data.uninsured[xv, xg], strict=True):
-            var.upBound = float(cap)
+        x_upper = data.uninsured[xv, xg].astype(float)
+        for var, cap in zip(x, x_upper.tolist(), strict=True):
+            var.upBound = cap
     x_start = np.searchsorted(xv, np.arange(data.n + 1))
 
     has_money = data.pool_idr[data.pool_of] > 0
     has_x = x_start[1:] > x_start[:-1]
     zv = np.nonzero(has_money & has_x)[0]
     z = prob.add_variable_matrix("z", range(len(zv)), lowBound=0) if len(zv) else []
+    z_upper = np.full(len(zv), np.inf)
     if priced:
         # without a pool row, a village still never takes more than the whole pool
-        for var, pool in zip(z, (data.pool_idr[data.pool_of[zv]] / MONEY_UNIT_IDR).tolist(),
-                             strict=True):
+        z_upper = data.pool_idr[data.pool_of[zv]] / MONEY_UNIT_IDR
+        for var, pool in zip(z, z_upper.tolist(), strict=True):
             var.upBound = pool
     coef = data.objective_coef()[xv, xg, xp]
     return BuiltModel(prob=prob, x=x, xv=xv, xg=xg, xp=xp, x_start=x_start, z=z, zv=zv,
                       objective_coef=np.ascontiguousarray(coef, dtype=float),
+                      col_upper=np.concatenate([x_upper, z_upper]),
                       x_ids=np.array([var.id for var in x], dtype=np.uint64),
                       z_ids=np.array([var.id for var in z], dtype=np.uint64))
 
 
 def add_objective(m: BuiltModel, data: Arrays, pool_price: float | None) -> None:
     """max sum priority[v] weight[g] value[p] x[v,g,p]  |  min sum c[p] x[v,g,p] (= sum y + w + z)."""
-    objective = pulp.LpAffineExpression.empty()
     # min_cost is minimised in millions of rupiah; its true objective (rupiah) stays in objective_coef
     scale = MONEY_UNIT_IDR if data.objective == Objective.min_cost else 1.0
-    objective._expr.add_term_ids_coeffs(m.prob._model, m.x_ids, m.objective_coef / scale)
-    if pool_price is not None and m.z:
+    m.col_cost = np.concatenate([m.objective_coef / scale, np.zeros(m.n_z)])
+    if pool_price is not None:
         sign = 1.0 if data.objective == Objective.min_cost else -1.0
-        objective._expr.add_term_ids_coeffs(m.prob._model, m.z_ids, np.full(len(m.z), sign * pool_price))
+        m.col_cost[m.n_x:] = sign * pool_price
+    objective = pulp.LpAffineExpression.empty()
+    objective._expr.add_term_ids_coeffs(m.prob._model, np.concatenate([m.x_ids, m.z_ids]), m.col_cost)
     m.prob.setObjective(objective)
 
 
@@ -136,7 +149,7 @@ def add_group_caps(m: BuiltModel, data: Arrays) -> None:
     if n_packages == 1 or not m.x:
         return
     first = np.arange(0, len(m.x), n_packages)
-    _add_rows(m.prob, np.append(first, len(m.x)), m.x_ids, np.ones(len(m.x)),
+    _add_rows(m, np.append(first, len(m.x)), m.x_ids, np.ones(len(m.x)),
               data.uninsured[m.xv[first], m.xg[first]], pulp.LpConstraintLE)
 
 
@@ -151,7 +164,7 @@ def add_budgets(m: BuiltModel, data: Arrays) -> None:
     has_z[m.zv + 1] = 1
     starts = m.x_start + np.cumsum(has_z)
     bounds = np.append(starts[villages], starts[villages[-1] + 1]) if len(villages) else np.zeros(1)
-    m.budget_row_ids = _add_rows(m.prob, bounds.astype(np.int64), ids, coefs,
+    m.budget_row_ids = _add_rows(m, bounds.astype(np.int64), ids, coefs,
                                  data.own_idr[villages] / MONEY_UNIT_IDR, pulp.LpConstraintLE)
     m.budget_v = villages
 
@@ -163,7 +176,7 @@ def add_pools(m: BuiltModel, data: Arrays) -> None:
     pool_of_z = data.pool_of[m.zv]
     order = np.argsort(pool_of_z, kind="stable")
     pools, first = np.unique(pool_of_z[order], return_index=True)
-    m.pool_row_ids = _add_rows(m.prob, np.append(first, len(order)), m.z_ids[order],
+    m.pool_row_ids = _add_rows(m, np.append(first, len(order)), m.z_ids[order],
                                np.ones(len(order)), data.pool_idr[pools] / MONEY_UNIT_IDR,
                                pulp.LpConstraintLE)
     m.pool_k = pools.astype(np.int64)
@@ -177,7 +190,7 @@ def add_coverage_floors(m: BuiltModel, data: Arrays) -> None:
     lo, lens = m.x_start[villages], m.x_start[villages + 1] - m.x_start[villages]
     offsets = np.cumsum(lens) - lens
     picked = np.arange(lens.sum()) - np.repeat(offsets, lens) + np.repeat(lo, lens)
-    _add_rows(m.prob, np.append(offsets, lens.sum()), m.x_ids[picked], np.ones(len(picked)),
+    _add_rows(m, np.append(offsets, lens.sum()), m.x_ids[picked], np.ones(len(picked)),
               data.total_need[villages], pulp.LpConstraintGE)
 
 
@@ -190,28 +203,34 @@ def add_group_floors(m: BuiltModel, data: Arrays) -> None:
     if not len(rows):
         return
     picked = (first[rows][:, None] + np.arange(n_packages)[None, :]).ravel()
-    _add_rows(m.prob, np.arange(0, len(picked) + 1, n_packages), m.x_ids[picked],
+    _add_rows(m, np.arange(0, len(picked) + 1, n_packages), m.x_ids[picked],
               np.ones(len(picked)), need[rows], pulp.LpConstraintGE)
 
 
 def add_target(m: BuiltModel, data: Arrays) -> None:
     """7. sum x >= min_new_enrollments."""
     if data.min_new > 0 and m.x:
-        _add_rows(m.prob, np.array([0, len(m.x)]), m.x_ids, np.ones(len(m.x)),
+        _add_rows(m, np.array([0, len(m.x)]), m.x_ids, np.ones(len(m.x)),
                   np.array([data.min_new]), pulp.LpConstraintGE)
 
 
-def _add_rows(prob: pulp.LpProblem, starts: np.ndarray, ids: np.ndarray, coefs: np.ndarray,
+def _add_rows(m: BuiltModel, starts: np.ndarray, ids: np.ndarray, coefs: np.ndarray,
               rhs: np.ndarray, sense: int) -> np.ndarray:
     """Add rows sum_k coefs[k] var[ids[k]] (sense) rhs[r] for k in starts[r]:starts[r+1].
 
     PuLP 4's Rust core takes a row's variable ids and coefficients as arrays in one call
     (`add_term_ids_coeffs`, the path under `lpSum_vars_coefs`); handing it numpy slices avoids a
     Python object per term, which is most of the building time at national scale. Returns the row
-    ids, which are also the rows' positions in HiGHS.
+    ids, which are also the rows' positions in HiGHS. The rows are also kept as arrays in `m.rows`,
+    which is what `solver.run.ArrayHiGHS` hands to HiGHS.
     """
+    prob, log = m.prob, m.rows
     model = prob._model
     rust_sense = _const_to_rust_sense(sense)
+    lower = np.full(len(rhs), -np.inf) if sense == pulp.LpConstraintLE else np.asarray(rhs, float)
+    upper = np.asarray(rhs, float) if sense == pulp.LpConstraintLE else np.full(len(rhs), np.inf)
+    log.append((np.asarray(starts, dtype=np.int64), ids.astype(np.int64), np.asarray(coefs, float),
+                lower, upper))
     row_ids = np.empty(len(rhs), dtype=np.int64)
     for r, (lo, hi, bound) in enumerate(zip(starts[:-1].tolist(), starts[1:].tolist(),
                                             rhs.tolist(), strict=True)):

@@ -89,7 +89,7 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
         model = build_model(data.subset(villages, with_target=False), pool_price=price)
         if not model.n_x:
             continue
-        result = run_highs(model.prob, deadline - time.perf_counter(), threads=options.threads,
+        result = run_highs(model, deadline - time.perf_counter(), threads=options.threads,
                            mip=False)
         if result.status != Status.optimal:
             return None

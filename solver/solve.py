@@ -36,7 +36,9 @@ from solver.extract import (
     village_plans,
 )
 
-PARALLEL_MIN_VILLAGES = 5_000  # below this, starting worker processes costs more than it saves
+# below this, starting worker processes costs more than it saves (measured: West Java, 5,957
+# villages, 2.1 s in one process against 3.2 s in two)
+PARALLEL_MIN_VILLAGES = 20_000
 _WORST_FIRST = [Status.error, Status.infeasible, Status.time_limit, Status.optimal]
 
 
