@@ -33,18 +33,6 @@ class BlockResult:
     message: str = ""
 
 
-def solve_lp(data: Arrays, options: SolveOptions,
-             deadline: float) -> tuple[np.ndarray, np.ndarray, dict[int, float]] | None:
-    """The continuous optimum of a block: (x, budget duals, pool duals), or None if HiGHS did not
-    prove one."""
-    continuous = data.subset(np.arange(data.n), with_target=data.min_new > 0)
-    continuous.integer = False
-    result = solve_block(continuous, options, deadline, decompose=False)
-    if result.status != Status.optimal:
-        return None
-    return result.x, result.budget_dual, result.pool_dual
-
-
 def solve_block(data: Arrays, options: SolveOptions, deadline: float,
                 decompose: bool = True) -> BlockResult:
     """Solve one block before `deadline` (a time.perf_counter() value)."""
@@ -126,7 +114,7 @@ def _solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> Block
     continuous = data.subset(np.arange(data.n), with_target=False)
     continuous.integer = False
     start = time.perf_counter()
-    priced = pool_price.solve_priced(continuous, options, deadline, solve_lp)
+    priced = pool_price.solve_priced(continuous, options, deadline)
     if priced is None:
         return None
     x = priced.x

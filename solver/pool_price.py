@@ -9,21 +9,22 @@ falls apart into one small problem per village, and a village's pool demand z_v(
 with the price. So:
 
 1. Parts of about PART_VILLAGES villages are built with PuLP with z priced and no pool row, solved once
-   by HiGHS, and then re-solved warm for each new price by changing only z's cost.
-2. A bracket [lo, hi] with demand(lo) >= P >= demand(hi) is narrowed by regula falsi (Illinois). A
-   village whose z is the same at lo and hi takes that z at the optimal price too (its demand is
-   monotone), so it is fixed: only parts with a village whose z still moves are re-solved.
-3. Exact recovery: one LP, built like any block, over the villages still ambiguous, with the pool less
-   what the fixed villages take. Fixed villages are optimal for the Lagrangian at the optimal price and
-   keep their part's solution; with the recovery LP's optimum the whole is an optimum of the full LP.
-4. Tie-break: each part's HiGHS model, with its pool money held where it is, gets the same
-   fewest-rupiah pass as any block (`solver.block._tie_break`); the recovery LP is an ordinary block.
+   by HiGHS; for each new price only z's cost changes and HiGHS starts from the part's last basis.
+2. A bracket [lo, hi] with demand(lo) >= P >= demand(hi) is narrowed by regula falsi (Illinois),
+   re-solving only the parts whose demand differs at the two ends, until the Lagrangian bound proves
+   the mix below optimal within GAP_REL (the gap is at most (hi - lo) x (demand(lo) - demand(hi))).
+3. The plan mixes the two ends, theta lo + (1 - theta) hi, with theta such that the pool is spent
+   exactly: every village's constraints are convex, so the mix is feasible, and its objective is
+   within that gap of the bound. (Ties in priority leave thousands of villages indifferent at the
+   optimal price; mixing needs no further LP for them.)
+4. Each part is solved once more with its villages' pool money fixed at the mix, warm: the best plan
+   for that money (at least the mix's objective), its duals, and the same fewest-rupiah pass as any
+   block (`solver.solution.tie_break`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import highspy
@@ -33,13 +34,11 @@ from models import SolveOptions, Status
 from solver.data import Arrays
 from solver.model import MONEY_UNIT_IDR, BuiltModel, build_model
 from solver.run import run_highs
-from solver.solution import solver_model, tie_break_part
+from solver.solution import Solution, solver_model, tie_break_part, to_cube
 
 PART_VILLAGES = 250
-# the ordinary block LP: (x, budget duals, pool duals), or None if not proven optimal
-RecoveryLp = Callable[[Arrays, SolveOptions, float], tuple[np.ndarray, np.ndarray, dict[int, float]] | None]
-MAX_AMBIGUOUS = 3_000  # villages left for the recovery LP
-_MAX_ITERATIONS = 60
+GAP_REL = 1e-10  # the mix is proven within this (relative) of the optimum
+_MAX_ITERATIONS = 100
 
 
 @dataclass
@@ -65,7 +64,6 @@ class PricedSolution:
     budget_dual: np.ndarray  # (n,)
     seconds: float
     parts_solved: int
-    recovered_villages: int
 
 
 def applies(data: Arrays, min_villages: int) -> bool:
@@ -75,8 +73,7 @@ def applies(data: Arrays, min_villages: int) -> bool:
             and len(np.unique(data.pool_of)) == 1 and data.pool_idr[data.pool_of[0]] > 0)
 
 
-def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
-                 solve_lp: RecoveryLp) -> PricedSolution | None:
+def solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> PricedSolution | None:
     """The optimal plan of a block linked by one pool, or None if a part fails (the caller then
     solves the block whole)."""
     start = time.perf_counter()
@@ -90,7 +87,7 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
         if not model.n_x:
             continue
         result = run_highs(model, deadline - time.perf_counter(), threads=options.threads,
-                           mip=False)
+                           mip=False, presolve=False)
         if result.status != Status.optimal:
             return None
         highs = solver_model(model)
@@ -101,9 +98,9 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
         parts.append(part)
         first_solutions.append(highs.getSolution())
         del highs  # see _Part: the instance's memory goes with it
-    demand = _Demand(parts, data.n)
+    demand = _Demand(parts)
     everything = list(range(len(parts)))
-    first = demand.record(price, first_solutions)
+    first = demand.record(first_solutions)
 
     # bracket the optimal price: demand does not grow with the price
     lo_end: tuple[float, dict[int, np.ndarray]] | None = None
@@ -137,14 +134,13 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
     side = 0
     for _ in range(_MAX_ITERATIONS):
         (p_lo, s_lo), (p_hi, s_hi) = lo_end, hi_end
-        moving = [i for i in everything if not _same(s_lo[i], s_hi[i])]
-        ambiguous = sum(int((~np.isclose(s_lo[i], s_hi[i], rtol=1e-9, atol=1e-6)).sum())
-                        for i in moving)
-        if ambiguous <= MAX_AMBIGUOUS or p_hi - p_lo <= 1e-12 * max(p_hi, 1e-300):
+        value = max(1.0, abs(demand.value(s_hi)))
+        if (p_hi - p_lo) * (f_lo - f_hi) <= GAP_REL * value or f_lo == 0:
             break
         if time.perf_counter() > deadline:
             return None
-        price = (p_lo * -f_hi + p_hi * f_lo) / (f_lo - f_hi) if f_lo != f_hi else 0.5 * (p_lo + p_hi)
+        moving = [i for i in everything if not _same(demand.z(i, s_lo), demand.z(i, s_hi))]
+        price = (p_lo * -f_hi + p_hi * f_lo) / (f_lo - f_hi)
         if not p_lo < price < p_hi:
             price = 0.5 * (p_lo + p_hi)
         s_mid = demand.at(price, moving)
@@ -163,36 +159,24 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float,
                 f_lo /= 2.0
 
     (p_lo, s_lo), (p_hi, s_hi) = lo_end, hi_end
-    z = np.zeros(data.n)
-    fixed = np.ones(data.n, dtype=bool)
+    d_lo, d_hi = demand.total(s_lo), demand.total(s_hi)
+    theta = 1.0 if d_lo <= pool or d_lo == d_hi else (pool - d_hi) / (d_lo - d_hi)
+    x = np.zeros((data.n, len(data.groups), len(data.packages)))
+    budget_dual = np.zeros(data.n)
     for i, part in enumerate(parts):
-        z[part.z_villages] = s_hi[i]
-        fixed[part.z_villages] = np.isclose(s_lo[i], s_hi[i], rtol=1e-9, atol=1e-6)
-    # a fixed village's latest solve took the same z as at both ends, so its x is optimal too
-    x, budget_dual = demand.latest_plans(data)
-    if options.tie_break:
-
-        for i, part in enumerate(parts):
-            sub = data.subset(part.villages, with_target=False)
-            highs = demand.resolve(part, demand.latest_price(i))
-            if highs is not None:
-                x[part.villages] = tie_break_part(highs, part.model, sub, deadline)
-    open_villages = np.nonzero(~fixed)[0]
-    if len(open_villages):
-        sub = data.subset(open_villages, with_target=False)
-        sub.pool_idr = sub.pool_idr.copy()
-        sub.pool_idr[sub.pool_of[0]] = max(0.0, pool - float(z[fixed].sum())) * MONEY_UNIT_IDR
-        recovered = solve_lp(sub, options, deadline)
-        if recovered is None:
+        z_mix = theta * demand.z(i, s_lo) + (1 - theta) * demand.z(i, s_hi)
+        sub = data.subset(part.villages, with_target=False)
+        fixed = demand.resolve(part, p_hi, z_fixed=z_mix)
+        if fixed is None:
             return None
-        x[open_villages], budget_dual[open_villages], pool_dual = recovered
-        # the recovery LP's pool row prices the pool exactly; without it the bracket's end does
-        price = pool_dual.get(int(data.pool_of[0]), p_hi)
-    else:
-        price = p_hi
-    return PricedSolution(x=x, price=price, budget_dual=budget_dual,
-                          seconds=time.perf_counter() - start, parts_solved=demand.solves,
-                          recovered_villages=len(open_villages))
+        solution = Solution.read(fixed, part.model)
+        m = part.model
+        budget_dual[part.villages[m.budget_v]] = solution.row_dual[m.budget_row_ids]
+        x[part.villages] = to_cube(m, sub, solution.col_value)
+        if options.tie_break:
+            x[part.villages] = tie_break_part(fixed, m, sub, deadline)
+    return PricedSolution(x=x, price=0.5 * (p_lo + p_hi), budget_dual=budget_dual,
+                          seconds=time.perf_counter() - start, parts_solved=demand.solves)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -200,25 +184,29 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 class _Demand:
-    """Each part's pool demand at a price, solving only the parts asked for; keeps the plans of the
-    latest solve of each part at the upper end of the bracket for the villages that end up fixed."""
+    """The parts' solutions (all columns) at a price, solving only the parts asked for."""
 
-    def __init__(self, parts: list[_Part], n: int) -> None:
+    def __init__(self, parts: list[_Part]) -> None:
         self.parts = parts
-        self.n = n
         self.solves = 0
-        self._x: dict[int, tuple[float, np.ndarray, np.ndarray]] = {}
 
-    def resolve(self, part: _Part, price: float) -> highspy.Highs | None:
-        """The part solved at `price`, warm from its latest basis; None if not optimal."""
+    def resolve(self, part: _Part, price: float,
+                z_fixed: np.ndarray | None = None) -> highspy.Highs | None:
+        """The part solved at `price` (or with its pool money fixed), warm from its latest basis;
+        None if not optimal."""
         highs = highspy.Highs()
         highs.setOptionValue("output_flag", False)
+        highs.setOptionValue("presolve", "off")  # warm starts gain nothing from it
         if part.threads is not None:
             highs.setOptionValue("threads", part.threads)
         highs.passModel(part.lp)
-        highs.changeColsCost(len(part.z_cols), part.z_cols, np.full(len(part.z_cols), -price))
+        n_z = len(part.z_cols)
+        highs.changeColsCost(n_z, part.z_cols, np.full(n_z, -price))
+        if z_fixed is not None:
+            highs.changeColsBounds(n_z, part.z_cols, z_fixed, z_fixed)
         highs.setBasis(part.basis)
         highs.run()
+        self.solves += 1
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return None
         return highs
@@ -231,36 +219,25 @@ class _Demand:
             if highs is None:
                 return None
             part.basis = highs.getBasis()
-            out[i] = self._keep(i, price, highs.getSolution())
+            out[i] = np.asarray(highs.getSolution().col_value)
         return out
 
-    def record(self, price: float, solutions: list[highspy.HighsSolution]) -> dict[int, np.ndarray]:
+    def record(self, solutions: list[highspy.HighsSolution]) -> dict[int, np.ndarray]:
         """The parts' first solves, made while building them."""
-        return {i: self._keep(i, price, sol) for i, sol in enumerate(solutions)}
+        self.solves += len(solutions)
+        return {i: np.asarray(sol.col_value) for i, sol in enumerate(solutions)}
 
-    def _keep(self, i: int, price: float, sol: highspy.HighsSolution) -> np.ndarray:
-        self.solves += 1
-        values = np.asarray(sol.col_value)
-        self._x[i] = (price, values, np.asarray(sol.row_dual))
-        return values[self.parts[i].z_cols]
-
-    def latest_price(self, i: int) -> float:
-        """The price of part i's latest solve."""
-        return self._x[i][0]
+    def z(self, i: int, solutions: dict[int, np.ndarray]) -> np.ndarray:
+        return solutions[i][self.parts[i].z_cols]
 
     def total(self, solutions: dict[int, np.ndarray]) -> float:
-        return float(sum(z.sum() for z in solutions.values()))
+        """Pool money (millions) the parts take."""
+        return float(sum(self.z(i, solutions).sum() for i in solutions))
 
-    def latest_plans(self, data: Arrays) -> tuple[np.ndarray, np.ndarray]:
-        """x and budget duals of every village from its part's latest solve."""
-        x = np.zeros((self.n, len(data.groups), len(data.packages)))
-        budget_dual = np.zeros(self.n)
-        for i, part in enumerate(self.parts):
-            _, values, row_dual = self._x[i]
-            m = part.model
-            x[part.villages[m.xv], m.xg, m.xp] = np.maximum(values[: m.n_x], 0.0)
-            budget_dual[part.villages[m.budget_v]] = row_dual[m.budget_row_ids]
-        return x, budget_dual
+    def value(self, solutions: dict[int, np.ndarray]) -> float:
+        """The objective (without the price term) of the parts' solutions."""
+        return float(sum(solutions[i][: part.model.n_x] @ part.model.objective_coef
+                         for i, part in enumerate(self.parts) if i in solutions))
 
 
 def _first_price(data: Arrays, pool: float) -> float:

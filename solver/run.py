@@ -81,7 +81,7 @@ class ArrayHiGHS(pulp.HiGHS):
         self.model = model
 
     def buildSolverModel(self, lp: pulp.LpProblem) -> None:
-        m, highs = self.model, lp.solverModel
+        m, highs = self.model, _highs(lp)
         n_cols = m.n_x + m.n_z
         empty = np.zeros(0, dtype=np.int32)
         highs.addCols(n_cols, m.col_cost, np.zeros(n_cols), m.col_upper, 0, empty, empty,
@@ -104,11 +104,17 @@ class ArrayHiGHS(pulp.HiGHS):
 
     def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, bool]:
         """Why HiGHS stopped, in PuLP's terms, and whether it has a solution (as PuLP's adapter)."""
-        highs = lp.solverModel
+        highs = _highs(lp)
         status = highs.getModelStatus()
         has_solution = status == highspy.HighsModelStatus.kOptimal or (
             status in _STOPPED_EARLY and math.isfinite(highs.getObjectiveValue()))
         return _PULP_STATUS.get(status, _S.Undefined), has_solution
+
+
+def _highs(lp: pulp.LpProblem) -> highspy.Highs:
+    highs = lp.solverModel
+    assert isinstance(highs, highspy.Highs)  # made by createAndConfigureSolver
+    return highs
 
 
 _H = highspy.HighsModelStatus
@@ -124,13 +130,15 @@ _STOPPED_EARLY = (_H.kObjectiveBound, _H.kObjectiveTarget, _H.kInterrupt, _H.kTi
 
 
 def run_highs(model: BuiltModel, time_limit_s: float, gap_rel: float | None = None,
-              threads: int | None = None, mip: bool = True) -> RunResult:
+              threads: int | None = None, mip: bool = True, presolve: bool = True) -> RunResult:
     """Solve the model with HiGHS (highspy), quietly, under a time limit."""
     _silence_banner()
     prob = model.prob
     # primal simplex: on these blocks (a few thousand columns, money in millions) 15-20% faster than
     # HiGHS's default dual simplex; branch and bound keeps HiGHS's own choice
     params: dict[str, Any] = {} if mip else {"simplex_strategy": 4}
+    if not presolve:
+        params["presolve"] = "off"
     solver = ArrayHiGHS(model, msg=False, mip=mip, timeLimit=max(time_limit_s, 0.01), gapRel=gap_rel,
                         threads=threads, **params)
     start = time.perf_counter()

@@ -49,3 +49,17 @@ def test_priced_pool_with_whole_workers() -> None:
     assert priced.status == Status.optimal and priced.check.ok
     assert priced.lp_bound == pytest.approx(whole.lp_bound, rel=1e-7)
     assert priced.gap_to_lp_bound < 0.01
+
+
+def test_priced_pool_with_every_priority_tied() -> None:
+    # without a priority column thousands of villages are indifferent at the pool's price: the
+    # mix of the bracket's two ends must still spend the pool exactly and be optimal
+    rng = np.random.default_rng(11)
+    villages = [village(i + 1, {"farmers": int(rng.integers(50, 400)), "traders": int(rng.integers(0, 100))},
+                        dana_desa=float(rng.choice([0.0, 1e9])), kabupaten=f"K{i // 50}")
+                for i in range(600)]
+    p = problem(villages, packages=[CHEAP, JHT], budget={"dana_desa_share": 0.01, "apbd_pool_idr": 4e9})
+    whole, priced = solve(p, WHOLE), solve(p, PRICED)
+    assert whole.status == priced.status == Status.optimal and priced.check.ok
+    assert priced.objective == pytest.approx(whole.objective, rel=1e-7)
+    assert priced.totals.spend_apbd_idr == pytest.approx(4e9, rel=1e-7)
