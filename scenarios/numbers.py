@@ -104,8 +104,13 @@ def _parse_text(text: np.ndarray, kind: Kind) -> np.ndarray:
     # numpy would read "1_000" as 1000: such cells go through the strict patterns
     simple = np.strings.find(text, "_") < 0
     if kind != "decimal":
-        # a dot or comma may be a thousands separator: those cells need the patterns
-        simple &= (np.strings.find(text, ".") < 0) & (np.strings.find(text, ",") < 0)
+        # a dot or comma may be a thousands separator: those cells need the patterns, except one
+        # dot not followed by exactly three characters, which can only be a decimal point (as in
+        # 700520000.0, how spreadsheets and pandas write whole rupiah)
+        dots = np.strings.count(text, ".")
+        no_comma = np.strings.find(text, ",") < 0
+        after_dot = np.strings.str_len(text) - np.strings.rfind(text, ".") - 1
+        simple &= no_comma & ((dots == 0) | ((dots == 1) & (after_dot != 3)))
     simple_at = np.flatnonzero(simple)
     try:
         fast_values = text[simple_at].astype(np.float64)
