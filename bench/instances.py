@@ -1,4 +1,4 @@
-"""Benchmark instances: the real village lists of /work/shared/data with synthetic money and workers.
+"""Benchmark instances: the real village lists of bench/data/ with synthetic money and workers.
 
 Every figure that the public sources do not give per village (workers, enrolment, dana desa, ADD,
 priority) is drawn from the distributions documented in bench/README.md with a fixed seed, so the
@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-DATA_DIR = Path("/work/shared/data")
+DATA_DIR = Path(__file__).parent / "data"  # copies of public data: bench/data/SOURCES.md
 VILLAGES_GZ = DATA_DIR / "villages_indonesia.csv.gz"
 POPULATION_CSV = DATA_DIR / "population_regency.csv"
 
