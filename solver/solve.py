@@ -9,8 +9,10 @@ constraint ourselves; build the plan.
 Tie-break: among plans with the optimal objective, the solver prefers the one that spends the APBD pool
 last and the fewest rupiah overall. The pool comes last by construction: each village's premiums are
 paid from dana desa first, then ADD, then the pool (`solver.extract.split_sources`), which changes no
-enrolment. For `max_protection` a second LP keeps the objective at its optimum (within 1e-9 relative)
-and minimises the rupiah spent; `min_cost` already minimises rupiah.
+enrolment. For `max_protection` a second pass minimises the rupiah spent over the optimal face of the
+LP (columns with a non-zero reduced cost and rows with a non-zero dual held where they are, see
+`solver.solution.tie_break`), warm-started in HiGHS, so the objective does not move; `min_cost`
+already minimises rupiah.
 """
 
 from __future__ import annotations
