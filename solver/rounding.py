@@ -29,10 +29,7 @@ def round_and_repair(data: Arrays, x_lp: np.ndarray) -> np.ndarray | None:
     # 5. coverage floors: missing workers where the group has room, best objective first
     _add_where_room(data, x, np.maximum(0.0, data.total_need - x.sum(axis=(1, 2))), p0, coef)
 
-    spend = (x * cost).sum(axis=(1, 2))
-    own_left = data.own_idr - spend
-    pool_left = data.pool_idr - np.bincount(data.pool_of, weights=np.maximum(0.0, -own_left),
-                                            minlength=len(data.pool_idr))
+    own_left, pool_left = _money_left(data, x)
     if (pool_left < -_EPS * np.maximum(1.0, data.pool_idr)).any():
         return None
 
@@ -51,12 +48,18 @@ def round_and_repair(data: Arrays, x_lp: np.ndarray) -> np.ndarray | None:
         return kept
     stripped = x.copy()
     _strip_pool_workers(data, stripped, coef)
-    spend = (stripped * cost).sum(axis=(1, 2))
-    own_left = data.own_idr - spend
-    pool_left = data.pool_idr - np.bincount(data.pool_of, weights=np.maximum(0.0, -own_left),
-                                            minlength=len(data.pool_idr))
+    own_left, pool_left = _money_left(data, stripped)
     redone = _spend_the_rest(data, stripped, coef, own_left, pool_left)
     return redone if (redone * coef).sum() > (kept * coef).sum() else kept
+
+
+def _money_left(data: Arrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each village's own money left after paying for x (negative: the pool pays the rest), and
+    each pool's money left."""
+    own_left = data.own_idr - (x * data.cost_idr).sum(axis=(1, 2))
+    pool_left = data.pool_idr - np.bincount(data.pool_of, weights=np.maximum(0.0, -own_left),
+                                            minlength=len(data.pool_idr))
+    return own_left, pool_left
 
 
 def _spend_the_rest(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
