@@ -1,8 +1,10 @@
 """`desaplan`: solve a scenario from files, serve the HTTP service, or run the benchmarks.
 
-Exit status of `desaplan solve`: 0 a plan was found (optimal, or the best plan at the time limit),
+Exit status of `desaplan solve`: 0 a plan was found (optimal, or a checked plan at the time limit),
 2 bad input (the message names the file, row and column or field), 3 the scenario is infeasible
-(the message says why), 4 the time limit came before any plan, 1 anything else.
+(the message says why), 4 the time limit came before any plan that passes the check, 5 the plan
+failed desaplan's own check (plan.json says which constraints; no targets are written), 1 anything
+else.
 """
 
 from __future__ import annotations
@@ -15,16 +17,27 @@ from pathlib import Path
 
 import scenarios
 import solver
+from app.progress import ProgressBar
 from models import InputError, InputIssue, IntegerMethod, Plan, Problem, SolveOptions, Status
+from solver.context import Listener, RunContext
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4, 5
+# tables smaller than this solve in a blink: no progress bar
+PROGRESS_MIN_VILLAGES = 2_000
 
 
 def solve_files(
-    villages: Path, scenario: Path, out_dir: Path, options: SolveOptions
+    villages: Path, scenario: Path, out_dir: Path, options: SolveOptions,
+    listener: Listener | None = None,
 ) -> tuple[Plan, dict[str, float]]:
-    """Read, solve, check and write: the whole `desaplan solve`, with seconds per step."""
+    """Read, solve, check and write: the whole `desaplan solve`, with seconds per step.
+
+    The time limit counts from here: reading the table, building, every block, the pool's price,
+    the order of preference, rounding and the check all fit in it; writing the files comes after.
+    A plan whose own check failed gets plan.json (with the violations) and no targets."""
     start = time.perf_counter()
+    run = RunContext(options, listener=listener, started=start)
+    run.report("read", 0, 1)
     for path in (villages, scenario):
         if not Path(path).is_file():
             raise InputError(
@@ -34,15 +47,20 @@ def solve_files(
     plan_scenario = scenarios.read_scenario(scenario)
     scenarios.check_scenario_fits(plan_scenario, table)
     read_seconds = time.perf_counter() - start
+    run.report("read", 1, 1)
 
-    plan = solver.solve(Problem(table=table, scenario=plan_scenario), options)
+    plan = solver.solve(Problem(table=table, scenario=plan_scenario), run=run)
 
     write_start = time.perf_counter()
+    run.report("write", 0, 1)
     out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in ("targets.csv", "targets.xlsx"):  # a failed or empty plan leaves no old targets
+        (out_dir / stale).unlink(missing_ok=True)
     scenarios.write_plan_json(plan, out_dir / "plan.json")
-    if plan.villages:
+    if plan.has_targets:
         scenarios.write_targets_csv(plan, out_dir / "targets.csv")
         scenarios.write_targets_xlsx(plan, out_dir / "targets.xlsx")
+    run.report("write", 1, 1)
     write_seconds = time.perf_counter() - write_start
     timings = {
         "read": read_seconds,
@@ -78,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
         default=os.cpu_count() or 1,
         help="processes for independent blocks of large tables",
     )
+    solve.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    solve.add_argument("--verbose", action="store_true", help="timings and solver figures too")
 
     serve = commands.add_parser("serve", help="run the HTTP service on the embedded SQLite database")
     serve.add_argument("--host", default="127.0.0.1")
@@ -114,20 +134,24 @@ def _solve(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"desaplan: bad option: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    progress = ProgressBar(enabled=not args.quiet, min_villages=PROGRESS_MIN_VILLAGES)
     try:
-        plan, timings = solve_files(args.villages, args.scenario, args.out, options)
+        plan, timings = solve_files(args.villages, args.scenario, args.out, options,
+                                    listener=progress)
     except InputError as exc:
         print(exc.describe(), file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:
         print(f"desaplan: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(summary(plan, timings, args.out))
+    finally:
+        progress.close()
+    print(summary(plan, timings, args.out, verbose=args.verbose))
     if plan.status == Status.infeasible:
         return EXIT_INFEASIBLE
     if plan.status == Status.error:
-        return EXIT_ERROR
-    return EXIT_OK if plan.villages else EXIT_NO_PLAN
+        return EXIT_CHECK_FAILED if plan.check is not None and not plan.check.ok else EXIT_ERROR
+    return EXIT_OK if plan.has_targets else EXIT_NO_PLAN
 
 
 def _n(value: float) -> str:
@@ -138,19 +162,79 @@ def _rp(value: float) -> str:
     return f"Rp{value:,.0f}"
 
 
-def summary(plan: Plan, timings: dict[str, float], out_dir: Path) -> str:
+def _method_words(plan: Plan) -> str:
+    if plan.method.value == "mip":
+        return "whole workers, MIP"
+    if plan.integer:
+        return "whole workers, LP rounded" if plan.method.value == "lp_rounded" else "whole workers"
+    return "continuous"
+
+
+def top_kecamatan(plan: Plan) -> tuple[str, str, float] | None:
+    """The kecamatan with most new enrolments, keyed by kabupaten and kecamatan (same-named
+    kecamatan of different kabupaten are different places)."""
+    by_kecamatan: dict[tuple[str, str], float] = {}
+    for v in plan.villages:
+        key = (v.kabupaten, v.kecamatan)
+        by_kecamatan[key] = by_kecamatan.get(key, 0.0) + v.new_enrollments
+    if not by_kecamatan:
+        return None
+    (kabupaten, kecamatan), new = max(by_kecamatan.items(), key=lambda kv: (kv[1], kv[0]))
+    return kabupaten, kecamatan, new
+
+
+def _pool_lines(plan: Plan) -> list[str]:
+    lines = []
+    for pool in plan.pools:
+        if pool.pool_idr <= 0:
+            continue
+        name = f"APBD pool {pool.kabupaten}" if pool.kabupaten else "APBD pool"
+        line = f"  {name:<13} {_rp(pool.spent_idr)} of {_rp(pool.pool_idr)} spent"
+        if pool.marginal_enrollments_per_billion is not None:
+            rate = pool.marginal_enrollments_per_billion
+            line += f"; one more Rp1 billion buys about {_n(rate)} new enrolments"
+            if pool.marginal_value_per_billion is not None and plan.objective_name == "max_protection":
+                line += f" (+{pool.marginal_value_per_billion:,.1f} points)"
+            if pool.marginal_range_idr is not None:
+                line += f" at this rate for the next {_rp(pool.marginal_range_idr)}"
+            if pool.plus_billion_enrollments is not None:
+                line += f"; re-solved with Rp1 billion more: +{_n(pool.plus_billion_enrollments)}"
+            if plan.marginals_from == "lp_relaxation":
+                line += " (from the LP relaxation)"
+        lines.append(line)
+    return lines
+
+
+def _group_lines(plan: Plan) -> list[str]:
+    lines = []
+    for r in plan.group_reasons:
+        if not r.uninsured:
+            continue
+        why = [f"weight {r.weight:g}"]
+        if plan.objective_name == "max_protection":
+            why.append(f"{r.value_per_million:,.2f} points per Rp1 million")
+        if r.floor_share:
+            why.append(f"floor {r.floor_share:.0%}, at the floor in {r.villages_at_floor} villages")
+        why.append(f"all enrolled in {r.villages_all_enrolled} of {r.villages_with_workers} villages")
+        lines.append(f"    {r.group:<18} {_n(r.new_enrollments)} of {r.uninsured:,}: " + ", ".join(why))
+    return lines
+
+
+def summary(plan: Plan, timings: dict[str, float], out_dir: Path, verbose: bool = False) -> str:
     """The terminal summary a planner reads."""
-    method = {"lp": "continuous", "lp_rounded": "whole workers, LP rounded", "mip": "whole workers, MIP"}[
-        plan.method.value
-    ]
-    lines = [
-        f"desaplan: {plan.scenario_name}",
-        f"  Status        {plan.status.value} ({method}, {plan.blocks} block"
-        f"{'s' if plan.blocks != 1 else ''}) in {timings['total']:.2f} s "
-        f"(read {timings['read']:.2f}, build {timings['build']:.2f}, "
-        f"HiGHS {timings['solve']:.2f}, check {timings['check']:.2f}, "
-        f"write {timings['write']:.2f})",
-    ]
+    status = f"  Status        {plan.status.value} ({_method_words(plan)}"
+    if verbose:
+        status += (f", {plan.blocks} block{'s' if plan.blocks != 1 else ''}) in {timings['total']:.2f} s "
+                   f"(read {timings['read']:.2f}, build {timings['build']:.2f}, "
+                   f"HiGHS {timings['solve']:.2f}, check {timings['check']:.2f}, "
+                   f"write {timings['write']:.2f})")
+    else:
+        status += f") in {timings['total']:.1f} s"
+    lines = [f"desaplan: {plan.scenario_name}", status]
+    if plan.status == Status.error:
+        lines.append(f"  {plan.message}")
+        lines.append(f"  Wrote {out_dir / 'plan.json'} (with the violations); no targets were written")
+        return "\n".join(lines)
     if plan.status == Status.infeasible or not plan.totals:
         lines.append(f"  {plan.message}")
         for explanation in plan.explanations[1:]:
@@ -168,35 +252,34 @@ def summary(plan: Plan, timings: dict[str, float], out_dir: Path) -> str:
         return "\n".join(lines)
 
     t = plan.totals
+    assert plan.objective is not None
     lines.append(f"  Objective     {plan.objective:,.2f} ({plan.objective_name})")
-    if plan.integer and plan.lp_bound is not None:
-        lines.append(f"  LP bound      {plan.lp_bound:,.2f} (gap {plan.gap_to_lp_bound:.4%})")
+    if (plan.integer or plan.status == Status.time_limit) and plan.lp_bound is not None:
+        lines.append(f"  Best bound    {plan.lp_bound:,.2f} (gap {plan.gap_to_lp_bound:.4%})")
     lines.append(
         f"  New enrolments {_n(t.new_enrollments)} in {t.villages_with_new_enrollments} "
         f"of {t.villages} villages"
     )
-    lines.append("    by group    " + ", ".join(f"{g} {_n(v)}" for g, v in t.new_by_group.items()))
     lines.append("    by package  " + ", ".join(f"{p} {_n(v)}" for p, v in t.new_by_package.items()))
-    lines.append(
-        f"  Coverage      {t.coverage_before:.1%} -> {t.coverage_after:.1%} of "
-        f"{t.workers_total:,} informal workers"
-    )
+    lines.append("    by group, and why:")
+    lines += _group_lines(plan)
+    if t.coverage_before is not None and t.coverage_after is not None:
+        lines.append(
+            f"  Coverage      {t.coverage_before:.1%} -> {t.coverage_after:.1%} of "
+            f"{t.workers_total:,} informal workers"
+        )
     lines.append(
         f"  Spend         {_rp(t.spend_total_idr)}: dana desa {_rp(t.spend_dana_desa_idr)},"
         f" ADD {_rp(t.spend_add_idr)}, APBD pool {_rp(t.spend_apbd_idr)}"
     )
-    by_kecamatan: dict[str, float] = {}
-    for v in plan.villages:
-        by_kecamatan[v.kecamatan] = by_kecamatan.get(v.kecamatan, 0.0) + v.new_enrollments
-    if by_kecamatan:
-        top = max(by_kecamatan, key=lambda k: by_kecamatan[k])
-        lines.append(f"  Most new      kecamatan {top}: {_n(by_kecamatan[top])} new enrolments")
+    lines += _pool_lines(plan)
+    top = top_kecamatan(plan)
+    if top is not None:
+        kabupaten, kecamatan, new = top
+        where = f"kecamatan {kecamatan}" + (f" ({kabupaten})" if kabupaten else "")
+        lines.append(f"  Most new      {where}: {_n(new)} new enrolments")
     if plan.check:
-        lines.append(
-            f"  Check         every constraint holds (tolerance {plan.check.tolerance:g})"
-            if plan.check.ok
-            else f"  Check         FAILED: {'; '.join(plan.check.violations[:3])}"
-        )
+        lines.append(f"  Check         every constraint holds (tolerance {plan.check.tolerance:g})")
     if plan.message:
         lines.append(f"  Note          {plan.message}")
     written = [out_dir / "plan.json", out_dir / "targets.csv", out_dir / "targets.xlsx"]

@@ -9,6 +9,7 @@ from models.errors import (
 )
 from models.plan import (
     Explanation,
+    GroupReason,
     Method,
     Plan,
     PlanCheck,
@@ -35,6 +36,7 @@ __all__ = [
     "Budget",
     "DesaplanError",
     "Explanation",
+    "GroupReason",
     "InputError",
     "InputIssue",
     "IntegerMethod",

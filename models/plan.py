@@ -10,8 +10,10 @@ from pydantic import BaseModel, Field
 class Status(StrEnum):
     optimal = "optimal"
     infeasible = "infeasible"
-    time_limit = "time_limit"  # stopped at the time limit; `villages` holds the best plan found, if any
-    error = "error"
+    # stopped at the time limit: `villages` holds a checked, feasible plan not proven optimal (its
+    # gap to the best bound in `gap_to_lp_bound`), or is empty when no such plan was found in time
+    time_limit = "time_limit"
+    error = "error"  # the plan's own check failed, or the solver failed: no targets from it
 
 
 class Method(StrEnum):
@@ -34,18 +36,30 @@ class VillagePlan(BaseModel):
     spend_total_idr: float
     workers_enrolled_before: int
     workers_total: int  # enrolled + uninsured
-    coverage_before: float
-    coverage_after: float
-    # extra objective per additional Rp1,000,000 of the village's dana desa cap (continuous plans)
+    coverage_before: float | None  # None for a village with no informal workers at all
+    coverage_after: float | None
+    # what Rp1,000,000 more of the village's own cap (dana desa + ADD) buys: objective points and
+    # new enrolments, and over how many more rupiah that rate holds (from the LP; for whole-number
+    # plans from its relaxation)
     marginal_value_per_million: float | None = None
+    marginal_enrollments_per_million: float | None = None
+    marginal_range_idr: float | None = None  # None: no end to the range (or not known)
 
 
 class PoolUse(BaseModel):
     kabupaten: str  # "" for the one pool of a table without a kabupaten column
     pool_idr: float
     spent_idr: float
-    # extra objective per additional Rp1,000,000 in this pool (continuous plans)
+    # what more money in this pool buys, from the LP (for whole-number plans its relaxation): the
+    # rate per Rp1,000,000 and per Rp1,000,000,000 in objective points and new enrolments, and over
+    # how many more rupiah the rate holds (None: no end)
     marginal_value_per_million: float | None = None
+    marginal_value_per_billion: float | None = None
+    marginal_enrollments_per_billion: float | None = None
+    marginal_range_idr: float | None = None
+    # exact: the LP re-solved with the pool raised by Rp1,000,000,000
+    plus_billion_value: float | None = None
+    plus_billion_enrollments: float | None = None
 
 
 class Totals(BaseModel):
@@ -58,10 +72,26 @@ class Totals(BaseModel):
     spend_total_idr: float
     workers_enrolled_before: int
     workers_total: int
-    coverage_before: float
-    coverage_after: float
+    coverage_before: float | None  # None when the table has no informal workers at all
+    coverage_after: float | None
     villages: int
     villages_with_new_enrollments: int
+
+
+class GroupReason(BaseModel):
+    """Why a group got what it got: its weight, its cost per worker, the floors and caps that bind."""
+
+    group: str
+    weight: float
+    uninsured: int
+    new_enrollments: float
+    # objective points per Rp1 million at the package that gives the most per rupiah
+    value_per_million: float
+    cheapest_cost_idr: float  # the cheapest package's cost of one worker for the horizon
+    floor_share: float  # the group's own coverage floor (0: none)
+    villages_at_floor: int  # villages where the group gets exactly what its floor requires (> 0)
+    villages_all_enrolled: int  # villages where every uninsured worker of the group is enrolled
+    villages_with_workers: int
 
 
 class Shortfall(BaseModel):
@@ -104,8 +134,13 @@ class Plan(BaseModel):
     message: str = ""
     integer: bool = False
     method: Method = Method.lp
-    lp_bound: float | None = None  # the continuous optimum, a bound for whole-number plans
+    # the best bound on the objective: the LP optimum (a bound for whole-number plans), or where the
+    # time limit came first the MIP's, the pool price's Lagrangian or the simple money bound
+    lp_bound: float | None = None
     gap_to_lp_bound: float | None = None  # |lp_bound - objective| / max(1, |lp_bound|)
+    preferred: bool = True  # every tie between equally good plans was settled by the stated order
+    fallback_blocks: list[str] = Field(default_factory=list)  # blocks with the floors-first plan
+    marginals_from: str | None = None  # "lp", "lp_relaxation" (whole-number plans) or None
     build_seconds: float = 0.0  # preparing data and building the model
     solve_seconds: float = 0.0  # inside HiGHS
     check_seconds: float = 0.0  # our own check of the plan
@@ -116,5 +151,17 @@ class Plan(BaseModel):
     villages: list[VillagePlan] = Field(default_factory=list)
     pools: list[PoolUse] = Field(default_factory=list)
     explanations: list[Explanation] = Field(default_factory=list)
+    group_reasons: list[GroupReason] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
     packages: list[str] = Field(default_factory=list)
+
+    @property
+    def has_targets(self) -> bool:
+        return targets_allowed(self.status, self.check, len(self.villages))
+
+
+def targets_allowed(status: Status, check: PlanCheck | None, village_count: int) -> bool:
+    """Targets exist only for a plan that passed its own check: optimal, or a checked plan at the
+    time limit. A plan whose check failed (`error`) has none, nor has one with no plan."""
+    return (status in (Status.optimal, Status.time_limit) and village_count > 0
+            and (check is None or check.ok))

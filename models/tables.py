@@ -21,7 +21,7 @@ from pydantic import ConfigDict
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.plan import Explanation, PlanCheck, PoolUse, Totals
+from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, Totals
 from models.scenario import IntegerMethod
 from models.village import Village
 
@@ -259,9 +259,11 @@ class PlanVillage(SQLModel, table=True):
     spend_total_idr: float
     workers_enrolled_before: int
     workers_total: int
-    coverage_before: float
-    coverage_after: float
+    coverage_before: float | None = None  # None: a village with no informal workers
+    coverage_after: float | None = None
     marginal_value_per_million: float | None = None
+    marginal_enrollments_per_million: float | None = None
+    marginal_range_idr: float | None = None
 
 
 class PlanPublic(SQLModel):
@@ -285,9 +287,14 @@ class PlanPublic(SQLModel):
     total_seconds: float
     blocks: int  # independent sub-problems solved
     village_count: int
+    preferred: bool  # every tie between equally good plans was settled by the stated order
+    fallback_blocks: list[str]  # blocks the time limit left with the floors-first plan
+    marginals_from: str | None  # "lp", "lp_relaxation" (whole-number plans) or None
+    has_targets: bool  # false for a plan whose own check failed, or with no plan at all
     totals: Totals | None
-    pools: list[PoolUse]  # with the marginal value of one more million in each APBD pool
+    pools: list[PoolUse]  # what one more million / billion rupiah in each APBD pool buys
     explanations: list[Explanation]  # why an infeasible scenario is infeasible
+    group_reasons: list[GroupReason]  # why each group got what it got
     check: PlanCheck | None
     groups: list[str]
     packages: list[str]

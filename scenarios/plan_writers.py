@@ -14,6 +14,10 @@ from scenarios.files import atomic_write
 from scenarios.xlsx import frames_to_xlsx
 
 SPEND_COLUMNS = ["spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr"]
+# what Rp1 million more of the village's cap buys (objective points, new enrolments) and over how
+# many more rupiah that rate holds; empty where not known (or, for the range, without end)
+MARGINAL_COLUMNS = ["marginal_value_per_million", "marginal_enrollments_per_million",
+                    "marginal_range_idr"]
 _DECIMALS = 6  # in the tables: enough for coverage shares and marginal values
 
 
@@ -65,11 +69,12 @@ def targets_columns(plan: Plan) -> list[str]:
         "village_name",
         "kecamatan",
         "new_enrollments",
+        "kabupaten",
         *(f"new_{g}_{p}" for g in groups for p in packages),
         *SPEND_COLUMNS,
         "coverage_before",
         "coverage_after",
-        "marginal_value_per_million",
+        *MARGINAL_COLUMNS,
     ]
 
 
@@ -88,6 +93,7 @@ def targets_frame(plan: Plan) -> pd.DataFrame:
         "village_name": [v.village_name for v in villages],
         "kecamatan": [v.kecamatan for v in villages],
         "new_enrollments": _counts([v.new_enrollments for v in villages], plan.integer),
+        "kabupaten": [v.kabupaten for v in villages],
     }
     for g in groups:
         for p in packages:
@@ -96,18 +102,11 @@ def targets_frame(plan: Plan) -> pd.DataFrame:
             )
     for column in SPEND_COLUMNS:
         data[column] = np.rint([getattr(v, column) for v in villages]).astype(np.int64)
-    for column in ("coverage_before", "coverage_after"):
-        data[column] = np.round(np.asarray([getattr(v, column) for v in villages], float), 6)
-    data["marginal_value_per_million"] = np.round(
-        np.asarray(
-            [
-                np.nan if v.marginal_value_per_million is None else v.marginal_value_per_million
-                for v in villages
-            ],
-            dtype=float,
-        ),
-        _DECIMALS,
-    )
+    for column in ("coverage_before", "coverage_after", *MARGINAL_COLUMNS):
+        # an empty cell (NaN) for a village with no workers, or a figure not known
+        values = [getattr(v, column) for v in villages]
+        data[column] = np.round(np.asarray([np.nan if x is None else x for x in values], float),
+                                0 if column == "marginal_range_idr" else _DECIMALS)
     return pd.DataFrame(data, columns=targets_columns(plan))
 
 
@@ -135,8 +134,8 @@ def kecamatan_summary(plan: Plan) -> pd.DataFrame:
             **{c: [getattr(v, c) for v in plan.villages] for c in SPEND_COLUMNS},
             "workers_total": [v.workers_total for v in plan.villages],
             # coverage x workers, summed, over workers: coverage weighted by workers
-            "covered_before": [v.coverage_before * v.workers_total for v in plan.villages],
-            "covered_after": [v.coverage_after * v.workers_total for v in plan.villages],
+            "covered_before": [(v.coverage_before or 0.0) * v.workers_total for v in plan.villages],
+            "covered_after": [(v.coverage_after or 0.0) * v.workers_total for v in plan.villages],
         }
     )
     summary = rows.groupby(["kabupaten", "kecamatan"], sort=False, as_index=False).sum()
@@ -179,6 +178,15 @@ def totals_frame(plan: Plan) -> pd.DataFrame:
             (f"apbd_pool_idr ({label})", round(pool.pool_idr)),
             (f"apbd_pool_spent_idr ({label})", round(pool.spent_idr)),
         ]
+        if pool.marginal_enrollments_per_billion is not None:
+            rows += [
+                (f"new_enrollments_per_extra_billion ({label})", pool.marginal_enrollments_per_billion),
+                (f"objective_per_extra_billion ({label})", pool.marginal_value_per_billion),
+                (f"rate_holds_for_idr ({label})", pool.marginal_range_idr),
+                (f"new_enrollments_with_one_billion_more ({label})", pool.plus_billion_enrollments),
+            ]
+    if plan.marginals_from:
+        rows.append(("marginals_from", plan.marginals_from))
     rows += [(f"explanation {i + 1}", e.message) for i, e in enumerate(plan.explanations)]
     values = [_plain_numbers(value) for _, value in rows]
     return pd.DataFrame(

@@ -1,7 +1,9 @@
-"""Solving one block of villages: the LP, the tie-break pass, and whole-number plans.
+"""Solving one block of villages: the LP, its marginals, the order of preference, whole numbers.
 
 A block is a set of villages no constraint links to any other village (see `solver.blocks`).
-Everything here takes and returns plain arrays so blocks can be solved in other processes.
+Everything here takes and returns plain arrays so blocks can be solved in other processes. A block
+that runs out of time hands back what it has (or nothing); `solver.solve` checks it and, where the
+check fails or nothing came back, falls back to `solver.rounding.fallback_plan`.
 """
 
 from __future__ import annotations
@@ -11,120 +13,157 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models import IntegerMethod, Method, Objective, SolveOptions, Status
+from models import IntegerMethod, Method, Objective, Status
 from solver import pool_price
+from solver.context import RunContext
 from solver.data import Arrays
+from solver.marginals import BlockMarginals, PoolMarginal, lp_marginals
 from solver.model import MONEY_UNIT_IDR, build_model
+from solver.preference import prefer
 from solver.rounding import round_and_repair
 from solver.run import run_highs
-from solver.solution import Solution, solver_model, tie_break, to_cube
+from solver.solution import Solution, solver_model, to_cube
 
 
 @dataclass
 class BlockResult:
-    status: Status
-    x: np.ndarray  # (n, G, P) new enrolments of the block's villages
-    lp_objective: float | None  # the continuous optimum (a bound for whole-number plans)
+    status: Status  # optimal, time_limit (a plan not proven optimal, or none), infeasible, error
+    x: np.ndarray | None  # (n, G, P) new enrolments of the block's villages; None: no plan
+    bound: float | None  # the best bound on the block's objective (LP optimum, MIP or Lagrangian bound)
+    lp_objective: float | None  # the continuous optimum, when the LP was solved
     method: Method
-    budget_dual: np.ndarray  # (n,) extra objective per extra million rupiah of the village's cap (LP)
-    pool_dual: dict[int, float]  # pool index -> extra objective per extra million in the pool (LP)
+    marginals: BlockMarginals | None
     build_seconds: float
     solve_seconds: float
     message: str = ""
+    preferred: bool = True  # the order of preference was walked to its end
+    fallback: bool = False  # the block's plan is the floors-first fallback
 
 
-def solve_block(data: Arrays, options: SolveOptions, deadline: float,
-                decompose: bool = True) -> BlockResult:
-    """Solve one block before `deadline` (a time.perf_counter() value)."""
+def solve_block(data: Arrays, run: RunContext, decompose: bool = True) -> BlockResult:
+    """Solve one block within the run's deadline."""
+    options = run.options
+    if run.expired():
+        return _out_of_time(data, 0.0, 0.0)
     if decompose and pool_price.applies(data, options.price_pool_min_villages):
-        priced = _solve_priced(data, options, deadline)
+        priced = _solve_priced(data, run)
         if priced is not None:
             return priced
     n, n_groups, n_packages = data.n, len(data.groups), len(data.packages)
-    empty = np.zeros((n, n_groups, n_packages))
     start = time.perf_counter()
     model = build_model(data)
     build_seconds = time.perf_counter() - start
     if not model.n_x:  # nobody to enrol: the empty plan is the only plan, and floors ask nothing
-        return BlockResult(status=Status.optimal, x=empty, lp_objective=0.0,
+        return BlockResult(status=Status.optimal, x=np.zeros((n, n_groups, n_packages)),
+                           bound=0.0, lp_objective=0.0,
                            method=Method.lp_rounded if data.integer else Method.lp,
-                           budget_dual=np.zeros(n), pool_dual={}, build_seconds=build_seconds,
-                           solve_seconds=0.0)
+                           marginals=BlockMarginals(np.zeros(n), np.zeros(n), np.full(n, np.inf)),
+                           build_seconds=build_seconds, solve_seconds=0.0)
+    if run.expired():
+        return _out_of_time(data, build_seconds, 0.0)
 
-    first = run_highs(model, deadline - time.perf_counter(), threads=options.threads,
-                      mip=False)
+    first = run_highs(model, run.remaining_s(), threads=options.threads, mip=False)
     solve_seconds = first.seconds
-    if not first.has_solution:
-        return BlockResult(status=first.status, x=empty, lp_objective=None, method=Method.lp,
-                           budget_dual=np.zeros(n), pool_dual={}, build_seconds=build_seconds,
+    if first.status == Status.infeasible:
+        return BlockResult(status=Status.infeasible, x=None, bound=None, lp_objective=None,
+                           method=Method.lp, marginals=None, build_seconds=build_seconds,
                            solve_seconds=solve_seconds, message=first.detail)
+    if first.status != Status.optimal:
+        # stopped early: a primal simplex point may already be a plan; the caller checks it
+        x = (to_cube(model, data, Solution.read(solver_model(model), model).col_value)
+             if first.has_solution else None)
+        return BlockResult(status=first.status if first.status == Status.error else Status.time_limit,
+                           x=x, bound=None, lp_objective=None, method=Method.lp, marginals=None,
+                           build_seconds=build_seconds, solve_seconds=solve_seconds,
+                           message=first.detail)
 
     highs = solver_model(model)
-    solution = Solution.read(highs, model)
-    lp_objective = float(solution.col_value[: model.n_x] @ model.objective_coef)
-    budget_dual = np.zeros(n)
-    pool_dual: dict[int, float] = {}
-    if first.status == Status.optimal:
-        # rows are in millions of rupiah; min_cost's HiGHS objective is too
-        unit = MONEY_UNIT_IDR if data.objective == Objective.min_cost else 1.0
-        budget_dual[model.budget_v] = solution.row_dual[model.budget_row_ids] * unit
-        pool_dual = dict(zip(model.pool_k.tolist(),
-                             (solution.row_dual[model.pool_row_ids] * unit).tolist(), strict=True))
-    x = to_cube(model, data, solution.col_value)
+    lp_objective = float(np.asarray(highs.getSolution().col_value)[: model.n_x] @ model.objective_coef)
+    tick = time.perf_counter()
+    marginals = lp_marginals(highs, model, n, data.objective)
+    preferred = True
+    if options.tie_break:
+        chosen = prefer(highs, model, data, run)
+        col_value, preferred = chosen.col_value, chosen.complete
+    else:
+        col_value = np.asarray(highs.getSolution().col_value)
+    solve_seconds += time.perf_counter() - tick
+    x = to_cube(model, data, col_value)
 
-    status = first.status
-    if (options.tie_break and status == Status.optimal
-            and data.objective == Objective.max_protection):
-        tie_start = time.perf_counter()
-        x = tie_break(highs, model, data, solution, lp_objective, x, deadline)
-        solve_seconds += time.perf_counter() - tie_start
-
-    method = Method.lp
-    message = ""
+    result = BlockResult(status=Status.optimal, x=x, bound=lp_objective, lp_objective=lp_objective,
+                         method=Method.lp, marginals=marginals, build_seconds=build_seconds,
+                         solve_seconds=solve_seconds, preferred=preferred)
     if data.integer:
-        x, method, status, message, extra = _whole_numbers(data, x, status, options, deadline)
-        build_seconds += extra[0]
-        solve_seconds += extra[1]
-    return BlockResult(status=status, x=x, lp_objective=lp_objective, method=method,
-                       budget_dual=budget_dual, pool_dual=pool_dual, build_seconds=build_seconds,
-                       solve_seconds=solve_seconds, message=message)
+        _whole_numbers(data, result, run)
+    return result
 
 
-def _whole_numbers(data: Arrays, x_lp: np.ndarray, lp_status: Status, options: SolveOptions,
-                   deadline: float) -> tuple[np.ndarray, Method, Status, str, tuple[float, float]]:
-    """A whole-number plan: the LP rounded and repaired, or HiGHS's MIP (also when repair fails)."""
-    if options.integer_method == IntegerMethod.round:
-        rounded = round_and_repair(data, x_lp)
+def _out_of_time(data: Arrays, build_seconds: float, solve_seconds: float) -> BlockResult:
+    return BlockResult(status=Status.time_limit, x=None, bound=None, lp_objective=None,
+                       method=Method.lp_rounded if data.integer else Method.lp, marginals=None,
+                       build_seconds=build_seconds, solve_seconds=solve_seconds,
+                       message="the time limit came before this block was solved")
+
+
+def _whole_numbers(data: Arrays, result: BlockResult, run: RunContext) -> None:
+    """Make the block's plan whole: the LP rounded and repaired, or HiGHS's MIP (also when the
+    rounding cannot meet the floors and target)."""
+    assert result.x is not None
+    if run.options.integer_method == IntegerMethod.round:
+        rounded = round_and_repair(data, result.x)
         if rounded is not None:
-            return rounded, Method.lp_rounded, lp_status, "", (0.0, 0.0)
+            result.x, result.method = rounded, Method.lp_rounded
+            return
     start = time.perf_counter()
     model = build_model(data, mip=True)
-    build_seconds = time.perf_counter() - start
-    result = run_highs(model, deadline - time.perf_counter(), gap_rel=options.gap_rel,
-                       threads=options.threads, mip=True)
-    if not result.has_solution:
-        return (np.zeros_like(x_lp), Method.mip, result.status, result.detail,
-                (build_seconds, result.seconds))
-    x = np.round(to_cube(model, data, Solution.read(solver_model(model), model).col_value))
-    return x, Method.mip, result.status, "", (build_seconds, result.seconds)
+    result.build_seconds += time.perf_counter() - start
+    mip = run_highs(model, run.remaining_s(), gap_rel=run.options.gap_rel,
+                    threads=run.options.threads, mip=True)
+    result.solve_seconds += mip.seconds
+    result.method = Method.mip
+    highs = solver_model(model)
+    if mip.status == Status.infeasible:
+        result.status, result.x, result.message = Status.infeasible, None, mip.detail
+        return
+    if not mip.has_solution:
+        result.status, result.x, result.message = Status.time_limit, None, mip.detail
+        return
+    result.x = np.round(to_cube(model, data, Solution.read(highs, model).col_value))
+    result.status = mip.status if mip.status == Status.optimal else Status.time_limit
+    # HiGHS's bound is in its own objective (min_cost in millions of rupiah)
+    dual_bound = float(highs.getInfo().mip_dual_bound) * (
+        1.0 if data.objective == Objective.max_protection else MONEY_UNIT_IDR)
+    if np.isfinite(dual_bound) and result.bound is not None:
+        tighter = min if data.objective == Objective.max_protection else max
+        result.bound = tighter(result.bound, dual_bound)
+    result.message = mip.detail
 
 
-def _solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> BlockResult | None:
-    """The block through the pool's price; whole numbers and the tie-break as for any block."""
+def _solve_priced(data: Arrays, run: RunContext) -> BlockResult | None:
+    """The block through the pool's price; whole numbers as for any block. None when a part fails
+    (the caller then solves the block whole)."""
     continuous = data.subset(np.arange(data.n), with_target=False)
     continuous.integer = False
     start = time.perf_counter()
-    priced = pool_price.solve_priced(continuous, options, deadline)
+    priced = pool_price.solve_priced(continuous, run)
     if priced is None:
         return None
-    x = priced.x
-    lp_objective = float((x * data.objective_coef()).sum())
     seconds = time.perf_counter() - start
-    status, method, message = Status.optimal, Method.lp, ""
+    if priced.x is None:
+        return _out_of_time(data, 0.0, seconds)
+    k = int(data.pool_of[0])
+    marginals = BlockMarginals(value_per_million=priced.budget_dual,
+                               workers_per_million=priced.budget_workers,
+                               range_idr=priced.budget_range_idr,
+                               pools={k: PoolMarginal(value_per_million=priced.price,
+                                                      workers_per_million=priced.pool_workers,
+                                                      range_idr=priced.pool_range_idr)})
+    lp_objective = float((priced.x * data.objective_coef()).sum())
+    result = BlockResult(status=priced.status, x=priced.x, bound=priced.bound,
+                         lp_objective=lp_objective if priced.status == Status.optimal else None,
+                         method=Method.lp, marginals=marginals, build_seconds=0.0,
+                         solve_seconds=seconds, message=priced.message, preferred=priced.preferred)
     if data.integer:
-        x, method, status, message, _ = _whole_numbers(data, x, status, options, deadline)
-    return BlockResult(status=status, x=x, lp_objective=lp_objective, method=method,
-                       budget_dual=priced.budget_dual,
-                       pool_dual={int(data.pool_of[0]): priced.price}, build_seconds=0.0,
-                       solve_seconds=seconds, message=message)
+        _whole_numbers(data, result, run)
+    return result
 

@@ -87,6 +87,32 @@ class Arrays:
         )
 
 
+    def with_groups(self, order: list[int]) -> Arrays:
+        """The same arrays with the groups in another order (`order[i]` is the i-th group's index)."""
+        return Arrays(
+            groups=[self.groups[g] for g in order],
+            packages=self.packages,
+            uninsured=self.uninsured[:, order],
+            enrolled=self.enrolled[:, order],
+            cap_dana_desa_idr=self.cap_dana_desa_idr,
+            cap_add_idr=self.cap_add_idr,
+            priority=self.priority,
+            weight=self.weight[order],
+            value=self.value,
+            cost_idr=self.cost_idr,
+            pool_of=self.pool_of,
+            pool_idr=self.pool_idr,
+            pool_names=self.pool_names,
+            group_need=self.group_need[:, order],
+            total_need=self.total_need,
+            min_new=self.min_new,
+            objective=self.objective,
+            integer=self.integer,
+            min_coverage=self.min_coverage,
+            group_floor=self.group_floor[order] if len(self.group_floor) else self.group_floor,
+        )
+
+
 def _floor_need(share: float | np.ndarray, total: np.ndarray, enrolled: np.ndarray,
                 integer: bool) -> np.ndarray:
     """New enrolments needed for E + new >= share x total; whole workers round up."""

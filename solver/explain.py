@@ -2,7 +2,12 @@
 
 These checks are exact for continuous plans: every floor is met most cheaply with the cheapest package,
 and the most new enrolments the money can buy is every rupiah spent on the cheapest package up to the
-number of uninsured workers. For whole-number plans the figures use whole workers.
+number of uninsured workers. For whole-number plans they are necessary conditions only, never a
+verdict on a scenario that has a plan: the floors' workers are whole (rounded up), and the target is
+held against the whole part of what fractional workers could reach. Pool money tops up a village's
+leftover to one more whole worker, so rounding each village's and the pool's workers down
+separately would refuse scenarios that have plans; where whole workers alone make a scenario
+infeasible, HiGHS's branch and bound proves it (`solver.block`).
 """
 
 from __future__ import annotations
@@ -68,18 +73,14 @@ def _floors(data: Arrays, villages: list[Village]) -> list[Explanation]:
 
 
 def max_new_enrollments(data: Arrays) -> float:
-    """The most new enrolments the money can buy: every rupiah on the cheapest package."""
+    """The most new enrolments the money can buy: every rupiah on the cheapest package (for
+    whole-number plans, the whole part of that: a bound, see the module's docstring)."""
     c_min = float(data.cost_idr.min())
     room = data.uninsured.sum(axis=1)
-    own_workers = data.own_idr / c_min
-    if data.integer:
-        own_workers = np.floor(own_workers + 1e-9)
-    from_own = np.minimum(room, own_workers)
+    from_own = np.minimum(room, data.own_idr / c_min)
     room_left = np.bincount(data.pool_of, weights=room - from_own, minlength=len(data.pool_idr))
-    pool_workers = data.pool_idr / c_min
-    if data.integer:
-        pool_workers = np.floor(pool_workers + 1e-9)
-    return float(from_own.sum() + np.minimum(room_left, pool_workers).sum())
+    reachable = float(from_own.sum() + np.minimum(room_left, data.pool_idr / c_min).sum())
+    return float(np.floor(reachable + 1e-9)) if data.integer else reachable
 
 
 def _target(data: Arrays) -> list[Explanation]:

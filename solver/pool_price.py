@@ -18,8 +18,12 @@ with the price. So:
    within that gap of the bound. (Ties in priority leave thousands of villages indifferent at the
    optimal price; mixing needs no further LP for them.)
 4. Each part is solved once more with its villages' pool money fixed at the mix, warm: the best plan
-   for that money (at least the mix's objective), its duals, and the same fewest-rupiah pass as any
-   block (`solver.solution.tie_break`).
+   for that money (at least the mix's objective), its duals, and the same order of preference as any
+   block (`solver.preference`), within each village's pool money.
+
+The plan's bound is the Lagrangian at the bracket's better end. Its status is `optimal` only when the
+gap is proven below GAP_REL; when the time limit or the iteration cap comes first, the mix (feasible:
+it spends the pool exactly, and every village's constraints are convex) is handed out as `time_limit`.
 """
 
 from __future__ import annotations
@@ -30,11 +34,14 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from models import SolveOptions, Status
+from models import Status
 from solver.data import Arrays
 from solver.model import MONEY_UNIT_IDR, BuiltModel, build_model
 from solver.run import run_highs
-from solver.solution import Solution, solver_model, tie_break_part, to_cube
+from solver.context import RunContext
+from solver.marginals import lp_marginals
+from solver.preference import prefer
+from solver.solution import Solution, solver_model, to_cube
 
 PART_VILLAGES = 250
 GAP_REL = 1e-10  # the mix is proven within this (relative) of the optimum
@@ -59,11 +66,19 @@ class _Part:
 
 @dataclass
 class PricedSolution:
-    x: np.ndarray  # (n, G, P)
-    price: float  # the pool's price: objective per rupiah of pool money
-    budget_dual: np.ndarray  # (n,)
+    status: Status  # optimal (proven within GAP_REL), or time_limit (a feasible plan, or none)
+    x: np.ndarray | None  # (n, G, P); None when time ran out before a feasible end was found
+    bound: float | None  # the Lagrangian bound on the block's objective
+    price: float  # the pool's price: objective per million rupiah of pool money
+    budget_dual: np.ndarray  # (n,) objective per million more of a village's cap
+    budget_workers: np.ndarray  # (n,) new enrolments per million more of a village's cap
+    budget_range_idr: np.ndarray  # (n,)
+    pool_workers: float  # new enrolments per million more in the pool, along the bracket's swing
+    pool_range_idr: float  # rupiah more in the pool over which that holds
     seconds: float
     parts_solved: int
+    message: str = ""
+    preferred: bool = True
 
 
 def applies(data: Arrays, min_villages: int) -> bool:
@@ -73,28 +88,34 @@ def applies(data: Arrays, min_villages: int) -> bool:
             and len(np.unique(data.pool_of)) == 1 and data.pool_idr[data.pool_of[0]] > 0)
 
 
-def solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> PricedSolution | None:
-    """The optimal plan of a block linked by one pool, or None if a part fails (the caller then
-    solves the block whole)."""
+def solve_priced(data: Arrays, run: RunContext) -> PricedSolution | None:
+    """The optimal plan of a block linked by one pool; None if a part fails (the caller then solves
+    the block whole). When the deadline comes first, the feasible end of the bracket (or none)."""
     start = time.perf_counter()
     pool = float(data.pool_idr[data.pool_of[0]]) / MONEY_UNIT_IDR  # z and prices are per million
     price = _first_price(data, pool)
     parts = []
     first_solutions: list[highspy.HighsSolution] = []
+    n_parts = -(-data.n // PART_VILLAGES)
     for lo in range(0, data.n, PART_VILLAGES):
+        if run.expired():
+            return _unfinished(data, start, 0)
         villages = np.arange(lo, min(lo + PART_VILLAGES, data.n))
         model = build_model(data.subset(villages, with_target=False), pool_price=price)
+        run.report("price", len(parts) + 1, n_parts, "building the parts")
         if not model.n_x:
             continue
-        result = run_highs(model, deadline - time.perf_counter(), threads=options.threads,
+        result = run_highs(model, run.remaining_s(), threads=run.options.threads,
                            mip=False, presolve=False)
+        if result.status == Status.time_limit:
+            return _unfinished(data, start, len(parts))
         if result.status != Status.optimal:
             return None
         highs = solver_model(model)
         model.release()
         part = _Part(villages=villages, model=model, lp=highs.getLp(), basis=highs.getBasis(),
                      z_cols=(model.n_x + np.arange(model.n_z)).astype(np.int32),
-                     z_villages=villages[model.zv], threads=options.threads)
+                     z_villages=villages[model.zv], threads=run.options.threads)
         parts.append(part)
         first_solutions.append(highs.getSolution())
         del highs  # see _Part: the instance's memory goes with it
@@ -108,6 +129,8 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> Priced
     if demand.total(first) >= pool:
         lo_end = (price, first)
         while hi_end is None:
+            if run.expired():
+                return _unfinished(data, start, demand.solves)
             price *= 2.0
             s = demand.at(price, everything)
             if s is None or price > 1e12:
@@ -119,6 +142,9 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> Priced
     else:
         hi_end = (price, first)
         while lo_end is None:
+            if run.expired():
+                return _finish(data, parts, demand, hi_end, hi_end, pool, run, start,
+                               proven=False)
             price = price / 4.0 if price > 1e-15 else 0.0
             s = demand.at(price, everything)
             if s is None:
@@ -132,13 +158,16 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> Priced
 
     f_lo, f_hi = demand.total(lo_end[1]) - pool, demand.total(hi_end[1]) - pool
     side = 0
-    for _ in range(_MAX_ITERATIONS):
+    proven = False
+    for iteration in range(_MAX_ITERATIONS):
         (p_lo, s_lo), (p_hi, s_hi) = lo_end, hi_end
         value = max(1.0, abs(demand.value(s_hi)))
         if (p_hi - p_lo) * (f_lo - f_hi) <= GAP_REL * value or f_lo == 0:
+            proven = True
             break
-        if time.perf_counter() > deadline:
-            return None
+        if run.expired():
+            break
+        run.report("price", iteration + 1, _MAX_ITERATIONS, "narrowing the pool's price")
         moving = [i for i in everything if not _same(demand.z(i, s_lo), demand.z(i, s_hi))]
         price = (p_lo * -f_hi + p_hi * f_lo) / (f_lo - f_hi)
         if not p_lo < price < p_hi:
@@ -157,26 +186,66 @@ def solve_priced(data: Arrays, options: SolveOptions, deadline: float) -> Priced
             side = side - 1 if side < 0 else -1
             if side <= -2:
                 f_lo /= 2.0
+    return _finish(data, parts, demand, lo_end, hi_end, pool, run, start, proven)
 
+
+def _unfinished(data: Arrays, start: float, solves: int) -> PricedSolution:
+    n = data.n
+    return PricedSolution(status=Status.time_limit, x=None, bound=None, price=0.0,
+                          budget_dual=np.zeros(n), budget_workers=np.zeros(n),
+                          budget_range_idr=np.full(n, np.nan), pool_workers=0.0,
+                          pool_range_idr=float("nan"), seconds=time.perf_counter() - start,
+                          parts_solved=solves,
+                          message="the time limit came before the pool's price was bracketed")
+
+
+def _finish(data: Arrays, parts: list[_Part], demand: _Demand,
+            lo_end: tuple[float, dict[int, np.ndarray]], hi_end: tuple[float, dict[int, np.ndarray]],
+            pool: float, run: RunContext, start: float, proven: bool) -> PricedSolution | None:
+    """The plan: the two ends mixed so that the pool is spent exactly (at worst the feasible end),
+    each part re-solved with its villages' pool money fixed, and the order of preference."""
     (p_lo, s_lo), (p_hi, s_hi) = lo_end, hi_end
     d_lo, d_hi = demand.total(s_lo), demand.total(s_hi)
     theta = 1.0 if d_lo <= pool or d_lo == d_hi else (pool - d_hi) / (d_lo - d_hi)
+    # the Lagrangian at any price bounds the optimum from above
+    bound = min(demand.value(s_lo) - p_lo * (d_lo - pool), demand.value(s_hi) - p_hi * (d_hi - pool))
     x = np.zeros((data.n, len(data.groups), len(data.packages)))
-    budget_dual = np.zeros(data.n)
+    budget_dual, budget_workers = np.zeros(data.n), np.zeros(data.n)
+    budget_range = np.full(data.n, np.inf)
+    preferred = True
     for i, part in enumerate(parts):
+        run.report("preference", i + 1, len(parts), "the parts at the pool's price")
         z_mix = theta * demand.z(i, s_lo) + (1 - theta) * demand.z(i, s_hi)
         sub = data.subset(part.villages, with_target=False)
         fixed = demand.resolve(part, p_hi, z_fixed=z_mix)
         if fixed is None:
             return None
-        solution = Solution.read(fixed, part.model)
         m = part.model
-        budget_dual[part.villages[m.budget_v]] = solution.row_dual[m.budget_row_ids]
-        x[part.villages] = to_cube(m, sub, solution.col_value)
-        if options.tie_break:
-            x[part.villages] = tie_break_part(fixed, m, sub, deadline)
-    return PricedSolution(x=x, price=0.5 * (p_lo + p_hi), budget_dual=budget_dual,
-                          seconds=time.perf_counter() - start, parts_solved=demand.solves)
+        marginals = lp_marginals(fixed, m, len(part.villages), data.objective, exact_pools=False)
+        if marginals is not None:
+            budget_dual[part.villages] = marginals.value_per_million
+            budget_workers[part.villages] = marginals.workers_per_million
+            budget_range[part.villages] = marginals.range_idr
+        if run.options.tie_break and not run.expired():
+            chosen = prefer(fixed, m, sub, run, also_fix=part.z_cols)
+            x[part.villages] = to_cube(m, sub, chosen.col_value)
+            preferred &= chosen.complete
+        else:
+            x[part.villages] = to_cube(m, sub, Solution.read(fixed, m).col_value)
+            preferred = False
+    enrolled_lo = sum(float(s_lo[i][: p.model.n_x].sum()) for i, p in enumerate(parts))
+    enrolled_hi = sum(float(s_hi[i][: p.model.n_x].sum()) for i, p in enumerate(parts))
+    swing = d_lo - d_hi
+    status = Status.optimal if proven else Status.time_limit
+    message = "" if proven else ("the pool's price was not proven optimal before the time limit "
+                                 "or the iteration cap; the plan is feasible")
+    return PricedSolution(
+        status=status, x=x, bound=bound, price=0.5 * (p_lo + p_hi), budget_dual=budget_dual,
+        budget_workers=budget_workers, budget_range_idr=budget_range,
+        pool_workers=(enrolled_lo - enrolled_hi) / swing if swing > 1e-12 else 0.0,
+        pool_range_idr=max(d_lo - pool, 0.0) * MONEY_UNIT_IDR if swing > 1e-12 else float("inf"),
+        seconds=time.perf_counter() - start, parts_solved=demand.solves, message=message,
+        preferred=preferred)
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -5,6 +5,10 @@ fractions add up to at least the deficit, and the repair buys the cheapest packa
 plan never spends more than the LP plan in any village. What money is left (the village's own, then
 its pool) buys whole workers greedily, best objective per rupiah first. If the table-wide target cannot
 be met this way the caller falls back to HiGHS's MIP.
+
+Ties between equally good whole workers go first to the largest remainder the rounding dropped
+(Hamilton's method), then by the village's place in the canonical order (its Kemendagri code, see
+`solver.data.prepare`), so the plan does not depend on the order of the table.
 """
 
 from __future__ import annotations
@@ -17,9 +21,17 @@ from solver.data import Arrays
 _EPS = 1e-6
 
 
+def fallback_plan(data: Arrays) -> np.ndarray | None:
+    """A plan without the LP, for a block the time limit cut short: the floors and the target at the
+    cheapest package, then the money left spent greedily, best objective per rupiah first (whole
+    workers, so it serves continuous and whole-number scenarios alike). None if it cannot meet them."""
+    return round_and_repair(data, np.zeros((data.n, len(data.groups), len(data.packages))))
+
+
 def round_and_repair(data: Arrays, x_lp: np.ndarray) -> np.ndarray | None:
     """A whole-number plan that meets every constraint, or None when this heuristic cannot find one."""
     x = np.floor(x_lp + _EPS)
+    remainder = np.maximum(x_lp - x, 0.0)
     cost = data.cost_idr
     p0 = int(np.argmin(cost))
     coef = data.objective_coef()
@@ -37,19 +49,19 @@ def round_and_repair(data: Arrays, x_lp: np.ndarray) -> np.ndarray | None:
     missing = data.min_new - x.sum()
     if missing > _EPS:
         ones = np.ones_like(coef)
-        missing = _buy(data, x, ones, own_left, pool_left, only=p0, limit=missing)
+        missing = _buy(data, x, ones, own_left, pool_left, remainder, only=p0, limit=missing)
         if missing > _EPS:
             return None
     if data.objective == Objective.min_cost:
         return x
     # two ways to spend what is left; keep the better plan
-    kept = _spend_the_rest(data, x.copy(), coef, own_left.copy(), pool_left.copy())
+    kept = _spend_the_rest(data, x.copy(), coef, own_left.copy(), pool_left.copy(), remainder)
     if data.min_new > 0:
         return kept
     stripped = x.copy()
     _strip_pool_workers(data, stripped, coef)
     own_left, pool_left = _money_left(data, stripped)
-    redone = _spend_the_rest(data, stripped, coef, own_left, pool_left)
+    redone = _spend_the_rest(data, stripped, coef, own_left, pool_left, remainder)
     return redone if (redone * coef).sum() > (kept * coef).sum() else kept
 
 
@@ -63,11 +75,11 @@ def _money_left(data: Arrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _spend_the_rest(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
-                    pool_left: np.ndarray) -> np.ndarray:
+                    pool_left: np.ndarray, remainder: np.ndarray) -> np.ndarray:
     """Each village's own money first (it cannot go elsewhere), then the pool, which may also top
     up a village's leftover to one more whole worker."""
-    _buy(data, x, coef, own_left, np.zeros_like(pool_left))
-    _buy(data, x, coef, own_left, pool_left, top_ups=True)
+    _buy(data, x, coef, own_left, np.zeros_like(pool_left), remainder)
+    _buy(data, x, coef, own_left, pool_left, remainder, top_ups=True)
     return x
 
 
@@ -105,8 +117,8 @@ def _add_where_room(data: Arrays, x: np.ndarray, deficit: np.ndarray, p0: int,
 
 
 def _buy(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
-         pool_left: np.ndarray, only: int | None = None, limit: float = np.inf,
-         top_ups: bool = False) -> float:
+         pool_left: np.ndarray, remainder: np.ndarray, only: int | None = None,
+         limit: float = np.inf, top_ups: bool = False) -> float:
     """Buy whole workers with what money is left, best objective per rupiah first.
 
     Each village spends its own money first, then its pool's. With `top_ups`, one worker in a village
@@ -124,19 +136,21 @@ def _buy(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
         eff = coef[v, g, p] / cost[p]
         keep = eff > 0
         candidates.append(np.stack([-eff[keep], v[keep], g[keep], np.full(keep.sum(), p),
-                                    np.zeros(keep.sum())], axis=1))
+                                    np.zeros(keep.sum()), -remainder[v[keep], g[keep], p]], axis=1))
         if top_ups:
             left = np.maximum(own_left[v], 0.0)
             partly = keep & (left > 0) & (left < cost[p])
             eff_top = coef[v, g, p][partly] / (cost[p] - left[partly])
             candidates.append(np.stack([-eff_top, v[partly], g[partly], np.full(partly.sum(), p),
-                                        np.ones(partly.sum())], axis=1))
+                                        np.ones(partly.sum()), -remainder[v[partly], g[partly], p]],
+                                       axis=1))
     if not candidates:
         return limit
     table = np.concatenate(candidates)
-    table = table[np.lexsort((table[:, 1], table[:, 0]))]
+    # best objective per rupiah, then the largest remainder, then the canonical order
+    table = table[np.lexsort((table[:, 2], table[:, 1], table[:, 5], table[:, 0]))]
     min_cost = float(cost.min())
-    for _, v_f, g_f, p_f, top_up in table.tolist():
+    for _, v_f, g_f, p_f, top_up, _ in table.tolist():
         if limit <= _EPS:
             break
         v, g, p = int(v_f), int(g_f), int(p_f)

@@ -1,175 +1,259 @@
 """`solve(problem, options) -> Plan`: the one public entry of the solver. Pure: data in, plan out.
 
-Steps: prepare arrays; explain and stop if the money cannot meet the floors or the target (exact
-checks, see `solver.explain`); split into independent blocks (`solver.blocks`); solve each block
-(`solver.block`: the LP with HiGHS, a tie-break pass, whole numbers if asked), in worker processes when
-there are many; pay each village from dana desa, then ADD, then the pool; check the plan against every
-constraint ourselves; build the plan.
+Steps: put the table in its canonical order (villages by Kemendagri code, groups by name), so that no
+step can depend on the order of the file's rows or columns; prepare arrays; explain and stop if the
+money cannot meet the floors or the target (exact checks, see `solver.explain`); split into
+independent blocks (`solver.blocks`); solve each block (`solver.block`: the LP with HiGHS, its
+marginals, the order of preference, whole numbers if asked), in worker processes when there are many;
+pay each village from dana desa, then ADD, then the pool; check the plan against every constraint
+ourselves; build the plan in the table's own order.
 
-Tie-break: among plans with the optimal objective, the solver prefers the one that spends the APBD pool
-last and the fewest rupiah overall. The pool comes last by construction: each village's premiums are
-paid from dana desa first, then ADD, then the pool (`solver.extract.split_sources`), which changes no
-enrolment. For `max_protection` a second pass minimises the rupiah spent over the optimal face of the
-LP (columns with a non-zero reduced cost and rows with a non-zero dual held where they are, see
-`solver.solution.tie_break`), warm-started in HiGHS, so the objective does not move; `min_cost`
-already minimises rupiah.
+Among plans with the optimal objective the solver takes, in this order: the least APBD pool money;
+then the fewest rupiah; then the even sharing, the least sum of x[v,g,p]^2 / U[v,g], which gives
+equally valued groups and villages the same share of their uninsured workers (`solver.preference`).
+
+The time limit bounds the whole run (`solver.context.RunContext`): every step asks for the time left.
+A block the limit cuts short keeps a plan only if that plan passes the check; otherwise it gets the
+floors-first fallback (`solver.rounding.fallback_plan`), and the plan names it. A plan whose own check
+fails is `error`, and nobody should use its targets.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from typing import Any
 
 import numpy as np
 
-from models import Explanation, Method, Plan, Problem, SolveOptions, Status
+from models import Explanation, Method, Plan, Problem, SolveOptions, Status, VillageTable
 from solver.block import BlockResult, solve_block
 from solver.blocks import split_blocks
 from solver.check import check_plan
+from solver.context import RunContext
 from solver.data import Arrays, prepare
 from solver.explain import explain_infeasibility
 from solver.extract import (
+    group_reasons,
     objective_value,
     pool_uses,
     split_sources,
     totals,
+    whole_rupiah,
     village_plans,
 )
+from solver.fallback import fallback_block
 
 # below this, starting worker processes costs more than it saves (measured: West Java, 5,957
 # villages, 2.1 s in one process against 3.2 s in two)
 PARALLEL_MIN_VILLAGES = 20_000
-_WORST_FIRST = [Status.error, Status.infeasible, Status.time_limit, Status.optimal]
 
 
-def solve(problem: Problem, options: SolveOptions | None = None) -> Plan:
+def solve(problem: Problem, options: SolveOptions | None = None,
+          run: RunContext | None = None) -> Plan:
     """Solve one scenario on one village table. Infeasible and time limits are statuses, not errors."""
-    options = options or SolveOptions()
+    run = run or RunContext(options)
     start = time.perf_counter()
-    deadline = start + options.time_limit_s
-    data = prepare(problem)
+    table = problem.table
+    canonical = _canonical(problem)
+    data = prepare(canonical)
+    run.report("prepare", data.n, data.n)
     scenario = problem.scenario
     base: dict[str, Any] = dict(objective_name=scenario.objective.value, scenario_name=scenario.name,
-                integer=scenario.integer, groups=data.groups, packages=data.packages)
+                                integer=scenario.integer, groups=list(table.groups),
+                                packages=data.packages)
 
-    explanations = explain_infeasibility(data, problem.table.villages)
+    unsolved = Method.lp_rounded if scenario.integer else Method.lp
+    explanations = explain_infeasibility(data, canonical.table.villages)
     if explanations:
         return Plan(status=Status.infeasible, objective=None, explanations=explanations,
                     message=explanations[0].message, build_seconds=time.perf_counter() - start,
-                    total_seconds=time.perf_counter() - start, **base)
+                    total_seconds=run.elapsed_s(), method=unsolved, **base)
 
     blocks = split_blocks(data)
-    results = _solve_blocks(data, blocks, options, deadline)
-    status = min((r.status for r in results), key=_WORST_FIRST.index, default=Status.optimal)
-    build_seconds = sum(r.build_seconds for r in results)
-    solve_seconds = sum(r.solve_seconds for r in results)
-    common: dict[str, Any] = dict(blocks=len(blocks), build_seconds=build_seconds,
-                                  solve_seconds=solve_seconds, **base)
-    usable = all(r.status in (Status.optimal, Status.time_limit) and r.lp_objective is not None
-                 for r in results)
-    if not usable:
-        return Plan(status=status, objective=None, total_seconds=time.perf_counter() - start,
-                    message=_failure_message(data, blocks, results),
-                    explanations=_solver_explanations(data, blocks, results), **common)
+    results = _solve_blocks(data, blocks, run)
+    common: dict[str, Any] = dict(blocks=len(blocks),
+                                  build_seconds=sum(r.build_seconds for r in results),
+                                  solve_seconds=sum(r.solve_seconds for r in results), **base)
+    infeasible = [(b, r) for b, r in zip(blocks, results, strict=True) if r.status == Status.infeasible]
+    if infeasible:
+        explained = _solver_explanations(data, infeasible)
+        return Plan(status=Status.infeasible, objective=None, message=explained[0].message,
+                    explanations=explained, total_seconds=run.elapsed_s(),
+                    method=Method.mip if data.integer else Method.lp, **common)
+
+    # a block without a proven plan keeps what it has only if it passes the check
+    fallbacks: list[str] = []
+    missing: list[str] = []
+    for i, (villages, result) in enumerate(zip(blocks, results, strict=True)):
+        if result.status == Status.optimal and result.x is not None:
+            continue
+        sub = data.subset(villages, with_target=data.min_new > 0)
+        if result.x is None or not _passes(sub, result.x, run.options.feasibility_tolerance):
+            results[i] = result = fallback_block(sub, result, run.options.feasibility_tolerance)
+            (fallbacks if result.x is not None else missing).append(_block_name(data, villages))
+    if missing:
+        return Plan(status=Status.time_limit, objective=None, total_seconds=run.elapsed_s(),
+                    message=(f"The time limit came before a plan that meets every floor and target was "
+                             f"found for {', '.join(missing[:5])}"
+                             f"{' and others' if len(missing) > 5 else ''}; allow more time."),
+                    method=unsolved, **common)
 
     x = np.zeros((data.n, len(data.groups), len(data.packages)))
-    budget_dual = np.zeros(data.n)
-    pool_dual: dict[int, float] = {}
     for villages, result in zip(blocks, results, strict=True):
+        assert result.x is not None
         x[villages] = result.x
-        budget_dual[villages] = result.budget_dual
-        pool_dual.update(result.pool_dual)
     y, w, z = split_sources(data, x)
-
+    run.report("check", 0, 1)
     check_start = time.perf_counter()
-    check = check_plan(data, x, y, w, z, options.feasibility_tolerance)
+    check = check_plan(data, x, y, w, z, run.options.feasibility_tolerance)
     check_seconds = time.perf_counter() - check_start
-    message = ""
-    if not check.ok:
-        message = "The solver's plan breaks a constraint: " + "; ".join(check.violations[:3])
-        if status == Status.optimal:
-            status = Status.error
+    run.report("check", 1, 1)
 
     objective = objective_value(data, x)
-    lp_bound = sum(r.lp_objective or 0.0 for r in results)
-    continuous_optimum = not scenario.integer and status == Status.optimal
+    status = Status.optimal if all(r.status == Status.optimal for r in results) else Status.time_limit
+    bounds = [r.bound for r in results]
+    bound = float(sum(b for b in bounds if b is not None)) if all(b is not None for b in bounds) else None
+    if not check.ok:
+        status = Status.error
     methods = {r.method for r in results}
-    method = Method.mip if Method.mip in methods else next(iter(methods), Method.lp)
+    method = Method.mip if Method.mip in methods else (
+        Method.lp_rounded if data.integer else Method.lp)
+    marginals = [r.marginals for r in results]
+    has_marginals = status != Status.error and all(m is not None for m in marginals)
+    preferred = all(r.preferred for r in results)
+    message = _message(status, method, check.violations, fallbacks, preferred)
+
+    # back to the table's own order of villages and groups
+    back = _table_order(table, canonical.table)
+    group_back = [data.groups.index(g) for g in table.groups]
+    xt = x[back][:, group_back, :]
+    y, w, z, _ = whole_rupiah(data, y, w, z)
+    data_t = data.subset(back, with_target=True).with_groups(group_back)
+    village_marginals = _village_marginals(data, blocks, results, back) if has_marginals else None
     return Plan(
-        status=status, objective=objective, message=message or _ok_message(status, method),
-        method=method, lp_bound=lp_bound,
-        gap_to_lp_bound=abs(lp_bound - objective) / max(1.0, abs(lp_bound)),
-        check=check, check_seconds=check_seconds, total_seconds=time.perf_counter() - start,
-        totals=totals(data, x, y, w, z),
-        villages=village_plans(problem.table, data, x, y, w, z,
-                               budget_dual if continuous_optimum else None),
-        pools=pool_uses(data, z, pool_dual if continuous_optimum else None),
+        status=status, objective=objective, message=message, method=method, lp_bound=bound,
+        gap_to_lp_bound=(abs(bound - objective) / max(1.0, abs(bound))) if bound is not None else None,
+        check=check, check_seconds=check_seconds, total_seconds=run.elapsed_s(),
+        preferred=preferred, fallback_blocks=fallbacks,
+        marginals_from=(None if not has_marginals else
+                        "lp_relaxation" if data.integer else "lp"),
+        totals=totals(data_t, xt, y[back], w[back], z[back]),
+        villages=village_plans(table, data_t, xt, y[back], w[back], z[back], village_marginals),
+        pools=pool_uses(data, z, [r.marginals for r in results] if has_marginals else None),
+        group_reasons=group_reasons(data_t, xt),
         **common,
     )
 
 
-def _ok_message(status: Status, method: Method) -> str:
+def _canonical(problem: Problem) -> Problem:
+    """The same problem with villages sorted by code and groups by name."""
+    table = problem.table
+    villages = sorted(table.villages, key=lambda v: v.village_code)
+    canonical = VillageTable(groups=sorted(table.groups), villages=villages, source=table.source)
+    return Problem.model_construct(table=canonical, scenario=problem.scenario)
+
+
+def _table_order(table: VillageTable, canonical: VillageTable) -> np.ndarray:
+    """back[i] = canonical position of the table's village i."""
+    position = {v.village_code: i for i, v in enumerate(canonical.villages)}
+    return np.array([position[v.village_code] for v in table.villages], dtype=np.int64)
+
+
+def _passes(data: Arrays, x: np.ndarray, tolerance: float) -> bool:
+    y, w, z = split_sources(data, x)
+    return check_plan(data, x, y, w, z, tolerance).ok
+
+
+def _block_name(data: Arrays, villages: np.ndarray) -> str:
+    pools = sorted({data.pool_names[k] for k in np.unique(data.pool_of[villages]).tolist()})
+    named = ", ".join(p for p in pools if p)
+    return f"{len(villages)} villages" + (f" of {named}" if named else "")
+
+
+def _message(status: Status, method: Method, violations: list[str], fallbacks: list[str],
+             preferred: bool) -> str:
+    if status == Status.error:
+        return ("The solver's plan breaks a constraint, so no targets are given: "
+                + "; ".join(violations[:3]))
+    parts = []
     if status == Status.time_limit:
-        return "Stopped at the time limit; this is the best plan found, not a proven optimum."
-    if method == Method.lp_rounded:
-        return "Optimal continuous plan rounded to whole workers; see gap_to_lp_bound."
-    return ""
+        parts.append("Stopped at the time limit: this plan meets every constraint but is not proven "
+                     "optimal; see gap_to_lp_bound.")
+        if fallbacks:
+            parts.append("These blocks have the floors-first plan, not an optimised one: "
+                         + "; ".join(fallbacks[:5]) + (" and others." if len(fallbacks) > 5 else "."))
+    elif method == Method.lp_rounded:
+        parts.append("Optimal continuous plan rounded to whole workers; see gap_to_lp_bound.")
+    if not preferred and status != Status.error:
+        parts.append("The time limit came before every tie between equally good plans was settled "
+                     "by the order of preference.")
+    return " ".join(parts)
 
 
-def _solve_blocks(data: Arrays, blocks: list[np.ndarray], options: SolveOptions,
-                  deadline: float) -> list[BlockResult]:
+def _village_marginals(data: Arrays, blocks: list[np.ndarray], results: list[BlockResult],
+                       back: np.ndarray) -> np.ndarray:
+    """(n, 3) per village in the table's order: objective and workers per Rp1 million, range."""
+    out = np.zeros((data.n, 3))
+    for villages, result in zip(blocks, results, strict=True):
+        m = result.marginals
+        assert m is not None
+        out[villages] = np.stack([m.value_per_million, m.workers_per_million, m.range_idr], axis=1)
+    return out[back]
+
+
+def _solve_blocks(data: Arrays, blocks: list[np.ndarray], run: RunContext) -> list[BlockResult]:
     subsets = [data.subset(b, with_target=data.min_new > 0) for b in blocks]
-    workers = min(options.workers, len(blocks))
+    workers = min(run.options.workers, len(blocks))
+    total = len(blocks)
+    run.report("blocks", 0, total)
     if workers <= 1 or data.n < PARALLEL_MIN_VILLAGES:
-        return [solve_block(s, options, deadline) for s in subsets]
-    # largest blocks first onto the least loaded worker, one task per worker process
-    batches: list[list[int]] = [[] for _ in range(workers)]
-    load = [0] * workers
-    for i in sorted(range(len(blocks)), key=lambda i: -len(blocks[i])):
+        results = []
+        for i, s in enumerate(subsets):
+            results.append(solve_block(s, run))
+            run.report("blocks", i + 1, total)
+        return results
+    # largest blocks first onto the least loaded worker, a few tasks per worker process so that
+    # progress comes back while they run
+    order = sorted(range(len(blocks)), key=lambda i: -len(blocks[i]))
+    tasks = max(workers * 8, 1)
+    batches: list[list[int]] = [[] for _ in range(min(tasks, len(blocks)))]
+    load = [0] * len(batches)
+    for i in order:
         j = load.index(min(load))
         batches[j].append(i)
         load[j] += len(blocks[i])
-    remaining = deadline - time.perf_counter()
     results: list[BlockResult | None] = [None] * len(blocks)
+    done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(_solve_batch, [subsets[i] for i in batch], options, remaining)
-                   for batch in batches if batch]
-        for batch, future in zip([b for b in batches if b], futures, strict=True):
+        futures = {pool.submit(_solve_batch, [subsets[i] for i in batch], run): batch
+                   for batch in batches if batch}
+        for future in as_completed(futures):
+            batch = futures[future]
             for i, result in zip(batch, future.result(), strict=True):
                 results[i] = result
+            done += len(batch)
+            run.report("blocks", done, total)
     return [r for r in results if r is not None]
 
 
-def _solve_batch(subsets: list[Arrays], options: SolveOptions,
-                 remaining_s: float) -> list[BlockResult]:
-    deadline = time.perf_counter() + remaining_s
-    return [solve_block(s, options, deadline) for s in subsets]
+def _solve_batch(subsets: list[Arrays], run: RunContext) -> list[BlockResult]:
+    return [solve_block(s, run) for s in subsets]
 
 
-def _failure_message(data: Arrays, blocks: list[np.ndarray], results: list[BlockResult]) -> str:
-    worst = min(results, key=lambda r: _WORST_FIRST.index(r.status))
-    if worst.status == Status.time_limit:
-        return "The time limit was reached before any plan was found; allow more time."
-    if worst.status == Status.infeasible:
-        return _solver_explanations(data, blocks, results)[0].message
-    return f"HiGHS stopped without a plan ({worst.message})."
-
-
-def _solver_explanations(data: Arrays, blocks: list[np.ndarray],
-                         results: list[BlockResult]) -> list[Explanation]:
-    """For infeasibility the exact money checks did not catch (whole-number rounding, mostly)."""
+def _solver_explanations(data: Arrays,
+                         infeasible: list[tuple[np.ndarray, BlockResult]]) -> list[Explanation]:
+    """For infeasibility only HiGHS could prove (whole workers, where the money checks pass)."""
     out = []
-    for villages, result in zip(blocks, results, strict=True):
-        if result.status != Status.infeasible:
-            continue
+    for villages, _ in infeasible:
         pools = sorted({data.pool_names[k] for k in np.unique(data.pool_of[villages]).tolist()})
         where = ", ".join(p for p in pools if p) or "the table"
         out.append(Explanation(
             constraint="solver",
-            message=(f"HiGHS proved that no plan for {len(villages)} villages in {where} meets every "
-                     f"floor and target with this money, although the money would suffice for "
-                     f"fractional workers: whole-number enrolments need a little more."),
+            message=(f"HiGHS proved that no whole-number plan for the {len(villages)} villages in "
+                     f"{where} meets every floor and target with this money, although it would "
+                     f"suffice for fractional workers: whole workers need a little more money, or "
+                     f"lower floors or target."),
             kabupaten=where))
     return out

@@ -31,7 +31,8 @@ def create(session: Session, body: ComparisonCreate) -> Comparison:
     if issues:
         raise InputError(issues, title="The comparison was refused")
     for plan_id in [body.baseline_plan_id, *plan_ids]:
-        plans.get_record(session, plan_id)  # 404 for a plan that does not exist
+        record = plans.get_record(session, plan_id)  # 404 for a plan that does not exist
+        plans.refuse_unchecked(record, "comparisons")
     comparison = Comparison(baseline_plan_id=body.baseline_plan_id, plan_ids=plan_ids)
     session.add(comparison)
     session.commit()

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 import scenarios
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.services.bulk import insert_rows, select_rows
 from models import InputError, InputIssue, Plan, VillagePlan
+from models.plan import targets_allowed
 from models.tables import (
     Dataset,
     Page,
@@ -75,6 +76,14 @@ def get_record(session: Session, plan_id: int) -> PlanRecord:
     return record
 
 
+def refuse_unchecked(record: PlanRecord, what: str) -> None:
+    """A plan whose own check failed gives no targets, comparisons or exports: 409 with why."""
+    detail = Plan.model_validate(record.detail)
+    if detail.status == "error" or (detail.check is not None and not detail.check.ok):
+        raise Conflict(f"Plan {record.id} failed its own check, so it has no {what}: "
+                       f"{detail.message or 'see the plan'}")
+
+
 def _village(row: Any) -> VillagePlan:
     return VillagePlan.model_validate({name: getattr(row, name) for name in _VILLAGE_COLUMNS})
 
@@ -104,6 +113,7 @@ def public(session: Session, record: PlanRecord) -> PlanPublic:
         dataset_id=record.dataset_id,
         created_at=record.created_at,
         village_count=record.village_count,
+        has_targets=targets_allowed(detail.status, detail.check, record.village_count),
         **detail.model_dump(
             include={
                 "status",
@@ -120,9 +130,13 @@ def public(session: Session, record: PlanRecord) -> PlanPublic:
                 "check_seconds",
                 "total_seconds",
                 "blocks",
+                "preferred",
+                "fallback_blocks",
+                "marginals_from",
                 "totals",
                 "pools",
                 "explanations",
+                "group_reasons",
                 "check",
                 "groups",
                 "packages",
@@ -217,6 +231,10 @@ def targets_file(session: Session, plan_id: int, file_format: str) -> tuple[byte
     """The CLI's targets table as CSV or XLSX, named for dataset, scenario, version and date:
     `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`."""
     record = get_record(session, plan_id)
+    refuse_unchecked(record, "targets")
+    if record.village_count == 0:
+        raise Conflict(f"Plan {plan_id} has no targets: its status is {record.status} "
+                       f"({Plan.model_validate(record.detail).message})")
     plan = load_plan(session, plan_id)
     dataset = session.get(Dataset, record.dataset_id)
     scenario = session.get(ScenarioRecord, record.scenario_id)

@@ -11,7 +11,7 @@ from app.errors import Conflict, SolveFailed
 from app.services import datasets, jobs, plans
 from app.services import scenarios as scenario_service
 from app.settings import Settings
-from models import Plan, Problem, Scenario, SolveOptions
+from models import Plan, Problem, Scenario, SolveOptions, Status
 from models.tables import Job, JobStatus, PlanRecord, ScenarioVersion, SolveCreate, utc_now
 
 if TYPE_CHECKING:
@@ -106,14 +106,18 @@ def prepare(engine: Engine, job_id: int) -> tuple[str, str]:
 
 
 def store_result(engine: Engine, job_id: int, plan: Plan) -> int:
-    """Save the plan and mark the job succeeded in ONE transaction; the plan's id."""
+    """Save the plan and mark the job in ONE transaction; the plan's id. A plan whose own check
+    failed is kept (its violations can be read) but its job is failed and it has no targets."""
     with Session(engine) as session:
         job = jobs.get_job(session, job_id)
         version = session.get(ScenarioVersion, job.scenario_version_id)
         assert version is not None
         record = scenario_service.get_record(session, version.scenario_id)
         saved = plans.save_plan(session, plan, version, record.dataset_id)
-        job.status = JobStatus.succeeded.value
+        checked = plan.status != Status.error
+        job.status = (JobStatus.succeeded if checked else JobStatus.failed).value
+        if not checked:
+            job.error = f"the plan failed its own check: {plan.message}"
         job.plan_id = saved.id
         job.progress = 1.0
         job.phase = f"done: plan {saved.id} ({plan.status.value})"

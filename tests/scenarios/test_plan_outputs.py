@@ -30,6 +30,7 @@ EXPECTED_COLUMNS = [
     "village_name",
     "kecamatan",
     "new_enrollments",
+    "kabupaten",
     "new_farmers_JKK-JKM",
     "new_farmers_JKK-JKM-JHT",
     "new_fishers_JKK-JKM",
@@ -41,6 +42,8 @@ EXPECTED_COLUMNS = [
     "coverage_before",
     "coverage_after",
     "marginal_value_per_million",
+    "marginal_enrollments_per_million",
+    "marginal_range_idr",
 ]
 
 
@@ -93,8 +96,11 @@ def test_targets_csv_starts_as_the_contract_says(tmp_path: Path) -> None:
 
     content = path.read_bytes()
     assert content.startswith(b"village_code,village_name,kecamatan,new_enrollments,")
-    back = pd.read_csv(path, dtype={"village_code": str})
-    pd.testing.assert_frame_equal(back, targets_frame(small_plan()), check_dtype=False)
+    back = pd.read_csv(path, dtype={"village_code": str, "kabupaten": str}, keep_default_na=False,
+                       na_values=[""])
+    expected = targets_frame(small_plan())
+    expected["kabupaten"] = expected["kabupaten"].replace("", np.nan)
+    pd.testing.assert_frame_equal(back, expected, check_dtype=False)
 
 
 def test_targets_xlsx_has_targets_kecamatan_and_totals_sheets(tmp_path: Path) -> None:
@@ -178,7 +184,9 @@ def plans(draw: st.DrawFn) -> Plan:
 @given(plan=plans())
 def test_targets_round_trip_through_pandas(plan: Plan) -> None:
     expected = targets_frame(plan)
-    text_columns = {"village_code": str, "village_name": str, "kecamatan": str}
+    # an empty kabupaten (a table without the column) reads back as an empty cell
+    expected["kabupaten"] = expected["kabupaten"].replace("", np.nan)
+    text_columns = {"village_code": str, "village_name": str, "kecamatan": str, "kabupaten": str}
 
     from_csv = pd.read_csv(io.BytesIO(targets_csv_bytes(plan)), dtype=text_columns)
     from_xlsx = pd.read_excel(

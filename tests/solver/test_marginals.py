@@ -44,7 +44,44 @@ def test_pool_marginal_matches_a_resolve_with_one_more_million():
                                                               rel=1e-6)
 
 
-def test_whole_number_plans_carry_no_marginal_values():
-    plan = solve(problem(_villages(), integer=True, **_scenario(5e6)))
-    assert all(v.marginal_value_per_million is None for v in plan.villages)
-    assert plan.pools[0].marginal_value_per_million is None
+def test_whole_number_plans_carry_the_marginals_of_their_lp_relaxation():
+    whole = solve(problem(_villages(), integer=True, **_scenario(5e6)))
+    relaxed = solve(problem(_villages(), **_scenario(5e6)))
+    assert whole.marginals_from == "lp_relaxation" and relaxed.marginals_from == "lp"
+    for w, r in zip(whole.villages, relaxed.villages, strict=True):
+        assert w.marginal_value_per_million == pytest.approx(r.marginal_value_per_million, abs=1e-9)
+        assert w.marginal_enrollments_per_million == pytest.approx(
+            r.marginal_enrollments_per_million, abs=1e-9)
+    assert whole.pools[0].marginal_enrollments_per_billion == pytest.approx(
+        relaxed.pools[0].marginal_enrollments_per_billion)
+
+
+def test_workers_per_million_match_a_resolve_with_one_more_million():
+    base = solve(problem(_villages(), **_scenario(5e6)))
+    raised = solve(problem(_villages(dana_desa_1=2e9 + MILLION / 0.01), **_scenario(5e6)))
+    v = base.villages[0]
+    assert v.marginal_enrollments_per_million is not None and v.marginal_enrollments_per_million > 0
+    assert raised.totals.new_enrollments - base.totals.new_enrollments == pytest.approx(
+        v.marginal_enrollments_per_million, rel=1e-6)
+    # the rate holds over its range: half of it more buys half the range's worth
+    assert v.marginal_range_idr is not None and v.marginal_range_idr > MILLION
+    half = v.marginal_range_idr / 2
+    further = solve(problem(_villages(dana_desa_1=2e9 + half / 0.01), **_scenario(5e6)))
+    assert further.objective - base.objective == pytest.approx(
+        v.marginal_value_per_million * half / MILLION, rel=1e-6)
+
+
+def test_one_more_billion_in_the_pool_is_reported_as_a_rate_and_exactly():
+    base = solve(problem(_villages(), **_scenario(5e6)))
+    raised = solve(problem(_villages(), **_scenario(5e6 + 1e9)))
+    [pool] = base.pools
+    gained = raised.totals.new_enrollments - base.totals.new_enrollments
+    assert pool.plus_billion_enrollments == pytest.approx(gained, rel=1e-6)
+    assert pool.plus_billion_value == pytest.approx(raised.objective - base.objective, rel=1e-6)
+    assert pool.marginal_value_per_billion == pytest.approx(pool.marginal_value_per_million * 1000)
+    # within the range the rate is exact; beyond it the exact re-solve says less
+    assert pool.marginal_range_idr is not None
+    if pool.marginal_range_idr >= 1e9:
+        assert pool.marginal_enrollments_per_billion == pytest.approx(gained, rel=1e-6)
+    else:
+        assert pool.marginal_enrollments_per_billion >= gained - 1e-6

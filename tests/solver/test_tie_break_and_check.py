@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 from conftest import C_CHEAP, CHEAP, problem, village
@@ -12,6 +10,7 @@ from models import SolveOptions, Status
 from solver import solve
 from solver.block import solve_block
 from solver.check import check_plan
+from solver.context import RunContext
 from solver.data import prepare
 from solver.extract import split_sources
 
@@ -59,7 +58,7 @@ def test_check_finds_a_plan_that_breaks_caps_pools_and_floors():
                 budget={"dana_desa_share": 0.1, "apbd_pool_idr": {"A": 1e5}},
                 targets={"min_coverage": 0.5})
     data = prepare(p)
-    good = solve_block(data, SolveOptions(), time.perf_counter() + 10).x
+    good = solve_block(data, RunContext(SolveOptions(time_limit_s=10))).x
     assert check_plan(data, good, *split_sources(data, good), 1e-6).ok
 
     too_many = good.copy()

@@ -1,0 +1,73 @@
+"""The run context: one object carried through a whole solve, from reading to the plan check.
+
+It holds the solve options, the deadline that bounds the whole run, and where progress events go.
+Every step asks it how much time is left (`remaining_s`) and tells it how far it is (`report`), so
+the CLI's progress bar and a service job's progress come from the same events, not from the clock.
+
+A context crosses into worker processes without its listener (events there are reported by the
+parent as the workers' results come back) and with its deadline re-based on the child's clock.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from models import SolveOptions
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One step of a run: `phase` with `done` of `total` units, e.g. ("blocks", 12, 514)."""
+
+    phase: str  # read, prepare, blocks, price, preference, rounding, check, write
+    done: int = 0
+    total: int = 0
+    detail: str = ""
+
+    @property
+    def share(self) -> float | None:
+        return self.done / self.total if self.total else None
+
+
+Listener = Callable[[Progress], None]
+
+
+class RunContext:
+    """The deadline and progress listener of one run. `started` is a time.perf_counter() value."""
+
+    def __init__(self, options: SolveOptions | None = None, listener: Listener | None = None,
+                 started: float | None = None) -> None:
+        self.options = options or SolveOptions()
+        self.listener = listener
+        self.started = time.perf_counter() if started is None else started
+        self.deadline = self.started + self.options.time_limit_s
+        self.timed_out = False  # set by any step that stopped early for the deadline
+
+    def remaining_s(self) -> float:
+        return self.deadline - time.perf_counter()
+
+    def expired(self) -> bool:
+        if time.perf_counter() >= self.deadline:
+            self.timed_out = True
+        return self.timed_out
+
+    def elapsed_s(self) -> float:
+        return time.perf_counter() - self.started
+
+    def report(self, phase: str, done: int = 0, total: int = 0, detail: str = "") -> None:
+        if self.listener is not None:
+            self.listener(Progress(phase, done, total, detail))
+
+    # worker processes get the options and the time left, not the listener
+    def __getstate__(self) -> dict[str, Any]:
+        return {"options": self.options, "remaining_s": self.remaining_s()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.options = state["options"]
+        self.listener = None
+        self.started = time.perf_counter()
+        self.deadline = self.started + state["remaining_s"]
+        self.timed_out = False
