@@ -155,6 +155,7 @@ def _solve(args: argparse.Namespace) -> int:
 
 
 def _n(value: float) -> str:
+    value = 0.0 if abs(value) < 0.05 else value  # no "-0"
     return f"{value:,.0f}" if abs(value - round(value)) < 1e-6 else f"{value:,.1f}"
 
 
@@ -190,7 +191,14 @@ def _pool_lines(plan: Plan) -> list[str]:
             continue
         name = f"APBD pool {pool.kabupaten}" if pool.kabupaten else "APBD pool"
         line = f"  {name:<13} {_rp(pool.spent_idr)} of {_rp(pool.pool_idr)} spent"
-        if pool.marginal_enrollments_per_billion is not None:
+        if plan.objective_name == "min_cost":
+            # a min_cost plan buys its target and floors only: more money changes nothing
+            cheapest = min((r.cheapest_cost_idr for r in plan.group_reasons), default=0.0)
+            if cheapest:
+                line += (f"; the plan buys only what its floors and target ask, so one more Rp1 "
+                         f"billion changes nothing: it would pay for up to {_n(1e9 // cheapest)} more "
+                         f"workers at {_rp(cheapest)} each")
+        elif pool.marginal_enrollments_per_billion is not None:
             rate = pool.marginal_enrollments_per_billion
             line += f"; one more Rp1 billion buys about {_n(rate)} new enrolments"
             if pool.marginal_value_per_billion is not None and plan.objective_name == "max_protection":

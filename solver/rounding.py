@@ -49,7 +49,12 @@ def round_and_repair(data: Arrays, x_lp: np.ndarray) -> np.ndarray | None:
     missing = data.min_new - x.sum()
     if missing > _EPS:
         ones = np.ones_like(coef)
-        missing = _buy(data, x, ones, own_left, pool_left, remainder, only=p0, limit=missing)
+        # villages' own money first, the pool only for what it cannot buy: the pool is spent last
+        missing = _buy(data, x, ones, own_left, np.zeros_like(pool_left), remainder, only=p0,
+                       limit=missing)
+        if missing > _EPS:
+            missing = _buy(data, x, ones, own_left, pool_left, remainder, only=p0, limit=missing,
+                           top_ups=True)
         if missing > _EPS:
             return None
     if data.objective == Objective.min_cost:
