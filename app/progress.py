@@ -5,6 +5,7 @@ Quiet when stderr is not a terminal, with --quiet, and for small tables (they so
 
 from __future__ import annotations
 
+import shutil
 import sys
 from typing import TextIO
 
@@ -47,8 +48,10 @@ class ProgressBar:
         if event.phase != self._phase or self._bar is None:
             self.close()
             self._phase = event.phase
+            # a terminal that reports no size (0 x 0) gets 80 x 24; tqdm would hide its bar there
+            size = shutil.get_terminal_size(fallback=(80, 24))
             self._bar = tqdm(total=event.total or None, desc=_PHASES.get(event.phase, event.phase),
-                             file=self.stream, leave=False, dynamic_ncols=True)
+                             file=self.stream, leave=False, ncols=size.columns, nrows=size.lines)
         bar = self._bar
         if event.total and bar.total != event.total:
             bar.total = event.total

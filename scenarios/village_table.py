@@ -13,6 +13,7 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from models import DEFAULT_KABUPATEN, InputIssue, Village, VillageTable, VillageTableError
+from scenarios import kemendagri
 from scenarios.numbers import Kind, ParsedColumn, cell_text, parse_numbers
 
 MAX_ISSUES = 200
@@ -235,7 +236,34 @@ def _kabupaten(column: pd.Series, written: str, order: int, issues: _Issues) -> 
         # an empty column (a template) is the same as no column: one kabupaten
         return np.full(len(text), DEFAULT_KABUPATEN, dtype=object)
     issues.add(empty, written, order, "empty, while other rows name their kabupaten")
-    return text.to_numpy(dtype=object)
+    return _resolve_kabupaten(text, written, order, issues)
+
+
+def _resolve_kabupaten(text: pd.Series, written: str, order: int, issues: _Issues) -> np.ndarray:
+    """Kemendagri codes (`32.16`, `3216`) become the official names; where a table mixes codes and
+    names, every name must be an official one (so one kabupaten is never split in two)."""
+    values = text.to_numpy(dtype=object)
+    distinct = pd.unique(values)
+    codes = {value: kemendagri.kabupaten_code(value) for value in distinct if value}
+    if not any(codes.values()):
+        return values
+    names = kemendagri.kabupaten_names()
+    official = {name.casefold(): name for name in names.values()}
+    resolved: dict[str, str] = {}
+    for value, code in codes.items():
+        if code is not None:
+            if code in names:
+                resolved[value] = names[code]
+            else:
+                issues.add(values == value, written, order,
+                           f"'{value}' is no Kemendagri code of a kabupaten or kota")
+        elif value.casefold() in official:
+            resolved[value] = official[value.casefold()]
+        else:
+            issues.add(values == value, written, order,
+                       f"names '{value}' while other rows give Kemendagri codes: write the code or "
+                       f"the official name (for example 'Kabupaten Bekasi' or 'Kota Bekasi')")
+    return np.array([resolved.get(value, value) for value in values], dtype=object)
 
 
 def _number_issues(

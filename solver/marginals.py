@@ -94,12 +94,12 @@ def lp_marginals(highs: highspy.Highs, model: BuiltModel, n: int, objective: Obj
 
 def _workers_per_unit(highs: highspy.Highs, model: BuiltModel) -> np.ndarray:
     """d(sum of new enrolments) / d(row bound) for every row, in the current basis."""
-    _, basic = highs.getBasicVariables()
+    _, basic = highs.getBasicVariables()  # type: ignore[attr-defined]
     basic = np.asarray(basic)
     is_x = ((basic >= 0) & (basic < model.n_x)).astype(float)
     if not is_x.any():
         return np.zeros(len(basic))
-    _, pi = highs.getBasisTransposeSolve(is_x)
+    _, pi = highs.getBasisTransposeSolve(is_x)  # type: ignore[attr-defined]
     return np.asarray(pi, dtype=float)
 
 

@@ -35,12 +35,12 @@ import highspy
 import numpy as np
 
 from models import Status
-from solver.data import Arrays
-from solver.model import MONEY_UNIT_IDR, BuiltModel, build_model
-from solver.run import run_highs
 from solver.context import RunContext
+from solver.data import Arrays
 from solver.marginals import lp_marginals
+from solver.model import MONEY_UNIT_IDR, BuiltModel, build_model
 from solver.preference import prefer
+from solver.run import run_highs
 from solver.solution import Solution, solver_model, to_cube
 
 PART_VILLAGES = 250
@@ -94,7 +94,7 @@ def solve_priced(data: Arrays, run: RunContext) -> PricedSolution | None:
     start = time.perf_counter()
     pool = float(data.pool_idr[data.pool_of[0]]) / MONEY_UNIT_IDR  # z and prices are per million
     price = _first_price(data, pool)
-    parts = []
+    parts: list[_Part] = []
     first_solutions: list[highspy.HighsSolution] = []
     n_parts = -(-data.n // PART_VILLAGES)
     for lo in range(0, data.n, PART_VILLAGES):

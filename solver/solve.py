@@ -40,8 +40,8 @@ from solver.extract import (
     pool_uses,
     split_sources,
     totals,
-    whole_rupiah,
     village_plans,
+    whole_rupiah,
 )
 from solver.fallback import fallback_block
 
@@ -209,11 +209,11 @@ def _solve_blocks(data: Arrays, blocks: list[np.ndarray], run: RunContext) -> li
     total = len(blocks)
     run.report("blocks", 0, total)
     if workers <= 1 or data.n < PARALLEL_MIN_VILLAGES:
-        results = []
+        solved = []
         for i, s in enumerate(subsets):
-            results.append(solve_block(s, run))
+            solved.append(solve_block(s, run))
             run.report("blocks", i + 1, total)
-        return results
+        return solved
     # largest blocks first onto the least loaded worker, a few tasks per worker process so that
     # progress comes back while they run
     order = sorted(range(len(blocks)), key=lambda i: -len(blocks[i]))

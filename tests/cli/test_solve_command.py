@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -85,3 +86,129 @@ def test_infeasible_scenario_exits_3_and_says_why(tmp_path: Path) -> None:
     assert plan["status"] == "infeasible" and plan["objective"] is None
     assert plan["explanations"][0]["shortfall_idr"] > 0
     assert not (tmp_path / "targets.csv").exists()
+
+
+def _generated_table(path: Path, n: int) -> Path:
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({
+        "village_code": [f"32.{16 + i // 2000:02d}.{1 + (i // 100) % 20:02d}.{2001 + i % 100}"
+                         for i in range(n)],
+        "village_name": [f"Desa {i}" for i in range(n)],
+        "kecamatan": [f"Kec {(i // 100) % 20}" for i in range(n)],
+        "kabupaten": [f"K{i % 7}" for i in range(n)],
+        "dana_desa_idr": rng.integers(5e8, 2e9, n),
+        "uninsured_farmers": rng.integers(50, 500, n),
+        "uninsured_traders": rng.integers(0, 300, n),
+    })
+    frame.to_csv(path, index=False)
+    return path
+
+
+def _scenario(path: Path, **extra: object) -> Path:
+    body = {"packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800},
+                         {"code": "JKK-JKM-JHT", "monthly_premium_idr": 36800, "value": 1.3}],
+            "budget": {"dana_desa_share": 0.02, "apbd_pool_idr": 4e9},
+            "targets": {"min_coverage": 0.03}, **extra}
+    path.write_text(json.dumps(body))
+    return path
+
+
+def test_a_tiny_time_limit_gives_a_checked_plan_or_none(tmp_path: Path) -> None:
+    villages = _generated_table(tmp_path / "desa.csv", 4000)
+    out = tmp_path / "out"
+    result = run("solve", "--villages", villages, "--scenario", _scenario(tmp_path / "s.json"),
+                 "--out", out, "--time-limit", "0.3")
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["status"] == "time_limit", result.stdout
+    if result.returncode == 0:
+        assert plan["check"]["ok"] and (out / "targets.csv").exists()
+        targets = pd.read_csv(out / "targets.csv")
+        assert len(targets) == 4000 and "Check         every constraint holds" in result.stdout
+    else:
+        assert result.returncode == 4
+        assert not (out / "targets.csv").exists() and not (out / "targets.xlsx").exists()
+
+
+def test_a_plan_that_fails_its_check_exits_5_and_writes_no_targets(tmp_path: Path, monkeypatch,
+                                                                  capsys) -> None:
+    import importlib
+
+    from app import cli
+    from models import PlanCheck
+
+    solve_module = importlib.import_module("solver.solve")
+    monkeypatch.setattr(solve_module, "check_plan", lambda *a, **k: PlanCheck(
+        ok=False, tolerance=1e-6, max_violation=12.8,
+        violations=["4. pool #0: Rp603,425,458 used > Rp47,000,000"]))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "targets.csv").write_text("stale")  # an earlier run's targets must not survive
+    code = cli.main(["solve", "--villages", str(BEKASI_VILLAGES), "--scenario",
+                     str(bekasi_scenarios()["dd3_officials"]), "--out", str(out), "--quiet"])
+    assert code == cli.EXIT_CHECK_FAILED == 5
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["status"] == "error" and not plan["check"]["ok"]
+    assert "Rp603,425,458" in plan["check"]["violations"][0]
+    assert not (out / "targets.csv").exists() and not (out / "targets.xlsx").exists()
+    assert "no targets" in capsys.readouterr().out
+
+
+def test_progress_shows_on_a_terminal_for_a_large_table(tmp_path: Path) -> None:
+    import os
+    import pty
+
+    villages = _generated_table(tmp_path / "desa.csv", 2500)
+    main, child = pty.openpty()
+    process = subprocess.Popen([DESAPLAN, "solve", "--villages", str(villages), "--scenario",
+                                str(_scenario(tmp_path / "s.json")), "--out", str(tmp_path / "o")],
+                               stdout=subprocess.DEVNULL, stderr=child, text=True)
+    os.close(child)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    assert process.wait(timeout=300) == 0
+    assert b"blocks solved" in seen
+
+
+def test_no_progress_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    villages = _generated_table(tmp_path / "desa.csv", 2500)
+    result = solve(villages, _scenario(tmp_path / "s.json"), tmp_path / "o")
+    assert result.returncode == 0 and result.stderr == ""
+
+
+def test_the_busiest_kecamatan_is_told_apart_by_its_kabupaten(tmp_path: Path) -> None:
+    villages = tmp_path / "desa.csv"
+    rows = ["village_code,village_name,kecamatan,kabupaten,dana_desa_idr,uninsured_farmers"]
+    # three kecamatan named Caringin in three kabupaten, 30 each; Cibadak in one has 50
+    for i, kab in enumerate(["Kabupaten Bogor", "Kabupaten Sukabumi", "Kabupaten Garut"]):
+        rows.append(f"32.0{i + 1}.01.2001,Desa A{i},Caringin,{kab},{30 * 201600 / 0.1:.0f},30")
+    rows.append(f"32.01.02.2001,Desa B,Cibadak,Kabupaten Bogor,{50 * 201600 / 0.1:.0f},50")
+    villages.write_text("\n".join(rows) + "\n")
+    scenario = _scenario(tmp_path / "s.json", budget={"dana_desa_share": 0.1}, targets={})
+    result = solve(villages, scenario, tmp_path / "o")
+    assert result.returncode == 0, result.stderr
+    assert "Most new      kecamatan Cibadak (Kabupaten Bogor): 50" in result.stdout
+    targets = pd.read_csv(tmp_path / "o" / "targets.csv", dtype=str)
+    assert list(targets.columns[:5]) == ["village_code", "village_name", "kecamatan",
+                                         "new_enrollments", "kabupaten"]
+
+
+def test_an_infeasible_whole_number_scenario_is_not_called_continuous(tmp_path: Path) -> None:
+    result = solve(BEKASI_VILLAGES, bekasi_scenarios()["contract_example"], tmp_path)
+    assert result.returncode == 3
+    assert "infeasible (whole workers" in result.stdout and "continuous" not in result.stdout
+
+
+def test_every_bekasi_example_says_what_one_more_billion_buys(tmp_path: Path) -> None:
+    for slug, path in bekasi_scenarios().items():
+        if slug == "contract_example":
+            continue
+        result = solve(BEKASI_VILLAGES, path, tmp_path / slug)
+        assert result.returncode == 0, result.stderr
+        assert "one more Rp1 billion" in result.stdout, result.stdout

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from scenario_helpers import GOOD_ROWS, csv_text, write_text
 
-from models import DEFAULT_KABUPATEN
+from models import DEFAULT_KABUPATEN, VillageTableError
 from scenarios import read_villages, villages_from_rows
 
 
@@ -140,8 +140,9 @@ def test_unknown_columns_blank_lines_and_kabupaten(tmp_path: Path) -> None:
     )
     table = read_villages(write_text(tmp_path, "kab.csv", text))
 
-    assert [v.kabupaten for v in table.villages] == ["Kabupaten Bekasi", "32.15"]
-    assert table.kabupaten == ["Kabupaten Bekasi", "32.15"]
+    # a Kemendagri code is read as the kabupaten's official name
+    assert [v.kabupaten for v in table.villages] == ["Kabupaten Bekasi", "Kabupaten Karawang"]
+    assert table.kabupaten == ["Kabupaten Bekasi", "Kabupaten Karawang"]
 
 
 def test_xlsx_first_sheet(tmp_path: Path) -> None:
@@ -228,3 +229,26 @@ def test_json_rows_follow_the_same_rules() -> None:
     assert second.uninsured == {"farmers": 1000} and second.max_share == 0.1
     assert first.max_share is None
     assert table.source == "rows"
+
+
+def test_kabupaten_given_by_code_and_by_name_are_one_kabupaten(tmp_path) -> None:
+    path = tmp_path / "desa.csv"
+    path.write_text("village_code,village_name,kecamatan,kabupaten,dana_desa_idr,uninsured_farmers\n"
+                    "32.16.01.2001,Sagara Makmur,Tarumajaya,32.16,1000000000,100\n"
+                    "32.16.01.2002,Segarajaya,Tarumajaya,kabupaten bekasi,1000000000,100\n"
+                    "32.16.01.2003,Pantai Makmur,Tarumajaya,3216,1000000000,100\n")
+    table = read_villages(path)
+    assert table.kabupaten == ["Kabupaten Bekasi"]
+
+
+def test_a_kabupaten_name_beside_codes_must_be_the_official_one(tmp_path) -> None:
+    path = tmp_path / "desa.csv"
+    path.write_text("village_code,village_name,kecamatan,kabupaten,dana_desa_idr,uninsured_farmers\n"
+                    "32.16.01.2001,Sagara Makmur,Tarumajaya,32.16,1000000000,100\n"
+                    "32.16.01.2002,Segarajaya,Tarumajaya,Bekasi,1000000000,100\n"
+                    "32.16.01.2003,Pantai Makmur,Tarumajaya,99.99,1000000000,100\n")
+    with pytest.raises(VillageTableError) as refused:
+        read_villages(path)
+    issues = {(i.row, i.column): i.message for i in refused.value.issues}
+    assert "official name" in issues[(3, "kabupaten")]
+    assert "no Kemendagri code" in issues[(4, "kabupaten")]

@@ -17,8 +17,8 @@ from test_properties import feasible_problems
 import scenarios
 from bench import reference
 from models import PlanCheck, Problem, SolveOptions, Status, VillageTable
-from solver import solve
 from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
+from solver import solve
 from solver.run import RunResult
 
 solve_module = importlib.import_module("solver.solve")  # the module, not its function
@@ -280,3 +280,14 @@ def test_the_price_decomposition_at_its_iteration_cap_is_not_called_optimal(monk
     # the Lagrangian bound is a true bound, not the plan's own objective
     assert plan.lp_bound >= exact.objective - 1e-6 * exact.objective
     assert plan.objective <= exact.objective + 1e-6 * exact.objective
+
+
+def test_figures_a_planner_reads_right() -> None:
+    villages = [village(1, {"farmers": 0}, dana_desa=1e9),  # no informal workers at all
+                village(2, {"farmers": 7}, dana_desa=1e9)]
+    plan = solve(problem(villages, budget={"dana_desa_share": 0.5, "apbd_pool_idr": 0}))
+    empty, full = plan.villages
+    assert empty.coverage_before is None and empty.coverage_after is None
+    assert full.coverage_after == pytest.approx(1.0)
+    for v in plan.villages:  # whole rupiah, and no pool dust where there is no pool
+        assert v.spend_apbd_idr == 0 and float(v.spend_total_idr).is_integer()
