@@ -45,7 +45,7 @@ def solve_files(
             )
     table = scenarios.read_villages(villages)
     plan_scenario = scenarios.read_scenario(scenario)
-    scenarios.check_scenario_fits(plan_scenario, table)
+    plan_scenario = scenarios.check_scenario_fits(plan_scenario, table)
     read_seconds = time.perf_counter() - start
     run.report("read", 1, 1)
 

@@ -3,7 +3,8 @@
 `python -m bench.child project VILLAGES SCENARIO OUT_DIR TIME_LIMIT` runs the command line's own code
 path (`app.cli.solve_files`: read, build, solve, check, write); `python -m bench.child reference
 VILLAGES SCENARIO` runs the reference (bench.reference), `decomposition` the exact price
-decomposition of a single pool (bench.single_pool). Each prints one JSON line last.
+decomposition of a single pool (bench.single_pool), `first-pass` the project's path without the order
+of preference (the LP's first optimum as HiGHS finds it). Each prints one JSON line last.
 """
 
 from __future__ import annotations
@@ -31,12 +32,14 @@ def _usage() -> dict[str, float]:
     }
 
 
-def _project(villages: Path, scenario: Path, out_dir: Path, time_limit_s: float) -> dict[str, Any]:
+def _project(villages: Path, scenario: Path, out_dir: Path, time_limit_s: float,
+             tie_break: bool = True) -> dict[str, Any]:
     from app.cli import solve_files
     from models import SolveOptions
 
     # the command line's defaults (desaplan solve), but for a time limit long enough to finish
-    options = SolveOptions(time_limit_s=time_limit_s, workers=max(1, os.cpu_count() or 1))
+    options = SolveOptions(time_limit_s=time_limit_s, workers=max(1, os.cpu_count() or 1),
+                           tie_break=tie_break)
     plan, seconds = solve_files(villages, scenario, out_dir, options)
     return {
         "status": plan.status.value,
@@ -44,6 +47,11 @@ def _project(villages: Path, scenario: Path, out_dir: Path, time_limit_s: float)
         "lp_bound": plan.lp_bound,
         "blocks": plan.blocks,
         "check_ok": plan.check.ok if plan.check else None,
+        "has_targets": plan.has_targets,
+        "preferred": plan.preferred,
+        "fallback_blocks": len(plan.fallback_blocks),
+        "spend_apbd_idr": plan.totals.spend_apbd_idr if plan.totals else None,
+        "spend_total_idr": plan.totals.spend_total_idr if plan.totals else None,
         "seconds": seconds,
     }
 
@@ -134,6 +142,8 @@ def main(argv: list[str]) -> int:
     kind, villages, scenario = argv[0], Path(argv[1]), Path(argv[2])
     if kind == "project":
         out = _project(villages, scenario, Path(argv[3]), float(argv[4]))
+    elif kind == "first-pass":  # the LP's own optimum, without the order of preference
+        out = _project(villages, scenario, Path(argv[3]), float(argv[4]), tie_break=False)
     elif kind == "reference":
         out = _reference(villages, scenario)
     elif kind == "decomposition":

@@ -13,6 +13,7 @@ from pydantic_core import ErrorDetails
 
 from models import InputIssue, Scenario, ScenarioError, VillageTable
 from models.scenario import Budget, Package, Targets
+from scenarios import kemendagri
 from scenarios.files import Source, load_source
 
 _SHARES = {"dana_desa_share", "add_share", "min_coverage"}
@@ -193,9 +194,12 @@ def _number(value: object) -> str:
     return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
-def check_scenario_fits(scenario: Scenario, table: VillageTable) -> None:
+def check_scenario_fits(scenario: Scenario, table: VillageTable) -> Scenario:
     """Refuse a scenario that names a group or kabupaten the table does not have. A kabupaten
-    of the table without a pool entry is fine: its pool is 0."""
+    of the table without a pool entry is fine: its pool is 0. Returns the scenario with its pools
+    keyed as the table names its kabupaten: a pool keyed by Kemendagri code (`32.16`, `3216`) or by
+    the official name in other letter case goes to the kabupaten the table reads that way."""
+    scenario = _pools_keyed_as_the_table(scenario, table)
     issues: list[InputIssue] = []
     groups = set(table.groups)
     listed = ", ".join(table.groups)
@@ -230,3 +234,27 @@ def check_scenario_fits(scenario: Scenario, table: VillageTable) -> None:
                 )
     if issues:
         raise ScenarioError(issues)
+    return scenario
+
+
+def _pools_keyed_as_the_table(scenario: Scenario, table: VillageTable) -> Scenario:
+    pool = scenario.budget.apbd_pool_idr
+    if not isinstance(pool, dict):
+        return scenario
+    present = set(table.kabupaten)
+    names = kemendagri.kabupaten_names()
+    by_case = {k.casefold(): k for k in present}
+    keyed: dict[str, float] = {}
+    for key, amount in pool.items():
+        code = kemendagri.kabupaten_code(key)
+        target = key
+        if key not in present:
+            if code is not None and names.get(code) in present:
+                target = names[code]
+            elif key.casefold() in by_case:
+                target = by_case[key.casefold()]
+        keyed[target] = keyed.get(target, 0.0) + amount
+    if keyed == pool:
+        return scenario
+    budget = scenario.budget.model_copy(update={"apbd_pool_idr": keyed})
+    return scenario.model_copy(update={"budget": budget})

@@ -81,7 +81,7 @@ def solve_block(data: Arrays, run: RunContext, decompose: bool = True) -> BlockR
     lp_objective = float(np.asarray(highs.getSolution().col_value)[: model.n_x] @ model.objective_coef)
     tick = time.perf_counter()
     marginals = lp_marginals(highs, model, n, data.objective)
-    preferred = True
+    preferred = False
     if options.tie_break:
         chosen = prefer(highs, model, data, run)
         col_value, preferred = chosen.col_value, chosen.complete

@@ -31,7 +31,7 @@ def load_examples_if_empty(engine: Engine) -> bool:
         assert dataset.id is not None
         for slug, path in bekasi_scenarios().items():
             scenario = scenarios.read_scenario(path)
-            scenarios.check_scenario_fits(scenario, table)
+            scenario = scenarios.check_scenario_fits(scenario, table)
             add_scenario(session, dataset.id, scenario, slug=slug)
         session.commit()
         log.info("loaded the Kabupaten Bekasi example as dataset %s", dataset.id)

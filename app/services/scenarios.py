@@ -26,8 +26,7 @@ def validate(session: Session, dataset_id: int, body: dict[str, Any]) -> Scenari
     """The scenario, checked on its own and against the dataset's table (ScenarioError: 422)."""
     scenario = scenarios.scenario_from_dict(body, source="scenario")
     table = datasets.load_table(session, dataset_id)
-    scenarios.check_scenario_fits(scenario, table)
-    return scenario
+    return scenarios.check_scenario_fits(scenario, table)
 
 
 def add_scenario(

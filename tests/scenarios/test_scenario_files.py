@@ -212,3 +212,16 @@ def test_a_kabupaten_without_a_pool_entry_fits(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError) as caught:
         check_scenario_fits(wrong, table)
     assert "its kabupaten: Kabupaten Bekasi, Kabupaten Karawang" in caught.value.issues[0].message
+
+
+def test_pools_keyed_by_kemendagri_code_go_to_the_kabupaten_the_table_names(tmp_path) -> None:
+    path = tmp_path / "desa.csv"
+    path.write_text("village_code,village_name,kecamatan,kabupaten,dana_desa_idr,uninsured_farmers\n"
+                    "32.16.01.2001,Sagara Makmur,Tarumajaya,32.16,1000000000,100\n"
+                    "32.15.01.2001,Desa K,Karawang Barat,Kabupaten Karawang,1000000000,100\n")
+    table = read_villages(path)
+    scenario = scenario_from_dict({"packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+                                   "budget": {"apbd_pool_idr": {"3216": 5e8,
+                                                                "kabupaten karawang": 2e8}}})
+    fitted = check_scenario_fits(scenario, table)
+    assert fitted.budget.apbd_pool_idr == {"Kabupaten Bekasi": 5e8, "Kabupaten Karawang": 2e8}
