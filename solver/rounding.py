@@ -21,13 +21,6 @@ from solver.data import Arrays
 _EPS = 1e-6
 
 
-def fallback_plan(data: Arrays) -> np.ndarray | None:
-    """A plan without the LP, for a block the time limit cut short: the floors and the target at the
-    cheapest package, then the money left spent greedily, best objective per rupiah first (whole
-    workers, so it serves continuous and whole-number scenarios alike). None if it cannot meet them."""
-    return round_and_repair(data, np.zeros((data.n, len(data.groups), len(data.packages))))
-
-
 def round_and_repair(data: Arrays, x_lp: np.ndarray) -> np.ndarray | None:
     """A whole-number plan that meets every constraint, or None when this heuristic cannot find one."""
     x = np.floor(x_lp + _EPS)
@@ -39,9 +32,9 @@ def round_and_repair(data: Arrays, x_lp: np.ndarray) -> np.ndarray | None:
     # 6. group floors: buy the missing workers in the cheapest package
     x[:, :, p0] += np.maximum(0.0, data.group_need - x.sum(axis=2))
     # 5. coverage floors: missing workers where the group has room, best objective first
-    _add_where_room(data, x, np.maximum(0.0, data.total_need - x.sum(axis=(1, 2))), p0, coef)
+    add_where_room(data, x, np.maximum(0.0, data.total_need - x.sum(axis=(1, 2))), p0, coef)
 
-    own_left, pool_left = _money_left(data, x)
+    own_left, pool_left = money_left(data, x)
     if (pool_left < -_EPS * np.maximum(1.0, data.pool_idr)).any():
         return None
 
@@ -65,12 +58,12 @@ def round_and_repair(data: Arrays, x_lp: np.ndarray) -> np.ndarray | None:
         return kept
     stripped = x.copy()
     _strip_pool_workers(data, stripped, coef)
-    own_left, pool_left = _money_left(data, stripped)
+    own_left, pool_left = money_left(data, stripped)
     redone = _spend_the_rest(data, stripped, coef, own_left, pool_left, remainder)
     return redone if (redone * coef).sum() > (kept * coef).sum() else kept
 
 
-def _money_left(data: Arrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def money_left(data: Arrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each village's own money left after paying for x (negative: the pool pays the rest), and
     each pool's money left."""
     own_left = data.own_idr - (x * data.cost_idr).sum(axis=(1, 2))
@@ -106,7 +99,7 @@ def _strip_pool_workers(data: Arrays, x: np.ndarray, coef: np.ndarray) -> None:
                 over[v] -= count * cost[p]
 
 
-def _add_where_room(data: Arrays, x: np.ndarray, deficit: np.ndarray, p0: int,
+def add_where_room(data: Arrays, x: np.ndarray, deficit: np.ndarray, p0: int,
                     coef: np.ndarray) -> None:
     """Add `deficit[v]` workers of package p0 to village v, filling its best groups first."""
     if not (deficit > 0).any():
