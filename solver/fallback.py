@@ -72,7 +72,7 @@ def fallback_plan(data: Arrays) -> np.ndarray | None:
     if (pool_left < -_EPS * np.maximum(1.0, data.pool_idr)).any():
         return None
     own_left = np.maximum(own_left, 0.0)
-    missing = data.min_new - x.sum()
+    missing = float(data.min_new - x.sum())
     if missing > _EPS:
         # the target at the cheapest package: villages' own money first, then their pools
         ones = np.zeros_like(coef)
