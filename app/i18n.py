@@ -31,6 +31,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
+from scenarios.labels import GROUP_NAMES, OBJECTIVE_NAMES, STATUS_NAMES
+
 Lang = Literal["id", "en"]
 LANGUAGES: tuple[Lang, ...] = ("id", "en")
 DEFAULT_LANG: Lang = "id"
@@ -134,7 +136,7 @@ class Formats:
         """A share as a percentage: 0.065 -> `6,5%`."""
         if share is None:
             return "–"
-        pattern = "#,##0" + ("." + "#" * decimals if decimals else "") + "%"
+        pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
         return format_percent(share, format=pattern, locale=self.locale)
 
     def percent_points(self, delta: float | None, decimals: int = 1) -> str:
@@ -165,35 +167,12 @@ def formats(lang: Lang) -> Formats:
     return Formats(lang)
 
 
-# Group codes of the village table as planners say them; codes not listed are shown as written.
-GROUP_NAMES = {
-    "farmers": N_("farmers"),
-    "fishers": N_("fishers"),
-    "construction": N_("construction workers"),
-    "transport": N_("transport workers"),
-    "traders": N_("traders"),
-    "village_officials": N_("village officials"),
-    "rt_rw_heads": N_("RT/RW heads"),
-}
-
-STATUS_NAMES = {
-    "optimal": N_("optimal"),
-    "infeasible": N_("infeasible"),
-    "time_limit": N_("best found at the time limit"),
-    "error": N_("error"),
-}
-
 JOB_STATUS_NAMES = {
     "queued": N_("queued"),
     "running": N_("running"),
     "succeeded": N_("done"),
     "failed": N_("failed"),
     "cancelled": N_("cancelled"),
-}
-
-OBJECTIVE_NAMES = {
-    "max_protection": N_("most protection"),
-    "min_cost": N_("lowest cost"),
 }
 
 
