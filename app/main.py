@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import errors, pages
+from app import errors, openapi, pages
 from app.db import make_engine
 from app.jobs import JobRunner
 from app.migrate import upgrade
@@ -67,4 +67,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (health, datasets, scenarios, solves, jobs, plans, comparisons):
         app.include_router(router.router)
     pages.install(app)
+    openapi.install(app)
     return app

@@ -43,7 +43,11 @@ ALIASES = {
     "porsi_maksimum": "max_share",
 }
 # worker groups: Indonesian column prefixes and group words, read as the contract's codes
-GROUP_PREFIXES = {"belum_terdaftar_": "uninsured_", "sudah_terdaftar_": "enrolled_", "terdaftar_": "enrolled_"}
+GROUP_PREFIXES = {
+    "belum_terdaftar_": "uninsured_",
+    "sudah_terdaftar_": "enrolled_",
+    "terdaftar_": "enrolled_",
+}
 GROUP_ALIASES = {
     "petani": "farmers",
     "nelayan": "fishers",

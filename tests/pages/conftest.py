@@ -108,7 +108,9 @@ def page(browser: object, server: str) -> Iterator[object]:
     from playwright.sync_api import Browser
 
     assert isinstance(browser, Browser)
-    context = browser.new_context(base_url=server, viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    context = browser.new_context(
+        base_url=server, viewport={"width": 1366, "height": 900}, accept_downloads=True
+    )
     context.set_default_timeout(30_000)
     opened = context.new_page()
     errors: list[str] = []

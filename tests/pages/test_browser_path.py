@@ -22,10 +22,20 @@ BAD_TABLE = (
 )
 
 WORDS = {
-    "id": {"home": "Perencana anggaran desa", "refused": "Tabel ditolak", "sheet": "Target",
-           "village": "Nama desa", "new": "Peserta baru"},
-    "en": {"home": "Village budget planner", "refused": "The table was refused", "sheet": "Targets",
-           "village": "Village name", "new": "New enrolments"},
+    "id": {
+        "home": "Perencana anggaran desa",
+        "refused": "Tabel ditolak",
+        "sheet": "Target",
+        "village": "Nama desa",
+        "new": "Peserta baru",
+    },
+    "en": {
+        "home": "Village budget planner",
+        "refused": "The table was refused",
+        "sheet": "Targets",
+        "village": "Village name",
+        "new": "New enrolments",
+    },
 }
 
 
@@ -77,7 +87,9 @@ def test_planner_path_in_the_browser(page: Any, lang: str, screenshots: Path) ->
     _upload(page, f"bad {lang}", "bad.csv", BAD_TABLE.encode())
     assert words["refused"] in page.locator(".alert").inner_text()
     rows = page.locator("#errors tbody tr")
-    problems = {(r[1], r[2]) for r in (rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count()))}
+    problems = {
+        (r[1], r[2]) for r in (rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count()))
+    }
     assert ("3", "dana_desa_idr") in problems
     assert ("4", "uninsured_farmers") in problems
     assert ("4", "village_code") in problems
