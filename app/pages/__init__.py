@@ -22,6 +22,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.i18n import DEFAULT_LANG, LANGUAGE_NAMES, Lang, formats, normalise_lang, speaker, translations
+from app.pages.reasons import reason
 from models.errors import DesaplanError, InputError
 
 HERE = Path(__file__).parent
@@ -46,11 +47,13 @@ def _environment(lang: Lang) -> Environment:
         lstrip_blocks=True,
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    say = speaker(lang)
     env.globals.update(
+        reason=lambda message: reason(message, say),
         lang=lang,
         languages=LANGUAGE_NAMES,
         fmt=formats(lang),
-        say=speaker(lang),
+        say=say,
     )
     return env
 

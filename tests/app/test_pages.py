@@ -89,6 +89,7 @@ def test_upload_with_bad_rows_shows_each_problem(client: TestClient) -> None:
     )
 
     assert answer.status_code == 422 and "Tabel ditolak" in answer.text
+    assert "&#39;abc&#39; bukan jumlah rupiah" in answer.text  # the reason in Bahasa Indonesia too
     assert re.search(r"<td>bad.csv</td><td class=\"num\">2</td><td>dana_desa_idr</td>", answer.text)
     assert client.get("/datasets").json()["total"] == 1  # nothing stored
 
