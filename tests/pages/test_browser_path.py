@@ -134,6 +134,8 @@ def test_planner_path_in_the_browser(page: Any, lang: str, screenshots: Path) ->
     page.wait_for_selector("#chart-new .point")
     assert page.locator("#chart-new .trace.bars .point").count() == kecamatan_rows
     assert page.locator("#chart-coverage .trace.bars").count() == 2
+    page.screenshot(path=str(screenshots / f"plan_top_{lang}.png"))
+    page.locator(".charts").screenshot(path=str(screenshots / f"plan_charts_{lang}.png"))
     summary = page.locator("#summary").inner_text()
     assert re.search(r"\d+,\d%", summary), summary  # coverage written the Indonesian way
 
