@@ -15,6 +15,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -112,6 +113,17 @@ def page(browser: object, server: str) -> Iterator[object]:
         base_url=server, viewport={"width": 1366, "height": 900}, accept_downloads=True
     )
     context.set_default_timeout(30_000)
+    outside: list[str] = []
+
+    def only_ours(route: Any) -> None:
+        """As on a network without internet: anything not from our server is refused (and noted)."""
+        if route.request.url.startswith(server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_ours)
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -120,6 +132,7 @@ def page(browser: object, server: str) -> Iterator[object]:
     finally:
         context.close()
     assert not errors, f"JavaScript errors on the pages: {errors}"
+    assert not outside, f"the pages asked for things from outside: {outside}"
 
 
 @pytest.fixture(scope="session")
