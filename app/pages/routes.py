@@ -397,10 +397,15 @@ def comparison_page(request: Request, comparison_id: int, session: SessionDep) -
             for label in computed.labels
         ],
     }
+    # acceptance: each plan's own check of every budget, cap and floor, baseline first as in totals
+    plan_ids = [comparison.baseline_plan_id, *comparison.plan_ids]
+    checks = [plan_service.public(session, plan_service.get_record(session, i)).check for i in plan_ids]
     return render(
         request,
         "comparison.html",
         {
+            "checks": checks,
+            "plan_ids": plan_ids,
             "comparison": comparison,
             "baseline": computed.baseline,
             "labels": computed.labels,

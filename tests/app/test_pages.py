@@ -138,6 +138,7 @@ def test_scenario_revise_solve_plan_and_compare(client: TestClient) -> None:
     )
     comparison = client.get(compared.headers["location"])
     assert comparison.status_code == 200 and 'id="chart-delta"' in comparison.text
+    assert comparison.text.count("✔ setiap anggaran, batas atas dan batas bawah terpenuhi") == 2
     assert client.post("/ui/compare", data={"plan_ids": [str(plans[1])]}).status_code == 422
 
 
