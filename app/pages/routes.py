@@ -208,7 +208,8 @@ def _refused_form(request: Request, dataset: Any, form: Any, exc: InputError, **
 @router.post("/ui/scenarios", response_model=None)
 async def create_scenario(request: Request, session: SessionDep) -> Response:
     form = await request.form()
-    dataset = dataset_service.get_dataset(session, int(str(form.get("dataset_id", "0")) or 0))
+    dataset_text = str(form.get("dataset_id") or "")
+    dataset = dataset_service.get_dataset(session, int(dataset_text) if dataset_text.isdigit() else 0)
     assert dataset.id is not None
     try:
         body = scenario_from_form(form, list(dataset.groups), list(dataset.kabupaten))
@@ -268,7 +269,8 @@ async def solve_scenario(
     """Always a job, so the planner watches it run and lands on its plan."""
     form = await request.form()
     version_text = str(form.get("version") or "").strip()
-    request_body = SolveCreate(scenario_id=scenario_id, version=int(version_text) if version_text else None)
+    version = int(version_text) if version_text.isdigit() and int(version_text) > 0 else None
+    request_body = SolveCreate(scenario_id=scenario_id, version=version)
     job, _record = solve_service.start(session, runner, request_body, settings, "async")
     return _see_other(f"/ui/jobs/{job.id}")
 
