@@ -40,6 +40,7 @@ LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 WIB = ZoneInfo("Asia/Jakarta")
+Moment = datetime  # Formats.datetime shadows the name inside the class
 # the CLDR locale of each language's numbers and dates
 _LOCALES = {"id": "id_ID", "en": "en_ID"}
 
@@ -146,7 +147,7 @@ class Formats:
         sign = "+" if delta > 0 else ""
         return sign + self.number(delta * 100, decimals) + (" pp" if self.lang == "en" else " poin")
 
-    def datetime(self, moment: datetime | None) -> str:
+    def datetime(self, moment: Moment | None) -> str:
         """In WIB: `1 Des 2026 14.05 WIB`."""
         if moment is None:
             return "–"
@@ -155,7 +156,7 @@ class Formats:
         local = moment.astimezone(WIB)
         return format_datetime(local, "d MMM y HH.mm", locale=self.locale) + " WIB"
 
-    def date(self, moment: datetime | None) -> str:
+    def date(self, moment: Moment | None) -> str:
         if moment is None:
             return "–"
         if moment.tzinfo is None:

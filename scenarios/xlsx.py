@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -89,7 +90,7 @@ class Sheet:
     headers: list[str] | None = None
     kinds: dict[str, str] = field(default_factory=dict)
     totals_label: str | None = None  # a totals row when set
-    totals: dict[str, object] = field(default_factory=dict)  # column -> its total, where not a sum
+    totals: Mapping[str, object] = field(default_factory=dict)  # column -> its total, where not a sum
     no_sum: tuple[str, ...] = ()  # columns whose totals cell stays empty
     title: str = ""  # the printed page's header
     autofilter: bool = True

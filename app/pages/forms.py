@@ -110,7 +110,7 @@ def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: li
         body["name"] = name
     if (months := read.whole("horizon_months", "horizon_months")) is not None:
         body["horizon_months"] = months
-    packages = []
+    packages: list[dict[str, Any]] = []
     index = 0
     while f"package_code_{index}" in form:
         code = _text(form, f"package_code_{index}")
