@@ -428,10 +428,23 @@ def split_targets_zip(
     return buffer.getvalue()
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """Text that Excel would run as a formula is written with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def csv_for_indonesian_excel(frame: pd.DataFrame, headers: list[str] | None = None) -> bytes:
     """What Excel with Indonesian regional settings opens in columns: `;` between cells, a
     decimal comma, UTF-8 with a BOM."""
     shown = frame.copy()
+    for column in shown.columns:
+        if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
+            shown[column] = shown[column].map(_inert)
     if headers is not None:
         shown.columns = headers
     text = shown.to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n")

@@ -119,7 +119,10 @@ def sheets_to_xlsx(sheets: list[Sheet]) -> bytes:
     """A workbook a planner prints and files: formatted columns, a bold frozen header, an
     autofilter, a totals row, and pages set up landscape, one page wide, the header repeated."""
     buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True})
+    # a village named "=HYPERLINK(...)" stays text: formulas are only the totals row's own
+    workbook = xlsxwriter.Workbook(
+        buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     header_format = workbook.add_format({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1})
     formats = {kind: workbook.add_format({"num_format": code}) for kind, code in _FORMATS.items()}
     total_formats = {

@@ -144,3 +144,15 @@ def test_comparison_workbook_through_the_same_writer() -> None:
     assert "Peserta baru, perubahan" in header and "Belanja, jumlah (Rp), acuan" in header
     assert villages.freeze_panes == "A2" and villages.auto_filter.ref
     assert villages.cell(row=2, column=header.index("Cakupan sesudah, perubahan") + 1).number_format == "0.0%"
+
+
+def test_text_that_looks_like_a_formula_stays_text() -> None:
+    plan = small_plan()
+    plan.villages[0] = plan.villages[0].model_copy(update={"village_name": '=HYPERLINK("http://x","klik")'})
+
+    workbook = openpyxl.load_workbook(io.BytesIO(targets_workbook_bytes(plan, gettext_for("id"))))
+    csv_text = targets_csv_excel_id_bytes(plan, gettext_for("id")).decode("utf-8-sig")
+
+    cell = workbook["Target"]["B2"]
+    assert cell.value == '=HYPERLINK("http://x","klik")' and cell.data_type == "s"
+    assert ";'=HYPERLINK" in csv_text.replace('"', "")
