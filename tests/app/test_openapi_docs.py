@@ -49,6 +49,15 @@ def test_scenario_body_is_typed_by_the_scenario_model(client: TestClient) -> Non
             assert body.get("description"), f"{name}.{field} has no description"
 
 
+def test_answers_say_what_their_fields_mean(client: TestClient) -> None:
+    schemas = client.get("/openapi.json").json()["components"]["schemas"]
+
+    for name in ("PlanPublic", "Totals", "PoolUse", "Shortfall", "Explanation", "JobPublic", "DatasetPublic"):
+        undocumented = [f for f, body in schemas[name]["properties"].items() if not body.get("description")]
+        assert not undocumented, (name, undocumented)
+    assert "rupiah" in schemas["Totals"]["properties"]["spend_apbd_idr"]["description"]
+
+
 def test_every_error_answer_is_a_declared_problem(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
 
