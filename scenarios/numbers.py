@@ -166,7 +166,9 @@ def parse_numbers(column: pd.Series, kind: Kind) -> ParsedColumn:
     fractional = np.zeros(n, dtype=bool)
     if kind == "count":
         fractional[finite] = values[finite] != np.round(values[finite])
-    return ParsedColumn(values=values, empty=empty, invalid=invalid, negative=negative, fractional=fractional)
+    return ParsedColumn(
+        values=values, empty=empty, invalid=invalid, negative=negative, fractional=fractional
+    )
 
 
 def cell_text(column: pd.Series) -> pd.Series:

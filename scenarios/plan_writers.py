@@ -185,7 +185,9 @@ def totals_frame(plan: Plan) -> pd.DataFrame:
         ]
     rows += [(f"explanation {i + 1}", e.message) for i, e in enumerate(plan.explanations)]
     values = [_plain_numbers(value) for _, value in rows]
-    return pd.DataFrame({"item": [item for item, _ in rows], "value": pd.Series(values, dtype=object)})
+    return pd.DataFrame(
+        {"item": [item for item, _ in rows], "value": pd.Series(values, dtype=object)}
+    )
 
 
 def targets_csv_bytes(plan: Plan) -> bytes:

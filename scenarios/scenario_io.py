@@ -36,7 +36,9 @@ def read_scenario(source: Source, filename: str | None = None) -> Scenario:
     if not text.strip():
         raise ScenarioError([InputIssue(file=name, message="the file is empty")])
     suffix = Path(name).suffix.lower()
-    as_yaml = suffix in (".yaml", ".yml") or (suffix != ".json" and not text.lstrip().startswith("{"))
+    as_yaml = suffix in (".yaml", ".yml") or (
+        suffix != ".json" and not text.lstrip().startswith("{")
+    )
     data = _load_yaml(text, name) if as_yaml else _load_json(text, name)
     return scenario_from_dict(data, source=name)
 
@@ -72,7 +74,9 @@ def _load_yaml(text: str, name: str) -> Any:
 def scenario_from_dict(data: Any, source: str = "scenario") -> Scenario:
     """Validate a scenario given as a dict (parsed JSON or YAML)."""
     if not isinstance(data, dict):
-        raise ScenarioError([InputIssue(file=source, message="a scenario must be an object of field: value")])
+        raise ScenarioError(
+            [InputIssue(file=source, message="a scenario must be an object of field: value")]
+        )
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -121,10 +125,14 @@ def _group_issues(error: ErrorDetails, field: str, source: str) -> list[InputIss
     if isinstance(values, dict):
         for group, value in values.items():
             if field.endswith("group_weights") and value < 0:
-                issues.append(InputIssue(file=source, field=f"{field}.{group}", message="must be >= 0"))
+                issues.append(
+                    InputIssue(file=source, field=f"{field}.{group}", message="must be >= 0")
+                )
             elif field.endswith("group_min_coverage") and not 0 <= value <= 1:
                 issues.append(
-                    InputIssue(file=source, field=f"{field}.{group}", message="must be between 0 and 1")
+                    InputIssue(
+                        file=source, field=f"{field}.{group}", message="must be between 0 and 1"
+                    )
                 )
     return issues or [InputIssue(file=source, field=field, message=_plain(error["msg"]))]
 
@@ -216,7 +224,8 @@ def check_scenario_fits(scenario: Scenario, table: VillageTable) -> None:
                 issues.append(
                     InputIssue(
                         field=f"budget.apbd_pool_idr.{key}",
-                        message=f"no village of the table is in kabupaten '{key}' (its kabupaten: {named})",
+                        message=f"no village of the table is in kabupaten '{key}' "
+                        f"(its kabupaten: {named})",
                     )
                 )
     if issues:

@@ -35,7 +35,11 @@ def read_villages(source: Source, filename: str | None = None) -> VillageTable:
         raw = _xlsx_cells(content, name)
     elif content.startswith(_OLD_EXCEL_MAGIC) or suffix == ".xls":
         raise VillageTableError(
-            [InputIssue(file=name, message="old Excel .xls files are not read: save it as .xlsx or CSV")]
+            [
+                InputIssue(
+                    file=name, message="old Excel .xls files are not read: save it as .xlsx or CSV"
+                )
+            ]
         )
     else:
         raw = _csv_cells(content, name)
@@ -46,7 +50,9 @@ def villages_from_rows(rows: list[dict[str, Any]], source: str = "rows") -> Vill
     """Validate a village table given as JSON rows (one object per village), with the same rules
     as a file. Issues name the row by its 1-based position in the list."""
     if not isinstance(rows, list):
-        raise VillageTableError([InputIssue(file=source, message="villages must be a list of rows")])
+        raise VillageTableError(
+            [InputIssue(file=source, message="villages must be a list of rows")]
+        )
     issues = [
         InputIssue(file=source, row=i + 1, message="a row must be an object of column: value")
         for i, row in enumerate(rows)
@@ -63,7 +69,9 @@ def villages_from_rows(rows: list[dict[str, Any]], source: str = "rows") -> Vill
         for key, value in row.items():
             column = normalise_column_name(str(key))
             if column in cells:
-                issues.append(InputIssue(file=source, row=i + 1, column=str(key), message="given twice"))
+                issues.append(
+                    InputIssue(file=source, row=i + 1, column=str(key), message="given twice")
+                )
             cells[column] = value
         named.append(cells)
     if issues:
@@ -188,7 +196,9 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     maybe = np.flatnonzero(~blank & np.array([isinstance(v, str) and not v.strip() for v in first]))
     for row in maybe:
         blank[row] = all(
-            v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
+            v is None
+            or (isinstance(v, float) and np.isnan(v))
+            or (isinstance(v, str) and not v.strip())
             for v in cells[row]
         )
     return blank

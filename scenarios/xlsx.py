@@ -34,12 +34,8 @@ def frames_to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
         sheet.freeze_panes(1, 0)
         headers = [str(column) for column in frame.columns]
         for position, header in enumerate(headers):
-            sheet.set_column(
-                position,
-                position,
-                _width(frame.iloc[:, position], header),
-                rupiah_format if header.endswith("_idr") else None,
-            )
+            sheet.set_column(position, position, _width(frame.iloc[:, position], header),
+                             rupiah_format if header.endswith("_idr") else None)
         sheet.write_row(0, 0, headers, bold)
         columns = [_cells(frame.iloc[:, i]) for i in range(len(headers))]
         for row_number, row in enumerate(zip(*columns, strict=True), start=1):
