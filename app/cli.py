@@ -136,5 +136,79 @@ def _solve(args: argparse.Namespace) -> int:
     return EXIT_OK if plan.villages else EXIT_NO_PLAN
 
 
+def _n(value: float) -> str:
+    return f"{value:,.0f}" if abs(value - round(value)) < 1e-6 else f"{value:,.1f}"
+
+
+def _rp(value: float) -> str:
+    return f"Rp{value:,.0f}"
+
+
+def summary(plan: Plan, timings: dict[str, float], out_dir: Path) -> str:
+    """The terminal summary a planner reads."""
+    method = {"lp": "continuous", "lp_rounded": "whole workers, LP rounded", "mip": "whole workers, MIP"}[
+        plan.method.value
+    ]
+    lines = [
+        f"desaplan: {plan.scenario_name}",
+        f"  Status        {plan.status.value} ({method}, {plan.blocks} block"
+        f"{'s' if plan.blocks != 1 else ''}) in {timings['total']:.2f} s "
+        f"(read {timings['read']:.2f}, build {timings['build']:.2f}, "
+        f"HiGHS {timings['solve']:.2f}, check {timings['check']:.2f}, "
+        f"write {timings['write']:.2f})",
+    ]
+    if plan.status == Status.infeasible or not plan.totals:
+        lines.append(f"  {plan.message}")
+        for explanation in plan.explanations[1:]:
+            lines.append(f"  {explanation.message}")
+        for explanation in plan.explanations:
+            for s in explanation.villages[:10]:
+                lines.append(
+                    f"    {s.village_code} {s.village_name} ({s.kecamatan}): needs "
+                    f"{_n(s.workers_needed)} workers, {_rp(s.cost_idr)}; has "
+                    f"{_rp(s.own_budget_idr)}; short {_rp(s.shortfall_idr)}"
+                )
+            if len(explanation.villages) > 10:
+                lines.append(f"    ... {len(explanation.villages) - 10} more in plan.json")
+        lines.append(f"  Wrote {out_dir / 'plan.json'}")
+        return "\n".join(lines)
+
+    t = plan.totals
+    lines.append(f"  Objective     {plan.objective:,.2f} ({plan.objective_name})")
+    if plan.integer and plan.lp_bound is not None:
+        lines.append(f"  LP bound      {plan.lp_bound:,.2f} (gap {plan.gap_to_lp_bound:.4%})")
+    lines.append(
+        f"  New enrolments {_n(t.new_enrollments)} in {t.villages_with_new_enrollments} "
+        f"of {t.villages} villages"
+    )
+    lines.append("    by group    " + ", ".join(f"{g} {_n(v)}" for g, v in t.new_by_group.items()))
+    lines.append("    by package  " + ", ".join(f"{p} {_n(v)}" for p, v in t.new_by_package.items()))
+    lines.append(
+        f"  Coverage      {t.coverage_before:.1%} -> {t.coverage_after:.1%} of "
+        f"{t.workers_total:,} informal workers"
+    )
+    lines.append(
+        f"  Spend         {_rp(t.spend_total_idr)}: dana desa {_rp(t.spend_dana_desa_idr)},"
+        f" ADD {_rp(t.spend_add_idr)}, APBD pool {_rp(t.spend_apbd_idr)}"
+    )
+    by_kecamatan: dict[str, float] = {}
+    for v in plan.villages:
+        by_kecamatan[v.kecamatan] = by_kecamatan.get(v.kecamatan, 0.0) + v.new_enrollments
+    if by_kecamatan:
+        top = max(by_kecamatan, key=lambda k: by_kecamatan[k])
+        lines.append(f"  Most new      kecamatan {top}: {_n(by_kecamatan[top])} new enrolments")
+    if plan.check:
+        lines.append(
+            f"  Check         every constraint holds (tolerance {plan.check.tolerance:g})"
+            if plan.check.ok
+            else f"  Check         FAILED: {'; '.join(plan.check.violations[:3])}"
+        )
+    if plan.message:
+        lines.append(f"  Note          {plan.message}")
+    written = [out_dir / "plan.json", out_dir / "targets.csv", out_dir / "targets.xlsx"]
+    lines.append("  Wrote         " + ", ".join(str(p) for p in written))
+    return "\n".join(lines)
+
+
 if __name__ == "__main__":
     raise SystemExit(main())

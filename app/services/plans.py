@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 import scenarios
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.i18n import Lang, gettext_for, speaker
 from app.services.bulk import insert_rows, select_rows
 from models import InputError, InputIssue, Plan, Scenario, VillagePlan
@@ -218,16 +218,25 @@ def _slug_date(created_at: datetime) -> str:
 def targets_file(session: Session, plan_id: int, file_format: str) -> tuple[bytes, str]:
     """The CLI's targets table as CSV or XLSX, named for dataset, scenario, version and date:
     `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`."""
+    record = get_record(session, plan_id)
     plan = load_plan(session, plan_id)
+    dataset = session.get(Dataset, record.dataset_id)
+    scenario = session.get(ScenarioRecord, record.scenario_id)
+    version = session.get(ScenarioVersion, record.scenario_version_id)
+    assert dataset is not None and scenario is not None and version is not None
     if file_format == "xlsx":
         content = scenarios.targets_xlsx_bytes(plan)
     else:
         content = scenarios.targets_csv_bytes(plan)
-    return content, targets_file_name(session, plan_id, file_format)[1]
+    name = (
+        f"targets_{dataset.slug}_{scenario.slug}_v{version.version}_"
+        f"{_slug_date(record.created_at)}.{file_format}"
+    )
+    return content, re.sub(r"[^A-Za-z0-9_.-]", "-", name)
 
 
-def targets_file_name(session: Session, plan_id: int, file_format: str) -> tuple[PlanRecord, str]:
-    record = get_record(session, plan_id)
+def _targets_name(session: Session, record: PlanRecord, file_format: str) -> str:
+    """`targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`, as targets_file names it."""
     dataset = session.get(Dataset, record.dataset_id)
     scenario = session.get(ScenarioRecord, record.scenario_id)
     version = session.get(ScenarioVersion, record.scenario_version_id)
@@ -236,7 +245,7 @@ def targets_file_name(session: Session, plan_id: int, file_format: str) -> tuple
         f"targets_{dataset.slug}_{scenario.slug}_v{version.version}_"
         f"{_slug_date(record.created_at)}.{file_format}"
     )
-    return record, re.sub(r"[^A-Za-z0-9_.-]", "-", name)
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", name)
 
 
 def _about(session: Session, record: PlanRecord, lang: Lang) -> tuple[list[tuple[str, Any]], str, Scenario]:
@@ -267,8 +276,12 @@ def planner_targets_file(
 ) -> tuple[bytes, str, str]:
     """The targets for people: headers in `lang`, the Indonesian-Excel CSV on request, or one
     workbook per kabupaten or kecamatan zipped. Returns content, file name and format."""
-    _, name = targets_file_name(session, plan_id, file_format)
     record = get_record(session, plan_id)
+    check_failed = (record.detail.get("check") or {}).get("ok") is False
+    if record.village_count == 0 or record.status == "error" or check_failed:
+        # as for the contract's targets: a plan without villages, or that failed its check, has none
+        raise Conflict(f"Plan {plan_id} has no targets: its status is {record.status}.")
+    name = _targets_name(session, record, file_format)
     plan = load_plan(session, plan_id)
     tr = gettext_for(lang)
     about, title, scenario = _about(session, record, lang)
