@@ -17,7 +17,9 @@ from pathlib import Path
 
 import scenarios
 import solver
+from app.i18n import lang_from_env
 from app.progress import ProgressBar
+from app.summary import solve_summary
 from models import InputError, InputIssue, IntegerMethod, Plan, Problem, SolveOptions, Status
 from solver.context import Listener, RunContext
 
@@ -96,8 +98,11 @@ def _parser() -> argparse.ArgumentParser:
         default=os.cpu_count() or 1,
         help="processes for independent blocks of large tables",
     )
+    solve.add_argument(
+        "--lang", choices=["id", "en"], help="language of the summary (default $DESAPLAN_LANG, else en)"
+    )
     solve.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
-    solve.add_argument("--verbose", action="store_true", help="timings and solver figures too")
+    solve.add_argument("--verbose", action="store_true", help="add the solver's figures and timings")
 
     serve = commands.add_parser("serve", help="run the HTTP service on the embedded SQLite database")
     serve.add_argument("--host", default="127.0.0.1")
@@ -146,153 +151,12 @@ def _solve(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     finally:
         progress.close()
-    print(summary(plan, timings, args.out, verbose=args.verbose))
+    print(solve_summary(plan, timings, args.out, args.lang or lang_from_env("en"), args.verbose))
     if plan.status == Status.infeasible:
         return EXIT_INFEASIBLE
     if plan.status == Status.error:
         return EXIT_CHECK_FAILED if plan.check is not None and not plan.check.ok else EXIT_ERROR
     return EXIT_OK if plan.has_targets else EXIT_NO_PLAN
-
-
-def _n(value: float) -> str:
-    value = 0.0 if abs(value) < 0.05 else value  # no "-0"
-    return f"{value:,.0f}" if abs(value - round(value)) < 1e-6 else f"{value:,.1f}"
-
-
-def _rp(value: float) -> str:
-    return f"Rp{value:,.0f}"
-
-
-def _method_words(plan: Plan) -> str:
-    if plan.method.value == "mip":
-        return "whole workers, MIP"
-    if plan.integer:
-        return "whole workers, LP rounded" if plan.method.value == "lp_rounded" else "whole workers"
-    return "continuous"
-
-
-def top_kecamatan(plan: Plan) -> tuple[str, str, float] | None:
-    """The kecamatan with most new enrolments, keyed by kabupaten and kecamatan (same-named
-    kecamatan of different kabupaten are different places)."""
-    by_kecamatan: dict[tuple[str, str], float] = {}
-    for v in plan.villages:
-        key = (v.kabupaten, v.kecamatan)
-        by_kecamatan[key] = by_kecamatan.get(key, 0.0) + v.new_enrollments
-    if not by_kecamatan:
-        return None
-    (kabupaten, kecamatan), new = max(by_kecamatan.items(), key=lambda kv: (kv[1], kv[0]))
-    return kabupaten, kecamatan, new
-
-
-def _pool_lines(plan: Plan) -> list[str]:
-    lines = []
-    for pool in plan.pools:
-        if pool.pool_idr <= 0:
-            continue
-        name = f"APBD pool {pool.kabupaten}" if pool.kabupaten else "APBD pool"
-        line = f"  {name:<13} {_rp(pool.spent_idr)} of {_rp(pool.pool_idr)} spent"
-        if plan.objective_name == "min_cost":
-            # a min_cost plan buys its target and floors only: more money changes nothing
-            cheapest = min((r.cheapest_cost_idr for r in plan.group_reasons), default=0.0)
-            if cheapest:
-                line += (f"; the plan buys only what its floors and target ask, so one more Rp1 "
-                         f"billion changes nothing: it would pay for up to {_n(1e9 // cheapest)} more "
-                         f"workers at {_rp(cheapest)} each")
-        elif pool.marginal_enrollments_per_billion is not None:
-            rate = pool.marginal_enrollments_per_billion
-            line += f"; one more Rp1 billion buys about {_n(rate)} new enrolments"
-            if pool.marginal_value_per_billion is not None and plan.objective_name == "max_protection":
-                line += f" (+{pool.marginal_value_per_billion:,.1f} points)"
-            if pool.marginal_range_idr is not None:
-                line += f" at this rate for the next {_rp(pool.marginal_range_idr)}"
-            if pool.plus_billion_enrollments is not None:
-                line += f"; re-solved with Rp1 billion more: +{_n(pool.plus_billion_enrollments)}"
-            if plan.marginals_from == "lp_relaxation":
-                line += " (from the LP relaxation)"
-        lines.append(line)
-    return lines
-
-
-def _group_lines(plan: Plan) -> list[str]:
-    lines = []
-    for r in plan.group_reasons:
-        if not r.uninsured:
-            continue
-        why = [f"weight {r.weight:g}"]
-        if plan.objective_name == "max_protection":
-            why.append(f"{r.value_per_million:,.2f} points per Rp1 million")
-        if r.floor_share:
-            why.append(f"floor {r.floor_share:.0%}, at the floor in {r.villages_at_floor} villages")
-        why.append(f"all enrolled in {r.villages_all_enrolled} of {r.villages_with_workers} villages")
-        lines.append(f"    {r.group:<18} {_n(r.new_enrollments)} of {r.uninsured:,}: " + ", ".join(why))
-    return lines
-
-
-def summary(plan: Plan, timings: dict[str, float], out_dir: Path, verbose: bool = False) -> str:
-    """The terminal summary a planner reads."""
-    status = f"  Status        {plan.status.value} ({_method_words(plan)}"
-    if verbose:
-        status += (f", {plan.blocks} block{'s' if plan.blocks != 1 else ''}) in {timings['total']:.2f} s "
-                   f"(read {timings['read']:.2f}, build {timings['build']:.2f}, "
-                   f"HiGHS {timings['solve']:.2f}, check {timings['check']:.2f}, "
-                   f"write {timings['write']:.2f})")
-    else:
-        status += f") in {timings['total']:.1f} s"
-    lines = [f"desaplan: {plan.scenario_name}", status]
-    if plan.status == Status.error:
-        lines.append(f"  {plan.message}")
-        lines.append(f"  Wrote {out_dir / 'plan.json'} (with the violations); no targets were written")
-        return "\n".join(lines)
-    if plan.status == Status.infeasible or not plan.totals:
-        lines.append(f"  {plan.message}")
-        for explanation in plan.explanations[1:]:
-            lines.append(f"  {explanation.message}")
-        for explanation in plan.explanations:
-            for s in explanation.villages[:10]:
-                lines.append(
-                    f"    {s.village_code} {s.village_name} ({s.kecamatan}): needs "
-                    f"{_n(s.workers_needed)} workers, {_rp(s.cost_idr)}; has "
-                    f"{_rp(s.own_budget_idr)}; short {_rp(s.shortfall_idr)}"
-                )
-            if len(explanation.villages) > 10:
-                lines.append(f"    ... {len(explanation.villages) - 10} more in plan.json")
-        lines.append(f"  Wrote {out_dir / 'plan.json'}")
-        return "\n".join(lines)
-
-    t = plan.totals
-    assert plan.objective is not None
-    lines.append(f"  Objective     {plan.objective:,.2f} ({plan.objective_name})")
-    if (plan.integer or plan.status == Status.time_limit) and plan.lp_bound is not None:
-        lines.append(f"  Best bound    {plan.lp_bound:,.2f} (gap {plan.gap_to_lp_bound:.4%})")
-    lines.append(
-        f"  New enrolments {_n(t.new_enrollments)} in {t.villages_with_new_enrollments} "
-        f"of {t.villages} villages"
-    )
-    lines.append("    by package  " + ", ".join(f"{p} {_n(v)}" for p, v in t.new_by_package.items()))
-    lines.append("    by group, and why:")
-    lines += _group_lines(plan)
-    if t.coverage_before is not None and t.coverage_after is not None:
-        lines.append(
-            f"  Coverage      {t.coverage_before:.1%} -> {t.coverage_after:.1%} of "
-            f"{t.workers_total:,} informal workers"
-        )
-    lines.append(
-        f"  Spend         {_rp(t.spend_total_idr)}: dana desa {_rp(t.spend_dana_desa_idr)},"
-        f" ADD {_rp(t.spend_add_idr)}, APBD pool {_rp(t.spend_apbd_idr)}"
-    )
-    lines += _pool_lines(plan)
-    top = top_kecamatan(plan)
-    if top is not None:
-        kabupaten, kecamatan, new = top
-        where = f"kecamatan {kecamatan}" + (f" ({kabupaten})" if kabupaten else "")
-        lines.append(f"  Most new      {where}: {_n(new)} new enrolments")
-    if plan.check:
-        lines.append(f"  Check         every constraint holds (tolerance {plan.check.tolerance:g})")
-    if plan.message:
-        lines.append(f"  Note          {plan.message}")
-    written = [out_dir / "plan.json", out_dir / "targets.csv", out_dir / "targets.xlsx"]
-    lines.append("  Wrote         " + ", ".join(str(p) for p in written))
-    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import errors
+from app import errors, openapi, pages
 from app.db import make_engine
 from app.jobs import JobRunner
 from app.migrate import upgrade
@@ -56,6 +56,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
+        # served from an installed package's assets by app.pages: no CDN
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -63,4 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     for router in (health, datasets, scenarios, solves, jobs, plans, comparisons):
         app.include_router(router.router)
+    pages.install(app)
+    openapi.install(app)
     return app

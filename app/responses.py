@@ -11,6 +11,7 @@ MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
+    "zip": "application/zip",
 }
 
 FileFormat = Literal["csv", "xlsx"]

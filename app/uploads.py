@@ -131,7 +131,7 @@ OPENAPI_BODY: dict[str, Any] = {
                 "schema": {"type": "string"},
                 "example": (
                     "village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n"
-                    "32.16.01.2001,Telajung,Cikarang Barat,1580000000,420\n"
+                    "32.16.08.2010,Telajung,Cikarang Barat,1866348000,524\n"
                 ),
             },
             XLSX: {"schema": {"type": "string", "format": "binary"}},

@@ -17,18 +17,30 @@ class Objective(StrEnum):
 class Package(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    code: str = Field(min_length=1)
-    monthly_premium_idr: float = Field(gt=0)
-    value: float = Field(default=1.0, ge=0)
+    code: str = Field(min_length=1, description="the package's code, e.g. JKK-JKM", examples=["JKK-JKM"])
+    monthly_premium_idr: float = Field(
+        gt=0, description="premium per worker and month, in rupiah", examples=[16800]
+    )
+    value: float = Field(
+        default=1.0, ge=0, description="protection one enrolment in this package is worth (weight, no unit)"
+    )
 
 
 class Budget(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    dana_desa_share: float = Field(default=0.0, ge=0, le=1)
-    add_share: float = Field(default=0.0, ge=0, le=1)
+    dana_desa_share: float = Field(
+        default=0.0, ge=0, le=1, description="share of each village's dana desa that may pay premiums, 0..1"
+    )
+    add_share: float = Field(
+        default=0.0, ge=0, le=1, description="share of each village's ADD that may pay premiums, 0..1"
+    )
     # one pool for the whole table, or kabupaten value -> its pool
-    apbd_pool_idr: float | dict[str, float] = 0.0
+    apbd_pool_idr: float | dict[str, float] = Field(
+        default=0.0,
+        description="the kabupaten's APBD co-funding in rupiah: one pool for the table, or an object "
+        "from each `kabupaten` value to its pool",
+    )
 
     @field_validator("apbd_pool_idr")
     @classmethod
@@ -42,9 +54,15 @@ class Budget(BaseModel):
 class Targets(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    min_coverage: float = Field(default=0.0, ge=0, le=1)
-    group_min_coverage: dict[str, float] = Field(default_factory=dict)
-    min_new_enrollments: float = Field(default=0, ge=0)
+    min_coverage: float = Field(
+        default=0.0, ge=0, le=1, description="floor on every village's coverage (all groups), 0..1"
+    )
+    group_min_coverage: dict[str, float] = Field(
+        default_factory=dict, description="group -> floor on that group's coverage in every village, 0..1"
+    )
+    min_new_enrollments: float = Field(
+        default=0, ge=0, description="new enrolments the whole table must reach, workers"
+    )
 
     @field_validator("group_min_coverage")
     @classmethod
@@ -58,14 +76,21 @@ class Targets(BaseModel):
 class Scenario(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = "Scenario"
-    horizon_months: int = Field(default=12, gt=0, le=120)
-    packages: list[Package] = Field(min_length=1)
-    group_weights: dict[str, float] = Field(default_factory=dict)
-    budget: Budget = Field(default_factory=Budget)
-    targets: Targets = Field(default_factory=Targets)
-    objective: Objective = Objective.max_protection
-    integer: bool = False
+    name: str = Field(default="Scenario", description="what the scenario asks, in words")
+    horizon_months: int = Field(
+        default=12, gt=0, le=120, description="months of premiums paid from the budgets, months"
+    )
+    packages: list[Package] = Field(min_length=1, description="the BPJS Ketenagakerjaan packages offered")
+    group_weights: dict[str, float] = Field(
+        default_factory=dict, description="group -> weight of one new worker of that group (default 1)"
+    )
+    budget: Budget = Field(default_factory=Budget, description="where the money comes from")
+    targets: Targets = Field(default_factory=Targets, description="coverage floors and the enrolment target")
+    objective: Objective = Field(
+        default=Objective.max_protection,
+        description="max_protection: most weighted enrolments for the money; min_cost: fewest rupiah",
+    )
+    integer: bool = Field(default=False, description="whole workers (true) or a continuous plan (false)")
 
     @field_validator("group_weights")
     @classmethod
@@ -112,4 +137,3 @@ class Problem(BaseModel):
 
     table: VillageTable
     scenario: Scenario
-

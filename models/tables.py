@@ -72,7 +72,7 @@ class DatasetRowsCreate(DatasetBase):
                     "name": "Two villages of Cikarang Barat",
                     "rows": [
                         {
-                            "village_code": "32.16.01.2001",
+                            "village_code": "32.16.08.2010",
                             "village_name": "Telajung",
                             "kecamatan": "Cikarang Barat",
                             "dana_desa_idr": 1580000000,
@@ -83,7 +83,7 @@ class DatasetRowsCreate(DatasetBase):
                             "priority": 1.2,
                         },
                         {
-                            "village_code": "32.16.01.2002",
+                            "village_code": "32.16.08.2009",
                             "village_name": "Kalijaya",
                             "kecamatan": "Cikarang Barat",
                             "dana_desa_idr": 1490000000,

@@ -3,10 +3,15 @@
 Pure: data in, data out (files are written whole or not at all)."""
 
 from scenarios.plan_writers import (
+    contributions_frame,
+    csv_for_indonesian_excel,
     kecamatan_summary,
     plan_json,
+    split_targets_zip,
     targets_csv_bytes,
+    targets_csv_excel_id_bytes,
     targets_frame,
+    targets_workbook_bytes,
     targets_xlsx_bytes,
     totals_frame,
     write_plan_json,
@@ -25,6 +30,11 @@ from scenarios.village_writers import (
 
 __all__ = [
     "check_scenario_fits",
+    "contributions_frame",
+    "csv_for_indonesian_excel",
+    "split_targets_zip",
+    "targets_csv_excel_id_bytes",
+    "targets_workbook_bytes",
     "kecamatan_summary",
     "plan_json",
     "read_scenario",

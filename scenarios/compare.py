@@ -15,6 +15,9 @@ from typing import Any
 import pandas as pd
 
 from models import Plan
+from scenarios.labels import N_, Translate, column_label, english
+from scenarios.plan_writers import csv_for_indonesian_excel
+from scenarios.xlsx import Sheet, sheets_to_xlsx
 
 # the figures compared; each gets `<metric>_baseline`, `<metric>` and `<metric>_delta`
 METRICS = [
@@ -167,3 +170,36 @@ def comparison_xlsx_bytes(comparison: PlanComparison) -> bytes:
         for name in TABLES:
             comparison.table(name).to_excel(writer, sheet_name=name, index=False)
     return buffer.getvalue()
+
+
+_SHEET_NAMES = {
+    "totals": N_("Totals"),
+    "kecamatan": N_("Kecamatan"),
+    "villages": N_("Villages"),
+    "gainers": N_("Villages that gain most"),
+    "losers": N_("Villages that lose most"),
+}
+
+
+def comparison_sheets(comparison: PlanComparison, tr: Translate = english) -> list[Sheet]:
+    """The comparison for people: a sheet per table, headers in `tr`'s words, rupiah, counts and
+    shares formatted, header frozen, filtered and repeated on every printed page."""
+    title = f"{tr('Comparison')}: {tr('Baseline')} {comparison.baseline}"
+    sheets = []
+    for name in TABLES:
+        frame = comparison.table(name)
+        headers = [column_label(str(c), tr) for c in frame.columns]
+        kinds = {"objective": "decimal"} if "objective" in frame.columns else {}
+        sheets.append(Sheet(tr(_SHEET_NAMES[name]), frame, headers=headers, kinds=kinds, title=title))
+    return sheets
+
+
+def comparison_workbook_bytes(comparison: PlanComparison, tr: Translate = english) -> bytes:
+    return sheets_to_xlsx(comparison_sheets(comparison, tr))
+
+
+def comparison_csv_excel_id_bytes(
+    comparison: PlanComparison, table: str = "villages", tr: Translate = english
+) -> bytes:
+    frame = comparison.table(table)
+    return csv_for_indonesian_excel(frame, [column_label(str(c), tr) for c in frame.columns])

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import io
 import math
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from models import Plan
+from models import Plan, Scenario
 from scenarios.files import atomic_write
-from scenarios.xlsx import frames_to_xlsx
+from scenarios.labels import OBJECTIVE_NAMES, STATUS_NAMES, Translate, column_label, english, group_name
+from scenarios.xlsx import Sheet, frames_to_xlsx, sheets_to_xlsx
 
 SPEND_COLUMNS = ["spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr"]
 # what Rp1 million more of the village's cap buys (objective points, new enrolments) and over how
@@ -216,3 +220,247 @@ def write_targets_csv(plan: Plan, path: str | Path) -> Path:
 
 def write_targets_xlsx(plan: Plan, path: str | Path) -> Path:
     return atomic_write(path, targets_xlsx_bytes(plan))
+
+
+# --- the planner's files: headers in the planner's language, Indonesian Excel ---------------
+
+
+def _coverage(villages: list[Any]) -> tuple[float | None, float | None]:
+    """Coverage before and after over all workers of `villages` (weighted by workers)."""
+    workers = sum(v.workers_total for v in villages)
+    if not workers:
+        return None, None
+    before = sum(v.workers_enrolled_before for v in villages)
+    after = before + sum(v.new_enrollments for v in villages)
+    return before / workers, after / workers
+
+
+def _headers(frame: pd.DataFrame, plan: Plan, tr: Translate) -> list[str]:
+    groups, packages = plan_groups_and_packages(plan)
+    return [column_label(str(c), tr, groups, packages) for c in frame.columns]
+
+
+def contributions_frame(plan: Plan, scenario: Scenario) -> pd.DataFrame:
+    """For the BPJS branch: per village and package, the new workers and what the village pays
+    each month and over the scenario's horizon."""
+    premiums = {p.code: p.monthly_premium_idr for p in scenario.packages}
+    _groups, packages = plan_groups_and_packages(plan)
+    rows = []
+    for village in plan.villages:
+        for package in packages:
+            workers = sum(by_package.get(package, 0.0) for by_package in village.enrollments.values())
+            if workers <= 1e-9:
+                continue
+            premium = premiums.get(package, 0.0)
+            count = round(workers) if plan.integer else round(workers, _DECIMALS)
+            rows.append(
+                {
+                    "village_code": village.village_code,
+                    "village_name": village.village_name,
+                    "kecamatan": village.kecamatan,
+                    "package": package,
+                    "new_workers": count,
+                    "monthly_premium_idr": round(premium),
+                    "monthly_contribution_idr": round(workers * premium),
+                    "horizon_contribution_idr": round(workers * premium * scenario.horizon_months),
+                }
+            )
+    columns = [
+        "village_code",
+        "village_name",
+        "kecamatan",
+        "package",
+        "new_workers",
+        "monthly_premium_idr",
+        "monthly_contribution_idr",
+        "horizon_contribution_idr",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def parameter_rows(
+    plan: Plan, scenario: Scenario | None, tr: Translate = english
+) -> list[tuple[str, Any, str]]:
+    """The scenario's parameters and the plan's totals, as (label, value, kind) rows in `tr`'s
+    words; the kind (`text`, `count`, `rupiah`, `share`, `decimal`) says how a sheet shows it."""
+    rows: list[tuple[str, Any, str]] = [
+        (tr("Scenario"), plan.scenario_name, "text"),
+        (tr("Status"), tr(STATUS_NAMES.get(plan.status.value, plan.status.value)), "text"),
+        (tr("Objective"), tr(OBJECTIVE_NAMES.get(plan.objective_name, plan.objective_name)), "text"),
+        (tr("Whole workers"), tr("yes") if plan.integer else tr("no"), "text"),
+    ]
+    count = "count" if plan.integer else "fraction"
+    if scenario is not None:
+        rows.append((tr("Months"), scenario.horizon_months, "count"))
+        for package in scenario.packages:
+            code = {"code": package.code}
+            rows.append(
+                (tr("Package %(code)s: monthly premium (Rp)") % code, package.monthly_premium_idr, "rupiah")
+            )
+            rows.append((tr("Package %(code)s: value") % code, package.value, "decimal"))
+        budget = scenario.budget
+        rows.append((tr("Share of dana desa"), budget.dana_desa_share, "share"))
+        rows.append((tr("Share of ADD"), budget.add_share, "share"))
+        if isinstance(budget.apbd_pool_idr, dict):
+            for kabupaten, pool in budget.apbd_pool_idr.items():
+                rows.append(
+                    (tr("APBD pool of %(kabupaten)s (Rp)") % {"kabupaten": kabupaten}, pool, "rupiah")
+                )
+        else:
+            rows.append((tr("APBD pool (Rp)"), budget.apbd_pool_idr, "rupiah"))
+        for group, weight in scenario.group_weights.items():
+            rows.append((tr("Weight of %(group)s") % {"group": group_name(group, tr)}, weight, "decimal"))
+        rows.append((tr("Coverage floor per village"), scenario.targets.min_coverage, "share"))
+        for group, share in scenario.targets.group_min_coverage.items():
+            rows.append(
+                (tr("Coverage floor of %(group)s") % {"group": group_name(group, tr)}, share, "share")
+            )
+        rows.append((tr("New enrolments, at least"), scenario.targets.min_new_enrollments, "count"))
+    if plan.totals is not None:
+        t = plan.totals
+        rows += [
+            (tr("New enrolments"), t.new_enrollments, count),
+            *((f"{tr('New enrolments')}: {group_name(g, tr)}", n, count) for g, n in t.new_by_group.items()),
+            *((f"{tr('New enrolments')}: {p}", n, count) for p, n in t.new_by_package.items()),
+            *((column_label(c, tr), round(getattr(t, c)), "rupiah") for c in SPEND_COLUMNS),
+            (tr("Coverage before"), t.coverage_before, "share"),
+            (tr("Coverage after"), t.coverage_after, "share"),
+        ]
+    return [(label, _plain_numbers(value), kind) for label, value, kind in rows]
+
+
+def _parameters_sheet(
+    plan: Plan, scenario: Scenario | None, about: list[tuple[str, Any]], tr: Translate, title: str
+) -> Sheet:
+    rows = [*((label, value, "text") for label, value in about), *parameter_rows(plan, scenario, tr)]
+    values = pd.Series([r[1] for r in rows], dtype=object)
+    frame = pd.DataFrame({"item": [r[0] for r in rows], "value": values})
+    return Sheet(
+        tr("Parameters"),
+        frame,
+        headers=[tr("Item"), tr("Value")],
+        kinds={"item": "text", "value": "text"},
+        title=title,
+        autofilter=False,
+        cell_kinds={"value": [r[2] for r in rows]},
+    )
+
+
+def targets_workbook_sheets(
+    plan: Plan,
+    tr: Translate = english,
+    scenario: Scenario | None = None,
+    about: list[tuple[str, Any]] | None = None,
+    title: str = "",
+) -> list[Sheet]:
+    """The planner's targets workbook: targets per village, per kecamatan, the monthly
+    contributions per village and package (with a scenario), and the parameters sheet."""
+    total = tr("Total")
+    targets = targets_frame(plan)
+    before, after = _coverage(plan.villages)
+    coverage_totals = {"coverage_before": before, "coverage_after": after}
+    sheets = [
+        Sheet(
+            tr("Targets"),
+            targets,
+            headers=_headers(targets, plan, tr),
+            totals_label=total,
+            totals=coverage_totals,
+            no_sum=tuple(MARGINAL_COLUMNS),
+            title=title,
+        )
+    ]
+    summary = kecamatan_summary(plan)
+    sheets.append(
+        Sheet(
+            tr("Kecamatan"),
+            summary,
+            headers=_headers(summary, plan, tr),
+            totals_label=total,
+            totals=coverage_totals,
+            title=title,
+        )
+    )
+    if scenario is not None:
+        contributions = contributions_frame(plan, scenario)
+        sheets.append(
+            Sheet(
+                tr("Monthly contributions"),
+                contributions,
+                headers=_headers(contributions, plan, tr),
+                kinds={"monthly_premium_idr": "rupiah"},
+                totals_label=total,
+                no_sum=("monthly_premium_idr",),
+                title=title,
+            )
+        )
+    sheets.append(_parameters_sheet(plan, scenario, about or [], tr, title))
+    return sheets
+
+
+def targets_workbook_bytes(
+    plan: Plan,
+    tr: Translate = english,
+    scenario: Scenario | None = None,
+    about: list[tuple[str, Any]] | None = None,
+    title: str = "",
+) -> bytes:
+    return sheets_to_xlsx(targets_workbook_sheets(plan, tr, scenario, about, title))
+
+
+def _part_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "part"
+
+
+def split_targets_zip(
+    plan: Plan,
+    by: str,
+    tr: Translate = english,
+    scenario: Scenario | None = None,
+    about: list[tuple[str, Any]] | None = None,
+    stem: str = "targets",
+) -> bytes:
+    """One targets workbook per kabupaten or per kecamatan (`by`), zipped, ready to send to each
+    office. A part's totals are its own villages'."""
+    if by not in ("kabupaten", "kecamatan"):
+        raise ValueError(f"targets split by 'kabupaten' or 'kecamatan', not {by!r}")
+    parts: dict[str, list[Any]] = {}
+    for village in plan.villages:
+        parts.setdefault(getattr(village, by), []).append(village)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, villages in parts.items():
+            part = plan.model_copy(update={"villages": villages, "totals": None})
+            label = column_label(by, tr)
+            rows = [*(about or []), (label, name)]
+            content = targets_workbook_bytes(part, tr, scenario, rows, title=f"{label} {name}")
+            archive.writestr(f"{stem}_{_part_name(name)}.xlsx", content)
+    return buffer.getvalue()
+
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(value: Any) -> Any:
+    """Text that Excel would run as a formula is written with a leading apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_for_indonesian_excel(frame: pd.DataFrame, headers: list[str] | None = None) -> bytes:
+    """What Excel with Indonesian regional settings opens in columns: `;` between cells, a
+    decimal comma, UTF-8 with a BOM."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
+            shown[column] = shown[column].map(_inert)
+    if headers is not None:
+        shown.columns = headers
+    text = shown.to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n")
+    return "\ufeff".encode() + text.encode("utf-8")
+
+
+def targets_csv_excel_id_bytes(plan: Plan, tr: Translate = english, labelled: bool = True) -> bytes:
+    frame = targets_frame(plan)
+    return csv_for_indonesian_excel(frame, _headers(frame, plan, tr) if labelled else None)

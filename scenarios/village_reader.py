@@ -93,8 +93,13 @@ def villages_from_rows(rows: list[dict[str, Any]], source: str = "rows") -> Vill
 
 
 def _decode(content: bytes, name: str) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252: what Excel's plain "CSV" saves on Windows."""
     try:
         return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return content.decode("cp1252")
     except UnicodeDecodeError as exc:
         row = content[: exc.start].count(b"\n") + 1
         raise VillageTableError(
@@ -102,7 +107,8 @@ def _decode(content: bytes, name: str) -> str:
                 InputIssue(
                     file=name,
                     row=row,
-                    message="the file is not UTF-8 text: save it as 'CSV UTF-8' (or as XLSX)",
+                    message="the file is neither UTF-8 nor Windows-1252 text: save it as 'CSV UTF-8' "
+                    "(or as XLSX)",
                 )
             ]
         ) from None

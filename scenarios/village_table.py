@@ -18,7 +18,49 @@ from scenarios.numbers import Kind, ParsedColumn, cell_text, parse_numbers
 
 MAX_ISSUES = 200
 REQUIRED = ("village_code", "village_name", "kecamatan", "dana_desa_idr")
-ALIASES = {"district": "kecamatan"}
+# Column names as Indonesian tables write them (after lower case, spaces and hyphens as `_`, and
+# a trailing unit such as `(Rp)` dropped); README "Indonesian column names" lists them.
+ALIASES = {
+    "district": "kecamatan",
+    "kode_desa": "village_code",
+    "kode_wilayah": "village_code",
+    "kode_kemendagri": "village_code",
+    "kode_desa/kelurahan": "village_code",
+    "nama_desa": "village_name",
+    "nama_desa/kelurahan": "village_name",
+    "desa/kelurahan": "village_name",
+    "desa": "village_name",
+    "nama_kecamatan": "kecamatan",
+    "kabupaten/kota": "kabupaten",
+    "kab/kota": "kabupaten",
+    "nama_kabupaten": "kabupaten",
+    "dana_desa": "dana_desa_idr",
+    "pagu_dana_desa": "dana_desa_idr",
+    "add": "add_idr",
+    "alokasi_dana_desa": "add_idr",
+    "prioritas": "priority",
+    "bobot_desa": "priority",
+    "batas_bagian": "max_share",
+    "porsi_maksimum": "max_share",
+}
+# worker groups: Indonesian column prefixes and group words, read as the contract's codes
+GROUP_PREFIXES = {
+    "belum_terdaftar_": "uninsured_",
+    "sudah_terdaftar_": "enrolled_",
+    "terdaftar_": "enrolled_",
+}
+GROUP_ALIASES = {
+    "petani": "farmers",
+    "nelayan": "fishers",
+    "pekerja_konstruksi": "construction",
+    "konstruksi": "construction",
+    "pekerja_transportasi": "transport",
+    "transportasi": "transport",
+    "pedagang": "traders",
+    "perangkat_desa": "village_officials",
+    "ketua_rt_rw": "rt_rw_heads",
+    "ketua_rt/rw": "rt_rw_heads",
+}
 UNINSURED, ENROLLED = "uninsured_", "enrolled_"
 _VILLAGE_LIST = TypeAdapter(list[Village])
 
@@ -68,8 +110,19 @@ class _Issues:
 
 
 def normalise_column_name(name: str) -> str:
-    """Column names are case-insensitive and trimmed; spaces and hyphens read as underscores."""
+    """Column names are case-insensitive and trimmed; spaces and hyphens read as underscores;
+    Indonesian names (`Kode Desa`, `Dana Desa (Rp)`, `Belum Terdaftar Petani`) as their codes."""
     key = re.sub(r"[\s\-]+", "_", name.strip().lower())
+    bare = re.sub(r"_?\((rp|idr|rupiah)\)$", "", key)
+    if bare in ALIASES:
+        return ALIASES[bare]
+    for prefix, code in GROUP_PREFIXES.items():
+        if key.startswith(prefix):
+            group = key[len(prefix) :]
+            return code + GROUP_ALIASES.get(group, group)
+    for code in ("uninsured_", "enrolled_"):
+        if key.startswith(code) and key[len(code) :] in GROUP_ALIASES:
+            return code + GROUP_ALIASES[key[len(code) :]]
     return ALIASES.get(key, key)
 
 

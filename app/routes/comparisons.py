@@ -7,10 +7,17 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from app.db import SessionDep
+from app.i18n import gettext_for
 from app.responses import MEDIA_TYPES, Limit, Offset, file_response
 from app.services import comparisons as service
 from models.tables import ComparisonCreate, ComparisonPublic, ComparisonResult, Page
-from scenarios.compare import comparison_csv_bytes, comparison_xlsx_bytes
+from scenarios.compare import (
+    comparison_csv_bytes,
+    comparison_csv_excel_id_bytes,
+    comparison_workbook_bytes,
+    comparison_xlsx_bytes,
+)
+from scenarios.labels import english
 
 router = APIRouter(prefix="/comparisons", tags=["comparisons"])
 
@@ -57,13 +64,25 @@ def get_comparison(
     ] = "villages",
     villages: bool = True,
     top: Top = 10,
+    lang: Annotated[
+        Literal["id", "en"] | None,
+        Query(description="files for people: headers in Bahasa Indonesia or English, formatted sheets"),
+    ] = None,
+    csv: Annotated[
+        Literal["comma", "excel-id"],
+        Query(description="excel-id: ';' separated, decimal comma, UTF-8 with BOM (Indonesian Excel)"),
+    ] = "comma",
 ) -> Any:
     comparison = service.get(session, comparison_id)
     if format == "json":
         return service.result(session, comparison, villages=villages, top=top)
     computed = service.compute(session, comparison, top)
+    tr = gettext_for(lang or "id")
     if format == "xlsx":
-        return file_response(comparison_xlsx_bytes(computed), f"comparison_{comparison_id}.xlsx", "xlsx")
-    return file_response(
-        comparison_csv_bytes(computed, table), f"comparison_{comparison_id}_{table}.csv", "csv"
-    )
+        content = comparison_workbook_bytes(computed, tr) if lang else comparison_xlsx_bytes(computed)
+        return file_response(content, f"comparison_{comparison_id}.xlsx", "xlsx")
+    if csv == "excel-id":
+        content = comparison_csv_excel_id_bytes(computed, table, tr if lang else english)
+    else:
+        content = comparison_csv_bytes(computed, table)
+    return file_response(content, f"comparison_{comparison_id}_{table}.csv", "csv")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
@@ -60,10 +60,35 @@ def kecamatan_summary(plan_id: int, session: SessionDep) -> list[dict[str, Any]]
 @router.get(
     "/{plan_id}/targets",
     response_class=Response,
-    responses=file_responses("csv", "xlsx"),
+    responses=file_responses("csv", "xlsx", "zip"),
     summary="Download the enrolment targets per village (CSV or XLSX)",
 )
-def targets(plan_id: int, session: SessionDep, format: FileFormat = "csv") -> Response:
+def targets(
+    plan_id: int,
+    session: SessionDep,
+    format: FileFormat = "csv",
+    lang: Annotated[
+        Literal["id", "en"] | None,
+        Query(
+            description="the planner's file in Bahasa Indonesia or English: headers in that language, "
+            "and for XLSX the kecamatan, monthly contributions and parameters sheets, a totals row, "
+            "print setup; without it the contract's column codes"
+        ),
+    ] = None,
+    csv: Annotated[
+        Literal["comma", "excel-id"],
+        Query(description="excel-id: ';' separated, decimal comma, UTF-8 with BOM (Indonesian Excel)"),
+    ] = "comma",
+    split: Annotated[
+        Literal["kabupaten", "kecamatan"] | None,
+        Query(description="one XLSX workbook per kabupaten or kecamatan, zipped"),
+    ] = None,
+) -> Response:
     """The CLI's targets columns; the file is named for dataset, scenario, version and date."""
-    content, filename = service.targets_file(session, plan_id, format)
-    return file_response(content, filename, format)
+    if lang is None and csv == "comma" and split is None:
+        content, filename = service.targets_file(session, plan_id, format)
+        return file_response(content, filename, format)
+    content, filename, answered = service.planner_targets_file(
+        session, plan_id, "xlsx" if split else format, lang or "id", csv, split
+    )
+    return file_response(content, filename, answered)

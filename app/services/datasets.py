@@ -21,6 +21,7 @@ _VILLAGES = DatasetVillage.__table__  # type: ignore[attr-defined]
 _COLUMNS = [c.name for c in _VILLAGES.columns if c.name not in ("dataset_id", "position")]
 _JSON_COLUMNS = ("uninsured", "enrolled")
 _VILLAGE_LIST = TypeAdapter(list[Village])
+SORTABLE = [c for c in _COLUMNS if c not in _JSON_COLUMNS]
 
 
 def parse_upload(content: bytes, filename: str) -> VillageTable:
@@ -109,15 +110,26 @@ def _village(row: Any) -> Village:
 
 
 def village_page(
-    session: Session, dataset_id: int, offset: int, limit: int, kecamatan: str | None = None
+    session: Session,
+    dataset_id: int,
+    offset: int,
+    limit: int,
+    kecamatan: str | None = None,
+    sort: str | None = None,
 ) -> Page[Village]:
+    """A page of villages in upload order, or by `sort` (a scalar column, `-` first for descending)."""
     get_dataset(session, dataset_id)
     where = [_VILLAGES.c.dataset_id == dataset_id]
     if kecamatan:
         where.append(func.lower(_VILLAGES.c.kecamatan) == kecamatan.strip().lower())
     total = session.scalar(select(func.count()).select_from(_VILLAGES).where(*where)) or 0
+    order = []
+    if sort and sort.removeprefix("-") in SORTABLE:
+        column = _VILLAGES.c[sort.removeprefix("-")]
+        order.append(column.desc() if sort.startswith("-") else column.asc())
+    order.append(_VILLAGES.c.position)  # ties keep the table's order
     rows = session.execute(
-        select(_VILLAGES).where(*where).order_by(_VILLAGES.c.position).offset(offset).limit(limit)
+        select(_VILLAGES).where(*where).order_by(*order).offset(offset).limit(limit)
     ).all()
     return Page[Village](items=[_village(row) for row in rows], total=total, offset=offset, limit=limit)
 

@@ -14,8 +14,9 @@ from sqlmodel import Session, col
 
 import scenarios
 from app.errors import Conflict, NotFound
+from app.i18n import Lang, gettext_for, speaker
 from app.services.bulk import insert_rows, select_rows
-from models import InputError, InputIssue, Plan, VillagePlan
+from models import InputError, InputIssue, Plan, Scenario, VillagePlan
 from models.plan import targets_allowed
 from models.tables import (
     Dataset,
@@ -25,6 +26,7 @@ from models.tables import (
     PlanVillage,
     ScenarioRecord,
     ScenarioVersion,
+    utc_now,
 )
 
 _VILLAGES = PlanVillage.__table__  # type: ignore[attr-defined]
@@ -231,21 +233,76 @@ def targets_file(session: Session, plan_id: int, file_format: str) -> tuple[byte
     """The CLI's targets table as CSV or XLSX, named for dataset, scenario, version and date:
     `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`."""
     record = get_record(session, plan_id)
-    refuse_unchecked(record, "targets")
-    if record.village_count == 0:
-        raise Conflict(f"Plan {plan_id} has no targets: its status is {record.status} "
-                       f"({Plan.model_validate(record.detail).message})")
+    refuse_without_targets(record)
     plan = load_plan(session, plan_id)
-    dataset = session.get(Dataset, record.dataset_id)
-    scenario = session.get(ScenarioRecord, record.scenario_id)
-    version = session.get(ScenarioVersion, record.scenario_version_id)
-    assert dataset is not None and scenario is not None and version is not None
     if file_format == "xlsx":
         content = scenarios.targets_xlsx_bytes(plan)
     else:
         content = scenarios.targets_csv_bytes(plan)
+    return content, _targets_name(session, record, file_format)
+
+
+def refuse_without_targets(record: PlanRecord) -> None:
+    """409 for a plan that failed its check, or has no plan at all (infeasible, or nothing in time)."""
+    refuse_unchecked(record, "targets")
+    if record.village_count == 0:
+        raise Conflict(f"Plan {record.id} has no targets: its status is {record.status} "
+                       f"({Plan.model_validate(record.detail).message})")
+
+
+def _targets_name(session: Session, record: PlanRecord, file_format: str) -> str:
+    """`targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`."""
+    dataset = session.get(Dataset, record.dataset_id)
+    scenario = session.get(ScenarioRecord, record.scenario_id)
+    version = session.get(ScenarioVersion, record.scenario_version_id)
+    assert dataset is not None and scenario is not None and version is not None
     name = (
         f"targets_{dataset.slug}_{scenario.slug}_v{version.version}_"
         f"{_slug_date(record.created_at)}.{file_format}"
     )
-    return content, re.sub(r"[^A-Za-z0-9_.-]", "-", name)
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", name)
+
+
+def _about(session: Session, record: PlanRecord, lang: Lang) -> tuple[list[tuple[str, Any]], str, Scenario]:
+    """What a printed sheet names to be defended: plan, dataset, scenario version, dates (WIB)."""
+    say = speaker(lang)
+    dataset = session.get(Dataset, record.dataset_id)
+    scenario = session.get(ScenarioRecord, record.scenario_id)
+    version = session.get(ScenarioVersion, record.scenario_version_id)
+    assert dataset is not None and scenario is not None and version is not None
+    rows: list[tuple[str, Any]] = [
+        (say.gettext("Plan"), record.id),
+        (say.gettext("Village table"), f"{dataset.name} ({dataset.id})"),
+        (say.gettext("Scenario version"), f"{scenario.name} v{version.version}"),
+        (say.gettext("Solved"), say.fmt.datetime(record.created_at)),
+        (say.gettext("Written"), say.fmt.datetime(utc_now())),
+    ]
+    title = f"{say.gettext('Plan')} {record.id} · {scenario.name} v{version.version} · {dataset.name}"
+    return rows, title, Scenario.model_validate(version.body)
+
+
+def planner_targets_file(
+    session: Session,
+    plan_id: int,
+    file_format: str,
+    lang: Lang,
+    csv_style: str = "comma",
+    split: str | None = None,
+) -> tuple[bytes, str, str]:
+    """The targets for people: headers in `lang`, the Indonesian-Excel CSV on request, or one
+    workbook per kabupaten or kecamatan zipped. Returns content, file name and format."""
+    record = get_record(session, plan_id)
+    refuse_without_targets(record)
+    name = _targets_name(session, record, file_format)
+    plan = load_plan(session, plan_id)
+    tr = gettext_for(lang)
+    about, title, scenario = _about(session, record, lang)
+    if split is not None:
+        stem = name.rsplit(".", 1)[0]
+        content = scenarios.split_targets_zip(plan, split, tr, scenario, about, stem=stem)
+        return content, f"{stem}_{split}.zip", "zip"
+    if file_format == "xlsx":
+        return scenarios.targets_workbook_bytes(plan, tr, scenario, about, title), name, "xlsx"
+    if csv_style == "excel-id":
+        return scenarios.targets_csv_excel_id_bytes(plan, tr), name, "csv"
+    return scenarios.targets_csv_bytes(plan), name, "csv"

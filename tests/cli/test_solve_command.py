@@ -123,7 +123,7 @@ def test_a_tiny_time_limit_gives_a_checked_plan_or_none(tmp_path: Path) -> None:
     if result.returncode == 0:
         assert plan["check"]["ok"] and (out / "targets.csv").exists()
         targets = pd.read_csv(out / "targets.csv")
-        assert len(targets) == 4000 and "Check         every constraint holds" in result.stdout
+        assert len(targets) == 4000 and "Checked: every budget, cap and floor holds." in result.stdout
     else:
         assert result.returncode == 4
         assert not (out / "targets.csv").exists() and not (out / "targets.xlsx").exists()
@@ -193,7 +193,7 @@ def test_the_busiest_kecamatan_is_told_apart_by_its_kabupaten(tmp_path: Path) ->
     scenario = _scenario(tmp_path / "s.json", budget={"dana_desa_share": 0.1}, targets={})
     result = solve(villages, scenario, tmp_path / "o")
     assert result.returncode == 0, result.stderr
-    assert "Most new      kecamatan Cibadak (Kabupaten Bogor): 50" in result.stdout
+    assert "Most new enrolments: kecamatan Cibadak (Kabupaten Bogor), 50." in result.stdout
     targets = pd.read_csv(tmp_path / "o" / "targets.csv", dtype=str)
     assert list(targets.columns[:5]) == ["village_code", "village_name", "kecamatan",
                                          "new_enrollments", "kabupaten"]

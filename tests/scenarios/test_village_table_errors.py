@@ -67,7 +67,7 @@ def test_duplicate_codes_name_both_rows_even_when_written_differently(tmp_path: 
 
 
 def test_missing_required_columns_are_all_named(tmp_path: Path) -> None:
-    text = "village_code,nama,dana_desa,uninsured_farmers\n3216012001,A,1,1\n"
+    text = "village_code,nama,dana,uninsured_farmers\n3216012001,A,1,1\n"
 
     issues = refused(write_text(tmp_path, "cols.csv", text))
 
@@ -174,12 +174,13 @@ def test_an_xlsx_that_is_not_an_xlsx(tmp_path: Path) -> None:
         assert "not a readable XLSX workbook" in issues[0].message
 
 
-def test_a_file_that_is_not_utf8_names_the_row(tmp_path: Path) -> None:
-    text = csv_text([*GOOD_ROWS, "32.16.01.2003,Tanjung Pura Béji,K,1,0,1,0,0"])
+def test_a_file_that_is_neither_utf8_nor_windows_1252_names_the_row(tmp_path: Path) -> None:
+    path = tmp_path / "binary.csv"
+    path.write_bytes(csv_text(GOOD_ROWS).encode() + b"32.16.01.2003,Bad \x81\x8d,K,1,0,1,0,0\n")
 
-    issues = refused(write_text(tmp_path, "latin.csv", text, encoding="latin-1"))
+    issues = refused(path)
 
-    assert issues[0].row == 4 and "not UTF-8" in issues[0].message
+    assert issues[0].row == 4 and "neither UTF-8 nor Windows-1252" in issues[0].message
 
 
 def test_a_row_with_too_many_cells(tmp_path: Path) -> None:

@@ -1,0 +1,174 @@
+"""The planners' pages: server-rendered Jinja2 templates over the same `app/services` the JSON API
+uses, in Bahasa Indonesia by default and English by a switch; plotly.js and the API docs' assets
+served from their installed packages, so everything works without internet.
+
+    install(app): mounts /ui/static, /ui/vendor/plotly.min.js, /docs, /redoc, the pages (`GET /`
+    and /ui/...), and answers errors of page requests as pages rather than problem+json.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.i18n import DEFAULT_LANG, LANGUAGE_NAMES, Lang, formats, normalise_lang, speaker, translations
+from app.pages.reasons import reason
+from models.errors import DesaplanError, InputError
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+LANG_COOKIE = "desaplan_lang"
+
+
+def _docs_static() -> Path:
+    import fastapi_offline
+
+    return Path(fastapi_offline.__file__).parent / "static"
+
+
+@cache
+def _redoc_js() -> bytes:
+    # the "powered by" logo in ReDoc's sidebar points at its CDN: our own favicon instead
+    script = (_docs_static() / "redoc.standalone.js").read_bytes()
+    return script.replace(b"https://cdn.redoc.ly/redoc/logo-mini.svg", b"/ui/docs-static/favicon.png")
+
+
+def _environment(lang: Lang) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    say = speaker(lang)
+    env.globals.update(
+        reason=lambda message: reason(message, say),
+        lang=lang,
+        languages=LANGUAGE_NAMES,
+        fmt=formats(lang),
+        say=say,
+    )
+    return env
+
+
+_TEMPLATES: dict[Lang, Jinja2Templates] = {}
+
+
+def templates(lang: Lang) -> Jinja2Templates:
+    if lang not in _TEMPLATES:
+        _TEMPLATES[lang] = Jinja2Templates(env=_environment(lang))
+    return _TEMPLATES[lang]
+
+
+def request_lang(request: Request) -> Lang:
+    """`?lang=` first, then the language cookie, then Bahasa Indonesia."""
+    return (
+        normalise_lang(request.query_params.get("lang"))
+        or normalise_lang(request.cookies.get(LANG_COOKIE))
+        or DEFAULT_LANG
+    )
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
+    lang = request_lang(request)
+    response = templates(lang).TemplateResponse(request, name, context, status_code=status_code)
+    return response
+
+
+def is_page(request: Request) -> bool:
+    path = request.url.path
+    return path == "/" or path.startswith("/ui/")
+
+
+def _install_page_errors(app: FastAPI) -> None:
+    """Errors of page requests become pages (with the service's own message kept as detail);
+    every other request keeps the problem+json answer from app.errors."""
+    for cls in (DesaplanError, RequestValidationError, StarletteHTTPException):
+        previous = app.exception_handlers[cls]
+
+        def handler(request: Request, exc: Exception, previous: Any = previous) -> Response:
+            if not is_page(request):
+                result: Response = previous(request, exc)
+                return result
+            json_answer: Response = previous(request, exc)
+            issues = exc.issues if isinstance(exc, InputError) else []
+            errors = []
+            if isinstance(exc, RequestValidationError):
+                errors = [
+                    {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
+                    for e in exc.errors()
+                ]
+            return render(
+                request,
+                "error.html",
+                {
+                    "status": json_answer.status_code,
+                    "detail": getattr(exc, "detail", None)
+                    or (exc.describe() if isinstance(exc, InputError) else ""),
+                    "issues": issues,
+                    "errors": errors,
+                },
+                status_code=json_answer.status_code,
+            )
+
+        app.add_exception_handler(cls, handler)
+
+
+def install(app: FastAPI) -> None:
+    from app.pages import routes
+
+    app.mount("/ui/static", StaticFiles(directory=STATIC), name="pages_static")
+
+    @app.get("/ui/docs-static/redoc.standalone.js", include_in_schema=False)
+    def redoc_js() -> Response:
+        """ReDoc as the package ships it, less the one image it would fetch from the internet."""
+        return Response(_redoc_js(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+
+    app.mount("/ui/docs-static", StaticFiles(directory=_docs_static()), name="docs_static")
+
+    @app.get("/ui/vendor/plotly.min.js", include_in_schema=False)
+    def plotly_js() -> FileResponse:
+        """plotly.js as the installed plotly package ships it."""
+        return FileResponse(
+            PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+        )
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} · API",
+            swagger_js_url="/ui/docs-static/swagger-ui-bundle.js",
+            swagger_css_url="/ui/docs-static/swagger-ui.css",
+            swagger_favicon_url="/ui/docs-static/favicon.png",
+            # no validator badge: it would ask swagger.io about our spec from a server's own address
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} · API",
+            redoc_js_url="/ui/docs-static/redoc.standalone.js",
+            redoc_favicon_url="/ui/docs-static/favicon.png",
+            with_google_fonts=False,
+        )
+
+    app.include_router(routes.router)
+    _install_page_errors(app)

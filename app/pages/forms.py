@@ -1,0 +1,195 @@
+"""The scenario form: its fields, their defaults and help, and the form read back as scenario JSON.
+
+Percentages are typed as percent (`3` or `2,5`), rupiah as whole numbers with or without the
+thousands dots (`1.500.000.000`), decimals with a comma or a point. A field that cannot be read is
+refused with its name, like any other scenario error."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from app.i18n import N_
+from models import InputError, InputIssue, Scenario
+
+EXTRA_PACKAGE_ROWS = 2  # empty package rows offered below the scenario's own
+# the packages offered for a new scenario: BPJS Ketenagakerjaan's premiums for informal workers
+DEFAULT_PACKAGES = [
+    {"code": "JKK-JKM", "monthly_premium_idr": 16800, "value": 1.0},
+    {"code": "JKK-JKM-JHT", "monthly_premium_idr": 36800, "value": 1.3},
+]
+
+HELP = {
+    "name": N_("A name that says what the scenario asks, e.g. '3% of dana desa'."),
+    "horizon_months": N_("Months of premiums paid from this year's budgets (default 12)."),
+    "packages": N_(
+        "Each package: its code, its monthly premium in rupiah per worker, and its value "
+        "(how much protection it gives against the first, default 1)."
+    ),
+    "group_weights": N_("How much one new worker of the group counts (default 1)."),
+    "group_min_coverage": N_(
+        "At least this share of the group insured in every village, in % (empty: no floor)."
+    ),
+    "dana_desa_share": N_("Share of each village's dana desa that may pay premiums, in % (default 0)."),
+    "add_share": N_("Share of each village's ADD that may pay premiums, in % (default 0)."),
+    "apbd_pool_idr": N_(
+        "The kabupaten's own co-funding (APBD) that may top up any village, in rupiah (default 0)."
+    ),
+    "apbd_pool_per_kabupaten": N_(
+        "A pool of its own for each kabupaten, in rupiah; when any is filled these replace the one pool."
+    ),
+    "min_coverage": N_("At least this share of every village's informal workers insured, in % (default 0)."),
+    "min_new_enrollments": N_("New enrolments the whole table must reach at least (default 0: none)."),
+    "objective": N_("Most protection for the money, or the lowest cost that meets the floors and targets."),
+    "integer": N_("Plan whole workers (a continuous plan also gives marginal values)."),
+    "note": N_("What changed in this version, for the history."),
+}
+
+
+def _text(form: Mapping[str, Any], name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def parse_decimal(text: str) -> float:
+    """`2,5`, `2.5`, `1.300,5` -> float; raises ValueError."""
+    text = text.strip().replace(" ", "").replace("\u00a0", "")
+    if "," in text:
+        text = text.replace(".", "").replace(",", ".")
+    return float(text)
+
+
+def parse_rupiah(text: str) -> float:
+    """`Rp1.500.000.000`, `1500000000`, `1,500,000,000` -> 1500000000.0; raises ValueError."""
+    cleaned = re.sub(r"(?i)^rp\.?", "", text.strip()).replace(" ", "").replace("\u00a0", "")
+    if re.fullmatch(r"\d{1,3}([.,]\d{3})+", cleaned):
+        cleaned = re.sub(r"[.,]", "", cleaned)
+    elif re.fullmatch(r"\d+[,]\d+", cleaned):
+        cleaned = cleaned.replace(",", ".")
+    value = float(cleaned)
+    if value < 0:
+        raise ValueError("negative")
+    return value
+
+
+class _Reader:
+    def __init__(self, form: Mapping[str, Any]) -> None:
+        self.form = form
+        self.issues: list[InputIssue] = []
+
+    def _read(self, name: str, field: str, parse: Any, message: str) -> Any:
+        text = _text(self.form, name)
+        if not text:
+            return None
+        try:
+            return parse(text)
+        except ValueError:
+            self.issues.append(InputIssue(field=field, message=f"{message}: '{text}'"))
+            return None
+
+    def decimal(self, name: str, field: str) -> float | None:
+        return self._read(name, field, parse_decimal, "not a number")
+
+    def percent(self, name: str, field: str) -> float | None:
+        value = self.decimal(name, field)
+        return None if value is None else round(value / 100, 12)
+
+    def rupiah(self, name: str, field: str) -> float | None:
+        return self._read(name, field, parse_rupiah, "not an amount in rupiah")
+
+    def whole(self, name: str, field: str) -> int | None:
+        return self._read(name, field, int, "not a whole number")
+
+
+def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: list[str]) -> dict[str, Any]:
+    """The form's fields as the contract's scenario JSON (validated later by the service)."""
+    read = _Reader(form)
+    body: dict[str, Any] = {}
+    if name := _text(form, "name"):
+        body["name"] = name
+    if (months := read.whole("horizon_months", "horizon_months")) is not None:
+        body["horizon_months"] = months
+    packages: list[dict[str, Any]] = []
+    index = 0
+    while f"package_code_{index}" in form:
+        code = _text(form, f"package_code_{index}")
+        premium = read.rupiah(f"package_premium_{index}", f"packages.{len(packages)}.monthly_premium_idr")
+        value = read.decimal(f"package_value_{index}", f"packages.{len(packages)}.value")
+        if code:
+            package: dict[str, Any] = {"code": code}
+            if premium is None:
+                read.issues.append(
+                    InputIssue(
+                        field=f"packages.{len(packages)}.monthly_premium_idr",
+                        message=f"package '{code}' needs a monthly premium",
+                    )
+                )
+            else:
+                package["monthly_premium_idr"] = premium
+            if value is not None:
+                package["value"] = value
+            packages.append(package)
+        index += 1
+    body["packages"] = packages
+    weights = {}
+    floors = {}
+    for group in groups:
+        if (weight := read.decimal(f"weight_{group}", f"group_weights.{group}")) is not None:
+            weights[group] = weight
+        if (floor := read.percent(f"floor_{group}", f"targets.group_min_coverage.{group}")) is not None:
+            floors[group] = floor
+    if weights:
+        body["group_weights"] = weights
+    budget: dict[str, Any] = {}
+    if (share := read.percent("dana_desa_share", "budget.dana_desa_share")) is not None:
+        budget["dana_desa_share"] = share
+    if (share := read.percent("add_share", "budget.add_share")) is not None:
+        budget["add_share"] = share
+    pools = {}
+    for position, name in enumerate(kabupaten):
+        pool = read.rupiah(f"pool_{position}", f"budget.apbd_pool_idr.{name}")
+        if pool is not None:
+            pools[name] = pool
+    if pools:
+        budget["apbd_pool_idr"] = pools
+    elif (pool := read.rupiah("apbd_pool_idr", "budget.apbd_pool_idr")) is not None:
+        budget["apbd_pool_idr"] = pool
+    body["budget"] = budget
+    targets: dict[str, Any] = {}
+    if (share := read.percent("min_coverage", "targets.min_coverage")) is not None:
+        targets["min_coverage"] = share
+    if floors:
+        targets["group_min_coverage"] = floors
+    if (count := read.decimal("min_new_enrollments", "targets.min_new_enrollments")) is not None:
+        targets["min_new_enrollments"] = count
+    body["targets"] = targets
+    if objective := _text(form, "objective"):
+        body["objective"] = objective
+    body["integer"] = _text(form, "integer") in ("1", "on", "true")
+    if read.issues:
+        raise InputError(read.issues, title="The scenario was refused")
+    return body
+
+
+def form_values(scenario: Mapping[str, Any] | None) -> dict[str, Any]:
+    """What the form shows: a scenario's own values, or the defaults for a new one."""
+    model = Scenario.model_validate(scenario) if scenario else None
+    packages = [p.model_dump() for p in model.packages] if model else list(DEFAULT_PACKAGES)
+    pool = model.budget.apbd_pool_idr if model else 0.0
+    return {
+        "name": model.name if model else "",
+        "horizon_months": model.horizon_months if model else 12,
+        "packages": packages
+        + [{"code": "", "monthly_premium_idr": None, "value": None}] * EXTRA_PACKAGE_ROWS,
+        "group_weights": dict(model.group_weights) if model else {},
+        "group_min_coverage": dict(model.targets.group_min_coverage) if model else {},
+        "dana_desa_share": model.budget.dana_desa_share if model else 0.0,
+        "add_share": model.budget.add_share if model else 0.0,
+        "apbd_pool_idr": pool if isinstance(pool, float | int) else 0.0,
+        "pools": dict(pool) if isinstance(pool, dict) else {},
+        "min_coverage": model.targets.min_coverage if model else 0.0,
+        "min_new_enrollments": model.targets.min_new_enrollments if model else 0,
+        "objective": model.objective.value if model else "max_protection",
+        "integer": model.integer if model else False,
+    }

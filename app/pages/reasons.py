@@ -1,0 +1,96 @@
+"""The reasons a village table or a scenario was refused, in the page's language.
+
+The readers below app/ word their reasons in English (the API and the command line show them as
+they are); a page shows the same reason through the catalogue: each known wording is a pattern
+whose parts (the cell as written, row numbers) are kept and put into the translated message."""
+
+from __future__ import annotations
+
+import re
+
+from app.i18n import N_, Speaker
+
+_WHAT = {
+    "an amount of rupiah": N_("an amount in rupiah"),
+    "a whole number of workers": N_("a whole number of workers"),
+    "a number": N_("a number"),
+    "a name": N_("a name"),
+    "its kecamatan": N_("its kecamatan"),
+}
+
+PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (
+        re.compile(
+            r"^'(?P<value>.*)' is not (?P<what>an amount of rupiah|a whole number of workers|a number)$"
+        ),
+        N_("'%(value)s' is not %(what)s"),
+    ),
+    (re.compile(r"^must be >= 0 \(got (?P<value>.*)\)$"), N_("must be 0 or more (got %(value)s)")),
+    (
+        re.compile(r"^must be between 0 and 1 \(got (?P<value>.*)\)$"),
+        N_("must be between 0 and 1 (got %(value)s)"),
+    ),
+    (
+        re.compile(r"^empty: (?P<what>.+?) is required \(0 if none\)$"),
+        N_("empty: %(what)s is required (0 if none)"),
+    ),
+    (
+        re.compile(r"^empty: every village needs (?P<what>a name|its kecamatan)$"),
+        N_("empty: every village needs %(what)s"),
+    ),
+    (
+        re.compile(r"^duplicate village code (?P<code>\S+): rows (?P<first>\d+) and (?P<second>\d+)$"),
+        N_("village code %(code)s appears twice: rows %(first)s and %(second)s"),
+    ),
+    (
+        re.compile(r"^'(?P<value>.*)' is not a Kemendagri village code: .*$"),
+        N_("'%(value)s' is not a Kemendagri village code: 10 digits, e.g. 32.16.01.2001 or 3216012001"),
+    ),
+    (re.compile(r"^missing column(?P<hint> \(or 'district'\))?$"), N_("missing column")),
+    (
+        re.compile(r"^the column appears twice \(also as '(?P<first>.*)'\)$"),
+        N_("the column appears twice (also as '%(first)s')"),
+    ),
+    (re.compile(r"^no matching column '(?P<column>.*)'$"), N_("no matching column '%(column)s'")),
+    (
+        re.compile(r"^no 'uninsured_' column: .*$"),
+        N_("no 'uninsured_' column: name at least one group, e.g. uninsured_farmers"),
+    ),
+    (re.compile(r"^the table has no villages$"), N_("the table has no villages")),
+    (re.compile(r"^the file is empty$"), N_("the file is empty")),
+    (
+        re.compile(r"^not a readable XLSX workbook.*$"),
+        N_("not a readable XLSX workbook (save it again as .xlsx)"),
+    ),
+    (
+        re.compile(r"^old Excel \.xls files are not read.*$"),
+        N_("old Excel .xls files are not read: save it as .xlsx or CSV"),
+    ),
+    (
+        re.compile(r"^the file is neither UTF-8 nor Windows-1252 text.*$"),
+        N_("the file is neither UTF-8 nor Windows-1252 text: save it as 'CSV UTF-8' (or as XLSX)"),
+    ),
+    (
+        re.compile(r"^\.\.\. and (?P<count>\d+) more problems not listed$"),
+        N_("... and %(count)s more problems not listed"),
+    ),
+    (re.compile(r"^not a number: '(?P<value>.*)'$"), N_("not a number: '%(value)s'")),
+    (re.compile(r"^not an amount in rupiah: '(?P<value>.*)'$"), N_("not an amount in rupiah: '%(value)s'")),
+    (re.compile(r"^not a whole number: '(?P<value>.*)'$"), N_("not a whole number: '%(value)s'")),
+    (
+        re.compile(r"^package '(?P<code>.*)' needs a monthly premium$"),
+        N_("package '%(code)s' needs a monthly premium"),
+    ),
+]
+
+
+def reason(message: str, say: Speaker) -> str:
+    """`message` in the speaker's language when it is a known wording, else as it is."""
+    for pattern, translated in PATTERNS:
+        found = pattern.match(message)
+        if found:
+            parts = {k: v for k, v in found.groupdict().items() if v is not None}
+            if "what" in parts:
+                parts["what"] = say.gettext(_WHAT[parts["what"]])
+            return say.gettext(translated) % parts if parts else say.gettext(translated)
+    return message

@@ -1,0 +1,418 @@
+"""The page handlers: each reads the request, calls the services the JSON API calls, and renders.
+
+Forms post here and are answered with a redirect (303) to the page of what was made, or with the
+form again and its errors (422)."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from app.db import SessionDep
+from app.jobs import RunnerDep
+from app.pages import LANG_COOKIE, render, request_lang
+from app.pages.forms import HELP, form_values, scenario_from_form
+from app.services import comparisons as comparison_service
+from app.services import datasets as dataset_service
+from app.services import jobs as job_service
+from app.services import plans as plan_service
+from app.services import scenarios as scenario_service
+from app.services import solves as solve_service
+from app.settings import SettingsDep
+from app.uploads import Upload, read_upload
+from models import InputError
+from models.tables import ComparisonCreate, SolveCreate
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 25
+DATASET_SORTS = [
+    "village_code",
+    "village_name",
+    "kecamatan",
+    "kabupaten",
+    "dana_desa_idr",
+    "add_idr",
+    "priority",
+]
+PLAN_SORTS = [
+    "village_code",
+    "village_name",
+    "kecamatan",
+    "new_enrollments",
+    "spend_dana_desa_idr",
+    "spend_add_idr",
+    "spend_apbd_idr",
+    "spend_total_idr",
+    "coverage_before",
+    "coverage_after",
+]
+
+
+def _see_other(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _page_links(request: Request, total: int, offset: int, limit: int) -> dict[str, Any]:
+    """Previous and next page URLs, keeping the other query parameters."""
+    params = {k: v for k, v in request.query_params.items() if k != "offset"}
+
+    def url(at: int) -> str:
+        return f"{request.url.path}?{urlencode({**params, 'offset': at})}"
+
+    return {
+        "first": offset + 1 if total else 0,
+        "last": min(offset + limit, total),
+        "total": total,
+        "previous": url(max(0, offset - limit)) if offset > 0 else None,
+        "next": url(offset + limit) if offset + limit < total else None,
+    }
+
+
+def _sort_url(request: Request, column: str, current: str | None) -> str:
+    """The header link: sort by `column`, descending when it already sorts ascending."""
+    params = {k: v for k, v in request.query_params.items() if k not in ("sort", "offset")}
+    wanted = f"-{column}" if current == column else column
+    return f"{request.url.path}?{urlencode({**params, 'sort': wanted})}"
+
+
+def _newest(items: list[Any], count: int) -> list[Any]:
+    return list(reversed(items))[:count]
+
+
+# --- home and language ----------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(request: Request, session: SessionDep) -> HTMLResponse:
+    """The planner's home: the village tables, the scenarios and the plans."""
+    datasets = dataset_service.list_datasets(session, 0, 1000).items
+    scenarios = scenario_service.list_scenarios(session, 0, 1000).items
+    plans_total = plan_service.list_plans(session, 0, 1).total
+    plans = plan_service.list_plans(session, max(0, plans_total - 50), 50).items
+    jobs = job_service.list_jobs(session, 0, 10, None, None).items
+    dataset_names = {d.id: d.name for d in datasets}
+    return render(
+        request,
+        "home.html",
+        {
+            "datasets": datasets,
+            "scenarios": scenarios,
+            "plans": _newest(plans, 50),
+            "jobs": jobs,
+            "dataset_names": dataset_names,
+        },
+    )
+
+
+@router.get("/ui/lang")
+def switch_language(lang: str, next: str = "/") -> Response:
+    """Remember the language in a cookie and go back to the page."""
+    target = next if next.startswith("/") and not next.startswith("//") else "/"
+    # a ?lang= in the page's own address would outvote the cookie
+    path, _, query = target.partition("?")
+    kept = "&".join(p for p in query.split("&") if p and not p.startswith("lang="))
+    response = _see_other(path + (f"?{kept}" if kept else ""))
+    code = "en" if lang == "en" else "id"
+    response.set_cookie(LANG_COOKIE, code, max_age=365 * 24 * 3600, samesite="lax")
+    return response
+
+
+# --- datasets -------------------------------------------------------------------------------
+
+
+@router.get("/ui/datasets/new", response_class=HTMLResponse)
+def new_dataset(request: Request) -> HTMLResponse:
+    return render(request, "dataset_new.html", {"issues": [], "name": ""})
+
+
+@router.post("/ui/datasets", response_model=None)
+def upload_dataset(
+    request: Request, upload: Annotated[Upload, Depends(read_upload)], session: SessionDep
+) -> Response:
+    """The same service as POST /datasets; a refused table shows every bad row."""
+    if upload.content is None or upload.filename is None:
+        return render(request, "dataset_new.html", {"issues": [], "name": upload.name or ""}, 415)
+    try:
+        table = dataset_service.parse_upload(upload.content, upload.filename)
+    except InputError as exc:
+        return render(
+            request,
+            "dataset_new.html",
+            {"issues": exc.issues, "name": upload.name or "", "filename": upload.filename},
+            status_code=422,
+        )
+    dataset = dataset_service.create_dataset(session, table, upload.name, upload.filename)
+    return _see_other(f"/ui/datasets/{dataset.id}")
+
+
+@router.get("/ui/datasets/{dataset_id}", response_class=HTMLResponse)
+def dataset_page(
+    request: Request,
+    dataset_id: int,
+    session: SessionDep,
+    kecamatan: str | None = None,
+    sort: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    dataset = dataset_service.get_dataset(session, dataset_id)
+    if sort and sort.removeprefix("-") not in DATASET_SORTS:
+        sort = None
+    page = dataset_service.village_page(session, dataset_id, offset, PAGE_SIZE, kecamatan or None, sort)
+    scenarios = scenario_service.list_scenarios(session, 0, 1000, dataset_id=dataset_id).items
+    return render(
+        request,
+        "dataset.html",
+        {
+            "dataset": dataset,
+            "villages": page.items,
+            "pages": _page_links(request, page.total, offset, PAGE_SIZE),
+            "kecamatan_names": dataset_service.kecamatan_names(session, dataset_id),
+            "kecamatan": kecamatan or "",
+            "sort": sort,
+            "sort_url": lambda column: _sort_url(request, column, sort),
+            "scenarios": scenarios,
+        },
+    )
+
+
+# --- scenarios ------------------------------------------------------------------------------
+
+
+def _form_context(dataset: Any, values: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"dataset": dataset, "values": values, "help": HELP, "issues": [], **extra}
+
+
+@router.get("/ui/scenarios/new", response_class=HTMLResponse)
+def new_scenario(request: Request, dataset_id: int, session: SessionDep) -> HTMLResponse:
+    dataset = dataset_service.get_dataset(session, dataset_id)
+    return render(request, "scenario_form.html", _form_context(dataset, form_values(None), action="create"))
+
+
+def _refused_form(request: Request, dataset: Any, form: Any, exc: InputError, **extra: Any) -> HTMLResponse:
+    """The form again, as typed, with the errors."""
+    typed = {key: form.get(key) for key in form}
+    return render(
+        request,
+        "scenario_form.html",
+        {**_form_context(dataset, form_values(None), **extra), "typed": typed, "issues": exc.issues},
+        status_code=422,
+    )
+
+
+@router.post("/ui/scenarios", response_model=None)
+async def create_scenario(request: Request, session: SessionDep) -> Response:
+    form = await request.form()
+    dataset_text = str(form.get("dataset_id") or "")
+    dataset = dataset_service.get_dataset(session, int(dataset_text) if dataset_text.isdigit() else 0)
+    assert dataset.id is not None
+    try:
+        body = scenario_from_form(form, list(dataset.groups), list(dataset.kabupaten))
+        created = scenario_service.create_scenario(session, dataset.id, body, None)
+    except InputError as exc:
+        return _refused_form(request, dataset, form, exc, action="create")
+    return _see_other(f"/ui/scenarios/{created.id}")
+
+
+@router.get("/ui/scenarios/{scenario_id}", response_class=HTMLResponse)
+def scenario_page(
+    request: Request, scenario_id: int, session: SessionDep, version: int | None = None
+) -> HTMLResponse:
+    scenario = scenario_service.public(session, scenario_service.get_record(session, scenario_id))
+    shown = scenario_service.version_public(scenario_service.get_version(session, scenario_id, version))
+    history = [
+        scenario_service.version_public(scenario_service.get_version(session, scenario_id, v))
+        for v in reversed(scenario.versions)
+    ]
+    dataset = dataset_service.get_dataset(session, scenario.dataset_id)
+    plans = plan_service.list_plans(session, 0, 1000, scenario_id=scenario_id).items
+    jobs = job_service.list_jobs(session, 0, 5, None, scenario_id).items
+    return render(
+        request,
+        "scenario.html",
+        {
+            "scenario": scenario,
+            "shown": shown,
+            "body": shown.scenario,
+            "history": history,
+            "dataset": dataset,
+            "plans": _newest(plans, 50),
+            "jobs": jobs,
+            **_form_context(dataset, form_values(scenario.scenario), action="revise"),
+        },
+    )
+
+
+@router.post("/ui/scenarios/{scenario_id}/versions", response_model=None)
+async def revise_scenario(request: Request, scenario_id: int, session: SessionDep) -> Response:
+    record = scenario_service.get_record(session, scenario_id)
+    dataset = dataset_service.get_dataset(session, record.dataset_id)
+    form = await request.form()
+    note = str(form.get("note") or "").strip() or None
+    try:
+        body = scenario_from_form(form, list(dataset.groups), list(dataset.kabupaten))
+        version = scenario_service.revise(session, scenario_id, body, note)
+    except InputError as exc:
+        return _refused_form(request, dataset, form, exc, action="revise", scenario_id=scenario_id)
+    return _see_other(f"/ui/scenarios/{scenario_id}?version={version.version}")
+
+
+@router.post("/ui/scenarios/{scenario_id}/solve", response_model=None)
+async def solve_scenario(
+    request: Request, scenario_id: int, session: SessionDep, runner: RunnerDep, settings: SettingsDep
+) -> Response:
+    """Always a job, so the planner watches it run and lands on its plan."""
+    form = await request.form()
+    version_text = str(form.get("version") or "").strip()
+    version = int(version_text) if version_text.isdigit() and int(version_text) > 0 else None
+    request_body = SolveCreate(scenario_id=scenario_id, version=version)
+    job, _record = solve_service.start(session, runner, request_body, settings, "async")
+    return _see_other(f"/ui/jobs/{job.id}")
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+@router.get("/ui/jobs/{job_id}", response_class=HTMLResponse)
+def job_page(request: Request, job_id: int, session: SessionDep) -> HTMLResponse:
+    job = job_service.public(session, job_service.get_job(session, job_id))
+    scenario = scenario_service.get_record(session, job.scenario_id)
+    return render(request, "job.html", {"job": job, "scenario": scenario})
+
+
+# --- plans ----------------------------------------------------------------------------------
+
+
+def _chart_data(kecamatan: list[dict[str, Any]]) -> dict[str, Any]:
+    def clean(value: Any) -> Any:
+        return None if isinstance(value, float) and math.isnan(value) else value
+
+    return {
+        "kecamatan": [row["kecamatan"] for row in kecamatan],
+        "new_enrollments": [clean(row["new_enrollments"]) for row in kecamatan],
+        "coverage_before": [clean(row["coverage_before"]) for row in kecamatan],
+        "coverage_after": [clean(row["coverage_after"]) for row in kecamatan],
+    }
+
+
+@router.get("/ui/plans/{plan_id}", response_class=HTMLResponse)
+def plan_page(
+    request: Request,
+    plan_id: int,
+    session: SessionDep,
+    kecamatan: str | None = None,
+    sort: str | None = None,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> HTMLResponse:
+    record = plan_service.get_record(session, plan_id)
+    plan = plan_service.public(session, record)
+    if sort and sort.removeprefix("-") not in PLAN_SORTS:
+        sort = None
+    page = plan_service.village_page(session, plan_id, offset, PAGE_SIZE, kecamatan or None, sort)
+    summary = plan_service.kecamatan_summary(session, plan_id) if plan.village_count else []
+    lang = request_lang(request)
+    top = max(summary, key=lambda row: row["new_enrollments"] or 0) if summary else None
+    return render(
+        request,
+        "plan.html",
+        {
+            "plan": plan,
+            "scenario": scenario_service.get_record(session, plan.scenario_id),
+            "dataset": dataset_service.get_dataset(session, plan.dataset_id),
+            "villages": page.items,
+            "pages": _page_links(request, page.total, offset, PAGE_SIZE),
+            "kecamatan_rows": summary,
+            "kecamatan_names": sorted({row["kecamatan"] for row in summary}),
+            "kecamatan": kecamatan or "",
+            "top_kecamatan": top,
+            "sort": sort,
+            "sort_url": lambda column: _sort_url(request, column, sort),
+            "chart": json.dumps(_chart_data(summary)),
+            "download_lang": lang,
+        },
+    )
+
+
+# --- comparisons ----------------------------------------------------------------------------
+
+
+def _plan_choices(session: Any) -> list[Any]:
+    total = plan_service.list_plans(session, 0, 1).total
+    return _newest(plan_service.list_plans(session, max(0, total - 200), 200).items, 200)
+
+
+@router.get("/ui/compare", response_class=HTMLResponse)
+def compare_form(request: Request, session: SessionDep, baseline: int | None = None) -> HTMLResponse:
+    return render(
+        request,
+        "compare_form.html",
+        {"plans": _plan_choices(session), "baseline": baseline, "issues": []},
+    )
+
+
+@router.post("/ui/compare", response_model=None)
+async def create_comparison(request: Request, session: SessionDep) -> Response:
+    form = await request.form()
+    baseline_text = str(form.get("baseline_plan_id") or "")
+    others = [int(str(v)) for v in form.getlist("plan_ids") if str(v).isdigit()]
+    try:
+        body = ComparisonCreate.model_validate(
+            {"baseline_plan_id": int(baseline_text) if baseline_text.isdigit() else None, "plan_ids": others}
+        )
+        comparison = comparison_service.create(session, body)
+    except InputError as exc:
+        return render(
+            request,
+            "compare_form.html",
+            {"plans": _plan_choices(session), "baseline": None, "issues": exc.issues},
+            status_code=422,
+        )
+    except ValueError:  # pydantic: no baseline, or no plan to compare
+        return render(
+            request,
+            "compare_form.html",
+            {"plans": _plan_choices(session), "baseline": None, "issues": [], "incomplete": True},
+            status_code=422,
+        )
+    return _see_other(f"/ui/comparisons/{comparison.id}")
+
+
+@router.get("/ui/comparisons/{comparison_id}", response_class=HTMLResponse)
+def comparison_page(request: Request, comparison_id: int, session: SessionDep) -> HTMLResponse:
+    comparison = comparison_service.get(session, comparison_id)
+    computed = comparison_service.compute(session, comparison, top=10)
+    frames = {name: computed.table(name) for name in ("totals", "kecamatan", "gainers", "losers")}
+    records = {name: frame.to_dict(orient="records") for name, frame in frames.items()}
+    chart = {
+        "plans": computed.labels,
+        "series": [
+            {
+                "plan": label,
+                "kecamatan": [r["kecamatan"] for r in records["kecamatan"] if r["plan"] == label],
+                "delta": [r["new_enrollments_delta"] for r in records["kecamatan"] if r["plan"] == label],
+            }
+            for label in computed.labels
+        ],
+    }
+    # acceptance: each plan's own check of every budget, cap and floor, baseline first as in totals
+    plan_ids = [comparison.baseline_plan_id, *comparison.plan_ids]
+    checks = [plan_service.public(session, plan_service.get_record(session, i)).check for i in plan_ids]
+    return render(
+        request,
+        "comparison.html",
+        {
+            "checks": checks,
+            "plan_ids": plan_ids,
+            "comparison": comparison,
+            "baseline": computed.baseline,
+            "labels": computed.labels,
+            "tables": records,
+            "chart": json.dumps(chart),
+            "download_lang": request_lang(request),
+        },
+    )

@@ -1,0 +1,241 @@
+"""The summary `desaplan solve` prints: in Bahasa Indonesia or English, numbers in the language's
+locale, groups as planners say them; the solver's words (method, blocks, bound, timings) only
+with `verbose`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.i18n import Lang, Speaker, speaker
+from models import Plan, Status
+
+
+def explanation_lines(plan: Plan, lang: Lang, limit: int = 10) -> list[str]:
+    """Why an infeasible scenario is infeasible, built from the explanation's figures."""
+    say = speaker(lang)
+    fmt = say.fmt
+    lines = []
+    for explanation in plan.explanations:
+        if explanation.constraint == "coverage_floors":
+            text = say.gettext("Villages cannot pay for their coverage floors with their own money.")
+        elif explanation.constraint == "apbd_pool":
+            text = say.gettext("The APBD pool is too small for the villages that need it.")
+        elif explanation.constraint == "min_new_enrollments":
+            text = say.gettext("The money cannot buy the target of new enrolments.")
+        else:
+            text = say.gettext("The solver found no plan.")
+        if explanation.kabupaten:
+            text += f" {say.gettext('Kabupaten')} {explanation.kabupaten}."
+        if explanation.shortfall_idr:
+            short = fmt.rupiah(explanation.shortfall_idr)
+            text += " " + say.gettext("Short by %(amount)s.") % {"amount": short}
+        lines.append(f"  {text}")
+        if explanation.shortfall_idr:
+            lines.append(
+                "  "
+                + say.gettext(
+                    "Smallest change that would make it possible: %(amount)s more in the APBD pool, "
+                    "or lower floors in these villages."
+                )
+                % {"amount": fmt.rupiah(explanation.shortfall_idr)}
+            )
+        if explanation.villages:
+            shown = min(limit, len(explanation.villages))
+            lines.append("  " + say.gettext("The largest shortfalls:") + f" ({fmt.number(shown)})")
+        for s in explanation.villages[:limit]:
+            lines.append(
+                "    "
+                + say.gettext(
+                    "%(code)s %(village)s (%(kecamatan)s): needs %(workers)s workers, %(cost)s; "
+                    "has %(budget)s; short %(short)s"
+                )
+                % {
+                    "code": s.village_code,
+                    "village": s.village_name,
+                    "kecamatan": s.kecamatan,
+                    "workers": fmt.count(s.workers_needed),
+                    "cost": fmt.rupiah(s.cost_idr),
+                    "budget": fmt.rupiah(s.own_budget_idr),
+                    "short": fmt.rupiah(s.shortfall_idr),
+                }
+            )
+        if len(explanation.villages) > limit:
+            more = len(explanation.villages) - limit
+            more_text = say.gettext("… and %(count)s more in plan.json") % {"count": fmt.number(more)}
+            lines.append("    " + more_text)
+    return lines
+
+
+def top_kecamatan(plan: Plan) -> tuple[str, str, float] | None:
+    """The kecamatan with most new enrolments, keyed by kabupaten and kecamatan (same-named
+    kecamatan of different kabupaten are different places)."""
+    by_kecamatan: dict[tuple[str, str], float] = {}
+    for v in plan.villages:
+        key = (v.kabupaten, v.kecamatan)
+        by_kecamatan[key] = by_kecamatan.get(key, 0.0) + v.new_enrollments
+    if not by_kecamatan:
+        return None
+    (kabupaten, kecamatan), new = max(by_kecamatan.items(), key=lambda kv: (kv[1], kv[0]))
+    return kabupaten, kecamatan, new
+
+
+def _method_words(plan: Plan, say: Speaker) -> str:
+    _ = say.gettext
+    if plan.method.value == "mip":
+        return _("whole workers, branch and bound")
+    if plan.integer:
+        return _("whole workers, LP rounded") if plan.method.value == "lp_rounded" else _("whole workers")
+    return _("continuous")
+
+
+def group_lines(plan: Plan, say: Speaker) -> list[str]:
+    """Per group, why it got what it got: its weight, its value per rupiah, the floors that bind."""
+    fmt, _ = say.fmt, say.gettext
+    lines = []
+    for r in plan.group_reasons:
+        if not r.uninsured:
+            continue
+        why = [_("weight %(weight)s") % {"weight": fmt.number(r.weight, 2)}]
+        if plan.objective_name == "max_protection":
+            points = fmt.number(r.value_per_million, 2)
+            why.append(_("%(points)s points per Rp1 million") % {"points": points})
+        if r.floor_share:
+            why.append(_("floor %(share)s, met exactly in %(count)s villages")
+                       % {"share": fmt.percent(r.floor_share, 0), "count": fmt.number(r.villages_at_floor)})
+        why.append(_("all enrolled in %(count)s of %(villages)s villages")
+                   % {"count": fmt.number(r.villages_all_enrolled),
+                      "villages": fmt.number(r.villages_with_workers)})
+        lines.append(f"    {say.group(r.group)}: {fmt.count(r.new_enrollments)} / "
+                     f"{fmt.number(r.uninsured)} — " + ", ".join(why))
+    return lines
+
+
+def pool_lines(plan: Plan, say: Speaker) -> list[str]:
+    """Per APBD pool: what it spent, and what one more billion rupiah in it would buy."""
+    fmt, _ = say.fmt, say.gettext
+    lines = []
+    cheapest = min((r.cheapest_cost_idr for r in plan.group_reasons), default=0.0)
+    for pool in plan.pools:
+        if pool.pool_idr <= 0:
+            continue
+        name = (_("APBD pool %(kabupaten)s") % {"kabupaten": pool.kabupaten} if pool.kabupaten
+                else _("APBD pool"))
+        line = f"  {name}: " + _("%(spent)s of %(pool)s spent") % {
+            "spent": fmt.rupiah(pool.spent_idr), "pool": fmt.rupiah(pool.pool_idr)}
+        if plan.objective_name == "min_cost":
+            if cheapest:
+                line += "; " + _("the plan buys only what its floors and target ask, so one more Rp1 "
+                                 "billion changes nothing: it would pay for up to %(workers)s more "
+                                 "workers at %(cost)s each") % {
+                    "workers": fmt.number(1e9 // cheapest), "cost": fmt.rupiah(cheapest)}
+        elif pool.marginal_enrollments_per_billion is not None:
+            line += "; " + _("one more Rp1 billion buys about %(workers)s new enrolments") % {
+                "workers": fmt.count(pool.marginal_enrollments_per_billion)}
+            if pool.marginal_range_idr is not None:
+                line += " " + _("at this rate for the next %(amount)s") % {
+                    "amount": fmt.rupiah(pool.marginal_range_idr)}
+            if pool.plus_billion_enrollments is not None:
+                line += "; " + _("re-solved with Rp1 billion more: %(workers)s more") % {
+                    "workers": fmt.count(pool.plus_billion_enrollments)}
+            if plan.marginals_from == "lp_relaxation":
+                line += " " + _("(from the LP relaxation)")
+        lines.append(line)
+    return lines
+
+
+def solve_summary(
+    plan: Plan, timings: dict[str, float], out_dir: Path, lang: Lang = "en", verbose: bool = False
+) -> str:
+    """The terminal summary a planner reads."""
+    say = speaker(lang)
+    fmt = say.fmt
+    _ = say.gettext
+    lines = [f"desaplan: {plan.scenario_name}",
+             f"  {_('Status')}: {say.status(plan.status.value)} ({_method_words(plan, say)})"]
+    if verbose:
+        methods = {"lp": "LP", "lp_rounded": "LP rounded", "mip": "MIP"}
+        method = methods.get(plan.method.value, plan.method.value)
+        lines.append(
+            f"  {method}, {plan.blocks} block(s), {timings['total']:.2f} s (read {timings['read']:.2f}, "
+            f"build {timings['build']:.2f}, HiGHS {timings['solve']:.2f}, check {timings['check']:.2f}, "
+            f"write {timings['write']:.2f})"
+        )
+        if plan.objective is not None:
+            lines.append(f"  objective {plan.objective:,.2f} ({plan.objective_name})")
+        if plan.lp_bound is not None and plan.gap_to_lp_bound is not None:
+            lines.append(f"  best bound {plan.lp_bound:,.2f} (gap {plan.gap_to_lp_bound:.4%})")
+    if plan.status == Status.error:
+        lines.append("  " + _("The plan breaks a constraint, so no targets were written: %(what)s")
+                     % {"what": "; ".join(plan.check.violations[:3]) if plan.check else plan.message})
+        lines.append(f"  {_('Wrote')} {out_dir / 'plan.json'}")
+        return "\n".join(lines)
+    if plan.status == Status.infeasible or not plan.totals:
+        lines += explanation_lines(plan, lang)
+        if plan.status == Status.time_limit:
+            lines.append("  " + _("The time limit came before any plan that meets every floor and "
+                                  "target; allow more time."))
+        if verbose and plan.message:
+            lines.append(f"  {plan.message}")
+        lines.append(f"  {_('Wrote')} {out_dir / 'plan.json'}")
+        return "\n".join(lines)
+
+    t = plan.totals
+    lines.append(
+        "  "
+        + _("New enrolments: %(new)s in %(with)s of %(villages)s villages")
+        % {
+            "new": fmt.count(t.new_enrollments),
+            "with": fmt.number(t.villages_with_new_enrollments),
+            "villages": fmt.number(t.villages),
+        }
+    )
+    lines.append("    " + ", ".join(f"{p} {fmt.count(n)}" for p, n in t.new_by_package.items()))
+    lines.append("  " + _("By group, and why:"))
+    lines += group_lines(plan, say)
+    if t.coverage_before is not None:
+        lines.append(
+            "  "
+            + _("Coverage: %(before)s -> %(after)s of %(workers)s informal workers")
+            % {
+                "before": fmt.percent(t.coverage_before),
+                "after": fmt.percent(t.coverage_after),
+                "workers": fmt.number(t.workers_total),
+            }
+        )
+    lines.append(
+        "  "
+        + _("Spend: %(total)s: dana desa %(dd)s, ADD %(add)s, APBD pool %(apbd)s")
+        % {
+            "total": fmt.rupiah(t.spend_total_idr),
+            "dd": fmt.rupiah(t.spend_dana_desa_idr),
+            "add": fmt.rupiah(t.spend_add_idr),
+            "apbd": fmt.rupiah(t.spend_apbd_idr),
+        }
+    )
+    lines += pool_lines(plan, say)
+    top = top_kecamatan(plan)
+    if top is not None:
+        kabupaten, kecamatan, new = top
+        where = f"{kecamatan} ({kabupaten})" if kabupaten else kecamatan
+        lines.append(
+            "  "
+            + _("Most new enrolments: kecamatan %(kecamatan)s, %(count)s.")
+            % {"kecamatan": where, "count": fmt.count(new)}
+        )
+    if plan.status == Status.time_limit:
+        lines.append("  " + _("The time limit came first: this plan meets every constraint but is not "
+                              "proven the best."))
+        if plan.fallback_blocks:
+            lines.append("  " + _("These blocks have the floors-first plan, not an optimised one: "
+                                  "%(blocks)s") % {"blocks": "; ".join(plan.fallback_blocks[:5])
+                                                    + (" …" if len(plan.fallback_blocks) > 5 else "")})
+    if not plan.preferred and plan.status != Status.error:
+        lines.append("  " + _("Ties between equally good plans were not all settled by the stated "
+                              "order before the time limit."))
+    if plan.check is not None and plan.check.ok:
+        lines.append("  " + _("Checked: every budget, cap and floor holds."))
+    if verbose and plan.message:
+        lines.append(f"  {plan.message}")
+    written = [out_dir / "plan.json", out_dir / "targets.csv", out_dir / "targets.xlsx"]
+    lines.append(f"  {_('Wrote')} " + ", ".join(str(p) for p in written))
+    return "\n".join(lines)

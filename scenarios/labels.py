@@ -1,0 +1,95 @@
+"""What the columns of our tables are called for people: English messages, translated by the
+caller's `tr` (gettext of the one catalogue in app/locale; identity gives English).
+
+Pure: the column codes stay the contract's in every machine-readable file; the planner's workbooks
+show these labels instead."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+Translate = Callable[[str], str]
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue; `tr` translates it where it is shown."""
+    return message
+
+
+def english(message: str) -> str:
+    return message
+
+
+# Group codes of the village table as planners say them; other codes are shown as written.
+GROUP_NAMES = {
+    "farmers": N_("farmers"),
+    "fishers": N_("fishers"),
+    "construction": N_("construction workers"),
+    "transport": N_("transport workers"),
+    "traders": N_("traders"),
+    "village_officials": N_("village officials"),
+    "rt_rw_heads": N_("RT/RW heads"),
+}
+
+STATUS_NAMES = {
+    "optimal": N_("optimal"),
+    "infeasible": N_("infeasible"),
+    "time_limit": N_("best found at the time limit"),
+    "error": N_("error"),
+}
+
+OBJECTIVE_NAMES = {
+    "max_protection": N_("most protection"),
+    "min_cost": N_("lowest cost"),
+}
+
+COLUMNS = {
+    "plan": N_("Plan"),
+    "status": N_("Status"),
+    "objective": N_("Objective"),
+    "village_code": N_("Village code"),
+    "village_name": N_("Village name"),
+    "kecamatan": N_("Kecamatan"),
+    "kabupaten": N_("Kabupaten"),
+    "villages": N_("Villages"),
+    "new_enrollments": N_("New enrolments"),
+    "spend_dana_desa_idr": N_("From dana desa (Rp)"),
+    "spend_add_idr": N_("From ADD (Rp)"),
+    "spend_apbd_idr": N_("From the APBD pool (Rp)"),
+    "spend_total_idr": N_("Spend, total (Rp)"),
+    "workers_total": N_("Informal workers"),
+    "workers_enrolled_before": N_("Enrolled before"),
+    "coverage_before": N_("Coverage before"),
+    "coverage_after": N_("Coverage after"),
+    "marginal_value_per_million": N_("Value of Rp1 million more"),
+    "marginal_enrollments_per_million": N_("New enrolments per Rp1 million more"),
+    "marginal_range_idr": N_("That rate holds for (Rp)"),
+    "package": N_("Package"),
+    "new_workers": N_("New workers"),
+    "monthly_premium_idr": N_("Monthly premium (Rp)"),
+    "monthly_contribution_idr": N_("Monthly contribution (Rp)"),
+    "horizon_contribution_idr": N_("Contribution over the horizon (Rp)"),
+    "item": N_("Item"),
+    "value": N_("Value"),
+}
+_SUFFIXES = {"_baseline": N_("%(column)s, baseline"), "_delta": N_("%(column)s, change")}
+
+
+def group_name(group: str, tr: Translate = english) -> str:
+    return tr(GROUP_NAMES[group]) if group in GROUP_NAMES else group.replace("_", " ")
+
+
+def column_label(
+    column: str, tr: Translate = english, groups: Iterable[str] = (), packages: Iterable[str] = ()
+) -> str:
+    """The header a person reads for a column code: `new_fishers_JKK-JKM` -> `nelayan JKK-JKM`."""
+    if column in COLUMNS:
+        return tr(COLUMNS[column])
+    for suffix, pattern in _SUFFIXES.items():
+        if column.endswith(suffix):
+            return tr(pattern) % {"column": column_label(column.removesuffix(suffix), tr, groups, packages)}
+    for group in groups:
+        for package in packages:
+            if column == f"new_{group}_{package}":
+                return f"{group_name(group, tr)} {package}"
+    return column

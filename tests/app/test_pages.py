@@ -1,0 +1,151 @@
+"""The pages over the services, through the ASGI interface: language, forms, errors, downloads."""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.pages.forms import parse_decimal, parse_rupiah, scenario_from_form
+from models import InputError
+
+
+def _form(**values: str) -> dict[str, str]:
+    base = {
+        "name": "Dua persen",
+        "horizon_months": "12",
+        "package_code_0": "JKK-JKM",
+        "package_premium_0": "16.800",
+        "package_value_0": "1",
+        "package_code_1": "",
+        "package_premium_1": "",
+        "package_value_1": "",
+        "dana_desa_share": "2",
+        "add_share": "0",
+        "apbd_pool_idr": "100.000.000",
+        "min_coverage": "0",
+        "min_new_enrollments": "0",
+        "objective": "max_protection",
+    }
+    return {**base, **values}
+
+
+def test_numbers_as_planners_type_them() -> None:
+    assert parse_rupiah("Rp1.500.000.000") == 1_500_000_000
+    assert parse_rupiah("1,500,000,000") == parse_rupiah("1500000000") == 1_500_000_000
+    assert parse_decimal("2,5") == 2.5 and parse_decimal("1.300,5") == 1300.5 and parse_decimal("0.3") == 0.3
+    with pytest.raises(ValueError):
+        parse_rupiah("-5")
+
+
+def test_the_scenario_form_reads_as_the_contract_scenario() -> None:
+    form = _form(weight_fishers="3", floor_village_officials="100", integer="1", pool_0="250.000.000")
+
+    body = scenario_from_form(form, ["farmers", "fishers", "village_officials"], ["Bekasi", "Karawang"])
+
+    assert body["packages"] == [{"code": "JKK-JKM", "monthly_premium_idr": 16800.0, "value": 1.0}]
+    assert body["budget"] == {
+        "dana_desa_share": 0.02,
+        "add_share": 0.0,
+        "apbd_pool_idr": {"Bekasi": 250_000_000},
+    }
+    assert body["group_weights"] == {"fishers": 3.0}
+    assert body["targets"]["group_min_coverage"] == {"village_officials": 1.0}
+    assert body["integer"] is True
+
+
+def test_a_form_field_that_is_not_a_number_is_named() -> None:
+    with pytest.raises(InputError) as refused:
+        scenario_from_form(_form(dana_desa_share="tiga"), ["farmers"], [])
+    assert refused.value.issues[0].field == "budget.dana_desa_share"
+
+
+def test_home_speaks_indonesian_by_default_and_english_by_the_switch(client: TestClient) -> None:
+    home = client.get("/")
+    assert home.status_code == 200 and '<html lang="id">' in home.text
+    assert "Perencana anggaran desa" in home.text and "Kabupaten Bekasi (example)" in home.text
+
+    switched = client.get("/ui/lang", params={"lang": "en", "next": "/?lang=id"}, follow_redirects=False)
+    assert switched.status_code == 303 and switched.headers["location"] == "/"
+    assert "desaplan_lang=en" in switched.headers["set-cookie"]
+    english = client.get("/")  # the client keeps the cookie
+    assert '<html lang="en">' in english.text and "Village budget planner" in english.text
+    assert (
+        client.get(
+            "/ui/lang", params={"lang": "id", "next": "//evil.example"}, follow_redirects=False
+        ).headers["location"]
+        == "/"
+    )
+
+
+def test_upload_with_bad_rows_shows_each_problem(client: TestClient) -> None:
+    bad = "village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n32.16.08.2010,A,K,abc,1\n"
+
+    answer = client.post(
+        "/ui/datasets", files={"file": ("bad.csv", bad.encode(), "text/csv")}, data={"name": "x"}
+    )
+
+    assert answer.status_code == 422 and "Tabel ditolak" in answer.text
+    assert "&#39;abc&#39; bukan jumlah rupiah" in answer.text  # the reason in Bahasa Indonesia too
+    assert re.search(r"<td>bad.csv</td><td class=\"num\">2</td><td>dana_desa_idr</td>", answer.text)
+    assert client.get("/datasets").json()["total"] == 1  # nothing stored
+
+
+def _wait_for_plan(client: TestClient, job_url: str) -> int:
+    job_id = job_url.rsplit("/", 1)[1]
+    for _ in range(300):
+        job: dict[str, Any] = client.get(f"/jobs/{job_id}").json()
+        if job["status"] not in ("queued", "running"):
+            assert job["status"] == "succeeded", job
+            return int(job["plan_id"])
+        time.sleep(0.1)
+    raise AssertionError("the job did not finish")
+
+
+def test_scenario_revise_solve_plan_and_compare(client: TestClient) -> None:
+    created = client.post("/ui/scenarios", data={"dataset_id": "1", **_form()}, follow_redirects=False)
+    assert created.status_code == 303
+    scenario_url = created.headers["location"]
+    refused = client.post(f"{scenario_url}/versions", data=_form(package_premium_0="nol"))
+    assert refused.status_code == 422 and "packages.0.monthly_premium_idr" in refused.text
+    revised = client.post(
+        f"{scenario_url}/versions", data=_form(dana_desa_share="3", note="3%"), follow_redirects=False
+    )
+    assert revised.headers["location"].endswith("?version=2")
+
+    plans = []
+    for version in ("1", "2"):
+        job = client.post(f"{scenario_url}/solve", data={"version": version}, follow_redirects=False)
+        assert re.fullmatch(r"/ui/jobs/\d+", job.headers["location"])
+        assert "job-progress" in client.get(job.headers["location"]).text
+        plans.append(_wait_for_plan(client, job.headers["location"]))
+
+    page = client.get(
+        f"/ui/plans/{plans[1]}", params={"sort": "-new_enrollments", "kecamatan": "Muaragembong"}
+    )
+    assert page.status_code == 200 and "Rencana ini mendaftarkan" in page.text
+    rows = re.findall(r"<tr><td>(32\.16\.\d\d\.\d{4})</td><td>[^<]*</td><td>Muaragembong</td>", page.text)
+    assert len(rows) == 6  # the kecamatan's villages only
+    assert re.search(r"Rp\d{1,3}(\.\d{3})+", page.text) and re.search(r"\d,\d%", page.text)
+
+    compared = client.post(
+        "/ui/compare",
+        data={"baseline_plan_id": str(plans[0]), "plan_ids": [str(plans[1])]},
+        follow_redirects=False,
+    )
+    comparison = client.get(compared.headers["location"])
+    assert comparison.status_code == 200 and 'id="chart-delta"' in comparison.text
+    assert comparison.text.count("✔ setiap anggaran, batas atas dan batas bawah terpenuhi") == 2
+    assert client.post("/ui/compare", data={"plan_ids": [str(plans[1])]}).status_code == 422
+
+
+def test_page_errors_are_pages_and_api_errors_stay_problems(client: TestClient) -> None:
+    page = client.get("/ui/plans/999")
+    api = client.get("/plans/999")
+
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Tidak ditemukan" in page.text
+    assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
