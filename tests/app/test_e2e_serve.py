@@ -32,9 +32,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(tmp_path: Path, port: int, log_name: str) -> Iterator[httpx.Client]:
+def serving(tmp_path: Path, port: int, log_name: str, database_url: str) -> Iterator[httpx.Client]:
     """Start `desaplan serve`, wait until it answers, stop it with SIGINT on the way out."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'desaplan.sqlite'}"}
+    env = {**os.environ, "DATABASE_URL": database_url}
     log = (tmp_path / log_name).open("wb")
     process = subprocess.Popen(
         [str(DESAPLAN), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -73,12 +73,12 @@ def created(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def test_planner_path_survives_a_restart(tmp_path: Path) -> None:
+def test_planner_path_survives_a_restart(tmp_path: Path, database_url: str) -> None:
     port = free_port()
     scenario_files = bekasi_scenarios()
     bodies = [json.loads(scenario_files[slug].read_text()) for slug in list(scenario_files)[:2]]
 
-    with serving(tmp_path, port, "first.log") as http:
+    with serving(tmp_path, port, "first.log", database_url) as http:
         # the first start loaded the Kabupaten Bekasi example
         example = http.get("/datasets").json()["items"]
         assert [d["village_count"] for d in example] == [187]
@@ -125,7 +125,7 @@ def test_planner_path_survives_a_restart(tmp_path: Path) -> None:
         if plan["totals"] is not None:
             assert sheet["new_enrollments"].sum() == plan["totals"]["new_enrollments"]
 
-    with serving(tmp_path, free_port(), "second.log") as http:
+    with serving(tmp_path, free_port(), "second.log", database_url) as http:
         assert http.get("/datasets").json()["total"] == 2  # no second copy of the example
         assert http.get(f"/datasets/{dataset['id']}").json()["village_count"] == 187
         for scenario_id in scenario_ids:
