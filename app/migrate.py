@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from app.db import startup_lock
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -20,5 +22,6 @@ def alembic_config() -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     config = alembic_config()
     with engine.begin() as connection:
+        startup_lock(connection)  # two services starting at once: one migrates, one waits
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

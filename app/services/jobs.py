@@ -6,6 +6,8 @@ processes and machines."""
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
@@ -56,6 +58,7 @@ def public(session: Session, job: Job) -> JobPublic:
         started_at=job.started_at,
         finished_at=job.finished_at,
         heartbeat_at=job.heartbeat_at,
+        worker=job.worker,
     )
 
 
@@ -89,6 +92,10 @@ def _set(engine: Engine, job_id: int, *only: JobStatus, **values: Any) -> bool:
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
+def _this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def claim(engine: Engine, job_id: int) -> bool:
     """queued -> running, for exactly one runner; False when the job is not queued any more."""
     now = utc_now()
@@ -99,6 +106,7 @@ def claim(engine: Engine, job_id: int) -> bool:
         status=JobStatus.running.value,
         started_at=now,
         heartbeat_at=now,
+        worker=_this_process(),
         progress=0.05,
         phase="loading the village table and the scenario",
     )

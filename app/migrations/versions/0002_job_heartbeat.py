@@ -1,4 +1,5 @@
-"""Jobs: a heartbeat (a running job whose worker went silent is failed) and the solver's input error.
+"""Jobs: a heartbeat (a running job whose worker went silent is failed), the worker that holds
+the job, and the solver's input error.
 
 Revision ID: 0002
 Revises: 0001
@@ -9,7 +10,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
-from sqlmodel.sql.sqltypes import UTCDateTime
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -20,10 +21,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.add_column(sa.Column("heartbeat_at", UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column("worker", AutoString(), nullable=True))
         batch_op.add_column(sa.Column("input_error", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("job", schema=None) as batch_op:
         batch_op.drop_column("input_error")
+        batch_op.drop_column("worker")
         batch_op.drop_column("heartbeat_at")
