@@ -187,7 +187,7 @@ def test_a_worker_killed_mid_job_leaves_no_job_running_and_nothing_half_written(
     service: TestClient, workers: Workers
 ) -> None:
     victim, survivor = workers.start(), workers.start()
-    medium = dataset(service, village_rows_csv(800))
+    medium = dataset(service, village_rows_csv(500))
     scenario_id = scenario(service, medium)
     job_ids = []
     for _ in range(20):
@@ -221,4 +221,4 @@ def test_a_worker_killed_mid_job_leaves_no_job_running_and_nothing_half_written(
     succeeded = sum(1 for s in statuses.values() if s == "succeeded")
     # every plan belongs to a succeeded job, and every plan is whole
     assert plans == with_plans == succeeded
-    assert villages == 800 * succeeded
+    assert villages == 500 * succeeded

@@ -16,7 +16,7 @@ from sqlmodel import Session, SQLModel
 
 import scenarios
 import solver
-from app.db import make_engine
+from app.db import make_engine, normalise_url
 from app.migrate import upgrade
 from app.services import solves
 from app.services.datasets import add_dataset
@@ -50,13 +50,21 @@ def test_migrations_create_exactly_the_tables_of_the_models(engine: Engine) -> N
     assert differences == []
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(engine: Engine, tmp_path: Path) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's own pragmas")
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'store.sqlite'}")
+    upgrade(engine)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert (tmp_path / "data" / "store.sqlite").exists()  # the folder was created
+    engine.dispose()
+
+
+def test_postgresql_urls_mean_psycopg_3() -> None:
+    assert normalise_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert normalise_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+    assert normalise_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"
+    assert normalise_url("sqlite:///x.sqlite").drivername == "sqlite"
 
 
 def test_plan_saves_and_loads_whole(engine: Engine, small_csv: str, small_scenario: dict[str, Any]) -> None:
