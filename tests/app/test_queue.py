@@ -26,7 +26,7 @@ from tests.app.conftest import SMALL_CSV, SMALL_SCENARIO, make_settings, village
 from tests.app.servers import REDIS_URL, Postgres, redis_reason, unavailable
 
 DESAPLAN = Path(sys.executable).parent / "desaplan"
-HEARTBEAT_TIMEOUT_S = 3
+HEARTBEAT_TIMEOUT_S = 5
 FINISHED = ("succeeded", "failed", "cancelled")
 
 
