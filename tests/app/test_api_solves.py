@@ -212,3 +212,20 @@ def test_many_simultaneous_sync_solves_do_not_exhaust_the_database_pool(
     assert [a.status_code for a in answers] == [200] * 24, [a.text for a in answers if a.status_code != 200]
     assert len({a.json()["id"] for a in answers}) == 24
     assert empty_client.get("/plans").json()["total"] == 24
+
+
+def test_an_unreachable_queue_answers_503_and_leaves_no_job_waiting(
+    apps: Any, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    # nothing listens on port 1: the service starts, and a solve is refused rather than lost
+    client = apps.open(load_examples=False, queue_url="redis://127.0.0.1:1/0")
+    dataset = upload_small(client)
+    scenario_id = scenario_on(client, dataset["id"], small_scenario)
+
+    response = client.post("/solves", json={"scenario_id": scenario_id})
+
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert int(response.headers["retry-after"]) > 0
+    [job] = client.get("/jobs").json()["items"]
+    assert job["status"] == "failed" and job["error"] == "the job queue was not reachable"

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +25,7 @@ from app.services.datasets import add_dataset
 from app.services.plans import load_plan, save_plan
 from app.services.scenarios import add_scenario
 from models import Problem, Scenario
-from models.tables import Dataset, DatasetVillage, Job, PlanRecord, PlanVillage, ScenarioVersion
+from models.tables import Dataset, DatasetVillage, Job, PlanRecord, PlanVillage, ScenarioVersion, utc_now
 
 Upload = Callable[..., dict[str, Any]]
 
@@ -178,3 +180,37 @@ def test_targets_survive_a_restart_byte_for_byte(
 
     assert second.get(f"/plans/{plan['id']}/targets").content == before
     assert io.BytesIO(before).read(12) == b"village_code"
+
+
+def test_a_job_whose_worker_went_silent_is_failed_not_left_running(
+    apps: Any, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    client = apps.open(load_examples=False, job_heartbeat_timeout_s=1)
+    dataset = upload_small(client)
+    scenario = client.post(
+        "/scenarios", json={"dataset_id": dataset["id"], "scenario": small_scenario}
+    ).json()
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    # a worker on another machine claimed the job, beat once, and was lost
+    with Session(engine) as session:
+        job = Job(
+            scenario_id=scenario["id"],
+            scenario_version_id=1,
+            mode="async",
+            status="running",
+            options={},
+            worker="elsewhere:4242",
+            heartbeat_at=utc_now() - timedelta(seconds=5),
+        )
+        session.add(job)
+        session.commit()
+        job_id = job.id
+
+    deadline = time.monotonic() + 20
+    while (answer := client.get(f"/jobs/{job_id}").json())["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+    assert answer["status"] == "failed" and answer["plan_id"] is None
+    assert "the worker running this job stopped" in answer["error"]
+    assert answer["finished_at"] is not None
