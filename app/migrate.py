@@ -19,7 +19,8 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Every head: migrations of unrelated tables may branch from one revision."""
     config = alembic_config()
     with engine.begin() as connection:
         startup_lock(connection)  # two services starting at once: one migrates, one waits

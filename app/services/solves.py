@@ -12,7 +12,7 @@ from app.jobs import JobQueue
 from app.services import datasets, jobs, plans
 from app.services import scenarios as scenario_service
 from app.settings import Settings
-from models import InputError, InputIssue, Plan, Problem, Scenario, SolveOptions
+from models import InputError, InputIssue, Plan, Problem, Scenario, SolveOptions, Status
 from models.tables import Job, JobStatus, PlanRecord, ScenarioVersion, SolveCreate, utc_now
 
 Mode = Literal["auto", "sync", "async"]
@@ -113,7 +113,8 @@ def prepare(engine: Engine, job_id: int) -> tuple[str, str]:
 
 
 def store_result(engine: Engine, job_id: int, plan: Plan) -> int | None:
-    """Save the plan and mark the job succeeded in ONE transaction; the plan's id.
+    """Save the plan and mark the job in ONE transaction; the plan's id. A plan whose own check
+    failed (status `error`) is kept, so its violations can be read, but its job is failed.
 
     None, with nothing written, when the job is no longer running (cancelled, or failed by a
     reaper, while the plan was on its way)."""
@@ -125,11 +126,13 @@ def store_result(engine: Engine, job_id: int, plan: Plan) -> int | None:
         saved = plans.save_plan(session, plan, version, record.dataset_id)
         assert saved.id is not None
         now = utc_now()
+        checked = plan.status != Status.error
         result = session.execute(
             update(Job)
             .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
             .values(
-                status=JobStatus.succeeded.value,
+                status=(JobStatus.succeeded if checked else JobStatus.failed).value,
+                error=None if checked else f"the plan failed its own check: {plan.message}",
                 plan_id=saved.id,
                 progress=1.0,
                 phase=f"done: plan {saved.id} ({plan.status.value})",

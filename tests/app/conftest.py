@@ -5,16 +5,25 @@ twice: on a temporary SQLite file and on a fresh PostgreSQL schema (see servers.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from servers import (
+    HEARTBEAT_TIMEOUT_S,
+    REDIS_URL,
+    Postgres,
+    Workers,
+    postgres_database,
+    redis_reason,
+    unavailable,
+)
 
 from app.main import create_app
 from app.settings import Settings
-from tests.app.servers import Postgres, postgres_database, unavailable
 
 SMALL_CSV = (
     "village_code,village_name,kecamatan,dana_desa_idr,add_idr,uninsured_farmers,"
@@ -166,3 +175,42 @@ def upload_large() -> Uploader:
         return body
 
     return upload
+
+
+# --- the Redis queue and `desaplan worker` processes, on PostgreSQL --------------------------
+
+
+@pytest.fixture
+def pg_url(postgres: Postgres | str) -> str:
+    if isinstance(postgres, str):
+        unavailable("PostgreSQL", postgres)
+    assert isinstance(postgres, Postgres)
+    return postgres.schema_url()
+
+
+@pytest.fixture
+def queue(pg_url: str) -> Iterator[dict[str, str]]:
+    """The environment of a service and its workers: this test's database and its own queue."""
+    reason = redis_reason()
+    if reason is not None:
+        unavailable("Redis", reason)
+    name = f"desaplan-test-{uuid.uuid4().hex[:8]}"
+    yield {
+        "DATABASE_URL": pg_url,
+        "DESAPLAN_QUEUE_URL": REDIS_URL,
+        "DESAPLAN_QUEUE_NAME": name,
+        "DESAPLAN_JOB_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT_S),
+        "DESAPLAN_SOLVE_TIME_LIMIT": "30",
+    }
+    from redis import Redis
+    from rq import Queue
+
+    with Redis.from_url(REDIS_URL) as redis:
+        Queue(name, connection=redis).delete(delete_jobs=True)
+
+
+@pytest.fixture
+def workers(queue: dict[str, str], tmp_path: Path) -> Iterator[Workers]:
+    started = Workers(queue, tmp_path)
+    yield started
+    started.stop()

@@ -6,15 +6,22 @@ Where one is not reachable its tests skip and say why, unless DESAPLAN_REQUIRE_S
 from __future__ import annotations
 
 import os
+import signal
+import socket
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
 POSTGRES_URL = os.environ.get(
     "DESAPLAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+DESAPLAN = Path(sys.executable).parent / "desaplan"
+HEARTBEAT_TIMEOUT_S = 5  # the queue tests' workers and services fail a silent job this soon
 REDIS_URL = os.environ.get("DESAPLAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -91,3 +98,41 @@ def redis_reason() -> str | None:
     except redis.RedisError as exc:
         return f"{REDIS_URL}: {exc}"
     return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Workers:
+    """`desaplan worker` subprocesses, stopped (or killed) on the way out."""
+
+    def __init__(self, env: dict[str, str], folder: Path) -> None:
+        self.env = {**os.environ, **env}
+        self.folder = folder
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> subprocess.Popen[bytes]:
+        log = (self.folder / f"worker{len(self.processes)}.log").open("wb")
+        process = subprocess.Popen(
+            [str(DESAPLAN), "worker"], cwd=self.folder, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.processes.append(process)
+        return process
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text()[-2000:] for p in sorted(self.folder.glob("worker*.log")))
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in self.processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

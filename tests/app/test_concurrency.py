@@ -15,16 +15,13 @@ from typing import Any
 
 import httpx
 import pytest
-
-from tests.app.conftest import SMALL_CSV, SMALL_SCENARIO
-from tests.app.test_e2e_serve import DESAPLAN, free_port
-from tests.app.test_queue import Workers, pg_url, queue  # noqa: F401  (fixtures)
+from servers import DESAPLAN, Workers, free_port
 
 PARALLEL = 50
 
 
 @pytest.fixture
-def services(queue: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:  # noqa: F811
+def services(queue: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
     """Two API processes started at the same moment on one empty database (so they race to
     migrate it and load the example), and two workers."""
     env = {**os.environ, **queue}
@@ -67,19 +64,21 @@ def services(queue: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:  # n
         workers.stop()
 
 
-def test_fifty_parallel_submissions_solves_and_revisions_are_none_lost(services: list[str]) -> None:
+def test_fifty_parallel_submissions_solves_and_revisions_are_none_lost(
+    services: list[str], small_csv: str, small_scenario: dict[str, Any]
+) -> None:
     clients = [httpx.Client(base_url=url, timeout=120) for url in services]
     try:
         first, second = clients
         # both services started together; the example was loaded once
         examples = first.get("/datasets").json()
         assert examples["total"] == 1
-        dataset = first.post("/datasets", files={"file": ("small.csv", SMALL_CSV.encode(), "text/csv")})
+        dataset = first.post("/datasets", files={"file": ("small.csv", small_csv.encode(), "text/csv")})
         assert dataset.status_code == 201, dataset.text
         dataset_id = dataset.json()["id"]
 
         def submit(number: int) -> httpx.Response:
-            body = {**SMALL_SCENARIO, "name": f"parallel {number}"}
+            body = {**small_scenario, "name": f"parallel {number}"}
             return clients[number % 2].post("/scenarios", json={"dataset_id": dataset_id, "scenario": body})
 
         def solve(pair: tuple[int, int]) -> httpx.Response:

@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 import pandas as pd
+from servers import Workers
 
 from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
-from tests.app.test_queue import Workers, pg_url, queue  # noqa: F401  (fixtures)
 
 DESAPLAN = Path(sys.executable).parent / "desaplan"
 
@@ -81,8 +81,7 @@ def test_planner_path_survives_a_restart(tmp_path: Path, database_url: str) -> N
 
 
 def test_planner_path_on_postgresql_with_the_queue_and_two_workers(
-    tmp_path: Path,
-    queue: dict[str, str],  # noqa: F811
+    tmp_path: Path, queue: dict[str, str]
 ) -> None:
     workers = Workers(queue, tmp_path)
     ids = [workers.start().pid, workers.start().pid]

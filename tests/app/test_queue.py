@@ -7,100 +7,29 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
-import uuid
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from servers import HEARTBEAT_TIMEOUT_S, Workers
 from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.main import create_app
+from app.settings import Settings
 from models.tables import Job, PlanRecord, PlanVillage
-from tests.app.conftest import SMALL_CSV, SMALL_SCENARIO, make_settings, village_rows_csv
-from tests.app.servers import REDIS_URL, Postgres, redis_reason, unavailable
 
-DESAPLAN = Path(sys.executable).parent / "desaplan"
-HEARTBEAT_TIMEOUT_S = 5
+Upload = Callable[..., dict[str, Any]]
 FINISHED = ("succeeded", "failed", "cancelled")
 
 
 @pytest.fixture
-def pg_url(postgres: Postgres | str) -> str:
-    if isinstance(postgres, str):
-        unavailable("PostgreSQL", postgres)
-    assert isinstance(postgres, Postgres)
-    return postgres.schema_url()
-
-
-@pytest.fixture
-def queue(pg_url: str) -> Iterator[dict[str, str]]:
-    """The environment of a service and its workers: this test's database and its own queue."""
-    reason = redis_reason()
-    if reason is not None:
-        unavailable("Redis", reason)
-    name = f"desaplan-test-{uuid.uuid4().hex[:8]}"
-    yield {
-        "DATABASE_URL": pg_url,
-        "DESAPLAN_QUEUE_URL": REDIS_URL,
-        "DESAPLAN_QUEUE_NAME": name,
-        "DESAPLAN_JOB_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT_S),
-        "DESAPLAN_SOLVE_TIME_LIMIT": "30",
-    }
-    from redis import Redis
-    from rq import Queue
-
-    with Redis.from_url(REDIS_URL) as redis:
-        Queue(name, connection=redis).delete(delete_jobs=True)
-
-
-class Workers:
-    """`desaplan worker` subprocesses, stopped (or killed) on the way out."""
-
-    def __init__(self, env: dict[str, str], folder: Path) -> None:
-        self.env = {**os.environ, **env}
-        self.folder = folder
-        self.processes: list[subprocess.Popen[bytes]] = []
-
-    def start(self) -> subprocess.Popen[bytes]:
-        log = (self.folder / f"worker{len(self.processes)}.log").open("wb")
-        process = subprocess.Popen(
-            [str(DESAPLAN), "worker"], cwd=self.folder, env=self.env, stdout=log, stderr=subprocess.STDOUT
-        )
-        self.processes.append(process)
-        return process
-
-    def logs(self) -> str:
-        return "\n".join(p.read_text()[-2000:] for p in sorted(self.folder.glob("worker*.log")))
-
-    def stop(self) -> None:
-        for process in self.processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for process in self.processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-@pytest.fixture
-def workers(queue: dict[str, str], tmp_path: Path) -> Iterator[Workers]:
-    started = Workers(queue, tmp_path)
-    yield started
-    started.stop()
-
-
-@pytest.fixture
 def service(queue: dict[str, str]) -> Iterator[TestClient]:
-    settings = make_settings(
-        queue["DATABASE_URL"],
+    settings = Settings(
+        database_url=queue["DATABASE_URL"],
+        solve_time_limit_s=30,
         load_examples=False,
         queue_url=queue["DESAPLAN_QUEUE_URL"],
         queue_name=queue["DESAPLAN_QUEUE_NAME"],
@@ -110,15 +39,7 @@ def service(queue: dict[str, str]) -> Iterator[TestClient]:
         yield client
 
 
-def dataset(client: TestClient, csv: str) -> int:
-    response = client.post("/datasets", files={"file": ("t.csv", csv.encode(), "text/csv")})
-    assert response.status_code == 201, response.text
-    dataset_id: int = response.json()["id"]
-    return dataset_id
-
-
-def scenario(client: TestClient, dataset_id: int, **changes: Any) -> int:
-    body = {**SMALL_SCENARIO, **changes}
+def scenario(client: TestClient, dataset_id: int, body: dict[str, Any]) -> int:
     response = client.post("/scenarios", json={"dataset_id": dataset_id, "scenario": body})
     assert response.status_code == 201, response.text
     scenario_id: int = response.json()["id"]
@@ -140,10 +61,11 @@ def wait_for(
         time.sleep(0.2)
 
 
-def test_the_planner_path_runs_on_a_worker(service: TestClient, workers: Workers) -> None:
+def test_the_planner_path_runs_on_a_worker(
+    service: TestClient, workers: Workers, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
     worker = workers.start()
-    small = dataset(service, SMALL_CSV)
-    scenario_id = scenario(service, small)
+    scenario_id = scenario(service, upload_small(service)["id"], small_scenario)
 
     plan = service.post("/solves", json={"scenario_id": scenario_id})  # waits for the worker
 
@@ -160,11 +82,19 @@ def test_the_planner_path_runs_on_a_worker(service: TestClient, workers: Workers
     assert done["status"] == "succeeded" and done["progress"] == 1.0
 
 
-def test_a_cancel_stops_the_running_solve_on_the_worker(service: TestClient, workers: Workers) -> None:
+def test_a_cancel_stops_the_running_solve_on_the_worker(
+    service: TestClient,
+    workers: Workers,
+    upload_small: Upload,
+    upload_large: Upload,
+    small_scenario: dict[str, Any],
+) -> None:
     workers.start()
-    large = dataset(service, village_rows_csv(12_000))
+    large = upload_large(service)["id"]
     slow = service.post(
-        "/solves", params={"mode": "async"}, json={"scenario_id": scenario(service, large, integer=True)}
+        "/solves",
+        params={"mode": "async"},
+        json={"scenario_id": scenario(service, large, {**small_scenario, "integer": True})},
     ).json()
     deadline = time.monotonic() + 30
     while service.get(f"/jobs/{slow['id']}").json()["status"] != "running":
@@ -176,7 +106,8 @@ def test_a_cancel_stops_the_running_solve_on_the_worker(service: TestClient, wor
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     # the only worker is free again at once: a small solve does not wait for the large one
     started = time.monotonic()
-    small = service.post("/solves", json={"scenario_id": scenario(service, dataset(service, SMALL_CSV))})
+    small_id = scenario(service, upload_small(service)["id"], small_scenario)
+    small = service.post("/solves", json={"scenario_id": small_id})
     assert small.status_code == 200, small.text
     assert time.monotonic() - started < 10
     assert service.get(f"/jobs/{slow['id']}").json()["plan_id"] is None
@@ -184,11 +115,11 @@ def test_a_cancel_stops_the_running_solve_on_the_worker(service: TestClient, wor
 
 
 def test_a_worker_killed_mid_job_leaves_no_job_running_and_nothing_half_written(
-    service: TestClient, workers: Workers
+    service: TestClient, workers: Workers, upload_large: Upload, small_scenario: dict[str, Any]
 ) -> None:
     victim, survivor = workers.start(), workers.start()
-    medium = dataset(service, village_rows_csv(500))
-    scenario_id = scenario(service, medium)
+    medium = upload_large(service, 500)["id"]
+    scenario_id = scenario(service, medium, small_scenario)
     job_ids = []
     for _ in range(20):
         response = service.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id})

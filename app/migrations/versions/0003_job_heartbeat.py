@@ -1,8 +1,9 @@
 """Jobs: a heartbeat (a running job whose worker went silent is failed), the worker that holds
 the job, and the solver's input error.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: 0001 (a branch of its own beside 0002, which touches only plan villages; `upgrade`
+runs every head)
 Create Date: 2026-12-01 19:50:00
 """
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-revision: str = "0002"
+revision: str = "0003"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
