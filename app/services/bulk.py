@@ -3,8 +3,8 @@
 Through SQLAlchemy's compiled statements each row costs parameter processing in Python (and
 JSON columns a json.dumps each); here a whole list of tuples goes to the driver's fast path once:
 `COPY ... FROM STDIN` on PostgreSQL (psycopg 3), one executemany on SQLite. JSON cells are
-written as text, encoded by pydantic-core; read back, SQLite hands them over as text and psycopg
-already decoded (`json_cell` takes either)."""
+written as text, encoded by pydantic-core, and read back as text, decoded by pydantic-core
+(`json_cell` also takes a cell a driver has already decoded)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic_core import from_json
-from sqlalchemy import Table
+from sqlalchemy import JSON, Table
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -58,13 +58,19 @@ def select_rows(
 ) -> list[tuple[Any, ...]]:
     """Every row of `table` whose `key` is `value`, as tuples of `columns`, in `order_by` order."""
     marker = _markers(session, 1)
-    sql = f'SELECT {_quoted(columns)} FROM "{table.name}" WHERE "{key}" = {marker} ORDER BY "{order_by}"'
-    return [tuple(row) for row in session.connection().exec_driver_sql(sql, (value,))]
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        # JSON cells as text: pydantic-core decodes them faster than psycopg's json.loads
+        names = ", ".join(f'"{c}"::text' if isinstance(table.c[c].type, JSON) else f'"{c}"' for c in columns)
+    else:
+        names = _quoted(columns)
+    sql = f'SELECT {names} FROM "{table.name}" WHERE "{key}" = {marker} ORDER BY "{order_by}"'
+    return [tuple(row) for row in connection.exec_driver_sql(sql, (value,))]
 
 
 def json_cell(value: Any) -> Any:
-    """A JSON cell as read by `select_rows`: text on SQLite (decoded here, by pydantic-core),
-    already a dict or list on PostgreSQL (psycopg decodes `json` columns itself)."""
+    """A JSON cell as read by `select_rows`: text (decoded here, by pydantic-core), or a dict or
+    list where the driver decoded it already (psycopg does, for a `json` column read as such)."""
     if isinstance(value, str | bytes):
         return from_json(value)
     return value
