@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from servers import HEARTBEAT_TIMEOUT_S, Workers
+from servers import DESAPLAN, HEARTBEAT_TIMEOUT_S, Workers
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -153,3 +154,12 @@ def test_a_worker_killed_mid_job_leaves_no_job_running_and_nothing_half_written(
     # every plan belongs to a succeeded job, and every plan is whole
     assert plans == with_plans == succeeded
     assert villages == 500 * succeeded
+
+
+def test_a_worker_without_a_queue_url_says_so() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DESAPLAN_QUEUE_URL"}
+
+    result = subprocess.run([str(DESAPLAN), "worker"], env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 2
+    assert "DESAPLAN_QUEUE_URL is not set" in result.stderr
