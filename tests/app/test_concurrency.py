@@ -1,5 +1,5 @@
 """Many planners at once on PostgreSQL: two `desaplan serve` processes behind "one address" (the
-client alternates between them) and two `desaplan worker`s on the Redis queue; 50 scenario
+client alternates between them) and a `desaplan worker` on the Redis queue (test_queue runs two); 50 scenario
 submissions and 50 solves in parallel, and revisions of one scenario at the same moment."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ PARALLEL = 50
 @pytest.fixture
 def services(queue: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
     """Two API processes started at the same moment on one empty database (so they race to
-    migrate it and load the example), and two workers."""
+    migrate it and load the example), and a worker."""
     env = {**os.environ, **queue}
     workers = Workers(queue, tmp_path)
     processes = []
@@ -36,7 +36,6 @@ def services(queue: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
             subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
         )
         urls.append(f"http://127.0.0.1:{port}")
-    workers.start()
     workers.start()
     try:
         deadline = time.monotonic() + 90
