@@ -108,6 +108,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
 
+    worker = commands.add_parser(
+        "worker", help="run solves from the job queue (DESAPLAN_QUEUE_URL, DATABASE_URL)"
+    )
+    worker.add_argument("--burst", action="store_true", help="stop once the queue is empty")
+
     commands.add_parser("bench", help="run the benchmarks (python -m bench --help)", add_help=False)
     return parser
 
@@ -124,7 +129,27 @@ def main(argv: list[str] | None = None) -> int:
 
         serve(host=args.host, port=args.port)
         return EXIT_OK
+    if args.command == "worker":
+        return _worker(args)
     return _solve(args)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from app.settings import Settings
+
+    try:
+        settings = Settings.from_env()
+        if not settings.queue_url:
+            raise ValueError("DESAPLAN_QUEUE_URL is not set; a worker needs the queue's redis:// URL")
+        from app.queue import run_worker
+    except (ValueError, ImportError) as exc:
+        print(f"desaplan worker: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    run_worker(settings, burst=args.burst)
+    return EXIT_OK
 
 
 def _solve(args: argparse.Namespace) -> int:

@@ -1,4 +1,7 @@
-"""The engine (SQLite in WAL mode with foreign keys on) and the session dependency."""
+"""The engine and the session dependency.
+
+SQLite (the embedded default) runs in WAL mode with foreign keys on; PostgreSQL goes through
+psycopg 3 (`pip install desaplan[postgres]`), and `postgresql://` or `postgres://` URLs mean it."""
 
 from __future__ import annotations
 
@@ -7,14 +10,23 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
 from sqlmodel import Session
 
 
-def make_engine(database_url: str) -> Engine:
+def normalise_url(database_url: str) -> URL:
+    """`postgresql://...` (as libpq and most hosts write it) means psycopg 3, not psycopg2."""
     url = make_url(database_url)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url
+
+
+def make_engine(database_url: str) -> Engine:
+    url = normalise_url(database_url)
     connect_args: dict[str, Any] = {}
+    engine_args: dict[str, Any] = {}
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             # a fresh clone has no data/ folder yet
@@ -22,10 +34,23 @@ def make_engine(database_url: str) -> Engine:
         # requests run in the threadpool and jobs in their own threads; SQLite serialises writers,
         # so wait for the lock rather than fail at once
         connect_args = {"check_same_thread": False, "timeout": 30}
-    engine = create_engine(url, connect_args=connect_args)
+    else:
+        # a server may drop idle connections (restarts, proxies): test one before handing it out
+        engine_args = {"pool_pre_ping": True}
+    engine = create_engine(url, connect_args=connect_args, **engine_args)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
+
+
+STARTUP_LOCK = 7_412_026  # any number; the same in every desaplan process
+
+
+def startup_lock(connection: Connection) -> None:
+    """Serialise start-up work (migrations, the first example) between processes starting at
+    once on one PostgreSQL database, until the transaction ends. SQLite serialises writers itself."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STARTUP_LOCK})
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

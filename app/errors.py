@@ -7,6 +7,7 @@
           ├── Conflict ...... 409
           ├── TooLarge ...... 413
           ├── UnsupportedMediaType 415
+          ├── ServiceUnavailable 503 with Retry-After: too many solves at once, or no job queue
           └── SolveFailed ... 500, a solve that ended without a plan (message is ours)
 
 FastAPI's own validation errors are 422 too, unknown paths 404, and anything unexpected is a 500
@@ -62,6 +63,12 @@ class SolveFailed(ServiceError):
     pass
 
 
+class ServiceUnavailable(ServiceError):
+    def __init__(self, detail: str, retry_after_s: int) -> None:
+        super().__init__(detail)
+        self.retry_after_s = retry_after_s
+
+
 @dataclass(frozen=True)
 class Problem:
     status: int
@@ -77,6 +84,7 @@ PROBLEMS: list[tuple[type[Exception], Problem]] = [
     (TooLarge, Problem(413, "too-large", "Upload too large")),
     (UnsupportedMediaType, Problem(415, "unsupported-media-type", "Unsupported media type")),
     (SolveFailed, Problem(500, "solve-failed", "The solve failed")),
+    (ServiceUnavailable, Problem(503, "unavailable", "Try again later")),
 ]
 
 
@@ -107,7 +115,10 @@ def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
                 errors = [issue.model_dump(exclude_none=True) for issue in exc.issues]
                 return problem_response(problem.status, problem.slug, exc.title, exc.describe(), errors)
             detail = exc.detail if isinstance(exc, ServiceError) else problem.title
-            return problem_response(problem.status, problem.slug, problem.title, detail)
+            response = problem_response(problem.status, problem.slug, problem.title, detail)
+            if isinstance(exc, ServiceUnavailable):
+                response.headers["Retry-After"] = str(exc.retry_after_s)
+            return response
     raise exc  # not ours to answer: the catch-all below turns it into a 500
 
 

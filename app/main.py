@@ -10,11 +10,10 @@ from fastapi import FastAPI
 
 from app import errors, openapi, pages
 from app.db import make_engine
-from app.jobs import JobRunner
+from app.jobs import make_queue
 from app.migrate import upgrade
 from app.routes import comparisons, datasets, health, jobs, plans, scenarios, solves
 from app.services.examples import load_examples_if_empty
-from app.services.jobs import fail_interrupted
 from app.settings import Settings, get_settings
 
 log = logging.getLogger("desaplan.app")
@@ -37,12 +36,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(engine)
-        failed = fail_interrupted(engine)
-        if failed:
-            log.warning("marked %d job(s) cut off by a restart as failed", failed)
         if settings.load_examples:
             load_examples_if_empty(engine)
-        runner = JobRunner(engine, settings)
+        # the embedded runner fails the jobs a restart cut off; the Redis queue's workers keep theirs
+        runner = make_queue(engine, settings)
         app.state.runner = runner
         try:
             yield

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from app.db import startup_lock
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -17,8 +19,10 @@ def alembic_config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Every head: migrations of unrelated tables may branch from one revision."""
     config = alembic_config()
     with engine.begin() as connection:
+        startup_lock(connection)  # two services starting at once: one migrates, one waits
         config.attributes["connection"] = connection
         command.upgrade(config, revision)

@@ -2,8 +2,10 @@
 
 - p50/p95 of a synchronous solve round trip on the Kabupaten Bekasi example (POST /solves);
 - p50/p95 of a two-plan comparison (POST /comparisons, a baseline and one plan);
-- seconds to store the national village table, and to save and load a national plan with the
-  service's own storage functions (app.services.plans.save_plan / load_plan) on a SQLite file.
+- seconds to store and load the national village table, and to save and load a national plan with
+  the service's own storage functions (app.services.datasets, app.services.plans.save_plan /
+  load_plan), on a SQLite file and on PostgreSQL (a database of its own, dropped afterwards;
+  DESAPLAN_BENCH_POSTGRES_URL names the server, by default the local one).
 Every request loop is bounded in count and in time.
 """
 
@@ -136,60 +138,121 @@ def _http_figures(folder: Path, requests: int) -> dict[str, Any]:
     }
 
 
-def _national_storage(folder: Path, work: Path) -> dict[str, Any]:
-    """Save and load the national plan of this run (from its plan.json) with the service's own
-    storage functions, on a fresh SQLite file."""
+POSTGRES_ADMIN_URL = os.environ.get(
+    "DESAPLAN_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _national_files(work: Path) -> tuple[Path, Path, Path] | None:
     plan_file = work / "plans" / "national" / "pool_per_kabupaten" / "plan.json"
     villages_csv = next(iter(sorted((work / "instances").glob("national_*_villages.csv"))), None)
     scenario_json = next(iter(sorted((work / "instances").glob("national_*_pool_per_kabupaten.json"))), None)
     if not plan_file.exists() or villages_csv is None or scenario_json is None:
-        return {"skipped": "no national plan in this run (add the national scale)"}
-    try:
-        from sqlmodel import Session
+        return None
+    return plan_file, villages_csv, scenario_json
 
-        from app.db import make_engine
-        from app.migrate import upgrade
-        from app.services import datasets, plans
-        from app.services import scenarios as scenario_service
-    except ImportError as exc:
-        return {"skipped": f"the service's storage functions are missing: {exc}"}
+
+def _store_and_load(database_url: str, files: tuple[Path, Path, Path]) -> dict[str, Any]:
+    """Store the national table, save and load the national plan with the service's own storage
+    functions (`app.services.datasets`, `app.services.plans`) on a fresh, migrated database."""
+    from sqlmodel import Session
+
     import scenarios
+    from app.db import make_engine
+    from app.migrate import upgrade
+    from app.services import datasets, plans
+    from app.services import scenarios as scenario_service
     from models import Plan
 
-    engine = make_engine(f"sqlite:///{folder / 'national.sqlite'}")
+    plan_file, villages_csv, scenario_json = files
+    engine = make_engine(database_url)
     upgrade(engine)
     table = scenarios.read_villages(villages_csv)
     scenario = scenarios.read_scenario(scenario_json)
     plan = Plan.model_validate_json(plan_file.read_text())
-    with Session(engine) as session:
-        start = time.perf_counter()
-        dataset = datasets.add_dataset(session, table, "bench national", villages_csv.name)
-        session.commit()
-        store_table = time.perf_counter() - start
-        assert dataset.id is not None
-        record = scenario_service.add_scenario(session, dataset.id, scenario)
-        session.commit()
-        assert record.id is not None
-        version = scenario_service.get_version(session, record.id, None)
-        start = time.perf_counter()
-        saved = plans.save_plan(session, plan, version, dataset.id)
-        session.commit()
-        save = time.perf_counter() - start
-        plan_id = saved.id
-    assert plan_id is not None
-    with Session(engine) as session:
-        start = time.perf_counter()
-        loaded = plans.load_plan(session, plan_id)
-        load = time.perf_counter() - start
-    engine.dispose()
-    if len(loaded.villages) != len(plan.villages):
-        raise RuntimeError("the national plan did not read back whole")
+    try:
+        with Session(engine) as session:
+            start = time.perf_counter()
+            dataset = datasets.add_dataset(session, table, "bench national", villages_csv.name)
+            session.commit()
+            store_table = time.perf_counter() - start
+            assert dataset.id is not None
+            record = scenario_service.add_scenario(session, dataset.id, scenario)
+            session.commit()
+            assert record.id is not None
+            version = scenario_service.get_version(session, record.id, None)
+            start = time.perf_counter()
+            saved = plans.save_plan(session, plan, version, dataset.id)
+            session.commit()
+            save = time.perf_counter() - start
+            plan_id, dataset_id = saved.id, dataset.id
+        assert plan_id is not None
+        with Session(engine) as session:
+            start = time.perf_counter()
+            loaded_table = datasets.load_table(session, dataset_id)
+            load_table = time.perf_counter() - start
+            start = time.perf_counter()
+            loaded = plans.load_plan(session, plan_id)
+            load = time.perf_counter() - start
+    finally:
+        engine.dispose()
+    if len(loaded.villages) != len(plan.villages) or loaded_table.villages != table.villages:
+        raise RuntimeError("the national table or plan did not read back whole")
     return {
         "villages": len(plan.villages),
         "store_table_s": store_table,
+        "load_table_s": load_table,
         "save_plan_s": save,
         "load_plan_s": load,
     }
+
+
+def _on_postgres(files: tuple[Path, Path, Path]) -> dict[str, Any]:
+    """The same on PostgreSQL, in a database of its own, dropped afterwards."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        return {"skipped": "psycopg is not installed (pip install 'desaplan[postgres]')"}
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    name = f"desaplan_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as exc:
+        admin.dispose()
+        return {
+            "skipped": f"PostgreSQL at {POSTGRES_ADMIN_URL} is not reachable: {str(exc.orig).strip()[:200]}"
+        }
+    try:
+        url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        return _store_and_load(url, files)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _national_storage(folder: Path, work: Path) -> dict[str, Any]:
+    """The national plan of this run (its plan.json) stored and read back, on SQLite and PostgreSQL."""
+    files = _national_files(work)
+    if files is None:
+        return {"skipped": "no national plan in this run (add the national scale)"}
+    result: dict[str, Any] = {}
+    for name, measure in (
+        ("sqlite", lambda: _store_and_load(f"sqlite:///{folder / 'national.sqlite'}", files)),
+        ("postgresql", lambda: _on_postgres(files)),
+    ):
+        try:
+            result[name] = measure()
+        except Exception as exc:  # a figure that failed is reported, not a traceback
+            result[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    return result
 
 
 def measure_service(work: Path, requests: int = 50) -> dict[str, Any]:
@@ -228,13 +291,52 @@ def format_service(figures: dict[str, Any]) -> str:
                 f"  {label:<36} n={p['n']:<4} p50 {p['p50_ms']:7.1f} ms  "
                 f"p95 {p['p95_ms']:7.1f} ms  (target p50 <= {target:.0f} ms: {verdict})"
             )
-    national = figures.get("national_plan", {})
-    if "villages" in national:
-        lines.append(
-            f"  national plan, {national['villages']:,} villages: store the table "
-            f"{national['store_table_s']:.2f} s, save the plan {national['save_plan_s']:.2f}"
-            f" s, load it {national['load_plan_s']:.2f} s"
-        )
-    else:
-        lines.append(f"  national plan: {national.get('skipped') or national.get('error')}")
+    lines.extend(format_storage(figures.get("national_plan", {})))
     return "\n".join(lines)
+
+
+def format_storage(national: dict[str, Any]) -> list[str]:
+    if "skipped" in national or "error" in national:
+        return [f"  national plan: {national.get('skipped') or national.get('error')}"]
+    lines = []
+    for database, figures in national.items():
+        if "villages" in figures:
+            lines.append(
+                f"  national plan on {database:<10}, {figures['villages']:,} villages: store the table "
+                f"{figures['store_table_s']:.2f} s, load it {figures['load_table_s']:.2f} s; save the plan "
+                f"{figures['save_plan_s']:.2f} s, load it {figures['load_plan_s']:.2f} s"
+            )
+        else:
+            lines.append(f"  national plan on {database}: {figures.get('skipped') or figures.get('error')}")
+    return lines
+
+
+def main() -> int:
+    """`python -m bench.service`: the national storage figures alone, on both databases. Without
+    a national plan from an earlier `python -m bench` run, the national per-kabupaten instance is
+    built and solved once (about 20 s) and its plan kept in bench/results for the next time."""
+    work = Path("bench/results")
+    if _national_files(work) is None:
+        import scenarios
+        import solver
+        from bench.instances import build
+        from models import Problem, SolveOptions
+
+        case = next(c for c in build("national", work / "instances") if c.variant == "pool_per_kabupaten")
+        print(f"bench.service: solving {case.name} once, for a national plan ...", flush=True)
+        problem = Problem(
+            table=scenarios.read_villages(case.villages_csv),
+            scenario=scenarios.read_scenario(case.scenario_json),
+        )
+        plan = solver.solve(problem, SolveOptions(time_limit_s=900, workers=os.cpu_count() or 1))
+        out = work / "plans" / "national" / "pool_per_kabupaten"
+        out.mkdir(parents=True, exist_ok=True)
+        scenarios.write_plan_json(plan, out / "plan.json")
+    with tempfile.TemporaryDirectory(prefix="desaplan-bench-") as tmp:
+        national = _national_storage(Path(tmp), work)
+    print("\n".join(format_storage(national)))
+    return 0 if all("error" not in f for f in national.values() if isinstance(f, dict)) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -353,6 +353,11 @@ class Job(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utc_now)
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # the last sign of life of whatever holds the job; a running job whose holder went silent failed
+    heartbeat_at: datetime | None = None
+    worker: str | None = None  # "<host>:<pid>" of the process supervising the solve
+    # when the solver refused the input: {"title": ..., "issues": [models.InputIssue, ...]}
+    input_error: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class JobPublic(SQLModel):
@@ -369,6 +374,8 @@ class JobPublic(SQLModel):
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    heartbeat_at: datetime | None
+    worker: str | None
 
 
 # --- comparisons ----------------------------------------------------------------------------

@@ -6,13 +6,13 @@ from pathlib import PurePath
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic_core import from_json, to_json
+from pydantic_core import to_json
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 import scenarios
 from app.errors import NotFound
-from app.services.bulk import insert_rows, select_rows
+from app.services.bulk import insert_rows, json_cell, select_rows
 from app.services.naming import slugify
 from models import Village, VillageTable
 from models.tables import Dataset, DatasetVillage, Page
@@ -65,7 +65,7 @@ def add_dataset(
         )
         for position, v in enumerate(table.villages)
     ]
-    # one executemany: a 75,000-village table in about a second, not minutes of ORM objects
+    # one COPY or executemany: a national table in about a second, not minutes of ORM objects
     insert_rows(session, _VILLAGES, ["dataset_id", "position", *_COLUMNS], rows)
     return dataset
 
@@ -151,8 +151,8 @@ def load_table(session: Session, dataset_id: int) -> VillageTable:
     villages = []
     for row in rows:
         village = dict(zip(_COLUMNS, row, strict=True))
-        for name in _JSON_COLUMNS:  # read as text: pydantic-core decodes it faster
-            village[name] = from_json(village[name])
+        for name in _JSON_COLUMNS:
+            village[name] = json_cell(village[name])
         villages.append(village)
     return VillageTable(
         groups=list(dataset.groups),

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 import scenarios
+from app.db import startup_lock
 from app.services.datasets import add_dataset
 from app.services.scenarios import add_scenario
 from models.tables import Dataset
@@ -19,6 +20,7 @@ log = logging.getLogger("desaplan.app")
 def load_examples_if_empty(engine: Engine) -> bool:
     """Load the Bekasi table and its scenarios in one transaction; False when data is there."""
     with Session(engine) as session:
+        startup_lock(session.connection())  # several services starting at once load it once
         if session.scalar(select(func.count()).select_from(Dataset)):
             return False
         table = scenarios.read_villages(BEKASI_VILLAGES)

@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic_core import from_json, to_json
+from pydantic_core import to_json
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 import scenarios
 from app.errors import Conflict, NotFound
 from app.i18n import Lang, gettext_for, speaker
-from app.services.bulk import insert_rows, select_rows
+from app.services.bulk import insert_rows, json_cell, select_rows
 from models import InputError, InputIssue, Plan, Scenario, VillagePlan
 from models.plan import targets_allowed
 from models.tables import (
@@ -97,7 +97,7 @@ def load_plan(session: Session, plan_id: int) -> Plan:
     at = _VILLAGE_COLUMNS.index("enrollments")
     villages = [dict(zip(_VILLAGE_COLUMNS, row, strict=True)) for row in rows]
     for village, row in zip(villages, rows, strict=True):
-        village["enrollments"] = from_json(row[at])
+        village["enrollments"] = json_cell(row[at])
     plan = Plan.model_validate(record.detail)
     plan.villages = _VILLAGE_LIST.validate_python(villages)
     return plan
@@ -179,8 +179,8 @@ def _enrolment_column(record: PlanRecord, name: str) -> Any:
     for group in record.detail.get("groups", []):
         for package in record.detail.get("packages", []):
             if name == f"new_{group}_{package}":
-                path = f'$."{group}"."{package}"'
-                return func.json_extract(_VILLAGES.c.enrollments, path)
+                # SQLAlchemy's JSON path: json_extract on SQLite, #>> on PostgreSQL
+                return _VILLAGES.c.enrollments[(group, package)].as_float()
     allowed = [*SORTABLE, "new_<group>_<package>"]
     raise InputError(
         [

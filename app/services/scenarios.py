@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
 import scenarios
@@ -140,15 +140,23 @@ def revise(
     if record.archived:
         raise Conflict(f"Scenario {scenario_id} is archived; it can no longer be revised.")
     scenario = validate(session, record.dataset_id, body)
-    record.latest_version += 1
-    record.name = scenario.name
+    # the next number in one statement: revisions at the same moment (any process, either
+    # database) each get their own, where read-then-write would hand two the same
+    number = session.execute(
+        update(ScenarioRecord)
+        .where(col(ScenarioRecord.id) == scenario_id, col(ScenarioRecord.archived).is_(False))
+        .values(latest_version=col(ScenarioRecord.latest_version) + 1, name=scenario.name)
+        .returning(col(ScenarioRecord.latest_version))
+    ).scalar_one_or_none()
+    if number is None:
+        session.rollback()
+        raise Conflict(f"Scenario {scenario_id} is archived; it can no longer be revised.")
     version = ScenarioVersion(
         scenario_id=scenario_id,
-        version=record.latest_version,
+        version=number,
         body=scenario.model_dump(mode="json"),
         note=note,
     )
-    session.add(record)
     session.add(version)
     session.commit()
     session.refresh(version)

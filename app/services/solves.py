@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
-from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col
 
 from app.errors import Conflict, SolveFailed
+from app.jobs import JobQueue
 from app.services import datasets, jobs, plans
 from app.services import scenarios as scenario_service
 from app.settings import Settings
-from models import Plan, Problem, Scenario, SolveOptions, Status
+from models import InputError, InputIssue, Plan, Problem, Scenario, SolveOptions, Status
 from models.tables import Job, JobStatus, PlanRecord, ScenarioVersion, SolveCreate, utc_now
 
-if TYPE_CHECKING:
-    from app.jobs import JobRunner
-
 Mode = Literal["auto", "sync", "async"]
+RETRY_AFTER_S = 10  # what a client refused for a full queue is told to wait
 
 
 def solve_options(requested: SolveCreate, settings: Settings) -> SolveOptions:
@@ -51,6 +50,7 @@ def create_job(session: Session, request: SolveCreate, settings: Settings, mode:
         raise Conflict(f"Scenario {record.id} is archived; archived scenarios cannot be solved.")
     version = scenario_service.get_version(session, request.scenario_id, request.version)
     dataset = datasets.get_dataset(session, record.dataset_id)
+    jobs.check_room(session, settings.queue_limit, RETRY_AFTER_S)
     wait = mode == "sync" or (mode == "auto" and dataset.village_count <= settings.sync_max_villages)
     assert version.id is not None
     job = Job(
@@ -66,24 +66,31 @@ def create_job(session: Session, request: SolveCreate, settings: Settings, mode:
 
 
 def start(
-    session: Session, runner: JobRunner, request: SolveCreate, settings: Settings, mode: Mode
+    session: Session, runner: JobQueue, request: SolveCreate, settings: Settings, mode: Mode
 ) -> tuple[Job, PlanRecord | None]:
     """Queue the solve; for a small one (or `mode=sync`) wait and return its plan too.
 
-    A job that ends without a plan is an error of its own: 422 when the solver refused the
-    input, 409 when it was cancelled meanwhile, 500 (with the job's message) when it failed."""
+    The wait holds no database connection: the job is committed and the session closed first,
+    so any number of waiting requests share the pool with the solves they wait for. A job that
+    ends without a plan is an error of its own: 422 when the solver refused the input, 409 when
+    it was cancelled meanwhile, 500 (with the job's message) when it failed."""
     job, wait = create_job(session, request, settings, mode)
     assert job.id is not None
-    options = SolveOptions.model_validate(job.options)
-    ticket = runner.submit(job.id, hard_limit_s(options))
+    job_id = job.id
+    limit_s = hard_limit_s(SolveOptions.model_validate(job.options))
+    session.close()
+    runner.submit(job_id, limit_s)
     if not wait:
+        return jobs.get_job(session, job_id), None
+    runner.wait(job_id, timeout_s=limit_s + 60)
+    job = jobs.get_job(session, job_id)
+    if not jobs.is_finished(job):  # still running (it should not be): answer the job to poll
         return job, None
-    outcome = ticket.wait(timeout=hard_limit_s(options) + 60)
-    session.refresh(job)
-    if outcome is None:  # still running (it should not be): answer the job to poll
-        return job, None
-    if outcome.input_error is not None:
-        raise outcome.input_error
+    if job.input_error is not None:
+        raise InputError(
+            [InputIssue.model_validate(issue) for issue in job.input_error["issues"]],
+            title=job.input_error["title"],
+        )
     if job.status == JobStatus.cancelled:
         raise Conflict(f"Job {job.id} was cancelled before it finished.")
     if job.status != JobStatus.succeeded or job.plan_id is None:
@@ -105,24 +112,36 @@ def prepare(engine: Engine, job_id: int) -> tuple[str, str]:
         return problem.model_dump_json(), SolveOptions.model_validate(job.options).model_dump_json()
 
 
-def store_result(engine: Engine, job_id: int, plan: Plan) -> int:
+def store_result(engine: Engine, job_id: int, plan: Plan) -> int | None:
     """Save the plan and mark the job in ONE transaction; the plan's id. A plan whose own check
-    failed is kept (its violations can be read) but its job is failed and it has no targets."""
+    failed (status `error`) is kept, so its violations can be read, but its job is failed.
+
+    None, with nothing written, when the job is no longer running (cancelled, or failed by a
+    reaper, while the plan was on its way)."""
     with Session(engine) as session:
         job = jobs.get_job(session, job_id)
         version = session.get(ScenarioVersion, job.scenario_version_id)
         assert version is not None
         record = scenario_service.get_record(session, version.scenario_id)
         saved = plans.save_plan(session, plan, version, record.dataset_id)
-        checked = plan.status != Status.error
-        job.status = (JobStatus.succeeded if checked else JobStatus.failed).value
-        if not checked:
-            job.error = f"the plan failed its own check: {plan.message}"
-        job.plan_id = saved.id
-        job.progress = 1.0
-        job.phase = f"done: plan {saved.id} ({plan.status.value})"
-        job.finished_at = utc_now()
-        session.add(job)
-        session.commit()
         assert saved.id is not None
+        now = utc_now()
+        checked = plan.status != Status.error
+        result = session.execute(
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .values(
+                status=(JobStatus.succeeded if checked else JobStatus.failed).value,
+                error=None if checked else f"the plan failed its own check: {plan.message}",
+                plan_id=saved.id,
+                progress=1.0,
+                phase=f"done: plan {saved.id} ({plan.status.value})",
+                finished_at=now,
+                heartbeat_at=now,
+            )
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            session.rollback()
+            return None
+        session.commit()
         return saved.id

@@ -1,13 +1,26 @@
-"""The app on a real temporary SQLite file, driven through its ASGI interface."""
+"""The app on a real database, driven through its ASGI interface.
+
+Every test that opens a service (`apps`, `client`, `empty_client`) or takes `database_url` runs
+twice: on a temporary SQLite file and on a fresh PostgreSQL schema (see servers.py)."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from servers import (
+    HEARTBEAT_TIMEOUT_S,
+    REDIS_URL,
+    Postgres,
+    Workers,
+    postgres_database,
+    redis_reason,
+    unavailable,
+)
 
 from app.main import create_app
 from app.settings import Settings
@@ -33,9 +46,28 @@ SMALL_SCENARIO = {
 }
 
 
-def make_settings(tmp_path: Path, **overrides: object) -> Settings:
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Postgres | str]:
+    """The run's PostgreSQL database (dropped at the end), or why there is none."""
+    with postgres_database() as database:
+        yield database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database: a SQLite file, or a new schema of the run's PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'desaplan.sqlite'}"
+    database: Postgres | str = request.getfixturevalue("postgres")
+    if isinstance(database, str):
+        unavailable("PostgreSQL", database)
+    assert isinstance(database, Postgres)
+    return database.schema_url()
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
     values: dict[str, object] = {
-        "database_url": f"sqlite:///{tmp_path / 'desaplan.sqlite'}",
+        "database_url": database_url,
         "solve_time_limit_s": 30.0,
         "workers": 2,
         **overrides,
@@ -44,14 +76,14 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
 
 
 class Apps:
-    """Opens services on the test's one database file, as starts and restarts would."""
+    """Opens services on the test's one database, as starts and restarts would."""
 
-    def __init__(self, tmp_path: Path) -> None:
-        self.tmp_path = tmp_path
+    def __init__(self, database_url: str) -> None:
+        self.database_url = database_url
         self.open_clients: list[TestClient] = []
 
     def open(self, **overrides: object) -> TestClient:
-        client = TestClient(create_app(make_settings(self.tmp_path, **overrides)))
+        client = TestClient(create_app(make_settings(self.database_url, **overrides)))
         client.__enter__()  # runs the start-up: migrations, recovery, examples, job runner
         self.open_clients.append(client)
         return client
@@ -62,8 +94,8 @@ class Apps:
 
 
 @pytest.fixture
-def apps(tmp_path: Path) -> Iterator[Apps]:
-    apps = Apps(tmp_path)
+def apps(database_url: str) -> Iterator[Apps]:
+    apps = Apps(database_url)
     yield apps
     for client in reversed(apps.open_clients):
         apps.close(client)
@@ -143,3 +175,42 @@ def upload_large() -> Uploader:
         return body
 
     return upload
+
+
+# --- the Redis queue and `desaplan worker` processes, on PostgreSQL --------------------------
+
+
+@pytest.fixture
+def pg_url(postgres: Postgres | str) -> str:
+    if isinstance(postgres, str):
+        unavailable("PostgreSQL", postgres)
+    assert isinstance(postgres, Postgres)
+    return postgres.schema_url()
+
+
+@pytest.fixture
+def queue(pg_url: str) -> Iterator[dict[str, str]]:
+    """The environment of a service and its workers: this test's database and its own queue."""
+    reason = redis_reason()
+    if reason is not None:
+        unavailable("Redis", reason)
+    name = f"desaplan-test-{uuid.uuid4().hex[:8]}"
+    yield {
+        "DATABASE_URL": pg_url,
+        "DESAPLAN_QUEUE_URL": REDIS_URL,
+        "DESAPLAN_QUEUE_NAME": name,
+        "DESAPLAN_JOB_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT_S),
+        "DESAPLAN_SOLVE_TIME_LIMIT": "30",
+    }
+    from redis import Redis
+    from rq import Queue
+
+    with Redis.from_url(REDIS_URL) as redis:
+        Queue(name, connection=redis).delete(delete_jobs=True)
+
+
+@pytest.fixture
+def workers(queue: dict[str, str], tmp_path: Path) -> Iterator[Workers]:
+    started = Workers(queue, tmp_path)
+    yield started
+    started.stop()

@@ -3,14 +3,17 @@ targets or comparisons, and a tiny time limit gives a checked plan or none."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlalchemy import update
+from sqlmodel import Session, col
 from test_api_solves import poll, scenario_on
 
 from app.services import plans, solves
 from models import PlanCheck, Status
+from models.tables import Job, JobStatus
 
 PROBLEM = "application/problem+json"
 
@@ -33,7 +36,12 @@ def test_a_plan_that_failed_its_check_fails_its_job_and_gives_no_targets(
     job = empty_client.post("/solves", params={"mode": "async"},
                             json={"scenario_id": scenario_id}).json()
     poll(empty_client, f"/jobs/{job['id']}")
+    with Session(engine) as session:  # as if this job's solve were still on its way back
+        session.execute(update(Job).where(col(Job.id) == job["id"]).values(
+            status=JobStatus.running.value, plan_id=None))
+        session.commit()
     plan_id = solves.store_result(engine, job["id"], broken)
+    assert plan_id is not None
 
     failed = empty_client.get(f"/jobs/{job['id']}").json()
     assert failed["status"] == "failed" and "Rp603,425,458" in failed["error"]
@@ -69,3 +77,25 @@ def test_a_tiny_time_limit_on_a_large_table_gives_a_checked_plan_or_none(
     else:
         assert plan["status"] == "time_limit" and plan["village_count"] == 0
         assert targets.status_code == 409
+
+
+def test_a_jobs_progress_comes_from_the_solvers_events(
+    empty_client: TestClient, upload_large: Any, small_scenario: dict[str, Any]
+) -> None:
+    dataset = upload_large(empty_client)
+    scenario_id = scenario_on(empty_client, dataset["id"], small_scenario)
+    job = empty_client.post("/solves", params={"mode": "async"},
+                            json={"scenario_id": scenario_id}).json()
+    phases = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        seen = empty_client.get(f"/jobs/{job['id']}").json()
+        phases.add(seen["phase"])
+        if seen["status"] in ("succeeded", "failed", "cancelled"):
+            break
+        time.sleep(0.05)
+    assert seen["status"] == "succeeded", seen
+    # the solver's own words, not the clock's ("solving (12 s of at most 30 s)")
+    told = {p for p in phases if p and ("blocks solved" in p or "the pool's price" in p
+                                        or "settling ties" in p or "preparing" in p)}
+    assert told, phases

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -170,3 +171,61 @@ def test_missing_and_invalid_solves(
     assert bad.json()["errors"][0]["field"] == "body.options.time_limit_s"
     bad_mode = empty_client.post("/solves", params={"mode": "later"}, json={"scenario_id": scenario_id})
     assert bad_mode.status_code == 422
+
+
+def test_a_full_queue_answers_503_with_retry_after(
+    apps: Any, upload_large: Upload, small_scenario: dict[str, Any]
+) -> None:
+    client = apps.open(load_examples=False, workers=1, queue_limit=2)
+    dataset = upload_large(client)
+    scenario_id = scenario_on(client, dataset["id"], {**small_scenario, "integer": True})
+    first = client.post("/solves", json={"scenario_id": scenario_id})
+    second = client.post("/solves", json={"scenario_id": scenario_id})
+    assert (first.status_code, second.status_code) == (202, 202)
+
+    third = client.post("/solves", json={"scenario_id": scenario_id})
+
+    assert third.status_code == 503
+    assert third.headers["content-type"] == PROBLEM
+    assert int(third.headers["retry-after"]) > 0
+    assert "limit is 2" in third.json()["detail"]
+    assert client.get("/jobs").json()["total"] == 2  # the refused solve left no job behind
+    client.post(f"/jobs/{second.json()['id']}/cancel")
+    assert client.post("/solves", json={"scenario_id": scenario_id}).status_code == 202
+    for job in client.get("/jobs", params={"status": "queued"}).json()["items"]:
+        client.post(f"/jobs/{job['id']}/cancel")
+    client.post(f"/jobs/{first.json()['id']}/cancel")
+
+
+def test_many_simultaneous_sync_solves_do_not_exhaust_the_database_pool(
+    empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    # more waiting requests than the pool has connections (5 + 10 overflow): a wait holds none
+    dataset = upload_small(empty_client)
+    scenario_id = scenario_on(empty_client, dataset["id"], small_scenario)
+
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        answers = list(
+            pool.map(lambda _: empty_client.post("/solves", json={"scenario_id": scenario_id}), range(24))
+        )
+
+    assert [a.status_code for a in answers] == [200] * 24, [a.text for a in answers if a.status_code != 200]
+    assert len({a.json()["id"] for a in answers}) == 24
+    assert empty_client.get("/plans").json()["total"] == 24
+
+
+def test_an_unreachable_queue_answers_503_and_leaves_no_job_waiting(
+    apps: Any, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    # nothing listens on port 1: the service starts, and a solve is refused rather than lost
+    client = apps.open(load_examples=False, queue_url="redis://127.0.0.1:1/0")
+    dataset = upload_small(client)
+    scenario_id = scenario_on(client, dataset["id"], small_scenario)
+
+    response = client.post("/solves", json={"scenario_id": scenario_id})
+
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == PROBLEM
+    assert int(response.headers["retry-after"]) > 0
+    [job] = client.get("/jobs").json()["items"]
+    assert job["status"] == "failed" and job["error"] == "the job queue was not reachable"

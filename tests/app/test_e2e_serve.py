@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
+from servers import Workers
 
 from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
 
@@ -32,9 +33,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(tmp_path: Path, port: int, log_name: str) -> Iterator[httpx.Client]:
+def serving(
+    tmp_path: Path, port: int, log_name: str, database_url: str, extra_env: dict[str, str] | None = None
+) -> Iterator[httpx.Client]:
     """Start `desaplan serve`, wait until it answers, stop it with SIGINT on the way out."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'desaplan.sqlite'}"}
+    env = {**os.environ, **(extra_env or {}), "DATABASE_URL": database_url}
     log = (tmp_path / log_name).open("wb")
     process = subprocess.Popen(
         [str(DESAPLAN), "serve", "--host", "127.0.0.1", "--port", str(port)],
@@ -73,12 +76,33 @@ def created(response: httpx.Response) -> dict[str, Any]:
     return body
 
 
-def test_planner_path_survives_a_restart(tmp_path: Path) -> None:
+def test_planner_path_survives_a_restart(tmp_path: Path, database_url: str) -> None:
+    planner_path(tmp_path, database_url)
+
+
+def test_planner_path_on_postgresql_with_the_queue_and_two_workers(
+    tmp_path: Path, queue: dict[str, str]
+) -> None:
+    workers = Workers(queue, tmp_path)
+    ids = [workers.start().pid, workers.start().pid]
+    try:
+        planner_path(tmp_path, queue["DATABASE_URL"], queue, worker_pids=ids)
+    finally:
+        workers.stop()
+
+
+def planner_path(
+    tmp_path: Path,
+    database_url: str,
+    extra_env: dict[str, str] | None = None,
+    worker_pids: list[int] | None = None,
+) -> None:
+    """The planner's path through `desaplan serve`, a restart, and everything still there."""
     port = free_port()
     scenario_files = bekasi_scenarios()
     bodies = [json.loads(scenario_files[slug].read_text()) for slug in list(scenario_files)[:2]]
 
-    with serving(tmp_path, port, "first.log") as http:
+    with serving(tmp_path, port, "first.log", database_url, extra_env) as http:
         # the first start loaded the Kabupaten Bekasi example
         example = http.get("/datasets").json()["items"]
         assert [d["village_count"] for d in example] == [187]
@@ -103,6 +127,9 @@ def test_planner_path_survives_a_restart(tmp_path: Path) -> None:
             assert solved.status_code == 200, solved.text
             plans.append(solved.json())
         assert all(p["dataset_id"] == dataset["id"] for p in plans)
+        if worker_pids:  # the workers solved them, not the service
+            solved_by = {j["worker"].rsplit(":", 1)[1] for j in http.get("/jobs").json()["items"]}
+            assert solved_by <= {str(pid) for pid in worker_pids}
         plan = http.get(f"/plans/{plans[0]['id']}").json()
         assert plan["status"] == plans[0]["status"]
         top = http.get(
@@ -125,7 +152,7 @@ def test_planner_path_survives_a_restart(tmp_path: Path) -> None:
         if plan["totals"] is not None:
             assert sheet["new_enrollments"].sum() == plan["totals"]["new_enrollments"]
 
-    with serving(tmp_path, free_port(), "second.log") as http:
+    with serving(tmp_path, free_port(), "second.log", database_url, extra_env) as http:
         assert http.get("/datasets").json()["total"] == 2  # no second copy of the example
         assert http.get(f"/datasets/{dataset['id']}").json()["village_count"] == 187
         for scenario_id in scenario_ids:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
-import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,23 +18,26 @@ from sqlmodel import Session, SQLModel
 
 import scenarios
 import solver
-from app.db import make_engine
+from app.db import make_engine, normalise_url
 from app.migrate import upgrade
 from app.services import solves
 from app.services.datasets import add_dataset
 from app.services.plans import load_plan, save_plan
 from app.services.scenarios import add_scenario
 from models import Problem, Scenario
-from models.tables import Dataset, DatasetVillage, Job, PlanRecord, PlanVillage, ScenarioVersion
+from models.tables import Dataset, DatasetVillage, Job, PlanRecord, PlanVillage, ScenarioVersion, utc_now
 
 Upload = Callable[..., dict[str, Any]]
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'store.sqlite'}")
+def engine(database_url: str, tmp_path: Path) -> Iterator[Engine]:
+    if database_url.startswith("sqlite"):
+        database_url = f"sqlite:///{tmp_path / 'data' / 'store.sqlite'}"
+    engine = make_engine(database_url)
     upgrade(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
 def count(engine: Engine, table: type[SQLModel]) -> int:
@@ -48,11 +52,21 @@ def test_migrations_create_exactly_the_tables_of_the_models(engine: Engine) -> N
     assert differences == []
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(engine: Engine, tmp_path: Path) -> None:
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'store.sqlite'}")
+    upgrade(engine)
     with engine.connect() as connection:
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
     assert (tmp_path / "data" / "store.sqlite").exists()  # the folder was created
+    engine.dispose()
+
+
+def test_postgresql_urls_mean_psycopg_3() -> None:
+    assert normalise_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert normalise_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+    assert normalise_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"
+    assert normalise_url("sqlite:///x.sqlite").drivername == "sqlite"
 
 
 def test_plan_saves_and_loads_whole(engine: Engine, small_csv: str, small_scenario: dict[str, Any]) -> None:
@@ -105,8 +119,8 @@ def test_a_failed_plan_save_leaves_nothing(
     engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
     with Session(engine) as session:
         plan = load_plan(session, good.json()["id"])
-        # a village without a number: NOT NULL refuses it after the plan row went in
-        plan.villages[-1].new_enrollments = math.nan
+        # a village without a name: NOT NULL refuses it after the plan row went in
+        plan.villages[-1].village_name = None  # type: ignore[assignment]
         job = session.get(Job, job_id)
         assert job is not None
         job.status, job.plan_id = "running", None
@@ -166,3 +180,37 @@ def test_targets_survive_a_restart_byte_for_byte(
 
     assert second.get(f"/plans/{plan['id']}/targets").content == before
     assert io.BytesIO(before).read(12) == b"village_code"
+
+
+def test_a_job_whose_worker_went_silent_is_failed_not_left_running(
+    apps: Any, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    client = apps.open(load_examples=False, job_heartbeat_timeout_s=1)
+    dataset = upload_small(client)
+    scenario = client.post(
+        "/scenarios", json={"dataset_id": dataset["id"], "scenario": small_scenario}
+    ).json()
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    # a worker on another machine claimed the job, beat once, and was lost
+    with Session(engine) as session:
+        job = Job(
+            scenario_id=scenario["id"],
+            scenario_version_id=1,
+            mode="async",
+            status="running",
+            options={},
+            worker="elsewhere:4242",
+            heartbeat_at=utc_now() - timedelta(seconds=5),
+        )
+        session.add(job)
+        session.commit()
+        job_id = job.id
+
+    deadline = time.monotonic() + 20
+    while (answer := client.get(f"/jobs/{job_id}").json())["status"] == "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+
+    assert answer["status"] == "failed" and answer["plan_id"] is None
+    assert "the worker running this job stopped" in answer["error"]
+    assert answer["finished_at"] is not None

@@ -1,0 +1,138 @@
+"""The real servers the tests use: PostgreSQL and Redis on this machine (and on CI's).
+
+Where one is not reachable its tests skip and say why, unless DESAPLAN_REQUIRE_SERVICES is set
+(CI sets it): then they fail, so CI always runs them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+POSTGRES_URL = os.environ.get(
+    "DESAPLAN_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+DESAPLAN = Path(sys.executable).parent / "desaplan"
+HEARTBEAT_TIMEOUT_S = 5  # the queue tests' workers and services fail a silent job this soon
+REDIS_URL = os.environ.get("DESAPLAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def required() -> bool:
+    return os.environ.get("DESAPLAN_REQUIRE_SERVICES", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(what: str, reason: str) -> None:
+    message = f"{what} is not reachable ({reason})"
+    if required():
+        pytest.fail(f"{message}, and DESAPLAN_REQUIRE_SERVICES is set", pytrace=False)
+    pytest.skip(f"{message}; set DESAPLAN_TEST_POSTGRES_URL / DESAPLAN_TEST_REDIS_URL to run these tests")
+
+
+class Postgres:
+    """One fresh database for the test run; one fresh schema per test, through search_path."""
+
+    def __init__(self, admin_url: str) -> None:
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.engine import make_url
+
+        self._text = text
+        self.database = f"desaplan_test_{uuid.uuid4().hex[:12]}"
+        self._admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
+        with self._admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.database}"'))
+        self.url = make_url(admin_url).set(database=self.database)
+        self._engine = create_engine(self.url, isolation_level="AUTOCOMMIT")
+
+    def schema_url(self) -> str:
+        """A new empty schema; the URL of the run's database with that schema first on the path."""
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with self._engine.connect() as connection:
+            connection.execute(self._text(f'CREATE SCHEMA "{schema}"'))
+        url = self.url.update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    def drop(self) -> None:
+        self._engine.dispose()
+        with self._admin.connect() as connection:
+            connection.execute(self._text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
+        self._admin.dispose()
+
+
+@contextmanager
+def postgres_database() -> Iterator[Postgres | str]:
+    """The run's database, or the reason there is none."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        yield "psycopg is not installed: pip install -e '.[dev]'"
+        return
+    from sqlalchemy.exc import OperationalError
+
+    try:
+        database = Postgres(POSTGRES_URL)
+    except OperationalError as exc:
+        yield f"{POSTGRES_URL}: {str(exc.orig).strip().splitlines()[0]}"
+        return
+    try:
+        yield database
+    finally:
+        database.drop()
+
+
+def redis_reason() -> str | None:
+    """None when Redis answers at REDIS_URL, else why not."""
+    try:
+        import redis
+    except ImportError:
+        return "redis is not installed: pip install -e '.[dev]'"
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as exc:
+        return f"{REDIS_URL}: {exc}"
+    return None
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class Workers:
+    """`desaplan worker` subprocesses, stopped (or killed) on the way out."""
+
+    def __init__(self, env: dict[str, str], folder: Path) -> None:
+        self.env = {**os.environ, **env}
+        self.folder = folder
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> subprocess.Popen[bytes]:
+        log = (self.folder / f"worker{len(self.processes)}.log").open("wb")
+        process = subprocess.Popen(
+            [str(DESAPLAN), "worker"], cwd=self.folder, env=self.env, stdout=log, stderr=subprocess.STDOUT
+        )
+        self.processes.append(process)
+        return process
+
+    def logs(self) -> str:
+        return "\n".join(p.read_text()[-2000:] for p in sorted(self.folder.glob("worker*.log")))
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in self.processes:
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
