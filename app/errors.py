@@ -100,26 +100,42 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+DEFAULT_ERRORS_LISTED = 100
+
+
+def _errors_listed(request: Request) -> int:
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "max_errors_listed", DEFAULT_ERRORS_LISTED))
+
+
+def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     for cls, problem in PROBLEMS:
         if isinstance(exc, cls):
             if isinstance(exc, InputError):
-                errors = [issue.model_dump(exclude_none=True) for issue in exc.issues]
-                return problem_response(problem.status, problem.slug, exc.title, exc.describe(), errors)
+                # the first errors and a count of the rest: a million bad rows answer in kilobytes
+                limit = _errors_listed(request)
+                errors = [issue.model_dump(exclude_none=True) for issue in exc.issues[:limit]]
+                more = {"errors_not_listed": len(exc.issues) - limit} if len(exc.issues) > limit else {}
+                return problem_response(
+                    problem.status, problem.slug, exc.title, exc.describe(), errors, **more
+                )
             detail = exc.detail if isinstance(exc, ServiceError) else problem.title
             return problem_response(problem.status, problem.slug, problem.title, detail)
     raise exc  # not ours to answer: the catch-all below turns it into a 500
 
 
-def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    found = exc.errors()
+    limit = _errors_listed(request)
     errors = []
-    for error in exc.errors():
+    for error in found[:limit]:
         location = [str(part) for part in error.get("loc", ())]
         errors.append({"field": ".".join(location), "message": str(error.get("msg", ""))})
+    more = {"errors_not_listed": len(found) - limit} if len(found) > limit else {}
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return problem_response(
-        422, "invalid-request", "The request was refused", summary or "invalid request", errors
+        422, "invalid-request", "The request was refused", summary or "invalid request", errors, **more
     )
 
 

@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from app import errors
+from app import errors, security
 from app.db import make_engine
 from app.jobs import JobRunner
 from app.migrate import upgrade
@@ -56,11 +56,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
+        max_body_size=settings.max_body_bytes,  # 413 beyond it; uploads have their own below
     )
     app.state.settings = settings
     app.state.engine = engine
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
-    for router in (health, datasets, scenarios, solves, jobs, plans, comparisons):
+    security.install(app, settings)
+    app.include_router(datasets.router, max_body_size=settings.max_upload_bytes)
+    for router in (health, scenarios, solves, jobs, plans, comparisons):
         app.include_router(router.router)
     return app

@@ -15,15 +15,21 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.plan import Explanation, PlanCheck, PoolUse, Totals
 from models.scenario import IntegerMethod
 from models.village import Village
+
+
+# ids are SQLite's 64-bit integers: a larger one names no row (and would overflow the driver)
+DB_INT_MAX = 2**63 - 1
+RowId = Annotated[int, PydanticField(ge=1, le=DB_INT_MAX)]
 
 
 def utc_now() -> datetime:
@@ -174,7 +180,7 @@ class ScenarioCreate(SQLModel):
         }
     )
 
-    dataset_id: int
+    dataset_id: int = Field(ge=1, le=DB_INT_MAX)
     slug: str | None = Field(default=None, max_length=80)  # from the scenario's name when absent
     scenario: dict[str, Any]
 
@@ -310,8 +316,10 @@ FINISHED_JOB_STATUSES = frozenset({JobStatus.succeeded, JobStatus.failed, JobSta
 class SolveOptionsIn(SQLModel):
     """Solve options a client may set; the time limit is capped by the service's own limit."""
 
-    time_limit_s: float | None = Field(default=None, gt=0)
-    gap_rel: float | None = Field(default=None, ge=0)
+    model_config = ConfigDict(allow_inf_nan=False)  # type: ignore[assignment]
+
+    time_limit_s: float | None = Field(default=None, gt=0, le=86_400)
+    gap_rel: float | None = Field(default=None, ge=0, le=1)
     integer_method: IntegerMethod | None = None
     tie_break: bool | None = None
 
@@ -325,8 +333,8 @@ class SolveCreate(SQLModel):
         }
     )
 
-    scenario_id: int
-    version: int | None = Field(default=None, ge=1)  # the latest version when absent
+    scenario_id: int = Field(ge=1, le=DB_INT_MAX)
+    version: int | None = Field(default=None, ge=1, le=DB_INT_MAX)  # the latest when absent
     options: SolveOptionsIn = Field(default_factory=SolveOptionsIn)
 
 
@@ -372,8 +380,9 @@ class ComparisonCreate(SQLModel):
         json_schema_extra={"examples": [{"baseline_plan_id": 1, "plan_ids": [2]}]}
     )
 
-    baseline_plan_id: int
-    plan_ids: list[int] = Field(min_length=1)  # the plans compared with the baseline
+    baseline_plan_id: int = Field(ge=1, le=DB_INT_MAX)
+    # the plans compared with the baseline
+    plan_ids: list[RowId] = Field(min_length=1, max_length=20)
 
 
 class Comparison(SQLModel, table=True):

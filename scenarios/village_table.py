@@ -13,6 +13,7 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from models import DEFAULT_KABUPATEN, InputIssue, Village, VillageTable, VillageTableError
+from models.village import MAX_RUPIAH, MAX_WEIGHT, MAX_WORKERS
 from scenarios.numbers import Kind, ParsedColumn, cell_text, parse_numbers
 
 MAX_ISSUES = 200
@@ -266,6 +267,19 @@ def _number_issues(
         )
         return
     issues.add(parsed.negative, written, order, lambda pos: f"must be >= 0 (got {shown(pos)})")
+    # beyond these a value is a slip of the keyboard (and 2^63 workers would wrap around)
+    maximum, unit = {
+        "rupiah": (MAX_RUPIAH, "rupiah"),
+        "count": (MAX_WORKERS, "workers"),
+        "decimal": (MAX_WEIGHT, ""),
+    }[kind]
+    too_large = np.isfinite(parsed.values) & (parsed.values >= maximum)
+    issues.add(
+        too_large,
+        written,
+        order,
+        lambda pos: f"too large: must be below {maximum:,} {unit}".rstrip() + f" (got {shown(pos)})",
+    )
     issues.add(
         parsed.fractional & ~parsed.negative,
         written,

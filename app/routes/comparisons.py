@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from app.db import SessionDep
-from app.responses import MEDIA_TYPES, Limit, Offset, file_response
+from app.responses import MEDIA_TYPES, ItemId, Limit, Offset, file_response
 from app.services import comparisons as service
 from models.tables import ComparisonCreate, ComparisonPublic, ComparisonResult, Page
 from scenarios.compare import comparison_csv_bytes, comparison_xlsx_bytes
@@ -48,7 +48,7 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/{comparison_id}", responses=ANSWERS, summary="A comparison as JSON, CSV or XLSX")
 def get_comparison(
-    comparison_id: int,
+    comparison_id: ItemId,
     session: SessionDep,
     format: Literal["json", "csv", "xlsx"] = "json",
     table: Annotated[

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from app.db import SessionDep
 from app.jobs import RunnerDep
-from app.responses import Limit, Offset
+from app.responses import ItemId, Limit, Offset, OptionalId
 from app.services import jobs as service
 from models.tables import JobPublic, JobStatus, Page
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 def list_jobs(
     session: SessionDep,
     status: Annotated[JobStatus | None, Query()] = None,
-    scenario_id: int | None = None,
+    scenario_id: OptionalId = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[JobPublic]:
@@ -27,11 +27,11 @@ def list_jobs(
 
 
 @router.get("/{job_id}", summary="A job: status, progress, phase, its plan when done")
-def get_job(job_id: int, session: SessionDep) -> JobPublic:
+def get_job(job_id: ItemId, session: SessionDep) -> JobPublic:
     return service.public(session, service.get_job(session, job_id))
 
 
 @router.post("/{job_id}/cancel", summary="Cancel a queued or running job")
-def cancel_job(job_id: int, session: SessionDep, runner: RunnerDep) -> JobPublic:
+def cancel_job(job_id: ItemId, session: SessionDep, runner: RunnerDep) -> JobPublic:
     """Its worker process is terminated. 409 when the job has already finished."""
     return service.cancel(session, runner, job_id)

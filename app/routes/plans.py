@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from app.db import SessionDep
-from app.responses import FileFormat, Limit, Offset, file_response, file_responses
+from app.responses import FileFormat, ItemId, Limit, Offset, OptionalId, file_response, file_responses
 from app.services import plans as service
 from models import VillagePlan
 from models.tables import Page, PlanPublic
@@ -18,8 +18,8 @@ router = APIRouter(prefix="/plans", tags=["plans"])
 @router.get("", summary="List plans")
 def list_plans(
     session: SessionDep,
-    scenario_id: int | None = None,
-    dataset_id: int | None = None,
+    scenario_id: OptionalId = None,
+    dataset_id: OptionalId = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[PlanPublic]:
@@ -27,7 +27,7 @@ def list_plans(
 
 
 @router.get("/{plan_id}", summary="A plan: status, objective, totals, explanations, marginals")
-def get_plan(plan_id: int, session: SessionDep) -> PlanPublic:
+def get_plan(plan_id: ItemId, session: SessionDep) -> PlanPublic:
     """Pins the scenario version and the dataset it was solved from. An infeasible plan
     explains why in `explanations`; `pools` carries the marginal value of the APBD pools."""
     return service.public(session, service.get_record(session, plan_id))
@@ -35,7 +35,7 @@ def get_plan(plan_id: int, session: SessionDep) -> PlanPublic:
 
 @router.get("/{plan_id}/villages", summary="A page of a plan's villages")
 def list_villages(
-    plan_id: int,
+    plan_id: ItemId,
     session: SessionDep,
     kecamatan: Annotated[str | None, Query(description="only this kecamatan")] = None,
     sort: Annotated[
@@ -53,7 +53,7 @@ def list_villages(
 
 
 @router.get("/{plan_id}/kecamatan", summary="The plan summed per kecamatan")
-def kecamatan_summary(plan_id: int, session: SessionDep) -> list[dict[str, Any]]:
+def kecamatan_summary(plan_id: ItemId, session: SessionDep) -> list[dict[str, Any]]:
     return service.kecamatan_summary(session, plan_id)
 
 
@@ -63,7 +63,7 @@ def kecamatan_summary(plan_id: int, session: SessionDep) -> list[dict[str, Any]]
     responses=file_responses("csv", "xlsx"),
     summary="Download the enrolment targets per village (CSV or XLSX)",
 )
-def targets(plan_id: int, session: SessionDep, format: FileFormat = "csv") -> Response:
+def targets(plan_id: ItemId, session: SessionDep, format: FileFormat = "csv") -> Response:
     """The CLI's targets columns; the file is named for dataset, scenario, version and date."""
     content, filename = service.targets_file(session, plan_id, format)
     return file_response(content, filename, format)

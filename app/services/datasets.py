@@ -16,6 +16,7 @@ from app.services.bulk import insert_rows, select_rows
 from app.services.naming import slugify
 from models import Village, VillageTable
 from models.tables import Dataset, DatasetVillage, Page
+from scenarios.limits import ReadLimits
 
 _VILLAGES = DatasetVillage.__table__  # type: ignore[attr-defined]
 _COLUMNS = [c.name for c in _VILLAGES.columns if c.name not in ("dataset_id", "position")]
@@ -23,13 +24,13 @@ _JSON_COLUMNS = ("uninsured", "enrolled")
 _VILLAGE_LIST = TypeAdapter(list[Village])
 
 
-def parse_upload(content: bytes, filename: str) -> VillageTable:
+def parse_upload(content: bytes, filename: str, limits: ReadLimits | None = None) -> VillageTable:
     """CSV or XLSX bytes -> a validated table (raises VillageTableError with every bad row)."""
-    return scenarios.read_villages(content, filename=filename)
+    return scenarios.read_villages(content, filename=filename, limits=limits)
 
 
-def parse_rows(rows: list[dict[str, Any]]) -> VillageTable:
-    return scenarios.villages_from_rows(rows, source="rows")
+def parse_rows(rows: list[dict[str, Any]], limits: ReadLimits | None = None) -> VillageTable:
+    return scenarios.villages_from_rows(rows, source="rows", limits=limits)
 
 
 def add_dataset(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col
 
 import scenarios
@@ -20,11 +21,14 @@ from models.tables import (
     ScenarioVersionPublic,
     utc_now,
 )
+from scenarios.limits import ReadLimits
 
 
-def validate(session: Session, dataset_id: int, body: dict[str, Any]) -> Scenario:
+def validate(
+    session: Session, dataset_id: int, body: dict[str, Any], limits: ReadLimits | None = None
+) -> Scenario:
     """The scenario, checked on its own and against the dataset's table (ScenarioError: 422)."""
-    scenario = scenarios.scenario_from_dict(body, source="scenario")
+    scenario = scenarios.scenario_from_dict(body, source="scenario", limits=limits)
     table = datasets.load_table(session, dataset_id)
     scenarios.check_scenario_fits(scenario, table)
     return scenario
@@ -47,10 +51,14 @@ def add_scenario(
 
 
 def create_scenario(
-    session: Session, dataset_id: int, body: dict[str, Any], slug: str | None
+    session: Session,
+    dataset_id: int,
+    body: dict[str, Any],
+    slug: str | None,
+    limits: ReadLimits | None = None,
 ) -> ScenarioPublic:
     datasets.get_dataset(session, dataset_id)  # 404 before 422
-    scenario = validate(session, dataset_id, body)
+    scenario = validate(session, dataset_id, body, limits)
     record = add_scenario(session, dataset_id, scenario, slug)
     session.commit()
     return public(session, record)
@@ -134,26 +142,58 @@ def list_scenarios(
 
 
 def revise(
-    session: Session, scenario_id: int, body: dict[str, Any], note: str | None
+    session: Session,
+    scenario_id: int,
+    body: dict[str, Any],
+    note: str | None,
+    limits: ReadLimits | None = None,
 ) -> ScenarioVersionPublic:
-    """Store the next version; earlier versions and their plans stay as they were."""
+    """Store the next version; earlier versions and their plans stay as they were.
+
+    Two revisions of one version at the same moment: the first is stored, the second is a
+    409 (the version it revised is no longer the latest), never a half-written version."""
     record = get_record(session, scenario_id)
     if record.archived:
         raise Conflict(f"Scenario {scenario_id} is archived; it can no longer be revised.")
-    scenario = validate(session, record.dataset_id, body)
-    record.latest_version += 1
-    record.name = scenario.name
+    scenario = validate(session, record.dataset_id, body, limits)
+    revised = record.latest_version
+    # compare-and-set on the version number: only one of concurrent revisions moves it on
     version = ScenarioVersion(
         scenario_id=scenario_id,
-        version=record.latest_version,
+        version=revised + 1,
         body=scenario.model_dump(mode="json"),
         note=note,
     )
-    session.add(record)
-    session.add(version)
-    session.commit()
+    try:
+        moved = session.execute(
+            update(ScenarioRecord)
+            .where(
+                col(ScenarioRecord.id) == scenario_id,
+                col(ScenarioRecord.latest_version) == revised,
+                col(ScenarioRecord.archived).is_(False),
+            )
+            .values(latest_version=revised + 1, name=scenario.name)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            raise _concurrent(scenario_id, revised)
+        session.add(version)
+        session.commit()
+    except (IntegrityError, OperationalError):
+        # SQLite refuses a writer whose snapshot another commit has overtaken ("locked")
+        session.rollback()
+        raise _concurrent(scenario_id, revised) from None
+    except Conflict:
+        session.rollback()
+        raise
     session.refresh(version)
     return version_public(version)
+
+
+def _concurrent(scenario_id: int, revised: int) -> Conflict:
+    return Conflict(
+        f"Scenario {scenario_id} was changed while version {revised} was being revised "
+        "(another revision or an archive came first); read it again and resend the revision."
+    )
 
 
 def archive(session: Session, scenario_id: int) -> ScenarioPublic:
