@@ -141,8 +141,12 @@ def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
+        exc.status_code, "http-error"
+    )
+    title = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
+        exc.status_code, "HTTP error"
+    )
     return problem_response(exc.status_code, slug, title, str(exc.detail))
 
 

@@ -56,14 +56,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
-        max_body_size=settings.max_body_bytes,  # 413 beyond it; uploads have their own below
     )
     app.state.settings = settings
     app.state.engine = engine
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     security.install(app, settings)
-    app.include_router(datasets.router, max_body_size=settings.max_upload_bytes)
-    for router in (health, scenarios, solves, jobs, plans, comparisons):
+    for router in (health, datasets, scenarios, solves, jobs, plans, comparisons):
         app.include_router(router.router)
     return app

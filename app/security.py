@@ -1,9 +1,9 @@
 """Limits on what one client may ask of the service.
 
 - Every request body has a size limit: uploads (`POST /datasets`) `max_upload_bytes`, every
-  other body `max_body_bytes`. Starlette's own limit (set in `app.main`) cuts off a body that
-  streams past it; `DeclaredBodyLimit` answers a declared `Content-Length` over it at once,
-  before the app is called, as a problem like every other error (413).
+  other body `max_body_bytes`. A declared `Content-Length` over it is answered at once, before
+  the app is called; a body that streams past it is cut off where it does (the route that reads
+  it gets an HTTP 413 error, which the one error table answers as a problem like any other).
 
 - Each client may send `rate_limit_per_minute` requests in a moving minute (the `limits`
   library's moving window, in memory: one service process). A client is its bearer token when
@@ -20,7 +20,8 @@ from fastapi import FastAPI
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import problem_response
 from app.settings import Settings
@@ -35,8 +36,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
-class DeclaredBodyLimit:
-    """ASGI middleware: 413 for a request that declares a body over its limit."""
+class BodyLimit:
+    """ASGI middleware: 413 for a request body over its limit, declared or streamed."""
 
     def __init__(self, app: ASGIApp, max_body_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
@@ -59,6 +60,20 @@ class DeclaredBodyLimit:
                 response.headers["Connection"] = "close"
                 await response(scope, receive, send)
                 return
+            received = 0
+
+            async def limited_receive() -> Message:
+                nonlocal received
+                message = await receive()
+                if message["type"] == "http.request":
+                    received += len(message.get("body", b""))
+                    if received > limit:
+                        # FastAPI passes an HTTPException from reading the body on as it is
+                        raise HTTPException(413, f"The request body is over the limit of {limit:,} bytes.")
+                return message
+
+            await self.app(scope, limited_receive, send)
+            return
         await self.app(scope, receive, send)
 
 
@@ -105,7 +120,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     """The body limit and the rate limit, outside everything else: a refused request reads no
     body."""
     app.add_middleware(
-        DeclaredBodyLimit,
+        BodyLimit,
         max_body_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
