@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from models import Plan
+from scenarios.safe_cells import neutralise_frame
 
 # the figures compared; each gets `<metric>_baseline`, `<metric>` and `<metric>_delta`
 METRICS = [
@@ -157,7 +158,7 @@ def comparison_dict(comparison: PlanComparison, villages: bool = True) -> dict[s
 
 
 def comparison_csv_bytes(comparison: PlanComparison, table: str = "villages") -> bytes:
-    return comparison.table(table).to_csv(index=False).encode("utf-8")
+    return neutralise_frame(comparison.table(table)).to_csv(index=False).encode("utf-8")
 
 
 def comparison_xlsx_bytes(comparison: PlanComparison) -> bytes:
@@ -165,5 +166,5 @@ def comparison_xlsx_bytes(comparison: PlanComparison) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name in TABLES:
-            comparison.table(name).to_excel(writer, sheet_name=name, index=False)
+            neutralise_frame(comparison.table(name)).to_excel(writer, sheet_name=name, index=False)
     return buffer.getvalue()

@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from models import DEFAULT_KABUPATEN, InputIssue, Village, VillageTable, VillageTableError
 from models.village import MAX_RUPIAH, MAX_WEIGHT, MAX_WORKERS
 from scenarios.numbers import Kind, ParsedColumn, cell_text, parse_numbers
+from scenarios.safe_cells import restore_text
 
 MAX_ISSUES = 200
 REQUIRED = ("village_code", "village_name", "kecamatan", "dana_desa_idr")
@@ -151,7 +152,8 @@ def table_from_raw(raw: RawTable) -> VillageTable:
     codes = _codes(column("village_code"), written("village_code"), order("village_code"), issues)
     texts: dict[str, pd.Series] = {}
     for key, what in (("village_name", "a name"), ("kecamatan", "its kecamatan")):
-        texts[key] = cell_text(column(key))
+        # the quote desaplan's own files put before a formula-like name comes off again
+        texts[key] = cell_text(column(key)).map(restore_text)
         empty = texts[key].eq("").to_numpy(dtype=bool)
         issues.add(empty, written(key), order(key), f"empty: every village needs {what}")
     kabupaten = (
@@ -230,7 +232,7 @@ def _codes(column: pd.Series, written: str, order: int, issues: _Issues) -> np.n
 
 
 def _kabupaten(column: pd.Series, written: str, order: int, issues: _Issues) -> np.ndarray:
-    text = cell_text(column)
+    text = cell_text(column).map(restore_text)
     empty = text.eq("").to_numpy(dtype=bool)
     if empty.all():
         # an empty column (a template) is the same as no column: one kabupaten
