@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import multiprocessing
+import os
 import threading
 import time
 import uuid
@@ -78,6 +79,8 @@ class JobRunner:
         self._active: dict[int, Ticket] = {}
         self._context = _context()
         self._closed = False
+        # each solver process: its memory cap, and the service whose death ends it
+        self._child_limits = worker.ChildLimits(settings.solver_memory_bytes, os.getpid())
 
     def submit(self, job_id: int, hard_limit_s: float) -> Ticket:
         active = Ticket(job_id, hard_limit_s)
@@ -148,7 +151,7 @@ class JobRunner:
         parent_end, child_end = self._context.Pipe(duplex=False)
         process = self._context.Process(  # type: ignore[attr-defined]
             target=worker.solve_in_process,
-            args=(problem_json, options_json, child_end),
+            args=(problem_json, options_json, child_end, self._child_limits),
             name=f"desaplan-solve-{job_id}",
             daemon=True,
         )

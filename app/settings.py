@@ -37,6 +37,7 @@ class Settings(BaseModel):
     # uvicorn: idle keep-alive connections closed after this; at most this many at once
     keep_alive_s: int = Field(default=5, gt=0)
     max_connections: int = Field(default=200, gt=0)
+    header_timeout_s: float = Field(default=10.0, gt=0)  # to send a request's headers
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -60,6 +61,7 @@ class Settings(BaseModel):
             "DESAPLAN_RATE_LIMIT_PER_MINUTE": "rate_limit_per_minute",
             "DESAPLAN_KEEP_ALIVE_S": "keep_alive_s",
             "DESAPLAN_MAX_CONNECTIONS": "max_connections",
+            "DESAPLAN_HEADER_TIMEOUT_S": "header_timeout_s",
         }
         for variable, field in names.items():
             if env.get(variable):
