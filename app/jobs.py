@@ -164,7 +164,16 @@ class JobRunner:
         try:
             while message is None:
                 if parent_end.poll(POLL_S):
-                    message = parent_end.recv()
+                    try:
+                        message = parent_end.recv()
+                    except EOFError:  # the process died without a word (killed, out of memory)
+                        process.join(1)
+                        self._finish(
+                            active,
+                            JobStatus.failed,
+                            f"the solver process ended without a plan (exit code {process.exitcode})",
+                        )
+                        return
                     break
                 elapsed = time.monotonic() - started
                 if active.cancel.is_set():
