@@ -26,7 +26,6 @@ from models.plan import Explanation, PlanCheck, PoolUse, Totals
 from models.scenario import IntegerMethod
 from models.village import Village
 
-
 # ids are SQLite's 64-bit integers: a larger one names no row (and would overflow the driver)
 DB_INT_MAX = 2**63 - 1
 RowId = Annotated[int, PydanticField(ge=1, le=DB_INT_MAX)]

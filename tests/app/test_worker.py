@@ -79,7 +79,8 @@ def test_a_solver_process_that_dies_without_a_word_fails_its_job(
 ) -> None:
     client: TestClient = apps.open(load_examples=False, solver_memory_bytes=64 * 1024 * 1024)
     dataset = upload_small(client)
-    scenario = client.post("/scenarios", json={"dataset_id": dataset["id"], "scenario": small_scenario}).json()
+    body = {"dataset_id": dataset["id"], "scenario": small_scenario}
+    scenario = client.post("/scenarios", json=body).json()
 
     response = client.post("/solves", json={"scenario_id": scenario["id"]})
 
