@@ -3,6 +3,8 @@
     DesaplanError (models.errors)
      ├── InputError ........ 422, with one entry per row, column or field problem
      └── ServiceError (here)
+          ├── Unauthorized .. 401, no or a bad bearer token (with WWW-Authenticate)
+          ├── Forbidden ..... 403, a user whose role does not allow it
           ├── NotFound ...... 404
           ├── Conflict ...... 409
           ├── TooLarge ...... 413
@@ -42,6 +44,14 @@ class ServiceError(DesaplanError):
         super().__init__(detail)
 
 
+class Unauthorized(ServiceError):
+    pass
+
+
+class Forbidden(ServiceError):
+    pass
+
+
 class NotFound(ServiceError):
     pass
 
@@ -72,6 +82,8 @@ class Problem:
 # The one table from domain exceptions to HTTP answers; the first matching class wins.
 PROBLEMS: list[tuple[type[Exception], Problem]] = [
     (InputError, Problem(422, "invalid-input", "The input was refused")),
+    (Unauthorized, Problem(401, "unauthorized", "Authentication required")),
+    (Forbidden, Problem(403, "forbidden", "Not allowed")),
     (NotFound, Problem(404, "not-found", "Not found")),
     (Conflict, Problem(409, "conflict", "Conflict")),
     (TooLarge, Problem(413, "too-large", "Upload too large")),
@@ -120,7 +132,10 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
                     problem.status, problem.slug, exc.title, exc.describe(), errors, **more
                 )
             detail = exc.detail if isinstance(exc, ServiceError) else problem.title
-            return problem_response(problem.status, problem.slug, problem.title, detail)
+            response = problem_response(problem.status, problem.slug, problem.title, detail)
+            if isinstance(exc, Unauthorized):
+                response.headers["WWW-Authenticate"] = "Bearer"
+            return response
     raise exc  # not ours to answer: the catch-all below turns it into a 500
 
 

@@ -6,13 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from app import errors, security
+from app.auth import current_principal
 from app.db import make_engine
 from app.jobs import JobRunner
 from app.migrate import upgrade
-from app.routes import comparisons, datasets, health, jobs, plans, scenarios, solves
+from app.routes import comparisons, datasets, health, jobs, plans, scenarios, solves, users
+from app.services.accounts import no_users_yet
 from app.services.examples import load_examples_if_empty
 from app.services.jobs import fail_interrupted
 from app.settings import Settings, get_settings
@@ -42,6 +44,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("marked %d job(s) cut off by a restart as failed", failed)
         if settings.load_examples:
             load_examples_if_empty(engine)
+        if settings.auth == "on" and no_users_yet(engine):
+            log.warning(
+                "No user yet: every request needs a token. Make the first admin and its token with "
+                "`desaplan user create admin --role admin` then `desaplan token create admin` "
+                "(same DATABASE_URL), or run a single-user laptop with DESAPLAN_AUTH=off."
+            )
         runner = JobRunner(engine, settings)
         app.state.runner = runner
         try:
@@ -62,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     security.install(app, settings)
-    for router in (health, datasets, scenarios, solves, jobs, plans, comparisons):
-        app.include_router(router.router)
+    app.include_router(health.router)
+    signed_in = [Depends(current_principal)]  # the policy table of app.auth, for every route
+    for router in (datasets, scenarios, solves, jobs, plans, comparisons, users):
+        app.include_router(router.router, dependencies=signed_in)
     return app

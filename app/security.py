@@ -5,6 +5,7 @@
   the app is called; a body that streams past it is cut off where it does (the route that reads
   it gets an HTTP 413 error, which the one error table answers as a problem like any other).
 
+- A write whose `Origin` header names another site is refused (403).
 - Each client may send `rate_limit_per_minute` requests in a moving minute (the `limits`
   library's moving window, in memory: one service process). A client is its bearer token when
   it sends one, else its address. Beyond it: 429 with `Retry-After`. `/health` is not counted.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI
 from limits import RateLimitItemPerMinute
@@ -77,6 +79,31 @@ class BodyLimit:
         await self.app(scope, receive, send)
 
 
+class SameOrigin:
+    """ASGI middleware: a write whose `Origin` names another site is refused (403). Browsers
+    send `Origin` with every cross-site POST, so a form on another page cannot post here even
+    with authentication off; clients that send no `Origin` (curl, scripts) are not concerned."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("method") not in ("GET", "HEAD", "OPTIONS"):
+            origin = _header(scope, b"origin")
+            host = _header(scope, b"host")
+            if origin is not None and (origin == "null" or urlsplit(origin).netloc != host):
+                response = problem_response(
+                    403,
+                    "cross-site",
+                    "Cross-site request refused",
+                    f"A write from {origin} to this service is refused: use the service's own pages "
+                    "or an API token.",
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 def client_key(scope: Scope) -> str:
     """Who a request counts against: its bearer token (hashed, never kept as sent), else the
     address it comes from."""
@@ -119,6 +146,7 @@ class RateLimit:
 def install(app: FastAPI, settings: Settings) -> None:
     """The body limit and the rate limit, outside everything else: a refused request reads no
     body."""
+    app.add_middleware(SameOrigin)
     app.add_middleware(
         BodyLimit,
         max_body_bytes=settings.max_body_bytes,

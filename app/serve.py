@@ -84,8 +84,30 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def is_loopback(host: str) -> bool:
+    return host in LOOPBACK or host.startswith("127.")
+
+
+class AuthOffBeyondLoopback(ValueError):
+    pass
+
+
+def check_exposure(settings: Settings, host: str) -> None:
+    """Authentication off is for one person's laptop: never on an address others can reach."""
+    if settings.auth == "off" and not is_loopback(host):
+        raise AuthOffBeyondLoopback(
+            f"DESAPLAN_AUTH=off serves anyone who reaches {host}: it is allowed on the loopback "
+            "address only (--host 127.0.0.1). Create users and tokens instead "
+            "(desaplan user create, desaplan token create)."
+        )
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
     settings = get_settings()
+    check_exposure(settings, host)
     uvicorn.run(
         create_app(settings), host=host, port=port, log_config=log_config(), **uvicorn_options(settings)
     )

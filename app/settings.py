@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends
 from pydantic import BaseModel, Field
@@ -38,6 +38,8 @@ class Settings(BaseModel):
     keep_alive_s: int = Field(default=5, gt=0)
     max_connections: int = Field(default=200, gt=0)
     header_timeout_s: float = Field(default=10.0, gt=0)  # to send a request's headers
+    # "on": every request but /health needs a token; "off": one local admin, loopback only
+    auth: Literal["on", "off"] = "on"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -62,6 +64,7 @@ class Settings(BaseModel):
             "DESAPLAN_KEEP_ALIVE_S": "keep_alive_s",
             "DESAPLAN_MAX_CONNECTIONS": "max_connections",
             "DESAPLAN_HEADER_TIMEOUT_S": "header_timeout_s",
+            "DESAPLAN_AUTH": "auth",
         }
         for variable, field in names.items():
             if env.get(variable):

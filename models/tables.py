@@ -427,3 +427,115 @@ class ComparisonResult(ComparisonPublic):
     villages: list[dict[str, Any]] | None  # left out when asked with villages=false
     gainers: list[dict[str, Any]]
     losers: list[dict[str, Any]]
+
+
+# --- accounts and the audit trail -----------------------------------------------------------
+
+
+class Role(StrEnum):
+    admin = "admin"  # users, tokens, the audit trail, and every write
+    planner = "planner"  # datasets, scenarios, solves, comparisons of its kabupaten
+    viewer = "viewer"  # reads
+    operator = "operator"  # a village operator: its own villages' targets and plans
+
+
+class UserBase(SQLModel):
+    name: str = Field(min_length=1, max_length=80, regex=r"^[A-Za-z0-9_.@-]+$")
+    role: Role
+    # a planner's kabupaten, as the village tables name it (code or name)
+    kabupaten: str | None = Field(default=None, max_length=200)
+
+
+class User(UserBase, table=True):
+    __tablename__ = "app_user"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str  # type: ignore[assignment]
+    # a village operator's villages (Kemendagri codes, dotted)
+    village_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
+    disabled_at: datetime | None = None
+
+
+class UserCreate(UserBase):
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_extra={
+            "examples": [{"name": "siti.planner", "role": "planner", "kabupaten": "Bekasi"}]
+        }
+    )
+
+    village_codes: list[str] = Field(default_factory=list, max_length=10_000)
+
+
+class UserPublic(UserBase):
+    id: int
+    village_codes: list[str]
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token, stored as its argon2 hash; `prefix` finds the row without the secret."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    prefix: str = Field(index=True, unique=True)
+    secret_hash: str
+    label: str | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+    revoked_at: datetime | None = None
+
+
+class TokenCreate(SQLModel):
+    label: str | None = Field(default=None, max_length=200)
+
+
+class TokenPublic(SQLModel):
+    id: int
+    user_id: int
+    prefix: str
+    label: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str  # shown once: only its hash is kept
+
+
+class DatasetScope(SQLModel, table=True):
+    """The kabupaten a dataset belongs to, for planners' rights (the uploading planner's own)."""
+
+    __tablename__ = "dataset_scope"
+
+    dataset_id: int = Field(foreign_key="dataset.id", primary_key=True)
+    kabupaten: str
+
+
+class AuditEvent(SQLModel, table=True):
+    """One write: who, when, what, from where."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, index=True)
+    user_id: int | None = Field(default=None, index=True)  # none for the command line's own
+    user_name: str
+    action: str = Field(index=True)  # e.g. "scenario.archive"
+    target: str  # e.g. "scenario/4"
+    client: str | None = None  # the address the request came from, "cli" for the command line
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AuditEventPublic(SQLModel):
+    id: int
+    at: datetime
+    user_id: int | None
+    user_name: str
+    action: str
+    target: str
+    client: str | None
+    detail: dict[str, Any]

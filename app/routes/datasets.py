@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from app.auth import AuditDep, PrincipalDep, upload_scope
 from app.db import SessionDep
 from app.responses import FileFormat, ItemId, Limit, Offset, file_response, file_responses
 from app.services import datasets as service
@@ -31,6 +32,8 @@ def upload_dataset(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
+    who: PrincipalDep,
+    audit: AuditDep,
 ) -> Dataset:
     """Validate and store a village table; 422 lists every bad row and column, and nothing
     of a refused table is stored. A corrected table is a new dataset."""
@@ -40,7 +43,9 @@ def upload_dataset(
     else:
         assert upload.content is not None and upload.filename is not None
         table = service.parse_upload(upload.content, upload.filename, limits)
-    dataset = service.create_dataset(session, table, upload.name, upload.filename)
+    scope = upload_scope(who, table.kabupaten)  # a planner uploads for its own kabupaten
+    dataset = service.create_dataset(session, table, upload.name, upload.filename, scope)
+    audit("dataset.upload", f"dataset/{dataset.id}", name=dataset.name, villages=dataset.village_count)
     response.headers["Location"] = f"/datasets/{dataset.id}"
     return dataset
 

@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
+from app.auth import PrincipalDep
+from app.auth_views import operator_targets_file, operator_village_page
 from app.db import SessionDep
 from app.responses import FileFormat, ItemId, Limit, Offset, OptionalId, file_response, file_responses
 from app.services import plans as service
 from models import VillagePlan
-from models.tables import Page, PlanPublic
+from models.tables import Page, PlanPublic, Role
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 
@@ -37,6 +39,7 @@ def get_plan(plan_id: ItemId, session: SessionDep) -> PlanPublic:
 def list_villages(
     plan_id: ItemId,
     session: SessionDep,
+    who: PrincipalDep,
     kecamatan: Annotated[str | None, Query(description="only this kecamatan")] = None,
     sort: Annotated[
         str | None,
@@ -49,6 +52,9 @@ def list_villages(
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[VillagePlan]:
+    """A village operator sees only its own villages."""
+    if who.role == Role.operator:
+        return operator_village_page(session, who, plan_id, offset, limit)
     return service.village_page(session, plan_id, offset, limit, kecamatan, sort)
 
 
@@ -63,7 +69,13 @@ def kecamatan_summary(plan_id: ItemId, session: SessionDep) -> list[dict[str, An
     responses=file_responses("csv", "xlsx"),
     summary="Download the enrolment targets per village (CSV or XLSX)",
 )
-def targets(plan_id: ItemId, session: SessionDep, format: FileFormat = "csv") -> Response:
-    """The CLI's targets columns; the file is named for dataset, scenario, version and date."""
-    content, filename = service.targets_file(session, plan_id, format)
+def targets(
+    plan_id: ItemId, session: SessionDep, who: PrincipalDep, format: FileFormat = "csv"
+) -> Response:
+    """The CLI's targets columns; the file is named for dataset, scenario, version and date.
+    A village operator's file holds only its own villages."""
+    if who.role == Role.operator:
+        content, filename = operator_targets_file(session, who, plan_id, format)
+    else:
+        content, filename = service.targets_file(session, plan_id, format)
     return file_response(content, filename, format)

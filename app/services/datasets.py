@@ -15,7 +15,7 @@ from app.errors import NotFound
 from app.services.bulk import insert_rows, select_rows
 from app.services.naming import slugify
 from models import Village, VillageTable
-from models.tables import Dataset, DatasetVillage, Page
+from models.tables import Dataset, DatasetScope, DatasetVillage, Page
 from scenarios.limits import ReadLimits
 
 _VILLAGES = DatasetVillage.__table__  # type: ignore[attr-defined]
@@ -71,11 +71,20 @@ def add_dataset(
 
 
 def create_dataset(
-    session: Session, table: VillageTable, name: str | None, source_filename: str | None
+    session: Session,
+    table: VillageTable,
+    name: str | None,
+    source_filename: str | None,
+    kabupaten_scope: str | None = None,
 ) -> Dataset:
+    """Store the table; `kabupaten_scope` is the kabupaten it belongs to (a planner's upload),
+    saved in the same transaction."""
     if not name:
         name = PurePath(source_filename).stem if source_filename else "Village table"
     dataset = add_dataset(session, table, name, source_filename)
+    if kabupaten_scope is not None:
+        assert dataset.id is not None
+        session.add(DatasetScope(dataset_id=dataset.id, kabupaten=kabupaten_scope))
     session.commit()
     session.refresh(dataset)
     return dataset

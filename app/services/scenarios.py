@@ -206,3 +206,16 @@ def archive(session: Session, scenario_id: int) -> ScenarioPublic:
     session.commit()
     session.refresh(record)
     return public(session, record)
+
+
+def unarchive(session: Session, scenario_id: int) -> ScenarioPublic:
+    """Undo an archive: the scenario may be solved and revised again."""
+    record = get_record(session, scenario_id)
+    if not record.archived:
+        raise Conflict(f"Scenario {scenario_id} is not archived.")
+    record.archived = False
+    record.archived_at = None
+    session.add(record)
+    session.commit()
+    session.refresh(record)
+    return public(session, record)

@@ -38,6 +38,7 @@ def make_settings(tmp_path: Path, **overrides: object) -> Settings:
         "database_url": f"sqlite:///{tmp_path / 'desaplan.sqlite'}",
         "solve_time_limit_s": 30.0,
         "workers": 2,
+        "auth": "off",  # tests of accounts and roles turn it on
         **overrides,
     }
     return Settings.model_validate(values)

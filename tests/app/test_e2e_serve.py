@@ -34,7 +34,11 @@ def free_port() -> int:
 @contextmanager
 def serving(tmp_path: Path, port: int, log_name: str) -> Iterator[httpx.Client]:
     """Start `desaplan serve`, wait until it answers, stop it with SIGINT on the way out."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'desaplan.sqlite'}"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'desaplan.sqlite'}",
+        "DESAPLAN_AUTH": "off",  # one local user, as on a laptop
+    }
     log = (tmp_path / log_name).open("wb")
     process = subprocess.Popen(
         [str(DESAPLAN), "serve", "--host", "127.0.0.1", "--port", str(port)],

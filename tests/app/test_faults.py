@@ -37,6 +37,7 @@ class Server:
             **os.environ,
             "DATABASE_URL": f"sqlite:///{self.database}",
             "DESAPLAN_LOAD_EXAMPLES": "false",
+            "DESAPLAN_AUTH": "off",
             **env,
         }
         self.log = self.log_path.open("wb")
