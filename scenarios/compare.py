@@ -124,7 +124,9 @@ def compare_plans(
         losers.append(ranked[ranked["new_enrollments_delta"] < 0].head(top))
     totals = pd.DataFrame(total_rows)
     for metric in [*_SUMMED, "coverage_after"]:
-        totals[f"{metric}_delta"] = totals[metric].astype(float).sub(totals[metric].iloc[0])
+        # a plan without villages (infeasible) has no coverage: its deltas are empty, not an error
+        values = pd.to_numeric(totals[metric], errors="coerce").astype(float)
+        totals[f"{metric}_delta"] = values - values.iloc[0]
     return PlanComparison(
         baseline=base_label,
         labels=[label for label, _ in others],
