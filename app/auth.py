@@ -31,7 +31,7 @@ from fastapi import Depends, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
-from app.db import SessionDep, get_engine
+from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
 from app.services import accounts, audit
 from app.services.accounts import LOCAL, Principal
@@ -171,17 +171,18 @@ def upload_scope(who: Principal, kabupaten: list[str]) -> str | None:
 class AuditLog:
     """Records the request's writes: `audit("scenario.archive", "scenario/4")`."""
 
-    def __init__(self, request: Request, who: Principal) -> None:
+    def __init__(self, request: Request, who: Principal, session: Session) -> None:
         self.request = request
         self.who = who
+        self.session = session
 
     def __call__(self, action: str, target: str, **detail: object) -> None:
         client = self.request.client.host if self.request.client else None
-        audit.record(get_engine(self.request), self.who, action, target, client, dict(detail))
+        audit.record(self.session, self.who, action, target, client, dict(detail))
 
 
-def audit_log(request: Request, who: PrincipalDep) -> AuditLog:
-    return AuditLog(request, who)
+def audit_log(request: Request, who: PrincipalDep, session: SessionDep) -> AuditLog:
+    return AuditLog(request, who, session)
 
 
 AuditDep = Annotated[AuditLog, Depends(audit_log)]

@@ -153,19 +153,19 @@ def _accounts(args: argparse.Namespace) -> int:
                     print(f"desaplan: bad user: {exc}", file=sys.stderr)
                     return EXIT_BAD_INPUT
                 user = accounts.create_user(session, body)
-                audit.record(engine, accounts.CLI, "user.create", f"user/{user.id}", "cli",
+                audit.record(session, accounts.CLI, "user.create", f"user/{user.id}", "cli",
                              {"name": user.name, "role": user.role})
                 print(f"user {user.id} '{user.name}' ({user.role}) created")
             elif args.token_command == "create":
                 owner = accounts.find_user(session, args.user)
                 created = accounts.create_token(session, owner, args.label)
-                audit.record(engine, accounts.CLI, "token.create", f"token/{created.id}", "cli",
+                audit.record(session, accounts.CLI, "token.create", f"token/{created.id}", "cli",
                              {"user_id": owner.id, "prefix": created.prefix})
                 print(f"token {created.id} for '{owner.name}' (shown once, keep it safe):")
                 print(created.token)
             else:
                 revoked = accounts.revoke_token(session, args.token_id)
-                audit.record(engine, accounts.CLI, "token.revoke", f"token/{revoked.id}", "cli",
+                audit.record(session, accounts.CLI, "token.revoke", f"token/{revoked.id}", "cli",
                              {"user_id": revoked.user_id})
                 print(f"token {revoked.id} revoked")
     except (InputError, ServiceError) as exc:

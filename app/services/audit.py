@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.services.accounts import Principal
@@ -12,26 +12,27 @@ from models.tables import AuditEvent, AuditEventPublic, Page
 
 
 def record(
-    engine: Engine,
+    session: Session,
     who: Principal,
     action: str,
     target: str,
     client: str | None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Write one event in its own transaction, after the write it records has committed."""
-    with Session(engine) as session:
-        session.add(
-            AuditEvent(
-                user_id=who.user_id,
-                user_name=who.name,
-                action=action,
-                target=target,
-                client=client,
-                detail=detail or {},
-            )
+    """Write one event in its own transaction, after the write it records has committed, on
+    the caller's session: a request never holds two database connections at once (with many
+    requests in flight, waiting for a second one while holding the first starves the pool)."""
+    session.add(
+        AuditEvent(
+            user_id=who.user_id,
+            user_name=who.name,
+            action=action,
+            target=target,
+            client=client,
+            detail=detail or {},
         )
-        session.commit()
+    )
+    session.commit()
 
 
 def page(
