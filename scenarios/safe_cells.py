@@ -42,6 +42,6 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     for position in range(safe.shape[1]):
         column = safe.iloc[:, position]
         if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            safe.isetitem(position, column.map(neutralise_cell).astype(object))
+            safe.isetitem(position, column.map(neutralise_cell).astype(object).to_numpy())
     safe.columns = [neutralise_cell(name) for name in safe.columns]
     return safe

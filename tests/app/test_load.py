@@ -6,8 +6,10 @@ nothing answered 201 is lost."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -82,3 +84,21 @@ def test_fifty_concurrent_submissions_and_revisions(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert "Traceback" not in server.log_path.read_text()
+
+
+def test_slow_and_idle_connections_are_closed(tmp_path: Path) -> None:
+    server = Server(tmp_path, "serve.log", DESAPLAN_AUTH="off", DESAPLAN_HEADER_TIMEOUT_S="1")
+    try:
+        silent = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        slow = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        slow.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\n")  # and the rest never comes
+        opened = time.monotonic()
+
+        assert silent.recv(1024) == b""  # closed by the service, no answer
+        assert slow.recv(1024) == b""
+        assert time.monotonic() - opened < 8
+        assert server.http.get("/health").status_code == 200  # everyone else is still served
+    finally:
+        silent.close()
+        slow.close()
+        server.stop()
