@@ -145,7 +145,7 @@ def test_kill_9_mid_solve_ends_the_solver_and_the_restart_fails_the_job(tmp_path
     server = Server(tmp_path, "first.log")
     try:
         dataset = server.http.post(
-            "/datasets", files={"file": ("large.csv", village_csv(40_000), "text/csv")}
+            "/datasets", files={"file": ("large.csv", village_csv(20_000), "text/csv")}
         ).json()
         scenario = server.http.post(
             "/scenarios",
@@ -196,7 +196,7 @@ def test_kill_9_mid_solve_ends_the_solver_and_the_restart_fails_the_job(tmp_path
 def test_kill_9_mid_upload_leaves_the_database_whole(tmp_path: Path) -> None:
     server = Server(tmp_path, "first.log")
     wal = Path(f"{server.database}-wal")
-    content = village_csv(120_000)
+    content = village_csv(60_000)
     answers: list[int] = []
 
     def upload() -> None:

@@ -22,7 +22,7 @@ from app.services import accounts
 from app.settings import Settings
 from models.tables import Role, UserCreate
 
-EXAMPLES_PER_OPERATION = 20
+EXAMPLES_PER_OPERATION = 12
 
 
 @pytest.fixture(scope="module")
