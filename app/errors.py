@@ -26,6 +26,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -139,15 +140,27 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     raise exc  # not ours to answer: the catch-all below turns it into a 500
 
 
+def capped_validation_error(
+    exc: ValidationError, prefix: tuple[str, ...], limit: int
+) -> RequestValidationError:
+    """pydantic's errors as a request error, only the first `limit` of them copied (the rest
+    are counted): a million bad items must not cost a million dictionaries."""
+    errors = [{**e, "loc": (*prefix, *e["loc"])} for e in exc.errors(include_url=False)[:limit]]
+    capped = RequestValidationError(errors)
+    capped.total_errors = exc.error_count()  # type: ignore[attr-defined]
+    return capped
+
+
 def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     found = exc.errors()
+    total = int(getattr(exc, "total_errors", len(found)))
     limit = _errors_listed(request)
     errors = []
     for error in found[:limit]:
         location = [str(part) for part in error.get("loc", ())]
         errors.append({"field": ".".join(location), "message": str(error.get("msg", ""))})
-    more = {"errors_not_listed": len(found) - limit} if len(found) > limit else {}
+    more = {"errors_not_listed": total - len(errors)} if total > len(errors) else {}
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return problem_response(
         422, "invalid-request", "The request was refused", summary or "invalid request", errors, **more

@@ -377,3 +377,14 @@ def test_huge_version_of_a_scenario_that_exists_is_4xx(client: TestClient) -> No
 
     assert read.status_code in (404, 422), read.text
     assert solved.status_code in (404, 422), solved.text
+
+
+def test_json_rows_beyond_the_village_limit_are_refused_before_each_is_checked(apps: Any) -> None:
+    client = apps.open(load_examples=False, max_villages=10)
+
+    response = client.post("/datasets", json={"name": "many", "rows": list(range(11))})
+
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"file": "rows", "message": "the table has 11 villages; the limit is 10 (split it, e.g. by kabupaten)"}
+    ]
