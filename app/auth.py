@@ -15,10 +15,13 @@ loopback address only: `desaplan serve` refuses it on any other). Browsers canno
 across sites, so a cross-site form post is refused (401) like any request without a token; a
 cross-site `Origin` on a write is refused (403) even with authentication off.
 
-Pages (HTML forms) use a session cookie instead of the header: `session_cookie_principal` reads
-the `desaplan_session` cookie (a token, HttpOnly, SameSite=Strict) and, for a write, requires the
-`X-CSRF-Token` header or `csrf_token` form field to equal the `desaplan_csrf` cookie (the
-double-submit pattern); `set_session_cookies` sets both after a login.
+Pages use a session cookie instead of the header: `current_principal` falls back on the
+`desaplan_session` cookie (a token, HttpOnly, SameSite=Strict) and, for a write, requires the
+`X-CSRF-Token` header to equal the `desaplan_csrf` cookie (the double-submit pattern: a page's
+script or htmx sends the header; another site can neither read the cookie nor set the header).
+`set_session_cookies` sets both after a login. A plain HTML form cannot send a header: a page
+that posts one needs an async dependency that reads its `csrf_token` field and compares it the
+same way (not built here).
 """
 
 from __future__ import annotations
