@@ -114,6 +114,24 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--burst", action="store_true", help="stop once the queue is empty")
 
     commands.add_parser("bench", help="run the benchmarks (python -m bench --help)", add_help=False)
+
+    user = commands.add_parser("user", help="manage the service's users (on DATABASE_URL)")
+    user_commands = user.add_subparsers(dest="user_command", required=True)
+    user_create = user_commands.add_parser("create", help="create a user")
+    user_create.add_argument("name")
+    user_create.add_argument("--role", required=True, choices=["admin", "planner", "viewer", "operator"])
+    user_create.add_argument("--kabupaten", help="a planner's kabupaten, as its village tables name it")
+    user_create.add_argument(
+        "--village", action="append", default=[], help="a village operator's village code (repeatable)"
+    )
+
+    token = commands.add_parser("token", help="make or revoke API tokens (on DATABASE_URL)")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    token_create = token_commands.add_parser("create", help="make a token for a user; shown once")
+    token_create.add_argument("user", help="the user's name")
+    token_create.add_argument("--label", help="what the token is for, e.g. 'laptop'")
+    token_revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
+    token_revoke.add_argument("token_id", type=int)
     return parser
 
 
@@ -125,12 +143,18 @@ def main(argv: list[str] | None = None) -> int:
         return bench.main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "serve":
-        from app.serve import serve
+        from app.serve import AuthOffBeyondLoopback, serve
 
-        serve(host=args.host, port=args.port)
+        try:
+            serve(host=args.host, port=args.port)
+        except AuthOffBeyondLoopback as exc:
+            print(f"desaplan: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         return EXIT_OK
     if args.command == "worker":
         return _worker(args)
+    if args.command in ("user", "token"):
+        return _accounts(args)
     return _solve(args)
 
 
@@ -149,6 +173,56 @@ def _worker(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     run_worker(settings, burst=args.burst)
+    return EXIT_OK
+
+
+def _accounts(args: argparse.Namespace) -> int:
+    """`desaplan user create` and `desaplan token create|revoke`, on the service's database."""
+    from sqlmodel import Session
+
+    from app.db import make_engine
+    from app.errors import ServiceError
+    from app.migrate import upgrade
+    from app.services import accounts, audit
+    from app.settings import Settings
+    from models.tables import Role, UserCreate
+
+    engine = make_engine(Settings.from_env().database_url)
+    upgrade(engine)
+    try:
+        with Session(engine) as session:
+            if args.command == "user":
+                try:
+                    body = UserCreate(
+                        name=args.name,
+                        role=Role(args.role),
+                        kabupaten=args.kabupaten,
+                        village_codes=args.village,
+                    )
+                except ValueError as exc:
+                    print(f"desaplan: bad user: {exc}", file=sys.stderr)
+                    return EXIT_BAD_INPUT
+                user = accounts.create_user(session, body)
+                audit.record(session, accounts.CLI, "user.create", f"user/{user.id}", "cli",
+                             {"name": user.name, "role": user.role})
+                print(f"user {user.id} '{user.name}' ({user.role}) created")
+            elif args.token_command == "create":
+                owner = accounts.find_user(session, args.user)
+                created = accounts.create_token(session, owner, args.label)
+                audit.record(session, accounts.CLI, "token.create", f"token/{created.id}", "cli",
+                             {"user_id": owner.id, "prefix": created.prefix})
+                print(f"token {created.id} for '{owner.name}' (shown once, keep it safe):")
+                print(created.token)
+            else:
+                revoked = accounts.revoke_token(session, args.token_id)
+                audit.record(session, accounts.CLI, "token.revoke", f"token/{revoked.id}", "cli",
+                             {"user_id": revoked.user_id})
+                print(f"token {revoked.id} revoked")
+    except (InputError, ServiceError) as exc:
+        print(f"desaplan: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    finally:
+        engine.dispose()
     return EXIT_OK
 
 

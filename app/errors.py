@@ -3,6 +3,8 @@
     DesaplanError (models.errors)
      ├── InputError ........ 422, with one entry per row, column or field problem
      └── ServiceError (here)
+          ├── Unauthorized .. 401, no or a bad bearer token (with WWW-Authenticate)
+          ├── Forbidden ..... 403, a user whose role does not allow it
           ├── NotFound ...... 404
           ├── Conflict ...... 409
           ├── TooLarge ...... 413
@@ -25,6 +27,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -41,6 +44,14 @@ class ServiceError(DesaplanError):
     def __init__(self, detail: str) -> None:
         self.detail = detail
         super().__init__(detail)
+
+
+class Unauthorized(ServiceError):
+    pass
+
+
+class Forbidden(ServiceError):
+    pass
 
 
 class NotFound(ServiceError):
@@ -79,6 +90,8 @@ class Problem:
 # The one table from domain exceptions to HTTP answers; the first matching class wins.
 PROBLEMS: list[tuple[type[Exception], Problem]] = [
     (InputError, Problem(422, "invalid-input", "The input was refused")),
+    (Unauthorized, Problem(401, "unauthorized", "Authentication required")),
+    (Forbidden, Problem(403, "forbidden", "Not allowed")),
     (NotFound, Problem(404, "not-found", "Not found")),
     (Conflict, Problem(409, "conflict", "Conflict")),
     (TooLarge, Problem(413, "too-large", "Upload too large")),
@@ -108,36 +121,70 @@ def problem_response(
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
-def _domain_error(_request: Request, exc: Exception) -> JSONResponse:
+DEFAULT_ERRORS_LISTED = 100
+
+
+def _errors_listed(request: Request) -> int:
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "max_errors_listed", DEFAULT_ERRORS_LISTED))
+
+
+def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     for cls, problem in PROBLEMS:
         if isinstance(exc, cls):
             if isinstance(exc, InputError):
-                errors = [issue.model_dump(exclude_none=True) for issue in exc.issues]
-                return problem_response(problem.status, problem.slug, exc.title, exc.describe(), errors)
+                # the first errors and a count of the rest: a million bad rows answer in kilobytes
+                limit = _errors_listed(request)
+                errors = [issue.model_dump(exclude_none=True) for issue in exc.issues[:limit]]
+                more = {"errors_not_listed": len(exc.issues) - limit} if len(exc.issues) > limit else {}
+                return problem_response(
+                    problem.status, problem.slug, exc.title, exc.describe(), errors, **more
+                )
             detail = exc.detail if isinstance(exc, ServiceError) else problem.title
             response = problem_response(problem.status, problem.slug, problem.title, detail)
             if isinstance(exc, ServiceUnavailable):
                 response.headers["Retry-After"] = str(exc.retry_after_s)
+            if isinstance(exc, Unauthorized):
+                response.headers["WWW-Authenticate"] = "Bearer"
             return response
     raise exc  # not ours to answer: the catch-all below turns it into a 500
 
 
-def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+def capped_validation_error(
+    exc: ValidationError, prefix: tuple[str, ...], limit: int
+) -> RequestValidationError:
+    """pydantic's errors as a request error, only the first `limit` of them copied (the rest
+    are counted): a million bad items must not cost a million dictionaries."""
+    errors = [{**e, "loc": (*prefix, *e["loc"])} for e in exc.errors(include_url=False)[:limit]]
+    capped = RequestValidationError(errors)
+    capped.total_errors = exc.error_count()  # type: ignore[attr-defined]
+    return capped
+
+
+def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
+    found = exc.errors()
+    total = int(getattr(exc, "total_errors", len(found)))
+    limit = _errors_listed(request)
     errors = []
-    for error in exc.errors():
+    for error in found[:limit]:
         location = [str(part) for part in error.get("loc", ())]
         errors.append({"field": ".".join(location), "message": str(error.get("msg", ""))})
+    more = {"errors_not_listed": total - len(errors)} if total > len(errors) else {}
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return problem_response(
-        422, "invalid-request", "The request was refused", summary or "invalid request", errors
+        422, "invalid-request", "The request was refused", summary or "invalid request", errors, **more
     )
 
 
 def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-    title = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
+    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
+        exc.status_code, "http-error"
+    )
+    title = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
+        exc.status_code, "HTTP error"
+    )
     return problem_response(exc.status_code, slug, title, str(exc.detail))
 
 

@@ -80,6 +80,7 @@ def run_job(
     hard_limit_s: float,
     context: BaseContext,
     stop: threading.Event | None = None,
+    limits: worker.ChildLimits | None = None,
 ) -> JobStatus | None:
     """Run one job to its end; its final status (None when it does not exist).
 
@@ -89,7 +90,7 @@ def run_job(
     if not jobs.claim(engine, job_id):  # cancelled while queued, or another worker has it
         return job_status(engine, job_id)
     try:
-        _supervise(engine, job_id, hard_limit_s, context, stop)
+        _supervise(engine, job_id, hard_limit_s, context, stop, limits or worker.ChildLimits())
     except Exception:
         correlation_id = str(uuid.uuid4())
         log.exception("job %s failed, correlation_id=%s", job_id, correlation_id)
@@ -108,14 +109,15 @@ def _fail(engine: Engine, job_id: int, error: str) -> None:
 
 
 def _supervise(
-    engine: Engine, job_id: int, hard_limit_s: float, context: BaseContext, stop: threading.Event
+    engine: Engine, job_id: int, hard_limit_s: float, context: BaseContext, stop: threading.Event,
+    limits: worker.ChildLimits,
 ) -> None:
     problem_json, options_json = solves.prepare(engine, job_id)
     time_limit_s = float(json.loads(options_json)["time_limit_s"])
     parent_end, child_end = context.Pipe(duplex=False)
     process = context.Process(  # type: ignore[attr-defined]
         target=worker.solve_in_process,
-        args=(problem_json, options_json, child_end),
+        args=(problem_json, options_json, child_end, limits),
         name=f"desaplan-solve-{job_id}",
         daemon=True,
     )
@@ -128,7 +130,13 @@ def _supervise(
     try:
         while message is None:
             if parent_end.poll(POLL_S):
-                kind, payload = parent_end.recv()
+                try:
+                    kind, payload = parent_end.recv()
+                except EOFError:  # the process died without a word (killed, out of memory)
+                    process.join(1)
+                    _fail(engine, job_id,
+                          f"the solver process ended without a plan (exit code {process.exitcode})")
+                    return
                 if kind == "progress":
                     progress.from_event(payload, time.monotonic() - started, time_limit_s)
                     continue

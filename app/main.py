@@ -6,13 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
-from app import errors, openapi, pages
+from app import errors, openapi, pages, security
+from app.auth import current_principal
 from app.db import make_engine
 from app.jobs import make_queue
 from app.migrate import upgrade
-from app.routes import comparisons, datasets, health, jobs, plans, scenarios, solves
+from app.routes import comparisons, datasets, health, jobs, plans, scenarios, solves, users
+from app.services.accounts import no_users_yet
 from app.services.examples import load_examples_if_empty
 from app.settings import Settings, get_settings
 
@@ -38,6 +40,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upgrade(engine)
         if settings.load_examples:
             load_examples_if_empty(engine)
+        if settings.auth == "on" and no_users_yet(engine):
+            log.warning(
+                "No user yet: every request needs a token. Make the first admin and its token with "
+                "`desaplan user create admin --role admin` then `desaplan token create admin` "
+                "(same DATABASE_URL), or run a single-user laptop with DESAPLAN_AUTH=off."
+            )
         # the embedded runner fails the jobs a restart cut off; the Redis queue's workers keep theirs
         runner = make_queue(engine, settings)
         app.state.runner = runner
@@ -61,8 +69,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
-    for router in (health, datasets, scenarios, solves, jobs, plans, comparisons):
-        app.include_router(router.router)
-    pages.install(app)
+    security.install(app, settings)
+    app.include_router(health.router)
+    signed_in = [Depends(current_principal)]  # the policy table of app.auth, for every route
+    for router in (datasets, scenarios, solves, jobs, plans, comparisons, users):
+        app.include_router(router.router, dependencies=signed_in)
+    pages.install(app, dependencies=signed_in)
     openapi.install(app)
     return app

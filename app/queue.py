@@ -15,6 +15,7 @@ since the plan goes in with the job's status in one transaction.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from multiprocessing.context import BaseContext
@@ -23,6 +24,7 @@ from redis import Redis, RedisError
 from rq import Queue, SimpleWorker
 from sqlalchemy import Engine
 
+from app import worker as solver_process
 from app.errors import ServiceUnavailable
 from app.execute import run_job, solver_context
 from app.jobs import job_status, wait_in_database
@@ -105,6 +107,7 @@ class RedisQueue:
 class _WorkerState:
     engine: Engine
     context: BaseContext
+    limits: solver_process.ChildLimits
 
 
 _state: _WorkerState | None = None
@@ -114,7 +117,7 @@ def perform(job_id: int, hard_limit_s: float) -> str | None:
     """The RQ job: run desaplan job `job_id` to its end; its final status."""
     if _state is None:
         raise RuntimeError("desaplan jobs run under `desaplan worker`")
-    status = run_job(_state.engine, job_id, hard_limit_s, _state.context)
+    status = run_job(_state.engine, job_id, hard_limit_s, _state.context, limits=_state.limits)
     return status.value if status else None
 
 
@@ -127,7 +130,10 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     if not settings.queue_url:
         raise ValueError("DESAPLAN_QUEUE_URL is not set: `desaplan worker` needs a redis:// URL")
     engine = make_engine(settings.database_url)
-    _state = _WorkerState(engine=engine, context=solver_context())
+    # each solver process: its memory cap, and this worker whose death ends it
+    _state = _WorkerState(engine=engine, context=solver_context(),
+                          limits=solver_process.ChildLimits(settings.solver_memory_bytes,
+                                                                    os.getpid()))
     redis = Redis.from_url(settings.queue_url)
     stop_reaper = _start_reaper(engine, settings)
     try:

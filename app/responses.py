@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Path, Query
 from fastapi.responses import Response
 
 MEDIA_TYPES = {
@@ -14,8 +14,13 @@ MEDIA_TYPES = {
     "zip": "application/zip",
 }
 
+# ids are SQLite's 64-bit integers: beyond them no row can exist, and the driver would overflow
+DB_INT_MAX = 2**63 - 1
+
 FileFormat = Literal["csv", "xlsx"]
-Offset = Annotated[int, Query(ge=0, description="items to skip")]
+ItemId = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
+OptionalId = Annotated[int | None, Query(ge=1, le=DB_INT_MAX)]
+Offset = Annotated[int, Query(ge=0, le=DB_INT_MAX, description="items to skip")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="items per page")]
 
 

@@ -8,11 +8,13 @@ process sharing the database leaves them alone) and fails jobs whose holder went
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
+from app import worker
 from app.execute import POLL_S, run_job, solver_context
 from app.jobs import job_status, wait_in_database
 from app.services import jobs
@@ -44,6 +46,8 @@ class EmbeddedRunner:
         self._lock = threading.Lock()
         self._held: dict[int, Held] = {}
         self._context = solver_context()
+        # each solver process: its memory cap, and the service whose death ends it
+        self._limits = worker.ChildLimits(settings.solver_memory_bytes, os.getpid())
         self._closed = threading.Event()
         failed = jobs.fail_interrupted(engine, settings.job_heartbeat_timeout_s)
         if failed:
@@ -105,7 +109,8 @@ class EmbeddedRunner:
                 # a cancel already wrote `cancelled`; otherwise this is a shutdown
                 jobs.finish(self._engine, held.job_id, JobStatus.failed, "failed", jobs.INTERRUPTED)
             else:
-                run_job(self._engine, held.job_id, held.hard_limit_s, self._context, held.stop)
+                run_job(self._engine, held.job_id, held.hard_limit_s, self._context, held.stop,
+                        self._limits)
         except Exception:
             log.exception("job %s: the runner's thread failed", held.job_id)
         finally:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import Depends
 from pydantic import BaseModel, Field
+
+from scenarios.limits import ReadLimits
 
 DEFAULT_DATABASE_URL = "sqlite:///data/desaplan.sqlite"  # relative to the working directory
 
@@ -28,6 +30,24 @@ class Settings(BaseModel):
     queue_limit: int = Field(default=100, ge=1)
     # a running job whose holder has given no sign of life for this long is failed
     job_heartbeat_timeout_s: float = Field(default=30.0, gt=0)
+    # bounded work: the defaults hold the national table (84,000 villages) with room to spare
+    max_body_bytes: int = Field(default=1024 * 1024, gt=0)  # any request body but an upload
+    max_villages: int = Field(default=200_000, gt=0)  # rows of a village table
+    max_columns: int = Field(default=200, gt=0)  # columns of a village table
+    max_xlsx_unpacked_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
+    max_packages: int = Field(default=50, gt=0)  # packages of one scenario
+    max_groups: int = Field(default=100, gt=0)  # groups a scenario names
+    max_errors_listed: int = Field(default=100, gt=0)  # in a 422; the rest are counted
+    # address space of a solver process; 0 for none. A national solve needs about 2 GB
+    solver_memory_bytes: int = Field(default=8 * 1024**3, ge=0)
+    # requests per client (token, else address) in a moving minute; 0 for no limit
+    rate_limit_per_minute: int = Field(default=600, ge=0)
+    # uvicorn: idle keep-alive connections closed after this; at most this many at once
+    keep_alive_s: int = Field(default=5, gt=0)
+    max_connections: int = Field(default=200, gt=0)
+    header_timeout_s: float = Field(default=10.0, gt=0)  # to send a request's headers
+    # "on": every request but /health needs a token; "off": one local admin, loopback only
+    auth: Literal["on", "off"] = "on"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,11 +64,35 @@ class Settings(BaseModel):
             "DESAPLAN_QUEUE_NAME": "queue_name",
             "DESAPLAN_QUEUE_LIMIT": "queue_limit",
             "DESAPLAN_JOB_HEARTBEAT_TIMEOUT": "job_heartbeat_timeout_s",
+            "DESAPLAN_MAX_BODY_BYTES": "max_body_bytes",
+            "DESAPLAN_MAX_VILLAGES": "max_villages",
+            "DESAPLAN_MAX_COLUMNS": "max_columns",
+            "DESAPLAN_MAX_XLSX_UNPACKED_BYTES": "max_xlsx_unpacked_bytes",
+            "DESAPLAN_MAX_PACKAGES": "max_packages",
+            "DESAPLAN_MAX_GROUPS": "max_groups",
+            "DESAPLAN_MAX_ERRORS_LISTED": "max_errors_listed",
+            "DESAPLAN_SOLVER_MEMORY_BYTES": "solver_memory_bytes",
+            "DESAPLAN_RATE_LIMIT_PER_MINUTE": "rate_limit_per_minute",
+            "DESAPLAN_KEEP_ALIVE_S": "keep_alive_s",
+            "DESAPLAN_MAX_CONNECTIONS": "max_connections",
+            "DESAPLAN_HEADER_TIMEOUT_S": "header_timeout_s",
+            "DESAPLAN_AUTH": "auth",
         }
         for variable, field in names.items():
             if env.get(variable):
                 values[field] = env[variable]
         return cls.model_validate(values)
+
+
+    def read_limits(self) -> ReadLimits:
+        """The readers' limits (scenarios/ takes no settings, only these numbers)."""
+        return ReadLimits(
+            max_rows=self.max_villages,
+            max_columns=self.max_columns,
+            max_xlsx_unpacked_bytes=self.max_xlsx_unpacked_bytes,
+            max_packages=self.max_packages,
+            max_groups=self.max_groups,
+        )
 
 
 @lru_cache

@@ -4,6 +4,7 @@ The body is read with a size limit before anything is parsed (413 beyond it)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,8 +14,9 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
-from app.errors import TooLarge, UnsupportedMediaType
+from app.errors import TooLarge, UnsupportedMediaType, capped_validation_error
 from app.settings import SettingsDep
+from models import InputIssue, VillageTableError
 from models.tables import DatasetBase, DatasetRowsCreate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -66,6 +68,26 @@ def _checked_name(name: str | None, location: tuple[str, ...]) -> str | None:
         ) from None
 
 
+def _refuse_too_many_rows(body: bytes, max_rows: int) -> None:
+    """More rows than a table may have are refused before each is validated (a million broken
+    rows would otherwise cost a million error messages)."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return  # pydantic words the JSON error with its position
+    rows = data.get("rows") if isinstance(data, dict) else None
+    if isinstance(rows, list) and len(rows) > max_rows:
+        raise VillageTableError(
+            [
+                InputIssue(
+                    file="rows",
+                    message=f"the table has {len(rows):,} villages; the limit is {max_rows:,} "
+                    "(split it, e.g. by kabupaten)",
+                )
+            ]
+        )
+
+
 async def read_upload(request: Request, settings: SettingsDep) -> Upload:
     """FastAPI dependency for POST /datasets."""
     body = await _read_limited(request, settings.max_upload_bytes)
@@ -91,12 +113,11 @@ async def read_upload(request: Request, settings: SettingsDep) -> Upload:
         finally:
             await form.close()
     if content_type == "application/json":
+        _refuse_too_many_rows(body, settings.max_villages)
         try:
             data = DatasetRowsCreate.model_validate_json(body)
         except ValidationError as exc:
-            raise RequestValidationError(
-                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-            ) from None
+            raise capped_validation_error(exc, ("body",), settings.max_errors_listed) from None
         return Upload(name=data.name, filename=None, rows=data.rows)
     if content_type in ("text/csv", XLSX):
         extension = "csv" if content_type == "text/csv" else "xlsx"

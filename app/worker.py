@@ -3,22 +3,39 @@
 Imported by the forkserver before any job, so each new process starts with PuLP and the solver
 already loaded. It touches no database: its supervisor (`app.execute`) saves the plan. Messages
 are (kind, JSON text): "plan", "input_error", "error", and "progress" ({"progress": 0..1,
-"phase": "..."}), which the supervisor writes to the job's row as it comes."""
+"phase": "..."}), sent from the solver's own progress events, which the supervisor writes to the
+job's row as they come.
+
+A solver process is bounded and never outlives the service:
+- its address space is capped (`setrlimit(RLIMIT_AS)`, the service's `solver_memory_bytes`), so a
+  huge table fails this one job with a message instead of swapping the machine;
+- it ends itself within about a second of the service's death (`kill -9` included): on Linux
+  the kernel sends it SIGKILL when its parent goes (`PR_SET_PDEATHSIG`), and on every system a
+  watchdog thread exits when its parent changes or the service's process is gone.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
+import resource
+import signal
+import sys
 import threading
 import time
 import traceback
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 import solver
-from models import InputError, Problem, SolveOptions
+from models import InputError, InputIssue, Problem, SolveOptions
 from solver.context import Progress, RunContext
 
-ORPHAN_CHECK_S = 1.0
+WATCH_EVERY_S = 0.25
+EXIT_ORPHANED = 70  # the service went away: nobody will read this solve
+_PR_SET_PDEATHSIG = 1
 PROGRESS_EVERY_S = 0.5  # at most this often, but every change of phase and every end of one
 
 
@@ -57,18 +74,72 @@ def describe(event: Progress) -> tuple[float, str]:
     return 0.02, "preparing the table"
 
 
-def _exit_when_orphaned(parent_pid: int) -> None:
-    """A supervisor killed outright (a worker's SIGKILL) cannot stop its solve: the solve stops
-    itself rather than burn a core for nobody."""
-    while True:
-        time.sleep(ORPHAN_CHECK_S)
-        if os.getppid() != parent_pid:
-            os._exit(1)
+@dataclass(frozen=True)
+class ChildLimits:
+    """What the service tells each solver process about its bounds."""
+
+    memory_bytes: int = 0  # 0: no cap
+    service_pid: int | None = None  # the process whose death ends this one
 
 
-def solve_in_process(problem_json: str, options_json: str, conn: Connection) -> None:
-    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True).start()
+def _service_alive(pid: int) -> bool:
     try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _watch(parent_pid: int, service_pid: int | None) -> None:
+    while True:
+        time.sleep(WATCH_EVERY_S)
+        if os.getppid() != parent_pid or (service_pid is not None and not _service_alive(service_pid)):
+            os._exit(EXIT_ORPHANED)  # no cleanup to do: the parent saves, and it is gone
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this process when the one that forked it ends."""
+    if not sys.platform.startswith("linux"):
+        return
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+
+
+def apply_limits(limits: ChildLimits) -> None:
+    """Bound this process: memory, and its life to the service's."""
+    parent_pid = os.getppid()
+    _die_with_parent()
+    threading.Thread(
+        target=_watch, args=(parent_pid, limits.service_pid), name="parent-watch", daemon=True
+    ).start()
+    if limits.service_pid is not None and not _service_alive(limits.service_pid):
+        os._exit(EXIT_ORPHANED)  # died before the watch began
+    if limits.memory_bytes > 0:
+        _soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = limits.memory_bytes if hard == resource.RLIM_INFINITY else min(limits.memory_bytes, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+
+def _memory_error(limits: ChildLimits) -> str:
+    issue = InputIssue(
+        message=(
+            f"the solve needs more memory than a solver process may use "
+            f"({limits.memory_bytes / 1024**3:.1f} GiB, DESAPLAN_SOLVER_MEMORY_BYTES): "
+            "split the table (e.g. by kabupaten) or raise the limit"
+        )
+    )
+    return json.dumps({"title": "The table is too large to solve here", "issues": [issue.model_dump()]})
+
+
+def solve_in_process(
+    problem_json: str, options_json: str, conn: Connection, limits: ChildLimits | None = None
+) -> None:
+    limits = limits or ChildLimits()
+    try:
+        apply_limits(limits)
         problem = Problem.model_validate_json(problem_json)
         options = SolveOptions.model_validate_json(options_json)
         plan = solver.solve(problem, run=RunContext(options, listener=ProgressSender(conn)))
@@ -76,6 +147,8 @@ def solve_in_process(problem_json: str, options_json: str, conn: Connection) -> 
     except InputError as exc:
         issues = [issue.model_dump() for issue in exc.issues]
         conn.send(("input_error", json.dumps({"title": exc.title, "issues": issues})))
+    except MemoryError:
+        conn.send(("input_error", _memory_error(limits)))
     except Exception:
         conn.send(("error", traceback.format_exc()))
     finally:

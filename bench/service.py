@@ -68,7 +68,7 @@ def _timed_loop(call: Any, count: int) -> list[float]:
 
 
 def _serve(folder: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'desaplan.sqlite'}"}
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'desaplan.sqlite'}", "DESAPLAN_AUTH": "off"}
     command = [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port)]
     log = (folder / "serve.log").open("wb")
     return subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)

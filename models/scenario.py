@@ -6,7 +6,11 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from models.village import VillageTable
+from models.village import MAX_RUPIAH, MAX_WEIGHT, MAX_WORKERS, VillageTable
+
+# no NaN or infinity anywhere: json.loads reads `Infinity` and `NaN`, pydantic would keep them
+_FINITE = ConfigDict(extra="forbid", allow_inf_nan=False)
+MAX_TOTAL_WORKERS = MAX_WORKERS * 1000  # a table-wide target: fewer than a trillion workers
 
 
 class Objective(StrEnum):
@@ -15,19 +19,21 @@ class Objective(StrEnum):
 
 
 class Package(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _FINITE
 
-    code: str = Field(min_length=1, description="the package's code, e.g. JKK-JKM", examples=["JKK-JKM"])
+    code: str = Field(min_length=1, max_length=64, description="the package's code, e.g. JKK-JKM",
+                      examples=["JKK-JKM"])
     monthly_premium_idr: float = Field(
-        gt=0, description="premium per worker and month, in rupiah", examples=[16800]
+        gt=0, lt=MAX_RUPIAH, description="premium per worker and month, in rupiah", examples=[16800]
     )
     value: float = Field(
-        default=1.0, ge=0, description="protection one enrolment in this package is worth (weight, no unit)"
+        default=1.0, ge=0, lt=MAX_WEIGHT,
+        description="protection one enrolment in this package is worth (weight, no unit)"
     )
 
 
 class Budget(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _FINITE
 
     dana_desa_share: float = Field(
         default=0.0, ge=0, le=1, description="share of each village's dana desa that may pay premiums, 0..1"
@@ -48,11 +54,13 @@ class Budget(BaseModel):
         values = pool.values() if isinstance(pool, dict) else [pool]
         if any(v < 0 for v in values):
             raise ValueError("an APBD pool must be >= 0 rupiah")
+        if any(v >= MAX_RUPIAH for v in values):
+            raise ValueError(f"an APBD pool must be below {MAX_RUPIAH:.0e} rupiah")
         return pool
 
 
 class Targets(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _FINITE
 
     min_coverage: float = Field(
         default=0.0, ge=0, le=1, description="floor on every village's coverage (all groups), 0..1"
@@ -61,7 +69,8 @@ class Targets(BaseModel):
         default_factory=dict, description="group -> floor on that group's coverage in every village, 0..1"
     )
     min_new_enrollments: float = Field(
-        default=0, ge=0, description="new enrolments the whole table must reach, workers"
+        default=0, ge=0, lt=MAX_TOTAL_WORKERS,
+        description="new enrolments the whole table must reach, workers",
     )
 
     @field_validator("group_min_coverage")
@@ -74,9 +83,9 @@ class Targets(BaseModel):
 
 
 class Scenario(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = _FINITE
 
-    name: str = Field(default="Scenario", description="what the scenario asks, in words")
+    name: str = Field(default="Scenario", max_length=500, description="what the scenario asks, in words")
     horizon_months: int = Field(
         default=12, gt=0, le=120, description="months of premiums paid from the budgets, months"
     )
@@ -96,8 +105,8 @@ class Scenario(BaseModel):
     @classmethod
     def _weights_not_negative(cls, weights: dict[str, float]) -> dict[str, float]:
         for group, weight in weights.items():
-            if weight < 0:
-                raise ValueError(f"the weight of group '{group}' must be >= 0")
+            if not 0 <= weight < MAX_WEIGHT:
+                raise ValueError(f"the weight of group '{group}' must be >= 0 and below {MAX_WEIGHT:.0e}")
         return weights
 
     @model_validator(mode="after")

@@ -15,15 +15,20 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import ConfigDict
+from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, Totals
 from models.scenario import IntegerMethod
 from models.village import Village
+
+# ids are SQLite's 64-bit integers: a larger one names no row (and would overflow the driver)
+DB_INT_MAX = 2**63 - 1
+RowId = Annotated[int, PydanticField(ge=1, le=DB_INT_MAX)]
 
 
 def utc_now() -> datetime:
@@ -174,7 +179,7 @@ class ScenarioCreate(SQLModel):
         }
     )
 
-    dataset_id: int
+    dataset_id: int = Field(ge=1, le=DB_INT_MAX)
     slug: str | None = Field(default=None, max_length=80)  # from the scenario's name when absent
     scenario: dict[str, Any]
 
@@ -317,8 +322,10 @@ FINISHED_JOB_STATUSES = frozenset({JobStatus.succeeded, JobStatus.failed, JobSta
 class SolveOptionsIn(SQLModel):
     """Solve options a client may set; the time limit is capped by the service's own limit."""
 
-    time_limit_s: float | None = Field(default=None, gt=0)
-    gap_rel: float | None = Field(default=None, ge=0)
+    model_config = ConfigDict(allow_inf_nan=False)  # type: ignore[assignment]
+
+    time_limit_s: float | None = Field(default=None, gt=0, le=86_400)
+    gap_rel: float | None = Field(default=None, ge=0, le=1)
     integer_method: IntegerMethod | None = None
     tie_break: bool | None = None
 
@@ -332,8 +339,8 @@ class SolveCreate(SQLModel):
         }
     )
 
-    scenario_id: int
-    version: int | None = Field(default=None, ge=1)  # the latest version when absent
+    scenario_id: int = Field(ge=1, le=DB_INT_MAX)
+    version: int | None = Field(default=None, ge=1, le=DB_INT_MAX)  # the latest when absent
     options: SolveOptionsIn = Field(default_factory=SolveOptionsIn)
 
 
@@ -386,8 +393,9 @@ class ComparisonCreate(SQLModel):
         json_schema_extra={"examples": [{"baseline_plan_id": 1, "plan_ids": [2]}]}
     )
 
-    baseline_plan_id: int
-    plan_ids: list[int] = Field(min_length=1)  # the plans compared with the baseline
+    baseline_plan_id: int = Field(ge=1, le=DB_INT_MAX)
+    # the plans compared with the baseline
+    plan_ids: list[RowId] = Field(min_length=1, max_length=20)
 
 
 class Comparison(SQLModel, table=True):
@@ -433,3 +441,115 @@ class ComparisonResult(ComparisonPublic):
     villages: list[dict[str, Any]] | None  # left out when asked with villages=false
     gainers: list[dict[str, Any]]
     losers: list[dict[str, Any]]
+
+
+# --- accounts and the audit trail -----------------------------------------------------------
+
+
+class Role(StrEnum):
+    admin = "admin"  # users, tokens, the audit trail, and every write
+    planner = "planner"  # datasets, scenarios, solves, comparisons of its kabupaten
+    viewer = "viewer"  # reads
+    operator = "operator"  # a village operator: its own villages' targets and plans
+
+
+class UserBase(SQLModel):
+    name: str = Field(min_length=1, max_length=80, regex=r"^[A-Za-z0-9_.@-]+$")
+    role: Role
+    # a planner's kabupaten, as the village tables name it (code or name)
+    kabupaten: str | None = Field(default=None, max_length=200)
+
+
+class User(UserBase, table=True):
+    __tablename__ = "app_user"
+    __table_args__ = (UniqueConstraint("name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    role: str  # type: ignore[assignment]
+    # a village operator's villages (Kemendagri codes, dotted)
+    village_codes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
+    disabled_at: datetime | None = None
+
+
+class UserCreate(UserBase):
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_extra={
+            "examples": [{"name": "siti.planner", "role": "planner", "kabupaten": "Bekasi"}]
+        }
+    )
+
+    village_codes: list[str] = Field(default_factory=list, max_length=10_000)
+
+
+class UserPublic(UserBase):
+    id: int
+    village_codes: list[str]
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+class ApiToken(SQLModel, table=True):
+    """A bearer token, stored as its argon2 hash; `prefix` finds the row without the secret."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    prefix: str = Field(index=True, unique=True)
+    secret_hash: str
+    label: str | None = None
+    created_at: datetime = Field(default_factory=utc_now)
+    revoked_at: datetime | None = None
+
+
+class TokenCreate(SQLModel):
+    label: str | None = Field(default=None, max_length=200)
+
+
+class TokenPublic(SQLModel):
+    id: int
+    user_id: int
+    prefix: str
+    label: str | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class TokenCreated(TokenPublic):
+    token: str  # shown once: only its hash is kept
+
+
+class DatasetScope(SQLModel, table=True):
+    """The kabupaten a dataset belongs to, for planners' rights (the uploading planner's own)."""
+
+    __tablename__ = "dataset_scope"
+
+    dataset_id: int = Field(foreign_key="dataset.id", primary_key=True)
+    kabupaten: str
+
+
+class AuditEvent(SQLModel, table=True):
+    """One write: who, when, what, from where."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, index=True)
+    user_id: int | None = Field(default=None, index=True)  # none for the command line's own
+    user_name: str
+    action: str = Field(index=True)  # e.g. "scenario.archive"
+    target: str  # e.g. "scenario/4"
+    client: str | None = None  # the address the request came from, "cli" for the command line
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AuditEventPublic(SQLModel):
+    id: int
+    at: datetime
+    user_id: int | None
+    user_name: str
+    action: str
+    target: str
+    client: str | None
+    detail: dict[str, Any]

@@ -17,6 +17,7 @@ import pandas as pd
 from models import Plan
 from scenarios.labels import N_, Translate, column_label, english
 from scenarios.plan_writers import csv_for_indonesian_excel
+from scenarios.safe_cells import neutralise_frame
 from scenarios.xlsx import Sheet, sheets_to_xlsx
 
 # the figures compared; each gets `<metric>_baseline`, `<metric>` and `<metric>_delta`
@@ -126,7 +127,9 @@ def compare_plans(
         losers.append(ranked[ranked["new_enrollments_delta"] < 0].head(top))
     totals = pd.DataFrame(total_rows)
     for metric in [*_SUMMED, "coverage_after"]:
-        totals[f"{metric}_delta"] = totals[metric].astype(float).sub(totals[metric].iloc[0])
+        # a plan without villages (infeasible) has no coverage: its deltas are empty, not an error
+        values = pd.to_numeric(totals[metric], errors="coerce").astype(float)
+        totals[f"{metric}_delta"] = values - values.iloc[0]
     return PlanComparison(
         baseline=base_label,
         labels=[label for label, _ in others],
@@ -160,7 +163,7 @@ def comparison_dict(comparison: PlanComparison, villages: bool = True) -> dict[s
 
 
 def comparison_csv_bytes(comparison: PlanComparison, table: str = "villages") -> bytes:
-    return comparison.table(table).to_csv(index=False).encode("utf-8")
+    return neutralise_frame(comparison.table(table)).to_csv(index=False).encode("utf-8")
 
 
 def comparison_xlsx_bytes(comparison: PlanComparison) -> bytes:
@@ -168,7 +171,7 @@ def comparison_xlsx_bytes(comparison: PlanComparison) -> bytes:
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name in TABLES:
-            comparison.table(name).to_excel(writer, sheet_name=name, index=False)
+            neutralise_frame(comparison.table(name)).to_excel(writer, sheet_name=name, index=False)
     return buffer.getvalue()
 
 

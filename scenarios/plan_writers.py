@@ -15,6 +15,7 @@ import pandas as pd
 from models import Plan, Scenario
 from scenarios.files import atomic_write
 from scenarios.labels import OBJECTIVE_NAMES, STATUS_NAMES, Translate, column_label, english, group_name
+from scenarios.safe_cells import neutralise_frame
 from scenarios.xlsx import Sheet, frames_to_xlsx, sheets_to_xlsx
 
 SPEND_COLUMNS = ["spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr"]
@@ -200,7 +201,8 @@ def totals_frame(plan: Plan) -> pd.DataFrame:
 
 def targets_csv_bytes(plan: Plan) -> bytes:
     """targets.csv: UTF-8 without BOM, comma separated, header first."""
-    return targets_frame(plan).to_csv(index=False, lineterminator="\n").encode("utf-8")
+    safe = neutralise_frame(targets_frame(plan))  # no cell a spreadsheet would run
+    return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def targets_xlsx_bytes(plan: Plan) -> bytes:

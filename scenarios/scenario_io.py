@@ -13,8 +13,10 @@ from pydantic_core import ErrorDetails
 
 from models import InputIssue, Scenario, ScenarioError, VillageTable
 from models.scenario import Budget, Package, Targets
+from models.village import MAX_WEIGHT
 from scenarios import kemendagri
 from scenarios.files import Source, load_source
+from scenarios.limits import ReadLimits
 
 _SHARES = {"dana_desa_share", "add_share", "min_coverage"}
 _UNION_TAGS = {"float", "dict[str,float]"}
@@ -72,12 +74,15 @@ def _load_yaml(text: str, name: str) -> Any:
         ) from None
 
 
-def scenario_from_dict(data: Any, source: str = "scenario") -> Scenario:
+def scenario_from_dict(
+    data: Any, source: str = "scenario", limits: ReadLimits | None = None
+) -> Scenario:
     """Validate a scenario given as a dict (parsed JSON or YAML)."""
     if not isinstance(data, dict):
         raise ScenarioError(
             [InputIssue(file=source, message="a scenario must be an object of field: value")]
         )
+    _check_counts(data, source, limits or ReadLimits())
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
@@ -85,6 +90,38 @@ def scenario_from_dict(data: Any, source: str = "scenario") -> Scenario:
         for error in exc.errors():
             issues.extend(_issues(error, data, source))
         raise ScenarioError(_unique(issues)) from None
+
+
+def _check_counts(data: dict[str, Any], source: str, limits: ReadLimits) -> None:
+    """Refuse more packages or groups than a scenario may list, before validating each."""
+    issues = []
+    packages = data.get("packages")
+    if isinstance(packages, list) and len(packages) > limits.max_packages:
+        issues.append(
+            InputIssue(
+                file=source,
+                field="packages",
+                message=f"{len(packages):,} packages; a scenario may list at most {limits.max_packages:,}",
+            )
+        )
+    targets = data.get("targets")
+    for field, groups in (
+        ("group_weights", data.get("group_weights")),
+        (
+            "targets.group_min_coverage",
+            targets.get("group_min_coverage") if isinstance(targets, dict) else None,
+        ),
+    ):
+        if isinstance(groups, dict) and len(groups) > limits.max_groups:
+            issues.append(
+                InputIssue(
+                    file=source,
+                    field=field,
+                    message=f"{len(groups):,} groups; a scenario may name at most {limits.max_groups:,}",
+                )
+            )
+    if issues:
+        raise ScenarioError(issues)
 
 
 def _unique(issues: list[InputIssue]) -> list[InputIssue]:
@@ -125,10 +162,11 @@ def _group_issues(error: ErrorDetails, field: str, source: str) -> list[InputIss
     issues = []
     if isinstance(values, dict):
         for group, value in values.items():
-            if field.endswith("group_weights") and value < 0:
-                issues.append(
-                    InputIssue(file=source, field=f"{field}.{group}", message="must be >= 0")
-                )
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                continue  # worded by pydantic's own type error
+            if field.endswith("group_weights") and not 0 <= value < MAX_WEIGHT:
+                message = "must be >= 0" if value < 0 else f"must be below {MAX_WEIGHT:,}"
+                issues.append(InputIssue(file=source, field=f"{field}.{group}", message=message))
             elif field.endswith("group_min_coverage") and not 0 <= value <= 1:
                 issues.append(
                     InputIssue(
@@ -147,6 +185,10 @@ def _message(error: ErrorDetails, loc: list[str], data: dict[str, Any]) -> str:
         return "must be between 0 and 1"
     if name == "horizon_months" and kind in ("greater_than", "less_than_equal"):
         return "must be between 1 and 120 months"
+    if kind == "finite_number":
+        return f"must be a finite number (got {given!r})"
+    if kind == "less_than":
+        return f"must be below {_number(ctx.get('lt'))}"
     if kind == "greater_than":
         return f"must be greater than {_number(ctx.get('gt'))}"
     if kind == "greater_than_equal":

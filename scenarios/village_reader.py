@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,7 @@ import pandas as pd
 
 from models import InputIssue, VillageTable, VillageTableError
 from scenarios.files import Source, load_source
+from scenarios.limits import ReadLimits, check_xlsx_bounds
 from scenarios.village_table import RawTable, normalise_column_name, table_from_raw
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -24,14 +24,19 @@ _OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls (BIFF in an OLE container)
 _XLSX_SUFFIXES = (".xlsx", ".xlsm")
 
 
-def read_villages(source: Source, filename: str | None = None) -> VillageTable:
+def read_villages(
+    source: Source, filename: str | None = None, limits: ReadLimits | None = None
+) -> VillageTable:
     """Read and validate a village table: CSV (comma or semicolon separated, UTF-8 with or
-    without BOM) or XLSX (first sheet). Raises VillageTableError listing every bad row."""
+    without BOM) or XLSX (first sheet). Raises VillageTableError listing every bad row, or
+    naming the limit (`limits`: rows, columns, the XLSX's size) the table goes beyond."""
+    limits = limits or ReadLimits()
     content, name = load_source(source, filename, VillageTableError)
     if not content.strip():
         raise VillageTableError([InputIssue(file=name, message="the file is empty")])
     suffix = Path(name).suffix.lower()
     if content.startswith(_ZIP_MAGIC) or suffix in _XLSX_SUFFIXES:
+        check_xlsx_bounds(content, name, limits)
         raw = _xlsx_cells(content, name)
     elif content.startswith(_OLD_EXCEL_MAGIC) or suffix == ".xls":
         raise VillageTableError(
@@ -42,17 +47,45 @@ def read_villages(source: Source, filename: str | None = None) -> VillageTable:
             ]
         )
     else:
-        raw = _csv_cells(content, name)
+        raw = _csv_cells(content, name, limits)
+    _check_size(raw.name, len(raw.cells), len(raw.header), limits)
     return table_from_raw(raw)
 
 
-def villages_from_rows(rows: list[dict[str, Any]], source: str = "rows") -> VillageTable:
+def _check_size(name: str, rows: int, columns: int, limits: ReadLimits) -> None:
+    if rows > limits.max_rows:
+        raise VillageTableError(
+            [
+                InputIssue(
+                    file=name,
+                    message=f"the table has {rows:,} villages; the limit is {limits.max_rows:,} "
+                    "(split it, e.g. by kabupaten)",
+                )
+            ]
+        )
+    if columns > limits.max_columns:
+        raise VillageTableError(
+            [
+                InputIssue(
+                    file=name,
+                    row=1,
+                    message=f"the table has {columns:,} columns; the limit is {limits.max_columns:,}",
+                )
+            ]
+        )
+
+
+def villages_from_rows(
+    rows: list[dict[str, Any]], source: str = "rows", limits: ReadLimits | None = None
+) -> VillageTable:
     """Validate a village table given as JSON rows (one object per village), with the same rules
     as a file. Issues name the row by its 1-based position in the list."""
+    limits = limits or ReadLimits()
     if not isinstance(rows, list):
         raise VillageTableError(
             [InputIssue(file=source, message="villages must be a list of rows")]
         )
+    _check_size(source, len(rows), 0, limits)
     issues = [
         InputIssue(file=source, row=i + 1, message="a row must be an object of column: value")
         for i, row in enumerate(rows)
@@ -77,6 +110,7 @@ def villages_from_rows(rows: list[dict[str, Any]], source: str = "rows") -> Vill
     if issues:
         raise VillageTableError(issues[:200])
     header = list(dict.fromkeys(key for row in named for key in row))
+    _check_size(source, len(rows), len(header), limits)
     frame = pd.DataFrame(
         [[row.get(key) for key in header] for row in named],
         columns=range(len(header)),
@@ -121,12 +155,16 @@ def _separator(text: str) -> str:
     return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
 
 
-def _csv_cells(content: bytes, name: str) -> RawTable:
+def _csv_cells(content: bytes, name: str, limits: ReadLimits) -> RawTable:
     text = _decode(content, name)
+    separator = _separator(text)
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    # before pandas builds a frame as wide as the widest row
+    _check_size(name, 0, first_line.count(separator) + 1, limits)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
-            sep=_separator(text),
+            sep=separator,
             header=None,
             dtype=str,
             keep_default_na=False,
@@ -158,7 +196,9 @@ def _xlsx_cells(content: bytes, name: str) -> RawTable:
             na_filter=False,
             engine="openpyxl",
         )
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+    except MemoryError:
+        raise
+    except Exception:  # openpyxl raises many kinds for a broken part (ParseError, IndexError, ...)
         raise VillageTableError(
             [InputIssue(file=name, message="not a readable XLSX workbook (save it again as .xlsx)")]
         ) from None

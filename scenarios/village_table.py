@@ -13,8 +13,10 @@ import pandas as pd
 from pydantic import TypeAdapter
 
 from models import DEFAULT_KABUPATEN, InputIssue, Village, VillageTable, VillageTableError
+from models.village import MAX_RUPIAH, MAX_WEIGHT, MAX_WORKERS
 from scenarios import kemendagri
 from scenarios.numbers import Kind, ParsedColumn, cell_text, parse_numbers
+from scenarios.safe_cells import restore_text
 
 MAX_ISSUES = 200
 REQUIRED = ("village_code", "village_name", "kecamatan", "dana_desa_idr")
@@ -204,7 +206,8 @@ def table_from_raw(raw: RawTable) -> VillageTable:
     codes = _codes(column("village_code"), written("village_code"), order("village_code"), issues)
     texts: dict[str, pd.Series] = {}
     for key, what in (("village_name", "a name"), ("kecamatan", "its kecamatan")):
-        texts[key] = cell_text(column(key))
+        # the quote desaplan's own files put before a formula-like name comes off again
+        texts[key] = cell_text(column(key)).map(restore_text)
         empty = texts[key].eq("").to_numpy(dtype=bool)
         issues.add(empty, written(key), order(key), f"empty: every village needs {what}")
     kabupaten = (
@@ -283,7 +286,7 @@ def _codes(column: pd.Series, written: str, order: int, issues: _Issues) -> np.n
 
 
 def _kabupaten(column: pd.Series, written: str, order: int, issues: _Issues) -> np.ndarray:
-    text = cell_text(column)
+    text = cell_text(column).map(restore_text)
     empty = text.eq("").to_numpy(dtype=bool)
     if empty.all():
         # an empty column (a template) is the same as no column: one kabupaten
@@ -347,6 +350,19 @@ def _number_issues(
         )
         return
     issues.add(parsed.negative, written, order, lambda pos: f"must be >= 0 (got {shown(pos)})")
+    # beyond these a value is a slip of the keyboard (and 2^63 workers would wrap around)
+    maximum, unit = {
+        "rupiah": (MAX_RUPIAH, "rupiah"),
+        "count": (MAX_WORKERS, "workers"),
+        "decimal": (MAX_WEIGHT, ""),
+    }[kind]
+    too_large = np.isfinite(parsed.values) & (parsed.values >= maximum)
+    issues.add(
+        too_large,
+        written,
+        order,
+        lambda pos: f"too large: must be below {maximum:,} {unit}".rstrip() + f" (got {shown(pos)})",
+    )
     issues.add(
         parsed.fractional & ~parsed.negative,
         written,

@@ -10,6 +10,7 @@ import pandas as pd
 
 from models import DEFAULT_KABUPATEN, VillageTable
 from scenarios.files import atomic_write
+from scenarios.safe_cells import neutralise_frame
 from scenarios.xlsx import frames_to_xlsx
 
 _AMBIGUOUS_RUPIAH = re.compile(r"\d{1,3}\.\d{3}")
@@ -66,7 +67,8 @@ def villages_csv_bytes(table: VillageTable) -> bytes:
         frame["max_share"] = [
             "" if np.isnan(x) else _number_text(x) for x in frame["max_share"].tolist()
         ]
-    return frame.to_csv(index=False, lineterminator="\n").encode("utf-8")
+    # no cell a spreadsheet would run; the reader takes the quote off again
+    return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
 def villages_xlsx_bytes(table: VillageTable) -> bytes:

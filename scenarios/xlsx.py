@@ -1,5 +1,6 @@
 """Workbooks a planner can open and read: one sheet per frame, a frozen header, widths that fit,
-rupiah shown as whole numbers with thousands separators.
+rupiah shown as whole numbers with thousands separators, and no text cell a spreadsheet would run
+as a formula (`scenarios.safe_cells`).
 
 XlsxWriter streams rows (`constant_memory`) and formats whole columns rather than cells: a national
 table of 84,000 villages (1.6 million cells) writes in a few seconds, against about 18 with
@@ -17,6 +18,8 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
+from scenarios.safe_cells import neutralise_frame
+
 _MAX_WIDTH = 48
 _RUPIAH_FORMAT = "#,##0"
 
@@ -26,10 +29,14 @@ def frames_to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
     `_idr` are shown as whole rupiah; empty cells (NaN, None) are left blank."""
     buffer = io.BytesIO()
     # constant_memory streams each row to a temporary file (in_memory would undo that)
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True})
+    # text is text: never a formula or a link, whatever it starts with
+    workbook = xlsxwriter.Workbook(
+        buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     rupiah_format = workbook.add_format({"num_format": _RUPIAH_FORMAT})
     bold = workbook.add_format({"bold": True})
-    for name, frame in sheets.items():
+    for name, written in sheets.items():
+        frame = neutralise_frame(written)
         sheet = workbook.add_worksheet(name)
         sheet.freeze_panes(1, 0)
         headers = [str(column) for column in frame.columns]

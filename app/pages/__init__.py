@@ -8,6 +8,7 @@ served from their installed packages, so everything works without internet.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -129,7 +130,8 @@ def _install_page_errors(app: FastAPI) -> None:
         app.add_exception_handler(cls, handler)
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, dependencies: Sequence[Any] = ()) -> None:
+    """The pages and their assets; `dependencies` guard every page (who is signed in)."""
     from app.pages import routes
 
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="pages_static")
@@ -170,5 +172,5 @@ def install(app: FastAPI) -> None:
             with_google_fonts=False,
         )
 
-    app.include_router(routes.router)
+    app.include_router(routes.router, dependencies=list(dependencies))
     _install_page_errors(app)

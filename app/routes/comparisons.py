@@ -6,10 +6,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
+from app.auth import AuditDep, PrincipalDep, require_kabupaten
 from app.db import SessionDep
 from app.i18n import gettext_for
-from app.responses import MEDIA_TYPES, Limit, Offset, file_response
+from app.responses import MEDIA_TYPES, ItemId, Limit, Offset, file_response
 from app.services import comparisons as service
+from app.services import datasets
+from app.services import plans as plan_service
 from models.tables import ComparisonCreate, ComparisonPublic, ComparisonResult, Page
 from scenarios.compare import (
     comparison_csv_bytes,
@@ -29,12 +32,19 @@ def create_comparison(
     body: ComparisonCreate,
     session: SessionDep,
     response: Response,
+    who: PrincipalDep,
+    audit: AuditDep,
     villages: bool = True,
     top: Top = 10,
 ) -> ComparisonResult:
     """Totals, per kecamatan and per village deltas (new enrolments, spend by source,
     coverage), and the villages that gain and lose most new enrolments."""
+    for plan_id in dict.fromkeys([body.baseline_plan_id, *body.plan_ids]):
+        plan = plan_service.get_record(session, plan_id)
+        require_kabupaten(session, who, datasets.get_dataset(session, plan.dataset_id))
     comparison = service.create(session, body)
+    compared = [body.baseline_plan_id, *body.plan_ids]
+    audit("comparison.create", f"comparison/{comparison.id}", plan_ids=compared)
     response.headers["Location"] = f"/comparisons/{comparison.id}"
     return service.result(session, comparison, villages=villages, top=top)
 
@@ -55,7 +65,7 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/{comparison_id}", responses=ANSWERS, summary="A comparison as JSON, CSV or XLSX")
 def get_comparison(
-    comparison_id: int,
+    comparison_id: ItemId,
     session: SessionDep,
     format: Literal["json", "csv", "xlsx"] = "json",
     table: Annotated[

@@ -6,9 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from app.auth import AuditDep, PrincipalDep, upload_scope
 from app.db import SessionDep
-from app.responses import FileFormat, Limit, Offset, file_response, file_responses
+from app.responses import FileFormat, ItemId, Limit, Offset, file_response, file_responses
 from app.services import datasets as service
+from app.settings import SettingsDep
 from app.uploads import OPENAPI_BODY, Upload, read_upload
 from models import Village
 from models.tables import Dataset, DatasetDetail, DatasetPublic, Page
@@ -26,16 +28,24 @@ Kecamatan = Annotated[str | None, Query(description="only villages of this kecam
     summary="Upload a village table",
 )
 def upload_dataset(
-    upload: Annotated[Upload, Depends(read_upload)], session: SessionDep, response: Response
+    upload: Annotated[Upload, Depends(read_upload)],
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    who: PrincipalDep,
+    audit: AuditDep,
 ) -> Dataset:
     """Validate and store a village table; 422 lists every bad row and column, and nothing
     of a refused table is stored. A corrected table is a new dataset."""
+    limits = settings.read_limits()
     if upload.rows is not None:
-        table = service.parse_rows(upload.rows)
+        table = service.parse_rows(upload.rows, limits)
     else:
         assert upload.content is not None and upload.filename is not None
-        table = service.parse_upload(upload.content, upload.filename)
-    dataset = service.create_dataset(session, table, upload.name, upload.filename)
+        table = service.parse_upload(upload.content, upload.filename, limits)
+    scope = upload_scope(who, table.kabupaten)  # a planner uploads for its own kabupaten
+    dataset = service.create_dataset(session, table, upload.name, upload.filename, scope)
+    audit("dataset.upload", f"dataset/{dataset.id}", name=dataset.name, villages=dataset.village_count)
     response.headers["Location"] = f"/datasets/{dataset.id}"
     return dataset
 
@@ -49,7 +59,7 @@ def list_datasets(session: SessionDep, offset: Offset = 0, limit: Limit = 100) -
 
 @router.get("/{dataset_id}", response_model=DatasetDetail, summary="A dataset with its villages")
 def get_dataset(
-    dataset_id: int,
+    dataset_id: ItemId,
     session: SessionDep,
     kecamatan: Kecamatan = None,
     offset: Offset = 0,
@@ -65,7 +75,7 @@ def get_dataset(
 
 @router.get("/{dataset_id}/villages", summary="A page of a dataset's villages")
 def list_villages(
-    dataset_id: int,
+    dataset_id: ItemId,
     session: SessionDep,
     kecamatan: Kecamatan = None,
     offset: Offset = 0,
@@ -80,6 +90,6 @@ def list_villages(
     responses=file_responses("csv", "xlsx"),
     summary="Download a dataset as CSV or XLSX",
 )
-def download_dataset(dataset_id: int, session: SessionDep, format: FileFormat = "csv") -> Response:
+def download_dataset(dataset_id: ItemId, session: SessionDep, format: FileFormat = "csv") -> Response:
     content, filename = service.download(session, dataset_id, format)
     return file_response(content, filename, format)

@@ -6,10 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from app.auth import AuditDep, PrincipalDep, require_kabupaten
 from app.db import SessionDep
 from app.jobs import RunnerDep
-from app.responses import Limit, Offset
+from app.responses import ItemId, Limit, Offset, OptionalId
+from app.services import datasets
 from app.services import jobs as service
+from app.services import scenarios as scenario_service
 from models.tables import JobPublic, JobStatus, Page
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -19,7 +22,7 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 def list_jobs(
     session: SessionDep,
     status: Annotated[JobStatus | None, Query()] = None,
-    scenario_id: int | None = None,
+    scenario_id: OptionalId = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[JobPublic]:
@@ -27,11 +30,17 @@ def list_jobs(
 
 
 @router.get("/{job_id}", summary="A job: status, progress, phase, its plan when done")
-def get_job(job_id: int, session: SessionDep) -> JobPublic:
+def get_job(job_id: ItemId, session: SessionDep) -> JobPublic:
     return service.public(session, service.get_job(session, job_id))
 
 
 @router.post("/{job_id}/cancel", summary="Cancel a queued or running job")
-def cancel_job(job_id: int, session: SessionDep, runner: RunnerDep) -> JobPublic:
+def cancel_job(
+    job_id: ItemId, session: SessionDep, runner: RunnerDep, who: PrincipalDep, audit: AuditDep
+) -> JobPublic:
     """Its worker process is terminated. 409 when the job has already finished."""
-    return service.cancel(session, runner, job_id)
+    scenario = scenario_service.get_record(session, service.get_job(session, job_id).scenario_id)
+    require_kabupaten(session, who, datasets.get_dataset(session, scenario.dataset_id))
+    cancelled = service.cancel(session, runner, job_id)
+    audit("job.cancel", f"job/{job_id}", scenario_id=scenario.id)
+    return cancelled

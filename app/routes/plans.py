@@ -6,11 +6,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
+from app.auth import PrincipalDep
+from app.auth_views import operator_targets_file, operator_village_page
 from app.db import SessionDep
-from app.responses import FileFormat, Limit, Offset, file_response, file_responses
+from app.responses import FileFormat, ItemId, Limit, Offset, OptionalId, file_response, file_responses
 from app.services import plans as service
 from models import VillagePlan
-from models.tables import Page, PlanPublic
+from models.tables import Page, PlanPublic, Role
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 
@@ -18,8 +20,8 @@ router = APIRouter(prefix="/plans", tags=["plans"])
 @router.get("", summary="List plans")
 def list_plans(
     session: SessionDep,
-    scenario_id: int | None = None,
-    dataset_id: int | None = None,
+    scenario_id: OptionalId = None,
+    dataset_id: OptionalId = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[PlanPublic]:
@@ -27,7 +29,7 @@ def list_plans(
 
 
 @router.get("/{plan_id}", summary="A plan: status, objective, totals, explanations, marginals")
-def get_plan(plan_id: int, session: SessionDep) -> PlanPublic:
+def get_plan(plan_id: ItemId, session: SessionDep) -> PlanPublic:
     """Pins the scenario version and the dataset it was solved from. An infeasible plan
     explains why in `explanations`; `pools` carries the marginal value of the APBD pools."""
     return service.public(session, service.get_record(session, plan_id))
@@ -35,8 +37,9 @@ def get_plan(plan_id: int, session: SessionDep) -> PlanPublic:
 
 @router.get("/{plan_id}/villages", summary="A page of a plan's villages")
 def list_villages(
-    plan_id: int,
+    plan_id: ItemId,
     session: SessionDep,
+    who: PrincipalDep,
     kecamatan: Annotated[str | None, Query(description="only this kecamatan")] = None,
     sort: Annotated[
         str | None,
@@ -49,11 +52,14 @@ def list_villages(
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> Page[VillagePlan]:
+    """A village operator sees only its own villages."""
+    if who.role == Role.operator:
+        return operator_village_page(session, who, plan_id, offset, limit)
     return service.village_page(session, plan_id, offset, limit, kecamatan, sort)
 
 
 @router.get("/{plan_id}/kecamatan", summary="The plan summed per kecamatan")
-def kecamatan_summary(plan_id: int, session: SessionDep) -> list[dict[str, Any]]:
+def kecamatan_summary(plan_id: ItemId, session: SessionDep) -> list[dict[str, Any]]:
     return service.kecamatan_summary(session, plan_id)
 
 
@@ -64,8 +70,9 @@ def kecamatan_summary(plan_id: int, session: SessionDep) -> list[dict[str, Any]]
     summary="Download the enrolment targets per village (CSV or XLSX)",
 )
 def targets(
-    plan_id: int,
+    plan_id: ItemId,
     session: SessionDep,
+    who: PrincipalDep,
     format: FileFormat = "csv",
     lang: Annotated[
         Literal["id", "en"] | None,
@@ -84,7 +91,11 @@ def targets(
         Query(description="one XLSX workbook per kabupaten or kecamatan, zipped"),
     ] = None,
 ) -> Response:
-    """The CLI's targets columns; the file is named for dataset, scenario, version and date."""
+    """The CLI's targets columns; the file is named for dataset, scenario, version and date.
+    A village operator's file holds only its own villages (in the contract's columns)."""
+    if who.role == Role.operator:
+        content, filename = operator_targets_file(session, who, plan_id, format)
+        return file_response(content, filename, format)
     if lang is None and csv == "comma" and split is None:
         content, filename = service.targets_file(session, plan_id, format)
         return file_response(content, filename, format)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from app.auth import AuditDep, PrincipalDep, require_kabupaten
 from app.db import SessionDep
-from app.responses import Limit, Offset
+from app.responses import ItemId, Limit, Offset, OptionalId
+from app.services import datasets
 from app.services import scenarios as service
+from app.settings import SettingsDep
 from models.tables import (
     Page,
     ScenarioCreate,
@@ -19,9 +22,20 @@ router = APIRouter(prefix="/scenarios", tags=["scenarios"])
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create a scenario")
-def create_scenario(body: ScenarioCreate, session: SessionDep, response: Response) -> ScenarioPublic:
+def create_scenario(
+    body: ScenarioCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    who: PrincipalDep,
+    audit: AuditDep,
+) -> ScenarioPublic:
     """Validated on its own and against the dataset's table: 422 names the field."""
-    created = service.create_scenario(session, body.dataset_id, body.scenario, body.slug)
+    require_kabupaten(session, who, datasets.get_dataset(session, body.dataset_id))
+    created = service.create_scenario(
+        session, body.dataset_id, body.scenario, body.slug, settings.read_limits()
+    )
+    audit("scenario.create", f"scenario/{created.id}", dataset_id=body.dataset_id, name=created.name)
     response.headers["Location"] = f"/scenarios/{created.id}"
     return created
 
@@ -29,7 +43,7 @@ def create_scenario(body: ScenarioCreate, session: SessionDep, response: Respons
 @router.get("", summary="List scenarios")
 def list_scenarios(
     session: SessionDep,
-    dataset_id: int | None = None,
+    dataset_id: OptionalId = None,
     include_archived: bool = False,
     offset: Offset = 0,
     limit: Limit = 100,
@@ -38,12 +52,12 @@ def list_scenarios(
 
 
 @router.get("/{scenario_id}", summary="A scenario, with its latest version")
-def get_scenario(scenario_id: int, session: SessionDep) -> ScenarioPublic:
+def get_scenario(scenario_id: ItemId, session: SessionDep) -> ScenarioPublic:
     return service.public(session, service.get_record(session, scenario_id))
 
 
 @router.get("/{scenario_id}/versions/{version}", summary="One version of a scenario")
-def get_version(scenario_id: int, version: int, session: SessionDep) -> ScenarioVersionPublic:
+def get_version(scenario_id: ItemId, version: ItemId, session: SessionDep) -> ScenarioVersionPublic:
     return service.version_public(service.get_version(session, scenario_id, version))
 
 
@@ -53,15 +67,46 @@ def get_version(scenario_id: int, version: int, session: SessionDep) -> Scenario
     summary="Revise a scenario (a new version)",
 )
 def revise_scenario(
-    scenario_id: int, body: ScenarioRevise, session: SessionDep, response: Response
+    scenario_id: ItemId,
+    body: ScenarioRevise,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
+    who: PrincipalDep,
+    audit: AuditDep,
 ) -> ScenarioVersionPublic:
-    """Earlier versions and their plans stay readable. 409 for an archived scenario."""
-    version = service.revise(session, scenario_id, body.scenario, body.note)
+    """Earlier versions and their plans stay readable. 409 for an archived scenario, or when
+    another revision of the same version came first."""
+    _require_scenario_kabupaten(session, who, scenario_id)
+    version = service.revise(session, scenario_id, body.scenario, body.note, settings.read_limits())
+    audit("scenario.revise", f"scenario/{scenario_id}", version=version.version, note=body.note)
     response.headers["Location"] = f"/scenarios/{scenario_id}/versions/{version.version}"
     return version
 
 
 @router.post("/{scenario_id}/archive", summary="Archive a scenario")
-def archive_scenario(scenario_id: int, session: SessionDep) -> ScenarioPublic:
-    """An archived scenario stays readable with its plans but can no longer be solved or revised."""
-    return service.archive(session, scenario_id)
+def archive_scenario(
+    scenario_id: ItemId, session: SessionDep, who: PrincipalDep, audit: AuditDep
+) -> ScenarioPublic:
+    """An archived scenario stays readable with its plans but can no longer be solved or
+    revised, until it is unarchived."""
+    _require_scenario_kabupaten(session, who, scenario_id)
+    archived = service.archive(session, scenario_id)
+    audit("scenario.archive", f"scenario/{scenario_id}")
+    return archived
+
+
+@router.post("/{scenario_id}/unarchive", summary="Unarchive a scenario")
+def unarchive_scenario(
+    scenario_id: ItemId, session: SessionDep, who: PrincipalDep, audit: AuditDep
+) -> ScenarioPublic:
+    """Undo an archive: the scenario can be solved and revised again. 409 when it is not archived."""
+    _require_scenario_kabupaten(session, who, scenario_id)
+    restored = service.unarchive(session, scenario_id)
+    audit("scenario.unarchive", f"scenario/{scenario_id}")
+    return restored
+
+
+def _require_scenario_kabupaten(session: SessionDep, who: PrincipalDep, scenario_id: int) -> None:
+    record = service.get_record(session, scenario_id)
+    require_kabupaten(session, who, datasets.get_dataset(session, record.dataset_id))

@@ -15,7 +15,8 @@ from app.errors import NotFound
 from app.services.bulk import insert_rows, json_cell, select_rows
 from app.services.naming import slugify
 from models import Village, VillageTable
-from models.tables import Dataset, DatasetVillage, Page
+from models.tables import Dataset, DatasetScope, DatasetVillage, Page
+from scenarios.limits import ReadLimits
 
 _VILLAGES = DatasetVillage.__table__  # type: ignore[attr-defined]
 _COLUMNS = [c.name for c in _VILLAGES.columns if c.name not in ("dataset_id", "position")]
@@ -24,13 +25,13 @@ _VILLAGE_LIST = TypeAdapter(list[Village])
 SORTABLE = [c for c in _COLUMNS if c not in _JSON_COLUMNS]
 
 
-def parse_upload(content: bytes, filename: str) -> VillageTable:
+def parse_upload(content: bytes, filename: str, limits: ReadLimits | None = None) -> VillageTable:
     """CSV or XLSX bytes -> a validated table (raises VillageTableError with every bad row)."""
-    return scenarios.read_villages(content, filename=filename)
+    return scenarios.read_villages(content, filename=filename, limits=limits)
 
 
-def parse_rows(rows: list[dict[str, Any]]) -> VillageTable:
-    return scenarios.villages_from_rows(rows, source="rows")
+def parse_rows(rows: list[dict[str, Any]], limits: ReadLimits | None = None) -> VillageTable:
+    return scenarios.villages_from_rows(rows, source="rows", limits=limits)
 
 
 def add_dataset(
@@ -71,11 +72,20 @@ def add_dataset(
 
 
 def create_dataset(
-    session: Session, table: VillageTable, name: str | None, source_filename: str | None
+    session: Session,
+    table: VillageTable,
+    name: str | None,
+    source_filename: str | None,
+    kabupaten_scope: str | None = None,
 ) -> Dataset:
+    """Store the table; `kabupaten_scope` is the kabupaten it belongs to (a planner's upload),
+    saved in the same transaction."""
     if not name:
         name = PurePath(source_filename).stem if source_filename else "Village table"
     dataset = add_dataset(session, table, name, source_filename)
+    if kabupaten_scope is not None:
+        assert dataset.id is not None
+        session.add(DatasetScope(dataset_id=dataset.id, kabupaten=kabupaten_scope))
     session.commit()
     session.refresh(dataset)
     return dataset

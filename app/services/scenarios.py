@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col
 
 import scenarios
@@ -20,11 +21,14 @@ from models.tables import (
     ScenarioVersionPublic,
     utc_now,
 )
+from scenarios.limits import ReadLimits
 
 
-def validate(session: Session, dataset_id: int, body: dict[str, Any]) -> Scenario:
+def validate(
+    session: Session, dataset_id: int, body: dict[str, Any], limits: ReadLimits | None = None
+) -> Scenario:
     """The scenario, checked on its own and against the dataset's table (ScenarioError: 422)."""
-    scenario = scenarios.scenario_from_dict(body, source="scenario")
+    scenario = scenarios.scenario_from_dict(body, source="scenario", limits=limits)
     table = datasets.load_table(session, dataset_id)
     return scenarios.check_scenario_fits(scenario, table)
 
@@ -46,10 +50,14 @@ def add_scenario(
 
 
 def create_scenario(
-    session: Session, dataset_id: int, body: dict[str, Any], slug: str | None
+    session: Session,
+    dataset_id: int,
+    body: dict[str, Any],
+    slug: str | None,
+    limits: ReadLimits | None = None,
 ) -> ScenarioPublic:
     datasets.get_dataset(session, dataset_id)  # 404 before 422
-    scenario = validate(session, dataset_id, body)
+    scenario = validate(session, dataset_id, body, limits)
     record = add_scenario(session, dataset_id, scenario, slug)
     session.commit()
     return public(session, record)
@@ -133,34 +141,53 @@ def list_scenarios(
 
 
 def revise(
-    session: Session, scenario_id: int, body: dict[str, Any], note: str | None
+    session: Session,
+    scenario_id: int,
+    body: dict[str, Any],
+    note: str | None,
+    limits: ReadLimits | None = None,
 ) -> ScenarioVersionPublic:
-    """Store the next version; earlier versions and their plans stay as they were."""
+    """Store the next version; earlier versions and their plans stay as they were.
+
+    Revisions at the same moment each get their own number (none is lost); a revision the
+    database cannot take at that moment is a 409 to resend, never a half-written version."""
     record = get_record(session, scenario_id)
     if record.archived:
         raise Conflict(f"Scenario {scenario_id} is archived; it can no longer be revised.")
-    scenario = validate(session, record.dataset_id, body)
+    scenario = validate(session, record.dataset_id, body, limits)
     # the next number in one statement: revisions at the same moment (any process, either
     # database) each get their own, where read-then-write would hand two the same
-    number = session.execute(
-        update(ScenarioRecord)
-        .where(col(ScenarioRecord.id) == scenario_id, col(ScenarioRecord.archived).is_(False))
-        .values(latest_version=col(ScenarioRecord.latest_version) + 1, name=scenario.name)
-        .returning(col(ScenarioRecord.latest_version))
-    ).scalar_one_or_none()
-    if number is None:
+    try:
+        number = session.execute(
+            update(ScenarioRecord)
+            .where(col(ScenarioRecord.id) == scenario_id, col(ScenarioRecord.archived).is_(False))
+            .values(latest_version=col(ScenarioRecord.latest_version) + 1, name=scenario.name)
+            .returning(col(ScenarioRecord.latest_version))
+        ).scalar_one_or_none()
+        if number is None:
+            session.rollback()
+            raise Conflict(f"Scenario {scenario_id} is archived; it can no longer be revised.")
+        version = ScenarioVersion(
+            scenario_id=scenario_id,
+            version=number,
+            body=scenario.model_dump(mode="json"),
+            note=note,
+        )
+        session.add(version)
+        session.commit()
+    except (IntegrityError, OperationalError):
+        # SQLite refuses a writer it cannot wait for any longer ("locked")
         session.rollback()
-        raise Conflict(f"Scenario {scenario_id} is archived; it can no longer be revised.")
-    version = ScenarioVersion(
-        scenario_id=scenario_id,
-        version=number,
-        body=scenario.model_dump(mode="json"),
-        note=note,
-    )
-    session.add(version)
-    session.commit()
+        raise _concurrent(scenario_id, record.latest_version) from None
     session.refresh(version)
     return version_public(version)
+
+
+def _concurrent(scenario_id: int, revised: int) -> Conflict:
+    return Conflict(
+        f"Scenario {scenario_id} was changed while version {revised} was being revised "
+        "(another revision or an archive came first); read it again and resend the revision."
+    )
 
 
 def archive(session: Session, scenario_id: int) -> ScenarioPublic:
@@ -169,6 +196,19 @@ def archive(session: Session, scenario_id: int) -> ScenarioPublic:
         raise Conflict(f"Scenario {scenario_id} is already archived.")
     record.archived = True
     record.archived_at = utc_now()
+    session.add(record)
+    session.commit()
+    session.refresh(record)
+    return public(session, record)
+
+
+def unarchive(session: Session, scenario_id: int) -> ScenarioPublic:
+    """Undo an archive: the scenario may be solved and revised again."""
+    record = get_record(session, scenario_id)
+    if not record.archived:
+        raise Conflict(f"Scenario {scenario_id} is not archived.")
+    record.archived = False
+    record.archived_at = None
     session.add(record)
     session.commit()
     session.refresh(record)

@@ -70,6 +70,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "database_url": database_url,
         "solve_time_limit_s": 30.0,
         "workers": 2,
+        "auth": "off",  # tests of accounts and roles turn it on
         **overrides,
     }
     return Settings.model_validate(values)

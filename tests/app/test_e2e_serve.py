@@ -37,7 +37,8 @@ def serving(
     tmp_path: Path, port: int, log_name: str, database_url: str, extra_env: dict[str, str] | None = None
 ) -> Iterator[httpx.Client]:
     """Start `desaplan serve`, wait until it answers, stop it with SIGINT on the way out."""
-    env = {**os.environ, **(extra_env or {}), "DATABASE_URL": database_url}
+    env = {**os.environ, **(extra_env or {}), "DATABASE_URL": database_url,
+           "DESAPLAN_AUTH": "off"}  # one local user, as on a laptop
     log = (tmp_path / log_name).open("wb")
     process = subprocess.Popen(
         [str(DESAPLAN), "serve", "--host", "127.0.0.1", "--port", str(port)],

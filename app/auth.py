@@ -1,0 +1,191 @@
+"""Who may do what: bearer tokens (FastAPI's `HTTPBearer`), four roles, one policy table, the
+planners' kabupaten, the village operators' villages, and the audit trail's dependency.
+
+    role      reads                                   writes
+    admin     everything, the audit trail, users      everything, users and tokens
+    planner   everything but users and the audit      datasets, scenarios, solves, cancels and
+                                                      comparisons of its own kabupaten
+    viewer    everything but users and the audit      nothing
+    operator  its own villages of plans (`/plans`,    nothing
+              `/plans/{id}/villages`, `/plans/{id}/targets`), `/me`
+
+Every route but `/health` and the docs needs a token (`Authorization: Bearer dp_...`), except
+with `DESAPLAN_AUTH=off`, where the single local user is an admin (a laptop, served on the
+loopback address only: `desaplan serve` refuses it on any other). Browsers cannot send the header
+across sites, so a cross-site form post is refused (401) like any request without a token; a
+cross-site `Origin` on a write is refused (403) even with authentication off.
+
+Pages use a session cookie instead of the header: `current_principal` falls back on the
+`desaplan_session` cookie (a token, HttpOnly, SameSite=Strict) and, for a write, requires the
+`X-CSRF-Token` header to equal the `desaplan_csrf` cookie (the double-submit pattern: a page's
+script or htmx sends the header; another site can neither read the cookie nor set the header).
+`set_session_cookies` sets both after a login. A plain HTML form cannot send a header: a page
+that posts one needs an async dependency that reads its `csrf_token` field and compares it the
+same way (not built here).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, Request, Response, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import Session
+
+from app.db import SessionDep
+from app.errors import Forbidden, Unauthorized
+from app.services import accounts, audit
+from app.services.accounts import LOCAL, Principal
+from app.settings import SettingsDep
+from models.tables import Dataset, DatasetScope, Role
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+ADMIN_PATHS = re.compile(r"^/(users|tokens|audit)(/|$)")
+# what a village operator may read: plans, filtered to its own villages
+OPERATOR_PATHS = [re.compile(p) for p in (r"^/plans/?$", r"^/plans/\d+/(villages|targets)/?$", r"^/me/?$")]
+SESSION_COOKIE = "desaplan_session"
+CSRF_COOKIE = "desaplan_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="token",
+    description="An API token: `desaplan token create USER` or `POST /users/{id}/tokens`.",
+)
+
+
+def allowed(principal: Principal, method: str, path: str) -> bool:
+    """The one policy table, by role, method and path (kabupaten and villages come after)."""
+    if principal.role == Role.admin:
+        return True
+    if ADMIN_PATHS.match(path):
+        return False
+    if principal.role == Role.operator:
+        return method in SAFE_METHODS and any(p.match(path) for p in OPERATOR_PATHS)
+    if method in SAFE_METHODS:
+        return True
+    return principal.role == Role.planner
+
+
+def _authorised(request: Request, principal: Principal) -> Principal:
+    if not allowed(principal, request.method, request.url.path):
+        raise Forbidden(
+            f"User '{principal.name}' ({principal.role.value}) may not {request.method} {request.url.path}."
+        )
+    request.state.principal = principal
+    return principal
+
+
+def current_principal(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> Principal:
+    """The caller, checked against the policy table: 401 without a valid token, 403 when its
+    role does not allow the request."""
+    if settings.auth == "off":
+        return _authorised(request, LOCAL)
+    if credentials is None:
+        principal = session_cookie_principal(request, session)
+        if principal is None:
+            raise Unauthorized(
+                "Send an API token: 'Authorization: Bearer dp_...' "
+                "(an admin makes one with `desaplan token create USER`)."
+            )
+        return _authorised(request, principal)
+    return _authorised(request, accounts.authenticate(session, credentials.credentials))
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+
+
+def session_cookie_principal(request: Request, session: Session) -> Principal | None:
+    """For pages: the token in the session cookie; a write must echo the CSRF cookie."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    if request.method not in SAFE_METHODS:
+        expected = request.cookies.get(CSRF_COOKIE) or ""
+        sent = request.headers.get(CSRF_HEADER) or ""
+        if not expected or not secrets.compare_digest(expected, sent):
+            raise Forbidden("The form's CSRF token is missing or does not match: reload the page.")
+    return accounts.authenticate(session, token)
+
+
+def set_session_cookies(response: Response, token: str, secure: bool) -> str:
+    """After a login: the session cookie (the token, out of scripts' reach) and a fresh CSRF
+    cookie the page echoes in its forms. The CSRF value, for the page to embed."""
+    csrf = secrets.token_urlsafe(32)
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=secure)
+    response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="strict", secure=secure)
+    return csrf
+
+
+# --- kabupaten and villages -----------------------------------------------------------------
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return a is not None and b is not None and a.strip().casefold() == b.strip().casefold()
+
+
+def dataset_kabupaten(session: Session, dataset: Dataset) -> str | None:
+    """The kabupaten a dataset belongs to: the uploading planner's, else the one its table
+    names, else none (only admins write on it)."""
+    assert dataset.id is not None
+    scope = session.get(DatasetScope, dataset.id)
+    if scope is not None:
+        return scope.kabupaten
+    named = [k for k in dataset.kabupaten if k]
+    return named[0] if len(set(named)) == 1 else None
+
+
+def require_kabupaten(session: Session, who: Principal, dataset: Dataset) -> None:
+    """A planner writes only on datasets of its own kabupaten."""
+    if who.role == Role.admin:
+        return
+    belongs = dataset_kabupaten(session, dataset)
+    if who.role == Role.planner and _same(belongs, who.kabupaten):
+        return
+    raise Forbidden(
+        f"User '{who.name}' plans for kabupaten '{who.kabupaten}'; dataset {dataset.id} belongs to "
+        + (f"kabupaten '{belongs}'." if belongs else "no kabupaten (only an admin may change it).")
+    )
+
+
+def upload_scope(who: Principal, kabupaten: list[str]) -> str | None:
+    """The kabupaten a planner's upload belongs to (its own); a table naming another is refused."""
+    if who.role != Role.planner:
+        return None
+    others = sorted({k for k in kabupaten if k and not _same(k, who.kabupaten)})
+    if others:
+        raise Forbidden(
+            f"User '{who.name}' plans for kabupaten '{who.kabupaten}'; "
+            f"the table also names {', '.join(others)}."
+        )
+    return who.kabupaten
+
+
+# --- the audit trail ------------------------------------------------------------------------
+
+
+class AuditLog:
+    """Records the request's writes: `audit("scenario.archive", "scenario/4")`."""
+
+    def __init__(self, request: Request, who: Principal, session: Session) -> None:
+        self.request = request
+        self.who = who
+        self.session = session
+
+    def __call__(self, action: str, target: str, **detail: object) -> None:
+        client = self.request.client.host if self.request.client else None
+        audit.record(self.session, self.who, action, target, client, dict(detail))
+
+
+def audit_log(request: Request, who: PrincipalDep, session: SessionDep) -> AuditLog:
+    return AuditLog(request, who, session)
+
+
+AuditDep = Annotated[AuditLog, Depends(audit_log)]

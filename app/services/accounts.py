@@ -1,0 +1,208 @@
+"""Users and their API tokens. A token is shown once, when it is made; only its argon2 hash is
+kept. A token reads `dp_<prefix>_<secret>`: the prefix finds its row, the hash checks the secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from app.errors import Conflict, NotFound, Unauthorized
+from models import InputError, InputIssue
+from models.tables import (
+    ApiToken,
+    Page,
+    Role,
+    TokenCreated,
+    TokenPublic,
+    User,
+    UserCreate,
+    UserPublic,
+    utc_now,
+)
+
+TOKEN_MARK = "dp"
+# OWASP's minimum for argon2id (19 MiB, 2 passes): a token is random, so this is ample
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+_VERIFIED_FOR_S = 300.0  # a verified token skips argon2 for this long (revocation still counts)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is asking: a user, or the single local user when authentication is off."""
+
+    user_id: int | None
+    name: str
+    role: Role
+    kabupaten: str | None = None
+    village_codes: frozenset[str] = field(default_factory=frozenset)
+
+
+LOCAL = Principal(user_id=None, name="local", role=Role.admin)
+CLI = Principal(user_id=None, name="command line", role=Role.admin)
+
+
+def user_public(user: User) -> UserPublic:
+    return UserPublic.model_validate(user, from_attributes=True)
+
+
+def token_public(token: ApiToken) -> TokenPublic:
+    return TokenPublic.model_validate(token, from_attributes=True)
+
+
+def create_user(session: Session, body: UserCreate) -> User:
+    if body.role == Role.planner and not body.kabupaten:
+        raise InputError(
+            [InputIssue(field="kabupaten", message="a planner needs the kabupaten it plans for")]
+        )
+    user = User(
+        name=body.name,
+        role=body.role.value,
+        kabupaten=body.kabupaten,
+        village_codes=list(dict.fromkeys(body.village_codes)),
+    )
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise Conflict(f"A user named '{body.name}' already exists.") from None
+    session.refresh(user)
+    return user
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} does not exist.")
+    return user
+
+
+def find_user(session: Session, name: str) -> User:
+    user = session.scalars(select(User).where(col(User.name) == name)).first()
+    if user is None:
+        raise NotFound(f"No user is named '{name}'.")
+    return user
+
+
+def list_users(session: Session, offset: int, limit: int) -> Page[UserPublic]:
+    total = session.scalar(select(func.count()).select_from(User)) or 0
+    users = session.scalars(select(User).order_by(col(User.id)).offset(offset).limit(limit)).all()
+    return Page[UserPublic](items=[user_public(u) for u in users], total=total, offset=offset, limit=limit)
+
+
+def user_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(User)) or 0
+
+
+def no_users_yet(engine: Engine) -> bool:
+    with Session(engine) as session:
+        return user_count(session) == 0
+
+
+def create_token(session: Session, user: User, label: str | None) -> TokenCreated:
+    """A new token for the user; the answer is the only place its secret ever appears."""
+    assert user.id is not None
+    prefix = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken(user_id=user.id, prefix=prefix, secret_hash=_HASHER.hash(secret), label=label)
+    session.add(token)
+    session.commit()
+    session.refresh(token)
+    return TokenCreated(**token_public(token).model_dump(), token=f"{TOKEN_MARK}_{prefix}_{secret}")
+
+
+def list_tokens(session: Session, user_id: int) -> list[TokenPublic]:
+    tokens = session.scalars(
+        select(ApiToken).where(col(ApiToken.user_id) == user_id).order_by(col(ApiToken.id))
+    ).all()
+    return [token_public(t) for t in tokens]
+
+
+def get_token(session: Session, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"Token {token_id} does not exist.")
+    return token
+
+
+def revoke_token(session: Session, token_id: int) -> TokenPublic:
+    token = get_token(session, token_id)
+    if token.revoked_at is None:
+        token.revoked_at = utc_now()
+        session.add(token)
+        session.commit()
+        session.refresh(token)
+    _VERIFIED.forget(token_id)
+    return token_public(token)
+
+
+class _VerifiedTokens:
+    """Tokens argon2 has accepted lately, by a digest of the whole token: a busy client is not
+    hashed on every request. Bounded, and forgetful after `_VERIFIED_FOR_S`."""
+
+    def __init__(self, capacity: int = 4096) -> None:
+        self._lock = threading.Lock()
+        self._seen: OrderedDict[str, tuple[int, float]] = OrderedDict()
+        self._capacity = capacity
+
+    def has(self, digest: str, token_id: int) -> bool:
+        with self._lock:
+            found = self._seen.get(digest)
+            return found is not None and found[0] == token_id and found[1] > time.monotonic()
+
+    def add(self, digest: str, token_id: int) -> None:
+        with self._lock:
+            self._seen[digest] = (token_id, time.monotonic() + _VERIFIED_FOR_S)
+            self._seen.move_to_end(digest)
+            while len(self._seen) > self._capacity:
+                self._seen.popitem(last=False)
+
+    def forget(self, token_id: int) -> None:
+        with self._lock:
+            for digest in [d for d, (tid, _) in self._seen.items() if tid == token_id]:
+                del self._seen[digest]
+
+
+_VERIFIED = _VerifiedTokens()
+
+
+def authenticate(session: Session, presented: str) -> Principal:
+    """The user a bearer token belongs to; Unauthorized for a token that is malformed, unknown,
+    revoked or wrong, or whose user is disabled (the same words for each: no oracle)."""
+    refused = Unauthorized("The token is not valid (unknown, revoked or mistyped).")
+    mark, _, rest = presented.strip().partition("_")
+    prefix, _, secret = rest.partition("_")
+    if mark != TOKEN_MARK or len(prefix) != 12 or not secret:
+        raise refused
+    token = session.scalars(select(ApiToken).where(col(ApiToken.prefix) == prefix)).first()
+    if token is None or token.revoked_at is not None:
+        raise refused
+    assert token.id is not None
+    digest = hashlib.sha256(presented.strip().encode()).hexdigest()
+    if not _VERIFIED.has(digest, token.id):
+        try:
+            _HASHER.verify(token.secret_hash, secret)
+        except (VerificationError, InvalidHashError):
+            raise refused from None
+        _VERIFIED.add(digest, token.id)
+    user = session.get(User, token.user_id)
+    if user is None or user.disabled_at is not None:
+        raise refused
+    return Principal(
+        user_id=user.id,
+        name=user.name,
+        role=Role(user.role),
+        kabupaten=user.kabupaten,
+        village_codes=frozenset(user.village_codes),
+    )
