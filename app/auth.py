@@ -19,9 +19,9 @@ Pages use a session cookie instead of the header: `current_principal` falls back
 `desaplan_session` cookie (a token, HttpOnly, SameSite=Strict) and, for a write, requires the
 `X-CSRF-Token` header to equal the `desaplan_csrf` cookie (the double-submit pattern: a page's
 script or htmx sends the header; another site can neither read the cookie nor set the header).
-`set_session_cookies` sets both after a login. A plain HTML form cannot send a header: a page
-that posts one needs an async dependency that reads its `csrf_token` field and compares it the
-same way (not built here).
+`set_session_cookies` sets both after a login (`app/pages/login.py`). A plain HTML form cannot
+send a header; its post instead names the page's own origin in `Origin`, which browsers send with
+every form post and no other site can forge: a cookie write is taken with either.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 import secrets
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request, Response, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -107,12 +108,19 @@ def session_cookie_principal(request: Request, session: Session) -> Principal | 
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    if request.method not in SAFE_METHODS:
+    if request.method not in SAFE_METHODS and not _same_origin(request):
         expected = request.cookies.get(CSRF_COOKIE) or ""
         sent = request.headers.get(CSRF_HEADER) or ""
         if not expected or not secrets.compare_digest(expected, sent):
             raise Forbidden("The form's CSRF token is missing or does not match: reload the page.")
     return accounts.authenticate(session, token)
+
+
+def _same_origin(request: Request) -> bool:
+    """A browser's form post names its page's origin: one of ours is no forgery (OWASP's check of
+    the standard headers). A post without an `Origin` must carry the CSRF header instead."""
+    origin = request.headers.get("origin")
+    return origin is not None and urlsplit(origin).netloc == request.url.netloc
 
 
 def set_session_cookies(response: Response, token: str, secure: bool) -> str:

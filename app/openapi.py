@@ -175,6 +175,8 @@ FIELD_DOCS = {
     "progress": "0..1",
     "phase": "what the job is doing, in words",
     "error": "why a failed job failed",
+    "heartbeat_at": "the last sign of life of the process holding the job (UTC)",
+    "worker": "the process holding the job, host:pid",
     "options": "the solve options used",
     "time_limit_s": "HiGHS's time limit, seconds (capped by the service)",
     "gap_rel": "MIP relative gap, a fraction",

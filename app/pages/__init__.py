@@ -12,17 +12,19 @@ from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import plotly
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.errors import Unauthorized
 from app.i18n import DEFAULT_LANG, LANGUAGE_NAMES, Lang, formats, normalise_lang, speaker, translations
 from app.pages.reasons import reason
 from models.errors import DesaplanError, InputError
@@ -106,6 +108,10 @@ def _install_page_errors(app: FastAPI) -> None:
             if not is_page(request):
                 result: Response = previous(request, exc)
                 return result
+            if isinstance(exc, Unauthorized) and request.method in ("GET", "HEAD"):
+                # a page asked for without a session: sign in first, then come back
+                back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/ui/login?{urlencode({'next': back})}", status_code=303)
             json_answer: Response = previous(request, exc)
             issues = exc.issues if isinstance(exc, InputError) else []
             errors = []
@@ -172,5 +178,8 @@ def install(app: FastAPI, dependencies: Sequence[Any] = ()) -> None:
             with_google_fonts=False,
         )
 
+    from app.pages import login
+
+    app.include_router(login.router)  # open to all: it is how one signs in
     app.include_router(routes.router, dependencies=list(dependencies))
     _install_page_errors(app)

@@ -202,6 +202,7 @@ def queue(pg_url: str) -> Iterator[dict[str, str]]:
         "DESAPLAN_QUEUE_NAME": name,
         "DESAPLAN_JOB_HEARTBEAT_TIMEOUT": str(HEARTBEAT_TIMEOUT_S),
         "DESAPLAN_SOLVE_TIME_LIMIT": "30",
+        "DESAPLAN_AUTH": "off",  # one local user: these tests are about databases and queues
     }
     from redis import Redis
     from rq import Queue

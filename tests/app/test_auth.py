@@ -262,7 +262,8 @@ def test_the_command_line_makes_users_and_tokens(
     apps: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     service: TestClient = apps.open(load_examples=False, auth="on")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'desaplan.sqlite'}")
+    # the command line on the service's own database (a SQLite file, or PostgreSQL)
+    monkeypatch.setenv("DATABASE_URL", service.app.state.settings.database_url)  # type: ignore[attr-defined]
 
     assert main(["user", "create", "hadi", "--role", "planner", "--kabupaten", "Bekasi"]) == 0
     assert main(["user", "create", "hadi", "--role", "viewer"]) == 2  # the name is taken

@@ -185,9 +185,14 @@ def test_kill_9_mid_solve_ends_the_solver_and_the_restart_fails_the_job(tmp_path
             os.kill(pid, signal.SIGKILL)
         server.stop()
 
-    restarted = Server(tmp_path, "second.log")
+    # the restarted service fails the job once its holder has been silent past the heartbeat's
+    # timeout (another service could still hold it, on a shared database)
+    restarted = Server(tmp_path, "second.log", DESAPLAN_JOB_HEARTBEAT_TIMEOUT="2")
     try:
-        assert restarted.http.get(f"/jobs/{job['id']}").json()["status"] == "failed"
+        deadline = time.monotonic() + 30
+        while restarted.http.get(f"/jobs/{job['id']}").json()["status"] != "failed":
+            assert time.monotonic() < deadline, "the cut-off job was left running"
+            time.sleep(0.2)
     finally:
         restarted.stop()
     assert integrity(restarted.database) == ("ok", [])

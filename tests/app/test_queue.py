@@ -35,6 +35,7 @@ def service(queue: dict[str, str]) -> Iterator[TestClient]:
         queue_url=queue["DESAPLAN_QUEUE_URL"],
         queue_name=queue["DESAPLAN_QUEUE_NAME"],
         job_heartbeat_timeout_s=HEARTBEAT_TIMEOUT_S,
+        auth="off",  # one local user: these tests are about the queue
     )
     with TestClient(create_app(settings)) as client:
         yield client

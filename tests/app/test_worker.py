@@ -43,7 +43,7 @@ def test_the_memory_cap_refuses_an_allocation_beyond_it() -> None:
 
 
 def test_running_out_of_memory_is_a_message_in_words(monkeypatch: pytest.MonkeyPatch) -> None:
-    def needs_too_much(problem: Problem, options: SolveOptions) -> Any:
+    def needs_too_much(problem: Problem, options: SolveOptions | None = None, run: Any = None) -> Any:
         raise MemoryError
 
     monkeypatch.setattr(worker, "apply_limits", lambda limits: None)  # not on the test runner

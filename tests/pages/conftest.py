@@ -48,12 +48,22 @@ def chromium_path() -> str | None:
     return found or shutil.which("chromium")
 
 
+SIGNED_IN: dict[str, str] = {}  # the token the browser signs in with, made by `desaplan token create`
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`desaplan serve` on its own database, as a planner starts it; its base URL."""
+    """`desaplan serve` on its own database, as a district starts it: sign-in on, its first admin
+    and token made with the command line, as the service's first start tells. Its base URL."""
     folder = tmp_path_factory.mktemp("serve")
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'desaplan.sqlite'}", "DESAPLAN_WORKERS": "2"}
+    env.pop("DESAPLAN_AUTH", None)
+    for command in (["user", "create", "ana", "--role", "admin"], ["token", "create", "ana"]):
+        made = subprocess.run([str(DESAPLAN), *command], cwd=folder, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert made.returncode == 0, made.stderr
+    SIGNED_IN["token"] = made.stdout.strip().splitlines()[-1]
     log_path = folder / "serve.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
@@ -127,6 +137,12 @@ def page(browser: object, server: str) -> Iterator[object]:
     opened = context.new_page()
     errors: list[str] = []
     opened.on("pageerror", lambda exc: errors.append(str(exc)))
+    # every page asks for a session first: sign in with the admin's token
+    opened.goto("/")
+    assert "/ui/login" in opened.url
+    opened.fill("#token", SIGNED_IN["token"])
+    opened.click("form[action='/ui/login'] button[type=submit]")
+    opened.wait_for_url(f"{server}/")
     try:
         yield opened
     finally:
