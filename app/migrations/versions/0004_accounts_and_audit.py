@@ -1,8 +1,8 @@
 """Accounts and the audit trail: users, their API tokens (hashed), the kabupaten a dataset
 belongs to, and one row per write.
 
-Revision ID: 0002_accounts
-Revises: 0001
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 20:05:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-revision: str = "0002_accounts"
-down_revision: str | None = "0001"
+revision: str = "0004"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
