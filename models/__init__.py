@@ -7,6 +7,7 @@ from models.errors import (
     ScenarioError,
     VillageTableError,
 )
+from models.insights import Curve, CurvePoint, Lever, LeverKind, Remedy
 from models.plan import (
     Explanation,
     GroupReason,
@@ -34,12 +35,16 @@ from models.village import DEFAULT_KABUPATEN, Village, VillageTable
 __all__ = [
     "DEFAULT_KABUPATEN",
     "Budget",
+    "Curve",
+    "CurvePoint",
     "DesaplanError",
     "Explanation",
     "GroupReason",
     "InputError",
     "InputIssue",
     "IntegerMethod",
+    "Lever",
+    "LeverKind",
     "Method",
     "Objective",
     "Package",
@@ -47,6 +52,7 @@ __all__ = [
     "PlanCheck",
     "PoolUse",
     "Problem",
+    "Remedy",
     "Scenario",
     "ScenarioError",
     "Shortfall",
