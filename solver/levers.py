@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from models import InputIssue, Lever, LeverKind, Problem, Scenario, ScenarioError
+from models import InputIssue, Lever, LeverKind, Package, Problem, Scenario, ScenarioError
 from solver.data import Arrays, _floor_need, prepare
 
 
@@ -72,7 +72,7 @@ def current_value(scenario: Scenario, lever: Lever) -> float:
     return scenario.targets.min_coverage
 
 
-def _package(scenario: Scenario, lever: Lever) -> object:
+def _package(scenario: Scenario, lever: Lever) -> Package:
     if lever.package is None:
         return scenario.packages[0]
     return next(p for p in scenario.packages if p.code == lever.package)
@@ -99,7 +99,7 @@ def scenario_at(problem: Problem, lever: Lever, value: float) -> Scenario:
         return scenario.model_copy(update={"budget": budget.model_copy(
             update={"apbd_pool_idr": new_pool})})
     if lever.kind == LeverKind.premium:
-        code = _package(scenario, lever).code  # type: ignore[attr-defined]
+        code = _package(scenario, lever).code
         packages = [p.model_copy(update={"monthly_premium_idr": value}) if p.code == code else p
                     for p in scenario.packages]
         return scenario.model_copy(update={"packages": packages})

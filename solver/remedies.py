@@ -63,6 +63,7 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
     for k in short_pools:
         name = data.pool_names[k]
         where = f"the APBD pool of {name}" if name else "the APBD pool"
+        where_capital = where[0].upper() + where[1:]
 
         def at_pool(value: float, k: int = k) -> Arrays:
             pool = data.pool_idr.copy()
@@ -76,12 +77,14 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
                               message=f"Raise {where} from {rupiah(float(data.pool_idr[k]))} to "
                                       f"{rupiah(alone)} (+{rupiah(alone - float(data.pool_idr[k]))})."))
             continue
-        own = _least(lambda t: not _pool_short(at_pool(t), villages, name),
-                     float(data.pool_idr[k]), _pool_ceiling(data), 1.0)
+        def own_met(t: float, name: str = name, at_pool: Callable[[float], Arrays] = at_pool) -> bool:
+            return not _pool_short(at_pool(t), villages, name)
+
+        own = _least(own_met, float(data.pool_idr[k]), _pool_ceiling(data), 1.0)
         if own is not None and own > data.pool_idr[k]:
             out.append(Remedy(lever="apbd_pool", kabupaten=name or None,
                               current=float(data.pool_idr[k]), needed=None, exact=exact,
-                              message=f"{where[0].upper()}{where[1:]} alone cannot make the scenario feasible; "
+                              message=f"{where_capital} alone cannot make the scenario feasible; "
                                       f"it needs {rupiah(own)} for its own villages' floors, with "
                                       f"the other shortfalls met too."))
     for lever, current, direction, words in (

@@ -68,15 +68,15 @@ def solve(problem: Problem, options: SolveOptions | None = None,
     unsolved = Method.lp_rounded if scenario.integer else Method.lp
     explanations = explain_infeasibility(data, canonical.table.villages)
     if explanations:
-        villages = canonical.table.villages
+        rows = canonical.table.villages
         return Plan(status=Status.infeasible, objective=None, explanations=explanations,
                     message=explanations[0].message,
-                    short_villages=short_villages(data, villages),
+                    short_villages=short_villages(data, rows),
                     remedies=remedies(
-                        data, villages,
-                        dana_desa_idr=np.array([v.dana_desa_idr for v in villages], dtype=float),
-                        follows_share=np.array([v.max_share is None for v in villages]),
-                        add_idr=np.array([v.add_idr for v in villages], dtype=float),
+                        data, rows,
+                        dana_desa_idr=np.array([v.dana_desa_idr for v in rows], dtype=float),
+                        follows_share=np.array([v.max_share is None for v in rows]),
+                        add_idr=np.array([v.add_idr for v in rows], dtype=float),
                         dana_desa_share=scenario.budget.dana_desa_share,
                         add_share=scenario.budget.add_share), build_seconds=time.perf_counter() - start,
                     total_seconds=run.elapsed_s(), method=unsolved, **base)
