@@ -48,7 +48,7 @@ from solver.data import Arrays
 from solver.explain import explain_infeasibility
 from solver.extract import objective_value, split_sources, totals
 from solver.levers import LeverBase, arrays_at, check_lever, lever_base, scenario_at
-from solver.model import MONEY_UNIT_IDR, BuiltModel, build_model
+from solver.model import MONEY_UNIT_IDR, build_model
 from solver.preference import prefer
 from solver.run import run_highs
 from solver.solution import solver_model, to_cube
@@ -327,8 +327,7 @@ def _exact_curve(problem: Problem, lever: Lever, values: list[float],
     by_t = {v.t * scale: v for v in vertices}
     out = []
     for value in sorted(points):
-        inside = feasible is not None and feasible[0] <= value <= feasible[1]
-        if not inside:
+        if feasible is None or not feasible[0] <= value <= feasible[1]:
             out.append(CurvePoint(lever_value=value, kind=points[value],
                                   status=Status.infeasible.value))
             continue
