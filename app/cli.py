@@ -57,6 +57,12 @@ def solve_files(
     for stale in ("targets.csv", "targets.xlsx"):  # a failed or empty plan leaves no old targets
         (out_dir / stale).unlink(missing_ok=True)
     scenarios.write_plan_json(plan, out_dir / "plan.json")
+    (out_dir / "infeasible.xlsx").unlink(missing_ok=True)
+    if plan.short_villages or plan.remedies:
+        from scenarios.files import atomic_write
+        from scenarios.insights_io import infeasibility_xlsx_bytes
+
+        atomic_write(out_dir / "infeasible.xlsx", infeasibility_xlsx_bytes(plan))
     if plan.has_targets:
         scenarios.write_targets_csv(plan, out_dir / "targets.csv")
         scenarios.write_targets_xlsx(plan, out_dir / "targets.xlsx")
@@ -104,6 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
 
     commands.add_parser("bench", help="run the benchmarks (python -m bench --help)", add_help=False)
+    from app.insights_cli import add_parsers
+
+    add_parsers(commands)
     return parser
 
 
@@ -119,6 +128,10 @@ def main(argv: list[str] | None = None) -> int:
 
         serve(host=args.host, port=args.port)
         return EXIT_OK
+    if args.command in ("sweep", "marginals", "fairness"):
+        from app import insights_cli
+
+        return insights_cli.run(args)
     return _solve(args)
 
 
@@ -256,7 +269,13 @@ def summary(plan: Plan, timings: dict[str, float], out_dir: Path, verbose: bool 
                 )
             if len(explanation.villages) > 10:
                 lines.append(f"    ... {len(explanation.villages) - 10} more in plan.json")
+        if plan.remedies:
+            lines.append("  The way out, each change on its own:")
+            lines += [f"    {r.message}" for r in plan.remedies]
         lines.append(f"  Wrote {out_dir / 'plan.json'}")
+        if plan.short_villages or plan.remedies:
+            lines.append(f"  Wrote {out_dir / 'infeasible.xlsx'} (all {len(plan.short_villages)} "
+                         f"short villages, and the remedies)")
         return "\n".join(lines)
 
     t = plan.totals

@@ -86,14 +86,20 @@ def _sampled_curve(problem: Problem, lever: Lever, values: list[float],
         plan = solve(Problem.model_construct(table=problem.table,
                                              scenario=scenario_at(problem, lever, value)), options)
         points.append(_plan_point(value, plan))
-    _chord_slopes(points, lever, None)
+    villages = problem.table.villages
+    money = None
+    if lever.kind == LeverKind.dana_desa_share:
+        money = float(sum(v.dana_desa_idr for v in villages if v.max_share is None))
+    elif lever.kind == LeverKind.add_share:
+        money = float(sum(v.add_idr for v in villages))
+    _chord_slopes(points, lever, money)
     curve = Curve(lever=lever, objective_name=problem.scenario.objective.value,
                   integer=problem.scenario.integer, exact=False, points=points,
                   lp_solves=len(values))
     feasible = [p.lever_value for p in points if p.status == Status.optimal.value]
     if feasible and lever.kind != LeverKind.min_coverage:
         curve.feasible_from = feasible[0]
-    curve.message = ("Sampled: each point solved on its own"
+    curve.message = ("Sampled: each point solved on its own, slopes between neighbouring points"
                      + (" (whole workers: the curve is not piecewise linear)" if curve.integer
                         else " (a premium moves the model's coefficients, not its budgets)") + ".")
     return curve
