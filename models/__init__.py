@@ -7,7 +7,16 @@ from models.errors import (
     ScenarioError,
     VillageTableError,
 )
-from models.insights import Curve, CurvePoint, Lever, LeverKind, Remedy
+from models.insights import (
+    AcceptanceRule,
+    Curve,
+    CurvePoint,
+    Lever,
+    LeverKind,
+    Remedy,
+    RuleKind,
+    RuleResult,
+)
 from models.plan import (
     Explanation,
     GroupReason,
@@ -33,6 +42,7 @@ from models.scenario import (
 from models.village import DEFAULT_KABUPATEN, Village, VillageTable
 
 __all__ = [
+    "AcceptanceRule",
     "DEFAULT_KABUPATEN",
     "Budget",
     "Curve",
@@ -53,6 +63,8 @@ __all__ = [
     "PoolUse",
     "Problem",
     "Remedy",
+    "RuleKind",
+    "RuleResult",
     "Scenario",
     "ScenarioError",
     "Shortfall",

@@ -85,3 +85,26 @@ class Remedy(BaseModel):
     # True for continuous plans (the money checks are exact); for whole-number plans the least change
     # the money checks allow, which whole workers may need a little more than
     exact: bool = True
+
+
+class RuleKind(StrEnum):
+    no_village_loses_enrollments = "no_village_loses_enrollments"
+    min_village_coverage = "min_village_coverage"  # value: the share, e.g. 0.2
+    max_spend_idr = "max_spend_idr"  # value: rupiah; the plan's total spend at most this
+    objective_not_lower = "objective_not_lower"  # than the baseline's (for min_cost: not higher)
+
+
+class AcceptanceRule(BaseModel):
+    """A promise a compared plan must keep (against the baseline where the rule says so)."""
+
+    kind: RuleKind
+    value: float | None = None  # the share or rupiah the rule needs
+    tolerance: float = Field(default=1e-6, ge=0)  # workers, a share, rupiah or relative (objective)
+
+
+class RuleResult(BaseModel):
+    plan: str  # the compared plan's label
+    rule: AcceptanceRule
+    passed: bool
+    detail: str
+    villages: list[str] = Field(default_factory=list)  # codes of the villages that break it
