@@ -17,7 +17,7 @@ WITH_EVERY_FLOOR = "with every floor"
 def floor_variants(scenario: Scenario) -> list[tuple[str, Scenario]]:
     """(label, scenario without one floor family) for each family the scenario has."""
     targets = scenario.targets
-    variants = []
+    variants: list[tuple[str, dict[str, object]]] = []
     if targets.min_coverage > 0:
         variants.append(("coverage floor", {"min_coverage": 0.0}))
     if any(share > 0 for share in targets.group_min_coverage.values()):
