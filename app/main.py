@@ -12,7 +12,7 @@ from app import errors
 from app.db import make_engine
 from app.jobs import JobRunner
 from app.migrate import upgrade
-from app.routes import comparisons, datasets, health, jobs, plans, scenarios, solves
+from app.routes import comparisons, datasets, health, insights, jobs, plans, scenarios, solves
 from app.services.examples import load_examples_if_empty
 from app.services.jobs import fail_interrupted
 from app.settings import Settings, get_settings
@@ -61,6 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
-    for router in (health, datasets, scenarios, solves, jobs, plans, comparisons):
+    for router in (health, datasets, scenarios, solves, jobs, plans, comparisons, insights):
         app.include_router(router.router)
     return app
