@@ -464,3 +464,10 @@ class SweepCreate(SQLModel):
     points: int = Field(default=20, ge=2, le=500)
     breakpoints: bool = True  # exact breakpoints (continuous plans)
     integer: bool | None = None  # override the scenario's whole-number setting
+
+
+class FairnessCreate(SQLModel):
+    """The cost of each floor family of a stored scenario."""
+
+    scenario_id: int
+    version: int | None = None  # the latest when absent

@@ -58,8 +58,12 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
     explanations = explain_infeasibility(data, villages)
     short_pools = sorted({data.pool_names.index(e.kabupaten or "") for e in explanations
                           if e.constraint == "coverage_floors"})
+    alone_possible = len(short_pools) <= 1  # two short kabupaten: no one pool alone suffices
     if not short_pools:
-        short_pools = list(range(len(data.pool_idr)))[:20]
+        # a table-wide target: the pools whose villages have the most uninsured workers
+        room = np.bincount(data.pool_of, weights=data.uninsured.sum(axis=1),
+                           minlength=len(data.pool_idr))
+        short_pools = [int(k) for k in np.argsort(-room, kind="stable")[:5]]
     for k in short_pools:
         name = data.pool_names[k]
         where = f"the APBD pool of {name}" if name else "the APBD pool"
@@ -70,17 +74,27 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
             pool[k] = value
             return replace(data, pool_idr=pool)
 
-        alone = _least(lambda t: ok(at_pool(t)), float(data.pool_idr[k]), _pool_ceiling(data), 1.0)
+        alone = (_least(lambda t: ok(at_pool(t)), float(data.pool_idr[k]), _pool_ceiling(data), 1.0)
+                 if alone_possible else None)
         if alone is not None:
             out.append(Remedy(lever="apbd_pool", kabupaten=name or None,
                               current=float(data.pool_idr[k]), needed=alone, exact=exact,
                               message=f"Raise {where} from {rupiah(float(data.pool_idr[k]))} to "
                                       f"{rupiah(alone)} (+{rupiah(alone - float(data.pool_idr[k]))})."))
             continue
-        def own_met(t: float, name: str = name, at_pool: Callable[[float], Arrays] = at_pool) -> bool:
-            return not _pool_short(at_pool(t), villages, name)
+        # its own villages' floors only: on the kabupaten's villages alone (floors are per pool)
+        members = np.nonzero(data.pool_of == k)[0]
+        own_data = data.subset(members, with_target=False)
+        own_villages = [villages[v] for v in members.tolist()]
 
-        own = _least(own_met, float(data.pool_idr[k]), _pool_ceiling(data), 1.0)
+        def own_met(t: float, k: int = k, own_data: Arrays = own_data,
+                    own_villages: list[Village] = own_villages) -> bool:
+            pool = own_data.pool_idr.copy()
+            pool[k] = t
+            return not explain_infeasibility(replace(own_data, pool_idr=pool), own_villages,
+                                             strict=True)
+
+        own = _least(own_met, float(data.pool_idr[k]), _pool_ceiling(own_data), 1.0)
         if own is not None and own > data.pool_idr[k]:
             out.append(Remedy(lever="apbd_pool", kabupaten=name or None,
                               current=float(data.pool_idr[k]), needed=None, exact=exact,
@@ -144,11 +158,6 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
                      f"{highest:,.0f}, the most the money can reach with every floor met."
                      if highest is not None else "Even without the target the scenario has no plan.")))
     return out
-
-
-def _pool_short(data: Arrays, villages: list[Village], name: str) -> bool:
-    return any(e.constraint == "coverage_floors" and (e.kabupaten or "") == name
-               for e in explain_infeasibility(data, villages, strict=True))
 
 
 def _pool_ceiling(data: Arrays) -> float:

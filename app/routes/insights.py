@@ -12,7 +12,7 @@ from app.responses import MEDIA_TYPES, file_response
 from app.services import insights as service
 from app.settings import SettingsDep
 from models import Curve
-from models.tables import SweepCreate
+from models.tables import FairnessCreate, SweepCreate
 from scenarios import insights_io
 
 router = APIRouter(tags=["insights"])
@@ -41,6 +41,30 @@ def create_sweep(body: SweepCreate, session: SessionDep, settings: SettingsDep,
         return Response(insights_io.curve_png_bytes(curve, name), media_type="image/png",
                         headers={"Content-Disposition": 'attachment; filename="curve.png"'})
     return curve
+
+
+@router.post("/fairness", summary="The cost of each floor of a scenario")
+def cost_of_fairness(body: FairnessCreate, session: SessionDep, settings: SettingsDep,
+                     format: Literal["json", "csv", "xlsx"] = "json") -> Any:
+    """The scenario solved with every floor and without each floor family (coverage floor, group
+    floors, table-wide target): objective and enrolments given up, rupiah moved, villages that
+    gain and lose; JSON (with the village tables), the summary as CSV, or a workbook."""
+    summary, villages = service.fairness(session, body.scenario_id, body.version, settings)
+    if format == "csv":
+        return file_response(summary.to_csv(index=False).encode("utf-8"), "fairness.csv", "csv")
+    if format == "xlsx":
+        import io
+
+        import pandas as pd
+
+        buffer = io.BytesIO()
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            summary.to_excel(writer, sheet_name="cost_of_each_floor", index=False)
+            for family, frame in villages.items():
+                frame.to_excel(writer, sheet_name=family[:31], index=False)
+        return file_response(buffer.getvalue(), "fairness.xlsx", "xlsx")
+    return {"floors": _records(summary),
+            "villages": {family: _records(frame) for family, frame in villages.items()}}
 
 
 Table = Literal["top", "villages", "kecamatan", "pools"]

@@ -128,3 +128,22 @@ def test_comparison_warns_about_another_dataset_and_objective(
                                                    "plan_ids": [b["id"]]}).json()
     assert any("another village table" in w for w in body["warnings"])
     assert any("not comparable" in w for w in body["warnings"])
+
+
+def test_cost_of_fairness_of_a_scenario(empty_client: TestClient, upload_small: Upload,
+                                        small_scenario: dict[str, Any]) -> None:
+    dataset = upload_small(empty_client)
+    body = {**small_scenario, "targets": {"min_coverage": 0.3}}
+    scenario = _scenario(empty_client, dataset["id"], body)
+    answer = empty_client.post("/fairness", json={"scenario_id": scenario["id"]})
+    assert answer.status_code == 200, answer.text
+    [row] = answer.json()["floors"]
+    assert row["floor"] == "coverage floor"
+    without = _plan(empty_client, dataset["id"], {**small_scenario, "targets": {}})
+    with_all = _plan(empty_client, dataset["id"], body)
+    assert row["objective_given_up"] == pytest.approx(without["objective"] - with_all["objective"],
+                                                      rel=1e-9, abs=1e-9)
+    sheets = pd.read_excel(io.BytesIO(empty_client.post(
+        "/fairness", params={"format": "xlsx"}, json={"scenario_id": scenario["id"]}).content),
+        sheet_name=None)
+    assert list(sheets) == ["cost_of_each_floor", "coverage floor"]
