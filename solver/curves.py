@@ -460,25 +460,22 @@ def _segment_slopes(curve: Curve, vertices: list[_Vertex], scale: float, lever: 
     """Slopes of the exact curve left and right of each point (per unit of the lever)."""
     ts = np.array([v.t * scale for v in vertices])
     fs = np.array([v.f for v in vertices])
+
+    def slope(i: int) -> float:  # of the segment from vertex i to vertex i + 1
+        return float((fs[i + 1] - fs[i]) / (ts[i + 1] - ts[i]))
+
     for p in curve.points:
         if p.objective is None or len(ts) < 2:
             continue
-        i = int(np.searchsorted(ts, p.lever_value, side="right"))
-        if i < len(ts):
-            j = max(i - 1, 0)
-            p.slope_right = float((fs[i] - fs[j]) / (ts[i] - ts[j])) if ts[i] > ts[j] else None
-        k = int(np.searchsorted(ts, p.lever_value, side="left"))
-        if k > 0:
-            hi_ = min(k, len(ts) - 1)
-            if ts[hi_] < p.lever_value - 1e-15 or hi_ == k - 1:
-                hi_ = k
-            hi_ = min(hi_, len(ts) - 1)
-            if ts[hi_] > ts[k - 1]:
-                p.slope_left = float((fs[hi_] - fs[k - 1]) / (ts[hi_] - ts[k - 1]))
+        near = 1e-9 * max(1.0, abs(p.lever_value))  # a threshold's vertex is a hair inside
+        i = int(np.searchsorted(ts, p.lever_value + near, side="right")) - 1  # ts[i] <= value
+        if 0 <= i < len(ts) - 1:
+            p.slope_right = slope(i)
+        j = int(np.searchsorted(ts, p.lever_value - near, side="left"))  # ts[j] >= value
+        if 1 <= j < len(ts):
+            p.slope_left = slope(j - 1)
         if p.slope_right is not None:
             p.marginal_value_per_million = _per_million(lever, p.slope_right, money_per_unit)
-        elif p.slope_left is not None and p.lever_value >= ts[-1]:
-            p.slope_right = None
 
 
 def _money_per_unit(base: LeverBase, lever: Lever) -> float | None:

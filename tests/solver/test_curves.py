@@ -103,6 +103,9 @@ def test_feasible_from_is_the_least_pool_with_a_plan():
     assert _separate(p, lever, curve.feasible_from).status == Status.optimal
     assert _separate(p, lever, curve.feasible_from - 1).status == Status.infeasible
     assert curve.points[0].status == "infeasible"
+    at = curve.points[1]
+    assert at.kind == "feasible_from" and at.slope_right is not None and at.slope_right > 0
+    assert at.marginal_value_per_million == pytest.approx(at.slope_right * 1e6)
 
 
 def test_whole_number_curves_are_sampled_and_equal_separate_solves():
