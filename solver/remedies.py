@@ -116,10 +116,17 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
             return replace(data, cap_add_idr=cap)
 
         needed = _least(lambda t: ok(at_share(t)), current, 1.0, SHARE_STEP)
+        why = ""
+        if needed is None:
+            short = np.nonzero(data.need * float(data.cost_idr.min()) > data.own_idr)[0]
+            unmoved = int((direction[short] <= 0).sum())
+            if unmoved:
+                why = (f" ({unmoved} of the {len(short)} short villages have no "
+                       f"{'dana desa this share moves' if lever == 'dana_desa_share' else 'ADD'})")
         out.append(Remedy(
             lever=lever, current=current, needed=needed, exact=exact,
             message=(f"Raise the {words} from {current:.4%} to {needed:.4%}." if needed is not None
-                     else f"No {words} up to 100% alone makes the scenario feasible.")))
+                     else f"No {words} up to 100% alone makes the scenario feasible{why}.")))
     total = data.uninsured + data.enrolled
     if data.min_coverage > 0:
         def at_floor(t: float) -> Arrays:

@@ -77,6 +77,7 @@ def test_pool_remedy_is_the_shortfall_to_the_rupiah():
     # village 1 has no dana desa: no share helps it
     [share] = [r for r in plan.remedies if r.lever == "dana_desa_share"]
     assert share.needed is None
+    assert "1 of the 1 short villages have no dana desa" in share.message
     assert [s.village_code for s in plan.short_villages] == ["32.16.01.2001"]
 
 
