@@ -59,6 +59,12 @@ def solve_files(
     for stale in ("targets.csv", "targets.xlsx"):  # a failed or empty plan leaves no old targets
         (out_dir / stale).unlink(missing_ok=True)
     scenarios.write_plan_json(plan, out_dir / "plan.json")
+    (out_dir / "infeasible.xlsx").unlink(missing_ok=True)
+    if plan.short_villages or plan.remedies:
+        from scenarios.files import atomic_write
+        from scenarios.insights_io import infeasibility_xlsx_bytes
+
+        atomic_write(out_dir / "infeasible.xlsx", infeasibility_xlsx_bytes(plan))
     if plan.has_targets:
         scenarios.write_targets_csv(plan, out_dir / "targets.csv")
         scenarios.write_targets_xlsx(plan, out_dir / "targets.xlsx")
@@ -132,6 +138,10 @@ def _parser() -> argparse.ArgumentParser:
     token_create.add_argument("--label", help="what the token is for, e.g. 'laptop'")
     token_revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
     token_revoke.add_argument("token_id", type=int)
+
+    from app.insights_cli import add_parsers
+
+    add_parsers(commands)
     return parser
 
 
@@ -155,6 +165,10 @@ def main(argv: list[str] | None = None) -> int:
         return _worker(args)
     if args.command in ("user", "token"):
         return _accounts(args)
+    if args.command in ("sweep", "marginals", "fairness"):
+        from app import insights_cli
+
+        return insights_cli.run(args)
     return _solve(args)
 
 

@@ -7,6 +7,16 @@ from models.errors import (
     ScenarioError,
     VillageTableError,
 )
+from models.insights import (
+    AcceptanceRule,
+    Curve,
+    CurvePoint,
+    Lever,
+    LeverKind,
+    Remedy,
+    RuleKind,
+    RuleResult,
+)
 from models.plan import (
     Explanation,
     GroupReason,
@@ -32,14 +42,19 @@ from models.scenario import (
 from models.village import DEFAULT_KABUPATEN, Village, VillageTable
 
 __all__ = [
+    "AcceptanceRule",
     "DEFAULT_KABUPATEN",
     "Budget",
+    "Curve",
+    "CurvePoint",
     "DesaplanError",
     "Explanation",
     "GroupReason",
     "InputError",
     "InputIssue",
     "IntegerMethod",
+    "Lever",
+    "LeverKind",
     "Method",
     "Objective",
     "Package",
@@ -47,6 +62,9 @@ __all__ = [
     "PlanCheck",
     "PoolUse",
     "Problem",
+    "Remedy",
+    "RuleKind",
+    "RuleResult",
     "Scenario",
     "ScenarioError",
     "Shortfall",

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from models.insights import Remedy
+
 
 class Status(StrEnum):
     optimal = "optimal"
@@ -151,6 +153,10 @@ class Plan(BaseModel):
     villages: list[VillagePlan] = Field(default_factory=list)
     pools: list[PoolUse] = Field(default_factory=list)
     explanations: list[Explanation] = Field(default_factory=list)
+    # an infeasible plan: every village that cannot pay for its floors (largest shortfall first),
+    # and the least change of each lever that alone makes the scenario feasible
+    short_villages: list[Shortfall] = Field(default_factory=list)
+    remedies: list[Remedy] = Field(default_factory=list)
     group_reasons: list[GroupReason] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
     packages: list[str] = Field(default_factory=list)

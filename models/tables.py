@@ -22,6 +22,7 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from models.insights import AcceptanceRule, RuleResult
 from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, Totals
 from models.scenario import IntegerMethod
 from models.village import Village
@@ -396,6 +397,8 @@ class ComparisonCreate(SQLModel):
     baseline_plan_id: int = Field(ge=1, le=DB_INT_MAX)
     # the plans compared with the baseline
     plan_ids: list[RowId] = Field(min_length=1, max_length=20)
+    # acceptance checks answered with the comparison (not stored: ask again with POST .../checks)
+    rules: list[AcceptanceRule] = Field(default_factory=list, max_length=50)
 
 
 class Comparison(SQLModel, table=True):
@@ -441,6 +444,9 @@ class ComparisonResult(ComparisonPublic):
     villages: list[dict[str, Any]] | None  # left out when asked with villages=false
     gainers: list[dict[str, Any]]
     losers: list[dict[str, Any]]
+    checks: list[RuleResult] = Field(default_factory=list)  # one per rule and compared plan
+    warnings: list[str] = Field(default_factory=list)  # the plans do not compare like with like
+
 
 
 # --- accounts and the audit trail -----------------------------------------------------------
@@ -553,3 +559,44 @@ class AuditEventPublic(SQLModel):
     target: str
     client: str | None
     detail: dict[str, Any]
+
+
+class ComparisonChecks(SQLModel):
+    """Acceptance rules to answer for a stored comparison."""
+
+    rules: list[AcceptanceRule] = Field(min_length=1)
+
+
+class ComparisonChecksResult(SQLModel):
+    checks: list[RuleResult]
+    warnings: list[str]
+    passed: bool  # every rule held for every compared plan
+
+
+class SweepCreate(SQLModel):
+    """A budget-outcome curve of a stored scenario: one lever over a range or a list of points."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        allow_inf_nan=False,
+        json_schema_extra={"examples": [{"scenario_id": 1, "lever": "add_share", "start": 0.0,
+                                         "stop": 0.3, "points": 20}]},
+    )
+
+    scenario_id: RowId
+    version: int | None = Field(default=None, ge=1, le=DB_INT_MAX)  # the latest when absent
+    lever: str = Field(max_length=40)  # dana_desa_share, add_share, apbd_pool, premium, min_coverage
+    kabupaten: str | None = None  # apbd_pool: this kabupaten's pool only
+    package: str | None = None  # premium: the package's code
+    values: list[float] | None = Field(default=None, max_length=500)  # the points; or start, stop, points
+    start: float | None = None
+    stop: float | None = None
+    points: int = Field(default=20, ge=2, le=500)
+    breakpoints: bool = True  # exact breakpoints (continuous plans)
+    integer: bool | None = None  # override the scenario's whole-number setting
+
+
+class FairnessCreate(SQLModel):
+    """The cost of each floor family of a stored scenario."""
+
+    scenario_id: RowId
+    version: int | None = Field(default=None, ge=1, le=DB_INT_MAX)  # the latest when absent

@@ -25,15 +25,19 @@ def rupiah(amount: float) -> str:
     return f"Rp{amount:,.0f}"
 
 
-def explain_infeasibility(data: Arrays, villages: list[Village]) -> list[Explanation]:
-    """Why the scenario has no plan; an empty list when these checks find nothing wrong."""
-    explanations = _floors(data, villages)
+def explain_infeasibility(data: Arrays, villages: list[Village],
+                          strict: bool = False) -> list[Explanation]:
+    """Why the scenario has no plan; an empty list when these checks find nothing wrong.
+
+    `strict`: without the rounding slack (a rupiah, a millionth of a worker) that keeps plans within
+    HiGHS's tolerances from being refused; the exact threshold, for `solver.remedies`."""
+    explanations = _floors(data, villages, strict)
     if data.min_new > 0 and not explanations:
-        explanations += _target(data)
+        explanations += _target(data, strict)
     return explanations
 
 
-def _floors(data: Arrays, villages: list[Village]) -> list[Explanation]:
+def _floors(data: Arrays, villages: list[Village], strict: bool = False) -> list[Explanation]:
     c_min = float(data.cost_idr.min())
     need = data.need
     floor_cost = need * c_min
@@ -43,7 +47,7 @@ def _floors(data: Arrays, villages: list[Village]) -> list[Explanation]:
     explanations = []
     for k, name in enumerate(data.pool_names):
         pool = float(data.pool_idr[k])
-        if total_short[k] <= pool * (1 + _REL) + 1.0:
+        if total_short[k] <= (pool if strict else pool * (1 + _REL) + 1.0):
             continue
         members = np.nonzero((data.pool_of == k) & (short > 0))[0]
         members = members[np.argsort(-short[members], kind="stable")]
@@ -83,10 +87,10 @@ def max_new_enrollments(data: Arrays) -> float:
     return float(np.floor(reachable + 1e-9)) if data.integer else reachable
 
 
-def _target(data: Arrays) -> list[Explanation]:
+def _target(data: Arrays, strict: bool = False) -> list[Explanation]:
     c_min = float(data.cost_idr.min())
     reachable = max_new_enrollments(data)
-    if data.min_new <= reachable * (1 + _REL) + 1e-6:
+    if data.min_new <= (reachable if strict else reachable * (1 + _REL) + 1e-6):
         return []
     uninsured = float(data.uninsured.sum())
     missing = data.min_new - reachable

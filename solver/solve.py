@@ -44,6 +44,7 @@ from solver.extract import (
     whole_rupiah,
 )
 from solver.fallback import fallback_block
+from solver.remedies import remedies, short_villages
 
 # below this, starting worker processes costs more than it saves (measured: West Java, 5,957
 # villages, 2.1 s in one process against 3.2 s in two)
@@ -67,8 +68,17 @@ def solve(problem: Problem, options: SolveOptions | None = None,
     unsolved = Method.lp_rounded if scenario.integer else Method.lp
     explanations = explain_infeasibility(data, canonical.table.villages)
     if explanations:
+        rows = canonical.table.villages
         return Plan(status=Status.infeasible, objective=None, explanations=explanations,
-                    message=explanations[0].message, build_seconds=time.perf_counter() - start,
+                    message=explanations[0].message,
+                    short_villages=short_villages(data, rows),
+                    remedies=remedies(
+                        data, rows,
+                        dana_desa_idr=np.array([v.dana_desa_idr for v in rows], dtype=float),
+                        follows_share=np.array([v.max_share is None for v in rows]),
+                        add_idr=np.array([v.add_idr for v in rows], dtype=float),
+                        dana_desa_share=scenario.budget.dana_desa_share,
+                        add_share=scenario.budget.add_share), build_seconds=time.perf_counter() - start,
                     total_seconds=run.elapsed_s(), method=unsolved, **base)
 
     blocks = split_blocks(data)

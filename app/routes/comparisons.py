@@ -13,7 +13,14 @@ from app.responses import MEDIA_TYPES, ItemId, Limit, Offset, file_response
 from app.services import comparisons as service
 from app.services import datasets
 from app.services import plans as plan_service
-from models.tables import ComparisonCreate, ComparisonPublic, ComparisonResult, Page
+from models.tables import (
+    ComparisonChecks,
+    ComparisonChecksResult,
+    ComparisonCreate,
+    ComparisonPublic,
+    ComparisonResult,
+    Page,
+)
 from scenarios.compare import (
     comparison_csv_bytes,
     comparison_csv_excel_id_bytes,
@@ -46,7 +53,16 @@ def create_comparison(
     compared = [body.baseline_plan_id, *body.plan_ids]
     audit("comparison.create", f"comparison/{comparison.id}", plan_ids=compared)
     response.headers["Location"] = f"/comparisons/{comparison.id}"
-    return service.result(session, comparison, villages=villages, top=top)
+    return service.result(session, comparison, villages=villages, top=top, rules=body.rules)
+
+
+@router.post("/{comparison_id}/checks", summary="Acceptance rules answered for a comparison")
+def check_comparison(comparison_id: int, body: ComparisonChecks,
+                     session: SessionDep) -> ComparisonChecksResult:
+    """Each rule (no village loses enrolments, every village at least a coverage, spend within
+    a sum, objective not lower) pass or fail per compared plan, with the villages that break it;
+    and warnings when the plans compare different datasets or objectives."""
+    return service.checks(session, service.get(session, comparison_id), body.rules)
 
 
 @router.get("", summary="List comparisons")

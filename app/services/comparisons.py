@@ -7,9 +7,10 @@ from sqlmodel import Session, col
 
 from app.errors import NotFound
 from app.services import plans
-from models import InputError, InputIssue, Plan
+from models import AcceptanceRule, InputError, InputIssue, Plan
 from models.tables import (
     Comparison,
+    ComparisonChecksResult,
     ComparisonCreate,
     ComparisonPublic,
     ComparisonResult,
@@ -18,6 +19,7 @@ from models.tables import (
     ScenarioRecord,
     ScenarioVersion,
 )
+from scenarios.acceptance import check_rules, warnings
 from scenarios.compare import PlanComparison, compare_plans, comparison_dict
 
 
@@ -72,11 +74,32 @@ def compute(session: Session, comparison: Comparison, top: int = 10) -> PlanComp
     )
 
 
+def checks(session: Session, comparison: Comparison,
+           rules: list[AcceptanceRule]) -> ComparisonChecksResult:
+    """The rules answered for every compared plan, and the warnings for unlike comparisons."""
+    def labelled(plan_id: int) -> tuple[str, Plan, int]:
+        record = plans.get_record(session, plan_id)
+        return _label(session, record), plans.load_plan(session, plan_id), record.dataset_id
+
+    base_label, base_plan, base_dataset = labelled(comparison.baseline_plan_id)
+    others = [labelled(plan_id) for plan_id in comparison.plan_ids]
+    datasets: dict[str, object] = {base_label: base_dataset, **{lbl: d for lbl, _, d in others}}
+    pairs = [(lbl, plan) for lbl, plan, _ in others]
+    results = check_rules((base_label, base_plan), pairs, rules)
+    return ComparisonChecksResult(
+        checks=results, warnings=warnings((base_label, base_plan), pairs, datasets),
+        passed=all(r.passed for r in results))
+
+
 def result(
-    session: Session, comparison: Comparison, villages: bool = True, top: int = 10
+    session: Session, comparison: Comparison, villages: bool = True, top: int = 10,
+    rules: list[AcceptanceRule] | None = None,
 ) -> ComparisonResult:
     data = comparison_dict(compute(session, comparison, top), villages=villages)
+    answered = checks(session, comparison, rules or [])
     return ComparisonResult(
+        checks=answered.checks,
+        warnings=answered.warnings,
         **ComparisonPublic.model_validate(comparison, from_attributes=True).model_dump(),
         baseline=data["baseline"],
         plans=data["plans"],

@@ -1,0 +1,220 @@
+"""The way out of infeasibility: the least change of each lever that alone makes a scenario feasible.
+
+Each remedy is a bisection on the exact money checks of `solver.explain` (the same checks `solve`
+runs first), moving one lever with the rest of the scenario as it is: feasibility only grows with
+money (an APBD pool, the share of dana desa or ADD) and only shrinks with a floor or the target, so
+the bisection's answer is the threshold. Money is reported rounded up (pools to the whole rupiah,
+shares to SHARE_STEP), floors and the target rounded down, so the reported value itself has a plan
+and one step short of it has none. For continuous plans the checks are exact; for whole-number plans
+they are necessary conditions only, so a remedy is the least change the money checks allow (`exact`
+False): whole workers may need a little more.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from models import Remedy, Shortfall, Village
+from solver.data import Arrays, _floor_need
+from solver.explain import explain_infeasibility, rupiah
+
+SHARE_STEP = 1e-6  # shares and floors are reported on this grid (0.0001 percentage points)
+_ITERATIONS = 200
+
+
+def short_villages(data: Arrays, villages: list[Village]) -> list[Shortfall]:
+    """Every village whose own dana desa and ADD cannot pay its floors at the cheapest package,
+    largest shortfall first (ties by the canonical order)."""
+    c_min = float(data.cost_idr.min())
+    need = data.need
+    cost = need * c_min
+    short = np.maximum(0.0, cost - data.own_idr)
+    short[short <= 1e-9 * np.maximum(1.0, cost)] = 0.0
+    members = np.nonzero(short > 0)[0]
+    members = members[np.argsort(-short[members], kind="stable")]
+    return [Shortfall(village_code=villages[v].village_code, village_name=villages[v].village_name,
+                      kecamatan=villages[v].kecamatan, kabupaten=villages[v].kabupaten,
+                      workers_needed=float(need[v]), cost_idr=float(cost[v]),
+                      own_budget_idr=float(data.own_idr[v]), shortfall_idr=float(short[v]))
+            for v in members.tolist()]
+
+
+def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
+             follows_share: np.ndarray, add_idr: np.ndarray, dana_desa_share: float,
+             add_share: float) -> list[Remedy]:
+    """The least change of each lever that alone makes the scenario feasible (canonical arrays)."""
+    def ok(d: Arrays) -> bool:
+        return not explain_infeasibility(d, villages, strict=True)
+
+    if not explain_infeasibility(data, villages):
+        return []
+    exact = not data.integer
+    out: list[Remedy] = []
+    # APBD pools: each pool whose kabupaten falls short, or every pool for a table-wide target
+    explanations = explain_infeasibility(data, villages)
+    short_pools = sorted({data.pool_names.index(e.kabupaten or "") for e in explanations
+                          if e.constraint == "coverage_floors"})
+    alone_possible = len(short_pools) <= 1  # two short kabupaten: no one pool alone suffices
+    if not short_pools:
+        # a table-wide target: the pools whose villages have the most uninsured workers
+        room = np.bincount(data.pool_of, weights=data.uninsured.sum(axis=1),
+                           minlength=len(data.pool_idr))
+        short_pools = [int(k) for k in np.argsort(-room, kind="stable")[:5]]
+    for k in short_pools:
+        name = data.pool_names[k]
+        where = f"the APBD pool of {name}" if name else "the APBD pool"
+        where_capital = where[0].upper() + where[1:]
+
+        def at_pool(value: float, k: int = k) -> Arrays:
+            pool = data.pool_idr.copy()
+            pool[k] = value
+            return replace(data, pool_idr=pool)
+
+        alone = (_least(lambda t: ok(at_pool(t)), float(data.pool_idr[k]), _pool_ceiling(data), 1.0)
+                 if alone_possible else None)
+        if alone is not None:
+            out.append(Remedy(lever="apbd_pool", kabupaten=name or None,
+                              current=float(data.pool_idr[k]), needed=alone, exact=exact,
+                              message=f"Raise {where} from {rupiah(float(data.pool_idr[k]))} to "
+                                      f"{rupiah(alone)} (+{rupiah(alone - float(data.pool_idr[k]))})."))
+            continue
+        # its own villages' floors only: on the kabupaten's villages alone (floors are per pool)
+        members = np.nonzero(data.pool_of == k)[0]
+        own_data = data.subset(members, with_target=False)
+        own_villages = [villages[v] for v in members.tolist()]
+
+        def own_met(t: float, k: int = k, own_data: Arrays = own_data,
+                    own_villages: list[Village] = own_villages) -> bool:
+            pool = own_data.pool_idr.copy()
+            pool[k] = t
+            return not explain_infeasibility(replace(own_data, pool_idr=pool), own_villages,
+                                             strict=True)
+
+        own = _least(own_met, float(data.pool_idr[k]), _pool_ceiling(own_data), 1.0)
+        if own is not None and own > data.pool_idr[k]:
+            out.append(Remedy(lever="apbd_pool", kabupaten=name or None,
+                              current=float(data.pool_idr[k]), needed=None, exact=exact,
+                              message=f"{where_capital} alone cannot make the scenario feasible; "
+                                      f"it needs {rupiah(own)} for its own villages' floors, with "
+                                      f"the other shortfalls met too."))
+    for lever, current, direction, words in (
+            ("dana_desa_share", dana_desa_share, np.where(follows_share, dana_desa_idr, 0.0),
+             "share of dana desa"),
+            ("add_share", add_share, add_idr, "share of ADD")):
+        base_cap = (np.where(follows_share, 0.0, data.cap_dana_desa_idr)
+                    if lever == "dana_desa_share" else np.zeros(data.n))
+
+        def at_share(t: float, lever: str = lever, direction: np.ndarray = direction,
+                     base_cap: np.ndarray = base_cap) -> Arrays:
+            cap = base_cap + t * direction
+            if lever == "dana_desa_share":
+                return replace(data, cap_dana_desa_idr=cap)
+            return replace(data, cap_add_idr=cap)
+
+        needed = _least(lambda t: ok(at_share(t)), current, 1.0, SHARE_STEP)
+        why = ""
+        if needed is None:
+            short = np.nonzero(data.need * float(data.cost_idr.min()) > data.own_idr)[0]
+            unmoved = int((direction[short] <= 0).sum())
+            if unmoved:
+                why = (f" ({unmoved} of the {len(short)} short villages have no "
+                       f"{'dana desa this share moves' if lever == 'dana_desa_share' else 'ADD'})")
+        out.append(Remedy(
+            lever=lever, current=current, needed=needed, exact=exact,
+            message=(f"Raise the {words} from {current:.4%} to {needed:.4%}." if needed is not None
+                     else f"No {words} up to 100% alone makes the scenario feasible{why}.")))
+    total = data.uninsured + data.enrolled
+    if data.min_coverage > 0:
+        def at_floor(t: float) -> Arrays:
+            need = _floor_need(t, total.sum(axis=1), data.enrolled.sum(axis=1), data.integer)
+            return replace(data, total_need=need, min_coverage=t)
+
+        highest = _most(lambda t: ok(at_floor(t)), data.min_coverage, SHARE_STEP)
+        out.append(Remedy(
+            lever="min_coverage", current=data.min_coverage, needed=highest, exact=exact,
+            message=(f"Lower the coverage floor from {data.min_coverage:.4%} to {highest:.4%}, the "
+                     f"highest the money can meet." if highest is not None
+                     else "Even without a coverage floor the scenario has no plan.")))
+    for g, group in enumerate(data.groups):
+        share = float(data.group_floor[g]) if len(data.group_floor) else 0.0
+        if share <= 0:
+            continue
+
+        def at_group(t: float, g: int = g) -> Arrays:
+            floor = data.group_floor.copy()
+            floor[g] = t
+            need = data.group_need.copy()
+            need[:, g] = _floor_need(t, total[:, g], data.enrolled[:, g], data.integer)
+            return replace(data, group_floor=floor, group_need=need)
+
+        highest = _most(lambda t: ok(at_group(t)), share, SHARE_STEP)
+        out.append(Remedy(
+            lever="group_min_coverage", group=group, current=share, needed=highest, exact=exact,
+            message=(f"Lower the floor for {group} from {share:.4%} to {highest:.4%}, the highest the "
+                     f"money can meet with the other floors as they are." if highest is not None
+                     else f"Even without its floor for {group} the scenario has no plan.")))
+    if data.min_new > 0:
+        highest = _most(lambda t: ok(replace(data, min_new=t)), data.min_new, 1.0)
+        out.append(Remedy(
+            lever="min_new_enrollments", current=data.min_new, needed=highest, exact=exact,
+            message=(f"Lower the target of new enrolments from {data.min_new:,.0f} to "
+                     f"{highest:,.0f}, the most the money can reach with every floor met."
+                     if highest is not None else "Even without the target the scenario has no plan.")))
+    return out
+
+
+def _pool_ceiling(data: Arrays) -> float:
+    """Enough pool money for every uninsured worker at the dearest package."""
+    return float(data.uninsured.sum() * data.cost_idr.max()) + 1.0
+
+
+def _least(feasible: Callable[[float], bool], current: float, ceiling: float,
+           step: float) -> float | None:
+    """The least value on the grid of `step` above `current` with `feasible`, or None."""
+    if not feasible(ceiling):
+        return None
+    lo, hi = current, ceiling
+    for _ in range(_ITERATIONS):
+        if hi - lo <= step * 1e-3:
+            break
+        mid = (lo + hi) / 2
+        if feasible(mid):
+            hi = mid
+        else:
+            lo = mid
+    needed = min(ceiling, math.ceil(hi / step - 1e-9) * step)
+    while needed - step > current and feasible(needed - step):  # on the grid, exactly
+        needed -= step
+    while not feasible(needed):
+        needed += step
+    return _tidy(needed, step)
+
+
+def _most(feasible: Callable[[float], bool], current: float, step: float) -> float | None:
+    """The highest value on the grid of `step` below `current` with `feasible`, or None."""
+    if not feasible(0.0):
+        return None
+    lo, hi = 0.0, current
+    for _ in range(_ITERATIONS):
+        if hi - lo <= step * 1e-3:
+            break
+        mid = (lo + hi) / 2
+        if feasible(mid):
+            lo = mid
+        else:
+            hi = mid
+    best = max(0.0, math.floor(lo / step + 1e-9) * step)
+    while best + step < current and feasible(best + step):
+        best += step
+    while best > 0 and not feasible(best):
+        best = max(0.0, best - step)
+    return _tidy(best, step)
+
+
+def _tidy(value: float, step: float) -> float:
+    digits = max(0, -int(math.floor(math.log10(step))))
+    return round(value, digits)

@@ -1,0 +1,149 @@
+"""/sweeps, /plans/{id}/marginals and acceptance checks on /comparisons, through the ASGI app."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+
+Upload = Callable[..., dict[str, Any]]
+
+
+def _scenario(client: TestClient, dataset_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    response = client.post("/scenarios", json={"dataset_id": dataset_id, "scenario": body})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _plan(client: TestClient, dataset_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    scenario = _scenario(client, dataset_id, body)
+    response = client.post("/solves", json={"scenario_id": scenario["id"]})
+    assert response.status_code in (200, 201), response.text
+    return response.json()
+
+
+def test_sweep_points_equal_separate_solves(empty_client: TestClient, upload_small: Upload,
+                                            small_scenario: dict[str, Any]) -> None:
+    dataset = upload_small(empty_client)
+    scenario = _scenario(empty_client, dataset["id"], small_scenario)
+    response = empty_client.post("/sweeps", json={
+        "scenario_id": scenario["id"], "lever": "dana_desa_share", "values": [0.01, 0.02, 0.05]})
+    assert response.status_code == 200, response.text
+    curve = response.json()
+    assert curve["exact"] is True
+    asked = {p["lever_value"]: p for p in curve["points"] if p["kind"] == "sampled"}
+    assert sorted(asked) == [0.01, 0.02, 0.05]
+    for share in (0.02, 0.05):
+        body = {**small_scenario, "budget": {**small_scenario["budget"], "dana_desa_share": share}}
+        plan = _plan(empty_client, dataset["id"], body)
+        assert asked[share]["objective"] == pytest.approx(plan["objective"], rel=1e-6)
+        assert asked[share]["check_ok"] is True
+
+
+def test_sweep_as_csv_xlsx_and_png(empty_client: TestClient, upload_small: Upload,
+                                   small_scenario: dict[str, Any]) -> None:
+    dataset = upload_small(empty_client)
+    scenario = _scenario(empty_client, dataset["id"], small_scenario)
+    body = {"scenario_id": scenario["id"], "lever": "apbd_pool", "start": 0, "stop": 5e8,
+            "points": 5}
+    as_csv = empty_client.post("/sweeps", params={"format": "csv"}, json=body)
+    assert as_csv.status_code == 200, as_csv.text
+    frame = pd.read_csv(io.BytesIO(as_csv.content))
+    assert (frame["kind"] == "sampled").sum() == 5
+    sheets = pd.read_excel(io.BytesIO(empty_client.post(
+        "/sweeps", params={"format": "xlsx"}, json=body).content), sheet_name=None)
+    assert list(sheets) == ["curve", "breakpoints", "summary"]
+    png = empty_client.post("/sweeps", params={"format": "png"}, json=body)
+    assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+
+
+def test_sweep_refuses_an_unknown_lever(empty_client: TestClient, upload_small: Upload,
+                                        small_scenario: dict[str, Any]) -> None:
+    dataset = upload_small(empty_client)
+    scenario = _scenario(empty_client, dataset["id"], small_scenario)
+    response = empty_client.post("/sweeps", json={"scenario_id": scenario["id"], "lever": "luck",
+                                                  "values": [1]})
+    assert response.status_code == 422
+    assert "unknown lever" in response.text
+
+
+def test_marginals_of_a_plan(empty_client: TestClient, upload_small: Upload,
+                             small_scenario: dict[str, Any]) -> None:
+    dataset = upload_small(empty_client)
+    plan = _plan(empty_client, dataset["id"], small_scenario)
+    body = empty_client.get(f"/plans/{plan['id']}/marginals").json()
+    assert len(body["villages"]) == 4 and len(body["kecamatan"]) == 2
+    assert body["pools"][0]["source"] == "APBD pool"
+    rates = [v["marginal_value_per_million"] for v in body["top"]]
+    assert rates == sorted(rates, reverse=True)
+    as_csv = empty_client.get(f"/plans/{plan['id']}/marginals",
+                              params={"format": "csv", "table": "kecamatan"})
+    assert sorted(pd.read_csv(io.BytesIO(as_csv.content))["kecamatan"]) == ["Babelan", "Tarumajaya"]
+
+
+def test_comparison_answers_its_rules(empty_client: TestClient, upload_small: Upload,
+                                      small_scenario: dict[str, Any]) -> None:
+    dataset = upload_small(empty_client)
+    plans = []
+    for share in (0.02, 0.05):
+        body = {**small_scenario, "name": f"{share:.0%}",
+                "budget": {"dana_desa_share": share, "apbd_pool_idr": 50_000_000}}
+        plans.append(_plan(empty_client, dataset["id"], body))
+    poorer, richer = plans
+    rules = [{"kind": "no_village_loses_enrollments"},
+             {"kind": "objective_not_lower"},
+             {"kind": "max_spend_idr", "value": poorer["totals"]["spend_total_idr"]}]
+    # the richer plan against the poorer: no village loses, the objective is higher, but it spends more
+    response = empty_client.post("/comparisons", json={
+        "baseline_plan_id": poorer["id"], "plan_ids": [richer["id"]], "rules": rules})
+    assert response.status_code == 201, response.text
+    checks = {c["rule"]["kind"]: c for c in response.json()["checks"]}
+    assert checks["no_village_loses_enrollments"]["passed"]
+    assert checks["objective_not_lower"]["passed"]
+    assert not checks["max_spend_idr"]["passed"]
+    assert response.json()["warnings"] == []
+    # and the other way round, asked again on the stored comparison
+    back = empty_client.post("/comparisons", json={
+        "baseline_plan_id": richer["id"], "plan_ids": [poorer["id"]]}).json()
+    answered = empty_client.post(f"/comparisons/{back['id']}/checks", json={"rules": rules}).json()
+    assert answered["passed"] is False
+    by_kind = {c["rule"]["kind"]: c for c in answered["checks"]}
+    assert not by_kind["no_village_loses_enrollments"]["passed"]
+    assert by_kind["no_village_loses_enrollments"]["villages"]
+    assert not by_kind["objective_not_lower"]["passed"]
+    assert by_kind["max_spend_idr"]["passed"]
+
+
+def test_comparison_warns_about_another_dataset_and_objective(
+        empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]) -> None:
+    first = upload_small(empty_client, name="one")
+    second = upload_small(empty_client, name="two")
+    a = _plan(empty_client, first["id"], small_scenario)
+    b = _plan(empty_client, second["id"], {**small_scenario, "objective": "min_cost"})
+    body = empty_client.post("/comparisons", json={"baseline_plan_id": a["id"],
+                                                   "plan_ids": [b["id"]]}).json()
+    assert any("another village table" in w for w in body["warnings"])
+    assert any("not comparable" in w for w in body["warnings"])
+
+
+def test_cost_of_fairness_of_a_scenario(empty_client: TestClient, upload_small: Upload,
+                                        small_scenario: dict[str, Any]) -> None:
+    dataset = upload_small(empty_client)
+    body = {**small_scenario, "targets": {"min_coverage": 0.3}}
+    scenario = _scenario(empty_client, dataset["id"], body)
+    answer = empty_client.post("/fairness", json={"scenario_id": scenario["id"]})
+    assert answer.status_code == 200, answer.text
+    [row] = answer.json()["floors"]
+    assert row["floor"] == "coverage floor"
+    without = _plan(empty_client, dataset["id"], {**small_scenario, "targets": {}})
+    with_all = _plan(empty_client, dataset["id"], body)
+    assert row["objective_given_up"] == pytest.approx(without["objective"] - with_all["objective"],
+                                                      rel=1e-9, abs=1e-9)
+    sheets = pd.read_excel(io.BytesIO(empty_client.post(
+        "/fairness", params={"format": "xlsx"}, json={"scenario_id": scenario["id"]}).content),
+        sheet_name=None)
+    assert list(sheets) == ["cost_of_each_floor", "coverage floor"]

@@ -1,0 +1,106 @@
+"""The way out of infeasibility: each remedy has a plan at its value and none one step short."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import C_CHEAP, JHT, problem, village
+
+from models import Problem, Remedy, Status
+from solver import solve
+from solver.levers import remedy_scenario
+from solver.remedies import SHARE_STEP
+
+
+def _step(remedy: Remedy) -> float:
+    return 1.0 if remedy.lever in ("apbd_pool", "min_new_enrollments") else SHARE_STEP
+
+
+def _solve_at(p: Problem, remedy: Remedy, value: float) -> Status:
+    scenario = remedy_scenario(p, remedy.lever, value, remedy.kabupaten, remedy.group)
+    return solve(Problem(table=p.table, scenario=scenario)).status
+
+
+def _verify(p: Problem, remedy: Remedy) -> None:
+    assert remedy.needed is not None
+    assert _solve_at(p, remedy, remedy.needed) == Status.optimal
+    money = remedy.lever in ("apbd_pool", "dana_desa_share", "add_share")
+    short = remedy.needed - _step(remedy) if money else remedy.needed + _step(remedy)
+    assert _solve_at(p, remedy, short) == Status.infeasible
+
+
+def _floor_problem() -> Problem:
+    villages = [village(1, {"farmers": 100}, dana_desa=2e8, add=1e8, kabupaten="Bekasi"),
+                village(2, {"farmers": 300, "fishers": 50}, dana_desa=3e8, add=2e8,
+                        kabupaten="Bekasi"),
+                village(3, {"fishers": 80}, dana_desa=1e8, kabupaten="Karawang"),
+                village(4, {"farmers": 40}, dana_desa=5e8, kabupaten="Karawang")]
+    return problem(villages, packages=[JHT, {"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+                   budget={"dana_desa_share": 0.03, "add_share": 0.01,
+                           "apbd_pool_idr": {"Bekasi": 5_000_000, "Karawang": 1_000_000}},
+                   targets={"min_coverage": 0.4, "group_min_coverage": {"fishers": 0.6}})
+
+
+def test_every_remedy_is_feasible_at_its_value_and_not_one_step_short():
+    p = _floor_problem()
+    plan = solve(p)
+    assert plan.status == Status.infeasible
+    assert plan.remedies
+    levers = {r.lever for r in plan.remedies}
+    assert {"dana_desa_share", "add_share", "min_coverage", "group_min_coverage"} <= levers
+    for remedy in plan.remedies:
+        if remedy.needed is not None:
+            _verify(p, remedy)
+
+
+def test_a_pool_remedy_per_short_kabupaten_when_one_alone_is_short():
+    villages = [village(1, {"farmers": 100}, kabupaten="Bekasi"),
+                village(2, {"farmers": 100}, kabupaten="Karawang")]
+    p = problem(villages, budget={"apbd_pool_idr": {"Bekasi": 0, "Karawang": 0}},
+                targets={"min_coverage": 0.5})
+    plan = solve(p)
+    pools = [r for r in plan.remedies if r.lever == "apbd_pool"]
+    # each kabupaten needs 50 workers paid by its pool; neither alone suffices
+    assert {r.kabupaten for r in pools} == {"Bekasi", "Karawang"}
+    assert all(r.needed is None for r in pools)
+    assert all("Rp10,080,000" in r.message for r in pools)
+
+
+def test_pool_remedy_is_the_shortfall_to_the_rupiah():
+    villages = [village(1, {"village_officials": 10}, kabupaten="Bekasi"),
+                village(2, {"village_officials": 10}, dana_desa=1e9, kabupaten="Bekasi")]
+    p = problem(villages, budget={"dana_desa_share": 0.03, "apbd_pool_idr": {"Bekasi": 1_000_000}},
+                targets={"group_min_coverage": {"village_officials": 1.0}})
+    plan = solve(p)
+    [pool] = [r for r in plan.remedies if r.lever == "apbd_pool"]
+    assert pool.needed == pytest.approx(10 * C_CHEAP)
+    _verify(p, pool)
+    # village 1 has no dana desa: no share helps it
+    [share] = [r for r in plan.remedies if r.lever == "dana_desa_share"]
+    assert share.needed is None
+    assert "1 of the 1 short villages have no dana desa" in share.message
+    assert [s.village_code for s in plan.short_villages] == ["32.16.01.2001"]
+
+
+def test_target_remedies():
+    villages = [village(i, {"farmers": 100}, dana_desa=1e8) for i in range(1, 4)]
+    p = problem(villages, budget={"dana_desa_share": 0.1, "apbd_pool_idr": 2e6},
+                targets={"min_new_enrollments": 250})
+    plan = solve(p)
+    assert plan.status == Status.infeasible
+    by_lever = {r.lever: r for r in plan.remedies}
+    # Rp10 million each buys 49.6 workers; the pool 9.9 more
+    target = by_lever["min_new_enrollments"]
+    assert target.needed == pytest.approx(158.0)
+    for lever in ("min_new_enrollments", "apbd_pool", "dana_desa_share"):
+        _verify(p, by_lever[lever])
+
+
+def test_every_short_village_is_listed_not_only_the_first_hundred():
+    villages = [village(i, {"farmers": 10}, dana_desa=1e8) for i in range(1, 151)]
+    p = problem(villages, budget={"dana_desa_share": 0.01}, targets={"min_coverage": 1.0})
+    plan = solve(p)
+    assert len(plan.explanations[0].villages) == 100
+    assert len(plan.short_villages) == 150
+    [share] = [r for r in plan.remedies if r.lever == "dana_desa_share"]
+    assert share.needed == pytest.approx(0.02016)
+    _verify(p, share)
