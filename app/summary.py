@@ -66,6 +66,37 @@ def explanation_lines(plan: Plan, lang: Lang, limit: int = 10) -> list[str]:
     return lines
 
 
+def remedy_lines(plan: Plan, say: Speaker) -> list[str]:
+    """The way out of infeasibility, each change on its own, from the remedies' figures."""
+    fmt, _ = say.fmt, say.gettext
+    lines = []
+    for r in plan.remedies:
+        if r.needed is None:
+            text = _("%(lever)s: no value of it alone is enough") % {"lever": r.lever}
+        elif r.lever == "apbd_pool":
+            text = _("an APBD pool of %(needed)s in %(kabupaten)s (now %(current)s)") % {
+                "needed": fmt.rupiah(r.needed), "kabupaten": r.kabupaten or _("the table"),
+                "current": fmt.rupiah(r.current)}
+        elif r.lever in ("dana_desa_share", "add_share"):
+            name = _("dana desa") if r.lever == "dana_desa_share" else _("ADD")
+            text = _("a %(source)s share of %(needed)s (now %(current)s)") % {
+                "source": name, "needed": fmt.percent(r.needed, 2), "current": fmt.percent(r.current, 2)}
+        elif r.lever == "min_coverage":
+            text = _("a coverage floor of at most %(needed)s (now %(current)s)") % {
+                "needed": fmt.percent(r.needed, 1), "current": fmt.percent(r.current, 1)}
+        elif r.lever == "group_min_coverage":
+            text = _("a floor for %(group)s of at most %(needed)s (now %(current)s)") % {
+                "group": say.group(r.group or ""), "needed": fmt.percent(r.needed, 1),
+                "current": fmt.percent(r.current, 1)}
+        else:
+            text = _("a target of at most %(needed)s new enrolments (now %(current)s)") % {
+                "needed": fmt.count(r.needed), "current": fmt.count(r.current)}
+        if not r.exact and r.needed is not None:
+            text += " " + _("(whole workers may need a little more)")
+        lines.append(f"    {text}")
+    return lines
+
+
 def top_kecamatan(plan: Plan) -> tuple[str, str, float] | None:
     """The kecamatan with most new enrolments, keyed by kabupaten and kecamatan (same-named
     kecamatan of different kabupaten are different places)."""
@@ -171,6 +202,12 @@ def solve_summary(
         return "\n".join(lines)
     if plan.status == Status.infeasible or not plan.totals:
         lines += explanation_lines(plan, lang)
+        if plan.remedies:
+            lines.append("  " + _("The way out, each change on its own:"))
+            lines += remedy_lines(plan, say)
+        if plan.short_villages or plan.remedies:
+            lines.append("  " + _("Every short village and the remedies are in %(file)s")
+                         % {"file": out_dir / "infeasible.xlsx"})
         if plan.status == Status.time_limit:
             lines.append("  " + _("The time limit came before any plan that meets every floor and "
                                   "target; allow more time."))
