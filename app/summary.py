@@ -78,7 +78,7 @@ def remedy_lines(plan: Plan, say: Speaker) -> list[str]:
                 "needed": fmt.rupiah(r.needed), "kabupaten": r.kabupaten or _("the table"),
                 "current": fmt.rupiah(r.current)}
         elif r.lever in ("dana_desa_share", "add_share"):
-            name = _("dana desa") if r.lever == "dana_desa_share" else _("ADD")
+            name = "dana desa" if r.lever == "dana_desa_share" else "ADD"  # their own names in both
             text = _("a %(source)s share of %(needed)s (now %(current)s)") % {
                 "source": name, "needed": fmt.percent(r.needed, 2), "current": fmt.percent(r.current, 2)}
         elif r.lever == "min_coverage":

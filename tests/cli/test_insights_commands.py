@@ -86,7 +86,7 @@ def test_infeasible_solve_says_the_way_out_and_lists_every_short_village(tmp_pat
     result = run("solve", "--villages", BEKASI_VILLAGES, "--scenario",
                  _continuous(tmp_path, min_coverage=0.3), "--out", out)
     assert result.returncode == 3
-    assert "The way out" in result.stdout and "Raise the APBD pool" in result.stdout
+    assert "The way out" in result.stdout and "an APBD pool of Rp" in result.stdout
     plan = json.loads((out / "plan.json").read_text())
     assert len(plan["short_villages"]) > 100
     assert {r["lever"] for r in plan["remedies"]} >= {"apbd_pool", "min_coverage"}
