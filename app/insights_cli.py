@@ -147,13 +147,10 @@ def _marginals(args: argparse.Namespace, problem: Problem, options: SolveOptions
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     top = insights_io.top_villages(plan, args.top)
-    atomic_write(out / "marginals_villages.csv",
-                 insights_io.village_marginals(plan).to_csv(index=False).encode("utf-8"))
-    atomic_write(out / "marginals_top.csv", top.to_csv(index=False).encode("utf-8"))
-    atomic_write(out / "marginals_kecamatan.csv",
-                 insights_io.kecamatan_marginals(plan).to_csv(index=False).encode("utf-8"))
-    atomic_write(out / "marginals_pools.csv",
-                 insights_io.pool_marginals(plan).to_csv(index=False).encode("utf-8"))
+    for name, frame in (("villages", insights_io.village_marginals(plan)), ("top", top),
+                        ("kecamatan", insights_io.kecamatan_marginals(plan)),
+                        ("pools", insights_io.pool_marginals(plan))):
+        atomic_write(out / f"marginals_{name}.csv", insights_io.frame_csv_bytes(frame))
     atomic_write(out / "marginals.xlsx", insights_io.marginals_xlsx_bytes(plan, args.top))
     print(marginals_summary(plan, top, out))
     return EXIT_OK
@@ -196,17 +193,8 @@ def _fairness(args: argparse.Namespace, problem: Problem, options: SolveOptions)
     summary, comparisons = fairness_frames(plans)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "fairness.csv", summary.to_csv(index=False).encode("utf-8"))
-    import io
-
-    import pandas as pd
-
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        summary.to_excel(writer, sheet_name="cost_of_each_floor", index=False)
-        for label, frame in comparisons.items():
-            frame.to_excel(writer, sheet_name=label[:31], index=False)
-    atomic_write(out / "fairness.xlsx", buffer.getvalue())
+    atomic_write(out / "fairness.csv", insights_io.frame_csv_bytes(summary))
+    atomic_write(out / "fairness.xlsx", insights_io.fairness_xlsx_bytes(summary, comparisons))
     lines = [f"desaplan fairness: {problem.scenario.name}"]
     for row in summary.itertuples():
         lines.append(f"  {row.floor:<22} {row.status:<10} objective given up {row.objective_given_up:,.2f}, "

@@ -22,8 +22,8 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.insights import AcceptanceRule, RuleResult
-from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, Totals
+from models.insights import AcceptanceRule, Remedy, RuleResult
+from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, Shortfall, Totals
 from models.scenario import IntegerMethod
 from models.village import Village
 
@@ -300,10 +300,29 @@ class PlanPublic(SQLModel):
     totals: Totals | None
     pools: list[PoolUse]  # what one more million / billion rupiah in each APBD pool buys
     explanations: list[Explanation]  # why an infeasible scenario is infeasible
+    # the least change of each lever that alone makes an infeasible scenario feasible
+    remedies: list[Remedy] = PydanticField(default_factory=list)
+    # villages whose own money cannot pay their floors: all of them at /plans/{id}/shortfalls
+    short_village_count: int = 0
     group_reasons: list[GroupReason]  # why each group got what it got
     check: PlanCheck | None
     groups: list[str]
     packages: list[str]
+
+
+class InShort(SQLModel):
+    """A plan or a comparison in a planner's words, to read out in a meeting."""
+
+    lang: str  # id or en
+    text: str
+
+
+class PlanShortfalls(SQLModel):
+    """The way out of an infeasible scenario: every short village and the remedies."""
+
+    plan_id: int
+    short_villages: list[Shortfall]  # largest shortfall first, every one of them
+    remedies: list[Remedy]
 
 
 # --- solve jobs -----------------------------------------------------------------------------

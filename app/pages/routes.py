@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.db import SessionDep
+from app.i18n import speaker
 from app.jobs import RunnerDep
 from app.pages import LANG_COOKIE, render, request_lang
 from app.pages.forms import HELP, form_values, scenario_from_form
@@ -24,6 +25,7 @@ from app.services import plans as plan_service
 from app.services import scenarios as scenario_service
 from app.services import solves as solve_service
 from app.settings import SettingsDep
+from app.summary import comparison_in_short, remedy_texts
 from app.uploads import Upload, read_upload
 from models import InputError
 from models.tables import ComparisonCreate, SolveCreate
@@ -317,6 +319,7 @@ def plan_page(
     summary = plan_service.kecamatan_summary(session, plan_id) if plan.village_count else []
     lang = request_lang(request)
     top = max(summary, key=lambda row: row["new_enrollments"] or 0) if summary else None
+    say = speaker(lang)
     return render(
         request,
         "plan.html",
@@ -334,6 +337,8 @@ def plan_page(
             "sort_url": lambda column: _sort_url(request, column, sort),
             "chart": json.dumps(_chart_data(summary)),
             "download_lang": lang,
+            "in_short": plan_service.in_short(session, plan_id, lang).text,
+            "remedies": list(zip(plan.remedies, remedy_texts(plan.remedies, say), strict=True)),
         },
     )
 
@@ -414,5 +419,6 @@ def comparison_page(request: Request, comparison_id: int, session: SessionDep) -
             "tables": records,
             "chart": json.dumps(chart),
             "download_lang": request_lang(request),
+            "in_short": comparison_in_short(computed, request_lang(request)),
         },
     )

@@ -19,6 +19,7 @@ from models.tables import (
     ComparisonCreate,
     ComparisonPublic,
     ComparisonResult,
+    InShort,
     Page,
 )
 from scenarios.compare import (
@@ -77,6 +78,16 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
         "description": "JSON, or a CSV of one table, or an XLSX with one sheet per table.",
     }
 }
+
+
+@router.get("/{comparison_id}/summary", summary="The comparison in a planner's words")
+def comparison_in_short(
+    comparison_id: ItemId, session: SessionDep,
+    lang: Annotated[Literal["id", "en"], Query(description="Bahasa Indonesia or English")] = "id",
+) -> InShort:
+    """Each compared plan against the baseline in one sentence: how many more or fewer workers it
+    enrols, how much more or less it spends, how many villages gain and lose."""
+    return service.in_short(session, service.get(session, comparison_id), lang)
 
 
 @router.get("/{comparison_id}", responses=ANSWERS, summary="A comparison as JSON, CSV or XLSX")

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.errors import NotFound
+from app.i18n import Lang
 from app.services import plans
 from models import AcceptanceRule, InputError, InputIssue, Plan
 from models.tables import (
@@ -14,6 +15,7 @@ from models.tables import (
     ComparisonCreate,
     ComparisonPublic,
     ComparisonResult,
+    InShort,
     Page,
     PlanRecord,
     ScenarioRecord,
@@ -72,6 +74,13 @@ def compute(session: Session, comparison: Comparison, top: int = 10) -> PlanComp
         [labelled(plan_id) for plan_id in comparison.plan_ids],
         top=top,
     )
+
+
+def in_short(session: Session, comparison: Comparison, lang: Lang) -> InShort:
+    """Each compared plan against the baseline in one sentence."""
+    from app.summary import comparison_in_short
+
+    return InShort(lang=lang, text=comparison_in_short(compute(session, comparison), lang))
 
 
 def checks(session: Session, comparison: Comparison,

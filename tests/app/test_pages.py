@@ -127,6 +127,9 @@ def test_scenario_revise_solve_plan_and_compare(client: TestClient) -> None:
         f"/ui/plans/{plans[1]}", params={"sort": "-new_enrollments", "kecamatan": "Muaragembong"}
     )
     assert page.status_code == 200 and "Rencana ini mendaftarkan" in page.text
+    assert re.search(r'id="in-short"><strong>Ringkasnya:</strong> 3% dana desa dan Rp100 juta dari '
+                     r"APBD mendaftarkan [\d.,]+ pekerja di \d+ desa", page.text), \
+        re.search(r'id="in-short">.{0,300}', page.text)
     rows = re.findall(r"<tr><td>(32\.16\.\d\d\.\d{4})</td><td>[^<]*</td><td>Muaragembong</td>", page.text)
     assert len(rows) == 6  # the kecamatan's villages only
     assert re.search(r"Rp\d{1,3}(\.\d{3})+", page.text) and re.search(r"\d,\d%", page.text)
@@ -139,6 +142,9 @@ def test_scenario_revise_solve_plan_and_compare(client: TestClient) -> None:
     comparison = client.get(compared.headers["location"])
     assert comparison.status_code == 200 and 'id="chart-delta"' in comparison.text
     assert comparison.text.count("✔ setiap anggaran, batas atas dan batas bawah terpenuhi") == 2
+    assert re.search(r"Ringkasnya:</strong> plan \d+: [^ ]+ v2 mendaftarkan [\d.,]+ pekerja lebih "
+                     r"banyak daripada plan \d+: [^ ]+ v1", comparison.text), \
+        re.search(r'id="in-short">.{0,300}', comparison.text)
     assert client.post("/ui/compare", data={"plan_ids": [str(plans[1])]}).status_code == 422
 
 
@@ -149,3 +155,20 @@ def test_page_errors_are_pages_and_api_errors_stay_problems(client: TestClient) 
     assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
     assert "Tidak ditemukan" in page.text
     assert api.status_code == 404 and api.headers["content-type"] == "application/problem+json"
+
+
+def test_an_infeasible_plan_shows_the_way_out_and_every_short_village(client: TestClient) -> None:
+    created = client.post("/ui/scenarios", data={"dataset_id": "1", **_form(
+        dana_desa_share="0,01", apbd_pool_idr="0", min_coverage="60")}, follow_redirects=False)
+    job = client.post(f"{created.headers['location']}/solve", data={}, follow_redirects=False)
+    plan_id = _wait_for_plan(client, job.headers["location"])
+
+    page = client.get(f"/ui/plans/{plan_id}").text
+
+    assert "Jalan keluar, masing-masing perubahan sendiri:" in page
+    assert re.search(r'<li data-lever="apbd_pool">dana APBD Rp[\d.]+ di ', page)
+    assert '<li data-lever="dana_desa_share">' in page and '<li data-lever="min_coverage">' in page
+    short = client.get(f"/plans/{plan_id}/shortfalls").json()["short_villages"]
+    assert f"Semua desa yang kurang ({len(short)})" in page
+    assert len(short) > 100  # every one of them, not the first hundred
+    assert f'href="/plans/{plan_id}/shortfalls?format=xlsx"' in page
