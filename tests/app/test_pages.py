@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import re
 import time
 from typing import Any
 
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 
@@ -172,3 +174,38 @@ def test_an_infeasible_plan_shows_the_way_out_and_every_short_village(client: Te
     assert f"Semua desa yang kurang ({len(short)})" in page
     assert len(short) > 100  # every one of them, not the first hundred
     assert f'href="/plans/{plan_id}/shortfalls?format=xlsx"' in page
+
+
+def test_the_curve_page_draws_a_lever_with_its_breakpoints_and_files(client: TestClient) -> None:
+    created = client.post("/ui/scenarios", data={"dataset_id": "1", **_form()}, follow_redirects=False)
+    scenario_url = created.headers["location"]
+    assert 'id="curve-link"' in client.get(scenario_url).text
+    form = client.get(f"{scenario_url}/curve")
+    assert form.status_code == 200 and 'id="curve-form"' in form.text and 'id="curve"' not in form.text
+
+    query = {"lever": "apbd_pool", "start": "0", "stop": "Rp500.000.000.000", "points": "6"}
+    page = client.get(f"{scenario_url}/curve", params=query)
+
+    assert page.status_code == 200, page.text
+    kinds = re.findall(r'<tr data-kind="(\w+)">', page.text)
+    assert kinds.count("sampled") == 6 and "breakpoint" in kinds and "saturated_from" in kinds
+    assert "Tepat:" in page.text and 'id="saturated-from"' in page.text
+    assert "setiap pekerja yang belum terdaftar sudah didaftarkan" in page.text
+    pools = re.findall(r'<tr data-kind="sampled"><td class="num">(Rp[\d.]+)</td>', page.text)
+    assert pools == ["Rp0", "Rp100.000.000.000", "Rp200.000.000.000", "Rp300.000.000.000",
+                     "Rp400.000.000.000", "Rp500.000.000.000"]
+    points = pd.read_csv(io.BytesIO(client.get(f"{scenario_url}/curve",
+                                               params={**query, "format": "csv"}).content))
+    assert sorted(points.loc[points["kind"] == "sampled", "lever_value"]) == pytest.approx(
+        [0, 1e11, 2e11, 3e11, 4e11, 5e11])
+    # the same curve as POST /sweeps gives
+    swept = client.post("/sweeps", json={"scenario_id": int(scenario_url.rsplit("/", 1)[1]),
+                                         "lever": "apbd_pool", "start": 0, "stop": 5e11,
+                                         "points": 6}).json()
+    assert [p["objective"] for p in swept["points"]] == pytest.approx(list(points["objective"]))
+    png = client.get(f"{scenario_url}/curve", params={**query, "format": "png"})
+    assert png.content[:4] == b"\x89PNG"
+
+    refused = client.get(f"{scenario_url}/curve", params={**query, "stop": "banyak", "points": "1"})
+    assert refused.status_code == 422
+    assert "bukan jumlah rupiah: &#39;banyak&#39;" in refused.text and "harus dari 2 sampai 100" in refused.text
