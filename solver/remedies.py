@@ -5,9 +5,8 @@ runs first), moving one lever with the rest of the scenario as it is: feasibilit
 money (an APBD pool, the share of dana desa or ADD) and only shrinks with a floor or the target, so
 the bisection's answer is the threshold. Money is reported rounded up (pools to the whole rupiah,
 shares to SHARE_STEP), floors and the target rounded down, so the reported value itself has a plan
-and one step short of it has none. For continuous plans the checks are exact; for whole-number plans
-they are necessary conditions only, so a remedy is the least change the money checks allow (`exact`
-False): whole workers may need a little more.
+and one step short of it has none. The checks are exact for continuous and whole-number plans alike
+(`solver.explain`), so every remedy is `exact`: the tests solve each at its value and one step short.
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
 
     if not explain_infeasibility(data, villages):
         return []
-    exact = not data.integer
+    exact = True  # the money checks are exact, for whole workers too
     out: list[Remedy] = []
     # APBD pools: each pool whose kabupaten falls short, or every pool for a table-wide target
     explanations = explain_infeasibility(data, villages)

@@ -77,7 +77,8 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^not a number: '(?P<value>.*)'$"), N_("not a number: '%(value)s'")),
     (re.compile(r"^not an amount in rupiah: '(?P<value>.*)'$"), N_("not an amount in rupiah: '%(value)s'")),
     (re.compile(r"^not a whole number: '(?P<value>.*)'$"), N_("not a whole number: '%(value)s'")),
-    (re.compile(r"^must be from 2 to 100 \(got (?P<value>.*)\)$"), N_("must be from 2 to 100 (got %(value)s)")),
+    (re.compile(r"^must be from 2 to 100 \(got (?P<value>.*)\)$"),
+     N_("must be from 2 to 100 (got %(value)s)")),
     (re.compile(r"^choose the lever the curve moves$"), N_("choose the lever the curve moves")),
     (
         re.compile(r"^package '(?P<code>.*)' needs a monthly premium$"),

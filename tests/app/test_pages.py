@@ -208,4 +208,5 @@ def test_the_curve_page_draws_a_lever_with_its_breakpoints_and_files(client: Tes
 
     refused = client.get(f"{scenario_url}/curve", params={**query, "stop": "banyak", "points": "1"})
     assert refused.status_code == 422
-    assert "bukan jumlah rupiah: &#39;banyak&#39;" in refused.text and "harus dari 2 sampai 100" in refused.text
+    assert "bukan jumlah rupiah: &#39;banyak&#39;" in refused.text
+    assert "harus dari 2 sampai 100" in refused.text

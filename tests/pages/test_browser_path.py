@@ -184,7 +184,8 @@ def test_planner_path_in_the_browser(page: Any, lang: str, screenshots: Path) ->
     page.wait_for_selector("#chart-curve .scatterlayer .trace")
     kinds = page.locator("#curve-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.kind)")
     assert kinds.count("sampled") == 9 and "breakpoint" in kinds
-    assert page.locator("#chart-curve .scatterlayer .trace").count() == 3  # objective, enrolments, breakpoints
+    # the objective, the enrolments and the breakpoints
+    assert page.locator("#chart-curve .scatterlayer .trace").count() == 3
     values = [_number(t) for t in _column(page, "curve-table", 1)]
     assert values == sorted(values) and values[0] == 0 and values[-1] == 500e9
     assert page.locator("#saturated-from").count() == 1  # Rp500 billion enrols every worker
