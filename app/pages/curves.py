@@ -14,7 +14,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.db import SessionDep
-from app.i18n import N_
 from app.pages import render
 from app.pages.forms import parse_decimal, parse_rupiah
 from app.responses import file_response
@@ -24,34 +23,14 @@ from app.services import scenarios as scenario_service
 from app.settings import SettingsDep
 from models import Curve, InputError, InputIssue, LeverKind, Scenario
 from models.tables import SweepCreate
-from scenarios import insights_io
+from scenarios import insights_io, labels
 
 router = APIRouter(include_in_schema=False)
 
 PERCENT_LEVERS = {LeverKind.dana_desa_share, LeverKind.add_share, LeverKind.min_coverage}
-LEVER_NAMES = {
-    LeverKind.dana_desa_share: N_("Share of dana desa"),
-    LeverKind.add_share: N_("Share of ADD"),
-    LeverKind.apbd_pool: N_("APBD pool"),
-    LeverKind.premium: N_("Monthly premium of a package"),
-    LeverKind.min_coverage: N_("Coverage floor"),
-}
-KIND_NAMES = {
-    "sampled": N_("point asked for"),
-    "breakpoint": N_("breakpoint"),
-    "feasible_from": N_("a plan exists from here"),
-    "saturated_from": N_("more buys nothing from here"),
-}
-# solver.curves says why more money stops helping in these words; the page speaks them
-SATURATION_REASONS = {
-    "a min_cost plan buys only what its floors and target ask: once they are met, more money "
-    "changes nothing": N_("a lowest-cost plan buys only what its floors and target ask: once they "
-                          "are met, more money changes nothing"),
-    "every uninsured worker is enrolled": N_("every uninsured worker is enrolled"),
-    "the villages with uninsured workers left get no more money from this lever: the other caps "
-    "bind": N_("the villages with uninsured workers left get no more money from this lever: the "
-               "other caps bind"),
-}
+LEVER_NAMES = {LeverKind(code): name for code, name in labels.LEVER_NAMES.items()}
+KIND_NAMES = labels.POINT_KINDS
+SATURATION_REASONS = labels.SATURATION_REASONS
 DEFAULT_POINTS = 20
 
 
