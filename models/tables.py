@@ -416,7 +416,7 @@ class ComparisonCreate(SQLModel):
     baseline_plan_id: int = Field(ge=1, le=DB_INT_MAX)
     # the plans compared with the baseline
     plan_ids: list[RowId] = Field(min_length=1, max_length=20)
-    # acceptance checks answered with the comparison (not stored: ask again with POST .../checks)
+    # acceptance rules: stored with the comparison and answered whenever it is read
     rules: list[AcceptanceRule] = Field(default_factory=list, max_length=50)
 
 
@@ -426,6 +426,9 @@ class Comparison(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     baseline_plan_id: int = Field(foreign_key="plan.id")
     plan_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))  # without the baseline
+    # the acceptance rules the compared plans must keep (models.AcceptanceRule as JSON)
+    rules: list[dict[str, Any]] = Field(default_factory=list,
+                                        sa_column=Column(JSON, nullable=False, server_default="[]"))
     created_at: datetime = Field(default_factory=utc_now)
 
 
@@ -450,6 +453,7 @@ class ComparisonPublic(SQLModel):
     id: int
     baseline_plan_id: int
     plan_ids: list[int]
+    rules: list[AcceptanceRule]  # answered in `checks` whenever the comparison is read
     created_at: datetime
 
 

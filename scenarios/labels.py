@@ -67,6 +67,14 @@ SATURATION_REASONS = {
     "bind": N_("the villages with uninsured workers left get no more money from this lever: the "
                "other caps bind"),
 }
+# the acceptance rules a comparison may carry (models.RuleKind)
+RULE_NAMES = {
+    "no_village_loses_enrollments": N_("No village loses enrolments"),
+    "min_village_coverage": N_("Every village at least %(value)s coverage"),
+    "max_spend_idr": N_("Spend at most %(value)s"),
+    "objective_not_lower": N_("The objective not worse than the baseline's"),
+}
+
 # the floor families solver.fairness drops one at a time
 FLOOR_FAMILIES = {
     "coverage floor": N_("coverage floor"),

@@ -54,7 +54,7 @@ def create_comparison(
     compared = [body.baseline_plan_id, *body.plan_ids]
     audit("comparison.create", f"comparison/{comparison.id}", plan_ids=compared)
     response.headers["Location"] = f"/comparisons/{comparison.id}"
-    return service.result(session, comparison, villages=villages, top=top, rules=body.rules)
+    return service.result(session, comparison, villages=villages, top=top)
 
 
 @router.post("/{comparison_id}/checks", summary="Acceptance rules answered for a comparison")
@@ -62,7 +62,8 @@ def check_comparison(comparison_id: int, body: ComparisonChecks,
                      session: SessionDep) -> ComparisonChecksResult:
     """Each rule (no village loses enrolments, every village at least a coverage, spend within
     a sum, objective not lower) pass or fail per compared plan, with the villages that break it;
-    and warnings when the plans compare different datasets or objectives."""
+    and warnings when the plans compare different datasets or objectives. These rules are
+    answered, not stored: the comparison keeps the rules it was created with."""
     return service.checks(session, service.get(session, comparison_id), body.rules)
 
 

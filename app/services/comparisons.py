@@ -37,7 +37,8 @@ def create(session: Session, body: ComparisonCreate) -> Comparison:
     for plan_id in [body.baseline_plan_id, *plan_ids]:
         record = plans.get_record(session, plan_id)  # 404 for a plan that does not exist
         plans.refuse_unchecked(record, "comparisons")
-    comparison = Comparison(baseline_plan_id=body.baseline_plan_id, plan_ids=plan_ids)
+    comparison = Comparison(baseline_plan_id=body.baseline_plan_id, plan_ids=plan_ids,
+                            rules=[r.model_dump(mode="json") for r in body.rules])
     session.add(comparison)
     session.commit()
     session.refresh(comparison)
@@ -100,12 +101,16 @@ def checks(session: Session, comparison: Comparison,
         passed=all(r.passed for r in results))
 
 
+def stored_rules(comparison: Comparison) -> list[AcceptanceRule]:
+    return [AcceptanceRule.model_validate(rule) for rule in comparison.rules or []]
+
+
 def result(
     session: Session, comparison: Comparison, villages: bool = True, top: int = 10,
     rules: list[AcceptanceRule] | None = None,
 ) -> ComparisonResult:
     data = comparison_dict(compute(session, comparison, top), villages=villages)
-    answered = checks(session, comparison, rules or [])
+    answered = checks(session, comparison, stored_rules(comparison) if rules is None else rules)
     return ComparisonResult(
         checks=answered.checks,
         warnings=answered.warnings,

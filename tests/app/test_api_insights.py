@@ -106,6 +106,14 @@ def test_comparison_answers_its_rules(empty_client: TestClient, upload_small: Up
     assert checks["objective_not_lower"]["passed"]
     assert not checks["max_spend_idr"]["passed"]
     assert response.json()["warnings"] == []
+    # the comparison keeps its rules: read again, they are answered again
+    stored = response.json()["id"]
+    again = empty_client.get(f"/comparisons/{stored}").json()
+    assert [r["kind"] for r in again["rules"]] == [r["kind"] for r in rules]
+    assert {c["rule"]["kind"]: c["passed"] for c in again["checks"]} == {
+        "no_village_loses_enrollments": True, "objective_not_lower": True, "max_spend_idr": False}
+    listed = empty_client.get("/comparisons").json()["items"]
+    assert next(c for c in listed if c["id"] == stored)["rules"][2]["value"] == rules[2]["value"]
     # and the other way round, asked again on the stored comparison
     back = empty_client.post("/comparisons", json={
         "baseline_plan_id": richer["id"], "plan_ids": [poorer["id"]]}).json()

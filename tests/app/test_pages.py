@@ -136,12 +136,23 @@ def test_scenario_revise_solve_plan_and_compare(client: TestClient) -> None:
     assert len(rows) == 6  # the kecamatan's villages only
     assert re.search(r"Rp\d{1,3}(\.\d{3})+", page.text) and re.search(r"\d,\d%", page.text)
 
+    promises = {"rule_no_village_loses": "1", "rule_max_spend_idr": "1.000.000"}
+    refused = client.post("/ui/compare", data={"baseline_plan_id": str(plans[0]), "plan_ids": [
+        str(plans[1])], **promises, "rule_min_village_coverage": "lima"})
+    assert refused.status_code == 422 and "rules.min_village_coverage" in refused.text
     compared = client.post(
         "/ui/compare",
-        data={"baseline_plan_id": str(plans[0]), "plan_ids": [str(plans[1])]},
+        data={"baseline_plan_id": str(plans[0]), "plan_ids": [str(plans[1])], **promises},
         follow_redirects=False,
     )
     comparison = client.get(compared.headers["location"])
+    # 3% against 2%: no village loses, but it spends more than Rp1.000.000
+    assert re.search(r'<tr data-kind="no_village_loses_enrollments" data-passed="yes"><td>[^<]+</td>'
+                     r"<td>Tidak ada desa yang berkurang pesertanya</td><td>✔ terpenuhi", comparison.text)
+    assert re.search(r'<tr data-kind="max_spend_idr" data-passed="no"><td>[^<]+</td>'
+                     r"<td>Belanja paling banyak Rp1.000.000</td><td>✘ dilanggar", comparison.text)
+    stored = client.get("/comparisons/" + compared.headers["location"].rsplit("/", 1)[1]).json()
+    assert [r["kind"] for r in stored["rules"]] == ["no_village_loses_enrollments", "max_spend_idr"]
     assert comparison.status_code == 200 and 'id="chart-delta"' in comparison.text
     assert comparison.text.count("✔ setiap anggaran, batas atas dan batas bawah terpenuhi") == 2
     assert re.search(r"Ringkasnya:</strong> plan \d+: [^ ]+ v2 mendaftarkan [\d.,]+ pekerja lebih "
