@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 # the group or package of a count that the report does not give
 NOT_REPORTED = ""
 

@@ -46,20 +46,31 @@ from scenarios.village_table import GROUP_ALIASES, MAX_ISSUES, RawTable, normali
 
 MONTH_COLUMNS = {"month", "bulan", "periode", "bulan_laporan", "bulan_pendaftaran", "period"}
 TOTAL_COLUMNS = {
-    "new_enrollments", "new_enrolments", "peserta_baru", "jumlah_peserta_baru", "total",
-    "jumlah", "total_peserta_baru",
+    "new_enrollments",
+    "new_enrolments",
+    "peserta_baru",
+    "jumlah_peserta_baru",
+    "total",
+    "jumlah",
+    "total_peserta_baru",
 }
 COUNT_PREFIXES = ("enrolled_", "new_", "peserta_baru_", "baru_")
 MONTH_NAMES = {
     name: number
     for number, names in enumerate(
         [
-            ("januari", "january", "jan"), ("februari", "february", "feb", "pebruari"),
-            ("maret", "march", "mar"), ("april", "apr"), ("mei", "may"),
-            ("juni", "june", "jun"), ("juli", "july", "jul"),
+            ("januari", "january", "jan"),
+            ("februari", "february", "feb", "pebruari"),
+            ("maret", "march", "mar"),
+            ("april", "apr"),
+            ("mei", "may"),
+            ("juni", "june", "jun"),
+            ("juli", "july", "jul"),
             ("agustus", "august", "agu", "aug", "agt"),
-            ("september", "sep", "sept"), ("oktober", "october", "okt", "oct"),
-            ("november", "nov", "nop"), ("desember", "december", "des", "dec"),
+            ("september", "sep", "sept"),
+            ("oktober", "october", "okt", "oct"),
+            ("november", "nov", "nop"),
+            ("desember", "december", "des", "dec"),
         ],
         start=1,
     )
@@ -96,8 +107,11 @@ class _Issues:
         self.found.sort(key=lambda item: (item[0], item[1]))
         issues = [issue for _, _, issue in self.found[:MAX_ISSUES]]
         if len(self.found) > MAX_ISSUES:
-            issues.append(InputIssue(file=self.name, message=f"... and {len(self.found) - MAX_ISSUES} "
-                                                             "more problems not listed"))
+            issues.append(
+                InputIssue(
+                    file=self.name, message=f"... and {len(self.found) - MAX_ISSUES} more problems not listed"
+                )
+            )
         raise ActualsError(issues)
 
 
@@ -119,13 +133,17 @@ def actuals_from_rows(rows: Any, frame: PlanFrame, source: str = "rows") -> Actu
     row by its 1-based position in the list."""
     if not isinstance(rows, list) or not rows:
         raise ActualsError([InputIssue(file=source, message="rows must be a non-empty list of objects")])
-    bad = [InputIssue(file=source, row=i + 1, message="a row must be an object of column: value")
-           for i, row in enumerate(rows) if not isinstance(row, dict)]
+    bad = [
+        InputIssue(file=source, row=i + 1, message="a row must be an object of column: value")
+        for i, row in enumerate(rows)
+        if not isinstance(row, dict)
+    ]
     if bad:
         raise ActualsError(bad[:MAX_ISSUES])
     header = list(dict.fromkeys(str(key) for row in rows for key in row))
-    cells = pd.DataFrame([[row.get(key) for key in header] for row in rows],
-                         columns=range(len(header)), dtype=object)
+    cells = pd.DataFrame(
+        [[row.get(key) for key in header] for row in rows], columns=range(len(header)), dtype=object
+    )
     raw = RawTable(name=source, header=header, cells=cells, row_numbers=np.arange(1, len(rows) + 1))
     return actuals_from_raw(raw, frame)
 
@@ -142,7 +160,7 @@ def _group_of(word: str, groups: list[str]) -> str | None:
 def count_column(key: str, groups: list[str], packages: list[str]) -> tuple[str, str] | None | str:
     """(group, package) for a count column, NOT_REPORTED where it names none; a message for a
     column that looks like a count of an unknown group; None for any other column."""
-    prefixed = next((key[len(p):] for p in COUNT_PREFIXES if key.startswith(p)), None)
+    prefixed = next((key[len(p) :] for p in COUNT_PREFIXES if key.startswith(p)), None)
     rest = key if prefixed is None else prefixed
     group = _group_of(rest, groups)
     if group is not None:
@@ -154,8 +172,10 @@ def count_column(key: str, groups: list[str], packages: list[str]) -> tuple[str,
             if group is not None:
                 return group, package
     if prefixed is not None and prefixed:
-        return (f"no group '{prefixed}' in the plan (its groups: {', '.join(groups)}; "
-                f"packages: {', '.join(packages)})")
+        return (
+            f"no group '{prefixed}' in the plan (its groups: {', '.join(groups)}; "
+            f"packages: {', '.join(packages)})"
+        )
     return None
 
 
@@ -267,12 +287,20 @@ def actuals_from_raw(raw: RawTable, frame: PlanFrame) -> Actuals:
     if code_at is None:
         issues.add(None, "village_code", -1, "missing column (or 'Kode Desa')")
     if month_at is None and frame.through_month is None:
-        issues.add(None, "month", -1, "missing column (or 'Bulan'): without it, give the month "
-                                      "the report runs through")
+        issues.add(
+            None,
+            "month",
+            -1,
+            "missing column (or 'Bulan'): without it, give the month the report runs through",
+        )
     if total_at is None and not counts:
-        issues.add(None, "new_enrollments", -1,
-                   "no count column: give 'new_enrollments' (or 'Peserta Baru'), or one column per "
-                   f"group such as 'enrolled_{frame.groups[0] if frame.groups else 'farmers'}'")
+        issues.add(
+            None,
+            "new_enrollments",
+            -1,
+            "no count column: give 'new_enrollments' (or 'Peserta Baru'), or one column per "
+            f"group such as 'enrolled_{frame.groups[0] if frame.groups else 'farmers'}'",
+        )
     issues.raise_if_any()
     assert code_at is not None
     if len(raw.cells) == 0:
@@ -298,15 +326,17 @@ def _rows(
         parsed = parse_numbers(column, "count")
         written = header[position]
         for i in np.flatnonzero(parsed.invalid | (parsed.fractional & ~parsed.negative)):
-            issues.add(row_numbers[i], written, position,
-                       f"'{str(column.iloc[i]).strip()}' is not a whole number of workers")
+            issues.add(
+                row_numbers[i],
+                written,
+                position,
+                f"'{str(column.iloc[i]).strip()}' is not a whole number of workers",
+            )
         for i in np.flatnonzero(parsed.negative):
-            issues.add(row_numbers[i], written, position,
-                       f"must be >= 0 (got {str(column.iloc[i]).strip()})")
+            issues.add(row_numbers[i], written, position, f"must be >= 0 (got {str(column.iloc[i]).strip()})")
         too_large = np.isfinite(parsed.values) & (parsed.values >= MAX_WORKERS)
         for i in np.flatnonzero(too_large):
-            issues.add(row_numbers[i], written, position,
-                       f"too large: must be below {MAX_WORKERS:,} workers")
+            issues.add(row_numbers[i], written, position, f"too large: must be below {MAX_WORKERS:,} workers")
         values = np.where(parsed.empty | ~np.isfinite(parsed.values), 0.0, parsed.values)
         return values.astype(np.int64)
 
@@ -314,7 +344,8 @@ def _rows(
     total_values = numbers(total_at) if total_at is not None else None
     total_empty = (
         parse_numbers(raw.cells[total_at].reset_index(drop=True), "count").empty
-        if total_at is not None else None
+        if total_at is not None
+        else None
     )
 
     months: list[int | None] = [None] * len(row_numbers)
@@ -332,15 +363,22 @@ def _rows(
                 issues.add(row_numbers[i], written, month_at, index)
                 continue
             if index < 1:
-                issues.add(row_numbers[i], written, month_at,
-                           f"'{value}' is before the plan's first month")
+                issues.add(row_numbers[i], written, month_at, f"'{value}' is before the plan's first month")
             elif index > frame.horizon_months:
-                issues.add(row_numbers[i], written, month_at,
-                           f"'{value}' is after the plan's {frame.horizon_months} months")
+                issues.add(
+                    row_numbers[i],
+                    written,
+                    month_at,
+                    f"'{value}' is after the plan's {frame.horizon_months} months",
+                )
             elif frame.through_month is not None and index > frame.through_month:
-                issues.add(row_numbers[i], written, month_at,
-                           f"'{value}' is after the month the report runs through "
-                           f"(month {frame.through_month} of the plan)")
+                issues.add(
+                    row_numbers[i],
+                    written,
+                    month_at,
+                    f"'{value}' is after the month the report runs through "
+                    f"(month {frame.through_month} of the plan)",
+                )
             else:
                 months[i] = index
     else:
@@ -357,8 +395,12 @@ def _rows(
             issues.add(row, code_column, code_at, "empty: every row needs the village's Kemendagri code")
             continue
         if code is None:
-            issues.add(row, code_column, code_at,
-                       f"'{text}' is not a Kemendagri village code: 10 digits, e.g. 32.16.01.2001")
+            issues.add(
+                row,
+                code_column,
+                code_at,
+                f"'{text}' is not a Kemendagri village code: 10 digits, e.g. 32.16.01.2001",
+            )
             continue
         if code not in frame.villages:
             issues.add(row, code_column, code_at, f"village {code} is not in the plan")
@@ -367,10 +409,13 @@ def _rows(
         if month is None:
             continue  # its month was refused above
         if (code, month) in first_row:
-            issues.add(row, header[month_at] if month_at is not None else code_column,
-                       month_at if month_at is not None else code_at,
-                       f"village {code} is reported twice for the same month: rows "
-                       f"{first_row[(code, month)]} and {row}")
+            issues.add(
+                row,
+                header[month_at] if month_at is not None else code_column,
+                month_at if month_at is not None else code_at,
+                f"village {code} is reported twice for the same month: rows "
+                f"{first_row[(code, month)]} and {row}",
+            )
             continue
         first_row[(code, month)] = row
         enrollments: dict[str, dict[str, int]] = {}
@@ -382,8 +427,12 @@ def _rows(
         if total_values is not None and total_empty is not None and not total_empty[i]:
             total = int(total_values[i])
             if counts and total != by_groups:
-                issues.add(row, header[total_at] if total_at is not None else None, total_at or 0,
-                           f"the total {total:,} is not the sum of the group columns ({by_groups:,})")
+                issues.add(
+                    row,
+                    header[total_at] if total_at is not None else None,
+                    total_at or 0,
+                    f"the total {total:,} is not the sum of the group columns ({by_groups:,})",
+                )
                 continue
             if not counts and total:
                 enrollments = {NOT_REPORTED: {NOT_REPORTED: total}}
@@ -391,8 +440,11 @@ def _rows(
         rows.append(ActualsRow(village_code=code, month=month, enrollments=enrollments, row=row))
     issues.raise_if_any()
     through = frame.through_month or max(r.month for r in rows)
-    start = (f"{start_year:04d}-{frame.start_month:02d}" if start_year is not None
-             else f"month {frame.start_month}")
+    start = (
+        f"{start_year:04d}-{frame.start_month:02d}"
+        if start_year is not None
+        else f"month {frame.start_month}"
+    )
     return Actuals(source=raw.name, through_month=through, start=start, rows=rows)
 
 
@@ -419,13 +471,21 @@ def _check_uninsured(
             continue
         if n > uninsured.get(group, 0):
             column = next((header[p] for p, (g, _) in counts.items() if g == group), group)
-            issues.add(row, column, 0,
-                       f"village {code} reports {n:,} new {group} enrolments; it had "
-                       f"{uninsured.get(group, 0):,} uninsured")
+            issues.add(
+                row,
+                column,
+                0,
+                f"village {code} reports {n:,} new {group} enrolments; it had "
+                f"{uninsured.get(group, 0):,} uninsured",
+            )
             so_far[group] = uninsured.get(group, 0)
     everyone = sum(uninsured.values())
     reported = sum(so_far.values())
     if reported > everyone:
-        column = header[total_at] if total_at is not None else None
-        issues.add(row, column, 0,
-                   f"village {code} reports {reported:,} new enrolments; it had {everyone:,} uninsured")
+        total_column = header[total_at] if total_at is not None else None
+        issues.add(
+            row,
+            total_column,
+            0,
+            f"village {code} reports {reported:,} new enrolments; it had {everyone:,} uninsured",
+        )

@@ -126,8 +126,9 @@ def village_money(
     money: dict[str, VillageMoney] = {}
     for village in table.villages:
         share = scenario.budget.dana_desa_share if village.max_share is None else village.max_share
-        money[village.village_code] = VillageMoney(share * village.dana_desa_idr,
-                                                   scenario.budget.add_share * village.add_idr)
+        money[village.village_code] = VillageMoney(
+            share * village.dana_desa_idr, scenario.budget.add_share * village.add_idr
+        )
     actual: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     spent: dict[str, float] = defaultdict(float)
     committed: dict[str, float] = defaultdict(float)
@@ -137,9 +138,11 @@ def village_money(
             for package, n in packages.items():
                 actual[row.village_code][group] += n
                 spent[row.village_code] += n * worker_cost_idr(
-                    scenario, planned, group, package, row.month, through - row.month + 1)
+                    scenario, planned, group, package, row.month, through - row.month + 1
+                )
                 committed[row.village_code] += n * worker_cost_idr(
-                    scenario, planned, group, package, through + 1, horizon - through)
+                    scenario, planned, group, package, through + 1, horizon - through
+                )
     for code in spent:
         money[code].pay(spent[code], committed[code])
     return money, {code: dict(groups) for code, groups in actual.items()}
@@ -208,14 +211,21 @@ def _kecamatan(villages: list[VillageActual]) -> list[KecamatanActual]:
         planned = sum(v.planned for v in members)
         expected = sum(v.expected_to_date for v in members)
         done = sum(v.actual for v in members)
-        rows.append(KecamatanActual(
-            kecamatan=kecamatan, kabupaten=kabupaten, villages=len(members),
-            villages_behind=sum(v.behind for v in members), planned=planned,
-            expected_to_date=expected, actual=done, achievement=_share(done, planned),
-            pace=_share(done, expected),
-            spent_idr=sum(v.spent_dana_desa_idr + v.spent_add_idr + v.spent_apbd_idr for v in members),
-            committed_idr=sum(v.committed_idr for v in members),
-        ))
+        rows.append(
+            KecamatanActual(
+                kecamatan=kecamatan,
+                kabupaten=kabupaten,
+                villages=len(members),
+                villages_behind=sum(v.behind for v in members),
+                planned=planned,
+                expected_to_date=expected,
+                actual=done,
+                achievement=_share(done, planned),
+                pace=_share(done, expected),
+                spent_idr=sum(v.spent_dana_desa_idr + v.spent_add_idr + v.spent_apbd_idr for v in members),
+                committed_idr=sum(v.committed_idr for v in members),
+            )
+        )
     return rows
 
 
@@ -230,12 +240,17 @@ def _sources(
         budget = sum((m.cap_dana_desa_idr, m.cap_add_idr)[index] for m in money.values())
         spent = sum(m.spent[index] for m in money.values())
         committed = sum(m.committed[index] for m in money.values())
-        rows.append(SourceMoney(
-            source=source, budget_idr=budget,
-            planned_idr=sum(getattr(v, planned_of) for v in plan.villages),
-            spent_idr=spent, left_idr=budget - spent, committed_idr=committed,
-            free_idr=budget - spent - committed,
-        ))
+        rows.append(
+            SourceMoney(
+                source=source,
+                budget_idr=budget,
+                planned_idr=sum(getattr(v, planned_of) for v in plan.villages),
+                spent_idr=spent,
+                left_idr=budget - spent,
+                committed_idr=committed,
+                free_idr=budget - spent - committed,
+            )
+        )
     pools: dict[str, list[str]] = {}
     for village in table.villages:
         pools.setdefault(pool_key(scenario, village.kabupaten), []).append(village.village_code)
@@ -243,12 +258,18 @@ def _sources(
         budget = pool_budget_idr(scenario, key)
         spent = sum(money[c].spent[2] for c in codes)
         committed = sum(money[c].committed[2] for c in codes)
-        rows.append(SourceMoney(
-            source="apbd_pool", kabupaten=key, budget_idr=budget,
-            planned_idr=sum(planned[c].spend_apbd_idr for c in codes if c in planned),
-            spent_idr=spent, left_idr=budget - spent, committed_idr=committed,
-            free_idr=budget - spent - committed,
-        ))
+        rows.append(
+            SourceMoney(
+                source="apbd_pool",
+                kabupaten=key,
+                budget_idr=budget,
+                planned_idr=sum(planned[c].spend_apbd_idr for c in codes if c in planned),
+                spent_idr=spent,
+                left_idr=budget - spent,
+                committed_idr=committed,
+                free_idr=budget - spent - committed,
+            )
+        )
     return rows
 
 

@@ -65,12 +65,15 @@ def spread(n: int, weights: dict[str, float], capacity: dict[str, int]) -> dict[
                 given[g] += k
                 left -= k
     if left > 0:
-        raise ActualsError([InputIssue(message=f"{n:,} reported enrolments do not fit the village's "
-                                               "uninsured workers")])
+        raise ActualsError(
+            [InputIssue(message=f"{n:,} reported enrolments do not fit the village's uninsured workers")]
+        )
     return given
 
 
-def actual_by_group(table: VillageTable, plan: Plan, actual: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+def actual_by_group(
+    table: VillageTable, plan: Plan, actual: dict[str, dict[str, int]]
+) -> dict[str, dict[str, int]]:
     """Each village's actual enrolments per group of the table, counts without a group spread."""
     planned = {v.village_code: v for v in plan.villages}
     result: dict[str, dict[str, int]] = {}
@@ -80,8 +83,10 @@ def actual_by_group(table: VillageTable, plan: Plan, actual: dict[str, dict[str,
         unknown = reported.get(NOT_REPORTED, 0)
         if unknown:
             plan_village = planned.get(village.village_code)
-            weights = {g: float(sum(plan_village.enrollments.get(g, {}).values())) if plan_village else 0.0
-                       for g in table.groups}
+            weights = {
+                g: float(sum(plan_village.enrollments.get(g, {}).values())) if plan_village else 0.0
+                for g in table.groups
+            }
             room = {g: village.uninsured.get(g, 0) - known[g] for g in table.groups}
             for g, k in spread(unknown, weights, room).items():
                 known[g] += k
@@ -106,10 +111,15 @@ def replan_problem(
     more than it has)."""
     months_left = scenario.horizon_months - actuals.through_month
     if months_left < 1:
-        raise ActualsError([InputIssue(
-            field="through_month",
-            message=f"the actuals run through month {actuals.through_month} of a "
-                    f"{scenario.horizon_months}-month plan: no month is left to re-plan")])
+        raise ActualsError(
+            [
+                InputIssue(
+                    field="through_month",
+                    message=f"the actuals run through month {actuals.through_month} of a "
+                    f"{scenario.horizon_months}-month plan: no month is left to re-plan",
+                )
+            ]
+        )
     money, reported = village_money(table, scenario, plan, actuals)
     by_group = actual_by_group(table, plan, reported)
     free_pools = _free_pools(table, scenario, money)
@@ -117,14 +127,18 @@ def replan_problem(
     for village in table.villages:
         done = by_group[village.village_code]
         m = money[village.village_code]
-        villages.append(Village.model_validate({
-            **village.model_dump(),
-            "uninsured": {g: village.uninsured.get(g, 0) - done[g] for g in table.groups},
-            "enrolled": {g: village.enrolled.get(g, 0) + done[g] for g in table.groups},
-            "dana_desa_idr": max(0.0, math.floor(m.free_dana_desa_idr + 1e-6)),
-            "add_idr": max(0.0, math.floor(m.free_add_idr + 1e-6)),
-            "max_share": None,
-        }))
+        villages.append(
+            Village.model_validate(
+                {
+                    **village.model_dump(),
+                    "uninsured": {g: village.uninsured.get(g, 0) - done[g] for g in table.groups},
+                    "enrolled": {g: village.enrolled.get(g, 0) + done[g] for g in table.groups},
+                    "dana_desa_idr": max(0.0, math.floor(m.free_dana_desa_idr + 1e-6)),
+                    "add_idr": max(0.0, math.floor(m.free_add_idr + 1e-6)),
+                    "max_share": None,
+                }
+            )
+        )
     body = scenario.model_dump(mode="json")
     body["name"] = f"{scenario.name} (re-plan after month {actuals.through_month})"
     body["horizon_months"] = months_left
@@ -137,8 +151,11 @@ def replan_problem(
         body["budget"]["apbd_pool_idr"] = pools.get("", 0.0)
     target = scenario.targets.min_new_enrollments
     body["targets"]["min_new_enrollments"] = max(0.0, target - actuals.total)
-    derived = VillageTable(groups=list(table.groups), villages=villages,
-                           source=f"{table.source or 'villages'} after {actuals.source or 'actuals'}")
+    derived = VillageTable(
+        groups=list(table.groups),
+        villages=villages,
+        source=f"{table.source or 'villages'} after {actuals.source or 'actuals'}",
+    )
     return Problem(table=derived, scenario=Scenario.model_validate(body)), by_group, money, free_pools
 
 
@@ -182,6 +199,7 @@ def replan(
         basis.check = check_replan(table, scenario, problem, by_group, money, free_pools, new_plan)
         if not basis.check.ok:
             new_plan.status = Status.error
+            new_plan.check = basis.check
             new_plan.message = "the re-plan failed its check: " + "; ".join(basis.check.violations[:3])
     return new_plan, problem
 
@@ -190,19 +208,26 @@ def _overcommitted(problem: Problem, basis: ReplanBasis, short: dict[str, float]
     explanations = [
         Explanation(
             constraint="actuals_committed",
-            message=(f"The actual enrolments need Rp{shortfall:,.0f} more from the APBD pool"
-                     + (f" of {key}" if key else "")
-                     + " than it has left to stay funded to the end of the horizon."),
+            message=(
+                f"The actual enrolments need Rp{shortfall:,.0f} more from the APBD pool"
+                + (f" of {key}" if key else "")
+                + " than it has left to stay funded to the end of the horizon."
+            ),
             kabupaten=key or None,
             shortfall_idr=shortfall,
         )
         for key, shortfall in short.items()
     ]
     return Plan(
-        status=Status.infeasible, objective=None, objective_name=problem.scenario.objective.value,
-        scenario_name=problem.scenario.name, message=explanations[0].message,
-        integer=problem.scenario.integer, explanations=explanations,
-        groups=list(problem.table.groups), packages=[p.code for p in problem.scenario.packages],
+        status=Status.infeasible,
+        objective=None,
+        objective_name=problem.scenario.objective.value,
+        scenario_name=problem.scenario.name,
+        message=explanations[0].message,
+        integer=problem.scenario.integer,
+        explanations=explanations,
+        groups=list(problem.table.groups),
+        packages=[p.code for p in problem.scenario.packages],
         replan=basis,
     )
 
@@ -226,8 +251,10 @@ def check_replan(
         for group in table.groups:
             kept = after.enrolled.get(group, 0) - village.enrolled.get(group, 0)
             if kept != by_group[village.village_code][group]:
-                violations.append(f"{village.village_code}: {group} enrolled {kept} of "
-                                  f"{by_group[village.village_code][group]} actual")
+                violations.append(
+                    f"{village.village_code}: {group} enrolled {kept} of "
+                    f"{by_group[village.village_code][group]} actual"
+                )
                 worst = max(worst, 1.0)
     pools: dict[str, float] = {}
     for planned in new_plan.villages:
@@ -247,5 +274,6 @@ def check_replan(
         if over > RUPIAH_TOLERANCE:
             violations.append(f"APBD pool {key or ''}: over by Rp{over:,.0f}".replace("  ", " "))
             worst = max(worst, over)
-    return PlanCheck(ok=not violations, tolerance=RUPIAH_TOLERANCE, max_violation=worst,
-                     violations=violations[:20])
+    return PlanCheck(
+        ok=not violations, tolerance=RUPIAH_TOLERANCE, max_violation=worst, violations=violations[:20]
+    )

@@ -71,8 +71,15 @@ def build() -> pd.DataFrame:
             cells = {COLUMNS[g]: monthly[g][month] for g in COLUMNS}
             if not any(cells.values()):
                 continue
-            rows.append({"Kode Desa": village.village_code, "Nama Desa": village.village_name,
-                         "Kecamatan": village.kecamatan, "Bulan": f"2026-{month + 1:02d}", **cells})
+            rows.append(
+                {
+                    "Kode Desa": village.village_code,
+                    "Nama Desa": village.village_name,
+                    "Kecamatan": village.kecamatan,
+                    "Bulan": f"2026-{month + 1:02d}",
+                    **cells,
+                }
+            )
     return pd.DataFrame(rows)
 
 
