@@ -38,7 +38,8 @@ LABELS = {
     "left_idr": N_("Left (Rp)"),
     "free_idr": N_("Free for new enrolments (Rp)"),
 }
-SOURCE_NAMES = {"dana_desa": N_("dana desa"), "add": "ADD", "apbd_pool": N_("APBD pool")}
+# "dana desa" and "ADD" are the same words in both languages
+SOURCE_NAMES = {"dana_desa": "dana desa", "add": "ADD", "apbd_pool": N_("APBD pool")}
 VILLAGE_COLUMNS = [
     "village_code",
     "village_name",
