@@ -31,7 +31,7 @@ from models import (
     Status,
     VillageTable,
 )
-from scenarios.actuals_reader import PlanFrame, read_actuals
+from scenarios.actuals_reader import plan_frame, read_actuals
 from scenarios.actuals_writers import SOURCE_NAMES, write_actuals_files
 from scenarios.files import atomic_write
 from solver.actuals import compare
@@ -163,47 +163,6 @@ def check_plan_fits(plan: Plan, table: VillageTable, scenario: Scenario, name: s
             )
     if issues:
         raise InputError(issues, title="The plan was refused")
-
-
-def plan_frame(
-    table: VillageTable, scenario: Scenario, through_month: int | None, start: str | None
-) -> PlanFrame:
-    """What the actuals are read against; `start` is the plan's first month (YYYY-MM or 1..12)."""
-    year, month = None, 1
-    if start:
-        text = start.strip()
-        try:
-            if "-" in text:
-                year_text, month_text = text.split("-", 1)
-                year, month = int(year_text), int(month_text)
-            else:
-                month = int(text)
-        except ValueError:
-            month = 0
-        if not 1 <= month <= 12 or (year is not None and not 2000 <= year <= 2100):
-            raise InputError(
-                [InputIssue(field="start", message=f"'{start}' is not a month: YYYY-MM or 1..12")],
-                title="The options were refused",
-            )
-    if through_month is not None and not 1 <= through_month <= scenario.horizon_months:
-        raise InputError(
-            [
-                InputIssue(
-                    field="through_month",
-                    message=f"must be a month of the plan's horizon, 1..{scenario.horizon_months}",
-                )
-            ],
-            title="The options were refused",
-        )
-    return PlanFrame(
-        villages={v.village_code: dict(v.uninsured) for v in table.villages},
-        groups=list(table.groups),
-        packages=[p.code for p in scenario.packages],
-        horizon_months=scenario.horizon_months,
-        start_year=year,
-        start_month=month,
-        through_month=through_month,
-    )
 
 
 def _actuals(

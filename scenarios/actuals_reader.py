@@ -34,7 +34,10 @@ from models import (
     Actuals,
     ActualsError,
     ActualsRow,
+    InputError,
     InputIssue,
+    Scenario,
+    VillageTable,
     VillageTableError,
 )
 from models.village import MAX_WORKERS
@@ -90,6 +93,47 @@ class PlanFrame:
     start_year: int | None = None  # None: the earliest year the report names
     start_month: int = 1  # the plan's first calendar month
     through_month: int | None = None  # months of the horizon past; None: the report's last
+
+
+def plan_frame(
+    table: VillageTable, scenario: Scenario, through_month: int | None, start: str | None
+) -> PlanFrame:
+    """What the actuals are read against; `start` is the plan's first month (YYYY-MM or 1..12)."""
+    year, month = None, 1
+    if start:
+        text = start.strip()
+        try:
+            if "-" in text:
+                year_text, month_text = text.split("-", 1)
+                year, month = int(year_text), int(month_text)
+            else:
+                month = int(text)
+        except ValueError:
+            month = 0
+        if not 1 <= month <= 12 or (year is not None and not 2000 <= year <= 2100):
+            raise InputError(
+                [InputIssue(field="start", message=f"'{start}' is not a month: YYYY-MM or 1..12")],
+                title="The options were refused",
+            )
+    if through_month is not None and not 1 <= through_month <= scenario.horizon_months:
+        raise InputError(
+            [
+                InputIssue(
+                    field="through_month",
+                    message=f"must be a month of the plan's horizon, 1..{scenario.horizon_months}",
+                )
+            ],
+            title="The options were refused",
+        )
+    return PlanFrame(
+        villages={v.village_code: dict(v.uninsured) for v in table.villages},
+        groups=list(table.groups),
+        packages=[p.code for p in scenario.packages],
+        horizon_months=scenario.horizon_months,
+        start_year=year,
+        start_month=month,
+        through_month=through_month,
+    )
 
 
 @dataclass
@@ -341,6 +385,10 @@ def _rows(
         return values.astype(np.int64)
 
     count_values = {position: numbers(position) for position in counts}
+    count_empty = {
+        position: parse_numbers(raw.cells[position].reset_index(drop=True), "count").empty
+        for position in counts
+    }
     total_values = numbers(total_at) if total_at is not None else None
     total_empty = (
         parse_numbers(raw.cells[total_at].reset_index(drop=True), "count").empty
@@ -426,7 +474,8 @@ def _rows(
         by_groups = sum(n for packages in enrollments.values() for n in packages.values())
         if total_values is not None and total_empty is not None and not total_empty[i]:
             total = int(total_values[i])
-            if counts and total != by_groups:
+            groups_empty = all(count_empty[position][i] for position in counts)
+            if counts and not groups_empty and total != by_groups:
                 issues.add(
                     row,
                     header[total_at] if total_at is not None else None,
@@ -434,7 +483,7 @@ def _rows(
                     f"the total {total:,} is not the sum of the group columns ({by_groups:,})",
                 )
                 continue
-            if not counts and total:
+            if groups_empty and total:  # a total only: its groups are not reported
                 enrollments = {NOT_REPORTED: {NOT_REPORTED: total}}
         _check_uninsured(frame, code, enrollments, taken, row, header, counts, total_at, issues)
         rows.append(ActualsRow(village_code=code, month=month, enrollments=enrollments, row=row))
