@@ -151,6 +151,8 @@ def actuals_workbook_bytes(comparison: ActualsComparison, tr: Translate = englis
         "villages_behind": "count",
         "behind": "text",
     }
+    # a village named "=HYPERLINK(...)" is written as text, and with the quote that keeps it text
+    villages, kecamatan, sources = (neutralise_frame(f) for f in (villages, kecamatan, sources))
     sheets = [
         Sheet(
             tr("Villages"),
