@@ -232,7 +232,7 @@ def _month_index(value: object, frame: PlanFrame, start_year: int | None) -> int
     if isinstance(value, datetime | date):
         year, month = value.year, value.month
     elif isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool):
-        if float(value) != int(value) or not 1 <= int(value) <= 12:
+        if not np.isfinite(float(value)) or float(value) != int(value) or not 1 <= int(value) <= 12:
             return f"'{value}' is not a month: 1..12, or e.g. 2026-06"
         year, month = None, int(value)
     else:
