@@ -317,6 +317,8 @@ def _replan(
         }
     )
     print(solve_summary(new_plan, timings, out, lang))
+    derived = [out / "replan_villages.csv", out / "replan_scenario.json"]
+    print(f"  {_('Wrote')} " + ", ".join(str(p) for p in derived))
     if new_plan.status == Status.infeasible:
         return EXIT_INFEASIBLE
     if new_plan.status == Status.error:

@@ -4,6 +4,8 @@ spend money already spent."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from models import (
     NOT_REPORTED,
@@ -207,3 +209,56 @@ def test_no_month_left_to_replan_is_refused() -> None:
     actuals = _actuals().model_copy(update={"through_month": 12})
     with pytest.raises(ActualsError, match="no month is left"):
         replan(_table(), SCENARIO, _plan(), actuals)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    counts=st.lists(
+        st.tuples(st.integers(0, 2), st.integers(1, 6), st.integers(0, 12), st.sampled_from(["A", "B", ""])),
+        min_size=1,
+        max_size=8,
+    ),
+    through=st.integers(6, 11),
+)
+def test_every_replan_keeps_the_actuals_funded_within_the_money_left(
+    counts: list[tuple[int, int, int, str]], through: int
+) -> None:
+    """Whatever was enrolled, the re-plan is infeasible (the pool cannot carry the actuals) or
+    leaves every actual enrolment enrolled and spends, per village and source, no more than the
+    year's money minus what was paid and committed."""
+    table, plan = _table(), _plan()
+    codes = [v.village_code for v in table.villages]
+    rows: dict[tuple[str, int], dict[str, dict[str, int]]] = {}
+    for village, month, n, package in counts:
+        if n:
+            group = rows.setdefault((codes[village], month), {}).setdefault("farmers", {})
+            group[package] = group.get(package, 0) + n
+    if not rows:
+        return
+    actuals = Actuals(
+        through_month=through,
+        rows=[ActualsRow(village_code=code, month=month, enrollments=e) for (code, month), e in rows.items()],
+    )
+    new_plan, problem = replan(table, SCENARIO, plan, actuals)
+    if new_plan.status == Status.infeasible:
+        assert new_plan.explanations[0].constraint == "actuals_committed"
+        return
+    assert new_plan.has_targets and new_plan.replan is not None and new_plan.replan.check is not None
+    assert new_plan.replan.check.ok
+    comparison = compare(table, SCENARIO, plan, actuals)
+    before = {v.village_code: v for v in table.villages}
+    after = {v.village_code: v for v in problem.table.villages}
+    for village in comparison.villages:
+        code = village.village_code
+        assert after[code].enrolled["farmers"] - before[code].enrolled["farmers"] == village.actual
+        new = next(v for v in new_plan.villages if v.village_code == code)
+        paid = village.spent_dana_desa_idr + new.spend_dana_desa_idr
+        assert paid <= village.budget_dana_desa_idr + 1
+        assert village.spent_add_idr + new.spend_add_idr <= village.budget_add_idr + 1
+        # and what stays committed for the actual enrolments is not spent again
+        assert new.spend_dana_desa_idr <= village.free_dana_desa_idr + 1
+        assert new.spend_add_idr <= village.free_add_idr + 1
+    pool = next(s for s in comparison.sources if s.source == "apbd_pool")
+    assert pool.spent_idr + pool.committed_idr + sum(v.spend_apbd_idr for v in new_plan.villages) <= (
+        pool.budget_idr + 1
+    )
