@@ -52,6 +52,7 @@ class VillageActual(BaseModel):
     planned: float  # new enrolments of the plan, whole horizon
     expected_to_date: float  # planned x through_month / horizon_months
     actual: int  # new enrolments reported through through_month
+    planned_by_group: dict[str, float] = Field(default_factory=dict)  # group -> new enrolments planned
     actual_by_group: dict[str, int]  # NOT_REPORTED: counts without a group
     achievement: float | None  # actual / planned (None: nothing planned)
     pace: float | None  # actual / expected_to_date (None: nothing expected)
@@ -115,6 +116,7 @@ class ActualsComparison(BaseModel):
     horizon_months: int
     months_remaining: int
     start: str | None = None
+    groups: list[str] = Field(default_factory=list)  # the table's groups, in its order
     totals: ActualsTotals
     villages: list[VillageActual]
     kecamatan: list[KecamatanActual]

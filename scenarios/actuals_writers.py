@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from models import ActualsComparison
+from models import NOT_REPORTED, ActualsComparison
 from scenarios.files import atomic_write
-from scenarios.labels import COLUMNS, N_, Translate, english
+from scenarios.labels import COLUMNS, N_, Translate, english, group_name
 from scenarios.safe_cells import neutralise_frame
 from scenarios.xlsx import Sheet, sheets_to_xlsx
 
@@ -85,9 +85,18 @@ SOURCE_COLUMNS = [
 _DECIMALS = 6
 
 
-def label(column: str, tr: Translate = english) -> str:
+GROUP_LABELS = {"planned_": N_("%(group)s, planned"), "actual_": N_("%(group)s, actual")}
+NOT_REPORTED_COLUMN = "actual_group_not_reported"
+LABELS[NOT_REPORTED_COLUMN] = N_("Actual, group not reported")
+
+
+def label(column: str, tr: Translate = english, groups: list[str] | None = None) -> str:
     if column in LABELS:
         return tr(LABELS[column])
+    for prefix, pattern in GROUP_LABELS.items():
+        group = column.removeprefix(prefix)
+        if column.startswith(prefix) and group in (groups or []):
+            return tr(pattern) % {"group": group_name(group, tr)}
     return tr(COLUMNS[column]) if column in COLUMNS else column
 
 
@@ -105,7 +114,22 @@ def _frame(rows: list[Any], columns: list[str]) -> pd.DataFrame:
 
 
 def villages_frame(comparison: ActualsComparison) -> pd.DataFrame:
-    return _frame(comparison.villages, VILLAGE_COLUMNS)
+    """One row per village; after the totals, planned and actual per group (and the counts the
+    report gave without a group, where there are any)."""
+    frame = _frame(comparison.villages, VILLAGE_COLUMNS)
+    at = VILLAGE_COLUMNS.index("behind")
+    extra: dict[str, list[float]] = {}
+    for group in comparison.groups:
+        extra[f"planned_{group}"] = [
+            round(v.planned_by_group.get(group, 0.0), 2) for v in comparison.villages
+        ]
+        extra[f"actual_{group}"] = [v.actual_by_group.get(group, 0) for v in comparison.villages]
+    unreported = [v.actual_by_group.get(NOT_REPORTED, 0) for v in comparison.villages]
+    if any(unreported):
+        extra[NOT_REPORTED_COLUMN] = unreported
+    for offset, (column, values) in enumerate(extra.items()):
+        frame.insert(at + offset, column, values)
+    return frame
 
 
 def kecamatan_frame(comparison: ActualsComparison) -> pd.DataFrame:
@@ -157,7 +181,7 @@ def actuals_workbook_bytes(comparison: ActualsComparison, tr: Translate = englis
         Sheet(
             tr("Villages"),
             villages,
-            headers=[label(c, tr) for c in villages.columns],
+            headers=[label(c, tr, comparison.groups) for c in villages.columns],
             kinds=kinds,
             totals_label=total,
             totals=shares,

@@ -68,7 +68,7 @@ def test_csv_keeps_the_codes_and_neutralises_formulas() -> None:
     text = actuals_csv_bytes(_comparison()).decode()
     header, row = text.splitlines()[:2]
     assert header.startswith("village_code,village_name,kecamatan,kabupaten,planned,expected_to_date,actual")
-    assert "'=HYPERLINK" in row and ",1," in row  # behind: 10 of 20 expected
+    assert "'=HYPERLINK" in row and ",40.0,10,1," in row  # farmers 40 planned, 10 enrolled: behind
     assert actuals_csv_bytes(_comparison(), "sources").decode().startswith("source,kabupaten,budget_idr")
 
 
@@ -79,5 +79,7 @@ def test_the_workbook_speaks_bahasa_indonesia() -> None:
     villages = book["Desa"]
     headers = [c.value for c in villages[1]]
     assert "Realisasi peserta baru" in headers and "Tertinggal" in headers
+    assert villages.cell(row=2, column=headers.index("petani, realisasi") + 1).value == 10
+    assert villages.cell(row=2, column=headers.index("petani, rencana") + 1).value == 40
     assert villages.cell(row=2, column=2).value == "'" + NAME
     assert villages.cell(row=2, column=headers.index("Tertinggal") + 1).value == "ya"
