@@ -208,3 +208,27 @@ def test_actuals_of_a_plan_without_targets_are_409(empty_client: TestClient) -> 
         empty_client, plan["id"], {}, b"village_code,month,enrolled_farmers\n32.16.01.2001,1,1\n"
     )
     assert refused.status_code == 409
+
+
+def test_actuals_beyond_the_money_left_give_an_infeasible_replan(empty_client: TestClient) -> None:
+    plan = _solve(empty_client, {}, SMALL.encode(), SCENARIO)
+    # 400 farmers enrolled in January: Rp80,640,000 for the year, beyond 3% of Rp1.5 billion and
+    # with no APBD pool to carry the rest
+    uploaded = _upload(
+        empty_client,
+        plan["id"],
+        {},
+        b"village_code,month,enrolled_farmers\n32.16.01.2001,2026-01,400\n",
+        through_month="3",
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    replanned = empty_client.post(
+        f"/actuals/{uploaded.json()['id']}/replan", json={"options": {"time_limit_s": 5}}
+    )
+    assert replanned.status_code == 201, replanned.text
+    new_plan = replanned.json()
+    assert new_plan["status"] == "infeasible" and not new_plan["has_targets"]
+    explanation = new_plan["explanations"][0]
+    assert explanation["constraint"] == "actuals_committed"
+    assert explanation["shortfall_idr"] == pytest.approx(400 * 16_800 * 12 - 0.03 * 1_500_000_000)
+    assert empty_client.get(f"/plans/{new_plan['id']}/targets").status_code == 409
