@@ -1,8 +1,9 @@
 """Plan against actual: what was enrolled per village and month against a plan, and the link from
 a re-plan to the plan and the actuals it came from.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0005_actuals
+Revises: 0004 (a branch of its own: its tables touch no other migration's, and the service
+upgrades to every head)
 Create Date: 2026-12-01 22:45:00
 """
 
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-revision: str = "0005"
+revision: str = "0005_actuals"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
