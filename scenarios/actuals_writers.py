@@ -118,7 +118,7 @@ def villages_frame(comparison: ActualsComparison) -> pd.DataFrame:
     report gave without a group, where there are any)."""
     frame = _frame(comparison.villages, VILLAGE_COLUMNS)
     at = VILLAGE_COLUMNS.index("behind")
-    extra: dict[str, list[float]] = {}
+    extra: dict[str, list[float] | list[int]] = {}
     for group in comparison.groups:
         extra[f"planned_{group}"] = [
             round(v.planned_by_group.get(group, 0.0), 2) for v in comparison.villages
