@@ -81,6 +81,18 @@ def actual_by_group(
         reported = actual.get(village.village_code, {})
         known = {g: reported.get(g, 0) for g in table.groups}
         unknown = reported.get(NOT_REPORTED, 0)
+        for group in table.groups:
+            if known[group] > village.uninsured.get(group, 0):
+                raise ActualsError(
+                    [
+                        InputIssue(
+                            file=table.source,
+                            column=group,
+                            message=f"village {village.village_code} reports {known[group]:,} new {group} "
+                            f"enrolments; it had {village.uninsured.get(group, 0):,} uninsured",
+                        )
+                    ]
+                )
         if unknown:
             plan_village = planned.get(village.village_code)
             weights = {

@@ -203,6 +203,17 @@ def test_actual_enrolments_beyond_the_pool_make_the_replan_infeasible() -> None:
     assert explanation.shortfall_idr == pytest.approx(375_000 - 100_000)
 
 
+def test_more_actual_enrolments_than_uninsured_workers_are_refused() -> None:
+    from models import ActualsError
+
+    actuals = Actuals(
+        through_month=6,
+        rows=[ActualsRow(village_code="32.16.02.2001", month=1, enrollments={"traders": {"A": 41}})],
+    )
+    with pytest.raises(ActualsError, match="41 new traders enrolments; it had 40 uninsured"):
+        replan(_table(), SCENARIO, _plan(), actuals)
+
+
 def test_no_month_left_to_replan_is_refused() -> None:
     from models import ActualsError
 
@@ -216,7 +227,7 @@ def test_no_month_left_to_replan_is_refused() -> None:
     counts=st.lists(
         st.tuples(st.integers(0, 2), st.integers(1, 6), st.integers(0, 12), st.sampled_from(["A", "B", ""])),
         min_size=1,
-        max_size=8,
+        max_size=4,  # at most 48 of a village's 50 uninsured farmers
     ),
     through=st.integers(6, 11),
 )
