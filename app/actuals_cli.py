@@ -144,6 +144,17 @@ def check_plan_fits(plan: Plan, table: VillageTable, scenario: Scenario, name: s
             [InputIssue(file=name, message=f"the plan has no targets (status {plan.status.value})")],
             title="The plan was refused",
         )
+    if plan.replan is not None:
+        raise InputError(
+            [
+                InputIssue(
+                    file=name,
+                    message=f"this plan is a re-plan of {plan.replan.source_plan}: "
+                    "give the plan it came from, and the actuals from the year's first month",
+                )
+            ],
+            title="The plan was refused",
+        )
     issues = []
     codes = {v.village_code for v in table.villages}
     planned = {v.village_code for v in plan.villages}

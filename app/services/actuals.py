@@ -8,7 +8,7 @@ import dataclasses
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app.errors import NotFound
+from app.errors import Conflict, NotFound
 from app.i18n import Lang, gettext_for, speaker
 from app.services import datasets, plans
 from app.settings import Settings
@@ -48,6 +48,13 @@ def create(session: Session, plan_id: int, upload: ActualsUpload, limits: ReadLi
     (nothing stored) for a refused file."""
     record = plans.get_record(session, plan_id)
     plans.refuse_without_targets(record)
+    link = session.get(ReplanLink, plan_id)
+    if link is not None:
+        # a re-plan covers the months left, of a table and scenario derived from the plan's
+        raise Conflict(
+            f"Plan {plan_id} is a re-plan of plan {link.source_plan_id}: upload the actuals, "
+            f"from the year's first month, against plan {link.source_plan_id}."
+        )
     plan, table, scenario, _ = _context(session, record)
     frame = plan_frame(table, scenario, upload.through_month, upload.start)
     if upload.rows is not None:

@@ -113,6 +113,8 @@ def test_a_bekasi_planner_imports_actuals_sees_who_is_behind_and_replans(apps: A
     assert new_plan["totals"]["spend_apbd_idr"] <= basis["free_apbd_idr"] + 1
     assert service.get(f"/plans/{new_plan['id']}", headers=viewer).json()["replan_of_plan_id"] == plan["id"]
     assert service.get(f"/plans/{new_plan['id']}/targets", headers=viewer).status_code == 200
+    # actuals run from the year's first month: they go against the plan a re-plan came from
+    assert _upload(service, new_plan["id"], planner, content).status_code == 409
 
     trail = service.get("/audit", headers=admin).json()["items"]
     actions = [(e["action"], e["user_name"], e["target"]) for e in trail]

@@ -120,3 +120,12 @@ def test_a_through_month_beyond_the_horizon_is_exit_2(
 ) -> None:
     assert main(["replan", *_common(plan_json, tmp_path), "--through-month", "13"]) == 2
     assert "through_month" in capsys.readouterr().err
+
+
+def test_a_replan_is_not_the_plan_actuals_are_read_against(
+    plan_json: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["replan", *_common(plan_json, tmp_path / "re")]) == 0
+    capsys.readouterr()
+    assert main(["actuals", *_common(tmp_path / "re" / "plan.json", tmp_path / "out")]) == 2
+    assert "is a re-plan of" in capsys.readouterr().err
