@@ -142,6 +142,9 @@ def _parser() -> argparse.ArgumentParser:
     from app.insights_cli import add_parsers
 
     add_parsers(commands)
+    from app import actuals_cli
+
+    actuals_cli.add_parsers(commands)
     return parser
 
 
@@ -169,6 +172,10 @@ def main(argv: list[str] | None = None) -> int:
         from app import insights_cli
 
         return insights_cli.run(args)
+    if args.command in ("actuals", "replan"):
+        from app import actuals_cli
+
+        return actuals_cli.run(args)
     return _solve(args)
 
 

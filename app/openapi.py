@@ -39,6 +39,12 @@ TAGS = [
         "sorted, the kecamatan summary, and the targets as CSV, XLSX or one workbook per office.",
     },
     {
+        "name": "actuals",
+        "description": "Plan against actual: what was enrolled per village and month, uploaded against a "
+        "plan; achievement per village and kecamatan, the villages behind, the money left per source; "
+        "and the re-plan of the months left as a new plan.",
+    },
+    {
         "name": "comparisons",
         "description": "Plans against a baseline: totals, per kecamatan and per village deltas, "
         "the villages that gain and lose most.",
@@ -144,6 +150,9 @@ FIELD_DOCS = {
     "totals": "the plan summed over the table",
     "pools": "each APBD pool: size, spend, and what one more million in it is worth",
     "explanations": "why an infeasible scenario is infeasible, with the figures",
+    "remedies": "the least change of each lever that alone makes an infeasible scenario feasible",
+    "short_village_count": "villages whose own money cannot pay their floors, count (all of them at "
+    "/plans/{id}/shortfalls)",
     "check": "our own check of every constraint after the solve",
     "new_enrollments": "new enrolments, workers",
     "new_by_group": "group -> new enrolments, workers",
@@ -201,8 +210,9 @@ FIELD_DOCS = {
 }
 
 ERRORS = {
-    404: "Not found: the dataset, scenario, version, plan, job or comparison does not exist.",
-    409: "Conflict: e.g. the scenario is archived, or the job has already finished.",
+    404: "Not found: the dataset, scenario, version, plan, job, comparison or actuals do not exist.",
+    409: "Conflict: e.g. the scenario is archived, the job has already finished, or the plan has no "
+    "targets to compare actuals with.",
     413: "The upload is larger than `DESAPLAN_MAX_UPLOAD_BYTES`.",
     415: "The content type is not a CSV or XLSX file, multipart form or JSON rows.",
     422: "The input was refused: every bad row, column or field is listed in `errors`.",
@@ -218,6 +228,10 @@ def _errors_of(path: str, method: str) -> list[int]:
         codes.append(409)
     if method == "post" and path == "/datasets":
         codes += [413, 415]
+    if method == "post" and path == "/plans/{plan_id}/actuals":
+        codes += [409, 413, 415]
+    if method == "post" and path.endswith("/replan"):
+        codes.append(409)
     return sorted(codes)
 
 

@@ -26,6 +26,9 @@ def explanation_lines(plan: Plan, lang: Lang, limit: int = 10) -> list[str]:
             text = say.gettext("The APBD pool is too small for the villages that need it.")
         elif explanation.constraint == "min_new_enrollments":
             text = say.gettext("The money cannot buy the target of new enrolments.")
+        elif explanation.constraint == "actuals_committed":
+            text = say.gettext("The actual enrolments cost more than the money left to keep them "
+                               "funded to the end of the horizon.")
         else:
             text = say.gettext("The solver found no plan.")
         if explanation.kabupaten:

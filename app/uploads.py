@@ -16,8 +16,8 @@ from starlette.types import Message
 
 from app.errors import TooLarge, UnsupportedMediaType, capped_validation_error
 from app.settings import SettingsDep
-from models import InputIssue, VillageTableError
-from models.tables import DatasetBase, DatasetRowsCreate
+from models import ActualsError, InputIssue, VillageTableError
+from models.tables import ActualsRowsCreate, DatasetBase, DatasetRowsCreate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -154,6 +154,134 @@ OPENAPI_BODY: dict[str, Any] = {
                     "village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n"
                     "32.16.08.2010,Telajung,Cikarang Barat,1866348000,524\n"
                 ),
+            },
+            XLSX: {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+# --- actuals: what was enrolled per village and month, against a plan -----------------------
+
+
+@dataclass
+class ActualsUpload:
+    name: str | None
+    through_month: int | None
+    start: str | None
+    filename: str | None = None
+    content: bytes | None = None  # a CSV or XLSX file
+    rows: list[dict[str, Any]] | None = None  # JSON rows
+
+
+def _through_month(value: object, location: tuple[str, ...]) -> int | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 120:
+        raise RequestValidationError(
+            [{"loc": location, "msg": "a month of the plan's horizon, 1..120", "type": "value_error"}]
+        )
+    return int(text)
+
+
+def _start(value: object, location: tuple[str, ...]) -> str | None:
+    if value is None or value == "":
+        return None
+    text = str(value).strip()
+    if len(text) > 7:
+        raise RequestValidationError(
+            [{"loc": location, "msg": "the plan's first month: YYYY-MM or 1..12", "type": "value_error"}]
+        )
+    return text
+
+
+async def read_actuals_upload(request: Request, settings: SettingsDep) -> ActualsUpload:
+    """FastAPI dependency for POST /plans/{id}/actuals: a multipart file (with `through_month`,
+    `start`, `name` fields), a text/csv or XLSX body (the same as query parameters), or JSON rows."""
+    body = await _read_limited(request, settings.max_upload_bytes)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    query = request.query_params
+    if content_type == "multipart/form-data":
+        form = await _replay(request, body).form()
+        try:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise RequestValidationError(
+                    [{"loc": ("body", "file"), "msg": "a CSV or XLSX file is required", "type": "missing"}]
+                )
+
+            def given(key: str) -> object:
+                value = form.get(key)
+                return value if isinstance(value, str) and value else query.get(key)
+
+            return ActualsUpload(
+                name=_checked_name(str(given("name")) if given("name") else None, ("body", "name")),
+                through_month=_through_month(given("through_month"), ("body", "through_month")),
+                start=_start(given("start"), ("body", "start")),
+                filename=upload.filename or "actuals.csv",
+                content=await upload.read(),
+            )
+        finally:
+            await form.close()
+    if content_type == "application/json":
+        try:
+            data = ActualsRowsCreate.model_validate_json(body)
+        except ValidationError as exc:
+            raise capped_validation_error(exc, ("body",), settings.max_errors_listed) from None
+        if len(data.rows) > settings.max_villages * 120:
+            raise ActualsError(
+                [
+                    InputIssue(
+                        file="rows",
+                        message=f"{len(data.rows):,} rows are more than a plan's villages and months",
+                    )
+                ]
+            )
+        return ActualsUpload(
+            name=data.name, through_month=data.through_month, start=data.start, rows=data.rows
+        )
+    if content_type in ("text/csv", XLSX):
+        extension = "csv" if content_type == "text/csv" else "xlsx"
+        name = _checked_name(query.get("name"), ("query", "name"))
+        return ActualsUpload(
+            name=name,
+            through_month=_through_month(query.get("through_month"), ("query", "through_month")),
+            start=_start(query.get("start"), ("query", "start")),
+            filename=f"{name or 'actuals'}.{extension}",
+            content=body,
+        )
+    raise UnsupportedMediaType(
+        f"Content type '{content_type or 'none'}' is not accepted: send multipart/form-data with "
+        "a 'file' field, a text/csv or XLSX body, or JSON rows (application/json)."
+    )
+
+
+ACTUALS_OPENAPI_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": 'What was enrolled per village and month (README "Plan against actual"): a CSV '
+        "or XLSX file, or JSON rows; `through_month` and `start` as form fields or query parameters.",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "name": {"type": "string", "description": "defaults to the file's name"},
+                        "through_month": {"type": "integer", "description": "months of the plan past"},
+                        "start": {"type": "string", "description": "the plan's first month, YYYY-MM"},
+                    },
+                },
+            },
+            "application/json": {
+                "schema": ActualsRowsCreate.model_json_schema(),
+                "example": ActualsRowsCreate.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
+            },
+            "text/csv": {
+                "schema": {"type": "string"},
+                "example": "Kode Desa;Bulan;Terdaftar Petani\n32.16.08.2010;2026-06;7\n",
             },
             XLSX: {"schema": {"type": "string", "format": "binary"}},
         },

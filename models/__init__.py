@@ -1,6 +1,17 @@
 """The shapes every layer uses: the village table, the scenario, solve options, the plan."""
 
+from models.actuals import (
+    NOT_REPORTED,
+    Actuals,
+    ActualsComparison,
+    ActualsRow,
+    ActualsTotals,
+    KecamatanActual,
+    SourceMoney,
+    VillageActual,
+)
 from models.errors import (
+    ActualsError,
     DesaplanError,
     InputError,
     InputIssue,
@@ -24,6 +35,7 @@ from models.plan import (
     Plan,
     PlanCheck,
     PoolUse,
+    ReplanBasis,
     Shortfall,
     Status,
     Totals,
@@ -42,6 +54,16 @@ from models.scenario import (
 from models.village import DEFAULT_KABUPATEN, Village, VillageTable
 
 __all__ = [
+    "NOT_REPORTED",
+    "Actuals",
+    "ActualsComparison",
+    "ActualsError",
+    "ActualsRow",
+    "ActualsTotals",
+    "KecamatanActual",
+    "ReplanBasis",
+    "SourceMoney",
+    "VillageActual",
     "AcceptanceRule",
     "DEFAULT_KABUPATEN",
     "Budget",

@@ -3,7 +3,8 @@
     DesaplanError
      └── InputError                 bad input; carries one InputIssue per problem found
           ├── VillageTableError     a village table was refused (file, row, column)
-          └── ScenarioError         a scenario was refused (field)
+          ├── ScenarioError         a scenario was refused (field)
+          └── ActualsError          an actuals file was refused (file, row, column)
 
 Infeasible scenarios and time limits are not exceptions: they are plan statuses.
 """
@@ -67,3 +68,10 @@ class ScenarioError(InputError):
 
     def __init__(self, issues: list[InputIssue]) -> None:
         super().__init__(issues, title="The scenario was refused")
+
+
+class ActualsError(InputError):
+    """An actuals file (what was enrolled, per village and month) was refused whole."""
+
+    def __init__(self, issues: list[InputIssue]) -> None:
+        super().__init__(issues, title="The actuals were refused")

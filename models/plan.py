@@ -128,6 +128,32 @@ class PlanCheck(BaseModel):
     violations: list[str] = Field(default_factory=list)  # the worst few, in words
 
 
+class ReplanBasis(BaseModel):
+    """What a re-plan came from, and the check that it keeps every actual enrolment funded."""
+
+    source_plan: str  # plan.json's path, or "plan/<id>" in the service
+    source_plan_sha256: str | None = None
+    actuals: str  # the actuals file, or "actuals/<id>"
+    actuals_sha256: str | None = None
+    through_month: int
+    horizon_months_before: int
+    months_remaining: int
+    actual_enrollments: int = Field(ge=0)
+    spent_dana_desa_idr: float
+    spent_add_idr: float
+    spent_apbd_idr: float
+    committed_dana_desa_idr: float
+    committed_add_idr: float
+    committed_apbd_idr: float
+    # the money the re-plan may use: per source, over the table
+    free_dana_desa_idr: float
+    free_add_idr: float
+    free_apbd_idr: float
+    # every actual enrolment moved to enrolled, and new spend + spent + committed within each
+    # village's caps and each pool
+    check: PlanCheck | None = None
+
+
 class Plan(BaseModel):
     status: Status
     objective: float | None
@@ -160,6 +186,8 @@ class Plan(BaseModel):
     group_reasons: list[GroupReason] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
     packages: list[str] = Field(default_factory=list)
+    # a re-plan of the rest of the horizon: the plan and the actuals it came from
+    replan: ReplanBasis | None = None
 
     @property
     def has_targets(self) -> bool:

@@ -23,7 +23,7 @@ from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.insights import AcceptanceRule, Remedy, RuleResult
-from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, Shortfall, Totals
+from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, ReplanBasis, Shortfall, Totals
 from models.scenario import IntegerMethod
 from models.village import Village
 
@@ -308,6 +308,13 @@ class PlanPublic(SQLModel):
     check: PlanCheck | None
     groups: list[str]
     packages: list[str]
+    replan: ReplanBasis | None = Field(
+        default=None,
+        description="a re-plan of the months left: the plan and actuals it came from, what was spent "
+        "and committed, and the check that every actual enrolment stays funded",
+    )
+    replan_of_plan_id: int | None = Field(default=None, description="a re-plan: the plan it re-plans")
+    replan_of_actuals_id: int | None = Field(default=None, description="a re-plan: the actuals it came from")
 
 
 class InShort(SQLModel):
@@ -430,6 +437,79 @@ class Comparison(SQLModel, table=True):
     rules: list[dict[str, Any]] = Field(default_factory=list,
                                         sa_column=Column(JSON, nullable=False, server_default="[]"))
     created_at: datetime = Field(default_factory=utc_now)
+
+
+# --- plan against actual -------------------------------------------------------------------
+
+
+class ActualsRecord(SQLModel, table=True):
+    """What was enrolled, per village and month, against one plan (models.Actuals in `body`)."""
+
+    __tablename__ = "actuals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    name: str | None = Field(default=None, max_length=200)
+    source_filename: str | None = None
+    through_month: int
+    start: str | None = None
+    row_count: int
+    actual_enrollments: int
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class ActualsPublic(SQLModel):
+    id: int = Field(description="this resource's id")
+    plan_id: int = Field(description="the plan the actuals are against")
+    name: str | None = Field(description="a name people read")
+    source_filename: str | None = Field(description="the uploaded file's name")
+    through_month: int = Field(description="months of the plan's horizon the actuals cover, 1 = its first")
+    start: str | None = Field(description="the plan's first month as the report dates it, e.g. 2026-01")
+    row_count: int = Field(description="rows of the report, count")
+    actual_enrollments: int = Field(description="new enrolments reported, workers")
+    created_at: datetime = Field(description="when it was uploaded (UTC)")
+
+
+class ActualsRowsCreate(SQLModel):
+    """Actuals sent as JSON rows: one object per village and month, the columns of an actuals file."""
+
+    model_config = ConfigDict(  # type: ignore[assignment]
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "BPJS Ketenagakerjaan Cikarang, June 2026",
+                    "rows": [
+                        {"village_code": "32.16.08.2010", "month": "2026-05", "enrolled_farmers": 12},
+                        {"village_code": "32.16.08.2010", "month": "2026-06", "enrolled_farmers": 7},
+                    ],
+                }
+            ]
+        }
+    )
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    through_month: int | None = Field(default=None, ge=1, le=120,
+                                      description="months of the plan past (default: the report's last)")
+    start: str | None = Field(default=None, max_length=7,
+                              description="the plan's first month, YYYY-MM or 1..12 (default: January)")
+    rows: list[dict[str, Any]] = Field(min_length=1)
+
+
+class ReplanLink(SQLModel, table=True):
+    """A re-plan pins the plan and the actuals it came from."""
+
+    __tablename__ = "plan_replan"
+
+    plan_id: int = Field(foreign_key="plan.id", primary_key=True)  # the re-plan
+    source_plan_id: int = Field(foreign_key="plan.id", index=True)
+    actuals_id: int = Field(foreign_key="actuals.id", index=True)
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class ReplanCreate(SQLModel):
+    options: SolveOptionsIn = Field(default_factory=SolveOptionsIn,
+                                    description="the solve options used")
 
 
 # --- shared answer shapes -------------------------------------------------------------------

@@ -32,6 +32,12 @@ def read_villages(
     naming the limit (`limits`: rows, columns, the XLSX's size) the table goes beyond."""
     limits = limits or ReadLimits()
     content, name = load_source(source, filename, VillageTableError)
+    return table_from_raw(raw_cells(content, name, limits))
+
+
+def raw_cells(content: bytes, name: str, limits: ReadLimits) -> RawTable:
+    """A file's header and rows as cells, each row with its number in the file: CSV (UTF-8 or
+    Windows-1252, comma, semicolon or tab separated) or XLSX (first sheet), within `limits`."""
     if not content.strip():
         raise VillageTableError([InputIssue(file=name, message="the file is empty")])
     suffix = Path(name).suffix.lower()
@@ -49,7 +55,7 @@ def read_villages(
     else:
         raw = _csv_cells(content, name, limits)
     _check_size(raw.name, len(raw.cells), len(raw.header), limits)
-    return table_from_raw(raw)
+    return raw
 
 
 def _check_size(name: str, rows: int, columns: int, limits: ReadLimits) -> None:

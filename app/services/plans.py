@@ -26,6 +26,7 @@ from models.tables import (
     PlanRecord,
     PlanShortfalls,
     PlanVillage,
+    ReplanLink,
     ScenarioRecord,
     ScenarioVersion,
     utc_now,
@@ -135,8 +136,11 @@ def public(session: Session, record: PlanRecord) -> PlanPublic:
     version = session.get(ScenarioVersion, record.scenario_version_id)
     assert version is not None
     detail = Plan.model_validate(record.detail)
+    link = session.get(ReplanLink, record.id)
     return PlanPublic(
         id=record.id,
+        replan_of_plan_id=link.source_plan_id if link else None,
+        replan_of_actuals_id=link.actuals_id if link else None,
         scenario_id=record.scenario_id,
         scenario_version=version.version,
         dataset_id=record.dataset_id,
@@ -171,6 +175,7 @@ def public(session: Session, record: PlanRecord) -> PlanPublic:
                 "check",
                 "groups",
                 "packages",
+                "replan",
             }
         ),
     )
