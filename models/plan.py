@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from models.insights import Remedy
+from models.rules import MonthlyPremium, RulesUsed
 
 
 class Status(StrEnum):
@@ -160,6 +161,15 @@ class Plan(BaseModel):
     group_reasons: list[GroupReason] = Field(default_factory=list)
     groups: list[str] = Field(default_factory=list)
     packages: list[str] = Field(default_factory=list)
+    # the plan's budget year and months, the contribution rules its premiums came from (none when
+    # every premium was typed) and every premium it used: per package, month, sector and source for
+    # the rules' packages; one entry for every month, sector and source for a typed premium
+    fiscal_year: int | None = None
+    months: list[str] = Field(default_factory=list)
+    rules: RulesUsed | None = None
+    premiums: list[MonthlyPremium] = Field(default_factory=list)
+    # new enrolments paid by each source (dana_desa, add, apbd_pool), where premiums differ by who pays
+    new_by_source: dict[str, float] = Field(default_factory=dict)
 
     @property
     def has_targets(self) -> bool:

@@ -135,6 +135,11 @@ class Scenario(BaseModel):
     rules: RulesUsed | None = Field(
         default=None, description="filled by desaplan: the contribution rules the premiums come from"
     )
+    group_sectors: dict[str, str] = Field(
+        default_factory=dict,
+        description="group -> sector (general or transport) for the rules that differ by sector; "
+        "desaplan fills it from the rules (transport -> transport), a planner may override a group",
+    )
     premium_schedule: list[MonthlyPremium] = Field(
         default_factory=list,
         description="filled by desaplan: each month's premium of every package priced by the rules, "

@@ -211,24 +211,22 @@ def resolve(scenario: Scenario, rules: RuleSet | None = None) -> Scenario:
             field = "code" if "no package" in str(exc) else (
                 "declared_income_idr" if "tier" in str(exc) else "")
             issues.append(InputIssue(field=f"packages.{i}.{field}".rstrip("."), message=str(exc)))
+    day = months[0]
+    sectors = {**value_at(rules, "group_sectors", day), **scenario.group_sectors}
+    for group, sector in scenario.group_sectors.items():
+        if sector not in SECTORS:
+            issues.append(InputIssue(field=f"group_sectors.{group}",
+                                     message=f"unknown sector '{sector}': use {' or '.join(SECTORS)}"))
     if issues:
         raise ScenarioError(issues)
-    return scenario.model_copy(update={"rules": rules.used, "premium_schedule": schedule})
+    return scenario.model_copy(update={"rules": rules.used, "premium_schedule": schedule,
+                                       "group_sectors": sectors})
 
 
 def _package_months(rules: RuleSet, package: Package, months: list[dt.date]) -> list[MonthlyPremium]:
     assert package.declared_income_idr is not None
     return [monthly_premium(rules, package.code, package.declared_income_idr, month, sector, source)
             for month in months for sector in SECTORS for source in FundingSource]
-
-
-def group_sectors(scenario: Scenario, groups: list[str], rules: RuleSet | None = None) -> dict[str, str]:
-    """Each group's sector in the scenario's first month (general for a scenario without a year)."""
-    if scenario.fiscal_year is None:
-        return {g: "general" for g in groups}
-    day = dt.date(scenario.fiscal_year, scenario.start_month, 1)
-    rules = rules or default_rules()
-    return {g: sector_of(rules, g, day) for g in groups}
 
 
 def describe(rules: RuleSet) -> list[dict[str, Any]]:
@@ -246,5 +244,5 @@ def describe(rules: RuleSet) -> list[dict[str, Any]]:
     return out
 
 
-__all__ = ["RULES_DIR", "RuleSet", "RulesError", "default_rules", "describe", "group_sectors",
+__all__ = ["RULES_DIR", "RuleSet", "RulesError", "default_rules", "describe",
            "load_rules", "monthly_premium", "resolve", "value_at"]
