@@ -49,6 +49,17 @@ class VillagePlan(BaseModel):
     marginal_range_idr: float | None = None  # None: no end to the range (or not known)
 
 
+class SourceEnrollment(BaseModel):
+    """New workers of one village paid by one source, in one sector and package (plans priced by
+    the contribution rules, whose premiums may differ by source and sector)."""
+
+    village_code: str
+    source: str  # dana_desa, add, apbd_pool
+    sector: str  # general, transport
+    package: str
+    workers: float
+
+
 class PoolUse(BaseModel):
     kabupaten: str  # "" for the one pool of a table without a kabupaten column
     pool_idr: float
@@ -170,6 +181,7 @@ class Plan(BaseModel):
     premiums: list[MonthlyPremium] = Field(default_factory=list)
     # new enrolments paid by each source (dana_desa, add, apbd_pool), where premiums differ by who pays
     new_by_source: dict[str, float] = Field(default_factory=dict)
+    source_enrollments: list[SourceEnrollment] = Field(default_factory=list)
 
     @property
     def has_targets(self) -> bool:

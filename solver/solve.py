@@ -35,6 +35,7 @@ from models import (
     Problem,
     Scenario,
     SolveOptions,
+    SourceEnrollment,
     Status,
     VillageTable,
 )
@@ -176,6 +177,7 @@ def solve(problem: Problem, options: SolveOptions | None = None,
     back = _table_order(table, canonical.table)
     group_back = [data.groups.index(g) for g in table.groups]
     xt = x[back][:, group_back, :]
+    rules_split = _source_enrollments(scenario, data, x, y, w, z, x_src, canonical.table)
     y, w, z, _ = whole_rupiah(data, y, w, z)
     data_t = data.subset(back, with_target=True).with_groups(group_back)
     village_marginals = _village_marginals(data, blocks, results, back) if has_marginals else None
@@ -192,6 +194,7 @@ def solve(problem: Problem, options: SolveOptions | None = None,
         group_reasons=group_reasons(data_t, xt),
         new_by_source=({s.value: float(x_src[i].sum()) for i, s in enumerate(SOURCES)}
                        if x_src is not None else {}),
+        source_enrollments=rules_split,
         **common,
     )
 
@@ -199,6 +202,31 @@ def solve(problem: Problem, options: SolveOptions | None = None,
 BY_PAYER_NOTE = ("The premiums differ by who pays (the contribution rules), so each enrolment has "
                  "its paying source; ties beyond the least APBD pool money and the fewest rupiah "
                  "follow the canonical order, and no marginal values are given.")
+
+
+def _source_enrollments(scenario: Scenario, data: Arrays, x: np.ndarray, y: np.ndarray,
+                        w: np.ndarray, z: np.ndarray, x_src: np.ndarray | None,
+                        table: VillageTable) -> list[SourceEnrollment]:
+    """For a plan priced by the rules: each village's new workers by paying source, sector and
+    package (where every source pays the same, in proportion to what each source pays)."""
+    if not any(p.from_rules for p in scenario.packages):
+        return []
+    if x_src is None:
+        spend = y + w + z
+        shares = [np.divide(s, spend, out=np.zeros_like(spend), where=spend > 0) for s in (y, w, z)]
+        x_src = np.stack([x * share[:, None, None] for share in shares])
+    sectors = [scenario.group_sectors.get(g, "general") for g in data.groups]
+    out = []
+    for s, source in enumerate(SOURCES):
+        for v, g, p in zip(*np.nonzero(x_src[s] > 1e-9), strict=True):
+            out.append((table.villages[v].village_code, source.value, sectors[g], data.packages[p],
+                        float(x_src[s, v, g, p])))
+    merged: dict[tuple[str, str, str, str], float] = {}
+    for code, source_name, sector, package, workers in out:
+        key = (code, source_name, sector, package)
+        merged[key] = merged.get(key, 0.0) + workers
+    return [SourceEnrollment(village_code=k[0], source=k[1], sector=k[2], package=k[3], workers=n)
+            for k, n in sorted(merged.items())]
 
 
 def premiums_used(scenario: Scenario) -> list[MonthlyPremium]:
