@@ -225,7 +225,8 @@ def _source_enrollments(scenario: Scenario, data: Arrays, x: np.ndarray, y: np.n
     for code, source_name, sector, package, workers in out:
         key = (code, source_name, sector, package)
         merged[key] = merged.get(key, 0.0) + workers
-    return [SourceEnrollment(village_code=k[0], source=k[1], sector=k[2], package=k[3], workers=n)
+    return [SourceEnrollment(village_code=k[0], source=k[1], sector=k[2], package=k[3],
+                             workers=float(round(n)) if abs(n - round(n)) < 1e-6 else n)
             for k, n in sorted(merged.items())]
 
 
