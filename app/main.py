@@ -13,7 +13,18 @@ from app.auth import current_principal
 from app.db import make_engine
 from app.jobs import make_queue
 from app.migrate import upgrade
-from app.routes import comparisons, datasets, health, insights, jobs, plans, scenarios, solves, users
+from app.routes import (
+    comparisons,
+    datasets,
+    health,
+    insights,
+    jobs,
+    plans,
+    rules,
+    scenarios,
+    solves,
+    users,
+)
 from app.services.accounts import no_users_yet
 from app.services.examples import load_examples_if_empty
 from app.settings import Settings, get_settings
@@ -72,7 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security.install(app, settings)
     app.include_router(health.router)
     signed_in = [Depends(current_principal)]  # the policy table of app.auth, for every route
-    for router in (datasets, scenarios, solves, jobs, plans, comparisons, insights, users):
+    for router in (datasets, scenarios, solves, jobs, plans, comparisons, insights, users, rules):
         app.include_router(router.router, dependencies=signed_in)
     pages.install(app, dependencies=signed_in)
     openapi.install(app)

@@ -43,6 +43,11 @@ TAGS = [
         "description": "Plans against a baseline: totals, per kecamatan and per village deltas, "
         "the villages that gain and lose most.",
     },
+    {
+        "name": "rules",
+        "description": "The contribution rules (read-only): each parameter's values with the date "
+        "they take effect and their legal reference; values not confirmed say so.",
+    },
     {"name": "health", "description": "The service answers and its database is reachable."},
 ]
 
@@ -242,7 +247,8 @@ def build(app: FastAPI) -> dict[str, Any]:
             properties["scenario"] = {
                 "$ref": "#/components/schemas/Scenario",
                 "description": "the contract's scenario (section 2); every field but `packages` "
-                "has a default",
+                "has a default. A number may also be written as planners type it, as text: "
+                "\"Rp16.800\", \"3%\", \"Rp1.500.000.000\"",
             }
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)

@@ -5,7 +5,9 @@ The parameter files themselves, their loader and the look-up by date live in `sc
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, Field
 
@@ -53,3 +55,31 @@ class MonthlyPremium(BaseModel):
     parameters: list[str] = Field(
         default_factory=list, description="the rules' parameters this premium used (see the rules' citations)"
     )
+
+
+class RuleValue(BaseModel):
+    effective: dt.date = Field(description="the date this value takes effect")
+    value: Any = Field(description="the value (a number, a list, or an object by sector or source)")
+
+
+class RuleParameterPublic(BaseModel):
+    """One parameter of the contribution rules, with every dated value and its legal reference."""
+
+    name: str = Field(examples=["jkk_jkm_payable_share"])
+    label: str
+    description: str
+    unit: str
+    period: str | None = None
+    values: list[RuleValue]
+    reference: list[Reference]
+    unconfirmed: bool = Field(description="true where a value or its article is not confirmed")
+    note: str | None = None
+
+
+class RuleSetPublic(BaseModel):
+    """A parameter set of the contribution rules (read-only)."""
+
+    name: str = Field(examples=["bpjs-tk-bpu"])
+    version: str = Field(examples=["2026.1"])
+    label: str
+    parameters: list[RuleParameterPublic]

@@ -71,7 +71,14 @@ COLUMNS = {
     "horizon_contribution_idr": N_("Contribution over the horizon (Rp)"),
     "item": N_("Item"),
     "value": N_("Value"),
+    "source": N_("Paid from"),
+    "sector": N_("Sector"),
+    "month": N_("Month"),
 }
+
+# who pays a premium, and the sectors of the contribution rules, as planners say them
+SOURCE_NAMES = {"dana_desa": N_("dana desa"), "add": N_("ADD"), "apbd_pool": N_("APBD pool")}
+SECTOR_NAMES = {"general": N_("outside transport"), "transport": N_("transport sector")}
 _SUFFIXES = {"_baseline": N_("%(column)s, baseline"), "_delta": N_("%(column)s, change")}
 
 

@@ -11,6 +11,7 @@ its version. `value_at` is the only look-up by date; `monthly_premium` and `reso
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,7 +21,15 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from models import InputIssue, Package, Scenario, ScenarioError
 from models.errors import InputError
-from models.rules import FundingSource, MonthlyPremium, Reference, RulesUsed
+from models.rules import (
+    FundingSource,
+    MonthlyPremium,
+    Reference,
+    RuleParameterPublic,
+    RuleSetPublic,
+    RulesUsed,
+    RuleValue,
+)
 
 RULES_DIR = Path(__file__).parent / "bpu"
 SECTORS = ("general", "transport")
@@ -195,8 +204,16 @@ def resolve(scenario: Scenario, rules: RuleSet | None = None) -> Scenario:
     """The scenario with every month's premium of its rules-priced packages looked up, per sector
     and funding source, and the parameter set it used. A scenario with typed premiums only comes
     back as it is. ScenarioError names the package field the rules cannot price."""
+    bad_sectors = [InputIssue(field=f"group_sectors.{group}",
+                              message=f"unknown sector '{sector}': use {' or '.join(SECTORS)}")
+                   for group, sector in scenario.group_sectors.items() if sector not in SECTORS]
+    if bad_sectors:
+        raise ScenarioError(bad_sectors)
     if not any(p.from_rules for p in scenario.packages):
-        return scenario
+        # what desaplan fills in is never taken from the input
+        if scenario.rules is None and not scenario.premium_schedule:
+            return scenario
+        return scenario.model_copy(update={"rules": None, "premium_schedule": []})
     rules = rules or default_rules()
     assert scenario.fiscal_year is not None  # the scenario's own validator asks for it
     months = [dt.date(int(m[:4]), int(m[5:]), 1) for m in scenario.months()]
@@ -211,14 +228,9 @@ def resolve(scenario: Scenario, rules: RuleSet | None = None) -> Scenario:
             field = "code" if "no package" in str(exc) else (
                 "declared_income_idr" if "tier" in str(exc) else "")
             issues.append(InputIssue(field=f"packages.{i}.{field}".rstrip("."), message=str(exc)))
-    day = months[0]
-    sectors = {**value_at(rules, "group_sectors", day), **scenario.group_sectors}
-    for group, sector in scenario.group_sectors.items():
-        if sector not in SECTORS:
-            issues.append(InputIssue(field=f"group_sectors.{group}",
-                                     message=f"unknown sector '{sector}': use {' or '.join(SECTORS)}"))
     if issues:
         raise ScenarioError(issues)
+    sectors = {**value_at(rules, "group_sectors", months[0]), **scenario.group_sectors}
     return scenario.model_copy(update={"rules": rules.used, "premium_schedule": schedule,
                                        "group_sectors": sectors})
 
@@ -229,20 +241,59 @@ def _package_months(rules: RuleSet, package: Package, months: list[dt.date]) -> 
             for month in months for sector in SECTORS for source in FundingSource]
 
 
-def describe(rules: RuleSet) -> list[dict[str, Any]]:
-    """Every parameter with its values, dates and references, for `desaplan rules` and `GET /rules`."""
+@dataclass(frozen=True)
+class PremiumRange:
+    """Premiums of one package for some sectors and sources, as runs of months at one premium."""
+
+    package: str
+    sectors: tuple[str, ...]
+    sources: tuple[str, ...]
+    runs: tuple[tuple[str, str, float], ...]  # (first month, last month, premium a month)
+
+
+def premium_ranges(premiums: list[MonthlyPremium]) -> list[PremiumRange]:
+    """A plan's monthly premiums told briefly: consecutive months at the same premium as one run,
+    and sectors and sources with the same runs together."""
+    by_key: dict[tuple[str, str, str], list[MonthlyPremium]] = {}
+    for p in premiums:
+        if p.month is None:
+            continue
+        by_key.setdefault((p.package, p.sector or "", p.source.value if p.source else ""), []).append(p)
+    runs_of: dict[tuple[str, str, str], tuple[tuple[str, str, float], ...]] = {}
+    for key, months in by_key.items():
+        runs: list[list[Any]] = []
+        for p in sorted(months, key=lambda m: m.month or ""):
+            if runs and runs[-1][2] == p.premium_idr:
+                runs[-1][1] = p.month
+            else:
+                runs.append([p.month, p.month, p.premium_idr])
+        runs_of[key] = tuple((a, b, c) for a, b, c in runs)
+    merged: dict[tuple[str, tuple[tuple[str, str, float], ...]], list[tuple[str, str]]] = {}
+    for (package, sector, source), runs in runs_of.items():
+        merged.setdefault((package, runs), []).append((sector, source))
     out = []
-    for name, p in rules.parameters.items():
-        out.append({
-            "name": name, "label": p.metadata.label, "description": " ".join(p.description.split()),
-            "unit": p.metadata.unit, "period": p.metadata.period,
-            "values": [{"from": day.isoformat(), "value": value} for day, value in p.values.items()],
-            "reference": [r.model_dump() for r in p.metadata.reference],
-            "unconfirmed": p.metadata.unconfirmed,
-            "note": " ".join(p.metadata.note.split()) if p.metadata.note else None,
-        })
+    for (package, runs), where in merged.items():
+        sectors = tuple(dict.fromkeys(s for s, _ in where))
+        sources = tuple(dict.fromkeys(s for _, s in where))
+        out.append(PremiumRange(package=package, sectors=sectors, sources=sources, runs=runs))
     return out
 
 
-__all__ = ["RULES_DIR", "RuleSet", "RulesError", "default_rules", "describe",
+def describe(rules: RuleSet) -> RuleSetPublic:
+    """Every parameter with its values, dates and references, for `desaplan rules` and `GET /rules`."""
+    parameters = []
+    for name, p in rules.parameters.items():
+        meta = p.metadata
+        parameters.append(RuleParameterPublic(
+            name=name, label=meta.label, description=" ".join(p.description.split()), unit=meta.unit,
+            period=meta.period,
+            values=[RuleValue(effective=day, value=value) for day, value in p.values.items()],
+            reference=meta.reference, unconfirmed=meta.unconfirmed,
+            note=" ".join(meta.note.split()) if meta.note else None))
+    return RuleSetPublic(name=rules.name, version=rules.version, label=rules.label,
+                         parameters=parameters)
+
+
+__all__ = ["RULES_DIR", "PremiumRange", "RuleSet", "RulesError", "default_rules", "describe",
+           "premium_ranges",
            "load_rules", "monthly_premium", "resolve", "value_at"]
