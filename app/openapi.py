@@ -104,6 +104,14 @@ FIELD_DOCS = {
     "source_filename": "the uploaded file's name",
     "groups": "the worker groups, as the table's uninsured_<group> columns name them",
     "packages": "the package codes",
+    "fiscal_year": "the budget year the plan's money belongs to (none when the scenario gives none)",
+    "months": "the plan's months, YYYY-MM (none without a fiscal year)",
+    "rules": "the contribution rules (name, version, each parameter's citation) the premiums came "
+    "from; none when every premium was typed",
+    "premiums": "every premium the plan is priced at: per package, month, sector and paying source "
+    "for packages priced by the rules, once for a typed premium",
+    "new_by_source": "new enrolments paid by each source (dana_desa, add, apbd_pool), where the "
+    "premiums differ by who pays",
     "kabupaten": "the kabupaten or kota",
     "kecamatan": "the kecamatan",
     "village_code": "Kemendagri code, e.g. 32.16.08.2010",

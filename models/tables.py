@@ -24,6 +24,7 @@ from sqlmodel import Field, SQLModel
 
 from models.insights import AcceptanceRule, RuleResult
 from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, Totals
+from models.rules import MonthlyPremium, RulesUsed
 from models.scenario import IntegerMethod
 from models.village import Village
 
@@ -304,6 +305,11 @@ class PlanPublic(SQLModel):
     check: PlanCheck | None
     groups: list[str]
     packages: list[str]
+    fiscal_year: int | None = None
+    months: list[str] = PydanticField(default_factory=list)
+    rules: RulesUsed | None = None
+    premiums: list[MonthlyPremium] = PydanticField(default_factory=list)
+    new_by_source: dict[str, float] = PydanticField(default_factory=dict)
 
 
 # --- solve jobs -----------------------------------------------------------------------------

@@ -142,6 +142,11 @@ def public(session: Session, record: PlanRecord) -> PlanPublic:
                 "check",
                 "groups",
                 "packages",
+                "fiscal_year",
+                "months",
+                "rules",
+                "premiums",
+                "new_by_source",
             }
         ),
     )
