@@ -77,7 +77,8 @@ COLUMNS = {
 }
 
 # who pays a premium, and the sectors of the contribution rules, as planners say them
-SOURCE_NAMES = {"dana_desa": N_("dana desa"), "add": N_("ADD"), "apbd_pool": N_("APBD pool")}
+# ("dana desa" is the same in both languages; the catalogue has it for the summary's remedies)
+SOURCE_NAMES = {"dana_desa": "dana desa", "add": N_("ADD"), "apbd_pool": N_("APBD pool")}
 SECTOR_NAMES = {"general": N_("outside transport"), "transport": N_("transport sector")}
 _SUFFIXES = {"_baseline": N_("%(column)s, baseline"), "_delta": N_("%(column)s, change")}
 

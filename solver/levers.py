@@ -78,7 +78,10 @@ def current_value(scenario: Scenario, lever: Lever) -> float:
             return float(pool.get(lever.kabupaten, 0.0))
         return float(max(pool.values(), default=0.0))
     if lever.kind == LeverKind.premium:
-        return _package(scenario, lever).monthly_premium_idr
+        premium = _package(scenario, lever).monthly_premium_idr
+        if premium is None:  # check_lever refuses a package priced by the rules
+            raise ScenarioError([InputIssue(field="lever", message="the package has no typed premium")])
+        return premium
     return scenario.targets.min_coverage
 
 

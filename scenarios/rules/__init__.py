@@ -261,13 +261,13 @@ def premium_ranges(premiums: list[MonthlyPremium]) -> list[PremiumRange]:
         by_key.setdefault((p.package, p.sector or "", p.source.value if p.source else ""), []).append(p)
     runs_of: dict[tuple[str, str, str], tuple[tuple[str, str, float], ...]] = {}
     for key, months in by_key.items():
-        runs: list[list[Any]] = []
+        found: list[list[Any]] = []
         for p in sorted(months, key=lambda m: m.month or ""):
-            if runs and runs[-1][2] == p.premium_idr:
-                runs[-1][1] = p.month
+            if found and found[-1][2] == p.premium_idr:
+                found[-1][1] = p.month
             else:
-                runs.append([p.month, p.month, p.premium_idr])
-        runs_of[key] = tuple((a, b, c) for a, b, c in runs)
+                found.append([p.month, p.month, p.premium_idr])
+        runs_of[key] = tuple((str(a), str(b), float(c)) for a, b, c in found)
     merged: dict[tuple[str, tuple[tuple[str, str, float], ...]], list[tuple[str, str]]] = {}
     for (package, sector, source), runs in runs_of.items():
         merged.setdefault((package, runs), []).append((sector, source))
