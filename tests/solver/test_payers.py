@@ -135,3 +135,60 @@ def test_the_same_table_in_another_order_gives_the_same_plan() -> None:
     for v in one.villages:
         for group, packages in v.enrollments.items():
             assert packages == pytest.approx(by_code[v.village_code][group], abs=1e-6)
+
+
+def _reference_optimum(problem: Problem) -> float | None:
+    """The LP of premiums by payer built independently with scipy: own money (dana desa + ADD at
+    the villages' premium) and the pool (at its own) per enrolment; None when infeasible."""
+    from scipy.optimize import linprog
+
+    data = prepare(problem)
+    assert data.payer_cost_idr is not None
+    n, n_groups, n_packages = data.n, len(data.groups), len(data.packages)
+    cols = [(a, v, g, p) for a in (0, 1) for v in range(n) for g in range(n_groups)
+            for p in range(n_packages)]
+    cost = np.array([data.payer_cost_idr[0 if a == 0 else 2, g, p] for a, _, g, p in cols])
+    gain = np.array([data.priority[v] * data.weight[g] * data.value[p] for _, v, g, p in cols])
+    rows, rhs = [], []
+    for v in range(n):
+        for g in range(n_groups):
+            rows.append([1.0 if (cv, cg) == (v, g) else 0.0 for _, cv, cg, _ in cols])
+            rhs.append(data.uninsured[v, g])
+            rows.append([-1.0 if (cv, cg) == (v, g) else 0.0 for _, cv, cg, _ in cols])
+            rhs.append(-data.group_need[v, g])
+        rows.append([cost[j] if (a, cv) == (0, v) else 0.0 for j, (a, cv, _, _) in enumerate(cols)])
+        rhs.append(data.own_idr[v])
+        rows.append([-1.0 if cv == v else 0.0 for _, cv, _, _ in cols])
+        rhs.append(-data.total_need[v])
+    for k in range(len(data.pool_idr)):
+        rows.append([cost[j] if a == 1 and data.pool_of[cv] == k else 0.0
+                     for j, (a, cv, _, _) in enumerate(cols)])
+        rhs.append(data.pool_idr[k])
+    result = linprog(-gain, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=(0, None), method="highs")
+    return -float(result.fun) if result.status == 0 else None
+
+
+def test_the_lp_matches_an_independent_build_on_random_villages() -> None:
+    rng = np.random.default_rng(7)
+    for _ in range(15):
+        villages = [village(i, {"farmers": int(rng.integers(0, 40)), "transport": int(rng.integers(0, 40)),
+                                "village_officials": int(rng.integers(1, 5))},
+                            dana_desa=float(rng.integers(0, 400_000)), add=float(rng.integers(0, 100_000)),
+                            kabupaten="AB"[i % 2], priority=float(rng.choice([1.0, 2.0])))
+                    for i in range(1, int(rng.integers(3, 7)))]
+        fields: dict[str, Any] = dict(
+            fiscal_year=2026, start_month=int(rng.integers(1, 13)), horizon_months=int(rng.integers(1, 13)),
+            packages=[RULES_PACKAGE, {"code": "JKK-JKM-JHT", "declared_income_idr": 1_000_000, "value": 1.3}],
+            group_weights={"transport": 1.5},
+            budget={"dana_desa_share": 1.0, "add_share": 0.5,
+                    "apbd_pool_idr": {k: float(rng.integers(1, 600_000)) for k in "AB"}},
+            targets={"group_min_coverage": {"village_officials": float(rng.choice([0.0, 0.5]))}})
+        problem = rules_problem(villages, **fields)
+        plan = solve(problem)
+        reference = _reference_optimum(problem)
+        if reference is None:
+            assert plan.status == Status.infeasible
+            continue
+        assert plan.status == Status.optimal and plan.check is not None and plan.check.ok
+        assert plan.lp_bound == pytest.approx(reference, rel=1e-7, abs=1e-7)
+        assert plan.objective == pytest.approx(reference, rel=1e-6, abs=1e-6)
