@@ -58,6 +58,9 @@ def test_bekasi_2026_from_april_over_http_pays_the_reduced_rates(client: TestCli
     assert premiums[("JKK-JKM", "2026-04", "general", "apbd_pool")] == 16_800
     assert detail["rules"]["citations"]["jkk_jkm_reduction_sources"].startswith("jkk_jkm_reduction_sources")
     assert detail["totals"]["spend_apbd_idr"] <= 1_500_000_000
+    page = client.get(f"/ui/scenarios/{created.json()['id']}", headers={"Accept-Language": "id"})
+    assert page.status_code == 200
+    assert "iuran menurut aturan iuran, penghasilan yang dilaporkan Rp1.000.000" in page.text
 
 
 def test_a_bad_tier_is_a_422_naming_the_field(client: TestClient) -> None:
