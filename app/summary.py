@@ -10,7 +10,7 @@ from pathlib import Path
 from app.i18n import Lang, Speaker, speaker
 from models import Plan, Status
 from models.rules import RuleSetPublic
-from scenarios.labels import SECTOR_NAMES, SOURCE_NAMES
+from scenarios.labels import SECTOR_NAMES, SOURCE_NAMES, sector_words
 from scenarios.rules import premium_ranges
 
 
@@ -188,7 +188,7 @@ def premium_lines(plan: Plan, say: Speaker) -> list[str]:
              % {"name": plan.rules.name, "version": plan.rules.version, "first": plan.months[0],
                 "last": plan.months[-1]}]
     for r in premium_ranges(plan.premiums):
-        sectors = ", ".join(_(SECTOR_NAMES.get(s, s)) for s in r.sectors)
+        sectors = sector_words(r.sectors, _)
         sources = ", ".join(_(SOURCE_NAMES.get(s, s)) for s in r.sources)
         runs = "; ".join(_("%(premium)s a month in %(first)s to %(last)s")
                          % {"premium": say.fmt.rupiah(premium), "first": first, "last": last}

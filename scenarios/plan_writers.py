@@ -16,13 +16,13 @@ from models import Plan, Scenario
 from scenarios.files import atomic_write
 from scenarios.labels import (
     OBJECTIVE_NAMES,
-    SECTOR_NAMES,
     SOURCE_NAMES,
     STATUS_NAMES,
     Translate,
     column_label,
     english,
     group_name,
+    sector_words,
 )
 from scenarios.rules import premium_ranges
 from scenarios.safe_cells import neutralise_frame
@@ -330,7 +330,7 @@ def _rules_rows(plan: Plan, tr: Translate) -> list[tuple[str, Any, str]]:
     rows: list[tuple[str, Any, str]] = [
         (tr("Contribution rules"), f"{plan.rules.name} {plan.rules.version}", "text")]
     for r in premium_ranges(plan.premiums):
-        sectors = ", ".join(tr(SECTOR_NAMES.get(s, s)) for s in r.sectors)
+        sectors = sector_words(r.sectors, tr)
         sources = ", ".join(tr(SOURCE_NAMES.get(s, s)) for s in r.sources)
         for first, last, premium in r.runs:
             label = tr("Premium %(package)s, %(sectors)s, %(sources)s, %(first)s – %(last)s (Rp)") % {
