@@ -192,3 +192,31 @@ def test_the_lp_matches_an_independent_build_on_random_villages() -> None:
         assert plan.status == Status.optimal and plan.check is not None and plan.check.ok
         assert plan.lp_bound == pytest.approx(reference, rel=1e-7, abs=1e-7)
         assert plan.objective == pytest.approx(reference, rel=1e-6, abs=1e-6)
+
+
+def test_when_add_pays_the_full_premium_dana_desa_and_add_are_separate_accounts(tmp_path: Any) -> None:
+    import shutil
+
+    import yaml
+
+    from models import Scenario
+    from scenarios.rules import RULES_DIR, load_rules, resolve
+
+    folder = tmp_path / "rules"
+    shutil.copytree(RULES_DIR, folder)
+    path = folder / "jkk_jkm_reduction_sources.yaml"
+    data = yaml.safe_load(path.read_text())
+    data["values"] = {k: {**v, "add": False} for k, v in data["values"].items()}
+    path.write_text(yaml.safe_dump(data))
+    scenario = resolve(Scenario.model_validate({
+        "fiscal_year": 2026, "start_month": 4, "horizon_months": 1, "packages": [RULES_PACKAGE],
+        "budget": {"dana_desa_share": 1.0, "add_share": 1.0}}), rules=load_rules(folder))
+    villages = [village(1, {"farmers": 30}, dana_desa=84_000, add=84_000)]
+    problem = Problem(table=VillageTable(groups=["farmers"], villages=villages), scenario=scenario)
+
+    plan = solve(problem)
+
+    # dana desa buys 10 at Rp8,400, ADD 5 at Rp16,800
+    assert plan.status == Status.optimal and plan.check is not None and plan.check.ok
+    assert plan.objective == pytest.approx(15.0)
+    assert plan.new_by_source == pytest.approx({"dana_desa": 10.0, "add": 5.0, "apbd_pool": 0.0})
