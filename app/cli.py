@@ -288,7 +288,9 @@ def _solve(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     finally:
         progress.close()
-    print(solve_summary(plan, timings, args.out, args.lang or lang_from_env("en"), args.verbose))
+    # the scenario again for its budget's words (a small file, read in a blink)
+    print(solve_summary(plan, timings, args.out, args.lang or lang_from_env("en"), args.verbose,
+                        scenario=scenarios.read_scenario(args.scenario)))
     if plan.status == Status.infeasible:
         return EXIT_INFEASIBLE
     if plan.status == Status.error:

@@ -14,8 +14,19 @@ import numpy as np
 
 import scenarios
 import solver
-from models import InputError, InputIssue, Lever, LeverKind, Plan, Problem, SolveOptions, Status
-from scenarios import insights_io
+from app.i18n import Speaker, lang_from_env, speaker
+from models import (
+    Curve,
+    InputError,
+    InputIssue,
+    Lever,
+    LeverKind,
+    Plan,
+    Problem,
+    SolveOptions,
+    Status,
+)
+from scenarios import insights_io, labels
 from scenarios.files import atomic_write
 from solver.curves import sweep
 
@@ -50,6 +61,12 @@ def _inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", required=True, type=Path, help="scenario (JSON or YAML)")
     parser.add_argument("--out", required=True, type=Path, help="folder for the files")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    parser.add_argument("--lang", choices=["id", "en"], default=None,
+                        help="the summary's language (default DESAPLAN_LANG, else English)")
+
+
+def _speaker(args: argparse.Namespace) -> Speaker:
+    return speaker(args.lang or lang_from_env("en"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -109,31 +126,53 @@ def _sweep(args: argparse.Namespace, problem: Problem, options: SolveOptions) ->
     atomic_write(out / "curve.xlsx", insights_io.curve_xlsx_bytes(curve))
     atomic_write(out / "curve.png", insights_io.curve_png_bytes(curve, problem.scenario.name))
     atomic_write(out / "curve.json", curve.model_dump_json(indent=2).encode("utf-8"))
-    print(curve_summary(curve, problem.scenario.name, out))
+    print(curve_summary(curve, problem.scenario.name, out, _speaker(args)))
     return EXIT_OK
 
 
-def curve_summary(curve: object, name: str, out: Path) -> str:
-    from models import Curve
+def curve_summary(curve: Curve, name: str, out: Path, say: Speaker | None = None) -> str:
+    """The curve in the terminal: the lever, where a plan starts and more stops helping, the points."""
+    say = say or speaker("en")
+    fmt, _ = say.fmt, say.gettext
+    percent = curve.lever.kind in (LeverKind.dana_desa_share, LeverKind.add_share,
+                                   LeverKind.min_coverage)
 
-    assert isinstance(curve, Curve)
-    lines = [f"desaplan sweep: {name}", f"  Lever         {curve.lever.label()}, "
-             f"{len([p for p in curve.points if p.kind != 'breakpoint'])} points in "
-             f"{curve.seconds:.2f} s", f"  {curve.message}"]
-    lines.append(f"  {'value':>16} {'status':<11} {'objective':>14} {'new':>10} {'coverage':>9} "
-                 f"{'per Rp1m':>10}")
-    for p in curve.points:
-        if p.kind == "breakpoint":
-            continue
-        cov = f"{p.coverage_after:.1%}" if p.coverage_after is not None else ""
-        obj = f"{p.objective:,.2f}" if p.objective is not None else ""
-        new = f"{p.new_enrollments:,.0f}" if p.new_enrollments is not None else ""
-        rate = (f"{p.marginal_value_per_million:,.3f}" if p.marginal_value_per_million is not None
-                else "")
-        mark = "" if p.kind == "sampled" else f"  ({p.kind})"
-        lines.append(f"  {p.lever_value:>16,.6g} {p.status:<11} {obj:>14} {new:>10} {cov:>9} "
-                     f"{rate:>10}{mark}")
-    lines.append("  Wrote         " + ", ".join(str(out / f) for f in (
+    def value(v: float) -> str:
+        return fmt.percent(v, 2) if percent else fmt.rupiah(v)
+
+    lever = _(labels.LEVER_NAMES[curve.lever.kind.value])
+    if curve.lever.kabupaten or curve.lever.package:
+        lever += f" ({curve.lever.kabupaten or curve.lever.package})"
+    asked = [p for p in curve.points if p.kind != "breakpoint"]
+    lines = [f"desaplan sweep: {name}",
+             "  " + _("Lever: %(lever)s; %(points)s points in %(seconds)s s") % {
+                 "lever": lever, "points": fmt.number(sum(p.kind == "sampled" for p in asked)),
+                 "seconds": fmt.number(curve.seconds, 2)}]
+    if curve.exact:
+        lines.append("  " + _("Exact: %(count)s breakpoints found by parametric analysis.") % {
+            "count": fmt.number(len(curve.breakpoints))})
+    else:
+        lines.append("  " + _("Sampled at the points asked for (whole workers or a premium: no "
+                              "exact breakpoints)."))
+    if curve.feasible_from is not None:
+        lines.append("  " + _("A plan exists from %(value)s on.") % {"value": value(curve.feasible_from)})
+    if curve.feasible_up_to is not None:
+        lines.append("  " + _("A plan exists up to %(value)s.") % {
+            "value": fmt.percent(curve.feasible_up_to, 2)})
+    if curve.saturated_from is not None:
+        why = _(labels.SATURATION_REASONS.get(curve.saturation_reason, curve.saturation_reason))
+        lines.append("  " + _("From %(value)s on more buys nothing: %(why)s.") % {
+            "value": value(curve.saturated_from), "why": why})
+    head = (_("value"), _("Status"), _("objective"), _("new enrolments"), _("coverage"),
+            _("per Rp1 million"))
+    lines.append(f"  {head[0]:>18} {head[1]:<14} {head[2]:>14} {head[3]:>14} {head[4]:>9} {head[5]:>15}")
+    for p in asked:
+        mark = "" if p.kind == "sampled" else f"  ({_(labels.POINT_KINDS.get(p.kind, p.kind))})"
+        lines.append(
+            f"  {value(p.lever_value):>18} {say.status(p.status):<14} {fmt.number(p.objective, 2):>14} "
+            f"{fmt.count(p.new_enrollments):>14} {fmt.percent(p.coverage_after):>9} "
+            f"{fmt.number(p.marginal_value_per_million, 3):>15}{mark}")
+    lines.append(f"  {_('Wrote')} " + ", ".join(str(out / f) for f in (
         "curve.csv", "curve.xlsx", "curve.png", "curve.json")))
     return "\n".join(lines)
 
@@ -147,39 +186,43 @@ def _marginals(args: argparse.Namespace, problem: Problem, options: SolveOptions
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     top = insights_io.top_villages(plan, args.top)
-    atomic_write(out / "marginals_villages.csv",
-                 insights_io.village_marginals(plan).to_csv(index=False).encode("utf-8"))
-    atomic_write(out / "marginals_top.csv", top.to_csv(index=False).encode("utf-8"))
-    atomic_write(out / "marginals_kecamatan.csv",
-                 insights_io.kecamatan_marginals(plan).to_csv(index=False).encode("utf-8"))
-    atomic_write(out / "marginals_pools.csv",
-                 insights_io.pool_marginals(plan).to_csv(index=False).encode("utf-8"))
+    for name, frame in (("villages", insights_io.village_marginals(plan)), ("top", top),
+                        ("kecamatan", insights_io.kecamatan_marginals(plan)),
+                        ("pools", insights_io.pool_marginals(plan))):
+        atomic_write(out / f"marginals_{name}.csv", insights_io.frame_csv_bytes(frame))
     atomic_write(out / "marginals.xlsx", insights_io.marginals_xlsx_bytes(plan, args.top))
-    print(marginals_summary(plan, top, out))
+    print(marginals_summary(plan, top, out, _speaker(args)))
     return EXIT_OK
 
 
-def marginals_summary(plan: Plan, top: object, out: Path) -> str:
+def marginals_summary(plan: Plan, top: object, out: Path, say: Speaker | None = None) -> str:
     import pandas as pd
 
     assert isinstance(top, pd.DataFrame)
-    source = " (from the LP relaxation)" if plan.marginals_from == "lp_relaxation" else ""
+    say = say or speaker("en")
+    fmt, _ = say.fmt, say.gettext
     lines = [f"desaplan marginals: {plan.scenario_name}",
-             f"  What Rp1 million more of a village's own cap buys{source}; the top {len(top)}:"]
+             "  " + _("What Rp1 million more of a village's own cap buys; the top %(count)s:") % {
+                 "count": fmt.number(len(top))}]
+    if plan.marginals_from == "lp_relaxation":
+        lines.append("    " + _("(from the LP relaxation)"))
     for row in top.itertuples():
-        span = ("no end" if row.marginal_range_idr is None or pd.isna(row.marginal_range_idr)
-                else f"for the next Rp{row.marginal_range_idr:,.0f}")
-        lines.append(f"    {row.village_code} {row.village_name} ({row.kecamatan}): "
-                     f"+{row.marginal_value_per_million:,.3f} points, "
-                     f"+{row.marginal_enrollments_per_million:,.2f} enrolments, {span}")
+        span = (_("with no end") if row.marginal_range_idr is None or pd.isna(row.marginal_range_idr)
+                else _("for the next %(amount)s") % {"amount": fmt.rupiah(row.marginal_range_idr)})
+        lines.append(f"    {row.village_code} {row.village_name} ({row.kecamatan}): " + _(
+            "+%(points)s points, +%(workers)s enrolments, %(span)s") % {
+            "points": fmt.number(row.marginal_value_per_million, 3),
+            "workers": fmt.number(row.marginal_enrollments_per_million, 2), "span": span})
     for pool in plan.pools:
         if pool.marginal_value_per_million is None:
             continue
-        name = f"APBD pool {pool.kabupaten}" if pool.kabupaten else "APBD pool"
-        lines.append(f"  {name}: +{pool.marginal_value_per_million:,.3f} points and "
-                     f"+{(pool.marginal_enrollments_per_billion or 0) / 1000:,.2f} enrolments per "
-                     f"Rp1 million")
-    lines.append(f"  Wrote         {out / 'marginals.xlsx'} and marginals_*.csv")
+        name = (_("APBD pool %(kabupaten)s") % {"kabupaten": pool.kabupaten} if pool.kabupaten
+                else _("APBD pool"))
+        lines.append(f"  {name}: " + _("+%(points)s points and +%(workers)s enrolments per Rp1 "
+                                       "million") % {
+            "points": fmt.number(pool.marginal_value_per_million, 3),
+            "workers": fmt.number((pool.marginal_enrollments_per_billion or 0) / 1000, 2)})
+    lines.append(f"  {_('Wrote')} {out / 'marginals.xlsx'}, marginals_*.csv")
     return "\n".join(lines)
 
 
@@ -196,23 +239,20 @@ def _fairness(args: argparse.Namespace, problem: Problem, options: SolveOptions)
     summary, comparisons = fairness_frames(plans)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
-    atomic_write(out / "fairness.csv", summary.to_csv(index=False).encode("utf-8"))
-    import io
-
-    import pandas as pd
-
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        summary.to_excel(writer, sheet_name="cost_of_each_floor", index=False)
-        for label, frame in comparisons.items():
-            frame.to_excel(writer, sheet_name=label[:31], index=False)
-    atomic_write(out / "fairness.xlsx", buffer.getvalue())
+    atomic_write(out / "fairness.csv", insights_io.frame_csv_bytes(summary))
+    atomic_write(out / "fairness.xlsx", insights_io.fairness_xlsx_bytes(summary, comparisons))
+    say = _speaker(args)
+    fmt, _ = say.fmt, say.gettext
     lines = [f"desaplan fairness: {problem.scenario.name}"]
     for row in summary.itertuples():
-        lines.append(f"  {row.floor:<22} {row.status:<10} objective given up {row.objective_given_up:,.2f}, "
-                     f"enrolments given up {row.enrollments_given_up:,.0f}, rupiah moved "
-                     f"Rp{row.rupiah_moved_idr:,.0f}, {row.villages_gaining} villages gain and "
-                     f"{row.villages_losing} lose because of it")
-    lines.append(f"  Wrote         {out / 'fairness.csv'}, {out / 'fairness.xlsx'}")
+        floor = _(labels.FLOOR_FAMILIES.get(row.floor, row.floor))
+        lines.append(f"  {floor} ({say.status(row.status)}): " + _(
+            "objective given up %(objective)s, enrolments given up %(workers)s, rupiah moved "
+            "%(amount)s; %(gain)s villages gain and %(lose)s lose because of it") % {
+            "objective": fmt.number(row.objective_given_up, 2),
+            "workers": fmt.count(row.enrollments_given_up),
+            "amount": fmt.rupiah(row.rupiah_moved_idr), "gain": fmt.number(row.villages_gaining),
+            "lose": fmt.number(row.villages_losing)})
+    lines.append(f"  {_('Wrote')} {out / 'fairness.csv'}, {out / 'fairness.xlsx'}")
     print("\n".join(lines))
     return EXIT_OK

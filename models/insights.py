@@ -82,8 +82,8 @@ class Remedy(BaseModel):
     current: float
     needed: float | None  # None: no value of this lever alone suffices
     message: str
-    # True for continuous plans (the money checks are exact); for whole-number plans the least change
-    # the money checks allow, which whole workers may need a little more than
+    # the remedy is the least change: a plan exists at `needed` and none one step short of it (the
+    # money checks behind it are exact, for whole workers too)
     exact: bool = True
 
 

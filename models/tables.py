@@ -22,8 +22,8 @@ from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.insights import AcceptanceRule, RuleResult
-from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, Totals
+from models.insights import AcceptanceRule, Remedy, RuleResult
+from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, Shortfall, Totals
 from models.rules import MonthlyPremium, RulesUsed
 from models.scenario import IntegerMethod
 from models.village import Village
@@ -301,6 +301,10 @@ class PlanPublic(SQLModel):
     totals: Totals | None
     pools: list[PoolUse]  # what one more million / billion rupiah in each APBD pool buys
     explanations: list[Explanation]  # why an infeasible scenario is infeasible
+    # the least change of each lever that alone makes an infeasible scenario feasible
+    remedies: list[Remedy] = PydanticField(default_factory=list)
+    # villages whose own money cannot pay their floors: all of them at /plans/{id}/shortfalls
+    short_village_count: int = 0
     group_reasons: list[GroupReason]  # why each group got what it got
     check: PlanCheck | None
     groups: list[str]
@@ -310,6 +314,21 @@ class PlanPublic(SQLModel):
     rules: RulesUsed | None = None
     premiums: list[MonthlyPremium] = PydanticField(default_factory=list)
     new_by_source: dict[str, float] = PydanticField(default_factory=dict)
+
+
+class InShort(SQLModel):
+    """A plan or a comparison in a planner's words, to read out in a meeting."""
+
+    lang: str  # id or en
+    text: str
+
+
+class PlanShortfalls(SQLModel):
+    """The way out of an infeasible scenario: every short village and the remedies."""
+
+    plan_id: int
+    short_villages: list[Shortfall]  # largest shortfall first, every one of them
+    remedies: list[Remedy]
 
 
 # --- solve jobs -----------------------------------------------------------------------------
@@ -403,7 +422,7 @@ class ComparisonCreate(SQLModel):
     baseline_plan_id: int = Field(ge=1, le=DB_INT_MAX)
     # the plans compared with the baseline
     plan_ids: list[RowId] = Field(min_length=1, max_length=20)
-    # acceptance checks answered with the comparison (not stored: ask again with POST .../checks)
+    # acceptance rules: stored with the comparison and answered whenever it is read
     rules: list[AcceptanceRule] = Field(default_factory=list, max_length=50)
 
 
@@ -413,6 +432,9 @@ class Comparison(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     baseline_plan_id: int = Field(foreign_key="plan.id")
     plan_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))  # without the baseline
+    # the acceptance rules the compared plans must keep (models.AcceptanceRule as JSON)
+    rules: list[dict[str, Any]] = Field(default_factory=list,
+                                        sa_column=Column(JSON, nullable=False, server_default="[]"))
     created_at: datetime = Field(default_factory=utc_now)
 
 
@@ -437,6 +459,7 @@ class ComparisonPublic(SQLModel):
     id: int
     baseline_plan_id: int
     plan_ids: list[int]
+    rules: list[AcceptanceRule]  # answered in `checks` whenever the comparison is read
     created_at: datetime
 
 

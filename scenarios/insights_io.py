@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from models import Curve, Plan
+from scenarios.safe_cells import neutralise_frame
 
 CURVE_COLUMNS = ["lever_value", "kind", "status", "objective", "new_enrollments", "coverage_after",
                  "spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr",
@@ -34,18 +35,28 @@ def curve_summary(curve: Curve) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
+def frame_csv_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as the contract's comma CSV, every text cell safe to open in a spreadsheet."""
+    return neutralise_frame(frame).to_csv(index=False).encode("utf-8")
+
+
+def sheets_xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """One workbook, a sheet per table (names cut to Excel's 31 characters), text cells safe."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in sheets.items():
+            neutralise_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
+    return buffer.getvalue()
+
+
 def curve_csv_bytes(curve: Curve) -> bytes:
-    return curve_frame(curve).to_csv(index=False).encode("utf-8")
+    return frame_csv_bytes(curve_frame(curve))
 
 
 def curve_xlsx_bytes(curve: Curve) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        curve_frame(curve).to_excel(writer, sheet_name="curve", index=False)
-        pd.DataFrame({"lever_value": curve.breakpoints}).to_excel(
-            writer, sheet_name="breakpoints", index=False)
-        curve_summary(curve).to_excel(writer, sheet_name="summary", index=False)
-    return buffer.getvalue()
+    return sheets_xlsx_bytes({"curve": curve_frame(curve),
+                              "breakpoints": pd.DataFrame({"lever_value": curve.breakpoints}),
+                              "summary": curve_summary(curve)})
 
 
 def curve_png_bytes(curve: Curve, title: str = "") -> bytes:
@@ -113,11 +124,8 @@ def remedy_frame(plan: Plan) -> pd.DataFrame:
 
 def infeasibility_xlsx_bytes(plan: Plan) -> bytes:
     """Every short village and every remedy, one sheet each."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        shortfall_frame(plan).to_excel(writer, sheet_name="short_villages", index=False)
-        remedy_frame(plan).to_excel(writer, sheet_name="remedies", index=False)
-    return buffer.getvalue()
+    return sheets_xlsx_bytes({"short_villages": shortfall_frame(plan),
+                              "remedies": remedy_frame(plan)})
 
 
 # ------------------------------------------------------------------ the next rupiah
@@ -179,10 +187,11 @@ def pool_marginals(plan: Plan) -> pd.DataFrame:
 
 
 def marginals_xlsx_bytes(plan: Plan, top: int = 20) -> bytes:
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        top_villages(plan, top).to_excel(writer, sheet_name="top_villages", index=False)
-        kecamatan_marginals(plan).to_excel(writer, sheet_name="kecamatan", index=False)
-        pool_marginals(plan).to_excel(writer, sheet_name="pools", index=False)
-        village_marginals(plan).to_excel(writer, sheet_name="villages", index=False)
-    return buffer.getvalue()
+    return sheets_xlsx_bytes({"top_villages": top_villages(plan, top),
+                              "kecamatan": kecamatan_marginals(plan),
+                              "pools": pool_marginals(plan), "villages": village_marginals(plan)})
+
+
+def fairness_xlsx_bytes(summary: pd.DataFrame, villages: dict[str, pd.DataFrame]) -> bytes:
+    """The cost of each floor, then per floor family the villages that gain and lose."""
+    return sheets_xlsx_bytes({"cost_of_each_floor": summary, **villages})

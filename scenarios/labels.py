@@ -43,6 +43,45 @@ OBJECTIVE_NAMES = {
     "min_cost": N_("lowest cost"),
 }
 
+# the levers of a budget-outcome curve, its kinds of point, and why more money stops helping (the
+# words solver.curves gives, as msgids)
+LEVER_NAMES = {
+    "dana_desa_share": N_("Share of dana desa"),
+    "add_share": N_("Share of ADD"),
+    "apbd_pool": N_("APBD pool"),
+    "premium": N_("Monthly premium of a package"),
+    "min_coverage": N_("Coverage floor"),
+}
+POINT_KINDS = {
+    "sampled": N_("point asked for"),
+    "breakpoint": N_("breakpoint"),
+    "feasible_from": N_("a plan exists from here"),
+    "saturated_from": N_("more buys nothing from here"),
+}
+SATURATION_REASONS = {
+    "a min_cost plan buys only what its floors and target ask: once they are met, more money "
+    "changes nothing": N_("a lowest-cost plan buys only what its floors and target ask: once they "
+                          "are met, more money changes nothing"),
+    "every uninsured worker is enrolled": N_("every uninsured worker is enrolled"),
+    "the villages with uninsured workers left get no more money from this lever: the other caps "
+    "bind": N_("the villages with uninsured workers left get no more money from this lever: the "
+               "other caps bind"),
+}
+# the acceptance rules a comparison may carry (models.RuleKind)
+RULE_NAMES = {
+    "no_village_loses_enrollments": N_("No village loses enrolments"),
+    "min_village_coverage": N_("Every village at least %(value)s coverage"),
+    "max_spend_idr": N_("Spend at most %(value)s"),
+    "objective_not_lower": N_("The objective not worse than the baseline's"),
+}
+
+# the floor families solver.fairness drops one at a time
+FLOOR_FAMILIES = {
+    "coverage floor": N_("coverage floor"),
+    "group floors": N_("group floors"),
+    "table-wide target": N_("table-wide target"),
+}
+
 COLUMNS = {
     "plan": N_("Plan"),
     "status": N_("Status"),

@@ -46,7 +46,7 @@ from solver.check import check_plan
 from solver.context import RunContext
 from solver.data import Arrays
 from solver.explain import explain_infeasibility
-from solver.extract import objective_value, split_sources, totals
+from solver.extract import objective_value, split_sources, totals, whole_rupiah
 from solver.levers import LeverBase, arrays_at, check_lever, lever_base, scenario_at
 from solver.model import MONEY_UNIT_IDR, build_model
 from solver.preference import prefer
@@ -254,7 +254,9 @@ class _Parametric:
                      else np.asarray(highs.getSolution().col_value))
         self._restore(saved)
         x = to_cube(self.model, data, col_value)
-        y, w, z = split_sources(data, x)
+        # in whole rupiah, as `solve` hands its plans out: a warm re-solve at a pool of Rp0 keeps
+        # its pool columns, and their 1e-6 rupiah of dust would otherwise break the pool's row
+        y, w, z, _ = whole_rupiah(data, *split_sources(data, x))
         check = check_plan(data, x, y, w, z, self.options.feasibility_tolerance)
         t_ = totals(data, x, y, w, z)
         return CurvePoint(

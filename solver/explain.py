@@ -1,13 +1,12 @@
 """Infeasibility explained as a planner would: who cannot reach which floor, and how many rupiah short.
 
-These checks are exact for continuous plans: every floor is met most cheaply with the cheapest package,
-and the most new enrolments the money can buy is every rupiah spent on the cheapest package up to the
-number of uninsured workers. For whole-number plans they are necessary conditions only, never a
-verdict on a scenario that has a plan: the floors' workers are whole (rounded up), and the target is
-held against the whole part of what fractional workers could reach. Pool money tops up a village's
-leftover to one more whole worker, so rounding each village's and the pool's workers down
-separately would refuse scenarios that have plans; where whole workers alone make a scenario
-infeasible, HiGHS's branch and bound proves it (`solver.block`).
+These checks are exact: every floor is met most cheaply with the cheapest package, and the most new
+enrolments the money can buy is every rupiah spent on the cheapest package up to the number of
+uninsured workers. For whole-number plans the floors' workers are whole (rounded up), and the most
+whole workers the money can buy is counted exactly (`max_new_enrollments`): pool money tops up a
+village's leftover to one more whole worker, cheapest completion first, so rounding each village's
+and the pool's workers down separately would refuse scenarios that have plans. Where a whole-number
+solve still finds no plan, HiGHS's branch and bound proves it (`solver.block`).
 """
 
 from __future__ import annotations
@@ -77,14 +76,40 @@ def _floors(data: Arrays, villages: list[Village], strict: bool = False) -> list
 
 
 def max_new_enrollments(data: Arrays) -> float:
-    """The most new enrolments the money can buy: every rupiah on the cheapest package (for
-    whole-number plans, the whole part of that: a bound, see the module's docstring)."""
+    """The most new enrolments the money can buy with every floor met, on the cheapest package.
+
+    Continuous plans: every rupiah of the caps and the pool buys 1/c of a worker, up to the
+    uninsured. Whole workers, exactly, per APBD pool: each village first buys the whole workers its
+    own money pays for; the pool then pays what the floors still need, then completes the
+    villages' leftovers to one more worker (cheapest completion first, each costs less than a
+    worker), then whole workers at full price while uninsured workers remain."""
     c_min = float(data.cost_idr.min())
     room = data.uninsured.sum(axis=1)
-    from_own = np.minimum(room, data.own_idr / c_min)
-    room_left = np.bincount(data.pool_of, weights=room - from_own, minlength=len(data.pool_idr))
-    reachable = float(from_own.sum() + np.minimum(room_left, data.pool_idr / c_min).sum())
-    return float(np.floor(reachable + 1e-9)) if data.integer else reachable
+    if not data.integer:
+        from_own = np.minimum(room, data.own_idr / c_min)
+        room_left = np.bincount(data.pool_of, weights=room - from_own, minlength=len(data.pool_idr))
+        return float(from_own.sum() + np.minimum(room_left, data.pool_idr / c_min).sum())
+    own = np.minimum(room, np.floor(data.own_idr / c_min + 1e-9))
+    leftover = np.where(own < room, np.maximum(0.0, data.own_idr - own * c_min), 0.0)
+    need = np.minimum(data.need, room)
+    short = need > own
+    # what the floors take from the pool: the missing workers less the village's own leftover
+    floor_cost = np.where(short, (need - own) * c_min - leftover, 0.0)
+    own = np.maximum(own, need)
+    leftover = np.where(short, 0.0, leftover)
+    reachable = float(own.sum())
+    for k in range(len(data.pool_idr)):
+        members = data.pool_of == k
+        budget = float(data.pool_idr[k]) - float(floor_cost[members].sum())
+        if budget < 0:
+            continue  # the floors themselves are short: `_floors` says so
+        completions = np.sort(c_min - leftover[members & (leftover > 0) & (own < room)])
+        paid = np.cumsum(completions)
+        done = int(np.searchsorted(paid, budget * (1 + 1e-12) + 1e-6, side="right"))
+        budget -= float(paid[done - 1]) if done else 0.0
+        room_left = float((room[members] - own[members]).sum()) - done
+        reachable += done + min(room_left, float(np.floor(budget / c_min + 1e-9)))
+    return reachable
 
 
 def _target(data: Arrays, strict: bool = False) -> list[Explanation]:

@@ -5,9 +5,8 @@ runs first), moving one lever with the rest of the scenario as it is: feasibilit
 money (an APBD pool, the share of dana desa or ADD) and only shrinks with a floor or the target, so
 the bisection's answer is the threshold. Money is reported rounded up (pools to the whole rupiah,
 shares to SHARE_STEP), floors and the target rounded down, so the reported value itself has a plan
-and one step short of it has none. For continuous plans the checks are exact; for whole-number plans
-they are necessary conditions only, so a remedy is the least change the money checks allow (`exact`
-False): whole workers may need a little more.
+and one step short of it has none. The checks are exact for continuous and whole-number plans alike
+(`solver.explain`), so every remedy is `exact`: the tests solve each at its value and one step short.
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
 
     if not explain_infeasibility(data, villages):
         return []
-    exact = not data.integer
+    exact = True  # the money checks are exact, for whole workers too
     out: list[Remedy] = []
     # APBD pools: each pool whose kabupaten falls short, or every pool for a table-wide target
     explanations = explain_infeasibility(data, villages)
@@ -175,44 +174,38 @@ def _pool_ceiling(data: Arrays) -> float:
 def _least(feasible: Callable[[float], bool], current: float, ceiling: float,
            step: float) -> float | None:
     """The least value on the grid of `step` above `current` with `feasible`, or None."""
-    if not feasible(ceiling):
-        return None
-    lo, hi = current, ceiling
-    for _ in range(_ITERATIONS):
-        if hi - lo <= step * 1e-3:
-            break
-        mid = (lo + hi) / 2
-        if feasible(mid):
-            hi = mid
-        else:
-            lo = mid
-    needed = min(ceiling, math.ceil(hi / step - 1e-9) * step)
-    while needed - step > current and feasible(needed - step):  # on the grid, exactly
-        needed -= step
-    while not feasible(needed):
-        needed += step
-    return _tidy(needed, step)
+    return _edge(feasible, current, ceiling, step)
 
 
 def _most(feasible: Callable[[float], bool], current: float, step: float) -> float | None:
     """The highest value on the grid of `step` below `current` with `feasible`, or None."""
-    if not feasible(0.0):
+    return _edge(feasible, current, 0.0, step)
+
+
+def _edge(feasible: Callable[[float], bool], bad: float, good: float, step: float) -> float | None:
+    """The grid value of `step` nearest `bad` (infeasible) on the way to `good` that is feasible,
+    or None when `good` is not: a bisection (feasibility changes once between them), then exact
+    steps on the grid."""
+    if not feasible(good):
         return None
-    lo, hi = 0.0, current
+    infeasible, met = bad, good
     for _ in range(_ITERATIONS):
-        if hi - lo <= step * 1e-3:
+        if abs(met - infeasible) <= step * 1e-3:
             break
-        mid = (lo + hi) / 2
+        mid = (infeasible + met) / 2
         if feasible(mid):
-            lo = mid
+            met = mid
         else:
-            hi = mid
-    best = max(0.0, math.floor(lo / step + 1e-9) * step)
-    while best + step < current and feasible(best + step):
-        best += step
-    while best > 0 and not feasible(best):
-        best = max(0.0, best - step)
-    return _tidy(best, step)
+            infeasible = mid
+    up = good > bad
+    towards = step if up else -step
+    edge = (math.ceil(met / step - 1e-9) if up else math.floor(met / step + 1e-9)) * step
+    edge = min(good, edge) if up else max(good, edge)
+    while (edge - towards - bad) * (1 if up else -1) > 0 and feasible(edge - towards):
+        edge -= towards  # back towards `bad` while still feasible, exactly on the grid
+    while not feasible(edge):
+        edge += towards
+    return _tidy(edge, step)
 
 
 def _tidy(value: float, step: float) -> float:

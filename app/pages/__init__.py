@@ -138,7 +138,7 @@ def _install_page_errors(app: FastAPI) -> None:
 
 def install(app: FastAPI, dependencies: Sequence[Any] = ()) -> None:
     """The pages and their assets; `dependencies` guard every page (who is signed in)."""
-    from app.pages import routes
+    from app.pages import curves, routes
 
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="pages_static")
 
@@ -182,4 +182,5 @@ def install(app: FastAPI, dependencies: Sequence[Any] = ()) -> None:
 
     app.include_router(login.router)  # open to all: it is how one signs in
     app.include_router(routes.router, dependencies=list(dependencies))
+    app.include_router(curves.router, dependencies=list(dependencies))
     _install_page_errors(app)

@@ -193,3 +193,23 @@ def form_values(scenario: Mapping[str, Any] | None) -> dict[str, Any]:
         "objective": model.objective.value if model else "max_protection",
         "integer": model.integer if model else False,
     }
+
+
+def rules_from_form(form: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The compare form's promises as acceptance rules: the boxes ticked, the coverage typed in
+    percent, the spend in rupiah. A field that cannot be read is refused with its name."""
+    read = _Reader(form)
+    rules: list[dict[str, Any]] = []
+    if _text(form, "rule_no_village_loses"):
+        rules.append({"kind": "no_village_loses_enrollments"})
+    if _text(form, "rule_objective_not_lower"):
+        rules.append({"kind": "objective_not_lower"})
+    coverage = read.percent("rule_min_village_coverage", "rules.min_village_coverage")
+    if coverage is not None:
+        rules.append({"kind": "min_village_coverage", "value": coverage})
+    spend = read.rupiah("rule_max_spend_idr", "rules.max_spend_idr")
+    if spend is not None:
+        rules.append({"kind": "max_spend_idr", "value": spend})
+    if read.issues:
+        raise InputError(read.issues, title="The comparison was refused")
+    return rules

@@ -77,6 +77,23 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^not a number: '(?P<value>.*)'$"), N_("not a number: '%(value)s'")),
     (re.compile(r"^not an amount in rupiah: '(?P<value>.*)'$"), N_("not an amount in rupiah: '%(value)s'")),
     (re.compile(r"^not a whole number: '(?P<value>.*)'$"), N_("not a whole number: '%(value)s'")),
+    (re.compile(r"^must be from 2 to 100 \(got (?P<value>.*)\)$"),
+     N_("must be from 2 to 100 (got %(value)s)")),
+    (re.compile(r"^choose the lever the curve moves$"), N_("choose the lever the curve moves")),
+    # the warnings of a comparison of unlike plans (scenarios.acceptance.warnings)
+    (re.compile(r"^(?P<label>.+) maximises '(?P<mine>.+)', the baseline '(?P<theirs>.+)': their "
+                r"objectives are not comparable\.$"),
+     N_("%(label)s has the objective '%(mine)s', the baseline '%(theirs)s': their objectives are not "
+        "comparable.")),
+    (re.compile(r"^(?P<label>.+) was solved on another village table \(dataset (?P<mine>.+)\) than "
+                r"the baseline \(dataset (?P<theirs>.+)\)\.$"),
+     N_("%(label)s was solved on another village table (dataset %(mine)s) than the baseline "
+        "(dataset %(theirs)s).")),
+    (re.compile(r"^(?P<label>.+) has (?P<more>\d+) villages the baseline lacks, and lacks "
+                r"(?P<less>\d+) of the baseline's\.$"),
+     N_("%(label)s has %(more)s villages the baseline lacks, and lacks %(less)s of the baseline's.")),
+    (re.compile(r"^(?P<label>.+) is (?:whole|fractional) workers, the baseline (?:whole|fractional)\.$"),
+     N_("%(label)s and the baseline differ: one plans whole workers, the other a continuous plan.")),
     (
         re.compile(r"^package '(?P<code>.*)' needs a monthly premium$"),
         N_("package '%(code)s' needs a monthly premium"),

@@ -14,9 +14,10 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.db import SessionDep
+from app.i18n import speaker
 from app.jobs import RunnerDep
 from app.pages import LANG_COOKIE, render, request_lang
-from app.pages.forms import HELP, form_values, scenario_from_form
+from app.pages.forms import HELP, form_values, rules_from_form, scenario_from_form
 from app.services import comparisons as comparison_service
 from app.services import datasets as dataset_service
 from app.services import jobs as job_service
@@ -24,9 +25,11 @@ from app.services import plans as plan_service
 from app.services import scenarios as scenario_service
 from app.services import solves as solve_service
 from app.settings import SettingsDep
+from app.summary import comparison_in_short, remedy_texts
 from app.uploads import Upload, read_upload
 from models import InputError
 from models.tables import ComparisonCreate, SolveCreate
+from scenarios import labels
 
 router = APIRouter(include_in_schema=False)
 
@@ -317,6 +320,7 @@ def plan_page(
     summary = plan_service.kecamatan_summary(session, plan_id) if plan.village_count else []
     lang = request_lang(request)
     top = max(summary, key=lambda row: row["new_enrollments"] or 0) if summary else None
+    say = speaker(lang)
     return render(
         request,
         "plan.html",
@@ -334,6 +338,8 @@ def plan_page(
             "sort_url": lambda column: _sort_url(request, column, sort),
             "chart": json.dumps(_chart_data(summary)),
             "download_lang": lang,
+            "in_short": plan_service.in_short(session, plan_id, lang).text,
+            "remedies": list(zip(plan.remedies, remedy_texts(plan.remedies, say), strict=True)),
         },
     )
 
@@ -362,7 +368,8 @@ async def create_comparison(request: Request, session: SessionDep) -> Response:
     others = [int(str(v)) for v in form.getlist("plan_ids") if str(v).isdigit()]
     try:
         body = ComparisonCreate.model_validate(
-            {"baseline_plan_id": int(baseline_text) if baseline_text.isdigit() else None, "plan_ids": others}
+            {"baseline_plan_id": int(baseline_text) if baseline_text.isdigit() else None, "plan_ids": others,
+             "rules": rules_from_form(form)}
         )
         comparison = comparison_service.create(session, body)
     except InputError as exc:
@@ -402,11 +409,15 @@ def comparison_page(request: Request, comparison_id: int, session: SessionDep) -
     # acceptance: each plan's own check of every budget, cap and floor, baseline first as in totals
     plan_ids = [comparison.baseline_plan_id, *comparison.plan_ids]
     checks = [plan_service.public(session, plan_service.get_record(session, i)).check for i in plan_ids]
+    # the promises the comparison keeps, answered for every compared plan
+    promises = comparison_service.checks(session, comparison, comparison_service.stored_rules(comparison))
     return render(
         request,
         "comparison.html",
         {
             "checks": checks,
+            "promises": promises,
+            "rule_names": labels.RULE_NAMES,
             "plan_ids": plan_ids,
             "comparison": comparison,
             "baseline": computed.baseline,
@@ -414,5 +425,6 @@ def comparison_page(request: Request, comparison_id: int, session: SessionDep) -
             "tables": records,
             "chart": json.dumps(chart),
             "download_lang": request_lang(request),
+            "in_short": comparison_in_short(computed, request_lang(request)),
         },
     )

@@ -19,6 +19,7 @@ from models.tables import (
     ComparisonCreate,
     ComparisonPublic,
     ComparisonResult,
+    InShort,
     Page,
 )
 from scenarios.compare import (
@@ -53,7 +54,7 @@ def create_comparison(
     compared = [body.baseline_plan_id, *body.plan_ids]
     audit("comparison.create", f"comparison/{comparison.id}", plan_ids=compared)
     response.headers["Location"] = f"/comparisons/{comparison.id}"
-    return service.result(session, comparison, villages=villages, top=top, rules=body.rules)
+    return service.result(session, comparison, villages=villages, top=top)
 
 
 @router.post("/{comparison_id}/checks", summary="Acceptance rules answered for a comparison")
@@ -61,7 +62,8 @@ def check_comparison(comparison_id: int, body: ComparisonChecks,
                      session: SessionDep) -> ComparisonChecksResult:
     """Each rule (no village loses enrolments, every village at least a coverage, spend within
     a sum, objective not lower) pass or fail per compared plan, with the villages that break it;
-    and warnings when the plans compare different datasets or objectives."""
+    and warnings when the plans compare different datasets or objectives. These rules are
+    answered, not stored: the comparison keeps the rules it was created with."""
     return service.checks(session, service.get(session, comparison_id), body.rules)
 
 
@@ -77,6 +79,16 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
         "description": "JSON, or a CSV of one table, or an XLSX with one sheet per table.",
     }
 }
+
+
+@router.get("/{comparison_id}/summary", summary="The comparison in a planner's words")
+def comparison_in_short(
+    comparison_id: ItemId, session: SessionDep,
+    lang: Annotated[Literal["id", "en"], Query(description="Bahasa Indonesia or English")] = "id",
+) -> InShort:
+    """Each compared plan against the baseline in one sentence: how many more or fewer workers it
+    enrols, how much more or less it spends, how many villages gain and lose."""
+    return service.in_short(session, service.get(session, comparison_id), lang)
 
 
 @router.get("/{comparison_id}", responses=ANSWERS, summary="A comparison as JSON, CSV or XLSX")

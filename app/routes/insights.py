@@ -51,18 +51,10 @@ def cost_of_fairness(body: FairnessCreate, session: SessionDep, settings: Settin
     gain and lose; JSON (with the village tables), the summary as CSV, or a workbook."""
     summary, villages = service.fairness(session, body.scenario_id, body.version, settings)
     if format == "csv":
-        return file_response(summary.to_csv(index=False).encode("utf-8"), "fairness.csv", "csv")
+        return file_response(insights_io.frame_csv_bytes(summary), "fairness.csv", "csv")
     if format == "xlsx":
-        import io
-
-        import pandas as pd
-
-        buffer = io.BytesIO()
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-            summary.to_excel(writer, sheet_name="cost_of_each_floor", index=False)
-            for family, frame in villages.items():
-                frame.to_excel(writer, sheet_name=family[:31], index=False)
-        return file_response(buffer.getvalue(), "fairness.xlsx", "xlsx")
+        return file_response(insights_io.fairness_xlsx_bytes(summary, villages), "fairness.xlsx",
+                             "xlsx")
     return {"floors": _records(summary),
             "villages": {family: _records(frame) for family, frame in villages.items()}}
 
@@ -86,7 +78,7 @@ def plan_marginals(plan_id: int, session: SessionDep,
         return file_response(insights_io.marginals_xlsx_bytes(plan, top),
                              f"marginals_{plan_id}.xlsx", "xlsx")
     if format == "csv":
-        return file_response(frames[table]().to_csv(index=False).encode("utf-8"),
+        return file_response(insights_io.frame_csv_bytes(frames[table]()),
                              f"marginals_{plan_id}_{table}.csv", "csv")
     return {name: _records(make()) for name, make in frames.items()} | {
         "marginals_from": plan.marginals_from}

@@ -12,7 +12,8 @@ from app.db import SessionDep
 from app.responses import FileFormat, ItemId, Limit, Offset, OptionalId, file_response, file_responses
 from app.services import plans as service
 from models import VillagePlan
-from models.tables import Page, PlanPublic, Role
+from models.tables import InShort, Page, PlanPublic, PlanShortfalls, Role
+from scenarios import insights_io
 
 router = APIRouter(prefix="/plans", tags=["plans"])
 
@@ -56,6 +57,39 @@ def list_villages(
     if who.role == Role.operator:
         return operator_village_page(session, who, plan_id, offset, limit)
     return service.village_page(session, plan_id, offset, limit, kecamatan, sort)
+
+
+@router.get("/{plan_id}/summary", summary="The plan in a planner's words")
+def in_short(
+    plan_id: ItemId, session: SessionDep,
+    lang: Annotated[Literal["id", "en"], Query(description="Bahasa Indonesia or English")] = "id",
+) -> InShort:
+    """One paragraph to read out in a meeting: where the money comes from, how many workers it
+    enrols in how many villages, coverage before and after, and what one more Rp1 billion in the
+    APBD pool adds; for an infeasible scenario, how far short the villages are and the least
+    change that gives a plan. Numbers in the language's formats (`Rp1,5 miliar`, `6,5%`)."""
+    return service.in_short(session, plan_id, lang)
+
+
+@router.get(
+    "/{plan_id}/shortfalls",
+    response_model=PlanShortfalls,
+    responses=file_responses("csv", "xlsx"),
+    summary="The way out of infeasibility: every short village and the remedies",
+)
+def shortfalls(plan_id: ItemId, session: SessionDep,
+               format: Literal["json", "csv", "xlsx"] = "json") -> Any:
+    """Every village whose own dana desa and ADD cannot pay its floors (largest shortfall first,
+    not only the first hundred) and the least change of each lever that alone makes the
+    scenario feasible. CSV holds the villages; XLSX a sheet of villages and one of remedies."""
+    if format == "json":
+        return service.shortfalls(session, plan_id)
+    plan = service.shortfalls_plan(session, plan_id)
+    if format == "csv":
+        return file_response(insights_io.frame_csv_bytes(insights_io.shortfall_frame(plan)),
+                             f"shortfalls_{plan_id}.csv", "csv")
+    return file_response(insights_io.infeasibility_xlsx_bytes(plan), f"shortfalls_{plan_id}.xlsx",
+                         "xlsx")
 
 
 @router.get("/{plan_id}/kecamatan", summary="The plan summed per kecamatan")

@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.errors import NotFound
+from app.i18n import Lang
 from app.services import plans
 from models import AcceptanceRule, InputError, InputIssue, Plan
 from models.tables import (
@@ -14,6 +15,7 @@ from models.tables import (
     ComparisonCreate,
     ComparisonPublic,
     ComparisonResult,
+    InShort,
     Page,
     PlanRecord,
     ScenarioRecord,
@@ -35,7 +37,8 @@ def create(session: Session, body: ComparisonCreate) -> Comparison:
     for plan_id in [body.baseline_plan_id, *plan_ids]:
         record = plans.get_record(session, plan_id)  # 404 for a plan that does not exist
         plans.refuse_unchecked(record, "comparisons")
-    comparison = Comparison(baseline_plan_id=body.baseline_plan_id, plan_ids=plan_ids)
+    comparison = Comparison(baseline_plan_id=body.baseline_plan_id, plan_ids=plan_ids,
+                            rules=[r.model_dump(mode="json") for r in body.rules])
     session.add(comparison)
     session.commit()
     session.refresh(comparison)
@@ -74,6 +77,13 @@ def compute(session: Session, comparison: Comparison, top: int = 10) -> PlanComp
     )
 
 
+def in_short(session: Session, comparison: Comparison, lang: Lang) -> InShort:
+    """Each compared plan against the baseline in one sentence."""
+    from app.summary import comparison_in_short
+
+    return InShort(lang=lang, text=comparison_in_short(compute(session, comparison), lang))
+
+
 def checks(session: Session, comparison: Comparison,
            rules: list[AcceptanceRule]) -> ComparisonChecksResult:
     """The rules answered for every compared plan, and the warnings for unlike comparisons."""
@@ -91,12 +101,16 @@ def checks(session: Session, comparison: Comparison,
         passed=all(r.passed for r in results))
 
 
+def stored_rules(comparison: Comparison) -> list[AcceptanceRule]:
+    return [AcceptanceRule.model_validate(rule) for rule in comparison.rules or []]
+
+
 def result(
     session: Session, comparison: Comparison, villages: bool = True, top: int = 10,
     rules: list[AcceptanceRule] | None = None,
 ) -> ComparisonResult:
     data = comparison_dict(compute(session, comparison, top), villages=villages)
-    answered = checks(session, comparison, rules or [])
+    answered = checks(session, comparison, stored_rules(comparison) if rules is None else rules)
     return ComparisonResult(
         checks=answered.checks,
         warnings=answered.warnings,

@@ -20,9 +20,11 @@ from models import InputError, InputIssue, Plan, Scenario, VillagePlan
 from models.plan import targets_allowed
 from models.tables import (
     Dataset,
+    InShort,
     Page,
     PlanPublic,
     PlanRecord,
+    PlanShortfalls,
     PlanVillage,
     ScenarioRecord,
     ScenarioVersion,
@@ -103,6 +105,31 @@ def load_plan(session: Session, plan_id: int) -> Plan:
     return plan
 
 
+def in_short(session: Session, plan_id: int, lang: Lang) -> InShort:
+    """The plan in a planner's words: the money, what it buys, what one more billion adds."""
+    from app.summary import plan_in_short
+
+    record = get_record(session, plan_id)
+    version = session.get(ScenarioVersion, record.scenario_version_id)
+    assert version is not None
+    scenario = Scenario.model_validate(version.body)
+    return InShort(lang=lang, text=plan_in_short(Plan.model_validate(record.detail), scenario, lang))
+
+
+def shortfalls(session: Session, plan_id: int) -> PlanShortfalls:
+    """Every village whose own money cannot pay its floors, and the remedies, of a stored plan."""
+    record = get_record(session, plan_id)
+    detail = Plan.model_validate(record.detail)
+    assert record.id is not None
+    return PlanShortfalls(plan_id=record.id, short_villages=detail.short_villages,
+                          remedies=detail.remedies)
+
+
+def shortfalls_plan(session: Session, plan_id: int) -> Plan:
+    """The stored plan without its villages: what the shortfalls workbook is written from."""
+    return Plan.model_validate(get_record(session, plan_id).detail)
+
+
 def public(session: Session, record: PlanRecord) -> PlanPublic:
     assert record.id is not None
     version = session.get(ScenarioVersion, record.scenario_version_id)
@@ -116,6 +143,7 @@ def public(session: Session, record: PlanRecord) -> PlanPublic:
         created_at=record.created_at,
         village_count=record.village_count,
         has_targets=targets_allowed(detail.status, detail.check, record.village_count),
+        short_village_count=len(detail.short_villages),
         **detail.model_dump(
             include={
                 "status",
@@ -138,6 +166,7 @@ def public(session: Session, record: PlanRecord) -> PlanPublic:
                 "totals",
                 "pools",
                 "explanations",
+                "remedies",
                 "group_reasons",
                 "check",
                 "groups",

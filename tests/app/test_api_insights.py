@@ -106,6 +106,14 @@ def test_comparison_answers_its_rules(empty_client: TestClient, upload_small: Up
     assert checks["objective_not_lower"]["passed"]
     assert not checks["max_spend_idr"]["passed"]
     assert response.json()["warnings"] == []
+    # the comparison keeps its rules: read again, they are answered again
+    stored = response.json()["id"]
+    again = empty_client.get(f"/comparisons/{stored}").json()
+    assert [r["kind"] for r in again["rules"]] == [r["kind"] for r in rules]
+    assert {c["rule"]["kind"]: c["passed"] for c in again["checks"]} == {
+        "no_village_loses_enrollments": True, "objective_not_lower": True, "max_spend_idr": False}
+    listed = empty_client.get("/comparisons").json()["items"]
+    assert next(c for c in listed if c["id"] == stored)["rules"][2]["value"] == rules[2]["value"]
     # and the other way round, asked again on the stored comparison
     back = empty_client.post("/comparisons", json={
         "baseline_plan_id": richer["id"], "plan_ids": [poorer["id"]]}).json()
@@ -147,3 +155,72 @@ def test_cost_of_fairness_of_a_scenario(empty_client: TestClient, upload_small: 
         "/fairness", params={"format": "xlsx"}, json={"scenario_id": scenario["id"]}).content),
         sheet_name=None)
     assert list(sheets) == ["cost_of_each_floor", "coverage floor"]
+
+
+def test_an_infeasible_plan_lists_every_short_village_and_remedies_that_hold(
+        empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]) -> None:
+    dataset = upload_small(empty_client)
+    short = {**small_scenario, "budget": {"dana_desa_share": 0.0001, "apbd_pool_idr": 0},
+             "targets": {"min_coverage": 0.9}}
+    plan = _plan(empty_client, dataset["id"], short)
+    assert plan["status"] == "infeasible"
+    assert plan["short_village_count"] == 4
+
+    answer = empty_client.get(f"/plans/{plan['id']}/shortfalls")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert len(body["short_villages"]) == 4
+    falls = [s["shortfall_idr"] for s in body["short_villages"]]
+    assert falls == sorted(falls, reverse=True)
+    pool = next(r for r in body["remedies"] if r["lever"] == "apbd_pool")
+    assert pool == next(r for r in plan["remedies"] if r["lever"] == "apbd_pool")
+
+    # the remedy holds: with that pool a plan exists, one rupiah short of it none does
+    enough = _plan(empty_client, dataset["id"], {**short, "budget": {
+        "dana_desa_share": 0.0001, "apbd_pool_idr": pool["needed"]}})
+    assert enough["status"] == "optimal"
+    less = _plan(empty_client, dataset["id"], {**short, "budget": {
+        "dana_desa_share": 0.0001, "apbd_pool_idr": pool["needed"] - 1}})
+    assert less["status"] == "infeasible"
+
+    csv = empty_client.get(f"/plans/{plan['id']}/shortfalls", params={"format": "csv"})
+    frame = pd.read_csv(io.BytesIO(csv.content))
+    assert sorted(frame["village_code"]) == ["32.16.01.2001", "32.16.01.2002", "32.16.02.2001",
+                                             "32.16.02.2002"]
+    sheets = pd.read_excel(io.BytesIO(empty_client.get(
+        f"/plans/{plan['id']}/shortfalls", params={"format": "xlsx"}).content), sheet_name=None)
+    assert list(sheets) == ["short_villages", "remedies"]
+    assert len(sheets["short_villages"]) == 4
+    assert set(sheets["remedies"]["lever"]) >= {"apbd_pool", "dana_desa_share", "min_coverage"}
+
+
+def test_a_plan_and_a_comparison_in_a_planners_words(
+        empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]) -> None:
+    dataset = upload_small(empty_client)
+    whole = {**small_scenario, "integer": True}
+    base = _plan(empty_client, dataset["id"], whole)
+    richer = _plan(empty_client, dataset["id"], {
+        **whole, "budget": {"dana_desa_share": 0.05, "apbd_pool_idr": 1_500_000_000}})
+
+    text = empty_client.get(f"/plans/{base['id']}/summary").json()["text"]
+    new = base["totals"]["new_enrollments"]
+    assert text.startswith("3% dana desa dan Rp100 juta dari APBD mendaftarkan")
+    assert f"{round(new):,}".replace(",", ".") in text
+    assert "Menaikkan dana APBD menjadi Rp1,1 miliar menambah sekitar" in text
+    english = empty_client.get(f"/plans/{richer['id']}/summary", params={"lang": "en"}).json()
+    assert english["lang"] == "en"
+    assert english["text"].startswith("5% of dana desa and Rp1,5 billion from the APBD enrol")
+    assert "raising coverage from 7,2% to 100,0%" in english["text"]  # every worker: more buys nothing
+    assert english["text"].endswith("One more Rp1 billion in the APBD buys nothing more: the "
+                                    "villages' caps or their uninsured workers are the limit.")
+
+    comparison = empty_client.post("/comparisons", json={
+        "baseline_plan_id": base["id"], "plan_ids": [richer["id"]]}).json()
+    said = empty_client.get(f"/comparisons/{comparison['id']}/summary", params={"lang": "en"})
+    assert said.status_code == 200, said.text
+    more = round(richer["totals"]["new_enrollments"] - new)
+    assert more > 0
+    assert f"enrols {more:,} more workers than plan {base['id']}".replace(",", ".") in \
+        said.json()["text"]
+    assert "villages gain enrolments and 0 lose" in said.json()["text"]
+    assert empty_client.get("/plans/999999/summary").status_code == 404

@@ -4,6 +4,7 @@ runs them."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -32,9 +33,14 @@ def _continuous(tmp_path: Path, **targets: float) -> Path:
 def test_sweep_writes_the_curve_its_workbook_and_chart(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("sweep", "--villages", BEKASI_VILLAGES, "--scenario", _continuous(tmp_path),
-                 "--lever", "add_share", "--from", "0", "--to", "0.3", "--points", "20", "--out", out)
+                 "--lever", "add_share", "--from", "0", "--to", "0.3", "--points", "20", "--out", out,
+                 "--lang", "id")
     assert result.returncode == 0, result.stderr
-    assert "breakpoints" in result.stdout and "feasible_from" in result.stdout
+    # the planner's words and numbers: Indonesian, the breakpoints counted, where a plan starts
+    assert "Tuas: Bagian ADD; 20 titik" in result.stdout
+    assert re.search(r"Tepat: \d+ titik patah ditemukan", result.stdout)
+    assert re.search(r"Rencana ada mulai \d+,\d\d%\.", result.stdout)
+    assert "(rencana ada mulai dari sini)" in result.stdout and "30,00%" in result.stdout
     curve = pd.read_csv(out / "curve.csv")
     asked = curve[curve["kind"] == "sampled"]
     assert len(asked) == 20
@@ -56,8 +62,11 @@ def test_sweep_refuses_a_kabupaten_for_a_table_wide_pool(tmp_path: Path) -> None
 def test_marginals_lists_the_top_villages_and_kecamatan(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("marginals", "--villages", BEKASI_VILLAGES, "--scenario", _continuous(tmp_path),
-                 "--out", out)
+                 "--out", out, "--lang", "en")
     assert result.returncode == 0, result.stderr
+    assert "What Rp1 million more of a village's own cap buys; the top 20:" in result.stdout
+    assert re.search(r"32\.16\.\d\d\.\d{4} .+ \(.+\): \+\d+,\d{3} points, \+\d+,\d\d enrolments",
+                     result.stdout)
     top = pd.read_csv(out / "marginals_top.csv", dtype={"village_code": str})
     assert len(top) == 20
     assert top["marginal_value_per_million"].is_monotonic_decreasing
@@ -74,8 +83,10 @@ def test_marginals_lists_the_top_villages_and_kecamatan(tmp_path: Path) -> None:
 def test_fairness_writes_the_cost_of_each_floor(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = run("fairness", "--villages", BEKASI_VILLAGES, "--scenario",
-                 bekasi_scenarios()["dd3_officials"], "--out", out)
+                 bekasi_scenarios()["dd3_officials"], "--out", out, "--lang", "id")
     assert result.returncode == 0, result.stderr
+    assert re.search(r"batas bawah kelompok \(optimal\): tujuan yang dikorbankan [\d.,]+, peserta "
+                     r"yang dikorbankan [\d.,]+, rupiah yang berpindah Rp[\d.]+", result.stdout)
     summary = pd.read_csv(out / "fairness.csv")
     assert list(summary["floor"]) == ["group floors"]
     assert summary["objective_given_up"].iloc[0] > 0

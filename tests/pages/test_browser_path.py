@@ -171,3 +171,30 @@ def test_planner_path_in_the_browser(page: Any, lang: str, screenshots: Path) ->
     gains = [_number(t) for t in _column(page, "gainers", 6)]
     assert gains and all(g > 0 for g in gains)  # 3% buys more than 2% somewhere
     page.screenshot(path=str(screenshots / f"comparison_{lang}.png"), full_page=True)
+
+    # the budget-outcome curve of the APBD pool, with its exact breakpoints, and its points as CSV
+    page.goto(scenario_url + "?version=2")
+    page.locator("#curve-link").click()
+    page.wait_for_url(re.compile(r"/ui/scenarios/\d+/curve"))
+    page.locator("#lever").select_option("apbd_pool")
+    page.locator("#start").fill("0")
+    page.locator("#stop").fill("500.000.000.000")
+    page.locator("#points").fill("9")
+    page.locator("#draw").click()
+    page.wait_for_selector("#chart-curve .scatterlayer .trace")
+    kinds = page.locator("#curve-table tbody tr").evaluate_all("rows => rows.map(r => r.dataset.kind)")
+    assert kinds.count("sampled") == 9 and "breakpoint" in kinds
+    # the objective, the enrolments and the breakpoints
+    assert page.locator("#chart-curve .scatterlayer .trace").count() == 3
+    values = [_number(t) for t in _column(page, "curve-table", 1)]
+    assert values == sorted(values) and values[0] == 0 and values[-1] == 500e9
+    assert page.locator("#saturated-from").count() == 1  # Rp500 billion enrols every worker
+    page.screenshot(path=str(screenshots / f"curve_{lang}.png"), full_page=True)
+    with page.expect_download() as download_info:
+        page.locator("#download-curve-csv").click()
+    import pandas as pd
+
+    points = pd.read_csv(download_info.value.path())
+    assert (points["kind"] == "sampled").sum() == 9
+    steps = points.sort_values("lever_value")["objective"].diff().dropna()
+    assert (steps >= -1e-6 * points["objective"].abs().max()).all()  # more money never buys less

@@ -176,3 +176,41 @@ def test_neutralising_is_undone_exactly(text: str) -> None:
 
     assert not safe.startswith(FORMULA_STARTS)
     assert restore_text(safe) == text
+
+
+def test_the_next_rupiah_tables_and_workbook_are_safe(plans: tuple[object, object]) -> None:
+    from scenarios import insights_io
+
+    plan = plans[0]
+    for frame in (insights_io.village_marginals(plan), insights_io.top_villages(plan),  # type: ignore[arg-type]
+                  insights_io.kecamatan_marginals(plan), insights_io.pool_marginals(plan)):  # type: ignore[arg-type]
+        _check_csv(insights_io.frame_csv_bytes(frame))
+
+    sheets = _check_xlsx(insights_io.marginals_xlsx_bytes(plan))  # type: ignore[arg-type]
+
+    assert sheets["villages"][1][1] == "'" + EVIL_NAMES[0]
+
+
+def test_the_shortfalls_workbook_of_an_infeasible_plan_is_safe() -> None:
+    from scenarios import insights_io
+
+    scenario = Scenario.model_validate({
+        "name": "=floor", "packages": [{"code": "-JKK", "monthly_premium_idr": 16800}],
+        "budget": {"dana_desa_share": 0.0001}, "targets": {"min_coverage": 0.9}})
+    plan = solver.solve(Problem(table=_table(), scenario=scenario), SolveOptions(time_limit_s=20))  # type: ignore[arg-type]
+    assert plan.short_villages
+
+    sheets = _check_xlsx(insights_io.infeasibility_xlsx_bytes(plan))
+
+    names = {row[1] for row in sheets["short_villages"][1:]}
+    assert names == {"'" + name.strip() for name in EVIL_NAMES}
+
+
+def test_the_cost_of_fairness_workbook_is_safe(plans: tuple[object, object]) -> None:
+    from scenarios import insights_io
+    from scenarios.compare import fairness_frames
+
+    summary, villages = fairness_frames([("=with every floor", plans[0]), ("+without", plans[1])])  # type: ignore[list-item]
+
+    _check_csv(insights_io.frame_csv_bytes(summary))
+    _check_xlsx(insights_io.fairness_xlsx_bytes(summary, villages))

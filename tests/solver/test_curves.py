@@ -7,7 +7,7 @@ import pytest
 from conftest import C_CHEAP, JHT, problem, village
 
 import scenarios
-from models import Lever, LeverKind, Problem, Status
+from models import Lever, LeverKind, Problem, Scenario, Status
 from scenarios import examples
 from solver import solve
 from solver.curves import sweep
@@ -125,3 +125,22 @@ def test_premium_lever_is_sampled():
     assert not curve.exact
     assert curve.points[1].objective == pytest.approx(solve(p).objective, rel=1e-9)
     assert curve.points[0].objective > curve.points[1].objective
+
+
+def test_a_pool_swept_down_to_nothing_is_a_checked_plan_at_every_point():
+    # a scenario that needs no pool: at Rp0 the warm re-solve keeps its pool columns, and the
+    # point is still the checked plan a separate solve gives
+    table = scenarios.read_villages(examples.BEKASI_VILLAGES)
+    scenario = Scenario.model_validate({
+        "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800},
+                     {"code": "JKK-JKM-JHT", "monthly_premium_idr": 36800, "value": 1.3}],
+        "budget": {"dana_desa_share": 0.03, "apbd_pool_idr": 5e8}})
+    p = Problem(table=table, scenario=scenario)
+    lever = Lever(kind=LeverKind.apbd_pool)
+
+    curve = sweep(p, lever, [0.0, 2.5e11, 5e11])
+
+    sampled = [q for q in curve.points if q.kind == "sampled"]
+    assert [q.status for q in sampled] == ["optimal"] * 3 and all(q.check_ok for q in sampled)
+    assert sampled[0].spend_apbd_idr == 0
+    assert sampled[0].objective == pytest.approx(_separate(p, lever, 0.0).objective, rel=1e-9)

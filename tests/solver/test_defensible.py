@@ -10,7 +10,7 @@ import highspy
 import numpy as np
 import pytest
 from conftest import C_CHEAP, CHEAP, JHT, problem, village
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from test_properties import feasible_problems
 
@@ -147,6 +147,10 @@ def _reference_face(p: Problem):
 def test_each_step_of_the_order_of_preference_matches_a_second_lp_on_the_face(p: Problem) -> None:
     s = p.scenario.model_copy(update={"integer": False})
     p = Problem(table=p.table, scenario=s)
+    # the reference's second LP holds the face with a row HiGHS cannot take at a pool of 1e-58
+    # rupiah (a float the strategy draws, no rupiah a planner types): pools of a rupiah or more
+    pool = s.budget.apbd_pool_idr
+    assume(isinstance(pool, dict) or pool == 0 or pool >= 1)
     plan = solve(p)
     assert plan.status == Status.optimal and plan.preferred
     optimum, least_pool, fewest = _reference_face(p)

@@ -104,3 +104,64 @@ def test_every_short_village_is_listed_not_only_the_first_hundred():
     [share] = [r for r in plan.remedies if r.lever == "dana_desa_share"]
     assert share.needed == pytest.approx(0.02016)
     _verify(p, share)
+
+
+def _whole(p: Problem) -> Problem:
+    return Problem(table=p.table, scenario=p.scenario.model_copy(update={"integer": True}))
+
+
+def test_whole_number_floor_remedies_hold_when_solved():
+    p = _whole(_floor_problem())
+    plan = solve(p)
+    assert plan.status == Status.infeasible
+    assert {"dana_desa_share", "add_share", "min_coverage", "group_min_coverage"} <= {
+        r.lever for r in plan.remedies}
+    for remedy in plan.remedies:
+        assert remedy.exact
+        if remedy.needed is not None:
+            _verify(p, remedy)
+
+
+def test_whole_number_target_remedies_count_the_pools_completions():
+    # Rp10 million a village buys 49 whole workers and leaves Rp121,600 each; Rp2 million of pool
+    # completes three villages' 50th worker (Rp80,000 each) and buys 8 more whole ones: 158
+    villages = [village(i, {"farmers": 100}, dana_desa=1e8) for i in range(1, 4)]
+    p = problem(villages, budget={"dana_desa_share": 0.1, "apbd_pool_idr": 2e6},
+                targets={"min_new_enrollments": 250}, integer=True)
+    plan = solve(p)
+    assert plan.status == Status.infeasible
+    by_lever = {r.lever: r for r in plan.remedies}
+    assert by_lever["min_new_enrollments"].needed == 3 * 49 + 3 + 8
+    for lever in ("min_new_enrollments", "apbd_pool", "dana_desa_share"):
+        assert by_lever[lever].exact
+        _verify(p, by_lever[lever])
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_the_most_whole_workers_the_money_buys_is_what_a_solve_reaches(seed: int):
+    # random small tables: the target at the count is met by a whole-number plan, one more is not
+    import numpy as np
+
+    from solver.data import prepare
+    from solver.explain import max_new_enrollments
+
+    rng = np.random.default_rng(seed)
+    villages = [village(i, {"farmers": int(rng.integers(0, 40)), "fishers": int(rng.integers(0, 20))},
+                        dana_desa=float(rng.integers(0, 60)) * 1e6, add=float(rng.integers(0, 30)) * 1e6,
+                        kabupaten=str(rng.choice(["Bekasi", "Karawang"])))
+                for i in range(1, int(rng.integers(2, 9)))]
+    pools = {v.kabupaten: float(rng.integers(0, 3_000_000)) for v in villages}
+    floor = float(rng.choice([0.0, 0.1, 0.3]))
+    base = problem(villages, budget={"dana_desa_share": 0.05, "add_share": 0.1, "apbd_pool_idr": pools},
+                   targets={"min_coverage": floor}, integer=True)
+    if solve(base).status != Status.optimal:
+        return  # the floors alone are short: the target is not what this test is about
+    most = max_new_enrollments(prepare(base))
+
+    def with_target(target: float) -> Status:
+        scenario = base.scenario.model_copy(
+            update={"targets": base.scenario.targets.model_copy(update={"min_new_enrollments": target})})
+        return solve(Problem(table=base.table, scenario=scenario)).status
+
+    assert with_target(most) == Status.optimal
+    assert with_target(most + 1) == Status.infeasible

@@ -32,6 +32,38 @@
     Plotly.newPlot(element, traces, layout(element.dataset.title, { barmode: "group", legend: { orientation: "h", y: 1.12 } }), PLOT_CONFIG);
   }
 
+  function curveChart() {
+    var element = document.getElementById("chart-curve");
+    if (!element || typeof Plotly === "undefined") { return; }
+    var data = chartData(element);
+    var d = element.dataset;
+    var traces = [
+      { type: "scatter", mode: "lines+markers", x: data.x, y: data.objective, name: d.objective, line: { color: "#0b6e4f" } },
+      { type: "scatter", mode: "lines", x: data.x, y: data.new_enrollments, name: d["new"], yaxis: "y2", connectgaps: true, line: { color: "#9aa7b4", dash: "dot" } }
+    ];
+    var shapes = [];
+    function mark(value, color) {
+      if (value === null || value === undefined) { return; }
+      shapes.push({ type: "line", x0: value, x1: value, yref: "paper", y0: 0, y1: 1, line: { color: color, dash: "dash", width: 1.5 } });
+    }
+    mark(data.feasible_from, "#a33b20");
+    mark(data.saturated_from, "#5b6775");
+    if (data.breakpoints.length) {
+      var ys = data.breakpoints.map(function (b) {
+        var i = data.x.indexOf(b);
+        return i >= 0 ? data.objective[i] : null;
+      });
+      traces.push({ type: "scatter", mode: "markers", x: data.breakpoints, y: ys, name: d.breakpoint,
+        marker: { symbol: "diamond", size: 9, color: "#a33b20" } });
+    }
+    Plotly.newPlot(element, traces, layout(d.title, {
+      margin: { l: 70, r: 70, t: 40, b: 60 }, shapes: shapes, legend: { orientation: "h", y: 1.12 },
+      xaxis: { title: { text: d.xtitle }, automargin: true, tickformat: ",~r" },
+      yaxis: { title: { text: d.objective }, tickformat: ",.0f" },
+      yaxis2: { title: { text: d["new"] }, overlaying: "y", side: "right", tickformat: ",.0f" }
+    }), PLOT_CONFIG);
+  }
+
   function followJob() {
     var box = document.getElementById("job");
     if (!box) { return; }
@@ -67,6 +99,6 @@
     poll();
   }
 
-  window.desaplan = { planCharts: planCharts, comparisonChart: comparisonChart };
+  window.desaplan = { planCharts: planCharts, comparisonChart: comparisonChart, curveChart: curveChart };
   document.addEventListener("DOMContentLoaded", followJob);
 })();
