@@ -104,6 +104,10 @@ FIELD_DOCS = {
     "source_filename": "the uploaded file's name",
     "groups": "the worker groups, as the table's uninsured_<group> columns name them",
     "packages": "the package codes",
+    "remedies": "for an infeasible plan: the least change of each lever that alone makes the "
+    "scenario feasible",
+    "short_village_count": "villages whose own money cannot pay their floors (all of them at "
+    "/plans/{id}/shortfalls)",
     "fiscal_year": "the budget year the plan's money belongs to (none when the scenario gives none)",
     "months": "the plan's months, YYYY-MM (none without a fiscal year)",
     "rules": "the contribution rules (name, version, each parameter's citation) the premiums came "
