@@ -19,7 +19,7 @@ import scenarios
 import solver
 from app.i18n import lang_from_env
 from app.progress import ProgressBar
-from app.summary import solve_summary
+from app.summary import rules_text, solve_summary
 from models import InputError, InputIssue, IntegerMethod, Plan, Problem, SolveOptions, Status
 from solver.context import Listener, RunContext
 
@@ -110,6 +110,12 @@ def _parser() -> argparse.ArgumentParser:
     solve.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     solve.add_argument("--verbose", action="store_true", help="add the solver's figures and timings")
 
+    rules = commands.add_parser(
+        "rules", help="list the contribution rules: every value, the dates it holds and its reference"
+    )
+    rules.add_argument("--lang", choices=["id", "en"], help="language (default $DESAPLAN_LANG, else en)")
+    rules.add_argument("--json", action="store_true", help="the rules as JSON, as GET /rules gives them")
+
     serve = commands.add_parser("serve", help="run the HTTP service on the embedded SQLite database")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -168,6 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         return _worker(args)
     if args.command in ("user", "token"):
         return _accounts(args)
+    if args.command == "rules":
+        return _rules(args)
     if args.command in ("sweep", "marginals", "fairness"):
         from app import insights_cli
 
@@ -177,6 +185,22 @@ def main(argv: list[str] | None = None) -> int:
 
         return actuals_cli.run(args)
     return _solve(args)
+
+
+def _rules(args: argparse.Namespace) -> int:
+    """`desaplan rules`: the parameter set, its version, and every parameter's dated values."""
+    from scenarios.rules import default_rules, describe
+
+    try:
+        rules = describe(default_rules())
+    except InputError as exc:
+        print(exc.describe(), file=sys.stderr)
+        return EXIT_ERROR
+    if args.json:
+        print(rules.model_dump_json(indent=2))
+        return EXIT_OK
+    print(rules_text(rules, args.lang or lang_from_env("en")))
+    return EXIT_OK
 
 
 def _worker(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from app.routes import (
     insights,
     jobs,
     plans,
+    rules,
     scenarios,
     solves,
     users,
@@ -84,7 +85,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security.install(app, settings)
     app.include_router(health.router)
     signed_in = [Depends(current_principal)]  # the policy table of app.auth, for every route
-    for router in (datasets, scenarios, solves, jobs, plans, actuals, comparisons, insights, users):
+    for router in (datasets, scenarios, solves, jobs, plans, actuals, comparisons, insights, users,
+                   rules):
         app.include_router(router.router, dependencies=signed_in)
     pages.install(app, dependencies=signed_in)
     openapi.install(app)

@@ -49,6 +49,11 @@ TAGS = [
         "description": "Plans against a baseline: totals, per kecamatan and per village deltas, "
         "the villages that gain and lose most.",
     },
+    {
+        "name": "rules",
+        "description": "The contribution rules (read-only): each parameter's values with the date "
+        "they take effect and their legal reference; values not confirmed say so.",
+    },
     {"name": "health", "description": "The service answers and its database is reachable."},
 ]
 
@@ -105,6 +110,18 @@ FIELD_DOCS = {
     "source_filename": "the uploaded file's name",
     "groups": "the worker groups, as the table's uninsured_<group> columns name them",
     "packages": "the package codes",
+    "remedies": "for an infeasible plan: the least change of each lever that alone makes the "
+    "scenario feasible",
+    "short_village_count": "villages whose own money cannot pay their floors (all of them at "
+    "/plans/{id}/shortfalls)",
+    "fiscal_year": "the budget year the plan's money belongs to (none when the scenario gives none)",
+    "months": "the plan's months, YYYY-MM (none without a fiscal year)",
+    "rules": "the contribution rules (name, version, each parameter's citation) the premiums came "
+    "from; none when every premium was typed",
+    "premiums": "every premium the plan is priced at: per package, month, sector and paying source "
+    "for packages priced by the rules, once for a typed premium",
+    "new_by_source": "new enrolments paid by each source (dana_desa, add, apbd_pool), where the "
+    "premiums differ by who pays",
     "kabupaten": "the kabupaten or kota",
     "kecamatan": "the kecamatan",
     "village_code": "Kemendagri code, e.g. 32.16.08.2010",
@@ -256,7 +273,8 @@ def build(app: FastAPI) -> dict[str, Any]:
             properties["scenario"] = {
                 "$ref": "#/components/schemas/Scenario",
                 "description": "the contract's scenario (section 2); every field but `packages` "
-                "has a default",
+                "has a default. A number may also be written as planners type it, as text: "
+                "\"Rp16.800\", \"3%\", \"Rp1.500.000.000\"",
             }
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)

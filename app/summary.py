@@ -4,11 +4,15 @@ with `verbose`."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from app.i18n import Lang, Speaker, speaker
 from models import Plan, Remedy, Scenario, Status
+from models.rules import RuleSetPublic
+from scenarios.labels import SECTOR_NAMES, SOURCE_NAMES, sector_words
+from scenarios.rules import premium_ranges
 
 if TYPE_CHECKING:
     from scenarios.compare import PlanComparison
@@ -186,6 +190,65 @@ def pool_lines(plan: Plan, say: Speaker) -> list[str]:
     return lines
 
 
+def premium_lines(plan: Plan, say: Speaker) -> list[str]:
+    """The premiums a plan priced by the contribution rules used, month by month, and by whom."""
+    if plan.rules is None or not plan.months:
+        return []
+    _ = say.gettext
+    lines = ["  " + _("Premiums from the contribution rules %(name)s (version %(version)s), "
+                      "%(first)s to %(last)s:")
+             % {"name": plan.rules.name, "version": plan.rules.version, "first": plan.months[0],
+                "last": plan.months[-1]}]
+    for r in premium_ranges(plan.premiums):
+        sectors = sector_words(r.sectors, _)
+        sources = ", ".join(_(SOURCE_NAMES.get(s, s)) for s in r.sources)
+        runs = "; ".join(_("%(premium)s a month in %(first)s to %(last)s")
+                         % {"premium": say.fmt.rupiah(premium), "first": first, "last": last}
+                         for first, last, premium in r.runs)
+        lines.append(f"    {r.package} ({sectors}; {sources}): {runs}")
+    lines.append("  " + _("Every value with its regulation and article: desaplan rules"))
+    return lines
+
+
+def rules_text(rules: RuleSetPublic, lang: Lang = "en") -> str:
+    """`desaplan rules`: every parameter with its values from their dates, and its references."""
+    say = speaker(lang)
+    _ = say.gettext
+    lines = [_("Contribution rules %(name)s, version %(version)s") % {"name": rules.name,
+                                                                    "version": rules.version},
+             f"  {_(rules.label)}"]
+    for p in rules.parameters:
+        mark = f" [{_('unconfirmed')}]" if p.unconfirmed else ""
+        lines += ["", f"{_(p.label)} ({p.name}, {p.unit}){mark}"]
+        for value in p.values:
+            lines.append("  " + _("from %(date)s: %(value)s")
+                         % {"date": say.fmt.date(dt.datetime.combine(value.effective, dt.time(12))),
+                            "value": _rule_value(value.value, say)})
+        for ref in p.reference:
+            where = f" — {ref.href}" if ref.href else ""
+            lines.append("  " + _("Reference: %(title)s, %(article)s") % {"title": ref.title,
+                                                                          "article": ref.article}
+                         + where)
+        if p.note:
+            lines.append("  " + _("Note: %(note)s") % {"note": p.note})
+    return "\n".join(lines)
+
+
+def _rule_value(value: object, say: Speaker) -> str:
+    if isinstance(value, bool):
+        return say.gettext("yes") if value else say.gettext("no")
+    if isinstance(value, int | float):
+        return say.fmt.number(value, 2 if value < 1 else 0)
+    if isinstance(value, list):
+        shown = [_rule_value(v, say) for v in value[:6]]
+        return ", ".join(shown) + (f" … ({len(value)})" if len(value) > 6 else "")
+    if isinstance(value, dict):
+        names = {**SECTOR_NAMES, **SOURCE_NAMES}
+        return ", ".join(f"{say.gettext(names[k]) if k in names else k}: {_rule_value(v, say)}"
+                         for k, v in value.items())
+    return str(value)
+
+
 def solve_summary(
     plan: Plan, timings: dict[str, float], out_dir: Path, lang: Lang = "en", verbose: bool = False,
     scenario: Scenario | None = None,
@@ -264,6 +327,7 @@ def solve_summary(
             "apbd": fmt.rupiah(t.spend_apbd_idr),
         }
     )
+    lines += premium_lines(plan, say)
     lines += pool_lines(plan, say)
     top = top_kecamatan(plan)
     if top is not None:

@@ -7,6 +7,7 @@ from enum import StrEnum
 from pydantic import BaseModel, Field
 
 from models.insights import Remedy
+from models.rules import MonthlyPremium, RulesUsed
 
 
 class Status(StrEnum):
@@ -46,6 +47,17 @@ class VillagePlan(BaseModel):
     marginal_value_per_million: float | None = None
     marginal_enrollments_per_million: float | None = None
     marginal_range_idr: float | None = None  # None: no end to the range (or not known)
+
+
+class SourceEnrollment(BaseModel):
+    """New workers of one village paid by one source, in one sector and package (plans priced by
+    the contribution rules, whose premiums may differ by source and sector)."""
+
+    village_code: str
+    source: str  # dana_desa, add, apbd_pool
+    sector: str  # general, transport
+    package: str
+    workers: float
 
 
 class PoolUse(BaseModel):
@@ -188,6 +200,16 @@ class Plan(BaseModel):
     packages: list[str] = Field(default_factory=list)
     # a re-plan of the rest of the horizon: the plan and the actuals it came from
     replan: ReplanBasis | None = None
+    # the plan's budget year and months, the contribution rules its premiums came from (none when
+    # every premium was typed) and every premium it used: per package, month, sector and source for
+    # the rules' packages; one entry for every month, sector and source for a typed premium
+    fiscal_year: int | None = None
+    months: list[str] = Field(default_factory=list)
+    rules: RulesUsed | None = None
+    premiums: list[MonthlyPremium] = Field(default_factory=list)
+    # new enrolments paid by each source (dana_desa, add, apbd_pool), where premiums differ by who pays
+    new_by_source: dict[str, float] = Field(default_factory=dict)
+    source_enrollments: list[SourceEnrollment] = Field(default_factory=list)
 
     @property
     def has_targets(self) -> bool:

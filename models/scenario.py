@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from models.rules import FundingSource, MonthlyPremium, RulesUsed
 from models.village import MAX_RUPIAH, MAX_WEIGHT, MAX_WORKERS, VillageTable
 
 # no NaN or infinity anywhere: json.loads reads `Infinity` and `NaN`, pydantic would keep them
@@ -23,13 +24,33 @@ class Package(BaseModel):
 
     code: str = Field(min_length=1, max_length=64, description="the package's code, e.g. JKK-JKM",
                       examples=["JKK-JKM"])
-    monthly_premium_idr: float = Field(
-        gt=0, lt=MAX_RUPIAH, description="premium per worker and month, in rupiah", examples=[16800]
+    monthly_premium_idr: float | None = Field(
+        default=None, gt=0, lt=MAX_RUPIAH,
+        description="premium per worker and month, in rupiah; leave it out to take the premium of "
+        "each month from the contribution rules (then give `declared_income_idr`)", examples=[16800]
+    )
+    declared_income_idr: float | None = Field(
+        default=None, gt=0, lt=MAX_RUPIAH,
+        description="the declared-income tier the rules price this package at (e.g. 1000000, the "
+        "lowest); only for a package without `monthly_premium_idr`", examples=[1000000]
     )
     value: float = Field(
         default=1.0, ge=0, lt=MAX_WEIGHT,
         description="protection one enrolment in this package is worth (weight, no unit)"
     )
+
+    @model_validator(mode="after")
+    def _premium_or_tier(self) -> Package:
+        if self.monthly_premium_idr is None and self.declared_income_idr is None:
+            raise ValueError("give monthly_premium_idr, or declared_income_idr to take the premium "
+                             "from the contribution rules")
+        if self.monthly_premium_idr is not None and self.declared_income_idr is not None:
+            raise ValueError("give monthly_premium_idr or declared_income_idr, not both")
+        return self
+
+    @property
+    def from_rules(self) -> bool:
+        return self.monthly_premium_idr is None
 
 
 class Budget(BaseModel):
@@ -89,6 +110,16 @@ class Scenario(BaseModel):
     horizon_months: int = Field(
         default=12, gt=0, le=120, description="months of premiums paid from the budgets, months"
     )
+    fiscal_year: int | None = Field(
+        default=None, ge=2015, le=2100,
+        description="the budget year whose money pays (needed for packages priced by the rules)",
+        examples=[2026],
+    )
+    start_month: int = Field(
+        default=1, ge=1, le=12,
+        description="the first month of premiums, 1..12 (of `fiscal_year`); the horizon runs "
+        "`horizon_months` from it", examples=[4],
+    )
     packages: list[Package] = Field(min_length=1, description="the BPJS Ketenagakerjaan packages offered")
     group_weights: dict[str, float] = Field(
         default_factory=dict, description="group -> weight of one new worker of that group (default 1)"
@@ -100,6 +131,20 @@ class Scenario(BaseModel):
         description="max_protection: most weighted enrolments for the money; min_cost: fewest rupiah",
     )
     integer: bool = Field(default=False, description="whole workers (true) or a continuous plan (false)")
+    # filled by desaplan when it reads the scenario: a planner leaves these out
+    rules: RulesUsed | None = Field(
+        default=None, description="filled by desaplan: the contribution rules the premiums come from"
+    )
+    group_sectors: dict[str, str] = Field(
+        default_factory=dict,
+        description="group -> sector (general or transport) for the rules that differ by sector; "
+        "desaplan fills it from the rules (transport -> transport), a planner may override a group",
+    )
+    premium_schedule: list[MonthlyPremium] = Field(
+        default_factory=list,
+        description="filled by desaplan: each month's premium of every package priced by the rules, "
+        "per sector and funding source",
+    )
 
     @field_validator("group_weights")
     @classmethod
@@ -116,9 +161,37 @@ class Scenario(BaseModel):
             raise ValueError("package codes must be unique")
         return self
 
+    @model_validator(mode="after")
+    def _year_for_rules(self) -> Scenario:
+        if self.fiscal_year is None and any(p.from_rules for p in self.packages):
+            raise ValueError("fiscal_year is required when a package takes its premium from the "
+                             "contribution rules (a package without monthly_premium_idr)")
+        return self
+
+    def months(self) -> list[str]:
+        """The plan's months as YYYY-MM, from `start_month` of `fiscal_year` (none without a year)."""
+        if self.fiscal_year is None:
+            return []
+        first = self.fiscal_year * 12 + self.start_month - 1
+        return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, first + self.horizon_months)]
+
     def annual_cost_idr(self, package: Package) -> float:
-        """c[p] = monthly premium x horizon."""
+        """c[p] = monthly premium x horizon (a typed premium: the same for every group and source)."""
+        if package.monthly_premium_idr is None:
+            raise ValueError(f"package {package.code} takes its premiums from the rules: use cost_idr")
         return package.monthly_premium_idr * self.horizon_months
+
+    def cost_idr(self, package: Package, sector: str, source: FundingSource) -> float:
+        """The premiums of one worker over the horizon: the typed premium x horizon, or the sum of
+        the rules' premiums of each month for the worker's sector and the paying source."""
+        if package.monthly_premium_idr is not None:
+            return package.monthly_premium_idr * self.horizon_months
+        months = [p for p in self.premium_schedule
+                  if p.package == package.code and p.sector == sector and p.source == source]
+        if len(months) != self.horizon_months:
+            raise ValueError(f"package {package.code}: the premiums of {self.horizon_months} months "
+                             f"are not resolved from the rules (found {len(months)})")
+        return float(sum(p.premium_idr for p in months))
 
     def weight(self, group: str) -> float:
         return self.group_weights.get(group, 1.0)

@@ -24,6 +24,7 @@ from sqlmodel import Field, SQLModel
 
 from models.insights import AcceptanceRule, Remedy, RuleResult
 from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, ReplanBasis, Shortfall, Totals
+from models.rules import MonthlyPremium, RulesUsed
 from models.scenario import IntegerMethod
 from models.village import Village
 
@@ -315,6 +316,11 @@ class PlanPublic(SQLModel):
     )
     replan_of_plan_id: int | None = Field(default=None, description="a re-plan: the plan it re-plans")
     replan_of_actuals_id: int | None = Field(default=None, description="a re-plan: the actuals it came from")
+    fiscal_year: int | None = None
+    months: list[str] = PydanticField(default_factory=list)
+    rules: RulesUsed | None = None
+    premiums: list[MonthlyPremium] = PydanticField(default_factory=list)
+    new_by_source: dict[str, float] = PydanticField(default_factory=dict)
 
 
 class InShort(SQLModel):

@@ -110,7 +110,24 @@ COLUMNS = {
     "horizon_contribution_idr": N_("Contribution over the horizon (Rp)"),
     "item": N_("Item"),
     "value": N_("Value"),
+    "source": N_("Paid from"),
+    "sector": N_("Sector"),
+    "month": N_("Month"),
 }
+
+# who pays a premium, and the sectors of the contribution rules, as planners say them
+# ("dana desa" is the same in both languages; the catalogue has it for the summary's remedies)
+SOURCE_NAMES = {"dana_desa": "dana desa", "add": N_("ADD"), "apbd_pool": N_("APBD pool")}
+SECTOR_NAMES = {"general": N_("outside transport"), "transport": N_("transport sector")}
+EVERY_SECTOR = N_("every sector")
+
+
+def sector_words(sectors: Iterable[str], tr: Translate = english) -> str:
+    """Sectors as planners say them; every sector of the rules as two words."""
+    sectors = list(sectors)
+    if set(sectors) >= set(SECTOR_NAMES):
+        return tr(EVERY_SECTOR)
+    return ", ".join(tr(SECTOR_NAMES.get(s, s)) for s in sectors)
 _SUFFIXES = {"_baseline": N_("%(column)s, baseline"), "_delta": N_("%(column)s, change")}
 
 

@@ -14,7 +14,17 @@ import pandas as pd
 
 from models import Plan, Scenario
 from scenarios.files import atomic_write
-from scenarios.labels import OBJECTIVE_NAMES, STATUS_NAMES, Translate, column_label, english, group_name
+from scenarios.labels import (
+    OBJECTIVE_NAMES,
+    SOURCE_NAMES,
+    STATUS_NAMES,
+    Translate,
+    column_label,
+    english,
+    group_name,
+    sector_words,
+)
+from scenarios.rules import premium_ranges
 from scenarios.safe_cells import neutralise_frame
 from scenarios.xlsx import Sheet, frames_to_xlsx, sheets_to_xlsx
 
@@ -242,9 +252,41 @@ def _headers(frame: pd.DataFrame, plan: Plan, tr: Translate) -> list[str]:
     return [column_label(str(c), tr, groups, packages) for c in frame.columns]
 
 
+_RULES_CONTRIBUTION_COLUMNS = [
+    "village_code", "village_name", "kecamatan", "package", "source", "sector", "month",
+    "new_workers", "monthly_premium_idr", "monthly_contribution_idr",
+]
+
+
+def _rules_contributions_frame(plan: Plan, scenario: Scenario) -> pd.DataFrame:
+    """A plan priced by the contribution rules: per village, package, paying source and sector,
+    one row a month with that month's premium (which the rules may change within the plan)."""
+    typed = {p.code: p.monthly_premium_idr for p in scenario.packages if p.monthly_premium_idr}
+    monthly = {(p.package, p.month, p.sector, p.source.value if p.source else None): p.premium_idr
+               for p in plan.premiums if p.month is not None}
+    villages = {v.village_code: (i, v) for i, v in enumerate(plan.villages)}
+    paid = sorted((e for e in plan.source_enrollments if e.workers > 1e-9 and e.village_code in villages),
+                  key=lambda e: (villages[e.village_code][0], e.package, e.source, e.sector))
+    rows = []
+    for e in paid:
+        village = villages[e.village_code][1]
+        count = round(e.workers) if plan.integer else round(e.workers, _DECIMALS)
+        for month in plan.months:
+            premium = typed.get(e.package, monthly.get((e.package, month, e.sector, e.source), 0.0))
+            rows.append({"village_code": village.village_code, "village_name": village.village_name,
+                         "kecamatan": village.kecamatan, "package": e.package, "source": e.source,
+                         "sector": e.sector, "month": month, "new_workers": count,
+                         "monthly_premium_idr": round(premium),
+                         "monthly_contribution_idr": round(e.workers * premium)})
+    return pd.DataFrame(rows, columns=_RULES_CONTRIBUTION_COLUMNS)
+
+
 def contributions_frame(plan: Plan, scenario: Scenario) -> pd.DataFrame:
     """For the BPJS branch: per village and package, the new workers and what the village pays
-    each month and over the scenario's horizon."""
+    each month and over the scenario's horizon (for a plan priced by the rules, month by month
+    and by paying source and sector)."""
+    if plan.rules is not None and plan.months:
+        return _rules_contributions_frame(plan, scenario)
     premiums = {p.code: p.monthly_premium_idr for p in scenario.packages}
     _groups, packages = plan_groups_and_packages(plan)
     rows = []
@@ -253,7 +295,7 @@ def contributions_frame(plan: Plan, scenario: Scenario) -> pd.DataFrame:
             workers = sum(by_package.get(package, 0.0) for by_package in village.enrollments.values())
             if workers <= 1e-9:
                 continue
-            premium = premiums.get(package, 0.0)
+            premium = premiums.get(package) or 0.0
             count = round(workers) if plan.integer else round(workers, _DECIMALS)
             rows.append(
                 {
@@ -280,6 +322,26 @@ def contributions_frame(plan: Plan, scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def _rules_rows(plan: Plan, tr: Translate) -> list[tuple[str, Any, str]]:
+    """The contribution rules a plan used: the set and version, each run of monthly premiums by
+    sector and source, and every parameter's regulation and article."""
+    if plan.rules is None:
+        return []
+    rows: list[tuple[str, Any, str]] = [
+        (tr("Contribution rules"), f"{plan.rules.name} {plan.rules.version}", "text")]
+    for r in premium_ranges(plan.premiums):
+        sectors = sector_words(r.sectors, tr)
+        sources = ", ".join(tr(SOURCE_NAMES.get(s, s)) for s in r.sources)
+        for first, last, premium in r.runs:
+            label = tr("Premium %(package)s, %(sectors)s, %(sources)s, %(first)s – %(last)s (Rp)") % {
+                "package": r.package, "sectors": sectors, "sources": sources, "first": first,
+                "last": last}
+            rows.append((label, premium, "rupiah"))
+    for name, citation in plan.rules.citations.items():
+        rows.append((tr("Rule %(name)s") % {"name": name}, citation.removeprefix(f"{name}: "), "text"))
+    return rows
+
+
 def parameter_rows(
     plan: Plan, scenario: Scenario | None, tr: Translate = english
 ) -> list[tuple[str, Any, str]]:
@@ -294,12 +356,22 @@ def parameter_rows(
     count = "count" if plan.integer else "fraction"
     if scenario is not None:
         rows.append((tr("Months"), scenario.horizon_months, "count"))
+        if scenario.fiscal_year is not None:
+            rows.append((tr("Fiscal year"), str(scenario.fiscal_year), "text"))
+            rows.append((tr("Months of the plan"), f"{plan.months[0]} – {plan.months[-1]}"
+                         if plan.months else "", "text"))
         for package in scenario.packages:
             code = {"code": package.code}
-            rows.append(
-                (tr("Package %(code)s: monthly premium (Rp)") % code, package.monthly_premium_idr, "rupiah")
-            )
+            if package.monthly_premium_idr is not None:
+                rows.append(
+                    (tr("Package %(code)s: monthly premium (Rp)") % code, package.monthly_premium_idr,
+                     "rupiah")
+                )
+            else:
+                rows.append((tr("Package %(code)s: declared income (Rp)") % code,
+                             package.declared_income_idr, "rupiah"))
             rows.append((tr("Package %(code)s: value") % code, package.value, "decimal"))
+        rows += _rules_rows(plan, tr)
         budget = scenario.budget
         rows.append((tr("Share of dana desa"), budget.dana_desa_share, "share"))
         rows.append((tr("Share of ADD"), budget.add_share, "share"))
@@ -392,7 +464,9 @@ def targets_workbook_sheets(
                 headers=_headers(contributions, plan, tr),
                 kinds={"monthly_premium_idr": "rupiah"},
                 totals_label=total,
-                no_sum=("monthly_premium_idr",),
+                # month by month a village's workers repeat: their sum means nothing
+                no_sum=("monthly_premium_idr", "new_workers") if "month" in contributions.columns
+                else ("monthly_premium_idr",),
                 title=title,
             )
         )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
@@ -14,9 +16,10 @@ from pydantic_core import ErrorDetails
 from models import InputIssue, Scenario, ScenarioError, VillageTable
 from models.scenario import Budget, Package, Targets
 from models.village import MAX_WEIGHT
-from scenarios import kemendagri
+from scenarios import kemendagri, rules
 from scenarios.files import Source, load_source
 from scenarios.limits import ReadLimits
+from scenarios.numbers import Kind, parse_numbers
 
 _SHARES = {"dana_desa_share", "add_share", "min_coverage"}
 _UNION_TAGS = {"float", "dict[str,float]"}
@@ -83,13 +86,59 @@ def scenario_from_dict(
             [InputIssue(file=source, message="a scenario must be an object of field: value")]
         )
     _check_counts(data, source, limits or ReadLimits())
+    data = planner_numbers(data)
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         issues: list[InputIssue] = []
         for error in exc.errors():
             issues.extend(_issues(error, data, source))
         raise ScenarioError(_unique(issues)) from None
+    try:
+        return rules.resolve(scenario)
+    except ScenarioError as exc:
+        raise ScenarioError([issue.model_copy(update={"file": source}) for issue in exc.issues]) from None
+
+
+# scenario fields that planners may type as text, and how to read them (scenarios.numbers)
+_RUPIAH_FIELDS = {"monthly_premium_idr", "declared_income_idr", "apbd_pool_idr"}
+_DECIMAL_FIELDS = {"dana_desa_share", "add_share", "min_coverage", "value"}
+_DECIMAL_MAPS = {"group_weights", "group_min_coverage"}
+
+
+def _typed_number(text: Any, kind: Kind) -> Any:
+    """A planner's "Rp16.800", "3%" or "1.500.000.000" as a number; anything else as it was (the
+    scenario's validation then names the field)."""
+    if not isinstance(text, str):
+        return text
+    parsed = parse_numbers(pd.Series([text], dtype=object), kind)
+    value = float(parsed.values[0])
+    return text if parsed.invalid[0] or parsed.empty[0] or not math.isfinite(value) else value
+
+
+def planner_numbers(data: Any, parent: str = "") -> Any:
+    """The scenario with numbers written as text read the way the village table reads them."""
+    if isinstance(data, list):
+        return [planner_numbers(item, parent) for item in data]
+    if not isinstance(data, dict):
+        return data
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in _RUPIAH_FIELDS and isinstance(value, dict):
+            out[key] = {k: _typed_number(v, "rupiah") for k, v in value.items()}
+        elif key in _RUPIAH_FIELDS:
+            out[key] = _typed_number(value, "rupiah")
+        elif key in _DECIMAL_FIELDS:
+            out[key] = _typed_number(value, "decimal")
+        elif key in _DECIMAL_MAPS and isinstance(value, dict):
+            out[key] = {k: _typed_number(v, "decimal") for k, v in value.items()}
+        elif key == "min_new_enrollments":
+            out[key] = _typed_number(value, "count")
+        elif key in ("budget", "targets", "packages"):
+            out[key] = planner_numbers(value, key)
+        else:
+            out[key] = value
+    return out
 
 
 def _check_counts(data: dict[str, Any], source: str, limits: ReadLimits) -> None:
@@ -151,6 +200,8 @@ def _issues(error: ErrorDetails, data: dict[str, Any], source: str) -> list[Inpu
     field = ".".join(loc)
     if not loc and "package codes" in error["msg"]:
         field = "packages"  # the one whole-scenario check is about the package list
+    if not loc and "fiscal_year is required" in error["msg"]:
+        field = "fiscal_year"
     if kind == "value_error" and loc and loc[-1] in ("group_weights", "group_min_coverage"):
         return _group_issues(error, field, source)
     return [InputIssue(file=source, field=field, message=_message(error, loc, data))]
@@ -183,6 +234,8 @@ def _message(error: ErrorDetails, loc: list[str], data: dict[str, Any]) -> str:
     given = error.get("input")
     if kind in ("greater_than_equal", "less_than_equal") and name in _SHARES:
         return "must be between 0 and 1"
+    if name == "start_month" and kind in ("greater_than_equal", "less_than_equal"):
+        return "must be a month between 1 and 12"
     if name == "horizon_months" and kind in ("greater_than", "less_than_equal"):
         return "must be between 1 and 120 months"
     if kind == "finite_number":

@@ -38,6 +38,9 @@ class BlockResult:
     message: str = ""
     preferred: bool = True  # the order of preference was walked to its end
     fallback: bool = False  # the block's plan is the floors-first fallback
+    # (3, n, G, P) the enrolments paid by dana desa, ADD and the pool, where premiums differ by
+    # who pays (`solver.payers`); None otherwise
+    x_by_source: np.ndarray | None = None
 
 
 def solve_block(data: Arrays, run: RunContext, decompose: bool = True) -> BlockResult:

@@ -15,7 +15,12 @@ _LISTED = 10
 
 
 def check_plan(data: Arrays, x: np.ndarray, y: np.ndarray, w: np.ndarray, z: np.ndarray,
-               tolerance: float) -> PlanCheck:
+               tolerance: float, x_by_source: np.ndarray | None = None) -> PlanCheck:
+    """Every constraint of the contract on the plan x (n, G, P) paid by y, w, z.
+
+    Where premiums differ by who pays (`data.payer_cost_idr`), `x_by_source` (3, n, G, P) says which
+    source pays for which enrolments: x must be their sum, and each source must pay exactly its own
+    enrolments at its own premiums (dana desa y, ADD w, the pool z), within its cap."""
     found: list[tuple[float, str]] = []
 
     def over(lhs: np.ndarray, rhs: np.ndarray, what: str, scale: np.ndarray | None = None) -> None:
@@ -26,7 +31,21 @@ def check_plan(data: Arrays, x: np.ndarray, y: np.ndarray, w: np.ndarray, z: np.
 
     total = data.uninsured + data.enrolled
     new_by_group = x.sum(axis=2)
-    spend = (x * data.cost_idr).sum(axis=(1, 2))
+    if data.payer_cost_idr is None:
+        spend = (x * data.cost_idr).sum(axis=(1, 2))
+    else:
+        if x_by_source is None:
+            raise ValueError("premiums differ by who pays: the check needs the enrolments by source")
+        paid = (x_by_source * data.payer_cost_idr[:, None, :, :]).sum(axis=(2, 3))  # (3, n)
+        spend = paid.sum(axis=0)
+        over(np.abs(x_by_source.sum(axis=0) - x).reshape(-1), np.zeros(x.size),
+             "enrolments by source do not add up at position {i}")
+        over(-x_by_source.reshape(-1), np.zeros(x_by_source.size),
+             "a negative enrolment by source at position {i}")
+        for name, source, amount in (("dana desa", 0, y), ("ADD", 1, w), ("APBD pool", 2, z)):
+            over(np.abs(paid[source] - amount), np.zeros(data.n),
+                 f"2. village #{{i}}: {name} pays Rp{{lhs:,.2f}} more or less than its own "
+                 f"enrolments' premiums", scale=paid[source])
     over(-x.reshape(-1), np.zeros(x.size), "a negative enrolment at position {i}")
     over(new_by_group, data.uninsured, "1. village/group #{i}: {lhs:,.2f} new > {rhs:,.0f} uninsured")
     over(np.abs(spend - (y + w + z)), np.zeros(data.n),

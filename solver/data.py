@@ -11,7 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from models import InputIssue, Objective, Problem, ScenarioError
+from models import InputIssue, Objective, Problem, Scenario, ScenarioError
+from models.rules import FundingSource
+
+# the paying sources, in the order of `Arrays.payer_cost_idr`'s first axis
+SOURCES = (FundingSource.dana_desa, FundingSource.add, FundingSource.apbd_pool)
 
 
 @dataclass
@@ -38,6 +42,11 @@ class Arrays:
     integer: bool
     min_coverage: float = 0.0
     group_floor: np.ndarray = field(default_factory=lambda: np.zeros(0))  # (G,) floor shares
+    # (3, G, P) cost of one worker of group g in package p over the horizon when paid from dana desa,
+    # ADD or the APBD pool (`SOURCES`), where the contribution rules make it differ by who pays or by
+    # the group's sector; None when every source pays `cost_idr` for every group (typed premiums).
+    # Then `cost_idr` is the cheapest cost of each package, a bound the money checks can use.
+    payer_cost_idr: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -84,8 +93,8 @@ class Arrays:
             integer=self.integer,
             min_coverage=self.min_coverage,
             group_floor=self.group_floor,
+            payer_cost_idr=self.payer_cost_idr,
         )
-
 
     def with_groups(self, order: list[int]) -> Arrays:
         """The same arrays with the groups in another order (`order[i]` is the i-th group's index)."""
@@ -110,6 +119,8 @@ class Arrays:
             integer=self.integer,
             min_coverage=self.min_coverage,
             group_floor=self.group_floor[order] if len(self.group_floor) else self.group_floor,
+            payer_cost_idr=(None if self.payer_cost_idr is None
+                            else self.payer_cost_idr[:, order, :]),
         )
 
 
@@ -189,17 +200,20 @@ def prepare(problem: Problem) -> Arrays:
     if integer:
         min_new = float(math.ceil(min_new - 1e-9))
 
+    cap_dana_desa, cap_add = share * dana_desa, scenario.budget.add_share * add
+    cost, payer_cost = _costs(scenario, groups, [bool((cap_dana_desa > 0).any()),
+                                                 bool((cap_add > 0).any()), bool((pool_idr > 0).any())])
     return Arrays(
         groups=groups,
         packages=[p.code for p in scenario.packages],
         uninsured=uninsured,
         enrolled=enrolled,
-        cap_dana_desa_idr=share * dana_desa,
-        cap_add_idr=scenario.budget.add_share * add,
+        cap_dana_desa_idr=cap_dana_desa,
+        cap_add_idr=cap_add,
         priority=priority,
         weight=np.array([scenario.weight(g) for g in groups], dtype=float),
         value=np.array([p.value for p in scenario.packages], dtype=float),
-        cost_idr=np.array([scenario.annual_cost_idr(p) for p in scenario.packages], dtype=float),
+        cost_idr=cost,
         pool_of=pool_of,
         pool_idr=pool_idr,
         pool_names=pool_names,
@@ -210,4 +224,22 @@ def prepare(problem: Problem) -> Arrays:
         integer=integer,
         min_coverage=targets.min_coverage,
         group_floor=group_floor,
+        payer_cost_idr=payer_cost,
     )
+
+
+def _costs(scenario: Scenario, groups: list[str],
+           has_money: list[bool]) -> tuple[np.ndarray, np.ndarray | None]:
+    """c[p] for typed premiums; with packages priced by the rules, the cost per source, group and
+    package (`Arrays.payer_cost_idr`), unless it is the same for every source that has money and
+    every group: then one c[p] again, and the model is exactly the contract's."""
+    if not any(p.from_rules for p in scenario.packages):
+        return np.array([scenario.annual_cost_idr(p) for p in scenario.packages], dtype=float), None
+    sectors = [scenario.group_sectors.get(g, "general") for g in groups]
+    cube = np.array([[[scenario.cost_idr(p, sector, source) for p in scenario.packages]
+                      for sector in sectors] for source in SOURCES], dtype=float)
+    cube = cube.reshape(len(SOURCES), len(groups), len(scenario.packages))
+    live = cube[np.array(has_money)] if any(has_money) else cube[:1]
+    if live.size and np.all(live == live[:1, :1, :]):
+        return live[0, 0].copy(), None
+    return live.min(axis=(0, 1)) if live.size else cube.min(axis=(0, 1)), cube

@@ -29,8 +29,15 @@ class LeverBase:
 
 def lever_base(problem: Problem) -> LeverBase:
     villages = problem.table.villages
+    data = prepare(problem)
+    if data.payer_cost_idr is not None:
+        # the parametric analysis moves one budget row per village; premiums by payer have more
+        raise ScenarioError([InputIssue(
+            field="packages",
+            message="curves are not yet drawn where the contribution rules make the premiums differ "
+                    "by who pays or by sector; solve the scenario at each value instead")])
     return LeverBase(
-        problem=problem, data=prepare(problem),
+        problem=problem, data=data,
         dana_desa_idr=np.array([v.dana_desa_idr for v in villages], dtype=float),
         follows_share=np.array([v.max_share is None for v in villages], dtype=bool),
         add_idr=np.array([v.add_idr for v in villages], dtype=float),
@@ -50,6 +57,9 @@ def check_lever(problem: Problem, lever: Lever) -> None:
     if lever.kind == LeverKind.premium and lever.package is not None and lever.package not in [
             p.code for p in scenario.packages]:
         issue = f"the scenario has no package '{lever.package}'"
+    elif lever.kind == LeverKind.premium and any(
+            p.from_rules for p in scenario.packages if lever.package in (None, p.code)):
+        issue = "a package priced by the contribution rules has no typed premium to move"
     if issue:
         raise ScenarioError([InputIssue(field="lever", message=issue)])
 
@@ -68,7 +78,10 @@ def current_value(scenario: Scenario, lever: Lever) -> float:
             return float(pool.get(lever.kabupaten, 0.0))
         return float(max(pool.values(), default=0.0))
     if lever.kind == LeverKind.premium:
-        return _package(scenario, lever).monthly_premium_idr
+        premium = _package(scenario, lever).monthly_premium_idr
+        if premium is None:  # check_lever refuses a package priced by the rules
+            raise ScenarioError([InputIssue(field="lever", message="the package has no typed premium")])
+        return premium
     return scenario.targets.min_coverage
 
 

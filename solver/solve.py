@@ -27,12 +27,24 @@ from typing import Any
 
 import numpy as np
 
-from models import Explanation, Method, Plan, Problem, SolveOptions, Status, VillageTable
+from models import (
+    Explanation,
+    Method,
+    Objective,
+    Plan,
+    Problem,
+    Scenario,
+    SolveOptions,
+    SourceEnrollment,
+    Status,
+    VillageTable,
+)
+from models.rules import MonthlyPremium
 from solver.block import BlockResult, solve_block
 from solver.blocks import split_blocks
 from solver.check import check_plan
 from solver.context import RunContext
-from solver.data import Arrays, prepare
+from solver.data import SOURCES, Arrays, prepare
 from solver.explain import explain_infeasibility
 from solver.extract import (
     group_reasons,
@@ -44,6 +56,7 @@ from solver.extract import (
     whole_rupiah,
 )
 from solver.fallback import fallback_block
+from solver.payers import solve_payer_block, source_spend
 from solver.remedies import remedies, short_villages
 
 # below this, starting worker processes costs more than it saves (measured: West Java, 5,957
@@ -63,16 +76,21 @@ def solve(problem: Problem, options: SolveOptions | None = None,
     scenario = problem.scenario
     base: dict[str, Any] = dict(objective_name=scenario.objective.value, scenario_name=scenario.name,
                                 integer=scenario.integer, groups=list(table.groups),
-                                packages=data.packages)
+                                packages=data.packages, fiscal_year=scenario.fiscal_year,
+                                months=scenario.months(), rules=scenario.rules,
+                                premiums=premiums_used(scenario))
+    by_payer = data.payer_cost_idr is not None
 
     unsolved = Method.lp_rounded if scenario.integer else Method.lp
     explanations = explain_infeasibility(data, canonical.table.villages)
     if explanations:
         rows = canonical.table.villages
+        # where premiums differ by who pays, the money checks run at the cheapest premium of each
+        # package: a scenario they refuse has no plan, but the least change is not worked out
         return Plan(status=Status.infeasible, objective=None, explanations=explanations,
                     message=explanations[0].message,
                     short_villages=short_villages(data, rows),
-                    remedies=remedies(
+                    remedies=[] if by_payer else remedies(
                         data, rows,
                         dana_desa_idr=np.array([v.dana_desa_idr for v in rows], dtype=float),
                         follows_share=np.array([v.max_share is None for v in rows]),
@@ -82,7 +100,14 @@ def solve(problem: Problem, options: SolveOptions | None = None,
                     total_seconds=run.elapsed_s(), method=unsolved, **base)
 
     blocks = split_blocks(data)
-    results = _solve_blocks(data, blocks, run)
+    if by_payer:
+        results = []
+        run.report("blocks", 0, len(blocks))
+        for i, villages in enumerate(blocks):
+            results.append(solve_payer_block(data.subset(villages, with_target=data.min_new > 0), run))
+            run.report("blocks", i + 1, len(blocks))
+    else:
+        results = _solve_blocks(data, blocks, run)
     common: dict[str, Any] = dict(blocks=len(blocks),
                                   build_seconds=sum(r.build_seconds for r in results),
                                   solve_seconds=sum(r.solve_seconds for r in results), **base)
@@ -100,6 +125,12 @@ def solve(problem: Problem, options: SolveOptions | None = None,
         if result.status == Status.optimal and result.x is not None:
             continue
         sub = data.subset(villages, with_target=data.min_new > 0)
+        if by_payer:
+            # no floors-first fallback at premiums by payer: a plan that fails the check is none
+            if result.x is None or not _passes(sub, result.x, run.options.feasibility_tolerance,
+                                               result.x_by_source):
+                missing.append(_block_name(data, villages))
+            continue
         if result.x is None or not _passes(sub, result.x, run.options.feasibility_tolerance):
             results[i] = result = fallback_block(sub, result, run.options.feasibility_tolerance)
             (fallbacks if result.x is not None else missing).append(_block_name(data, villages))
@@ -111,17 +142,22 @@ def solve(problem: Problem, options: SolveOptions | None = None,
                     method=unsolved, **common)
 
     x = np.zeros((data.n, len(data.groups), len(data.packages)))
+    x_src = np.zeros((3, *x.shape)) if by_payer else None
     for villages, result in zip(blocks, results, strict=True):
         assert result.x is not None
         x[villages] = result.x
-    y, w, z = split_sources(data, x)
+        if x_src is not None:
+            assert result.x_by_source is not None
+            x_src[:, villages] = result.x_by_source
+    y, w, z = split_sources(data, x) if x_src is None else source_spend(data, x_src)
     run.report("check", 0, 1)
     check_start = time.perf_counter()
-    check = check_plan(data, x, y, w, z, run.options.feasibility_tolerance)
+    check = check_plan(data, x, y, w, z, run.options.feasibility_tolerance, x_src)
     check_seconds = time.perf_counter() - check_start
     run.report("check", 1, 1)
 
-    objective = objective_value(data, x)
+    objective = (float((y + w + z).sum()) if by_payer and data.objective == Objective.min_cost
+                 else objective_value(data, x))
     status = Status.optimal if all(r.status == Status.optimal for r in results) else Status.time_limit
     bounds = [r.bound for r in results]
     bound = float(sum(b for b in bounds if b is not None)) if all(b is not None for b in bounds) else None
@@ -134,11 +170,14 @@ def solve(problem: Problem, options: SolveOptions | None = None,
     has_marginals = status != Status.error and all(m is not None for m in marginals)
     preferred = all(r.preferred for r in results)
     message = _message(status, method, check.violations, fallbacks, preferred)
+    if by_payer and status != Status.error:
+        message = (message + " " + BY_PAYER_NOTE).strip()
 
     # back to the table's own order of villages and groups
     back = _table_order(table, canonical.table)
     group_back = [data.groups.index(g) for g in table.groups]
     xt = x[back][:, group_back, :]
+    rules_split = _source_enrollments(scenario, data, x, y, w, z, x_src, canonical.table)
     y, w, z, _ = whole_rupiah(data, y, w, z)
     data_t = data.subset(back, with_target=True).with_groups(group_back)
     village_marginals = _village_marginals(data, blocks, results, back) if has_marginals else None
@@ -153,8 +192,52 @@ def solve(problem: Problem, options: SolveOptions | None = None,
         villages=village_plans(table, data_t, xt, y[back], w[back], z[back], village_marginals),
         pools=pool_uses(data, z, [r.marginals for r in results] if has_marginals else None),
         group_reasons=group_reasons(data_t, xt),
+        new_by_source=({s.value: float(x_src[i].sum()) for i, s in enumerate(SOURCES)}
+                       if x_src is not None else {}),
+        source_enrollments=rules_split,
         **common,
     )
+
+
+BY_PAYER_NOTE = ("The premiums differ by who pays (the contribution rules), so each enrolment has "
+                 "its paying source; ties beyond the least APBD pool money and the fewest rupiah "
+                 "follow the canonical order, and no marginal values are given.")
+
+
+def _source_enrollments(scenario: Scenario, data: Arrays, x: np.ndarray, y: np.ndarray,
+                        w: np.ndarray, z: np.ndarray, x_src: np.ndarray | None,
+                        table: VillageTable) -> list[SourceEnrollment]:
+    """For a plan priced by the rules: each village's new workers by paying source, sector and
+    package (where every source pays the same, in proportion to what each source pays)."""
+    if not any(p.from_rules for p in scenario.packages):
+        return []
+    if x_src is None:
+        spend = y + w + z
+        shares = [np.divide(s, spend, out=np.zeros_like(spend), where=spend > 0) for s in (y, w, z)]
+        x_src = np.stack([x * share[:, None, None] for share in shares])
+    sectors = [scenario.group_sectors.get(g, "general") for g in data.groups]
+    out = []
+    for s, source in enumerate(SOURCES):
+        for v, g, p in zip(*np.nonzero(x_src[s] > 1e-9), strict=True):
+            out.append((table.villages[v].village_code, source.value, sectors[g], data.packages[p],
+                        float(x_src[s, v, g, p])))
+    merged: dict[tuple[str, str, str, str], float] = {}
+    for code, source_name, sector, package, workers in out:
+        key = (code, source_name, sector, package)
+        merged[key] = merged.get(key, 0.0) + workers
+    return [SourceEnrollment(village_code=k[0], source=k[1], sector=k[2], package=k[3],
+                             workers=float(round(n)) if abs(n - round(n)) < 1e-6 else n)
+            for k, n in sorted(merged.items())]
+
+
+def premiums_used(scenario: Scenario) -> list[MonthlyPremium]:
+    """Every premium the plan is priced at: the rules' per month, sector and source; a typed one
+    once (every month, sector and source)."""
+    out = []
+    for package in scenario.packages:
+        if package.monthly_premium_idr is not None:
+            out.append(MonthlyPremium(package=package.code, premium_idr=package.monthly_premium_idr))
+    return out + list(scenario.premium_schedule)
 
 
 def _canonical(problem: Problem) -> Problem:
@@ -171,7 +254,11 @@ def _table_order(table: VillageTable, canonical: VillageTable) -> np.ndarray:
     return np.array([position[v.village_code] for v in table.villages], dtype=np.int64)
 
 
-def _passes(data: Arrays, x: np.ndarray, tolerance: float) -> bool:
+def _passes(data: Arrays, x: np.ndarray, tolerance: float,
+            x_by_source: np.ndarray | None = None) -> bool:
+    if x_by_source is not None:
+        y, w, z = source_spend(data, x_by_source)
+        return check_plan(data, x, y, w, z, tolerance, x_by_source).ok
     y, w, z = split_sources(data, x)
     return check_plan(data, x, y, w, z, tolerance).ok
 

@@ -176,6 +176,11 @@ def public(session: Session, record: PlanRecord) -> PlanPublic:
                 "groups",
                 "packages",
                 "replan",
+                "fiscal_year",
+                "months",
+                "rules",
+                "premiums",
+                "new_by_source",
             }
         ),
     )

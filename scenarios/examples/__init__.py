@@ -6,6 +6,9 @@ from pathlib import Path
 _HERE = Path(__file__).parent
 BEKASI_VILLAGES = _HERE / "bekasi_villages.csv"
 _SLUGS = ("dd3_officials", "add_pool_floor20", "min_cost_19000", "contract_example")
+# fiscal year 2026 from April, packages priced by the contribution rules (PP 50/2025's reduction);
+# not one of the calibrated scenarios above, nor loaded into the service at its first start
+BEKASI_RULES_2026 = _HERE / "bekasi_2026_april_rules.json"
 
 
 def bekasi_scenarios() -> dict[str, Path]:
@@ -13,4 +16,4 @@ def bekasi_scenarios() -> dict[str, Path]:
     return {slug: _HERE / f"{slug}.json" for slug in _SLUGS}
 
 
-__all__ = ["BEKASI_VILLAGES", "bekasi_scenarios"]
+__all__ = ["BEKASI_RULES_2026", "BEKASI_VILLAGES", "bekasi_scenarios"]
