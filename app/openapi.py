@@ -167,9 +167,6 @@ FIELD_DOCS = {
     "totals": "the plan summed over the table",
     "pools": "each APBD pool: size, spend, and what one more million in it is worth",
     "explanations": "why an infeasible scenario is infeasible, with the figures",
-    "remedies": "the least change of each lever that alone makes an infeasible scenario feasible",
-    "short_village_count": "villages whose own money cannot pay their floors, count (all of them at "
-    "/plans/{id}/shortfalls)",
     "check": "our own check of every constraint after the solve",
     "new_enrollments": "new enrolments, workers",
     "new_by_group": "group -> new enrolments, workers",
