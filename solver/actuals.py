@@ -25,9 +25,11 @@ from models import (
     Actuals,
     ActualsComparison,
     ActualsTotals,
+    InputIssue,
     KecamatanActual,
     Plan,
     Scenario,
+    ScenarioError,
     SourceMoney,
     VillageActual,
     VillagePlan,
@@ -37,12 +39,26 @@ from models import (
 _EPS = 1e-9
 
 
+def refuse_rules_priced(scenario: Scenario) -> None:
+    """Plan against actual prices the months already paid at each package's typed premium: a
+    package priced by the contribution rules (its premium changes by month, sector and who pays)
+    is refused, naming the package, rather than priced wrongly."""
+    issues = [InputIssue(field=f"packages.{i}.monthly_premium_idr",
+                         message=f"package '{p.code}' is priced by the contribution rules; plan "
+                                 "against actual needs its monthly premium typed")
+              for i, p in enumerate(scenario.packages) if p.monthly_premium_idr is None]
+    if issues:
+        raise ScenarioError(issues)
+
+
 def premium_cost_idr(scenario: Scenario, package: str, first_month: int, months: int) -> float:
     """What one worker in `package` costs from month `first_month` of the horizon for `months`
-    months: the one place premiums are priced over time (dated rules would look up each month)."""
+    months: the one place premiums are priced over time (at the package's typed premium; see
+    `refuse_rules_priced`)."""
     if months <= 0:
         return 0.0
     premium = next(p.monthly_premium_idr for p in scenario.packages if p.code == package)
+    assert premium is not None, "refuse_rules_priced first"
     return premium * months
 
 
@@ -154,6 +170,7 @@ def _share(numerator: float, denominator: float) -> float | None:
 
 def compare(table: VillageTable, scenario: Scenario, plan: Plan, actuals: Actuals) -> ActualsComparison:
     """The plan against what was enrolled through `actuals.through_month`."""
+    refuse_rules_priced(scenario)
     horizon = scenario.horizon_months
     through = actuals.through_month
     money, actual = village_money(table, scenario, plan, actuals)

@@ -107,8 +107,9 @@ def max_new_enrollments(data: Arrays) -> float:
         paid = np.cumsum(completions)
         done = int(np.searchsorted(paid, budget * (1 + 1e-12) + 1e-6, side="right"))
         budget -= float(paid[done - 1]) if done else 0.0
-        room_left = float((room[members] - own[members]).sum()) - done
-        reachable += done + min(room_left, float(np.floor(budget / c_min + 1e-9)))
+        space = float((room[members] - own[members]).sum()) - done
+        whole = float(np.floor(budget / c_min + 1e-9))
+        reachable += float(done) + (space if space < whole else whole)
     return reachable
 
 

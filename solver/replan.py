@@ -36,7 +36,7 @@ from models import (
     Village,
     VillageTable,
 )
-from solver.actuals import VillageMoney, pool_budget_idr, pool_key, village_money
+from solver.actuals import VillageMoney, pool_budget_idr, pool_key, refuse_rules_priced, village_money
 from solver.solve import solve
 
 RUPIAH_TOLERANCE = 1.0  # the plan's sources are whole rupiah, each rounded once
@@ -121,6 +121,7 @@ def replan_problem(
     """The rest of the horizon as a problem of its own; with the actual enrolments per village and
     group, each village's money and each pool's free money (negative: the actual enrolments cost
     more than it has)."""
+    refuse_rules_priced(scenario)
     months_left = scenario.horizon_months - actuals.through_month
     if months_left < 1:
         raise ActualsError(

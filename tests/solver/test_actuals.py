@@ -273,3 +273,19 @@ def test_every_replan_keeps_the_actuals_funded_within_the_money_left(
     assert pool.spent_idr + pool.committed_idr + sum(v.spend_apbd_idr for v in new_plan.villages) <= (
         pool.budget_idr + 1
     )
+
+
+def test_packages_priced_by_the_contribution_rules_are_refused_by_name() -> None:
+    from models import ScenarioError
+
+    ruled = Scenario.model_validate({
+        **SCENARIO.model_dump(mode="json", exclude={"packages", "rules", "premium_schedule"}),
+        "fiscal_year": 2026, "start_month": 4, "horizon_months": 9,
+        "packages": [{"code": "JKK-JKM", "declared_income_idr": 1_000_000}]})
+
+    for act in (lambda: compare(_table(), ruled, _plan(), _actuals()),
+                lambda: replan_problem(_table(), ruled, _plan(), _actuals())):
+        with pytest.raises(ScenarioError) as refused:
+            act()
+        assert refused.value.issues[0].field == "packages.0.monthly_premium_idr"
+        assert "contribution rules" in refused.value.issues[0].message
