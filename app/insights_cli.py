@@ -10,14 +10,9 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
-import scenarios
-import solver
 from models import InputError, InputIssue, Lever, LeverKind, Plan, Problem, SolveOptions, Status
-from scenarios import insights_io
-from scenarios.files import atomic_write
-from solver.curves import sweep
+
+# numpy, pandas and the solver are imported by the command that runs, not by `desaplan`'s parser
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
@@ -74,6 +69,8 @@ def _read(villages: Path, scenario: Path) -> Problem:
         if not Path(path).is_file():
             raise InputError([InputIssue(file=str(path), message="no such file")],
                              title="A file could not be read")
+    import scenarios
+
     table = scenarios.read_villages(villages)
     plan_scenario = scenarios.check_scenario_fits(scenarios.read_scenario(scenario), table)
     return Problem(table=table, scenario=plan_scenario)
@@ -96,10 +93,16 @@ def sweep_values(start: float | None, stop: float | None, points: int,
         raise _bad("--points", "at least 2 points")
     if stop < start:
         raise _bad("--to", "--to must not be below --from")
+    import numpy as np
+
     return [float(v) for v in np.linspace(start, stop, points)]
 
 
 def _sweep(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
+    from scenarios import insights_io
+    from scenarios.files import atomic_write
+    from solver.curves import sweep
+
     values = sweep_values(args.start, args.stop, args.points, args.values)
     lever = Lever(kind=LeverKind(args.lever), kabupaten=args.kabupaten, package=args.package)
     curve = sweep(problem, lever, values, options, breakpoints=not args.no_breakpoints)
@@ -139,6 +142,10 @@ def curve_summary(curve: object, name: str, out: Path) -> str:
 
 
 def _marginals(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
+    import solver
+    from scenarios import insights_io
+    from scenarios.files import atomic_write
+
     plan = solver.solve(problem, options)
     if plan.status != Status.optimal or not plan.has_targets:
         print(f"desaplan marginals: the scenario is {plan.status.value}: {plan.message}",
@@ -185,6 +192,7 @@ def marginals_summary(plan: Plan, top: object, out: Path) -> str:
 
 def _fairness(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
     from scenarios.compare import fairness_frames
+    from scenarios.files import atomic_write
     from solver.fairness import without_each_floor
 
     plans = without_each_floor(problem, options)

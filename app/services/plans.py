@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from pydantic import TypeAdapter
 from pydantic_core import to_json
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 import scenarios
@@ -21,6 +23,7 @@ from models.plan import targets_allowed
 from models.tables import (
     Dataset,
     Page,
+    PlanFile,
     PlanPublic,
     PlanRecord,
     PlanVillage,
@@ -231,15 +234,46 @@ def _slug_date(created_at: datetime) -> str:
 
 def targets_file(session: Session, plan_id: int, file_format: str) -> tuple[bytes, str]:
     """The CLI's targets table as CSV or XLSX, named for dataset, scenario, version and date:
-    `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`."""
+    `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`. Written once, on the first
+    download, and served from the store after that (`stored_file`)."""
     record = get_record(session, plan_id)
     refuse_without_targets(record)
-    plan = load_plan(session, plan_id)
-    if file_format == "xlsx":
-        content = scenarios.targets_xlsx_bytes(plan)
-    else:
-        content = scenarios.targets_csv_bytes(plan)
-    return content, _targets_name(session, record, file_format)
+
+    def build() -> tuple[bytes, str, str]:
+        plan = load_plan(session, plan_id)
+        if file_format == "xlsx":
+            content = scenarios.targets_xlsx_bytes(plan)
+        else:
+            content = scenarios.targets_csv_bytes(plan)
+        return content, _targets_name(session, record, file_format), file_format
+
+    content, name, _ = stored_file(session, plan_id, file_format, build)
+    return content, name
+
+
+def stored_file(
+    session: Session, plan_id: int, variant: str, build: Callable[[], tuple[bytes, str, str]]
+) -> tuple[bytes, str, str]:
+    """A plan's file (content, name, format) as first written: from the store, or built by
+    `build` and stored. A plan never changes, so its files are built once; a national plan's
+    workbook takes tens of seconds to write and a moment to read back. Where two first
+    downloads race, the one stored first is served to both from then on."""
+    stored = session.get(PlanFile, (plan_id, variant))
+    if stored is not None:
+        return stored.content, stored.file_name, stored.file_format
+    content, name, file_format = build()
+    row = PlanFile(plan_id=plan_id, variant=variant, file_name=name, file_format=file_format,
+                   content=content)
+    try:
+        session.add(row)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        stored = session.get(PlanFile, (plan_id, variant))
+        if stored is not None:
+            return stored.content, stored.file_name, stored.file_format
+        raise
+    return content, name, file_format
 
 
 def refuse_without_targets(record: PlanRecord) -> None:
@@ -293,16 +327,23 @@ def planner_targets_file(
     workbook per kabupaten or kecamatan zipped. Returns content, file name and format."""
     record = get_record(session, plan_id)
     refuse_without_targets(record)
-    name = _targets_name(session, record, file_format)
-    plan = load_plan(session, plan_id)
-    tr = gettext_for(lang)
-    about, title, scenario = _about(session, record, lang)
-    if split is not None:
-        stem = name.rsplit(".", 1)[0]
-        content = scenarios.split_targets_zip(plan, split, tr, scenario, about, stem=stem)
-        return content, f"{stem}_{split}.zip", "zip"
-    if file_format == "xlsx":
-        return scenarios.targets_workbook_bytes(plan, tr, scenario, about, title), name, "xlsx"
-    if csv_style == "excel-id":
-        return scenarios.targets_csv_excel_id_bytes(plan, tr), name, "csv"
-    return scenarios.targets_csv_bytes(plan), name, "csv"
+    variant = (f"zip-{split}-{lang}" if split is not None
+               else f"xlsx-{lang}" if file_format == "xlsx"
+               else f"csv-excel-id-{lang}" if csv_style == "excel-id" else "csv")
+
+    def build() -> tuple[bytes, str, str]:
+        name = _targets_name(session, record, file_format)
+        plan = load_plan(session, plan_id)
+        tr = gettext_for(lang)
+        about, title, scenario = _about(session, record, lang)
+        if split is not None:
+            stem = name.rsplit(".", 1)[0]
+            content = scenarios.split_targets_zip(plan, split, tr, scenario, about, stem=stem)
+            return content, f"{stem}_{split}.zip", "zip"
+        if file_format == "xlsx":
+            return scenarios.targets_workbook_bytes(plan, tr, scenario, about, title), name, "xlsx"
+        if csv_style == "excel-id":
+            return scenarios.targets_csv_excel_id_bytes(plan, tr), name, "csv"
+        return scenarios.targets_csv_bytes(plan), name, "csv"
+
+    return stored_file(session, plan_id, variant, build)
