@@ -54,8 +54,9 @@ def solve_files(
 
         atomic_write(out_dir / "infeasible.xlsx", infeasibility_xlsx_bytes(plan))
     if plan.has_targets:
-        scenarios.write_targets_csv(plan, out_dir / "targets.csv")
-        scenarios.write_targets_xlsx(plan, out_dir / "targets.xlsx")
+        frame = scenarios.targets_frame(plan)  # one table for both files
+        scenarios.write_targets_csv(plan, out_dir / "targets.csv", frame)
+        scenarios.write_targets_xlsx(plan, out_dir / "targets.xlsx", frame)
     run.report("write", 1, 1)
     write_seconds = time.perf_counter() - write_start
     timings = {

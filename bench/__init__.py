@@ -76,7 +76,9 @@ def _parser() -> argparse.ArgumentParser:
         "of them counts (default 2)",
     )
     parser.add_argument(
-        "--variants", default="", help="comma-separated variants to run (default: every one of the scales)"
+        "--cases", default="",
+        help="comma-separated scale/variant or variant names to run, e.g. "
+        "national/pool_per_kabupaten (default: every case of the scales)",
     )
     return parser
 
@@ -296,9 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         todo += instances
     # the national single pool goes last, after the service figures (which save and load the
     # national per-kabupaten plan): it takes whatever time is left
-    if args.variants:
-        wanted = {v.strip() for v in args.variants.split(",") if v.strip()}
-        todo = [c for c in todo if c.variant in wanted]
+    if args.cases:
+        wanted = {v.strip() for v in args.cases.split(",") if v.strip()}
+        todo = [c for c in todo if c.variant in wanted or c.name in wanted]
     todo.sort(key=lambda c: c.variant == "one_pool" and c.villages > 20_000)
     cases: list[dict[str, Any]] = []
     service: dict[str, Any] | None = None

@@ -7,7 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -62,6 +61,8 @@ def _load_json(text: str, name: str) -> Any:
 
 
 def _load_yaml(text: str, name: str) -> Any:
+    import yaml  # most scenarios are JSON
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
