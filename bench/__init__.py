@@ -314,6 +314,18 @@ def main(argv: list[str] | None = None) -> int:
         print(format_table([result]).splitlines()[-1], flush=True)
     if service is None:
         service = _service(args)
+    extra: dict[str, Any] = {}
+    if "bekasi" in scales:
+        from bench import startup
+
+        print("bench: desaplan solve's start-up on Bekasi ...", flush=True)
+        extra["startup"] = startup.measure()
+    national = next((c for c in todo if c.scale == "national"), None)
+    if national is not None:
+        from bench import reading
+
+        print("bench: reading the national table ...", flush=True)
+        extra["reading"] = reading.measure(national.villages_csv)
     report: dict[str, Any] = {
         "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -328,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if service:
         report["service"] = service
+    report.update(extra)
     report["seconds"] = time.perf_counter() - started
     print()
     print(format_table(cases))
@@ -336,6 +349,14 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         print(format_service(report["service"]))
+    if "startup" in report:
+        from bench.startup import format_startup
+
+        print(format_startup(report["startup"]))
+    if "reading" in report:
+        from bench.reading import format_reading
+
+        print(format_reading(report["reading"]))
     failures = [f"{c['scale']}/{c['variant']}" for c in cases if not c["objectives_agree"]]
     print()
     if failures:

@@ -24,8 +24,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import clarabel
 import highspy
 import numpy as np
+import scipy.sparse as sp
 
 from models import Objective
 from solver.context import RunContext
@@ -152,10 +154,6 @@ def _even_sharing(highs: highspy.Highs, model: BuiltModel, data: Arrays, col_val
     free = lower < upper - 1e-12
     if not free[: model.n_x].any():
         return col_value
-    # only a face with free columns needs the QP: scipy and Clarabel load when one does
-    import clarabel
-    import scipy.sparse as sp
-
     matrix = lp.a_matrix_
     a = sp.csc_matrix((np.asarray(matrix.value_), np.asarray(matrix.index_),
                        np.asarray(matrix.start_)), shape=(lp.num_row_, n_cols))
