@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from app import worker
-from app.handover import plan_from_bytes
+from app.handover import plan_parts
 from app.jobs import job_status
 from app.services import jobs, solves
 from models import InputError, InputIssue
@@ -179,7 +179,8 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, Any], stop: threadi
             _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
             return
         # None when a cancel came between the beat and the save: then nothing is written
-        solves.store_result(engine, job_id, plan_from_bytes(payload))
+        plan, villages = plan_parts(payload)
+        solves.store_result(engine, job_id, plan, villages)
     elif kind == "input_error":
         data = json.loads(payload)
         error = InputError([InputIssue(**i) for i in data["issues"]], title=data["title"])

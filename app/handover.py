@@ -2,39 +2,64 @@
 
 The plan's head (status, totals, pools, explanations, ...) goes as JSON; its villages, 83,762 of
 them for the national table, go as one list per field, pickled (numbers and text in pickle's C
-loops), and are put back together without validating again: they are the plan `solver.solve`
-built in our own process a moment before, from its own arrays (`solver.extract.village_plans`
-builds them the same way). Read back whole, the JSON of a national plan costs its supervisor
-seconds of validation; the columns a fraction of that.
+loops). The supervisor stores them as they come, column by column (`app.services.plans.save_plan`),
+and never builds the villages as objects again: read back as JSON, a national plan costs its
+supervisor seconds of validating 83,762 village plans that `solver.solve` built a moment before.
 """
 
 from __future__ import annotations
 
 import pickle
+from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
 
 from models import Plan, VillagePlan
 
-_FIELDS = tuple(VillagePlan.model_fields)
-_ROW = attrgetter(*_FIELDS)
+FIELDS = tuple(VillagePlan.model_fields)
+_ROW = attrgetter(*FIELDS)
+
+
+@dataclass(frozen=True)
+class VillageColumns:
+    """A plan's villages as one list per `VillagePlan` field, in the plan's order."""
+
+    fields: tuple[str, ...]
+    columns: list[list[Any]]
+
+    def __len__(self) -> int:
+        return len(self.columns[0]) if self.columns else 0
+
+    def column(self, name: str) -> list[Any]:
+        return self.columns[self.fields.index(name)]
+
+    def villages(self) -> list[VillagePlan]:
+        construct = VillagePlan.model_construct
+        return [construct(**dict(zip(self.fields, row, strict=True)))
+                for row in zip(*self.columns, strict=True)]
+
+
+def village_columns(villages: list[VillagePlan]) -> VillageColumns:
+    rows = list(map(_ROW, villages))
+    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in FIELDS]
+    return VillageColumns(FIELDS, columns)
 
 
 def plan_to_bytes(plan: Plan) -> bytes:
     head = plan.model_dump_json(exclude={"villages"})
-    rows = list(map(_ROW, plan.villages))
-    columns = [list(column) for column in zip(*rows, strict=True)] if rows else [[] for _ in _FIELDS]
-    return pickle.dumps({"head": head, "fields": _FIELDS, "columns": columns},
+    return pickle.dumps({"head": head, "fields": FIELDS, "columns": village_columns(plan.villages).columns},
                         protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def plan_from_bytes(data: bytes) -> Plan:
-    """The plan `plan_to_bytes` wrote, in a process of this service (never bytes from outside:
-    pickle runs what it reads)."""
+def plan_parts(data: bytes) -> tuple[Plan, VillageColumns]:
+    """The plan `plan_to_bytes` wrote, without its villages, and its villages as columns. Only
+    for bytes from a process of this service: pickle runs what it reads."""
     body: dict[str, Any] = pickle.loads(data)
-    plan = Plan.model_validate_json(body["head"])
-    fields, columns = body["fields"], body["columns"]
-    construct = VillagePlan.model_construct
-    plan.villages = [construct(**dict(zip(fields, row, strict=True)))
-                     for row in zip(*columns, strict=True)]
+    return Plan.model_validate_json(body["head"]), VillageColumns(tuple(body["fields"]), body["columns"])
+
+
+def plan_from_bytes(data: bytes) -> Plan:
+    """The whole plan, villages as objects."""
+    plan, villages = plan_parts(data)
+    plan.villages = villages.villages()
     return plan

@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -16,6 +17,7 @@ from sqlmodel import Session, col
 
 import scenarios
 from app.errors import Conflict, NotFound
+from app.handover import VillageColumns, village_columns
 from app.i18n import Lang, gettext_for, speaker
 from app.services.bulk import insert_rows, json_cell, select_rows
 from models import InputError, InputIssue, Plan, Scenario, VillagePlan
@@ -41,12 +43,15 @@ _VILLAGE_LIST = TypeAdapter(list[VillagePlan])
 SORTABLE = [c for c in _VILLAGE_COLUMNS if c != "enrollments"]
 
 
-def save_plan(session: Session, plan: Plan, version: ScenarioVersion, dataset_id: int) -> PlanRecord:
-    """Store a plan solved from `version` of a scenario over dataset `dataset_id`.
+def save_plan(session: Session, plan: Plan, version: ScenarioVersion, dataset_id: int,
+              villages: VillageColumns | None = None) -> PlanRecord:
+    """Store a plan solved from `version` of a scenario over dataset `dataset_id`; its villages
+    from `villages` when given (as a solver process hands them over), else from the plan.
 
     Flushes but does not commit, so the caller keeps the plan and whatever else it writes (the
-    job's status) in one transaction. The villages go in with one executemany."""
+    job's status) in one transaction. The villages go in with one executemany, column by column."""
     assert version.id is not None
+    columns = villages if villages is not None else village_columns(plan.villages)
     record = PlanRecord(
         scenario_id=version.scenario_id,
         scenario_version_id=version.id,
@@ -55,21 +60,20 @@ def save_plan(session: Session, plan: Plan, version: ScenarioVersion, dataset_id
         objective=plan.objective,
         objective_name=plan.objective_name,
         scenario_name=plan.scenario_name,
-        village_count=len(plan.villages),
+        village_count=len(columns),
         detail=plan.model_dump(mode="json", exclude={"villages"}),
     )
     session.add(record)
     session.flush()
-    rows = [
-        (
-            record.id,
-            position,
-            *(getattr(village, name) for name in _SCALARS_BEFORE),
-            to_json(village.enrollments).decode(),
-            *(getattr(village, name) for name in _SCALARS_AFTER),
-        )
-        for position, village in enumerate(plan.villages)
-    ]
+    count = len(columns)
+    rows = list(zip(
+        repeat(record.id, count),
+        range(count),
+        *(columns.column(name) for name in _SCALARS_BEFORE),
+        [to_json(cell).decode() for cell in columns.column("enrollments")],
+        *(columns.column(name) for name in _SCALARS_AFTER),
+        strict=True,
+    ))
     insert_rows(session, _VILLAGES, ["plan_id", "position", *_VILLAGE_COLUMNS], rows)
     return record
 

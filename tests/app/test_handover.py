@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import scenarios
-from app.handover import plan_from_bytes, plan_to_bytes
+from app.handover import plan_from_bytes, plan_parts, plan_to_bytes
 from models import Plan, Problem, Status
 from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
 from solver import solve
@@ -31,3 +31,13 @@ def test_a_plan_without_villages_comes_back_whole() -> None:
     back = plan_from_bytes(plan_to_bytes(plan))
 
     assert back == plan
+
+
+def test_the_columns_are_the_villages() -> None:
+    plan = _plan("dd3_officials")
+
+    head, villages = plan_parts(plan_to_bytes(plan))
+
+    assert head.villages == [] and len(villages) == len(plan.villages)
+    assert villages.villages() == plan.villages
+    assert villages.column("village_code") == [v.village_code for v in plan.villages]
