@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {case.name} ...", flush=True)
         result = _case(case, args, budget, reserve, flip=len(cases) % 2 == 1)
         cases.append(result)
-        print(format_table([result]).splitlines()[-1], flush=True)
+        print("\n".join(format_table([result]).splitlines()[3:]), flush=True)
     if service is None:
         service = _service(args)
     extra: dict[str, Any] = {}

@@ -10,7 +10,6 @@ from itertools import repeat
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic_core import to_json
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
@@ -70,7 +69,7 @@ def save_plan(session: Session, plan: Plan, version: ScenarioVersion, dataset_id
         repeat(record.id, count),
         range(count),
         *(columns.column(name) for name in _SCALARS_BEFORE),
-        [to_json(cell).decode() for cell in columns.column("enrollments")],
+        columns.column("enrollments"),  # JSON text
         *(columns.column(name) for name in _SCALARS_AFTER),
         strict=True,
     ))
