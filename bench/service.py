@@ -199,7 +199,7 @@ def _store_and_load(database_url: str, files: tuple[Path, Path, Path]) -> dict[s
             saved = plans.save_plan(session, plan, version, dataset.id)
             session.commit()
             save = time.perf_counter() - start
-            plan_id, dataset_id = saved.id, dataset.id
+            plan_id, dataset_id, version_id = saved.id, dataset.id, version.id
         assert plan_id is not None
         with Session(engine) as session:
             start = time.perf_counter()
@@ -208,6 +208,8 @@ def _store_and_load(database_url: str, files: tuple[Path, Path, Path]) -> dict[s
             start = time.perf_counter()
             loaded = plans.load_plan(session, plan_id)
             load = time.perf_counter() - start
+        assert version_id is not None
+        outside = _outside_the_solver(engine, dataset_id, version_id, plan)
         downloads: dict[str, list[float]] = {"targets_xlsx": [], "targets_xlsx_id": []}
         for _ in range(2):  # the first builds and stores the file, the second reads it back
             for name, call in (
@@ -229,7 +231,47 @@ def _store_and_load(database_url: str, files: tuple[Path, Path, Path]) -> dict[s
         "save_plan_s": save,
         "load_plan_s": load,
         "downloads_s": downloads,
+        "outside_solver_s": outside,
     }
+
+
+def _outside_the_solver(engine: Any, dataset_id: int, version_id: int, plan: Any) -> dict[str, float]:
+    """A national job's steps outside `solver.solve`, one after another as a job runs them (its
+    solver process's start aside): the supervisor loads the table and writes the problem's JSON,
+    the solver process reads it and hands its plan over (`app.handover`), the supervisor reads it
+    and saves it with its villages (rolled back here, so the figures above stay the same)."""
+    from sqlmodel import Session
+
+    from app.handover import plan_parts, plan_to_bytes
+    from app.services import datasets, plans
+    from models import Problem, Scenario
+    from models.tables import ScenarioVersion
+
+    steps: dict[str, float] = {}
+
+    def timed(name: str, call: Any) -> Any:
+        start = time.perf_counter()
+        out = call()
+        steps[name] = time.perf_counter() - start
+        return out
+
+    with Session(engine) as session:
+        version = session.get(ScenarioVersion, version_id)
+        assert version is not None
+        problem_json = timed("load the table, the problem as JSON", lambda: Problem(
+            table=datasets.load_table(session, dataset_id), scenario=Scenario.model_validate(version.body)
+        ).model_dump_json())
+    timed("the solver process reads the problem", lambda: Problem.model_validate_json(problem_json))
+    payload = timed("the solver process hands the plan over", lambda: plan_to_bytes(plan))
+    head, villages = timed("the supervisor reads the plan", lambda: plan_parts(payload))
+    with Session(engine) as session:
+        version = session.get(ScenarioVersion, version_id)
+        assert version is not None
+        timed("the supervisor saves the plan", lambda: plans.save_plan(session, head, version, dataset_id,
+                                                                       villages))
+        session.rollback()
+    steps["total"] = sum(steps.values())
+    return steps
 
 
 def _on_postgres(files: tuple[Path, Path, Path]) -> dict[str, Any]:
@@ -341,6 +383,12 @@ def format_storage(national: dict[str, Any]) -> list[str]:
                 f"{figures['store_table_s']:.2f} s, load it {figures['load_table_s']:.2f} s; save the plan "
                 f"{figures['save_plan_s']:.2f} s, load it {figures['load_plan_s']:.2f} s"
             )
+            outside = figures.get("outside_solver_s")
+            if outside:
+                verdict = "meets" if outside["total"] <= 2.0 else "MISSES"
+                parts = ", ".join(f"{k} {v:.2f} s" for k, v in outside.items() if k != "total")
+                lines.append(f"    a national job outside the solver: {outside['total']:.2f} s (target 2 s: "
+                             f"{verdict}): {parts}")
             for name, (first, second) in figures.get("downloads_s", {}).items():
                 verdicts = ["meets" if seconds <= target else "MISSES"
                             for seconds, target in zip((first, second), DOWNLOAD_TARGETS_S, strict=True)]
