@@ -1,4 +1,4 @@
-"""`desaplan`: solve a scenario from files, serve the HTTP service, run a queue worker.
+"""`desaplan`: solve a scenario from files, serve the HTTP service, run queue workers, manage accounts.
 
 Exit status of `desaplan solve`: 0 a plan was found (optimal, or a checked plan at the time limit),
 2 bad input (the message names the file, row and column or field), 3 the scenario is infeasible
@@ -14,8 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-# a command imports what it needs when it runs (pandas, PuLP, the service, Babel), so that
-# `desaplan solve` on a kabupaten does not spend most of its time importing the service
+# a command imports what it needs when it runs: `serve`, `worker` and the account commands load
+# no pandas or solver, `solve` none of the insight commands' modules
 from models import InputError, IntegerMethod, SolveOptions, Status
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4, 5
