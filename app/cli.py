@@ -1,4 +1,4 @@
-"""`desaplan`: solve a scenario from files, serve the HTTP service, or run the benchmarks.
+"""`desaplan`: solve a scenario from files, serve the HTTP service, run queue workers, manage accounts.
 
 Exit status of `desaplan solve`: 0 a plan was found (optimal, or a checked plan at the time limit),
 2 bad input (the message names the file, row and column or field), 3 the scenario is infeasible
@@ -12,73 +12,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
-import scenarios
-import solver
-from app.i18n import lang_from_env
-from app.progress import ProgressBar
-from app.summary import rules_text, solve_summary
-from models import InputError, InputIssue, IntegerMethod, Plan, Problem, SolveOptions, Status
-from solver.context import Listener, RunContext
+# a command imports what it needs when it runs: `serve`, `worker` and the account commands load
+# no pandas or solver, `solve` none of the insight commands' modules
+from models import InputError, IntegerMethod, SolveOptions, Status
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4, 5
 # tables smaller than this solve in a blink: no progress bar
 PROGRESS_MIN_VILLAGES = 2_000
-
-
-def solve_files(
-    villages: Path, scenario: Path, out_dir: Path, options: SolveOptions,
-    listener: Listener | None = None,
-) -> tuple[Plan, dict[str, float]]:
-    """Read, solve, check and write: the whole `desaplan solve`, with seconds per step.
-
-    The time limit counts from here: reading the table, building, every block, the pool's price,
-    the order of preference, rounding and the check all fit in it; writing the files comes after.
-    A plan whose own check failed gets plan.json (with the violations) and no targets."""
-    start = time.perf_counter()
-    run = RunContext(options, listener=listener, started=start)
-    run.report("read", 0, 1)
-    for path in (villages, scenario):
-        if not Path(path).is_file():
-            raise InputError(
-                [InputIssue(file=str(path), message="no such file")], title="A file could not be read"
-            )
-    table = scenarios.read_villages(villages)
-    plan_scenario = scenarios.read_scenario(scenario)
-    plan_scenario = scenarios.check_scenario_fits(plan_scenario, table)
-    read_seconds = time.perf_counter() - start
-    run.report("read", 1, 1)
-
-    plan = solver.solve(Problem(table=table, scenario=plan_scenario), run=run)
-
-    write_start = time.perf_counter()
-    run.report("write", 0, 1)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for stale in ("targets.csv", "targets.xlsx"):  # a failed or empty plan leaves no old targets
-        (out_dir / stale).unlink(missing_ok=True)
-    scenarios.write_plan_json(plan, out_dir / "plan.json")
-    (out_dir / "infeasible.xlsx").unlink(missing_ok=True)
-    if plan.short_villages or plan.remedies:
-        from scenarios.files import atomic_write
-        from scenarios.insights_io import infeasibility_xlsx_bytes
-
-        atomic_write(out_dir / "infeasible.xlsx", infeasibility_xlsx_bytes(plan))
-    if plan.has_targets:
-        scenarios.write_targets_csv(plan, out_dir / "targets.csv")
-        scenarios.write_targets_xlsx(plan, out_dir / "targets.xlsx")
-    run.report("write", 1, 1)
-    write_seconds = time.perf_counter() - write_start
-    timings = {
-        "read": read_seconds,
-        "build": plan.build_seconds,
-        "solve": plan.solve_seconds,
-        "check": plan.check_seconds,
-        "write": write_seconds,
-        "total": time.perf_counter() - start,
-    }
-    return plan, timings
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -125,8 +67,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     worker.add_argument("--burst", action="store_true", help="stop once the queue is empty")
 
-    commands.add_parser("bench", help="run the benchmarks (python -m bench --help)", add_help=False)
-
     user = commands.add_parser("user", help="manage the service's users (on DATABASE_URL)")
     user_commands = user.add_subparsers(dest="user_command", required=True)
     user_create = user_commands.add_parser("create", help="create a user")
@@ -156,10 +96,6 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["bench"]:
-        import bench  # the benchmarks are only imported when asked for
-
-        return bench.main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "serve":
         from app.serve import AuthOffBeyondLoopback, serve
@@ -189,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _rules(args: argparse.Namespace) -> int:
     """`desaplan rules`: the parameter set, its version, and every parameter's dated values."""
+    from app.i18n import lang_from_env
+    from app.summary import rules_text
     from scenarios.rules import default_rules, describe
 
     try:
@@ -272,6 +210,9 @@ def _accounts(args: argparse.Namespace) -> int:
 
 
 def _solve(args: argparse.Namespace) -> int:
+    from app.pipeline import solve_files
+    from app.progress import ProgressBar
+
     try:
         options = SolveOptions(
             time_limit_s=args.time_limit,
@@ -295,6 +236,10 @@ def _solve(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     finally:
         progress.close()
+    import scenarios
+    from app.i18n import lang_from_env
+    from app.summary import solve_summary
+
     # the scenario again for its budget's words (a small file, read in a blink)
     print(solve_summary(plan, timings, args.out, args.lang or lang_from_env("en"), args.verbose,
                         scenario=scenarios.read_scenario(args.scenario)))

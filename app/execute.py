@@ -19,13 +19,15 @@ import uuid
 from dataclasses import dataclass
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
+from typing import Any
 
 from sqlalchemy import Engine
 
 from app import worker
+from app.handover import plan_parts
 from app.jobs import job_status
 from app.services import jobs, solves
-from models import InputError, InputIssue, Plan
+from models import InputError, InputIssue
 from models.tables import JobStatus
 
 log = logging.getLogger("desaplan.jobs")
@@ -39,8 +41,8 @@ def solver_context() -> BaseContext:
     starts in milliseconds, not seconds. Spawn where there is no forkserver."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        # app.cli too: a child re-imports the main module (the `desaplan` script, which imports
-        # app.cli, scenarios and pandas); already loaded in the server, that costs nothing
+        # app.cli too: a child re-imports the main module (the `desaplan` script, app.cli);
+        # already loaded in the server, that costs nothing
         context.set_forkserver_preload(["app.worker", "app.cli"])
         # start the server now, so the first solve does not wait for it to import the solver
         forkserver.ensure_running()
@@ -126,7 +128,7 @@ def _supervise(
     progress = Progress()
     started = time.monotonic()
     last_beat = -BEAT_S
-    message: tuple[str, str] | None = None
+    message: tuple[str, Any] | None = None  # the plan as bytes, the rest as JSON text
     try:
         while message is None:
             if parent_end.poll(POLL_S):
@@ -170,14 +172,15 @@ def _supervise(
     _handle(engine, job_id, message, stop)
 
 
-def _handle(engine: Engine, job_id: int, message: tuple[str, str], stop: threading.Event) -> None:
+def _handle(engine: Engine, job_id: int, message: tuple[str, Any], stop: threading.Event) -> None:
     kind, payload = message
     if kind == "plan":
         if stop.is_set() or not jobs.beat(engine, job_id, 0.95, "saving the plan"):
             _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
             return
         # None when a cancel came between the beat and the save: then nothing is written
-        solves.store_result(engine, job_id, Plan.model_validate_json(payload))
+        plan, villages = plan_parts(payload)
+        solves.store_result(engine, job_id, plan, villages)
     elif kind == "input_error":
         data = json.loads(payload)
         error = InputError([InputIssue(**i) for i in data["issues"]], title=data["title"])

@@ -9,26 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
+from models import InputError, InputIssue, Lever, LeverKind, Plan, Problem, SolveOptions, Status
 
-import scenarios
-import solver
-from app.i18n import Speaker, lang_from_env, speaker
-from models import (
-    Curve,
-    InputError,
-    InputIssue,
-    Lever,
-    LeverKind,
-    Plan,
-    Problem,
-    SolveOptions,
-    Status,
-)
-from scenarios import insights_io, labels
-from scenarios.files import atomic_write
-from solver.curves import sweep
+if TYPE_CHECKING:
+    from app.i18n import Speaker
+    from models import Curve
+
+# numpy, pandas and the solver are imported by the command that runs, not by `desaplan`'s parser
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
 
@@ -66,6 +55,8 @@ def _inputs(parser: argparse.ArgumentParser) -> None:
 
 
 def _speaker(args: argparse.Namespace) -> Speaker:
+    from app.i18n import lang_from_env, speaker
+
     return speaker(args.lang or lang_from_env("en"))
 
 
@@ -91,6 +82,8 @@ def _read(villages: Path, scenario: Path) -> Problem:
         if not Path(path).is_file():
             raise InputError([InputIssue(file=str(path), message="no such file")],
                              title="A file could not be read")
+    import scenarios
+
     table = scenarios.read_villages(villages)
     plan_scenario = scenarios.check_scenario_fits(scenarios.read_scenario(scenario), table)
     return Problem(table=table, scenario=plan_scenario)
@@ -113,10 +106,16 @@ def sweep_values(start: float | None, stop: float | None, points: int,
         raise _bad("--points", "at least 2 points")
     if stop < start:
         raise _bad("--to", "--to must not be below --from")
+    import numpy as np
+
     return [float(v) for v in np.linspace(start, stop, points)]
 
 
 def _sweep(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
+    from scenarios import insights_io
+    from scenarios.files import atomic_write
+    from solver.curves import sweep
+
     values = sweep_values(args.start, args.stop, args.points, args.values)
     lever = Lever(kind=LeverKind(args.lever), kabupaten=args.kabupaten, package=args.package)
     curve = sweep(problem, lever, values, options, breakpoints=not args.no_breakpoints)
@@ -132,6 +131,9 @@ def _sweep(args: argparse.Namespace, problem: Problem, options: SolveOptions) ->
 
 def curve_summary(curve: Curve, name: str, out: Path, say: Speaker | None = None) -> str:
     """The curve in the terminal: the lever, where a plan starts and more stops helping, the points."""
+    from app.i18n import speaker
+    from scenarios import labels
+
     say = say or speaker("en")
     fmt, _ = say.fmt, say.gettext
     percent = curve.lever.kind in (LeverKind.dana_desa_share, LeverKind.add_share,
@@ -178,6 +180,10 @@ def curve_summary(curve: Curve, name: str, out: Path, say: Speaker | None = None
 
 
 def _marginals(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
+    import solver
+    from scenarios import insights_io
+    from scenarios.files import atomic_write
+
     plan = solver.solve(problem, options)
     if plan.status != Status.optimal or not plan.has_targets:
         print(f"desaplan marginals: the scenario is {plan.status.value}: {plan.message}",
@@ -197,6 +203,8 @@ def _marginals(args: argparse.Namespace, problem: Problem, options: SolveOptions
 
 def marginals_summary(plan: Plan, top: object, out: Path, say: Speaker | None = None) -> str:
     import pandas as pd
+
+    from app.i18n import speaker
 
     assert isinstance(top, pd.DataFrame)
     say = say or speaker("en")
@@ -227,7 +235,9 @@ def marginals_summary(plan: Plan, top: object, out: Path, say: Speaker | None = 
 
 
 def _fairness(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
+    from scenarios import insights_io, labels
     from scenarios.compare import fairness_frames
+    from scenarios.files import atomic_write
     from solver.fairness import without_each_floor
 
     plans = without_each_floor(problem, options)

@@ -1,8 +1,9 @@
-"""What runs inside a solver process: JSON in, `solver.solve`, JSON out through a pipe.
+"""What runs inside a solver process: JSON in, `solver.solve`, the plan out through a pipe.
 
 Imported by the forkserver before any job, so each new process starts with PuLP and the solver
 already loaded. It touches no database: its supervisor (`app.execute`) saves the plan. Messages
-are (kind, JSON text): "plan", "input_error", "error", and "progress" ({"progress": 0..1,
+are (kind, payload): "plan" (the plan in `app.handover`'s binary columnar form), and as JSON
+text "input_error", "error", and "progress" ({"progress": 0..1,
 "phase": "..."}), sent from the solver's own progress events, which the supervisor writes to the
 job's row as they come.
 
@@ -30,6 +31,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 
 import solver
+from app.handover import plan_to_bytes
 from models import InputError, InputIssue, Problem, SolveOptions
 from solver.context import Progress, RunContext
 
@@ -143,7 +145,7 @@ def solve_in_process(
         problem = Problem.model_validate_json(problem_json)
         options = SolveOptions.model_validate_json(options_json)
         plan = solver.solve(problem, run=RunContext(options, listener=ProgressSender(conn)))
-        conn.send(("plan", plan.model_dump_json()))
+        conn.send(("plan", plan_to_bytes(plan)))
     except InputError as exc:
         issues = [issue.model_dump() for issue in exc.issues]
         conn.send(("input_error", json.dumps({"title": exc.title, "issues": issues})))

@@ -1,6 +1,7 @@
-"""`python -m bench` / `desaplan bench`: how fast the planner is at kabupaten, province and
-national scale, against the same LP handed to HiGHS directly. Prints figures; asserts only that the
-objectives agree.
+"""`python -m bench`: how fast the planner is at kabupaten, province and national scale, against
+two yardsticks: the floor (HiGHS alone on the same blocks, from numpy arrays, in millions of rupiah,
+on one and two cores: `bench.floor`) and the whole matrix in rupiah handed to HiGHS
+(`bench.reference`). Prints figures; asserts only that the objectives agree.
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ RATIO_TARGETS = {
     "national/one_pool": 0.3,
     "westjava/pool_per_kabupaten": 1.0,
 }
-RSS_TARGET_MB = 2048.0
+# the issue's targets against the floor on the same cores (the project's path uses every core)
+FLOOR_TARGETS = {
+    "national/pool_per_kabupaten": 1.5,
+    "westjava/pool_per_kabupaten": 1.5,
+}
+RSS_TARGET_MB = 1536.0
+# below this many villages each side runs `--rounds` times, alternating the order; above, once
+ROUNDS_MAX_VILLAGES = 20_000
 BUDGET_S = 19 * 60.0  # the whole command, service figures included
 SERVICE_RESERVE_S = 120.0
 DECOMPOSITION_RESERVE_S = 180.0
@@ -62,6 +70,16 @@ def _parser() -> argparse.ArgumentParser:
         help=f"seconds for the whole command; runs get what is left (default {BUDGET_S:.0f})",
     )
     parser.add_argument("--requests", type=int, default=50, help="requests per service figure (default 50)")
+    parser.add_argument(
+        "--rounds", type=int, default=2,
+        help="runs of each side for tables under 20,000 villages, alternating the order; the best "
+        "of them counts (default 2)",
+    )
+    parser.add_argument(
+        "--cases", default="",
+        help="comma-separated scale/variant or variant names to run, e.g. "
+        "national/pool_per_kabupaten (default: every case of the scales)",
+    )
     return parser
 
 
@@ -83,18 +101,41 @@ class Budget:
         return max(30.0, min(self.cap, share * left))
 
 
-def _case(case: Instance, args: argparse.Namespace, budget: Budget, reserve: float) -> dict[str, Any]:
+def _best(runs: list[RunResult], key: str) -> RunResult:
+    """The fastest of a side's finished runs (its first run when none finished)."""
+    done = [r for r in runs if r.ok and r.seconds.get(key) is not None]
+    return min(done, key=lambda r: r.seconds[key]) if done else runs[0]
+
+
+def _case(case: Instance, args: argparse.Namespace, budget: Budget, reserve: float,
+          flip: bool) -> dict[str, Any]:
     out_dir = args.work / "plans" / case.scale / case.variant
     shutil.rmtree(out_dir, ignore_errors=True)
     files = [str(case.villages_csv), str(case.scenario_json)]
     # a single pool's monolith can take very long: (a) gets half of what is left, (b) the rest,
-    # keeping time for the exact decomposition should (b) not finish
+    # keeping time for the exact decomposition should (b) not finish; its blocks are linked, so it
+    # has no floor but the monolith itself
     single = case.variant == "one_pool" and case.villages > 20_000
     fallback = DECOMPOSITION_RESERVE_S if single else 0.0
-    a_timeout = budget.timeout(reserve + fallback, share=0.5)
-    project = measure("project", [*files, str(out_dir), str(args.time_limit)], a_timeout)
-    b_timeout = budget.timeout(reserve + fallback)
-    ref = measure("reference", files, b_timeout)
+    sides = ["project", "reference"] if single else ["project", "floor1", "floor2", "reference"]
+    rounds = max(1, args.rounds) if case.villages < ROUNDS_MAX_VILLAGES else 1
+    runs: dict[str, list[RunResult]] = {side: [] for side in sides}
+    b_timeout = 0.0
+    for r in range(rounds):
+        order = sides if (r % 2 == 0) != flip else sides[::-1]
+        for side in order:
+            if side == "project":
+                run = measure("project", [*files, str(out_dir), str(args.time_limit)],
+                              budget.timeout(reserve + fallback, share=0.5))
+            elif side == "reference":
+                b_timeout = budget.timeout(reserve + fallback)
+                run = measure("reference", files, b_timeout)
+            else:
+                run = measure("floor", [*files, side.removeprefix("floor")], budget.timeout(reserve))
+            runs[side].append(run)
+    project = _best(runs["project"], "total")
+    ref = _best(runs["reference"], "total")
+    floors = {side: _best(runs[side], "solve") for side in sides if side.startswith("floor")}
     yardstick = "reference"
     if single and ref.status == "timeout":
         # the yardstick becomes the exact price decomposition (bench.single_pool), certified by its
@@ -105,12 +146,16 @@ def _case(case: Instance, args: argparse.Namespace, budget: Budget, reserve: flo
             ref.objective = decomposed.objective
             ref.detail["decomposition"] = _as_dict(decomposed)
     difference = _relative_difference(project.objective, ref.objective)
+    floor_differences = {side: _relative_difference(project.objective, f.objective)
+                         for side, f in floors.items()}
     agree = (
         project.ok
         and project.status == "optimal"
         and (ref.status == "optimal" or yardstick == "decomposition")
         and difference is not None
         and difference <= OBJECTIVE_RTOL
+        and all(f.ok and f.status == "optimal" for f in floors.values())
+        and all(d is not None and d <= OBJECTIVE_RTOL for d in floor_differences.values())
     )
     a_total = project.seconds.get("total")
     b_total = ref.seconds.get("total") if ref.ok else None
@@ -119,6 +164,9 @@ def _case(case: Instance, args: argparse.Namespace, budget: Budget, reserve: flo
         ratio = a_total / b_total
     elif a_total and ref.status == "timeout":
         ratio, ratio_is_bound = a_total / b_timeout, True
+    floor_ratios = {side: (a_total / f.seconds["solve"] if a_total and f.ok else None)
+                    for side, f in floors.items()}
+    every = [r for side_runs in runs.values() for r in side_runs]
     return {
         "scale": case.scale,
         "variant": case.variant,
@@ -126,12 +174,19 @@ def _case(case: Instance, args: argparse.Namespace, budget: Budget, reserve: flo
         "kabupaten": case.kabupaten,
         "project": _as_dict(project),
         "reference": _as_dict(ref),
+        "floors": {side: _as_dict(f) for side, f in floors.items()},
+        "runs": {side: [_as_dict(r) for r in side_runs] for side, side_runs in runs.items()},
+        "rounds": rounds,
+        "load": (min(min(r.load) for r in every), max(max(r.load) for r in every)),
         "reference_timeout_s": b_timeout,
         "yardstick": yardstick,
         "ratio": ratio,
         "ratio_is_upper_bound": ratio_is_bound,
         "ratio_target": RATIO_TARGETS.get(case.name),
+        "floor_ratios": floor_ratios,
+        "floor_target": FLOOR_TARGETS.get(case.name),
         "relative_difference": difference,
+        "floor_relative_differences": floor_differences,
         "objectives_agree": agree,
     }
 
@@ -145,50 +200,63 @@ def _cell(value: float | None, fmt: str) -> str:
     return "-".rjust(width) if value is None else format(value, fmt)
 
 
+def _ratio(value: float | None, bound: bool = False) -> str:
+    return "-" if value is None else ("<" if bound else "") + f"{value:.2f}x"
+
+
 def format_table(cases: list[dict[str, Any]]) -> str:
     head = (
         f"{'scale/variant':<29}{'villages':>9} | {'read':>6}{'build':>7}{'solve':>8}"
-        f"{'check':>7}{'write':>7}{'total':>8} | {'build':>6}{'solve':>8}{'total':>8} | "
-        f"{'ratio':>7}{'target':>7} | {'RSS a':>6}{'RSS b':>6} | {'objective a':>17}"
-        f"{'objective b':>17}{'rel.diff':>9}  ok"
+        f"{'check':>7}{'write':>7}{'total':>8} | {'1 core':>7}{'2 cores':>8} | {'total':>7} | "
+        f"{'/floor1':>8}{'/floor2':>8}{'target':>7}{'/monol.':>8} | {'RSS a':>6}{'RSS b':>6} | "
+        f"{'objective a':>17}{'rel.diff':>9}{'floor':>8}  ok | load"
     )
     lines = [
-        f"{'':<39}| (a) the project's path, seconds{'':<15}| (b) highspy, seconds  |{'':<15}|  MB{'':<9}|",
+        f"{'':<39}| (a) the project's path, seconds{'':<15}| floor: HiGHS  | monol.  |"
+        f" (a) total / yardstick{'':<10}|  MB{'':<9}|",
         head,
         "-" * len(head),
     ]
     for c in cases:
         a, b = c["project"], c["reference"]
+        floors = c.get("floors", {})
         sa, sb = a["seconds"], b["seconds"]
         rss_a = max(a["peak_rss_mb"], a["workers_peak_rss_mb"]) or None
         rss_b = b["peak_rss_mb"] or None
         ok = "ok" if c["objectives_agree"] else "FAIL"
-        ratio = "-"
-        if c["ratio"] is not None:
-            ratio = ("<" if c.get("ratio_is_upper_bound") else "") + f"{c['ratio']:.2f}x"
-        target = f"{c['ratio_target']:.1f}x" if c["ratio_target"] is not None else "-"
+        ratios = c.get("floor_ratios", {})
+        target = f"{c['floor_target']:.1f}x" if c.get("floor_target") is not None else "-"
+        floor_diff = max((d for d in c.get("floor_relative_differences", {}).values() if d is not None),
+                         default=None)
+        load = c.get("load") or (0.0, 0.0)
         lines.append(
             f"{c['scale'] + '/' + c['variant']:<29}{c['villages']:>9,} | "
             f"{_cell(sa.get('read'), '6.2f')}{_cell(sa.get('build'), '7.2f')}"
             f"{_cell(sa.get('solve'), '8.2f')}{_cell(sa.get('check'), '7.2f')}"
             f"{_cell(sa.get('write'), '7.2f')}{_cell(sa.get('total'), '8.2f')} | "
-            f"{_cell(sb.get('build'), '6.2f')}{_cell(sb.get('solve'), '8.2f')}"
-            f"{_cell(sb.get('total'), '8.2f')} | {ratio:>7}{target:>7} | "
+            f"{_cell(floors.get('floor1', {}).get('seconds', {}).get('solve'), '7.2f')}"
+            f"{_cell(floors.get('floor2', {}).get('seconds', {}).get('solve'), '8.2f')} | "
+            f"{_cell(sb.get('total'), '7.2f')} | "
+            f"{_ratio(ratios.get('floor1')):>8}{_ratio(ratios.get('floor2')):>8}{target:>7}"
+            f"{_ratio(c['ratio'], bool(c.get('ratio_is_upper_bound'))):>8} | "
             f"{_cell(rss_a, '6.0f')}{_cell(rss_b, '6.0f')} | "
-            f"{_cell(a['objective'], '17,.4f')}{_cell(b['objective'], '17,.4f')}"
-            f"{_cell(c['relative_difference'], '9.1e')}  {ok}"
+            f"{_cell(a['objective'], '17,.4f')}{_cell(c['relative_difference'], '9.1e')}"
+            f"{_cell(floor_diff, '8.1e')}  {ok} | {load[0]:.1f}-{load[1]:.1f}"
         )
         if not a["ok"] or a["status"] != "optimal":
             lines.append(f"    FAIL (a): status {a['status']} {a['error']}".rstrip())
+        for side, f in floors.items():
+            if not f["ok"] or f["status"] != "optimal":
+                lines.append(f"    FAIL {side}: status {f['status']} {f['error']}".rstrip())
         if c.get("yardstick") == "decomposition":
             decomposed = b["detail"]["decomposition"]
             lines.append(
-                f"    (b) did not finish in {c['reference_timeout_s']:.0f} s; objective b is the exact "
-                f"price decomposition's (bench.single_pool: {decomposed['seconds']['total']:.1f} s, "
-                f"with its Lagrangian bound), ratio an upper bound"
+                f"    the monolith did not finish in {c['reference_timeout_s']:.0f} s; its objective is the "
+                f"exact price decomposition's (bench.single_pool: {decomposed['seconds']['total']:.1f} s, "
+                f"with its Lagrangian bound), ratio an upper bound; linked blocks: no floor"
             )
         elif not b["ok"] or b["status"] != "optimal":
-            lines.append(f"    FAIL (b): status {b['status']} {b['error']}".rstrip())
+            lines.append(f"    FAIL (monolith): status {b['status']} {b['error']}".rstrip())
         over = [s for s, r in (("a", rss_a), ("b", rss_b)) if r and r > RSS_TARGET_MB]
         if over:
             lines.append(f"    peak RSS over {RSS_TARGET_MB:.0f} MB: {', '.join(over)}")
@@ -230,6 +298,9 @@ def main(argv: list[str] | None = None) -> int:
         todo += instances
     # the national single pool goes last, after the service figures (which save and load the
     # national per-kabupaten plan): it takes whatever time is left
+    if args.cases:
+        wanted = {v.strip() for v in args.cases.split(",") if v.strip()}
+        todo = [c for c in todo if c.variant in wanted or c.name in wanted]
     todo.sort(key=lambda c: c.variant == "one_pool" and c.villages > 20_000)
     cases: list[dict[str, Any]] = []
     service: dict[str, Any] | None = None
@@ -238,11 +309,23 @@ def main(argv: list[str] | None = None) -> int:
             service = _service(args)
         reserve = SERVICE_RESERVE_S if service is None and not args.skip_service else 0.0
         print(f"bench: {case.name} ...", flush=True)
-        result = _case(case, args, budget, reserve)
+        result = _case(case, args, budget, reserve, flip=len(cases) % 2 == 1)
         cases.append(result)
-        print(format_table([result]).splitlines()[-1], flush=True)
+        print("\n".join(format_table([result]).splitlines()[3:]), flush=True)
     if service is None:
         service = _service(args)
+    extra: dict[str, Any] = {}
+    if "bekasi" in scales:
+        from bench import startup
+
+        print("bench: desaplan solve's start-up on Bekasi ...", flush=True)
+        extra["startup"] = startup.measure()
+    national = next((c for c in todo if c.scale == "national"), None)
+    if national is not None:
+        from bench import reading
+
+        print("bench: reading the national table ...", flush=True)
+        extra["reading"] = reading.measure(national.villages_csv)
     report: dict[str, Any] = {
         "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -257,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     if service:
         report["service"] = service
+    report.update(extra)
     report["seconds"] = time.perf_counter() - started
     print()
     print(format_table(cases))
@@ -265,6 +349,14 @@ def main(argv: list[str] | None = None) -> int:
 
         print()
         print(format_service(report["service"]))
+    if "startup" in report:
+        from bench.startup import format_startup
+
+        print(format_startup(report["startup"]))
+    if "reading" in report:
+        from bench.reading import format_reading
+
+        print(format_reading(report["reading"]))
     failures = [f"{c['scale']}/{c['variant']}" for c in cases if not c["objectives_agree"]]
     print()
     if failures:

@@ -1,10 +1,11 @@
 """One measured run per fresh process, so its peak RSS is its own.
 
 `python -m bench.child project VILLAGES SCENARIO OUT_DIR TIME_LIMIT` runs the command line's own code
-path (`app.cli.solve_files`: read, build, solve, check, write); `python -m bench.child reference
+path (`app.pipeline.solve_files`: read, build, solve, check, write); `python -m bench.child reference
 VILLAGES SCENARIO` runs the reference (bench.reference), `decomposition` the exact price
 decomposition of a single pool (bench.single_pool), `first-pass` the project's path without the order
-of preference (the LP's first optimum as HiGHS finds it). Each prints one JSON line last.
+of preference (the LP's first optimum as HiGHS finds it), `floor VILLAGES SCENARIO CORES` HiGHS alone
+on the same blocks (bench.floor). Each prints one JSON line last.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ def _usage() -> dict[str, float]:
 
 def _project(villages: Path, scenario: Path, out_dir: Path, time_limit_s: float,
              tie_break: bool = True) -> dict[str, Any]:
-    from app.cli import solve_files
+    from app.pipeline import solve_files
     from models import SolveOptions
 
     # the command line's defaults (desaplan solve), but for a time limit long enough to finish
@@ -72,6 +73,19 @@ def _reference(villages: Path, scenario: Path) -> dict[str, Any]:
     }
 
 
+def _floor(villages: Path, scenario: Path, cores: int) -> dict[str, Any]:
+    from bench import floor
+
+    result = floor.run(villages, scenario, cores)
+    return {
+        "status": "optimal" if result.status == "Optimal" else result.status,
+        "objective": result.objective,
+        "blocks": result.blocks,
+        "cores": result.cores,
+        "seconds": result.seconds,
+    }
+
+
 def _decomposition(villages: Path, scenario: Path) -> dict[str, Any]:
     from bench import reference, single_pool
 
@@ -101,6 +115,7 @@ class RunResult:
     wall_seconds: float = 0.0
     detail: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load average before and after
 
 
 _MAIN_FIELDS = {"seconds", "objective", "status", "peak_rss_mb", "workers_peak_rss_mb", "cpu_seconds"}
@@ -109,6 +124,7 @@ _MAIN_FIELDS = {"seconds", "objective", "status", "peak_rss_mb", "workers_peak_r
 def measure(kind: str, args: list[str], timeout_s: float) -> RunResult:
     """Run `python -m bench.child KIND ARGS` in a fresh process and read its last JSON line."""
     start = time.perf_counter()
+    load_before = os.getloadavg()[0]
     command = [sys.executable, "-m", "bench.child", kind, *args]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=timeout_s)
@@ -118,12 +134,14 @@ def measure(kind: str, args: list[str], timeout_s: float) -> RunResult:
             status="timeout",
             wall_seconds=time.perf_counter() - start,
             error=f"killed after {timeout_s:.0f} s",
+            load=(load_before, os.getloadavg()[0]),
         )
     wall = time.perf_counter() - start
+    load = (load_before, os.getloadavg()[0])
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
-        return RunResult(ok=False, status="error", wall_seconds=wall, error=" | ".join(tail))
+        return RunResult(ok=False, status="error", wall_seconds=wall, error=" | ".join(tail), load=load)
     data = json.loads(lines[-1])
     return RunResult(
         ok=True,
@@ -135,6 +153,7 @@ def measure(kind: str, args: list[str], timeout_s: float) -> RunResult:
         cpu_seconds=data["cpu_seconds"],
         wall_seconds=wall,
         detail={k: v for k, v in data.items() if k not in _MAIN_FIELDS},
+        load=load,
     )
 
 
@@ -146,6 +165,8 @@ def main(argv: list[str]) -> int:
         out = _project(villages, scenario, Path(argv[3]), float(argv[4]), tie_break=False)
     elif kind == "reference":
         out = _reference(villages, scenario)
+    elif kind == "floor":  # HiGHS alone on the same blocks, from numpy arrays, on N cores
+        out = _floor(villages, scenario, int(argv[3]))
     elif kind == "decomposition":
         out = _decomposition(villages, scenario)
     else:

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 from pydantic import ConfigDict
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.insights import AcceptanceRule, Remedy, RuleResult
@@ -271,6 +271,21 @@ class PlanVillage(SQLModel, table=True):
     marginal_value_per_million: float | None = None
     marginal_enrollments_per_million: float | None = None
     marginal_range_idr: float | None = None
+
+
+class PlanFile(SQLModel, table=True):
+    """A plan's targets file as it was first written, served as is on every later download: a
+    plan never changes, so neither do its files. One row per variant (`csv`, `xlsx`,
+    `xlsx-id`, `csv-excel-id-en`, `zip-kecamatan-id`, ...)."""
+
+    __tablename__ = "plan_file"
+
+    plan_id: int = Field(foreign_key="plan.id", primary_key=True)
+    variant: str = Field(primary_key=True, max_length=80)
+    file_name: str
+    file_format: str  # csv, xlsx or zip
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
 
 
 class PlanPublic(SQLModel):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import math
+import operator
 import re
 import zipfile
 from pathlib import Path
@@ -98,28 +99,37 @@ def _counts(values: list[float], integer: bool) -> np.ndarray:
     return np.rint(array).astype(np.int64) if integer else np.round(array, _DECIMALS)
 
 
+_SCALAR_COLUMNS = ["village_code", "village_name", "kecamatan", "new_enrollments", "kabupaten",
+                   *SPEND_COLUMNS, "coverage_before", "coverage_after", *MARGINAL_COLUMNS]
+_NOTHING: dict[str, float] = {}
+
+
 def targets_frame(plan: Plan) -> pd.DataFrame:
     """One row per village: what to enrol, what it costs from each source, coverage before and
     after. Rupiah are whole; worker counts whole for a whole-number plan."""
     groups, packages = plan_groups_and_packages(plan)
     villages = plan.villages
+    # one pass over the villages for every plain field (attrgetter runs in C), one per group
+    # for the enrolments
+    rows = list(map(operator.attrgetter(*_SCALAR_COLUMNS), villages))
+    scalar = dict(zip(_SCALAR_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(_SCALAR_COLUMNS),
+                      strict=True))
     data: dict[str, Any] = {
-        "village_code": [v.village_code for v in villages],
-        "village_name": [v.village_name for v in villages],
-        "kecamatan": [v.kecamatan for v in villages],
-        "new_enrollments": _counts([v.new_enrollments for v in villages], plan.integer),
-        "kabupaten": [v.kabupaten for v in villages],
+        "village_code": list(scalar["village_code"]),
+        "village_name": list(scalar["village_name"]),
+        "kecamatan": list(scalar["kecamatan"]),
+        "new_enrollments": _counts(list(scalar["new_enrollments"]), plan.integer),
+        "kabupaten": list(scalar["kabupaten"]),
     }
     for g in groups:
+        by_group = [v.enrollments.get(g, _NOTHING) for v in villages]
         for p in packages:
-            data[f"new_{g}_{p}"] = _counts(
-                [v.enrollments.get(g, {}).get(p, 0.0) for v in villages], plan.integer
-            )
+            data[f"new_{g}_{p}"] = _counts([by.get(p, 0.0) for by in by_group], plan.integer)
     for column in SPEND_COLUMNS:
-        data[column] = np.rint([getattr(v, column) for v in villages]).astype(np.int64)
+        data[column] = np.rint(np.asarray(scalar[column], dtype=float)).astype(np.int64)
     for column in ("coverage_before", "coverage_after", *MARGINAL_COLUMNS):
         # an empty cell (NaN) for a village with no workers, or a figure not known
-        values = [getattr(v, column) for v in villages]
+        values = scalar[column]
         data[column] = np.round(np.asarray([np.nan if x is None else x for x in values], float),
                                 0 if column == "marginal_range_idr" else _DECIMALS)
     return pd.DataFrame(data, columns=targets_columns(plan))
@@ -209,29 +219,31 @@ def totals_frame(plan: Plan) -> pd.DataFrame:
     )
 
 
-def targets_csv_bytes(plan: Plan) -> bytes:
-    """targets.csv: UTF-8 without BOM, comma separated, header first."""
-    safe = neutralise_frame(targets_frame(plan))  # no cell a spreadsheet would run
+def targets_csv_bytes(plan: Plan, frame: pd.DataFrame | None = None) -> bytes:
+    """targets.csv: UTF-8 without BOM, comma separated, header first. `frame`: the plan's
+    `targets_frame`, when the caller has it already (it writes the XLSX from the same)."""
+    frame = targets_frame(plan) if frame is None else frame
+    safe = neutralise_frame(frame)  # no cell a spreadsheet would run
     return safe.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
-def targets_xlsx_bytes(plan: Plan) -> bytes:
+def targets_xlsx_bytes(plan: Plan, frame: pd.DataFrame | None = None) -> bytes:
     """A workbook with the sheets `targets`, `kecamatan` and `totals`."""
     return frames_to_xlsx(
         {
-            "targets": targets_frame(plan),
+            "targets": targets_frame(plan) if frame is None else frame,
             "kecamatan": kecamatan_summary(plan),
             "totals": totals_frame(plan),
         }
     )
 
 
-def write_targets_csv(plan: Plan, path: str | Path) -> Path:
-    return atomic_write(path, targets_csv_bytes(plan))
+def write_targets_csv(plan: Plan, path: str | Path, frame: pd.DataFrame | None = None) -> Path:
+    return atomic_write(path, targets_csv_bytes(plan, frame))
 
 
-def write_targets_xlsx(plan: Plan, path: str | Path) -> Path:
-    return atomic_write(path, targets_xlsx_bytes(plan))
+def write_targets_xlsx(plan: Plan, path: str | Path, frame: pd.DataFrame | None = None) -> Path:
+    return atomic_write(path, targets_xlsx_bytes(plan, frame))
 
 
 # --- the planner's files: headers in the planner's language, Indonesian Excel ---------------

@@ -8,8 +8,6 @@ import math
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-import yaml
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -65,6 +63,8 @@ def _load_json(text: str, name: str) -> Any:
 
 
 def _load_yaml(text: str, name: str) -> Any:
+    import yaml  # most scenarios are JSON
+
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -111,6 +111,8 @@ def _typed_number(text: Any, kind: Kind) -> Any:
     scenario's validation then names the field)."""
     if not isinstance(text, str):
         return text
+    import pandas as pd
+
     parsed = parse_numbers(pd.Series([text], dtype=object), kind)
     value = float(parsed.values[0])
     return text if parsed.invalid[0] or parsed.empty[0] or not math.isfinite(value) else value

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime
+from itertools import repeat
 from typing import Any
 
 from pydantic import TypeAdapter
-from pydantic_core import to_json
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 import scenarios
 from app.errors import Conflict, NotFound
+from app.handover import VillageColumns, village_columns
 from app.i18n import Lang, gettext_for, speaker
 from app.services.bulk import insert_rows, json_cell, select_rows
 from models import InputError, InputIssue, Plan, Scenario, VillagePlan
@@ -22,6 +25,7 @@ from models.tables import (
     Dataset,
     InShort,
     Page,
+    PlanFile,
     PlanPublic,
     PlanRecord,
     PlanShortfalls,
@@ -41,12 +45,15 @@ _VILLAGE_LIST = TypeAdapter(list[VillagePlan])
 SORTABLE = [c for c in _VILLAGE_COLUMNS if c != "enrollments"]
 
 
-def save_plan(session: Session, plan: Plan, version: ScenarioVersion, dataset_id: int) -> PlanRecord:
-    """Store a plan solved from `version` of a scenario over dataset `dataset_id`.
+def save_plan(session: Session, plan: Plan, version: ScenarioVersion, dataset_id: int,
+              villages: VillageColumns | None = None) -> PlanRecord:
+    """Store a plan solved from `version` of a scenario over dataset `dataset_id`; its villages
+    from `villages` when given (as a solver process hands them over), else from the plan.
 
     Flushes but does not commit, so the caller keeps the plan and whatever else it writes (the
-    job's status) in one transaction. The villages go in with one executemany."""
+    job's status) in one transaction. The villages go in with one executemany, column by column."""
     assert version.id is not None
+    columns = villages if villages is not None else village_columns(plan.villages)
     record = PlanRecord(
         scenario_id=version.scenario_id,
         scenario_version_id=version.id,
@@ -55,21 +62,20 @@ def save_plan(session: Session, plan: Plan, version: ScenarioVersion, dataset_id
         objective=plan.objective,
         objective_name=plan.objective_name,
         scenario_name=plan.scenario_name,
-        village_count=len(plan.villages),
+        village_count=len(columns),
         detail=plan.model_dump(mode="json", exclude={"villages"}),
     )
     session.add(record)
     session.flush()
-    rows = [
-        (
-            record.id,
-            position,
-            *(getattr(village, name) for name in _SCALARS_BEFORE),
-            to_json(village.enrollments).decode(),
-            *(getattr(village, name) for name in _SCALARS_AFTER),
-        )
-        for position, village in enumerate(plan.villages)
-    ]
+    count = len(columns)
+    rows = list(zip(
+        repeat(record.id, count),
+        range(count),
+        *(columns.column(name) for name in _SCALARS_BEFORE),
+        columns.column("enrollments"),  # JSON text
+        *(columns.column(name) for name in _SCALARS_AFTER),
+        strict=True,
+    ))
     insert_rows(session, _VILLAGES, ["plan_id", "position", *_VILLAGE_COLUMNS], rows)
     return record
 
@@ -270,15 +276,46 @@ def _slug_date(created_at: datetime) -> str:
 
 def targets_file(session: Session, plan_id: int, file_format: str) -> tuple[bytes, str]:
     """The CLI's targets table as CSV or XLSX, named for dataset, scenario, version and date:
-    `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`."""
+    `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`. Written once, on the first
+    download, and served from the store after that (`stored_file`)."""
     record = get_record(session, plan_id)
     refuse_without_targets(record)
-    plan = load_plan(session, plan_id)
-    if file_format == "xlsx":
-        content = scenarios.targets_xlsx_bytes(plan)
-    else:
-        content = scenarios.targets_csv_bytes(plan)
-    return content, _targets_name(session, record, file_format)
+
+    def build() -> tuple[bytes, str, str]:
+        plan = load_plan(session, plan_id)
+        if file_format == "xlsx":
+            content = scenarios.targets_xlsx_bytes(plan)
+        else:
+            content = scenarios.targets_csv_bytes(plan)
+        return content, _targets_name(session, record, file_format), file_format
+
+    content, name, _ = stored_file(session, plan_id, file_format, build)
+    return content, name
+
+
+def stored_file(
+    session: Session, plan_id: int, variant: str, build: Callable[[], tuple[bytes, str, str]]
+) -> tuple[bytes, str, str]:
+    """A plan's file (content, name, format) as first written: from the store, or built by
+    `build` and stored. A plan never changes, so its files are built once; a national plan's
+    workbook takes tens of seconds to write and a moment to read back. Where two first
+    downloads race, the one stored first is served to both from then on."""
+    stored = session.get(PlanFile, (plan_id, variant))
+    if stored is not None:
+        return stored.content, stored.file_name, stored.file_format
+    content, name, file_format = build()
+    row = PlanFile(plan_id=plan_id, variant=variant, file_name=name, file_format=file_format,
+                   content=content)
+    try:
+        session.add(row)
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        stored = session.get(PlanFile, (plan_id, variant))
+        if stored is not None:
+            return stored.content, stored.file_name, stored.file_format
+        raise
+    return content, name, file_format
 
 
 def refuse_without_targets(record: PlanRecord) -> None:
@@ -332,16 +369,23 @@ def planner_targets_file(
     workbook per kabupaten or kecamatan zipped. Returns content, file name and format."""
     record = get_record(session, plan_id)
     refuse_without_targets(record)
-    name = _targets_name(session, record, file_format)
-    plan = load_plan(session, plan_id)
-    tr = gettext_for(lang)
-    about, title, scenario = _about(session, record, lang)
-    if split is not None:
-        stem = name.rsplit(".", 1)[0]
-        content = scenarios.split_targets_zip(plan, split, tr, scenario, about, stem=stem)
-        return content, f"{stem}_{split}.zip", "zip"
-    if file_format == "xlsx":
-        return scenarios.targets_workbook_bytes(plan, tr, scenario, about, title), name, "xlsx"
-    if csv_style == "excel-id":
-        return scenarios.targets_csv_excel_id_bytes(plan, tr), name, "csv"
-    return scenarios.targets_csv_bytes(plan), name, "csv"
+    variant = (f"zip-{split}-{lang}" if split is not None
+               else f"xlsx-{lang}" if file_format == "xlsx"
+               else f"csv-excel-id-{lang}" if csv_style == "excel-id" else "csv")
+
+    def build() -> tuple[bytes, str, str]:
+        name = _targets_name(session, record, file_format)
+        plan = load_plan(session, plan_id)
+        tr = gettext_for(lang)
+        about, title, scenario = _about(session, record, lang)
+        if split is not None:
+            stem = name.rsplit(".", 1)[0]
+            content = scenarios.split_targets_zip(plan, split, tr, scenario, about, stem=stem)
+            return content, f"{stem}_{split}.zip", "zip"
+        if file_format == "xlsx":
+            return scenarios.targets_workbook_bytes(plan, tr, scenario, about, title), name, "xlsx"
+        if csv_style == "excel-id":
+            return scenarios.targets_csv_excel_id_bytes(plan, tr), name, "csv"
+        return scenarios.targets_csv_bytes(plan), name, "csv"
+
+    return stored_file(session, plan_id, variant, build)

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
 from app.errors import Conflict, SolveFailed
+from app.handover import VillageColumns
 from app.jobs import JobQueue
 from app.services import datasets, jobs, plans
 from app.services import scenarios as scenario_service
@@ -112,18 +113,20 @@ def prepare(engine: Engine, job_id: int) -> tuple[str, str]:
         return problem.model_dump_json(), SolveOptions.model_validate(job.options).model_dump_json()
 
 
-def store_result(engine: Engine, job_id: int, plan: Plan) -> int | None:
+def store_result(engine: Engine, job_id: int, plan: Plan,
+                 villages: VillageColumns | None = None) -> int | None:
     """Save the plan and mark the job in ONE transaction; the plan's id. A plan whose own check
     failed (status `error`) is kept, so its violations can be read, but its job is failed.
 
     None, with nothing written, when the job is no longer running (cancelled, or failed by a
-    reaper, while the plan was on its way)."""
+    reaper, while the plan was on its way). `villages`: the plan's villages as its solver process
+    handed them over (`app.handover`), when `plan` comes without them."""
     with Session(engine) as session:
         job = jobs.get_job(session, job_id)
         version = session.get(ScenarioVersion, job.scenario_version_id)
         assert version is not None
         record = scenario_service.get_record(session, version.scenario_id)
-        saved = plans.save_plan(session, plan, version, record.dataset_id)
+        saved = plans.save_plan(session, plan, version, record.dataset_id, villages)
         assert saved.id is not None
         now = utc_now()
         checked = plan.status != Status.error
