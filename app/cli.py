@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
         help="processes for independent blocks of large tables",
     )
     solve.add_argument(
-        "--lang", choices=["id", "en"], help="language of the summary (default $DESAPLAN_LANG, else en)"
+        "--lang", choices=["id", "en"],
+        help="language of the summary and of the planner's targets.xlsx (default $DESAPLAN_LANG; "
+        "without either, the summary in English and targets.xlsx in the contract's codes)"
     )
     solve.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     solve.add_argument("--verbose", action="store_true", help="add the solver's figures and timings")
@@ -209,6 +211,14 @@ def _accounts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _chosen_lang(args: argparse.Namespace) -> str | None:
+    """The language a planner chose (`--lang`, else `DESAPLAN_LANG`), or None: then the files
+    keep the contract's column codes."""
+    from app.i18n import normalise_lang
+
+    return args.lang or normalise_lang(os.environ.get("DESAPLAN_LANG"))
+
+
 def _solve(args: argparse.Namespace) -> int:
     from app.pipeline import solve_files
     from app.progress import ProgressBar
@@ -227,7 +237,7 @@ def _solve(args: argparse.Namespace) -> int:
     progress = ProgressBar(enabled=not args.quiet, min_villages=PROGRESS_MIN_VILLAGES)
     try:
         plan, timings = solve_files(args.villages, args.scenario, args.out, options,
-                                    listener=progress)
+                                    listener=progress, workbook_lang=_chosen_lang(args))
     except InputError as exc:
         print(exc.describe(), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -9,19 +9,21 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from models import InputError, InputIssue, Plan, Problem, SolveOptions
+from models import InputError, InputIssue, Plan, Problem, Scenario, SolveOptions
 from solver.context import Listener, RunContext
 
 
 def solve_files(
     villages: Path, scenario: Path, out_dir: Path, options: SolveOptions,
-    listener: Listener | None = None,
+    listener: Listener | None = None, workbook_lang: str | None = None,
 ) -> tuple[Plan, dict[str, float]]:
     """Read, solve, check and write: the whole `desaplan solve`, with seconds per step.
 
     The time limit counts from here: reading the table, building, every block, the pool's price,
     the order of preference, rounding and the check all fit in it; writing the files comes after.
-    A plan whose own check failed gets plan.json (with the violations) and no targets."""
+    A plan whose own check failed gets plan.json (with the violations) and no targets.
+    `workbook_lang` ("id" or "en"): targets.xlsx is the planner's workbook in that language (as
+    the service's `?lang=`); without it, the contract's column codes."""
     import scenarios
     import solver
 
@@ -56,7 +58,11 @@ def solve_files(
     if plan.has_targets:
         frame = scenarios.targets_frame(plan)  # one table for both files
         scenarios.write_targets_csv(plan, out_dir / "targets.csv", frame)
-        scenarios.write_targets_xlsx(plan, out_dir / "targets.xlsx", frame)
+        if workbook_lang in ("id", "en"):
+            _write_workbook(plan, plan_scenario, villages, scenario, out_dir / "targets.xlsx",
+                            workbook_lang)
+        else:
+            scenarios.write_targets_xlsx(plan, out_dir / "targets.xlsx", frame)
     run.report("write", 1, 1)
     write_seconds = time.perf_counter() - write_start
     timings = {
@@ -68,3 +74,22 @@ def solve_files(
         "total": time.perf_counter() - start,
     }
     return plan, timings
+
+
+def _write_workbook(plan: Plan, scenario: Scenario, villages: Path, scenario_file: Path,
+                    path: Path, lang: str) -> None:
+    """The planner's targets workbook, as the service writes it: headers in the language, the
+    kecamatan, monthly contributions and parameters sheets, what a printed sheet names."""
+    from datetime import UTC, datetime
+
+    import scenarios
+    from app.i18n import gettext_for, speaker
+    from scenarios.files import atomic_write
+
+    say = speaker(lang)
+    about = [(say.gettext("Village table"), Path(villages).name),
+             (say.gettext("Scenario version"), f"{scenario.name} ({Path(scenario_file).name})"),
+             (say.gettext("Written"), say.fmt.datetime(datetime.now(UTC)))]
+    title = f"{scenario.name} · {Path(villages).name}"
+    atomic_write(path, scenarios.targets_workbook_bytes(plan, gettext_for(say.lang), scenario,
+                                                        about, title))

@@ -42,6 +42,30 @@ def test_summary_in_bahasa_indonesia_with_indonesian_numbers(tmp_path: Path) -> 
     assert "perangkat desa" in text and "Cakupan: 6,5% -> 11,5%" in text
     assert "Rp8.695.814.400" in text
     assert "HiGHS" not in text and "block" not in text  # no solver words by default
+    assert "Ringkasnya: 3% dana desa dan Rp150 juta dari APBD mendaftarkan 43.134 pekerja" in text
+
+
+def test_the_targets_workbook_in_the_planners_language_or_in_the_contracts_codes(
+        tmp_path: Path) -> None:
+    import openpyxl
+    import pandas as pd
+
+    run(tmp_path / "id", "dd3_officials", "--lang", "id")
+    run(tmp_path / "codes", "dd3_officials", env={"DESAPLAN_LANG": ""})
+
+    book = openpyxl.load_workbook(tmp_path / "id" / "targets.xlsx")
+    assert book.sheetnames == ["Target", "Kecamatan", "Iuran bulanan", "Parameter"]
+    header = [c.value for c in book["Target"][1]]
+    assert header[:4] == ["Kode desa", "Nama desa", "Kecamatan", "Peserta baru"]
+    assert book["Target"].freeze_panes == "A2" and book["Target"].auto_filter.ref
+    parameters = {row[0]: row[1] for row in book["Parameter"].iter_rows(values_only=True) if row[0]}
+    assert parameters["Tabel desa"] == "bekasi_villages.csv"
+    # the contract's codes without a chosen language, the same figures
+    codes = pd.read_excel(tmp_path / "codes" / "targets.xlsx", sheet_name=None)
+    assert list(codes["targets"].columns[:4]) == ["village_code", "village_name", "kecamatan",
+                                                  "new_enrollments"]
+    planner = pd.read_excel(tmp_path / "id" / "targets.xlsx", sheet_name="Target")
+    assert planner["Peserta baru"].iloc[:187].sum() == codes["targets"]["new_enrollments"].sum()
 
 
 def test_language_from_the_environment_and_verbose_figures(tmp_path: Path) -> None:
