@@ -19,6 +19,7 @@ import uuid
 from dataclasses import dataclass
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 
@@ -27,6 +28,9 @@ from app.jobs import job_status
 from app.services import jobs, solves
 from models import InputError, InputIssue, Plan
 from models.tables import JobStatus
+
+if TYPE_CHECKING:
+    from app.fanout import FanOut
 
 log = logging.getLogger("desaplan.jobs")
 
@@ -81,16 +85,19 @@ def run_job(
     context: BaseContext,
     stop: threading.Event | None = None,
     limits: worker.ChildLimits | None = None,
+    fanout: FanOut | None = None,
 ) -> JobStatus | None:
     """Run one job to its end; its final status (None when it does not exist).
 
     `stop`, when set, ends the solve at once: the job is failed as interrupted (a shutdown),
-    unless it already finished (a cancel writes `cancelled` before setting it)."""
+    unless it already finished (a cancel writes `cancelled` before setting it). `fanout` (the
+    Redis queue only): the solve's blocks may be solved by other workers (`app.fanout`)."""
     stop = stop or threading.Event()
     if not jobs.claim(engine, job_id):  # cancelled while queued, or another worker has it
         return job_status(engine, job_id)
     try:
-        _supervise(engine, job_id, hard_limit_s, context, stop, limits or worker.ChildLimits())
+        _supervise(engine, job_id, hard_limit_s, context, stop, limits or worker.ChildLimits(),
+                   fanout.for_job(job_id, hard_limit_s) if fanout else None)
     except Exception:
         correlation_id = str(uuid.uuid4())
         log.exception("job %s failed, correlation_id=%s", job_id, correlation_id)
@@ -110,14 +117,14 @@ def _fail(engine: Engine, job_id: int, error: str) -> None:
 
 def _supervise(
     engine: Engine, job_id: int, hard_limit_s: float, context: BaseContext, stop: threading.Event,
-    limits: worker.ChildLimits,
+    limits: worker.ChildLimits, fanout: FanOut | None = None,
 ) -> None:
     problem_json, options_json = solves.prepare(engine, job_id)
     time_limit_s = float(json.loads(options_json)["time_limit_s"])
     parent_end, child_end = context.Pipe(duplex=False)
     process = context.Process(  # type: ignore[attr-defined]
         target=worker.solve_in_process,
-        args=(problem_json, options_json, child_end, limits),
+        args=(problem_json, options_json, child_end, limits, fanout),
         name=f"desaplan-solve-{job_id}",
         daemon=True,
     )
@@ -166,6 +173,10 @@ def _supervise(
             process.terminate()
         process.join(5)
         parent_end.close()
+        if fanout is not None:  # whatever the end, the job's block tasks stop
+            from app import fanout as fan
+
+            fan.cleanup(fanout)
     assert message is not None  # every other way out of the loop returned
     _handle(engine, job_id, message, stop)
 

@@ -57,7 +57,7 @@ def national(points: int, pool_kabupaten: str, work: Path) -> int:
 
     case = next(i for i in build("national", work) if i.variant == "pool_per_kabupaten")
     table = scenarios.read_villages(case.villages_csv)
-    base = scenarios.read_scenario(case.scenario_json)
+    base = scenarios.check_scenario_fits(scenarios.read_scenario(case.scenario_json), table)
     problem = Problem(table=table, scenario=base)
     options = SolveOptions(time_limit_s=3600.0)
     print(f"Indonesia, pool per kabupaten: {len(table.villages):,} villages, "
@@ -73,6 +73,9 @@ def national(points: int, pool_kabupaten: str, work: Path) -> int:
     ]
     pools = base.budget.apbd_pool_idr
     assert isinstance(pools, dict)
+    # the pool of the kabupaten whose Kemendagri code is `pool_kabupaten`, as the table names it
+    pool_kabupaten = next(v.kabupaten for v in table.villages
+                          if v.village_code.startswith(pool_kabupaten + "."))
     pool_idr = pools[pool_kabupaten]
     own = VillageTable(groups=table.groups, source=table.source,
                        villages=[v for v in table.villages if v.kabupaten == pool_kabupaten])
