@@ -25,9 +25,9 @@ from sqlalchemy import Engine
 
 from app import worker
 from app.jobs import job_status
-from app.services import jobs, solves
-from models import InputError, InputIssue, Plan
-from models.tables import JobStatus
+from app.services import insights, jobs, solves
+from models import Curve, InputError, InputIssue, Plan
+from models.tables import JobKind, JobStatus
 
 if TYPE_CHECKING:
     from app.fanout import FanOut
@@ -119,14 +119,16 @@ def _supervise(
     engine: Engine, job_id: int, hard_limit_s: float, context: BaseContext, stop: threading.Event,
     limits: worker.ChildLimits, fanout: FanOut | None = None,
 ) -> None:
-    problem_json, options_json = solves.prepare(engine, job_id)
-    time_limit_s = float(json.loads(options_json)["time_limit_s"])
     parent_end, child_end = context.Pipe(duplex=False)
+    if jobs.kind_of(engine, job_id) == JobKind.sweep:
+        problem_json, options_json, task_json = insights.prepare_sweep(engine, job_id)
+        target, args = worker.sweep_in_process, (problem_json, options_json, task_json, child_end, limits)
+    else:
+        problem_json, options_json = solves.prepare(engine, job_id)
+        target, args = worker.solve_in_process, (problem_json, options_json, child_end, limits, fanout)
+    time_limit_s = float(json.loads(options_json)["time_limit_s"])
     process = context.Process(  # type: ignore[attr-defined]
-        target=worker.solve_in_process,
-        args=(problem_json, options_json, child_end, limits, fanout),
-        name=f"desaplan-solve-{job_id}",
-        daemon=True,
+        target=target, args=args, name=f"desaplan-solve-{job_id}", daemon=True
     )
     process.start()
     child_end.close()
@@ -189,6 +191,11 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, str], stop: threadi
             return
         # None when a cancel came between the beat and the save: then nothing is written
         solves.store_result(engine, job_id, Plan.model_validate_json(payload))
+    elif kind == "curve":
+        if stop.is_set() or not jobs.beat(engine, job_id, 0.95, "saving the curve"):
+            _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
+            return
+        insights.store_curve(engine, job_id, Curve.model_validate_json(payload))
     elif kind == "input_error":
         data = json.loads(payload)
         error = InputError([InputIssue(**i) for i in data["issues"]], title=data["title"])

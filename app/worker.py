@@ -31,8 +31,9 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING
 
 import solver
-from models import InputError, InputIssue, Problem, SolveOptions
+from models import InputError, InputIssue, Lever, Problem, SolveOptions
 from solver.context import Progress, RunContext
+from solver.curves import sweep
 
 if TYPE_CHECKING:
     from app.fanout import FanOut
@@ -156,6 +157,31 @@ def solve_in_process(
 
             plan = fan.solve(problem, run, fanout)
         conn.send(("plan", plan.model_dump_json()))
+    except InputError as exc:
+        issues = [issue.model_dump() for issue in exc.issues]
+        conn.send(("input_error", json.dumps({"title": exc.title, "issues": issues})))
+    except MemoryError:
+        conn.send(("input_error", _memory_error(limits)))
+    except Exception:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def sweep_in_process(
+    problem_json: str, options_json: str, task_json: str, conn: Connection,
+    limits: ChildLimits | None = None,
+) -> None:
+    """A sweep job's curve (`solver.curves.sweep`): ("curve", JSON) through the pipe."""
+    limits = limits or ChildLimits()
+    try:
+        apply_limits(limits)
+        problem = Problem.model_validate_json(problem_json)
+        options = SolveOptions.model_validate_json(options_json)
+        task = json.loads(task_json)
+        curve = sweep(problem, Lever.model_validate(task["lever"]), task["values"], options,
+                      breakpoints=task["breakpoints"])
+        conn.send(("curve", curve.model_dump_json()))
     except InputError as exc:
         issues = [issue.model_dump() for issue in exc.issues]
         conn.send(("input_error", json.dumps({"title": exc.title, "issues": issues})))

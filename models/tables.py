@@ -317,6 +317,11 @@ class JobStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class JobKind(StrEnum):
+    solve = "solve"  # a plan
+    sweep = "sweep"  # a budget-outcome curve
+
+
 FINISHED_JOB_STATUSES = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled})
 
 
@@ -366,10 +371,14 @@ class Job(SQLModel, table=True):
     worker: str | None = None  # "<host>:<pid>" of the process supervising the solve
     # when the solver refused the input: {"title": ..., "issues": [models.InputIssue, ...]}
     input_error: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # "solve": its result is the plan (`plan_id`); "sweep": its result is the curve (`result`)
+    kind: str = Field(default=JobKind.solve, sa_column_kwargs={"server_default": "solve"})
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class JobPublic(SQLModel):
     id: int
+    kind: str = JobKind.solve
     scenario_id: int
     scenario_version: int
     status: str
