@@ -298,3 +298,22 @@ def test_a_cancel_stops_a_split_solve_and_its_block_tasks(
     job = service.get(f"/jobs/{split['id']}").json()
     assert job["status"] == "cancelled" and job["plan_id"] is None
     assert service.get("/plans").json()["total"] == 2
+
+
+def test_a_sweep_job_runs_on_a_worker(
+    service: TestClient, workers: Workers, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    worker = workers.start()
+    scenario_id = scenario(service, upload_small(service)["id"], small_scenario)
+    body = {"scenario_id": scenario_id, "lever": "add_share", "start": 0, "stop": 0.3, "points": 4}
+
+    queued = service.post("/sweeps", params={"mode": "async"}, json=body)
+
+    assert queued.status_code == 202, queued.text
+    [job] = wait_for(service, [queued.json()["id"]], 60, workers)
+    assert job["status"] == "succeeded" and job["kind"] == "sweep", job
+    assert job["worker"].endswith(f":{worker.pid}")
+    curve = service.get(queued.headers["location"])
+    at_once = service.post("/sweeps", params={"mode": "sync"}, json=body)
+    assert curve.status_code == at_once.status_code == 200, curve.text
+    assert curve.json()["points"] == at_once.json()["points"]
