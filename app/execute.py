@@ -16,10 +16,11 @@ import multiprocessing
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -120,6 +121,8 @@ def _supervise(
     limits: worker.ChildLimits, fanout: FanOut | None = None,
 ) -> None:
     parent_end, child_end = context.Pipe(duplex=False)
+    target: Callable[..., None]
+    args: tuple[Any, ...]
     if jobs.kind_of(engine, job_id) == JobKind.sweep:
         problem_json, options_json, task_json = insights.prepare_sweep(engine, job_id)
         target, args = worker.sweep_in_process, (problem_json, options_json, task_json, child_end, limits)

@@ -154,7 +154,7 @@ class Gather:
 
     def _result(self, task: int) -> list[BlockResult] | None:
         raw = self.redis.get(self.key(task, "result"))
-        if raw is None:
+        if not isinstance(raw, bytes):
             return None
         kind, value = pickle.loads(raw)  # noqa: S301 - written by our own workers, on our Redis
         if kind == "error":
