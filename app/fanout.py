@@ -49,7 +49,8 @@ from solver.solve import assemble, balanced_batches, solve_batch, solve_blocks, 
 log = logging.getLogger("desaplan.jobs")
 
 GATHER_POLL_S = 0.05  # how often the parent looks for results while it has nothing to solve
-KEYS_TTL_S = 24 * 3600  # a backstop: the supervisor deletes a job's keys when it ends
+KEYS_MARGIN_S = 600  # keys outlive the job's hard limit by this (the supervisor deletes them
+# when the job ends; these expiries are for a supervisor that died first)
 TASK_MARGIN_S = 60  # RQ's own time limit on a block task, behind the job's hard limit
 
 
@@ -71,6 +72,10 @@ class FanOut:
 
     def for_job(self, job_id: int, hard_limit_s: float) -> FanOut:
         return replace(self, job_id=job_id, hard_limit_s=hard_limit_s)
+
+    @property
+    def keys_ttl_s(self) -> int:
+        return int(self.hard_limit_s) + KEYS_MARGIN_S
 
 
 def blocks_queue_name(queue_name: str) -> str:
@@ -120,7 +125,7 @@ class Gather:
         for task, batch in enumerate(batches):
             payload = pickle.dumps(([subsets[i] for i in batch], self.run.options, deadline_unix),
                                    protocol=pickle.HIGHEST_PROTOCOL)
-            self.redis.set(self.key(task, "input"), payload, ex=KEYS_TTL_S)
+            self.redis.set(self.key(task, "input"), payload, ex=self.fanout.keys_ttl_s)
         for task in range(len(batches)):
             queue.enqueue(perform_task, self.fanout.job_id, self.prefix, task,
                           job_timeout=int(self.fanout.hard_limit_s or self.run.remaining_s())
@@ -137,7 +142,7 @@ class Gather:
             for task in list(reversed(pending)):
                 solved = self._result(task)
                 if solved is None and self.redis.set(self.key(task, "claim"), f"parent {_this_process()}",
-                                                     nx=True, ex=KEYS_TTL_S):
+                                                     nx=True, ex=self.fanout.keys_ttl_s):
                     solved = solve_batch([subsets[i] for i in batches[task]], self.run)
                 if solved is None:
                     continue
@@ -218,11 +223,11 @@ def run_task(engine: Engine, redis: Redis, context: Any, limits: Any, fanout: Fa
                 except EOFError:
                     kind, value = "error", f"the solver process ended (exit code {process.exitcode})"
                 redis.set(result_key, pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL),
-                          ex=KEYS_TTL_S)
+                          ex=fanout.keys_ttl_s)
                 return "solved" if kind == "blocks" else "failed"
             if not process.is_alive() and not parent_end.poll():
-                redis.set(result_key, pickle.dumps(
-                    ("error", f"the solver process ended (exit code {process.exitcode})")), ex=KEYS_TTL_S)
+                ended = f"the solver process ended (exit code {process.exitcode})"
+                redis.set(result_key, pickle.dumps(("error", ended)), ex=fanout.keys_ttl_s)
                 return "failed"
             if time.monotonic() - last_beat >= 1.0:
                 last_beat = time.monotonic()
