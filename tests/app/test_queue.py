@@ -42,6 +42,7 @@ def service(queue: dict[str, str]) -> Iterator[TestClient]:
         queue_name=queue["DESAPLAN_QUEUE_NAME"],
         job_heartbeat_timeout_s=HEARTBEAT_TIMEOUT_S,
         auth="off",  # one local user: these tests are about the queue
+        rate_limit_per_minute=0,  # wait_for polls every job five times a second
     )
     with TestClient(create_app(settings)) as client:
         yield client
@@ -59,7 +60,9 @@ def wait_for(
 ) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout_s
     while True:
-        jobs = [client.get(f"/jobs/{job_id}").json() for job_id in job_ids]
+        answers = [client.get(f"/jobs/{job_id}") for job_id in job_ids]
+        assert all(a.status_code == 200 for a in answers), [a.text for a in answers][:3]
+        jobs = [a.json() for a in answers]
         if all(j["status"] in FINISHED for j in jobs):
             return jobs
         assert time.monotonic() < deadline, (
@@ -143,7 +146,7 @@ def test_a_worker_killed_mid_job_leaves_no_job_running_and_nothing_half_written(
         time.sleep(0.02)
 
     os.kill(victim.pid, signal.SIGKILL)
-    jobs = wait_for(service, job_ids, 50, workers)
+    jobs = wait_for(service, job_ids, 120, workers)
 
     statuses = {j["id"]: j["status"] for j in jobs}
     assert set(statuses.values()) <= {"succeeded", "failed"}, statuses
@@ -175,6 +178,7 @@ def test_a_worker_without_a_queue_url_says_so() -> None:
 # --- fan-out: one large solve's blocks over several workers ---------------------------------
 
 SPLIT_KABUPATEN, SPLIT_PER_KABUPATEN = 8, 1_500  # 12,000 villages, 8 blocks: seconds each task
+HANG_S = 240  # what the waits below allow before they call it a hang (on a busy machine)
 
 
 def upload_kabupaten(client: TestClient) -> int:
@@ -212,7 +216,7 @@ def fanout_keys(queue_name: str) -> list[bytes]:
 
 
 def running_job(client: TestClient, job_id: int, workers: Workers) -> dict[str, Any]:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + HANG_S
     while (job := client.get(f"/jobs/{job_id}").json())["status"] == "queued":
         assert time.monotonic() < deadline, workers.logs()
         time.sleep(0.05)
@@ -220,7 +224,7 @@ def running_job(client: TestClient, job_id: int, workers: Workers) -> dict[str, 
 
 
 def test_a_split_solve_survives_a_killed_worker_and_equals_the_single_process_plan(
-    service: TestClient, workers: Workers, queue: dict[str, str], upload_large: Upload,
+    service: TestClient, workers: Workers, queue: dict[str, str], upload_small: Upload,
     small_scenario: dict[str, Any],
 ) -> None:
     fanned_out(workers)
@@ -230,19 +234,19 @@ def test_a_split_solve_survives_a_killed_worker_and_equals_the_single_process_pl
     parent = running_job(service, split["id"], workers)["worker"]
     # the worker that is not the split solve's parent takes its block tasks, and is killed
     victim, survivor = (first, second) if parent.endswith(f":{second.pid}") else (second, first)
-    small_id = scenario(service, upload_large(service, 500)["id"], small_scenario)
+    small_id = scenario(service, upload_small(service)["id"], small_scenario)
     job_ids = [split["id"]]
     for _ in range(20):
         response = service.post("/solves", params={"mode": "async"}, json={"scenario_id": small_id})
         assert response.status_code == 202, response.text
         job_ids.append(response.json()["id"])
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + HANG_S
     while not claims_of(victim.pid, queue["DESAPLAN_QUEUE_NAME"]):
         assert time.monotonic() < deadline, workers.logs()
         time.sleep(0.01)
 
     os.kill(victim.pid, signal.SIGKILL)
-    jobs = wait_for(service, job_ids, 120, workers)
+    jobs = wait_for(service, job_ids, HANG_S, workers)
 
     statuses = {j["id"]: j["status"] for j in jobs}
     assert set(statuses.values()) <= {"succeeded", "failed"}, statuses
@@ -256,7 +260,7 @@ def test_a_split_solve_survives_a_killed_worker_and_equals_the_single_process_pl
         fanned = load_plan(session, jobs[0]["plan_id"])
     small_succeeded = sum(1 for i, s in statuses.items() if s == "succeeded" and i != split["id"])
     assert plans == with_plans == small_succeeded + 1
-    assert villages == 500 * small_succeeded + SPLIT_KABUPATEN * SPLIT_PER_KABUPATEN
+    assert villages == 4 * small_succeeded + SPLIT_KABUPATEN * SPLIT_PER_KABUPATEN
     # the plan the blocks gathered from two workers (one of them killed) is the one-process plan
     problem_json, options_json = prepare(engine, split["id"])
     alone = solve(Problem.model_validate_json(problem_json), SolveOptions.model_validate_json(options_json))
@@ -277,7 +281,7 @@ def test_a_cancel_stops_a_split_solve_and_its_block_tasks(
     split_id = scenario(service, upload_kabupaten(service), split_scenario(small_scenario))
     split = service.post("/solves", params={"mode": "async"}, json={"scenario_id": split_id}).json()
     running_job(service, split["id"], workers)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + HANG_S
     while not fanout_keys(queue["DESAPLAN_QUEUE_NAME"]):  # its block tasks are out
         assert time.monotonic() < deadline, workers.logs()
         time.sleep(0.01)
@@ -289,9 +293,9 @@ def test_a_cancel_stops_a_split_solve_and_its_block_tasks(
     small_id = scenario(service, upload_small(service)["id"], small_scenario)
     answers = [service.post("/solves", params={"mode": "async"}, json={"scenario_id": small_id}).json()
                for _ in range(2)]
-    done = wait_for(service, [a["id"] for a in answers], 30, workers)
+    done = wait_for(service, [a["id"] for a in answers], HANG_S, workers)
     assert all(j["status"] == "succeeded" for j in done)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while fanout_keys(queue["DESAPLAN_QUEUE_NAME"]):
         assert time.monotonic() < deadline, "the cancelled solve's block tasks were left in Redis"
         time.sleep(0.1)
