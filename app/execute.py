@@ -6,6 +6,10 @@ for locally, a cancel or a reaper seen in the database, or an overrun of the har
 Every second the supervisor writes the job's progress with a heartbeat; a supervisor that dies
 stops beating and a reaper fails its job (`app.services.jobs.fail_silent`). The plan of a
 finished solve is saved with the job's status in one transaction.
+
+Two kinds of job run this way: a solve (its plan) and a sweep (its curve, `app.services.insights`).
+Under `desaplan worker` a large solve may fan its blocks out to other workers (`app.fanout`); its
+supervisor is the same, and deletes the solve's block tasks whatever the end.
 """
 
 from __future__ import annotations
@@ -126,10 +130,13 @@ def _supervise(
     if jobs.kind_of(engine, job_id) == JobKind.sweep:
         problem_json, options_json, task_json = insights.prepare_sweep(engine, job_id)
         target, args = worker.sweep_in_process, (problem_json, options_json, task_json, child_end, limits)
+        # the time limit bounds each of the curve's solves; the clock runs over all of them
+        points = len(json.loads(task_json)["values"])
+        time_limit_s = float(json.loads(options_json)["time_limit_s"]) * max(1, points)
     else:
         problem_json, options_json = solves.prepare(engine, job_id)
         target, args = worker.solve_in_process, (problem_json, options_json, child_end, limits, fanout)
-    time_limit_s = float(json.loads(options_json)["time_limit_s"])
+        time_limit_s = float(json.loads(options_json)["time_limit_s"])
     process = context.Process(  # type: ignore[attr-defined]
         target=target, args=args, name=f"desaplan-solve-{job_id}", daemon=True
     )
