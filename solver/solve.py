@@ -6,7 +6,10 @@ money cannot meet the floors or the target (exact checks, see `solver.explain`);
 independent blocks (`solver.blocks`); solve each block (`solver.block`: the LP with HiGHS, its
 marginals, the order of preference, whole numbers if asked), in worker processes when there are many;
 pay each village from dana desa, then ADD, then the pool; check the plan against every constraint
-ourselves; build the plan in the table's own order.
+ourselves; build the plan in the table's own order. The steps are parts anyone may call: `split`
+(up to the blocks), `solve_blocks` (or any other way of running `solve_block` on each block's
+arrays: the service's queue sends them to other workers, `app.fanout`), then `assemble` (the rest),
+so every way of solving the blocks gives the same plan.
 
 Among plans with the optimal objective the solver takes, in this order: the least APBD pool money;
 then the fewest rupiah; then the even sharing, the least sum of x[v,g,p]^2 / U[v,g], which gives
