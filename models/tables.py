@@ -378,7 +378,8 @@ class Job(SQLModel, table=True):
 
 class JobPublic(SQLModel):
     id: int
-    kind: str = JobKind.solve
+    kind: str = Field(default=JobKind.solve, description=(
+        "solve (its result is a plan, plan_id) or sweep (a budget-outcome curve, at /sweeps/{id})"))
     scenario_id: int
     scenario_version: int
     status: str
