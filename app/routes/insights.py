@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.db import SessionDep
 from app.jobs import RunnerDep
-from app.responses import MEDIA_TYPES, file_response
+from app.responses import MEDIA_TYPES, ItemId, file_response
 from app.services import insights as service
 from app.services import jobs as job_service
 from app.services.solves import Mode
@@ -52,7 +52,7 @@ def create_sweep(body: SweepCreate, session: SessionDep, settings: SettingsDep, 
 
 
 @router.get("/sweeps/{sweep_id}", responses=SWEEP_ANSWERS, summary="The curve of a sweep job")
-def read_sweep(sweep_id: int, session: SessionDep,
+def read_sweep(sweep_id: ItemId, session: SessionDep,
                format: Literal["json", "csv", "xlsx", "png"] = "json") -> Any:
     """The curve of a sweep that ran as a job, as JSON, CSV, a workbook or a chart; 202 with the
     job while it is queued or running; 409 when it failed or was cancelled."""
@@ -103,7 +103,7 @@ Table = Literal["top", "villages", "kecamatan", "pools"]
 
 
 @router.get("/plans/{plan_id}/marginals", summary="The next rupiah: what Rp1 million more buys")
-def plan_marginals(plan_id: int, session: SessionDep,
+def plan_marginals(plan_id: ItemId, session: SessionDep,
                    format: Literal["json", "csv", "xlsx"] = "json",
                    table: Annotated[Table, Query(description="the table a CSV holds")] = "top",
                    top: Annotated[int, Query(ge=1, le=1000)] = 20) -> Any:
