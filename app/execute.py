@@ -6,6 +6,10 @@ for locally, a cancel or a reaper seen in the database, or an overrun of the har
 Every second the supervisor writes the job's progress with a heartbeat; a supervisor that dies
 stops beating and a reaper fails its job (`app.services.jobs.fail_silent`). The plan of a
 finished solve is saved with the job's status in one transaction.
+
+Two kinds of job run this way: a solve (its plan) and a sweep (its curve, `app.services.insights`).
+Under `desaplan worker` a large solve may fan its blocks out to other workers (`app.fanout`); its
+supervisor is the same, and deletes the solve's block tasks whatever the end.
 """
 
 from __future__ import annotations
@@ -16,19 +20,23 @@ import multiprocessing
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import forkserver
 from multiprocessing.context import BaseContext
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from app import worker
 from app.handover import plan_parts
 from app.jobs import job_status
-from app.services import jobs, solves
-from models import InputError, InputIssue
-from models.tables import JobStatus
+from app.services import insights, jobs, solves
+from models import Curve, InputError, InputIssue
+from models.tables import JobKind, JobStatus
+
+if TYPE_CHECKING:
+    from app.fanout import FanOut
 
 log = logging.getLogger("desaplan.jobs")
 
@@ -83,16 +91,19 @@ def run_job(
     context: BaseContext,
     stop: threading.Event | None = None,
     limits: worker.ChildLimits | None = None,
+    fanout: FanOut | None = None,
 ) -> JobStatus | None:
     """Run one job to its end; its final status (None when it does not exist).
 
     `stop`, when set, ends the solve at once: the job is failed as interrupted (a shutdown),
-    unless it already finished (a cancel writes `cancelled` before setting it)."""
+    unless it already finished (a cancel writes `cancelled` before setting it). `fanout` (the
+    Redis queue only): the solve's blocks may be solved by other workers (`app.fanout`)."""
     stop = stop or threading.Event()
     if not jobs.claim(engine, job_id):  # cancelled while queued, or another worker has it
         return job_status(engine, job_id)
     try:
-        _supervise(engine, job_id, hard_limit_s, context, stop, limits or worker.ChildLimits())
+        _supervise(engine, job_id, hard_limit_s, context, stop, limits or worker.ChildLimits(),
+                   fanout.for_job(job_id, hard_limit_s) if fanout else None)
     except Exception:
         correlation_id = str(uuid.uuid4())
         log.exception("job %s failed, correlation_id=%s", job_id, correlation_id)
@@ -112,16 +123,23 @@ def _fail(engine: Engine, job_id: int, error: str) -> None:
 
 def _supervise(
     engine: Engine, job_id: int, hard_limit_s: float, context: BaseContext, stop: threading.Event,
-    limits: worker.ChildLimits,
+    limits: worker.ChildLimits, fanout: FanOut | None = None,
 ) -> None:
-    problem_json, options_json = solves.prepare(engine, job_id)
-    time_limit_s = float(json.loads(options_json)["time_limit_s"])
     parent_end, child_end = context.Pipe(duplex=False)
+    target: Callable[..., None]
+    args: tuple[Any, ...]
+    if jobs.kind_of(engine, job_id) == JobKind.sweep:
+        problem_json, options_json, task_json = insights.prepare_sweep(engine, job_id)
+        target, args = worker.sweep_in_process, (problem_json, options_json, task_json, child_end, limits)
+        # the time limit bounds each of the curve's solves; the clock runs over all of them
+        points = len(json.loads(task_json)["values"])
+        time_limit_s = float(json.loads(options_json)["time_limit_s"]) * max(1, points)
+    else:
+        problem_json, options_json = solves.prepare(engine, job_id)
+        target, args = worker.solve_in_process, (problem_json, options_json, child_end, limits, fanout)
+        time_limit_s = float(json.loads(options_json)["time_limit_s"])
     process = context.Process(  # type: ignore[attr-defined]
-        target=worker.solve_in_process,
-        args=(problem_json, options_json, child_end, limits),
-        name=f"desaplan-solve-{job_id}",
-        daemon=True,
+        target=target, args=args, name=f"desaplan-solve-{job_id}", daemon=True
     )
     process.start()
     child_end.close()
@@ -168,6 +186,10 @@ def _supervise(
             process.terminate()
         process.join(5)
         parent_end.close()
+        if fanout is not None:  # whatever the end, the job's block tasks stop
+            from app import fanout as fan
+
+            fan.cleanup(fanout)
     assert message is not None  # every other way out of the loop returned
     _handle(engine, job_id, message, stop)
 
@@ -181,6 +203,11 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, Any], stop: threadi
         # None when a cancel came between the beat and the save: then nothing is written
         plan, villages = plan_parts(payload)
         solves.store_result(engine, job_id, plan, villages)
+    elif kind == "curve":
+        if stop.is_set() or not jobs.beat(engine, job_id, 0.95, "saving the curve"):
+            _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
+            return
+        insights.store_curve(engine, job_id, Curve.model_validate_json(payload))
     elif kind == "input_error":
         data = json.loads(payload)
         error = InputError([InputIssue(**i) for i in data["issues"]], title=data["title"])

@@ -10,6 +10,10 @@ worker killed mid-job takes its supervisor with it; the solve's own process then
 itself, the job's heartbeat stops, and a reaper (every worker and every API process runs one)
 fails the job after `DESAPLAN_JOB_HEARTBEAT_TIMEOUT` seconds. Nothing of its plan is written,
 since the plan goes in with the job's status in one transaction.
+
+A large solve with independent blocks (a pool per kabupaten, `DESAPLAN_FANOUT_MIN_VILLAGES`
+villages or more) fans out: its blocks become tasks on the blocks queue (`<queue>-blocks`),
+which every worker takes before new solves (`app.fanout`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from sqlalchemy import Engine
 from app import worker as solver_process
 from app.errors import ServiceUnavailable
 from app.execute import run_job, solver_context
+from app.fanout import FanOut, blocks_queue_name
 from app.jobs import job_status, wait_in_database
 from app.services import jobs
 from app.settings import Settings
@@ -104,20 +109,37 @@ class RedisQueue:
 
 
 @dataclass
-class _WorkerState:
+class WorkerState:
     engine: Engine
     context: BaseContext
     limits: solver_process.ChildLimits
+    redis: Redis
+    fanout: FanOut | None
 
 
-_state: _WorkerState | None = None
+_state: WorkerState | None = None
+
+
+def worker_state() -> WorkerState:
+    if _state is None:
+        raise RuntimeError("desaplan jobs run under `desaplan worker`")
+    return _state
+
+
+def fanout_of(settings: Settings) -> FanOut | None:
+    """How this worker's large solves fan out (`app.fanout`); None when they never do."""
+    if not settings.queue_url or settings.fanout_tasks < 2:
+        return None
+    return FanOut(queue_url=settings.queue_url, blocks_queue=blocks_queue_name(settings.queue_name),
+                  min_villages=settings.fanout_min_villages, tasks=settings.fanout_tasks,
+                  claim_ttl_s=settings.job_heartbeat_timeout_s)
 
 
 def perform(job_id: int, hard_limit_s: float) -> str | None:
     """The RQ job: run desaplan job `job_id` to its end; its final status."""
-    if _state is None:
-        raise RuntimeError("desaplan jobs run under `desaplan worker`")
-    status = run_job(_state.engine, job_id, hard_limit_s, _state.context, limits=_state.limits)
+    state = worker_state()
+    status = run_job(state.engine, job_id, hard_limit_s, state.context, limits=state.limits,
+                     fanout=state.fanout)
     return status.value if status else None
 
 
@@ -130,14 +152,17 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     if not settings.queue_url:
         raise ValueError("DESAPLAN_QUEUE_URL is not set: `desaplan worker` needs a redis:// URL")
     engine = make_engine(settings.database_url)
-    # each solver process: its memory cap, and this worker whose death ends it
-    _state = _WorkerState(engine=engine, context=solver_context(),
-                          limits=solver_process.ChildLimits(settings.solver_memory_bytes,
-                                                                    os.getpid()))
     redis = Redis.from_url(settings.queue_url)
+    # each solver process: its memory cap, and this worker whose death ends it
+    _state = WorkerState(engine=engine, context=solver_context(),
+                         limits=solver_process.ChildLimits(settings.solver_memory_bytes, os.getpid()),
+                         redis=redis, fanout=fanout_of(settings))
     stop_reaper = _start_reaper(engine, settings)
     try:
-        worker = SimpleWorker([Queue(settings.queue_name, connection=redis)], connection=redis)
+        # block tasks of fanned-out solves first: a solve already started finishes sooner
+        queues = [Queue(blocks_queue_name(settings.queue_name), connection=redis),
+                  Queue(settings.queue_name, connection=redis)]
+        worker = SimpleWorker(queues, connection=redis)
         worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
     finally:
         stop_reaper.set()

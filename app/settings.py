@@ -26,6 +26,10 @@ class Settings(BaseModel):
     # empty: the embedded runner, worker processes of the service itself
     queue_url: str | None = None
     queue_name: str = Field(default="desaplan", min_length=1)
+    # the Redis queue: a solve of at least this many villages in independent blocks (a pool per
+    # kabupaten) is cut into `fanout_tasks` block tasks that several workers solve at once
+    fanout_min_villages: int = Field(default=20_000, ge=0)
+    fanout_tasks: int = Field(default=8, ge=1)  # 1: never fan out
     # jobs queued or running at once; one more is refused with 503 and Retry-After
     queue_limit: int = Field(default=100, ge=1)
     # a running job whose holder has given no sign of life for this long is failed
@@ -63,6 +67,8 @@ class Settings(BaseModel):
             "DESAPLAN_QUEUE_URL": "queue_url",
             "DESAPLAN_QUEUE_NAME": "queue_name",
             "DESAPLAN_QUEUE_LIMIT": "queue_limit",
+            "DESAPLAN_FANOUT_MIN_VILLAGES": "fanout_min_villages",
+            "DESAPLAN_FANOUT_TASKS": "fanout_tasks",
             "DESAPLAN_JOB_HEARTBEAT_TIMEOUT": "job_heartbeat_timeout_s",
             "DESAPLAN_MAX_BODY_BYTES": "max_body_bytes",
             "DESAPLAN_MAX_VILLAGES": "max_villages",

@@ -29,11 +29,16 @@ import time
 import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import TYPE_CHECKING
 
 import solver
 from app.handover import plan_to_bytes
-from models import InputError, InputIssue, Problem, SolveOptions
+from models import InputError, InputIssue, Lever, Problem, SolveOptions
 from solver.context import Progress, RunContext
+from solver.curves import sweep
+
+if TYPE_CHECKING:
+    from app.fanout import FanOut
 
 WATCH_EVERY_S = 0.25
 EXIT_ORPHANED = 70  # the service went away: nobody will read this solve
@@ -137,20 +142,70 @@ def _memory_error(limits: ChildLimits) -> str:
 
 
 def solve_in_process(
-    problem_json: str, options_json: str, conn: Connection, limits: ChildLimits | None = None
+    problem_json: str, options_json: str, conn: Connection, limits: ChildLimits | None = None,
+    fanout: FanOut | None = None,
 ) -> None:
+    """The job's solve; with `fanout` (the Redis queue), its blocks may go to other workers."""
     limits = limits or ChildLimits()
     try:
         apply_limits(limits)
         problem = Problem.model_validate_json(problem_json)
         options = SolveOptions.model_validate_json(options_json)
-        plan = solver.solve(problem, run=RunContext(options, listener=ProgressSender(conn)))
+        run = RunContext(options, listener=ProgressSender(conn))
+        if fanout is None:
+            plan = solver.solve(problem, run=run)
+        else:
+            from app import fanout as fan
+
+            plan = fan.solve(problem, run, fanout)
         conn.send(("plan", plan_to_bytes(plan)))
     except InputError as exc:
         issues = [issue.model_dump() for issue in exc.issues]
         conn.send(("input_error", json.dumps({"title": exc.title, "issues": issues})))
     except MemoryError:
         conn.send(("input_error", _memory_error(limits)))
+    except Exception:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def sweep_in_process(
+    problem_json: str, options_json: str, task_json: str, conn: Connection,
+    limits: ChildLimits | None = None,
+) -> None:
+    """A sweep job's curve (`solver.curves.sweep`): ("curve", JSON) through the pipe."""
+    limits = limits or ChildLimits()
+    try:
+        apply_limits(limits)
+        problem = Problem.model_validate_json(problem_json)
+        options = SolveOptions.model_validate_json(options_json)
+        task = json.loads(task_json)
+        curve = sweep(problem, Lever.model_validate(task["lever"]), task["values"], options,
+                      breakpoints=task["breakpoints"])
+        conn.send(("curve", curve.model_dump_json()))
+    except InputError as exc:
+        issues = [issue.model_dump() for issue in exc.issues]
+        conn.send(("input_error", json.dumps({"title": exc.title, "issues": issues})))
+    except MemoryError:
+        conn.send(("input_error", _memory_error(limits)))
+    except Exception:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def solve_blocks_in_process(payload: bytes, conn: Connection, limits: ChildLimits | None = None) -> None:
+    """A block task of a fanned-out solve (`app.fanout`): ("blocks", [BlockResult, ...]) or
+    ("error", traceback) through the pipe."""
+    limits = limits or ChildLimits()
+    try:
+        apply_limits(limits)
+        from app.fanout import solve_task_payload
+
+        solve_task_payload(payload, conn)
+    except MemoryError:
+        conn.send(("error", "the block task needs more memory than a solver process may use"))
     except Exception:
         conn.send(("error", traceback.format_exc()))
     finally:

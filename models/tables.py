@@ -364,6 +364,11 @@ class JobStatus(StrEnum):
     cancelled = "cancelled"
 
 
+class JobKind(StrEnum):
+    solve = "solve"  # a plan
+    sweep = "sweep"  # a budget-outcome curve
+
+
 FINISHED_JOB_STATUSES = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled})
 
 
@@ -413,10 +418,15 @@ class Job(SQLModel, table=True):
     worker: str | None = None  # "<host>:<pid>" of the process supervising the solve
     # when the solver refused the input: {"title": ..., "issues": [models.InputIssue, ...]}
     input_error: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    # "solve": its result is the plan (`plan_id`); "sweep": its result is the curve (`result`)
+    kind: str = Field(default=JobKind.solve, sa_column_kwargs={"server_default": "solve"})
+    result: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class JobPublic(SQLModel):
     id: int
+    kind: str = Field(default=JobKind.solve, description=(
+        "solve (its result is a plan, plan_id) or sweep (a budget-outcome curve, at /sweeps/{id})"))
     scenario_id: int
     scenario_version: int
     status: str

@@ -6,7 +6,19 @@ money cannot meet the floors or the target (exact checks, see `solver.explain`);
 independent blocks (`solver.blocks`); solve each block (`solver.block`: the LP with HiGHS, its
 marginals, the order of preference, whole numbers if asked), in worker processes when there are many;
 pay each village from dana desa, then ADD, then the pool; check the plan against every constraint
-ourselves; build the plan in the table's own order.
+ourselves; build the plan in the table's own order. The steps are parts anyone may call: `split`
+(up to the blocks), `solve_blocks` (or any other way of running `solve_block` on each block's
+arrays: the service's queue sends them to other workers, `app.fanout`), then `assemble` (the rest),
+so every way of solving the blocks gives the same plan.
+
+Among plans with the optimal objective the solver takes, in this order: the least APBD pool money;
+then the fewest rupiah; then the even sharing, the least sum of x[v,g,p]^2 / U[v,g], which gives
+equally valued groups and villages the same share of their uninsured workers (`solver.preference`).
+
+The time limit bounds the whole run (`solver.context.RunContext`): every step asks for the time left.
+A block the limit cuts short keeps a plan only if that plan passes the check; otherwise it gets the
+floors-first fallback (`solver.rounding.fallback_plan`), and the plan names it. A plan whose own check
+fails is `error`, and nobody should use its targets.
 
 Among plans with the optimal objective the solver takes, in this order: the least APBD pool money;
 then the fewest rupiah; then the even sharing, the least sum of x[v,g,p]^2 / U[v,g], which gives
@@ -22,6 +34,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from multiprocessing import get_context
 from typing import Any
 
@@ -64,10 +77,50 @@ from solver.remedies import remedies, short_villages
 PARALLEL_MIN_VILLAGES = 20_000
 
 
+@dataclass
+class Split:
+    """A problem prepared and cut into independent blocks, before any block is solved."""
+
+    table: VillageTable  # the table in its own order
+    canonical: Problem
+    data: Arrays
+    blocks: list[np.ndarray]  # village indices (canonical order) of each block
+    base: dict[str, Any]  # what every plan of this problem says about it
+
+    def subproblems(self) -> list[Arrays]:
+        """Each block's own arrays: what `solve_blocks` takes, in another process or machine."""
+        return [self.data.subset(b, with_target=self.data.min_new > 0) for b in self.blocks]
+
+    @property
+    def by_payer(self) -> bool:
+        """Premiums differ by who pays: the blocks take `solver.payers`' model."""
+        return self.data.payer_cost_idr is not None
+
+    @property
+    def villages(self) -> list[int]:
+        return [len(b) for b in self.blocks]
+
+
 def solve(problem: Problem, options: SolveOptions | None = None,
           run: RunContext | None = None) -> Plan:
     """Solve one scenario on one village table. Infeasible and time limits are statuses, not errors."""
     run = run or RunContext(options)
+    prepared = split(problem, run)
+    if isinstance(prepared, Plan):
+        return prepared
+    if prepared.by_payer:
+        results = []
+        run.report("blocks", 0, len(prepared.blocks))
+        for i, sub in enumerate(prepared.subproblems()):
+            results.append(solve_payer_block(sub, run))
+            run.report("blocks", i + 1, len(prepared.blocks))
+        return assemble(prepared, results, run)
+    return assemble(prepared, solve_blocks(prepared.subproblems(), run), run)
+
+
+def split(problem: Problem, run: RunContext) -> Split | Plan:
+    """The canonical problem cut into independent blocks; or, when the exact money checks already
+    prove there is no plan, the infeasible plan with its explanations."""
     start = time.perf_counter()
     table = problem.table
     canonical = _canonical(problem)
@@ -99,15 +152,19 @@ def solve(problem: Problem, options: SolveOptions | None = None,
                         add_share=scenario.budget.add_share), build_seconds=time.perf_counter() - start,
                     total_seconds=run.elapsed_s(), method=unsolved, **base)
 
-    blocks = split_blocks(data)
-    if by_payer:
-        results = []
-        run.report("blocks", 0, len(blocks))
-        for i, villages in enumerate(blocks):
-            results.append(solve_payer_block(data.subset(villages, with_target=data.min_new > 0), run))
-            run.report("blocks", i + 1, len(blocks))
-    else:
-        results = _solve_blocks(data, blocks, run)
+    return Split(table=table, canonical=canonical, data=data, blocks=split_blocks(data), base=base)
+
+
+def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Plan:
+    """One plan from the blocks' results (in the order of `prepared.blocks`): fallbacks where a
+    block's plan fails its check, the plan checked against every constraint, in the table's order.
+    The same whether the blocks were solved here, in worker processes or on other machines."""
+    table, canonical, data, blocks, base = (prepared.table, prepared.canonical, prepared.data,
+                                            prepared.blocks, prepared.base)
+    results = list(results)
+    scenario = canonical.scenario
+    by_payer = prepared.by_payer
+    unsolved = Method.lp_rounded if scenario.integer else Method.lp
     common: dict[str, Any] = dict(blocks=len(blocks),
                                   build_seconds=sum(r.build_seconds for r in results),
                                   solve_seconds=sum(r.solve_seconds for r in results), **base)
@@ -300,12 +357,12 @@ def _village_marginals(data: Arrays, blocks: list[np.ndarray], results: list[Blo
     return out[back]
 
 
-def _solve_blocks(data: Arrays, blocks: list[np.ndarray], run: RunContext) -> list[BlockResult]:
-    subsets = [data.subset(b, with_target=data.min_new > 0) for b in blocks]
-    workers = min(run.options.workers, len(blocks))
-    total = len(blocks)
+def solve_blocks(subsets: list[Arrays], run: RunContext) -> list[BlockResult]:
+    """Solve independent blocks, in `run.options.workers` processes when the table is large."""
+    workers = min(run.options.workers, len(subsets))
+    total = len(subsets)
     run.report("blocks", 0, total)
-    if workers <= 1 or data.n < PARALLEL_MIN_VILLAGES:
+    if workers <= 1 or sum(s.n for s in subsets) < PARALLEL_MIN_VILLAGES:
         solved = []
         for i, s in enumerate(subsets):
             solved.append(solve_block(s, run))
@@ -313,19 +370,12 @@ def _solve_blocks(data: Arrays, blocks: list[np.ndarray], run: RunContext) -> li
         return solved
     # largest blocks first onto the least loaded worker, a few tasks per worker process so that
     # progress comes back while they run
-    order = sorted(range(len(blocks)), key=lambda i: -len(blocks[i]))
-    tasks = max(workers * 8, 1)
-    batches: list[list[int]] = [[] for _ in range(min(tasks, len(blocks)))]
-    load = [0] * len(batches)
-    for i in order:
-        j = load.index(min(load))
-        batches[j].append(i)
-        load[j] += len(blocks[i])
-    results: list[BlockResult | None] = [None] * len(blocks)
+    batches = balanced_batches([s.n for s in subsets], workers * 8)
+    results: list[BlockResult | None] = [None] * len(subsets)
     done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_solve_batch, [subsets[i] for i in batch], run): batch
-                   for batch in batches if batch}
+        futures = {pool.submit(solve_batch, [subsets[i] for i in batch], run): batch
+                   for batch in batches}
         for future in as_completed(futures):
             batch = futures[future]
             for i, result in zip(batch, future.result(), strict=True):
@@ -335,7 +385,21 @@ def _solve_blocks(data: Arrays, blocks: list[np.ndarray], run: RunContext) -> li
     return [r for r in results if r is not None]
 
 
-def _solve_batch(subsets: list[Arrays], run: RunContext) -> list[BlockResult]:
+def balanced_batches(sizes: list[int], tasks: int) -> list[list[int]]:
+    """Block indices in at most `tasks` non-empty batches of about equal villages: the largest
+    block first onto the least loaded batch."""
+    order = sorted(range(len(sizes)), key=lambda i: -sizes[i])
+    batches: list[list[int]] = [[] for _ in range(max(1, min(tasks, len(sizes))))]
+    load = [0] * len(batches)
+    for i in order:
+        j = load.index(min(load))
+        batches[j].append(i)
+        load[j] += sizes[i]
+    return [b for b in batches if b]
+
+
+def solve_batch(subsets: list[Arrays], run: RunContext) -> list[BlockResult]:
+    """Blocks solved one after another, in this process."""
     return [solve_block(s, run) for s in subsets]
 
 

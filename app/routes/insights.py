@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Query, status
+from fastapi.responses import JSONResponse, Response
 
 from app.db import SessionDep
+from app.jobs import RunnerDep
 from app.responses import MEDIA_TYPES, ItemId, file_response
 from app.services import insights as service
+from app.services import jobs as job_service
+from app.services.solves import Mode
 from app.settings import SettingsDep
 from models import Curve
-from models.tables import FairnessCreate, SweepCreate
+from models.tables import FairnessCreate, JobPublic, SweepCreate
 from scenarios import insights_io
 
 router = APIRouter(tags=["insights"])
@@ -22,17 +25,46 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
                                       "image/png": {}},
           "description": "The curve as JSON, its points as CSV, a workbook, or a chart."}
 }
+SWEEP_ANSWERS: dict[int | str, dict[str, Any]] = {
+    **ANSWERS, 202: {"model": JobPublic, "description": "A job: read the curve at `Location`."}}
 
 
-@router.post("/sweeps", responses=ANSWERS, summary="A budget-outcome curve of a scenario")
-def create_sweep(body: SweepCreate, session: SessionDep, settings: SettingsDep,
-                 format: Literal["json", "csv", "xlsx", "png"] = "json") -> Any:
+@router.post("/sweeps", responses=SWEEP_ANSWERS, summary="A budget-outcome curve of a scenario")
+def create_sweep(body: SweepCreate, session: SessionDep, settings: SettingsDep, runner: RunnerDep,
+                 format: Literal["json", "csv", "xlsx", "png"] = "json",
+                 mode: Annotated[Mode, Query(
+                     description="auto: in the request when the dataset has at most the service's "
+                     "sync limit of villages, else a job; async: always a job; sync: always in "
+                     "the request (refused over the limit)")] = "auto") -> Any:
     """Move one lever (dana_desa_share, add_share, apbd_pool, premium, min_coverage) over a range
     or a list of points: per point the status, objective, new enrolments, coverage, spend by
     source and marginal value; for continuous plans the curve's exact breakpoints, where a plan
     starts to exist and where more money stops helping. Answered in the request for tables up to
-    the service's synchronous limit."""
+    the service's synchronous limit; a larger table (or `mode=async`) answers 202 with a job,
+    whose curve is read at `Location` (`GET /sweeps/{id}`) once it has succeeded."""
+    if service.wants_job(session, body, settings, mode):
+        job = service.start_sweep(session, runner, body, settings)
+        return JSONResponse(job_service.public(session, job).model_dump(mode="json"),
+                            status_code=status.HTTP_202_ACCEPTED,
+                            headers={"Location": f"/sweeps/{job.id}"})
     curve, name = service.sweep(session, body, settings)
+    return _curve_answer(curve, name, format)
+
+
+@router.get("/sweeps/{sweep_id}", responses=SWEEP_ANSWERS, summary="The curve of a sweep job")
+def read_sweep(sweep_id: ItemId, session: SessionDep,
+               format: Literal["json", "csv", "xlsx", "png"] = "json") -> Any:
+    """The curve of a sweep that ran as a job, as JSON, CSV, a workbook or a chart; 202 with the
+    job while it is queued or running; 409 when it failed or was cancelled."""
+    job, curve, name = service.sweep_result(session, sweep_id)
+    if curve is None:
+        return JSONResponse(job_service.public(session, job).model_dump(mode="json"),
+                            status_code=status.HTTP_202_ACCEPTED,
+                            headers={"Location": f"/jobs/{job.id}"})
+    return _curve_answer(curve, name, format)
+
+
+def _curve_answer(curve: Curve, name: str, format: str) -> Any:
     if format == "csv":
         return file_response(insights_io.curve_csv_bytes(curve), "curve.csv", "csv")
     if format == "xlsx":

@@ -1,21 +1,25 @@
 """Planning insights over stored scenarios and plans: budget-outcome curves and the next rupiah.
 
 A sweep runs in the request for tables up to the service's synchronous limit
-(`sync_max_villages`); larger tables are refused with the reason (they need the job runner).
+(`sync_max_villages`); a larger table (or `mode=async`) makes it a job of kind `sweep`, run by
+the job runner like a solve (its own process, progress, cancel, the hard time limit), whose
+result is the curve, saved with the job's status in one transaction (`store_curve`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlmodel import Session
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col
 
-from app.errors import Conflict
-from app.services import datasets, plans
+from app.errors import Conflict, NotFound
+from app.jobs import JobQueue
+from app.services import datasets, jobs, plans, solves
 from app.services import scenarios as scenario_service
 from app.settings import Settings
 from models import Curve, InputError, InputIssue, Lever, LeverKind, Plan, Problem, Scenario, SolveOptions
-from models.tables import SweepCreate
+from models.tables import Job, JobKind, JobStatus, ScenarioVersion, SolveCreate, SweepCreate, utc_now
 from scenarios.compare import fairness_frames
 from solver.curves import sweep as solver_sweep
 from solver.fairness import without_each_floor
@@ -33,30 +37,126 @@ def _values(body: SweepCreate) -> list[float]:
     return [float(v) for v in np.linspace(body.start, body.stop, body.points)]
 
 
-def sweep(session: Session, body: SweepCreate, settings: Settings) -> tuple[Curve, str]:
-    """The curve and the scenario's name."""
+def _lever(body: SweepCreate) -> Lever:
     try:
         kind = LeverKind(body.lever)
     except ValueError as exc:
         raise InputError([InputIssue(field="lever", message=(
             f"unknown lever '{body.lever}'; one of {', '.join(k.value for k in LeverKind)}"))],
             title="The sweep was refused") from exc
+    return Lever(kind=kind, kabupaten=body.kabupaten, package=body.package)
+
+
+def _scenario(body: SweepCreate, version: ScenarioVersion) -> Scenario:
+    scenario = Scenario.model_validate(version.body)
+    if body.integer is not None:
+        scenario = scenario.model_copy(update={"integer": body.integer})
+    return scenario
+
+
+def sweep(session: Session, body: SweepCreate, settings: Settings) -> tuple[Curve, str]:
+    """The curve and the scenario's name, in the request."""
+    lever = _lever(body)
+    values = _values(body)
     record = scenario_service.get_record(session, body.scenario_id)
     version = scenario_service.get_version(session, body.scenario_id, body.version)
     dataset = datasets.get_dataset(session, record.dataset_id)
     if dataset.village_count > settings.sync_max_villages:
         raise InputError([InputIssue(field="scenario_id", message=(
             f"the dataset has {dataset.village_count:,} villages, more than the "
-            f"{settings.sync_max_villages:,} a sweep answers in the request; use desaplan sweep"))],
+            f"{settings.sync_max_villages:,} a sweep answers in the request; leave out mode=sync "
+            "to have it run as a job, or use desaplan sweep"))],
             title="The sweep is too large to answer at once")
-    scenario = Scenario.model_validate(version.body)
-    if body.integer is not None:
-        scenario = scenario.model_copy(update={"integer": body.integer})
+    scenario = _scenario(body, version)
     problem = Problem(table=datasets.load_table(session, record.dataset_id), scenario=scenario)
-    lever = Lever(kind=kind, kabupaten=body.kabupaten, package=body.package)
     options = SolveOptions(time_limit_s=settings.solve_time_limit_s)
-    return solver_sweep(problem, lever, _values(body), options, breakpoints=body.breakpoints), \
+    return solver_sweep(problem, lever, values, options, breakpoints=body.breakpoints), \
         scenario.name
+
+
+def wants_job(session: Session, body: SweepCreate, settings: Settings, mode: solves.Mode) -> bool:
+    """A job when asked for, or when the table is over the synchronous limit (as for solves)."""
+    if mode != "auto":
+        return mode == "async"
+    record = scenario_service.get_record(session, body.scenario_id)
+    dataset = datasets.get_dataset(session, record.dataset_id)
+    return dataset.village_count > settings.sync_max_villages
+
+
+def start_sweep(session: Session, runner: JobQueue, body: SweepCreate, settings: Settings) -> Job:
+    """Queue the sweep as a job; the request is checked first (422 at once, not in the job).
+
+    Its options are a solve's, the time limit bounding each of the curve's solves; the request
+    is kept in the job's `result` until the curve replaces it."""
+    _lever(body)
+    _values(body)
+    scenario_service.get_version(session, body.scenario_id, body.version)
+    request = SolveCreate(scenario_id=body.scenario_id, version=body.version)
+    job, _ = solves.create_job(session, request, settings, "async",
+                               kind=JobKind.sweep, result={"request": body.model_dump(mode="json")})
+    assert job.id is not None
+    job_id = job.id
+    points = len(body.values) if body.values else body.points
+    # a curve is many solves: its hard limit allows one time limit per point
+    limit_s = solves.hard_limit_s(SolveOptions.model_validate(job.options)) * max(1, points)
+    session.close()
+    runner.submit(job_id, limit_s)
+    return jobs.get_job(session, job_id)
+
+
+def prepare_sweep(engine: Engine, job_id: int) -> tuple[str, str, str]:
+    """A sweep job's input as JSON: the problem (with the request's whole-number setting), the
+    options, and {"lever": ..., "values": [...], "breakpoints": ...}."""
+    import json
+
+    with Session(engine) as session:
+        job = jobs.get_job(session, job_id)
+        assert job.result is not None
+        body = SweepCreate.model_validate(job.result["request"])
+        version = session.get(ScenarioVersion, job.scenario_version_id)
+        assert version is not None
+        record = scenario_service.get_record(session, version.scenario_id)
+        problem = Problem(table=datasets.load_table(session, record.dataset_id),
+                          scenario=_scenario(body, version))
+        task = {"lever": _lever(body).model_dump(mode="json"), "values": _values(body),
+                "breakpoints": body.breakpoints}
+        return (problem.model_dump_json(), SolveOptions.model_validate(job.options).model_dump_json(),
+                json.dumps(task))
+
+
+def store_curve(engine: Engine, job_id: int, curve: Curve) -> bool:
+    """The curve and the job's status in ONE statement; False, with nothing written, when the job
+    is no longer running (cancelled, or failed by a reaper, while the curve was on its way)."""
+    with Session(engine) as session:
+        job = jobs.get_job(session, job_id)
+        assert job.result is not None
+        now = utc_now()
+        result = session.execute(
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .values(status=JobStatus.succeeded.value, error=None, progress=1.0,
+                    result={"request": job.result["request"], "curve": curve.model_dump(mode="json")},
+                    phase=f"done: a curve of {len(curve.points)} points", finished_at=now,
+                    heartbeat_at=now)
+        )
+        session.commit()
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def sweep_result(session: Session, job_id: int) -> tuple[Job, Curve | None, str]:
+    """A sweep job, its curve once it has one, and the scenario's name. 404 for a job that is not
+    a sweep; 409 for one that ended without a curve."""
+    job = jobs.get_job(session, job_id)
+    if job.kind != JobKind.sweep:
+        raise NotFound(f"Sweep {job_id} does not exist (job {job_id} is a {job.kind}).")
+    version = session.get(ScenarioVersion, job.scenario_version_id)
+    assert version is not None
+    name = str(version.body.get("name", ""))
+    if job.status in (JobStatus.failed, JobStatus.cancelled):
+        raise Conflict(f"Sweep {job_id} ended without a curve ({job.status}): {job.error or job.phase}")
+    if job.status != JobStatus.succeeded or not job.result or "curve" not in job.result:
+        return job, None, name
+    return job, Curve.model_validate(job.result["curve"]), name
 
 
 def _problem(session: Session, scenario_id: int, version_number: int | None,

@@ -20,6 +20,7 @@ from app.jobs import JobQueue
 from models.tables import (
     FINISHED_JOB_STATUSES,
     Job,
+    JobKind,
     JobPublic,
     JobStatus,
     Page,
@@ -45,6 +46,7 @@ def public(session: Session, job: Job) -> JobPublic:
     assert version is not None
     return JobPublic(
         id=job.id,
+        kind=job.kind,
         scenario_id=job.scenario_id,
         scenario_version=version.version,
         status=job.status,
@@ -75,6 +77,12 @@ def list_jobs(
         select(Job).where(*where).order_by(col(Job.id).desc()).offset(offset).limit(limit)
     ).all()
     return Page[JobPublic](items=[public(session, j) for j in jobs], total=total, offset=offset, limit=limit)
+
+
+def kind_of(engine: Engine, job_id: int) -> JobKind:
+    with Session(engine) as session:
+        value = session.scalar(select(col(Job.kind)).where(col(Job.id) == job_id))
+    return JobKind(value or JobKind.solve)
 
 
 def is_finished(job: Job) -> bool:

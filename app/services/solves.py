@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col
@@ -14,7 +14,7 @@ from app.services import datasets, jobs, plans
 from app.services import scenarios as scenario_service
 from app.settings import Settings
 from models import InputError, InputIssue, Plan, Problem, Scenario, SolveOptions, Status
-from models.tables import Job, JobStatus, PlanRecord, ScenarioVersion, SolveCreate, utc_now
+from models.tables import Job, JobKind, JobStatus, PlanRecord, ScenarioVersion, SolveCreate, utc_now
 
 Mode = Literal["auto", "sync", "async"]
 RETRY_AFTER_S = 10  # what a client refused for a full queue is told to wait
@@ -44,7 +44,8 @@ def hard_limit_s(options: SolveOptions) -> float:
     return options.time_limit_s + max(30.0, options.time_limit_s)
 
 
-def create_job(session: Session, request: SolveCreate, settings: Settings, mode: Mode) -> tuple[Job, bool]:
+def create_job(session: Session, request: SolveCreate, settings: Settings, mode: Mode,
+               kind: JobKind = JobKind.solve, result: dict[str, Any] | None = None) -> tuple[Job, bool]:
     """A queued job for the scenario version; True when the caller should wait for it."""
     record = scenario_service.get_record(session, request.scenario_id)
     if record.archived:
@@ -59,6 +60,8 @@ def create_job(session: Session, request: SolveCreate, settings: Settings, mode:
         scenario_version_id=version.id,
         mode="sync" if wait else "async",
         options=solve_options(request, settings).model_dump(mode="json"),
+        kind=kind,
+        result=result,
     )
     session.add(job)
     session.commit()

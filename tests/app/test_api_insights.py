@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -59,6 +60,65 @@ def test_sweep_as_csv_xlsx_and_png(empty_client: TestClient, upload_small: Uploa
     assert list(sheets) == ["curve", "breakpoints", "summary"]
     png = empty_client.post("/sweeps", params={"format": "png"}, json=body)
     assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
+
+
+def _finished_sweep(client: TestClient, location: str) -> Any:
+    deadline = time.monotonic() + 60
+    while (answer := client.get(location)).status_code == 202:
+        assert answer.json()["kind"] == "sweep" and answer.json()["status"] in ("queued", "running")
+        assert time.monotonic() < deadline, answer.text
+        time.sleep(0.05)
+    return answer
+
+
+def test_a_sweep_of_a_large_table_is_a_job_whose_curve_reads_as_json_csv_and_xlsx(
+        apps: Any, upload_small: Upload, small_scenario: dict[str, Any]) -> None:
+    client = apps.open(load_examples=False, sync_max_villages=3)  # the 4-village table is large
+    dataset = upload_small(client)
+    scenario = _scenario(client, dataset["id"], small_scenario)
+    body = {"scenario_id": scenario["id"], "lever": "apbd_pool", "start": 0, "stop": 5e8,
+            "points": 5}
+
+    queued = client.post("/sweeps", json=body)
+
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["kind"] == "sweep" and queued.headers["location"] == f"/sweeps/{queued.json()['id']}"
+    curve = _finished_sweep(client, queued.headers["location"])
+    assert curve.status_code == 200, curve.text
+    job = client.get(f"/jobs/{queued.json()['id']}").json()
+    assert job["status"] == "succeeded" and job["progress"] == 1.0 and job["plan_id"] is None
+    # the job's curve is the one the request gives on a table under the limit
+    at_once = apps.open(load_examples=False).post("/sweeps", params={"mode": "sync"}, json=body)
+    assert at_once.status_code == 200, at_once.text
+    assert [(p["lever_value"], p["kind"], p["objective"]) for p in curve.json()["points"]] == [
+        (p["lever_value"], p["kind"], p["objective"]) for p in at_once.json()["points"]]
+    assert curve.json()["breakpoints"] == at_once.json()["breakpoints"]
+    frame = pd.read_csv(io.BytesIO(client.get(queued.headers["location"], params={"format": "csv"}).content))
+    assert (frame["kind"] == "sampled").sum() == 5
+    sheets = pd.read_excel(io.BytesIO(client.get(
+        queued.headers["location"], params={"format": "xlsx"}).content), sheet_name=None)
+    assert list(sheets) == ["curve", "breakpoints", "summary"]
+    # a solve's job is not a sweep; over the limit, mode=sync is refused with the way out
+    solve = client.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario["id"]})
+    assert client.get(f"/sweeps/{solve.json()['id']}").status_code == 404
+    refused = client.post("/sweeps", params={"mode": "sync"}, json=body)
+    assert refused.status_code == 422 and "as a job" in refused.text
+
+
+def test_a_cancelled_sweep_job_has_no_curve(empty_client: TestClient, upload_small: Upload,
+                                            small_scenario: dict[str, Any]) -> None:
+    dataset = upload_small(empty_client)
+    scenario = _scenario(empty_client, dataset["id"], small_scenario)
+    body = {"scenario_id": scenario["id"], "lever": "premium", "start": 10_000, "stop": 40_000,
+            "points": 200}
+    queued = empty_client.post("/sweeps", params={"mode": "async"}, json=body)
+    assert queued.status_code == 202, queued.text
+
+    cancelled = empty_client.post(f"/jobs/{queued.json()['id']}/cancel")
+
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    answer = empty_client.get(queued.headers["location"])
+    assert answer.status_code == 409 and "cancelled" in answer.text
 
 
 def test_sweep_refuses_an_unknown_lever(empty_client: TestClient, upload_small: Upload,

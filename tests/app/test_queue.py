@@ -14,13 +14,19 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from servers import DESAPLAN, HEARTBEAT_TIMEOUT_S, Workers
+from kabupaten_tables import kabupaten_pools, kabupaten_rows_csv
+from servers import DESAPLAN, HEARTBEAT_TIMEOUT_S, REDIS_URL, Workers
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app.fanout import blocks_queue_name
 from app.main import create_app
+from app.services.plans import load_plan
+from app.services.solves import prepare
 from app.settings import Settings
+from models import Problem, SolveOptions, Status
 from models.tables import Job, PlanRecord, PlanVillage
+from solver import solve
 
 Upload = Callable[..., dict[str, Any]]
 FINISHED = ("succeeded", "failed", "cancelled")
@@ -36,6 +42,7 @@ def service(queue: dict[str, str]) -> Iterator[TestClient]:
         queue_name=queue["DESAPLAN_QUEUE_NAME"],
         job_heartbeat_timeout_s=HEARTBEAT_TIMEOUT_S,
         auth="off",  # one local user: these tests are about the queue
+        rate_limit_per_minute=0,  # wait_for polls every job five times a second
     )
     with TestClient(create_app(settings)) as client:
         yield client
@@ -53,7 +60,9 @@ def wait_for(
 ) -> list[dict[str, Any]]:
     deadline = time.monotonic() + timeout_s
     while True:
-        jobs = [client.get(f"/jobs/{job_id}").json() for job_id in job_ids]
+        answers = [client.get(f"/jobs/{job_id}") for job_id in job_ids]
+        assert all(a.status_code == 200 for a in answers), [a.text for a in answers][:3]
+        jobs = [a.json() for a in answers]
         if all(j["status"] in FINISHED for j in jobs):
             return jobs
         assert time.monotonic() < deadline, (
@@ -137,7 +146,7 @@ def test_a_worker_killed_mid_job_leaves_no_job_running_and_nothing_half_written(
         time.sleep(0.02)
 
     os.kill(victim.pid, signal.SIGKILL)
-    jobs = wait_for(service, job_ids, 50, workers)
+    jobs = wait_for(service, job_ids, 120, workers)
 
     statuses = {j["id"]: j["status"] for j in jobs}
     assert set(statuses.values()) <= {"succeeded", "failed"}, statuses
@@ -164,3 +173,151 @@ def test_a_worker_without_a_queue_url_says_so() -> None:
 
     assert result.returncode == 2
     assert "DESAPLAN_QUEUE_URL is not set" in result.stderr
+
+
+# --- fan-out: one large solve's blocks over several workers ---------------------------------
+
+SPLIT_KABUPATEN, SPLIT_PER_KABUPATEN = 8, 1_500  # 12,000 villages, 8 blocks: seconds each task
+HANG_S = 240  # what the waits below allow before they call it a hang (on a busy machine)
+
+
+def upload_kabupaten(client: TestClient) -> int:
+    csv = kabupaten_rows_csv(SPLIT_KABUPATEN, SPLIT_PER_KABUPATEN)
+    response = client.post("/datasets", files={"file": ("kabupaten.csv", csv.encode(), "text/csv")})
+    assert response.status_code == 201, response.text
+    dataset_id: int = response.json()["id"]
+    return dataset_id
+
+
+def split_scenario(small_scenario: dict[str, Any]) -> dict[str, Any]:
+    return {**small_scenario, "name": "A pool per kabupaten",
+            "budget": {"dana_desa_share": 0.03, "apbd_pool_idr": kabupaten_pools(SPLIT_KABUPATEN, 2e9)}}
+
+
+def fanned_out(workers: Workers) -> None:
+    """The workers fan out solves of 1,000 villages or more, in 4 block tasks."""
+    workers.env.update({"DESAPLAN_FANOUT_MIN_VILLAGES": "1000", "DESAPLAN_FANOUT_TASKS": "4"})
+
+
+def claims_of(pid: int, queue_name: str) -> list[str]:
+    from redis import Redis
+
+    with Redis.from_url(REDIS_URL) as redis:
+        pattern = f"desaplan:fanout:{blocks_queue_name(queue_name)}:*:claim"
+        return [key.decode() for key in redis.scan_iter(pattern)
+                if (redis.get(key) or b"").decode().endswith(f":{pid}")]
+
+
+def fanout_keys(queue_name: str) -> list[bytes]:
+    from redis import Redis
+
+    with Redis.from_url(REDIS_URL) as redis:
+        return list(redis.scan_iter(f"desaplan:fanout:{blocks_queue_name(queue_name)}:*"))
+
+
+def running_job(client: TestClient, job_id: int, workers: Workers) -> dict[str, Any]:
+    deadline = time.monotonic() + HANG_S
+    while (job := client.get(f"/jobs/{job_id}").json())["status"] == "queued":
+        assert time.monotonic() < deadline, workers.logs()
+        time.sleep(0.05)
+    return job
+
+
+def test_a_split_solve_survives_a_killed_worker_and_equals_the_single_process_plan(
+    service: TestClient, workers: Workers, queue: dict[str, str], upload_small: Upload,
+    small_scenario: dict[str, Any],
+) -> None:
+    fanned_out(workers)
+    first, second = workers.start(), workers.start()
+    split_id = scenario(service, upload_kabupaten(service), split_scenario(small_scenario))
+    split = service.post("/solves", params={"mode": "async"}, json={"scenario_id": split_id}).json()
+    parent = running_job(service, split["id"], workers)["worker"]
+    # the worker that is not the split solve's parent takes its block tasks, and is killed
+    victim, survivor = (first, second) if parent.endswith(f":{second.pid}") else (second, first)
+    small_id = scenario(service, upload_small(service)["id"], small_scenario)
+    job_ids = [split["id"]]
+    for _ in range(20):
+        response = service.post("/solves", params={"mode": "async"}, json={"scenario_id": small_id})
+        assert response.status_code == 202, response.text
+        job_ids.append(response.json()["id"])
+    deadline = time.monotonic() + HANG_S
+    while not claims_of(victim.pid, queue["DESAPLAN_QUEUE_NAME"]):
+        assert time.monotonic() < deadline, workers.logs()
+        time.sleep(0.01)
+
+    os.kill(victim.pid, signal.SIGKILL)
+    jobs = wait_for(service, job_ids, HANG_S, workers)
+
+    statuses = {j["id"]: j["status"] for j in jobs}
+    assert set(statuses.values()) <= {"succeeded", "failed"}, statuses
+    assert statuses[split["id"]] == "succeeded", (jobs[0], workers.logs())
+    assert survivor.poll() is None
+    engine = service.app.state.engine  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        plans = session.scalar(select(func.count()).select_from(PlanRecord))
+        villages = session.scalar(select(func.count()).select_from(PlanVillage))
+        with_plans = session.scalar(select(func.count()).select_from(Job).where(Job.plan_id.is_not(None)))  # type: ignore[union-attr]
+        fanned = load_plan(session, jobs[0]["plan_id"])
+    small_succeeded = sum(1 for i, s in statuses.items() if s == "succeeded" and i != split["id"])
+    assert plans == with_plans == small_succeeded + 1
+    assert villages == 4 * small_succeeded + SPLIT_KABUPATEN * SPLIT_PER_KABUPATEN
+    # the plan the blocks gathered from two workers (one of them killed) is the one-process plan
+    problem_json, options_json = prepare(engine, split["id"])
+    alone = solve(Problem.model_validate_json(problem_json), SolveOptions.model_validate_json(options_json))
+    assert fanned.status == alone.status == Status.optimal and fanned.blocks == SPLIT_KABUPATEN
+    assert fanned.objective == alone.objective
+    assert fanned.check is not None and fanned.check.ok
+    assert [(v.village_code, v.enrollments, v.spend_total_idr) for v in fanned.villages] == [
+        (v.village_code, v.enrollments, v.spend_total_idr) for v in alone.villages]
+    assert not fanout_keys(queue["DESAPLAN_QUEUE_NAME"])  # the job's tasks cleaned up
+
+
+def test_a_cancel_stops_a_split_solve_and_its_block_tasks(
+    service: TestClient, workers: Workers, queue: dict[str, str], upload_small: Upload,
+    small_scenario: dict[str, Any],
+) -> None:
+    fanned_out(workers)
+    workers.start(), workers.start()
+    split_id = scenario(service, upload_kabupaten(service), split_scenario(small_scenario))
+    split = service.post("/solves", params={"mode": "async"}, json={"scenario_id": split_id}).json()
+    running_job(service, split["id"], workers)
+    deadline = time.monotonic() + HANG_S
+    while not fanout_keys(queue["DESAPLAN_QUEUE_NAME"]):  # its block tasks are out
+        assert time.monotonic() < deadline, workers.logs()
+        time.sleep(0.01)
+
+    cancelled = service.post(f"/jobs/{split['id']}/cancel")
+
+    assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
+    # both workers are free again within seconds: two small solves at once answer
+    small_id = scenario(service, upload_small(service)["id"], small_scenario)
+    answers = [service.post("/solves", params={"mode": "async"}, json={"scenario_id": small_id}).json()
+               for _ in range(2)]
+    done = wait_for(service, [a["id"] for a in answers], HANG_S, workers)
+    assert all(j["status"] == "succeeded" for j in done)
+    deadline = time.monotonic() + 30
+    while fanout_keys(queue["DESAPLAN_QUEUE_NAME"]):
+        assert time.monotonic() < deadline, "the cancelled solve's block tasks were left in Redis"
+        time.sleep(0.1)
+    job = service.get(f"/jobs/{split['id']}").json()
+    assert job["status"] == "cancelled" and job["plan_id"] is None
+    assert service.get("/plans").json()["total"] == 2
+
+
+def test_a_sweep_job_runs_on_a_worker(
+    service: TestClient, workers: Workers, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    worker = workers.start()
+    scenario_id = scenario(service, upload_small(service)["id"], small_scenario)
+    body = {"scenario_id": scenario_id, "lever": "add_share", "start": 0, "stop": 0.3, "points": 4}
+
+    queued = service.post("/sweeps", params={"mode": "async"}, json=body)
+
+    assert queued.status_code == 202, queued.text
+    [job] = wait_for(service, [queued.json()["id"]], 60, workers)
+    assert job["status"] == "succeeded" and job["kind"] == "sweep", job
+    assert job["worker"].endswith(f":{worker.pid}")
+    curve = service.get(queued.headers["location"])
+    at_once = service.post("/sweeps", params={"mode": "sync"}, json=body)
+    assert curve.status_code == at_once.status_code == 200, curve.text
+    assert curve.json()["points"] == at_once.json()["points"]
