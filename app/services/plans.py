@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 import scenarios
+from app.bounded import EXPORT_SETTING, within
 from app.errors import Conflict, NotFound
 from app.i18n import Lang, gettext_for, speaker
 from app.services.bulk import insert_rows, json_cell, select_rows
@@ -229,17 +230,24 @@ def _slug_date(created_at: datetime) -> str:
     return created_at.date().isoformat()
 
 
-def targets_file(session: Session, plan_id: int, file_format: str) -> tuple[bytes, str]:
+def targets_bytes(plan: Plan, file_format: str) -> bytes:
+    """The contract's targets columns as CSV or XLSX."""
+    if file_format == "xlsx":
+        return scenarios.targets_xlsx_bytes(plan)
+    return scenarios.targets_csv_bytes(plan)
+
+
+def targets_file(
+    session: Session, plan_id: int, file_format: str, time_limit_s: float = 0
+) -> tuple[bytes, str]:
     """The CLI's targets table as CSV or XLSX, named for dataset, scenario, version and date:
-    `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`."""
+    `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`; built within `time_limit_s`
+    (503; 0: no limit)."""
     record = get_record(session, plan_id)
     refuse_without_targets(record)
     plan = load_plan(session, plan_id)
-    if file_format == "xlsx":
-        content = scenarios.targets_xlsx_bytes(plan)
-    else:
-        content = scenarios.targets_csv_bytes(plan)
-    return content, _targets_name(session, record, file_format)
+    name = _targets_name(session, record, file_format)
+    return within(time_limit_s, f"Building {name}", EXPORT_SETTING, targets_bytes, plan, file_format), name
 
 
 def refuse_without_targets(record: PlanRecord) -> None:
@@ -288,6 +296,7 @@ def planner_targets_file(
     lang: Lang,
     csv_style: str = "comma",
     split: str | None = None,
+    time_limit_s: float = 0,
 ) -> tuple[bytes, str, str]:
     """The targets for people: headers in `lang`, the Indonesian-Excel CSV on request, or one
     workbook per kabupaten or kecamatan zipped. Returns content, file name and format."""
@@ -295,14 +304,35 @@ def planner_targets_file(
     refuse_without_targets(record)
     name = _targets_name(session, record, file_format)
     plan = load_plan(session, plan_id)
-    tr = gettext_for(lang)
     about, title, scenario = _about(session, record, lang)
+    stem = name.rsplit(".", 1)[0]
     if split is not None:
-        stem = name.rsplit(".", 1)[0]
-        content = scenarios.split_targets_zip(plan, split, tr, scenario, about, stem=stem)
-        return content, f"{stem}_{split}.zip", "zip"
-    if file_format == "xlsx":
-        return scenarios.targets_workbook_bytes(plan, tr, scenario, about, title), name, "xlsx"
+        name, answered = f"{stem}_{split}.zip", "zip"
+    else:
+        answered = "xlsx" if file_format == "xlsx" else "csv"
+    content = within(
+        time_limit_s, f"Building {name}", EXPORT_SETTING, _planner_targets_bytes,
+        plan, lang, scenario, about, title, stem, answered, csv_style, split,
+    )
+    return content, name, answered
+
+
+def _planner_targets_bytes(
+    plan: Plan,
+    lang: Lang,
+    scenario: Scenario,
+    about: list[tuple[str, Any]],
+    title: str,
+    stem: str,
+    answered: str,
+    csv_style: str,
+    split: str | None,
+) -> bytes:
+    tr = gettext_for(lang)
+    if split is not None:
+        return scenarios.split_targets_zip(plan, split, tr, scenario, about, stem=stem)
+    if answered == "xlsx":
+        return scenarios.targets_workbook_bytes(plan, tr, scenario, about, title)
     if csv_style == "excel-id":
-        return scenarios.targets_csv_excel_id_bytes(plan, tr), name, "csv"
-    return scenarios.targets_csv_bytes(plan), name, "csv"
+        return scenarios.targets_csv_excel_id_bytes(plan, tr)
+    return scenarios.targets_csv_bytes(plan)
