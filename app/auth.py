@@ -88,18 +88,26 @@ def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Principal:
     """The caller, checked against the policy table: 401 without a valid token, 403 when its
-    role does not allow the request."""
+    role does not allow the request.
+
+    The token's lookup gives its connection back at once: between this dependency and its route
+    a request may wait for a free thread (while sync solves hold them all), and a connection held
+    meanwhile would starve the pool the solves' own job threads need to finish."""
     if settings.auth == "off":
         return _authorised(request, LOCAL)
-    if credentials is None:
-        principal = session_cookie_principal(request, session)
-        if principal is None:
-            raise Unauthorized(
-                "Send an API token: 'Authorization: Bearer dp_...' "
-                "(an admin makes one with `desaplan token create USER`)."
-            )
-        return _authorised(request, principal)
-    return _authorised(request, accounts.authenticate(session, credentials.credentials))
+    try:
+        if credentials is None:
+            principal = session_cookie_principal(request, session)
+            if principal is None:
+                raise Unauthorized(
+                    "Send an API token: 'Authorization: Bearer dp_...' "
+                    "(an admin makes one with `desaplan token create USER`)."
+                )
+        else:
+            principal = accounts.authenticate(session, credentials.credentials)
+    finally:
+        session.close()  # a Principal is plain data: nothing of the session is kept
+    return _authorised(request, principal)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -105,7 +105,8 @@ def finished_plan(service: TestClient, admin: dict[str, str], job_id: int) -> in
 
 
 def trail(service: TestClient, admin: dict[str, str]) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = service.get("/audit", params={"limit": 1000}, headers=admin).json()["items"]
+    answer = service.get("/audit", params={"limit": 1000}, headers=admin)
+    events: list[dict[str, Any]] = answer.json()["items"]
     return events
 
 
