@@ -51,6 +51,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield started.url
 
 
+@pytest.fixture
+def admin_token(server: str) -> str:
+    """The token of the server's first admin (the one `page` is signed in with)."""
+    return SIGNED_IN["token"]
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     executable = chromium_path()
