@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app.bounded import EXPORT_SETTING, within
+from app import filework
+from app.bounded import building
 from app.services import plans
 from app.services.accounts import Principal
 from models import Plan, VillagePlan
@@ -30,5 +31,5 @@ def operator_targets_file(
 ) -> tuple[bytes, str]:
     plan = _own_plan(session, who, plan_id)
     name = f"targets_plan-{plan_id}_{who.name}.{file_format}"
-    content = within(time_limit_s, f"Building {name}", EXPORT_SETTING, plans.targets_bytes, plan, file_format)
+    content = building(time_limit_s, name, filework.targets_bytes, plan, file_format)
     return content, name

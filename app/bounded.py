@@ -15,10 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
-import traceback
 from collections.abc import Callable
 from functools import cache
-from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import Any
 
@@ -44,19 +42,6 @@ def _context() -> BaseContext:
     return solver_context()
 
 
-def _run(fn: Callable[..., Any], args: tuple[Any, ...], conn: Connection, service_pid: int) -> None:
-    try:
-        worker.apply_limits(worker.ChildLimits(service_pid=service_pid))
-        conn.send(("ok", fn(*args)))
-    except InputError as exc:
-        issues = [issue.model_dump() for issue in exc.issues]
-        conn.send(("input_error", (type(exc), exc.title, issues)))
-    except Exception:
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        conn.close()
-
-
 def _input_error(cls: type[InputError], title: str, issues: list[dict[str, Any]]) -> InputError:
     error = cls.__new__(cls)
     InputError.__init__(error, [InputIssue.model_validate(i) for i in issues], title=title)
@@ -70,7 +55,7 @@ def within[T](limit_s: float, what: str, setting: str, fn: Callable[..., T], *ar
     context = _context()
     parent_end, child_end = context.Pipe(duplex=False)
     process = context.Process(  # type: ignore[attr-defined]
-        target=_run, args=(fn, args, child_end, os.getpid()), daemon=True
+        target=worker.run_bounded, args=(fn, args, child_end, os.getpid()), daemon=True
     )
     process.start()
     child_end.close()
@@ -98,3 +83,13 @@ def within[T](limit_s: float, what: str, setting: str, fn: Callable[..., T], *ar
     log.error("%s failed in its own process:\n%s", what, payload)
     raise OwnFailure(f"{what} failed")
 
+
+
+def reading[T](limit_s: float, name: str, fn: Callable[..., T], *args: Any) -> T:
+    """Reading an upload, bounded by `DESAPLAN_PARSE_TIME_LIMIT_S`."""
+    return within(limit_s, f"Reading {name}", PARSE_SETTING, fn, *args)
+
+
+def building[T](limit_s: float, name: str, fn: Callable[..., T], *args: Any) -> T:
+    """Building a file to download, bounded by `DESAPLAN_EXPORT_TIME_LIMIT_S`."""
+    return within(limit_s, f"Building {name}", EXPORT_SETTING, fn, *args)

@@ -26,8 +26,10 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from typing import Any
 
 import solver
 from models import InputError, InputIssue, Problem, SolveOptions
@@ -149,6 +151,21 @@ def solve_in_process(
         conn.send(("input_error", json.dumps({"title": exc.title, "issues": issues})))
     except MemoryError:
         conn.send(("input_error", _memory_error(limits)))
+    except Exception:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def run_bounded(fn: Callable[..., Any], args: tuple[Any, ...], conn: Connection, service_pid: int) -> None:
+    """A bounded process (`app.bounded`): `fn(*args)` through the pipe, as ("ok", result),
+    ("input_error", (class, title, issues)) or ("error", traceback)."""
+    try:
+        apply_limits(ChildLimits(service_pid=service_pid))
+        conn.send(("ok", fn(*args)))
+    except InputError as exc:
+        issues = [issue.model_dump() for issue in exc.issues]
+        conn.send(("input_error", (type(exc), exc.title, issues)))
     except Exception:
         conn.send(("error", traceback.format_exc()))
     finally:

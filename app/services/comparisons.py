@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app.bounded import EXPORT_SETTING, within
+from app import filework
+from app.bounded import building
 from app.errors import NotFound
-from app.i18n import Lang, gettext_for
+from app.i18n import Lang
 from app.services import plans
 from models import AcceptanceRule, InputError, InputIssue, Plan
 from models.tables import (
@@ -22,16 +23,7 @@ from models.tables import (
     ScenarioVersion,
 )
 from scenarios.acceptance import check_rules, warnings
-from scenarios.compare import (
-    PlanComparison,
-    compare_plans,
-    comparison_csv_bytes,
-    comparison_csv_excel_id_bytes,
-    comparison_dict,
-    comparison_workbook_bytes,
-    comparison_xlsx_bytes,
-)
-from scenarios.labels import english
+from scenarios.compare import PlanComparison, compare_plans, comparison_dict
 
 
 def create(session: Session, body: ComparisonCreate) -> Comparison:
@@ -139,19 +131,8 @@ def comparison_file(
         name = f"comparison_{comparison.id}.xlsx"
     else:
         name = f"comparison_{comparison.id}_{table}.csv"
-    content = within(
-        time_limit_s, f"Building {name}", EXPORT_SETTING, _comparison_bytes,
+    content = building(time_limit_s, name, filework.comparison_bytes,
         computed, file_format, table, lang, csv_style,
     )
     return content, name
 
-
-def _comparison_bytes(
-    computed: PlanComparison, file_format: str, table: str, lang: Lang | None, csv_style: str
-) -> bytes:
-    tr = gettext_for(lang or "id")
-    if file_format == "xlsx":
-        return comparison_workbook_bytes(computed, tr) if lang else comparison_xlsx_bytes(computed)
-    if csv_style == "excel-id":
-        return comparison_csv_excel_id_bytes(computed, table, tr if lang else english)
-    return comparison_csv_bytes(computed, table)

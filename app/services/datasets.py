@@ -10,8 +10,8 @@ from pydantic_core import to_json
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-import scenarios
-from app.bounded import EXPORT_SETTING, PARSE_SETTING, within
+from app import filework
+from app.bounded import building, reading
 from app.errors import NotFound
 from app.services.bulk import insert_rows, json_cell, select_rows
 from app.services.naming import slugify
@@ -26,26 +26,18 @@ _VILLAGE_LIST = TypeAdapter(list[Village])
 SORTABLE = [c for c in _COLUMNS if c not in _JSON_COLUMNS]
 
 
-def _read_file(content: bytes, filename: str, limits: ReadLimits | None) -> VillageTable:
-    return scenarios.read_villages(content, filename=filename, limits=limits)
-
-
-def _read_rows(rows: list[dict[str, Any]], limits: ReadLimits | None) -> VillageTable:
-    return scenarios.villages_from_rows(rows, source="rows", limits=limits)
-
-
 def parse_upload(
     content: bytes, filename: str, limits: ReadLimits | None = None, time_limit_s: float = 0
 ) -> VillageTable:
     """CSV or XLSX bytes -> a validated table (raises VillageTableError with every bad row),
     stopped after `time_limit_s` (503; 0: no limit)."""
-    return within(time_limit_s, f"Reading {filename}", PARSE_SETTING, _read_file, content, filename, limits)
+    return reading(time_limit_s, filename, filework.read_file, content, filename, limits)
 
 
 def parse_rows(
     rows: list[dict[str, Any]], limits: ReadLimits | None = None, time_limit_s: float = 0
 ) -> VillageTable:
-    return within(time_limit_s, "Reading the rows", PARSE_SETTING, _read_rows, rows, limits)
+    return reading(time_limit_s, "the rows", filework.read_rows, rows, limits)
 
 
 def add_dataset(
@@ -192,6 +184,6 @@ def download(
     within `time_limit_s` (503; 0: no limit)."""
     dataset = get_dataset(session, dataset_id)
     table = load_table(session, dataset_id)
-    write = scenarios.villages_xlsx_bytes if file_format == "xlsx" else scenarios.villages_csv_bytes
     name = f"villages_{dataset.slug}.{file_format}"
-    return within(time_limit_s, f"Building {name}", EXPORT_SETTING, write, table), name
+    content = building(time_limit_s, name, filework.villages_bytes, table, file_format)
+    return content, name

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 import scenarios
-from app.bounded import EXPORT_SETTING, within
+from app import filework
+from app.bounded import building
 from app.errors import Conflict, NotFound
-from app.i18n import Lang, gettext_for, speaker
+from app.i18n import Lang, speaker
 from app.services.bulk import insert_rows, json_cell, select_rows
 from models import InputError, InputIssue, Plan, Scenario, VillagePlan
 from models.plan import targets_allowed
@@ -230,13 +231,6 @@ def _slug_date(created_at: datetime) -> str:
     return created_at.date().isoformat()
 
 
-def targets_bytes(plan: Plan, file_format: str) -> bytes:
-    """The contract's targets columns as CSV or XLSX."""
-    if file_format == "xlsx":
-        return scenarios.targets_xlsx_bytes(plan)
-    return scenarios.targets_csv_bytes(plan)
-
-
 def targets_file(
     session: Session, plan_id: int, file_format: str, time_limit_s: float = 0
 ) -> tuple[bytes, str]:
@@ -247,7 +241,7 @@ def targets_file(
     refuse_without_targets(record)
     plan = load_plan(session, plan_id)
     name = _targets_name(session, record, file_format)
-    return within(time_limit_s, f"Building {name}", EXPORT_SETTING, targets_bytes, plan, file_format), name
+    return building(time_limit_s, name, filework.targets_bytes, plan, file_format), name
 
 
 def refuse_without_targets(record: PlanRecord) -> None:
@@ -310,29 +304,8 @@ def planner_targets_file(
         name, answered = f"{stem}_{split}.zip", "zip"
     else:
         answered = "xlsx" if file_format == "xlsx" else "csv"
-    content = within(
-        time_limit_s, f"Building {name}", EXPORT_SETTING, _planner_targets_bytes,
+    content = building(time_limit_s, name, filework.planner_targets_bytes,
         plan, lang, scenario, about, title, stem, answered, csv_style, split,
     )
     return content, name, answered
 
-
-def _planner_targets_bytes(
-    plan: Plan,
-    lang: Lang,
-    scenario: Scenario,
-    about: list[tuple[str, Any]],
-    title: str,
-    stem: str,
-    answered: str,
-    csv_style: str,
-    split: str | None,
-) -> bytes:
-    tr = gettext_for(lang)
-    if split is not None:
-        return scenarios.split_targets_zip(plan, split, tr, scenario, about, stem=stem)
-    if answered == "xlsx":
-        return scenarios.targets_workbook_bytes(plan, tr, scenario, about, title)
-    if csv_style == "excel-id":
-        return scenarios.targets_csv_excel_id_bytes(plan, tr)
-    return scenarios.targets_csv_bytes(plan)
