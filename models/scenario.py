@@ -23,8 +23,10 @@ class Package(BaseModel):
 
     code: str = Field(min_length=1, max_length=64, description="the package's code, e.g. JKK-JKM",
                       examples=["JKK-JKM"])
+    # at least one rupiah: a premium of 1e-300 would make the value per rupiah infinite
     monthly_premium_idr: float = Field(
-        gt=0, lt=MAX_RUPIAH, description="premium per worker and month, in rupiah", examples=[16800]
+        ge=1, lt=MAX_RUPIAH, description="premium per worker and month, in rupiah (at least Rp1)",
+        examples=[16800],
     )
     value: float = Field(
         default=1.0, ge=0, lt=MAX_WEIGHT,

@@ -20,6 +20,7 @@ from app.db import SessionDep
 from app.jobs import RunnerDep
 from app.pages import LANG_COOKIE, render, request_lang
 from app.pages.forms import HELP, form_values, scenario_from_form
+from app.responses import DB_INT_MAX, ItemId, Offset, OptionalId
 from app.services import comparisons as comparison_service
 from app.services import datasets as dataset_service
 from app.services import jobs as job_service
@@ -55,6 +56,12 @@ PLAN_SORTS = [
     "coverage_before",
     "coverage_after",
 ]
+
+
+def _form_id(text: str) -> int | None:
+    """An id typed in a form: a whole number the database can hold, else None."""
+    text = text.strip()
+    return int(text) if text.isdigit() and 0 < int(text) <= DB_INT_MAX else None
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -167,11 +174,11 @@ def upload_dataset(
 @router.get("/ui/datasets/{dataset_id}", response_class=HTMLResponse)
 def dataset_page(
     request: Request,
-    dataset_id: int,
+    dataset_id: ItemId,
     session: SessionDep,
     kecamatan: str | None = None,
     sort: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> HTMLResponse:
     dataset = dataset_service.get_dataset(session, dataset_id)
     if sort and sort.removeprefix("-") not in DATASET_SORTS:
@@ -202,7 +209,8 @@ def _form_context(dataset: Any, values: dict[str, Any], **extra: Any) -> dict[st
 
 
 @router.get("/ui/scenarios/new", response_class=HTMLResponse)
-def new_scenario(request: Request, dataset_id: int, session: SessionDep) -> HTMLResponse:
+def new_scenario(request: Request, dataset_id: Annotated[int, Query(ge=1, le=DB_INT_MAX)],
+                 session: SessionDep) -> HTMLResponse:
     dataset = dataset_service.get_dataset(session, dataset_id)
     return render(request, "scenario_form.html", _form_context(dataset, form_values(None), action="create"))
 
@@ -224,7 +232,7 @@ async def create_scenario(
 ) -> Response:
     form = await request.form()
     dataset_text = str(form.get("dataset_id") or "")
-    dataset = dataset_service.get_dataset(session, int(dataset_text) if dataset_text.isdigit() else 0)
+    dataset = dataset_service.get_dataset(session, _form_id(dataset_text) or 0)
     assert dataset.id is not None
     try:
         body = scenario_from_form(form, list(dataset.groups), list(dataset.kabupaten))
@@ -236,7 +244,7 @@ async def create_scenario(
 
 @router.get("/ui/scenarios/{scenario_id}", response_class=HTMLResponse)
 def scenario_page(
-    request: Request, scenario_id: int, session: SessionDep, version: int | None = None
+    request: Request, scenario_id: ItemId, session: SessionDep, version: OptionalId = None
 ) -> HTMLResponse:
     scenario = scenario_service.public(session, scenario_service.get_record(session, scenario_id))
     shown = scenario_service.version_public(scenario_service.get_version(session, scenario_id, version))
@@ -265,7 +273,7 @@ def scenario_page(
 
 @router.post("/ui/scenarios/{scenario_id}/versions", response_model=None)
 async def revise_scenario(
-    request: Request, scenario_id: int, session: SessionDep, settings: SettingsDep, actor: ActorDep
+    request: Request, scenario_id: ItemId, session: SessionDep, settings: SettingsDep, actor: ActorDep
 ) -> Response:
     record = scenario_service.get_record(session, scenario_id)
     dataset = dataset_service.get_dataset(session, record.dataset_id)
@@ -280,14 +288,14 @@ async def revise_scenario(
 
 
 @router.post("/ui/scenarios/{scenario_id}/archive", response_model=None)
-def archive_scenario(scenario_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def archive_scenario(scenario_id: ItemId, session: SessionDep, actor: ActorDep) -> Response:
     """Kept with its plans, no longer solved or revised until it is unarchived."""
     writes.archive_scenario(session, actor, scenario_id)
     return _see_other(f"/ui/scenarios/{scenario_id}")
 
 
 @router.post("/ui/scenarios/{scenario_id}/unarchive", response_model=None)
-def unarchive_scenario(scenario_id: int, session: SessionDep, actor: ActorDep) -> Response:
+def unarchive_scenario(scenario_id: ItemId, session: SessionDep, actor: ActorDep) -> Response:
     writes.unarchive_scenario(session, actor, scenario_id)
     return _see_other(f"/ui/scenarios/{scenario_id}")
 
@@ -295,7 +303,7 @@ def unarchive_scenario(scenario_id: int, session: SessionDep, actor: ActorDep) -
 @router.post("/ui/scenarios/{scenario_id}/solve", response_model=None)
 async def solve_scenario(
     request: Request,
-    scenario_id: int,
+    scenario_id: ItemId,
     session: SessionDep,
     runner: RunnerDep,
     settings: SettingsDep,
@@ -304,7 +312,7 @@ async def solve_scenario(
     """Always a job, so the planner watches it run and lands on its plan."""
     form = await request.form()
     version_text = str(form.get("version") or "").strip()
-    version = int(version_text) if version_text.isdigit() and int(version_text) > 0 else None
+    version = _form_id(version_text)
     request_body = SolveCreate(scenario_id=scenario_id, version=version)
     job, _record = writes.solve(session, actor, runner, request_body, settings, "async")
     return _see_other(f"/ui/jobs/{job.id}")
@@ -314,14 +322,14 @@ async def solve_scenario(
 
 
 @router.get("/ui/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, job_id: int, session: SessionDep) -> HTMLResponse:
+def job_page(request: Request, job_id: ItemId, session: SessionDep) -> HTMLResponse:
     job = job_service.public(session, job_service.get_job(session, job_id))
     scenario = scenario_service.get_record(session, job.scenario_id)
     return render(request, "job.html", {"job": job, "scenario": scenario})
 
 
 @router.post("/ui/jobs/{job_id}/cancel", response_model=None)
-def cancel_job(job_id: int, session: SessionDep, runner: RunnerDep, actor: ActorDep) -> Response:
+def cancel_job(job_id: ItemId, session: SessionDep, runner: RunnerDep, actor: ActorDep) -> Response:
     writes.cancel_job(session, actor, runner, job_id)
     return _see_other(f"/ui/jobs/{job_id}")
 
@@ -344,11 +352,11 @@ def _chart_data(kecamatan: list[dict[str, Any]]) -> dict[str, Any]:
 @router.get("/ui/plans/{plan_id}", response_class=HTMLResponse)
 def plan_page(
     request: Request,
-    plan_id: int,
+    plan_id: ItemId,
     session: SessionDep,
     kecamatan: str | None = None,
     sort: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> HTMLResponse:
     record = plan_service.get_record(session, plan_id)
     plan = plan_service.public(session, record)
@@ -400,10 +408,10 @@ def compare_form(request: Request, session: SessionDep, baseline: int | None = N
 async def create_comparison(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     form = await request.form()
     baseline_text = str(form.get("baseline_plan_id") or "")
-    others = [int(str(v)) for v in form.getlist("plan_ids") if str(v).isdigit()]
+    others = [i for v in form.getlist("plan_ids") if (i := _form_id(str(v))) is not None]
     try:
         body = ComparisonCreate.model_validate(
-            {"baseline_plan_id": int(baseline_text) if baseline_text.isdigit() else None, "plan_ids": others}
+            {"baseline_plan_id": _form_id(baseline_text), "plan_ids": others}
         )
         comparison = writes.create_comparison(session, actor, body)
     except InputError as exc:
@@ -424,7 +432,7 @@ async def create_comparison(request: Request, session: SessionDep, actor: ActorD
 
 
 @router.get("/ui/comparisons/{comparison_id}", response_class=HTMLResponse)
-def comparison_page(request: Request, comparison_id: int, session: SessionDep) -> HTMLResponse:
+def comparison_page(request: Request, comparison_id: ItemId, session: SessionDep) -> HTMLResponse:
     comparison = comparison_service.get(session, comparison_id)
     computed = comparison_service.compute(session, comparison, top=10)
     frames = {name: computed.table(name) for name in ("totals", "kecamatan", "gainers", "losers")}

@@ -43,7 +43,7 @@ def create_comparison(
 
 
 @router.post("/{comparison_id}/checks", summary="Acceptance rules answered for a comparison")
-def check_comparison(comparison_id: int, body: ComparisonChecks,
+def check_comparison(comparison_id: ItemId, body: ComparisonChecks,
                      session: SessionDep) -> ComparisonChecksResult:
     """Each rule (no village loses enrolments, every village at least a coverage, spend within
     a sum, objective not lower) pass or fail per compared plan, with the villages that break it;

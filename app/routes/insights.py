@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from app.db import SessionDep
-from app.responses import MEDIA_TYPES, file_response
+from app.responses import MEDIA_TYPES, ItemId, file_response
 from app.services import insights as service
 from app.settings import SettingsDep
 from models import Curve
@@ -71,7 +71,7 @@ Table = Literal["top", "villages", "kecamatan", "pools"]
 
 
 @router.get("/plans/{plan_id}/marginals", summary="The next rupiah: what Rp1 million more buys")
-def plan_marginals(plan_id: int, session: SessionDep,
+def plan_marginals(plan_id: ItemId, session: SessionDep,
                    format: Literal["json", "csv", "xlsx"] = "json",
                    table: Annotated[Table, Query(description="the table a CSV holds")] = "top",
                    top: Annotated[int, Query(ge=1, le=1000)] = 20) -> Any:

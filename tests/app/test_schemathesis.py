@@ -27,6 +27,7 @@ from app.settings import Settings
 from models.tables import Role, UserCreate
 
 EXAMPLES_PER_OPERATION = 12
+ANSWER_WITHIN_S = 60  # a slow answer on a busy machine is still an answer, not a failure
 
 
 class Credentials:
@@ -66,10 +67,18 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI,
             rate_limit_per_minute=0,  # the fuzzer is one client sending hundreds of requests
             solve_time_limit_s=10,
             workers=2,
+            # solves of the example (187 villages) go to the job runner, and sweeps of it are
+            # refused: the fuzzer's in-request work stays on the small tables it uploads itself
+            sync_max_villages=20,
         )
     )
-    with TestClient(app):  # start-up: migrations, the example, the job runner
-        yield app, Credentials(app.state.engine)
+    with TestClient(app) as client:  # start-up: migrations, the example, the job runner
+        credentials = Credentials(app.state.engine)
+        # one plan from the start, so that lists of plans and jobs have ids to follow
+        solved = client.post("/solves", params={"mode": "sync"}, json={"scenario_id": 1},
+                             headers=credentials.headers())
+        assert solved.status_code == 200, solved.text
+        yield app, credentials
 
 
 MODES = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
@@ -95,7 +104,7 @@ def test_no_request_is_answered_with_a_server_error(service: tuple[FastAPI, Cred
                 suppress_health_check=list(HealthCheck),
             )
             def send(case: Any) -> None:
-                response = case.call(headers=credentials.headers())
+                response = case.call(headers=credentials.headers(), timeout=ANSWER_WITHIN_S)
                 statuses[response.status_code] += 1
                 if response.status_code >= 500:
                     server_errors.append(
@@ -119,13 +128,13 @@ def test_no_request_is_answered_with_a_server_error(service: tuple[FastAPI, Cred
 STATEFUL_SCENARIOS = 30  # chains of calls
 STATEFUL_STEPS = 6  # calls in a chain at most
 STATEFUL_RUNS = 8  # runs, until the chains have gone DEEP (a run may be cut short, see below)
-# reached only through links with the service's own ids: a dataset's villages, a solved scenario
-# and its plan, a revised scenario
+# answered 2xx only through links with the service's own ids (random ids find nothing): a
+# dataset's villages, a scenario, its solve, a plan
 DEEP = {
     ("GET", "/datasets/{dataset_id}/villages"),
+    ("GET", "/scenarios/{scenario_id}"),
     ("POST", "/solves"),
     ("GET", "/plans/{plan_id}"),
-    ("POST", "/scenarios/{scenario_id}/versions"),
 }
 
 
@@ -142,7 +151,7 @@ def test_chains_of_calls_along_the_links_never_get_a_server_error(
 
     class Chains(schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
-            return {"headers": credentials.headers()}
+            return {"headers": credentials.headers(), "timeout": ANSWER_WITHIN_S}
 
         def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
             answered[(case.method, case.path, response.status_code)] += 1
