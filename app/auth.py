@@ -1,5 +1,6 @@
-"""Who may do what: bearer tokens (FastAPI's `HTTPBearer`), four roles, one policy table, the
-planners' kabupaten, the village operators' villages, and the audit trail's dependency.
+"""Who may do what: bearer tokens (FastAPI's `HTTPBearer`), four roles, one policy table, and the
+caller as the writes see it (`ActorDep`: `app.services.writes` keeps planners to their kabupaten
+and records every write, for the JSON API and the pages alike).
 
     role      reads                                   writes
     admin     everything, the audit trail, users      everything, users and tokens
@@ -37,10 +38,11 @@ from sqlmodel import Session
 
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
-from app.services import accounts, audit
+from app.services import accounts, writes
 from app.services.accounts import LOCAL, Principal
+from app.services.writes import Actor
 from app.settings import SettingsDep
-from models.tables import Dataset, DatasetScope, Role
+from models.tables import Role
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ADMIN_PATHS = re.compile(r"^/(users|tokens|audit)(/|$)")
@@ -86,18 +88,26 @@ def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Principal:
     """The caller, checked against the policy table: 401 without a valid token, 403 when its
-    role does not allow the request."""
+    role does not allow the request.
+
+    The token's lookup gives its connection back at once: between this dependency and its route
+    a request may wait for a free thread (while sync solves hold them all), and a connection held
+    meanwhile would starve the pool the solves' own job threads need to finish."""
     if settings.auth == "off":
         return _authorised(request, LOCAL)
-    if credentials is None:
-        principal = session_cookie_principal(request, session)
-        if principal is None:
-            raise Unauthorized(
-                "Send an API token: 'Authorization: Bearer dp_...' "
-                "(an admin makes one with `desaplan token create USER`)."
-            )
-        return _authorised(request, principal)
-    return _authorised(request, accounts.authenticate(session, credentials.credentials))
+    try:
+        if credentials is None:
+            principal = session_cookie_principal(request, session)
+            if principal is None:
+                raise Unauthorized(
+                    "Send an API token: 'Authorization: Bearer dp_...' "
+                    "(an admin makes one with `desaplan token create USER`)."
+                )
+        else:
+            principal = accounts.authenticate(session, credentials.credentials)
+    finally:
+        session.close()  # a Principal is plain data: nothing of the session is kept
+    return _authorised(request, principal)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
@@ -132,68 +142,31 @@ def set_session_cookies(response: Response, token: str, secure: bool) -> str:
     return csrf
 
 
-# --- kabupaten and villages -----------------------------------------------------------------
-
-
-def _same(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and a.strip().casefold() == b.strip().casefold()
-
-
-def dataset_kabupaten(session: Session, dataset: Dataset) -> str | None:
-    """The kabupaten a dataset belongs to: the uploading planner's, else the one its table
-    names, else none (only admins write on it)."""
-    assert dataset.id is not None
-    scope = session.get(DatasetScope, dataset.id)
-    if scope is not None:
-        return scope.kabupaten
-    named = [k for k in dataset.kabupaten if k]
-    return named[0] if len(set(named)) == 1 else None
-
-
-def require_kabupaten(session: Session, who: Principal, dataset: Dataset) -> None:
-    """A planner writes only on datasets of its own kabupaten."""
-    if who.role == Role.admin:
-        return
-    belongs = dataset_kabupaten(session, dataset)
-    if who.role == Role.planner and _same(belongs, who.kabupaten):
-        return
-    raise Forbidden(
-        f"User '{who.name}' plans for kabupaten '{who.kabupaten}'; dataset {dataset.id} belongs to "
-        + (f"kabupaten '{belongs}'." if belongs else "no kabupaten (only an admin may change it).")
-    )
-
-
-def upload_scope(who: Principal, kabupaten: list[str]) -> str | None:
-    """The kabupaten a planner's upload belongs to (its own); a table naming another is refused."""
-    if who.role != Role.planner:
-        return None
-    others = sorted({k for k in kabupaten if k and not _same(k, who.kabupaten)})
-    if others:
-        raise Forbidden(
-            f"User '{who.name}' plans for kabupaten '{who.kabupaten}'; "
-            f"the table also names {', '.join(others)}."
-        )
-    return who.kabupaten
-
-
 # --- the audit trail ------------------------------------------------------------------------
 
 
-class AuditLog:
-    """Records the request's writes: `audit("scenario.archive", "scenario/4")`."""
+def current_actor(request: Request, who: PrincipalDep) -> Actor:
+    """The caller and its address, as `app.services.writes` checks and records every write."""
+    return Actor(who, request.client.host if request.client else None)
 
-    def __init__(self, request: Request, who: Principal, session: Session) -> None:
-        self.request = request
-        self.who = who
+
+ActorDep = Annotated[Actor, Depends(current_actor)]
+
+
+class AuditLog:
+    """Records the request's writes of accounts: `audit("token.revoke", "token/4")` (the
+    planners' writes are recorded by `app.services.writes`)."""
+
+    def __init__(self, actor: Actor, session: Session) -> None:
+        self.actor = actor
         self.session = session
 
     def __call__(self, action: str, target: str, **detail: object) -> None:
-        client = self.request.client.host if self.request.client else None
-        audit.record(self.session, self.who, action, target, client, dict(detail))
+        writes.record(self.session, self.actor, action, target, **detail)
 
 
-def audit_log(request: Request, who: PrincipalDep, session: SessionDep) -> AuditLog:
-    return AuditLog(request, who, session)
+def audit_log(actor: ActorDep, session: SessionDep) -> AuditLog:
+    return AuditLog(actor, session)
 
 
 AuditDep = Annotated[AuditLog, Depends(audit_log)]

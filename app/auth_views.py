@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-import scenarios
+from app import filework
+from app.bounded import building
 from app.services import plans
 from app.services.accounts import Principal
 from models import Plan, VillagePlan
@@ -26,11 +27,9 @@ def operator_village_page(
 
 
 def operator_targets_file(
-    session: Session, who: Principal, plan_id: int, file_format: str
+    session: Session, who: Principal, plan_id: int, file_format: str, time_limit_s: float = 0
 ) -> tuple[bytes, str]:
     plan = _own_plan(session, who, plan_id)
-    if file_format == "xlsx":
-        content = scenarios.targets_xlsx_bytes(plan)
-    else:
-        content = scenarios.targets_csv_bytes(plan)
-    return content, f"targets_plan-{plan_id}_{who.name}.{file_format}"
+    name = f"targets_plan-{plan_id}_{who.name}.{file_format}"
+    content = building(time_limit_s, name, filework.targets_bytes, plan, file_format)
+    return content, name

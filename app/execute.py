@@ -49,9 +49,10 @@ def solver_context() -> BaseContext:
     starts in milliseconds, not seconds. Spawn where there is no forkserver."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
-        # app.cli too: a child re-imports the main module (the `desaplan` script, app.cli);
-        # already loaded in the server, that costs nothing
-        context.set_forkserver_preload(["app.worker", "app.cli"])
+        # app.cli too: a child re-imports the main module (the `desaplan` script, which imports
+        # app.cli, scenarios and pandas); already loaded in the server, that costs nothing.
+        # app.filework: the readers and writers of the bounded processes (app.bounded)
+        context.set_forkserver_preload(["app.worker", "app.cli", "app.filework"])
         # start the server now, so the first solve does not wait for it to import the solver
         forkserver.ensure_running()
         return context

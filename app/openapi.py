@@ -249,6 +249,102 @@ def _errors_of(path: str, method: str) -> list[int]:
     return sorted(codes)
 
 
+# The resource chains, as OpenAPI links: what an answer's ids open next (a client, or schemathesis's
+# stateful tests, follow them). (method, path, status) -> link name -> (operation, parameters, body)
+_ID = "$response.body#/id"
+_FIRST = "$response.body#/items/0/id"
+Link = tuple[str, dict[str, str], dict[str, str] | None]
+LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
+    ("post", "/datasets", "201"): {
+        "GetDataset": ("get_dataset", {"dataset_id": _ID}, None),
+        "ListVillages": ("list_villages_datasets", {"dataset_id": _ID}, None),
+        "Download": ("download_dataset", {"dataset_id": _ID}, None),
+        "CreateScenario": ("create_scenario", {}, {"dataset_id": _ID}),
+    },
+    ("post", "/scenarios", "201"): {
+        "GetScenario": ("get_scenario", {"scenario_id": _ID}, None),
+        "GetVersion": (
+            "get_version", {"scenario_id": _ID, "version": "$response.body#/latest_version"}, None
+        ),
+        "Revise": ("revise_scenario", {"scenario_id": _ID}, None),
+        "Archive": ("archive_scenario", {"scenario_id": _ID}, None),
+        "Unarchive": ("unarchive_scenario", {"scenario_id": _ID}, None),
+        "Solve": ("solve", {}, {"scenario_id": _ID}),
+    },
+    ("post", "/scenarios/{scenario_id}/versions", "201"): {
+        "GetVersion": (
+            "get_version",
+            {"scenario_id": "$response.body#/scenario_id", "version": "$response.body#/version"},
+            None,
+        ),
+        "Solve": ("solve", {}, {"scenario_id": "$response.body#/scenario_id",
+                                "version": "$response.body#/version"}),
+    },
+    ("post", "/solves", "200"): {
+        "GetPlan": ("get_plan", {"plan_id": _ID}, None),
+        "PlanVillages": ("list_villages_plans", {"plan_id": _ID}, None),
+        "PlanKecamatan": ("kecamatan_summary", {"plan_id": _ID}, None),
+        "Targets": ("targets", {"plan_id": _ID}, None),
+        "Marginals": ("plan_marginals", {"plan_id": _ID}, None),
+        "Compare": ("create_comparison", {}, {"baseline_plan_id": _ID}),
+    },
+    ("post", "/solves", "202"): {
+        "GetJob": ("get_job", {"job_id": _ID}, None),
+        "Cancel": ("cancel_job", {"job_id": _ID}, None),
+    },
+    ("get", "/jobs/{job_id}", "200"): {
+        "GetPlan": ("get_plan", {"plan_id": "$response.body#/plan_id"}, None),
+        "Targets": ("targets", {"plan_id": "$response.body#/plan_id"}, None),
+    },
+    ("post", "/comparisons", "201"): {
+        "GetComparison": ("get_comparison", {"comparison_id": _ID}, None),
+        "Checks": ("check_comparison", {"comparison_id": _ID}, None),
+    },
+    # the first item of a list opens the same chains as a new one
+    ("get", "/datasets", "200"): {
+        "GetDataset": ("get_dataset", {"dataset_id": _FIRST}, None),
+        "ListVillages": ("list_villages_datasets", {"dataset_id": _FIRST}, None),
+        "CreateScenario": ("create_scenario", {}, {"dataset_id": _FIRST}),
+    },
+    ("get", "/scenarios", "200"): {
+        "GetScenario": ("get_scenario", {"scenario_id": _FIRST}, None),
+        "Revise": ("revise_scenario", {"scenario_id": _FIRST}, None),
+        "Solve": ("solve", {}, {"scenario_id": _FIRST}),
+    },
+    ("get", "/plans", "200"): {
+        "GetPlan": ("get_plan", {"plan_id": _FIRST}, None),
+        "Targets": ("targets", {"plan_id": _FIRST}, None),
+        "Compare": ("create_comparison", {}, {"baseline_plan_id": _FIRST}),
+    },
+    ("get", "/jobs", "200"): {
+        "GetJob": ("get_job", {"job_id": _FIRST}, None),
+    },
+    ("post", "/users", "201"): {
+        "GetUser": ("get_user", {"user_id": _ID}, None),
+        "CreateToken": ("create_token", {"user_id": _ID}, None),
+        "ListTokens": ("list_tokens", {"user_id": _ID}, None),
+    },
+    ("post", "/users/{user_id}/tokens", "201"): {
+        "Revoke": ("revoke_token", {"token_id": _ID}, None),
+    },
+}
+
+
+def _add_links(schema: dict[str, Any]) -> None:
+    """Each link names its operation by the start of the operationId FastAPI gave it."""
+    ids = [op["operationId"] for ops in schema["paths"].values() for op in ops.values()]
+    for (method, path, status), links in LINKS.items():
+        response = schema["paths"][path][method]["responses"][status]
+        for name, (start, parameters, body) in links.items():
+            [operation_id] = [i for i in ids if i.startswith(f"{start}_")]
+            link: dict[str, Any] = {"operationId": operation_id}
+            if parameters:
+                link["parameters"] = parameters
+            if body:
+                link["requestBody"] = body
+            response.setdefault("links", {})[name] = link
+
+
 def build(app: FastAPI) -> dict[str, Any]:
     schema = get_openapi(
         title=app.title,
@@ -287,6 +383,7 @@ def build(app: FastAPI) -> dict[str, Any]:
                     "description": ERRORS[code],
                     "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
                 }
+    _add_links(schema)
     return schema
 
 

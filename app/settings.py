@@ -50,6 +50,9 @@ class Settings(BaseModel):
     keep_alive_s: int = Field(default=5, gt=0)
     max_connections: int = Field(default=200, gt=0)
     header_timeout_s: float = Field(default=10.0, gt=0)  # to send a request's headers
+    # reading an upload, building a file to download: stopped after this long (503); 0 for none
+    parse_time_limit_s: float = Field(default=120.0, ge=0)
+    export_time_limit_s: float = Field(default=300.0, ge=0)
     # "on": every request but /health needs a token; "off": one local admin, loopback only
     auth: Literal["on", "off"] = "on"
 
@@ -82,6 +85,8 @@ class Settings(BaseModel):
             "DESAPLAN_KEEP_ALIVE_S": "keep_alive_s",
             "DESAPLAN_MAX_CONNECTIONS": "max_connections",
             "DESAPLAN_HEADER_TIMEOUT_S": "header_timeout_s",
+            "DESAPLAN_PARSE_TIME_LIMIT_S": "parse_time_limit_s",
+            "DESAPLAN_EXPORT_TIME_LIMIT_S": "export_time_limit_s",
             "DESAPLAN_AUTH": "auth",
         }
         for variable, field in names.items():

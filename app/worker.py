@@ -27,9 +27,10 @@ import sys
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import solver
 from app.handover import plan_to_bytes
@@ -206,6 +207,21 @@ def solve_blocks_in_process(payload: bytes, conn: Connection, limits: ChildLimit
         solve_task_payload(payload, conn)
     except MemoryError:
         conn.send(("error", "the block task needs more memory than a solver process may use"))
+    except Exception:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
+def run_bounded(fn: Callable[..., Any], args: tuple[Any, ...], conn: Connection, service_pid: int) -> None:
+    """A bounded process (`app.bounded`): `fn(*args)` through the pipe, as ("ok", result),
+    ("input_error", (class, title, issues)) or ("error", traceback)."""
+    try:
+        apply_limits(ChildLimits(service_pid=service_pid))
+        conn.send(("ok", fn(*args)))
+    except InputError as exc:
+        issues = [issue.model_dump() for issue in exc.issues]
+        conn.send(("input_error", (type(exc), exc.title, issues)))
     except Exception:
         conn.send(("error", traceback.format_exc()))
     finally:

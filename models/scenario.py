@@ -24,10 +24,12 @@ class Package(BaseModel):
 
     code: str = Field(min_length=1, max_length=64, description="the package's code, e.g. JKK-JKM",
                       examples=["JKK-JKM"])
+    # at least one rupiah: a premium of 1e-300 would make the value per rupiah infinite
     monthly_premium_idr: float | None = Field(
-        default=None, gt=0, lt=MAX_RUPIAH,
-        description="premium per worker and month, in rupiah; leave it out to take the premium of "
-        "each month from the contribution rules (then give `declared_income_idr`)", examples=[16800]
+        default=None, ge=1, lt=MAX_RUPIAH,
+        description="premium per worker and month, in rupiah (at least Rp1); leave it out to take "
+        "the premium of each month from the contribution rules (then give `declared_income_idr`)",
+        examples=[16800]
     )
     declared_income_idr: float | None = Field(
         default=None, gt=0, lt=MAX_RUPIAH,

@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from app.db import SessionDep
 from app.pages import render
 from app.pages.forms import parse_decimal, parse_rupiah
-from app.responses import file_response
+from app.responses import ItemId, file_response
 from app.services import datasets as dataset_service
 from app.services import insights as insight_service
 from app.services import scenarios as scenario_service
@@ -119,7 +119,7 @@ def _chart(curve: Curve) -> dict[str, Any]:
 
 
 @router.get("/ui/scenarios/{scenario_id}/curve", response_model=None)
-def curve_page(request: Request, scenario_id: int, session: SessionDep,
+def curve_page(request: Request, scenario_id: ItemId, session: SessionDep,
                settings: SettingsDep) -> Response:
     """The form; with a lever chosen, the curve too (or, with `format`, its file)."""
     query = dict(request.query_params)

@@ -1,4 +1,6 @@
 """The page handlers: each reads the request, calls the services the JSON API calls, and renders.
+Every write goes through `app.services.writes`, as the JSON API's do: the same roles, the same
+kabupaten, the same audit trail.
 
 Forms post here and are answered with a redirect (303) to the page of what was made, or with the
 form again and its errors (422)."""
@@ -13,21 +15,23 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.auth import ActorDep
 from app.db import SessionDep
 from app.i18n import speaker
 from app.jobs import RunnerDep
 from app.pages import LANG_COOKIE, render, request_lang
 from app.pages.forms import HELP, form_values, rules_from_form, scenario_from_form
+from app.responses import DB_INT_MAX, ItemId, Offset, OptionalId
 from app.services import comparisons as comparison_service
 from app.services import datasets as dataset_service
 from app.services import jobs as job_service
 from app.services import plans as plan_service
 from app.services import scenarios as scenario_service
-from app.services import solves as solve_service
+from app.services import writes
 from app.settings import SettingsDep
 from app.summary import comparison_in_short, remedy_texts
 from app.uploads import Upload, read_upload
-from models import InputError
+from models import InputError, VillageTable
 from models.tables import ComparisonCreate, SolveCreate
 from scenarios import labels
 
@@ -55,6 +59,12 @@ PLAN_SORTS = [
     "coverage_before",
     "coverage_after",
 ]
+
+
+def _form_id(text: str) -> int | None:
+    """An id typed in a form: a whole number the database can hold, else None."""
+    text = text.strip()
+    return int(text) if text.isdigit() and 0 < int(text) <= DB_INT_MAX else None
 
 
 def _see_other(url: str) -> RedirectResponse:
@@ -136,32 +146,42 @@ def new_dataset(request: Request) -> HTMLResponse:
 
 @router.post("/ui/datasets", response_model=None)
 def upload_dataset(
-    request: Request, upload: Annotated[Upload, Depends(read_upload)], session: SessionDep
+    request: Request,
+    upload: Annotated[Upload, Depends(read_upload)],
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
 ) -> Response:
-    """The same service as POST /datasets; a refused table shows every bad row."""
-    if upload.content is None or upload.filename is None:
+    """The same write as POST /datasets; a refused table shows every bad row."""
+    content, filename = upload.content, upload.filename
+    if content is None or filename is None:
         return render(request, "dataset_new.html", {"issues": [], "name": upload.name or ""}, 415)
+
+    def read() -> VillageTable:
+        return dataset_service.parse_upload(
+            content, filename, settings.read_limits(), settings.parse_time_limit_s
+        )
+
     try:
-        table = dataset_service.parse_upload(upload.content, upload.filename)
+        dataset = writes.upload_dataset(session, actor, read, upload.name, filename)
     except InputError as exc:
         return render(
             request,
             "dataset_new.html",
-            {"issues": exc.issues, "name": upload.name or "", "filename": upload.filename},
+            {"issues": exc.issues, "name": upload.name or "", "filename": filename},
             status_code=422,
         )
-    dataset = dataset_service.create_dataset(session, table, upload.name, upload.filename)
     return _see_other(f"/ui/datasets/{dataset.id}")
 
 
 @router.get("/ui/datasets/{dataset_id}", response_class=HTMLResponse)
 def dataset_page(
     request: Request,
-    dataset_id: int,
+    dataset_id: ItemId,
     session: SessionDep,
     kecamatan: str | None = None,
     sort: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> HTMLResponse:
     dataset = dataset_service.get_dataset(session, dataset_id)
     if sort and sort.removeprefix("-") not in DATASET_SORTS:
@@ -192,7 +212,8 @@ def _form_context(dataset: Any, values: dict[str, Any], **extra: Any) -> dict[st
 
 
 @router.get("/ui/scenarios/new", response_class=HTMLResponse)
-def new_scenario(request: Request, dataset_id: int, session: SessionDep) -> HTMLResponse:
+def new_scenario(request: Request, dataset_id: Annotated[int, Query(ge=1, le=DB_INT_MAX)],
+                 session: SessionDep) -> HTMLResponse:
     dataset = dataset_service.get_dataset(session, dataset_id)
     return render(request, "scenario_form.html", _form_context(dataset, form_values(None), action="create"))
 
@@ -209,14 +230,16 @@ def _refused_form(request: Request, dataset: Any, form: Any, exc: InputError, **
 
 
 @router.post("/ui/scenarios", response_model=None)
-async def create_scenario(request: Request, session: SessionDep) -> Response:
+async def create_scenario(
+    request: Request, session: SessionDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
     form = await request.form()
     dataset_text = str(form.get("dataset_id") or "")
-    dataset = dataset_service.get_dataset(session, int(dataset_text) if dataset_text.isdigit() else 0)
+    dataset = dataset_service.get_dataset(session, _form_id(dataset_text) or 0)
     assert dataset.id is not None
     try:
         body = scenario_from_form(form, list(dataset.groups), list(dataset.kabupaten))
-        created = scenario_service.create_scenario(session, dataset.id, body, None)
+        created = writes.create_scenario(session, actor, dataset.id, body, None, settings.read_limits())
     except InputError as exc:
         return _refused_form(request, dataset, form, exc, action="create")
     return _see_other(f"/ui/scenarios/{created.id}")
@@ -224,7 +247,7 @@ async def create_scenario(request: Request, session: SessionDep) -> Response:
 
 @router.get("/ui/scenarios/{scenario_id}", response_class=HTMLResponse)
 def scenario_page(
-    request: Request, scenario_id: int, session: SessionDep, version: int | None = None
+    request: Request, scenario_id: ItemId, session: SessionDep, version: OptionalId = None
 ) -> HTMLResponse:
     scenario = scenario_service.public(session, scenario_service.get_record(session, scenario_id))
     shown = scenario_service.version_public(scenario_service.get_version(session, scenario_id, version))
@@ -252,29 +275,49 @@ def scenario_page(
 
 
 @router.post("/ui/scenarios/{scenario_id}/versions", response_model=None)
-async def revise_scenario(request: Request, scenario_id: int, session: SessionDep) -> Response:
+async def revise_scenario(
+    request: Request, scenario_id: ItemId, session: SessionDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
     record = scenario_service.get_record(session, scenario_id)
     dataset = dataset_service.get_dataset(session, record.dataset_id)
     form = await request.form()
     note = str(form.get("note") or "").strip() or None
     try:
         body = scenario_from_form(form, list(dataset.groups), list(dataset.kabupaten))
-        version = scenario_service.revise(session, scenario_id, body, note)
+        version = writes.revise_scenario(session, actor, scenario_id, body, note, settings.read_limits())
     except InputError as exc:
         return _refused_form(request, dataset, form, exc, action="revise", scenario_id=scenario_id)
     return _see_other(f"/ui/scenarios/{scenario_id}?version={version.version}")
 
 
+@router.post("/ui/scenarios/{scenario_id}/archive", response_model=None)
+def archive_scenario(scenario_id: ItemId, session: SessionDep, actor: ActorDep) -> Response:
+    """Kept with its plans, no longer solved or revised until it is unarchived."""
+    writes.archive_scenario(session, actor, scenario_id)
+    return _see_other(f"/ui/scenarios/{scenario_id}")
+
+
+@router.post("/ui/scenarios/{scenario_id}/unarchive", response_model=None)
+def unarchive_scenario(scenario_id: ItemId, session: SessionDep, actor: ActorDep) -> Response:
+    writes.unarchive_scenario(session, actor, scenario_id)
+    return _see_other(f"/ui/scenarios/{scenario_id}")
+
+
 @router.post("/ui/scenarios/{scenario_id}/solve", response_model=None)
 async def solve_scenario(
-    request: Request, scenario_id: int, session: SessionDep, runner: RunnerDep, settings: SettingsDep
+    request: Request,
+    scenario_id: ItemId,
+    session: SessionDep,
+    runner: RunnerDep,
+    settings: SettingsDep,
+    actor: ActorDep,
 ) -> Response:
     """Always a job, so the planner watches it run and lands on its plan."""
     form = await request.form()
     version_text = str(form.get("version") or "").strip()
-    version = int(version_text) if version_text.isdigit() and int(version_text) > 0 else None
+    version = _form_id(version_text)
     request_body = SolveCreate(scenario_id=scenario_id, version=version)
-    job, _record = solve_service.start(session, runner, request_body, settings, "async")
+    job, _record = writes.solve(session, actor, runner, request_body, settings, "async")
     return _see_other(f"/ui/jobs/{job.id}")
 
 
@@ -282,10 +325,16 @@ async def solve_scenario(
 
 
 @router.get("/ui/jobs/{job_id}", response_class=HTMLResponse)
-def job_page(request: Request, job_id: int, session: SessionDep) -> HTMLResponse:
+def job_page(request: Request, job_id: ItemId, session: SessionDep) -> HTMLResponse:
     job = job_service.public(session, job_service.get_job(session, job_id))
     scenario = scenario_service.get_record(session, job.scenario_id)
     return render(request, "job.html", {"job": job, "scenario": scenario})
+
+
+@router.post("/ui/jobs/{job_id}/cancel", response_model=None)
+def cancel_job(job_id: ItemId, session: SessionDep, runner: RunnerDep, actor: ActorDep) -> Response:
+    writes.cancel_job(session, actor, runner, job_id)
+    return _see_other(f"/ui/jobs/{job_id}")
 
 
 # --- plans ----------------------------------------------------------------------------------
@@ -306,11 +355,11 @@ def _chart_data(kecamatan: list[dict[str, Any]]) -> dict[str, Any]:
 @router.get("/ui/plans/{plan_id}", response_class=HTMLResponse)
 def plan_page(
     request: Request,
-    plan_id: int,
+    plan_id: ItemId,
     session: SessionDep,
     kecamatan: str | None = None,
     sort: str | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> HTMLResponse:
     record = plan_service.get_record(session, plan_id)
     plan = plan_service.public(session, record)
@@ -362,16 +411,16 @@ def compare_form(request: Request, session: SessionDep, baseline: int | None = N
 
 
 @router.post("/ui/compare", response_model=None)
-async def create_comparison(request: Request, session: SessionDep) -> Response:
+async def create_comparison(request: Request, session: SessionDep, actor: ActorDep) -> Response:
     form = await request.form()
     baseline_text = str(form.get("baseline_plan_id") or "")
-    others = [int(str(v)) for v in form.getlist("plan_ids") if str(v).isdigit()]
+    others = [i for v in form.getlist("plan_ids") if (i := _form_id(str(v))) is not None]
     try:
         body = ComparisonCreate.model_validate(
-            {"baseline_plan_id": int(baseline_text) if baseline_text.isdigit() else None, "plan_ids": others,
+            {"baseline_plan_id": _form_id(baseline_text), "plan_ids": others,
              "rules": rules_from_form(form)}
         )
-        comparison = comparison_service.create(session, body)
+        comparison = writes.create_comparison(session, actor, body)
     except InputError as exc:
         return render(
             request,
@@ -390,7 +439,7 @@ async def create_comparison(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/ui/comparisons/{comparison_id}", response_class=HTMLResponse)
-def comparison_page(request: Request, comparison_id: int, session: SessionDep) -> HTMLResponse:
+def comparison_page(request: Request, comparison_id: ItemId, session: SessionDep) -> HTMLResponse:
     comparison = comparison_service.get(session, comparison_id)
     computed = comparison_service.compute(session, comparison, top=10)
     frames = {name: computed.table(name) for name in ("totals", "kecamatan", "gainers", "losers")}

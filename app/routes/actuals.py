@@ -7,12 +7,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.auth import AuditDep, PrincipalDep, require_kabupaten
+from app.auth import ActorDep
 from app.db import SessionDep
 from app.responses import MEDIA_TYPES, ItemId, Limit, Offset, file_response
 from app.services import actuals as service
-from app.services import datasets
 from app.services import plans as plan_service
+from app.services import writes
 from app.settings import SettingsDep
 from app.uploads import ACTUALS_OPENAPI_BODY, ActualsUpload, read_actuals_upload
 from models import ActualsComparison
@@ -34,22 +34,11 @@ def upload_actuals(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-    who: PrincipalDep,
-    audit: AuditDep,
+    actor: ActorDep,
 ) -> ActualsPublic:
     """Validated against the plan's villages, groups, packages and months: 422 lists every bad
     row and column, and nothing of refused actuals is stored. 409 for a plan without targets."""
-    record = plan_service.get_record(session, plan_id)
-    require_kabupaten(session, who, datasets.get_dataset(session, record.dataset_id))
-    stored = service.create(session, plan_id, upload, settings.read_limits())
-    audit(
-        "actuals.upload",
-        f"actuals/{stored.id}",
-        plan_id=plan_id,
-        rows=stored.row_count,
-        through_month=stored.through_month,
-        enrolments=stored.actual_enrollments,
-    )
+    stored = writes.upload_actuals(session, actor, plan_id, upload, settings.read_limits())
     response.headers["Location"] = f"/actuals/{stored.id}"
     return service.public(stored)
 
@@ -117,24 +106,13 @@ def create_replan(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-    who: PrincipalDep,
-    audit: AuditDep,
+    actor: ActorDep,
     body: ReplanCreate | None = None,
 ) -> PlanPublic:
     """The actual enrolments become enrolled workers that stay funded, the money already spent and
     committed is gone, and the months left are planned. The new plan pins the plan and the actuals
     it came from (`replan_of_plan_id`, `replan_of_actuals_id`, `replan`); an infeasible re-plan is
     a plan with its explanation."""
-    stored = service.get(session, actuals_id)
-    record = plan_service.get_record(session, stored.plan_id)
-    require_kabupaten(session, who, datasets.get_dataset(session, record.dataset_id))
-    saved = service.create_replan(session, actuals_id, body or ReplanCreate(), settings)
-    audit(
-        "actuals.replan",
-        f"plan/{saved.id}",
-        source_plan_id=record.id,
-        actuals_id=actuals_id,
-        status=saved.status,
-    )
+    saved = writes.replan(session, actor, actuals_id, body or ReplanCreate(), settings)
     response.headers["Location"] = f"/plans/{saved.id}"
     return plan_service.public(session, saved)

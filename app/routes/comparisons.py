@@ -6,13 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.auth import AuditDep, PrincipalDep, require_kabupaten
+from app.auth import ActorDep
 from app.db import SessionDep
-from app.i18n import gettext_for
 from app.responses import MEDIA_TYPES, ItemId, Limit, Offset, file_response
 from app.services import comparisons as service
-from app.services import datasets
-from app.services import plans as plan_service
+from app.services import writes
+from app.settings import SettingsDep
 from models.tables import (
     ComparisonChecks,
     ComparisonChecksResult,
@@ -22,13 +21,6 @@ from models.tables import (
     InShort,
     Page,
 )
-from scenarios.compare import (
-    comparison_csv_bytes,
-    comparison_csv_excel_id_bytes,
-    comparison_workbook_bytes,
-    comparison_xlsx_bytes,
-)
-from scenarios.labels import english
 
 router = APIRouter(prefix="/comparisons", tags=["comparisons"])
 
@@ -40,19 +32,13 @@ def create_comparison(
     body: ComparisonCreate,
     session: SessionDep,
     response: Response,
-    who: PrincipalDep,
-    audit: AuditDep,
+    actor: ActorDep,
     villages: bool = True,
     top: Top = 10,
 ) -> ComparisonResult:
     """Totals, per kecamatan and per village deltas (new enrolments, spend by source,
     coverage), and the villages that gain and lose most new enrolments."""
-    for plan_id in dict.fromkeys([body.baseline_plan_id, *body.plan_ids]):
-        plan = plan_service.get_record(session, plan_id)
-        require_kabupaten(session, who, datasets.get_dataset(session, plan.dataset_id))
-    comparison = service.create(session, body)
-    compared = [body.baseline_plan_id, *body.plan_ids]
-    audit("comparison.create", f"comparison/{comparison.id}", plan_ids=compared)
+    comparison = writes.create_comparison(session, actor, body)
     response.headers["Location"] = f"/comparisons/{comparison.id}"
     return service.result(session, comparison, villages=villages, top=top)
 
@@ -95,6 +81,7 @@ def comparison_in_short(
 def get_comparison(
     comparison_id: ItemId,
     session: SessionDep,
+    settings: SettingsDep,
     format: Literal["json", "csv", "xlsx"] = "json",
     table: Annotated[
         Literal["totals", "kecamatan", "villages", "gainers", "losers"],
@@ -114,13 +101,7 @@ def get_comparison(
     comparison = service.get(session, comparison_id)
     if format == "json":
         return service.result(session, comparison, villages=villages, top=top)
-    computed = service.compute(session, comparison, top)
-    tr = gettext_for(lang or "id")
-    if format == "xlsx":
-        content = comparison_workbook_bytes(computed, tr) if lang else comparison_xlsx_bytes(computed)
-        return file_response(content, f"comparison_{comparison_id}.xlsx", "xlsx")
-    if csv == "excel-id":
-        content = comparison_csv_excel_id_bytes(computed, table, tr if lang else english)
-    else:
-        content = comparison_csv_bytes(computed, table)
-    return file_response(content, f"comparison_{comparison_id}_{table}.csv", "csv")
+    content, filename = service.comparison_file(
+        session, comparison, top, format, table, lang, csv, settings.export_time_limit_s
+    )
+    return file_response(content, filename, format)

@@ -6,13 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.auth import AuditDep, PrincipalDep, upload_scope
+from app.auth import ActorDep
 from app.db import SessionDep
 from app.responses import FileFormat, ItemId, Limit, Offset, file_response, file_responses
 from app.services import datasets as service
+from app.services import writes
 from app.settings import SettingsDep
 from app.uploads import OPENAPI_BODY, Upload, read_upload
-from models import Village
+from models import Village, VillageTable
 from models.tables import Dataset, DatasetDetail, DatasetPublic, Page
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
@@ -32,20 +33,20 @@ def upload_dataset(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-    who: PrincipalDep,
-    audit: AuditDep,
+    actor: ActorDep,
 ) -> Dataset:
     """Validate and store a village table; 422 lists every bad row and column, and nothing
-    of a refused table is stored. A corrected table is a new dataset."""
+    of a refused table is stored. A corrected table is a new dataset. A planner's table may name
+    only its own kabupaten."""
     limits = settings.read_limits()
-    if upload.rows is not None:
-        table = service.parse_rows(upload.rows, limits)
-    else:
+
+    def read() -> VillageTable:
+        if upload.rows is not None:
+            return service.parse_rows(upload.rows, limits, settings.parse_time_limit_s)
         assert upload.content is not None and upload.filename is not None
-        table = service.parse_upload(upload.content, upload.filename, limits)
-    scope = upload_scope(who, table.kabupaten)  # a planner uploads for its own kabupaten
-    dataset = service.create_dataset(session, table, upload.name, upload.filename, scope)
-    audit("dataset.upload", f"dataset/{dataset.id}", name=dataset.name, villages=dataset.village_count)
+        return service.parse_upload(upload.content, upload.filename, limits, settings.parse_time_limit_s)
+
+    dataset = writes.upload_dataset(session, actor, read, upload.name, upload.filename)
     response.headers["Location"] = f"/datasets/{dataset.id}"
     return dataset
 
@@ -90,6 +91,8 @@ def list_villages(
     responses=file_responses("csv", "xlsx"),
     summary="Download a dataset as CSV or XLSX",
 )
-def download_dataset(dataset_id: ItemId, session: SessionDep, format: FileFormat = "csv") -> Response:
-    content, filename = service.download(session, dataset_id, format)
+def download_dataset(
+    dataset_id: ItemId, session: SessionDep, settings: SettingsDep, format: FileFormat = "csv"
+) -> Response:
+    content, filename = service.download(session, dataset_id, format, settings.export_time_limit_s)
     return file_response(content, filename, format)

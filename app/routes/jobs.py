@@ -6,13 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.auth import AuditDep, PrincipalDep, require_kabupaten
+from app.auth import ActorDep
 from app.db import SessionDep
 from app.jobs import RunnerDep
 from app.responses import ItemId, Limit, Offset, OptionalId
-from app.services import datasets
 from app.services import jobs as service
-from app.services import scenarios as scenario_service
+from app.services import writes
 from models.tables import JobPublic, JobStatus, Page
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -35,12 +34,6 @@ def get_job(job_id: ItemId, session: SessionDep) -> JobPublic:
 
 
 @router.post("/{job_id}/cancel", summary="Cancel a queued or running job")
-def cancel_job(
-    job_id: ItemId, session: SessionDep, runner: RunnerDep, who: PrincipalDep, audit: AuditDep
-) -> JobPublic:
+def cancel_job(job_id: ItemId, session: SessionDep, runner: RunnerDep, actor: ActorDep) -> JobPublic:
     """Its worker process is terminated. 409 when the job has already finished."""
-    scenario = scenario_service.get_record(session, service.get_job(session, job_id).scenario_id)
-    require_kabupaten(session, who, datasets.get_dataset(session, scenario.dataset_id))
-    cancelled = service.cancel(session, runner, job_id)
-    audit("job.cancel", f"job/{job_id}", scenario_id=scenario.id)
-    return cancelled
+    return writes.cancel_job(session, actor, runner, job_id)

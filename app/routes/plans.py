@@ -11,6 +11,7 @@ from app.auth_views import operator_targets_file, operator_village_page
 from app.db import SessionDep
 from app.responses import FileFormat, ItemId, Limit, Offset, OptionalId, file_response, file_responses
 from app.services import plans as service
+from app.settings import SettingsDep
 from models import VillagePlan
 from models.tables import InShort, Page, PlanPublic, PlanShortfalls, Role
 from scenarios import insights_io
@@ -107,6 +108,7 @@ def targets(
     plan_id: ItemId,
     session: SessionDep,
     who: PrincipalDep,
+    settings: SettingsDep,
     format: FileFormat = "csv",
     lang: Annotated[
         Literal["id", "en"] | None,
@@ -128,12 +130,13 @@ def targets(
     """The CLI's targets columns; the file is named for dataset, scenario, version and date.
     A village operator's file holds only its own villages (in the contract's columns)."""
     if who.role == Role.operator:
-        content, filename = operator_targets_file(session, who, plan_id, format)
+        content, filename = operator_targets_file(session, who, plan_id, format, settings.export_time_limit_s)
         return file_response(content, filename, format)
     if lang is None and csv == "comma" and split is None:
-        content, filename = service.targets_file(session, plan_id, format)
+        content, filename = service.targets_file(session, plan_id, format, settings.export_time_limit_s)
         return file_response(content, filename, format)
     content, filename, answered = service.planner_targets_file(
-        session, plan_id, "xlsx" if split else format, lang or "id", csv, split
+        session, plan_id, "xlsx" if split else format, lang or "id", csv, split,
+        settings.export_time_limit_s,
     )
     return file_response(content, filename, answered)

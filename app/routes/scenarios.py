@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.auth import AuditDep, PrincipalDep, require_kabupaten
+from app.auth import ActorDep
 from app.db import SessionDep
 from app.responses import ItemId, Limit, Offset, OptionalId
-from app.services import datasets
 from app.services import scenarios as service
+from app.services import writes
 from app.settings import SettingsDep
 from models.tables import (
     Page,
@@ -27,15 +27,12 @@ def create_scenario(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-    who: PrincipalDep,
-    audit: AuditDep,
+    actor: ActorDep,
 ) -> ScenarioPublic:
     """Validated on its own and against the dataset's table: 422 names the field."""
-    require_kabupaten(session, who, datasets.get_dataset(session, body.dataset_id))
-    created = service.create_scenario(
-        session, body.dataset_id, body.scenario, body.slug, settings.read_limits()
+    created = writes.create_scenario(
+        session, actor, body.dataset_id, body.scenario, body.slug, settings.read_limits()
     )
-    audit("scenario.create", f"scenario/{created.id}", dataset_id=body.dataset_id, name=created.name)
     response.headers["Location"] = f"/scenarios/{created.id}"
     return created
 
@@ -72,41 +69,25 @@ def revise_scenario(
     session: SessionDep,
     settings: SettingsDep,
     response: Response,
-    who: PrincipalDep,
-    audit: AuditDep,
+    actor: ActorDep,
 ) -> ScenarioVersionPublic:
     """Earlier versions and their plans stay readable. 409 for an archived scenario, or when
     another revision of the same version came first."""
-    _require_scenario_kabupaten(session, who, scenario_id)
-    version = service.revise(session, scenario_id, body.scenario, body.note, settings.read_limits())
-    audit("scenario.revise", f"scenario/{scenario_id}", version=version.version, note=body.note)
+    version = writes.revise_scenario(
+        session, actor, scenario_id, body.scenario, body.note, settings.read_limits()
+    )
     response.headers["Location"] = f"/scenarios/{scenario_id}/versions/{version.version}"
     return version
 
 
 @router.post("/{scenario_id}/archive", summary="Archive a scenario")
-def archive_scenario(
-    scenario_id: ItemId, session: SessionDep, who: PrincipalDep, audit: AuditDep
-) -> ScenarioPublic:
+def archive_scenario(scenario_id: ItemId, session: SessionDep, actor: ActorDep) -> ScenarioPublic:
     """An archived scenario stays readable with its plans but can no longer be solved or
     revised, until it is unarchived."""
-    _require_scenario_kabupaten(session, who, scenario_id)
-    archived = service.archive(session, scenario_id)
-    audit("scenario.archive", f"scenario/{scenario_id}")
-    return archived
+    return writes.archive_scenario(session, actor, scenario_id)
 
 
 @router.post("/{scenario_id}/unarchive", summary="Unarchive a scenario")
-def unarchive_scenario(
-    scenario_id: ItemId, session: SessionDep, who: PrincipalDep, audit: AuditDep
-) -> ScenarioPublic:
+def unarchive_scenario(scenario_id: ItemId, session: SessionDep, actor: ActorDep) -> ScenarioPublic:
     """Undo an archive: the scenario can be solved and revised again. 409 when it is not archived."""
-    _require_scenario_kabupaten(session, who, scenario_id)
-    restored = service.unarchive(session, scenario_id)
-    audit("scenario.unarchive", f"scenario/{scenario_id}")
-    return restored
-
-
-def _require_scenario_kabupaten(session: SessionDep, who: PrincipalDep, scenario_id: int) -> None:
-    record = service.get_record(session, scenario_id)
-    require_kabupaten(session, who, datasets.get_dataset(session, record.dataset_id))
+    return writes.unarchive_scenario(session, actor, scenario_id)

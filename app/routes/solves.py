@@ -7,14 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from app.auth import AuditDep, PrincipalDep, require_kabupaten
+from app.auth import ActorDep
 from app.db import SessionDep
 from app.jobs import RunnerDep
-from app.services import datasets
 from app.services import jobs as job_service
 from app.services import plans as plan_service
-from app.services import scenarios as scenario_service
-from app.services import solves as service
+from app.services import writes
 from app.services.solves import Mode
 from app.settings import SettingsDep
 from models.tables import JobPublic, PlanPublic, SolveCreate
@@ -34,8 +32,7 @@ def solve(
     runner: RunnerDep,
     settings: SettingsDep,
     response: Response,
-    who: PrincipalDep,
-    audit: AuditDep,
+    actor: ActorDep,
     mode: Annotated[
         Mode,
         Query(
@@ -46,14 +43,7 @@ def solve(
 ) -> Any:
     """Every solve runs in a worker process with a time limit (the request's
     `options.time_limit_s`, capped by the service). 409 for an archived scenario."""
-    scenario = scenario_service.get_record(session, body.scenario_id)
-    require_kabupaten(session, who, datasets.get_dataset(session, scenario.dataset_id))
-    try:
-        job, record = service.start(session, runner, body, settings, mode)
-    except Exception as exc:  # the job may exist though the answer is an error: record the try
-        audit("solve", f"scenario/{body.scenario_id}", mode=mode, refused=type(exc).__name__)
-        raise
-    audit("solve", f"job/{job.id}", scenario_id=body.scenario_id, mode=mode, plan_id=job.plan_id)
+    job, record = writes.solve(session, actor, runner, body, settings, mode)
     if record is None:
         return JSONResponse(
             job_service.public(session, job).model_dump(mode="json"),

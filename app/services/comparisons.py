@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from app import filework
+from app.bounded import building
 from app.errors import NotFound
 from app.i18n import Lang
 from app.services import plans
@@ -123,3 +125,27 @@ def result(
         gainers=data["gainers"],
         losers=data["losers"],
     )
+
+
+def comparison_file(
+    session: Session,
+    comparison: Comparison,
+    top: int,
+    file_format: str,
+    table: str,
+    lang: Lang | None,
+    csv_style: str,
+    time_limit_s: float = 0,
+) -> tuple[bytes, str]:
+    """The comparison as an XLSX of every table, or a CSV of one; built within `time_limit_s`
+    (503; 0: no limit). With `lang`, headers for people and formatted sheets."""
+    computed = compute(session, comparison, top)
+    if file_format == "xlsx":
+        name = f"comparison_{comparison.id}.xlsx"
+    else:
+        name = f"comparison_{comparison.id}_{table}.csv"
+    content = building(time_limit_s, name, filework.comparison_bytes,
+        computed, file_format, table, lang, csv_style,
+    )
+    return content, name
+

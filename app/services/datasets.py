@@ -10,7 +10,8 @@ from pydantic_core import to_json
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-import scenarios
+from app import filework
+from app.bounded import building, reading
 from app.errors import NotFound
 from app.services.bulk import insert_rows, json_cell, select_rows
 from app.services.naming import slugify
@@ -25,13 +26,18 @@ _VILLAGE_LIST = TypeAdapter(list[Village])
 SORTABLE = [c for c in _COLUMNS if c not in _JSON_COLUMNS]
 
 
-def parse_upload(content: bytes, filename: str, limits: ReadLimits | None = None) -> VillageTable:
-    """CSV or XLSX bytes -> a validated table (raises VillageTableError with every bad row)."""
-    return scenarios.read_villages(content, filename=filename, limits=limits)
+def parse_upload(
+    content: bytes, filename: str, limits: ReadLimits | None = None, time_limit_s: float = 0
+) -> VillageTable:
+    """CSV or XLSX bytes -> a validated table (raises VillageTableError with every bad row),
+    stopped after `time_limit_s` (503; 0: no limit)."""
+    return reading(time_limit_s, filename, filework.read_file, content, filename, limits)
 
 
-def parse_rows(rows: list[dict[str, Any]], limits: ReadLimits | None = None) -> VillageTable:
-    return scenarios.villages_from_rows(rows, source="rows", limits=limits)
+def parse_rows(
+    rows: list[dict[str, Any]], limits: ReadLimits | None = None, time_limit_s: float = 0
+) -> VillageTable:
+    return reading(time_limit_s, "the rows", filework.read_rows, rows, limits)
 
 
 def add_dataset(
@@ -171,12 +177,13 @@ def load_table(session: Session, dataset_id: int) -> VillageTable:
     )
 
 
-def download(session: Session, dataset_id: int, file_format: str) -> tuple[bytes, str]:
-    """The table as CSV or XLSX bytes, with a file name naming the dataset."""
+def download(
+    session: Session, dataset_id: int, file_format: str, time_limit_s: float = 0
+) -> tuple[bytes, str]:
+    """The table as CSV or XLSX bytes, with a file name naming the dataset; the file is built
+    within `time_limit_s` (503; 0: no limit)."""
     dataset = get_dataset(session, dataset_id)
     table = load_table(session, dataset_id)
-    if file_format == "xlsx":
-        content = scenarios.villages_xlsx_bytes(table)
-    else:
-        content = scenarios.villages_csv_bytes(table)
-    return content, f"villages_{dataset.slug}.{file_format}"
+    name = f"villages_{dataset.slug}.{file_format}"
+    content = building(time_limit_s, name, filework.villages_bytes, table, file_format)
+    return content, name

@@ -15,9 +15,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 import scenarios
+from app import filework
+from app.bounded import building
 from app.errors import Conflict, NotFound
 from app.handover import VillageColumns, village_columns
-from app.i18n import Lang, gettext_for, speaker
+from app.i18n import Lang, speaker
 from app.services.bulk import insert_rows, json_cell, select_rows
 from models import InputError, InputIssue, Plan, Scenario, VillagePlan
 from models.plan import targets_allowed
@@ -274,20 +276,20 @@ def _slug_date(created_at: datetime) -> str:
     return created_at.date().isoformat()
 
 
-def targets_file(session: Session, plan_id: int, file_format: str) -> tuple[bytes, str]:
+def targets_file(
+    session: Session, plan_id: int, file_format: str, time_limit_s: float = 0
+) -> tuple[bytes, str]:
     """The CLI's targets table as CSV or XLSX, named for dataset, scenario, version and date:
     `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`. Written once, on the first
-    download, and served from the store after that (`stored_file`)."""
+    download, within `time_limit_s` (503; 0: no limit), and served from the store after that
+    (`stored_file`)."""
     record = get_record(session, plan_id)
     refuse_without_targets(record)
 
     def build() -> tuple[bytes, str, str]:
         plan = load_plan(session, plan_id)
-        if file_format == "xlsx":
-            content = scenarios.targets_xlsx_bytes(plan)
-        else:
-            content = scenarios.targets_csv_bytes(plan)
-        return content, _targets_name(session, record, file_format), file_format
+        name = _targets_name(session, record, file_format)
+        return building(time_limit_s, name, filework.targets_bytes, plan, file_format), name, file_format
 
     content, name, _ = stored_file(session, plan_id, file_format, build)
     return content, name
@@ -364,6 +366,7 @@ def planner_targets_file(
     lang: Lang,
     csv_style: str = "comma",
     split: str | None = None,
+    time_limit_s: float = 0,
 ) -> tuple[bytes, str, str]:
     """The targets for people: headers in `lang`, the Indonesian-Excel CSV on request, or one
     workbook per kabupaten or kecamatan zipped. Returns content, file name and format."""
@@ -376,16 +379,14 @@ def planner_targets_file(
     def build() -> tuple[bytes, str, str]:
         name = _targets_name(session, record, file_format)
         plan = load_plan(session, plan_id)
-        tr = gettext_for(lang)
         about, title, scenario = _about(session, record, lang)
+        stem = name.rsplit(".", 1)[0]
         if split is not None:
-            stem = name.rsplit(".", 1)[0]
-            content = scenarios.split_targets_zip(plan, split, tr, scenario, about, stem=stem)
-            return content, f"{stem}_{split}.zip", "zip"
-        if file_format == "xlsx":
-            return scenarios.targets_workbook_bytes(plan, tr, scenario, about, title), name, "xlsx"
-        if csv_style == "excel-id":
-            return scenarios.targets_csv_excel_id_bytes(plan, tr), name, "csv"
-        return scenarios.targets_csv_bytes(plan), name, "csv"
+            name, answered = f"{stem}_{split}.zip", "zip"
+        else:
+            answered = "xlsx" if file_format == "xlsx" else "csv"
+        content = building(time_limit_s, name, filework.planner_targets_bytes,
+                           plan, lang, scenario, about, title, stem, answered, csv_style, split)
+        return content, name, answered
 
     return stored_file(session, plan_id, variant, build)

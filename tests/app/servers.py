@@ -1,7 +1,8 @@
-"""The real servers the tests use: PostgreSQL and Redis on this machine (and on CI's).
+"""The real servers the tests use: PostgreSQL and Redis on this machine (and on CI's), and
+`desaplan serve` and `desaplan worker` as an operator starts them (`Server`, `Workers`).
 
-Where one is not reachable its tests skip and say why, unless DESAPLAN_REQUIRE_SERVICES is set
-(CI sets it): then they fail, so CI always runs them."""
+Where PostgreSQL or Redis is not reachable its tests skip and say why, unless
+DESAPLAN_REQUIRE_SERVICES is set (CI sets it): then they fail, so CI always runs them."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 POSTGRES_URL = os.environ.get(
@@ -136,3 +139,87 @@ class Workers:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+class Server:
+    """`desaplan serve` on a free loopback port, as an operator starts it: its working folder, its
+    log there, and by default a SQLite file there and one local user (`DESAPLAN_AUTH=off`; pass
+    `DESAPLAN_AUTH="on"` for accounts). `env` adds to or overrides the environment. Waits until
+    `/health` answers unless `wait=False` (then `wait_until_up()`)."""
+
+    def __init__(self, folder: Path, log_name: str = "serve.log", wait: bool = True, **env: str) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = folder / log_name
+        self.database = folder / "desaplan.sqlite"
+        self.env = {
+            **os.environ,
+            "DATABASE_URL": f"sqlite:///{self.database}",
+            "DESAPLAN_AUTH": "off",
+            **env,
+        }
+        self.log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [str(DESAPLAN), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=folder,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self.http = httpx.Client(base_url=self.url, timeout=120)
+        if wait:
+            self.wait_until_up()
+
+    def wait_until_up(self, within_s: float = 90) -> None:
+        deadline = time.monotonic() + within_s
+        while True:
+            assert self.process.poll() is None, self.log_path.read_text()[-3000:]
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            assert time.monotonic() < deadline, f"the service did not answer within {within_s:.0f} s"
+            time.sleep(0.2)
+
+    def kill(self) -> None:
+        """`kill -9`: no shutdown of any kind."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(10)
+        self.close()
+
+    def stop(self) -> None:
+        """Ctrl-C, as an operator stops it (killed if it does not end within 30 s)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.close()
+
+    def close(self) -> None:
+        self.http.close()
+        self.log.close()
+
+
+@contextmanager
+def serving(folder: Path, log_name: str = "serve.log", **env: str) -> Iterator[Server]:
+    """A `Server`, stopped on the way out."""
+    server = Server(folder, log_name, **env)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def cli_token(folder: Path, database_url: str, name: str = "ana", role: str = "admin") -> str:
+    """A user and its token, made with the command line as an operator makes the first admin."""
+    env = {**os.environ, "DATABASE_URL": database_url}
+    for command in (["user", "create", name, "--role", role], ["token", "create", name]):
+        made = subprocess.run([str(DESAPLAN), *command], cwd=folder, env=env, capture_output=True,
+                              text=True, timeout=120)
+        assert made.returncode == 0, made.stderr
+    return made.stdout.strip().splitlines()[-1]

@@ -4,10 +4,6 @@ submissions and 50 solves in parallel, and revisions of one scenario at the same
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -15,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-from servers import DESAPLAN, Workers, free_port
+from servers import Server, Workers
 
 PARALLEL = 50
 
@@ -24,42 +20,16 @@ PARALLEL = 50
 def services(queue: dict[str, str], tmp_path: Path) -> Iterator[list[str]]:
     """Two API processes started at the same moment on one empty database (so they race to
     migrate it and load the example), and a worker."""
-    env = {**os.environ, **queue}
     workers = Workers(queue, tmp_path)
-    processes = []
-    urls = []
-    for number in range(2):
-        port = free_port()
-        log = (tmp_path / f"serve{number}.log").open("wb")
-        command = [str(DESAPLAN), "serve", "--host", "127.0.0.1", "--port", str(port)]
-        processes.append(
-            subprocess.Popen(command, cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
-        )
-        urls.append(f"http://127.0.0.1:{port}")
+    servers = [Server(tmp_path, f"serve{number}.log", wait=False, **queue) for number in range(2)]
     workers.start()
     try:
-        deadline = time.monotonic() + 90
-        for process, url in zip(processes, urls, strict=True):
-            while True:
-                logs = "\n".join(p.read_text()[-1500:] for p in tmp_path.glob("serve*.log"))
-                assert process.poll() is None, logs
-                try:
-                    if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert time.monotonic() < deadline, logs
-                time.sleep(0.2)
-        yield urls
+        for server in servers:
+            server.wait_until_up()
+        yield [server.url for server in servers]
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGINT)
-        for process in processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        for server in servers:
+            server.stop()
         workers.stop()
 
 

@@ -5,12 +5,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,56 +13,18 @@ from typing import Any
 import httpx
 import pandas as pd
 from servers import Workers
+from servers import serving as serving_server
 
 from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
-
-DESAPLAN = Path(sys.executable).parent / "desaplan"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @contextmanager
 def serving(
-    tmp_path: Path, port: int, log_name: str, database_url: str, extra_env: dict[str, str] | None = None
+    tmp_path: Path, log_name: str, database_url: str, extra_env: dict[str, str] | None = None
 ) -> Iterator[httpx.Client]:
-    """Start `desaplan serve`, wait until it answers, stop it with SIGINT on the way out."""
-    env = {**os.environ, **(extra_env or {}), "DATABASE_URL": database_url,
-           "DESAPLAN_AUTH": "off"}  # one local user, as on a laptop
-    log = (tmp_path / log_name).open("wb")
-    process = subprocess.Popen(
-        [str(DESAPLAN), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=tmp_path,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, (tmp_path / log_name).read_text()
-            try:
-                if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the service did not answer within 90 s"
-            time.sleep(0.2)
-        with httpx.Client(base_url=base_url, timeout=120) as client:
-            yield client
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    """`desaplan serve` on the database, one local user as on a laptop; stopped on the way out."""
+    with serving_server(tmp_path, log_name, **{**(extra_env or {}), "DATABASE_URL": database_url}) as server:
+        yield server.http
 
 
 def created(response: httpx.Response) -> dict[str, Any]:
@@ -99,11 +55,10 @@ def planner_path(
     worker_pids: list[int] | None = None,
 ) -> None:
     """The planner's path through `desaplan serve`, a restart, and everything still there."""
-    port = free_port()
     scenario_files = bekasi_scenarios()
     bodies = [json.loads(scenario_files[slug].read_text()) for slug in list(scenario_files)[:2]]
 
-    with serving(tmp_path, port, "first.log", database_url, extra_env) as http:
+    with serving(tmp_path, "first.log", database_url, extra_env) as http:
         # the first start loaded the Kabupaten Bekasi example
         example = http.get("/datasets").json()["items"]
         assert [d["village_count"] for d in example] == [187]
@@ -153,7 +108,7 @@ def planner_path(
         if plan["totals"] is not None:
             assert sheet["new_enrollments"].sum() == plan["totals"]["new_enrollments"]
 
-    with serving(tmp_path, free_port(), "second.log", database_url, extra_env) as http:
+    with serving(tmp_path, "second.log", database_url, extra_env) as http:
         assert http.get("/datasets").json()["total"] == 2  # no second copy of the example
         assert http.get(f"/datasets/{dataset['id']}").json()["village_count"] == 187
         for scenario_id in scenario_ids:

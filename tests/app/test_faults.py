@@ -3,83 +3,20 @@ database is whole (integrity check ok, nothing half-written, cut-off jobs failed
 
 from __future__ import annotations
 
+import io
 import os
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pandas as pd
+from servers import Server
 
-DESAPLAN = Path(sys.executable).parent / "desaplan"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Server:
-    """`desaplan serve` on the test's database, started and killed as an operator would."""
-
-    def __init__(self, tmp_path: Path, log_name: str, **env: str) -> None:
-        self.port = free_port()
-        self.log_path = tmp_path / log_name
-        self.database = tmp_path / "desaplan.sqlite"
-        environment = {
-            **os.environ,
-            "DATABASE_URL": f"sqlite:///{self.database}",
-            "DESAPLAN_LOAD_EXAMPLES": "false",
-            "DESAPLAN_AUTH": "off",
-            **env,
-        }
-        self.log = self.log_path.open("wb")
-        self.process = subprocess.Popen(
-            [str(DESAPLAN), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=tmp_path,
-            env=environment,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 90
-        while True:
-            assert self.process.poll() is None, self.log_path.read_text()
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the service did not answer within 90 s"
-            time.sleep(0.2)
-        self.http = httpx.Client(base_url=self.url, timeout=120)
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(10)
-        self.close()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.close()
-
-    def close(self) -> None:
-        self.http.close()
-        self.log.close()
-
+QUIET = {"DESAPLAN_LOAD_EXAMPLES": "false"}  # an empty database, one local user
 
 def _ppid_and_state(pid: int) -> tuple[int, str] | None:
     try:
@@ -142,7 +79,7 @@ def integrity(database: Path) -> tuple[str, list[tuple[Any, ...]]]:
 
 
 def test_kill_9_mid_solve_ends_the_solver_and_the_restart_fails_the_job(tmp_path: Path) -> None:
-    server = Server(tmp_path, "first.log")
+    server = Server(tmp_path, "first.log", **QUIET)
     try:
         dataset = server.http.post(
             "/datasets", files={"file": ("large.csv", village_csv(20_000), "text/csv")}
@@ -187,7 +124,7 @@ def test_kill_9_mid_solve_ends_the_solver_and_the_restart_fails_the_job(tmp_path
 
     # the restarted service fails the job once its holder has been silent past the heartbeat's
     # timeout (another service could still hold it, on a shared database)
-    restarted = Server(tmp_path, "second.log", DESAPLAN_JOB_HEARTBEAT_TIMEOUT="2")
+    restarted = Server(tmp_path, "second.log", **QUIET, DESAPLAN_JOB_HEARTBEAT_TIMEOUT="2")
     try:
         deadline = time.monotonic() + 30
         while restarted.http.get(f"/jobs/{job['id']}").json()["status"] != "failed":
@@ -199,7 +136,7 @@ def test_kill_9_mid_solve_ends_the_solver_and_the_restart_fails_the_job(tmp_path
 
 
 def test_kill_9_mid_upload_leaves_the_database_whole(tmp_path: Path) -> None:
-    server = Server(tmp_path, "first.log")
+    server = Server(tmp_path, "first.log", **QUIET)
     wal = Path(f"{server.database}-wal")
     content = village_csv(60_000)
     answers: list[int] = []
@@ -227,8 +164,62 @@ def test_kill_9_mid_upload_leaves_the_database_whole(tmp_path: Path) -> None:
     assert answers == [0], "the upload finished before the kill: nothing was tested"
 
     assert integrity(server.database) == ("ok", [])
-    restarted = Server(tmp_path, "second.log")
+    restarted = Server(tmp_path, "second.log", **QUIET)
     try:
         assert restarted.http.get("/datasets").json()["total"] == 0
     finally:
         restarted.stop()
+
+
+def test_kill_9_mid_export_and_the_restart_exports_again(tmp_path: Path) -> None:
+    """The file is built in a process of its own (`app.bounded`), which ends with the service; a
+    download cut off leaves nothing behind, and after a restart the same file comes whole."""
+    server = Server(tmp_path, "first.log", **QUIET)
+    villages = 40_000
+    answers: list[int] = []
+    try:
+        table = {"file": ("big.csv", village_csv(villages), "text/csv")}
+        uploaded = server.http.post("/datasets", files=table)
+        assert uploaded.status_code == 201, uploaded.text
+        dataset = uploaded.json()
+        files_before = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
+        idle = descendants(server.process.pid)  # the forkserver, before any export
+
+        def download() -> None:
+            try:
+                answers.append(server.http.get(f"/datasets/{dataset['id']}/download?format=xlsx").status_code)
+            except httpx.TransportError:
+                answers.append(0)
+
+        fetcher = threading.Thread(target=download)
+        fetcher.start()
+        deadline = time.monotonic() + 60
+        while not (exporting := descendants(server.process.pid) - idle) and not answers:
+            assert time.monotonic() < deadline, "the export never started its process"
+            time.sleep(0.01)
+        server.kill()
+        killed_at = time.monotonic()
+        fetcher.join(30)
+        assert answers == [0], "the export finished before the kill: nothing was tested"
+        while alive(exporting) and time.monotonic() - killed_at < 10:
+            time.sleep(0.1)
+        assert not alive(exporting), "the export's process outlived the service"
+    finally:
+        for pid in alive(descendants(server.process.pid)):
+            os.kill(pid, signal.SIGKILL)
+        server.stop()
+
+    assert integrity(server.database) == ("ok", [])
+    left = sorted(p.name for p in tmp_path.rglob("*") if p.is_file())
+    assert set(left) - set(files_before) <= {"desaplan.sqlite-wal", "desaplan.sqlite-shm"}  # no part-file
+    restarted = Server(tmp_path, "second.log", **QUIET)
+    try:
+        again = restarted.http.get(f"/datasets/{dataset['id']}/download?format=xlsx")
+        assert again.status_code == 200
+        assert 'filename="villages_big.xlsx"' in again.headers["content-disposition"]
+        sheet = pd.read_excel(io.BytesIO(again.content), dtype={"village_code": str})
+        assert len(sheet) == villages and sheet["village_code"].is_unique
+        assert restarted.http.get("/datasets").json()["total"] == 1
+    finally:
+        restarted.stop()
+    assert integrity(restarted.database) == ("ok", [])

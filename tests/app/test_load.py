@@ -1,24 +1,23 @@
 """A bounded load test on the loopback address against a real `desaplan serve` with accounts on:
-50 scenario submissions and 50 revisions of one scenario at once. Every request is answered with
-201, 409 (a revision overtaken by another) or 429/503 (the service's own limits), never 5xx, and
-nothing answered 201 is lost."""
+50 synchronous solves and 50 scenario submissions at the same moment, then 50 revisions of one
+scenario at once. Every request is answered with 200/201/202, 409 (a revision overtaken by
+another) or 429/503 (the service's own limits), never 5xx; afterwards no job is left queued or
+running, a refused solve left no job, and nothing answered 200 or 201 is lost."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
-from test_faults import Server
+from servers import Server, cli_token
 
 CONCURRENT = 50
-DESAPLAN = Path(sys.executable).parent / "desaplan"
+QUEUE_LIMIT = 30  # below the 50 solves at once: some are refused, and must leave nothing behind
+ANSWERED = {200, 201, 202, 429, 503}
 TABLE = (
     "village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers,uninsured_fishers\n"
     "32.16.01.2001,Sagara Makmur,Tarumajaya,1500000000,400,120\n"
@@ -35,51 +34,77 @@ def scenario(i: int) -> dict[str, Any]:
     }
 
 
-def admin_token(tmp_path: Path) -> str:
-    """The first admin and its token, made with the command line as an operator would."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'desaplan.sqlite'}"}
-    run = {"env": env, "cwd": tmp_path, "check": True, "capture_output": True, "text": True, "timeout": 60}
-    subprocess.run([str(DESAPLAN), "user", "create", "ana", "--role", "admin"], **run)  # type: ignore[call-overload]
-    made = subprocess.run([str(DESAPLAN), "token", "create", "ana"], **run)  # type: ignore[call-overload]
-    return str(made.stdout.strip().splitlines()[-1])
-
-
-def test_fifty_concurrent_submissions_and_revisions(tmp_path: Path) -> None:
-    token = admin_token(tmp_path)
-    server = Server(tmp_path, "serve.log", DESAPLAN_AUTH="on")
+def test_fifty_sync_solves_and_fifty_submissions_at_once_then_fifty_revisions(tmp_path: Path) -> None:
+    token = cli_token(tmp_path, f"sqlite:///{tmp_path / 'desaplan.sqlite'}")
+    server = Server(
+        tmp_path, "serve.log", DESAPLAN_AUTH="on", DESAPLAN_LOAD_EXAMPLES="false",
+        DESAPLAN_QUEUE_LIMIT=str(QUEUE_LIMIT), DESAPLAN_WORKERS="2",
+    )
     headers = {"Authorization": f"Bearer {token}"}
+    http = server.http
+    http.headers.update(headers)
     try:
-        dataset = server.http.post(
-            "/datasets", files={"file": ("t.csv", TABLE.encode(), "text/csv")}, headers=headers
-        ).json()
+        dataset = http.post("/datasets", files={"file": ("t.csv", TABLE.encode(), "text/csv")}).json()
+        solved_scenario = http.post("/scenarios", json={"dataset_id": dataset["id"], "scenario": scenario(0)})
+        assert solved_scenario.status_code == 201, solved_scenario.text
 
-        def submit(i: int) -> tuple[int, int | None]:
-            with httpx.Client(base_url=server.url, timeout=120, headers=headers) as http:
-                answer = http.post("/scenarios", json={"dataset_id": dataset["id"], "scenario": scenario(i)})
-                return answer.status_code, answer.json().get("id")
+        def request(i: int) -> tuple[str, int, dict[str, Any]]:
+            with httpx.Client(base_url=server.url, timeout=180, headers=headers) as client:
+                if i % 2:
+                    body = {"dataset_id": dataset["id"], "scenario": scenario(i)}
+                    answer = client.post("/scenarios", json=body)
+                    kind = "submit"
+                else:
+                    body = {"scenario_id": solved_scenario.json()["id"]}
+                    answer = client.post("/solves", params={"mode": "sync"}, json=body)
+                    kind = "solve"
+                return kind, answer.status_code, answer.json()
 
-        with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
-            submitted = list(pool.map(submit, range(CONCURRENT)))
+        with ThreadPoolExecutor(max_workers=2 * CONCURRENT) as pool:
+            answers = list(pool.map(request, range(2 * CONCURRENT)))
 
-        statuses = [status for status, _ in submitted]
-        assert set(statuses) <= {201, 429, 503}, statuses
-        stored = server.http.get("/scenarios", params={"limit": 1000}, headers=headers).json()
-        assert sorted(i for s, i in submitted if s == 201) == sorted(s["id"] for s in stored["items"])
+        assert {status for _, status, _ in answers} <= ANSWERED, [(k, s, b) for k, s, b in answers
+                                                                  if s not in ANSWERED]
+        solves = [(status, body) for kind, status, body in answers if kind == "solve"]
+        submits = [(status, body) for kind, status, body in answers if kind == "submit"]
+        assert len(solves) == len(submits) == CONCURRENT
+        assert {status for status, _ in submits} <= {201, 429, 503}
+        refused = [body for status, body in solves if status in (429, 503)]
+        assert all(b["detail"] for b in refused)
+        # every job has ended, and only solves that were taken made one
+        deadline = time.monotonic() + 120
+        while any(http.get("/jobs", params={"status": s}).json()["total"] for s in ("queued", "running")):
+            assert time.monotonic() < deadline, "jobs were left queued or running"
+            time.sleep(0.5)
+        jobs = http.get("/jobs", params={"limit": 1000}).json()
+        assert jobs["total"] == sum(status in (200, 202) for status, _ in solves)
+        for status, body in solves:  # nothing answered is lost
+            if status == 200:
+                assert http.get(f"/plans/{body['id']}").json()["status"] == body["status"]
+        plans = http.get("/plans", params={"limit": 1000}).json()
+        assert plans["total"] == sum(j["plan_id"] is not None for j in jobs["items"])
+        assert {b["id"] for s, b in solves if s == 200} <= {j["plan_id"] for j in jobs["items"]}
+        stored = http.get("/scenarios", params={"limit": 1000}).json()
+        made = sorted(body["id"] for status, body in submits if status == 201)
+        assert sorted(s["id"] for s in stored["items"]) == sorted([solved_scenario.json()["id"], *made])
+        audit = http.get("/audit", params={"action": "solve", "limit": 1000}).json()
+        # every solve that reached the service is in the trail, refused ones too (a 429 does not)
+        assert audit["total"] == CONCURRENT - sum(status == 429 for status, _ in solves)
 
-        first = next(i for s, i in submitted if s == 201)
+        first = made[0]
 
         def revise(i: int) -> int:
-            with httpx.Client(base_url=server.url, timeout=120, headers=headers) as http:
+            with httpx.Client(base_url=server.url, timeout=120, headers=headers) as client:
                 body = {"scenario": scenario(i), "note": f"revision {i}"}
-                return http.post(f"/scenarios/{first}/versions", json=body).status_code
+                return client.post(f"/scenarios/{first}/versions", json=body).status_code
 
         with ThreadPoolExecutor(max_workers=CONCURRENT) as pool:
             revised = list(pool.map(revise, range(CONCURRENT)))
 
         assert set(revised) <= {201, 409, 429, 503}, revised
-        versions = server.http.get(f"/scenarios/{first}", headers=headers).json()["versions"]
+        versions = http.get(f"/scenarios/{first}").json()["versions"]
         assert versions == list(range(1, revised.count(201) + 2))  # every 201 is a version, no gap
-        audit = server.http.get("/audit", params={"action": "scenario.revise"}, headers=headers).json()
+        audit = http.get("/audit", params={"action": "scenario.revise"}).json()
         assert audit["total"] == revised.count(201)
     finally:
         server.stop()
@@ -87,7 +112,7 @@ def test_fifty_concurrent_submissions_and_revisions(tmp_path: Path) -> None:
 
 
 def test_slow_and_idle_connections_are_closed(tmp_path: Path) -> None:
-    server = Server(tmp_path, "serve.log", DESAPLAN_AUTH="off", DESAPLAN_HEADER_TIMEOUT_S="1")
+    server = Server(tmp_path, "serve.log", DESAPLAN_LOAD_EXAMPLES="false", DESAPLAN_HEADER_TIMEOUT_S="1")
     try:
         silent = socket.create_connection(("127.0.0.1", server.port), timeout=10)
         slow = socket.create_connection(("127.0.0.1", server.port), timeout=10)

@@ -91,3 +91,37 @@ def test_examples_pair_village_names_with_their_real_codes(client: TestClient) -
     assert len(pairs) >= 3
     for code, name, kecamatan in pairs:
         assert codes.get((name, kecamatan)) == code, (code, name, kecamatan)
+
+
+def test_the_links_name_real_operations_parameters_and_fields(empty_client: TestClient) -> None:
+    spec = empty_client.get("/openapi.json").json()
+    operations = {op["operationId"]: op for ops in spec["paths"].values() for op in ops.values()}
+    schemas = spec["components"]["schemas"]
+    followed = set()
+
+    for path, ops in spec["paths"].items():
+        for method, op in ops.items():
+            for status, response in op["responses"].items():
+                answer = response.get("content", {}).get("application/json", {}).get("schema", {})
+                answered = schemas[answer["$ref"].rsplit("/", 1)[1]] if "$ref" in answer else {}
+                for name, link in response.get("links", {}).items():
+                    target = operations[link["operationId"]]
+                    followed.add(link["operationId"])
+                    where = f"{method} {path} {status} {name}"
+                    taken = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+                    assert set(link.get("parameters", {})) == taken, where
+                    body_ref = target.get("requestBody", {}).get("content", {}).get(
+                        "application/json", {}).get("schema", {}).get("$ref", "")
+                    fields = schemas[body_ref.rsplit("/", 1)[1]]["properties"] if body_ref else {}
+                    assert set(link.get("requestBody", {})) <= set(fields), where
+                    expressions = [*link.get("parameters", {}).values(),
+                                   *link.get("requestBody", {}).values()]
+                    for expression in expressions:
+                        field = expression.removeprefix("$response.body#/").split("/")[0]
+                        assert field in answered.get("properties", {}), (where, expression)
+
+    # the chains: dataset -> villages and download, scenario -> revise and solve, solve -> job ->
+    # plan -> targets and compare
+    for start in ("list_villages_datasets", "download_dataset", "revise_scenario", "solve_", "get_job",
+                  "get_plan", "targets_", "create_comparison", "get_comparison"):
+        assert any(i.startswith(start) for i in followed), start

@@ -8,19 +8,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-DESAPLAN = Path(sys.executable).parent / "desaplan"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "app"))  # the shared servers.py
+from servers import cli_token, serving  # noqa: E402
+
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [
@@ -32,13 +29,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def chromium_path() -> str | None:
@@ -56,44 +46,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`desaplan serve` on its own database, as a district starts it: sign-in on, its first admin
     and token made with the command line, as the service's first start tells. Its base URL."""
     folder = tmp_path_factory.mktemp("serve")
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'desaplan.sqlite'}", "DESAPLAN_WORKERS": "2"}
-    env.pop("DESAPLAN_AUTH", None)
-    for command in (["user", "create", "ana", "--role", "admin"], ["token", "create", "ana"]):
-        made = subprocess.run([str(DESAPLAN), *command], cwd=folder, env=env, capture_output=True,
-                              text=True, timeout=120)
-        assert made.returncode == 0, made.stderr
-    SIGNED_IN["token"] = made.stdout.strip().splitlines()[-1]
-    log_path = folder / "serve.log"
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [str(DESAPLAN), "serve", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=folder,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert process.poll() is None, log_path.read_text()
-            try:
-                if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "the service did not answer within 90 s"
-            time.sleep(0.2)
-        yield base_url
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        log.close()
+    SIGNED_IN["token"] = cli_token(folder, f"sqlite:///{folder / 'desaplan.sqlite'}")
+    with serving(folder, DESAPLAN_AUTH="on", DESAPLAN_WORKERS="2") as started:
+        yield started.url
+
+
+@pytest.fixture
+def admin_token(server: str) -> str:
+    """The token of the server's first admin (the one `page` is signed in with)."""
+    return SIGNED_IN["token"]
 
 
 @pytest.fixture(scope="session")

@@ -129,7 +129,7 @@ def test_every_bad_field_is_named_in_plain_words() -> None:
     assert issues == {
         "budget.dana_desa_share": "must be between 0 and 1",
         "budget.add_share": "must be between 0 and 1",
-        "packages.1.monthly_premium_idr": "must be greater than 0",
+        "packages.1.monthly_premium_idr": "must be >= 1",
         "packages.0.value": "must be a number (got 'high')",
         "objective": "unknown objective 'x': use max_protection or min_cost",
         "targets.min_coverage": "must be between 0 and 1",

@@ -1,0 +1,95 @@
+"""Work with a time limit: reading an upload, building an export.
+
+`within(limit_s, what, fn, *args)` runs `fn(*args)` in a process of its own (a fork of the
+forkserver the solves use, with pandas and the readers already imported) and answers its result;
+past `limit_s` the process is killed and the caller gets a 503 with `Retry-After` that says what
+took too long and which setting bounds it. A thread could not be stopped; a process can, and its
+memory goes with it. Like a solver process it ends with the service (`app.worker.apply_limits`).
+`limit_s` 0 runs `fn` in the caller's process, unbounded.
+
+An `InputError` raised by `fn` (a refused table names its file, row and column) is raised again
+in the caller as it was; any other failure is our own (500, with the child's traceback logged).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from functools import cache
+from multiprocessing.context import BaseContext
+from typing import Any
+
+from app import worker
+from app.errors import ServiceUnavailable
+from models import InputError, InputIssue
+
+log = logging.getLogger("desaplan.bounded")
+
+RETRY_AFTER_S = 30
+PARSE_SETTING = "DESAPLAN_PARSE_TIME_LIMIT_S"
+EXPORT_SETTING = "DESAPLAN_EXPORT_TIME_LIMIT_S"
+
+
+class OwnFailure(RuntimeError):
+    """The bounded work failed on our side (not the client's input)."""
+
+
+@cache
+def _context() -> BaseContext:
+    from app.execute import solver_context  # app.execute imports the services that import this
+
+    return solver_context()
+
+
+def _input_error(cls: type[InputError], title: str, issues: list[dict[str, Any]]) -> InputError:
+    error = cls.__new__(cls)
+    InputError.__init__(error, [InputIssue.model_validate(i) for i in issues], title=title)
+    return error
+
+
+def within[T](limit_s: float, what: str, setting: str, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(*args)`, stopped after `limit_s` seconds (503); `setting` names the limit's variable."""
+    if limit_s <= 0:
+        return fn(*args)
+    context = _context()
+    parent_end, child_end = context.Pipe(duplex=False)
+    process = context.Process(  # type: ignore[attr-defined]
+        target=worker.run_bounded, args=(fn, args, child_end, os.getpid()), daemon=True
+    )
+    process.start()
+    child_end.close()
+    try:
+        if not parent_end.poll(limit_s):
+            raise ServiceUnavailable(
+                f"{what} took longer than {limit_s:g} s ({setting}) and was stopped; "
+                "try again when the service is less busy, or with a smaller table.",
+                retry_after_s=RETRY_AFTER_S,
+            )
+        try:
+            kind, payload = parent_end.recv()
+        except EOFError:
+            raise OwnFailure(f"{what}: its process ended without an answer") from None
+    finally:
+        parent_end.close()
+        if process.is_alive():
+            process.kill()
+        process.join()
+    if kind == "ok":
+        result: T = payload
+        return result
+    if kind == "input_error":
+        raise _input_error(*payload)
+    log.error("%s failed in its own process:\n%s", what, payload)
+    raise OwnFailure(f"{what} failed")
+
+
+
+def reading[T](limit_s: float, name: str, fn: Callable[..., T], *args: Any) -> T:
+    """Reading an upload, bounded by `DESAPLAN_PARSE_TIME_LIMIT_S`."""
+    return within(limit_s, f"Reading {name}", PARSE_SETTING, fn, *args)
+
+
+def building[T](limit_s: float, name: str, fn: Callable[..., T], *args: Any) -> T:
+    """Building a file to download, bounded by `DESAPLAN_EXPORT_TIME_LIMIT_S`."""
+    return within(limit_s, f"Building {name}", EXPORT_SETTING, fn, *args)

@@ -1,0 +1,77 @@
+"""What a bounded process runs (`app.bounded`): reading a village table, writing the files people
+download. Plain data in, a table or bytes out; nothing here touches the database.
+
+The solves' forkserver imports this module before it forks anything (`app.execute.solver_context`),
+so a bounded process starts with pandas, openpyxl and the readers and writers already loaded."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import scenarios
+from app.i18n import Lang, gettext_for
+from models import Plan, Scenario, VillageTable
+from scenarios.compare import (
+    PlanComparison,
+    comparison_csv_bytes,
+    comparison_csv_excel_id_bytes,
+    comparison_workbook_bytes,
+    comparison_xlsx_bytes,
+)
+from scenarios.labels import english
+from scenarios.limits import ReadLimits
+
+
+def read_file(content: bytes, filename: str, limits: ReadLimits | None) -> VillageTable:
+    return scenarios.read_villages(content, filename=filename, limits=limits)
+
+
+def read_rows(rows: list[dict[str, Any]], limits: ReadLimits | None) -> VillageTable:
+    return scenarios.villages_from_rows(rows, source="rows", limits=limits)
+
+
+def villages_bytes(table: VillageTable, file_format: str) -> bytes:
+    if file_format == "xlsx":
+        return scenarios.villages_xlsx_bytes(table)
+    return scenarios.villages_csv_bytes(table)
+
+
+def targets_bytes(plan: Plan, file_format: str) -> bytes:
+    """The contract's targets columns as CSV or XLSX."""
+    if file_format == "xlsx":
+        return scenarios.targets_xlsx_bytes(plan)
+    return scenarios.targets_csv_bytes(plan)
+
+
+def planner_targets_bytes(
+    plan: Plan,
+    lang: Lang,
+    scenario: Scenario,
+    about: list[tuple[str, Any]],
+    title: str,
+    stem: str,
+    answered: str,
+    csv_style: str,
+    split: str | None,
+) -> bytes:
+    """The targets for people: headers in `lang`, a formatted workbook, the Indonesian-Excel CSV,
+    or one workbook per kabupaten or kecamatan zipped."""
+    tr = gettext_for(lang)
+    if split is not None:
+        return scenarios.split_targets_zip(plan, split, tr, scenario, about, stem=stem)
+    if answered == "xlsx":
+        return scenarios.targets_workbook_bytes(plan, tr, scenario, about, title)
+    if csv_style == "excel-id":
+        return scenarios.targets_csv_excel_id_bytes(plan, tr)
+    return scenarios.targets_csv_bytes(plan)
+
+
+def comparison_bytes(
+    computed: PlanComparison, file_format: str, table: str, lang: Lang | None, csv_style: str
+) -> bytes:
+    tr = gettext_for(lang or "id")
+    if file_format == "xlsx":
+        return comparison_workbook_bytes(computed, tr) if lang else comparison_xlsx_bytes(computed)
+    if csv_style == "excel-id":
+        return comparison_csv_excel_id_bytes(computed, table, tr if lang else english)
+    return comparison_csv_bytes(computed, table)

@@ -1,0 +1,84 @@
+"""Time limits on reading an upload and building an export: past the limit the work is stopped
+(its process killed) and the client is told so with 503 and Retry-After; nothing is stored."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.bounded import within
+from app.errors import ServiceUnavailable
+from models import VillageTableError
+
+
+def test_work_past_its_limit_is_stopped_and_its_process_killed() -> None:
+    started = time.monotonic()
+    with pytest.raises(ServiceUnavailable) as refused:
+        within(0.5, "Sleeping", "DESAPLAN_TEST_LIMIT", time.sleep, 60)
+
+    assert time.monotonic() - started < 10
+    assert "Sleeping took longer than 0.5 s (DESAPLAN_TEST_LIMIT)" in refused.value.detail
+    assert refused.value.retry_after_s > 0
+    assert not [p for p in multiprocessing.active_children() if p.is_alive()]
+
+
+def test_a_refused_table_keeps_its_rows_and_columns_through_the_limit() -> None:
+    from app.services.datasets import parse_upload
+
+    text = "village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n1,A,K,satu,4\n"
+    with pytest.raises(VillageTableError) as refused:
+        parse_upload(text.encode(), "desa.csv", time_limit_s=60)
+
+    located = {(i.file, i.row, i.column) for i in refused.value.issues}
+    assert ("desa.csv", 2, "dana_desa_idr") in located
+
+
+def test_an_upload_past_the_parse_limit_is_503_and_nothing_is_stored(apps: Any, small_csv: str) -> None:
+    client: TestClient = apps.open(load_examples=False, parse_time_limit_s=0.001)
+
+    answer = client.post("/datasets", files={"file": ("desa.csv", small_csv.encode(), "text/csv")})
+    rows = client.post("/datasets", json={"name": "rows", "rows": [{"village_code": "1"}]})
+
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert int(answer.headers["Retry-After"]) > 0
+    detail = answer.json()["detail"]
+    assert "Reading desa.csv took longer than 0.001 s (DESAPLAN_PARSE_TIME_LIMIT_S)" in detail
+    assert rows.status_code == 503
+    page = client.post("/ui/datasets", files={"file": ("desa.csv", small_csv.encode(), "text/csv")})
+    assert page.status_code == 503 and "text/html" in page.headers["content-type"]
+    assert client.get("/datasets").json()["total"] == 0
+
+
+def test_an_export_past_its_limit_is_503_and_works_with_room(
+    apps: Any, small_csv: str, small_scenario: dict[str, Any]
+) -> None:
+    roomy = apps.open(load_examples=False)
+    dataset = roomy.post("/datasets", files={"file": ("desa.csv", small_csv.encode(), "text/csv")}).json()
+    scenario = roomy.post("/scenarios", json={"dataset_id": dataset["id"], "scenario": small_scenario}).json()
+    plan = roomy.post("/solves", json={"scenario_id": scenario["id"]}).json()
+    other = roomy.post("/solves", json={"scenario_id": scenario["id"]}).json()
+    comparison = roomy.post("/comparisons", json={"baseline_plan_id": plan["id"], "plan_ids": [other["id"]]})
+    apps.close(roomy)
+    tight: TestClient = apps.open(load_examples=False, export_time_limit_s=0.001)
+    exports = [
+        f"/plans/{plan['id']}/targets?format=xlsx",
+        f"/plans/{plan['id']}/targets?format=csv&lang=id",
+        f"/plans/{plan['id']}/targets?split=kecamatan",
+        f"/datasets/{dataset['id']}/download?format=xlsx",
+        f"/comparisons/{comparison.json()['id']}?format=xlsx",
+    ]
+
+    answers = {url: tight.get(url) for url in exports}
+
+    assert {url: a.status_code for url, a in answers.items()} == {url: 503 for url in exports}
+    first = answers[exports[0]].json()["detail"]
+    assert first.startswith("Building targets_") and "(DESAPLAN_EXPORT_TIME_LIMIT_S)" in first
+    assert tight.get(f"/plans/{plan['id']}").status_code == 200  # reading is not an export
+    apps.close(tight)
+    again = apps.open(load_examples=False)
+    assert {url: again.get(url).status_code for url in exports} == {url: 200 for url in exports}
