@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import Path, Query
 from fastapi.responses import Response
+
+if TYPE_CHECKING:
+    from models import Curve
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -35,3 +38,18 @@ def file_response(content: bytes, filename: str, file_format: str) -> Response:
 def file_responses(*formats: str) -> dict[int | str, dict[str, object]]:
     """OpenAPI: the media types a download may answer with."""
     return {200: {"content": {MEDIA_TYPES[f]: {} for f in formats}}}
+
+
+def curve_answer(curve: Curve, name: str, file_format: str) -> Any:
+    """A budget-outcome curve as the asker wants it: its points as CSV, a workbook, a chart for a
+    slide (PNG), or the curve itself (JSON), for the API and the curves page alike."""
+    from scenarios import insights_io
+
+    if file_format == "csv":
+        return file_response(insights_io.curve_csv_bytes(curve), "curve.csv", "csv")
+    if file_format == "xlsx":
+        return file_response(insights_io.curve_xlsx_bytes(curve), "curve.xlsx", "xlsx")
+    if file_format == "png":
+        return Response(insights_io.curve_png_bytes(curve, name), media_type="image/png",
+                        headers={"Content-Disposition": 'attachment; filename="curve.png"'})
+    return curve

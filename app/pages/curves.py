@@ -16,14 +16,14 @@ from fastapi.responses import Response
 from app.db import SessionDep
 from app.pages import render
 from app.pages.forms import parse_decimal, parse_rupiah
-from app.responses import ItemId, file_response
+from app.responses import ItemId, curve_answer
 from app.services import datasets as dataset_service
 from app.services import insights as insight_service
 from app.services import scenarios as scenario_service
 from app.settings import SettingsDep
 from models import Curve, InputError, InputIssue, LeverKind, Scenario
 from models.tables import SweepCreate
-from scenarios import insights_io, labels
+from scenarios import labels
 
 router = APIRouter(include_in_schema=False)
 
@@ -145,13 +145,9 @@ def curve_page(request: Request, scenario_id: ItemId, session: SessionDep,
     except InputError as exc:
         return render(request, "curve.html", {**context, "issues": exc.issues}, status_code=422)
     file_format = query.get("format", "")
-    if file_format == "csv":
-        return file_response(insights_io.curve_csv_bytes(curve), "curve.csv", "csv")
-    if file_format == "xlsx":
-        return file_response(insights_io.curve_xlsx_bytes(curve), "curve.xlsx", "xlsx")
-    if file_format == "png":
-        return Response(insights_io.curve_png_bytes(curve, name), media_type="image/png",
-                        headers={"Content-Disposition": 'attachment; filename="curve.png"'})
+    if file_format in ("csv", "xlsx", "png"):
+        answer: Response = curve_answer(curve, name, file_format)
+        return answer
     kind = curve.lever.kind
     downloads = {f: str(request.url.include_query_params(format=f)) for f in ("csv", "xlsx", "png")}
     return render(request, "curve.html", {

@@ -5,13 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, status
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse
 
+from app.auth import ActorDep
 from app.db import SessionDep
 from app.jobs import RunnerDep
-from app.responses import MEDIA_TYPES, ItemId, file_response
+from app.responses import MEDIA_TYPES, ItemId, curve_answer, file_response
 from app.services import insights as service
 from app.services import jobs as job_service
+from app.services import writes
 from app.services.solves import Mode
 from app.settings import SettingsDep
 from models import Curve
@@ -31,7 +33,7 @@ SWEEP_ANSWERS: dict[int | str, dict[str, Any]] = {
 
 @router.post("/sweeps", responses=SWEEP_ANSWERS, summary="A budget-outcome curve of a scenario")
 def create_sweep(body: SweepCreate, session: SessionDep, settings: SettingsDep, runner: RunnerDep,
-                 format: Literal["json", "csv", "xlsx", "png"] = "json",
+                 actor: ActorDep, format: Literal["json", "csv", "xlsx", "png"] = "json",
                  mode: Annotated[Mode, Query(
                      description="auto: in the request when the dataset has at most the service's "
                      "sync limit of villages, else a job; async: always a job; sync: always in "
@@ -43,12 +45,12 @@ def create_sweep(body: SweepCreate, session: SessionDep, settings: SettingsDep, 
     the service's synchronous limit; a larger table (or `mode=async`) answers 202 with a job,
     whose curve is read at `Location` (`GET /sweeps/{id}`) once it has succeeded."""
     if service.wants_job(session, body, settings, mode):
-        job = service.start_sweep(session, runner, body, settings)
+        job = writes.start_sweep(session, actor, runner, body, settings)
         return JSONResponse(job_service.public(session, job).model_dump(mode="json"),
                             status_code=status.HTTP_202_ACCEPTED,
                             headers={"Location": f"/sweeps/{job.id}"})
     curve, name = service.sweep(session, body, settings)
-    return _curve_answer(curve, name, format)
+    return curve_answer(curve, name, format)
 
 
 @router.get("/sweeps/{sweep_id}", responses=SWEEP_ANSWERS, summary="The curve of a sweep job")
@@ -61,18 +63,7 @@ def read_sweep(sweep_id: ItemId, session: SessionDep,
         return JSONResponse(job_service.public(session, job).model_dump(mode="json"),
                             status_code=status.HTTP_202_ACCEPTED,
                             headers={"Location": f"/jobs/{job.id}"})
-    return _curve_answer(curve, name, format)
-
-
-def _curve_answer(curve: Curve, name: str, format: str) -> Any:
-    if format == "csv":
-        return file_response(insights_io.curve_csv_bytes(curve), "curve.csv", "csv")
-    if format == "xlsx":
-        return file_response(insights_io.curve_xlsx_bytes(curve), "curve.xlsx", "xlsx")
-    if format == "png":
-        return Response(insights_io.curve_png_bytes(curve, name), media_type="image/png",
-                        headers={"Content-Disposition": 'attachment; filename="curve.png"'})
-    return curve
+    return curve_answer(curve, name, format)
 
 
 @router.post("/fairness", summary="The cost of each floor of a scenario")

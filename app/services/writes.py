@@ -13,6 +13,7 @@ the services below them, for a write: the check and the record cannot be forgott
     solve                       solve (refused ones too: the job may exist)
     cancel_job                  job.cancel
     create_comparison           comparison.create
+    start_sweep                 sweep (a curve that runs as a job)
     upload_actuals              actuals.upload
     replan                      actuals.replan
 
@@ -30,7 +31,7 @@ from sqlmodel import Session
 
 from app.errors import Forbidden
 from app.jobs import JobQueue
-from app.services import actuals, audit, comparisons, datasets, jobs, plans, scenarios
+from app.services import actuals, audit, comparisons, datasets, insights, jobs, plans, scenarios
 from app.services import solves as solve_service
 from app.services.accounts import Principal
 from app.services.solves import Mode
@@ -48,6 +49,7 @@ from models.tables import (
     ScenarioPublic,
     ScenarioVersionPublic,
     SolveCreate,
+    SweepCreate,
 )
 from scenarios.limits import ReadLimits
 
@@ -251,3 +253,12 @@ def replan(session: Session, actor: Actor, actuals_id: int, body: Any, settings:
     record(session, actor, "actuals.replan", f"plan/{saved.id}", source_plan_id=source.id,
            actuals_id=actuals_id, status=saved.status)
     return saved
+
+
+def start_sweep(session: Session, actor: Actor, runner: JobQueue, body: SweepCreate,
+                settings: Settings) -> Job:
+    """A curve too large to answer in the request runs as a job, like a solve: a planner's work."""
+    require_kabupaten(session, actor, _scenario_dataset(session, body.scenario_id))
+    job = insights.start_sweep(session, runner, body, settings)
+    record(session, actor, "sweep", f"job/{job.id}", scenario_id=body.scenario_id, lever=body.lever)
+    return job
