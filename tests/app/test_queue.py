@@ -36,7 +36,7 @@ FINISHED = ("succeeded", "failed", "cancelled")
 def service(queue: dict[str, str]) -> Iterator[TestClient]:
     settings = Settings(
         database_url=queue["DATABASE_URL"],
-        solve_time_limit_s=30,
+        solve_time_limit_s=120,  # as the workers: see the queue fixture
         load_examples=False,
         queue_url=queue["DESAPLAN_QUEUE_URL"],
         queue_name=queue["DESAPLAN_QUEUE_NAME"],
