@@ -128,7 +128,7 @@ def test_no_request_is_answered_with_a_server_error(service: tuple[FastAPI, Cred
 
 STATEFUL_SCENARIOS = 30  # chains of calls
 STATEFUL_STEPS = 6  # calls in a chain at most
-STATEFUL_RUNS = 30  # runs at most, stopping once the chains have gone DEEP (a run may be cut short, see below)
+STATEFUL_RUNS = 30  # at most: it stops once the chains have gone DEEP (a run may be cut short)
 # answered 2xx only through links with the service's own ids (random ids find nothing): a
 # dataset's villages, a scenario, its solve, a plan
 DEEP = {
