@@ -19,15 +19,6 @@ The time limit bounds the whole run (`solver.context.RunContext`): every step as
 A block the limit cuts short keeps a plan only if that plan passes the check; otherwise it gets the
 floors-first fallback (`solver.rounding.fallback_plan`), and the plan names it. A plan whose own check
 fails is `error`, and nobody should use its targets.
-
-Among plans with the optimal objective the solver takes, in this order: the least APBD pool money;
-then the fewest rupiah; then the even sharing, the least sum of x[v,g,p]^2 / U[v,g], which gives
-equally valued groups and villages the same share of their uninsured workers (`solver.preference`).
-
-The time limit bounds the whole run (`solver.context.RunContext`): every step asks for the time left.
-A block the limit cuts short keeps a plan only if that plan passes the check; otherwise it gets the
-floors-first fallback (`solver.rounding.fallback_plan`), and the plan names it. A plan whose own check
-fails is `error`, and nobody should use its targets.
 """
 
 from __future__ import annotations
