@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,9 +26,8 @@ from app.main import create_app
 from app.services.plans import load_plan
 from app.services.solves import prepare
 from app.settings import Settings
-from models import Problem, SolveOptions, Status
+from models import Plan, Status
 from models.tables import Job, PlanRecord, PlanVillage
-from solver import solve
 
 Upload = Callable[..., dict[str, Any]]
 FINISHED = ("succeeded", "failed", "cancelled")
@@ -223,9 +224,25 @@ def running_job(client: TestClient, job_id: int, workers: Workers) -> dict[str, 
     return job
 
 
+def solve_in_a_process_of_its_own(problem_json: str, options_json: str, folder: Path) -> Plan:
+    """`solver.solve` in a fresh Python process, as `desaplan solve` would run it: nothing of this
+    test process's earlier solves (HiGHS keeps process-wide state) can touch it."""
+    (folder / "problem.json").write_text(problem_json)
+    (folder / "options.json").write_text(options_json)
+    code = (
+        "import sys, pathlib; from models import Problem, SolveOptions; from solver import solve; "
+        "f = pathlib.Path(sys.argv[1]); "
+        "plan = solve(Problem.model_validate_json((f / 'problem.json').read_text()), "
+        "SolveOptions.model_validate_json((f / 'options.json').read_text())); "
+        "(f / 'plan.json').write_text(plan.model_dump_json())"
+    )
+    subprocess.run([sys.executable, "-c", code, str(folder)], check=True, timeout=600)
+    return Plan.model_validate_json((folder / "plan.json").read_text())
+
+
 def test_a_split_solve_survives_a_killed_worker_and_equals_the_single_process_plan(
     service: TestClient, workers: Workers, queue: dict[str, str], upload_small: Upload,
-    small_scenario: dict[str, Any],
+    small_scenario: dict[str, Any], tmp_path: Path,
 ) -> None:
     fanned_out(workers)
     first, second = workers.start(), workers.start()
@@ -263,8 +280,9 @@ def test_a_split_solve_survives_a_killed_worker_and_equals_the_single_process_pl
     assert villages == 4 * small_succeeded + SPLIT_KABUPATEN * SPLIT_PER_KABUPATEN
     # the plan the blocks gathered from two workers (one of them killed) is the one-process plan
     problem_json, options_json = prepare(engine, split["id"])
-    alone = solve(Problem.model_validate_json(problem_json), SolveOptions.model_validate_json(options_json))
-    assert fanned.status == alone.status == Status.optimal and fanned.blocks == SPLIT_KABUPATEN
+    alone = solve_in_a_process_of_its_own(problem_json, options_json, tmp_path)
+    assert fanned.status == alone.status == Status.optimal, (fanned.message, alone.message)
+    assert fanned.blocks == SPLIT_KABUPATEN
     assert fanned.objective == alone.objective
     assert fanned.check is not None and fanned.check.ok
     assert [(v.village_code, v.enrollments, v.spend_total_idr) for v in fanned.villages] == [
