@@ -129,36 +129,43 @@ async def read_upload(request: Request, settings: SettingsDep) -> Upload:
     )
 
 
-OPENAPI_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": "The village table (contract section 1): a CSV or XLSX file, or JSON rows.",
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "name": {"type": "string", "description": "defaults to the file's name"},
+def file_upload_body(description: str, rows: Any, csv_example: str,
+                     fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """OpenAPI: an upload as a multipart file (with `fields` beside it), JSON rows (`rows`, a
+    model with an example), a CSV body or an XLSX body."""
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "name": {"type": "string", "description": "defaults to the file's name"},
+                            **(fields or {}),
+                        },
                     },
                 },
+                "application/json": {
+                    "schema": rows.model_json_schema(),
+                    "example": rows.model_config["json_schema_extra"]["examples"][0],
+                },
+                "text/csv": {"schema": {"type": "string"}, "example": csv_example},
+                XLSX: {"schema": {"type": "string", "format": "binary"}},
             },
-            "application/json": {
-                "schema": DatasetRowsCreate.model_json_schema(),
-                "example": DatasetRowsCreate.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
-            },
-            "text/csv": {
-                "schema": {"type": "string"},
-                "example": (
-                    "village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n"
-                    "32.16.08.2010,Telajung,Cikarang Barat,1866348000,524\n"
-                ),
-            },
-            XLSX: {"schema": {"type": "string", "format": "binary"}},
-        },
+        }
     }
-}
+
+
+OPENAPI_BODY = file_upload_body(
+    "The village table (contract section 1): a CSV or XLSX file, or JSON rows.",
+    DatasetRowsCreate,
+    "village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n"
+    "32.16.08.2010,Telajung,Cikarang Barat,1866348000,524\n",
+)
 
 
 # --- actuals: what was enrolled per village and month, against a plan -----------------------
@@ -257,33 +264,11 @@ async def read_actuals_upload(request: Request, settings: SettingsDep) -> Actual
     )
 
 
-ACTUALS_OPENAPI_BODY: dict[str, Any] = {
-    "requestBody": {
-        "required": True,
-        "description": 'What was enrolled per village and month (README "Plan against actual"): a CSV '
-        "or XLSX file, or JSON rows; `through_month` and `start` as form fields or query parameters.",
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary"},
-                        "name": {"type": "string", "description": "defaults to the file's name"},
-                        "through_month": {"type": "integer", "description": "months of the plan past"},
-                        "start": {"type": "string", "description": "the plan's first month, YYYY-MM"},
-                    },
-                },
-            },
-            "application/json": {
-                "schema": ActualsRowsCreate.model_json_schema(),
-                "example": ActualsRowsCreate.model_config["json_schema_extra"]["examples"][0],  # type: ignore[index]
-            },
-            "text/csv": {
-                "schema": {"type": "string"},
-                "example": "Kode Desa;Bulan;Terdaftar Petani\n32.16.08.2010;2026-06;7\n",
-            },
-            XLSX: {"schema": {"type": "string", "format": "binary"}},
-        },
-    }
-}
+ACTUALS_OPENAPI_BODY = file_upload_body(
+    'What was enrolled per village and month (README "Plan against actual"): a CSV or XLSX file, '
+    "or JSON rows; `through_month` and `start` as form fields or query parameters.",
+    ActualsRowsCreate,
+    "Kode Desa;Bulan;Terdaftar Petani\n32.16.08.2010;2026-06;7\n",
+    {"through_month": {"type": "integer", "description": "months of the plan past"},
+     "start": {"type": "string", "description": "the plan's first month, YYYY-MM"}},
+)

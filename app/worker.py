@@ -27,7 +27,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
@@ -142,14 +142,31 @@ def _memory_error(limits: ChildLimits) -> str:
     return json.dumps({"title": "The table is too large to solve here", "issues": [issue.model_dump()]})
 
 
+@contextlib.contextmanager
+def _answering(conn: Connection, limits: ChildLimits) -> Iterator[None]:
+    """A job's child process: within its limits, and whatever ends it told through the pipe
+    (an input error, memory, or a traceback), then the pipe closed."""
+    try:
+        apply_limits(limits)
+        yield
+    except InputError as exc:
+        issues = [issue.model_dump() for issue in exc.issues]
+        conn.send(("input_error", json.dumps({"title": exc.title, "issues": issues})))
+    except MemoryError:
+        conn.send(("input_error", _memory_error(limits)))
+    except Exception:
+        conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
+
+
 def solve_in_process(
     problem_json: str, options_json: str, conn: Connection, limits: ChildLimits | None = None,
     fanout: FanOut | None = None,
 ) -> None:
     """The job's solve; with `fanout` (the Redis queue), its blocks may go to other workers."""
     limits = limits or ChildLimits()
-    try:
-        apply_limits(limits)
+    with _answering(conn, limits):
         problem = Problem.model_validate_json(problem_json)
         options = SolveOptions.model_validate_json(options_json)
         run = RunContext(options, listener=ProgressSender(conn))
@@ -160,15 +177,6 @@ def solve_in_process(
 
             plan = fan.solve(problem, run, fanout)
         conn.send(("plan", plan_to_bytes(plan)))
-    except InputError as exc:
-        issues = [issue.model_dump() for issue in exc.issues]
-        conn.send(("input_error", json.dumps({"title": exc.title, "issues": issues})))
-    except MemoryError:
-        conn.send(("input_error", _memory_error(limits)))
-    except Exception:
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        conn.close()
 
 
 def sweep_in_process(
@@ -177,23 +185,13 @@ def sweep_in_process(
 ) -> None:
     """A sweep job's curve (`solver.curves.sweep`): ("curve", JSON) through the pipe."""
     limits = limits or ChildLimits()
-    try:
-        apply_limits(limits)
+    with _answering(conn, limits):
         problem = Problem.model_validate_json(problem_json)
         options = SolveOptions.model_validate_json(options_json)
         task = json.loads(task_json)
         curve = sweep(problem, Lever.model_validate(task["lever"]), task["values"], options,
                       breakpoints=task["breakpoints"])
         conn.send(("curve", curve.model_dump_json()))
-    except InputError as exc:
-        issues = [issue.model_dump() for issue in exc.issues]
-        conn.send(("input_error", json.dumps({"title": exc.title, "issues": issues})))
-    except MemoryError:
-        conn.send(("input_error", _memory_error(limits)))
-    except Exception:
-        conn.send(("error", traceback.format_exc()))
-    finally:
-        conn.close()
 
 
 def solve_blocks_in_process(payload: bytes, conn: Connection, limits: ChildLimits | None = None) -> None:
