@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.auth import ActorDep
 from app.db import SessionDep
 from app.i18n import speaker
+from app.in_short import comparison_in_short
 from app.jobs import RunnerDep
 from app.pages import LANG_COOKIE, render, request_lang
 from app.pages.forms import HELP, form_values, rules_from_form, scenario_from_form
@@ -29,7 +30,7 @@ from app.services import plans as plan_service
 from app.services import scenarios as scenario_service
 from app.services import writes
 from app.settings import SettingsDep
-from app.summary import comparison_in_short, remedy_texts
+from app.summary import remedy_texts
 from app.uploads import Upload, read_upload
 from models import InputError, VillageTable
 from models.tables import ComparisonCreate, SolveCreate

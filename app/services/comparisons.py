@@ -81,7 +81,7 @@ def compute(session: Session, comparison: Comparison, top: int = 10) -> PlanComp
 
 def in_short(session: Session, comparison: Comparison, lang: Lang) -> InShort:
     """Each compared plan against the baseline in one sentence."""
-    from app.summary import comparison_in_short
+    from app.in_short import comparison_in_short
 
     return InShort(lang=lang, text=comparison_in_short(compute(session, comparison), lang))
 

@@ -116,7 +116,7 @@ def load_plan(session: Session, plan_id: int) -> Plan:
 
 def in_short(session: Session, plan_id: int, lang: Lang) -> InShort:
     """The plan in a planner's words: the money, what it buys, what one more billion adds."""
-    from app.summary import plan_in_short
+    from app.in_short import plan_in_short
 
     record = get_record(session, plan_id)
     version = session.get(ScenarioVersion, record.scenario_version_id)
