@@ -6,11 +6,16 @@ Definitions (README "Plan against actual"):
 - achievement = actual / planned; pace = actual / expected to date;
 - a village is behind when it has a plan (planned > 0) and actual < expected to date;
 - a worker enrolled in month m has been paid for months m..through_month (spent) and stays funded
-  for the months left (committed), each month at its package's premium (`premium_cost_idr`);
-  where the report gives no package (or no group), the plan's mix of packages for that village
-  and group (else for the village, else the cheapest package) prices the worker;
-- money is taken as the planner pays: dana desa first (up to s[v] x dana desa), then ADD (up to
-  add_share x ADD), then the kabupaten's APBD pool; spent first, then committed;
+  for the months left (committed), each month at that month's premium of its package, for its
+  group's sector and the source that pays (`Premiums`: a typed premium is the same every month;
+  the contribution rules' premiums come from the scenario's resolved schedule); where the report
+  gives no package (or no group), the plan's mix of packages and groups for that village (else
+  the village's uninsured workers and the cheapest package) prices the worker;
+- money is taken as the planner pays, month by month from the plan's first: each month's
+  premiums from dana desa first (up to s[v] x dana desa), at dana desa's premiums, then ADD (up
+  to add_share x ADD), at ADD's, then the kabupaten's APBD pool, at the pool's; the months
+  through `through_month` are spent, the months after them committed; each source's spent and
+  committed in whole rupiah, rounded up;
 - left = budget - spent; free = left - committed: what new enrolments may use in the months left.
 """
 
@@ -35,31 +40,73 @@ from models import (
     VillagePlan,
     VillageTable,
 )
+from models.rules import FundingSource
 
 _EPS = 1e-9
+# the order in which a village's money pays its premiums
+SOURCES = (FundingSource.dana_desa, FundingSource.add, FundingSource.apbd_pool)
+DANA_DESA, ADD, POOL = 0, 1, 2
 
 
-def refuse_rules_priced(scenario: Scenario) -> None:
-    """Plan against actual prices the months already paid at each package's typed premium: a
-    package priced by the contribution rules (its premium changes by month, sector and who pays)
-    is refused, naming the package, rather than priced wrongly."""
-    issues = [InputIssue(field=f"packages.{i}.monthly_premium_idr",
-                         message=f"package '{p.code}' is priced by the contribution rules; plan "
-                                 "against actual needs its monthly premium typed")
-              for i, p in enumerate(scenario.packages) if p.monthly_premium_idr is None]
-    if issues:
-        raise ScenarioError(issues)
+class Premiums:
+    """Each month's premium of each package for a sector and the source that pays: the one place
+    plan against actual prices premiums over time. A typed premium is the same every month, sector
+    and source; a package priced by the contribution rules takes the scenario's resolved schedule
+    (`scenarios.rules.resolve`), and ScenarioError names a package whose months are not resolved."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.horizon = scenario.horizon_months
+        self.group_sectors = dict(scenario.group_sectors)
+        self._typed = {p.code: p.monthly_premium_idr for p in scenario.packages
+                       if p.monthly_premium_idr is not None}
+        index = {month: i for i, month in enumerate(scenario.months())}
+        self._months: dict[tuple[str, str, FundingSource], list[float | None]] = {}
+        for premium in scenario.premium_schedule:
+            if premium.month not in index or premium.sector is None or premium.source is None:
+                continue
+            key = (premium.package, premium.sector, premium.source)
+            self._months.setdefault(key, [None] * self.horizon)[index[premium.month]] = premium.premium_idr
+        issues = [InputIssue(field=f"packages.{i}",
+                             message=f"package '{p.code}' is priced by the contribution rules, but "
+                                     "its monthly premiums are not resolved for the plan's months")
+                  for i, p in enumerate(scenario.packages)
+                  if p.monthly_premium_idr is None and not self._resolved(p.code)]
+        if issues:
+            raise ScenarioError(issues)
+        self.cheapest = min(scenario.packages,
+                            key=lambda p: (self.cost(p.code, 1, self.horizon), p.code)).code
+
+    def _resolved(self, package: str) -> bool:
+        return all(None not in self._months.get((package, sector, source), [None])
+                   for sector in ("general", "transport") for source in SOURCES)
+
+    def sector(self, group: str) -> str:
+        return self.group_sectors.get(group, "general")
+
+    def month(self, package: str, month: int, sector: str = "general",
+              source: FundingSource = FundingSource.dana_desa) -> float:
+        """One worker's premium in month `month` of the horizon (1 = the plan's first)."""
+        typed = self._typed.get(package)
+        if typed is not None:
+            return typed
+        premium = self._months[(package, sector, source)][month - 1]
+        assert premium is not None
+        return premium
+
+    def cost(self, package: str, first_month: int, months: int, sector: str = "general",
+             source: FundingSource = FundingSource.dana_desa) -> float:
+        """One worker's premiums for `months` months from `first_month` (within the horizon)."""
+        last = min(self.horizon, first_month + months - 1)
+        return float(sum(self.month(package, m, sector, source) for m in range(first_month, last + 1)))
 
 
-def premium_cost_idr(scenario: Scenario, package: str, first_month: int, months: int) -> float:
+def premium_cost_idr(scenario: Scenario, package: str, first_month: int, months: int,
+                     sector: str = "general", source: FundingSource = FundingSource.dana_desa) -> float:
     """What one worker in `package` costs from month `first_month` of the horizon for `months`
-    months: the one place premiums are priced over time (at the package's typed premium; see
-    `refuse_rules_priced`)."""
+    months, in `sector`, paid by `source`."""
     if months <= 0:
         return 0.0
-    premium = next(p.monthly_premium_idr for p in scenario.packages if p.code == package)
-    assert premium is not None, "refuse_rules_priced first"
-    return premium * months
+    return Premiums(scenario).cost(package, first_month, months, sector, source)
 
 
 def pool_key(scenario: Scenario, kabupaten: str) -> str:
@@ -72,6 +119,11 @@ def pool_budget_idr(scenario: Scenario, key: str) -> float:
     return float(pool.get(key, 0.0)) if isinstance(pool, dict) else float(pool)
 
 
+def _whole(amount: float, room: float = math.inf) -> float:
+    """Rupiah rounded up (a re-plan never counts on money already paid), within `room`."""
+    return min(float(math.ceil(amount - 1e-6)), room) if amount > 0 else 0.0
+
+
 @dataclass
 class VillageMoney:
     """One village's year: caps, and what its actual enrolments spent and still commit."""
@@ -81,18 +133,29 @@ class VillageMoney:
     spent: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # dana desa, ADD, pool
     committed: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
 
-    def pay(self, spent_idr: float, committed_idr: float) -> None:
-        """Dana desa first, then ADD, then the pool: the spent premiums, then the committed."""
-        caps = [self.cap_dana_desa_idr, self.cap_add_idr]
-        for amount, into in ((spent_idr, self.spent), (committed_idr, self.committed)):
-            # whole rupiah, rounded up: a re-plan never counts on money already paid
-            amount = float(math.ceil(amount - 1e-6))
-            for source in (0, 1):
-                used = self.spent[source] + self.committed[source]
-                take = min(amount, max(0.0, caps[source] - used))
-                into[source] += take
-                amount -= take
-            into[2] += amount
+    def pay(self, bills: list[tuple[float, float, float]], through_month: int) -> None:
+        """Each month's premiums, `bills[m - 1]` = what they cost if dana desa, ADD or the pool pays
+        them all: from dana desa first, then ADD, then the pool, month by month; the months
+        through `through_month` spent, the months after them committed."""
+        caps = (self.cap_dana_desa_idr, self.cap_add_idr)
+        used = [0.0, 0.0]
+        spent, committed = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]
+        for month, bill in enumerate(bills, start=1):
+            into = spent if month <= through_month else committed
+            unpaid = 1.0  # the share of the month's workers not yet paid for
+            for source in (DANA_DESA, ADD):
+                if unpaid <= _EPS or bill[source] <= 0:
+                    continue
+                share = min(unpaid, max(0.0, caps[source] - used[source]) / bill[source])
+                into[source] += share * bill[source]
+                used[source] += share * bill[source]
+                unpaid -= share
+            if unpaid > _EPS:
+                into[POOL] += unpaid * bill[POOL]
+        for source in (DANA_DESA, ADD):
+            self.spent[source] = _whole(spent[source], caps[source])
+            self.committed[source] = _whole(committed[source], caps[source] - self.spent[source])
+        self.spent[POOL], self.committed[POOL] = _whole(spent[POOL]), _whole(committed[POOL])
 
     @property
     def free_dana_desa_idr(self) -> float:
@@ -103,64 +166,76 @@ class VillageMoney:
         return self.cap_add_idr - self.spent[1] - self.committed[1]
 
 
-def _mix(plan_village: VillagePlan, group: str, scenario: Scenario) -> dict[str, float]:
-    """The packages that price a worker whose package is not reported: the plan's for the group,
-    else the plan's for the village, else the cheapest."""
+def _weights(plan_village: VillagePlan | None, uninsured: dict[str, int], group: str, package: str,
+             premiums: Premiums) -> dict[tuple[str, str], float]:
+    """The (group, package) mix that prices a reported count: as reported; a missing package at
+    the plan's packages for the group, else for the village, else the cheapest; a missing group at
+    the plan's groups for the village, else as its uninsured workers are."""
+    planned = {(g, p): n for g, packages in (plan_village.enrollments.items() if plan_village else [])
+               for p, n in packages.items() if n > 0}
     if group != NOT_REPORTED:
-        of_group = {p: n for p, n in plan_village.enrollments.get(group, {}).items() if n > 0}
+        if package != NOT_REPORTED:
+            return {(group, package): 1.0}
+        of_group = {(g, p): n for (g, p), n in planned.items() if g == group}
         if of_group:
             return of_group
-    of_village: dict[str, float] = defaultdict(float)
-    for packages in plan_village.enrollments.values():
-        for package, n in packages.items():
-            if n > 0:
-                of_village[package] += n
-    if of_village:
-        return dict(of_village)
-    cheapest = min(scenario.packages, key=lambda p: (p.monthly_premium_idr, p.code))
-    return {cheapest.code: 1.0}
+        of_village: dict[tuple[str, str], float] = defaultdict(float)
+        for (_, p), n in planned.items():
+            of_village[(group, p)] += n
+        return dict(of_village) or {(group, premiums.cheapest): 1.0}
+    if planned:
+        if package == NOT_REPORTED:
+            return planned
+        by_group: dict[tuple[str, str], float] = defaultdict(float)
+        for (g, _), n in planned.items():
+            by_group[(g, package)] += n
+        return dict(by_group)
+    chosen = premiums.cheapest if package == NOT_REPORTED else package
+    return {(g, chosen): float(n) for g, n in uninsured.items() if n > 0} or {("", chosen): 1.0}
 
 
-def worker_cost_idr(
-    scenario: Scenario, plan_village: VillagePlan, group: str, package: str, first_month: int, months: int
-) -> float:
-    """One reported worker's premiums for `months` months from `first_month`."""
-    if package != NOT_REPORTED:
-        return premium_cost_idr(scenario, package, first_month, months)
-    mix = _mix(plan_village, group, scenario)
-    weight = sum(mix.values())
-    return sum(n * premium_cost_idr(scenario, p, first_month, months) for p, n in mix.items()) / weight
+def _bills(units: list[tuple[int, float, dict[tuple[str, str], float]]], premiums: Premiums
+           ) -> list[tuple[float, float, float]]:
+    """Each month's premiums of a village's reported workers, if dana desa, ADD or the pool paid
+    them all; a unit is (month enrolled, workers, its (group, package) mix)."""
+    bills = [[0.0, 0.0, 0.0] for _ in range(premiums.horizon)]
+    for first, n, mix in units:
+        weight = sum(mix.values())
+        for (group, package), w in mix.items():
+            sector = premiums.sector(group)
+            for source in (DANA_DESA, ADD, POOL):
+                for month in range(first, premiums.horizon + 1):
+                    bills[month - 1][source] += n * w / weight * premiums.month(
+                        package, month, sector, SOURCES[source])
+    return [(b[0], b[1], b[2]) for b in bills]
 
 
 def village_money(
     table: VillageTable, scenario: Scenario, plan: Plan, actuals: Actuals
 ) -> tuple[dict[str, VillageMoney], dict[str, dict[str, int]]]:
     """Per village code: its money for the year, and its actual new enrolments by group."""
-    horizon = scenario.horizon_months
-    through = actuals.through_month
+    premiums = Premiums(scenario)
     by_code = {v.village_code: v for v in plan.villages}
     money: dict[str, VillageMoney] = {}
+    uninsured: dict[str, dict[str, int]] = {}
     for village in table.villages:
         share = scenario.budget.dana_desa_share if village.max_share is None else village.max_share
         money[village.village_code] = VillageMoney(
             share * village.dana_desa_idr, scenario.budget.add_share * village.add_idr
         )
+        uninsured[village.village_code] = dict(village.uninsured)
     actual: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    spent: dict[str, float] = defaultdict(float)
-    committed: dict[str, float] = defaultdict(float)
+    units: dict[str, list[tuple[int, float, dict[tuple[str, str], float]]]] = defaultdict(list)
     for row in actuals.rows:
-        planned = by_code[row.village_code]
+        code = row.village_code
         for group, packages in row.enrollments.items():
             for package, n in packages.items():
-                actual[row.village_code][group] += n
-                spent[row.village_code] += n * worker_cost_idr(
-                    scenario, planned, group, package, row.month, through - row.month + 1
-                )
-                committed[row.village_code] += n * worker_cost_idr(
-                    scenario, planned, group, package, through + 1, horizon - through
-                )
-    for code in spent:
-        money[code].pay(spent[code], committed[code])
+                actual[code][group] += n
+                if n:
+                    mix = _weights(by_code.get(code), uninsured[code], group, package, premiums)
+                    units[code].append((row.month, float(n), mix))
+    for code, reported in units.items():
+        money[code].pay(_bills(reported, premiums), actuals.through_month)
     return money, {code: dict(groups) for code, groups in actual.items()}
 
 
@@ -170,7 +245,6 @@ def _share(numerator: float, denominator: float) -> float | None:
 
 def compare(table: VillageTable, scenario: Scenario, plan: Plan, actuals: Actuals) -> ActualsComparison:
     """The plan against what was enrolled through `actuals.through_month`."""
-    refuse_rules_priced(scenario)
     horizon = scenario.horizon_months
     through = actuals.through_month
     money, actual = village_money(table, scenario, plan, actuals)

@@ -5,11 +5,12 @@ The re-plan is a new problem derived from the old one, solved by `solver.solve`:
 - every actual enrolment moves from uninsured to enrolled (counts reported without a group are
   spread over the village's groups as its plan spread them, then as its uninsured workers are);
 - the premiums already paid are gone, and the actual enrolments' premiums for the months left are
-  committed first, from each village's dana desa, then ADD, then its APBD pool
-  (`solver.actuals.village_money`);
+  committed first, from each village's dana desa, then ADD, then its APBD pool, each at its own
+  premiums (`solver.actuals.village_money`);
 - what is left free becomes the re-plan's money: each village's dana desa and ADD at a share of 1,
-  each pool what is free of it; the horizon is the months left; the enrolment target is what the
-  actual enrolments have not met yet.
+  each pool what is free of it; the horizon is the months left (a scenario with a calendar starts
+  the month after the actuals, and packages priced by the contribution rules keep those months'
+  premiums); the enrolment target is what the actual enrolments have not met yet.
 
 Then `check_replan` checks the re-plan against the old figures: every actual enrolment is enrolled,
 and per village and source new spend + spent + committed stays within the year's caps (per pool:
@@ -36,7 +37,7 @@ from models import (
     Village,
     VillageTable,
 )
-from solver.actuals import VillageMoney, pool_budget_idr, pool_key, refuse_rules_priced, village_money
+from solver.actuals import VillageMoney, pool_budget_idr, pool_key, village_money
 from solver.solve import solve
 
 RUPIAH_TOLERANCE = 1.0  # the plan's sources are whole rupiah, each rounded once
@@ -121,7 +122,6 @@ def replan_problem(
     """The rest of the horizon as a problem of its own; with the actual enrolments per village and
     group, each village's money and each pool's free money (negative: the actual enrolments cost
     more than it has)."""
-    refuse_rules_priced(scenario)
     months_left = scenario.horizon_months - actuals.through_month
     if months_left < 1:
         raise ActualsError(
@@ -155,6 +155,13 @@ def replan_problem(
     body = scenario.model_dump(mode="json")
     body["name"] = f"{scenario.name} (re-plan after month {actuals.through_month})"
     body["horizon_months"] = months_left
+    months = scenario.months()
+    if months:
+        # the months left, from the month after the actuals, at the premiums the rules give them
+        first = months[actuals.through_month]
+        body["fiscal_year"], body["start_month"] = int(first[:4]), int(first[5:])
+        body["premium_schedule"] = [p for p in body["premium_schedule"]
+                                    if p["month"] is None or p["month"] >= first]
     body["budget"]["dana_desa_share"] = 1.0
     body["budget"]["add_share"] = 1.0
     pools = {key: max(0.0, math.floor(free + 1e-6)) for key, free in free_pools.items()}

@@ -18,6 +18,7 @@ from models import (
     VillagePlan,
     VillageTable,
 )
+from models.rules import FundingSource
 from solver.actuals import compare, premium_cost_idr
 from solver.replan import check_replan, replan, replan_problem, spread
 
@@ -275,17 +276,108 @@ def test_every_replan_keeps_the_actuals_funded_within_the_money_left(
     )
 
 
-def test_packages_priced_by_the_contribution_rules_are_refused_by_name() -> None:
+def _ruled(**changes: object) -> Scenario:
+    """A scenario priced by the contribution rules, resolved as `desaplan` reads it."""
+    from scenarios.rules import resolve
+
+    body = {"name": "ruled", "fiscal_year": 2026, "start_month": 1, "horizon_months": 12,
+            "packages": [{"code": "JKK-JKM", "declared_income_idr": 1_000_000}],
+            "budget": {"dana_desa_share": 0.1, "apbd_pool_idr": 1_000_000}, "integer": True,
+            **changes}
+    return resolve(Scenario.model_validate(body))
+
+
+def _ruled_table(*villages: tuple[str, float]) -> VillageTable:
+    return VillageTable(groups=["farmers", "transport"], villages=[
+        Village(village_code=code, village_name=f"Desa {code[-4:]}", kecamatan="Kec A",
+                dana_desa_idr=dd, uninsured={"farmers": 10, "transport": 10})
+        for code, dd in villages])
+
+
+def _ruled_plan(table: VillageTable) -> Plan:
+    return Plan(status=Status.optimal, objective=1.0, objective_name="max_protection",
+                scenario_name="ruled", groups=list(table.groups), packages=["JKK-JKM"],
+                villages=[VillagePlan(village_code=v.village_code, village_name=v.village_name,
+                                      kecamatan=v.kecamatan, kabupaten="", new_enrollments=4,
+                                      enrollments={"farmers": {"JKK-JKM": 2}, "transport": {"JKK-JKM": 2}},
+                                      spend_dana_desa_idr=0, spend_add_idr=0, spend_apbd_idr=0,
+                                      spend_total_idr=0, workers_enrolled_before=0, workers_total=20,
+                                      coverage_before=0, coverage_after=0.2)
+                          for v in table.villages])
+
+
+def test_rules_priced_months_by_sector_and_source_across_1_april_2026() -> None:
+    """JKK-JKM at the lowest tier: Rp16,800 a month; PP 50/2025 halves it to Rp8,400 for the
+    village's own money from April 2026 (transport from January 2026); the APBD pool always pays
+    Rp16,800."""
+    scenario = _ruled()
+    assert premium_cost_idr(scenario, "JKK-JKM", 2, 4) == 16_800 * 2 + 8_400 * 2  # Feb-May, general
+    assert premium_cost_idr(scenario, "JKK-JKM", 2, 4, "transport") == 8_400 * 4
+    assert premium_cost_idr(scenario, "JKK-JKM", 2, 4, "general", FundingSource.apbd_pool) == 16_800 * 4
+    assert premium_cost_idr(scenario, "JKK-JKM", 2, 4, "transport", FundingSource.add) == 8_400 * 4
+
+    # village 1: dana desa cap 0.1 x 2,000,000 = 200,000; village 2 (a kelurahan) has none
+    table = _ruled_table(("32.16.01.2001", 2_000_000), ("32.16.01.2002", 0))
+    actuals = Actuals(through_month=5, rows=[
+        ActualsRow(village_code="32.16.01.2001", month=2,
+                   enrollments={"farmers": {"JKK-JKM": 2}, "transport": {NOT_REPORTED: 1}}),
+        ActualsRow(village_code="32.16.01.2002", month=3, enrollments={"farmers": {"JKK-JKM": 1}}),
+    ])
+    first, second = compare(table, scenario, _ruled_plan(table), actuals).villages
+    # February to May, from dana desa: 2 farmers x (16,800 + 16,800 + 8,400 + 8,400) and
+    # 1 transport worker x 4 x 8,400
+    assert (first.spent_dana_desa_idr, first.spent_add_idr, first.spent_apbd_idr) == (
+        2 * 50_400 + 33_600, 0, 0)
+    # the months left at 3 x 8,400 = 25,200 a month: June and July from dana desa (50,400), August
+    # with the 15,200 left of the cap (15,200 / 25,200 of the workers), the rest of August and
+    # September to December from the pool at 3 x 16,800 = 50,400 a month
+    assert first.free_dana_desa_idr == 0
+    assert first.committed_idr == 65_600 + 20_000 + 4 * 50_400
+    # the kelurahan's farmer: the pool from March, Rp16,800 every month
+    assert (second.spent_dana_desa_idr, second.spent_apbd_idr) == (0, 3 * 16_800)
+    assert second.committed_idr == 7 * 16_800
+    pool = next(s for s in compare(table, scenario, _ruled_plan(table), actuals).sources
+                if s.source == "apbd_pool")
+    assert (pool.spent_idr, pool.committed_idr) == (50_400, 20_000 + 201_600 + 117_600)
+    assert pool.free_idr == 1_000_000 - 50_400 - 339_200
+
+
+def test_a_replan_from_august_2026_pays_the_reduced_months_left() -> None:
+    """Through July: one farmer since January paid 3 x 16,800 + 4 x 8,400 = 84,000 and commits
+    5 x 8,400 = 42,000 for August to December. A dana desa cap of 210,000 leaves 84,000: two new
+    farmers at 5 x 8,400; the pool's 84,000 pays one at 5 x 16,800."""
+    scenario = _ruled(budget={"dana_desa_share": 0.1, "apbd_pool_idr": 84_000})
+    table = _ruled_table(("32.16.01.2001", 2_100_000))
+    actuals = Actuals(through_month=7, rows=[
+        ActualsRow(village_code="32.16.01.2001", month=1, enrollments={"farmers": {"JKK-JKM": 1}})])
+    comparison = compare(table, scenario, _ruled_plan(table), actuals)
+    assert (comparison.villages[0].spent_dana_desa_idr, comparison.villages[0].committed_idr) == (84_000, 42_000)
+    new_plan, problem = replan(table, scenario, _ruled_plan(table), actuals)
+    assert problem.scenario.months() == ["2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
+    package = problem.scenario.packages[0]
+    assert problem.scenario.cost_idr(package, "general", FundingSource.dana_desa) == 5 * 8_400
+    assert problem.scenario.cost_idr(package, "transport", FundingSource.dana_desa) == 5 * 8_400
+    assert problem.scenario.cost_idr(package, "general", FundingSource.apbd_pool) == 5 * 16_800
+    assert new_plan.status == Status.optimal and new_plan.replan is not None
+    assert new_plan.replan.check is not None and new_plan.replan.check.ok
+    assert new_plan.months == problem.scenario.months()
+    assert {p.month for p in new_plan.premiums} == set(new_plan.months)
+    village = new_plan.villages[0]
+    assert village.new_enrollments == 3
+    assert (village.spend_dana_desa_idr, village.spend_apbd_idr) == (84_000, 84_000)
+    assert new_plan.new_by_source == {"dana_desa": 2, "add": 0, "apbd_pool": 1}
+
+
+def test_a_rules_priced_scenario_without_its_months_resolved_is_refused_by_name() -> None:
     from models import ScenarioError
 
-    ruled = Scenario.model_validate({
+    unresolved = Scenario.model_validate({
         **SCENARIO.model_dump(mode="json", exclude={"packages", "rules", "premium_schedule"}),
         "fiscal_year": 2026, "start_month": 4, "horizon_months": 9,
         "packages": [{"code": "JKK-JKM", "declared_income_idr": 1_000_000}]})
-
-    for act in (lambda: compare(_table(), ruled, _plan(), _actuals()),
-                lambda: replan_problem(_table(), ruled, _plan(), _actuals())):
+    for act in (lambda: compare(_table(), unresolved, _plan(), _actuals()),
+                lambda: replan_problem(_table(), unresolved, _plan(), _actuals())):
         with pytest.raises(ScenarioError) as refused:
             act()
-        assert refused.value.issues[0].field == "packages.0.monthly_premium_idr"
-        assert "contribution rules" in refused.value.issues[0].message
+        assert refused.value.issues[0].field == "packages.0"
+        assert "'JKK-JKM'" in refused.value.issues[0].message
