@@ -98,7 +98,8 @@ class PlanFrame:
 def plan_frame(
     table: VillageTable, scenario: Scenario, through_month: int | None, start: str | None
 ) -> PlanFrame:
-    """What the actuals are read against; `start` is the plan's first month (YYYY-MM or 1..12)."""
+    """What the actuals are read against; `start` is the plan's first month (YYYY-MM or 1..12),
+    the scenario's own (`fiscal_year`, `start_month`) where it has one."""
     year, month = None, 1
     if start:
         text = start.strip()
@@ -115,6 +116,16 @@ def plan_frame(
                 [InputIssue(field="start", message=f"'{start}' is not a month: YYYY-MM or 1..12")],
                 title="The options were refused",
             )
+    if scenario.fiscal_year is not None:
+        # the scenario has a calendar: its first month is the plan's, and a start must agree
+        first = f"{scenario.fiscal_year:04d}-{scenario.start_month:02d}"
+        if start and (month != scenario.start_month or year not in (None, scenario.fiscal_year)):
+            raise InputError(
+                [InputIssue(field="start", message=f"'{start}': the scenario's months start in {first} "
+                            "(its fiscal_year and start_month); leave the start out or give that month")],
+                title="The options were refused",
+            )
+        year, month = scenario.fiscal_year, scenario.start_month
     if through_month is not None and not 1 <= through_month <= scenario.horizon_months:
         raise InputError(
             [
