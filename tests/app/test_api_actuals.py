@@ -14,9 +14,10 @@ from fastapi.testclient import TestClient
 from test_auth import bearer, make_user
 
 from models.tables import Role
-from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
+from scenarios.examples import BEKASI_RULES_2026, BEKASI_VILLAGES, bekasi_scenarios
 
 ACTUALS = BEKASI_VILLAGES.parent / "bekasi_actuals_2026-06.csv"
+RULES_ACTUALS = BEKASI_VILLAGES.parent / "bekasi_actuals_2026-07_rules.csv"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -120,6 +121,63 @@ def test_a_bekasi_planner_imports_actuals_sees_who_is_behind_and_replans(apps: A
     actions = [(e["action"], e["user_name"], e["target"]) for e in trail]
     assert ("actuals.upload", "bekasi", f"actuals/{actuals['id']}") in actions
     assert ("actuals.replan", "bekasi", f"plan/{new_plan['id']}") in actions
+
+
+def test_a_plan_priced_by_the_rules_against_july_actuals_and_its_replan_from_august(
+    empty_client: TestClient,
+) -> None:
+    """Fiscal year 2026 from April at PP 50/2025's reduced JKK and JKM: the actuals of April to
+    July are priced month by month (Rp8,400 for the village's own money, Rp16,800 for the APBD
+    pool), and the re-plan pays the reduced months August to December."""
+    client = empty_client
+    plan = _solve(client, {}, BEKASI_VILLAGES.read_bytes(), json.loads(BEKASI_RULES_2026.read_text()))
+    assert plan["months"][0] == "2026-04" and plan["rules"]["name"] == "bpjs-tk-bpu"
+    content = RULES_ACTUALS.read_bytes()
+    # the scenario's months start in April: a report said to start in January is refused
+    refused = _upload(client, plan["id"], {}, content, "laporan_juli.csv", start="2026-01")
+    assert refused.status_code == 422 and "2026-04" in refused.text and "start" in refused.text
+    assert client.get(f"/plans/{plan['id']}/actuals").json()["total"] == 0
+    uploaded = _upload(client, plan["id"], {}, content, "laporan_juli.csv")
+    assert uploaded.status_code == 201, uploaded.text
+    actuals = uploaded.json()
+    assert (actuals["through_month"], actuals["start"]) == (4, "2026-04")
+
+    comparison = client.get(f"/actuals/{actuals['id']}").json()
+    months: dict[str, int] = {}  # per village: the months of premium its workers have had
+    with RULES_ACTUALS.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f, delimiter=";"):
+            n = sum(int(v) for k, v in row.items() if k.startswith("Terdaftar"))
+            month = int(row["Bulan"][5:]) - 3  # April is month 1
+            months[row["Kode Desa"]] = months.get(row["Kode Desa"], 0) + n * (4 - month + 1)
+    for village in comparison["villages"]:
+        own = village["spent_dana_desa_idr"] + village["spent_add_idr"]
+        assert own / 8_400 + village["spent_apbd_idr"] / 16_800 == pytest.approx(
+            months.get(village["village_code"], 0), abs=2 / 8_400)
+    assert comparison["totals"]["villages_behind"] > 0
+    as_csv = client.get(f"/actuals/{actuals['id']}.csv", params={"table": "sources"})
+    sources = {r["source"]: r for r in csv.DictReader(io.StringIO(as_csv.text))}
+    spent = sum(v["spent_dana_desa_idr"] for v in comparison["villages"])
+    assert float(sources["dana_desa"]["spent_idr"]) == pytest.approx(spent)
+    workbook = client.get(f"/actuals/{actuals['id']}.xlsx", params={"lang": "en"})
+    money = list(openpyxl.load_workbook(io.BytesIO(workbook.content))["Money by source"].values)
+    header = list(money[0])
+    spent_at = next(i for i, h in enumerate(header) if str(h).lower().startswith("spent"))
+    assert next(r for r in money if r[0] == "dana desa")[spent_at] == pytest.approx(spent)
+
+    replanned = client.post(f"/actuals/{actuals['id']}/replan")
+    assert replanned.status_code == 201, replanned.text
+    new_plan = replanned.json()
+    assert new_plan["status"] == "optimal" and new_plan["replan"]["check"]["ok"]
+    assert new_plan["months"] == ["2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
+    village_rate = {p["premium_idr"] for p in new_plan["premiums"]
+                    if p["package"] == "JKK-JKM" and p["source"] != "apbd_pool"}
+    pool_rate = {p["premium_idr"] for p in new_plan["premiums"]
+                 if p["package"] == "JKK-JKM" and p["source"] == "apbd_pool"}
+    assert (village_rate, pool_rate) == ({8_400}, {16_800})
+    basis = new_plan["replan"]
+    assert new_plan["totals"]["spend_dana_desa_idr"] <= basis["free_dana_desa_idr"] + 1
+    assert new_plan["totals"]["spend_apbd_idr"] <= basis["free_apbd_idr"] + 1
+    assert client.get(f"/plans/{new_plan['id']}/targets").status_code == 200
 
 
 SMALL = (

@@ -351,7 +351,8 @@ def test_a_replan_from_august_2026_pays_the_reduced_months_left() -> None:
     actuals = Actuals(through_month=7, rows=[
         ActualsRow(village_code="32.16.01.2001", month=1, enrollments={"farmers": {"JKK-JKM": 1}})])
     comparison = compare(table, scenario, _ruled_plan(table), actuals)
-    assert (comparison.villages[0].spent_dana_desa_idr, comparison.villages[0].committed_idr) == (84_000, 42_000)
+    village = comparison.villages[0]
+    assert (village.spent_dana_desa_idr, village.committed_idr) == (84_000, 42_000)
     new_plan, problem = replan(table, scenario, _ruled_plan(table), actuals)
     assert problem.scenario.months() == ["2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
     package = problem.scenario.packages[0]
@@ -362,9 +363,9 @@ def test_a_replan_from_august_2026_pays_the_reduced_months_left() -> None:
     assert new_plan.replan.check is not None and new_plan.replan.check.ok
     assert new_plan.months == problem.scenario.months()
     assert {p.month for p in new_plan.premiums} == set(new_plan.months)
-    village = new_plan.villages[0]
-    assert village.new_enrollments == 3
-    assert (village.spend_dana_desa_idr, village.spend_apbd_idr) == (84_000, 84_000)
+    replanned = new_plan.villages[0]
+    assert replanned.new_enrollments == 3
+    assert (replanned.spend_dana_desa_idr, replanned.spend_apbd_idr) == (84_000, 84_000)
     assert new_plan.new_by_source == {"dana_desa": 2, "add": 0, "apbd_pool": 1}
 
 
