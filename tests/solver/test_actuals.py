@@ -369,6 +369,61 @@ def test_a_replan_from_august_2026_pays_the_reduced_months_left() -> None:
     assert new_plan.new_by_source == {"dana_desa": 2, "add": 0, "apbd_pool": 1}
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    counts=st.lists(
+        st.tuples(st.integers(0, 1), st.sampled_from(["farmers", "transport", ""]), st.integers(1, 6),
+                  st.integers(0, 3), st.sampled_from(["JKK-JKM", "JKK-JKM-JHT", ""])),
+        min_size=1,
+        max_size=3,  # at most 9 of a group's 10 uninsured workers
+    ),
+    through=st.integers(2, 11),
+    pool=st.sampled_from([0, 150_000, 1_000_000]),
+)
+def test_every_rules_priced_replan_keeps_the_actuals_funded_within_the_money_left(
+    counts: list[tuple[int, str, int, int, str]], through: int, pool: int
+) -> None:
+    """The same promise where the premiums change in April 2026 and differ by sector and by who
+    pays: the re-plan is infeasible (the pool cannot carry the actuals) or every actual enrolment
+    stays enrolled and no source pays more than the year's money minus what was spent and
+    committed, to the rupiah."""
+    scenario = _ruled(packages=[{"code": "JKK-JKM", "declared_income_idr": 1_000_000},
+                                {"code": "JKK-JKM-JHT", "declared_income_idr": 1_000_000, "value": 1.3}],
+                      budget={"dana_desa_share": 0.1, "add_share": 0.5, "apbd_pool_idr": pool})
+    table = _ruled_table(("32.16.01.2001", 2_000_000), ("32.16.01.2002", 0))
+    table.villages[1].add_idr = 300_000
+    plan = _ruled_plan(table)
+    codes = [v.village_code for v in table.villages]
+    rows: dict[tuple[str, int], dict[str, dict[str, int]]] = {}
+    for village, group, month, n, package in counts:
+        if n and month <= through:
+            cell = rows.setdefault((codes[village], month), {}).setdefault(group, {})
+            cell[package] = cell.get(package, 0) + n
+    if not rows:
+        return
+    actuals = Actuals(through_month=through, rows=[
+        ActualsRow(village_code=code, month=month, enrollments=e) for (code, month), e in rows.items()])
+    comparison = compare(table, scenario, plan, actuals)
+    new_plan, problem = replan(table, scenario, plan, actuals)
+    assert problem.scenario.months() == scenario.months()[through:]
+    if new_plan.status == Status.infeasible:
+        assert new_plan.explanations[0].constraint == "actuals_committed"
+        return
+    assert new_plan.has_targets and new_plan.replan is not None and new_plan.replan.check is not None
+    assert new_plan.replan.check.ok
+    after = {v.village_code: v for v in problem.table.villages}
+    for village in comparison.villages:
+        assert sum(after[village.village_code].enrolled.values()) == village.actual
+        new = next(v for v in new_plan.villages if v.village_code == village.village_code)
+        assert village.spent_dana_desa_idr + new.spend_dana_desa_idr <= village.budget_dana_desa_idr + 1
+        assert village.spent_add_idr + new.spend_add_idr <= village.budget_add_idr + 1
+        assert new.spend_dana_desa_idr <= village.free_dana_desa_idr + 1
+        assert new.spend_add_idr <= village.free_add_idr + 1
+    money = next(s for s in comparison.sources if s.source == "apbd_pool")
+    new_pool = sum(v.spend_apbd_idr for v in new_plan.villages)
+    assert money.spent_idr + money.committed_idr + new_pool <= pool + 1
+
+
 def test_a_rules_priced_scenario_without_its_months_resolved_is_refused_by_name() -> None:
     from models import ScenarioError
 
