@@ -25,6 +25,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from models import (
     NOT_REPORTED,
     Actuals,
@@ -46,6 +48,7 @@ _EPS = 1e-9
 # the order in which a village's money pays its premiums
 SOURCES = (FundingSource.dana_desa, FundingSource.add, FundingSource.apbd_pool)
 DANA_DESA, ADD, POOL = 0, 1, 2
+SECTORS = ("general", "transport")  # the contribution rules' sectors
 
 
 class Premiums:
@@ -73,12 +76,23 @@ class Premiums:
                   if p.monthly_premium_idr is None and not self._resolved(p.code)]
         if issues:
             raise ScenarioError(issues)
+        self.package_index = {p.code: i for i, p in enumerate(scenario.packages)}
+        self._table: np.ndarray | None = None
         self.cheapest = min(scenario.packages,
                             key=lambda p: (self.cost(p.code, 1, self.horizon), p.code)).code
 
+    def table(self) -> np.ndarray:
+        """Every premium as an array (month, package, sector, source), in `SECTORS` and `SOURCES`
+        order."""
+        if self._table is None:
+            self._table = np.array([[[[self.month(package, m, sector, source) for source in SOURCES]
+                                      for sector in SECTORS] for package in self.package_index]
+                                    for m in range(1, self.horizon + 1)], dtype=float)
+        return self._table
+
     def _resolved(self, package: str) -> bool:
         return all(None not in self._months.get((package, sector, source), [None])
-                   for sector in ("general", "transport") for source in SOURCES)
+                   for sector in SECTORS for source in SOURCES)
 
     def sector(self, group: str) -> str:
         return self.group_sectors.get(group, "general")
@@ -133,14 +147,14 @@ class VillageMoney:
     spent: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])  # dana desa, ADD, pool
     committed: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
 
-    def pay(self, bills: list[tuple[float, float, float]], through_month: int) -> None:
+    def pay(self, bills: np.ndarray, through_month: int) -> None:
         """Each month's premiums, `bills[m - 1]` = what they cost if dana desa, ADD or the pool pays
         them all: from dana desa first, then ADD, then the pool, month by month; the months
         through `through_month` spent, the months after them committed."""
         caps = (self.cap_dana_desa_idr, self.cap_add_idr)
         used = [0.0, 0.0]
         spent, committed = [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]
-        for month, bill in enumerate(bills, start=1):
+        for month, bill in enumerate(bills.tolist(), start=1):
             into = spent if month <= through_month else committed
             unpaid = 1.0  # the share of the month's workers not yet paid for
             for source in (DANA_DESA, ADD):
@@ -194,20 +208,17 @@ def _weights(plan_village: VillagePlan | None, uninsured: dict[str, int], group:
     return {(g, chosen): float(n) for g, n in uninsured.items() if n > 0} or {("", chosen): 1.0}
 
 
-def _bills(units: list[tuple[int, float, dict[tuple[str, str], float]]], premiums: Premiums
-           ) -> list[tuple[float, float, float]]:
-    """Each month's premiums of a village's reported workers, if dana desa, ADD or the pool paid
-    them all; a unit is (month enrolled, workers, its (group, package) mix)."""
-    bills = [[0.0, 0.0, 0.0] for _ in range(premiums.horizon)]
+def _bills(units: list[tuple[int, float, dict[tuple[str, str], float]]], premiums: Premiums) -> np.ndarray:
+    """Each month's premiums of a village's reported workers if dana desa, ADD or the pool paid them
+    all, (months, 3); a unit is (month enrolled, workers, its (group, package) mix)."""
+    table = premiums.table()
+    starting = np.zeros(table.shape[:3])  # workers starting each month, by package and sector
     for first, n, mix in units:
         weight = sum(mix.values())
         for (group, package), w in mix.items():
-            sector = premiums.sector(group)
-            for source in (DANA_DESA, ADD, POOL):
-                for month in range(first, premiums.horizon + 1):
-                    bills[month - 1][source] += n * w / weight * premiums.month(
-                        package, month, sector, SOURCES[source])
-    return [(b[0], b[1], b[2]) for b in bills]
+            starting[first - 1, premiums.package_index[package],
+                     SECTORS.index(premiums.sector(group))] += n * w / weight
+    return np.einsum("mps,mpsk->mk", starting.cumsum(axis=0), table)
 
 
 def village_money(
