@@ -172,6 +172,16 @@ def check_plan_fits(plan: Plan, table: VillageTable, scenario: Scenario, name: s
             issues.append(
                 InputIssue(file=name, message=f"the plan's package '{package}' is not in the scenario")
             )
+    months = scenario.months()
+    if plan.months and months and plan.months != months:
+        # premiums priced by the rules depend on the months: the plan's must be the scenario's
+        issues.append(
+            InputIssue(
+                file=name,
+                message=f"the plan's months ({plan.months[0]} to {plan.months[-1]}) are not the "
+                f"scenario's ({months[0]} to {months[-1]})",
+            )
+        )
     if issues:
         raise InputError(issues, title="The plan was refused")
 

@@ -232,3 +232,16 @@ def test_a_replan_from_august_2026_prices_the_months_left_by_the_rules(
     assert new_plan.totals.spend_apbd_idr <= basis.free_apbd_idr + 1
     scenario = json.loads((tmp_path / "replan_scenario.json").read_text())
     assert (scenario["fiscal_year"], scenario["start_month"], scenario["horizon_months"]) == (2026, 8, 5)
+
+
+def test_a_plan_of_other_months_than_the_scenario_is_exit_2(
+    rules_plan_json: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    january = tmp_path / "januari.json"
+    january.write_text(json.dumps({**json.loads(BEKASI_RULES_2026.read_text()), "start_month": 1,
+                                   "horizon_months": 12}), encoding="utf-8")
+    args = _rules_common(rules_plan_json, tmp_path / "out")
+    args[args.index("--scenario") + 1] = str(january)
+    assert main(["actuals", *args]) == 2
+    assert "the plan's months (2026-04 to 2026-12) are not the scenario's (2026-01 to 2026-12)" in (
+        capsys.readouterr().err)
