@@ -6,6 +6,11 @@ village's rounded premiums (the check runs on the exact figures before this roun
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterable
+from itertools import repeat
+from math import isfinite
+
 import numpy as np
 
 from models import GroupReason, Objective, PoolUse, Totals, VillagePlan, VillageTable
@@ -77,34 +82,53 @@ def village_plans(table: VillageTable, data: Arrays, x: np.ndarray, y: np.ndarra
                   w: np.ndarray, z: np.ndarray, marginals: np.ndarray | None) -> list[VillagePlan]:
     """One plan per village of `table`, whose order `data` and `x` follow; y, w, z in whole rupiah
     (`whole_rupiah`). `marginals` (n, 3): objective and workers per Rp1 million more of the
-    village's cap, and the range in rupiah."""
+    village's cap, and the range in rupiah.
+
+    Every figure is worked out on arrays; what is left per village is making its objects: the
+    nested dicts of its enrolments through `map` and `zip` (no Python frame per group), and the
+    plan by `model_construct`, the figures being ours. The garbage collector is paused meanwhile:
+    these objects hold no cycles, and at national scale each collection it starts walks every
+    village of the table again (1-3 s in all)."""
     x = _whole_workers(x)
     enrolled = data.enrolled.sum(axis=1)
     total = enrolled + data.uninsured.sum(axis=1)
     new = x.sum(axis=(1, 2))
-    before = _coverage(enrolled, total)
-    after = _coverage(enrolled + new, total)
     spend = y + w + z
-    groups, packages = data.groups, data.packages
-    x_list = x.tolist()
-    columns = zip(table.villages, x_list, new.tolist(), y.tolist(), w.tolist(), z.tolist(),
-                  spend.tolist(), enrolled.tolist(), total.tolist(), before, after, strict=True)
+    n = data.n
     if marginals is None:
-        margins: list[list[float | None]] = [[None, None, None]] * data.n
+        m_value: Iterable[float | None] = repeat(None, n)
+        m_workers: Iterable[float | None] = repeat(None, n)
+        m_range: Iterable[float | None] = repeat(None, n)
     else:
-        margins = [[a, b, (c if np.isfinite(c) else None)] for a, b, c in marginals.tolist()]
-    plans = []
-    for (v, xv, n_new, yv, wv, zv, sv, e, t, b, a), (m_value, m_workers, m_range) in zip(
-            columns, margins, strict=True):
-        plans.append(VillagePlan.model_construct(
-            village_code=v.village_code, village_name=v.village_name, kecamatan=v.kecamatan,
-            kabupaten=v.kabupaten, new_enrollments=n_new,
-            enrollments={g: dict(zip(packages, xv[i], strict=True)) for i, g in enumerate(groups)},
-            spend_dana_desa_idr=yv, spend_add_idr=wv, spend_apbd_idr=zv, spend_total_idr=sv,
-            workers_enrolled_before=int(e), workers_total=int(t), coverage_before=b,
-            coverage_after=a, marginal_value_per_million=m_value,
-            marginal_enrollments_per_million=m_workers, marginal_range_idr=m_range))
-    return plans
+        m_value, m_workers = marginals[:, 0].tolist(), marginals[:, 1].tolist()
+        m_range = [r if isfinite(r) else None for r in marginals[:, 2].tolist()]  # None: no end
+    villages = table.villages
+    columns = (
+        [v.village_code for v in villages], [v.village_name for v in villages],
+        [v.kecamatan for v in villages], [v.kabupaten for v in villages], new.tolist(),
+        None, y.tolist(), w.tolist(), z.tolist(), spend.tolist(), enrolled.astype(int).tolist(),
+        total.astype(int).tolist(), _coverage(enrolled, total), _coverage(enrolled + new, total),
+        m_value, m_workers, m_range)
+    construct = VillagePlan.model_construct
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        packages = data.packages
+        enrollments = [dict(zip(data.groups, map(dict, map(zip, repeat(packages), xv)), strict=True))
+                       for xv in x.tolist()]
+        filled = (enrollments if c is None else c for c in columns)
+        return [construct(set(_VILLAGE_FIELDS), **dict(zip(_VILLAGE_FIELDS, row, strict=True)))
+                for row in zip(*filled, strict=True)]
+    finally:
+        if paused:
+            gc.enable()
+
+
+_VILLAGE_FIELDS = ("village_code", "village_name", "kecamatan", "kabupaten", "new_enrollments",
+                   "enrollments", "spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr",
+                   "spend_total_idr", "workers_enrolled_before", "workers_total", "coverage_before",
+                   "coverage_after", "marginal_value_per_million", "marginal_enrollments_per_million",
+                   "marginal_range_idr")
 
 
 def totals(data: Arrays, x: np.ndarray, y: np.ndarray, w: np.ndarray, z: np.ndarray) -> Totals:

@@ -37,7 +37,7 @@ from models import IntegerMethod, Method, Objective, Status
 from solver.block import BlockResult
 from solver.context import RunContext
 from solver.data import Arrays
-from solver.model import MONEY_UNIT_IDR, BuiltModel, _add_rows
+from solver.model import MONEY_UNIT_IDR, ArrayProblem, BuiltModel, _add_rows, add_variable_batch
 from solver.run import run_highs
 from solver.solution import solver_model
 
@@ -102,18 +102,18 @@ def build_payer_model(data: Arrays, mip: bool = False) -> PayerModel:
     cost = account_cost[ca, cg, cp] if len(ca) else np.zeros(0)
 
     sense = pulp.LpMinimize if data.objective == Objective.min_cost else pulp.LpMaximize
-    prob = pulp.LpProblem("desaplan_payers", sense)
+    prob = ArrayProblem("desaplan_payers", sense)
     cat: Literal["Continuous", "Integer"] = "Integer" if mip else "Continuous"
-    x = prob.add_variable_matrix("x", range(len(cv)), lowBound=0, cat=cat) if len(cv) else []
+    x_ids = add_variable_batch(prob, "x", len(cv), cat)
     if data.objective == Objective.min_cost:
         coef, col_cost = cost.copy(), cost / MONEY_UNIT_IDR
     else:
         coef = data.objective_coef()[cv, cg, cp] if len(cv) else np.zeros(0)
         col_cost = coef.copy()
-    built = BuiltModel(prob=prob, x=x, xv=cv, xg=cg, xp=cp,
-                       x_start=np.searchsorted(cv, np.arange(n + 1)), z=[],
+    built = BuiltModel(prob=prob, xv=cv, xg=cg, xp=cp,
+                       x_start=np.searchsorted(cv, np.arange(n + 1)),
                        zv=np.zeros(0, dtype=np.int64), objective_coef=np.ascontiguousarray(coef),
-                       x_ids=np.array([var.id for var in x], dtype=np.uint64),
+                       x_ids=x_ids,
                        z_ids=np.zeros(0, dtype=np.uint64), col_upper=np.full(len(cv), np.inf),
                        maximize=sense == pulp.LpMaximize, integer=mip, col_cost=col_cost)
     model = PayerModel(built=built, accounts=accounts, ca=ca, cost=cost, account_cap=cap)

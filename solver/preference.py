@@ -18,10 +18,17 @@ columns. It is solved by Clarabel (interior point) on the free columns only: HiG
 Each pass is kept only if it does not cost the passes before it more than `SLACK` (relative, numerics);
 if a pass fails or the deadline comes first, the plan of the last completed pass stands and the result
 says so.
+
+A pass whose measure is constant on the face is not run: it could not move the plan, and it would
+hold nothing new (its duals are those of the rows already held). The pool money is constant when
+every pool with a free z has its row held; the rupiah are when, besides, every village with a free
+column has its budget row held (rupiah = the held budget rows + the pool money). With pools that
+bind, as in most plans, the pool pass goes; the plan is the same to the last digit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import clarabel
@@ -47,6 +54,33 @@ class Preferred:
     col_value: np.ndarray  # HiGHS's columns (x, then z) of the preferred plan
     passes_done: int  # 1..4: how far down the order of preference the plan got
     complete: bool  # every pass that applies ran
+    skipped: int = 0  # passes 2-3 not run: their measure was constant on the face
+
+
+@dataclass
+class _Face:
+    """The LP HiGHS holds (its matrix as at the start) and its bounds as the passes hold them:
+    kept here as they change, since reading them back from HiGHS copies the whole LP."""
+
+    lp: highspy.HighsLp
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+
+    @classmethod
+    def of(cls, highs: highspy.Highs) -> _Face:
+        lp = highs.getLp()
+        return cls(lp, np.array(lp.col_lower_), np.array(lp.col_upper_), np.array(lp.row_lower_),
+                   np.array(lp.row_upper_))
+
+    def fix_cols(self, highs: highspy.Highs, cols: np.ndarray, at: np.ndarray) -> None:
+        highs.changeColsBounds(len(cols), cols.astype(np.int32), at, at)
+        self.col_lower[cols] = self.col_upper[cols] = at
+
+    def fix_rows(self, highs: highspy.Highs, rows: np.ndarray, at: np.ndarray) -> None:
+        highs.changeRowsBounds(len(rows), rows.astype(np.int32), at, at)  # type: ignore[attr-defined]
+        self.row_lower[rows] = self.row_upper[rows] = at
 
 
 def prefer(highs: highspy.Highs, model: BuiltModel, data: Arrays, run: RunContext,
@@ -57,35 +91,69 @@ def prefer(highs: highspy.Highs, model: BuiltModel, data: Arrays, run: RunContex
     villages' pool money). Changes the HiGHS model in place."""
     n_cols = highs.getNumCol()
     col_value = np.asarray(highs.getSolution().col_value).copy()
+    face = _Face.of(highs)
     if also_fix is not None and len(also_fix):
-        fixed = also_fix.astype(np.int32)
-        highs.changeColsBounds(len(fixed), fixed, col_value[fixed], col_value[fixed])
+        face.fix_cols(highs, also_fix, col_value[also_fix])
     measures = [_objective_measure(model, data)]
-    passes = [(_pool_measure(model), model.n_z > 0 and (also_fix is None or len(also_fix) < model.n_z))]
+    pools_constant = _pool_money_constant(model, data)
+    passes = [(_pool_measure(model), model.n_z > 0 and (also_fix is None or len(also_fix) < model.n_z),
+               pools_constant)]
     if data.objective == Objective.max_protection:
-        passes.append((_rupiah_measure(model, data), True))
+        passes.append((_rupiah_measure(model, data), True,
+                       lambda f: pools_constant(f) and _budgets_held(model, data, f)))
     else:
-        passes.append((_rupiah_measure(model, data), False))  # the objective itself
-    done = 1
-    for cost, applies in passes:
+        passes.append((_rupiah_measure(model, data), False, pools_constant))  # the objective itself
+    done, skipped = 1, 0
+    for cost, applies, constant in passes:
         if applies:
             if run.expired():
-                return Preferred(col_value, done, complete=False)
-            _fix_face(highs)
-            second = _minimise(highs, cost, run)
-            if second is None or not _keeps(measures, col_value, second):
-                return Preferred(col_value, done, complete=False)
-            col_value = second
+                return Preferred(col_value, done, complete=False, skipped=skipped)
+            _fix_face(highs, face)
+            if constant(face):
+                skipped += 1
+            else:
+                second = _minimise(highs, cost, run)
+                if second is None or not _keeps(measures, col_value, second):
+                    return Preferred(col_value, done, complete=False, skipped=skipped)
+                col_value = second
         measures.append(cost)
         done += 1
     if run.expired():
-        return Preferred(col_value, done, complete=False)
-    _fix_face(highs)
-    shared = _even_sharing(highs, model, data, col_value, run)
+        return Preferred(col_value, done, complete=False, skipped=skipped)
+    _fix_face(highs, face)
+    shared = _even_sharing(model, data, col_value, run, face)
     if shared is None or not _keeps(measures, col_value, shared):
-        return Preferred(col_value, done, complete=False)
+        return Preferred(col_value, done, complete=False, skipped=skipped)
     assert len(shared) == n_cols
-    return Preferred(shared, 4, complete=True)
+    return Preferred(shared, 4, complete=True, skipped=skipped)
+
+
+def _pool_money_constant(model: BuiltModel, data: Arrays) -> Callable[[_Face], bool]:
+    """Whether sum z is constant on a face: every free z is in a pool whose row is held."""
+    if len(model.pool_row_ids):
+        pool_of_z = data.pool_of[model.zv]
+        row_of_z = model.pool_row_ids[np.searchsorted(model.pool_k, pool_of_z)]
+    else:  # pool money priced: no pool row
+        row_of_z = np.full(model.n_z, -1)
+
+    def constant(face: _Face) -> bool:
+        free = face.col_lower[model.n_x:] < face.col_upper[model.n_x:]
+        rows = row_of_z[free]
+        return bool((rows >= 0).all() and (face.row_lower[rows] >= face.row_upper[rows]).all())
+
+    return constant
+
+
+def _budgets_held(model: BuiltModel, data: Arrays, face: _Face) -> bool:
+    """Every village with a free column has its budget row held."""
+    free = face.col_lower < face.col_upper
+    has_free = np.zeros(data.n, dtype=bool)
+    has_free[model.xv[free[: model.n_x]]] = True
+    has_free[model.zv[free[model.n_x:]]] = True
+    held = np.zeros(data.n, dtype=bool)
+    rows = model.budget_row_ids
+    held[model.budget_v] = face.row_lower[rows] >= face.row_upper[rows]
+    return not (has_free & ~held).any()
 
 
 def _objective_measure(model: BuiltModel, data: Arrays) -> np.ndarray:
@@ -111,22 +179,19 @@ def _keeps(measures: list[np.ndarray], before: np.ndarray, after: np.ndarray) ->
     return True
 
 
-def _fix_face(highs: highspy.Highs) -> None:
+def _fix_face(highs: highspy.Highs, face: _Face) -> None:
     """Hold columns with non-zero reduced cost at their bound and rows with non-zero dual tight."""
     sol = highs.getSolution()
-    lp = highs.getLp()
     col_value, col_dual = np.asarray(sol.col_value), np.asarray(sol.col_dual)
-    lower, upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    lower, upper = face.col_lower, face.col_upper
     cols = np.nonzero((np.abs(col_dual) > DUAL_EPS) & (lower < upper))[0]
     if len(cols):
-        at = _nearest(col_value[cols], lower[cols], upper[cols])
-        highs.changeColsBounds(len(cols), cols.astype(np.int32), at, at)
+        face.fix_cols(highs, cols, _nearest(col_value[cols], lower[cols], upper[cols]))
     row_value, row_dual = np.asarray(sol.row_value), np.asarray(sol.row_dual)
-    row_lower, row_upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    row_lower, row_upper = face.row_lower, face.row_upper
     rows = np.nonzero((np.abs(row_dual) > DUAL_EPS) & (row_lower < row_upper))[0]
     if len(rows):
-        at = _nearest(row_value[rows], row_lower[rows], row_upper[rows])
-        highs.changeRowsBounds(len(rows), rows.astype(np.int32), at, at)  # type: ignore[attr-defined]
+        face.fix_rows(highs, rows, _nearest(row_value[rows], row_lower[rows], row_upper[rows]))
 
 
 def _nearest(value: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
@@ -145,11 +210,11 @@ def _minimise(highs: highspy.Highs, cost: np.ndarray, run: RunContext) -> np.nda
     return np.asarray(highs.getSolution().col_value).copy()
 
 
-def _even_sharing(highs: highspy.Highs, model: BuiltModel, data: Arrays, col_value: np.ndarray,
-                  run: RunContext) -> np.ndarray | None:
+def _even_sharing(model: BuiltModel, data: Arrays, col_value: np.ndarray, run: RunContext,
+                  face: _Face) -> np.ndarray | None:
     """min sum x^2 / U over the face HiGHS now holds, on its free columns only; None if it fails."""
-    lp = highs.getLp()
-    lower, upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    lp = face.lp
+    lower, upper = face.col_lower, face.col_upper
     n_cols = len(lower)
     free = lower < upper - 1e-12
     if not free[: model.n_x].any():
@@ -162,8 +227,8 @@ def _even_sharing(highs: highspy.Highs, model: BuiltModel, data: Arrays, col_val
     involved = np.diff(a_free.indptr) > 0
     a_free = a_free[involved]
     rest = (a @ held)[involved]
-    row_lower = np.asarray(lp.row_lower_)[involved] - rest
-    row_upper = np.asarray(lp.row_upper_)[involved] - rest
+    row_lower = face.row_lower[involved] - rest
+    row_upper = face.row_upper[involved] - rest
     col_lo, col_up = lower[free], upper[free]
     n_free = int(free.sum())
 

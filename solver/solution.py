@@ -28,9 +28,8 @@ class Solution:
 
     @classmethod
     def read(cls, highs: highspy.Highs, model: BuiltModel) -> Solution:
-        """The solution straight from HiGHS's arrays. PuLP hands HiGHS the variables that appear in
-        the model in creation order (every x and z does: each sits in its village's budget row), so
-        column j is model.x[j], then model.z; rows are in the order they were added."""
+        """The solution straight from HiGHS's arrays. Column j is PuLP variable id j (the x, then
+        the z, as `solver.model` created them); rows are in the order they were added."""
         if highs.getNumCol() != model.n_x + model.n_z:
             raise RuntimeError("HiGHS's columns do not match the model's variables")
         sol = highs.getSolution()

@@ -295,3 +295,49 @@ def test_figures_a_planner_reads_right() -> None:
     assert full.coverage_after == pytest.approx(1.0)
     for v in plan.villages:  # whole rupiah, and no pool dust where there is no pool
         assert v.spend_apbd_idr == 0 and float(v.spend_total_idr).is_integer()
+
+
+def _without_timings(plan) -> dict:
+    return {k: v for k, v in plan.model_dump().items() if not k.endswith("_seconds")}
+
+
+def _solve_counting_passes(p: Problem, monkeypatch: pytest.MonkeyPatch, skip: bool):
+    """The plan, and how many LP passes of the order of preference HiGHS ran; without `skip`,
+    every pass runs even where its measure is constant on the face (the order as first written)."""
+    preference = importlib.import_module("solver.preference")
+    runs = []
+    minimise = preference._minimise
+    with monkeypatch.context() as patch:
+        patch.setattr(preference, "_minimise", lambda *a, **k: runs.append(1) or minimise(*a, **k))
+        if not skip:
+            patch.setattr(preference, "_pool_money_constant", lambda *a: lambda face: False)
+            patch.setattr(preference, "_budgets_held", lambda *a: False)
+        plan = solve(p)
+    return plan, len(runs)
+
+
+def test_passes_that_cannot_move_the_plan_are_skipped_and_the_plan_is_the_same(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # every village spends all its money, and both pools bind: the pool money and the rupiah are
+    # fixed on the optimal face, so passes 2 and 3 have nothing to choose
+    villages = [village(i, {"farmers": 40 + 7 * i, "traders": 30, "fishers": 5 * i},
+                        dana_desa=2e8 + 1e7 * i, kabupaten="AB"[i % 2], priority=1 + i / 10)
+                for i in range(1, 9)]
+    p = problem(villages, packages=[CHEAP, JHT],
+                budget={"dana_desa_share": 0.01, "apbd_pool_idr": {"A": 3e6, "B": 2e6}},
+                targets={"min_coverage": 0.05})
+    skipping, runs_skipping = _solve_counting_passes(p, monkeypatch, skip=True)
+    every, runs_every = _solve_counting_passes(p, monkeypatch, skip=False)
+    assert skipping.status == Status.optimal and skipping.preferred
+    assert runs_every == 4 and runs_skipping == 0  # two blocks, two passes each
+    assert _without_timings(skipping) == _without_timings(every)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                   HealthCheck.function_scoped_fixture])
+@given(feasible_problems())
+def test_skipping_passes_never_changes_a_plan(monkeypatch: pytest.MonkeyPatch, p: Problem) -> None:
+    skipping, runs_skipping = _solve_counting_passes(p, monkeypatch, skip=True)
+    every, runs_every = _solve_counting_passes(p, monkeypatch, skip=False)
+    assert runs_skipping <= runs_every
+    assert _without_timings(skipping) == _without_timings(every)
