@@ -1,5 +1,6 @@
 """Time limits on reading an upload and building an export: past the limit the work is stopped
-(its process killed) and the client is told so with 503 and Retry-After; nothing is stored."""
+(its process killed) and the client is told so with 503 and Retry-After, in its language;
+nothing is stored."""
 
 from __future__ import annotations
 
@@ -10,18 +11,22 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.bounded import within
+from app.bounded import READING_TOO_LONG, within
 from app.errors import ServiceUnavailable
 from models import VillageTableError
+
+EN = {"Accept-Language": "en-GB,en;q=0.9"}
 
 
 def test_work_past_its_limit_is_stopped_and_its_process_killed() -> None:
     started = time.monotonic()
     with pytest.raises(ServiceUnavailable) as refused:
-        within(0.5, "Sleeping", "DESAPLAN_TEST_LIMIT", time.sleep, 60)
+        within(0.5, READING_TOO_LONG, "DESAPLAN_TEST_LIMIT", time.sleep, 60, name="tidur.csv")
 
     assert time.monotonic() - started < 10
-    assert "Sleeping took longer than 0.5 s (DESAPLAN_TEST_LIMIT)" in refused.value.detail
+    assert "Reading tidur.csv took longer than 0,5 s (DESAPLAN_TEST_LIMIT)" in refused.value.detail
+    said = refused.value.detail_in("id")
+    assert "Membaca tidur.csv memakan waktu lebih dari 0,5 detik (DESAPLAN_TEST_LIMIT)" in said
     assert refused.value.retry_after_s > 0
     assert not [p for p in multiprocessing.active_children() if p.is_alive()]
 
@@ -41,14 +46,20 @@ def test_an_upload_past_the_parse_limit_is_503_and_nothing_is_stored(apps: Any, 
     client: TestClient = apps.open(load_examples=False, parse_time_limit_s=0.001)
 
     answer = client.post("/datasets", files={"file": ("desa.csv", small_csv.encode(), "text/csv")})
-    rows = client.post("/datasets", json={"name": "rows", "rows": [{"village_code": "1"}]})
+    rows = client.post("/datasets", json={"name": "rows", "rows": [{"village_code": "1"}]}, headers=EN)
 
     assert answer.status_code == 503, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert int(answer.headers["Retry-After"]) > 0
-    detail = answer.json()["detail"]
-    assert "Reading desa.csv took longer than 0.001 s (DESAPLAN_PARSE_TIME_LIMIT_S)" in detail
+    said = answer.json()
+    assert said["type"] == "/problems/unavailable" and said["title"] == "Coba lagi nanti"
+    assert said["detail"].startswith(
+        "Membaca desa.csv memakan waktu lebih dari 0,001 detik (DESAPLAN_PARSE_TIME_LIMIT_S)"
+    )
     assert rows.status_code == 503
+    assert rows.json()["detail"].startswith(
+        "Reading the rows took longer than 0,001 s (DESAPLAN_PARSE_TIME_LIMIT_S)"
+    )
     page = client.post("/ui/datasets", files={"file": ("desa.csv", small_csv.encode(), "text/csv")})
     assert page.status_code == 503 and "text/html" in page.headers["content-type"]
     assert client.get("/datasets").json()["total"] == 0
@@ -77,7 +88,9 @@ def test_an_export_past_its_limit_is_503_and_works_with_room(
 
     assert {url: a.status_code for url, a in answers.items()} == {url: 503 for url in exports}
     first = answers[exports[0]].json()["detail"]
-    assert first.startswith("Building targets_") and "(DESAPLAN_EXPORT_TIME_LIMIT_S)" in first
+    assert first.startswith("Membuat targets_") and "(DESAPLAN_EXPORT_TIME_LIMIT_S)" in first
+    english = tight.get(exports[0], params={"lang": "en"}).json()["detail"]
+    assert english.startswith("Building targets_") and "(DESAPLAN_EXPORT_TIME_LIMIT_S)" in english
     assert tight.get(f"/plans/{plan['id']}").status_code == 200  # reading is not an export
     apps.close(tight)
     again = apps.open(load_examples=False)
