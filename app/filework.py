@@ -1,5 +1,5 @@
-"""What a bounded process runs (`app.bounded`): reading a village table, writing the files people
-download. Plain data in, a table or bytes out; nothing here touches the database.
+"""What a bounded process runs (`app.bounded`): reading a village table or actuals, writing the
+files people download. Plain data in, a table or bytes out; nothing here touches the database.
 
 The solves' forkserver imports this module before it forks anything (`app.execute.solver_context`),
 so a bounded process starts with pandas, openpyxl and the readers and writers already loaded."""
@@ -10,7 +10,8 @@ from typing import Any
 
 import scenarios
 from app.i18n import Lang, gettext_for
-from models import Plan, Scenario, VillageTable
+from models import Actuals, Plan, Scenario, VillageTable
+from scenarios.actuals_reader import PlanFrame, actuals_from_rows, read_actuals
 from scenarios.compare import (
     PlanComparison,
     comparison_csv_bytes,
@@ -28,6 +29,14 @@ def read_file(content: bytes, filename: str, limits: ReadLimits | None) -> Villa
 
 def read_rows(rows: list[dict[str, Any]], limits: ReadLimits | None) -> VillageTable:
     return scenarios.villages_from_rows(rows, source="rows", limits=limits)
+
+
+def read_actuals_file(content: bytes, frame: PlanFrame, filename: str, limits: ReadLimits) -> Actuals:
+    return read_actuals(content, frame, filename=filename, limits=limits)
+
+
+def read_actuals_rows(rows: list[dict[str, Any]], frame: PlanFrame) -> Actuals:
+    return actuals_from_rows(rows, frame)
 
 
 def villages_bytes(table: VillageTable, file_format: str) -> bytes:

@@ -243,11 +243,12 @@ def create_comparison(session: Session, actor: Actor, body: ComparisonCreate) ->
 
 
 def upload_actuals(session: Session, actor: Actor, plan_id: int, upload: Any,
-                   limits: ReadLimits) -> Any:
-    """What was enrolled, against a plan of the planner's kabupaten."""
+                   limits: ReadLimits, time_limit_s: float = 0) -> Any:
+    """What was enrolled, against a plan of the planner's kabupaten (read only once the planner
+    may write on it)."""
     record_ = plans.get_record(session, plan_id)
     require_kabupaten(session, actor, datasets.get_dataset(session, record_.dataset_id))
-    stored = actuals.create(session, plan_id, upload, limits)
+    stored = actuals.create(session, plan_id, upload, limits, time_limit_s)
     record(session, actor, "actuals.upload", f"actuals/{stored.id}", plan_id=plan_id,
            rows=stored.row_count, through_month=stored.through_month,
            enrolments=stored.actual_enrollments)

@@ -1,6 +1,6 @@
-"""Time limits on reading an upload and building an export: past the limit the work is stopped
-(its process killed) and the client is told so with 503 and Retry-After, in its language;
-nothing is stored."""
+"""Time limits on reading an upload (village tables and actuals) and building an export: past the
+limit the work is stopped (its process killed) and the client is told so with 503 and
+Retry-After, in its language; nothing is stored."""
 
 from __future__ import annotations
 
@@ -95,3 +95,47 @@ def test_an_export_past_its_limit_is_503_and_works_with_room(
     apps.close(tight)
     again = apps.open(load_examples=False)
     assert {url: again.get(url).status_code for url in exports} == {url: 200 for url in exports}
+
+
+def _plan(client: TestClient, small_csv: str, small_scenario: dict[str, Any]) -> dict[str, Any]:
+    dataset = client.post("/datasets", files={"file": ("desa.csv", small_csv.encode(), "text/csv")}).json()
+    body = {"dataset_id": dataset["id"], "scenario": small_scenario}
+    scenario = client.post("/scenarios", json=body).json()
+    plan: dict[str, Any] = client.post("/solves", json={"scenario_id": scenario["id"]}).json()
+    assert plan["status"] == "optimal", plan
+    return plan
+
+
+def test_actuals_past_the_parse_limit_are_503_and_nothing_is_stored(
+    apps: Any, small_csv: str, small_scenario: dict[str, Any]
+) -> None:
+    roomy = apps.open(load_examples=False)
+    plan = _plan(roomy, small_csv, small_scenario)
+    apps.close(roomy)
+    report = "village_code,month,new_enrollments\n32.16.01.2001,1,5\n32.16.02.2001,1,3\n"
+    rows = {"rows": [{"village_code": "32.16.01.2001", "month": 1, "new_enrollments": 5}], "through_month": 1}
+    url = f"/plans/{plan['id']}/actuals"
+    tight: TestClient = apps.open(load_examples=False, parse_time_limit_s=0.001)
+
+    as_file = tight.post(
+        url, files={"file": ("juni.csv", report.encode(), "text/csv")}, data={"through_month": "1"}
+    )
+    as_rows = tight.post(url, json=rows, headers=EN)
+
+    assert as_file.status_code == 503, as_file.text
+    assert as_file.headers["content-type"] == "application/problem+json"
+    assert int(as_file.headers["Retry-After"]) > 0
+    assert as_file.json()["detail"].startswith(
+        "Membaca juni.csv memakan waktu lebih dari 0,001 detik (DESAPLAN_PARSE_TIME_LIMIT_S)"
+    )
+    assert as_rows.status_code == 503, as_rows.text
+    assert "took longer than 0,001 s (DESAPLAN_PARSE_TIME_LIMIT_S)" in as_rows.json()["detail"]
+    assert tight.get(url).json()["total"] == 0
+    apps.close(tight)
+    again = apps.open(load_examples=False)
+    stored = again.post(
+        url, files={"file": ("juni.csv", report.encode(), "text/csv")}, data={"through_month": "1"}
+    )
+    assert stored.status_code == 201, stored.text
+    assert again.post(url, json=rows).status_code == 201
+    assert again.get(url).json()["total"] == 2
