@@ -1,4 +1,4 @@
-"""Work with a time limit: reading an upload, building an export.
+"""Work with a time limit: reading an upload, building an export, answering an insight.
 
 `within(limit_s, refusal, setting, fn, *args)` runs `fn(*args)` in a process of its own (a fork
 of the forkserver the solves use, with pandas and the readers already imported) and answers its
@@ -31,6 +31,7 @@ log = logging.getLogger("desaplan.bounded")
 RETRY_AFTER_S = 30
 PARSE_SETTING = "DESAPLAN_PARSE_TIME_LIMIT_S"
 EXPORT_SETTING = "DESAPLAN_EXPORT_TIME_LIMIT_S"
+INSIGHT_SETTING = "DESAPLAN_INSIGHT_TIME_LIMIT_S"
 
 # what a 503 says; %(limit_s)s and %(setting)s are the limit, %(name)s what was worked on
 READING_TOO_LONG = N_(
@@ -40,6 +41,18 @@ READING_TOO_LONG = N_(
 BUILDING_TOO_LONG = N_(
     "Building %(name)s took longer than %(limit_s)s s (%(setting)s) and was stopped; "
     "try again when the service is less busy, or with a smaller table."
+)
+SWEEP_TOO_LONG = N_(
+    "The curve took longer than %(limit_s)s s (%(setting)s) and was stopped; ask for it as "
+    "a job (mode=async), or for fewer points."
+)
+FAIRNESS_TOO_LONG = N_(
+    "The cost of fairness took longer than %(limit_s)s s (%(setting)s) and was stopped; "
+    "try again when the service is less busy, or use desaplan fairness."
+)
+MARGINALS_TOO_LONG = N_(
+    "The marginal values of plan %(name)s took longer than %(limit_s)s s (%(setting)s) and were "
+    "stopped; try again when the service is less busy, or use desaplan marginals."
 )
 
 
@@ -107,3 +120,9 @@ def reading[T](limit_s: float, name: str, fn: Callable[..., T], *args: Any) -> T
 def building[T](limit_s: float, name: str, fn: Callable[..., T], *args: Any) -> T:
     """Building a file to download, bounded by `DESAPLAN_EXPORT_TIME_LIMIT_S`."""
     return within(limit_s, BUILDING_TOO_LONG, EXPORT_SETTING, fn, *args, name=name)
+
+
+def answering[T](limit_s: float, refusal: str, fn: Callable[..., T], *args: Any, name: str = "") -> T:
+    """An insight answered in the request (a curve, the cost of fairness, the marginal values),
+    bounded by `DESAPLAN_INSIGHT_TIME_LIMIT_S`."""
+    return within(limit_s, refusal, INSIGHT_SETTING, fn, *args, name=name)

@@ -1,6 +1,6 @@
-"""Time limits on reading an upload (village tables and actuals) and building an export: past the
-limit the work is stopped (its process killed) and the client is told so with 503 and
-Retry-After, in its language; nothing is stored."""
+"""Time limits on reading an upload (village tables and actuals), building an export and answering
+an insight: past the limit the work is stopped (its process killed) and the client is told so
+with 503 and Retry-After, in its language; nothing is stored."""
 
 from __future__ import annotations
 
@@ -139,3 +139,41 @@ def test_actuals_past_the_parse_limit_are_503_and_nothing_is_stored(
     assert stored.status_code == 201, stored.text
     assert again.post(url, json=rows).status_code == 201
     assert again.get(url).json()["total"] == 2
+
+
+def test_insights_past_their_limit_are_503_and_answer_with_room(
+    apps: Any, small_csv: str, small_scenario: dict[str, Any]
+) -> None:
+    roomy = apps.open(load_examples=False)
+    plan = _plan(roomy, small_csv, small_scenario)
+    apps.close(roomy)
+    scenario_id = plan["scenario_id"]
+    sweep = {"scenario_id": scenario_id, "lever": "dana_desa_share", "values": [0.01, 0.03]}
+    tight: TestClient = apps.open(load_examples=False, insight_time_limit_s=0.001)
+
+    answers = {
+        "fairness": tight.post("/fairness", json={"scenario_id": scenario_id}),
+        "marginals": tight.get(f"/plans/{plan['id']}/marginals"),
+        "marginals.xlsx": tight.get(f"/plans/{plan['id']}/marginals", params={"format": "xlsx"}),
+        "sweep": tight.post("/sweeps", params={"mode": "sync"}, json=sweep),
+    }
+
+    assert {k: a.status_code for k, a in answers.items()} == {k: 503 for k in answers}
+    assert all(int(a.headers["Retry-After"]) > 0 for a in answers.values())
+    details = {k: a.json()["detail"] for k, a in answers.items()}
+    assert all("(DESAPLAN_INSIGHT_TIME_LIMIT_S)" in d for d in details.values()), details
+    assert details["fairness"].startswith("Biaya keadilan memakan waktu lebih dari 0,001 detik")
+    assert details["marginals"].startswith(f"Nilai marjinal rencana {plan['id']} memakan waktu")
+    assert details["sweep"].startswith("Kurva memakan waktu lebih dari 0,001 detik")
+    english = tight.post("/sweeps", params={"mode": "sync", "lang": "en"}, json=sweep).json()
+    assert english["detail"].startswith("The curve took longer than 0,001 s")
+    assert "mode=async" in english["detail"]
+    page = tight.get(f"/ui/scenarios/{scenario_id}/curve", params={"lever": "dana_desa_share"})
+    assert page.status_code == 503 and "text/html" in page.headers["content-type"]
+    assert "Kurva memakan waktu lebih dari" in page.text
+    apps.close(tight)
+    again = apps.open(load_examples=False)
+    assert again.post("/fairness", json={"scenario_id": scenario_id}).status_code == 200
+    assert again.get(f"/plans/{plan['id']}/marginals").json()["villages"]
+    curve = again.post("/sweeps", params={"mode": "sync"}, json=sweep)
+    assert curve.status_code == 200 and len(curve.json()["points"]) >= 2
