@@ -38,6 +38,7 @@ from sqlmodel import Session
 
 from app.db import SessionDep
 from app.errors import Forbidden, Unauthorized
+from app.i18n import N_
 from app.services import accounts, writes
 from app.services.accounts import LOCAL, Principal
 from app.services.writes import Actor
@@ -75,7 +76,11 @@ def allowed(principal: Principal, method: str, path: str) -> bool:
 def _authorised(request: Request, principal: Principal) -> Principal:
     if not allowed(principal, request.method, request.url.path):
         raise Forbidden(
-            f"User '{principal.name}' ({principal.role.value}) may not {request.method} {request.url.path}."
+            N_("User '%(user)s' (%(role)s) may not %(method)s %(path)s."),
+            user=principal.name,
+            role=principal.role.value,
+            method=request.method,
+            path=request.url.path,
         )
     request.state.principal = principal
     return principal
@@ -100,8 +105,10 @@ def current_principal(
             principal = session_cookie_principal(request, session)
             if principal is None:
                 raise Unauthorized(
-                    "Send an API token: 'Authorization: Bearer dp_...' "
-                    "(an admin makes one with `desaplan token create USER`)."
+                    N_(
+                        "Send an API token: 'Authorization: Bearer dp_...' "
+                        "(an admin makes one with `desaplan token create USER`)."
+                    )
                 )
         else:
             principal = accounts.authenticate(session, credentials.credentials)
@@ -122,7 +129,7 @@ def session_cookie_principal(request: Request, session: Session) -> Principal | 
         expected = request.cookies.get(CSRF_COOKIE) or ""
         sent = request.headers.get(CSRF_HEADER) or ""
         if not expected or not secrets.compare_digest(expected, sent):
-            raise Forbidden("The form's CSRF token is missing or does not match: reload the page.")
+            raise Forbidden(N_("The form's CSRF token is missing or does not match: reload the page."))
     return accounts.authenticate(session, token)
 
 

@@ -1,10 +1,11 @@
-"""Work with a time limit: reading an upload, building an export.
+"""Work with a time limit: reading an upload, building an export, answering an insight.
 
-`within(limit_s, what, fn, *args)` runs `fn(*args)` in a process of its own (a fork of the
-forkserver the solves use, with pandas and the readers already imported) and answers its result;
-past `limit_s` the process is killed and the caller gets a 503 with `Retry-After` that says what
-took too long and which setting bounds it. A thread could not be stopped; a process can, and its
-memory goes with it. Like a solver process it ends with the service (`app.worker.apply_limits`).
+`within(limit_s, refusal, setting, fn, *args)` runs `fn(*args)` in a process of its own (a fork
+of the forkserver the solves use, with pandas and the readers already imported) and answers its
+result; past `limit_s` the process is killed and the caller gets a 503 with `Retry-After`:
+`refusal`, a message of the catalogue, says what took too long and which setting bounds it.
+A thread could not be stopped; a process can, and its memory goes with it. Like a solver
+process it ends with the service (`app.worker.apply_limits`).
 `limit_s` 0 runs `fn` in the caller's process, unbounded.
 
 An `InputError` raised by `fn` (a refused table names its file, row and column) is raised again
@@ -22,6 +23,7 @@ from typing import Any
 
 from app import worker
 from app.errors import ServiceUnavailable
+from app.i18n import N_
 from models import InputError, InputIssue
 
 log = logging.getLogger("desaplan.bounded")
@@ -29,6 +31,29 @@ log = logging.getLogger("desaplan.bounded")
 RETRY_AFTER_S = 30
 PARSE_SETTING = "DESAPLAN_PARSE_TIME_LIMIT_S"
 EXPORT_SETTING = "DESAPLAN_EXPORT_TIME_LIMIT_S"
+INSIGHT_SETTING = "DESAPLAN_INSIGHT_TIME_LIMIT_S"
+
+# what a 503 says; %(limit_s)s and %(setting)s are the limit, %(name)s what was worked on
+READING_TOO_LONG = N_(
+    "Reading %(name)s took longer than %(limit_s)s s (%(setting)s) and was stopped; "
+    "try again when the service is less busy, or with a smaller table."
+)
+BUILDING_TOO_LONG = N_(
+    "Building %(name)s took longer than %(limit_s)s s (%(setting)s) and was stopped; "
+    "try again when the service is less busy, or with a smaller table."
+)
+SWEEP_TOO_LONG = N_(
+    "The curve took longer than %(limit_s)s s (%(setting)s) and was stopped; ask for it as "
+    "a job (mode=async), or for fewer points."
+)
+FAIRNESS_TOO_LONG = N_(
+    "The cost of fairness took longer than %(limit_s)s s (%(setting)s) and was stopped; "
+    "try again when the service is less busy, or use desaplan fairness."
+)
+MARGINALS_TOO_LONG = N_(
+    "The marginal values of plan %(name)s took longer than %(limit_s)s s (%(setting)s) and were "
+    "stopped; try again when the service is less busy, or use desaplan marginals."
+)
 
 
 class OwnFailure(RuntimeError):
@@ -48,8 +73,12 @@ def _input_error(cls: type[InputError], title: str, issues: list[dict[str, Any]]
     return error
 
 
-def within[T](limit_s: float, what: str, setting: str, fn: Callable[..., T], *args: Any) -> T:
-    """`fn(*args)`, stopped after `limit_s` seconds (503); `setting` names the limit's variable."""
+def within[T](
+    limit_s: float, refusal: str, setting: str, fn: Callable[..., T], *args: Any, name: str = ""
+) -> T:
+    """`fn(*args)`, stopped after `limit_s` seconds (503 saying `refusal` of `name`); `setting`
+    names the limit's variable."""
+    what = f"bounded work on {name or 'a request'} ({setting})"  # for our own failures
     if limit_s <= 0:
         return fn(*args)
     context = _context()
@@ -62,9 +91,7 @@ def within[T](limit_s: float, what: str, setting: str, fn: Callable[..., T], *ar
     try:
         if not parent_end.poll(limit_s):
             raise ServiceUnavailable(
-                f"{what} took longer than {limit_s:g} s ({setting}) and was stopped; "
-                "try again when the service is less busy, or with a smaller table.",
-                retry_after_s=RETRY_AFTER_S,
+                refusal, RETRY_AFTER_S, name=name, limit_s=float(limit_s), setting=setting
             )
         try:
             kind, payload = parent_end.recv()
@@ -87,9 +114,15 @@ def within[T](limit_s: float, what: str, setting: str, fn: Callable[..., T], *ar
 
 def reading[T](limit_s: float, name: str, fn: Callable[..., T], *args: Any) -> T:
     """Reading an upload, bounded by `DESAPLAN_PARSE_TIME_LIMIT_S`."""
-    return within(limit_s, f"Reading {name}", PARSE_SETTING, fn, *args)
+    return within(limit_s, READING_TOO_LONG, PARSE_SETTING, fn, *args, name=name)
 
 
 def building[T](limit_s: float, name: str, fn: Callable[..., T], *args: Any) -> T:
     """Building a file to download, bounded by `DESAPLAN_EXPORT_TIME_LIMIT_S`."""
-    return within(limit_s, f"Building {name}", EXPORT_SETTING, fn, *args)
+    return within(limit_s, BUILDING_TOO_LONG, EXPORT_SETTING, fn, *args, name=name)
+
+
+def answering[T](limit_s: float, refusal: str, fn: Callable[..., T], *args: Any, name: str = "") -> T:
+    """An insight answered in the request (a curve, the cost of fairness, the marginal values),
+    bounded by `DESAPLAN_INSIGHT_TIME_LIMIT_S`."""
+    return within(limit_s, refusal, INSIGHT_SETTING, fn, *args, name=name)

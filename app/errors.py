@@ -14,6 +14,10 @@
 
 FastAPI's own validation errors are 422 too, unknown paths 404, and anything unexpected is a 500
 whose body carries only a correlation id; the log line with the traceback carries the same id.
+
+A refusal (401, 403, 503) speaks the caller's language (`app.i18n.chosen_lang`: `?lang=`, the
+pages' language cookie, `Accept-Language`, else Bahasa Indonesia): its title and detail come from
+the catalogue; its `type`, `status` and headers do not change with the language.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.i18n import LANG_COOKIE, N_, Lang, chosen_lang, speaker
 from models.errors import DesaplanError, InputError
 
 log = logging.getLogger("desaplan.app")
@@ -39,11 +44,29 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class ServiceError(DesaplanError):
-    """An error of the service itself; `detail` is safe to show to the caller."""
+    """An error of the service itself; `detail` is safe to show to the caller.
 
-    def __init__(self, detail: str) -> None:
-        self.detail = detail
-        super().__init__(detail)
+    A detail of the catalogue (marked with `N_`) is said in the caller's language: its
+    `%(name)s` placeholders are filled from `params` after translation, a float in the
+    language's number format, anything else as text. `detail` itself is the English."""
+
+    def __init__(self, detail: str, **params: object) -> None:
+        self.message = detail
+        self.params = params
+        self.detail = self.detail_in("en")
+        super().__init__(self.detail)
+
+    def detail_in(self, lang: Lang) -> str:
+        if not self.message:
+            return ""
+        say = speaker(lang)
+        text = say.gettext(self.message)
+        if not self.params:
+            return text
+        return text % {
+            name: say.fmt.number(value, 6) if isinstance(value, float) else str(value)
+            for name, value in self.params.items()
+        }
 
 
 class Unauthorized(ServiceError):
@@ -75,8 +98,8 @@ class SolveFailed(ServiceError):
 
 
 class ServiceUnavailable(ServiceError):
-    def __init__(self, detail: str, retry_after_s: int) -> None:
-        super().__init__(detail)
+    def __init__(self, detail: str, retry_after_s: int, **params: object) -> None:
+        super().__init__(detail, **params)
         self.retry_after_s = retry_after_s
 
 
@@ -85,19 +108,20 @@ class Problem:
     status: int
     slug: str
     title: str
+    said: bool = False  # the title and detail in the caller's language
 
 
 # The one table from domain exceptions to HTTP answers; the first matching class wins.
 PROBLEMS: list[tuple[type[Exception], Problem]] = [
     (InputError, Problem(422, "invalid-input", "The input was refused")),
-    (Unauthorized, Problem(401, "unauthorized", "Authentication required")),
-    (Forbidden, Problem(403, "forbidden", "Not allowed")),
+    (Unauthorized, Problem(401, "unauthorized", N_("Authentication required"), said=True)),
+    (Forbidden, Problem(403, "forbidden", N_("Not allowed"), said=True)),
     (NotFound, Problem(404, "not-found", "Not found")),
     (Conflict, Problem(409, "conflict", "Conflict")),
     (TooLarge, Problem(413, "too-large", "Upload too large")),
     (UnsupportedMediaType, Problem(415, "unsupported-media-type", "Unsupported media type")),
     (SolveFailed, Problem(500, "solve-failed", "The solve failed")),
-    (ServiceUnavailable, Problem(503, "unavailable", "Try again later")),
+    (ServiceUnavailable, Problem(503, "unavailable", N_("Try again later"), said=True)),
 ]
 
 
@@ -124,6 +148,15 @@ def problem_response(
 DEFAULT_ERRORS_LISTED = 100
 
 
+def request_lang(request: Request) -> Lang:
+    """The language the API answers `request` in."""
+    return chosen_lang(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
 def _errors_listed(request: Request) -> int:
     settings = getattr(request.app.state, "settings", None)
     return int(getattr(settings, "max_errors_listed", DEFAULT_ERRORS_LISTED))
@@ -140,8 +173,13 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
                 return problem_response(
                     problem.status, problem.slug, exc.title, exc.describe(), errors, **more
                 )
+            title = problem.title
             detail = exc.detail if isinstance(exc, ServiceError) else problem.title
-            response = problem_response(problem.status, problem.slug, problem.title, detail)
+            if problem.said:
+                lang = request_lang(request)
+                title = speaker(lang).gettext(problem.title)
+                detail = exc.detail_in(lang) if isinstance(exc, ServiceError) else title
+            response = problem_response(problem.status, problem.slug, title, detail)
             if isinstance(exc, ServiceUnavailable):
                 response.headers["Retry-After"] = str(exc.retry_after_s)
             if isinstance(exc, Unauthorized):

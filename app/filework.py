@@ -1,16 +1,22 @@
-"""What a bounded process runs (`app.bounded`): reading a village table, writing the files people
-download. Plain data in, a table or bytes out; nothing here touches the database.
+"""What a bounded process runs (`app.bounded`): reading a village table or actuals, writing the
+files people download, the marginal values' tables. Plain data in, a table or bytes out; nothing
+here touches the database.
 
 The solves' forkserver imports this module before it forks anything (`app.execute.solver_context`),
 so a bounded process starts with pandas, openpyxl and the readers and writers already loaded."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+import pandas as pd
 
 import scenarios
 from app.i18n import Lang, gettext_for
-from models import Plan, Scenario, VillageTable
+from models import Actuals, Plan, Scenario, VillageTable
+from scenarios import insights_io
+from scenarios.actuals_reader import PlanFrame, actuals_from_rows, read_actuals
 from scenarios.compare import (
     PlanComparison,
     comparison_csv_bytes,
@@ -28,6 +34,14 @@ def read_file(content: bytes, filename: str, limits: ReadLimits | None) -> Villa
 
 def read_rows(rows: list[dict[str, Any]], limits: ReadLimits | None) -> VillageTable:
     return scenarios.villages_from_rows(rows, source="rows", limits=limits)
+
+
+def read_actuals_file(content: bytes, frame: PlanFrame, filename: str, limits: ReadLimits) -> Actuals:
+    return read_actuals(content, frame, filename=filename, limits=limits)
+
+
+def read_actuals_rows(rows: list[dict[str, Any]], frame: PlanFrame) -> Actuals:
+    return actuals_from_rows(rows, frame)
 
 
 def villages_bytes(table: VillageTable, file_format: str) -> bytes:
@@ -75,3 +89,33 @@ def comparison_bytes(
     if csv_style == "excel-id":
         return comparison_csv_excel_id_bytes(computed, table, tr if lang else english)
     return comparison_csv_bytes(computed, table)
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """A table's rows as JSON-ready dicts: numpy scalars as Python's, NaN and infinity as None."""
+    out = []
+    for row in frame.to_dict(orient="records"):
+        clean = {}
+        for k, v in row.items():
+            if hasattr(v, "item"):
+                v = v.item()
+            if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
+                v = None
+            clean[str(k)] = v
+        out.append(clean)
+    return out
+
+
+def marginals_answer(plan: Plan, file_format: str, table: str, top: int) -> bytes | dict[str, Any]:
+    """What one more Rp1 million buys: the workbook, one table as CSV, or every table as JSON."""
+    frames = {
+        "top": lambda: insights_io.top_villages(plan, top),
+        "villages": lambda: insights_io.village_marginals(plan),
+        "kecamatan": lambda: insights_io.kecamatan_marginals(plan),
+        "pools": lambda: insights_io.pool_marginals(plan),
+    }
+    if file_format == "xlsx":
+        return insights_io.marginals_xlsx_bytes(plan, top)
+    if file_format == "csv":
+        return insights_io.frame_csv_bytes(frames[table]())
+    return {name: records(make()) for name, make in frames.items()} | {"marginals_from": plan.marginals_from}

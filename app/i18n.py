@@ -39,6 +39,7 @@ DEFAULT_LANG: Lang = "id"
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "messages"
+LANG_COOKIE = "desaplan_lang"  # the pages' language switch
 WIB = ZoneInfo("Asia/Jakarta")
 Moment = datetime  # Formats.datetime shadows the name inside the class
 # the CLDR locale of each language's numbers and dates
@@ -58,6 +59,34 @@ def normalise_lang(value: str | None) -> Lang | None:
     if code == "in":  # the old ISO code of Indonesian, still sent by some systems
         code = "id"
     return code if code in LANGUAGES else None  # type: ignore[return-value]
+
+
+def accepted_lang(header: str | None) -> Lang | None:
+    """The language of an `Accept-Language` header we speak with the highest weight (the first
+    of equal weights); None when it names neither."""
+    best: tuple[float, Lang] | None = None
+    for part in (header or "").split(","):
+        tag, _, params = part.partition(";")
+        lang = normalise_lang(tag)
+        if lang is None:
+            continue
+        weight = 1.0
+        for param in params.split(";"):
+            key, _, value = param.strip().partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    weight = float(value)
+                except ValueError:
+                    weight = 0.0
+        if weight > 0 and (best is None or weight > best[0]):
+            best = (weight, lang)
+    return best[1] if best else None
+
+
+def chosen_lang(query: str | None, cookie: str | None, accept_language: str | None) -> Lang:
+    """The API's language for a request: `?lang=`, then the pages' language cookie, then
+    `Accept-Language`, then Bahasa Indonesia."""
+    return normalise_lang(query) or normalise_lang(cookie) or accepted_lang(accept_language) or DEFAULT_LANG
 
 
 def lang_from_env(default: Lang = DEFAULT_LANG) -> Lang:

@@ -23,9 +23,11 @@ from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.exceptions import HTTPException
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem_response
+from app.errors import problem_response, request_lang
+from app.i18n import N_, speaker
 from app.settings import Settings
 
 UNCOUNTED_PATHS = frozenset({"/health"})
@@ -92,12 +94,18 @@ class SameOrigin:
             origin = _header(scope, b"origin")
             host = _header(scope, b"host")
             if origin is not None and (origin == "null" or urlsplit(origin).netloc != host):
+                say = speaker(request_lang(Request(scope)))
                 response = problem_response(
                     403,
                     "cross-site",
-                    "Cross-site request refused",
-                    f"A write from {origin} to this service is refused: use the service's own pages "
-                    "or an API token.",
+                    say.gettext(N_("Cross-site request refused")),
+                    say.gettext(
+                        N_(
+                            "A write from %(origin)s to this service is refused: use the "
+                            "service's own pages or an API token."
+                        )
+                    )
+                    % {"origin": origin},
                 )
                 await response(scope, receive, send)
                 return

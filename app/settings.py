@@ -53,6 +53,8 @@ class Settings(BaseModel):
     # reading an upload, building a file to download: stopped after this long (503); 0 for none
     parse_time_limit_s: float = Field(default=120.0, ge=0)
     export_time_limit_s: float = Field(default=300.0, ge=0)
+    # a curve, the cost of fairness or the marginal values answered in the request (503 beyond)
+    insight_time_limit_s: float = Field(default=300.0, ge=0)
     # "on": every request but /health needs a token; "off": one local admin, loopback only
     auth: Literal["on", "off"] = "on"
 
@@ -87,6 +89,7 @@ class Settings(BaseModel):
             "DESAPLAN_HEADER_TIMEOUT_S": "header_timeout_s",
             "DESAPLAN_PARSE_TIME_LIMIT_S": "parse_time_limit_s",
             "DESAPLAN_EXPORT_TIME_LIMIT_S": "export_time_limit_s",
+            "DESAPLAN_INSIGHT_TIME_LIMIT_S": "insight_time_limit_s",
             "DESAPLAN_AUTH": "auth",
         }
         for variable, field in names.items():

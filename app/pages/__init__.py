@@ -24,8 +24,17 @@ from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import Unauthorized
-from app.i18n import DEFAULT_LANG, LANGUAGE_NAMES, Lang, formats, normalise_lang, speaker, translations
+from app.errors import ServiceError, Unauthorized
+from app.i18n import (
+    DEFAULT_LANG,
+    LANG_COOKIE,
+    LANGUAGE_NAMES,
+    Lang,
+    formats,
+    normalise_lang,
+    speaker,
+    translations,
+)
 from app.pages.reasons import reason
 from models.errors import DesaplanError, InputError
 
@@ -33,7 +42,6 @@ HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-LANG_COOKIE = "desaplan_lang"
 
 
 def _docs_static() -> Path:
@@ -120,13 +128,17 @@ def _install_page_errors(app: FastAPI) -> None:
                     {"field": ".".join(str(p) for p in e.get("loc", ())), "message": e.get("msg", "")}
                     for e in exc.errors()
                 ]
+            detail = (
+                exc.detail_in(request_lang(request))
+                if isinstance(exc, ServiceError)
+                else getattr(exc, "detail", None)
+            )
             return render(
                 request,
                 "error.html",
                 {
                     "status": json_answer.status_code,
-                    "detail": getattr(exc, "detail", None)
-                    or (exc.describe() if isinstance(exc, InputError) else ""),
+                    "detail": detail or (exc.describe() if isinstance(exc, InputError) else ""),
                     "issues": issues,
                     "errors": errors,
                 },

@@ -37,8 +37,11 @@ def upload_actuals(
     actor: ActorDep,
 ) -> ActualsPublic:
     """Validated against the plan's villages, groups, packages and months: 422 lists every bad
-    row and column, and nothing of refused actuals is stored. 409 for a plan without targets."""
-    stored = writes.upload_actuals(session, actor, plan_id, upload, settings.read_limits())
+    row and column, and nothing of refused actuals is stored. 409 for a plan without targets;
+    503 with `Retry-After` when reading takes longer than the service's parse time limit."""
+    stored = writes.upload_actuals(
+        session, actor, plan_id, upload, settings.read_limits(), settings.parse_time_limit_s
+    )
     response.headers["Location"] = f"/actuals/{stored.id}"
     return service.public(stored)
 

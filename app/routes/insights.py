@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from app.auth import ActorDep
 from app.db import SessionDep
+from app.filework import records
 from app.jobs import RunnerDep
 from app.responses import MEDIA_TYPES, ItemId, curve_answer, file_response
 from app.services import insights as service
@@ -78,46 +79,22 @@ def cost_of_fairness(body: FairnessCreate, session: SessionDep, settings: Settin
     if format == "xlsx":
         return file_response(insights_io.fairness_xlsx_bytes(summary, villages), "fairness.xlsx",
                              "xlsx")
-    return {"floors": _records(summary),
-            "villages": {family: _records(frame) for family, frame in villages.items()}}
+    return {"floors": records(summary),
+            "villages": {family: records(frame) for family, frame in villages.items()}}
 
 
 Table = Literal["top", "villages", "kecamatan", "pools"]
 
 
 @router.get("/plans/{plan_id}/marginals", summary="The next rupiah: what Rp1 million more buys")
-def plan_marginals(plan_id: ItemId, session: SessionDep,
+def plan_marginals(plan_id: ItemId, session: SessionDep, settings: SettingsDep,
                    format: Literal["json", "csv", "xlsx"] = "json",
                    table: Annotated[Table, Query(description="the table a CSV holds")] = "top",
                    top: Annotated[int, Query(ge=1, le=1000)] = 20) -> Any:
     """Per village (its own cap), per kecamatan and per APBD pool: objective points and new
     enrolments one more Rp1 million buys and over which range; the villages where it does most."""
-    plan = service.plan_for_marginals(session, plan_id)
-    frames = {"top": lambda: insights_io.top_villages(plan, top),
-              "villages": lambda: insights_io.village_marginals(plan),
-              "kecamatan": lambda: insights_io.kecamatan_marginals(plan),
-              "pools": lambda: insights_io.pool_marginals(plan)}
-    if format == "xlsx":
-        return file_response(insights_io.marginals_xlsx_bytes(plan, top),
-                             f"marginals_{plan_id}.xlsx", "xlsx")
-    if format == "csv":
-        return file_response(insights_io.frame_csv_bytes(frames[table]()),
-                             f"marginals_{plan_id}_{table}.csv", "csv")
-    return {name: _records(make()) for name, make in frames.items()} | {
-        "marginals_from": plan.marginals_from}
-
-
-def _records(frame: Any) -> list[dict[str, Any]]:
-    import math
-
-    out = []
-    for row in frame.to_dict(orient="records"):
-        clean = {}
-        for k, v in row.items():
-            if hasattr(v, "item"):
-                v = v.item()
-            if isinstance(v, float) and (math.isnan(v) or math.isinf(v)):
-                v = None
-            clean[str(k)] = v
-        out.append(clean)
-    return out
+    answer = service.marginals(session, plan_id, format, table, top, settings)
+    if isinstance(answer, bytes):
+        name = f"marginals_{plan_id}.xlsx" if format == "xlsx" else f"marginals_{plan_id}_{table}.csv"
+        return file_response(answer, name, format)
+    return answer

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 from app.errors import Conflict, NotFound, Unauthorized
+from app.i18n import N_
 from models import InputError, InputIssue
 from models.tables import (
     ApiToken,
@@ -180,7 +181,7 @@ _VERIFIED = _VerifiedTokens()
 def authenticate(session: Session, presented: str) -> Principal:
     """The user a bearer token belongs to; Unauthorized for a token that is malformed, unknown,
     revoked or wrong, or whose user is disabled (the same words for each: no oracle)."""
-    refused = Unauthorized("The token is not valid (unknown, revoked or mistyped).")
+    refused = Unauthorized(N_("The token is not valid (unknown, revoked or mistyped)."))
     mark, _, rest = presented.strip().partition("_")
     prefix, _, secret = rest.partition("_")
     if mark != TOKEN_MARK or len(prefix) != 12 or not secret:

@@ -8,6 +8,8 @@ import dataclasses
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from app import filework
+from app.bounded import reading
 from app.errors import Conflict, NotFound
 from app.i18n import Lang, gettext_for, speaker
 from app.services import datasets, plans
@@ -23,7 +25,7 @@ from models.tables import (
     ReplanLink,
     ScenarioVersion,
 )
-from scenarios.actuals_reader import actuals_from_rows, plan_frame, read_actuals
+from scenarios.actuals_reader import plan_frame
 from scenarios.actuals_writers import actuals_csv_bytes, actuals_workbook_bytes
 from scenarios.limits import ReadLimits
 from solver.actuals import compare
@@ -43,9 +45,12 @@ def _context(session: Session, record: PlanRecord) -> tuple[Plan, VillageTable, 
     )
 
 
-def create(session: Session, plan_id: int, upload: ActualsUpload, limits: ReadLimits) -> ActualsRecord:
+def create(
+    session: Session, plan_id: int, upload: ActualsUpload, limits: ReadLimits, time_limit_s: float = 0
+) -> ActualsRecord:
     """Validate the actuals against the plan and store them; 409 for a plan without targets, 422
-    (nothing stored) for a refused file."""
+    (nothing stored) for a refused file; the reading stopped after `time_limit_s` (503, nothing
+    stored; 0: no limit)."""
     record = plans.get_record(session, plan_id)
     plans.refuse_without_targets(record)
     link = session.get(ReplanLink, plan_id)
@@ -58,11 +63,19 @@ def create(session: Session, plan_id: int, upload: ActualsUpload, limits: ReadLi
     plan, table, scenario, _ = _context(session, record)
     frame = plan_frame(table, scenario, upload.through_month, upload.start)
     if upload.rows is not None:
-        actuals = actuals_from_rows(upload.rows, frame)
+        actuals = reading(time_limit_s, "the rows", filework.read_actuals_rows, upload.rows, frame)
     else:
         assert upload.content is not None and upload.filename is not None
         limits = dataclasses.replace(limits, max_rows=limits.max_rows * MONTHS_PER_VILLAGE)
-        actuals = read_actuals(upload.content, frame, filename=upload.filename, limits=limits)
+        actuals = reading(
+            time_limit_s,
+            upload.filename,
+            filework.read_actuals_file,
+            upload.content,
+            frame,
+            upload.filename,
+            limits,
+        )
     stored = ActualsRecord(
         plan_id=plan_id,
         name=upload.name or upload.filename or "rows",

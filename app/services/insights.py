@@ -4,15 +4,24 @@ A sweep runs in the request for tables up to the service's synchronous limit
 (`sync_max_villages`); a larger table (or `mode=async`) makes it a job of kind `sweep`, run by
 the job runner like a solve (its own process, progress, cancel, the hard time limit), whose
 result is the curve, saved with the job's status in one transaction (`store_curve`).
+
+What is answered in the request (a sweep, the cost of fairness, the marginal values) runs in a
+process of its own, stopped after `insight_time_limit_s` (503 with `Retry-After`, `app.bounded`):
+a curve cut short is no curve, so a sweep past the limit answers no points; a job has no limit
+but its solves'.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
+from app import filework
+from app.bounded import FAIRNESS_TOO_LONG, MARGINALS_TOO_LONG, SWEEP_TOO_LONG, answering
 from app.errors import Conflict, NotFound
 from app.jobs import JobQueue
 from app.services import datasets, jobs, plans, solves
@@ -70,8 +79,9 @@ def sweep(session: Session, body: SweepCreate, settings: Settings) -> tuple[Curv
     scenario = _scenario(body, version)
     problem = Problem(table=datasets.load_table(session, record.dataset_id), scenario=scenario)
     options = SolveOptions(time_limit_s=settings.solve_time_limit_s)
-    return solver_sweep(problem, lever, values, options, breakpoints=body.breakpoints), \
-        scenario.name
+    curve = answering(settings.insight_time_limit_s, SWEEP_TOO_LONG, solver_sweep, problem, lever,
+                      values, options, body.breakpoints)
+    return curve, scenario.name
 
 
 def wants_job(session: Session, body: SweepCreate, settings: Settings, mode: solves.Mode) -> bool:
@@ -178,7 +188,8 @@ def fairness(session: Session, scenario_id: int, version: int | None,
     """The cost of each floor family of a stored scenario (see `solver.fairness`)."""
     problem = _problem(session, scenario_id, version, settings, "cost of fairness")
     options = SolveOptions(time_limit_s=settings.solve_time_limit_s)
-    plans_ = without_each_floor(problem, options)
+    plans_ = answering(settings.insight_time_limit_s, FAIRNESS_TOO_LONG, without_each_floor,
+                       problem, options)
     base = plans_[0][1]
     if not base.has_targets:
         raise Conflict(f"The scenario is {base.status.value}, so its floors have no cost to "
@@ -190,3 +201,11 @@ def plan_for_marginals(session: Session, plan_id: int) -> Plan:
     record = plans.get_record(session, plan_id)
     plans.refuse_unchecked(record, "marginals")
     return plans.load_plan(session, plan_id)
+
+
+def marginals(session: Session, plan_id: int, file_format: str, table: str, top: int,
+              settings: Settings) -> bytes | dict[str, Any]:
+    """What one more Rp1 million buys in a plan: the workbook, one table as CSV, or JSON."""
+    plan = plan_for_marginals(session, plan_id)
+    return answering(settings.insight_time_limit_s, MARGINALS_TOO_LONG, filework.marginals_answer,
+                     plan, file_format, table, top, name=str(plan_id))

@@ -30,6 +30,7 @@ from typing import Any
 from sqlmodel import Session
 
 from app.errors import Forbidden
+from app.i18n import N_
 from app.jobs import JobQueue
 from app.services import actuals, audit, comparisons, datasets, insights, jobs, plans, scenarios
 from app.services import solves as solve_service
@@ -74,7 +75,8 @@ def record(session: Session, actor: Actor, action: str, target: str, **detail: o
 def require_writer(actor: Actor) -> None:
     who = actor.who
     if who.role not in WRITERS:
-        raise Forbidden(f"User '{who.name}' ({who.role.value}) may read but not change anything.")
+        raise Forbidden(N_("User '%(user)s' (%(role)s) may read but not change anything."),
+                        user=who.name, role=who.role.value)
 
 
 def _same(a: str | None, b: str | None) -> bool:
@@ -101,9 +103,16 @@ def require_kabupaten(session: Session, actor: Actor, dataset: Dataset) -> None:
     belongs = dataset_kabupaten(session, dataset)
     if _same(belongs, who.kabupaten):
         return
+    if belongs:
+        raise Forbidden(
+            N_("User '%(user)s' plans for kabupaten '%(kabupaten)s'; dataset %(dataset)s belongs "
+               "to kabupaten '%(belongs)s'."),
+            user=who.name, kabupaten=who.kabupaten, dataset=dataset.id, belongs=belongs,
+        )
     raise Forbidden(
-        f"User '{who.name}' plans for kabupaten '{who.kabupaten}'; dataset {dataset.id} belongs to "
-        + (f"kabupaten '{belongs}'." if belongs else "no kabupaten (only an admin may change it).")
+        N_("User '%(user)s' plans for kabupaten '%(kabupaten)s'; dataset %(dataset)s belongs to "
+           "no kabupaten (only an admin may change it)."),
+        user=who.name, kabupaten=who.kabupaten, dataset=dataset.id,
     )
 
 
@@ -115,8 +124,9 @@ def upload_scope(actor: Actor, kabupaten: list[str]) -> str | None:
     others = sorted({k for k in kabupaten if k and not _same(k, who.kabupaten)})
     if others:
         raise Forbidden(
-            f"User '{who.name}' plans for kabupaten '{who.kabupaten}'; "
-            f"the table also names {', '.join(others)}."
+            N_("User '%(user)s' plans for kabupaten '%(kabupaten)s'; the table also names "
+               "%(others)s."),
+            user=who.name, kabupaten=who.kabupaten, others=", ".join(others),
         )
     return who.kabupaten
 
@@ -233,11 +243,12 @@ def create_comparison(session: Session, actor: Actor, body: ComparisonCreate) ->
 
 
 def upload_actuals(session: Session, actor: Actor, plan_id: int, upload: Any,
-                   limits: ReadLimits) -> Any:
-    """What was enrolled, against a plan of the planner's kabupaten."""
+                   limits: ReadLimits, time_limit_s: float = 0) -> Any:
+    """What was enrolled, against a plan of the planner's kabupaten (read only once the planner
+    may write on it)."""
     record_ = plans.get_record(session, plan_id)
     require_kabupaten(session, actor, datasets.get_dataset(session, record_.dataset_id))
-    stored = actuals.create(session, plan_id, upload, limits)
+    stored = actuals.create(session, plan_id, upload, limits, time_limit_s)
     record(session, actor, "actuals.upload", f"actuals/{stored.id}", plan_id=plan_id,
            rows=stored.row_count, through_month=stored.through_month,
            enrolments=stored.actual_enrollments)
