@@ -342,14 +342,23 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
         _rows(m, ts[sel] * K + data.pool_of[cv[xs[sel]]], xs[sel],
               cost_x[xs[sel], ts[sel]] / MONEY_UNIT_IDR, years.pool.reshape(-1) / MONEY_UNIT_IDR,
               pulp.LpConstraintLE, T * K)
-    # 5-7: floors and targets on the workers funded by year t
-    _rows(m, ts * n + cv[xs], xs, np.ones(len(xs)), years.total_need.reshape(-1),
+    # 5-7: floors and targets on the workers funded by year t; F only grows, so a floor no higher
+    # than an earlier year's holds already and needs no row (the check still checks every year)
+    _rows(m, ts * n + cv[xs], xs, np.ones(len(xs)), _rising(years.total_need).reshape(-1),
           pulp.LpConstraintGE, T * n, only_positive=True)
-    _rows(m, (ts * n + cv[xs]) * G + cg[xs], xs, np.ones(len(xs)),
-          np.broadcast_to(years.group_need, (T, n, G)).reshape(-1), pulp.LpConstraintGE, T * n * G,
-          only_positive=True)
-    _rows(m, ts, xs, np.ones(len(xs)), years.min_new, pulp.LpConstraintGE, T, only_positive=True)
+    first = ts == 0  # the group floors are the same every year: year 1's rows hold them all
+    _rows(m, cv[xs[first]] * G + cg[xs[first]], xs[first], np.ones(int(first.sum())),
+          years.group_need.reshape(-1), pulp.LpConstraintGE, n * G, only_positive=True)
+    _rows(m, ts, xs, np.ones(len(xs)), _rising(years.min_new[:, None])[:, 0], pulp.LpConstraintGE,
+          T, only_positive=True)
     return m
+
+
+def _rising(need: np.ndarray) -> np.ndarray:
+    """(T, ...) each year's need where it is above every earlier year's, else 0 (no row)."""
+    earlier = np.maximum.accumulate(need, axis=0)
+    before = np.concatenate([np.full_like(need[:1], -np.inf), earlier[:-1]])
+    return np.where(need > before, need, 0.0)
 
 
 def _rows(m: YearModel, keys: np.ndarray, columns: np.ndarray, coefs: np.ndarray,
@@ -770,28 +779,32 @@ def _whole(value: float) -> float:
 
 def _village_years(table: Any, data: Arrays, years: Years, new: np.ndarray, funded: np.ndarray,
                    y: np.ndarray, w: np.ndarray, z: np.ndarray) -> list[VillageYear]:
+    """Per village and year (the table's order): only the non-zero counts, walked once each."""
     total = (data.uninsured + data.enrolled).sum(axis=1)
     enrolled = data.enrolled.sum(axis=1)
+    T = years.T
+    by_new: list[dict[str, dict[str, float]]] = [{} for _ in range(data.n * T)]
+    by_funded: list[dict[str, dict[str, float]]] = [{} for _ in range(data.n * T)]
+    for counts, into in ((new, by_new), (funded, by_funded)):
+        at = np.nonzero(counts > _EPS)
+        values = counts[at].tolist()
+        for v, g, p, t, value in zip(*(i.tolist() for i in at), values, strict=True):
+            into[v * T + t].setdefault(data.groups[g], {})[data.packages[p]] = _whole(value)
+    new_sum = new.sum(axis=(1, 2))  # (n, T)
+    funded_sum = funded.sum(axis=(1, 2))
+    covered = enrolled[:, None] + funded_sum
     out = []
+    construct = VillageYear.model_construct
     for i, village in enumerate(table.villages):
-        for t in range(years.T):
-            by_new = {g: {p: _whole(new[i, gi, pi, t]) for pi, p in enumerate(data.packages)
-                          if new[i, gi, pi, t] > _EPS}
-                      for gi, g in enumerate(data.groups)}
-            by_funded = {g: {p: _whole(funded[i, gi, pi, t]) for pi, p in enumerate(data.packages)
-                             if funded[i, gi, pi, t] > _EPS}
-                         for gi, g in enumerate(data.groups)}
-            covered = enrolled[i] + funded[i, ..., t].sum()
-            out.append(VillageYear(
-                village_code=village.village_code, year=t + 1,
-                fiscal_year=years.fiscal_years[t],
-                new_enrollments=_whole(float(new[i, ..., t].sum())),
-                funded=_whole(float(funded[i, ..., t].sum())),
-                enrollments={g: by for g, by in by_new.items() if by},
-                funded_by={g: by for g, by in by_funded.items() if by},
+        for t in range(T):
+            out.append(construct(
+                village_code=village.village_code, year=t + 1, fiscal_year=years.fiscal_years[t],
+                new_enrollments=_whole(float(new_sum[i, t])),
+                funded=_whole(float(funded_sum[i, t])),
+                enrollments=by_new[i * T + t], funded_by=by_funded[i * T + t],
                 spend_dana_desa_idr=float(y[t, i]), spend_add_idr=float(w[t, i]),
                 spend_apbd_idr=float(z[t, i]),
-                coverage_after=float(covered / total[i]) if total[i] > 0 else None))
+                coverage_after=float(covered[i, t] / total[i]) if total[i] > 0 else None))
     return out
 
 
