@@ -134,8 +134,8 @@ _SUFFIXES = {"_baseline": N_("%(column)s, baseline"), "_delta": N_("%(column)s, 
 # a multi-year plan's columns per year: `funded_2027`, `spend_add_idr_year2`
 _YEAR = re.compile(r"(?P<column>new_enrollments|funded|spend_dana_desa_idr|spend_add_idr|"
                    r"spend_apbd_idr)_(?P<year>\d{4}|year\d+)")
-_YEAR_WORD = N_("year %(year)s")
-_COLUMN_OF_YEAR = N_("%(column)s, %(year)s")
+_COLUMN_IN_FISCAL_YEAR = N_("%(column)s in %(year)s")
+_COLUMN_IN_YEAR = N_("%(column)s in year %(year)s")
 
 
 def group_name(group: str, tr: Translate = english) -> str:
@@ -151,9 +151,9 @@ def column_label(
     year = _YEAR.fullmatch(column)
     if year is not None:
         name = year["year"]
-        if name.startswith("year"):
-            name = tr(_YEAR_WORD) % {"year": name.removeprefix("year")}
-        return tr(_COLUMN_OF_YEAR) % {"column": tr(COLUMNS[year["column"]]), "year": name}
+        pattern = _COLUMN_IN_YEAR if name.startswith("year") else _COLUMN_IN_FISCAL_YEAR
+        return tr(pattern) % {"column": tr(COLUMNS[year["column"]]),
+                              "year": name.removeprefix("year")}
     for suffix, pattern in _SUFFIXES.items():
         if column.endswith(suffix):
             return tr(pattern) % {"column": column_label(column.removesuffix(suffix), tr, groups, packages)}

@@ -128,6 +128,15 @@ def is_multi_year(scenario: Scenario) -> bool:
     return scenario.years > 1
 
 
+def refuse_multi_year(scenario: Scenario, what: str) -> None:
+    """A step made for one-year plans refuses a multi-year scenario, naming the field, rather than
+    read its first year as the whole plan."""
+    if is_multi_year(scenario):
+        raise ScenarioError([InputIssue(
+            field="multi_year",
+            message=f"{what} is for one-year plans; this scenario plans {scenario.years} years")])
+
+
 def prepare_years(problem: Problem) -> Years:
     """The arrays of every year. Year 1 is prepared as the one-year plan is (`solver.data.prepare`);
     later years grow its money by the scenario's rates, or take the pools given per year."""
@@ -825,5 +834,5 @@ def _year_totals(years: Years, new: np.ndarray, funded: np.ndarray, y: np.ndarra
         for t in range(years.T)]
 
 
-__all__ = ["Years", "build_years_model", "is_multi_year", "prepare_years", "round_years",
-           "solve_years"]
+__all__ = ["Years", "build_years_model", "is_multi_year", "prepare_years", "refuse_multi_year",
+           "round_years", "solve_years"]
