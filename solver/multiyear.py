@@ -707,11 +707,11 @@ def solve_years(problem: Problem, run: RunContext, canonical: Problem,
         run.report("blocks", i + 1, len(blocks))
 
     funded_src = x_src  # funded workers by source and year
-    funded = funded_src.sum(axis=0)
     run.report("check", 0, 1)
     tick = time.perf_counter()
-    check = check_years(years, new, funded, funded_src, y, w, z,
+    check = check_years(years, new, funded_src.sum(axis=0), funded_src, y, w, z,
                         run.options.feasibility_tolerance)
+    funded = np.cumsum(new, axis=-1)  # what the plan reports: exactly last year's and the new
     check_s = time.perf_counter() - tick
     run.report("check", 1, 1)
     weights = (years.T - np.arange(years.T))

@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import village
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import scenarios
 from models import Problem, ScenarioError, SolveOptions, Status, VillageTable
@@ -194,3 +196,93 @@ def test_steps_for_one_year_plans_refuse_a_multi_year_scenario_by_name() -> None
     with pytest.raises(ScenarioError) as refused:
         sweep(problem, Lever(kind=LeverKind.dana_desa_share), [0.1, 0.2])
     assert refused.value.issues[0].field == "multi_year"
+
+
+def _independent_optimum(villages: list[Any], cap: np.ndarray, pool: np.ndarray, cost: float,
+                         need: np.ndarray, weight: dict[str, float]) -> float | None:
+    """The multi-year LP written out again from its math with scipy's linprog (HiGHS), without any
+    of desaplan's code: x[v,g,s] new enrolments (one package), z[v,t] pool money, one pool.
+    max sum_{v,g,s} w[g] (T - s) x  s.t.  sum_{s} x[v,g,s] <= U;  for each v, t:
+    cost sum_{g, s<=t} x[v,g,s] - z[v,t] <= cap[t,v];  sum_v z[v,t] <= pool[t];
+    sum_{g, s<=t} x[v,g,s] >= need[t,v]."""
+    from scipy.optimize import linprog
+
+    groups = sorted({g for v in villages for g in v.uninsured})
+    n, G, T = len(villages), len(groups), cap.shape[0]
+    n_x = n * G * T
+    col = lambda v, g, s: (v * G + g) * T + s  # noqa: E731
+    zcol = lambda v, t: n_x + v * T + t  # noqa: E731
+    c = np.zeros(n_x + n * T)
+    for v in range(n):
+        for g, name in enumerate(groups):
+            for s in range(T):
+                c[col(v, g, s)] = -weight.get(name, 1.0) * (T - s)
+    rows, rhs = [], []
+    for v, desa in enumerate(villages):
+        for g, name in enumerate(groups):
+            row = np.zeros_like(c)
+            for s in range(T):
+                row[col(v, g, s)] = 1
+            rows.append(row)
+            rhs.append(desa.uninsured.get(name, 0))
+        for t in range(T):
+            row = np.zeros_like(c)
+            for g in range(G):
+                for s in range(t + 1):
+                    row[col(v, g, s)] = cost
+            row[zcol(v, t)] = -1
+            rows.append(row)
+            rhs.append(cap[t, v])
+            row = np.zeros_like(c)
+            for g in range(G):
+                for s in range(t + 1):
+                    row[col(v, g, s)] = -1
+            rows.append(row)
+            rhs.append(-need[t, v])
+    for t in range(T):
+        row = np.zeros_like(c)
+        for v in range(n):
+            row[zcol(v, t)] = 1
+        rows.append(row)
+        rhs.append(pool[t])
+    result = linprog(c, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=(0, None), method="highs")
+    return -float(result.fun) if result.status == 0 else None
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    workers=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=3),
+    money=st.lists(st.integers(0, 60), min_size=3, max_size=3),
+    years=st.integers(2, 3),
+    growth=st.sampled_from(["-40%", "0%", "25%"]),
+    pool=st.integers(0, 40),
+    floors=st.sampled_from([None, ["0%", "10%", "20%"]]),
+    integer=st.booleans(),
+)
+def test_every_multi_year_plan_holds_and_the_lp_is_the_independent_optimum(
+        workers: list[tuple[int, int]], money: list[int], years: int, growth: str, pool: int,
+        floors: list[str] | None, integer: bool) -> None:
+    villages = [village(i + 1, {"farmers": a, "fishers": b}, dana_desa=money[i] * 120_000.0)
+                for i, (a, b) in enumerate(workers)]
+    multi: dict[str, Any] = {"years": years, "dana_desa_growth": growth, "pool_growth": growth}
+    if floors is not None:
+        multi["min_coverage"] = floors[:years]
+    weights = {"fishers": 2.0}
+    problem = years_problem(villages, budget={"dana_desa_share": 1.0, "apbd_pool_idr": pool * 120_000},
+                            group_weights=weights, multi_year=multi, integer=integer)
+    plan = solve(problem)
+    prepared = prepare_years(problem)
+    lp = _independent_optimum(villages, prepared.cap_dd, prepared.pool[:, 0], 120_000.0,
+                              prepared.total_need, weights)
+    if plan.status == Status.infeasible:
+        assert integer or lp is None
+        return
+    assert plan.status == Status.optimal and plan.check is not None and plan.check.ok
+    funded = [y.funded for y in plan.years]
+    assert funded == sorted(funded)
+    assert lp is not None
+    assert plan.lp_bound == pytest.approx(lp, rel=1e-6, abs=1e-6)
+    if not integer:
+        assert plan.objective == pytest.approx(lp, rel=1e-6, abs=1e-6)
+    else:
+        assert plan.objective is not None and plan.objective <= lp + 1e-6
