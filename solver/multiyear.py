@@ -106,15 +106,17 @@ class Years:
 
     def year(self, t: int) -> Arrays:
         """Year t's money, premiums (the cheapest source's) and floors as a one-year `Arrays`: what
-        the exact money checks of `solver.explain` take."""
+        the exact money checks of `solver.explain` take. Year t keeps paying for every earlier
+        year's floor too, so its floors are the highest of the years so far."""
         b = self.base
+        need = np.maximum.accumulate(self.total_need, axis=0)[t]
         live = self.cost[:, t][self.has_money()] if self.has_money().any() else self.cost[:1, t]
         return Arrays(groups=b.groups, packages=b.packages, uninsured=b.uninsured,
                       enrolled=b.enrolled, cap_dana_desa_idr=self.cap_dd[t],
                       cap_add_idr=self.cap_add[t], priority=b.priority, weight=b.weight,
                       value=b.value, cost_idr=live.min(axis=(0, 1)), pool_of=b.pool_of,
                       pool_idr=self.pool[t], pool_names=b.pool_names, group_need=self.group_need,
-                      total_need=self.total_need[t], min_new=float(self.min_new[t]),
+                      total_need=need, min_new=float(self.min_new[: t + 1].max()),
                       objective=b.objective, integer=b.integer,
                       min_coverage=float(self.min_coverage[t]), group_floor=b.group_floor)
 

@@ -286,3 +286,16 @@ def test_every_multi_year_plan_holds_and_the_lp_is_the_independent_optimum(
         assert plan.objective == pytest.approx(lp, rel=1e-6, abs=1e-6)
     else:
         assert plan.objective is not None and plan.objective <= lp + 1e-6
+
+
+def test_a_year_must_keep_paying_for_an_earlier_years_floor() -> None:
+    """A 50% floor in year 1 and none in year 2: the 50 workers enrolled for it stay funded in year
+    2, whose Rp3,000,000 pays only 25 (Rp120,000 each): short Rp3,000,000 in year 2."""
+    problem = years_problem([village(1, {"farmers": 100}, dana_desa=10_000_000)],
+                            budget={"dana_desa_share": 1.0},
+                            multi_year={"years": 2, "dana_desa_growth": "-70%",
+                                        "min_coverage": ["50%", "0%"]})
+    plan = solve(problem)
+    assert plan.status == Status.infeasible
+    assert plan.explanations[0].message.startswith("Year 2")
+    assert plan.explanations[0].shortfall_idr == pytest.approx(50 * 120_000 - 3_000_000)
