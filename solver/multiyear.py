@@ -155,6 +155,13 @@ def prepare_years(problem: Problem) -> Years:
     cap_dd = np.array(dd)[:, None] * base.cap_dana_desa_idr[None, :]
     cap_add = np.array(add)[:, None] * base.cap_add_idr[None, :]
     if multi.apbd_pool_idr is not None:
+        known = set(base.pool_names)
+        unknown = [InputIssue(field=f"multi_year.apbd_pool_idr.{t}.{kab}",
+                              message=f"no village of the table is in kabupaten '{kab}'")
+                   for t, p in enumerate(multi.apbd_pool_idr) if isinstance(p, dict)
+                   for kab in p if kab not in known]
+        if unknown:
+            raise ScenarioError(unknown)
         pool = np.array([_pools(p, base) for p in multi.apbd_pool_idr]).reshape(T, K)
     else:
         pool = np.array(multi.growth("pool_growth"))[:, None] * base.pool_idr[None, :]

@@ -299,3 +299,13 @@ def test_a_year_must_keep_paying_for_an_earlier_years_floor() -> None:
     assert plan.status == Status.infeasible
     assert plan.explanations[0].message.startswith("Year 2")
     assert plan.explanations[0].shortfall_idr == pytest.approx(50 * 120_000 - 3_000_000)
+
+
+def test_a_pool_of_a_year_for_a_kabupaten_the_table_lacks_is_refused_by_name() -> None:
+    villages = [village(1, {"farmers": 5}, kabupaten="Kabupaten Bekasi")]
+    problem = years_problem(villages, budget={"apbd_pool_idr": {"Kabupaten Bekasi": 100}},
+                            multi_year={"years": 2, "apbd_pool_idr": [
+                                {"Kabupaten Bekasi": 100}, {"Kabupaten Bogor": 100}]})
+    with pytest.raises(ScenarioError) as refused:
+        solve(problem)
+    assert [i.field for i in refused.value.issues] == ["multi_year.apbd_pool_idr.1.Kabupaten Bogor"]
