@@ -309,3 +309,29 @@ def test_a_pool_of_a_year_for_a_kabupaten_the_table_lacks_is_refused_by_name() -
     with pytest.raises(ScenarioError) as refused:
         solve(problem)
     assert [i.field for i in refused.value.issues] == ["multi_year.apbd_pool_idr.1.Kabupaten Bogor"]
+
+
+def test_the_check_catches_a_year_over_its_money_and_a_floor_missed_in_a_year() -> None:
+    """Two years, Rp5,000,000 of dana desa in year 2 and a 40% floor from year 2: a plan that keeps
+    the 83 workers year 1 could pay breaks year 2's cap; one with 30 workers misses year 2's floor."""
+    problem = years_problem([village(1, {"farmers": 100}, dana_desa=10_000_000)],
+                            budget={"dana_desa_share": 1.0}, integer=True,
+                            multi_year={"years": 2, "dana_desa_growth": "-50%",
+                                        "min_coverage": ["0%", "40%"]})
+    years = prepare_years(problem)
+    shape = (1, 1, 1, 2)
+
+    def check(first_year: int) -> list[str]:
+        new = np.zeros(shape)
+        new[0, 0, 0, 0] = first_year
+        funded = np.cumsum(new, axis=-1)
+        by_source = np.zeros((3, *shape))
+        by_source[0] = funded
+        y = np.array([[first_year * 120_000.0], [first_year * 120_000.0]])
+        zero = np.zeros_like(y)
+        result = check_years(years, new, funded, by_source, y, zero, zero, 1e-6)
+        return result.violations
+
+    assert check(41) == []
+    assert any(v.startswith("3. year 2") for v in check(83))
+    assert any(v.startswith("5. year 2") for v in check(30))
