@@ -197,6 +197,17 @@ def test_steps_for_one_year_plans_refuse_a_multi_year_scenario_by_name() -> None
         sweep(problem, Lever(kind=LeverKind.dana_desa_share), [0.1, 0.2])
     assert refused.value.issues[0].field == "multi_year"
 
+    from models import Actuals
+    from solver.actuals import compare
+    from solver.replan import replan_problem
+
+    plan = solve(problem)
+    actuals = Actuals(through_month=3, rows=[])
+    for step in (compare, replan_problem):
+        with pytest.raises(ScenarioError) as refused:
+            step(problem.table, problem.scenario, plan, actuals)
+        assert refused.value.issues[0].field == "multi_year"
+
 
 def _independent_optimum(villages: list[Any], cap: np.ndarray, pool: np.ndarray, cost: float,
                          need: np.ndarray, weight: dict[str, float]) -> float | None:
