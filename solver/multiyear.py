@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import highspy
 import numpy as np
@@ -66,7 +66,7 @@ from solver.context import RunContext
 from solver.data import SOURCES, Arrays, _floor_need, prepare
 from solver.explain import explain_infeasibility
 from solver.extract import group_reasons, totals, village_plans, whole_rupiah
-from solver.model import MONEY_UNIT_IDR, BuiltModel, _add_rows
+from solver.model import MONEY_UNIT_IDR, ArrayProblem, BuiltModel, _add_rows, add_variable_batch
 from solver.run import run_highs
 from solver.solution import solver_model
 
@@ -307,19 +307,17 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
     n_z = len(zv)
 
     sense = pulp.LpMinimize if data.objective == Objective.min_cost else pulp.LpMaximize
-    prob = pulp.LpProblem("desaplan_years", sense)
-    cat: Literal["Continuous", "Integer"] = "Continuous"  # HiGHS takes whole x from `integer`
-    cols = prob.add_variable_matrix("x", range(n_x + n_z), lowBound=0, cat=cat) if n_x + n_z else []
-    ids = np.array([var.id for var in cols], dtype=np.uint64)
+    prob = ArrayProblem("desaplan_years", sense)
+    # HiGHS's columns: the x, then the z (`solver.run.ArrayHiGHS`; whole numbers for the x only)
+    ids = np.concatenate([add_variable_batch(prob, "x", n_x), add_variable_batch(prob, "z", n_z)])
     if data.objective == Objective.min_cost:
         coef = total_cost.copy()
         col_cost = np.concatenate([total_cost / MONEY_UNIT_IDR, np.zeros(n_z)])
     else:
         coef = (data.objective_coef()[cv, cg, cp] * (T - cs)) if n_x else np.zeros(0)
         col_cost = np.concatenate([coef, np.zeros(n_z)])
-    # HiGHS's columns: the x, then the z (`solver.run.ArrayHiGHS`; whole numbers for the x only)
-    built = BuiltModel(prob=prob, x=cols[:n_x], xv=cv, xg=cg, xp=cp,
-                       x_start=np.searchsorted(cv, np.arange(n + 1)), z=cols[n_x:], zv=zv,
+    built = BuiltModel(prob=prob, xv=cv, xg=cg, xp=cp,
+                       x_start=np.searchsorted(cv, np.arange(n + 1)), zv=zv,
                        objective_coef=coef, x_ids=ids[:n_x], z_ids=ids[n_x:],
                        col_upper=np.full(n_x + n_z, np.inf),
                        maximize=sense == pulp.LpMaximize, integer=mip, col_cost=col_cost)
