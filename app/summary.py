@@ -187,6 +187,29 @@ def pool_lines(plan: Plan, say: Speaker) -> list[str]:
     return lines
 
 
+def year_lines(plan: Plan, say: Speaker) -> list[str]:
+    """A multi-year plan year by year: new and funded workers, coverage, what each source pays."""
+    if not plan.years:
+        return []
+    fmt, _ = say.fmt, say.gettext
+    lines = ["  " + _("Year by year (every worker enrolled stays funded to the plan's end):")]
+    for y in plan.years:
+        name = str(y.fiscal_year) if y.fiscal_year is not None else _("year %(year)s") % {
+            "year": y.year}
+        line = _("%(year)s (%(months)s months): %(new)s new, %(funded)s funded") % {
+            "year": name, "months": y.months, "new": fmt.count(y.new_enrollments),
+            "funded": fmt.count(y.funded)}
+        if y.coverage_after is not None:
+            line += ", " + _("coverage %(coverage)s") % {"coverage": fmt.percent(y.coverage_after)}
+        line += "; " + _("dana desa %(dd)s of %(dd_cap)s, ADD %(add)s of %(add_cap)s, APBD pool "
+                         "%(apbd)s of %(pool)s") % {
+            "dd": fmt.rupiah(y.spend_dana_desa_idr), "dd_cap": fmt.rupiah(y.cap_dana_desa_idr),
+            "add": fmt.rupiah(y.spend_add_idr), "add_cap": fmt.rupiah(y.cap_add_idr),
+            "apbd": fmt.rupiah(y.spend_apbd_idr), "pool": fmt.rupiah(y.pool_idr)}
+        lines.append("    " + line)
+    return lines
+
+
 def premium_lines(plan: Plan, say: Speaker) -> list[str]:
     """The premiums a plan priced by the contribution rules used, month by month, and by whom."""
     if plan.rules is None or not plan.months:
@@ -324,6 +347,7 @@ def solve_summary(
             "apbd": fmt.rupiah(t.spend_apbd_idr),
         }
     )
+    lines += year_lines(plan, say)
     lines += premium_lines(plan, say)
     lines += pool_lines(plan, say)
     top = top_kecamatan(plan)

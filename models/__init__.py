@@ -41,10 +41,13 @@ from models.plan import (
     Status,
     Totals,
     VillagePlan,
+    VillageYear,
+    YearTotals,
 )
 from models.scenario import (
     Budget,
     IntegerMethod,
+    MultiYear,
     Objective,
     Package,
     Problem,
@@ -98,6 +101,9 @@ __all__ = [
     "Totals",
     "Village",
     "VillagePlan",
+    "VillageYear",
+    "YearTotals",
+    "MultiYear",
     "VillageTable",
     "VillageTableError",
 ]

@@ -166,6 +166,43 @@ class ReplanBasis(BaseModel):
     check: PlanCheck | None = None
 
 
+class VillageYear(BaseModel):
+    """One village in one year of a multi-year plan: the workers it enrols that year, the workers it
+    funds that year (every worker enrolled in that year or before: cover continues), by group and
+    package, and what each source pays that year."""
+
+    village_code: str
+    year: int  # 1..T
+    fiscal_year: int | None = None
+    new_enrollments: float
+    funded: float
+    enrollments: dict[str, dict[str, float]]  # group -> package -> new that year
+    funded_by: dict[str, dict[str, float]]  # group -> package -> funded that year
+    spend_dana_desa_idr: float
+    spend_add_idr: float
+    spend_apbd_idr: float
+    coverage_after: float | None  # at the end of the year
+
+
+class YearTotals(BaseModel):
+    """One year of a multi-year plan over the whole table."""
+
+    year: int
+    fiscal_year: int | None = None
+    months: int  # months of premiums paid this year
+    new_enrollments: float
+    funded: float
+    spend_dana_desa_idr: float
+    spend_add_idr: float
+    spend_apbd_idr: float
+    cap_dana_desa_idr: float  # what the villages may spend from dana desa this year
+    cap_add_idr: float
+    pool_idr: float  # every pool of the year
+    coverage_after: float | None
+    min_coverage: float
+    min_new_enrollments: float
+
+
 class Plan(BaseModel):
     status: Status
     objective: float | None
@@ -210,6 +247,10 @@ class Plan(BaseModel):
     # new enrolments paid by each source (dana_desa, add, apbd_pool), where premiums differ by who pays
     new_by_source: dict[str, float] = Field(default_factory=dict)
     source_enrollments: list[SourceEnrollment] = Field(default_factory=list)
+    # a multi-year plan: its years, and each village's new and funded workers per year (the
+    # villages above then hold the whole plan: new over every year, spend over every year)
+    years: list[YearTotals] = Field(default_factory=list)
+    village_years: list[VillageYear] = Field(default_factory=list)
 
     @property
     def has_targets(self) -> bool:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from models.rules import FundingSource, MonthlyPremium, RulesUsed
 from models.village import MAX_RUPIAH, MAX_WEIGHT, MAX_WORKERS, VillageTable
@@ -105,6 +106,98 @@ class Targets(BaseModel):
         return floors
 
 
+MAX_YEARS = 10
+
+
+def _one_or_list(value: Any) -> Any:
+    """One rate for every year, or a list of rates: read as a list either way."""
+    return value if isinstance(value, list) else [value]
+
+
+class MultiYear(BaseModel):
+    """Years 1..T of one plan: each year's money grown by a rate (or the pools given per year), the
+    floors the same every year or one per year. Year 1 is `fiscal_year` from `start_month`; every
+    later year is a whole fiscal year, January to December."""
+
+    model_config = _FINITE
+
+    years: int = Field(ge=1, le=MAX_YEARS, description="years of the plan, 1..10 (1: the one-year "
+                       "plan)", examples=[3])
+    dana_desa_growth: Annotated[list[float], BeforeValidator(_one_or_list)] = Field(
+        default_factory=lambda: [0.0],
+        description="yearly growth of every village's dana desa from the table's figure (year 1): "
+        "one rate, or one per later year (years - 1 rates), e.g. \"5%\"", examples=["5%"])
+    add_growth: Annotated[list[float], BeforeValidator(_one_or_list)] = Field(
+        default_factory=lambda: [0.0], description="yearly growth of every village's ADD, as "
+        "`dana_desa_growth`")
+    pool_growth: Annotated[list[float], BeforeValidator(_one_or_list)] = Field(
+        default_factory=lambda: [0.0], description="yearly growth of the APBD pools of `budget`, as "
+        "`dana_desa_growth` (unless `apbd_pool_idr` gives them per year)")
+    apbd_pool_idr: list[float | dict[str, float]] | None = Field(
+        default=None, description="the APBD pool of each year (one per year, each a number or an "
+        "object from kabupaten to its pool); year 1's replaces `budget.apbd_pool_idr`")
+    min_coverage: list[float] | None = Field(
+        default=None, description="the coverage floor of each year (one per year, 0..1), on the "
+        "workers covered by then; without it `targets.min_coverage` holds every year")
+    min_new_enrollments: list[float] | None = Field(
+        default=None, description="new enrolments the table must have reached by each year (one "
+        "per year); without it `targets.min_new_enrollments` holds every year")
+
+    @field_validator("dana_desa_growth", "add_growth", "pool_growth")
+    @classmethod
+    def _rates_in_range(cls, rate: list[float]) -> list[float]:
+        for r in rate:
+            if not -1 < r <= 10:
+                raise ValueError("a growth rate must be above -100% and at most 1000%")
+        return rate
+
+    @field_validator("min_coverage")
+    @classmethod
+    def _floors_in_range(cls, floors: list[float] | None) -> list[float] | None:
+        for share in floors or []:
+            if not 0 <= share <= 1:
+                raise ValueError("every year's coverage floor must be between 0 and 1")
+        return floors
+
+    @field_validator("min_new_enrollments")
+    @classmethod
+    def _targets_in_range(cls, targets: list[float] | None) -> list[float] | None:
+        for target in targets or []:
+            if not 0 <= target < MAX_TOTAL_WORKERS:
+                raise ValueError("every year's target must be >= 0 workers")
+        return targets
+
+    @field_validator("apbd_pool_idr")
+    @classmethod
+    def _pools_in_range(cls, pools: list[float | dict[str, float]] | None
+                        ) -> list[float | dict[str, float]] | None:
+        for pool in pools or []:
+            Budget._pool_not_negative(pool)
+        return pools
+
+    @model_validator(mode="after")
+    def _one_per_year(self) -> MultiYear:
+        for name in ("dana_desa_growth", "add_growth", "pool_growth"):
+            rate = getattr(self, name)
+            if len(rate) not in (1, self.years - 1):
+                raise ValueError(f"{name}: give one rate, or one per later year ({self.years - 1} "
+                                 f"for {self.years} years), not {len(rate)}")
+        for name in ("apbd_pool_idr", "min_coverage", "min_new_enrollments"):
+            values = getattr(self, name)
+            if values is not None and len(values) != self.years:
+                raise ValueError(f"{name}: give one value per year ({self.years}), not {len(values)}")
+        return self
+
+    def growth(self, name: str) -> list[float]:
+        """The factor of each year on year 1's money: 1, then compounded by the yearly rates."""
+        rate = getattr(self, name)
+        rates = rate if len(rate) == self.years - 1 else rate[:1] * (self.years - 1)
+        factors = [1.0]
+        for r in rates:
+            factors.append(factors[-1] * (1.0 + r))
+        return factors
+
+
 class Scenario(BaseModel):
     model_config = _FINITE
 
@@ -133,6 +226,9 @@ class Scenario(BaseModel):
         description="max_protection: most weighted enrolments for the money; min_cost: fewest rupiah",
     )
     integer: bool = Field(default=False, description="whole workers (true) or a continuous plan (false)")
+    multi_year: MultiYear | None = Field(
+        default=None, description="a plan over several years with continuity: every worker enrolled "
+        "stays funded in the plan's later years (see the README's multi-year plans)")
     # filled by desaplan when it reads the scenario: a planner leaves these out
     rules: RulesUsed | None = Field(
         default=None, description="filled by desaplan: the contribution rules the premiums come from"
@@ -170,12 +266,43 @@ class Scenario(BaseModel):
                              "contribution rules (a package without monthly_premium_idr)")
         return self
 
+    @model_validator(mode="after")
+    def _first_year_in_its_fiscal_year(self) -> Scenario:
+        if self.multi_year is None or self.multi_year.years == 1:
+            return self
+        rest_of_year = 13 - self.start_month
+        if "horizon_months" not in self.model_fields_set:
+            # year 1 of a multi-year plan runs from start_month to December
+            self.horizon_months = rest_of_year
+        elif self.horizon_months != rest_of_year:
+            raise ValueError(f"horizon_months: in a multi-year plan year 1 runs from start_month to "
+                             f"December ({rest_of_year} months), not {self.horizon_months}; "
+                             f"leave horizon_months out")
+        return self
+
+    @property
+    def years(self) -> int:
+        """Years of the plan: 1 for a one-year plan."""
+        return 1 if self.multi_year is None else self.multi_year.years
+
+    def year_months(self) -> list[int]:
+        """Months of premiums in each year of the plan: year 1 `horizon_months`, later years 12."""
+        return [self.horizon_months] + [12] * (self.years - 1)
+
+    def fiscal_years(self) -> list[int | None]:
+        """The fiscal year of each year of the plan (None without `fiscal_year`)."""
+        if self.fiscal_year is None:
+            return [None] * self.years
+        return [self.fiscal_year + t for t in range(self.years)]
+
     def months(self) -> list[str]:
-        """The plan's months as YYYY-MM, from `start_month` of `fiscal_year` (none without a year)."""
+        """The plan's months as YYYY-MM, from `start_month` of `fiscal_year` (none without a year);
+        a multi-year plan's run on to December of its last year."""
         if self.fiscal_year is None:
             return []
         first = self.fiscal_year * 12 + self.start_month - 1
-        return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, first + self.horizon_months)]
+        count = sum(self.year_months())
+        return [f"{m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, first + count)]
 
     def annual_cost_idr(self, package: Package) -> float:
         """c[p] = monthly premium x horizon (a typed premium: the same for every group and source)."""

@@ -23,7 +23,16 @@ from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.insights import AcceptanceRule, Remedy, RuleResult
-from models.plan import Explanation, GroupReason, PlanCheck, PoolUse, ReplanBasis, Shortfall, Totals
+from models.plan import (
+    Explanation,
+    GroupReason,
+    PlanCheck,
+    PoolUse,
+    ReplanBasis,
+    Shortfall,
+    Totals,
+    YearTotals,
+)
 from models.rules import MonthlyPremium, RulesUsed
 from models.scenario import IntegerMethod
 from models.village import Village
@@ -336,6 +345,11 @@ class PlanPublic(SQLModel):
     rules: RulesUsed | None = None
     premiums: list[MonthlyPremium] = PydanticField(default_factory=list)
     new_by_source: dict[str, float] = PydanticField(default_factory=dict)
+    years: list[YearTotals] = Field(
+        default_factory=list,
+        description="a multi-year plan's years: new and funded workers (every worker enrolled by "
+        "then stays funded), spend per source, the year's money and floors; each village's years "
+        "are in the targets files (columns per year)")
 
 
 class InShort(SQLModel):

@@ -6,6 +6,7 @@ show these labels instead."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 Translate = Callable[[str], str]
@@ -92,6 +93,7 @@ COLUMNS = {
     "kabupaten": N_("Kabupaten"),
     "villages": N_("Villages"),
     "new_enrollments": N_("New enrolments"),
+    "funded": N_("Funded workers"),
     "spend_dana_desa_idr": N_("From dana desa (Rp)"),
     "spend_add_idr": N_("From ADD (Rp)"),
     "spend_apbd_idr": N_("From the APBD pool (Rp)"),
@@ -129,6 +131,11 @@ def sector_words(sectors: Iterable[str], tr: Translate = english) -> str:
         return tr(EVERY_SECTOR)
     return ", ".join(tr(SECTOR_NAMES.get(s, s)) for s in sectors)
 _SUFFIXES = {"_baseline": N_("%(column)s, baseline"), "_delta": N_("%(column)s, change")}
+# a multi-year plan's columns per year: `funded_2027`, `spend_add_idr_year2`
+_YEAR = re.compile(r"(?P<column>new_enrollments|funded|spend_dana_desa_idr|spend_add_idr|"
+                   r"spend_apbd_idr)_(?P<year>\d{4}|year\d+)")
+_COLUMN_IN_FISCAL_YEAR = N_("%(column)s in %(year)s")
+_COLUMN_IN_YEAR = N_("%(column)s in year %(year)s")
 
 
 def group_name(group: str, tr: Translate = english) -> str:
@@ -141,6 +148,12 @@ def column_label(
     """The header a person reads for a column code: `new_fishers_JKK-JKM` -> `nelayan JKK-JKM`."""
     if column in COLUMNS:
         return tr(COLUMNS[column])
+    year = _YEAR.fullmatch(column)
+    if year is not None:
+        name = year["year"]
+        pattern = _COLUMN_IN_YEAR if name.startswith("year") else _COLUMN_IN_FISCAL_YEAR
+        return tr(pattern) % {"column": tr(COLUMNS[year["column"]]),
+                              "year": name.removeprefix("year")}
     for suffix, pattern in _SUFFIXES.items():
         if column.endswith(suffix):
             return tr(pattern) % {"column": column_label(column.removesuffix(suffix), tr, groups, packages)}

@@ -91,7 +91,23 @@ def targets_columns(plan: Plan) -> list[str]:
         "coverage_before",
         "coverage_after",
         *MARGINAL_COLUMNS,
+        *year_columns(plan),
     ]
+
+
+YEAR_FIELDS = ("new_enrollments", "funded", "spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr")
+
+
+def year_label(fiscal_year: int | None, year: int) -> str:
+    """A year of a multi-year plan in column names: its fiscal year, else `year<t>`."""
+    return str(fiscal_year) if fiscal_year is not None else f"year{year}"
+
+
+def year_columns(plan: Plan) -> list[str]:
+    """A multi-year plan's columns per year, after the one-year plan's: `new_enrollments_2026`,
+    `funded_2026` (every worker it pays for that year), the spend per source that year; none for
+    a one-year plan, whose files stay as they were."""
+    return [f"{field}_{year_label(y.fiscal_year, y.year)}" for y in plan.years for field in YEAR_FIELDS]
 
 
 def _counts(values: list[float], integer: bool) -> np.ndarray:
@@ -132,7 +148,31 @@ def targets_frame(plan: Plan) -> pd.DataFrame:
         values = scalar[column]
         data[column] = np.round(np.asarray([np.nan if x is None else x for x in values], float),
                                 0 if column == "marginal_range_idr" else _DECIMALS)
+    if plan.years:
+        _year_data(plan, data)
     return pd.DataFrame(data, columns=targets_columns(plan))
+
+
+def _year_data(plan: Plan, data: dict[str, Any]) -> None:
+    """Each village's row gets its figures of every year, from `plan.village_years`."""
+    row = {v.village_code: i for i, v in enumerate(plan.villages)}
+    for y in plan.years:
+        label = year_label(y.fiscal_year, y.year)
+        for field in YEAR_FIELDS:
+            data[f"{field}_{label}"] = np.zeros(len(row))
+    for vy in plan.village_years:
+        i = row.get(vy.village_code)
+        if i is None:
+            continue
+        label = year_label(vy.fiscal_year, vy.year)
+        for field in YEAR_FIELDS:
+            data[f"{field}_{label}"][i] = getattr(vy, field)
+    for y in plan.years:
+        label = year_label(y.fiscal_year, y.year)
+        for field in YEAR_FIELDS:
+            column = f"{field}_{label}"
+            data[column] = (np.rint(data[column]).astype(np.int64) if field.startswith("spend")
+                            else _counts(list(data[column]), plan.integer))
 
 
 def kecamatan_summary(plan: Plan) -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,30 @@ def _typed_number(text: Any, kind: Kind) -> Any:
     return text if parsed.invalid[0] or parsed.empty[0] or not math.isfinite(value) else value
 
 
+_GROWTH_FIELDS = {"dana_desa_growth", "add_growth", "pool_growth"}
+
+
+def _multi_year_numbers(block: dict[str, Any]) -> dict[str, Any]:
+    """The multi-year block's rates, pools, floors and targets, one or one per year, as typed."""
+    def each(value: Any, read: Any) -> Any:
+        return [read(item) for item in value] if isinstance(value, list) else read(value)
+
+    def pool(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: _typed_number(v, "rupiah") for k, v in value.items()}
+        return _typed_number(value, "rupiah")
+
+    out = dict(block)
+    for key, value in block.items():
+        if key in _GROWTH_FIELDS or key == "min_coverage":
+            out[key] = each(value, lambda v: _typed_number(v, "decimal"))
+        elif key == "apbd_pool_idr":
+            out[key] = each(value, pool)
+        elif key == "min_new_enrollments":
+            out[key] = each(value, lambda v: _typed_number(v, "count"))
+    return out
+
+
 def planner_numbers(data: Any, parent: str = "") -> Any:
     """The scenario with numbers written as text read the way the village table reads them."""
     if isinstance(data, list):
@@ -138,6 +163,8 @@ def planner_numbers(data: Any, parent: str = "") -> Any:
             out[key] = _typed_number(value, "count")
         elif key in ("budget", "targets", "packages"):
             out[key] = planner_numbers(value, key)
+        elif key == "multi_year" and isinstance(value, dict):
+            out[key] = _multi_year_numbers(value)
         else:
             out[key] = value
     return out
@@ -186,6 +213,9 @@ def _unique(issues: list[InputIssue]) -> list[InputIssue]:
     return kept
 
 
+_NAMED = re.compile(r"(?:Value error, )?([a-z_]+): (.*)", re.DOTALL)
+
+
 def _issues(error: ErrorDetails, data: dict[str, Any], source: str) -> list[InputIssue]:
     loc = [str(part) for part in error["loc"]]
     kind = error["type"]
@@ -204,6 +234,11 @@ def _issues(error: ErrorDetails, data: dict[str, Any], source: str) -> list[Inpu
         field = "packages"  # the one whole-scenario check is about the package list
     if not loc and "fiscal_year is required" in error["msg"]:
         field = "fiscal_year"
+    named = _NAMED.match(error["msg"])
+    if kind == "value_error" and named and (not loc or loc[-1] == "multi_year"):
+        # a whole-object check that words one of its fields: "min_coverage: give one value..."
+        return [InputIssue(file=source, field=".".join([*loc, named.group(1)]),
+                           message=named.group(2))]
     if kind == "value_error" and loc and loc[-1] in ("group_weights", "group_min_coverage"):
         return _group_issues(error, field, source)
     return [InputIssue(file=source, field=field, message=_message(error, loc, data))]

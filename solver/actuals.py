@@ -43,6 +43,7 @@ from models import (
     VillageTable,
 )
 from models.rules import FundingSource
+from solver.multiyear import refuse_multi_year
 
 _EPS = 1e-9
 # the order in which a village's money pays its premiums
@@ -256,6 +257,7 @@ def _share(numerator: float, denominator: float) -> float | None:
 
 def compare(table: VillageTable, scenario: Scenario, plan: Plan, actuals: Actuals) -> ActualsComparison:
     """The plan against what was enrolled through `actuals.through_month`."""
+    refuse_multi_year(scenario, "plan against actual")
     horizon = scenario.horizon_months
     through = actuals.through_month
     money, actual = village_money(table, scenario, plan, actuals)

@@ -13,6 +13,7 @@ import numpy as np
 
 from models import InputIssue, Lever, LeverKind, Package, Problem, Scenario, ScenarioError
 from solver.data import Arrays, _floor_need, prepare
+from solver.multiyear import refuse_multi_year
 
 
 @dataclass
@@ -29,6 +30,7 @@ class LeverBase:
 
 def lever_base(problem: Problem) -> LeverBase:
     villages = problem.table.villages
+    refuse_multi_year(problem.scenario, "a budget-outcome curve")
     data = prepare(problem)
     if data.payer_cost_idr is not None:
         # the parametric analysis moves one budget row per village; premiums by payer have more

@@ -38,6 +38,7 @@ from models import (
     VillageTable,
 )
 from solver.actuals import VillageMoney, pool_budget_idr, pool_key, village_money
+from solver.multiyear import refuse_multi_year
 from solver.solve import solve
 
 RUPIAH_TOLERANCE = 1.0  # the plan's sources are whole rupiah, each rounded once
@@ -122,6 +123,7 @@ def replan_problem(
     """The rest of the horizon as a problem of its own; with the actual enrolments per village and
     group, each village's money and each pool's free money (negative: the actual enrolments cost
     more than it has)."""
+    refuse_multi_year(scenario, "a re-plan of the months left")
     months_left = scenario.horizon_months - actuals.through_month
     if months_left < 1:
         raise ActualsError(

@@ -60,6 +60,7 @@ from solver.extract import (
     whole_rupiah,
 )
 from solver.fallback import fallback_block
+from solver.multiyear import is_multi_year, solve_years
 from solver.payers import solve_payer_block, source_spend
 from solver.remedies import remedies, short_villages
 
@@ -111,10 +112,15 @@ def solve(problem: Problem, options: SolveOptions | None = None,
 
 def split(problem: Problem, run: RunContext) -> Split | Plan:
     """The canonical problem cut into independent blocks; or, when the exact money checks already
-    prove there is no plan, the infeasible plan with its explanations."""
+    prove there is no plan, the infeasible plan with its explanations. A multi-year scenario
+    comes back solved (`solver.multiyear`: its own LP of every year, on the same blocks)."""
     start = time.perf_counter()
     table = problem.table
     canonical = _canonical(problem)
+    if is_multi_year(problem.scenario):
+        # years 1..T with continuity: their own LP over the same blocks (`solver.multiyear`)
+        return solve_years(problem, run, canonical, _base(problem, canonical.table),
+                           _table_order(table, canonical.table))
     data = prepare(canonical)
     run.report("prepare", data.n, data.n)
     scenario = problem.scenario
@@ -144,6 +150,15 @@ def split(problem: Problem, run: RunContext) -> Split | Plan:
                     total_seconds=run.elapsed_s(), method=unsolved, **base)
 
     return Split(table=table, canonical=canonical, data=data, blocks=split_blocks(data), base=base)
+
+
+def _base(problem: Problem, canonical: VillageTable) -> dict[str, Any]:
+    """What every multi-year plan of this problem says about it."""
+    scenario = problem.scenario
+    return dict(objective_name=scenario.objective.value, scenario_name=scenario.name,
+                integer=scenario.integer, groups=list(problem.table.groups),
+                packages=[p.code for p in scenario.packages], fiscal_year=scenario.fiscal_year,
+                months=scenario.months(), rules=scenario.rules, premiums=premiums_used(scenario))
 
 
 def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Plan:

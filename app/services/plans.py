@@ -189,6 +189,7 @@ def public(session: Session, record: PlanRecord) -> PlanPublic:
                 "rules",
                 "premiums",
                 "new_by_source",
+                "years",
             }
         ),
     )

@@ -229,3 +229,46 @@ def test_an_unreachable_queue_answers_503_and_leaves_no_job_waiting(
     assert int(response.headers["retry-after"]) > 0
     [job] = client.get("/jobs").json()["items"]
     assert job["status"] == "failed" and job["error"] == "the job queue was not reachable"
+
+
+def test_a_multi_year_plan_over_http_and_its_targets(client: TestClient) -> None:
+    import io
+    import json
+
+    import openpyxl
+    import pandas as pd
+
+    from scenarios.examples import BEKASI_MULTIYEAR_2026_2028
+
+    datasets = client.get("/datasets").json()["items"]
+    scenario = json.loads(BEKASI_MULTIYEAR_2026_2028.read_text())
+    scenario_id = scenario_on(client, datasets[0]["id"], scenario)
+    response = client.post("/solves", params={"mode": "async"},
+                           json={"scenario_id": scenario_id})
+    assert response.status_code == 202, response.text
+    done = poll(client, response.headers["location"], timeout_s=240)
+    assert done["status"] == "succeeded", done
+    plan = client.get(f"/plans/{done['plan_id']}").json()
+    assert plan["status"] in ("optimal", "time_limit")
+    assert [y["fiscal_year"] for y in plan["years"]] == [2026, 2027, 2028]
+
+    as_csv = client.get(f"/plans/{plan['id']}/targets")
+    assert as_csv.status_code == 200
+    targets = pd.read_csv(io.BytesIO(as_csv.content), dtype={"village_code": str})
+    assert len(targets) == 187
+    assert targets["funded_2028"].sum() == plan["years"][2]["funded"]
+    assert (targets["funded_2027"] >= targets["funded_2026"]).all()
+    as_xlsx = client.get(f"/plans/{plan['id']}/targets", params={"format": "xlsx"})
+    sheet = openpyxl.load_workbook(io.BytesIO(as_xlsx.content), read_only=True).worksheets[0]
+    header = [cell.value for cell in next(sheet.iter_rows(max_row=1))]
+    assert "new_enrollments_2027" in header and "spend_dana_desa_idr_2028" in header
+
+
+def test_bad_multi_year_fields_are_422_naming_the_field(client: TestClient) -> None:
+    datasets = client.get("/datasets").json()["items"]
+    response = client.post("/scenarios", json={"dataset_id": datasets[0]["id"], "scenario": {
+        "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+        "multi_year": {"years": 3, "min_coverage": ["5%", "10%"]}}})
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith(PROBLEM)
+    assert "multi_year.min_coverage" in response.text

@@ -212,3 +212,28 @@ def test_every_bekasi_example_says_what_one_more_billion_buys(tmp_path: Path) ->
         result = solve(BEKASI_VILLAGES, path, tmp_path / slug)
         assert result.returncode == 0, result.stderr
         assert "one more Rp1 billion" in result.stdout, result.stdout
+
+
+def test_bekasi_2026_to_2028_with_continuity(tmp_path: Path) -> None:
+    from scenarios.examples import BEKASI_MULTIYEAR_2026_2028
+
+    result = solve(BEKASI_VILLAGES, BEKASI_MULTIYEAR_2026_2028, tmp_path)
+    assert result.returncode == 0, result.stderr
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert plan["status"] in ("optimal", "time_limit") and plan["check"]["ok"]
+    assert [y["fiscal_year"] for y in plan["years"]] == [2026, 2027, 2028]
+    assert [y["months"] for y in plan["years"]] == [9, 12, 12]
+    funded = [y["funded"] for y in plan["years"]]
+    assert funded == sorted(funded) and funded[0] > 0  # nobody enrolled is dropped
+    targets = pd.read_csv(tmp_path / "targets.csv", dtype={"village_code": str})
+    assert list(targets.columns[:4]) == ["village_code", "village_name", "kecamatan", "new_enrollments"]
+    assert len(targets) == 187
+    news = [targets[f"new_enrollments_{y}"] for y in (2026, 2027, 2028)]
+    assert (sum(news) == targets["new_enrollments"]).all()
+    assert (targets["funded_2028"] == targets["new_enrollments"]).all()
+    for y, year in zip((2026, 2027, 2028), plan["years"], strict=True):
+        assert targets[f"funded_{y}"].sum() == year["funded"]
+        assert targets[f"spend_apbd_idr_{y}"].sum() == pytest.approx(year["spend_apbd_idr"], abs=1)
+    # the year's own floor: 10% coverage in 2028 in every village
+    assert min(v["coverage_after"] for v in plan["villages"]
+               if v["coverage_after"] is not None) >= 0.10 - 1e-9
