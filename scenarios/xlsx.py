@@ -208,6 +208,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f]")
 _NEEDS_CARE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _COL = re.compile(r"<col ([^>]*)/>")
 _ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
+_PRESERVE = ' xml:space="preserve"'  # leading or trailing spaces kept
 _DIMENSION = re.compile(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
 
 
@@ -328,16 +329,24 @@ def _bool_cells(flags: np.ndarray, letter: str, style: str, rows: list[str]) -> 
 
 
 def _text_cells(texts: np.ndarray, letter: str, style: str, rows: list[str]) -> list[str]:
-    out = []
-    for r, text in zip(rows, texts.tolist(), strict=True):
-        if len(text) > _STRING_LIMIT:
-            text = text[:_STRING_LIMIT]
-        if _NEEDS_CARE.search(text):
-            text = _ESCAPED_LOOKALIKE.sub(r"_x005F\1", text)
-            text = _CONTROL.sub(lambda found: f"_x{ord(found.group()):04X}_", text)
-            text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
-        if _XML_ESCAPES.search(text):
-            text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
-        out.append(f'<c r="{letter}{r}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>')
-    return out
+    cells: list[str] = texts.tolist()
+    # one search over the whole column says whether any cell needs its text escaped
+    if max(map(len, cells)) > _STRING_LIMIT:
+        cells = [text[:_STRING_LIMIT] for text in cells]
+    joined = "\n".join(cells)
+    if _NEEDS_CARE.search(joined):
+        cells = [_escape_characters(text) if _NEEDS_CARE.search(text) else text for text in cells]
+    if _XML_ESCAPES.search(joined):
+        cells = [text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for text in cells]
+    start = ' t="inlineStr"><is><t'
+    return [
+        f'<c r="{letter}{r}"{style}{start}{_PRESERVE if text[0].isspace() or text[-1].isspace() else ""}>'
+        f"{text}</t></is></c>"
+        for r, text in zip(rows, cells, strict=True)
+    ]
+
+
+def _escape_characters(text: str) -> str:
+    text = _ESCAPED_LOOKALIKE.sub(r"_x005F\1", text)
+    text = _CONTROL.sub(lambda found: f"_x{ord(found.group()):04X}_", text)
+    return text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
