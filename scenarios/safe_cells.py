@@ -10,6 +10,7 @@ Numbers are left as they are: -5 stays the number -5.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -45,8 +46,12 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         column = safe.iloc[:, position]
         if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
             cells = column.to_numpy(dtype=object)
-            # .str gives NaN for a cell that is not text (a number, None): those stay as they are
-            risky = column.str.startswith(_RISKY_STARTS).to_numpy(dtype=object) == True  # noqa: E712
+            try:
+                # .str gives NaN for a cell that is not text (a number, None): those stay as they are
+                risky = column.str.startswith(_RISKY_STARTS).to_numpy(dtype=object) == True  # noqa: E712
+            except AttributeError:  # no text at all in the column (True and False, say)
+                risky = np.array([isinstance(v, str) and v.startswith(_RISKY_STARTS) for v in cells],
+                                 dtype=bool)
             if risky.any():
                 cells = cells.copy()
                 cells[risky] = [_QUOTE + value for value in cells[risky]]
