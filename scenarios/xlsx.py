@@ -312,7 +312,10 @@ def _kind(cell: object) -> str:
         return "bool"
     if isinstance(cell, int | float | np.integer | np.floating):
         return "number"
-    return ""  # None, pd.NA, NaT: an empty cell
+    if cell is None or cell is pd.NA or cell is pd.NaT:
+        return ""  # an empty cell
+    # nothing is dropped without a word: a date, say, needs a format of its own
+    raise TypeError(f"a workbook cell is text, a number or True/False, not {type(cell).__name__}")
 
 
 def _number_cells(numbers: np.ndarray, letter: str, style: str, rows: list[str]) -> list[str]:

@@ -10,6 +10,7 @@ import math
 import numpy as np
 import openpyxl
 import pandas as pd
+import pytest
 import xlsxwriter
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -93,6 +94,13 @@ def test_the_totals_row_sums_the_rows_written_above_it() -> None:
     assert sheet["B3"].number_format == "#,##0" and sheet["C3"].number_format == "0.0%"
     assert sheet.auto_filter.ref == "A1:C4"
     assert sheet.max_row == 5
+
+
+def test_a_cell_of_another_kind_is_refused_not_dropped() -> None:
+    frame = pd.DataFrame({"written": pd.Series([pd.Timestamp("2026-12-02"), "x"], dtype=object)})
+
+    with pytest.raises(TypeError, match="Timestamp"):
+        frames_to_xlsx({"t": frame})
 
 
 def test_an_empty_frame_leaves_the_header_alone() -> None:
