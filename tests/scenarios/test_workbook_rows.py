@@ -103,6 +103,14 @@ def test_a_cell_of_another_kind_is_refused_not_dropped() -> None:
         frames_to_xlsx({"t": frame})
 
 
+def test_rows_go_in_below_a_header_of_empty_names() -> None:
+    frame = pd.DataFrame({"": [1, 2]})
+
+    sheet = _sheet(frames_to_xlsx({"t": frame}), "t")
+
+    assert list(sheet.iter_rows(values_only=True)) == [(None,), (1,), (2,)]
+
+
 def test_an_empty_frame_leaves_the_header_alone() -> None:
     frame = pd.DataFrame({"village_code": pd.Series([], dtype=object), "spend_total_idr": []})
 
