@@ -23,7 +23,15 @@ EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_CHECK_F
 PROGRESS_MIN_VILLAGES = 2_000
 
 
-def _parser() -> argparse.ArgumentParser:
+# the commands whose modules (and theirs: actuals, replans, curves) load only when one of them runs
+_INSIGHT_COMMANDS = ("sweep", "marginals", "fairness")
+_ACTUALS_COMMANDS = ("actuals", "replan")
+_OWN_COMMANDS = ("solve", "rules", "serve", "worker", "user", "token")
+
+
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """desaplan's parser; for one of its own commands (`command`, the first argument), without
+    the insight and actuals commands, whose modules a `solve` would otherwise import for nothing."""
     parser = argparse.ArgumentParser(prog="desaplan", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -87,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     token_revoke = token_commands.add_parser("revoke", help="revoke a token by its id")
     token_revoke.add_argument("token_id", type=int)
 
+    if command in _OWN_COMMANDS:
+        return parser
     from app.insights_cli import add_parsers
 
     add_parsers(commands)
@@ -98,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = _parser().parse_args(argv)
+    args = _parser(argv[0] if argv else None).parse_args(argv)
     if args.command == "serve":
         from app.serve import AuthOffBeyondLoopback, serve
 
@@ -114,11 +124,11 @@ def main(argv: list[str] | None = None) -> int:
         return _accounts(args)
     if args.command == "rules":
         return _rules(args)
-    if args.command in ("sweep", "marginals", "fairness"):
+    if args.command in _INSIGHT_COMMANDS:
         from app import insights_cli
 
         return insights_cli.run(args)
-    if args.command in ("actuals", "replan"):
+    if args.command in _ACTUALS_COMMANDS:
         from app import actuals_cli
 
         return actuals_cli.run(args)

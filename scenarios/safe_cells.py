@@ -10,10 +10,12 @@ Numbers are left as they are: -5 stays the number -5.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 _QUOTE = "'"
+_RISKY_STARTS = (*FORMULA_STARTS, _QUOTE)
 
 
 def neutralise_text(value: str) -> str:
@@ -37,11 +39,22 @@ def neutralise_cell(value: object) -> object:
 
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of the frame whose text cells and column names are safe to open; number
-    columns are untouched (and stay numbers)."""
+    columns are untouched (and stay numbers). A column at a time: only the cells that start
+    with a formula's first character (or a quote) are touched."""
     safe = frame.copy()
     for position in range(safe.shape[1]):
         column = safe.iloc[:, position]
         if column.dtype == object or pd.api.types.is_string_dtype(column.dtype):
-            safe.isetitem(position, column.map(neutralise_cell).astype(object).to_numpy())
+            cells = column.to_numpy(dtype=object)
+            try:
+                # .str gives NaN for a cell that is not text (a number, None): those stay as they are
+                risky = column.str.startswith(_RISKY_STARTS).to_numpy(dtype=object) == True  # noqa: E712
+            except AttributeError:  # no text at all in the column (True and False, say)
+                risky = np.array([isinstance(v, str) and v.startswith(_RISKY_STARTS) for v in cells],
+                                 dtype=bool)
+            if risky.any():
+                cells = cells.copy()
+                cells[risky] = [_QUOTE + value for value in cells[risky]]
+            safe.isetitem(position, cells)
     safe.columns = [neutralise_cell(name) for name in safe.columns]
     return safe

@@ -214,3 +214,17 @@ def test_the_cost_of_fairness_workbook_is_safe(plans: tuple[object, object]) -> 
 
     _check_csv(insights_io.frame_csv_bytes(summary))
     _check_xlsx(insights_io.fairness_xlsx_bytes(summary, villages))
+
+
+def test_columns_without_text_are_left_as_they_are() -> None:
+    from scenarios.safe_cells import neutralise_frame
+
+    frame = pd.DataFrame({"check_ok": pd.Series([True, False], dtype=object),
+                          "value": pd.Series([None, -5], dtype=object),
+                          "name": pd.Series(["=1+1", 3], dtype=object)})
+
+    safe = neutralise_frame(frame)
+
+    assert safe["check_ok"].tolist() == [True, False]
+    assert safe["value"].tolist() == [None, -5]
+    assert safe["name"].tolist() == ["'=1+1", 3]
