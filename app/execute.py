@@ -111,8 +111,9 @@ class SolverProcesses:
         return child if child is not None else self._fork()
 
     def refill(self) -> None:
-        """Fork the next job's process, in the background: called once a job's solve is over, so
-        that the fork and its warm-up do not take cores from the solve."""
+        """Fork the next job's process, in the background: called once a job's plan is saved (or
+        its solve has failed), so that the fork and its warm-up take no core from the solve and
+        the answer."""
         with self._lock:
             wanted = self._spare is None and not self._closed
         if wanted:
@@ -282,7 +283,7 @@ def _supervise(
             if process.is_alive():
                 process.terminate()
             _end(child)
-        processes.refill()
+            processes.refill()
         if fanout is not None:  # whatever the end, the job's block tasks stop
             from app import fanout as fan
 
@@ -291,6 +292,7 @@ def _supervise(
         saved = _handle(engine, job_id, message, stop)
         if finished is not None:
             finished()
+        processes.refill()  # after the answer: the fork and its warm-up take no core from it
         if saved is not None and files is not None and saved[1] >= files.min_villages > -1:
             _store_files(engine, saved[0], child, files.time_limit_s, stop)
     finally:
