@@ -96,9 +96,10 @@ class SolverProcesses:
             log.exception("could not fork a spare solver process")
             return
         with self._lock:
-            if self._spare is None and not self._closed:
-                self._spare, child = child, None
-        if child is not None:
+            kept = self._spare is None and not self._closed
+            if kept:
+                self._spare = child
+        if not kept:  # another spare came first, or the runner has shut down
             _end(child)
 
     def take(self) -> Child:

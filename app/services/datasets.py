@@ -192,7 +192,7 @@ def table_json(session: Session, dataset_id: int) -> str:
     validates (`models.Problem`). Written from the rows as they come from the database, without
     building a `Village` each (the solver process validates them), once per dataset and process."""
     dataset = get_dataset(session, dataset_id)
-    key = (str(session.get_bind().url), dataset_id, dataset.created_at.isoformat())
+    key = (str(session.connection().engine.url), dataset_id, dataset.created_at.isoformat())
     with _table_json_lock:
         cached = _table_json.get(key)
         if cached is not None:
