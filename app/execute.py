@@ -227,6 +227,7 @@ def _supervise(
 ) -> None:
     target: Callable[..., None]
     args: tuple[Any, ...]
+    kwargs: dict[str, Any] = {}
     if jobs.kind_of(engine, job_id) == JobKind.sweep:
         problem_json, options_json, task_json = insights.prepare_sweep(engine, job_id)
         target, args = worker.sweep_in_process, (problem_json, options_json, task_json)
@@ -236,11 +237,13 @@ def _supervise(
     else:
         problem_json, options_json = solves.prepare(engine, job_id)
         target, args = worker.solve_in_process, (problem_json, options_json)
+        if fanout is not None:
+            kwargs["fanout"] = fanout
         time_limit_s = float(json.loads(options_json)["time_limit_s"])
     child = processes.take()
     process, parent_end = child.process, child.conn
     # the job's task: the solver process runs target(*args, its pipe, its limits, **kwargs)
-    parent_end.send((target, args, {"fanout": fanout} if fanout is not None else {}))
+    parent_end.send((target, args, kwargs))
     progress = Progress()
     started = time.monotonic()
     last_beat = -BEAT_S
