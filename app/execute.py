@@ -10,6 +10,11 @@ finished solve is saved with the job's status in one transaction.
 Two kinds of job run this way: a solve (its plan) and a sweep (its curve, `app.services.insights`).
 Under `desaplan worker` a large solve may fan its blocks out to other workers (`app.fanout`); its
 supervisor is the same, and deletes the solve's block tasks whatever the end.
+
+Each job has a fresh solver process of its own, forked before the job comes (`SolverProcesses`),
+so a job does not wait for one. Once a large plan is saved and its job has succeeded, the same
+process builds the plan's targets files from the plan it still holds, and the supervisor stores
+them (`PlanFiles`): the first download is served from the store.
 """
 
 from __future__ import annotations
@@ -23,15 +28,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing import forkserver
+from multiprocessing.connection import Connection
 from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from app import worker
 from app.handover import plan_parts
 from app.jobs import job_status
-from app.services import insights, jobs, solves
+from app.services import insights, jobs, plans, solves
 from models import Curve, InputError, InputIssue
 from models.tables import JobKind, JobStatus
 
@@ -42,6 +49,91 @@ log = logging.getLogger("desaplan.jobs")
 
 POLL_S = 0.2  # how often the solve's pipe and a local stop are looked at
 BEAT_S = 1.0  # how often progress and the heartbeat are written (and a cancel is seen)
+
+
+@dataclass(frozen=True)
+class PlanFiles:
+    """Which plans get their targets files built by their job, right after the plan is saved:
+    those of at least `min_villages` villages, within `time_limit_s` for them all (0: none).
+    The rest are built on their first download, as are the variants not built here."""
+
+    min_villages: int = 2000
+    time_limit_s: float = 300.0
+
+
+@dataclass
+class Child:
+    process: Any  # multiprocessing's Process of the context
+    conn: Connection
+
+
+class SolverProcesses:
+    """A runner's solver processes: one fresh process per job, the next one forked (from the
+    forkserver, the solver already imported) and bounded before its job comes, so that a job
+    neither waits for a fork nor shares a process with another job."""
+
+    def __init__(self, context: BaseContext, limits: worker.ChildLimits) -> None:
+        self.context = context
+        self.limits = limits
+        self._lock = threading.Lock()
+        self._spare: Child | None = None
+        self._closed = False
+
+    def _fork(self, spare: bool = False) -> Child:
+        parent_end, child_end = self.context.Pipe(duplex=True)
+        process = self.context.Process(  # type: ignore[attr-defined]
+            target=worker.serve_one, args=(child_end, self.limits, spare), name="desaplan-solve",
+            daemon=True,
+        )
+        process.start()
+        child_end.close()
+        return Child(process, parent_end)
+
+    def _refill(self) -> None:
+        try:
+            child = self._fork(spare=True)
+        except Exception:  # the next job forks its own
+            log.exception("could not fork a spare solver process")
+            return
+        with self._lock:
+            kept = self._spare is None and not self._closed
+            if kept:
+                self._spare = child
+        if not kept:  # another spare came first, or the runner has shut down
+            _end(child)
+
+    def take(self) -> Child:
+        """A fresh solver process for one job: the spare, else one forked now."""
+        with self._lock:
+            child, self._spare = self._spare, None
+        if child is not None and not child.process.is_alive():
+            _end(child)
+            child = None
+        return child if child is not None else self._fork()
+
+    def refill(self) -> None:
+        """Fork the next job's process, in the background: called once a job's plan is saved (or
+        its solve has failed), so that the fork and its warm-up take no core from the solve and
+        the answer."""
+        with self._lock:
+            wanted = self._spare is None and not self._closed
+        if wanted:
+            threading.Thread(target=self._refill, name="solver-spare", daemon=True).start()
+
+    def close(self) -> None:
+        with self._lock:
+            child, self._spare, self._closed = self._spare, None, True
+        if child is not None:
+            _end(child)
+
+
+def _end(child: Child) -> None:
+    """Close the pipe (a waiting process ends on it), then make sure the process is gone."""
+    child.conn.close()
+    child.process.join(1)
+    if child.process.is_alive():
+        child.process.kill()
+        child.process.join(5)
 
 
 def solver_context() -> BaseContext:
@@ -89,22 +181,25 @@ def run_job(
     engine: Engine,
     job_id: int,
     hard_limit_s: float,
-    context: BaseContext,
+    processes: SolverProcesses,
     stop: threading.Event | None = None,
-    limits: worker.ChildLimits | None = None,
     fanout: FanOut | None = None,
+    files: PlanFiles | None = None,
+    finished: Callable[[], None] | None = None,
 ) -> JobStatus | None:
     """Run one job to its end; its final status (None when it does not exist).
 
     `stop`, when set, ends the solve at once: the job is failed as interrupted (a shutdown),
     unless it already finished (a cancel writes `cancelled` before setting it). `fanout` (the
-    Redis queue only): the solve's blocks may be solved by other workers (`app.fanout`)."""
+    Redis queue only): the solve's blocks may be solved by other workers (`app.fanout`).
+    `files`: which plans get their files built here once saved; `finished` is called as soon
+    as the job's status is final, before that (a waiting request answers then)."""
     stop = stop or threading.Event()
     if not jobs.claim(engine, job_id):  # cancelled while queued, or another worker has it
         return job_status(engine, job_id)
     try:
-        _supervise(engine, job_id, hard_limit_s, context, stop, limits or worker.ChildLimits(),
-                   fanout.for_job(job_id, hard_limit_s) if fanout else None)
+        _supervise(engine, job_id, hard_limit_s, processes, stop,
+                   fanout.for_job(job_id, hard_limit_s) if fanout else None, files, finished)
     except Exception:
         correlation_id = str(uuid.uuid4())
         log.exception("job %s failed, correlation_id=%s", job_id, correlation_id)
@@ -115,6 +210,9 @@ def run_job(
             JobStatus.failed.value,
             f"an unexpected error on our side (correlation id {correlation_id})",
         )
+    finally:
+        if finished is not None:
+            finished()
     return job_status(engine, job_id)
 
 
@@ -123,27 +221,29 @@ def _fail(engine: Engine, job_id: int, error: str) -> None:
 
 
 def _supervise(
-    engine: Engine, job_id: int, hard_limit_s: float, context: BaseContext, stop: threading.Event,
-    limits: worker.ChildLimits, fanout: FanOut | None = None,
+    engine: Engine, job_id: int, hard_limit_s: float, processes: SolverProcesses,
+    stop: threading.Event, fanout: FanOut | None, files: PlanFiles | None,
+    finished: Callable[[], None] | None,
 ) -> None:
-    parent_end, child_end = context.Pipe(duplex=False)
     target: Callable[..., None]
     args: tuple[Any, ...]
+    kwargs: dict[str, Any] = {}
     if jobs.kind_of(engine, job_id) == JobKind.sweep:
         problem_json, options_json, task_json = insights.prepare_sweep(engine, job_id)
-        target, args = worker.sweep_in_process, (problem_json, options_json, task_json, child_end, limits)
+        target, args = worker.sweep_in_process, (problem_json, options_json, task_json)
         # the time limit bounds each of the curve's solves; the clock runs over all of them
         points = len(json.loads(task_json)["values"])
         time_limit_s = float(json.loads(options_json)["time_limit_s"]) * max(1, points)
     else:
         problem_json, options_json = solves.prepare(engine, job_id)
-        target, args = worker.solve_in_process, (problem_json, options_json, child_end, limits, fanout)
+        target, args = worker.solve_in_process, (problem_json, options_json)
+        if fanout is not None:
+            kwargs["fanout"] = fanout
         time_limit_s = float(json.loads(options_json)["time_limit_s"])
-    process = context.Process(  # type: ignore[attr-defined]
-        target=target, args=args, name=f"desaplan-solve-{job_id}", daemon=True
-    )
-    process.start()
-    child_end.close()
+    child = processes.take()
+    process, parent_end = child.process, child.conn
+    # the job's task: the solver process runs target(*args, its pipe, its limits, **kwargs)
+    parent_end.send((target, args, kwargs))
     progress = Progress()
     started = time.monotonic()
     last_beat = -BEAT_S
@@ -183,31 +283,42 @@ def _supervise(
                 if not jobs.beat(engine, job_id, progress.share, progress.phase):
                     return  # cancelled, or failed by a reaper: the finally stops the solve
     finally:
-        if process.is_alive() and message is None:
-            process.terminate()
-        process.join(5)
-        parent_end.close()
+        if message is None:
+            if process.is_alive():
+                process.terminate()
+            _end(child)
+            processes.refill()
         if fanout is not None:  # whatever the end, the job's block tasks stop
             from app import fanout as fan
 
             fan.cleanup(fanout)
-    assert message is not None  # every other way out of the loop returned
-    _handle(engine, job_id, message, stop)
+    try:
+        saved = _handle(engine, job_id, message, stop)
+        if finished is not None:
+            finished()
+        processes.refill()  # after the answer: the fork and its warm-up take no core from it
+        if saved is not None and files is not None and saved[1] >= files.min_villages > -1:
+            _store_files(engine, saved[0], child, files.time_limit_s, stop)
+    finally:
+        _end(child)
 
 
-def _handle(engine: Engine, job_id: int, message: tuple[str, Any], stop: threading.Event) -> None:
+def _handle(engine: Engine, job_id: int, message: tuple[str, Any],
+            stop: threading.Event) -> tuple[int, int] | None:
+    """The job's end as its solver process answered; the saved plan's id and village count."""
     kind, payload = message
     if kind == "plan":
-        if stop.is_set() or not jobs.beat(engine, job_id, 0.95, "saving the plan"):
+        if stop.is_set():
             _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
-            return
-        # None when a cancel came between the beat and the save: then nothing is written
+            return None
+        # None when the job is no longer running (a cancel, a reaper): then nothing is written
         plan, villages = plan_parts(payload)
-        solves.store_result(engine, job_id, plan, villages)
-    elif kind == "curve":
-        if stop.is_set() or not jobs.beat(engine, job_id, 0.95, "saving the curve"):
+        plan_id = solves.store_result(engine, job_id, plan, villages)
+        return None if plan_id is None else (plan_id, len(villages))
+    if kind == "curve":
+        if stop.is_set():
             _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
-            return
+            return None
         insights.store_curve(engine, job_id, Curve.model_validate_json(payload))
     elif kind == "input_error":
         data = json.loads(payload)
@@ -221,3 +332,40 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, Any], stop: threadi
         _fail(
             engine, job_id, f"the solver stopped with an unexpected error (correlation id {correlation_id})"
         )
+    return None
+
+
+def _store_files(engine: Engine, plan_id: int, child: Child, time_limit_s: float,
+                 stop: threading.Event) -> None:
+    """The plan's targets files (`plans.FILES_WITH_THE_PLAN`), built by the solver process that
+    holds the plan and stored one by one as they come. Whatever is not stored in `time_limit_s`
+    (or by a stop) is built on its first download instead; the job has succeeded already."""
+    with Session(engine) as session:
+        orders = plans.file_orders(session, plan_id)
+    if not orders:
+        return
+    child.conn.send(orders)
+    deadline = time.monotonic() + time_limit_s
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        if not child.conn.poll(min(POLL_S, left)):
+            if not child.process.is_alive() and not child.conn.poll():
+                log.warning("plan %s: its solver process ended before its files were built", plan_id)
+                return
+            continue
+        try:
+            kind, payload = child.conn.recv()
+        except EOFError:
+            log.warning("plan %s: its solver process ended before its files were built", plan_id)
+            return
+        if kind == "files":
+            return
+        if kind != "file":
+            log.error("plan %s: building its files failed in its solver process:\n%s", plan_id, payload)
+            return
+        variant, content = payload
+        order = next(o for o in orders if o.variant == variant)
+        with Session(engine) as session:
+            plans.store_file(session, plan_id, order, content)
+    if not stop.is_set():
+        log.warning("plan %s: its files took longer than %.0f s; the rest are built on their first "
+                    "download", plan_id, time_limit_s)

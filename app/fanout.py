@@ -191,8 +191,8 @@ def perform_task(job_id: int, prefix: str, task: int) -> str:
 
     state = worker_state()
     assert state.fanout is not None
-    return run_task(state.engine, state.redis, state.context, state.limits, state.fanout, job_id,
-                    prefix, task)
+    return run_task(state.engine, state.redis, state.processes.context, state.processes.limits,
+                    state.fanout, job_id, prefix, task)
 
 
 def run_task(engine: Engine, redis: Redis, context: Any, limits: Any, fanout: FanOut, job_id: int,

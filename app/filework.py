@@ -8,6 +8,8 @@ so a bounded process starts with pandas, openpyxl and the readers and writers al
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
@@ -26,6 +28,19 @@ from scenarios.compare import (
 )
 from scenarios.labels import english
 from scenarios.limits import ReadLimits
+
+
+@dataclass(frozen=True)
+class FileOrder:
+    """One of a plan's files: `build(plan, *args)`, stored as `variant` under `name`. The same
+    order builds it on a first download (`app.services.plans`) and in the plan's own solver
+    process right after the solve (`app.worker.build_files`)."""
+
+    variant: str
+    name: str
+    file_format: str
+    build: Callable[..., bytes]
+    args: tuple[Any, ...]
 
 
 def read_file(content: bytes, filename: str, limits: ReadLimits | None) -> VillageTable:

@@ -22,7 +22,6 @@ import logging
 import os
 import threading
 from dataclasses import dataclass
-from multiprocessing.context import BaseContext
 
 from redis import Redis, RedisError
 from rq import Queue, SimpleWorker
@@ -30,7 +29,7 @@ from sqlalchemy import Engine
 
 from app import worker as solver_process
 from app.errors import ServiceUnavailable
-from app.execute import run_job, solver_context
+from app.execute import PlanFiles, SolverProcesses, run_job, solver_context
 from app.fanout import FanOut, blocks_queue_name
 from app.jobs import job_status, wait_in_database
 from app.services import jobs
@@ -111,10 +110,10 @@ class RedisQueue:
 @dataclass
 class WorkerState:
     engine: Engine
-    context: BaseContext
-    limits: solver_process.ChildLimits
+    processes: SolverProcesses
     redis: Redis
     fanout: FanOut | None
+    files: PlanFiles
 
 
 _state: WorkerState | None = None
@@ -138,8 +137,8 @@ def fanout_of(settings: Settings) -> FanOut | None:
 def perform(job_id: int, hard_limit_s: float) -> str | None:
     """The RQ job: run desaplan job `job_id` to its end; its final status."""
     state = worker_state()
-    status = run_job(state.engine, job_id, hard_limit_s, state.context, limits=state.limits,
-                     fanout=state.fanout)
+    status = run_job(state.engine, job_id, hard_limit_s, state.processes, fanout=state.fanout,
+                     files=state.files)
     return status.value if status else None
 
 
@@ -154,9 +153,10 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     engine = make_engine(settings.database_url)
     redis = Redis.from_url(settings.queue_url)
     # each solver process: its memory cap, and this worker whose death ends it
-    _state = WorkerState(engine=engine, context=solver_context(),
-                         limits=solver_process.ChildLimits(settings.solver_memory_bytes, os.getpid()),
-                         redis=redis, fanout=fanout_of(settings))
+    processes = SolverProcesses(
+        solver_context(), solver_process.ChildLimits(settings.solver_memory_bytes, os.getpid()))
+    _state = WorkerState(engine=engine, processes=processes, redis=redis, fanout=fanout_of(settings),
+                         files=settings.plan_files())
     stop_reaper = _start_reaper(engine, settings)
     try:
         # block tasks of fanned-out solves first: a solve already started finishes sooner
@@ -166,5 +166,6 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
         worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
     finally:
         stop_reaper.set()
+        processes.close()
         engine.dispose()
         redis.close()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Engine
 
 from app import worker
-from app.execute import POLL_S, run_job, solver_context
+from app.execute import POLL_S, SolverProcesses, run_job, solver_context
 from app.jobs import job_status, wait_in_database
 from app.services import jobs
 from app.settings import Settings
@@ -34,7 +34,8 @@ class Held:
     job_id: int
     hard_limit_s: float
     stop: threading.Event = field(default_factory=threading.Event)
-    done: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)  # its status is final
+    done: threading.Event = field(default_factory=threading.Event)  # its thread has ended
     thread: threading.Thread | None = None
 
 
@@ -45,9 +46,10 @@ class EmbeddedRunner:
         self._slots = threading.BoundedSemaphore(settings.workers)
         self._lock = threading.Lock()
         self._held: dict[int, Held] = {}
-        self._context = solver_context()
         # each solver process: its memory cap, and the service whose death ends it
-        self._limits = worker.ChildLimits(settings.solver_memory_bytes, os.getpid())
+        self._processes = SolverProcesses(
+            solver_context(), worker.ChildLimits(settings.solver_memory_bytes, os.getpid()))
+        self._files = settings.plan_files()
         self._closed = threading.Event()
         failed = jobs.fail_interrupted(engine, settings.job_heartbeat_timeout_s)
         if failed:
@@ -75,7 +77,7 @@ class EmbeddedRunner:
             held = self._held.get(job_id)
         if held is None:  # not ours (another process runs it), or already done
             return wait_in_database(self._engine, job_id, timeout_s)
-        held.done.wait(timeout_s)
+        held.finished.wait(timeout_s)  # not its files: they are built after
         return self.status(job_id)
 
     def cancel(self, job_id: int) -> None:
@@ -95,6 +97,7 @@ class EmbeddedRunner:
         for one in held:
             if one.thread is not None:
                 one.thread.join(timeout)
+        self._processes.close()
         self._maintenance.join(timeout)
 
     # --- threads ----------------------------------------------------------------------------
@@ -109,8 +112,8 @@ class EmbeddedRunner:
                 # a cancel already wrote `cancelled`; otherwise this is a shutdown
                 jobs.finish(self._engine, held.job_id, JobStatus.failed, "failed", jobs.INTERRUPTED)
             else:
-                run_job(self._engine, held.job_id, held.hard_limit_s, self._context, held.stop,
-                        self._limits)
+                run_job(self._engine, held.job_id, held.hard_limit_s, self._processes, held.stop,
+                        files=self._files, finished=held.finished.set)
         except Exception:
             log.exception("job %s: the runner's thread failed", held.job_id)
         finally:
@@ -118,6 +121,7 @@ class EmbeddedRunner:
                 self._slots.release()
             with self._lock:
                 self._held.pop(held.job_id, None)
+            held.finished.set()
             held.done.set()
 
     def _maintain(self) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from fastapi import Depends
 from pydantic import BaseModel, Field
 
 from scenarios.limits import ReadLimits
+
+if TYPE_CHECKING:
+    from app.execute import PlanFiles
 
 DEFAULT_DATABASE_URL = "sqlite:///data/desaplan.sqlite"  # relative to the working directory
 
@@ -55,6 +58,8 @@ class Settings(BaseModel):
     export_time_limit_s: float = Field(default=300.0, ge=0)
     # a curve, the cost of fairness or the marginal values answered in the request (503 beyond)
     insight_time_limit_s: float = Field(default=300.0, ge=0)
+    # a plan of at least this many villages has its targets files built by its job, after the solve
+    plan_files_min_villages: int = Field(default=2000, ge=0)
     # "on": every request but /health needs a token; "off": one local admin, loopback only
     auth: Literal["on", "off"] = "on"
 
@@ -90,6 +95,7 @@ class Settings(BaseModel):
             "DESAPLAN_PARSE_TIME_LIMIT_S": "parse_time_limit_s",
             "DESAPLAN_EXPORT_TIME_LIMIT_S": "export_time_limit_s",
             "DESAPLAN_INSIGHT_TIME_LIMIT_S": "insight_time_limit_s",
+            "DESAPLAN_PLAN_FILES_MIN_VILLAGES": "plan_files_min_villages",
             "DESAPLAN_AUTH": "auth",
         }
         for variable, field in names.items():
@@ -97,6 +103,13 @@ class Settings(BaseModel):
                 values[field] = env[variable]
         return cls.model_validate(values)
 
+
+    def plan_files(self) -> PlanFiles:
+        """Which plans' files their job builds (`app.execute`), within the export time limit."""
+        from app.execute import PlanFiles
+
+        return PlanFiles(min_villages=self.plan_files_min_villages,
+                         time_limit_s=self.export_time_limit_s or 86_400.0)
 
     def read_limits(self) -> ReadLimits:
         """The readers' limits (scenarios/ takes no settings, only these numbers)."""

@@ -1,11 +1,14 @@
 """What runs inside a solver process: JSON in, `solver.solve`, the plan out through a pipe.
 
 Imported by the forkserver before any job, so each new process starts with PuLP and the solver
-already loaded. It touches no database: its supervisor (`app.execute`) saves the plan. Messages
-are (kind, payload): "plan" (the plan in `app.handover`'s binary columnar form), and as JSON
+already loaded; a runner forks its next solver process before the job comes (`serve_one`). It
+touches no database: its supervisor (`app.execute`) saves the plan. Messages are (kind, payload):
+"plan" (the plan in `app.handover`'s binary columnar form), and as JSON
 text "input_error", "error", and "progress" ({"progress": 0..1,
 "phase": "..."}), sent from the solver's own progress events, which the supervisor writes to the
-job's row as they come.
+job's row as they come. Once the plan is saved, the supervisor may order the plan's files
+(`app.filework.FileOrder`): each comes back as ("file", (variant, bytes)), built from the plan this
+process still holds, then ("files", None).
 
 A solver process is bounded and never outlives the service:
 - its address space is capped (`setrlimit(RLIMIT_AS)`, the service's `solver_memory_bytes`), so a
@@ -34,12 +37,13 @@ from typing import TYPE_CHECKING, Any
 
 import solver
 from app.handover import plan_to_bytes
-from models import InputError, InputIssue, Lever, Problem, SolveOptions
+from models import InputError, InputIssue, Lever, Plan, Problem, SolveOptions
 from solver.context import Progress, RunContext
 from solver.curves import sweep
 
 if TYPE_CHECKING:
     from app.fanout import FanOut
+    from app.filework import FileOrder
 
 WATCH_EVERY_S = 0.25
 EXIT_ORPHANED = 70  # the service went away: nobody will read this solve
@@ -116,8 +120,16 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
+_applied: ChildLimits | None = None  # the limits this process already runs under
+
+
 def apply_limits(limits: ChildLimits) -> None:
-    """Bound this process: memory, and its life to the service's."""
+    """Bound this process: memory, and its life to the service's (once: a process started ahead
+    of its job is bounded from its start)."""
+    global _applied
+    if _applied == limits:
+        return
+    _applied = limits
     parent_pid = os.getppid()
     _die_with_parent()
     threading.Thread(
@@ -160,11 +172,50 @@ def _answering(conn: Connection, limits: ChildLimits) -> Iterator[None]:
         conn.close()
 
 
+def serve_one(conn: Connection, limits: ChildLimits, spare: bool = False) -> None:
+    """A solver process forked before its job (`app.execute.SolverProcesses`): bounded from its
+    start, it waits for one task, (function, args, kwargs), runs
+    `function(*args, conn, limits, **kwargs)` and ends. Its supervisor closing the pipe instead (a
+    shutdown) ends it too. A `spare`, forked before any job asked for it, warms up first."""
+    try:
+        apply_limits(limits)
+        if spare:
+            _warm_up()
+        target, args, kwargs = conn.recv()
+    except (EOFError, OSError):
+        conn.close()
+        return
+    target(*args, conn, limits, **kwargs)
+
+
+# two villages, two groups, two packages, a pool, a floor: what a solve touches the first time
+_WARM_UP = json.dumps({
+    "table": {"groups": ["farmers", "fishers"], "villages": [
+        {"village_code": f"32.16.01.200{i}", "village_name": f"Desa {i}", "kecamatan": "K",
+         "dana_desa_idr": 1e9, "add_idr": 4e8, "uninsured": {"farmers": 40 + i, "fishers": 9},
+         "enrolled": {"farmers": 3}, "priority": 1.0 + i} for i in (1, 2)]},
+    "scenario": {"packages": [{"code": "A", "monthly_premium_idr": 16800},
+                              {"code": "B", "monthly_premium_idr": 36800, "value": 1.3}],
+                 "budget": {"dana_desa_share": 0.03, "apbd_pool_idr": 1e7},
+                 "targets": {"min_coverage": 0.2}},
+})
+
+
+def _warm_up() -> None:
+    """One tiny solve while the process waits for its job: a fresh process's first solve costs
+    tens of milliseconds more than the next (schemas built, first calls of PuLP and HiGHS), and
+    a job should not wait for that."""
+    with contextlib.suppress(Exception):
+        solver.solve(Problem.model_validate_json(_WARM_UP),
+                     SolveOptions(time_limit_s=10, workers=1, threads=1))
+
+
 def solve_in_process(
     problem_json: str, options_json: str, conn: Connection, limits: ChildLimits | None = None,
     fanout: FanOut | None = None,
 ) -> None:
-    """The job's solve; with `fanout` (the Redis queue), its blocks may go to other workers."""
+    """The job's solve; with `fanout` (the Redis queue), its blocks may go to other workers.
+    After the plan, the files its supervisor orders (`build_files`)."""
     limits = limits or ChildLimits()
     with _answering(conn, limits):
         problem = Problem.model_validate_json(problem_json)
@@ -177,6 +228,20 @@ def solve_in_process(
 
             plan = fan.solve(problem, run, fanout)
         conn.send(("plan", plan_to_bytes(plan)))
+        build_files(conn, plan)
+
+
+def build_files(conn: Connection, plan: Plan) -> None:
+    """The plan's files its supervisor orders once the plan is saved: a list of
+    `app.filework.FileOrder`, or None (or a closed pipe) for none. Built here, from the plan this
+    process already holds, rather than loaded again from the database on a first download."""
+    try:
+        orders: list[FileOrder] | None = conn.recv()
+    except (EOFError, OSError):
+        return
+    for order in orders or []:
+        conn.send(("file", (order.variant, order.build(plan, *order.args))))
+    conn.send(("files", None))
 
 
 def sweep_in_process(

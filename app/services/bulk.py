@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pydantic_core import from_json
-from sqlalchemy import JSON, Table
+from sqlalchemy import JSON, BigInteger, Float, Integer, String, Table, TypeDecorator
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -38,12 +38,17 @@ def insert_rows(
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        # the same transaction's psycopg connection: COPY streams the rows in one round trip
+        # the same transaction's psycopg connection: COPY streams the rows in one round trip,
+        # in the binary format where every column's type has one (the server parses no text)
         driver_connection: Any = connection.connection.driver_connection
-        statement = f'COPY "{table.name}" ({_quoted(columns)}) FROM STDIN'
+        types = _binary_types(table, columns)
+        statement = (f'COPY "{table.name}" ({_quoted(columns)}) FROM STDIN'
+                     + (" (FORMAT BINARY)" if types else ""))
         dbapi_error = connection.dialect.loaded_dbapi.Error
         try:
             with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
+                if types:
+                    copy.set_types(types)
                 for row in rows:
                     copy.write_row(row)
         except dbapi_error as exc:  # as SQLAlchemy's own statements raise it: IntegrityError, ...
@@ -51,6 +56,28 @@ def insert_rows(
         return
     sql = f'INSERT INTO "{table.name}" ({_quoted(columns)}) VALUES ({_markers(session, len(columns))})'
     connection.exec_driver_sql(sql, list(rows))
+
+
+def _binary_types(table: Table, columns: Sequence[str]) -> list[str] | None:
+    """PostgreSQL's binary COPY types of `columns`; None when one has no entry here (then COPY
+    goes as text). A JSON cell is sent as its text: json's binary form is its text."""
+    types = []
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, TypeDecorator):  # e.g. SQLModel's AutoString over String
+            column_type = column_type.impl_instance
+        for kind, pg_type in _BINARY:
+            if isinstance(column_type, kind):
+                types.append(pg_type)
+                break
+        else:
+            return None
+    return types
+
+
+_BINARY: tuple[tuple[type[Any], str], ...] = (
+    (JSON, "text"), (BigInteger, "int8"), (Integer, "int4"), (Float, "float8"), (String, "text"),
+)
 
 
 def select_rows(

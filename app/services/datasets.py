@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from pathlib import PurePath
 from typing import Any
 
@@ -175,6 +177,42 @@ def load_table(session: Session, dataset_id: int) -> VillageTable:
         villages=_VILLAGE_LIST.validate_python(villages),
         source=dataset.source_filename or dataset.name,
     )
+
+
+# The stored tables as their solver processes read them, by database, id and creation time (a
+# stored dataset never changes; an id another database, or a database made again, gives to
+# another table is another key). Bounded: the least recently used go first.
+TABLE_JSON_CACHE_CHARS = 256 * 1024 * 1024  # about eight national tables
+_table_json: OrderedDict[tuple[str, int, str], str] = OrderedDict()
+_table_json_lock = threading.Lock()
+
+
+def table_json(session: Session, dataset_id: int) -> str:
+    """The stored table as `VillageTable` JSON, villages in upload order: what a solver process
+    validates (`models.Problem`). Written from the rows as they come from the database, without
+    building a `Village` each (the solver process validates them), once per dataset and process."""
+    dataset = get_dataset(session, dataset_id)
+    key = (str(session.connection().engine.url), dataset_id, dataset.created_at.isoformat())
+    with _table_json_lock:
+        cached = _table_json.get(key)
+        if cached is not None:
+            _table_json.move_to_end(key)
+            return cached
+    rows = select_rows(session, _VILLAGES, _COLUMNS, "dataset_id", dataset_id, "position")
+    at = [_COLUMNS.index(name) for name in _JSON_COLUMNS]
+    villages = []
+    for row in rows:
+        village = dict(zip(_COLUMNS, row, strict=True))
+        for name, index in zip(_JSON_COLUMNS, at, strict=True):
+            village[name] = json_cell(row[index])
+        villages.append(village)
+    text = to_json({"groups": list(dataset.groups), "villages": villages,
+                    "source": dataset.source_filename or dataset.name}).decode()
+    with _table_json_lock:
+        _table_json[key] = text
+        while sum(map(len, _table_json.values())) > TABLE_JSON_CACHE_CHARS and len(_table_json) > 1:
+            _table_json.popitem(last=False)
+    return text
 
 
 def download(

@@ -126,11 +126,12 @@ def prepare_sweep(engine: Engine, job_id: int) -> tuple[str, str, str]:
         version = session.get(ScenarioVersion, job.scenario_version_id)
         assert version is not None
         record = scenario_service.get_record(session, version.scenario_id)
-        problem = Problem(table=datasets.load_table(session, record.dataset_id),
-                          scenario=_scenario(body, version))
+        # the table's JSON as solves hand it over (`datasets.table_json`, written once per dataset)
+        problem = (f'{{"table":{datasets.table_json(session, record.dataset_id)},'
+                   f'"scenario":{_scenario(body, version).model_dump_json()}}}')
         task = {"lever": _lever(body).model_dump(mode="json"), "values": _values(body),
                 "breakpoints": body.breakpoints}
-        return (problem.model_dump_json(), SolveOptions.model_validate(job.options).model_dump_json(),
+        return (problem, SolveOptions.model_validate(job.options).model_dump_json(),
                 json.dumps(task))
 
 

@@ -18,6 +18,7 @@ import scenarios
 from app import filework
 from app.bounded import building
 from app.errors import Conflict, NotFound
+from app.filework import FileOrder
 from app.handover import VillageColumns, village_columns
 from app.i18n import Lang, speaker
 from app.services.bulk import insert_rows, json_cell, select_rows
@@ -277,22 +278,65 @@ def _slug_date(created_at: datetime) -> str:
     return created_at.date().isoformat()
 
 
+# the files a large plan's job builds right after the solve (`app.execute.PlanFiles`): the
+# contract's CSV and XLSX, and the planner's workbook in Bahasa Indonesia (the pages' default);
+# every other variant is built on its first download
+FILES_WITH_THE_PLAN = ("csv", "xlsx", "xlsx-id")
+
+
+def _contract_order(session: Session, record: PlanRecord, file_format: str) -> FileOrder:
+    return FileOrder(variant=file_format, name=_targets_name(session, record, file_format),
+                     file_format=file_format, build=filework.targets_bytes, args=(file_format,))
+
+
+def file_orders(session: Session, plan_id: int) -> list[FileOrder]:
+    """How to build the plan's `FILES_WITH_THE_PLAN` not stored yet; none for a plan without
+    targets (a failed check, infeasible, nothing in time)."""
+    record = get_record(session, plan_id)
+    try:
+        refuse_without_targets(record)
+    except Conflict:
+        return []
+    stored = set(session.scalars(select(col(PlanFile.variant)).where(col(PlanFile.plan_id) == plan_id)))
+    orders = [_contract_order(session, record, "csv"), _contract_order(session, record, "xlsx"),
+              _planner_order(session, record, "xlsx", "id", "comma", None)]
+    assert [o.variant for o in orders] == list(FILES_WITH_THE_PLAN)
+    return [o for o in orders if o.variant not in stored]
+
+
+def store_file(session: Session, plan_id: int, order: FileOrder, content: bytes) -> None:
+    """Store a file built from `order` and commit; a file stored first (a download that raced
+    the job) stays."""
+    try:
+        session.add(PlanFile(plan_id=plan_id, variant=order.variant, file_name=order.name,
+                             file_format=order.file_format, content=content))
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+
+
+def _built(session: Session, plan_id: int, order: FileOrder,
+           time_limit_s: float) -> Callable[[], tuple[bytes, str, str]]:
+    def build() -> tuple[bytes, str, str]:
+        plan = load_plan(session, plan_id)
+        content = building(time_limit_s, order.name, order.build, plan, *order.args)
+        return content, order.name, order.file_format
+
+    return build
+
+
 def targets_file(
     session: Session, plan_id: int, file_format: str, time_limit_s: float = 0
 ) -> tuple[bytes, str]:
     """The CLI's targets table as CSV or XLSX, named for dataset, scenario, version and date:
-    `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`. Written once, on the first
-    download, within `time_limit_s` (503; 0: no limit), and served from the store after that
-    (`stored_file`)."""
+    `targets_<dataset>_<scenario>_v<version>_<YYYY-MM-DD>.<ext>`. Built by a large plan's job
+    (`FILES_WITH_THE_PLAN`) or on the first download, within `time_limit_s` (503; 0: no limit),
+    and served from the store after that (`stored_file`)."""
     record = get_record(session, plan_id)
     refuse_without_targets(record)
-
-    def build() -> tuple[bytes, str, str]:
-        plan = load_plan(session, plan_id)
-        name = _targets_name(session, record, file_format)
-        return building(time_limit_s, name, filework.targets_bytes, plan, file_format), name, file_format
-
-    content, name, _ = stored_file(session, plan_id, file_format, build)
+    order = _contract_order(session, record, file_format)
+    content, name, _ = stored_file(session, plan_id, file_format, _built(session, plan_id, order,
+                                                                          time_limit_s))
     return content, name
 
 
@@ -373,21 +417,28 @@ def planner_targets_file(
     workbook per kabupaten or kecamatan zipped. Returns content, file name and format."""
     record = get_record(session, plan_id)
     refuse_without_targets(record)
-    variant = (f"zip-{split}-{lang}" if split is not None
-               else f"xlsx-{lang}" if file_format == "xlsx"
-               else f"csv-excel-id-{lang}" if csv_style == "excel-id" else "csv")
+    variant = _planner_variant(file_format, lang, csv_style, split)
+    if (stored := session.get(PlanFile, (plan_id, variant))) is not None:
+        return stored.content, stored.file_name, stored.file_format
+    order = _planner_order(session, record, file_format, lang, csv_style, split)
+    return stored_file(session, plan_id, variant, _built(session, plan_id, order, time_limit_s))
 
-    def build() -> tuple[bytes, str, str]:
-        name = _targets_name(session, record, file_format)
-        plan = load_plan(session, plan_id)
-        about, title, scenario = _about(session, record, lang)
-        stem = name.rsplit(".", 1)[0]
-        if split is not None:
-            name, answered = f"{stem}_{split}.zip", "zip"
-        else:
-            answered = "xlsx" if file_format == "xlsx" else "csv"
-        content = building(time_limit_s, name, filework.planner_targets_bytes,
-                           plan, lang, scenario, about, title, stem, answered, csv_style, split)
-        return content, name, answered
 
-    return stored_file(session, plan_id, variant, build)
+def _planner_variant(file_format: str, lang: Lang, csv_style: str, split: str | None) -> str:
+    return (f"zip-{split}-{lang}" if split is not None
+            else f"xlsx-{lang}" if file_format == "xlsx"
+            else f"csv-excel-id-{lang}" if csv_style == "excel-id" else "csv")
+
+
+def _planner_order(session: Session, record: PlanRecord, file_format: str, lang: Lang,
+                   csv_style: str, split: str | None) -> FileOrder:
+    name = _targets_name(session, record, file_format)
+    about, title, scenario = _about(session, record, lang)
+    stem = name.rsplit(".", 1)[0]
+    if split is not None:
+        name, answered = f"{stem}_{split}.zip", "zip"
+    else:
+        answered = "xlsx" if file_format == "xlsx" else "csv"
+    return FileOrder(variant=_planner_variant(file_format, lang, csv_style, split), name=name,
+                     file_format=answered, build=filework.planner_targets_bytes,
+                     args=(lang, scenario, about, title, stem, answered, csv_style, split))

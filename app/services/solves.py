@@ -13,7 +13,7 @@ from app.jobs import JobQueue
 from app.services import datasets, jobs, plans
 from app.services import scenarios as scenario_service
 from app.settings import Settings
-from models import InputError, InputIssue, Plan, Problem, Scenario, SolveOptions, Status
+from models import InputError, InputIssue, Plan, Scenario, SolveOptions, Status
 from models.tables import Job, JobKind, JobStatus, PlanRecord, ScenarioVersion, SolveCreate, utc_now
 
 Mode = Literal["auto", "sync", "async"]
@@ -103,17 +103,18 @@ def start(
 
 
 def prepare(engine: Engine, job_id: int) -> tuple[str, str]:
-    """The worker's input as JSON: the dataset's table, the scenario version, the options."""
+    """The worker's input as JSON: the problem (`models.Problem`: the dataset's table, the
+    scenario version) and the options. The table's JSON is written once per dataset
+    (`datasets.table_json`); the solver process validates it."""
     with Session(engine) as session:
         job = jobs.get_job(session, job_id)
         version = session.get(ScenarioVersion, job.scenario_version_id)
         assert version is not None
         record = scenario_service.get_record(session, version.scenario_id)
-        problem = Problem(
-            table=datasets.load_table(session, record.dataset_id),
-            scenario=Scenario.model_validate(version.body),
-        )
-        return problem.model_dump_json(), SolveOptions.model_validate(job.options).model_dump_json()
+        table = datasets.table_json(session, record.dataset_id)
+        scenario = Scenario.model_validate(version.body).model_dump_json()
+        problem = f'{{"table":{table},"scenario":{scenario}}}'
+        return problem, SolveOptions.model_validate(job.options).model_dump_json()
 
 
 def store_result(engine: Engine, job_id: int, plan: Plan,
