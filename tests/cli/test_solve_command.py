@@ -117,7 +117,7 @@ def test_a_tiny_time_limit_gives_a_checked_plan_or_none(tmp_path: Path) -> None:
     villages = _generated_table(tmp_path / "desa.csv", 4000)
     out = tmp_path / "out"
     result = run("solve", "--villages", villages, "--scenario", _scenario(tmp_path / "s.json"),
-                 "--out", out, "--time-limit", "0.3")
+                 "--out", out, "--time-limit", "0.01")
     plan = json.loads((out / "plan.json").read_text())
     assert plan["status"] == "time_limit", result.stdout
     if result.returncode == 0:
