@@ -5,32 +5,12 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
-from app.settings import Settings
 from scenarios.examples import BEKASI_MULTIYEAR_2026_2028
-
-
-@pytest.fixture(scope="module")
-def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """A service on its own SQLite file with the Kabupaten Bekasi example loaded, as on a first start."""
-    folder: Path = tmp_path_factory.mktemp("years")
-    settings = Settings.model_validate(
-        {
-            "database_url": f"sqlite:///{folder / 'desaplan.sqlite'}",
-            "solve_time_limit_s": 60.0,
-            "workers": 1,
-            "auth": "off",
-        }
-    )
-    with TestClient(create_app(settings)) as started:
-        yield started
 
 
 def _solve_on_the_page(client: TestClient, scenario: dict[str, Any]) -> dict[str, Any]:
