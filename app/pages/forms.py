@@ -234,7 +234,11 @@ def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: li
 def form_values(scenario: Mapping[str, Any] | None) -> dict[str, Any]:
     """What the form shows: a scenario's own values, or the defaults for a new one."""
     model = Scenario.model_validate(scenario) if scenario else None
-    packages = [p.model_dump() for p in model.packages] if model else list(DEFAULT_PACKAGES)
+    packages = (
+        [p.model_dump() for p in model.packages]
+        if model
+        else [{**p, "declared_income_idr": None} for p in DEFAULT_PACKAGES]
+    )
     pool = model.budget.apbd_pool_idr if model else 0.0
     return {
         "name": model.name if model else "",

@@ -54,7 +54,8 @@ def _scenario_count(client: TestClient) -> int:
 
 
 class _FormFields(HTMLParser):
-    """The values one form on a page would post: its inputs, selected options, checked boxes."""
+    """The values one form on a page (by its id or action) would post: its inputs, selected
+    options, checked boxes."""
 
     def __init__(self, form_id: str) -> None:
         super().__init__()
@@ -64,7 +65,7 @@ class _FormFields(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         found = {key: value or "" for key, value in attrs}
         if tag == "form":
-            self.inside = found.get("id") == self.form_id
+            self.inside = self.form_id in (found.get("id"), found.get("action"))
         elif self.inside and tag == "input" and "name" in found:
             if found.get("type") != "checkbox" or "checked" in found:
                 self.values[found["name"]] = found.get("value", "")
@@ -78,6 +79,33 @@ class _FormFields(HTMLParser):
             self.inside = False
         elif tag == "select":
             self.select = None
+
+
+def test_a_new_scenario_offers_the_year_the_months_and_the_years(client: TestClient) -> None:
+    page = client.get("/ui/scenarios/new", params={"dataset_id": _dataset_id(client)})
+
+    assert page.status_code == 200, page.text
+    fields = _FormFields("/ui/scenarios")
+    fields.feed(page.text)
+    assert fields.values["start_month"] == "1" and fields.values["fiscal_year"] == ""
+    assert fields.values["multi_year_years"] == "" and fields.values["package_income_0"] == ""
+    months = [
+        "Januari",
+        "Februari",
+        "Maret",
+        "April",
+        "Mei",
+        "Juni",
+        "Juli",
+        "Agustus",
+        "September",
+        "Oktober",
+        "November",
+        "Desember",
+    ]
+    for number, month in enumerate(months, start=1):
+        assert f'<option value="{number}" ' in page.text and f">{month}</option>" in page.text
+    assert "<legend>Beberapa tahun</legend>" in page.text and "Pertumbuhan dana desa (%)" in page.text
 
 
 def test_a_multi_year_scenario_from_the_form_is_the_one_the_api_stores(client: TestClient) -> None:
