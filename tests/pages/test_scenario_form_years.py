@@ -140,6 +140,9 @@ def test_a_revision_keeps_the_years_as_the_form_shows_them(client: TestClient) -
     fields = _FormFields("revise")
     fields.feed(page)
 
+    assert '<tr id="scenario-fiscal-year"><th>Tahun anggaran</th><td>2026 mulai April</td></tr>' in page
+    assert "<th>Pertumbuhan tahunan</th><td>Dana desa 3,00%, ADD 0,00%, Dana APBD 5,00%</td>" in page
+    assert "<th>Batas bawah cakupan setiap tahun</th><td>0,00%; 5,00%; 10,00%</td>" in page
     assert fields.values["fiscal_year"] == "2026" and fields.values["start_month"] == "4"
     assert '<option value="4" selected>April</option>' in page and ">Desember</option>" in page
     assert fields.values["multi_year_years"] == "3"
