@@ -6,6 +6,7 @@ refused with its name, like any other scenario error."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -14,6 +15,7 @@ from app.i18n import N_
 from models import InputError, InputIssue, Scenario
 
 GROWTH_FIELDS = ("dana_desa_growth", "add_growth", "pool_growth")  # of the multi-year block
+YEAR_LIST_FIELDS = ("min_coverage", "apbd_pool_idr", "min_new_enrollments")  # one value per year
 EXTRA_PACKAGE_ROWS = 2  # empty package rows offered below the scenario's own
 # the packages offered for a new scenario: BPJS Ketenagakerjaan's premiums for informal workers
 DEFAULT_PACKAGES = [
@@ -41,6 +43,14 @@ HELP = {
     "growth": N_(
         "Yearly growth after year 1, in % (e.g. 3%, or 3,5): one rate, or one per later year "
         "separated by semicolons (default 0)."
+    ),
+    "multi_year_apbd_pool_idr": N_(
+        "Or the APBD pool of each year, in rupiah, one per year separated by semicolons "
+        "(e.g. 1.500.000.000; 1.600.000.000); it replaces the pool above and its growth."
+    ),
+    "multi_year_min_new_enrollments": N_(
+        "New enrolments the whole table must have reached by each year, one per year separated by "
+        "semicolons (empty: the target above every year)."
     ),
     "multi_year_min_coverage": N_(
         "The coverage floor of each year, in %, one per year separated by semicolons "
@@ -93,6 +103,15 @@ def parse_percent_list(text: str) -> list[float]:
     return [parse_percent(part) for part in parts]
 
 
+def parse_list(text: str, parse: Any) -> list[Any]:
+    """`1.500.000.000; 1.600.000.000` -> each part read by `parse` (semicolons separate, since a
+    comma may group thousands). Raises ValueError."""
+    parts = [part for part in text.split(";") if part.strip()]
+    if not parts:
+        raise ValueError("empty")
+    return [parse(part) for part in parts]
+
+
 def parse_rupiah(text: str) -> float:
     """`Rp1.500.000.000`, `1500000000`, `1,500,000,000` -> 1500000000.0; raises ValueError."""
     cleaned = re.sub(r"(?i)^rp\.?", "", text.strip()).replace(" ", "").replace("\u00a0", "")
@@ -132,6 +151,16 @@ class _Reader:
 
     def rupiah(self, name: str, field: str) -> float | None:
         return self._read(name, field, parse_rupiah, "not an amount in rupiah")
+
+    def rupiahs(self, name: str, field: str) -> list[float] | None:
+        return self._read(name, field, lambda text: parse_list(text, parse_rupiah), "not an amount in rupiah")
+
+    def count(self, name: str, field: str) -> float | None:
+        """Workers as the form shows them, thousands grouped: `1.000` is a thousand."""
+        return self._read(name, field, parse_rupiah, "not a number")
+
+    def counts(self, name: str, field: str) -> list[float] | None:
+        return self._read(name, field, lambda text: parse_list(text, parse_rupiah), "not a number")
 
     def whole(self, name: str, field: str) -> int | None:
         return self._read(name, field, int, "not a whole number")
@@ -205,7 +234,7 @@ def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: li
         targets["min_coverage"] = share
     if floors:
         targets["group_min_coverage"] = floors
-    if (count := read.decimal("min_new_enrollments", "targets.min_new_enrollments")) is not None:
+    if (count := read.count("min_new_enrollments", "targets.min_new_enrollments")) is not None:
         targets["min_new_enrollments"] = count
     body["targets"] = targets
     if objective := _text(form, "objective"):
@@ -220,9 +249,21 @@ def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: li
         floors = read.percents("multi_year_min_coverage", "multi_year.min_coverage")
         if floors is not None:
             multi_year["min_coverage"] = floors
+        pools_by_year = read.rupiahs("multi_year_apbd_pool_idr", "multi_year.apbd_pool_idr")
+        if pools_by_year is not None:
+            multi_year["apbd_pool_idr"] = pools_by_year
+        elif kept := _text(form, "multi_year_apbd_pool_kept"):
+            # each year's pools per kabupaten, which the form does not show: a revision keeps them
+            try:
+                multi_year["apbd_pool_idr"] = json.loads(kept)
+            except ValueError:
+                read.issues.append(InputIssue(field="multi_year.apbd_pool_idr", message="not a number"))
+        targets_by_year = read.counts("multi_year_min_new_enrollments", "multi_year.min_new_enrollments")
+        if targets_by_year is not None:
+            multi_year["min_new_enrollments"] = targets_by_year
         body["multi_year"] = multi_year
     else:
-        for name in (*(f"multi_year_{g}" for g in GROWTH_FIELDS), "multi_year_min_coverage"):
+        for name in (f"multi_year_{f}" for f in (*GROWTH_FIELDS, *YEAR_LIST_FIELDS)):
             if _text(form, name):  # a rate without the years would be dropped without a word
                 read.issues.append(InputIssue(field="multi_year.years", message="give the number of years"))
                 break

@@ -204,3 +204,55 @@ def test_growth_without_the_number_of_years_is_refused(client: TestClient) -> No
     assert refused.status_code == 422
     assert "<td>multi_year.years</td><td>isi jumlah tahun</td>" in refused.text
     assert _scenario_count(client) == before
+
+
+def test_each_years_pool_and_target_from_the_form_are_the_apis(client: TestClient) -> None:
+    dataset_id = _dataset_id(client)
+    example = json.loads(BEKASI_MULTIYEAR_2026_2028.read_text())
+    example["name"] = "Dana per tahun"
+    example["targets"]["min_new_enrollments"] = 1000
+    example["multi_year"] |= {
+        "apbd_pool_idr": [1_500_000_000, 1_575_000_000, 1_653_750_000],
+        "min_new_enrollments": [1000, 2000, 3000],
+    }
+    through_api = client.post("/scenarios", json={"dataset_id": dataset_id, "scenario": example})
+    assert through_api.status_code == 201, through_api.text
+
+    created = client.post(
+        "/ui/scenarios",
+        data={
+            "dataset_id": str(dataset_id),
+            **TYPED,
+            "name": "Dana per tahun",
+            "min_new_enrollments": "1.000",  # a thousand, as the form writes it
+            "multi_year_apbd_pool_idr": "Rp1.500.000.000; 1.575.000.000; 1.653.750.000",
+            "multi_year_min_new_enrollments": "1.000; 2.000; 3000",
+        },
+        follow_redirects=False,
+    )
+
+    assert created.status_code == 303, created.text
+    stored = client.get(f"/scenarios/{created.headers['location'].rsplit('/', 1)[1]}").json()["scenario"]
+    assert stored == through_api.json()["scenario"]
+    assert stored["multi_year"]["min_new_enrollments"] == [1000, 2000, 3000]
+    assert stored["targets"]["min_new_enrollments"] == 1000
+
+
+def test_a_revision_keeps_each_years_pools_per_kabupaten(client: TestClient) -> None:
+    dataset = client.get("/datasets").json()["items"][0]
+    kabupaten = dataset["kabupaten"][0]
+    example = json.loads(BEKASI_MULTIYEAR_2026_2028.read_text())
+    example["multi_year"]["apbd_pool_idr"] = [{kabupaten: 1e9}, {kabupaten: 1.1e9}, {kabupaten: 1.2e9}]
+    created = client.post("/scenarios", json={"dataset_id": dataset["id"], "scenario": example})
+    assert created.status_code == 201, created.text
+    scenario_id = created.json()["id"]
+    page = client.get(f"/ui/scenarios/{scenario_id}").text
+    fields = _FormFields("revise")
+    fields.feed(page)
+    assert 'id="year-pools-per-kabupaten"' in page and fields.values["multi_year_apbd_pool_idr"] == ""
+
+    revised = client.post(f"/ui/scenarios/{scenario_id}/versions", data=fields.values, follow_redirects=False)
+
+    assert revised.status_code == 303, revised.text
+    second = client.get(f"/scenarios/{scenario_id}/versions/2").json()["scenario"]
+    assert second["multi_year"]["apbd_pool_idr"] == example["multi_year"]["apbd_pool_idr"]
