@@ -36,6 +36,7 @@ from app.i18n import (
     translations,
 )
 from app.pages.reasons import reason
+from app.pages.years import month_label, month_names
 from models.errors import DesaplanError, InputError
 
 HERE = Path(__file__).parent
@@ -67,11 +68,14 @@ def _environment(lang: Lang) -> Environment:
     )
     env.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
     say = speaker(lang)
+    fmt = formats(lang)
     env.globals.update(
+        month_label=lambda month: month_label(fmt, month),
+        month_names=month_names(fmt),
         reason=lambda message: reason(message, say),
         lang=lang,
         languages=LANGUAGE_NAMES,
-        fmt=formats(lang),
+        fmt=fmt,
         say=say,
     )
     return env

@@ -6,6 +6,7 @@ refused with its name, like any other scenario error."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -13,6 +14,8 @@ from typing import Any
 from app.i18n import N_
 from models import InputError, InputIssue, Scenario
 
+GROWTH_FIELDS = ("dana_desa_growth", "add_growth", "pool_growth")  # of the multi-year block
+YEAR_LIST_FIELDS = ("min_coverage", "apbd_pool_idr", "min_new_enrollments")  # one value per year
 EXTRA_PACKAGE_ROWS = 2  # empty package rows offered below the scenario's own
 # the packages offered for a new scenario: BPJS Ketenagakerjaan's premiums for informal workers
 DEFAULT_PACKAGES = [
@@ -26,6 +29,32 @@ HELP = {
     "packages": N_(
         "Each package: its code, its monthly premium in rupiah per worker, and its value "
         "(how much protection it gives against the first, default 1)."
+    ),
+    "declared_income_idr": N_(
+        "Or leave the premium empty and give the declared income (e.g. 1.000.000, the lowest tier): "
+        "the premium of each month then comes from the contribution rules."
+    ),
+    "fiscal_year": N_("The budget year whose money pays (needed for premiums from the contribution rules)."),
+    "start_month": N_("The first month of premiums (default January)."),
+    "multi_year_years": N_(
+        "Plan this many fiscal years at once (empty: one year); every worker enrolled stays funded in "
+        "the later years. Year 1 runs from the start month to December."
+    ),
+    "growth": N_(
+        "Yearly growth after year 1, in % (e.g. 3%, or 3,5): one rate, or one per later year "
+        "separated by semicolons (default 0)."
+    ),
+    "multi_year_apbd_pool_idr": N_(
+        "Or the APBD pool of each year, in rupiah, one per year separated by semicolons "
+        "(e.g. 1.500.000.000; 1.600.000.000); it replaces the pool above and its growth."
+    ),
+    "multi_year_min_new_enrollments": N_(
+        "New enrolments the whole table must have reached by each year, one per year separated by "
+        "semicolons (empty: the target above every year)."
+    ),
+    "multi_year_min_coverage": N_(
+        "The coverage floor of each year, in %, one per year separated by semicolons "
+        "(e.g. 0; 5; 10; empty: the floor above every year)."
     ),
     "group_weights": N_("How much one new worker of the group counts (default 1)."),
     "group_min_coverage": N_(
@@ -60,6 +89,29 @@ def parse_decimal(text: str) -> float:
     return float(text)
 
 
+def parse_percent(text: str) -> float:
+    """`3%`, `3`, `3,5`, `-0,5` (percent) -> the share 0.03, 0.03, 0.035, -0.005; raises ValueError."""
+    return round(parse_decimal(text.strip().removesuffix("%")) / 100, 12)
+
+
+def parse_percent_list(text: str) -> list[float]:
+    """`0; 5; 10` or `0%, 5%, 10%` (percent) -> shares; a comma with a space after it separates,
+    a comma inside a number is its decimal comma. Raises ValueError."""
+    parts = [part for part in re.split(r";|,\s+", text) if part.strip()]
+    if not parts:
+        raise ValueError("empty")
+    return [parse_percent(part) for part in parts]
+
+
+def parse_list(text: str, parse: Any) -> list[Any]:
+    """`1.500.000.000; 1.600.000.000` -> each part read by `parse` (semicolons separate, since a
+    comma may group thousands). Raises ValueError."""
+    parts = [part for part in text.split(";") if part.strip()]
+    if not parts:
+        raise ValueError("empty")
+    return [parse(part) for part in parts]
+
+
 def parse_rupiah(text: str) -> float:
     """`Rp1.500.000.000`, `1500000000`, `1,500,000,000` -> 1500000000.0; raises ValueError."""
     cleaned = re.sub(r"(?i)^rp\.?", "", text.strip()).replace(" ", "").replace("\u00a0", "")
@@ -92,11 +144,23 @@ class _Reader:
         return self._read(name, field, parse_decimal, "not a number")
 
     def percent(self, name: str, field: str) -> float | None:
-        value = self.decimal(name, field)
-        return None if value is None else round(value / 100, 12)
+        return self._read(name, field, parse_percent, "not a number")
+
+    def percents(self, name: str, field: str) -> list[float] | None:
+        return self._read(name, field, parse_percent_list, "not a number")
 
     def rupiah(self, name: str, field: str) -> float | None:
         return self._read(name, field, parse_rupiah, "not an amount in rupiah")
+
+    def rupiahs(self, name: str, field: str) -> list[float] | None:
+        return self._read(name, field, lambda text: parse_list(text, parse_rupiah), "not an amount in rupiah")
+
+    def count(self, name: str, field: str) -> float | None:
+        """Workers as the form shows them, thousands grouped: `1.000` is a thousand."""
+        return self._read(name, field, parse_rupiah, "not a number")
+
+    def counts(self, name: str, field: str) -> list[float] | None:
+        return self._read(name, field, lambda text: parse_list(text, parse_rupiah), "not a number")
 
     def whole(self, name: str, field: str) -> int | None:
         return self._read(name, field, int, "not a whole number")
@@ -108,25 +172,34 @@ def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: li
     body: dict[str, Any] = {}
     if name := _text(form, "name"):
         body["name"] = name
-    if (months := read.whole("horizon_months", "horizon_months")) is not None:
-        body["horizon_months"] = months
+    years = read.whole("multi_year_years", "multi_year.years")
+    months = read.whole("horizon_months", "horizon_months")
+    if months is not None and (years is None or years < 2):
+        body["horizon_months"] = months  # in a multi-year plan year 1 runs to December
+    if (fiscal_year := read.whole("fiscal_year", "fiscal_year")) is not None:
+        body["fiscal_year"] = fiscal_year
+    if (start_month := read.whole("start_month", "start_month")) is not None:
+        body["start_month"] = start_month
     packages: list[dict[str, Any]] = []
     index = 0
     while f"package_code_{index}" in form:
         code = _text(form, f"package_code_{index}")
         premium = read.rupiah(f"package_premium_{index}", f"packages.{len(packages)}.monthly_premium_idr")
+        income = read.rupiah(f"package_income_{index}", f"packages.{len(packages)}.declared_income_idr")
         value = read.decimal(f"package_value_{index}", f"packages.{len(packages)}.value")
         if code:
             package: dict[str, Any] = {"code": code}
-            if premium is None:
+            if premium is None and income is None and not _text(form, f"package_income_{index}"):
                 read.issues.append(
                     InputIssue(
                         field=f"packages.{len(packages)}.monthly_premium_idr",
                         message=f"package '{code}' needs a monthly premium",
                     )
                 )
-            else:
+            if premium is not None:
                 package["monthly_premium_idr"] = premium
+            if income is not None:
+                package["declared_income_idr"] = income  # priced by the contribution rules
             if value is not None:
                 package["value"] = value
             packages.append(package)
@@ -161,12 +234,39 @@ def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: li
         targets["min_coverage"] = share
     if floors:
         targets["group_min_coverage"] = floors
-    if (count := read.decimal("min_new_enrollments", "targets.min_new_enrollments")) is not None:
+    if (count := read.count("min_new_enrollments", "targets.min_new_enrollments")) is not None:
         targets["min_new_enrollments"] = count
     body["targets"] = targets
     if objective := _text(form, "objective"):
         body["objective"] = objective
     body["integer"] = _text(form, "integer") in ("1", "on", "true")
+    if years is not None:
+        multi_year: dict[str, Any] = {"years": years}
+        for name in GROWTH_FIELDS:
+            rates = read.percents(f"multi_year_{name}", f"multi_year.{name}")
+            if rates is not None:
+                multi_year[name] = rates[0] if len(rates) == 1 else rates
+        floors = read.percents("multi_year_min_coverage", "multi_year.min_coverage")
+        if floors is not None:
+            multi_year["min_coverage"] = floors
+        pools_by_year = read.rupiahs("multi_year_apbd_pool_idr", "multi_year.apbd_pool_idr")
+        if pools_by_year is not None:
+            multi_year["apbd_pool_idr"] = pools_by_year
+        elif kept := _text(form, "multi_year_apbd_pool_kept"):
+            # each year's pools per kabupaten, which the form does not show: a revision keeps them
+            try:
+                multi_year["apbd_pool_idr"] = json.loads(kept)
+            except ValueError:
+                read.issues.append(InputIssue(field="multi_year.apbd_pool_idr", message="not a number"))
+        targets_by_year = read.counts("multi_year_min_new_enrollments", "multi_year.min_new_enrollments")
+        if targets_by_year is not None:
+            multi_year["min_new_enrollments"] = targets_by_year
+        body["multi_year"] = multi_year
+    else:
+        for name in (f"multi_year_{f}" for f in (*GROWTH_FIELDS, *YEAR_LIST_FIELDS)):
+            if _text(form, name):  # a rate without the years would be dropped without a word
+                read.issues.append(InputIssue(field="multi_year.years", message="give the number of years"))
+                break
     if read.issues:
         raise InputError(read.issues, title="The scenario was refused")
     return body
@@ -175,13 +275,18 @@ def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: li
 def form_values(scenario: Mapping[str, Any] | None) -> dict[str, Any]:
     """What the form shows: a scenario's own values, or the defaults for a new one."""
     model = Scenario.model_validate(scenario) if scenario else None
-    packages = [p.model_dump() for p in model.packages] if model else list(DEFAULT_PACKAGES)
+    packages = (
+        [p.model_dump() for p in model.packages]
+        if model
+        else [{**p, "declared_income_idr": None} for p in DEFAULT_PACKAGES]
+    )
     pool = model.budget.apbd_pool_idr if model else 0.0
     return {
         "name": model.name if model else "",
         "horizon_months": model.horizon_months if model else 12,
         "packages": packages
-        + [{"code": "", "monthly_premium_idr": None, "value": None}] * EXTRA_PACKAGE_ROWS,
+        + [{"code": "", "monthly_premium_idr": None, "declared_income_idr": None, "value": None}]
+        * EXTRA_PACKAGE_ROWS,
         "group_weights": dict(model.group_weights) if model else {},
         "group_min_coverage": dict(model.targets.group_min_coverage) if model else {},
         "dana_desa_share": model.budget.dana_desa_share if model else 0.0,
@@ -192,6 +297,9 @@ def form_values(scenario: Mapping[str, Any] | None) -> dict[str, Any]:
         "min_new_enrollments": model.targets.min_new_enrollments if model else 0,
         "objective": model.objective.value if model else "max_protection",
         "integer": model.integer if model else False,
+        "fiscal_year": model.fiscal_year if model else None,
+        "start_month": model.start_month if model else 1,
+        "multi_year": model.multi_year.model_dump() if model and model.multi_year else None,
     }
 
 

@@ -98,6 +98,29 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^package '(?P<code>.*)' needs a monthly premium$"),
         N_("package '%(code)s' needs a monthly premium"),
     ),
+    # the multi-year block (models.scenario.MultiYear) and its fiscal year
+    (re.compile(r"^give the number of years$"), N_("give the number of years")),
+    (
+        re.compile(r"^a growth rate must be above -100% and at most 1000%$"),
+        N_("a growth rate must be above -100% and at most 1000%"),
+    ),
+    (
+        re.compile(r"^give one rate, or one per later year \((?P<later>\d+) for (?P<years>\d+) years\), "
+                   r"not (?P<count>\d+)$"),
+        N_("give one rate, or one per later year (%(later)s for %(years)s years), not %(count)s"),
+    ),
+    (
+        re.compile(r"^give one value per year \((?P<years>\d+)\), not (?P<count>\d+)$"),
+        N_("give one value per year (%(years)s), not %(count)s"),
+    ),
+    (
+        re.compile(r"^every year's coverage floor must be between 0 and 1$"),
+        N_("every year's coverage floor must be between 0 and 1"),
+    ),
+    (
+        re.compile(r"^fiscal_year is required when a package takes its premium from the contribution rules"),
+        N_("the fiscal year is needed when a package takes its premium from the contribution rules"),
+    ),
 ]
 
 

@@ -116,3 +116,26 @@ def page(browser: object, server: str) -> Iterator[object]:
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """The pages through the ASGI interface: a service on its own SQLite file with the Kabupaten
+    Bekasi example loaded, as on a first start, sign-in off."""
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from app.settings import Settings
+
+    folder = tmp_path_factory.mktemp("asgi")
+    settings = Settings.model_validate(
+        {
+            "database_url": f"sqlite:///{folder / 'desaplan.sqlite'}",
+            "solve_time_limit_s": 60.0,
+            "workers": 1,
+            "auth": "off",
+        }
+    )
+    with TestClient(create_app(settings)) as started:
+        yield started
+

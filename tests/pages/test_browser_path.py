@@ -198,3 +198,53 @@ def test_planner_path_in_the_browser(page: Any, lang: str, screenshots: Path) ->
     assert (points["kind"] == "sampled").sum() == 9
     steps = points.sort_values("lever_value")["objective"].diff().dropna()
     assert (steps >= -1e-6 * points["objective"].abs().max()).all()  # more money never buys less
+
+
+def test_a_multi_year_plan_in_the_browser(
+    page: Any, server: str, admin_token: str, screenshots: Path
+) -> None:
+    """The Bekasi multi-year example typed into the form, solved, and its years read on the plan."""
+    import httpx
+
+    _choose_language(page, "id")
+    _upload(page, "Bekasi beberapa tahun", "bekasi_villages.csv", BEKASI_VILLAGES.read_bytes())
+    assert re.search(r"/ui/datasets/\d+$", page.url), (page.url, page.locator("main").inner_text()[:500])
+    page.locator("a.button[href*='/ui/scenarios/new']").click()
+    page.wait_for_url(re.compile(r"/ui/scenarios/new"))
+    page.locator("input[name=name]").fill("Bekasi 2026-2028")
+    page.locator("input[name=fiscal_year]").fill("2026")
+    page.locator("select[name=start_month]").select_option(label="April")
+    for row in (0, 1):  # both packages priced by the rules at the lowest declared income
+        page.locator(f"input[name=package_premium_{row}]").fill("")
+        page.locator(f"input[name=package_income_{row}]").fill("1.000.000")
+    page.locator("input[name=dana_desa_share]").fill("3%")
+    page.locator("input[name=apbd_pool_idr]").fill("1.500.000.000")
+    page.locator("input[name=multi_year_years]").fill("3")
+    page.locator("input[name=multi_year_dana_desa_growth]").fill("3%")
+    page.locator("input[name=multi_year_pool_growth]").fill("5")
+    page.locator("input[name=multi_year_min_coverage]").fill("0; 5; 10")
+    page.locator("input[name=integer]").check()
+    page.locator("#multi-year").screenshot(path=str(screenshots / "scenario_multi_year_id.png"))
+    page.locator("form.scenario-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/ui/scenarios/\d+$"))
+
+    page.locator("#solve").click()
+    page.wait_for_url(re.compile(r"/ui/plans/\d+"), timeout=240_000)
+
+    plan_id = int(page.url.rsplit("/", 1)[1].split("?")[0])
+    with httpx.Client(base_url=server, headers={"Authorization": f"Bearer {admin_token}"}) as api:
+        years = api.get(f"/plans/{plan_id}").json()["years"]
+    assert [y["fiscal_year"] for y in years] == [2026, 2027, 2028]
+    rows = page.locator("#years-table tbody tr")
+    assert rows.count() == 3
+    for index, year in enumerate(years):
+        cells = rows.nth(index).locator("td").all_inner_texts()
+        assert cells[0] == str(year["fiscal_year"]) and _number(cells[1]) == year["months"]
+        assert _number(cells[2]) == round(year["new_enrollments"]) and _number(cells[3]) == round(
+            year["funded"]
+        )
+        spent = [year["spend_dana_desa_idr"], year["spend_add_idr"], year["spend_apbd_idr"]]
+        assert [_number(c) for c in cells[4:7]] == [round(s) for s in spent]
+    assert "April 2026 sampai Desember 2028" in page.locator("#plan-months").inner_text()
+    assert page.locator("#premiums tbody tr").count() > 0
+    page.locator("#years").screenshot(path=str(screenshots / "plan_years_id.png"))

@@ -1,0 +1,108 @@
+"""A multi-year plan's page, through the ASGI interface: its years, its months and its premiums."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from scenarios.examples import BEKASI_MULTIYEAR_2026_2028
+
+
+def _solve_on_the_page(client: TestClient, scenario: dict[str, Any]) -> dict[str, Any]:
+    """The scenario stored through the API, solved with the scenario page's button: the plan."""
+    dataset_id = client.get("/datasets").json()["items"][0]["id"]
+    created = client.post("/scenarios", json={"dataset_id": dataset_id, "scenario": scenario})
+    assert created.status_code == 201, created.text
+    job = client.post(f"/ui/scenarios/{created.json()['id']}/solve", data={}, follow_redirects=False)
+    assert job.status_code == 303, job.text
+    job_id = job.headers["location"].rsplit("/", 1)[1]
+    deadline = time.monotonic() + 240
+    while (state := client.get(f"/jobs/{job_id}").json())["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, state
+        time.sleep(0.2)
+    assert state["status"] == "succeeded", state
+    plan: dict[str, Any] = client.get(f"/plans/{state['plan_id']}").json()
+    return plan
+
+
+def _rupiah(value: float) -> str:
+    return "Rp" + f"{round(value):,}".replace(",", ".")
+
+
+def _count(value: float) -> str:
+    return f"{round(value):,}".replace(",", ".")
+
+
+@pytest.fixture(scope="module")
+def multi_year_plan(client: TestClient) -> dict[str, Any]:
+    return _solve_on_the_page(client, json.loads(BEKASI_MULTIYEAR_2026_2028.read_text()))
+
+
+def test_the_years_table_shows_each_year_of_the_plan(
+    client: TestClient, multi_year_plan: dict[str, Any]
+) -> None:
+    page = client.get(f"/ui/plans/{multi_year_plan['id']}")
+
+    assert page.status_code == 200 and '<section id="years">' in page.text
+    assert "<h2>Tahun demi tahun</h2>" in page.text and "<th>Tahun anggaran</th>" in page.text
+    rows = re.findall(r'<tr data-year="(\d)">(.*?)</tr>', page.text)
+    assert [number for number, _ in rows] == ["1", "2", "3"]
+    for (_, row), year in zip(rows, multi_year_plan["years"], strict=True):
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", row)
+        spend = year["spend_dana_desa_idr"] + year["spend_add_idr"] + year["spend_apbd_idr"]
+        assert cells[:8] == [
+            str(year["fiscal_year"]),
+            str(year["months"]),
+            _count(year["new_enrollments"]),
+            _count(year["funded"]),
+            _rupiah(year["spend_dana_desa_idr"]),
+            _rupiah(year["spend_add_idr"]),
+            _rupiah(year["spend_apbd_idr"]),
+            _rupiah(spend),
+        ]
+        assert re.fullmatch(r"\d+,\d%", cells[8])
+    assert [y["fiscal_year"] for y in multi_year_plan["years"]] == [2026, 2027, 2028]
+    assert multi_year_plan["years"][0]["months"] == 9  # April to December 2026
+
+
+def test_the_months_and_the_rules_premiums_are_on_the_page(
+    client: TestClient, multi_year_plan: dict[str, Any]
+) -> None:
+    page = client.get(f"/ui/plans/{multi_year_plan['id']}").text
+
+    assert "Bulan yang dibiayai: April 2026 sampai Desember 2028, 33 bulan." in page
+    rules = multi_year_plan["rules"]
+    assert f"Iuran menurut aturan iuran {rules['name']}, versi {rules['version']}." in page
+    premiums = re.findall(
+        r"<tr><td>(JKK-JKM[-A-Z]*)</td><td>([^<]*)</td><td>([^<]*)</td>"
+        r"<td>([^<]*)</td><td class=\"num\">([^<]*)</td>",
+        page,
+    )
+    # PP 50/2025: dana desa pays half of JKK and JKM from April to December 2026 outside transport
+    assert ("JKK-JKM", "Dana desa", "sektor lain", "April 2026 – Desember 2026", "Rp8.400") in premiums
+    assert ("JKK-JKM", "Dana desa", "sektor lain", "Januari 2027 – Desember 2028", "Rp16.800") in premiums
+    # the APBD pool always pays the full premium
+    assert all(p[4] in ("Rp16.800", "Rp36.800") for p in premiums if p[1] == "Dana APBD")
+    used = {(p["package"], p["premium_idr"]) for p in multi_year_plan["premiums"]}
+    assert {(p[0], p[4]) for p in premiums} == {(code, _rupiah(idr)) for code, idr in used}
+
+
+def test_a_one_year_plan_has_no_years_table(client: TestClient) -> None:
+    plan = _solve_on_the_page(
+        client,
+        {
+            "name": "Satu tahun",
+            "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+            "budget": {"dana_desa_share": 0.02},
+        },
+    )
+
+    page = client.get(f"/ui/plans/{plan['id']}").text
+
+    assert plan["years"] == [] and 'id="summary"' in page
+    assert 'id="years"' not in page and "Tahun demi tahun" not in page and 'id="premiums"' not in page
