@@ -67,11 +67,10 @@ from solver.data import SOURCES, Arrays, _floor_need, prepare
 from solver.explain import explain_infeasibility
 from solver.extract import group_reasons, totals, village_plans, whole_rupiah
 from solver.model import MONEY_UNIT_IDR, ArrayProblem, BuiltModel, _add_rows, add_variable_batch
-from solver.run import run_highs
+from solver.run import held_passes, run_highs
 from solver.solution import solver_model
 
 DANA_DESA, ADD, POOL = 0, 1, 2
-SLACK = 1e-8  # a later pass of the order of preference may cost an earlier one this much
 _EPS = 1e-6
 
 
@@ -468,29 +467,11 @@ def _cube(m: YearModel, years: Years, col: np.ndarray) -> np.ndarray:
 def _prefer(highs: highspy.Highs, m: YearModel, data: Arrays, run: RunContext,
             col: np.ndarray) -> tuple[np.ndarray, bool]:
     """Among optimal plans the least APBD pool money, then (max_protection) the fewest rupiah:
-    each pass holds the one before to within SLACK by a row and re-solves from HiGHS's basis."""
-    n = len(col)
-    idx = np.arange(n, dtype=np.int32)
+    each pass holds the one before to within PASS_SLACK by a row and re-solves from HiGHS's basis."""
     pool = m.pool_cost / MONEY_UNIT_IDR
     rupiah = m.total_cost / MONEY_UNIT_IDR
     passes = [pool] if data.objective == Objective.min_cost else [pool, rupiah]
-    held, maximize = m.built.col_cost, m.built.maximize
-    for cost in passes:
-        if run.expired():
-            return col, False
-        value = float(col @ held)
-        slack = SLACK * max(1.0, abs(value))
-        lower, upper = (value - slack, np.inf) if maximize else (-np.inf, value + slack)
-        highs.addRow(lower, upper, n, idx, held)
-        highs.changeObjectiveSense(highspy.ObjSense.kMinimize)
-        highs.changeColsCost(n, idx, cost)
-        highs.setOptionValue("time_limit", max(run.remaining_s(), 0.01))
-        highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return col, False
-        col = np.maximum(np.asarray(highs.getSolution().col_value), 0.0)
-        held, maximize = cost, False
-    return col, True
+    return held_passes(highs, m.built, col, passes, run)
 
 
 # --- whole workers -----------------------------------------------------------------------------

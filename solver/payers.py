@@ -38,10 +38,9 @@ from solver.block import BlockResult
 from solver.context import RunContext
 from solver.data import Arrays
 from solver.model import MONEY_UNIT_IDR, ArrayProblem, BuiltModel, _add_rows, add_variable_batch
-from solver.run import run_highs
+from solver.run import held_passes, run_highs
 from solver.solution import solver_model
 
-SLACK = 1e-8  # a later pass may cost an earlier one this much (relative), for numerics
 _EPS = 1e-6
 DANA_DESA, ADD, POOL = 0, 1, 2
 
@@ -284,31 +283,13 @@ def solve_payer_block(data: Arrays, run: RunContext) -> BlockResult:
 def prefer_payers(highs: highspy.Highs, m: PayerModel, data: Arrays, run: RunContext,
                   col: np.ndarray) -> tuple[np.ndarray, bool]:
     """Among optimal plans the least APBD pool money, then (for max_protection) the fewest rupiah:
-    each pass holds the one before to within SLACK by a row and re-solves from HiGHS's basis."""
-    n = m.n
-    idx = np.arange(n, dtype=np.int32)
-    pool = np.zeros(n)
+    each pass holds the one before to within PASS_SLACK by a row and re-solves from HiGHS's basis."""
+    pool = np.zeros(m.n)
     if (POOL,) in m.accounts:
         at_pool = m.ca == m.accounts.index((POOL,))
         pool[at_pool] = m.cost[at_pool] / MONEY_UNIT_IDR
     passes = [pool] if data.objective == Objective.min_cost else [pool, m.cost / MONEY_UNIT_IDR]
-    held, maximize = m.built.col_cost, m.built.maximize
-    for cost in passes:
-        if run.expired():
-            return col, False
-        value = float(col @ held)
-        slack = SLACK * max(1.0, abs(value))
-        lower, upper = (value - slack, np.inf) if maximize else (-np.inf, value + slack)
-        highs.addRow(lower, upper, n, idx, held)
-        highs.changeObjectiveSense(highspy.ObjSense.kMinimize)
-        highs.changeColsCost(n, idx, cost)
-        highs.setOptionValue("time_limit", max(run.remaining_s(), 0.01))
-        highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return col, False
-        col = np.maximum(np.asarray(highs.getSolution().col_value), 0.0)
-        held, maximize = cost, False
-    return col, True
+    return held_passes(highs, m.built, col, passes, run)
 
 
 def round_payers(data: Arrays, m: PayerModel, col: np.ndarray) -> np.ndarray | None:

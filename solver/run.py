@@ -13,6 +13,7 @@ import numpy as np
 import pulp
 
 from models import Status
+from solver.context import RunContext
 from solver.model import BuiltModel
 
 _S = pulp.LpSolveStatus
@@ -146,3 +147,34 @@ def run_highs(model: BuiltModel, time_limit_s: float, gap_rel: float | None = No
     status, has_solution = to_status(stats)
     return RunResult(status=status, has_solution=has_solution,
                      seconds=time.perf_counter() - start, detail=stats.status_str)
+
+
+PASS_SLACK = 1e-8  # a later pass may cost an earlier one this much (relative), for numerics
+
+
+def held_passes(highs: highspy.Highs, built: BuiltModel, col: np.ndarray, passes: list[np.ndarray],
+                run: RunContext) -> tuple[np.ndarray, bool]:
+    """Re-solve HiGHS's model once per cost vector of `passes` (each minimised), every pass holding
+    the objective before it to within PASS_SLACK by a row, from HiGHS's basis: the order of
+    preference among optimal plans (least pool money, then fewest rupiah), within `run`'s time.
+    Returns the last solution and whether every pass ended optimal (when one did not, or the time
+    was up, the solution of the pass before it)."""
+    n = len(col)
+    idx = np.arange(n, dtype=np.int32)
+    held, maximize = built.col_cost, built.maximize
+    for cost in passes:
+        if run.expired():
+            return col, False
+        value = float(col @ held)
+        slack = PASS_SLACK * max(1.0, abs(value))
+        lower, upper = (value - slack, np.inf) if maximize else (-np.inf, value + slack)
+        highs.addRow(lower, upper, n, idx, held)
+        highs.changeObjectiveSense(highspy.ObjSense.kMinimize)
+        highs.changeColsCost(n, idx, cost)
+        highs.setOptionValue("time_limit", max(run.remaining_s(), 0.01))
+        highs.run()
+        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return col, False
+        col = np.maximum(np.asarray(highs.getSolution().col_value), 0.0)
+        held, maximize = cost, False
+    return col, True
