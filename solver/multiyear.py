@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -528,41 +529,30 @@ def round_years(years: Years, m: YearModel, x: np.ndarray) -> np.ndarray | None:
         return sorted(options, key=lambda ap: (
             years.cost[source_of[ap[0]], s:, g, ap[1]].sum(), ap[0], ap[1]))
 
+    def fill(cells: Iterable[tuple[int, int]], t: int, missing: float) -> float:
+        """Buy up to `missing` workers in year t over `cells` (village, group) in their order,
+        each at its cheapest account and package first; what is still missing."""
+        for v, g in cells:
+            for a, p in cheapest(v, g, t):
+                missing -= buy(a, v, g, p, t, missing)
+                if missing <= _EPS:
+                    return missing
+        return missing
+
     for t in range(T):  # the floors of each year, bought in that year (the cheapest)
         covered = x[..., : t + 1].sum(axis=(0, 3, 4))  # (n, G)
         for v, g in zip(*np.nonzero(years.group_need > covered + _EPS), strict=True):
-            missing = years.group_need[v, g] - covered[v, g]
-            for a, p in cheapest(int(v), int(g), t):
-                missing -= buy(a, int(v), int(g), p, t, missing)
-                if missing <= _EPS:
-                    break
-            if missing > _EPS:
+            if fill([(int(v), int(g))], t, years.group_need[v, g] - covered[v, g]) > _EPS:
                 return None
         covered_v = x[..., : t + 1].sum(axis=(0, 2, 3, 4))
         for v in np.nonzero(years.total_need[t] > covered_v + _EPS)[0].tolist():
-            missing = years.total_need[t, v] - covered_v[v]
-            for g in np.argsort(-data.objective_coef()[v, :, 0], kind="stable").tolist():
-                for a, p in cheapest(v, g, t):
-                    missing -= buy(a, v, g, p, t, missing)
-                    if missing <= _EPS:
-                        break
-                if missing <= _EPS:
-                    break
-            if missing > _EPS:
+            by_value = np.argsort(-data.objective_coef()[v, :, 0], kind="stable").tolist()
+            if fill([(v, g) for g in by_value], t, years.total_need[t, v] - covered_v[v]) > _EPS:
                 return None
         missing = years.min_new[t] - x[..., : t + 1].sum()
         if missing > _EPS:
-            for v in range(n):
-                for g in range(G):
-                    for a, p in cheapest(v, g, t):
-                        missing -= buy(a, v, g, p, t, missing)
-                        if missing <= _EPS:
-                            break
-                    if missing <= _EPS:
-                        break
-                if missing <= _EPS:
-                    break
-            if missing > _EPS:
+            every = ((v, g) for v in range(n) for g in range(G))
+            if fill(every, t, missing) > _EPS:
                 return None
     if data.objective == Objective.max_protection:
         candidates = []
