@@ -15,7 +15,9 @@ from models import Problem, ScenarioError, SolveOptions, Status, VillageTable
 from solver import solve
 from solver.check import check_years
 from solver.context import RunContext
-from solver.multiyear import accounts_of, paid_by_source, prepare_years, solve_years_block
+from solver.multiyear import paid_by_source, prepare_years
+from solver.multiyear.data import accounts_of
+from solver.multiyear.model import solve_years_block
 
 PREMIUM = {"code": "JKK-JKM", "monthly_premium_idr": 10_000, "value": 1.0}  # Rp120,000 a year
 

@@ -1,0 +1,251 @@
+"""The LP of one block of a multi-year plan, its order of preference and its MIP."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+import pulp
+import scipy.sparse as sp
+
+from models import (
+    IntegerMethod,
+    Objective,
+    Status,
+)
+from solver.context import RunContext
+from solver.data import Arrays
+from solver.model import MONEY_UNIT_IDR, ArrayProblem, BuiltModel, _add_rows, add_variable_batch
+from solver.multiyear.data import POOL, Years, _own_cap, accounts_of
+from solver.multiyear.rounding import round_years
+from solver.run import held_passes, run_highs
+from solver.solution import solver_model
+
+
+@dataclass
+class YearModel:
+    built: BuiltModel
+    accounts: list[tuple[int, ...]]
+    cv: np.ndarray  # per x column: village, group, package, account, enrolment year
+    cg: np.ndarray
+    cp: np.ndarray
+    ca: np.ndarray
+    cs: np.ndarray
+    n_x: int
+    zv: np.ndarray  # per z column (uniform premiums only): village and year
+    zt: np.ndarray
+    ids: np.ndarray  # PuLP ids (HiGHS's columns) of the x, then the z
+    objective_coef: np.ndarray  # the objective per column (min_cost: rupiah)
+    total_cost: np.ndarray  # rupiah per column over the plan (x: every year from s on; z: 0)
+    pool_cost: np.ndarray  # rupiah of pool money per column over the plan
+
+
+
+
+
+
+def build_years_model(years: Years, mip: bool = False) -> YearModel:
+    """The block's LP (the module's docstring), rows per family as sparse matrices."""
+    data, T = years.base, years.T
+    n, G, P = data.n, len(data.groups), len(data.packages)
+    accounts = accounts_of(years)
+    A = len(accounts)
+    pool_money = years.pool[:, data.pool_of] > 0  # (T, n)
+    has = np.zeros((A, n), dtype=bool)
+    for a, sources in enumerate(accounts):
+        has[a] = (pool_money.any(axis=0) if sources == (POOL,)
+                  else (_own_cap(years, sources) > 0).any(axis=0))
+    if years.uniform:
+        has[:] = True  # the pool pays through z: every village may enrol
+    v_idx, g_idx = np.nonzero(data.uninsured > 0)
+    per = A * P * T
+    cv, cg = np.repeat(v_idx, per), np.repeat(g_idx, per)
+    ca = np.tile(np.repeat(np.arange(A), P * T), len(v_idx))
+    cp = np.tile(np.repeat(np.arange(P), T), A * len(v_idx))
+    cs = np.tile(np.arange(T), A * P * len(v_idx))
+    keep = has[ca, cv] if len(cv) else np.zeros(0, dtype=bool)
+    cv, cg, ca, cp, cs = cv[keep], cg[keep], ca[keep], cp[keep], cs[keep]
+    n_x = len(cv)
+    source_of = np.array([sources[0] for sources in accounts], dtype=np.int64)
+    cost_x = years.cost[source_of[ca][:, None], np.arange(T)[None, :], cg[:, None], cp[:, None]] \
+        if n_x else np.zeros((0, T))  # (n_x, T) premiums in each year
+    active = np.arange(T)[None, :] >= cs[:, None]  # (n_x, T): funded in year t
+    total_cost = (cost_x * active).sum(axis=1)
+    is_pool = np.array([sources == (POOL,) for sources in accounts], dtype=bool)[ca] if n_x \
+        else np.zeros(0, dtype=bool)
+    pool_cost = np.where(is_pool, total_cost, 0.0)
+
+    zv = zt = np.zeros(0, dtype=np.int64)
+    if years.uniform:
+        zt, zv = np.nonzero(pool_money & (np.bincount(cv, minlength=n) > 0)[None, :])
+    n_z = len(zv)
+
+    sense = pulp.LpMinimize if data.objective == Objective.min_cost else pulp.LpMaximize
+    prob = ArrayProblem("desaplan_years", sense)
+    # HiGHS's columns: the x, then the z (`solver.run.ArrayHiGHS`; whole numbers for the x only)
+    ids = np.concatenate([add_variable_batch(prob, "x", n_x), add_variable_batch(prob, "z", n_z)])
+    if data.objective == Objective.min_cost:
+        coef = total_cost.copy()
+        col_cost = np.concatenate([total_cost / MONEY_UNIT_IDR, np.zeros(n_z)])
+    else:
+        coef = (data.objective_coef()[cv, cg, cp] * (T - cs)) if n_x else np.zeros(0)
+        col_cost = np.concatenate([coef, np.zeros(n_z)])
+    built = BuiltModel(prob=prob, xv=cv, xg=cg, xp=cp,
+                       x_start=np.searchsorted(cv, np.arange(n + 1)), zv=zv,
+                       objective_coef=coef, x_ids=ids[:n_x], z_ids=ids[n_x:],
+                       col_upper=np.full(n_x + n_z, np.inf),
+                       maximize=sense == pulp.LpMaximize, integer=mip, col_cost=col_cost)
+    m = YearModel(built=built, accounts=accounts, cv=cv, cg=cg, cp=cp, ca=ca, cs=cs, n_x=n_x,
+                  zv=zv, zt=zt, ids=ids, objective_coef=np.concatenate([coef, np.zeros(n_z)]),
+                  total_cost=np.concatenate([total_cost, np.zeros(n_z)]),
+                  pool_cost=np.concatenate([pool_cost, np.ones(n_z) * 0.0]))
+    m.pool_cost[n_x:] = MONEY_UNIT_IDR  # z is in millions of rupiah
+    if not n_x:
+        return m
+    objective = pulp.LpAffineExpression.empty()
+    objective._expr.add_term_ids_coeffs(prob._model, ids, col_cost)
+    prob.setObjective(objective)
+    rows_x = np.arange(n_x)
+    _rows(m, cv * G + cg, rows_x, np.ones(n_x),
+          data.uninsured.reshape(-1), pulp.LpConstraintLE, n * G)  # 1
+    # 2-3: x[.., s] in the row of every year t >= s, at year t's premium
+    xs, ts = np.nonzero(active)
+    for a, sources in enumerate(accounts):
+        if sources == (POOL,):
+            continue
+        sel = ca[xs] == a
+        r_keys = ts[sel] * n + cv[xs[sel]]
+        c_idx, c_val = xs[sel], cost_x[xs[sel], ts[sel]] / MONEY_UNIT_IDR
+        if years.uniform and n_z:
+            r_keys = np.concatenate([r_keys, zt * n + zv])
+            c_idx = np.concatenate([c_idx, n_x + np.arange(n_z)])
+            c_val = np.concatenate([c_val, -np.ones(n_z)])
+        _rows(m, r_keys, c_idx, c_val, _own_cap(years, sources).reshape(-1) / MONEY_UNIT_IDR,
+              pulp.LpConstraintLE, T * n)
+    # 4: per pool and year, its villages' z, or the premiums of the pool's own workers
+    K = len(data.pool_names)
+    if years.uniform and n_z:
+        _rows(m, zt * K + data.pool_of[zv], n_x + np.arange(n_z), np.ones(n_z),
+              years.pool.reshape(-1) / MONEY_UNIT_IDR, pulp.LpConstraintLE, T * K)
+    elif (POOL,) in accounts:
+        sel = ca[xs] == accounts.index((POOL,))
+        _rows(m, ts[sel] * K + data.pool_of[cv[xs[sel]]], xs[sel],
+              cost_x[xs[sel], ts[sel]] / MONEY_UNIT_IDR, years.pool.reshape(-1) / MONEY_UNIT_IDR,
+              pulp.LpConstraintLE, T * K)
+    # 5-7: floors and targets on the workers funded by year t; F only grows, so a floor no higher
+    # than an earlier year's holds already and needs no row (the check still checks every year)
+    _rows(m, ts * n + cv[xs], xs, np.ones(len(xs)), _rising(years.total_need).reshape(-1),
+          pulp.LpConstraintGE, T * n, only_positive=True)
+    first = ts == 0  # the group floors are the same every year: year 1's rows hold them all
+    _rows(m, cv[xs[first]] * G + cg[xs[first]], xs[first], np.ones(int(first.sum())),
+          years.group_need.reshape(-1), pulp.LpConstraintGE, n * G, only_positive=True)
+    _rows(m, ts, xs, np.ones(len(xs)), _rising(years.min_new[:, None])[:, 0], pulp.LpConstraintGE,
+          T, only_positive=True)
+    return m
+
+
+def _rising(need: np.ndarray) -> np.ndarray:
+    """(T, ...) each year's need where it is above every earlier year's, else 0 (no row)."""
+    earlier = np.maximum.accumulate(need, axis=0)
+    before = np.concatenate([np.full_like(need[:1], -np.inf), earlier[:-1]])
+    return np.where(need > before, need, 0.0)
+
+
+def _rows(m: YearModel, keys: np.ndarray, columns: np.ndarray, coefs: np.ndarray,
+          rhs: np.ndarray, sense: int, n_keys: int, only_positive: bool = False) -> None:
+    """Rows sum_{k: keys[k] = r} coefs[k] col[columns[k]] (sense) rhs[r], for the rows that have
+    a column (and, with `only_positive`, a right side > 0)."""
+    if not len(keys):
+        return
+    matrix = sp.csr_matrix((coefs, (keys, columns)), shape=(n_keys, len(m.ids)))
+    matrix.sum_duplicates()
+    matrix.sort_indices()
+    lens = np.diff(matrix.indptr)
+    live = lens > 0
+    if only_positive:
+        live &= rhs > 0
+    rows = np.flatnonzero(live)
+    if not len(rows):
+        return
+    sub = matrix[rows]
+    _add_rows(m.built, sub.indptr.astype(np.int64), m.ids[sub.indices], sub.data,
+              np.asarray(rhs, float)[rows], sense)
+
+
+def solve_years_block(years: Years, run: RunContext) -> tuple[Status, np.ndarray | None,
+                                                             float | None, bool, float, float, str]:
+    """One block: status, x (A, n, G, P, T) new enrolments by account, the LP bound, whether the
+    order of preference was walked to its end, seconds building and solving, HiGHS's word."""
+    start = time.perf_counter()
+    m = build_years_model(years)
+    build = time.perf_counter() - start
+    data = years.base
+    shape = (len(m.accounts), data.n, len(data.groups), len(data.packages), years.T)
+    if not m.n_x:
+        return Status.optimal, np.zeros(shape), 0.0, True, build, 0.0, ""
+    first = run_highs(m.built, run.remaining_s(), threads=run.options.threads, mip=False)
+    if first.status == Status.infeasible:
+        return Status.infeasible, None, None, True, build, first.seconds, first.detail
+    highs = solver_model(m.built)
+    if first.status != Status.optimal:
+        col = np.asarray(highs.getSolution().col_value) if first.has_solution else None
+        x = _cube(m, years, col) if col is not None else None
+        return Status.time_limit, x, None, False, build, first.seconds, first.detail
+    col = np.asarray(highs.getSolution().col_value)
+    bound = float(col @ m.objective_coef)
+    tick = time.perf_counter()
+    preferred = False
+    if run.options.tie_break:
+        col, preferred = _prefer(highs, m, data, run, col)
+    x = _cube(m, years, col)
+    seconds = first.seconds + time.perf_counter() - tick
+    if data.integer:
+        whole = (round_years(years, m, x)
+                 if run.options.integer_method == IntegerMethod.round else None)
+        if whole is None:  # the rounding cannot meet the floors: HiGHS's branch and bound
+            return _mip(years, run, bound, build, seconds)
+        x = whole
+    return Status.optimal, x, bound, preferred, build, seconds, first.detail
+
+
+def _mip(years: Years, run: RunContext, bound: float, build: float,
+         seconds: float) -> tuple[Status, np.ndarray | None, float | None, bool, float, float, str]:
+    """The block's MIP (whole new enrolments), under the time left and the run's gap."""
+    start = time.perf_counter()
+    m = build_years_model(years, mip=True)
+    build += time.perf_counter() - start
+    mip = run_highs(m.built, run.remaining_s(), gap_rel=run.options.gap_rel,
+                    threads=run.options.threads, mip=True)
+    seconds += mip.seconds
+    if mip.status == Status.infeasible:
+        return Status.infeasible, None, None, False, build, seconds, mip.detail
+    if not mip.has_solution:
+        return Status.time_limit, None, bound, False, build, seconds, mip.detail
+    highs = solver_model(m.built)
+    col = np.round(np.asarray(highs.getSolution().col_value))
+    col[m.n_x:] = np.asarray(highs.getSolution().col_value)[m.n_x:]
+    dual = float(highs.getInfo().mip_dual_bound) * (
+        1.0 if years.base.objective == Objective.max_protection else MONEY_UNIT_IDR)
+    if np.isfinite(dual):
+        bound = (min if years.base.objective == Objective.max_protection else max)(bound, dual)
+    status = Status.optimal if mip.status == Status.optimal else Status.time_limit
+    return status, _cube(m, years, col), bound, False, build, seconds, "mip"
+
+
+def _cube(m: YearModel, years: Years, col: np.ndarray) -> np.ndarray:
+    data = years.base
+    x = np.zeros((len(m.accounts), data.n, len(data.groups), len(data.packages), years.T))
+    np.add.at(x, (m.ca, m.cv, m.cg, m.cp, m.cs), np.maximum(col[: m.n_x], 0.0))
+    return x
+
+
+def _prefer(highs: highspy.Highs, m: YearModel, data: Arrays, run: RunContext,
+            col: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Among optimal plans the least APBD pool money, then (max_protection) the fewest rupiah:
+    each pass holds the one before to within PASS_SLACK by a row and re-solves from HiGHS's basis."""
+    pool = m.pool_cost / MONEY_UNIT_IDR
+    rupiah = m.total_cost / MONEY_UNIT_IDR
+    passes = [pool] if data.objective == Objective.min_cost else [pool, rupiah]
+    return held_passes(highs, m.built, col, passes, run)
