@@ -351,15 +351,21 @@ def check_scenario_fits(scenario: Scenario, table: VillageTable) -> Scenario:
                     message=f"the village table has no group '{group}' (its groups: {listed})",
                 )
             )
-    pool = scenario.budget.apbd_pool_idr
-    if isinstance(pool, dict):
-        kabupaten = table.kabupaten
-        named = ", ".join(k for k in kabupaten if k) or "none: give the pool as one number"
+    pools: list[tuple[str, float | dict[str, float]]] = [
+        ("budget.apbd_pool_idr", scenario.budget.apbd_pool_idr)]
+    if scenario.multi_year is not None and scenario.multi_year.apbd_pool_idr is not None:
+        pools = [(f"multi_year.apbd_pool_idr.{t}", p)
+                 for t, p in enumerate(scenario.multi_year.apbd_pool_idr)]
+    kabupaten = table.kabupaten
+    named = ", ".join(k for k in kabupaten if k) or "none: give the pool as one number"
+    for where, pool in pools:
+        if not isinstance(pool, dict):
+            continue
         for key in pool:
             if key not in kabupaten:
                 issues.append(
                     InputIssue(
-                        field=f"budget.apbd_pool_idr.{key}",
+                        field=f"{where}.{key}",
                         message=f"no village of the table is in kabupaten '{key}' "
                         f"(its kabupaten: {named})",
                     )
@@ -370,9 +376,25 @@ def check_scenario_fits(scenario: Scenario, table: VillageTable) -> Scenario:
 
 
 def _pools_keyed_as_the_table(scenario: Scenario, table: VillageTable) -> Scenario:
+    """The scenario with `budget.apbd_pool_idr` and every year's pool of `multi_year.apbd_pool_idr`
+    keyed as the table names its kabupaten (`pool_keyed_as_the_table`)."""
     pool = scenario.budget.apbd_pool_idr
-    if not isinstance(pool, dict):
-        return scenario
+    update: dict[str, object] = {}
+    if isinstance(pool, dict) and (keyed := pool_keyed_as_the_table(pool, table)) != pool:
+        update["budget"] = scenario.budget.model_copy(update={"apbd_pool_idr": keyed})
+    multi = scenario.multi_year
+    if multi is not None and multi.apbd_pool_idr is not None:
+        yearly = [pool_keyed_as_the_table(p, table) if isinstance(p, dict) else p
+                  for p in multi.apbd_pool_idr]
+        if yearly != multi.apbd_pool_idr:
+            update["multi_year"] = multi.model_copy(update={"apbd_pool_idr": yearly})
+    return scenario.model_copy(update=update) if update else scenario
+
+
+def pool_keyed_as_the_table(pool: dict[str, float], table: VillageTable) -> dict[str, float]:
+    """A pool object keyed as the table names its kabupaten: a key by Kemendagri code (`32.16`,
+    `3216`) or by the official name in other letter case goes to the kabupaten the table reads
+    that way; any other key stays as it is (and is refused if the table has no such kabupaten)."""
     present = set(table.kabupaten)
     names = kemendagri.kabupaten_names()
     by_case = {k.casefold(): k for k in present}
@@ -386,7 +408,4 @@ def _pools_keyed_as_the_table(scenario: Scenario, table: VillageTable) -> Scenar
             elif key.casefold() in by_case:
                 target = by_case[key.casefold()]
         keyed[target] = keyed.get(target, 0.0) + amount
-    if keyed == pool:
-        return scenario
-    budget = scenario.budget.model_copy(update={"apbd_pool_idr": keyed})
-    return scenario.model_copy(update={"budget": budget})
+    return keyed

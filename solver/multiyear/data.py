@@ -90,9 +90,20 @@ def prepare_years(problem: Problem) -> Years:
     multi = scenario.multi_year
     assert multi is not None
     first_months = set(scenario.months()[: scenario.horizon_months])
-    first = scenario.model_copy(update={
+    update: dict[str, object] = {
         "multi_year": None,
-        "premium_schedule": [p for p in scenario.premium_schedule if p.month in first_months]})
+        "premium_schedule": [p for p in scenario.premium_schedule if p.month in first_months]}
+    if multi.apbd_pool_idr is not None:
+        # the pools given per year decide the form: per kabupaten (objects) or one table-wide pool
+        by_kabupaten = [isinstance(p, dict) for p in multi.apbd_pool_idr]
+        if any(by_kabupaten) and not all(by_kabupaten):
+            raise ScenarioError([InputIssue(
+                field="multi_year.apbd_pool_idr",
+                message="give every year's pool in the same form: an object per kabupaten in "
+                        "every year, or one number in every year")])
+        update["budget"] = scenario.budget.model_copy(
+            update={"apbd_pool_idr": multi.apbd_pool_idr[0]})
+    first = scenario.model_copy(update=update)
     base = prepare(Problem.model_construct(table=problem.table, scenario=first))
     T, n, K = scenario.years, base.n, len(base.pool_idr)
     dd, add = multi.growth("dana_desa_growth"), multi.growth("add_growth")
