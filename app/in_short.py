@@ -93,7 +93,8 @@ def plan_in_short(plan: Plan, scenario: Scenario, lang: Lang) -> str:
                                              "short": money_words(short, say)}
         else:
             text = _("With %(money)s the scenario has no plan.") % {"money": money}
-        pool = next((r for r in plan.remedies if r.lever == "apbd_pool" and r.needed is not None), None)
+        pool = next((r for r in plan.remedies if r.lever == "apbd_pool" and r.needed is not None
+                     and r.year is None), None)  # a pool of one year only is not the pool
         share = next((r for r in plan.remedies if r.lever == "dana_desa_share" and r.needed is not None),
                      None)
         if pool is not None:

@@ -32,6 +32,8 @@ def explanation_lines(plan: Plan, lang: Lang, limit: int = 10) -> list[str]:
                                "funded to the end of the horizon.")
         else:
             text = say.gettext("The solver found no plan.")
+        if explanation.year is not None:
+            text = f"{year_words(explanation.year, explanation.fiscal_year, say)}: {text}"
         if explanation.kabupaten:
             text += f" {say.gettext('Kabupaten')} {explanation.kabupaten}."
         if explanation.shortfall_idr:
@@ -104,10 +106,25 @@ def remedy_texts(remedies: list[Remedy], say: Speaker) -> list[str]:
         else:
             text = _("a target of at most %(needed)s new enrolments (now %(current)s)") % {
                 "needed": fmt.count(r.needed), "current": fmt.count(r.current)}
+        if r.lever == "apbd_pool" and r.year is None and r.needed is not None and any(
+                other.year is not None for other in remedies):
+            text += " " + _("in year 1, grown every year as the scenario sets")
+        if r.year is not None:
+            text = f"{year_words(r.year, r.fiscal_year, say)}: {text}"
         if not r.exact and r.needed is not None:
-            text += " " + _("(whole workers may need a little more)")
+            text += " " + (_("(keeping every worker funded across the years needs more)")
+                           if r.year is not None or any(o.year is not None for o in remedies)
+                           else _("(whole workers may need a little more)"))
         lines.append(text)
     return lines
+
+
+def year_words(year: int, fiscal_year: int | None, say: Speaker) -> str:
+    """"Tahun ke-3 (2028)": a year of a multi-year plan."""
+    if fiscal_year is None:
+        return say.gettext("Year %(year)s") % {"year": year}
+    return say.gettext("Year %(year)s (%(fiscal_year)s)") % {"year": year,
+                                                             "fiscal_year": fiscal_year}
 
 
 def top_kecamatan(plan: Plan) -> tuple[str, str, float] | None:

@@ -85,6 +85,10 @@ class Remedy(BaseModel):
     # the remedy is the least change: a plan exists at `needed` and none one step short of it (the
     # money checks behind it are exact, for whole workers too)
     exact: bool = True
+    # a multi-year plan: the year (1..T) whose value this is, and its fiscal year; None for a
+    # lever that holds every year (a share, a group floor, the pool of year 1 grown as set)
+    year: int | None = None
+    fiscal_year: int | None = None
 
 
 class RuleKind(StrEnum):

@@ -129,6 +129,8 @@ class Explanation(BaseModel):
     kabupaten: str | None = None
     shortfall_idr: float | None = None
     villages: list[Shortfall] = Field(default_factory=list)
+    year: int | None = None  # a multi-year plan: the year (1..T) that falls short
+    fiscal_year: int | None = None
 
 
 class PlanCheck(BaseModel):

@@ -28,6 +28,7 @@ from solver.explain import explain_infeasibility
 from solver.extract import group_reasons, totals, village_plans, whole_rupiah
 from solver.multiyear.data import _EPS, ADD, DANA_DESA, POOL, Years, accounts_of, prepare_years
 from solver.multiyear.model import solve_years_block
+from solver.multiyear.remedies import year_label, year_remedies
 
 
 def paid_by_source(years: Years, accounts: list[tuple[int, ...]],
@@ -65,12 +66,16 @@ def solve_years(problem: Problem, run: RunContext, canonical: Problem,
     run.report("prepare", data.n, data.n)
     explanations = []
     for t in range(years.T):
-        label = _year_label(years, t)
+        label = year_label(years, t)
         for e in explain_infeasibility(years.year(t), canonical.table.villages):
-            explanations.append(e.model_copy(update={"message": f"{label}: {e.message}"}))
+            explanations.append(e.model_copy(update={
+                "message": f"{label}: {e.message}", "year": t + 1,
+                "fiscal_year": years.fiscal_years[t]}))
     if explanations:
         return Plan(status=Status.infeasible, objective=None, explanations=explanations,
                     message=explanations[0].message, method=unsolved,
+                    remedies=year_remedies(years, canonical.table.villages, canonical.scenario,
+                                           run),
                     build_seconds=time.perf_counter() - start, total_seconds=run.elapsed_s(),
                     **base)
     blocks = split_blocks(data)
@@ -177,11 +182,6 @@ def solve_years(problem: Problem, run: RunContext, canonical: Problem,
         new_by_source={s.value: float(np.diff(funded_src[i], axis=-1, prepend=0.0).sum())
                        for i, s in enumerate(SOURCES)} if not years.uniform else {},
         years=year_totals, village_years=village_years, **base)
-
-
-def _year_label(years: Years, t: int) -> str:
-    fiscal = years.fiscal_years[t]
-    return f"Year {t + 1}" + (f" ({fiscal})" if fiscal is not None else "")
 
 
 def _infeasible_message(years: Years, villages: np.ndarray) -> str:
