@@ -264,3 +264,20 @@ def _even_sharing(model: BuiltModel, data: Arrays, col_value: np.ndarray, run: R
     shared = col_value.copy()
     shared[columns] = np.clip(np.asarray(solution.x), col_lo, col_up)
     return shared
+
+
+def even_sharing_after_passes(highs: highspy.Highs, model: BuiltModel, data: Arrays,
+                              col_value: np.ndarray, measures: list[np.ndarray],
+                              run: RunContext) -> np.ndarray | None:
+    """Pass 4 on a model whose passes 1-3 were held by rows (`solver.run.held_passes`, as the
+    multi-year and payers' LPs do): the face of the last pass HiGHS solved, then the even sharing
+    on it; None when the QP fails or would cost an earlier measure (each a cost to minimise over
+    HiGHS's columns) more than SLACK. `model.xv`/`xg` name each x's village and group in `data`."""
+    if run.expired():
+        return None
+    face = _Face.of(highs)
+    _fix_face(highs, face)
+    shared = _even_sharing(model, data, col_value, run, face)
+    if shared is None or not _keeps(measures, col_value, shared):
+        return None
+    return shared
