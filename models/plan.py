@@ -184,6 +184,26 @@ class VillageYear(BaseModel):
     spend_add_idr: float
     spend_apbd_idr: float
     coverage_after: float | None  # at the end of the year
+    # what Rp1 million more of the village's own money in this year buys (the LP's; for
+    # whole-number plans its relaxation): objective points and new enrolments, and over how many
+    # more rupiah the rates hold (None: no end); None where the plan gives no marginal values
+    marginal_value_per_million: float | None = None
+    marginal_enrollments_per_million: float | None = None
+    marginal_range_idr: float | None = None
+
+
+class PoolYear(BaseModel):
+    """One APBD pool in one year of a multi-year plan: its money, what the plan spends of it, and
+    what Rp1 million more of it in that year buys (as `VillageYear`'s marginal values)."""
+
+    kabupaten: str  # "" for the one pool of a table without a kabupaten column
+    year: int
+    fiscal_year: int | None = None
+    pool_idr: float
+    spent_idr: float
+    marginal_value_per_million: float | None = None
+    marginal_enrollments_per_million: float | None = None
+    marginal_range_idr: float | None = None
 
 
 class YearTotals(BaseModel):
@@ -253,6 +273,7 @@ class Plan(BaseModel):
     # villages above then hold the whole plan: new over every year, spend over every year)
     years: list[YearTotals] = Field(default_factory=list)
     village_years: list[VillageYear] = Field(default_factory=list)
+    pool_years: list[PoolYear] = Field(default_factory=list)  # each pool in each year
 
     @property
     def has_targets(self) -> bool:

@@ -17,6 +17,7 @@ from models import (
 )
 from solver.context import RunContext
 from solver.data import Arrays
+from solver.marginals import lp_marginals
 from solver.model import MONEY_UNIT_IDR, ArrayProblem, BuiltModel, _add_rows, add_variable_batch
 from solver.multiyear.data import POOL, Years, _own_cap, accounts_of
 from solver.multiyear.rounding import round_years
@@ -123,18 +124,23 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
             r_keys = np.concatenate([r_keys, zt * n + zv])
             c_idx = np.concatenate([c_idx, n_x + np.arange(n_z)])
             c_val = np.concatenate([c_val, -np.ones(n_z)])
-        _rows(m, r_keys, c_idx, c_val, _own_cap(years, sources).reshape(-1) / MONEY_UNIT_IDR,
-              pulp.LpConstraintLE, T * n)
+        ids, keys = _rows(m, r_keys, c_idx, c_val,
+                          _own_cap(years, sources).reshape(-1) / MONEY_UNIT_IDR,
+                          pulp.LpConstraintLE, T * n)
+        if a == 0:  # the village's own money (dana desa and ADD where they pay alike), by year
+            m.built.budget_row_ids, m.built.budget_v = ids, keys
     # 4: per pool and year, its villages' z, or the premiums of the pool's own workers
     K = len(data.pool_names)
     if years.uniform and n_z:
-        _rows(m, zt * K + data.pool_of[zv], n_x + np.arange(n_z), np.ones(n_z),
-              years.pool.reshape(-1) / MONEY_UNIT_IDR, pulp.LpConstraintLE, T * K)
+        m.built.pool_row_ids, m.built.pool_k = _rows(
+            m, zt * K + data.pool_of[zv], n_x + np.arange(n_z), np.ones(n_z),
+            years.pool.reshape(-1) / MONEY_UNIT_IDR, pulp.LpConstraintLE, T * K)
     elif (POOL,) in accounts:
         sel = ca[xs] == accounts.index((POOL,))
-        _rows(m, ts[sel] * K + data.pool_of[cv[xs[sel]]], xs[sel],
-              cost_x[xs[sel], ts[sel]] / MONEY_UNIT_IDR, years.pool.reshape(-1) / MONEY_UNIT_IDR,
-              pulp.LpConstraintLE, T * K)
+        m.built.pool_row_ids, m.built.pool_k = _rows(
+            m, ts[sel] * K + data.pool_of[cv[xs[sel]]], xs[sel],
+            cost_x[xs[sel], ts[sel]] / MONEY_UNIT_IDR, years.pool.reshape(-1) / MONEY_UNIT_IDR,
+            pulp.LpConstraintLE, T * K)
     # 5-7: floors and targets on the workers funded by year t; F only grows, so a floor no higher
     # than an earlier year's holds already and needs no row (the check still checks every year)
     _rows(m, ts * n + cv[xs], xs, np.ones(len(xs)), _rising(years.total_need).reshape(-1),
@@ -155,11 +161,14 @@ def _rising(need: np.ndarray) -> np.ndarray:
 
 
 def _rows(m: YearModel, keys: np.ndarray, columns: np.ndarray, coefs: np.ndarray,
-          rhs: np.ndarray, sense: int, n_keys: int, only_positive: bool = False) -> None:
+          rhs: np.ndarray, sense: int, n_keys: int,
+          only_positive: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Rows sum_{k: keys[k] = r} coefs[k] col[columns[k]] (sense) rhs[r], for the rows that have
-    a column (and, with `only_positive`, a right side > 0)."""
+    a column (and, with `only_positive`, a right side > 0). Returns their ids (HiGHS's rows) and
+    keys."""
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     if not len(keys):
-        return
+        return none
     matrix = sp.csr_matrix((coefs, (keys, columns)), shape=(n_keys, len(m.ids)))
     matrix.sum_duplicates()
     matrix.sort_indices()
@@ -169,16 +178,30 @@ def _rows(m: YearModel, keys: np.ndarray, columns: np.ndarray, coefs: np.ndarray
         live &= rhs > 0
     rows = np.flatnonzero(live)
     if not len(rows):
-        return
+        return none
     sub = matrix[rows]
-    _add_rows(m.built, sub.indptr.astype(np.int64), m.ids[sub.indices], sub.data,
-              np.asarray(rhs, float)[rows], sense)
+    ids = _add_rows(m.built, sub.indptr.astype(np.int64), m.ids[sub.indices], sub.data,
+                    np.asarray(rhs, float)[rows], sense)
+    return np.asarray(ids, dtype=np.int64), rows.astype(np.int64)
 
 
-def solve_years_block(years: Years, run: RunContext) -> tuple[Status, np.ndarray | None,
-                                                             float | None, bool, float, float, str]:
+@dataclass
+class YearMarginals:
+    """What one more rupiah buys in each year (the LP's, before the order of preference): per
+    village (T, n) for its own money of that year, per pool and year (T, K); NaN where the row is
+    not in the block (a village without uninsured workers, a pool without money)."""
+
+    village: np.ndarray  # (3, T, n): objective and new enrolments per Rp1 million, range (rupiah)
+    pool: np.ndarray  # (3, T, K)
+
+
+def solve_years_block(years: Years, run: RunContext,
+                      marginals: list[YearMarginals] | None = None
+                      ) -> tuple[Status, np.ndarray | None, float | None, bool, float, float, str]:
     """One block: status, x (A, n, G, P, T) new enrolments by account, the LP bound, whether the
-    order of preference was walked to its end, seconds building and solving, HiGHS's word."""
+    order of preference was walked to its end, seconds building and solving, HiGHS's word. With
+    `marginals` (a list), the LP's marginal values per year are appended to it, where every source
+    pays alike (one own account; as one-year plans, none where premiums differ by who pays)."""
     start = time.perf_counter()
     m = build_years_model(years)
     build = time.perf_counter() - start
@@ -197,6 +220,11 @@ def solve_years_block(years: Years, run: RunContext) -> tuple[Status, np.ndarray
     col = np.asarray(highs.getSolution().col_value)
     bound = float(col @ m.objective_coef)
     tick = time.perf_counter()
+    if marginals is not None and years.uniform:
+        read = _year_marginals(highs, m, years)
+        if read is not None:
+            marginals.append(read)
+            col = np.asarray(highs.getSolution().col_value)
     preferred = False
     if run.options.tie_break:
         col, preferred = _prefer(highs, m, data, run, col)
@@ -209,6 +237,24 @@ def solve_years_block(years: Years, run: RunContext) -> tuple[Status, np.ndarray
             return _mip(years, run, bound, build, seconds)
         x = whole
     return Status.optimal, x, bound, preferred, build, seconds, first.detail
+
+
+def _year_marginals(highs: highspy.Highs, m: YearModel, years: Years) -> YearMarginals | None:
+    """`solver.marginals.lp_marginals` on the rows of every year: the keys t * n + v of the
+    villages' own money and t * K + k of the pools stand for the villages and pools."""
+    data, T = years.base, years.T
+    K = len(data.pool_names)
+    read = lp_marginals(highs, m.built, T * max(data.n, K), data.objective, exact_pools=False)
+    if read is None:
+        return None
+    village = np.full((3, T * data.n), np.nan)
+    keys = m.built.budget_v
+    village[:, keys] = np.stack([read.value_per_million[keys], read.workers_per_million[keys],
+                                 read.range_idr[keys]])
+    pool = np.full((3, T * K), np.nan)
+    for key, pm in read.pools.items():
+        pool[:, key] = (pm.value_per_million, pm.workers_per_million, pm.range_idr)
+    return YearMarginals(village=village.reshape(3, T, data.n), pool=pool.reshape(3, T, K))
 
 
 def _mip(years: Years, run: RunContext, bound: float, build: float,

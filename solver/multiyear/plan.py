@@ -14,6 +14,7 @@ from models import (
     Objective,
     Plan,
     PoolUse,
+    PoolYear,
     Problem,
     ScenarioError,
     Status,
@@ -27,7 +28,7 @@ from solver.data import SOURCES, Arrays
 from solver.explain import explain_infeasibility
 from solver.extract import group_reasons, totals, village_plans, whole_rupiah
 from solver.multiyear.data import _EPS, ADD, DANA_DESA, POOL, Years, accounts_of, prepare_years
-from solver.multiyear.model import solve_years_block
+from solver.multiyear.model import YearMarginals, solve_years_block
 from solver.multiyear.remedies import year_label, year_remedies
 
 
@@ -95,10 +96,21 @@ def solve_years(problem: Problem, run: RunContext, canonical: Problem,
     w, z = np.zeros_like(y), np.zeros_like(y)
     statuses, bounds, preferred_all, used_mip = [], [], True, False
     build_s = solve_s = 0.0
+    # marginal values per year: villages (3, T, n), pools (3, T, K); known for every block or none
+    village_m = np.full((3, years.T, data.n), np.nan)
+    pool_m = np.full((3, years.T, len(data.pool_names)), np.nan)
+    marginals_known = years.uniform
     run.report("blocks", 0, len(blocks))
     for i, villages in enumerate(blocks):
         sub = years.subset(villages)
-        status, x, bound, preferred, b_s, s_s, detail = solve_years_block(sub, run)
+        read: list[YearMarginals] = []
+        status, x, bound, preferred, b_s, s_s, detail = solve_years_block(sub, run, read)
+        if read:
+            village_m[:, :, villages] = read[0].village
+            known = ~np.isnan(read[0].pool)
+            pool_m[known] = read[0].pool[known]
+        elif sub.base.uninsured.any():
+            marginals_known = False
         used_mip |= detail == "mip"
         build_s, solve_s = build_s + b_s, solve_s + s_s
         if status == Status.infeasible:
@@ -163,8 +175,11 @@ def solve_years(problem: Problem, run: RunContext, canonical: Problem,
     funded_t = funded[back][:, group_back]
     plan_new = new_t.sum(axis=-1)
     ys, ws, zs = y.sum(axis=0)[back], w.sum(axis=0)[back], z.sum(axis=0)[back]
+    marginals_known &= status != Status.error
     village_years = _village_years(table, data_t, years, new_t, funded_t, y[:, back],
-                                   w[:, back], z[:, back])
+                                   w[:, back], z[:, back],
+                                   village_m[:, :, back] if marginals_known else None)
+    pool_years = _pool_years(years, z, pool_m if marginals_known else None)
     year_totals = _year_totals(years, new, funded, y, w, z)
     pools = [PoolUse(kabupaten=name, pool_idr=float(years.pool[:, k].sum()),
                      spent_idr=float(np.bincount(data.pool_of, weights=z.sum(axis=0),
@@ -181,7 +196,9 @@ def solve_years(problem: Problem, run: RunContext, canonical: Problem,
         pools=pools, group_reasons=group_reasons(data_t, plan_new),
         new_by_source={s.value: float(np.diff(funded_src[i], axis=-1, prepend=0.0).sum())
                        for i, s in enumerate(SOURCES)} if not years.uniform else {},
-        years=year_totals, village_years=village_years, **base)
+        years=year_totals, village_years=village_years, pool_years=pool_years,
+        marginals_from=(None if not marginals_known else
+                        "lp_relaxation" if data.integer else "lp"), **base)
 
 
 def _infeasible_message(years: Years, villages: np.ndarray) -> str:
@@ -198,9 +215,39 @@ def _whole(value: float) -> float:
     return float(rounded) if abs(value - rounded) < _EPS else float(value)
 
 
+def _marginal(values: np.ndarray | None, *at: int) -> dict[str, Any]:
+    """The three marginal fields of a village or pool in a year; None where not known (a range
+    without end is None too)."""
+    if values is None or np.isnan(values[(0, *at)]):
+        return {}
+    span = float(values[(2, *at)])
+    return {"marginal_value_per_million": float(values[(0, *at)]),
+            "marginal_enrollments_per_million": float(values[(1, *at)]),
+            "marginal_range_idr": span if np.isfinite(span) else None}
+
+
+def _pool_years(years: Years, z: np.ndarray, marginals: np.ndarray | None) -> list[PoolYear]:
+    """Each pool in each year: its money, the plan's spend of it, its marginal values."""
+    data = years.base
+    K = len(data.pool_names)
+    out = []
+    for t in range(years.T):
+        spent = np.bincount(data.pool_of, weights=z[t], minlength=K)
+        for k, name in enumerate(data.pool_names):
+            if years.pool[t, k] <= 0 and spent[k] <= 0 and (
+                    marginals is None or np.isnan(marginals[0, t, k])):
+                continue
+            out.append(PoolYear(kabupaten=name, year=t + 1, fiscal_year=years.fiscal_years[t],
+                                pool_idr=float(years.pool[t, k]), spent_idr=float(spent[k]),
+                                **_marginal(marginals, t, k)))
+    return out
+
+
 def _village_years(table: Any, data: Arrays, years: Years, new: np.ndarray, funded: np.ndarray,
-                   y: np.ndarray, w: np.ndarray, z: np.ndarray) -> list[VillageYear]:
-    """Per village and year (the table's order): only the non-zero counts, walked once each."""
+                   y: np.ndarray, w: np.ndarray, z: np.ndarray,
+                   marginals: np.ndarray | None = None) -> list[VillageYear]:
+    """Per village and year (the table's order): only the non-zero counts, walked once each.
+    `marginals` (3, T, n) in the table's order, or None."""
     total = (data.uninsured + data.enrolled).sum(axis=1)
     enrolled = data.enrolled.sum(axis=1)
     T = years.T
@@ -225,7 +272,8 @@ def _village_years(table: Any, data: Arrays, years: Years, new: np.ndarray, fund
                 enrollments=by_new[i * T + t], funded_by=by_funded[i * T + t],
                 spend_dana_desa_idr=float(y[t, i]), spend_add_idr=float(w[t, i]),
                 spend_apbd_idr=float(z[t, i]),
-                coverage_after=float(covered[i, t] / total[i]) if total[i] > 0 else None))
+                coverage_after=float(covered[i, t] / total[i]) if total[i] > 0 else None,
+                **_marginal(marginals, t, i)))
     return out
 
 
