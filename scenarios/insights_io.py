@@ -118,7 +118,8 @@ def shortfall_frame(plan: Plan) -> pd.DataFrame:
 
 
 def remedy_frame(plan: Plan) -> pd.DataFrame:
-    columns = ["lever", "kabupaten", "group", "current", "needed", "exact", "message"]
+    columns = ["lever", "kabupaten", "group", "year", "fiscal_year", "current", "needed", "exact",
+               "message"]
     return pd.DataFrame([r.model_dump() for r in plan.remedies], columns=columns)
 
 

@@ -170,11 +170,12 @@ def _rupiah_measure(model: BuiltModel, data: Arrays) -> np.ndarray:
     return np.concatenate([data.cost_idr[model.xp] / MONEY_UNIT_IDR, np.zeros(model.n_z)])
 
 
-def _keeps(measures: list[np.ndarray], before: np.ndarray, after: np.ndarray) -> bool:
-    """The new plan is as good as the old on every earlier measure (within SLACK)."""
+def _keeps(measures: list[np.ndarray], before: np.ndarray, after: np.ndarray,
+           slack: float = SLACK) -> bool:
+    """The new plan is as good as the old on every earlier measure (within `slack`)."""
     for cost in measures:
         old, new = float(cost @ before), float(cost @ after)
-        if new > old + SLACK * max(1.0, abs(old)):
+        if new > old + slack * max(1.0, abs(old)):
             return False
     return True
 
@@ -266,18 +267,23 @@ def _even_sharing(model: BuiltModel, data: Arrays, col_value: np.ndarray, run: R
     return shared
 
 
+# passes held by rows (each within PASS_SLACK of the one before) leave a face fixed by reduced
+# costs of the last pass only, so the QP may move an earlier measure a little more than SLACK
+HELD_SLACK = 1e-7
+
+
 def even_sharing_after_passes(highs: highspy.Highs, model: BuiltModel, data: Arrays,
                               col_value: np.ndarray, measures: list[np.ndarray],
                               run: RunContext) -> np.ndarray | None:
     """Pass 4 on a model whose passes 1-3 were held by rows (`solver.run.held_passes`, as the
-    multi-year and payers' LPs do): the face of the last pass HiGHS solved, then the even sharing
-    on it; None when the QP fails or would cost an earlier measure (each a cost to minimise over
-    HiGHS's columns) more than SLACK. `model.xv`/`xg` name each x's village and group in `data`."""
+    multi-year LP does): the face of the last pass HiGHS solved, then the even sharing on it; None
+    when the QP fails or would cost an earlier measure (each a cost to minimise over HiGHS's
+    columns) more than HELD_SLACK. `model.xv`/`xg` name each x's village and group in `data`."""
     if run.expired():
         return None
     face = _Face.of(highs)
     _fix_face(highs, face)
     shared = _even_sharing(model, data, col_value, run, face)
-    if shared is None or not _keeps(measures, col_value, shared):
+    if shared is None or not _keeps(measures, col_value, shared, HELD_SLACK):
         return None
     return shared

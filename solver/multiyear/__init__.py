@@ -25,12 +25,14 @@ rather than treating a year-3 enrolment as a year-1 one. With T = 1 it is the co
 `min_cost`: the fewest rupiah over all years.
 
 The same machinery as the one-year plan: the table in canonical order, the exact money checks of
-every year (`solver.explain`, at year t's money and premiums against the floors of year t), one
-block per kabupaten with a pool (`solver.blocks`), each LP solved by HiGHS, then the least APBD pool
-money and the fewest rupiah among optimal plans, whole workers by rounding the cumulative counts
-down and buying the floors and the best workers with the money left, and our own check of every
-constraint of every year (`solver.check.check_years`). Not here: the pool's price (a single pool over
-`price_pool_min_villages` villages or more is refused), marginal values and the even sharing.
+every year (`solver.explain`, at year t's money and premiums against the floors of year t), and
+where they fail the least change of each lever that makes every year feasible (`remedies`), one
+block per kabupaten with a pool (`solver.blocks`), each LP solved by HiGHS (one pool shared by
+thousands of villages too: its T rows link the years, so it is solved whole, not priced), its
+marginal values per year read from the LP, then the least APBD pool money, the fewest rupiah and
+the even sharing among optimal plans (`solver.preference`), whole workers by rounding the
+cumulative counts down and buying the floors and the best workers with the money left, and our own
+check of every constraint of every year (`solver.check.check_years`).
 """
 
 from solver.multiyear.data import Years, is_multi_year, prepare_years, refuse_multi_year

@@ -9,14 +9,12 @@ import numpy as np
 
 from models import (
     Explanation,
-    InputIssue,
     Method,
     Objective,
     Plan,
     PoolUse,
     PoolYear,
     Problem,
-    ScenarioError,
     Status,
     VillageYear,
     YearTotals,
@@ -79,16 +77,9 @@ def solve_years(problem: Problem, run: RunContext, canonical: Problem,
                                            run),
                     build_seconds=time.perf_counter() - start, total_seconds=run.elapsed_s(),
                     **base)
+    # one pool shared by many villages is one block, solved whole: T pool rows link the years,
+    # so the one-year plan's price decomposition (one price) does not apply; HiGHS takes the LP
     blocks = split_blocks(data)
-    for villages in blocks:
-        shared = len(data.pool_names) == 1 and (years.pool > 0).any()
-        if shared and len(villages) >= run.options.price_pool_min_villages:
-            raise ScenarioError([InputIssue(
-                field="multi_year",
-                message=f"a multi-year plan with one APBD pool shared by {len(villages):,} "
-                        f"villages is not solved yet (the pool's price is for one-year plans): "
-                        f"give the pool per kabupaten (budget.apbd_pool_idr as an object), or "
-                        f"plan fewer than {run.options.price_pool_min_villages:,} villages")])
     shape = (data.n, len(data.groups), len(data.packages), years.T)
     x_src = np.zeros((3, *shape))
     new = np.zeros(shape)

@@ -170,13 +170,15 @@ def test_a_first_year_past_december_is_refused_naming_horizon_months() -> None:
     assert [issue.field for issue in refused.value.issues] == ["horizon_months"]
 
 
-def test_one_shared_pool_over_many_villages_is_refused_rather_than_priced() -> None:
+def test_one_shared_pool_over_many_villages_is_solved_whole() -> None:
+    """At or above `price_pool_min_villages` the one-year plan prices its pool; the years' LP is
+    solved whole (tests/solver/test_multiyear_large_pool.py: 2,100 villages)."""
     villages = [village(i, {"farmers": 5}, dana_desa=1_000_000) for i in range(1, 6)]
-    problem = years_problem(villages, budget={"apbd_pool_idr": 1_000_000},
+    problem = years_problem(villages, budget={"apbd_pool_idr": 1_200_000},
                             multi_year={"years": 2})
-    with pytest.raises(ScenarioError) as refused:
-        solve(problem, SolveOptions(price_pool_min_villages=5))
-    assert refused.value.issues[0].field == "multi_year"
+    plan = solve(problem, SolveOptions(price_pool_min_villages=5))
+    assert plan.status == Status.optimal and plan.check is not None and plan.check.ok
+    assert [y.spend_apbd_idr for y in plan.years] == [1_200_000, 1_200_000]
 
 
 def test_every_years_money_short_is_explained_naming_the_year() -> None:
