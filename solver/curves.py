@@ -49,6 +49,7 @@ from solver.explain import explain_infeasibility
 from solver.extract import objective_value, split_sources, totals, whole_rupiah
 from solver.levers import LeverBase, arrays_at, check_lever, lever_base, scenario_at
 from solver.model import MONEY_UNIT_IDR, build_model
+from solver.multiyear import is_multi_year
 from solver.preference import prefer
 from solver.run import run_highs
 from solver.solution import solver_model, to_cube
@@ -67,8 +68,9 @@ def sweep(problem: Problem, lever: Lever, values: list[float],
     check_lever(problem, lever)
     values = sorted({float(v) for v in values})
     scenario = problem.scenario
+    # a multi-year plan's curve is sampled: the parametric analysis follows one year's rows
     exact = (breakpoints and not scenario.integer and lever.kind != LeverKind.premium
-             and bool(values))
+             and bool(values) and not is_multi_year(scenario))
     if exact:
         curve = _exact_curve(problem, lever, values, options)
     else:
@@ -88,10 +90,15 @@ def _sampled_curve(problem: Problem, lever: Lever, values: list[float],
         points.append(_plan_point(value, plan))
     villages = problem.table.villages
     money = None
+    multi = problem.scenario.multi_year if is_multi_year(problem.scenario) else None
     if lever.kind == LeverKind.dana_desa_share:
         money = float(sum(v.dana_desa_idr for v in villages if v.max_share is None))
+        if multi is not None:  # the share moves every year's dana desa
+            money *= sum(multi.growth("dana_desa_growth"))
     elif lever.kind == LeverKind.add_share:
         money = float(sum(v.add_idr for v in villages))
+        if multi is not None:
+            money *= sum(multi.growth("add_growth"))
     _chord_slopes(points, lever, money)
     curve = Curve(lever=lever, objective_name=problem.scenario.objective.value,
                   integer=problem.scenario.integer, exact=False, points=points,
@@ -99,9 +106,12 @@ def _sampled_curve(problem: Problem, lever: Lever, values: list[float],
     feasible = [p.lever_value for p in points if p.status == Status.optimal.value]
     if feasible and lever.kind != LeverKind.min_coverage:
         curve.feasible_from = feasible[0]
+    why = (" (whole workers: the curve is not piecewise linear)" if curve.integer
+           else " (a premium moves the model's coefficients, not its budgets)"
+           if lever.kind == LeverKind.premium
+           else f" (a plan of {problem.scenario.years} years: the lever moves every year)")
     curve.message = ("Sampled: each point solved on its own, slopes between neighbouring points"
-                     + (" (whole workers: the curve is not piecewise linear)" if curve.integer
-                        else " (a premium moves the model's coefficients, not its budgets)") + ".")
+                     + why + ".")
     return curve
 
 

@@ -50,8 +50,11 @@ def check_lever(problem: Problem, lever: Lever) -> None:
     """Refuse a lever the scenario cannot move."""
     scenario = problem.scenario
     issue = None
+    pool = scenario.budget.apbd_pool_idr
+    if scenario.multi_year is not None and scenario.multi_year.apbd_pool_idr is not None:
+        pool = scenario.multi_year.apbd_pool_idr[0]  # the pools per year have one form
     if lever.kind == LeverKind.apbd_pool and lever.kabupaten is not None:
-        if not isinstance(scenario.budget.apbd_pool_idr, dict):
+        if not isinstance(pool, dict):
             issue = ("the scenario has one APBD pool for the whole table; leave the kabupaten out or "
                      "give the pool per kabupaten")
         elif lever.kabupaten not in problem.table.kabupaten:
@@ -94,7 +97,34 @@ def _package(scenario: Scenario, lever: Lever) -> Package:
 
 
 def scenario_at(problem: Problem, lever: Lever, value: float) -> Scenario:
-    """The scenario with the lever at `value` (every pool at `value` for a lever on every pool)."""
+    """The scenario with the lever at `value` (every pool at `value` for a lever on every pool).
+    A multi-year scenario's pools or floors given per year are every year at `value` (a pool of
+    one kabupaten: that kabupaten's, every year)."""
+    return _every_year_at(problem, lever, value, _scenario_at(problem, lever, value))
+
+
+def _every_year_at(problem: Problem, lever: Lever, value: float, scenario: Scenario) -> Scenario:
+    multi = scenario.multi_year
+    if multi is None:
+        return scenario
+    if lever.kind == LeverKind.apbd_pool and multi.apbd_pool_idr is not None:
+        yearly: list[float | dict[str, float]] = []
+        for pool in multi.apbd_pool_idr:
+            if not isinstance(pool, dict):
+                yearly.append(value)
+            elif lever.kabupaten is not None:
+                yearly.append({**pool, lever.kabupaten: value})
+            else:
+                yearly.append({k: value for k in problem.table.kabupaten})
+        return scenario.model_copy(update={"multi_year": multi.model_copy(
+            update={"apbd_pool_idr": yearly})})
+    if lever.kind == LeverKind.min_coverage and multi.min_coverage is not None:
+        return scenario.model_copy(update={"multi_year": multi.model_copy(
+            update={"min_coverage": [value] * multi.years})})
+    return scenario
+
+
+def _scenario_at(problem: Problem, lever: Lever, value: float) -> Scenario:
     scenario = problem.scenario
     budget, targets = scenario.budget, scenario.targets
     if lever.kind == LeverKind.dana_desa_share:
