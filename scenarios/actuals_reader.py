@@ -126,12 +126,13 @@ def plan_frame(
                 title="The options were refused",
             )
         year, month = scenario.fiscal_year, scenario.start_month
-    if through_month is not None and not 1 <= through_month <= scenario.horizon_months:
+    horizon = sum(scenario.year_months())  # a multi-year plan's months run over every year
+    if through_month is not None and not 1 <= through_month <= horizon:
         raise InputError(
             [
                 InputIssue(
                     field="through_month",
-                    message=f"must be a month of the plan's horizon, 1..{scenario.horizon_months}",
+                    message=f"must be a month of the plan's horizon, 1..{horizon}",
                 )
             ],
             title="The options were refused",
@@ -140,7 +141,7 @@ def plan_frame(
         villages={v.village_code: dict(v.uninsured) for v in table.villages},
         groups=list(table.groups),
         packages=[p.code for p in scenario.packages],
-        horizon_months=scenario.horizon_months,
+        horizon_months=horizon,
         start_year=year,
         start_month=month,
         through_month=through_month,

@@ -170,12 +170,11 @@ def _rupiah_measure(model: BuiltModel, data: Arrays) -> np.ndarray:
     return np.concatenate([data.cost_idr[model.xp] / MONEY_UNIT_IDR, np.zeros(model.n_z)])
 
 
-def _keeps(measures: list[np.ndarray], before: np.ndarray, after: np.ndarray,
-           slack: float = SLACK) -> bool:
-    """The new plan is as good as the old on every earlier measure (within `slack`)."""
+def _keeps(measures: list[np.ndarray], before: np.ndarray, after: np.ndarray) -> bool:
+    """The new plan is as good as the old on every earlier measure (within SLACK)."""
     for cost in measures:
         old, new = float(cost @ before), float(cost @ after)
-        if new > old + slack * max(1.0, abs(old)):
+        if new > old + SLACK * max(1.0, abs(old)):
             return False
     return True
 
@@ -267,23 +266,32 @@ def _even_sharing(model: BuiltModel, data: Arrays, col_value: np.ndarray, run: R
     return shared
 
 
-# passes held by rows (each within PASS_SLACK of the one before) leave a face fixed by reduced
-# costs of the last pass only, so the QP may move an earlier measure a little more than SLACK
-HELD_SLACK = 1e-7
-
-
-def even_sharing_after_passes(highs: highspy.Highs, model: BuiltModel, data: Arrays,
-                              col_value: np.ndarray, measures: list[np.ndarray],
-                              run: RunContext) -> np.ndarray | None:
-    """Pass 4 on a model whose passes 1-3 were held by rows (`solver.run.held_passes`, as the
-    multi-year LP does): the face of the last pass HiGHS solved, then the even sharing on it; None
-    when the QP fails or would cost an earlier measure (each a cost to minimise over HiGHS's
-    columns) more than HELD_SLACK. `model.xv`/`xg` name each x's village and group in `data`."""
-    if run.expired():
-        return None
+def prefer_measures(highs: highspy.Highs, model: BuiltModel, data: Arrays, run: RunContext,
+                    objective: np.ndarray, passes: list[np.ndarray]) -> Preferred:
+    """The order of preference for a model whose measures are not the one-year block's (the
+    multi-year LP: premiums by year and account): from the optimal plan HiGHS holds, each of
+    `passes` (costs to minimise over HiGHS's columns) minimised on the optimal face of the ones
+    before it (fixed by reduced costs and duals, as `prefer` does: no slack), then the even
+    sharing on the face that is left. `objective`: pass 1 as a cost to minimise. Changes the HiGHS
+    model in place. `model.xv`/`xg` name each x's village and group in `data`."""
+    col_value = np.asarray(highs.getSolution().col_value).copy()
     face = _Face.of(highs)
+    measures = [objective]
+    done = 1
+    for cost in passes:
+        if run.expired():
+            return Preferred(col_value, done, complete=False)
+        _fix_face(highs, face)
+        second = _minimise(highs, cost, run)
+        if second is None or not _keeps(measures, col_value, second):
+            return Preferred(col_value, done, complete=False)
+        col_value = second
+        measures.append(cost)
+        done += 1
+    if run.expired():
+        return Preferred(col_value, done, complete=False)
     _fix_face(highs, face)
     shared = _even_sharing(model, data, col_value, run, face)
-    if shared is None or not _keeps(measures, col_value, shared, HELD_SLACK):
-        return None
-    return shared
+    if shared is None or not _keeps(measures, col_value, shared):
+        return Preferred(col_value, done, complete=False)
+    return Preferred(shared, done + 1, complete=True)

@@ -21,8 +21,8 @@ from solver.marginals import lp_marginals
 from solver.model import MONEY_UNIT_IDR, ArrayProblem, BuiltModel, _add_rows, add_variable_batch
 from solver.multiyear.data import POOL, Years, _own_cap, accounts_of
 from solver.multiyear.rounding import round_years
-from solver.preference import even_sharing_after_passes
-from solver.run import held_passes, run_highs
+from solver.preference import prefer_measures
+from solver.run import run_highs
 from solver.solution import solver_model
 
 
@@ -291,19 +291,14 @@ def _cube(m: YearModel, years: Years, col: np.ndarray) -> np.ndarray:
 def _prefer(highs: highspy.Highs, m: YearModel, data: Arrays, run: RunContext,
             col: np.ndarray) -> tuple[np.ndarray, bool]:
     """Among optimal plans the least APBD pool money, then (max_protection) the fewest rupiah:
-    each pass holds the one before to within PASS_SLACK by a row and re-solves from HiGHS's basis;
-    then the even sharing on the face that is left."""
+    each pass on the optimal face of the ones before (`solver.preference.prefer_measures`), then
+    the even sharing on the face that is left."""
     pool = m.pool_cost / MONEY_UNIT_IDR
     rupiah = m.total_cost / MONEY_UNIT_IDR
     passes = [pool] if data.objective == Objective.min_cost else [pool, rupiah]
-    col, complete = held_passes(highs, m.built, col, passes, run)
-    if not complete:
-        return col, False
-    # then the even sharing (`solver.preference`): the least sum x^2 / U[v,g] over the new
-    # enrolments of every year, so equally valued villages and groups get equal shares of their
-    # uninsured workers and the plan does not depend on the order of the table
+    # then the even sharing: the least sum x^2 / U[v,g] over the new enrolments of every year, so
+    # equally valued villages and groups get equal shares of their uninsured workers and the plan
+    # does not depend on the order of the table
     objective = m.built.col_cost * (-1.0 if m.built.maximize else 1.0)
-    shared = even_sharing_after_passes(highs, m.built, data, col, [objective, pool, rupiah], run)
-    if shared is None:
-        return col, False
-    return np.maximum(shared, 0.0), True
+    chosen = prefer_measures(highs, m.built, data, run, objective, passes)
+    return np.maximum(chosen.col_value, 0.0), chosen.complete

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from models import (
     PoolYear,
     Problem,
     Status,
+    Village,
     VillageYear,
     YearTotals,
 )
@@ -56,10 +58,15 @@ def paid_by_source(years: Years, accounts: list[tuple[int, ...]],
 
 
 def solve_years(problem: Problem, run: RunContext, canonical: Problem,
-                base: dict[str, Any], back: np.ndarray) -> Plan:
-    """The multi-year plan of a canonical problem; `back` maps the table's villages to it."""
+                base: dict[str, Any], back: np.ndarray,
+                adjust: Callable[[Years, list[Village]], Years] | None = None) -> Plan:
+    """The multi-year plan of a canonical problem; `back` maps the table's villages to it.
+    `adjust` changes the prepared years before anything else (a re-plan's money left free in each
+    year, village by village: `solver.multiyear.actuals`)."""
     start = time.perf_counter()
     years = prepare_years(canonical)
+    if adjust is not None:
+        years = adjust(years, canonical.table.villages)
     data = years.base
     unsolved = Method.lp_rounded if data.integer else Method.lp
     run.report("prepare", data.n, data.n)
