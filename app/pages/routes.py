@@ -22,7 +22,7 @@ from app.in_short import comparison_in_short
 from app.jobs import RunnerDep
 from app.pages import LANG_COOKIE, render, request_lang
 from app.pages.forms import HELP, form_values, rules_from_form, scenario_from_form
-from app.pages.years import premium_runs
+from app.pages.years import premium_runs, years_of_villages
 from app.responses import DB_INT_MAX, ItemId, Offset, OptionalId
 from app.services import comparisons as comparison_service
 from app.services import datasets as dataset_service
@@ -392,6 +392,8 @@ def plan_page(
             "in_short": plan_service.in_short(session, plan_id, lang).text,
             "remedies": list(zip(plan.remedies, remedy_texts(plan.remedies, say), strict=True)),
             "premium_runs": premium_runs(plan.premiums) if plan.years else [],
+            "village_years": (years_of_villages(record.detail, [v.village_code for v in page.items])
+                              if plan.years else {}),
         },
     )
 

@@ -1,15 +1,19 @@
-"""A multi-year plan on its page: the months it paid for and its premiums, in the planner's words.
+"""A multi-year plan on its page: the months it paid for, its premiums and each village's years, in
+the planner's words.
 
 The premiums of a rules-priced plan come one per package, month, sector and source; the page shows
 them as runs of consecutive months with the same premium, so April to December 2026 at the
-reduced premium is one row, not nine."""
+reduced premium is one row, not nine. Each village of the page's list opens onto its own years:
+new enrolments, funded workers and money per source, year by year."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from app.i18n import Formats
+from models import VillageYear
 from models.rules import MonthlyPremium
 
 SOURCE_ORDER = ("dana_desa", "add", "apbd_pool")  # as the plan's tables list the money
@@ -91,3 +95,16 @@ def premium_runs(premiums: Iterable[MonthlyPremium]) -> list[PremiumRun]:
             )
         )
     return runs
+
+
+def years_of_villages(detail: dict[str, Any], codes: Iterable[str]) -> dict[str, list[VillageYear]]:
+    """The years of the villages `codes` from a stored plan's detail (its `village_years`), year
+    by year; none for a one-year plan."""
+    wanted = set(codes)
+    out: dict[str, list[VillageYear]] = {}
+    for row in detail.get("village_years") or []:
+        if row.get("village_code") in wanted:
+            out.setdefault(row["village_code"], []).append(VillageYear.model_validate(row))
+    for years in out.values():
+        years.sort(key=lambda y: y.year)
+    return out

@@ -106,3 +106,44 @@ def test_a_one_year_plan_has_no_years_table(client: TestClient) -> None:
 
     assert plan["years"] == [] and 'id="summary"' in page
     assert 'id="years"' not in page and "Tahun demi tahun" not in page and 'id="premiums"' not in page
+
+
+def test_each_village_on_the_page_opens_onto_its_years(
+    client: TestClient, multi_year_plan: dict[str, Any]
+) -> None:
+    """Each village row of a multi-year plan has its years under it (new enrolments, funded
+    workers, money per source, coverage), the figures of the plan's targets file, in Indonesian."""
+    import csv
+    import io
+
+    page = client.get(f"/ui/plans/{multi_year_plan['id']}").text
+    blocks = re.findall(r'<tr class="village-years" data-village="([0-9.]+)">(.*?)</details>', page,
+                        re.S)
+    listed = re.findall(r"<tr><td>(\d\d\.\d\d\.\d\d\.\d{4})</td>", page)
+    assert listed and [code for code, _ in blocks] == listed  # one per village of the page
+    targets = client.get(f"/plans/{multi_year_plan['id']}/targets", params={"format": "csv"})
+    assert targets.status_code == 200, targets.text
+    rows = {r["village_code"]: r for r in csv.DictReader(io.StringIO(targets.text))}
+    with_years = 0
+    for code, block in blocks:
+        assert "tahun demi tahun</summary>" in block
+        years = re.findall(r'<tr data-village-year="(\d)">(.*?)</tr>', block)
+        assert [number for number, _ in years] == ["1", "2", "3"]
+        row = rows[code]
+        for (_, cells_html), fiscal in zip(years, (2026, 2027, 2028), strict=True):
+            cells = re.findall(r"<td[^>]*>([^<]*)</td>", cells_html)
+            assert cells[0] == str(fiscal)
+            assert cells[1] == _count(float(row[f"new_enrollments_{fiscal}"]))
+            assert cells[2] == _count(float(row[f"funded_{fiscal}"]))
+            assert cells[3] == _rupiah(float(row[f"spend_dana_desa_idr_{fiscal}"]))
+            assert cells[5] == _rupiah(float(row[f"spend_apbd_idr_{fiscal}"]))
+            with_years += float(row[f"new_enrollments_{fiscal}"]) > 0
+    assert with_years > 0
+
+
+def test_a_one_year_plans_villages_have_no_years(client: TestClient) -> None:
+    plan = _solve_on_the_page(client, {"name": "Satu tahun lagi",
+                                       "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+                                       "budget": {"dana_desa_share": 0.02}})
+    page = client.get(f"/ui/plans/{plan['id']}").text
+    assert 'class="village-years"' not in page and 'id="villages"' in page
