@@ -29,7 +29,7 @@ from solver.explain import explain_infeasibility
 from solver.extract import group_reasons, totals, village_plans, whole_rupiah
 from solver.multiyear.data import _EPS, ADD, DANA_DESA, POOL, Years, accounts_of, prepare_years
 from solver.multiyear.model import YearMarginals, solve_years_block
-from solver.multiyear.remedies import year_label, year_remedies
+from solver.multiyear.remedies import continuity_remedies, year_label, year_remedies
 
 
 def paid_by_source(years: Years, accounts: list[tuple[int, ...]],
@@ -116,6 +116,8 @@ def solve_years(problem: Problem, run: RunContext, canonical: Problem,
                         message=_infeasible_message(sub, villages), blocks=len(blocks),
                         explanations=[Explanation(constraint="solver",
                                                   message=_infeasible_message(sub, villages))],
+                        remedies=continuity_remedies(years, villages, canonical.table.villages,
+                                                     canonical.scenario, run),
                         build_seconds=build_s, solve_seconds=solve_s,
                         total_seconds=run.elapsed_s(), **base)
         if x is None:

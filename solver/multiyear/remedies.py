@@ -397,3 +397,79 @@ def _lp_has_plan(years: Years, run: RunContext) -> bool | None:
         if result.status != Status.optimal:
             return None
     return True
+
+
+def continuity_remedies(years: Years, block: np.ndarray, villages: list[Village],
+                        scenario: Scenario, run: RunContext) -> list[Remedy]:
+    """Where every year's money checks pass but HiGHS proves that no plan keeps every worker
+    funded (a poorer or dearer later year): the least pool of each year, the least pool of year 1
+    grown as set, and the least share of dana desa and ADD, each alone, with which the LP of the
+    block HiGHS refused (`block`: its villages) has a plan; bisected on that LP."""
+    multi = scenario.multi_year
+    assert multi is not None
+    sub = years.subset(block)
+    rows = [villages[v] for v in block.tolist()]
+
+    def has_plan(trial: Years) -> bool:
+        return _lp_has_plan(trial, run) is True
+
+    out: list[Remedy] = []
+    data = sub.base
+    growth = np.array(multi.growth("pool_growth"))
+    ceiling = _pool_ceiling(sub.year(0)) * sub.T
+    for k in sorted(set(data.pool_of.tolist())):
+        name = data.pool_names[k]
+        where = f"the APBD pool of {name}" if name else "the APBD pool"
+        if multi.apbd_pool_idr is None:
+            def grown(value: float, k: int = k) -> bool:
+                pool = sub.pool.copy()
+                pool[:, k] = value * growth
+                return has_plan(_with_pool(sub, pool))
+
+            current = float(sub.pool[0, k])
+            needed = _least(grown, current, ceiling, 1.0)
+            if needed is not None:
+                out.append(Remedy(
+                    lever="apbd_pool", kabupaten=name or None, current=current, needed=needed,
+                    message=f"Raise {where} of year 1 (budget.apbd_pool_idr, grown each year as "
+                            f"set) from {rupiah(current)} to {rupiah(needed)}: then every worker "
+                            f"enrolled can be kept funded."))
+        for t in range(sub.T):
+            def of_year(value: float, k: int = k, t: int = t) -> bool:
+                pool = sub.pool.copy()
+                pool[t, k] = value
+                return has_plan(_with_pool(sub, pool))
+
+            current = float(sub.pool[t, k])
+            needed = _least(of_year, current, ceiling, 1.0)
+            if needed is not None:
+                out.append(_named(sub, t, lever="apbd_pool", kabupaten=name or None,
+                                  current=current, needed=needed,
+                                  message=f"raise {where} from {rupiah(current)} to "
+                                          f"{rupiah(needed)} (+{rupiah(needed - current)}): then "
+                                          f"every worker enrolled can be kept funded."))
+    follows = np.array([v.max_share is None for v in rows])
+    for lever, current, words, name, idr in (
+            ("dana_desa_share", scenario.budget.dana_desa_share, "share of dana desa",
+             "dana_desa_growth", np.array([v.dana_desa_idr for v in rows], dtype=float)),
+            ("add_share", scenario.budget.add_share, "share of ADD", "add_growth",
+             np.array([v.add_idr for v in rows], dtype=float))):
+        rate = np.array(multi.growth(name))[:, None]
+
+        def at(share: float, lever: str = lever, rate: np.ndarray = rate,
+               idr: np.ndarray = idr) -> bool:
+            if lever == "dana_desa_share":
+                return has_plan(replace(sub, cap_dd=np.where(follows[None, :],
+                                                             share * rate * idr[None, :],
+                                                             sub.cap_dd)))
+            return has_plan(replace(sub, cap_add=share * rate * idr[None, :]))
+
+        needed = _least(at, current, 1.0, SHARE_STEP)
+        out.append(Remedy(
+            lever=lever, current=current, needed=needed,
+            message=(f"Raise the {words} from {current:.4%} to {needed:.4%} (every year): then "
+                     f"every worker enrolled can be kept funded." if needed is not None else
+                     f"No {words} up to 100% alone keeps every worker funded.")))
+    if data.integer:  # the LP's answer: whole workers may need a little more
+        out = [r.model_copy(update={"exact": False}) for r in out]
+    return out

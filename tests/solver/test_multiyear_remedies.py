@@ -107,3 +107,27 @@ def test_a_share_for_every_year_and_the_target_of_the_short_year() -> None:
                      {"budget": {"dana_desa_share": 0.5},
                       "multi_year": {**multi, "min_new_enrollments": [10, 20, target.needed]}}):
         assert solve(years_problem(VILLAGES, integer=True, **scenario)).status == Status.optimal
+
+
+def test_where_only_keeping_the_workers_funded_fails_the_remedies_come_from_the_lp() -> None:
+    """Every year's money alone meets the target of 10, but not together: 2026's pool is in
+    Bekasi, 2027's in Karawang, so the 10 enrolled in Bekasi in 2026 cannot be kept in 2027. The
+    least change of a year's pool: Rp1,200,000 for Bekasi in 2027, or for Karawang in 2026."""
+    villages = [village(1, {"farmers": 20}, kabupaten="Kabupaten Bekasi"),
+                village(2, {"farmers": 20}, kabupaten="Kabupaten Karawang")]
+    pools = [{"Kabupaten Bekasi": 1_200_000, "Kabupaten Karawang": 0},
+             {"Kabupaten Bekasi": 0, "Kabupaten Karawang": 1_200_000}]
+    multi = {"years": 2, "apbd_pool_idr": pools, "min_new_enrollments": [10, 10]}
+    plan = solve(years_problem(villages, fiscal_year=2026, multi_year=multi))
+    assert plan.status == Status.infeasible
+    assert [e.constraint for e in plan.explanations] == ["solver"]
+    pool = {(r.year, r.kabupaten): r.needed for r in plan.remedies if r.lever == "apbd_pool"}
+    assert pool == {(2, "Kabupaten Bekasi"): 1_200_000, (1, "Kabupaten Karawang"): 1_200_000}
+    for (year, kabupaten), needed in pool.items():
+        changed = [dict(p) for p in pools]
+        changed[year - 1][kabupaten] = needed
+        fixed = solve(years_problem(villages, multi_year={**multi, "apbd_pool_idr": changed}))
+        assert fixed.status == Status.optimal and fixed.check is not None and fixed.check.ok
+        changed[year - 1][kabupaten] = needed - 1
+        short = solve(years_problem(villages, multi_year={**multi, "apbd_pool_idr": changed}))
+        assert short.status == Status.infeasible
