@@ -128,6 +128,9 @@ def marginals_answer(plan: Plan, file_format: str, table: str, top: int) -> byte
         "villages": lambda: insights_io.village_marginals(plan),
         "kecamatan": lambda: insights_io.kecamatan_marginals(plan),
         "pools": lambda: insights_io.pool_marginals(plan),
+        # a multi-year plan's per year (empty tables for a one-year plan)
+        "village_years": lambda: insights_io.village_year_marginals(plan),
+        "pool_years": lambda: insights_io.pool_year_marginals(plan),
     }
     if file_format == "xlsx":
         return insights_io.marginals_xlsx_bytes(plan, top)

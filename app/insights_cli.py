@@ -194,7 +194,10 @@ def _marginals(args: argparse.Namespace, problem: Problem, options: SolveOptions
     top = insights_io.top_villages(plan, args.top)
     for name, frame in (("villages", insights_io.village_marginals(plan)), ("top", top),
                         ("kecamatan", insights_io.kecamatan_marginals(plan)),
-                        ("pools", insights_io.pool_marginals(plan))):
+                        ("pools", insights_io.pool_marginals(plan)),
+                        *((("village_years", insights_io.village_year_marginals(plan)),
+                           ("pool_years", insights_io.pool_year_marginals(plan)))
+                          if plan.village_years else ())):
         atomic_write(out / f"marginals_{name}.csv", insights_io.frame_csv_bytes(frame))
     atomic_write(out / "marginals.xlsx", insights_io.marginals_xlsx_bytes(plan, args.top))
     print(marginals_summary(plan, top, out, _speaker(args)))

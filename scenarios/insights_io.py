@@ -187,10 +187,35 @@ def pool_marginals(plan: Plan) -> pd.DataFrame:
     return frame
 
 
+_YEAR_MARGINALS = ["marginal_value_per_million", "marginal_enrollments_per_million",
+                   "marginal_range_idr"]
+_VILLAGE_YEAR_MARGINALS = ["village_code", "year", "fiscal_year", "new_enrollments", "funded",
+                           "spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr",
+                           *_YEAR_MARGINALS]
+_POOL_YEAR_MARGINALS = ["kabupaten", "year", "fiscal_year", "pool_idr", "spent_idr",
+                        *_YEAR_MARGINALS]
+
+
+def village_year_marginals(plan: Plan) -> pd.DataFrame:
+    """A multi-year plan, per village and year: what Rp1 million more of its own money in that
+    year buys, over which range (empty for a one-year plan)."""
+    return pd.DataFrame([{c: getattr(v, c) for c in _VILLAGE_YEAR_MARGINALS}
+                         for v in plan.village_years], columns=_VILLAGE_YEAR_MARGINALS)
+
+
+def pool_year_marginals(plan: Plan) -> pd.DataFrame:
+    """A multi-year plan, per pool and year: what Rp1 million more in it that year buys."""
+    return pd.DataFrame([{c: getattr(p, c) for c in _POOL_YEAR_MARGINALS}
+                         for p in plan.pool_years], columns=_POOL_YEAR_MARGINALS)
+
+
 def marginals_xlsx_bytes(plan: Plan, top: int = 20) -> bytes:
+    years = ({"village_years": village_year_marginals(plan),
+              "pool_years": pool_year_marginals(plan)} if plan.village_years else {})
     return sheets_xlsx_bytes({"top_villages": top_villages(plan, top),
                               "kecamatan": kecamatan_marginals(plan),
-                              "pools": pool_marginals(plan), "villages": village_marginals(plan)})
+                              "pools": pool_marginals(plan), "villages": village_marginals(plan),
+                              **years})
 
 
 def fairness_xlsx_bytes(summary: pd.DataFrame, villages: dict[str, pd.DataFrame]) -> bytes:

@@ -83,7 +83,7 @@ def cost_of_fairness(body: FairnessCreate, session: SessionDep, settings: Settin
             "villages": {family: records(frame) for family, frame in villages.items()}}
 
 
-Table = Literal["top", "villages", "kecamatan", "pools"]
+Table = Literal["top", "villages", "kecamatan", "pools", "village_years", "pool_years"]
 
 
 @router.get("/plans/{plan_id}/marginals", summary="The next rupiah: what Rp1 million more buys")
