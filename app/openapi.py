@@ -189,6 +189,8 @@ FIELD_DOCS = {
     "cost_idr": "their cost at the cheapest package, rupiah",
     "own_budget_idr": "the village's dana desa and ADD caps, rupiah",
     "shortfall_idr": "rupiah missing",
+    "year": "a multi-year plan: the year of the plan (1 = the first) this is about; none for the "
+    "whole plan",
     "constraint": "coverage_floors, apbd_pool, min_new_enrollments or solver",
     "ok": "every constraint holds within the tolerance",
     "tolerance": "relative tolerance of the check",
