@@ -11,8 +11,9 @@ its `year`: together they make every year pass. Money is rounded up to the whole
 floors and targets on the one-year plan's grid.
 
 The money checks of each year are necessary for a plan of every year; continuity (a worker enrolled
-is kept funded) can ask for more. So each remedy is then tried on the LP of every year (HiGHS): a
-remedy with a plan there is `exact`; one without says that keeping the workers funded needs more.
+is kept funded) can ask for more. So each remedy is then tried on the LP of every year (HiGHS; for
+whole-number plans its MIP, to a first plan): a remedy with a plan there is `exact`; one without
+says that keeping the workers funded needs more.
 """
 
 from __future__ import annotations
@@ -347,7 +348,7 @@ def _tried(years: Years, villages: list[Village], remedies: list[Remedy], scenar
             trial = _shares_or_groups(years, villages, scenario, chosen[0])
         else:
             trial = _applied(years, chosen, scenario)
-        has_plan = _lp_has_plan(trial, run)
+        has_plan = _lp_has_plan(trial, run, whole=years.base.integer)
         for i in indices:
             if has_plan is False:
                 r = out[i]
@@ -383,15 +384,18 @@ def _shares_or_groups(years: Years, villages: list[Village], scenario: Scenario,
     return replace(years, cap_add=r.needed * rate * add[None, :])
 
 
-def _lp_has_plan(years: Years, run: RunContext) -> bool | None:
+def _lp_has_plan(years: Years, run: RunContext, whole: bool = False) -> bool | None:
     """Whether the LP of every year has a plan (False: HiGHS proved none; None: not known in the
-    time left)."""
+    time left). `whole`: whole new enrolments (HiGHS's MIP, stopped at its first plan)."""
     for villages in split_blocks(years.base):
         sub = years.subset(villages)
-        m = build_years_model(sub)
+        m = build_years_model(sub, mip=whole)
         if not m.n_x:
             continue
-        result = run_highs(m.built, run.remaining_s(), threads=run.options.threads, mip=False)
+        result = run_highs(m.built, run.remaining_s(), threads=run.options.threads, mip=whole,
+                           gap_rel=1.0 if whole else None)
+        if whole and result.has_solution:
+            continue
         if result.status == Status.infeasible:
             return False
         if result.status != Status.optimal:
