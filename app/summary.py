@@ -112,7 +112,7 @@ def remedy_texts(remedies: list[Remedy], say: Speaker) -> list[str]:
         if r.year is not None:
             text = f"{year_words(r.year, r.fiscal_year, say)}: {text}"
         if not r.exact and r.needed is not None:
-            text += " " + (_("(keeping every worker funded across the years needs more)")
+            text += " " + (_("(a plan exists there; the least change may be smaller)")
                            if r.year is not None or any(o.year is not None for o in remedies)
                            else _("(whole workers may need a little more)"))
         lines.append(text)

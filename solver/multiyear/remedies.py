@@ -30,9 +30,12 @@ from solver.context import RunContext
 from solver.data import _floor_need
 from solver.explain import explain_infeasibility, rupiah
 from solver.multiyear.data import Years
+from solver.multiyear.model import _cube as cube
 from solver.multiyear.model import build_years_model
+from solver.multiyear.rounding import round_years
 from solver.remedies import SHARE_STEP, _least, _most, _pool_ceiling
 from solver.run import run_highs
+from solver.solution import solver_model
 
 
 def year_label(years: Years, t: int) -> str:
@@ -331,8 +334,10 @@ def _applied(years: Years, remedies: list[Remedy], scenario: Scenario) -> Years:
 
 def _tried(years: Years, villages: list[Village], remedies: list[Remedy], scenario: Scenario,
            run: RunContext) -> list[Remedy]:
-    """Each remedy (the per-year ones of a lever together) tried on the LP of every year: `exact`
-    when it has a plan there; else the message says that continuity asks for more."""
+    """Each remedy (the per-year ones of a lever together) tried on the LP of every year (whole
+    numbers: its MIP): `exact` when it has a plan there. Where it has none, the change is stepped
+    on (`_stepped`) until a plan exists, and the figures that have one are given, not `exact`;
+    where no step finds one, the message says that continuity asks for more."""
     families: dict[tuple[str, str | None, bool], list[int]] = {}
     for i, r in enumerate(remedies):
         if r.needed is None:
@@ -343,22 +348,91 @@ def _tried(years: Years, villages: list[Village], remedies: list[Remedy], scenar
     out = list(remedies)
     for indices in families.values():
         chosen = [remedies[i] for i in indices]
-        lever = chosen[0].lever
-        if lever in ("dana_desa_share", "add_share", "group_min_coverage"):
-            trial = _shares_or_groups(years, villages, scenario, chosen[0])
-        else:
-            trial = _applied(years, chosen, scenario)
-        has_plan = _lp_has_plan(trial, run, whole=years.base.integer)
-        for i in indices:
-            if has_plan is False:
-                r = out[i]
+        has_plan = _lp_has_plan(_trial(years, villages, scenario, chosen), run,
+                                whole=years.base.integer)
+        if has_plan is True:
+            continue
+        stepped = _stepped(years, villages, scenario, chosen, run) if has_plan is False else None
+        for i, r in zip(indices, stepped or chosen, strict=True):
+            if stepped is not None:
                 out[i] = r.model_copy(update={
                     "exact": False,
-                    "message": r.message + " Every year's money checks are met there, but keeping "
-                                           "every worker funded across the years needs more."})
-            elif has_plan is None:
-                out[i] = out[i].model_copy(update={"exact": False})
+                    "message": r.message.rstrip(".") + f": not enough to keep every worker "
+                               f"funded across the years{' in whole workers' if years.base.integer else ''}; "
+                               f"{_value_words(r)} is (a plan exists there; the least change may be "
+                               f"smaller)."})
+            else:
+                out[i] = out[i].model_copy(update={"exact": False, "message": out[i].message + (
+                    " Every year's money checks are met there, but keeping every worker funded "
+                    "across the years needs more." if has_plan is False else "")})
     return out
+
+
+def _value_words(r: Remedy) -> str:
+    assert r.needed is not None
+    if r.lever == "apbd_pool":
+        return rupiah(r.needed)
+    if r.lever == "min_new_enrollments":
+        return f"{r.needed:,.0f}"
+    return f"{r.needed:.4%}"
+
+
+def _trial(years: Years, villages: list[Village], scenario: Scenario,
+           chosen: list[Remedy]) -> Years:
+    if chosen[0].lever in ("dana_desa_share", "add_share", "group_min_coverage"):
+        return _shares_or_groups(years, villages, scenario, chosen[0])
+    return _applied(years, chosen, scenario)
+
+
+_STEPS = 8  # steps of a remedy on to a plan, each 4 times the last
+_REFINE = 8  # then halvings of the gap between the last step without a plan and the first with
+
+
+def _stepped(years: Years, villages: list[Village], scenario: Scenario, chosen: list[Remedy],
+             run: RunContext) -> list[Remedy] | None:
+    """The remedies of one lever moved on together, by one unit (a worker's premiums over the plan
+    for a pool, 0.01 percentage points for a share or floor, one worker for a target), then 4, 16,
+    ... units, until the LP (whole numbers: the rounded plan) of every year has a plan, then the
+    gap to the step before halved `_REFINE` times; None if none of `_STEPS` steps has one or the
+    time runs out."""
+    lever = chosen[0].lever
+    unit = {"apbd_pool": float(years.cost.max()) * years.T, "dana_desa_share": 1e-4,
+            "add_share": 1e-4, "min_coverage": -1e-4, "group_min_coverage": -1e-4,
+            "min_new_enrollments": -1.0}[lever]
+    def moved(units: float) -> list[Remedy]:
+        out = []
+        for r in chosen:
+            assert r.needed is not None
+            value = r.needed + unit * units
+            if lever == "apbd_pool":
+                value = float(math.ceil(value))
+            elif lever == "min_new_enrollments":
+                value = max(0.0, float(math.floor(value)))
+            else:
+                value = min(1.0, max(0.0, round(value, 6)))
+            out.append(r.model_copy(update={"needed": value}))
+        return out
+
+    def has_plan(units: float) -> bool | None:
+        return _lp_has_plan(_trial(years, villages, scenario, moved(units)), run,
+                            whole=years.base.integer)
+
+    short = 0.0
+    for step in range(_STEPS):
+        found = has_plan(4.0 ** step)
+        if found is None:
+            return None
+        if found:
+            enough = 4.0 ** step
+            for _ in range(_REFINE):  # then halve the gap to the last step without a plan
+                middle = (short + enough) / 2
+                found = has_plan(middle)
+                if found is None:
+                    break
+                short, enough = (short, middle) if found else (middle, enough)
+            return moved(enough)
+        short = 4.0 ** step
+    return None
 
 
 def _shares_or_groups(years: Years, villages: list[Village], scenario: Scenario,
@@ -386,16 +460,15 @@ def _shares_or_groups(years: Years, villages: list[Village], scenario: Scenario,
 
 def _lp_has_plan(years: Years, run: RunContext, whole: bool = False) -> bool | None:
     """Whether the LP of every year has a plan (False: HiGHS proved none; None: not known in the
-    time left). `whole`: whole new enrolments (HiGHS's MIP, stopped at its first plan)."""
+    time left). `whole`: whole new enrolments (`_rounded_has_plan`)."""
+    if whole:
+        return _rounded_has_plan(years, run)
     for villages in split_blocks(years.base):
         sub = years.subset(villages)
-        m = build_years_model(sub, mip=whole)
+        m = build_years_model(sub)
         if not m.n_x:
             continue
-        result = run_highs(m.built, run.remaining_s(), threads=run.options.threads, mip=whole,
-                           gap_rel=1.0 if whole else None)
-        if whole and result.has_solution:
-            continue
+        result = run_highs(m.built, run.remaining_s(), threads=run.options.threads, mip=False)
         if result.status == Status.infeasible:
             return False
         if result.status != Status.optimal:
@@ -477,3 +550,25 @@ def continuity_remedies(years: Years, block: np.ndarray, villages: list[Village]
     if data.integer:  # the LP's answer: whole workers may need a little more
         out = [r.model_copy(update={"exact": False}) for r in out]
     return out
+
+
+def _rounded_has_plan(years: Years, run: RunContext) -> bool | None:
+    """Whether whole workers have a plan the way the plan first looks for one: the LP's funded
+    counts rounded down, the floors and the best workers bought with the money left
+    (`round_years`). True: that plan exists (so `solve` finds one); False: the LP has none, or
+    the rounding meets no floor (HiGHS's branch and bound might, slowly: it is not run here);
+    None: the time ran out."""
+    for villages in split_blocks(years.base):
+        sub = years.subset(villages)
+        m = build_years_model(sub)
+        if not m.n_x:
+            continue
+        result = run_highs(m.built, run.remaining_s(), threads=run.options.threads, mip=False)
+        if result.status == Status.infeasible:
+            return False
+        if result.status != Status.optimal:
+            return None
+        col = np.asarray(solver_model(m.built).getSolution().col_value)
+        if round_years(sub, m, cube(m, sub, col)) is None:
+            return False
+    return True

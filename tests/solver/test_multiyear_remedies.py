@@ -131,3 +131,32 @@ def test_where_only_keeping_the_workers_funded_fails_the_remedies_come_from_the_
         changed[year - 1][kabupaten] = needed - 1
         short = solve(years_problem(villages, multi_year={**multi, "apbd_pool_idr": changed}))
         assert short.status == Status.infeasible
+
+
+def test_the_bekasi_example_short_in_2028_gets_a_pool_that_is_enough_in_whole_workers() -> None:
+    """The Bekasi 2026-2028 example with a floor of 25% in 2028 and dana desa 40% down that year:
+    every year's money checks name 2028; in whole workers kept funded from 2026, the money checks'
+    figure is not enough, so the remedy is stepped on until the plan exists there, and says so.
+    Applied, the plan exists."""
+    import json
+
+    from scenarios.examples import BEKASI_MULTIYEAR_2026_2028, BEKASI_VILLAGES
+
+    table = scenarios.read_villages(BEKASI_VILLAGES)
+    body = json.loads(BEKASI_MULTIYEAR_2026_2028.read_text())
+    body["multi_year"].update({"min_coverage": ["0%", "5%", "25%"],
+                               "dana_desa_growth": ["3%", "-40%"]})
+    plan = solve(Problem(table=table, scenario=scenarios.scenario_from_dict(body)))
+    assert plan.status == Status.infeasible
+    assert [e.year for e in plan.explanations] == [3]
+    pool = next(r for r in plan.remedies if r.lever == "apbd_pool" and r.year == 3)
+    assert pool.needed is not None and pool.fiscal_year == 2028
+    shortfall = plan.explanations[0].shortfall_idr or 0.0
+    if not pool.exact:  # more than the money checks' figure, and the message gives the figure
+        assert pool.needed > pool.current + shortfall
+        assert "a plan exists there" in pool.message
+    pools = [1.5e9, 1.5e9 * 1.05, pool.needed]
+    body["multi_year"].pop("pool_growth")
+    body["multi_year"]["apbd_pool_idr"] = pools
+    fixed = solve(Problem(table=table, scenario=scenarios.scenario_from_dict(body)))
+    assert fixed.status == Status.optimal and fixed.check is not None and fixed.check.ok
