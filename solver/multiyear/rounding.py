@@ -20,6 +20,7 @@ def round_years(years: Years, m: YearModel, x: np.ndarray) -> np.ndarray | None:
     (max_protection) the most protection per rupiah with the money left. None when the floors
     cannot be met this way."""
     data, T = years.base, years.T
+    coef = data.objective_coef()  # (n, G, P), once: it is built anew on each call
     funded = np.floor(np.cumsum(x, axis=-1) + _EPS)
     x = np.diff(funded, axis=-1, prepend=0.0)
     A, n, G, P = x.shape[:4]
@@ -82,7 +83,7 @@ def round_years(years: Years, m: YearModel, x: np.ndarray) -> np.ndarray | None:
                 return None
         covered_v = x[..., : t + 1].sum(axis=(0, 2, 3, 4))
         for v in np.nonzero(years.total_need[t] > covered_v + _EPS)[0].tolist():
-            by_value = np.argsort(-data.objective_coef()[v, :, 0], kind="stable").tolist()
+            by_value = np.argsort(-coef[v, :, 0], kind="stable").tolist()
             if fill([(v, g) for g in by_value], t, years.total_need[t, v] - covered_v[v]) > _EPS:
                 return None
         missing = years.min_new[t] - x[..., : t + 1].sum()
@@ -93,7 +94,7 @@ def round_years(years: Years, m: YearModel, x: np.ndarray) -> np.ndarray | None:
     if data.objective == Objective.max_protection:
         candidates = []
         for a, v, g, p, s in zip(m.ca, m.cv, m.cg, m.cp, m.cs, strict=True):
-            value = float(data.objective_coef()[v, g, p]) * (T - s)
+            value = float(coef[v, g, p]) * (T - s)
             rupiah = float(years.cost[source_of[a], s:, g, p].sum())
             if value > 0 and rupiah > 0:
                 candidates.append((-value / rupiah, int(v), int(g), int(s), int(a), int(p)))
