@@ -147,3 +147,17 @@ def test_a_one_year_plans_villages_have_no_years(client: TestClient) -> None:
                                        "budget": {"dana_desa_share": 0.02}})
     page = client.get(f"/ui/plans/{plan['id']}").text
     assert 'class="village-years"' not in page and 'id="villages"' in page
+
+
+def test_an_infeasible_multi_year_plan_names_its_year_and_remedies_on_the_page(
+    client: TestClient,
+) -> None:
+    scenario = json.loads(BEKASI_MULTIYEAR_2026_2028.read_text())
+    scenario.update({"name": "Lantai 2028 terlalu tinggi", "integer": False})
+    scenario["multi_year"]["min_coverage"] = ["0%", "5%", "60%"]
+    plan = _solve_on_the_page(client, scenario)
+    assert plan["status"] == "infeasible"
+    assert [e["year"] for e in plan["explanations"]] == [3]
+    page = client.get(f"/ui/plans/{plan['id']}").text
+    assert "<p><strong>Tahun ke-3 (2028): Ada desa yang tidak dapat membiayai" in page
+    assert re.search(r"Tahun ke-3 \(2028\): dana APBD Rp[0-9.]+ di seluruh tabel", page)
