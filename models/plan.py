@@ -119,6 +119,7 @@ class Shortfall(BaseModel):
     cost_idr: float  # cheapest cost of those enrolments
     own_budget_idr: float  # dana desa cap + ADD cap
     shortfall_idr: float  # cost - own budget, > 0
+    year: int | None = None  # a multi-year plan: the year (1..T) of these figures
 
 
 class Explanation(BaseModel):

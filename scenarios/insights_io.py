@@ -114,12 +114,15 @@ def curve_png_bytes(curve: Curve, title: str = "") -> bytes:
 def shortfall_frame(plan: Plan) -> pd.DataFrame:
     columns = ["village_code", "village_name", "kecamatan", "kabupaten", "workers_needed",
                "cost_idr", "own_budget_idr", "shortfall_idr"]
+    if any(s.year is not None for s in plan.short_villages):  # a multi-year plan: their year
+        columns.append("year")
     return pd.DataFrame([s.model_dump() for s in plan.short_villages], columns=columns)
 
 
 def remedy_frame(plan: Plan) -> pd.DataFrame:
-    columns = ["lever", "kabupaten", "group", "year", "fiscal_year", "current", "needed", "exact",
-               "message"]
+    columns = ["lever", "kabupaten", "group", "current", "needed", "exact", "message"]
+    if any(r.year is not None for r in plan.remedies):  # a multi-year plan's
+        columns[3:3] = ["year", "fiscal_year"]
     return pd.DataFrame([r.model_dump() for r in plan.remedies], columns=columns)
 
 

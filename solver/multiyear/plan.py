@@ -29,7 +29,13 @@ from solver.explain import explain_infeasibility
 from solver.extract import group_reasons, totals, village_plans, whole_rupiah
 from solver.multiyear.data import _EPS, ADD, DANA_DESA, POOL, Years, accounts_of, prepare_years
 from solver.multiyear.model import YearMarginals, solve_years_block
-from solver.multiyear.remedies import continuity_remedies, year_label, year_remedies
+from solver.multiyear.remedies import (
+    continuity_remedies,
+    short_years,
+    year_label,
+    year_remedies,
+)
+from solver.remedies import short_villages
 
 
 def paid_by_source(years: Years, accounts: list[tuple[int, ...]],
@@ -82,6 +88,10 @@ def solve_years(problem: Problem, run: RunContext, canonical: Problem,
                     message=explanations[0].message, method=unsolved,
                     remedies=year_remedies(years, canonical.table.villages, canonical.scenario,
                                            run),
+                    short_villages=[s.model_copy(update={"year": t + 1})
+                                    for t in short_years(years, canonical.table.villages)
+                                    for s in short_villages(years.year(t),
+                                                            canonical.table.villages)],
                     build_seconds=time.perf_counter() - start, total_seconds=run.elapsed_s(),
                     **base)
     # one pool shared by many villages is one block, solved whole: T pool rows link the years,

@@ -38,6 +38,9 @@ def test_the_short_year_is_named_and_its_pool_remedy_applied_gives_a_plan() -> N
     assert plan.status == Status.infeasible
     assert [(e.year, e.fiscal_year) for e in plan.explanations] == [(3, 2028)]
     assert plan.explanations[0].shortfall_idr == pytest.approx(2_600_000)
+    # the village short in 2028: 80 workers (Rp9,600,000) against its Rp6,000,000
+    assert [(s.year, s.workers_needed, s.shortfall_idr) for s in plan.short_villages] == [
+        (3, 80, 3_600_000)]
     pool = [r for r in plan.remedies if r.lever == "apbd_pool"]
     assert [(r.year, r.fiscal_year, r.kabupaten, r.current, r.needed, r.exact) for r in pool] == [
         (3, 2028, "Kabupaten Bekasi", 1_000_000, 3_600_000, True)]
