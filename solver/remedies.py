@@ -22,6 +22,7 @@ from solver.data import Arrays, _floor_need
 from solver.explain import explain_infeasibility, rupiah
 
 SHARE_STEP = 1e-6  # shares and floors are reported on this grid (0.0001 percentage points)
+TARGET_STEP = 1e-4  # a continuous plan's target is reported on this grid (workers)
 _ITERATIONS = 200
 
 
@@ -44,19 +45,26 @@ def short_villages(data: Arrays, villages: list[Village]) -> list[Shortfall]:
 
 def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
              follows_share: np.ndarray, add_idr: np.ndarray, dana_desa_share: float,
-             add_share: float) -> list[Remedy]:
-    """The least change of each lever that alone makes the scenario feasible (canonical arrays)."""
-    def ok(d: Arrays) -> bool:
-        return not explain_infeasibility(d, villages, strict=True)
+             add_share: float, feasible: Callable[[Arrays], bool] | None = None) -> list[Remedy]:
+    """The least change of each lever that alone makes the scenario feasible (canonical arrays).
 
-    if not explain_infeasibility(data, villages):
+    `feasible` says whether a scenario's arrays have a plan; by default the exact money checks of
+    `solver.explain`. Where premiums differ by who pays, `solver.payers.feasible` solves the
+    payers' LP (or MIP) instead: the checks, at the cheapest premium, are only necessary there."""
+    if feasible is None:
+        def ok(d: Arrays) -> bool:
+            return not explain_infeasibility(d, villages, strict=True)
+        infeasible = bool(explain_infeasibility(data, villages))
+    else:
+        ok = feasible
+        infeasible = not feasible(data)
+    if not infeasible:
         return []
-    exact = True  # the money checks are exact, for whole workers too
+    exact = True  # the money checks are exact, for whole workers too; so is the payers' solve
     out: list[Remedy] = []
     # APBD pools: each pool whose kabupaten falls short, or every pool for a table-wide target
-    explanations = explain_infeasibility(data, villages)
-    short_pools = sorted({data.pool_names.index(e.kabupaten or "") for e in explanations
-                          if e.constraint == "coverage_floors"})
+    own_floors = [_own_floors(data, villages, k, ok) for k in range(len(data.pool_idr))]
+    short_pools = [k for k, own in enumerate(own_floors) if own is not None and not own[1]]
     alone_possible = len(short_pools) <= 1  # two short kabupaten: no one pool alone suffices
     if not short_pools:
         # a table-wide target: the pools whose villages have the most uninsured workers
@@ -67,39 +75,41 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
         name = data.pool_names[k]
         where = f"the APBD pool of {name}" if name else "the APBD pool"
         where_capital = where[0].upper() + where[1:]
+        current = float(data.pool_idr[k])
+        own = own_floors[k]
+        floors_short = own is not None and not own[1]
 
         def at_pool(value: float, k: int = k) -> Arrays:
             pool = data.pool_idr.copy()
             pool[k] = value
             return replace(data, pool_idr=pool)
 
-        alone = (_least(lambda t: ok(at_pool(t)), float(data.pool_idr[k]), _pool_ceiling(data), 1.0)
-                 if alone_possible else None)
+        ceiling = _pool_ceiling(data)
+        alone = _least(lambda t: ok(at_pool(t)), current, ceiling, 1.0) if alone_possible else None
         if alone is not None:
-            out.append(Remedy(lever="apbd_pool", kabupaten=name or None,
-                              current=float(data.pool_idr[k]), needed=alone, exact=exact,
-                              message=f"Raise {where} from {rupiah(float(data.pool_idr[k]))} to "
-                                      f"{rupiah(alone)} (+{rupiah(alone - float(data.pool_idr[k]))})."))
+            # the floors' own figure, to say whether the money is for the floors, the target or both
+            floors_need = (_least(own[0], current, ceiling, 1.0)
+                           if own is not None and floors_short else None)
+            money_for = ("target" if floors_need is None else
+                         "floors" if data.min_new <= 0 or alone <= floors_need else
+                         "floors_and_target")
+            out.append(Remedy(lever="apbd_pool", kabupaten=name or None, current=current,
+                              needed=alone, exact=exact, money_for=money_for,
+                              message=f"Raise {where} from {rupiah(current)} to {rupiah(alone)} "
+                                      f"(+{rupiah(alone - current)}) {_FOR[money_for]}."))
             continue
+        if not floors_short or own is None:
+            continue  # its own villages' floors are met (or it has none): nothing of its own
         # its own villages' floors only: on the kabupaten's villages alone (floors are per pool)
-        members = np.nonzero(data.pool_of == k)[0]
-        own_data = data.subset(members, with_target=False)
-        own_villages = [villages[v] for v in members.tolist()]
-
-        def own_met(t: float, k: int = k, own_data: Arrays = own_data,
-                    own_villages: list[Village] = own_villages) -> bool:
-            pool = own_data.pool_idr.copy()
-            pool[k] = t
-            return not explain_infeasibility(replace(own_data, pool_idr=pool), own_villages,
-                                             strict=True)
-
-        own = _least(own_met, float(data.pool_idr[k]), _pool_ceiling(own_data), 1.0)
-        if own is not None and own > data.pool_idr[k]:
-            out.append(Remedy(lever="apbd_pool", kabupaten=name or None,
-                              current=float(data.pool_idr[k]), needed=None, exact=exact,
+        needed_own = _least(own[0], current, _pool_ceiling(own[2]), 1.0)
+        if needed_own is not None:
+            out.append(Remedy(lever="apbd_pool", kabupaten=name or None, current=current,
+                              needed=None, needed_with_others_met=needed_own, exact=exact,
+                              money_for="floors",
                               message=f"{where_capital} alone cannot make the scenario feasible; "
-                                      f"it needs {rupiah(own)} for its own villages' floors, with "
-                                      f"the other shortfalls met too."))
+                                      f"it needs {rupiah(needed_own)} "
+                                      f"(+{rupiah(needed_own - current)}) for its own villages' "
+                                      f"floors, with the other shortfalls met too."))
     for lever, current, direction, words in (
             ("dana_desa_share", dana_desa_share, np.where(follows_share, dana_desa_idr, 0.0),
              "share of dana desa"),
@@ -157,18 +167,52 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
                      f"money can meet with the other floors as they are." if highest is not None
                      else f"Even without its floor for {group} the scenario has no plan.")))
     if data.min_new > 0:
-        highest = _most(lambda t: ok(replace(data, min_new=t)), data.min_new, 1.0)
+        # whole workers for a whole-number plan; a continuous plan's target is continuous too
+        step = 1.0 if data.integer else TARGET_STEP
+        highest = _most(lambda t: ok(replace(data, min_new=t)), data.min_new, step)
         out.append(Remedy(
             lever="min_new_enrollments", current=data.min_new, needed=highest, exact=exact,
-            message=(f"Lower the target of new enrolments from {data.min_new:,.0f} to "
-                     f"{highest:,.0f}, the most the money can reach with every floor met."
+            message=(f"Lower the target of new enrolments from {workers(data.min_new)} to "
+                     f"{workers(highest)}, the most the money can reach with every floor met."
                      if highest is not None else "Even without the target the scenario has no plan.")))
     return out
 
 
+_FOR = {"floors": "for the floors", "target": "for the target",
+        "floors_and_target": "for the floors and the target"}
+
+
+def workers(count: float) -> str:
+    """A count of workers as the messages write it: whole, or to TARGET_STEP where it is not."""
+    if abs(count - round(count)) < TARGET_STEP / 2:
+        return f"{count:,.0f}"
+    return f"{count:,.4f}".rstrip("0")
+
+
+def _own_floors(data: Arrays, villages: list[Village], k: int, ok: Callable[[Arrays], bool]
+                ) -> tuple[Callable[[float], bool], bool, Arrays] | None:
+    """For pool k: whether its own villages' floors are met at a pool of t (without the target,
+    since floors are per pool), whether they are met now, and those villages' arrays; None when
+    the pool's villages have no floors."""
+    members = np.nonzero(data.pool_of == k)[0]
+    if not len(members) or not (data.need[members] > 0).any():
+        return None
+    own_data = data.subset(members, with_target=False)
+
+    def met(t: float) -> bool:
+        pool = own_data.pool_idr.copy()
+        pool[k] = t
+        return ok(replace(own_data, pool_idr=pool))
+
+    return met, met(float(data.pool_idr[k])), own_data
+
+
 def _pool_ceiling(data: Arrays) -> float:
-    """Enough pool money for every uninsured worker at the dearest package."""
-    return float(data.uninsured.sum() * data.cost_idr.max()) + 1.0
+    """Enough pool money for every uninsured worker at the dearest package (at the dearest
+    premium of any payer, where premiums differ by who pays)."""
+    dearest = float(data.cost_idr.max() if data.payer_cost_idr is None
+                    else data.payer_cost_idr.max())
+    return float(data.uninsured.sum() * dearest) + 1.0
 
 
 def _least(feasible: Callable[[float], bool], current: float, ceiling: float,

@@ -8,11 +8,13 @@ from conftest import C_CHEAP, JHT, problem, village
 from models import Problem, Remedy, Status
 from solver import solve
 from solver.levers import remedy_scenario
-from solver.remedies import SHARE_STEP
+from solver.remedies import SHARE_STEP, TARGET_STEP
 
 
-def _step(remedy: Remedy) -> float:
-    return 1.0 if remedy.lever in ("apbd_pool", "min_new_enrollments") else SHARE_STEP
+def _step(remedy: Remedy, integer: bool = False) -> float:
+    if remedy.lever == "min_new_enrollments":
+        return 1.0 if integer else TARGET_STEP
+    return 1.0 if remedy.lever == "apbd_pool" else SHARE_STEP
 
 
 def _solve_at(p: Problem, remedy: Remedy, value: float) -> Status:
@@ -24,7 +26,8 @@ def _verify(p: Problem, remedy: Remedy) -> None:
     assert remedy.needed is not None
     assert _solve_at(p, remedy, remedy.needed) == Status.optimal
     money = remedy.lever in ("apbd_pool", "dana_desa_share", "add_share")
-    short = remedy.needed - _step(remedy) if money else remedy.needed + _step(remedy)
+    step = _step(remedy, p.scenario.integer)
+    short = remedy.needed - step if money else remedy.needed + step
     assert _solve_at(p, remedy, short) == Status.infeasible
 
 
@@ -88,9 +91,11 @@ def test_target_remedies():
     plan = solve(p)
     assert plan.status == Status.infeasible
     by_lever = {r.lever: r for r in plan.remedies}
-    # Rp10 million each buys 49.6 workers; the pool 9.9 more
+    # Rp10 million each buys 49.6032 workers; the pool 9.9206 more: 158.7302 in all, and a
+    # continuous plan's target is a continuous figure (to 0.0001 of a worker, rounded down)
     target = by_lever["min_new_enrollments"]
-    assert target.needed == pytest.approx(158.0)
+    assert target.needed == pytest.approx(158.7301, abs=1e-9)
+    assert "158.7301" in target.message
     for lever in ("min_new_enrollments", "apbd_pool", "dana_desa_share"):
         _verify(p, by_lever[lever])
 

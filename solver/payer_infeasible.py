@@ -1,0 +1,87 @@
+"""No plan where premiums differ by who pays: the exact test, the least changes and the words.
+
+The money checks of `solver.explain` price every worker at the cheapest premium any source pays,
+so a scenario they refuse has no plan, but one they pass may still have none: the pool pays more
+for the same worker (PP 50/2025's reduction is not for the APBD). Here the test is the payers' LP
+itself (`solver.payers.feasible`, its MIP for whole workers), and the remedies of
+`solver.remedies` bisect on it: the least pool per short kabupaten to the rupiah, the least share
+of dana desa or ADD, the highest floors and target, each solved to have a plan at its value.
+
+Every lever moves towards feasibility from the scenario as it is, so a block that has a plan now
+keeps it at every point a bisection tries: only the blocks without one are solved again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from models import Explanation, Remedy, Shortfall, Village
+from solver.blocks import split_blocks
+from solver.data import Arrays
+from solver.explain import rupiah
+from solver.payers import feasible
+from solver.remedies import remedies, workers
+
+
+def feasible_test(data: Arrays) -> Callable[[Arrays], bool]:
+    """Whether arrays like `data` (the same villages, a lever moved towards feasibility) have a
+    plan: the blocks of `data` without one, solved again; other arrays (a kabupaten's own
+    villages) solved whole."""
+    with_target = data.min_new > 0
+    blocks = split_blocks(data)
+    short = [b for b in blocks if not feasible(data.subset(b, with_target=with_target))]
+
+    def test(d: Arrays) -> bool:
+        if d.n != data.n:
+            return feasible(d)
+        return all(feasible(d.subset(b, with_target=with_target)) for b in short)
+
+    return test
+
+
+def payer_remedies(data: Arrays, villages: list[Village], dana_desa_share: float,
+                   add_share: float) -> list[Remedy]:
+    """The least change of each lever that alone gives the payers' model a plan."""
+    return remedies(data, villages,
+                    dana_desa_idr=np.array([v.dana_desa_idr for v in villages], dtype=float),
+                    follows_share=np.array([v.max_share is None for v in villages]),
+                    add_idr=np.array([v.add_idr for v in villages], dtype=float),
+                    dana_desa_share=dana_desa_share, add_share=add_share,
+                    feasible=feasible_test(data))
+
+
+def payer_explanations(data: Arrays, found: list[Remedy],
+                       short: list[Shortfall]) -> list[Explanation]:
+    """Why there is no plan, from the exact remedies: per short kabupaten, how many rupiah its
+    pool lacks for its villages' floors at the premiums each source pays; else the target."""
+    out = []
+    for r in found:
+        need = r.needed if r.needed is not None else r.needed_with_others_met
+        if r.lever != "apbd_pool" or need is None or r.money_for == "target":
+            continue
+        where = f"in {r.kabupaten}" if r.kabupaten else "in the table"
+        gap = need - r.current
+        out.append(Explanation(
+            constraint="coverage_floors", kabupaten=r.kabupaten, shortfall_idr=gap,
+            villages=[s for s in short if (s.kabupaten or None) == r.kabupaten],
+            message=(f"The villages {where} cannot pay for their coverage floors at the premiums "
+                     f"each source pays (the APBD pool pays the full premium, the villages' own "
+                     f"money the reduced one): the APBD pool of {rupiah(r.current)} falls short "
+                     f"by {rupiah(gap)}.")))
+    if out or data.min_new <= 0:
+        return out or [Explanation(
+            constraint="solver",
+            message=("HiGHS proved that no plan meets every floor with this money at the premiums "
+                     "each source pays."))]
+    target = next((r for r in found if r.lever == "min_new_enrollments"), None)
+    most = target.needed if target is not None else None
+    pool = next((r for r in found if r.lever == "apbd_pool" and r.needed is not None), None)
+    message = (f"At the premiums each source pays, the money cannot reach the target of "
+               f"{workers(data.min_new)} new enrolments with every floor met"
+               + (f" (at most {workers(most)})" if most is not None else "") + ".")
+    return [Explanation(constraint="min_new_enrollments", message=message,
+                        kabupaten=pool.kabupaten if pool is not None else None,
+                        shortfall_idr=(pool.needed - pool.current
+                                       if pool is not None and pool.needed is not None else None))]
