@@ -173,7 +173,8 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
         out.append(Remedy(
             lever="min_new_enrollments", current=data.min_new, needed=highest, exact=exact,
             message=(f"Lower the target of new enrolments from {workers(data.min_new)} to "
-                     f"{workers(highest)}, the most the money can reach with every floor met."
+                     f"{workers(highest)}, the most the money can reach"
+                     f"{' with every floor met' if (data.need > 0).any() else ''}."
                      if highest is not None else "Even without the target the scenario has no plan.")))
     return out
 
