@@ -267,15 +267,16 @@ def solve_payer_block(data: Arrays, run: RunContext) -> BlockResult:
         return BlockResult(status=Status.infeasible, x=None, bound=None, lp_objective=None,
                            method=Method.lp, marginals=None, build_seconds=build_seconds,
                            solve_seconds=first.seconds, message=first.detail)
-    highs = solver_model(model.built)
     if first.status != Status.optimal:
         x = xs = None
         if first.has_solution:
-            x, xs = by_source(model, data, np.asarray(highs.getSolution().col_value))
+            x, xs = by_source(model, data,
+                              np.asarray(solver_model(model.built).getSolution().col_value))
         return BlockResult(status=first.status if first.status == Status.error else Status.time_limit,
                            x=x, bound=None, lp_objective=None, method=Method.lp, marginals=None,
                            build_seconds=build_seconds, solve_seconds=first.seconds,
                            message=first.detail, x_by_source=xs)
+    highs = solver_model(model.built)
     col = np.asarray(highs.getSolution().col_value)
     lp_objective = float(col @ model.built.objective_coef)
     tick = time.perf_counter()
