@@ -16,11 +16,18 @@ c[a,g,p] (which may also depend on the group's sector):
 
 Every scenario whose premiums are the same for every source and group never comes here: it builds
 the contract's model exactly (`solver.model`). This path solves each block whole (no pricing of the
-pool), walks the order of preference to the least APBD pool money and then the fewest rupiah
-(ties beyond those follow HiGHS on the canonical order of villages and groups, not the even
-sharing), gives no marginal values, and makes whole workers by rounding the LP down and buying
-the floors, the target and then the best workers with the money left (each worker paid by one
-account), or by HiGHS's MIP where that fails or `--integer-method mip` asks.
+pool) and has what the contract's model has:
+- the order of preference of `solver.preference` (least APBD pool money, fewest rupiah, then the
+  even sharing, the least sum of x[a,v,g,p]^2 / U[v,g]), so equally valued villages and groups get
+  the same share and no order of rows or columns can change the plan;
+- marginal values from the LP's basis (`solver.marginals`): per village, one more million of the
+  money that pays first (its first own account: dana desa, with ADD where they pay alike; ADD
+  where it has no dana desa), per pool one more million and the exact +Rp1 billion re-solve;
+- the floors-first fallback where the time limit cuts a block short (`floors_first`);
+- remedies worked out on this model itself (`solver.payer_infeasible`).
+Whole workers come from rounding the LP down and buying the floors, the target and then the best
+workers with the money left (each worker paid by one account), or from HiGHS's MIP where that
+fails or `--integer-method mip` asks.
 """
 
 from __future__ import annotations

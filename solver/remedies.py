@@ -7,6 +7,13 @@ the bisection's answer is the threshold. Money is reported rounded up (pools to 
 shares to SHARE_STEP), floors and the target rounded down, so the reported value itself has a plan
 and one step short of it has none. The checks are exact for continuous and whole-number plans alike
 (`solver.explain`), so every remedy is `exact`: the tests solve each at its value and one step short.
+A continuous plan's target is reported to TARGET_STEP of a worker, a whole-number plan's to the
+worker. Where premiums differ by who pays, the same bisections run on the payers' LP itself
+(`solver.payer_infeasible`).
+
+A pool remedy says what its money is for (`money_for`: the floors, the target, or both), and where
+another kabupaten is short too, so that no pool alone suffices (`needed` None), what this pool
+needs for its own villages' floors with the others met (`needed_with_others_met`).
 """
 
 from __future__ import annotations
@@ -51,13 +58,12 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
     `feasible` says whether a scenario's arrays have a plan; by default the exact money checks of
     `solver.explain`. Where premiums differ by who pays, `solver.payers.feasible` solves the
     payers' LP (or MIP) instead: the checks, at the cheapest premium, are only necessary there."""
-    if feasible is None:
-        def ok(d: Arrays) -> bool:
-            return not explain_infeasibility(d, villages, strict=True)
-        infeasible = bool(explain_infeasibility(data, villages))
-    else:
-        ok = feasible
-        infeasible = not feasible(data)
+    def checked(d: Arrays) -> bool:
+        return not explain_infeasibility(d, villages, strict=True)
+
+    ok: Callable[[Arrays], bool] = checked if feasible is None else feasible
+    infeasible = (bool(explain_infeasibility(data, villages)) if feasible is None
+                  else not feasible(data))
     if not infeasible:
         return []
     exact = True  # the money checks are exact, for whole workers too; so is the payers' solve
