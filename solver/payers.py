@@ -330,7 +330,9 @@ def feasible(data: Arrays, time_limit_s: float = 60.0) -> bool:
     if not model.n:
         return not ((data.total_need > _EPS).any() or (data.group_need > _EPS).any()
                     or data.min_new > _EPS)
-    return run_highs(model.built, time_limit_s, mip=data.integer).status != Status.infeasible
+    # a MIP stopped by its time limit without a plan counts as none: a remedy then errs high
+    result = run_highs(model.built, time_limit_s, mip=data.integer)
+    return result.status == Status.optimal or result.has_solution
 
 
 def floors_first(data: Arrays) -> tuple[np.ndarray, np.ndarray] | None:
