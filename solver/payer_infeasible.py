@@ -52,6 +52,31 @@ def payer_remedies(data: Arrays, villages: list[Village], dana_desa_share: float
                     feasible=feasible_test(data))
 
 
+def payer_short_villages(data: Arrays, villages: list[Village]) -> list[Shortfall]:
+    """Every village whose own money cannot pay its floors, largest shortfall first (ties by the
+    canonical order), at the premiums each source pays: its dana desa and ADD buy what they can at
+    their own cheapest premium, and the shortfall is what the APBD pool pays for the rest at its
+    own (dearer) premium. `cost_idr` is the floors' cost so paid."""
+    assert data.payer_cost_idr is not None
+    cheapest = data.payer_cost_idr.min(axis=(1, 2))  # per source: dana desa, ADD, the pool
+    need = data.need
+    left = need.astype(float).copy()
+    own_cost = np.zeros(data.n)
+    for source, cap in ((0, data.cap_dana_desa_idr), (1, data.cap_add_idr)):
+        bought = np.minimum(left, cap / cheapest[source])
+        own_cost += bought * cheapest[source]
+        left -= bought
+    short = left * cheapest[2]
+    short[left <= 1e-9 * np.maximum(1.0, need)] = 0.0
+    members = np.nonzero(short > 0)[0]
+    members = members[np.argsort(-short[members], kind="stable")]
+    return [Shortfall(village_code=villages[v].village_code, village_name=villages[v].village_name,
+                      kecamatan=villages[v].kecamatan, kabupaten=villages[v].kabupaten,
+                      workers_needed=float(need[v]), cost_idr=float(own_cost[v] + short[v]),
+                      own_budget_idr=float(data.own_idr[v]), shortfall_idr=float(short[v]))
+            for v in members.tolist()]
+
+
 def payer_explanations(data: Arrays, found: list[Remedy],
                        short: list[Shortfall]) -> list[Explanation]:
     """Why there is no plan, from the exact remedies: per short kabupaten, how many rupiah its

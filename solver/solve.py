@@ -62,7 +62,7 @@ from solver.extract import (
 )
 from solver.fallback import fallback_block, fallback_payer_block
 from solver.multiyear import is_multi_year, solve_years
-from solver.payer_infeasible import payer_explanations, payer_remedies
+from solver.payer_infeasible import payer_explanations, payer_remedies, payer_short_villages
 from solver.payers import solve_payer_block, source_spend
 from solver.remedies import remedies, short_villages
 
@@ -275,7 +275,7 @@ def _payer_infeasible(data: Arrays, rows: list[Village], scenario: Scenario, run
     """The infeasible plan where premiums differ by who pays: explanations and the least changes
     from the payers' own model (`solver.payer_infeasible`)."""
     found = payer_remedies(data, rows, scenario.budget.dana_desa_share, scenario.budget.add_share)
-    short = short_villages(data, rows)
+    short = payer_short_villages(data, rows)
     explained = payer_explanations(data, found, short)
     return Plan(status=Status.infeasible, objective=None, explanations=explained,
                 message=explained[0].message, short_villages=short, remedies=found,

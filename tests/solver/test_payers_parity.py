@@ -143,6 +143,11 @@ def test_remedies_of_a_payers_scenario_are_solved_to_hold(pool: float, integer: 
     assert pool_remedy.money_for == "floors"
     [explained] = plan.explanations
     assert explained.kabupaten == "A" and explained.shortfall_idr == pytest.approx(4 * 16_800 - pool)
+    # the village's own Rp8,400 pays one worker at its premium; the pool pays 4 at its own
+    [short] = plan.short_villages
+    assert short.village_code == "32.16.01.2001" and short.workers_needed == 5
+    assert (short.cost_idr, short.shortfall_idr) == pytest.approx((8_400 + 4 * 16_800, 4 * 16_800))
+    assert explained.villages == [short]
     assert by_lever["add_share"].needed is None  # no village has ADD
     for remedy in plan.remedies:
         assert remedy.exact
