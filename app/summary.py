@@ -122,7 +122,7 @@ def remedy_texts(remedies: list[Remedy], say: Speaker) -> list[str]:
             text = _("a target of at most %(needed)s new enrolments (now %(current)s)") % {
                 "needed": fmt.number(r.needed, 4), "current": fmt.number(r.current, 4)}
         if not r.exact and r.needed is not None:
-            text += " " + _("(whole workers may need a little more)")
+            text += " " + _("(whole workers: not proven the least change)")
         lines.append(text)
     return lines
 

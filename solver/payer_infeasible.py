@@ -19,37 +19,53 @@ import numpy as np
 
 from models import Explanation, Remedy, Shortfall, Village
 from solver.blocks import split_blocks
+from solver.context import RunContext
 from solver.data import Arrays
 from solver.explain import rupiah
 from solver.payers import feasible
-from solver.remedies import remedies, workers
+from solver.remedies import Test, TimeUp, remedies, workers
+
+# the most one branch and bound may take to say whether a whole-number scenario has a plan; a
+# remedy it cannot prove in this time keeps the LP's figure, marked not exact
+MIP_CHECK_S = 10.0
 
 
-def feasible_test(data: Arrays) -> Callable[[Arrays], bool]:
+def feasible_test(data: Arrays, run: RunContext, relaxed: bool = False) -> Callable[[Arrays], bool]:
     """Whether arrays like `data` (the same villages, a lever moved towards feasibility) have a
     plan: the blocks of `data` without one, solved again; other arrays (a kabupaten's own
-    villages) solved whole."""
+    villages) solved whole. `relaxed`: the LP only, also for whole workers. Within the run's
+    time: asked after it, the test raises `TimeUp` (the remedies found by then stand)."""
     with_target = data.min_new > 0
     blocks = split_blocks(data)
-    short = [b for b in blocks if not feasible(data.subset(b, with_target=with_target))]
+    short = [b for b in blocks
+             if not feasible(data.subset(b, with_target=with_target), relaxed=relaxed)]
+
+    def solved(d: Arrays) -> bool:
+        if run.expired():
+            raise TimeUp
+        limit = run.remaining_s() if relaxed or not d.integer else min(run.remaining_s(), MIP_CHECK_S)
+        return feasible(d, time_limit_s=max(limit, 0.01), relaxed=relaxed)
 
     def test(d: Arrays) -> bool:
         if d.n != data.n:
-            return feasible(d)
-        return all(feasible(d.subset(b, with_target=with_target)) for b in short)
+            return solved(d)
+        return all(solved(d.subset(b, with_target=with_target)) for b in short)
 
     return test
 
 
 def payer_remedies(data: Arrays, villages: list[Village], dana_desa_share: float,
-                   add_share: float) -> list[Remedy]:
-    """The least change of each lever that alone gives the payers' model a plan."""
+                   add_share: float, run: RunContext) -> list[Remedy]:
+    """The least change of each lever that alone gives the payers' model a plan, as many as the
+    run's time allows. For whole workers each edge is the LP's, proven by the MIP where it holds
+    there (`exact`); where it does not, whole workers may need a little more (not `exact`)."""
+    test = Test(feasible_test(data, run),
+                feasible_test(data, run, relaxed=True) if data.integer else None)
     return remedies(data, villages,
                     dana_desa_idr=np.array([v.dana_desa_idr for v in villages], dtype=float),
                     follows_share=np.array([v.max_share is None for v in villages]),
                     add_idr=np.array([v.add_idr for v in villages], dtype=float),
-                    dana_desa_share=dana_desa_share, add_share=add_share,
-                    feasible=feasible_test(data))
+                    dana_desa_share=dana_desa_share, add_share=add_share, feasible=test)
 
 
 def payer_short_villages(data: Arrays, villages: list[Village]) -> list[Shortfall]:

@@ -323,15 +323,17 @@ def payer_passes(m: PayerModel, data: Arrays) -> Passes:
                   rupiah_constant=lambda face: False)
 
 
-def feasible(data: Arrays, time_limit_s: float = 60.0) -> bool:
-    """Whether the payers' LP (MIP for whole workers) of these arrays has a plan: the exact test
-    behind the remedies where premiums differ by who pays (`solver.remedies`)."""
-    model = build_payer_model(data, mip=data.integer)
+def feasible(data: Arrays, time_limit_s: float = 60.0, relaxed: bool = False) -> bool:
+    """Whether the payers' LP (MIP for whole workers, unless `relaxed`) of these arrays has a
+    plan: the exact test behind the remedies where premiums differ by who pays
+    (`solver.payer_infeasible`)."""
+    mip = data.integer and not relaxed
+    model = build_payer_model(data, mip=mip)
     if not model.n:
         return not ((data.total_need > _EPS).any() or (data.group_need > _EPS).any()
                     or data.min_new > _EPS)
     # a MIP stopped by its time limit without a plan counts as none: a remedy then errs high
-    result = run_highs(model.built, time_limit_s, mip=data.integer)
+    result = run_highs(model.built, time_limit_s, mip=mip)
     return result.status == Status.optimal or result.has_solution
 
 

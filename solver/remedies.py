@@ -18,9 +18,10 @@ needs for its own villages' floors with the others met (`needed_with_others_met`
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -29,6 +30,7 @@ from solver.data import Arrays, _floor_need
 from solver.explain import explain_infeasibility, rupiah
 
 SHARE_STEP = 1e-6  # shares and floors are reported on this grid (0.0001 percentage points)
+GALLOP_STEPS = 8  # whole workers by payer: values tried beyond the LP's edge
 TARGET_STEP = 1e-4  # a continuous plan's target is reported on this grid (workers)
 _ITERATIONS = 200
 
@@ -50,26 +52,77 @@ def short_villages(data: Arrays, villages: list[Village]) -> list[Shortfall]:
             for v in members.tolist()]
 
 
+@dataclass
+class Test:
+    """Whether a scenario's arrays have a plan (`exact`), and optionally a cheaper test that every
+    scenario with a plan passes (`relaxed`, e.g. the LP of a whole-number model)."""
+
+    exact: Callable[[Arrays], bool]
+    relaxed: Callable[[Arrays], bool] | None = None
+    last_exact: bool = True  # the last edge was proven by `exact`, not only by `relaxed`
+
+    def edge(self, at: Callable[[float], Arrays], bad: float, good: float,
+             step: float) -> float | None:
+        """`_edge` of the lever `at`. With a relaxed test, its edge (the exact edge is never
+        nearer `bad`), exact where the exact test holds there; where it does not, the first of a
+        few values beyond it that the exact test passes (it has a plan, but is not proven the
+        least), else the relaxed edge, both marked not exact: proving a whole-number edge by
+        branch and bound, step by step, takes minutes where the LP takes a second."""
+        exact = self.exact
+        self.last_exact = True
+        if self.relaxed is None:
+            return _edge(lambda t: exact(at(t)), bad, good, step)
+        relaxed = self.relaxed
+        first = _edge(lambda t: relaxed(at(t)), bad, good, step)
+        if first is None or exact(at(first)):
+            return first
+        # whole workers need a little more: a few doubling steps from 1/64 of the LP's own change
+        # to a value that has a plan (not proven the least); if none is found, the LP's figure
+        self.last_exact = False
+        reach = max(step, abs(first - bad) / 64)
+        for _ in range(GALLOP_STEPS):
+            probe = min(first + reach, good) if good > bad else max(first - reach, good)
+            if exact(at(probe)):
+                return _tidy(probe, step)
+            if probe == good:
+                break
+            reach *= 2
+        return first
+
+
 def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
              follows_share: np.ndarray, add_idr: np.ndarray, dana_desa_share: float,
-             add_share: float, feasible: Callable[[Arrays], bool] | None = None) -> list[Remedy]:
+             add_share: float, feasible: Test | None = None) -> list[Remedy]:
     """The least change of each lever that alone makes the scenario feasible (canonical arrays).
 
     `feasible` says whether a scenario's arrays have a plan; by default the exact money checks of
-    `solver.explain`. Where premiums differ by who pays, `solver.payers.feasible` solves the
+    `solver.explain`. Where premiums differ by who pays, `solver.payer_infeasible` solves the
     payers' LP (or MIP) instead: the checks, at the cheapest premium, are only necessary there."""
     def checked(d: Arrays) -> bool:
         return not explain_infeasibility(d, villages, strict=True)
 
-    ok: Callable[[Arrays], bool] = checked if feasible is None else feasible
+    test = feasible or Test(checked)
     infeasible = (bool(explain_infeasibility(data, villages)) if feasible is None
-                  else not feasible(data))
+                  else not feasible.exact(data))
     if not infeasible:
         return []
-    exact = True  # the money checks are exact, for whole workers too; so is the payers' solve
     out: list[Remedy] = []
+    # on TimeUp the remedies found so far stand, each exact; the rest were not worked out in time
+    with contextlib.suppress(TimeUp):
+        _levers(data, test, out, dana_desa_idr, follows_share, add_idr, dana_desa_share, add_share)
+    return out
+
+
+class TimeUp(Exception):
+    """A test of `Test` was asked after the run's time was up."""
+
+
+def _levers(data: Arrays, test: Test, out: list[Remedy], dana_desa_idr: np.ndarray,
+            follows_share: np.ndarray, add_idr: np.ndarray, dana_desa_share: float,
+            add_share: float) -> None:
+    """Each lever's least change, appended to `out` as it is found."""
     # APBD pools: each pool whose kabupaten falls short, or every pool for a table-wide target
-    own_floors = [_own_floors(data, villages, k, ok) for k in range(len(data.pool_idr))]
+    own_floors = [_own_floors(data, k, test) for k in range(len(data.pool_idr))]
     short_pools = [k for k, own in enumerate(own_floors) if own is not None and not own[1]]
     alone_possible = len(short_pools) <= 1  # two short kabupaten: no one pool alone suffices
     if not short_pools:
@@ -91,26 +144,28 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
             return replace(data, pool_idr=pool)
 
         ceiling = _pool_ceiling(data)
-        alone = _least(lambda t: ok(at_pool(t)), current, ceiling, 1.0) if alone_possible else None
+        alone = test.edge(at_pool, current, ceiling, 1.0) if alone_possible else None
+        alone_exact = test.last_exact
         if alone is not None:
             # the floors' own figure, to say whether the money is for the floors, the target or both
-            floors_need = (_least(own[0], current, ceiling, 1.0)
+            floors_need = (test.edge(own[0], current, ceiling, 1.0)
                            if own is not None and floors_short else None)
             money_for = ("target" if floors_need is None else
                          "floors" if data.min_new <= 0 or alone <= floors_need else
                          "floors_and_target")
             out.append(Remedy(lever="apbd_pool", kabupaten=name or None, current=current,
-                              needed=alone, exact=exact, money_for=money_for,
+                              needed=alone, exact=alone_exact, money_for=money_for,
                               message=f"Raise {where} from {rupiah(current)} to {rupiah(alone)} "
                                       f"(+{rupiah(alone - current)}) {_FOR[money_for]}."))
             continue
         if not floors_short or own is None:
             continue  # its own villages' floors are met (or it has none): nothing of its own
         # its own villages' floors only: on the kabupaten's villages alone (floors are per pool)
-        needed_own = _least(own[0], current, _pool_ceiling(own[2]), 1.0)
+        needed_own = test.edge(own[0], current, _pool_ceiling(own[2]), 1.0)
         if needed_own is not None:
             out.append(Remedy(lever="apbd_pool", kabupaten=name or None, current=current,
-                              needed=None, needed_with_others_met=needed_own, exact=exact,
+                              needed=None, needed_with_others_met=needed_own,
+                              exact=test.last_exact,
                               money_for="floors",
                               message=f"{where_capital} alone cannot make the scenario feasible; "
                                       f"it needs {rupiah(needed_own)} "
@@ -130,7 +185,7 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
                 return replace(data, cap_dana_desa_idr=cap)
             return replace(data, cap_add_idr=cap)
 
-        needed = _least(lambda t: ok(at_share(t)), current, 1.0, SHARE_STEP)
+        needed = test.edge(at_share, current, 1.0, SHARE_STEP)
         why = ""
         if needed is None:
             short = np.nonzero(data.need * float(data.cost_idr.min()) > data.own_idr)[0]
@@ -139,7 +194,7 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
                 why = (f" ({unmoved} of the {len(short)} short villages have no "
                        f"{'dana desa this share moves' if lever == 'dana_desa_share' else 'ADD'})")
         out.append(Remedy(
-            lever=lever, current=current, needed=needed, exact=exact,
+            lever=lever, current=current, needed=needed, exact=test.last_exact,
             message=(f"Raise the {words} from {current:.4%} to {needed:.4%}." if needed is not None
                      else f"No {words} up to 100% alone makes the scenario feasible{why}.")))
     total = data.uninsured + data.enrolled
@@ -148,9 +203,9 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
             need = _floor_need(t, total.sum(axis=1), data.enrolled.sum(axis=1), data.integer)
             return replace(data, total_need=need, min_coverage=t)
 
-        highest = _most(lambda t: ok(at_floor(t)), data.min_coverage, SHARE_STEP)
+        highest = test.edge(at_floor, data.min_coverage, 0.0, SHARE_STEP)
         out.append(Remedy(
-            lever="min_coverage", current=data.min_coverage, needed=highest, exact=exact,
+            lever="min_coverage", current=data.min_coverage, needed=highest, exact=test.last_exact,
             message=(f"Lower the coverage floor from {data.min_coverage:.4%} to {highest:.4%}, the "
                      f"highest the money can meet." if highest is not None
                      else "Even without a coverage floor the scenario has no plan.")))
@@ -166,23 +221,24 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
             need[:, g] = _floor_need(t, total[:, g], data.enrolled[:, g], data.integer)
             return replace(data, group_floor=floor, group_need=need)
 
-        highest = _most(lambda t: ok(at_group(t)), share, SHARE_STEP)
+        highest = test.edge(at_group, share, 0.0, SHARE_STEP)
         out.append(Remedy(
-            lever="group_min_coverage", group=group, current=share, needed=highest, exact=exact,
+            lever="group_min_coverage", group=group, current=share, needed=highest,
+            exact=test.last_exact,
             message=(f"Lower the floor for {group} from {share:.4%} to {highest:.4%}, the highest the "
                      f"money can meet with the other floors as they are." if highest is not None
                      else f"Even without its floor for {group} the scenario has no plan.")))
     if data.min_new > 0:
         # whole workers for a whole-number plan; a continuous plan's target is continuous too
         step = 1.0 if data.integer else TARGET_STEP
-        highest = _most(lambda t: ok(replace(data, min_new=t)), data.min_new, step)
+        highest = test.edge(lambda t: replace(data, min_new=t), data.min_new, 0.0, step)
         out.append(Remedy(
-            lever="min_new_enrollments", current=data.min_new, needed=highest, exact=exact,
+            lever="min_new_enrollments", current=data.min_new, needed=highest,
+            exact=test.last_exact,
             message=(f"Lower the target of new enrolments from {workers(data.min_new)} to "
                      f"{workers(highest)}, the most the money can reach"
                      f"{' with every floor met' if (data.need > 0).any() else ''}."
                      if highest is not None else "Even without the target the scenario has no plan.")))
-    return out
 
 
 _FOR = {"floors": "for the floors", "target": "for the target",
@@ -196,22 +252,22 @@ def workers(count: float) -> str:
     return f"{count:,.4f}".rstrip("0")
 
 
-def _own_floors(data: Arrays, villages: list[Village], k: int, ok: Callable[[Arrays], bool]
-                ) -> tuple[Callable[[float], bool], bool, Arrays] | None:
-    """For pool k: whether its own villages' floors are met at a pool of t (without the target,
-    since floors are per pool), whether they are met now, and those villages' arrays; None when
-    the pool's villages have no floors."""
+def _own_floors(data: Arrays, k: int, test: Test
+                ) -> tuple[Callable[[float], Arrays], bool, Arrays] | None:
+    """For pool k: its own villages' arrays at a pool of t (without the target, since floors are
+    per pool), whether their floors are met now, and those arrays; None when the pool's villages
+    have no floors."""
     members = np.nonzero(data.pool_of == k)[0]
     if not len(members) or not (data.need[members] > 0).any():
         return None
     own_data = data.subset(members, with_target=False)
 
-    def met(t: float) -> bool:
+    def at(t: float) -> Arrays:
         pool = own_data.pool_idr.copy()
         pool[k] = t
-        return ok(replace(own_data, pool_idr=pool))
+        return replace(own_data, pool_idr=pool)
 
-    return met, met(float(data.pool_idr[k])), own_data
+    return at, test.exact(at(float(data.pool_idr[k]))), own_data
 
 
 def _pool_ceiling(data: Arrays) -> float:

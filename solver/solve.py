@@ -274,7 +274,8 @@ def _payer_infeasible(data: Arrays, rows: list[Village], scenario: Scenario, run
                       method: Method, **fields: Any) -> Plan:
     """The infeasible plan where premiums differ by who pays: explanations and the least changes
     from the payers' own model (`solver.payer_infeasible`)."""
-    found = payer_remedies(data, rows, scenario.budget.dana_desa_share, scenario.budget.add_share)
+    found = payer_remedies(data, rows, scenario.budget.dana_desa_share, scenario.budget.add_share,
+                           run)
     short = payer_short_villages(data, rows)
     explained = payer_explanations(data, found, short)
     return Plan(status=Status.infeasible, objective=None, explanations=explained,
