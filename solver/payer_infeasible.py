@@ -27,7 +27,7 @@ from solver.remedies import Test, TimeUp, remedies, workers
 
 # the most one branch and bound may take to say whether a whole-number scenario has a plan; a
 # remedy it cannot prove in this time keeps the LP's figure, marked not exact
-MIP_CHECK_S = 10.0
+MIP_CHECK_S = 5.0
 
 
 def feasible_test(data: Arrays, run: RunContext, relaxed: bool = False) -> Callable[[Arrays], bool]:

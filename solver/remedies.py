@@ -30,7 +30,7 @@ from solver.data import Arrays, _floor_need
 from solver.explain import explain_infeasibility, rupiah
 
 SHARE_STEP = 1e-6  # shares and floors are reported on this grid (0.0001 percentage points)
-GALLOP_STEPS = 8  # whole workers by payer: values tried beyond the LP's edge
+GALLOP_STEPS = 5  # whole workers by payer: values tried beyond the LP's edge
 TARGET_STEP = 1e-4  # a continuous plan's target is reported on this grid (workers)
 _ITERATIONS = 200
 
@@ -76,10 +76,10 @@ class Test:
         first = _edge(lambda t: relaxed(at(t)), bad, good, step)
         if first is None or exact(at(first)):
             return first
-        # whole workers need a little more: a few doubling steps from 1/64 of the LP's own change
+        # whole workers need a little more: a few doubling steps from 1/32 of the LP's own change
         # to a value that has a plan (not proven the least); if none is found, the LP's figure
         self.last_exact = False
-        reach = max(step, abs(first - bad) / 64)
+        reach = max(step, abs(first - bad) / 32)
         for _ in range(GALLOP_STEPS):
             probe = min(first + reach, good) if good > bad else max(first - reach, good)
             if exact(at(probe)):
