@@ -162,7 +162,14 @@ FIELD_DOCS = {
     "marginal_range_idr": "rupiah more over which the marginal rates hold (null: no end)",
     "marginal_value_per_billion": "extra objective per Rp1,000,000,000 more in the pool",
     "marginal_enrollments_per_billion": "new enrolments per Rp1,000,000,000 more in the pool",
-    "plus_billion_value": "objective gained when the LP is re-solved with Rp1,000,000,000 more in the pool",
+    "plus_billion_objective": "the objective of the LP re-solved with Rp1,000,000,000 more in the pool "
+    "(the whole plan's LP; for whole-worker plans, of the LP relaxation)",
+    "plus_billion_gain": "objective gained when the LP is re-solved with Rp1,000,000,000 more in the pool",
+    "plus_billion_value": "the same gain as plus_billion_gain, under its earlier name (kept for readers "
+    "of earlier plans)",
+    "needed_with_others_met": "apbd_pool where another kabupaten is short too: what this pool needs for "
+    "its own villages' floors, with the other shortfalls met as well, rupiah",
+    "money_for": "apbd_pool: what the money is for, floors, target or floors_and_target",
     "plus_billion_enrollments": "new enrolments gained when re-solved with Rp1,000,000,000 more in the pool",
     "totals": "the plan summed over the table",
     "pools": "each APBD pool: size, spend, and what one more million in it is worth",

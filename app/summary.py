@@ -7,9 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from app.i18n import Lang, Speaker, speaker
+from app.i18n import N_, Lang, Speaker, speaker
 from app.in_short import plan_in_short
-from models import Plan, Remedy, Scenario, Status
+from models import Explanation, Plan, Remedy, Scenario, Status
 from models.rules import RuleSetPublic
 from scenarios.labels import SECTOR_NAMES, SOURCE_NAMES, sector_words
 from scenarios.rules import premium_ranges
@@ -41,14 +41,7 @@ def explanation_lines(plan: Plan, lang: Lang, limit: int = 10) -> list[str]:
             text += " " + say.gettext("Short by %(amount)s.") % {"amount": short}
         lines.append(f"  {text}")
         if explanation.shortfall_idr:
-            lines.append(
-                "  "
-                + say.gettext(
-                    "Smallest change that would make it possible: %(amount)s more in the APBD pool, "
-                    "or lower floors in these villages."
-                )
-                % {"amount": fmt.rupiah(explanation.shortfall_idr)}
-            )
+            lines.append("  " + smallest_change(explanation, say))
         if explanation.villages:
             shown = min(limit, len(explanation.villages))
             lines.append("  " + say.gettext("The largest shortfalls:") + f" ({fmt.number(shown)})")
@@ -76,6 +69,22 @@ def explanation_lines(plan: Plan, lang: Lang, limit: int = 10) -> list[str]:
     return lines
 
 
+# what a pool remedy's money is for (`Remedy.money_for`)
+_MONEY_FOR = {"floors": N_("for the floors"), "target": N_("for the target"),
+              "floors_and_target": N_("for the floors and the target")}
+
+
+def smallest_change(explanation: Explanation, say: Speaker) -> str:
+    """The least change an explanation's figure stands for, in words that say what it is for: the
+    floors, or the target (no floor talk where the floors are not what falls short)."""
+    amount = say.fmt.rupiah(explanation.shortfall_idr)
+    if explanation.constraint == "min_new_enrollments":
+        return say.gettext("Smallest change that would make it possible: about %(amount)s more in the "
+                           "villages' caps or their APBD pool, or a lower target.") % {"amount": amount}
+    return say.gettext("Smallest change that would make it possible: %(amount)s more in the APBD pool, "
+                       "or lower floors in these villages.") % {"amount": amount}
+
+
 def remedy_lines(plan: Plan, say: Speaker) -> list[str]:
     """The way out of infeasibility, each change on its own, from the remedies' figures."""
     return [f"    {text}" for text in remedy_texts(plan.remedies, say)]
@@ -86,12 +95,19 @@ def remedy_texts(remedies: list[Remedy], say: Speaker) -> list[str]:
     fmt, _ = say.fmt, say.gettext
     lines = []
     for r in remedies:
-        if r.needed is None:
+        if r.lever == "apbd_pool" and r.needed is None and r.needed_with_others_met is not None:
+            text = _("an APBD pool of %(needed)s in %(kabupaten)s for its own villages' floors, with "
+                     "the other shortfalls met too (now %(current)s)") % {
+                "needed": fmt.rupiah(r.needed_with_others_met),
+                "kabupaten": r.kabupaten or _("the table"), "current": fmt.rupiah(r.current)}
+        elif r.needed is None:
             text = _("%(lever)s: no value of it alone is enough") % {"lever": r.lever}
         elif r.lever == "apbd_pool":
             text = _("an APBD pool of %(needed)s in %(kabupaten)s (now %(current)s)") % {
                 "needed": fmt.rupiah(r.needed), "kabupaten": r.kabupaten or _("the table"),
                 "current": fmt.rupiah(r.current)}
+            if r.money_for in _MONEY_FOR:
+                text += " " + _(_MONEY_FOR[r.money_for])
         elif r.lever in ("dana_desa_share", "add_share"):
             name = "dana desa" if r.lever == "dana_desa_share" else "ADD"  # their own names in both
             text = _("a %(source)s share of %(needed)s (now %(current)s)") % {
@@ -104,8 +120,9 @@ def remedy_texts(remedies: list[Remedy], say: Speaker) -> list[str]:
                 "group": say.group(r.group or ""), "needed": fmt.percent(r.needed, 1),
                 "current": fmt.percent(r.current, 1)}
         else:
+            # to the 0.0001 worker the remedy is worked out to (a continuous plan's is continuous)
             text = _("a target of at most %(needed)s new enrolments (now %(current)s)") % {
-                "needed": fmt.count(r.needed), "current": fmt.count(r.current)}
+                "needed": fmt.number(r.needed, 4), "current": fmt.number(r.current, 4)}
         if r.lever == "apbd_pool" and r.year is None and r.needed is not None and any(
                 other.year is not None for other in remedies):
             text += " " + _("in year 1, grown every year as the scenario sets")
@@ -114,7 +131,7 @@ def remedy_texts(remedies: list[Remedy], say: Speaker) -> list[str]:
         if not r.exact and r.needed is not None:
             text += " " + (_("(a plan exists there; the least change may be smaller)")
                            if r.year is not None or any(o.year is not None for o in remedies)
-                           else _("(whole workers may need a little more)"))
+                           else _("(whole workers: not proven the least change)"))
         lines.append(text)
     return lines
 
@@ -198,6 +215,10 @@ def pool_lines(plan: Plan, say: Speaker) -> list[str]:
             if pool.plus_billion_enrollments is not None:
                 line += "; " + _("re-solved with Rp1 billion more: %(workers)s more") % {
                     "workers": fmt.count(pool.plus_billion_enrollments)}
+            if pool.plus_billion_objective is not None and pool.plus_billion_gain is not None:
+                line += ", " + _("objective %(objective)s (%(gain)s more)") % {
+                    "objective": fmt.number(pool.plus_billion_objective, 2),
+                    "gain": fmt.number(pool.plus_billion_gain, 2)}
             if plan.marginals_from == "lp_relaxation":
                 line += " " + _("(from the LP relaxation)")
         lines.append(line)

@@ -82,6 +82,11 @@ class Remedy(BaseModel):
     current: float
     needed: float | None  # None: no value of this lever alone suffices
     message: str
+    # apbd_pool where another kabupaten is short too (so `needed` is None: no pool alone suffices):
+    # what this pool needs for its own villages, with the other shortfalls met as well
+    needed_with_others_met: float | None = None
+    # apbd_pool: what the money is for, "floors", "target" or "floors_and_target"
+    money_for: str | None = None
     # the remedy is the least change: a plan exists at `needed` and none one step short of it (the
     # money checks behind it are exact, for whole workers too)
     exact: bool = True

@@ -71,7 +71,12 @@ class PoolUse(BaseModel):
     marginal_value_per_billion: float | None = None
     marginal_enrollments_per_billion: float | None = None
     marginal_range_idr: float | None = None
-    # exact: the LP re-solved with the pool raised by Rp1,000,000,000
+    # exact: the LP re-solved with the pool raised by Rp1,000,000,000. `plus_billion_objective` is
+    # the re-solve's answer (the whole plan's LP objective with the billion more), and
+    # `plus_billion_gain` what it gains over the LP without it; `plus_billion_value` is the gain
+    # too, under the name earlier plans and files used (kept for their readers)
+    plus_billion_objective: float | None = None
+    plus_billion_gain: float | None = None
     plus_billion_value: float | None = None
     plus_billion_enrollments: float | None = None
 

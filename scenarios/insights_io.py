@@ -120,7 +120,8 @@ def shortfall_frame(plan: Plan) -> pd.DataFrame:
 
 
 def remedy_frame(plan: Plan) -> pd.DataFrame:
-    columns = ["lever", "kabupaten", "group", "current", "needed", "exact", "message"]
+    columns = ["lever", "kabupaten", "group", "current", "needed", "needed_with_others_met",
+               "money_for", "exact", "message"]
     if any(r.year is not None for r in plan.remedies):  # a multi-year plan's
         columns[3:3] = ["year", "fiscal_year"]
     return pd.DataFrame([r.model_dump() for r in plan.remedies], columns=columns)
@@ -184,7 +185,10 @@ def kecamatan_marginals(plan: Plan) -> pd.DataFrame:
 def pool_marginals(plan: Plan) -> pd.DataFrame:
     columns = ["kabupaten", "pool_idr", "spent_idr", "marginal_value_per_million",
                "marginal_value_per_billion", "marginal_enrollments_per_billion",
-               "marginal_range_idr", "plus_billion_value", "plus_billion_enrollments"]
+               "marginal_range_idr", "plus_billion_objective", "plus_billion_gain",
+               "plus_billion_enrollments",
+               # the gain again, under its earlier name (files read by older tools)
+               "plus_billion_value"]
     frame = pd.DataFrame([p.model_dump() for p in plan.pools], columns=columns)
     frame.insert(1, "source", "APBD pool")
     return frame

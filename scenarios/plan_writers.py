@@ -249,6 +249,8 @@ def totals_frame(plan: Plan) -> pd.DataFrame:
                 (f"objective_per_extra_billion ({label})", pool.marginal_value_per_billion),
                 (f"rate_holds_for_idr ({label})", pool.marginal_range_idr),
                 (f"new_enrollments_with_one_billion_more ({label})", pool.plus_billion_enrollments),
+                (f"objective_with_one_billion_more ({label})", pool.plus_billion_objective),
+                (f"objective_gain_with_one_billion_more ({label})", pool.plus_billion_gain),
             ]
     if plan.marginals_from:
         rows.append(("marginals_from", plan.marginals_from))

@@ -154,8 +154,11 @@ def totals(data: Arrays, x: np.ndarray, y: np.ndarray, w: np.ndarray, z: np.ndar
     )
 
 
-def pool_uses(data: Arrays, z: np.ndarray,
-              marginals: list[BlockMarginals | None] | None) -> list[PoolUse]:
+def pool_uses(data: Arrays, z: np.ndarray, marginals: list[BlockMarginals | None] | None,
+              lp_objective: float | None = None) -> list[PoolUse]:
+    """Each pool's money and use, and what more of it buys. `lp_objective`: the plan's LP optimum
+    (the blocks' together), to which a pool's exact +Rp1 billion gain adds up to the re-solve's
+    objective (`plus_billion_objective`)."""
     used = np.bincount(data.pool_of, weights=z, minlength=len(data.pool_idr))
     by_pool = {k: pm for m in (marginals or []) if m is not None for k, pm in m.pools.items()}
     out = []
@@ -167,7 +170,9 @@ def pool_uses(data: Arrays, z: np.ndarray,
             use.marginal_value_per_billion = pm.value_per_million * BILLION_IN_MILLIONS
             use.marginal_enrollments_per_billion = pm.workers_per_million * BILLION_IN_MILLIONS
             use.marginal_range_idr = pm.range_idr if np.isfinite(pm.range_idr) else None
-            use.plus_billion_value = pm.plus_billion_value
+            use.plus_billion_gain = use.plus_billion_value = pm.plus_billion_value
+            if pm.plus_billion_value is not None and lp_objective is not None:
+                use.plus_billion_objective = lp_objective + pm.plus_billion_value
             use.plus_billion_enrollments = pm.plus_billion_workers
         out.append(use)
     return out

@@ -25,6 +25,7 @@ from solver.block import BlockResult
 from solver.check import check_plan
 from solver.data import Arrays
 from solver.extract import split_sources
+from solver.payers import floors_first, source_spend
 from solver.rounding import add_where_room, money_left
 
 _EPS = 1e-6
@@ -41,6 +42,23 @@ def fallback_block(data: Arrays, result: BlockResult, tolerance: float) -> Block
     return replace(result, status=Status.time_limit, x=x, bound=bound, marginals=None,
                    method=Method.lp_rounded if data.integer else Method.lp, fallback=True,
                    preferred=False)
+
+
+def fallback_payer_block(data: Arrays, result: BlockResult, tolerance: float) -> BlockResult:
+    """The same where premiums differ by who pays: the floors-first plan of `solver.payers`, each
+    worker paid by one account at its own premium (x None if it fails the check). The bound below
+    holds there too: it prices every worker at the cheapest premium any source pays."""
+    x = x_src = None
+    planned = floors_first(data)
+    if planned is not None:
+        x, x_src = planned
+        y, w, z = source_spend(data, x_src)
+        if not check_plan(data, x, y, w, z, tolerance, x_src).ok:
+            x = x_src = None
+    bound = result.bound if result.bound is not None else simple_bound(data)
+    return replace(result, status=Status.time_limit, x=x, x_by_source=x_src, bound=bound,
+                   marginals=None, method=Method.lp_rounded if data.integer else Method.lp,
+                   fallback=True, preferred=False)
 
 
 def simple_bound(data: Arrays) -> float:

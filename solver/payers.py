@@ -16,11 +16,18 @@ c[a,g,p] (which may also depend on the group's sector):
 
 Every scenario whose premiums are the same for every source and group never comes here: it builds
 the contract's model exactly (`solver.model`). This path solves each block whole (no pricing of the
-pool), walks the order of preference to the least APBD pool money and then the fewest rupiah
-(ties beyond those follow HiGHS on the canonical order of villages and groups, not the even
-sharing), gives no marginal values, and makes whole workers by rounding the LP down and buying
-the floors, the target and then the best workers with the money left (each worker paid by one
-account), or by HiGHS's MIP where that fails or `--integer-method mip` asks.
+pool) and has what the contract's model has:
+- the order of preference of `solver.preference` (least APBD pool money, fewest rupiah, then the
+  even sharing, the least sum of x[a,v,g,p]^2 / U[v,g]), so equally valued villages and groups get
+  the same share and no order of rows or columns can change the plan;
+- marginal values from the LP's basis (`solver.marginals`): per village, one more million of the
+  money that pays first (its first own account: dana desa, with ADD where they pay alike; ADD
+  where it has no dana desa), per pool one more million and the exact +Rp1 billion re-solve;
+- the floors-first fallback where the time limit cuts a block short (`floors_first`);
+- remedies worked out on this model itself (`solver.payer_infeasible`).
+Whole workers come from rounding the LP down and buying the floors, the target and then the best
+workers with the money left (each worker paid by one account), or from HiGHS's MIP where that
+fails or `--integer-method mip` asks.
 """
 
 from __future__ import annotations
@@ -29,7 +36,6 @@ import time
 from dataclasses import dataclass
 from typing import Literal
 
-import highspy
 import numpy as np
 import pulp
 
@@ -37,8 +43,10 @@ from models import IntegerMethod, Method, Objective, Status
 from solver.block import BlockResult
 from solver.context import RunContext
 from solver.data import Arrays
+from solver.marginals import BlockMarginals, lp_marginals
 from solver.model import MONEY_UNIT_IDR, ArrayProblem, BuiltModel, _add_rows, add_variable_batch
-from solver.run import held_passes, run_highs
+from solver.preference import Passes, prefer
+from solver.run import run_highs
 from solver.solution import solver_model
 
 _EPS = 1e-6
@@ -96,7 +104,10 @@ def build_payer_model(data: Arrays, mip: bool = False) -> PayerModel:
     vv, gg = np.repeat(v_idx, per_vg), np.repeat(g_idx, per_vg)
     aa = np.tile(np.repeat(np.arange(len(accounts)), n_packages), len(v_idx))
     pp = np.tile(np.arange(n_packages), len(accounts) * len(v_idx))
-    keep = cap[aa, vv] > 0 if len(vv) else np.zeros(0, dtype=bool)
+    # own accounts get columns in every village (a cap of 0 holds them at 0, and its row's dual is
+    # what a first rupiah there would buy); the pool only where the village's pool holds money
+    is_pool = np.array([sources == (POOL,) for sources in accounts], dtype=bool)
+    keep = ((cap[aa, vv] > 0) | ~is_pool[aa]) if len(vv) else np.zeros(0, dtype=bool)
     cv, cg, ca, cp = vv[keep], gg[keep], aa[keep], pp[keep]
     cost = account_cost[ca, cg, cp] if len(ca) else np.zeros(0)
 
@@ -145,8 +156,13 @@ def _add_group_caps(m: PayerModel, data: Arrays) -> None:
 
 
 def _add_own_budgets(m: PayerModel, data: Arrays) -> None:
-    """2-3. sum_{g,p} c[a,g,p] x[a,v,g,p] <= cap[a,v] for each own account a (in millions)."""
+    """2-3. sum_{g,p} c[a,g,p] x[a,v,g,p] <= cap[a,v] for each own account a (in millions).
+
+    The village's marginal value is read on the row of the money that pays first: its first own
+    account (dana desa, with ADD where they pay alike) where it holds money, else its first."""
     b = m.built
+    first_row = np.full(data.n, -1, dtype=np.int64)
+    held_row = np.full(data.n, -1, dtype=np.int64)
     for a, sources in enumerate(m.accounts):
         if sources == (POOL,):
             continue
@@ -155,8 +171,15 @@ def _add_own_budgets(m: PayerModel, data: Arrays) -> None:
             continue
         starts = _runs(b.xv[cols])
         villages = b.xv[cols[starts[:-1]]]
-        _add_rows(b, starts, b.x_ids[cols], m.cost[cols] / MONEY_UNIT_IDR,
-                  m.account_cap[a, villages] / MONEY_UNIT_IDR, pulp.LpConstraintLE)
+        rows = _add_rows(b, starts, b.x_ids[cols], m.cost[cols] / MONEY_UNIT_IDR,
+                         m.account_cap[a, villages] / MONEY_UNIT_IDR, pulp.LpConstraintLE)
+        first_row[villages] = np.where(first_row[villages] < 0, rows, first_row[villages])
+        holds = m.account_cap[a, villages] > 0
+        late = holds & (held_row[villages] < 0)
+        held_row[villages[late]] = rows[late]
+    row = np.where(held_row >= 0, held_row, first_row)
+    b.budget_v = np.flatnonzero(row >= 0).astype(np.int64)
+    b.budget_row_ids = row[b.budget_v]
 
 
 def _add_pool(m: PayerModel, data: Arrays) -> None:
@@ -171,8 +194,9 @@ def _add_pool(m: PayerModel, data: Arrays) -> None:
     order = np.argsort(pools, kind="stable")
     cols, pools = cols[order], pools[order]
     starts = _runs(pools)
-    _add_rows(b, starts, b.x_ids[cols], m.cost[cols] / MONEY_UNIT_IDR,
-              data.pool_idr[pools[starts[:-1]]] / MONEY_UNIT_IDR, pulp.LpConstraintLE)
+    b.pool_k = pools[starts[:-1]].astype(np.int64)
+    b.pool_row_ids = _add_rows(b, starts, b.x_ids[cols], m.cost[cols] / MONEY_UNIT_IDR,
+                               data.pool_idr[b.pool_k] / MONEY_UNIT_IDR, pulp.LpConstraintLE)
 
 
 def _add_floors_and_target(m: PayerModel, data: Arrays) -> None:
@@ -241,7 +265,8 @@ def solve_payer_block(data: Arrays, run: RunContext) -> BlockResult:
     build_seconds = time.perf_counter() - start
     if not model.n:
         return BlockResult(status=Status.optimal, x=np.zeros((n, *shape)), bound=0.0,
-                           lp_objective=0.0, method=unsolved, marginals=None,
+                           lp_objective=0.0, method=unsolved,
+                           marginals=BlockMarginals(np.zeros(n), np.zeros(n), np.full(n, np.inf)),
                            build_seconds=build_seconds, solve_seconds=0.0,
                            x_by_source=np.zeros((3, n, *shape)))
     first = run_highs(model.built, run.remaining_s(), threads=options.threads, mip=False)
@@ -249,23 +274,27 @@ def solve_payer_block(data: Arrays, run: RunContext) -> BlockResult:
         return BlockResult(status=Status.infeasible, x=None, bound=None, lp_objective=None,
                            method=Method.lp, marginals=None, build_seconds=build_seconds,
                            solve_seconds=first.seconds, message=first.detail)
-    highs = solver_model(model.built)
     if first.status != Status.optimal:
         x = xs = None
         if first.has_solution:
-            x, xs = by_source(model, data, np.asarray(highs.getSolution().col_value))
+            x, xs = by_source(model, data,
+                              np.asarray(solver_model(model.built).getSolution().col_value))
         return BlockResult(status=first.status if first.status == Status.error else Status.time_limit,
                            x=x, bound=None, lp_objective=None, method=Method.lp, marginals=None,
                            build_seconds=build_seconds, solve_seconds=first.seconds,
                            message=first.detail, x_by_source=xs)
+    highs = solver_model(model.built)
     col = np.asarray(highs.getSolution().col_value)
     lp_objective = float(col @ model.built.objective_coef)
     tick = time.perf_counter()
+    # read before the order of preference changes the model (as `solver.block` does)
+    marginals = lp_marginals(highs, model.built, n, data.objective)
     preferred = False
     if options.tie_break:
-        col, preferred = prefer_payers(highs, model, data, run, col)
+        chosen = prefer(highs, model.built, data, run, passes_of=payer_passes(model, data))
+        col, preferred = np.maximum(chosen.col_value, 0.0), chosen.complete
     result = BlockResult(status=Status.optimal, x=None, bound=lp_objective,
-                         lp_objective=lp_objective, method=Method.lp, marginals=None,
+                         lp_objective=lp_objective, method=Method.lp, marginals=marginals,
                          build_seconds=build_seconds,
                          solve_seconds=first.seconds + time.perf_counter() - tick,
                          preferred=preferred)
@@ -280,16 +309,44 @@ def solve_payer_block(data: Arrays, run: RunContext) -> BlockResult:
     return result
 
 
-def prefer_payers(highs: highspy.Highs, m: PayerModel, data: Arrays, run: RunContext,
-                  col: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Among optimal plans the least APBD pool money, then (for max_protection) the fewest rupiah:
-    each pass holds the one before to within PASS_SLACK by a row and re-solves from HiGHS's basis."""
+def payer_passes(m: PayerModel, data: Arrays) -> Passes:
+    """Passes 2-3 of the order of preference on the payers' columns: the pool money is what the
+    pool account's columns cost, the rupiah what every column costs. Always run (no test for a
+    constant measure, as the contract's model has)."""
     pool = np.zeros(m.n)
     if (POOL,) in m.accounts:
         at_pool = m.ca == m.accounts.index((POOL,))
         pool[at_pool] = m.cost[at_pool] / MONEY_UNIT_IDR
-    passes = [pool] if data.objective == Objective.min_cost else [pool, m.cost / MONEY_UNIT_IDR]
-    return held_passes(highs, m.built, col, passes, run)
+    return Passes(pool=pool, pool_applies=bool(pool.any()), pool_constant=lambda face: False,
+                  rupiah=m.cost / MONEY_UNIT_IDR,
+                  rupiah_applies=data.objective == Objective.max_protection,
+                  rupiah_constant=lambda face: False)
+
+
+def feasible(data: Arrays, time_limit_s: float = 60.0, relaxed: bool = False) -> bool:
+    """Whether the payers' LP (MIP for whole workers, unless `relaxed`) of these arrays has a
+    plan: the exact test behind the remedies where premiums differ by who pays
+    (`solver.payer_infeasible`)."""
+    mip = data.integer and not relaxed
+    model = build_payer_model(data, mip=mip)
+    if not model.n:
+        return not ((data.total_need > _EPS).any() or (data.group_need > _EPS).any()
+                    or data.min_new > _EPS)
+    # a MIP stopped by its time limit without a plan counts as none: a remedy then errs high
+    result = run_highs(model.built, time_limit_s, mip=mip)
+    return result.status == Status.optimal or result.has_solution
+
+
+def floors_first(data: Arrays) -> tuple[np.ndarray, np.ndarray] | None:
+    """The floors-first plan at premiums by who pays: nothing solved, the floors, the target and
+    then the best workers bought with the money each account holds (`round_payers` from zero);
+    x and x by source, or None when it cannot meet the floors and target."""
+    model = build_payer_model(data)
+    if not model.n:
+        return np.zeros((data.n, len(data.groups), len(data.packages))), \
+            np.zeros((3, data.n, len(data.groups), len(data.packages)))
+    col = round_payers(data, model, np.zeros(model.n))
+    return None if col is None else by_source(model, data, col)
 
 
 def round_payers(data: Arrays, m: PayerModel, col: np.ndarray) -> np.ndarray | None:
@@ -384,4 +441,5 @@ def _mip(data: Arrays, result: BlockResult, run: RunContext) -> BlockResult:
     return result
 
 
-__all__ = ["PayerModel", "build_payer_model", "solve_payer_block", "source_spend"]
+__all__ = ["PayerModel", "build_payer_model", "feasible", "floors_first", "solve_payer_block",
+           "source_spend"]

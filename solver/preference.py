@@ -83,26 +83,50 @@ class _Face:
         self.row_lower[rows] = self.row_upper[rows] = at
 
 
+@dataclass
+class Passes:
+    """Passes 2 and 3 of a model: each pass's cost over HiGHS's columns, whether it applies, and
+    when its measure is constant on a face (then it is not run)."""
+
+    pool: np.ndarray
+    pool_applies: bool
+    pool_constant: Callable[[_Face], bool]
+    rupiah: np.ndarray
+    rupiah_applies: bool
+    rupiah_constant: Callable[[_Face], bool]
+
+
+def contract_passes(model: BuiltModel, data: Arrays, also_fix: np.ndarray | None) -> Passes:
+    """Passes 2-3 of the contract's model: pool money is its z columns, rupiah its x at c[p]."""
+    pools_constant = _pool_money_constant(model, data)
+    max_protection = data.objective == Objective.max_protection
+    return Passes(
+        pool=_pool_measure(model),
+        pool_applies=model.n_z > 0 and (also_fix is None or len(also_fix) < model.n_z),
+        pool_constant=pools_constant,
+        rupiah=_rupiah_measure(model, data),
+        rupiah_applies=max_protection,  # for min_cost the objective already is the rupiah
+        rupiah_constant=((lambda f: pools_constant(f) and _budgets_held(model, data, f))
+                         if max_protection else pools_constant))
+
+
 def prefer(highs: highspy.Highs, model: BuiltModel, data: Arrays, run: RunContext,
-           also_fix: np.ndarray | None = None) -> Preferred:
+           also_fix: np.ndarray | None = None, passes_of: Passes | None = None) -> Preferred:
     """Walk down the order of preference from the optimal plan HiGHS holds.
 
     `also_fix`: columns held where they are (a part of the pool's price decomposition keeps its
-    villages' pool money). Changes the HiGHS model in place."""
+    villages' pool money). `passes_of`: passes 2-3 of another model over the same kind of x
+    columns (premiums by who pays, `solver.payers`); by default the contract's. Changes the HiGHS
+    model in place."""
     n_cols = highs.getNumCol()
     col_value = np.asarray(highs.getSolution().col_value).copy()
     face = _Face.of(highs)
     if also_fix is not None and len(also_fix):
         face.fix_cols(highs, also_fix, col_value[also_fix])
     measures = [_objective_measure(model, data)]
-    pools_constant = _pool_money_constant(model, data)
-    passes = [(_pool_measure(model), model.n_z > 0 and (also_fix is None or len(also_fix) < model.n_z),
-               pools_constant)]
-    if data.objective == Objective.max_protection:
-        passes.append((_rupiah_measure(model, data), True,
-                       lambda f: pools_constant(f) and _budgets_held(model, data, f)))
-    else:
-        passes.append((_rupiah_measure(model, data), False, pools_constant))  # the objective itself
+    p = passes_of or contract_passes(model, data, also_fix)
+    passes = [(p.pool, p.pool_applies, p.pool_constant),
+              (p.rupiah, p.rupiah_applies, p.rupiah_constant)]
     done, skipped = 1, 0
     for cost, applies, constant in passes:
         if applies:

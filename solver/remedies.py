@@ -7,13 +7,21 @@ the bisection's answer is the threshold. Money is reported rounded up (pools to 
 shares to SHARE_STEP), floors and the target rounded down, so the reported value itself has a plan
 and one step short of it has none. The checks are exact for continuous and whole-number plans alike
 (`solver.explain`), so every remedy is `exact`: the tests solve each at its value and one step short.
+A continuous plan's target is reported to TARGET_STEP of a worker, a whole-number plan's to the
+worker. Where premiums differ by who pays, the same bisections run on the payers' LP itself
+(`solver.payer_infeasible`).
+
+A pool remedy says what its money is for (`money_for`: the floors, the target, or both), and where
+another kabupaten is short too, so that no pool alone suffices (`needed` None), what this pool
+needs for its own villages' floors with the others met (`needed_with_others_met`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -22,6 +30,8 @@ from solver.data import Arrays, _floor_need
 from solver.explain import explain_infeasibility, rupiah
 
 SHARE_STEP = 1e-6  # shares and floors are reported on this grid (0.0001 percentage points)
+GALLOP_STEPS = 5  # whole workers by payer: values tried beyond the LP's edge
+TARGET_STEP = 1e-4  # a continuous plan's target is reported on this grid (workers)
 _ITERATIONS = 200
 
 
@@ -42,21 +52,78 @@ def short_villages(data: Arrays, villages: list[Village]) -> list[Shortfall]:
             for v in members.tolist()]
 
 
+@dataclass
+class Test:
+    """Whether a scenario's arrays have a plan (`exact`), and optionally a cheaper test that every
+    scenario with a plan passes (`relaxed`, e.g. the LP of a whole-number model)."""
+
+    exact: Callable[[Arrays], bool]
+    relaxed: Callable[[Arrays], bool] | None = None
+    last_exact: bool = True  # the last edge was proven by `exact`, not only by `relaxed`
+
+    def edge(self, at: Callable[[float], Arrays], bad: float, good: float,
+             step: float) -> float | None:
+        """`_edge` of the lever `at`. With a relaxed test, its edge (the exact edge is never
+        nearer `bad`), exact where the exact test holds there; where it does not, the first of a
+        few values beyond it that the exact test passes (it has a plan, but is not proven the
+        least), else the relaxed edge, both marked not exact: proving a whole-number edge by
+        branch and bound, step by step, takes minutes where the LP takes a second."""
+        exact = self.exact
+        self.last_exact = True
+        if self.relaxed is None:
+            return _edge(lambda t: exact(at(t)), bad, good, step)
+        relaxed = self.relaxed
+        first = _edge(lambda t: relaxed(at(t)), bad, good, step)
+        if first is None or exact(at(first)):
+            return first
+        # whole workers need a little more: a few doubling steps from 1/32 of the LP's own change
+        # to a value that has a plan (not proven the least); if none is found, the LP's figure
+        self.last_exact = False
+        reach = max(step, abs(first - bad) / 32)
+        for _ in range(GALLOP_STEPS):
+            probe = min(first + reach, good) if good > bad else max(first - reach, good)
+            if exact(at(probe)):
+                return _tidy(probe, step)
+            if probe == good:
+                break
+            reach *= 2
+        return first
+
+
 def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
              follows_share: np.ndarray, add_idr: np.ndarray, dana_desa_share: float,
-             add_share: float) -> list[Remedy]:
-    """The least change of each lever that alone makes the scenario feasible (canonical arrays)."""
-    def ok(d: Arrays) -> bool:
+             add_share: float, feasible: Test | None = None) -> list[Remedy]:
+    """The least change of each lever that alone makes the scenario feasible (canonical arrays).
+
+    `feasible` says whether a scenario's arrays have a plan; by default the exact money checks of
+    `solver.explain`. Where premiums differ by who pays, `solver.payer_infeasible` solves the
+    payers' LP (or MIP) instead: the checks, at the cheapest premium, are only necessary there."""
+    def checked(d: Arrays) -> bool:
         return not explain_infeasibility(d, villages, strict=True)
 
-    if not explain_infeasibility(data, villages):
+    test = feasible or Test(checked)
+    infeasible = (bool(explain_infeasibility(data, villages)) if feasible is None
+                  else not feasible.exact(data))
+    if not infeasible:
         return []
-    exact = True  # the money checks are exact, for whole workers too
     out: list[Remedy] = []
+    # on TimeUp the remedies found so far stand, each exact; the rest were not worked out in time
+    with contextlib.suppress(TimeUp):
+        _levers(data, test, out, dana_desa_idr, follows_share, add_idr, dana_desa_share, add_share)
+    return out
+
+
+class TimeUp(Exception):
+    """A test of `Test` was asked after the run's time was up."""
+
+
+def _levers(data: Arrays, test: Test, out: list[Remedy], dana_desa_idr: np.ndarray,
+            follows_share: np.ndarray, add_idr: np.ndarray, dana_desa_share: float,
+            add_share: float) -> None:
+    """Each lever's least change, appended to `out` as it is found."""
     # APBD pools: each pool whose kabupaten falls short, or every pool for a table-wide target
-    explanations = explain_infeasibility(data, villages)
-    short_pools = sorted({data.pool_names.index(e.kabupaten or "") for e in explanations
-                          if e.constraint == "coverage_floors"})
+    own_floors = [_own_floors(data, k, test) for k in range(len(data.pool_idr))]
+    short_pools = [k for k, own in enumerate(own_floors) if own is not None and not own[1]]
     alone_possible = len(short_pools) <= 1  # two short kabupaten: no one pool alone suffices
     if not short_pools:
         # a table-wide target: the pools whose villages have the most uninsured workers
@@ -67,39 +134,43 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
         name = data.pool_names[k]
         where = f"the APBD pool of {name}" if name else "the APBD pool"
         where_capital = where[0].upper() + where[1:]
+        current = float(data.pool_idr[k])
+        own = own_floors[k]
+        floors_short = own is not None and not own[1]
 
         def at_pool(value: float, k: int = k) -> Arrays:
             pool = data.pool_idr.copy()
             pool[k] = value
             return replace(data, pool_idr=pool)
 
-        alone = (_least(lambda t: ok(at_pool(t)), float(data.pool_idr[k]), _pool_ceiling(data), 1.0)
-                 if alone_possible else None)
+        ceiling = _pool_ceiling(data)
+        alone = test.edge(at_pool, current, ceiling, 1.0) if alone_possible else None
+        alone_exact = test.last_exact
         if alone is not None:
-            out.append(Remedy(lever="apbd_pool", kabupaten=name or None,
-                              current=float(data.pool_idr[k]), needed=alone, exact=exact,
-                              message=f"Raise {where} from {rupiah(float(data.pool_idr[k]))} to "
-                                      f"{rupiah(alone)} (+{rupiah(alone - float(data.pool_idr[k]))})."))
+            # the floors' own figure, to say whether the money is for the floors, the target or both
+            floors_need = (test.edge(own[0], current, ceiling, 1.0)
+                           if own is not None and floors_short else None)
+            money_for = ("target" if floors_need is None else
+                         "floors" if data.min_new <= 0 or alone <= floors_need else
+                         "floors_and_target")
+            out.append(Remedy(lever="apbd_pool", kabupaten=name or None, current=current,
+                              needed=alone, exact=alone_exact, money_for=money_for,
+                              message=f"Raise {where} from {rupiah(current)} to {rupiah(alone)} "
+                                      f"(+{rupiah(alone - current)}) {_FOR[money_for]}."))
             continue
+        if not floors_short or own is None:
+            continue  # its own villages' floors are met (or it has none): nothing of its own
         # its own villages' floors only: on the kabupaten's villages alone (floors are per pool)
-        members = np.nonzero(data.pool_of == k)[0]
-        own_data = data.subset(members, with_target=False)
-        own_villages = [villages[v] for v in members.tolist()]
-
-        def own_met(t: float, k: int = k, own_data: Arrays = own_data,
-                    own_villages: list[Village] = own_villages) -> bool:
-            pool = own_data.pool_idr.copy()
-            pool[k] = t
-            return not explain_infeasibility(replace(own_data, pool_idr=pool), own_villages,
-                                             strict=True)
-
-        own = _least(own_met, float(data.pool_idr[k]), _pool_ceiling(own_data), 1.0)
-        if own is not None and own > data.pool_idr[k]:
-            out.append(Remedy(lever="apbd_pool", kabupaten=name or None,
-                              current=float(data.pool_idr[k]), needed=None, exact=exact,
+        needed_own = test.edge(own[0], current, _pool_ceiling(own[2]), 1.0)
+        if needed_own is not None:
+            out.append(Remedy(lever="apbd_pool", kabupaten=name or None, current=current,
+                              needed=None, needed_with_others_met=needed_own,
+                              exact=test.last_exact,
+                              money_for="floors",
                               message=f"{where_capital} alone cannot make the scenario feasible; "
-                                      f"it needs {rupiah(own)} for its own villages' floors, with "
-                                      f"the other shortfalls met too."))
+                                      f"it needs {rupiah(needed_own)} "
+                                      f"(+{rupiah(needed_own - current)}) for its own villages' "
+                                      f"floors, with the other shortfalls met too."))
     for lever, current, direction, words in (
             ("dana_desa_share", dana_desa_share, np.where(follows_share, dana_desa_idr, 0.0),
              "share of dana desa"),
@@ -114,7 +185,7 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
                 return replace(data, cap_dana_desa_idr=cap)
             return replace(data, cap_add_idr=cap)
 
-        needed = _least(lambda t: ok(at_share(t)), current, 1.0, SHARE_STEP)
+        needed = test.edge(at_share, current, 1.0, SHARE_STEP)
         why = ""
         if needed is None:
             short = np.nonzero(data.need * float(data.cost_idr.min()) > data.own_idr)[0]
@@ -123,7 +194,7 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
                 why = (f" ({unmoved} of the {len(short)} short villages have no "
                        f"{'dana desa this share moves' if lever == 'dana_desa_share' else 'ADD'})")
         out.append(Remedy(
-            lever=lever, current=current, needed=needed, exact=exact,
+            lever=lever, current=current, needed=needed, exact=test.last_exact,
             message=(f"Raise the {words} from {current:.4%} to {needed:.4%}." if needed is not None
                      else f"No {words} up to 100% alone makes the scenario feasible{why}.")))
     total = data.uninsured + data.enrolled
@@ -132,9 +203,9 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
             need = _floor_need(t, total.sum(axis=1), data.enrolled.sum(axis=1), data.integer)
             return replace(data, total_need=need, min_coverage=t)
 
-        highest = _most(lambda t: ok(at_floor(t)), data.min_coverage, SHARE_STEP)
+        highest = test.edge(at_floor, data.min_coverage, 0.0, SHARE_STEP)
         out.append(Remedy(
-            lever="min_coverage", current=data.min_coverage, needed=highest, exact=exact,
+            lever="min_coverage", current=data.min_coverage, needed=highest, exact=test.last_exact,
             message=(f"Lower the coverage floor from {data.min_coverage:.4%} to {highest:.4%}, the "
                      f"highest the money can meet." if highest is not None
                      else "Even without a coverage floor the scenario has no plan.")))
@@ -150,25 +221,61 @@ def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
             need[:, g] = _floor_need(t, total[:, g], data.enrolled[:, g], data.integer)
             return replace(data, group_floor=floor, group_need=need)
 
-        highest = _most(lambda t: ok(at_group(t)), share, SHARE_STEP)
+        highest = test.edge(at_group, share, 0.0, SHARE_STEP)
         out.append(Remedy(
-            lever="group_min_coverage", group=group, current=share, needed=highest, exact=exact,
+            lever="group_min_coverage", group=group, current=share, needed=highest,
+            exact=test.last_exact,
             message=(f"Lower the floor for {group} from {share:.4%} to {highest:.4%}, the highest the "
                      f"money can meet with the other floors as they are." if highest is not None
                      else f"Even without its floor for {group} the scenario has no plan.")))
     if data.min_new > 0:
-        highest = _most(lambda t: ok(replace(data, min_new=t)), data.min_new, 1.0)
+        # whole workers for a whole-number plan; a continuous plan's target is continuous too
+        step = 1.0 if data.integer else TARGET_STEP
+        highest = test.edge(lambda t: replace(data, min_new=t), data.min_new, 0.0, step)
         out.append(Remedy(
-            lever="min_new_enrollments", current=data.min_new, needed=highest, exact=exact,
-            message=(f"Lower the target of new enrolments from {data.min_new:,.0f} to "
-                     f"{highest:,.0f}, the most the money can reach with every floor met."
+            lever="min_new_enrollments", current=data.min_new, needed=highest,
+            exact=test.last_exact,
+            message=(f"Lower the target of new enrolments from {workers(data.min_new)} to "
+                     f"{workers(highest)}, the most the money can reach"
+                     f"{' with every floor met' if (data.need > 0).any() else ''}."
                      if highest is not None else "Even without the target the scenario has no plan.")))
-    return out
+
+
+_FOR = {"floors": "for the floors", "target": "for the target",
+        "floors_and_target": "for the floors and the target"}
+
+
+def workers(count: float) -> str:
+    """A count of workers as the messages write it: whole, or to TARGET_STEP where it is not."""
+    if abs(count - round(count)) < TARGET_STEP / 2:
+        return f"{count:,.0f}"
+    return f"{count:,.4f}".rstrip("0")
+
+
+def _own_floors(data: Arrays, k: int, test: Test
+                ) -> tuple[Callable[[float], Arrays], bool, Arrays] | None:
+    """For pool k: its own villages' arrays at a pool of t (without the target, since floors are
+    per pool), whether their floors are met now, and those arrays; None when the pool's villages
+    have no floors."""
+    members = np.nonzero(data.pool_of == k)[0]
+    if not len(members) or not (data.need[members] > 0).any():
+        return None
+    own_data = data.subset(members, with_target=False)
+
+    def at(t: float) -> Arrays:
+        pool = own_data.pool_idr.copy()
+        pool[k] = t
+        return replace(own_data, pool_idr=pool)
+
+    return at, test.exact(at(float(data.pool_idr[k]))), own_data
 
 
 def _pool_ceiling(data: Arrays) -> float:
-    """Enough pool money for every uninsured worker at the dearest package."""
-    return float(data.uninsured.sum() * data.cost_idr.max()) + 1.0
+    """Enough pool money for every uninsured worker at the dearest package (at the dearest
+    premium of any payer, where premiums differ by who pays)."""
+    dearest = float(data.cost_idr.max() if data.payer_cost_idr is None
+                    else data.payer_cost_idr.max())
+    return float(data.uninsured.sum() * dearest) + 1.0
 
 
 def _least(feasible: Callable[[float], bool], current: float, ceiling: float,

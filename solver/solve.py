@@ -41,6 +41,7 @@ from models import (
     SolveOptions,
     SourceEnrollment,
     Status,
+    Village,
     VillageTable,
 )
 from models.rules import MonthlyPremium
@@ -59,8 +60,9 @@ from solver.extract import (
     village_plans,
     whole_rupiah,
 )
-from solver.fallback import fallback_block
+from solver.fallback import fallback_block, fallback_payer_block
 from solver.multiyear import is_multi_year, solve_years
+from solver.payer_infeasible import payer_explanations, payer_remedies, payer_short_villages
 from solver.payers import solve_payer_block, source_spend
 from solver.remedies import remedies, short_villages
 
@@ -135,12 +137,15 @@ def split(problem: Problem, run: RunContext) -> Split | Plan:
     explanations = explain_infeasibility(data, canonical.table.villages)
     if explanations:
         rows = canonical.table.villages
-        # where premiums differ by who pays, the money checks run at the cheapest premium of each
-        # package: a scenario they refuse has no plan, but the least change is not worked out
+        if by_payer:
+            # the money checks run at the cheapest premium of each package: a scenario they refuse
+            # has no plan, and the payers' own LP says by how much (`solver.payer_infeasible`)
+            return _payer_infeasible(data, rows, scenario, run, unsolved,
+                                     build_seconds=time.perf_counter() - start, **base)
         return Plan(status=Status.infeasible, objective=None, explanations=explanations,
                     message=explanations[0].message,
                     short_villages=short_villages(data, rows),
-                    remedies=[] if by_payer else remedies(
+                    remedies=remedies(
                         data, rows,
                         dana_desa_idr=np.array([v.dana_desa_idr for v in rows], dtype=float),
                         follows_share=np.array([v.max_share is None for v in rows]),
@@ -175,6 +180,8 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
                                   build_seconds=sum(r.build_seconds for r in results),
                                   solve_seconds=sum(r.solve_seconds for r in results), **base)
     infeasible = [(b, r) for b, r in zip(blocks, results, strict=True) if r.status == Status.infeasible]
+    if infeasible and by_payer:
+        return _payer_infeasible(data, canonical.table.villages, scenario, run, unsolved, **common)
     if infeasible:
         explained = _solver_explanations(data, infeasible)
         return Plan(status=Status.infeasible, objective=None, message=explained[0].message,
@@ -188,14 +195,10 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
         if result.status == Status.optimal and result.x is not None:
             continue
         sub = data.subset(villages, with_target=data.min_new > 0)
-        if by_payer:
-            # no floors-first fallback at premiums by payer: a plan that fails the check is none
-            if result.x is None or not _passes(sub, result.x, run.options.feasibility_tolerance,
-                                               result.x_by_source):
-                missing.append(_block_name(data, villages))
-            continue
-        if result.x is None or not _passes(sub, result.x, run.options.feasibility_tolerance):
-            results[i] = result = fallback_block(sub, result, run.options.feasibility_tolerance)
+        if result.x is None or not _passes(sub, result.x, run.options.feasibility_tolerance,
+                                           result.x_by_source):
+            fall_back = fallback_payer_block if by_payer else fallback_block
+            results[i] = result = fall_back(sub, result, run.options.feasibility_tolerance)
             (fallbacks if result.x is not None else missing).append(_block_name(data, villages))
     if missing:
         return Plan(status=Status.time_limit, objective=None, total_seconds=run.elapsed_s(),
@@ -253,7 +256,8 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
                         "lp_relaxation" if data.integer else "lp"),
         totals=totals(data_t, xt, y[back], w[back], z[back]),
         villages=village_plans(table, data_t, xt, y[back], w[back], z[back], village_marginals),
-        pools=pool_uses(data, z, [r.marginals for r in results] if has_marginals else None),
+        pools=pool_uses(data, z, [r.marginals for r in results] if has_marginals else None,
+                        _lp_objective(results)),
         group_reasons=group_reasons(data_t, xt),
         new_by_source=({s.value: float(x_src[i].sum()) for i, s in enumerate(SOURCES)}
                        if x_src is not None else {}),
@@ -263,8 +267,26 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
 
 
 BY_PAYER_NOTE = ("The premiums differ by who pays (the contribution rules), so each enrolment has "
-                 "its paying source; ties beyond the least APBD pool money and the fewest rupiah "
-                 "follow the canonical order, and no marginal values are given.")
+                 "its paying source.")
+
+
+def _payer_infeasible(data: Arrays, rows: list[Village], scenario: Scenario, run: RunContext,
+                      method: Method, **fields: Any) -> Plan:
+    """The infeasible plan where premiums differ by who pays: explanations and the least changes
+    from the payers' own model (`solver.payer_infeasible`)."""
+    found = payer_remedies(data, rows, scenario.budget.dana_desa_share, scenario.budget.add_share,
+                           run)
+    short = payer_short_villages(data, rows)
+    explained = payer_explanations(data, found, short)
+    return Plan(status=Status.infeasible, objective=None, explanations=explained,
+                message=explained[0].message, short_villages=short, remedies=found,
+                total_seconds=run.elapsed_s(), method=method, **fields)
+
+
+def _lp_objective(results: list[BlockResult]) -> float | None:
+    """The plan's continuous optimum: the blocks' LP objectives together (None if one has none)."""
+    values = [r.lp_objective for r in results]
+    return None if any(v is None for v in values) else float(sum(v for v in values if v is not None))
 
 
 def _source_enrollments(scenario: Scenario, data: Arrays, x: np.ndarray, y: np.ndarray,

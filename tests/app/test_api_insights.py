@@ -138,6 +138,13 @@ def test_marginals_of_a_plan(empty_client: TestClient, upload_small: Upload,
     body = empty_client.get(f"/plans/{plan['id']}/marginals").json()
     assert len(body["villages"]) == 4 and len(body["kecamatan"]) == 2
     assert body["pools"][0]["source"] == "APBD pool"
+    # the +Rp1 billion re-solve: its objective and its gain, the gain also under its earlier name
+    [pool] = body["pools"]
+    [stored] = empty_client.get(f"/plans/{plan['id']}").json()["pools"]
+    for row in (pool, stored):
+        assert row["plus_billion_value"] == row["plus_billion_gain"]
+        assert row["plus_billion_objective"] == pytest.approx(
+            plan["objective"] + row["plus_billion_gain"], rel=1e-9)
     rates = [v["marginal_value_per_million"] for v in body["top"]]
     assert rates == sorted(rates, reverse=True)
     as_csv = empty_client.get(f"/plans/{plan['id']}/marginals",

@@ -187,6 +187,21 @@ def test_an_infeasible_plan_shows_the_way_out_and_every_short_village(client: Te
     assert f'href="/plans/{plan_id}/shortfalls?format=xlsx"' in page
 
 
+def test_an_unreachable_target_speaks_of_the_target_not_of_floors(client: TestClient) -> None:
+    created = client.post("/ui/scenarios", data={"dataset_id": "1", **_form(
+        apbd_pool_idr="0", min_new_enrollments="100.000")}, follow_redirects=False)
+    job = client.post(f"{created.headers['location']}/solve", data={}, follow_redirects=False)
+    plan_id = _wait_for_plan(client, job.headers["location"])
+
+    page = client.get(f"/ui/plans/{plan_id}").text
+
+    assert re.search(r'<p class="remedy">Perubahan terkecil yang membuatnya mungkin: sekitar Rp[\d.]+ '
+                     r"lagi pada batas belanja desa atau dana APBD-nya, atau target yang lebih "
+                     r"rendah\.</p>", page)
+    assert "batas bawah yang lebih rendah di desa-desa ini" not in page
+    assert re.search(r'<li data-lever="apbd_pool">dana APBD Rp[\d.]+ di .+ untuk target</li>', page)
+
+
 def test_the_curve_page_draws_a_lever_with_its_breakpoints_and_files(client: TestClient) -> None:
     created = client.post("/ui/scenarios", data={"dataset_id": "1", **_form()}, follow_redirects=False)
     scenario_url = created.headers["location"]

@@ -78,6 +78,15 @@ def test_marginals_lists_the_top_villages_and_kecamatan(tmp_path: Path) -> None:
     assert kecamatan["villages"].sum() == 187
     assert set(pd.ExcelFile(out / "marginals.xlsx").sheet_names) == {
         "top_villages", "kecamatan", "pools", "villages"}
+    # the +Rp1 billion re-solve: its objective and its gain, each in a column of its own; the gain
+    # also under its earlier name, for older readers
+    pools = pd.read_csv(out / "marginals_pools.csv")
+    sheet = pd.read_excel(out / "marginals.xlsx", sheet_name="pools")
+    for frame in (pools, sheet):
+        row = frame.iloc[0]
+        assert row["plus_billion_gain"] > 0
+        assert row["plus_billion_value"] == row["plus_billion_gain"]
+        assert row["plus_billion_objective"] > row["plus_billion_gain"]
 
 
 def test_fairness_writes_the_cost_of_each_floor(tmp_path: Path) -> None:

@@ -10,24 +10,13 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import village
+from conftest import RULES_PACKAGE, rules_problem, village
 
-import scenarios
 from models import Problem, Status, VillageTable
 from solver import solve
 from solver.check import check_plan
 from solver.data import prepare
 from solver.payers import source_spend
-
-RULES_PACKAGE = {"code": "JKK-JKM", "declared_income_idr": 1_000_000}
-
-
-def rules_problem(villages: list[Any], **fields: Any) -> Problem:
-    groups = list(dict.fromkeys(g for v in villages for g in v.uninsured))
-    fields.setdefault("packages", [RULES_PACKAGE])
-    scenario = scenarios.scenario_from_dict({"fiscal_year": 2026, "start_month": 4, "horizon_months": 1,
-                                             **fields})
-    return Problem(table=VillageTable(groups=groups, villages=villages), scenario=scenario)
 
 
 def test_the_pool_pays_twice_the_villages_premium_and_the_lp_sees_it() -> None:

@@ -8,11 +8,13 @@ from conftest import C_CHEAP, JHT, problem, village
 from models import Problem, Remedy, Status
 from solver import solve
 from solver.levers import remedy_scenario
-from solver.remedies import SHARE_STEP
+from solver.remedies import SHARE_STEP, TARGET_STEP
 
 
-def _step(remedy: Remedy) -> float:
-    return 1.0 if remedy.lever in ("apbd_pool", "min_new_enrollments") else SHARE_STEP
+def _step(remedy: Remedy, integer: bool = False) -> float:
+    if remedy.lever == "min_new_enrollments":
+        return 1.0 if integer else TARGET_STEP
+    return 1.0 if remedy.lever == "apbd_pool" else SHARE_STEP
 
 
 def _solve_at(p: Problem, remedy: Remedy, value: float) -> Status:
@@ -24,7 +26,8 @@ def _verify(p: Problem, remedy: Remedy) -> None:
     assert remedy.needed is not None
     assert _solve_at(p, remedy, remedy.needed) == Status.optimal
     money = remedy.lever in ("apbd_pool", "dana_desa_share", "add_share")
-    short = remedy.needed - _step(remedy) if money else remedy.needed + _step(remedy)
+    step = _step(remedy, p.scenario.integer)
+    short = remedy.needed - step if money else remedy.needed + step
     assert _solve_at(p, remedy, short) == Status.infeasible
 
 
@@ -62,7 +65,52 @@ def test_a_pool_remedy_per_short_kabupaten_when_one_alone_is_short():
     # each kabupaten needs 50 workers paid by its pool; neither alone suffices
     assert {r.kabupaten for r in pools} == {"Bekasi", "Karawang"}
     assert all(r.needed is None for r in pools)
-    assert all("Rp10,080,000" in r.message for r in pools)
+    # the figure has its own field, not only the message
+    assert all(r.needed_with_others_met == pytest.approx(50 * C_CHEAP) for r in pools)
+    assert all(r.money_for == "floors" and "Rp10,080,000" in r.message for r in pools)
+    # and it holds: both pools at their figure give a plan
+    both = problem(villages, budget={"apbd_pool_idr": {r.kabupaten: r.needed_with_others_met
+                                                       for r in pools}},
+                   targets={"min_coverage": 0.5})
+    assert solve(both).status == Status.optimal
+
+
+def test_no_floor_talk_where_there_are_no_floors():
+    # no floors, a target neither kabupaten's pool reaches alone: A's villages hold 60 workers,
+    # B's own money and pool buy 99.2; the target of 165 needs more than either pool can give
+    villages = [village(1, {"farmers": 60}, dana_desa=1e8, kabupaten="A"),
+                village(2, {"farmers": 100}, dana_desa=1e8, kabupaten="B")]
+    p = problem(villages, budget={"dana_desa_share": 0.1,
+                                  "apbd_pool_idr": {"A": 10_000_000, "B": 10_000_000}},
+                targets={"min_new_enrollments": 165})
+    plan = solve(p)
+    assert plan.status == Status.infeasible
+    assert not [r for r in plan.remedies if r.lever == "apbd_pool"]  # no pool alone suffices
+    assert all("floor" not in r.message for r in plan.remedies)
+    [target] = [r for r in plan.remedies if r.lever == "min_new_enrollments"]
+    assert target.needed == pytest.approx(159.2063, abs=1e-9)
+    _verify(p, target)
+
+
+def test_a_pool_remedy_says_what_its_money_is_for():
+    # Bekasi's villages need Rp2,016,000 from the pool for their floors; the target asks 5 more
+    # workers beyond the floors, Rp1,008,000 more
+    villages = [village(1, {"farmers": 40}, kabupaten="Bekasi"),
+                village(2, {"farmers": 20}, kabupaten="Bekasi")]
+    floors = problem(villages, budget={"apbd_pool_idr": {"Bekasi": 0}},
+                     targets={"min_coverage": 0.25})
+    both = problem(villages, budget={"apbd_pool_idr": {"Bekasi": 0}},
+                   targets={"min_coverage": 0.25, "min_new_enrollments": 20})
+    target = problem(villages, budget={"apbd_pool_idr": {"Bekasi": 0}},
+                     targets={"min_new_enrollments": 20})
+    for p, needed, money_for, words in ((floors, 15 * C_CHEAP, "floors", "for the floors."),
+                                        (both, 20 * C_CHEAP, "floors_and_target",
+                                         "for the floors and the target."),
+                                        (target, 20 * C_CHEAP, "target", "for the target.")):
+        [pool] = [r for r in solve(p).remedies if r.lever == "apbd_pool"]
+        assert pool.needed == pytest.approx(needed) and pool.money_for == money_for
+        assert pool.message.endswith(words)
+        _verify(p, pool)
 
 
 def test_pool_remedy_is_the_shortfall_to_the_rupiah():
@@ -88,9 +136,11 @@ def test_target_remedies():
     plan = solve(p)
     assert plan.status == Status.infeasible
     by_lever = {r.lever: r for r in plan.remedies}
-    # Rp10 million each buys 49.6 workers; the pool 9.9 more
+    # Rp10 million each buys 49.6032 workers; the pool 9.9206 more: 158.7302 in all, and a
+    # continuous plan's target is a continuous figure (to 0.0001 of a worker, rounded down)
     target = by_lever["min_new_enrollments"]
-    assert target.needed == pytest.approx(158.0)
+    assert target.needed == pytest.approx(158.7301, abs=1e-9)
+    assert "158.7301" in target.message
     for lever in ("min_new_enrollments", "apbd_pool", "dana_desa_share"):
         _verify(p, by_lever[lever])
 
