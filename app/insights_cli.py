@@ -117,10 +117,12 @@ def sweep_values(start: float | None, stop: float | None, points: int,
 def _sweep(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
     from scenarios import insights_io
     from scenarios.files import atomic_write
+    from scenarios.sweep_values import check_sweep_values
     from solver.curves import sweep
 
     values = sweep_values(args.start, args.stop, args.points, args.values)
     lever = Lever(kind=LeverKind(args.lever), kabupaten=args.kabupaten, package=args.package)
+    check_sweep_values(problem.scenario, lever, values, "--values" if args.values else "--from/--to")
     curve = sweep(problem, lever, values, options, breakpoints=not args.no_breakpoints)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
