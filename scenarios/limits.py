@@ -76,6 +76,8 @@ _ROW_OR_CELL = re.compile(
 # (each a literal first, which the regex engine scans for fast)
 _NOT_PLAIN = (re.compile(rb"r\s*="), re.compile(rb":(?:row|c)[\s/>]"), re.compile(rb"<c[\t\r\n/]"))
 _ROW_START = re.compile(rb"<row[\s/>]")
+_ROW_R = re.compile(rb'<row r="([0-9]{1,9})"[\s/>]')
+_CELL_R = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,9}"[\s/>]')
 _R_ATTRIBUTE = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _SHARED_STRING = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?si(?=[\s/>])")
 # what openpyxl's coordinate_to_tuple takes (str patterns: \d is any Unicode digit, as int() reads)
@@ -216,28 +218,61 @@ class _Extent:
     complete: bool = True  # False: the scan stopped at a limit, more may follow
 
 
+def _addressed(data: bytes) -> tuple[int, int, int, int] | None:
+    """For a stretch whose every row and cell carries a plain `r` first (as spreadsheets write
+    them): the highest row, the last row's number (0: no row starts here), the furthest column,
+    and the column of the last cell when no row starts after it (else 0). None otherwise."""
+    if _NOT_PLAIN[1].search(data) or _NOT_PLAIN[2].search(data):
+        return None
+    rows = _ROW_R.findall(data)
+    cells = _CELL_R.findall(data)
+    if len(rows) != len(_ROW_START.findall(data)) or len(cells) != (
+            data.count(b"<c ") + data.count(b"<c>")):
+        return None
+    numbers = list(map(int, rows))
+    far = max(map(column_number, {letters.decode() for letters in cells}), default=0)
+    last_cell = column_number(cells[-1].decode()) if cells else 0
+    if rows and data.rfind(b"<row ") > data.rfind(b"<c "):
+        last_cell = 0
+    return max(numbers, default=0), numbers[-1] if numbers else 0, far, last_cell
+
+
 def _scan_sheet(chunks: Iterator[bytes], name: str, limits: ReadLimits) -> _Extent:
     """Follow the rows and cells of a sheet as openpyxl would number them, stopping as soon as
-    they pass the rows, columns or cells allowed."""
-    extent = _Extent()
+    they pass the rows, columns or cells allowed. A stretch of the sheet is counted in C where
+    it is written plainly (every row and cell addressed, or none), a tag at a time otherwise."""
     rows_allowed = limits.max_rows + 1  # the header row too
-    row = column = widest = 0
     cells_allowed, columns_allowed = limits.cells_allowed, limits.max_columns
+    row = column = widest = top = 0  # openpyxl's row and column counters; the extent so far
+
+    def beyond() -> bool:
+        return top > rows_allowed or widest > columns_allowed or top * widest > cells_allowed
+
     for data in _complete_tags(chunks, name):
+        addressed = _addressed(data)
+        if addressed is not None:
+            highest, last_row, far, last_cell = addressed
+            top, widest = max(top, highest), max(widest, far)
+            if last_row:
+                row, column = last_row, last_cell
+            elif last_cell:
+                column = last_cell
+            if beyond():
+                return _Extent(top, widest, complete=False)
+            continue
         if not any(pattern.search(data) for pattern in _NOT_PLAIN):
-            # rows and cells without `r` (the way a bomb of r-less cells is written): counted
-            # a stretch at a time in C, not a tag at a time
+            # rows and cells without `r` (the way a bomb of r-less cells is written)
             stretches = _ROW_START.split(data)
             widths = list(map(operator.add, map(bytes.count, stretches, repeat(b"<c ")),
                               map(bytes.count, stretches, repeat(b"<c>"))))
             column += widths[0]  # the cells that end the row before this stretch
-            widest = max(widest, column, *widths[1:]) if len(widths) > 1 else max(widest, column)
+            widest = max(widest, column, *widths[1:])
             if len(widths) > 1:
                 row += len(widths) - 1
                 column = widths[-1]
-            if row > rows_allowed or widest > columns_allowed or row * widest > cells_allowed:
-                extent.rows, extent.columns, extent.complete = row, widest, False
-                return extent
+            top = max(top, row)
+            if beyond():
+                return _Extent(top, widest, complete=False)
             continue
         for tag, attributes in _ROW_OR_CELL.findall(data):
             # most tags carry no `r` (or only inside another name, t="inlineStr"): skip the search
@@ -246,9 +281,10 @@ def _scan_sheet(chunks: Iterator[bytes], name: str, limits: ReadLimits) -> _Exte
             if tag == b"row":
                 row = _row_number(value, name) if value is not None else row + 1
                 column = 0
-                if row > rows_allowed or row * widest > cells_allowed:
-                    extent.rows, extent.columns, extent.complete = row, widest, False
-                    return extent
+                if row > top:
+                    top = row
+                    if beyond():
+                        return _Extent(top, widest, complete=False)
                 continue
             if value:
                 coordinate = _COORDINATE.match(value)
@@ -259,11 +295,9 @@ def _scan_sheet(chunks: Iterator[bytes], name: str, limits: ReadLimits) -> _Exte
                 column += 1
             if column > widest:
                 widest = column
-                if widest > columns_allowed or row * widest > cells_allowed:
-                    extent.rows, extent.columns, extent.complete = row, widest, False
-                    return extent
-    extent.rows, extent.columns = row, widest
-    return extent
+                if beyond():
+                    return _Extent(top, widest, complete=False)
+    return _Extent(top, widest)
 
 
 def _declared(archive: zipfile.ZipFile, sheet: str) -> tuple[int, int] | None:

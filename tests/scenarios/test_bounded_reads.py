@@ -244,3 +244,45 @@ def _add_part(content: bytes, part: str, data: bytes) -> bytes:
     with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(part, data)
     return out.getvalue()
+
+
+def _addressed_rows(villages: int, last_row: int | None = None) -> str:
+    """Rows and cells each with its `r`, as spreadsheets write them."""
+    def row(number: int, values: list[object]) -> str:
+        cells = "".join(
+            f'<c r="{chr(65 + i)}{number}" t="inlineStr"><is><t>{v}</t></is></c>'
+            if isinstance(v, str) else f'<c r="{chr(65 + i)}{number}"><v>{v}</v></c>'
+            for i, v in enumerate(values))
+        return f'<row r="{number}">{cells}</row>'
+
+    rows = [row(1, list(HEADER))]
+    rows += [row(i + 2, [f"32.16.{i // 9999 + 1:02d}.{i % 9999 + 1:04d}", *_village(i)[1:]])
+             for i in range(villages)]
+    if last_row is not None:
+        rows.append(row(last_row, _village(0)))
+    return "".join(rows)
+
+
+def test_an_addressed_sheet_over_many_chunks_is_read_to_its_last_row(tmp_path: Path) -> None:
+    path = tmp_path / "addressed.xlsx"
+    path.write_bytes(sheet_xlsx(_addressed_rows(20_000)))
+
+    table = read_villages(path, limits=ReadLimits(max_rows=20_000))
+
+    assert len(table.villages) == 20_000
+    assert table.villages[-1].village_code == "32.16.03.0002"
+    assert "20,001 rows" in _refusal(path, ReadLimits(max_rows=19_999))
+
+
+def test_an_addressed_sheet_that_jumps_to_a_far_row_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "jump.xlsx"
+    path.write_bytes(sheet_xlsx(_addressed_rows(50, last_row=500_000)))
+
+    assert "500,000 rows" in _refusal(path)
+
+
+def test_an_addressed_cell_past_the_columns_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "wide.xlsx"
+    path.write_bytes(sheet_xlsx('<row r="1"><c r="A1"><v>1</v></c><c r="GS1"><v>1</v></c></row>'))
+
+    assert "201 columns" in _refusal(path)  # GS is column 201
