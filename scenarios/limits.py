@@ -6,9 +6,10 @@ passes its own settings and the command line its `--max-villages`. An XLSX is me
 pandas and openpyxl see it, and the measuring stops as soon as a limit is passed: a workbook of a
 few kilobytes may name row 1,048,576 or column XFD, or hold hundreds of thousands of cells written
 without their `r` address, and reading it would fill memory with cells, empty or not. The rows and
-cells are counted as openpyxl counts them (a row or cell without `r` is the one after the last),
-and every part openpyxl parses is unpacked in a stream, its bytes counted as they come (a zip's
-own header may understate them).
+cells are counted as openpyxl counts them (a row or cell without `r` is the one after the last).
+Every part openpyxl parses is bounded by the size its zip header declares, and unpacked in a
+stream whose bytes are counted as they come; zipfile never unpacks past the declared size (a
+header that understates its part fails the part's CRC, and the workbook is refused unread).
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ _REFERENCE = re.compile(r"&(#x[0-9a-fA-F]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _NAMED_REFS = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 _CHUNK = 1024 * 1024
 _MAX_TAG_BYTES = 1024 * 1024  # a start tag longer than this is no spreadsheet's
+_MAX_PARTS = 2_000  # parts of one workbook (a table's has a few dozen)
 
 
 def column_number(letters: str) -> int:
@@ -347,6 +349,9 @@ def check_xlsx_bounds(content: bytes | IO[bytes], name: str, limits: ReadLimits)
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise _unreadable(name) from None
     with archive:
+        if len(archive.infolist()) > _MAX_PARTS:
+            raise _refuse(name, f"the workbook has {len(archive.infolist()):,} parts; a table's has "
+                          f"a few dozen (save the table again as .xlsx, or as CSV)")
         unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > limits.max_xlsx_unpacked_bytes:
             raise _refuse(
@@ -356,6 +361,10 @@ def check_xlsx_bounds(content: bytes | IO[bytes], name: str, limits: ReadLimits)
             )
         sheet = _first_sheet_path(archive, name)
         for part in _parsed_parts(archive, sheet):
+            declared_bytes = archive.getinfo(part).file_size
+            if declared_bytes > limits.max_xlsx_part_bytes:
+                raise _refuse(name, f"the workbook's part {part} unpacks to {declared_bytes:,} bytes; "
+                              f"the limit is {limits.max_xlsx_part_bytes:,} (save the table as CSV)")
             chunks = _chunks(archive, part, limits.max_xlsx_part_bytes, name)
             if part.endswith("sharedStrings.xml"):
                 _count_shared_strings(chunks, name, limits)

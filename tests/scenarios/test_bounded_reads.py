@@ -149,7 +149,22 @@ def test_a_part_is_refused_once_it_unpacks_past_its_limit(tmp_path: Path) -> Non
 
     message = _refusal(path, ReadLimits(max_xlsx_part_bytes=100_000))
 
-    assert "xl/styles.xml unpacks to more than 100,000 bytes" in message
+    assert "xl/styles.xml unpacks to 160,091 bytes; the limit is 100,000" in message
+
+
+def test_a_part_whose_zip_header_understates_it_is_not_read_past_it(tmp_path: Path) -> None:
+    styles = b'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    styles += b"<!-- padding -->" * 10_000 + b"</styleSheet>"
+    content = _add_part(sheet_xlsx("<row><c><v>1</v></c></row>"), "xl/styles.xml", styles)
+    # the sizes the local and the central headers declare: 1,000 bytes instead of 160,091
+    declared = len(styles).to_bytes(4, "little")
+    assert content.count(declared) == 2
+    path = tmp_path / "lies.xlsx"
+    path.write_bytes(content.replace(declared, (1_000).to_bytes(4, "little")))
+
+    message = _refusal(path, ReadLimits(max_xlsx_part_bytes=100_000))
+
+    assert message.startswith("not a readable XLSX workbook")
 
 
 def test_a_sheet_declaring_entities_is_refused(tmp_path: Path) -> None:
