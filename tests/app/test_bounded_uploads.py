@@ -52,7 +52,7 @@ def test_a_csv_past_the_setting_is_422_counted_while_read(apps: Any) -> None:
     assert "more than 500 villages; the limit is 500" in response.json()["errors"][0]["message"]
 
 
-def test_actuals_naming_row_1048576_are_422(empty_client: TestClient, upload_small: Any,
+def test_actuals_naming_row_1048576_or_of_300000_rows_are_422(empty_client: TestClient, upload_small: Any,
                                            small_scenario: dict[str, Any]) -> None:
     dataset = upload_small(empty_client)
     scenario = empty_client.post("/scenarios",
@@ -60,12 +60,18 @@ def test_actuals_naming_row_1048576_are_422(empty_client: TestClient, upload_sma
     plan = empty_client.post("/solves", json={"scenario_id": scenario.json()["id"]})
     assert plan.status_code == 200, plan.text
 
-    response = empty_client.post(f"/plans/{plan.json()['id']}/actuals",
-                                 files={"file": ("laporan.xlsx", far_row_xlsx(), XLSX)})
+    url = f"/plans/{plan.json()['id']}/actuals"
 
-    assert response.status_code == 422, response.text
-    error = response.json()["errors"][0]
+    far = empty_client.post(url, files={"file": ("laporan.xlsx", far_row_xlsx(), XLSX)})
+    many = empty_client.post(url, files={"file": ("banyak.xlsx", rless_rows_xlsx(300_000), XLSX)})
+
+    assert far.status_code == 422, far.text
+    error = far.json()["errors"][0]
     assert error["file"] == "laporan.xlsx"
     assert "1,048,576 rows" in error["message"]
-    assert "a row per village and month" in error["message"]
-    assert empty_client.get(f"/plans/{plan.json()['id']}/actuals").json()["total"] == 0
+    # four villages, twelve months: 48 rows at most
+    assert "at most 48 rows (a row per village and month)" in error["message"]
+    assert many.status_code == 422, many.text
+    assert many.json()["errors"][0]["file"] == "banyak.xlsx"
+    assert "at most 48 rows" in many.json()["errors"][0]["message"]
+    assert empty_client.get(url).json()["total"] == 0

@@ -78,3 +78,23 @@ def test_oversized_workbooks_are_exit_2_without_a_traceback(tmp_path: Path) -> N
     assert rows_result.returncode == 2, rows_result.stderr
     assert str(rows) in rows_result.stderr and "200,000 villages" in rows_result.stderr
     assert "Traceback" not in far_result.stderr + rows_result.stderr
+
+
+def test_the_insight_and_actuals_commands_take_the_same_limit(tmp_path: Path) -> None:
+    villages = tmp_path / "desa.csv"
+    villages.write_bytes(many_rows_csv(40))
+    scenario = tmp_path / "scenario.json"
+    scenario.write_text(json.dumps(SCENARIO))
+    environment = {**os.environ, "DESAPLAN_MAX_VILLAGES": "30"}
+
+    sweep = subprocess.run(
+        [DESAPLAN, "sweep", "--villages", str(villages), "--scenario", str(scenario),
+         "--out", str(tmp_path / "sweep"), "--lever", "dana_desa_share", "--values", "0.01,0.02"],
+        capture_output=True, text=True, timeout=300, env=environment)
+    actuals = subprocess.run(
+        [DESAPLAN, "actuals", "--villages", str(villages), "--scenario", str(scenario),
+         "--actuals", str(villages), "--out", str(tmp_path / "actuals"), "--max-villages", "35"],
+        capture_output=True, text=True, timeout=300, env=environment)
+
+    assert sweep.returncode == 2 and "40 villages; the limit is 30" in sweep.stderr
+    assert actuals.returncode == 2 and "40 villages; the limit is 35" in actuals.stderr
