@@ -18,6 +18,7 @@ from pathlib import Path
 
 import scenarios
 import solver
+from app.cli import add_max_villages, read_limits
 from app.i18n import Lang, Speaker, lang_from_env, speaker
 from app.summary import solve_summary
 from models import (
@@ -34,6 +35,7 @@ from models import (
 from scenarios.actuals_reader import plan_frame, read_actuals
 from scenarios.actuals_writers import SOURCE_NAMES, write_actuals_files
 from scenarios.files import atomic_write
+from scenarios.limits import ReadLimits
 from solver.actuals import compare
 from solver.replan import replan
 
@@ -77,6 +79,7 @@ def _inputs(parser: argparse.ArgumentParser, plan_required: bool) -> None:
         "the report's first year)",
     )
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    add_max_villages(parser)
     parser.add_argument(
         "--lang",
         choices=["id", "en"],
@@ -88,14 +91,15 @@ def run(args: argparse.Namespace) -> int:
     lang: Lang = args.lang or lang_from_env("en")
     try:
         options = SolveOptions(time_limit_s=args.time_limit, workers=1)
-        table, scenario = _read(args.villages, args.scenario)
+        limits = read_limits(args)
+        table, scenario = _read(args.villages, args.scenario, limits)
         plan = _plan(args.plan, table, scenario, options)
         frame = plan_frame(table, scenario, args.through_month, args.start)
         if not Path(args.actuals).is_file():
             raise InputError(
                 [InputIssue(file=str(args.actuals), message="no such file")], title="A file could not be read"
             )
-        actuals = read_actuals(args.actuals, frame)
+        actuals = read_actuals(args.actuals, frame, limits=limits)
         args.out.mkdir(parents=True, exist_ok=True)
         if args.command == "actuals":
             return _actuals(args, table, scenario, plan, actuals, lang)
@@ -108,13 +112,13 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
 
 
-def _read(villages: Path, scenario: Path) -> tuple[VillageTable, Scenario]:
+def _read(villages: Path, scenario: Path, limits: ReadLimits) -> tuple[VillageTable, Scenario]:
     for path in (villages, scenario):
         if not Path(path).is_file():
             raise InputError(
                 [InputIssue(file=str(path), message="no such file")], title="A file could not be read"
             )
-    table = scenarios.read_villages(villages)
+    table = scenarios.read_villages(villages, limits=limits)
     return table, scenarios.check_scenario_fits(scenarios.read_scenario(scenario), table)
 
 

@@ -13,14 +13,19 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 # a command imports what it needs when it runs: `serve`, `worker` and the account commands load
 # no pandas or solver, `solve` none of the insight commands' modules
-from models import InputError, IntegerMethod, SolveOptions, Status
+from models import InputError, InputIssue, IntegerMethod, SolveOptions, Status
+
+if TYPE_CHECKING:
+    from scenarios.limits import ReadLimits
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4, 5
 # tables smaller than this solve in a blink: no progress bar
 PROGRESS_MIN_VILLAGES = 2_000
+MAX_VILLAGES_VARIABLE = "DESAPLAN_MAX_VILLAGES"  # the service's setting, the commands' default
 
 
 # the commands whose modules (and theirs: actuals, replans, curves) load only when one of them runs
@@ -59,6 +64,7 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         help="language of the summary and of the planner's targets.xlsx (default $DESAPLAN_LANG; "
         "without either, the summary in English and targets.xlsx in the contract's codes)"
     )
+    add_max_villages(solve)
     solve.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     solve.add_argument("--verbose", action="store_true", help="add the solver's figures and timings")
 
@@ -104,6 +110,33 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
 
     actuals_cli.add_parsers(commands)
     return parser
+
+
+def add_max_villages(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-villages", type=int, default=None,
+        help=f"refuse a table of more villages, before reading past them (default "
+        f"${MAX_VILLAGES_VARIABLE}, else 200,000)",
+    )
+
+
+def read_limits(args: argparse.Namespace) -> ReadLimits:
+    """The readers' limits of a command: `--max-villages`, else the service's variable."""
+    from scenarios.limits import ReadLimits
+
+    given, field = args.max_villages, "--max-villages"
+    if given is None and os.environ.get(MAX_VILLAGES_VARIABLE, "").strip():
+        given, field = os.environ[MAX_VILLAGES_VARIABLE].strip(), MAX_VILLAGES_VARIABLE
+    if given is None:
+        return ReadLimits()
+    try:
+        rows = int(given)
+    except ValueError:
+        rows = 0
+    if rows <= 0:
+        raise InputError([InputIssue(field=field, message=f"'{given}' is not a whole number above 0")],
+                         title="The options were refused")
+    return ReadLimits().with_max_rows(rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -247,7 +280,8 @@ def _solve(args: argparse.Namespace) -> int:
     progress = ProgressBar(enabled=not args.quiet, min_villages=PROGRESS_MIN_VILLAGES)
     try:
         plan, timings = solve_files(args.villages, args.scenario, args.out, options,
-                                    listener=progress, workbook_lang=_chosen_lang(args))
+                                    listener=progress, workbook_lang=_chosen_lang(args),
+                                    limits=read_limits(args))
     except InputError as exc:
         print(exc.describe(), file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -11,11 +11,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from app.cli import add_max_villages, read_limits
 from models import InputError, InputIssue, Lever, LeverKind, Plan, Problem, SolveOptions, Status
 
 if TYPE_CHECKING:
     from app.i18n import Speaker
     from models import Curve
+    from scenarios.limits import ReadLimits
 
 # numpy, pandas and the solver are imported by the command that runs, not by `desaplan`'s parser
 
@@ -50,6 +52,7 @@ def _inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scenario", required=True, type=Path, help="scenario (JSON or YAML)")
     parser.add_argument("--out", required=True, type=Path, help="folder for the files")
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds per solve")
+    add_max_villages(parser)
     parser.add_argument("--lang", choices=["id", "en"], default=None,
                         help="the summary's language (default DESAPLAN_LANG, else English)")
 
@@ -62,7 +65,7 @@ def _speaker(args: argparse.Namespace) -> Speaker:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        problem = _read(args.villages, args.scenario)
+        problem = _read(args.villages, args.scenario, read_limits(args))
         options = SolveOptions(time_limit_s=args.time_limit)
         if args.command == "sweep":
             return _sweep(args, problem, options)
@@ -77,14 +80,14 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
 
 
-def _read(villages: Path, scenario: Path) -> Problem:
+def _read(villages: Path, scenario: Path, limits: ReadLimits) -> Problem:
     for path in (villages, scenario):
         if not Path(path).is_file():
             raise InputError([InputIssue(file=str(path), message="no such file")],
                              title="A file could not be read")
     import scenarios
 
-    table = scenarios.read_villages(villages)
+    table = scenarios.read_villages(villages, limits=limits)
     plan_scenario = scenarios.check_scenario_fits(scenarios.read_scenario(scenario), table)
     return Problem(table=table, scenario=plan_scenario)
 
@@ -114,10 +117,12 @@ def sweep_values(start: float | None, stop: float | None, points: int,
 def _sweep(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
     from scenarios import insights_io
     from scenarios.files import atomic_write
+    from scenarios.sweep_values import check_sweep_values
     from solver.curves import sweep
 
     values = sweep_values(args.start, args.stop, args.points, args.values)
     lever = Lever(kind=LeverKind(args.lever), kabupaten=args.kabupaten, package=args.package)
+    check_sweep_values(problem.scenario, lever, values, "--values" if args.values else "--from/--to")
     curve = sweep(problem, lever, values, options, breakpoints=not args.no_breakpoints)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)

@@ -10,12 +10,14 @@ import time
 from pathlib import Path
 
 from models import InputError, InputIssue, Plan, Problem, Scenario, SolveOptions
+from scenarios.limits import ReadLimits
 from solver.context import Listener, RunContext
 
 
 def solve_files(
     villages: Path, scenario: Path, out_dir: Path, options: SolveOptions,
     listener: Listener | None = None, workbook_lang: str | None = None,
+    limits: ReadLimits | None = None,
 ) -> tuple[Plan, dict[str, float]]:
     """Read, solve, check and write: the whole `desaplan solve`, with seconds per step.
 
@@ -23,7 +25,8 @@ def solve_files(
     the order of preference, rounding and the check all fit in it; writing the files comes after.
     A plan whose own check failed gets plan.json (with the violations) and no targets.
     `workbook_lang` ("id" or "en"): targets.xlsx is the planner's workbook in that language (as
-    the service's `?lang=`); without it, the contract's column codes."""
+    the service's `?lang=`); without it, the contract's column codes. `limits`: how large a
+    table is read (default `ReadLimits()`), refused at the first row past it."""
     import scenarios
     import solver
 
@@ -35,7 +38,7 @@ def solve_files(
             raise InputError(
                 [InputIssue(file=str(path), message="no such file")], title="A file could not be read"
             )
-    table = scenarios.read_villages(villages)
+    table = scenarios.read_villages(villages, limits=limits)
     plan_scenario = scenarios.read_scenario(scenario)
     plan_scenario = scenarios.check_scenario_fits(plan_scenario, table)
     read_seconds = time.perf_counter() - start

@@ -49,6 +49,8 @@ class Settings(BaseModel):
     solver_memory_bytes: int = Field(default=8 * 1024**3, ge=0)
     # requests per client (token, else address) in a moving minute; 0 for no limit
     rate_limit_per_minute: int = Field(default=600, ge=0)
+    # failed token checks (401) per address in a moving minute; beyond, 429 before any hashing
+    auth_failures_per_minute: int = Field(default=30, ge=0)
     # uvicorn: idle keep-alive connections closed after this; at most this many at once
     keep_alive_s: int = Field(default=5, gt=0)
     max_connections: int = Field(default=200, gt=0)
@@ -89,6 +91,7 @@ class Settings(BaseModel):
             "DESAPLAN_MAX_ERRORS_LISTED": "max_errors_listed",
             "DESAPLAN_SOLVER_MEMORY_BYTES": "solver_memory_bytes",
             "DESAPLAN_RATE_LIMIT_PER_MINUTE": "rate_limit_per_minute",
+            "DESAPLAN_AUTH_FAILURES_PER_MINUTE": "auth_failures_per_minute",
             "DESAPLAN_KEEP_ALIVE_S": "keep_alive_s",
             "DESAPLAN_MAX_CONNECTIONS": "max_connections",
             "DESAPLAN_HEADER_TIMEOUT_S": "header_timeout_s",

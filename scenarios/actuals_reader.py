@@ -21,6 +21,7 @@ Columns (case-insensitive; spaces and hyphens read as `_`):
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -42,7 +43,7 @@ from models import (
 )
 from models.village import MAX_WORKERS
 from scenarios import village_reader
-from scenarios.files import Source, load_source
+from scenarios.files import Source, open_source
 from scenarios.limits import ReadLimits
 from scenarios.numbers import cell_text, parse_numbers
 from scenarios.village_table import GROUP_ALIASES, MAX_ISSUES, RawTable, normalise_column_name
@@ -175,13 +176,27 @@ def read_actuals(
     source: Source, frame: PlanFrame, filename: str | None = None, limits: ReadLimits | None = None
 ) -> Actuals:
     """Read and validate an actuals file (CSV or XLSX) against a plan. Raises ActualsError
-    naming the file, row and column of every problem."""
+    naming the file, row and column of every problem. The rows are bounded by the plan: a row
+    per village and month of its horizon at most (and never beyond `limits`)."""
     try:
-        content, name = load_source(source, filename, ActualsError)
-        raw = village_reader.raw_cells(content, name, limits or ReadLimits())
+        with open_source(source, filename, ActualsError) as (stream, name):
+            raw = village_reader.raw_cells(stream, name, report_limits(frame, limits))
     except VillageTableError as exc:
         raise ActualsError(exc.issues) from None
     return actuals_from_raw(raw, frame)
+
+
+def report_limits(frame: PlanFrame, limits: ReadLimits | None = None) -> ReadLimits:
+    """The reading limits of an actuals report against a plan: a row per village and month of
+    the plan's horizon at most, the villages no more than `limits` allow."""
+    limits = limits or ReadLimits()
+    villages = min(limits.max_rows, max(1, len(frame.villages)))
+    rows = villages * max(1, frame.horizon_months)
+    return dataclasses.replace(
+        limits.with_max_rows(rows),
+        table="an actuals report of this plan",
+        rows_are="rows (a row per village and month)",
+    )
 
 
 def actuals_from_rows(rows: Any, frame: PlanFrame, source: str = "rows") -> Actuals:

@@ -175,8 +175,7 @@ def actuals_workbook_bytes(comparison: ActualsComparison, tr: Translate = englis
         "villages_behind": "count",
         "behind": "text",
     }
-    # a village named "=HYPERLINK(...)" is written as text, and with the quote that keeps it text
-    villages, kecamatan, sources = (neutralise_frame(f) for f in (villages, kecamatan, sources))
+    # a village named "=HYPERLINK(...)" gets the quote that keeps it text from sheets_to_xlsx
     sheets = [
         Sheet(
             tr("Villages"),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from models import InputError, InputIssue
 
@@ -26,6 +30,29 @@ def load_source(source: Source, filename: str | None, error: type[InputError]) -
         raise error([InputIssue(file=name, message="this is a folder, not a file")]) from None
     except OSError as exc:
         raise error([InputIssue(file=name, message=f"cannot be read ({exc.strerror})")]) from None
+
+
+@contextmanager
+def open_source(
+    source: Source, filename: str | None, error: type[InputError]
+) -> Iterator[tuple[IO[bytes], str]]:
+    """The content as a stream to read as far as needed, and the name to report it by: a
+    reader that stops at a limit has not read the rest of a large file."""
+    if isinstance(source, bytes):
+        yield io.BytesIO(source), filename or "upload"
+        return
+    path = Path(source)
+    name = filename or str(path)
+    try:
+        handle = path.open("rb")
+    except FileNotFoundError:
+        raise error([InputIssue(file=name, message="no such file")]) from None
+    except IsADirectoryError:
+        raise error([InputIssue(file=name, message="this is a folder, not a file")]) from None
+    except OSError as exc:
+        raise error([InputIssue(file=name, message=f"cannot be read ({exc.strerror})")]) from None
+    with handle:
+        yield handle, name
 
 
 def atomic_write(path: str | Path, data: bytes) -> Path:

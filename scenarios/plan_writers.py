@@ -26,7 +26,7 @@ from scenarios.labels import (
     sector_words,
 )
 from scenarios.rules import premium_ranges
-from scenarios.safe_cells import neutralise_frame
+from scenarios.safe_cells import neutralise_frame, neutralise_text
 from scenarios.xlsx import Sheet, frames_to_xlsx, sheets_to_xlsx
 
 SPEND_COLUMNS = ["spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr"]
@@ -568,25 +568,12 @@ def split_targets_zip(
     return buffer.getvalue()
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _inert(value: Any) -> Any:
-    """Text that Excel would run as a formula is written with a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def csv_for_indonesian_excel(frame: pd.DataFrame, headers: list[str] | None = None) -> bytes:
     """What Excel with Indonesian regional settings opens in columns: `;` between cells, a
     decimal comma, UTF-8 with a BOM."""
-    shown = frame.copy()
-    for column in shown.columns:
-        if shown[column].dtype == object or pd.api.types.is_string_dtype(shown[column]):
-            shown[column] = shown[column].map(_inert)
+    shown = neutralise_frame(frame)  # text Excel would run gets its leading apostrophe
     if headers is not None:
-        shown.columns = headers
+        shown.columns = [neutralise_text(h) for h in headers]
     text = shown.to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n")
     return "\ufeff".encode() + text.encode("utf-8")
 

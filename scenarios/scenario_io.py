@@ -264,6 +264,11 @@ def _group_issues(error: ErrorDetails, field: str, source: str) -> list[InputIss
     return issues or [InputIssue(file=source, field=field, message=_plain(error["msg"]))]
 
 
+def field_message(error: ErrorDetails, loc: list[str]) -> str:
+    """A field's validation error as a scenario's refusal words it ("must be between 0 and 1")."""
+    return _message(error, loc, {})
+
+
 def _message(error: ErrorDetails, loc: list[str], data: dict[str, Any]) -> str:
     kind = error["type"]
     ctx = error.get("ctx") or {}

@@ -2,6 +2,8 @@
 
 The cells are validated in one place, `scenarios.village_table.table_from_raw`; this module only
 turns bytes into a header and rows, remembering each row's number in the file (header = row 1).
+A file is read as a stream and the rows are counted while they are read: a table past the
+limit is refused at the first row beyond it, the rest of the file unread.
 """
 
 from __future__ import annotations
@@ -9,19 +11,21 @@ from __future__ import annotations
 import csv
 import io
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 import pandas as pd
 
 from models import InputIssue, VillageTable, VillageTableError
-from scenarios.files import Source, load_source
+from scenarios.files import Source, open_source
 from scenarios.limits import ReadLimits, check_xlsx_bounds
 from scenarios.village_table import RawTable, normalise_column_name, table_from_raw
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLD_EXCEL_MAGIC = b"\xd0\xcf\x11\xe0"  # .xls (BIFF in an OLE container)
 _XLSX_SUFFIXES = (".xlsx", ".xlsm")
+_HEAD_BYTES = 64 * 1024  # what tells the kind of file and its header line
+_CSV_CHUNK_ROWS = 20_000  # rows pandas reads before they are counted
 
 
 def read_villages(
@@ -31,20 +35,25 @@ def read_villages(
     without BOM) or XLSX (first sheet). Raises VillageTableError listing every bad row, or
     naming the limit (`limits`: rows, columns, the XLSX's size) the table goes beyond."""
     limits = limits or ReadLimits()
-    content, name = load_source(source, filename, VillageTableError)
-    return table_from_raw(raw_cells(content, name, limits))
+    with open_source(source, filename, VillageTableError) as (stream, name):
+        return table_from_raw(raw_cells(stream, name, limits))
 
 
-def raw_cells(content: bytes, name: str, limits: ReadLimits) -> RawTable:
+def raw_cells(content: bytes | IO[bytes], name: str, limits: ReadLimits) -> RawTable:
     """A file's header and rows as cells, each row with its number in the file: CSV (UTF-8 or
-    Windows-1252, comma, semicolon or tab separated) or XLSX (first sheet), within `limits`."""
-    if not content.strip():
+    Windows-1252, comma, semicolon or tab separated) or XLSX (first sheet), within `limits`.
+    `content` is the bytes or a seekable stream of them, read only as far as the limits let."""
+    stream = io.BytesIO(content) if isinstance(content, bytes) else content
+    head = stream.read(_HEAD_BYTES)
+    stream.seek(0)
+    if not head.strip() and len(head) < _HEAD_BYTES:
         raise VillageTableError([InputIssue(file=name, message="the file is empty")])
     suffix = Path(name).suffix.lower()
-    if content.startswith(_ZIP_MAGIC) or suffix in _XLSX_SUFFIXES:
-        check_xlsx_bounds(content, name, limits)
-        raw = _xlsx_cells(content, name)
-    elif content.startswith(_OLD_EXCEL_MAGIC) or suffix == ".xls":
+    if head.startswith(_ZIP_MAGIC) or suffix in _XLSX_SUFFIXES:
+        check_xlsx_bounds(stream, name, limits)
+        stream.seek(0)
+        raw = _xlsx_cells(stream, name)
+    elif head.startswith(_OLD_EXCEL_MAGIC) or suffix == ".xls":
         raise VillageTableError(
             [
                 InputIssue(
@@ -53,19 +62,24 @@ def raw_cells(content: bytes, name: str, limits: ReadLimits) -> RawTable:
             ]
         )
     else:
-        raw = _csv_cells(content, name, limits)
+        raw = _csv_cells(stream, head, name, limits)
     _check_size(raw.name, len(raw.cells), len(raw.header), limits)
     return raw
 
 
-def _check_size(name: str, rows: int, columns: int, limits: ReadLimits) -> None:
+def _check_size(
+    name: str, rows: int, columns: int, limits: ReadLimits, more: bool = False
+) -> None:
+    """Refuse a table past the rows or columns allowed; `more`: the reading stopped at the
+    limit, so `rows` is only how many were read."""
     if rows > limits.max_rows:
+        counted = f"more than {limits.max_rows:,}" if more else f"{rows:,}"
         raise VillageTableError(
             [
                 InputIssue(
                     file=name,
-                    message=f"the table has {rows:,} villages; the limit is {limits.max_rows:,} "
-                    "(split it, e.g. by kabupaten)",
+                    message=f"the table has {counted} {limits.rows_are}; the limit is "
+                    f"{limits.max_rows:,} (split it, e.g. by kabupaten)",
                 )
             ]
         )
@@ -132,57 +146,82 @@ def villages_from_rows(
     )
 
 
-def _decode(content: bytes, name: str) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252: what Excel's plain "CSV" saves on Windows."""
+def _undecodable(content: bytes, name: str) -> VillageTableError:
+    """The refusal of a file that is neither UTF-8 nor Windows-1252, naming the first bad row."""
     try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("cp1252")
+        content.decode("cp1252")
+        row = None
     except UnicodeDecodeError as exc:
         row = content[: exc.start].count(b"\n") + 1
-        raise VillageTableError(
-            [
-                InputIssue(
-                    file=name,
-                    row=row,
-                    message="the file is neither UTF-8 nor Windows-1252 text: save it as 'CSV UTF-8' "
-                    "(or as XLSX)",
-                )
-            ]
-        ) from None
+    return VillageTableError(
+        [
+            InputIssue(
+                file=name,
+                row=row,
+                message="the file is neither UTF-8 nor Windows-1252 text: save it as 'CSV UTF-8' "
+                "(or as XLSX)",
+            )
+        ]
+    )
 
 
-def _separator(text: str) -> str:
+def _separator(first_line: str) -> str:
     """The separator of the header line: the most frequent of comma, semicolon and tab."""
-    first_line = next((line for line in text.splitlines() if line.strip()), "")
     counts = {sep: first_line.count(sep) for sep in (",", ";", "\t")}
     return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
 
 
-def _csv_cells(content: bytes, name: str, limits: ReadLimits) -> RawTable:
-    text = _decode(content, name)
-    separator = _separator(text)
+def _csv_cells(stream: IO[bytes], head: bytes, name: str, limits: ReadLimits) -> RawTable:
+    """UTF-8 (with or without BOM), else Windows-1252: what Excel's plain "CSV" saves on
+    Windows. Read in chunks of rows, counted as they come: the reading stops past the limit."""
+    text = head.decode("utf-8-sig", errors="replace")
     first_line = next((line for line in text.splitlines() if line.strip()), "")
+    separator = _separator(first_line)
     # before pandas builds a frame as wide as the widest row
     _check_size(name, 0, first_line.count(separator) + 1, limits)
+    for encoding in ("utf-8-sig", "cp1252"):
+        stream.seek(0)
+        try:
+            return _csv_rows(stream, encoding, separator, name, limits)
+        except UnicodeDecodeError:
+            continue
+    stream.seek(0)
+    raise _undecodable(stream.read(), name)
+
+
+def _csv_rows(
+    stream: IO[bytes], encoding: str, separator: str, name: str, limits: ReadLimits
+) -> RawTable:
+    rows_allowed = limits.max_rows + 1  # the header row too
+    chunks: list[pd.DataFrame] = []
+    filled = 0
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
+        reader = pd.read_csv(
+            stream,
             sep=separator,
             header=None,
             dtype=str,
             keep_default_na=False,
             skip_blank_lines=False,
             quoting=csv.QUOTE_MINIMAL,
+            encoding=encoding,
+            chunksize=_CSV_CHUNK_ROWS,
         )
+        with reader:
+            for chunk in reader:
+                chunks.append(chunk)
+                filled += int((~_blank_rows(chunk)).sum())
+                if filled > rows_allowed:
+                    _check_size(name, filled - 1, 0, limits, more=len(chunk) == _CSV_CHUNK_ROWS)
     except pd.errors.ParserError as exc:
         raise VillageTableError(
             [InputIssue(file=name, message=f"not a readable CSV table: {_parser_reason(exc)}")]
         ) from None
     except pd.errors.EmptyDataError:
         raise VillageTableError([InputIssue(file=name, message="the file is empty")]) from None
+    if not chunks:
+        raise VillageTableError([InputIssue(file=name, message="the file is empty")])
+    frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
     return _split_header(frame, name)
 
 
@@ -192,10 +231,10 @@ def _parser_reason(exc: Exception) -> str:
     return reason.replace("Expected", "expected", 1) or "unreadable"
 
 
-def _xlsx_cells(content: bytes, name: str) -> RawTable:
+def _xlsx_cells(stream: IO[bytes], name: str) -> RawTable:
     try:
         frame = pd.read_excel(
-            io.BytesIO(content),
+            stream,
             sheet_name=0,
             header=None,
             dtype=object,

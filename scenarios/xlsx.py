@@ -24,7 +24,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_col_to_name
 
-from scenarios.safe_cells import neutralise_frame
+from scenarios.safe_cells import neutralise_cell, neutralise_frame, neutralise_text
 
 _MAX_WIDTH = 48
 _RUPIAH_FORMAT = "#,##0"
@@ -143,9 +143,12 @@ def sheets_to_xlsx(sheets: list[Sheet]) -> bytes:
     later: dict[int, pd.DataFrame] = {}  # sheet number -> the rows below its header
     for number, spec in enumerate(sheets, start=1):
         sheet = workbook.add_worksheet(spec.name[:31])
-        frame = spec.frame
+        # every text cell, header and total that a spreadsheet would run gets its quote; the
+        # columns keep their codes (the kinds and totals are keyed by them)
+        frame = neutralise_frame(spec.frame)
+        frame.columns = spec.frame.columns
         columns = [str(c) for c in frame.columns]
-        headers = spec.headers or columns
+        headers = [neutralise_text(h) for h in (spec.headers or columns)]
         kinds = [spec.kinds.get(c) or column_kind(c, frame[c]) for c in columns]
         for position, (column, header, kind) in enumerate(zip(columns, headers, kinds, strict=True)):
             width = _width(frame[column], header)
@@ -166,12 +169,12 @@ def sheets_to_xlsx(sheets: list[Sheet]) -> bytes:
             later[number] = frame
         if spec.totals_label is not None and len(columns):
             total_row = last_row + 1
-            sheet.write(total_row, 0, spec.totals_label, total_formats["text"])
+            sheet.write(total_row, 0, neutralise_text(spec.totals_label), total_formats["text"])
             for position, (column, kind) in enumerate(zip(columns, kinds, strict=True)):
                 if position == 0:
                     continue
                 if column in spec.totals:
-                    value = spec.totals[column]
+                    value = neutralise_cell(spec.totals[column])
                     sheet.write(total_row, position, value, total_formats[kind])
                 elif kind in _SUMMED_KINDS and column not in spec.no_sum and last_row > 0:
                     letter = xl_col_to_name(position)

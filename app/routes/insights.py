@@ -44,12 +44,15 @@ def create_sweep(body: SweepCreate, session: SessionDep, settings: SettingsDep, 
     source and marginal value; for continuous plans the curve's exact breakpoints, where a plan
     starts to exist and where more money stops helping. Answered in the request for tables up to
     the service's synchronous limit; a larger table (or `mode=async`) answers 202 with a job,
-    whose curve is read at `Location` (`GET /sweeps/{id}`) once it has succeeded."""
+    whose curve is read at `Location` (`GET /sweeps/{id}`) once it has succeeded. Every value
+    must lie in the scenario's own range at the lever (422 naming it); a planner sweeps only
+    scenarios of its own kabupaten (403)."""
     if service.wants_job(session, body, settings, mode):
         job = writes.start_sweep(session, actor, runner, body, settings)
         return JSONResponse(job_service.public(session, job).model_dump(mode="json"),
                             status_code=status.HTTP_202_ACCEPTED,
                             headers={"Location": f"/sweeps/{job.id}"})
+    writes.require_scenario_kabupaten(session, actor, body.scenario_id)
     curve, name = service.sweep(session, body, settings)
     return curve_answer(curve, name, format)
 
@@ -69,10 +72,12 @@ def read_sweep(sweep_id: ItemId, session: SessionDep,
 
 @router.post("/fairness", summary="The cost of each floor of a scenario")
 def cost_of_fairness(body: FairnessCreate, session: SessionDep, settings: SettingsDep,
-                     format: Literal["json", "csv", "xlsx"] = "json") -> Any:
+                     actor: ActorDep, format: Literal["json", "csv", "xlsx"] = "json") -> Any:
     """The scenario solved with every floor and without each floor family (coverage floor, group
     floors, table-wide target): objective and enrolments given up, rupiah moved, villages that
-    gain and lose; JSON (with the village tables), the summary as CSV, or a workbook."""
+    gain and lose; JSON (with the village tables), the summary as CSV, or a workbook. A planner
+    only on scenarios of its own kabupaten (403), as for a sweep."""
+    writes.require_scenario_kabupaten(session, actor, body.scenario_id)
     summary, villages = service.fairness(session, body.scenario_id, body.version, settings)
     if format == "csv":
         return file_response(insights_io.frame_csv_bytes(summary), "fairness.csv", "csv")

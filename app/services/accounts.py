@@ -169,6 +169,11 @@ class _VerifiedTokens:
             while len(self._seen) > self._capacity:
                 self._seen.popitem(last=False)
 
+    def known(self, digest: str) -> bool:
+        with self._lock:
+            found = self._seen.get(digest)
+            return found is not None and found[1] > time.monotonic()
+
     def forget(self, token_id: int) -> None:
         with self._lock:
             for digest in [d for d, (tid, _) in self._seen.items() if tid == token_id]:
@@ -176,6 +181,14 @@ class _VerifiedTokens:
 
 
 _VERIFIED = _VerifiedTokens()
+_REFUSED = _VerifiedTokens()  # wrong secrets argon2 refused lately (token id 0): not hashed again
+
+
+def recently_verified(presented: str) -> bool:
+    """Whether this very token passed argon2 lately: the rate limiter counts a caller it knows
+    by its token, and a guesser by its address."""
+    digest = hashlib.sha256(presented.strip().encode()).hexdigest()
+    return _VERIFIED.known(digest)
 
 
 def authenticate(session: Session, presented: str) -> Principal:
@@ -192,9 +205,12 @@ def authenticate(session: Session, presented: str) -> Principal:
     assert token.id is not None
     digest = hashlib.sha256(presented.strip().encode()).hexdigest()
     if not _VERIFIED.has(digest, token.id):
+        if _REFUSED.has(digest, 0):  # the same wrong secret again: no second argon2 hash
+            raise refused
         try:
             _HASHER.verify(token.secret_hash, secret)
         except (VerificationError, InvalidHashError):
+            _REFUSED.add(digest, 0)
             raise refused from None
         _VERIFIED.add(digest, token.id)
     user = session.get(User, token.user_id)

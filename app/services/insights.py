@@ -30,6 +30,7 @@ from app.settings import Settings
 from models import Curve, InputError, InputIssue, Lever, LeverKind, Plan, Problem, Scenario, SolveOptions
 from models.tables import Job, JobKind, JobStatus, ScenarioVersion, SolveCreate, SweepCreate, utc_now
 from scenarios.compare import fairness_frames
+from scenarios.sweep_values import check_sweep_values
 from solver.curves import sweep as solver_sweep
 from solver.fairness import without_each_floor
 
@@ -44,6 +45,20 @@ def _values(body: SweepCreate) -> list[float]:
         raise InputError([InputIssue(field="stop", message="stop must not be below start")],
                          title="The sweep was refused")
     return [float(v) for v in np.linspace(body.start, body.stop, body.points)]
+
+
+def _checked_values(body: SweepCreate, scenario: Scenario) -> list[float]:
+    """The sweep's values, each within the scenario's own range at the lever (422 naming the
+    value): the given values, or start and stop (the points between lie between them)."""
+    values = _values(body)
+    lever = _lever(body)
+    if body.values:
+        check_sweep_values(scenario, lever, values, "values")
+    else:
+        assert body.start is not None and body.stop is not None
+        check_sweep_values(scenario, lever, [body.start], "start")
+        check_sweep_values(scenario, lever, [body.stop], "stop")
+    return values
 
 
 def _lever(body: SweepCreate) -> Lever:
@@ -66,9 +81,10 @@ def _scenario(body: SweepCreate, version: ScenarioVersion) -> Scenario:
 def sweep(session: Session, body: SweepCreate, settings: Settings) -> tuple[Curve, str]:
     """The curve and the scenario's name, in the request."""
     lever = _lever(body)
-    values = _values(body)
+    _values(body)
     record = scenario_service.get_record(session, body.scenario_id)
     version = scenario_service.get_version(session, body.scenario_id, body.version)
+    values = _checked_values(body, _scenario(body, version))
     dataset = datasets.get_dataset(session, record.dataset_id)
     if dataset.village_count > settings.sync_max_villages:
         raise InputError([InputIssue(field="scenario_id", message=(
@@ -100,7 +116,8 @@ def start_sweep(session: Session, runner: JobQueue, body: SweepCreate, settings:
     is kept in the job's `result` until the curve replaces it."""
     _lever(body)
     _values(body)
-    scenario_service.get_version(session, body.scenario_id, body.version)
+    version = scenario_service.get_version(session, body.scenario_id, body.version)
+    _checked_values(body, _scenario(body, version))
     request = SolveCreate(scenario_id=body.scenario_id, version=body.version)
     job, _ = solves.create_job(session, request, settings, "async",
                                kind=JobKind.sweep, result={"request": body.model_dump(mode="json")})

@@ -116,6 +116,12 @@ def require_kabupaten(session: Session, actor: Actor, dataset: Dataset) -> None:
     )
 
 
+def require_scenario_kabupaten(session: Session, actor: Actor, scenario_id: int) -> None:
+    """What costs a solve on a scenario (a sweep, the cost of fairness) is a planner's own
+    kabupaten's: the rule of its writes."""
+    require_kabupaten(session, actor, _scenario_dataset(session, scenario_id))
+
+
 def upload_scope(actor: Actor, kabupaten: list[str]) -> str | None:
     """The kabupaten a planner's upload belongs to (its own); a table naming another is refused."""
     who = actor.who
