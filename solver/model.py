@@ -1,4 +1,4 @@
-"""The allocation LP, built with PuLP 4.
+"""The allocation LP: arrays for HiGHS, and the same LP through PuLP's public API for the record.
 
 The contract's model (CONTRACT section 3) has, per village, new enrolments x[v,g,p] and three sources
 y (dana desa), w (ADD), z (APBD pool) with sum c x = y + w + z, y <= s DD, w <= a A. Because y and w pay
@@ -12,11 +12,11 @@ are never created: x only where U[v,g] > 0, z only where the village's pool hold
 
 `build_model` reads as the table of contents; each `add_<family>` states its constraint in one line.
 
-The model is recorded as arrays (`BuiltModel.rows`, `col_cost`, `col_upper`), which is what HiGHS is
-handed (`solver.run.ArrayHiGHS`). The PuLP problem holds the variables (made in one batch) and the
-objective; its rows and upper bounds are added to PuLP's own model only when something reads them
-(`ArrayProblem`): `writeLP`, `writeMPS`, `constraints()`, PuLP's own solver adapters. So the solve
-never walks rows one by one in Python, and the problem is still the whole PuLP model when asked.
+The model is recorded as arrays (`BuiltModel.rows`, `col_cost`, `col_upper`): a CSR matrix per
+family of rows, which is what HiGHS is handed through highspy's public API (`solver.run`), so the
+solve never walks rows one by one in Python. The same model as a PuLP problem, the model of record
+an auditor can write (`write_model`: MPS or LP) and re-solve in any solver, is built from those
+arrays through PuLP's public API only (`to_problem`); a test checks both are the same LP.
 
 Money enters HiGHS in millions of rupiah (MONEY_UNIT_IDR): premiums of Rp201,600 next to budgets of
 Rp1.5 billion are badly scaled for the simplex (HiGHS warns, and takes 3-6 times longer), while in
@@ -26,14 +26,12 @@ duals are per million rupiah.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import pulp
-from pulp import _rustcore
-from pulp.core._internal import _const_to_rust_cat, _const_to_rust_sense
 
 from models import Objective
 from solver.data import Arrays
@@ -44,115 +42,29 @@ MONEY_UNIT_IDR = 1_000_000.0
 RowBlock = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
-class ArrayProblem(pulp.LpProblem):
-    """A PuLP problem whose rows and column upper bounds are kept as arrays until something reads
-    them: then they are added to PuLP's model, in the order they were recorded (so row i is PuLP
-    constraint id i), and the problem is the whole model from then on. Counting variables and rows
-    (PuLP does after every solve) reads nothing."""
-
-    def __init__(self, name: str = "NoName", sense: int = pulp.LpMinimize) -> None:
-        super().__init__(name, sense)
-        self.pending_rows: list[RowBlock] = []
-        self.pending_upper = np.zeros(0)  # by variable id; inf: none
-        self._rows_added = 0  # of pending_rows, handed to PuLP's model
-
-    def record_rows(self, block: RowBlock) -> np.ndarray:
-        """Keep one family of rows as arrays; their PuLP constraint ids."""
-        first = self.numConstraints()
-        self.pending_rows.append(block)
-        return np.arange(first, first + len(block[3]), dtype=np.int64)
-
-    def materialise(self) -> None:
-        """Hand PuLP's model the rows and upper bounds recorded so far (a Python loop per row and
-        variable: for reading and writing the model, never in the solve)."""
-        model = self._model
-        upper = self.pending_upper
-        for j in np.nonzero(np.isfinite(upper))[0].tolist():
-            model.get_variable(j).set_ub(float(upper[j]))
-        self.pending_upper = np.zeros(0)
-        for starts, ids, coefs, lower, upper_rows in self.pending_rows[self._rows_added:]:
-            ids = ids.astype(np.uint64)  # PuLP's core takes ids as u64
-            for r, (lo, hi) in enumerate(zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True)):
-                expr = _rustcore.AffineExpr()
-                expr.add_term_ids_coeffs(model, ids[lo:hi], coefs[lo:hi])
-                sense, bound = _sense_of(float(lower[r]), float(upper_rows[r]))
-                expr.set_constant(-bound)
-                expr.set_sense(_const_to_rust_sense(sense))
-                model.add_constraint(expr)
-            self._rows_added += 1
-
-    def numVariables(self) -> int:
-        return int(self._model.num_variables)
-
-    def numConstraints(self) -> int:
-        pending = sum(len(block[3]) for block in self.pending_rows[self._rows_added:])
-        return int(self._model.num_constraints) + pending
-
-
-def _sense_of(lower: float, upper: float) -> tuple[int, float]:
-    if lower == upper:
-        return pulp.LpConstraintEQ, upper
-    if lower == -np.inf:
-        return pulp.LpConstraintLE, upper
-    if upper == np.inf:
-        return pulp.LpConstraintGE, lower
-    raise ValueError("a row with two finite bounds is not one PuLP constraint")
-
-
-def _materialising(method: Callable[..., Any]) -> Callable[..., Any]:
-    def read(self: ArrayProblem, *args: Any, **kwargs: Any) -> Any:
-        self.materialise()
-        return method(self, *args, **kwargs)
-
-    read.__name__, read.__doc__ = method.__name__, method.__doc__
-    return read
-
-
-# everything of PuLP's problem that reads or extends its rows or variables first gets them all
-for _name in ("constraints", "get_constraint_by_name", "variables", "variablesDict",
-              "exported_variables", "writeLP", "writeMPS", "toDataclass", "toDict", "to_dict",
-              "toJson", "to_json", "copy", "deepcopy", "coefficients", "valid", "infeasibilityGap",
-              "checkDuplicateConstraints", "toRustModel", "addConstraint", "add", "__iadd__",
-              "__repr__", "add_column"):
-    setattr(ArrayProblem, _name, _materialising(getattr(pulp.LpProblem, _name)))
-
-
-def add_variable_batch(prob: ArrayProblem, name: str, count: int,
-                       cat: Literal["Continuous", "Integer"] = "Continuous") -> np.ndarray:
-    """`count` variables `name_0`, `name_1`, ... >= 0 in one call to PuLP's core (named as
-    `add_variable_matrix` names them); their ids, which are consecutive."""
-    if not count:
-        return np.zeros(0, dtype=np.uint64)
-    made = prob._model.add_variables_batch([f"{name}_{i}" for i in range(count)], 0.0, np.inf,
-                                           _const_to_rust_cat(cat))
-    first = made[0].id()
-    if made[-1].id() != first + count - 1:
-        raise RuntimeError("PuLP numbered a batch of variables out of order")
-    return np.arange(first, first + count, dtype=np.uint64)
-
-
 @dataclass
 class BuiltModel:
-    prob: ArrayProblem
     xv: np.ndarray  # village (local index) of each x, one per (v, g, p) with U[v,g] > 0, sorted
     xg: np.ndarray  # group of each x
     xp: np.ndarray  # package of each x
     x_start: np.ndarray  # (n+1,) x of village v are columns x_start[v]:x_start[v+1]
     zv: np.ndarray  # village of each z
     objective_coef: np.ndarray  # (n_x,)
-    x_ids: np.ndarray  # PuLP ids of x (HiGHS's columns), for building rows from arrays
+    x_ids: np.ndarray  # column ids of x in HiGHS (and variable ids in `to_problem`)
     z_ids: np.ndarray
     budget_row_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     budget_v: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # their villages
     pool_row_ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     pool_k: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # their pools
-    # the same model as arrays, recorded while PuLP builds it, for `solver.run.ArrayHiGHS`
+    # the model itself, as arrays: what `solver.run` hands HiGHS and `to_problem` hands PuLP
     maximize: bool = True
     integer: bool = False
     col_cost: np.ndarray = field(default_factory=lambda: np.zeros(0))
     col_upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    rows: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = field(
-        default_factory=list)  # per family: starts, column ids, coefficients, lower, upper
+    rows: list[RowBlock] = field(default_factory=list)  # per family: starts, column ids,
+    # coefficients, lower, upper
+    name: str = "desaplan"
+    highs: Any = None  # the highspy.Highs that solved it (`solver.run.run_highs`)
 
     @property
     def n_x(self) -> int:
@@ -162,10 +74,14 @@ class BuiltModel:
     def n_z(self) -> int:
         return len(self.zv)
 
+    @property
+    def n_rows(self) -> int:
+        return sum(len(block[3]) for block in self.rows)
+
     def release(self) -> None:
-        """Drop PuLP's objects once HiGHS holds the model (a national table has a million variables):
-        what is left are the index arrays that map HiGHS's columns and rows back to villages."""
-        self.prob = ArrayProblem("released")
+        """Drop the HiGHS instance (a national table has a million columns): what is left are the
+        index arrays that map HiGHS's columns and rows back to villages."""
+        self.highs = None
 
 
 def build_model(data: Arrays, mip: bool = False, pool_price: float | None = None) -> BuiltModel:
@@ -174,10 +90,8 @@ def build_model(data: Arrays, mip: bool = False, pool_price: float | None = None
     With `pool_price`, pool money is priced instead of capped: z costs `pool_price` per million
     rupiah in the objective and there is no pool row (the Lagrangian of family 4, see `solver.pool_price`).
     """
-    sense = pulp.LpMinimize if data.objective == Objective.min_cost else pulp.LpMaximize
-    prob = ArrayProblem("desaplan", sense)
-    model = add_variables(prob, data, mip, priced=pool_price is not None)
-    model.maximize, model.integer = sense == pulp.LpMaximize, mip
+    model = add_variables(data, mip, priced=pool_price is not None)
+    model.maximize, model.integer = data.objective != Objective.min_cost, mip
     add_objective(model, data, pool_price)
     add_group_caps(model, data)  # 1
     add_budgets(model, data)  # 2 and 3
@@ -189,15 +103,13 @@ def build_model(data: Arrays, mip: bool = False, pool_price: float | None = None
     return model
 
 
-def add_variables(prob: ArrayProblem, data: Arrays, mip: bool, priced: bool = False) -> BuiltModel:
+def add_variables(data: Arrays, mip: bool, priced: bool = False) -> BuiltModel:
     """x[v,g,p] >= 0 where U[v,g] > 0; z[v] >= 0 where the village's pool is > 0."""
     n_packages = len(data.packages)
     v_idx, g_idx = np.nonzero(data.uninsured > 0)  # row-major: sorted by v then g
     xv = np.repeat(v_idx, n_packages)
     xg = np.repeat(g_idx, n_packages)
     xp = np.tile(np.arange(n_packages), len(v_idx))
-    cat: Literal["Continuous", "Integer"] = "Integer" if mip else "Continuous"
-    x_ids = add_variable_batch(prob, "x", len(xv), cat)
     x_upper = np.full(len(xv), np.inf)
     if n_packages == 1:
         # with one package the group cap is a bound, not a row
@@ -207,17 +119,16 @@ def add_variables(prob: ArrayProblem, data: Arrays, mip: bool, priced: bool = Fa
     has_money = data.pool_idr[data.pool_of] > 0
     has_x = x_start[1:] > x_start[:-1]
     zv = np.nonzero(has_money & has_x)[0]
-    z_ids = add_variable_batch(prob, "z", len(zv))
     z_upper = np.full(len(zv), np.inf)
     if priced:
         # without a pool row, a village still never takes more than the whole pool
         z_upper = data.pool_idr[data.pool_of[zv]] / MONEY_UNIT_IDR
     coef = data.objective_coef()[xv, xg, xp]
-    col_upper = np.concatenate([x_upper, z_upper])
-    prob.pending_upper = col_upper  # columns are variable ids: x, then z
-    return BuiltModel(prob=prob, xv=xv, xg=xg, xp=xp, x_start=x_start, zv=zv,
+    col_upper = np.concatenate([x_upper, z_upper])  # columns: x, then z
+    return BuiltModel(xv=xv, xg=xg, xp=xp, x_start=x_start, zv=zv,
                       objective_coef=np.ascontiguousarray(coef, dtype=float),
-                      col_upper=col_upper, x_ids=x_ids, z_ids=z_ids)
+                      col_upper=col_upper, x_ids=np.arange(len(xv), dtype=np.int64),
+                      z_ids=np.arange(len(xv), len(xv) + len(zv), dtype=np.int64), integer=mip)
 
 
 def add_objective(m: BuiltModel, data: Arrays, pool_price: float | None) -> None:
@@ -228,9 +139,6 @@ def add_objective(m: BuiltModel, data: Arrays, pool_price: float | None) -> None
     if pool_price is not None:
         sign = 1.0 if data.objective == Objective.min_cost else -1.0
         m.col_cost[m.n_x:] = sign * pool_price
-    objective = pulp.LpAffineExpression.empty()
-    objective._expr.add_term_ids_coeffs(m.prob._model, np.concatenate([m.x_ids, m.z_ids]), m.col_cost)
-    m.prob.setObjective(objective)
 
 
 def add_group_caps(m: BuiltModel, data: Arrays) -> None:
@@ -306,15 +214,63 @@ def add_target(m: BuiltModel, data: Arrays) -> None:
 
 def _add_rows(m: BuiltModel, starts: np.ndarray, ids: np.ndarray, coefs: np.ndarray,
               rhs: np.ndarray, sense: int) -> np.ndarray:
-    """Add rows sum_k coefs[k] var[ids[k]] (sense) rhs[r] for k in starts[r]:starts[r+1].
+    """Add rows sum_k coefs[k] col[ids[k]] (sense) rhs[r] for k in starts[r]:starts[r+1].
 
-    The rows are kept as arrays in `m.rows`, which is what `solver.run.ArrayHiGHS` hands to HiGHS,
-    and recorded in the PuLP problem, which adds them to its own model when something reads it.
-    Returns the row ids, which are also the rows' positions in HiGHS.
+    The rows are kept as arrays in `m.rows`, which is what `solver.run` hands to HiGHS and
+    `to_problem` to PuLP. Returns the row ids, which are the rows' positions in both.
     """
+    first = m.n_rows
     lower = np.full(len(rhs), -np.inf) if sense == pulp.LpConstraintLE else np.asarray(rhs, float)
     upper = np.asarray(rhs, float) if sense == pulp.LpConstraintLE else np.full(len(rhs), np.inf)
-    block = (np.asarray(starts, dtype=np.int64), ids.astype(np.int64), np.asarray(coefs, float),
-             lower, upper)
-    m.rows.append(block)
-    return m.prob.record_rows(block)
+    m.rows.append((np.asarray(starts, dtype=np.int64), ids.astype(np.int64),
+                   np.asarray(coefs, float), lower, upper))
+    return np.arange(first, first + len(rhs), dtype=np.int64)
+
+
+def to_problem(m: BuiltModel) -> pulp.LpProblem:
+    """The model as a PuLP problem, built through PuLP's public API: the model of record.
+
+    Column j is variable j (`x_0`, `x_1`, ..., then `z_0`, ...; whole numbers for the x of a MIP),
+    row i is constraint i (`_C1`, `_C2`, ... in PuLP's files). A Python loop per variable with an
+    upper bound and per row: for writing and reading the model, never in the solve.
+    """
+    sense = pulp.LpMaximize if m.maximize else pulp.LpMinimize
+    prob = pulp.LpProblem(m.name, sense)
+    columns: list[pulp.LpVariable] = []
+    if m.n_x:
+        cat: Literal["Continuous", "Integer"] = "Integer" if m.integer else "Continuous"
+        columns += prob.add_variable_matrix("x", range(m.n_x), lowBound=0, cat=cat)
+    if m.n_z:
+        columns += prob.add_variable_matrix("z", range(m.n_z), lowBound=0)
+    for j in np.flatnonzero(np.isfinite(m.col_upper)).tolist():
+        columns[j].upBound = float(m.col_upper[j])
+    cost = m.col_cost.tolist()
+    prob.setObjective(pulp.lpSum_vars_coefs(zip(columns, cost, strict=True)))
+    for starts, ids, coefs, lower, upper in m.rows:
+        terms = list(zip([columns[j] for j in ids.tolist()], coefs.tolist(), strict=True))
+        for r, (lo, hi) in enumerate(zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True)):
+            expr = pulp.lpSum_vars_coefs(terms[lo:hi])
+            low, up = float(lower[r]), float(upper[r])
+            if low == up:
+                prob.addConstraint(expr == up)
+            elif low == -np.inf:
+                prob.addConstraint(expr <= up)
+            elif up == np.inf:
+                prob.addConstraint(expr >= low)
+            else:
+                raise ValueError("a row with two finite bounds is not one PuLP constraint")
+    return prob
+
+
+def write_model(m: BuiltModel, path: str | Path) -> Path:
+    """Write the model of record (`to_problem`) as MPS (`.mps`) or CPLEX LP (`.lp`), for an
+    auditor to re-solve in any solver. Money is in millions of rupiah, as HiGHS sees it."""
+    path = Path(path)
+    if path.suffix.lower() not in (".mps", ".lp"):
+        raise ValueError(f"{path.name}: the model is written as .mps or .lp")
+    prob = to_problem(m)
+    if path.suffix.lower() == ".mps":
+        prob.writeMPS(str(path))
+    else:
+        prob.writeLP(str(path))
+    return path

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pulp
@@ -44,7 +43,7 @@ from solver.block import BlockResult
 from solver.context import RunContext
 from solver.data import Arrays
 from solver.marginals import BlockMarginals, lp_marginals
-from solver.model import MONEY_UNIT_IDR, ArrayProblem, BuiltModel, _add_rows, add_variable_batch
+from solver.model import MONEY_UNIT_IDR, BuiltModel, _add_rows
 from solver.preference import Passes, prefer
 from solver.run import run_highs
 from solver.solution import solver_model
@@ -111,27 +110,21 @@ def build_payer_model(data: Arrays, mip: bool = False) -> PayerModel:
     cv, cg, ca, cp = vv[keep], gg[keep], aa[keep], pp[keep]
     cost = account_cost[ca, cg, cp] if len(ca) else np.zeros(0)
 
-    sense = pulp.LpMinimize if data.objective == Objective.min_cost else pulp.LpMaximize
-    prob = ArrayProblem("desaplan_payers", sense)
-    cat: Literal["Continuous", "Integer"] = "Integer" if mip else "Continuous"
-    x_ids = add_variable_batch(prob, "x", len(cv), cat)
     if data.objective == Objective.min_cost:
         coef, col_cost = cost.copy(), cost / MONEY_UNIT_IDR
     else:
         coef = data.objective_coef()[cv, cg, cp] if len(cv) else np.zeros(0)
         col_cost = coef.copy()
-    built = BuiltModel(prob=prob, xv=cv, xg=cg, xp=cp,
+    built = BuiltModel(xv=cv, xg=cg, xp=cp,
                        x_start=np.searchsorted(cv, np.arange(n + 1)),
                        zv=np.zeros(0, dtype=np.int64), objective_coef=np.ascontiguousarray(coef),
-                       x_ids=x_ids,
-                       z_ids=np.zeros(0, dtype=np.uint64), col_upper=np.full(len(cv), np.inf),
-                       maximize=sense == pulp.LpMaximize, integer=mip, col_cost=col_cost)
+                       x_ids=np.arange(len(cv), dtype=np.int64),
+                       z_ids=np.zeros(0, dtype=np.int64), col_upper=np.full(len(cv), np.inf),
+                       maximize=data.objective != Objective.min_cost, integer=mip,
+                       col_cost=col_cost, name="desaplan_payers")
     model = PayerModel(built=built, accounts=accounts, ca=ca, cost=cost, account_cap=cap)
     if not len(cv):
         return model
-    objective = pulp.LpAffineExpression.empty()
-    objective._expr.add_term_ids_coeffs(prob._model, built.x_ids, col_cost)
-    prob.setObjective(objective)
     _add_group_caps(model, data)  # 1
     _add_own_budgets(model, data)  # 2-3
     _add_pool(model, data)  # 4

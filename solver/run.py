@@ -1,4 +1,4 @@
-"""One HiGHS run with explicit options, and the one place PuLP's stats map to our status."""
+"""One HiGHS run with explicit options, and the one place HiGHS's status maps to ours."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import math
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import highspy
 import numpy as np
@@ -24,22 +23,24 @@ class RunResult:
     status: Status
     has_solution: bool
     seconds: float
-    detail: str  # PuLP's own word for why HiGHS stopped
+    detail: str  # why HiGHS stopped, in PuLP's words (`pulp.LpSolveStatus` names)
 
 
 def to_status(stats: pulp.LpSolveStats) -> tuple[Status, bool]:
-    """Map PuLP 4's stats to our status, and say whether a usable solution came back.
+    """Map PuLP 4's stats to our status, and say whether a usable solution came back."""
+    return _our_status(pulp.LpSolveStatus(stats.status), bool(stats.has_solution))
 
-    Every variable of our model is bounded (x <= U, z <= pool through its row), so HiGHS's
-    "unbounded or infeasible" can only mean infeasible.
-    """
-    if stats.status == _S.Optimal:
+
+def _our_status(status: pulp.LpSolveStatus, has_solution: bool) -> tuple[Status, bool]:
+    """Every variable of our model is bounded (x <= U, z <= pool through its row), so HiGHS's
+    "unbounded or infeasible" can only mean infeasible."""
+    if status == _S.Optimal:
         return Status.optimal, True
-    if stats.status in (_S.Infeasible, _S.Undefined):
+    if status in (_S.Infeasible, _S.Undefined):
         return Status.infeasible, False
-    if stats.status in (_S.TimeLimit, _S.IterationLimit, _S.NodeLimit, _S.GapLimit,
-                        _S.SolutionLimit, _S.Interrupted, _S.Stopped):
-        return Status.time_limit, bool(stats.has_solution)
+    if status in (_S.TimeLimit, _S.IterationLimit, _S.NodeLimit, _S.GapLimit,
+                  _S.SolutionLimit, _S.Interrupted, _S.Stopped):
+        return Status.time_limit, has_solution
     return Status.error, False
 
 
@@ -66,56 +67,28 @@ def _silence_banner() -> None:
         os.close(saved)
 
 
-class ArrayHiGHS(pulp.HiGHS):
-    """PuLP's HiGHS solver, handed the model as the arrays `solver.model` recorded while building it.
-
-    PuLP's own adapter walks every term of every constraint in Python to build HiGHS's matrix, and
-    sets every variable's value and reduced cost one by one afterwards: at national scale that is
-    most of the time outside HiGHS. This one passes the same matrix in two calls and leaves the
-    solution in HiGHS, where `solver.solution` reads it as arrays. Column j is PuLP variable id j
-    (x, then z, created in that order) and row i is PuLP constraint id i; tests check that both
-    adapters give the same optimum.
-    """
-
-    def __init__(self, model: BuiltModel, **options: Any) -> None:
-        super().__init__(**options)
-        self.model = model
-
-    def buildSolverModel(self, lp: pulp.LpProblem) -> None:
-        m, highs = self.model, _highs(lp)
-        n_cols = m.n_x + m.n_z
-        empty = np.zeros(0, dtype=np.int32)
-        highs.addCols(n_cols, m.col_cost, np.zeros(n_cols), m.col_upper, 0, empty, empty,
-                      np.zeros(0))
-        if m.integer and self.mip and m.n_x:
-            highs.changeColsIntegrality(m.n_x, np.arange(m.n_x, dtype=np.int32),
-                                        np.full(m.n_x, highspy.HighsVarType.kInteger))
-        if m.maximize:
-            highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        if m.rows:
-            offsets = np.cumsum([0] + [len(ids) for _, ids, _, _, _ in m.rows])
-            starts = np.concatenate([starts[:-1] + offset
-                                     for (starts, *_), offset in zip(m.rows, offsets[:-1], strict=True)])
-            indices = np.concatenate([ids for _, ids, _, _, _ in m.rows]).astype(np.int32)
-            values = np.concatenate([coefs for _, _, coefs, _, _ in m.rows])
-            lower = np.concatenate([low for *_, low, _ in m.rows])
-            upper = np.concatenate([up for *_, up in m.rows])
-            highs.addRows(len(lower), lower, upper, len(indices), starts.astype(np.int32), indices,
-                          values)
-
-    def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, bool]:
-        """Why HiGHS stopped, in PuLP's terms, and whether it has a solution (as PuLP's adapter)."""
-        highs = _highs(lp)
-        status = highs.getModelStatus()
-        has_solution = status == highspy.HighsModelStatus.kOptimal or (
-            status in _STOPPED_EARLY and math.isfinite(highs.getObjectiveValue()))
-        return _PULP_STATUS.get(status, _S.Undefined), has_solution
-
-
-def _highs(lp: pulp.LpProblem) -> highspy.Highs:
-    highs = lp.solverModel
-    assert isinstance(highs, highspy.Highs)  # made by createAndConfigureSolver
-    return highs
+def pass_model(highs: highspy.Highs, m: BuiltModel, mip: bool) -> None:
+    """Hand HiGHS the model as the arrays `solver.model` recorded: the columns (x, then z) in one
+    call, the rows in another. Column j and row i are those of `solver.model.to_problem`; tests
+    check that both give the same optimum."""
+    n_cols = m.n_x + m.n_z
+    empty = np.zeros(0, dtype=np.int32)
+    highs.addCols(n_cols, m.col_cost, np.zeros(n_cols), m.col_upper, 0, empty, empty, np.zeros(0))
+    if m.integer and mip and m.n_x:
+        highs.changeColsIntegrality(m.n_x, np.arange(m.n_x, dtype=np.int32),
+                                    np.full(m.n_x, highspy.HighsVarType.kInteger))
+    if m.maximize:
+        highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    if m.rows:
+        offsets = np.cumsum([0] + [len(ids) for _, ids, _, _, _ in m.rows])
+        starts = np.concatenate([starts[:-1] + offset
+                                 for (starts, *_), offset in zip(m.rows, offsets[:-1], strict=True)])
+        indices = np.concatenate([ids for _, ids, _, _, _ in m.rows]).astype(np.int32)
+        values = np.concatenate([coefs for _, _, coefs, _, _ in m.rows])
+        lower = np.concatenate([low for *_, low, _ in m.rows])
+        upper = np.concatenate([up for *_, up in m.rows])
+        highs.addRows(len(lower), lower, upper, len(indices), starts.astype(np.int32), indices,
+                      values)
 
 
 _H = highspy.HighsModelStatus
@@ -132,21 +105,33 @@ _STOPPED_EARLY = (_H.kObjectiveBound, _H.kObjectiveTarget, _H.kInterrupt, _H.kTi
 
 def run_highs(model: BuiltModel, time_limit_s: float, gap_rel: float | None = None,
               threads: int | None = None, mip: bool = True, presolve: bool = True) -> RunResult:
-    """Solve the model with HiGHS (highspy), quietly, under a time limit."""
+    """Solve the model with HiGHS (highspy), quietly, under a time limit; the HiGHS instance is
+    left in `model.highs`, where `solver.solution` reads the solution as arrays."""
     _silence_banner()
-    prob = model.prob
-    # primal simplex: on these blocks (a few thousand columns, money in millions) 15-20% faster than
-    # HiGHS's default dual simplex; branch and bound keeps HiGHS's own choice
-    params: dict[str, Any] = {} if mip else {"simplex_strategy": 4}
-    if not presolve:
-        params["presolve"] = "off"
-    solver = ArrayHiGHS(model, msg=False, mip=mip, timeLimit=max(time_limit_s, 0.01), gapRel=gap_rel,
-                        threads=threads, **params)
     start = time.perf_counter()
-    stats = prob.solve(solver)
-    status, has_solution = to_status(stats)
+    highs = highspy.Highs()
+    highs.setOptionValue("log_to_console", False)
+    if gap_rel is not None:
+        highs.setOptionValue("mip_rel_gap", gap_rel)
+    if threads is not None:
+        highs.setOptionValue("threads", threads)
+    highs.setOptionValue("time_limit", float(max(time_limit_s, 0.01)))
+    if not mip:
+        # primal simplex: on these blocks (a few thousand columns, money in millions) 15-20% faster
+        # than HiGHS's default dual simplex; branch and bound keeps HiGHS's own choice
+        highs.setOptionValue("simplex_strategy", 4)
+    if not presolve:
+        highs.setOptionValue("presolve", "off")
+    pass_model(highs, model, mip)
+    highs.run()
+    model.highs = highs
+    found = highs.getModelStatus()
+    has_solution = found == _H.kOptimal or (
+        found in _STOPPED_EARLY and math.isfinite(highs.getObjectiveValue()))
+    pulp_status = _PULP_STATUS.get(found, _S.Undefined)
+    status, has_solution = _our_status(pulp_status, has_solution)
     return RunResult(status=status, has_solution=has_solution,
-                     seconds=time.perf_counter() - start, detail=stats.status_str)
+                     seconds=time.perf_counter() - start, detail=pulp_status.name)
 
 
 PASS_SLACK = 1e-8  # a later pass may cost an earlier one this much (relative), for numerics

@@ -12,8 +12,8 @@ from solver.model import BuiltModel
 
 
 def solver_model(model: BuiltModel) -> highspy.Highs:
-    """The HiGHS object PuLP solved the model with."""
-    highs = model.prob.solverModel
+    """The HiGHS instance that solved the model (`solver.run.run_highs`)."""
+    highs = model.highs
     if not isinstance(highs, highspy.Highs):
         raise RuntimeError("the model has not been solved with HiGHS")
     return highs
@@ -28,8 +28,8 @@ class Solution:
 
     @classmethod
     def read(cls, highs: highspy.Highs, model: BuiltModel) -> Solution:
-        """The solution straight from HiGHS's arrays. Column j is PuLP variable id j (the x, then
-        the z, as `solver.model` created them); rows are in the order they were added."""
+        """The solution straight from HiGHS's arrays. Column j is the model's column j (the x, then
+        the z, as `solver.model` made them); rows are in the order they were added."""
         if highs.getNumCol() != model.n_x + model.n_z:
             raise RuntimeError("HiGHS's columns do not match the model's variables")
         sol = highs.getSolution()

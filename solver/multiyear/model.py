@@ -18,7 +18,7 @@ from models import (
 from solver.context import RunContext
 from solver.data import Arrays
 from solver.marginals import lp_marginals
-from solver.model import MONEY_UNIT_IDR, ArrayProblem, BuiltModel, _add_rows, add_variable_batch
+from solver.model import MONEY_UNIT_IDR, BuiltModel, _add_rows
 from solver.multiyear.data import POOL, Years, _own_cap, accounts_of
 from solver.multiyear.rounding import round_years
 from solver.preference import prefer_measures
@@ -38,7 +38,7 @@ class YearModel:
     n_x: int
     zv: np.ndarray  # per z column (uniform premiums only): village and year
     zt: np.ndarray
-    ids: np.ndarray  # PuLP ids (HiGHS's columns) of the x, then the z
+    ids: np.ndarray  # HiGHS's columns (and `solver.model.to_problem`'s variables): the x, then the z
     objective_coef: np.ndarray  # the objective per column (min_cost: rupiah)
     total_cost: np.ndarray  # rupiah per column over the plan (x: every year from s on; z: 0)
     pool_cost: np.ndarray  # rupiah of pool money per column over the plan
@@ -84,21 +84,20 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
         zt, zv = np.nonzero(pool_money & (np.bincount(cv, minlength=n) > 0)[None, :])
     n_z = len(zv)
 
-    sense = pulp.LpMinimize if data.objective == Objective.min_cost else pulp.LpMaximize
-    prob = ArrayProblem("desaplan_years", sense)
-    # HiGHS's columns: the x, then the z (`solver.run.ArrayHiGHS`; whole numbers for the x only)
-    ids = np.concatenate([add_variable_batch(prob, "x", n_x), add_variable_batch(prob, "z", n_z)])
+    # HiGHS's columns: the x, then the z (`solver.run.pass_model`; whole numbers for the x only)
+    ids = np.arange(n_x + n_z, dtype=np.int64)
     if data.objective == Objective.min_cost:
         coef = total_cost.copy()
         col_cost = np.concatenate([total_cost / MONEY_UNIT_IDR, np.zeros(n_z)])
     else:
         coef = (data.objective_coef()[cv, cg, cp] * (T - cs)) if n_x else np.zeros(0)
         col_cost = np.concatenate([coef, np.zeros(n_z)])
-    built = BuiltModel(prob=prob, xv=cv, xg=cg, xp=cp,
+    built = BuiltModel(xv=cv, xg=cg, xp=cp,
                        x_start=np.searchsorted(cv, np.arange(n + 1)), zv=zv,
                        objective_coef=coef, x_ids=ids[:n_x], z_ids=ids[n_x:],
                        col_upper=np.full(n_x + n_z, np.inf),
-                       maximize=sense == pulp.LpMaximize, integer=mip, col_cost=col_cost)
+                       maximize=data.objective != Objective.min_cost, integer=mip,
+                       col_cost=col_cost, name="desaplan_years")
     m = YearModel(built=built, accounts=accounts, cv=cv, cg=cg, cp=cp, ca=ca, cs=cs, n_x=n_x,
                   zv=zv, zt=zt, ids=ids, objective_coef=np.concatenate([coef, np.zeros(n_z)]),
                   total_cost=np.concatenate([total_cost, np.zeros(n_z)]),
@@ -106,9 +105,6 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
     m.pool_cost[n_x:] = MONEY_UNIT_IDR  # z is in millions of rupiah
     if not n_x:
         return m
-    objective = pulp.LpAffineExpression.empty()
-    objective._expr.add_term_ids_coeffs(prob._model, ids, col_cost)
-    prob.setObjective(objective)
     rows_x = np.arange(n_x)
     _rows(m, cv * G + cg, rows_x, np.ones(n_x),
           data.uninsured.reshape(-1), pulp.LpConstraintLE, n * G)  # 1
