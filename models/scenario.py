@@ -340,7 +340,9 @@ class SolveOptions(BaseModel):
     tie_break: bool = True  # second pass: same objective, fewest rupiah
     # a block linked by one pool and at least this many villages is solved by pricing the pool
     price_pool_min_villages: int = Field(default=2_000, ge=1)
-    feasibility_tolerance: float = Field(default=1e-6, gt=0)  # for our own plan check
+    # our own plan check: relative to each row's own scale, above its floor in rupiah or workers
+    # (`solver.check`)
+    feasibility_tolerance: float = Field(default=1e-12, gt=0)
 
 
 class Problem(BaseModel):

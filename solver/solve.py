@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from typing import Any
 
@@ -47,6 +47,7 @@ from models.rules import MonthlyPremium
 from solver.block import BlockResult, solve_block
 from solver.blocks import split_blocks
 from solver.check import check_plan
+from solver.clean import clean_by_source, clean_plan
 from solver.context import RunContext
 from solver.data import SOURCES, Arrays, prepare
 from solver.explain import explain_infeasibility
@@ -181,13 +182,15 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
                     explanations=explained, total_seconds=run.elapsed_s(),
                     method=Method.mip if data.integer else Method.lp, **common)
 
-    # a block without a proven plan keeps what it has only if it passes the check
+    # every block's plan without the solver's noise (`solver.clean`); a block without a proven
+    # plan keeps what it has only if it passes the check
     fallbacks: list[str] = []
     missing: list[str] = []
     for i, (villages, result) in enumerate(zip(blocks, results, strict=True)):
+        sub = data.subset(villages, with_target=data.min_new > 0)
+        results[i] = result = _cleaned(sub, result)
         if result.status == Status.optimal and result.x is not None:
             continue
-        sub = data.subset(villages, with_target=data.min_new > 0)
         if by_payer:
             # no floors-first fallback at premiums by payer: a plan that fails the check is none
             if result.x is None or not _passes(sub, result.x, run.options.feasibility_tolerance,
@@ -315,6 +318,16 @@ def _table_order(table: VillageTable, canonical: VillageTable) -> np.ndarray:
     """back[i] = canonical position of the table's village i."""
     position = {v.village_code: i for i, v in enumerate(canonical.villages)}
     return np.array([position[v.village_code] for v in table.villages], dtype=np.int64)
+
+
+def _cleaned(data: Arrays, result: BlockResult) -> BlockResult:
+    """The block's result with its plan cleaned of the solver's noise (`solver.clean`)."""
+    if result.x is None:
+        return result
+    if result.x_by_source is not None:
+        x_src = clean_by_source(data, result.x_by_source)
+        return replace(result, x=x_src.sum(axis=0), x_by_source=x_src)
+    return replace(result, x=clean_plan(data, result.x))
 
 
 def _passes(data: Arrays, x: np.ndarray, tolerance: float,
