@@ -17,6 +17,7 @@ from pathlib import Path
 # a command imports what it needs when it runs: `serve`, `worker` and the account commands load
 # no pandas or solver, `solve` none of the insight commands' modules
 from models import InputError, IntegerMethod, SolveOptions, Status
+from models.scenario import DEFAULT_TIME_LIMIT_S
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4, 5
 # tables smaller than this solve in a blink: no progress bar
@@ -39,7 +40,9 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     solve.add_argument("--villages", required=True, type=Path, help="village table (CSV or XLSX)")
     solve.add_argument("--scenario", required=True, type=Path, help="scenario (JSON or YAML)")
     solve.add_argument("--out", required=True, type=Path, help="folder for plan.json and targets")
-    solve.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    solve.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S,
+                       help=f"seconds of solving; reading and writing do not count "
+                       f"(default {DEFAULT_TIME_LIMIT_S:.0f})")
     solve.add_argument(
         "--integer-method",
         choices=[m.value for m in IntegerMethod],

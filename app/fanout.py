@@ -249,5 +249,6 @@ def solve_task_payload(payload: bytes, conn: Connection) -> None:
     subsets, options, deadline_unix = pickle.loads(payload)  # noqa: S301 - our own parent wrote it
     assert isinstance(options, SolveOptions)
     run = RunContext(options)
+    run.solving_since = run.started  # the job's clock started before the task was put
     run.deadline = run.started + (deadline_unix - time.time())
     conn.send(("blocks", solve_batch(subsets, run)))

@@ -15,10 +15,12 @@ Among plans with the optimal objective the solver takes, in this order: the leas
 then the fewest rupiah; then the even sharing, the least sum of x[v,g,p]^2 / U[v,g], which gives
 equally valued groups and villages the same share of their uninsured workers (`solver.preference`).
 
-The time limit bounds the whole run (`solver.context.RunContext`): every step asks for the time left.
-A block the limit cuts short keeps a plan only if that plan passes the check; otherwise it gets the
-floors-first fallback (`solver.rounding.fallback_plan`), and the plan names it. A plan whose own check
-fails is `error`, and nobody should use its targets.
+The time limit governs the solving (`solver.context.RunContext`): its clock starts once the table
+is prepared and cut into blocks, and every step of the solving asks for the time left. A block the
+limit cuts short keeps a plan only if that plan passes the check; otherwise it gets the
+floors-first fallback (`solver.fallback`), and the plan names it and counts the blocks that were not
+solved (`Plan.unsolved_blocks`). A plan whose own check fails is `error`, and nobody should use its
+targets.
 """
 
 from __future__ import annotations
@@ -101,6 +103,7 @@ def solve(problem: Problem, options: SolveOptions | None = None,
     prepared = split(problem, run)
     if isinstance(prepared, Plan):
         return prepared
+    run.start_clock()  # read, prepared and cut into blocks: the solving starts
     if prepared.by_payer:
         results = []
         run.report("blocks", 0, len(prepared.blocks))
@@ -120,6 +123,7 @@ def split(problem: Problem, run: RunContext) -> Split | Plan:
     canonical = _canonical(problem)
     if is_multi_year(problem.scenario):
         # years 1..T with continuity: their own LP over the same blocks (`solver.multiyear`)
+        run.start_clock()
         return solve_years(problem, run, canonical, _base(problem, canonical.table),
                            _table_order(table, canonical.table))
     data = prepare(canonical)
@@ -224,7 +228,8 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
 
     objective = (float((y + w + z).sum()) if by_payer and data.objective == Objective.min_cost
                  else objective_value(data, x))
-    status = Status.optimal if all(r.status == Status.optimal for r in results) else Status.time_limit
+    unsolved_blocks = sum(r.status != Status.optimal for r in results)
+    status = Status.optimal if not unsolved_blocks else Status.time_limit
     bounds = [r.bound for r in results]
     bound = float(sum(b for b in bounds if b is not None)) if all(b is not None for b in bounds) else None
     if not check.ok:
@@ -235,7 +240,8 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
     marginals = [r.marginals for r in results]
     has_marginals = status != Status.error and all(m is not None for m in marginals)
     preferred = all(r.preferred for r in results)
-    message = _message(status, method, check.violations, fallbacks, preferred)
+    message = _message(status, method, check.violations, fallbacks, preferred, unsolved_blocks,
+                       len(blocks))
     if by_payer and status != Status.error:
         message = (message + " " + BY_PAYER_NOTE).strip()
 
@@ -251,7 +257,7 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
         status=status, objective=objective, message=message, method=method, lp_bound=bound,
         gap_to_lp_bound=(abs(bound - objective) / max(1.0, abs(bound))) if bound is not None else None,
         check=check, check_seconds=check_seconds, total_seconds=run.elapsed_s(),
-        preferred=preferred, fallback_blocks=fallbacks,
+        preferred=preferred, fallback_blocks=fallbacks, unsolved_blocks=unsolved_blocks,
         marginals_from=(None if not has_marginals else
                         "lp_relaxation" if data.integer else "lp"),
         totals=totals(data_t, xt, y[back], w[back], z[back]),
@@ -346,7 +352,7 @@ def _block_name(data: Arrays, villages: np.ndarray) -> str:
 
 
 def _message(status: Status, method: Method, violations: list[str], fallbacks: list[str],
-             preferred: bool) -> str:
+             preferred: bool, unsolved: int = 0, blocks: int = 1) -> str:
     if status == Status.error:
         return ("The solver's plan breaks a constraint, so no targets are given: "
                 + "; ".join(violations[:3]))
@@ -354,6 +360,10 @@ def _message(status: Status, method: Method, violations: list[str], fallbacks: l
     if status == Status.time_limit:
         parts.append("Stopped at the time limit: this plan meets every constraint but is not proven "
                      "optimal; see gap_to_lp_bound.")
+        if blocks > 1:
+            parts.append(f"{unsolved} of {blocks} blocks were not solved to the optimum before the "
+                         f"time limit (unsolved_blocks); the other {blocks - unsolved} keep their "
+                         f"optimal plans.")
         if fallbacks:
             parts.append("These blocks have the floors-first plan, not an optimised one: "
                          + "; ".join(fallbacks[:5]) + (" and others." if len(fallbacks) > 5 else "."))
