@@ -40,6 +40,7 @@ class Progress:
 
 
 Listener = Callable[[Progress], None]
+MIN_SHARE_S = 1.0
 
 
 class RunContext:
@@ -54,6 +55,7 @@ class RunContext:
         self.started = time.perf_counter() if started is None else started
         self.solving_since: float | None = None  # when the solver's clock started
         self.deadline = float("inf")
+        self.villages = 0  # of the whole table: a block's share of the time limit is by villages
         self.timed_out = False  # set by any step that stopped early for the deadline
 
     def start_clock(self) -> None:
@@ -74,6 +76,13 @@ class RunContext:
             self.timed_out = True
         return self.timed_out
 
+    def share_s(self, villages: int) -> float:
+        """A block's share of the time limit, by its villages (at least MIN_SHARE_S), within the
+        time left: what one block's branch and bound may take before the next block's turn."""
+        whole = self.options.time_limit_s
+        share = whole * villages / self.villages if self.villages else whole
+        return min(self.remaining_s(), max(MIN_SHARE_S, share))
+
     def elapsed_s(self) -> float:
         return time.perf_counter() - self.started
 
@@ -83,11 +92,13 @@ class RunContext:
 
     # worker processes get the options and the time left, not the listener
     def __getstate__(self) -> dict[str, Any]:
-        return {"options": self.options, "remaining_s": self.remaining_s()}
+        return {"options": self.options, "remaining_s": self.remaining_s(),
+                "villages": self.villages}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.options = state["options"]
         self.listener = None
         self.started = self.solving_since = time.perf_counter()
         self.deadline = self.started + state["remaining_s"]
+        self.villages = state.get("villages", 0)
         self.timed_out = False

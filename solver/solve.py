@@ -103,6 +103,7 @@ def solve(problem: Problem, options: SolveOptions | None = None,
     prepared = split(problem, run)
     if isinstance(prepared, Plan):
         return prepared
+    run.villages = prepared.data.n
     run.start_clock()  # read, prepared and cut into blocks: the solving starts
     if prepared.by_payer:
         results = []
@@ -240,8 +241,9 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
     marginals = [r.marginals for r in results]
     has_marginals = status != Status.error and all(m is not None for m in marginals)
     preferred = all(r.preferred for r in results)
+    gap = (abs(bound - objective) / max(1.0, abs(bound))) if bound is not None else None
     message = _message(status, method, check.violations, fallbacks, preferred, unsolved_blocks,
-                       len(blocks))
+                       len(blocks), gap)
     if by_payer and status != Status.error:
         message = (message + " " + BY_PAYER_NOTE).strip()
 
@@ -255,7 +257,7 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
     village_marginals = _village_marginals(data, blocks, results, back) if has_marginals else None
     return Plan(
         status=status, objective=objective, message=message, method=method, lp_bound=bound,
-        gap_to_lp_bound=(abs(bound - objective) / max(1.0, abs(bound))) if bound is not None else None,
+        gap_to_lp_bound=gap,
         check=check, check_seconds=check_seconds, total_seconds=run.elapsed_s(),
         preferred=preferred, fallback_blocks=fallbacks, unsolved_blocks=unsolved_blocks,
         marginals_from=(None if not has_marginals else
@@ -352,14 +354,15 @@ def _block_name(data: Arrays, villages: np.ndarray) -> str:
 
 
 def _message(status: Status, method: Method, violations: list[str], fallbacks: list[str],
-             preferred: bool, unsolved: int = 0, blocks: int = 1) -> str:
+             preferred: bool, unsolved: int = 0, blocks: int = 1, gap: float | None = None) -> str:
     if status == Status.error:
         return ("The solver's plan breaks a constraint, so no targets are given: "
                 + "; ".join(violations[:3]))
     parts = []
     if status == Status.time_limit:
         parts.append("Stopped at the time limit: this plan meets every constraint but is not proven "
-                     "optimal; see gap_to_lp_bound.")
+                     "optimal; " + (f"it is within {gap:.4%} of the best bound (gap_to_lp_bound)."
+                                    if gap is not None else "see gap_to_lp_bound."))
         if blocks > 1:
             parts.append(f"{unsolved} of {blocks} blocks were not solved to the optimum before the "
                          f"time limit (unsolved_blocks); the other {blocks - unsolved} keep their "
@@ -368,7 +371,12 @@ def _message(status: Status, method: Method, violations: list[str], fallbacks: l
             parts.append("These blocks have the floors-first plan, not an optimised one: "
                          + "; ".join(fallbacks[:5]) + (" and others." if len(fallbacks) > 5 else "."))
     elif method == Method.lp_rounded:
-        parts.append("Optimal continuous plan rounded to whole workers; see gap_to_lp_bound.")
+        parts.append("Whole workers: the LP's plan rounded to whole workers, proven the best "
+                     "whole-number plan (by the LP bound or HiGHS's branch and bound); "
+                     "gap_to_lp_bound is its distance to the continuous optimum.")
+    elif method == Method.mip:
+        parts.append("Whole workers: HiGHS's branch and bound proved this the best whole-number "
+                     "plan; gap_to_lp_bound is its distance to the continuous optimum.")
     if not preferred and status != Status.error:
         parts.append("The time limit came before every tie between equally good plans was settled "
                      "by the order of preference.")
