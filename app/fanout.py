@@ -95,6 +95,8 @@ def solve(problem: Problem, run: RunContext, fanout: FanOut) -> Plan:
     prepared = split(problem, run)
     if isinstance(prepared, Plan):
         return prepared
+    run.villages = prepared.data.n  # each block's share of the time limit is by its villages
+    run.start_clock()  # the solving starts: reading and preparing did not count
     if prepared.by_payer:  # premiums by who pays: their own model, solved here
         return solver_solve(problem, run=run)
     subsets = prepared.subproblems()
