@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
 from models import IntegerMethod, Method, Objective, Status
@@ -19,10 +18,10 @@ from solver import pool_price
 from solver.context import RunContext
 from solver.data import Arrays
 from solver.marginals import BlockMarginals, PoolMarginal, lp_marginals
-from solver.model import MONEY_UNIT_IDR, BuiltModel, build_model
+from solver.model import MONEY_UNIT_IDR, build_model
 from solver.preference import prefer
 from solver.rounding import round_and_repair
-from solver.run import held_passes, run_highs
+from solver.run import run_highs
 from solver.solution import Solution, solver_model, to_cube
 
 
@@ -117,10 +116,11 @@ def _whole_numbers(data: Arrays, result: BlockResult, run: RunContext) -> None:
     Otherwise HiGHS's branch and bound runs, within the block's share of the time limit
     (`RunContext.share_s`; all the time left with `--integer-method mip`). Proven optimal and no
     better than the rounded plan: the rounded plan stands, now proven (it keeps the LP's order of
-    preference, the even sharing included). Proven and better: the MIP's plan, then the least pool
-    money and the fewest rupiah among whole-number optima (each a branch and bound holding the one
-    before). Not proven in time: the better of the two, status `time_limit`, and the bound is the
-    tighter of the LP's and HiGHS's, so the plan says how far it may be from the optimum."""
+    preference, the even sharing included). Proven and better: the MIP's plan, which the order of
+    preference reaches only as far as its sources go (the pool pays last for its enrolments): a
+    branch and bound per pass, held to the optimum, took minutes where the optimum took seconds.
+    Not proven in time: the better of the two, status `time_limit`, and the bound is the tighter
+    of the LP's and HiGHS's, so the plan says how far it may be from the optimum."""
     assert result.x is not None
     options = run.options
     rounded = (round_and_repair(data, result.x) if options.integer_method == IntegerMethod.round
@@ -154,9 +154,10 @@ def _whole_numbers(data: Arrays, result: BlockResult, run: RunContext) -> None:
     if rounded is not None and (found is None or not better(value(found), value(rounded))):
         result.x, result.method = rounded, Method.lp_rounded
     elif found is not None:
-        result.x, result.method, result.preferred = found, Method.mip, False
-        if proven and options.tie_break:
-            result.x, result.preferred = _prefer_whole(highs, model, data, run, start + limit)
+        # ties among whole-number optima follow HiGHS on the canonical order (the order of
+        # preference for MIP plans, README); the sources pay dana desa first, then ADD, then the
+        # pool (`solver.extract.split_sources`)
+        result.x, result.method = found, Method.mip
     else:
         result.status, result.x, result.message = Status.time_limit, None, mip.detail
         return
@@ -201,21 +202,6 @@ def _grid(values: np.ndarray) -> float | None:
         if np.all(np.abs(scaled - whole) <= 1e-9 * np.maximum(1.0, scaled)) and whole.max() < 2**53:
             return float(np.gcd.reduce(whole.astype(np.int64))) / scale
     return None
-
-
-def _prefer_whole(highs: highspy.Highs, model: BuiltModel, data: Arrays, run: RunContext,
-                  until: float) -> tuple[np.ndarray, bool]:
-    """Among proven whole-number optima, the least APBD pool money, then (max_protection) the
-    fewest rupiah: `solver.run.held_passes` on the MIP, within the block's share of the time.
-    Ties beyond these follow HiGHS's branch and bound on the canonical order (no even sharing)."""
-    col = np.asarray(highs.getSolution().col_value).copy()
-    col[: model.n_x] = np.round(col[: model.n_x])
-    pool = np.concatenate([np.zeros(model.n_x), np.ones(model.n_z)])
-    rupiah = np.concatenate([data.cost_idr[model.xp] / MONEY_UNIT_IDR, np.zeros(model.n_z)])
-    passes = [pool] if data.objective == Objective.min_cost else [pool, rupiah]
-    passes = [cost for cost in passes if cost.any()]
-    col, complete = held_passes(highs, model, col, passes, run, until=until)
-    return np.round(to_cube(model, data, col)), complete
 
 
 def _solve_priced(data: Arrays, run: RunContext) -> BlockResult | None:

@@ -153,22 +153,17 @@ PASS_SLACK = 1e-8  # a later pass may cost an earlier one this much (relative), 
 
 
 def held_passes(highs: highspy.Highs, built: BuiltModel, col: np.ndarray, passes: list[np.ndarray],
-                run: RunContext, until: float | None = None) -> tuple[np.ndarray, bool]:
+                run: RunContext) -> tuple[np.ndarray, bool]:
     """Re-solve HiGHS's model once per cost vector of `passes` (each minimised), every pass holding
     the objective before it to within PASS_SLACK by a row, from HiGHS's basis: the order of
     preference among optimal plans (least pool money, then fewest rupiah), within `run`'s time.
     Returns the last solution and whether every pass ended optimal (when one did not, or the time
-    was up, the solution of the pass before it). On a MIP (`built.integer`) each pass is a branch
-    and bound (HiGHS 1.16 is not handed the pass before's plan as a start: with one, it has called
-    a maximisation optimal above its LP bound); `until` (a time.perf_counter() value) may end the
-    passes before the run's deadline."""
+    was up, the solution of the pass before it)."""
     n = len(col)
     idx = np.arange(n, dtype=np.int32)
     held, maximize = built.col_cost, built.maximize
     for cost in passes:
-        left = run.remaining_s() if until is None else min(run.remaining_s(),
-                                                           until - time.perf_counter())
-        if run.expired() or left <= 0:
+        if run.expired():
             return col, False
         value = float(col @ held)
         slack = PASS_SLACK * max(1.0, abs(value))
@@ -176,7 +171,7 @@ def held_passes(highs: highspy.Highs, built: BuiltModel, col: np.ndarray, passes
         highs.addRow(lower, upper, n, idx, held)
         highs.changeObjectiveSense(highspy.ObjSense.kMinimize)
         highs.changeColsCost(n, idx, cost)
-        highs.setOptionValue("time_limit", max(left, 0.01))
+        highs.setOptionValue("time_limit", max(run.remaining_s(), 0.01))
         highs.run()
         if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
             return col, False
