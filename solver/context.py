@@ -41,6 +41,7 @@ class Progress:
 
 Listener = Callable[[Progress], None]
 MIN_SHARE_S = 1.0
+SHARE_OF_LIMIT = 0.1
 
 
 class RunContext:
@@ -77,9 +78,11 @@ class RunContext:
         return self.timed_out
 
     def share_s(self, villages: int) -> float:
-        """A block's share of the time limit, by its villages (at least MIN_SHARE_S), within the
-        time left: what one block's branch and bound may take before the next block's turn."""
-        whole = self.options.time_limit_s
+        """A block's share of the time limit for proving its whole numbers: SHARE_OF_LIMIT of it,
+        shared by villages (at least MIN_SHARE_S), within the time left. A tenth, because a branch
+        and bound that cannot close its last millionth of a gap runs to whatever it is given: the
+        default limit's 300 s are for the national LP, not for one kabupaten's proof."""
+        whole = SHARE_OF_LIMIT * self.options.time_limit_s
         share = whole * villages / self.villages if self.villages else whole
         return min(self.remaining_s(), max(MIN_SHARE_S, share))
 
