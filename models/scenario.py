@@ -332,7 +332,7 @@ class IntegerMethod(StrEnum):
 
 
 # seconds of solving (reading, preparing and writing do not count: `solver.context`). The national
-# table (83,762 villages, 514 pools) needs about 55 s of it on a 2-core machine at load 4-5 with
+# table (83,762 villages, 514 pools) needs about 30-50 s of it on a 2-core machine at load 4-5 with
 # two worker processes: five times that, so that a busier machine still reaches the optimum
 DEFAULT_TIME_LIMIT_S = 300.0
 
