@@ -49,3 +49,25 @@ def test_a_sweep_counts_from_its_start() -> None:
     clock.start(0.0)
     assert clock.overrun(499.0) is None
     assert clock.overrun(501.0) is not None
+
+
+def test_the_solvers_clock_reaches_the_supervisor() -> None:
+    from multiprocessing import Pipe
+
+    from app.execute import Progress as JobProgress
+    from app.worker import ProgressSender
+    from solver.context import RunContext
+
+    ours, theirs = Pipe()
+    run = RunContext(SolveOptions(time_limit_s=TIME_LIMIT_S), listener=ProgressSender(theirs))
+    run.report("prepare", 10, 10)
+    run.start_clock()
+
+    job = JobProgress()
+    kinds = []
+    while ours.poll(0.1):
+        kind, payload = ours.recv()
+        kinds.append(kind)
+        job.from_event(payload, 1.0, TIME_LIMIT_S)
+    assert kinds == ["progress", "progress"]
+    assert job.solving and job.phase == "solving"
