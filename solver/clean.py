@@ -46,7 +46,8 @@ def clean_plan(data: Arrays, x: np.ndarray) -> np.ndarray:
 def clean_by_source(data: Arrays, x_src: np.ndarray) -> np.ndarray:
     """The same for a plan by paying source (3, n, G, P), premiums by payer
     (`data.payer_cost_idr`): each source within its cap, the pool within its money."""
-    assert data.payer_cost_idr is not None
+    cost = data.payer_cost_idr
+    assert cost is not None
     x_src = _clipped(x_src, data.integer)
     if data.integer:
         return x_src
@@ -56,7 +57,7 @@ def clean_by_source(data: Arrays, x_src: np.ndarray) -> np.ndarray:
     x_src = x_src * factor[None, :, :, None]
 
     def paid() -> np.ndarray:
-        return (x_src * data.payer_cost_idr[:, None, :, :]).sum(axis=(2, 3))  # (3, n)
+        return (x_src * cost[:, None, :, :]).sum(axis=(2, 3))  # (3, n)
 
     by_source = paid()
     tiny = by_source.sum(axis=0) < NOISE_IDR
