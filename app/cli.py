@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 # a command imports what it needs when it runs: `serve`, `worker` and the account commands load
 # no pandas or solver, `solve` none of the insight commands' modules
 from models import InputError, InputIssue, IntegerMethod, SolveOptions, Status
+from models.scenario import DEFAULT_TIME_LIMIT_S
 
 if TYPE_CHECKING:
     from scenarios.limits import ReadLimits
@@ -44,7 +45,9 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     solve.add_argument("--villages", required=True, type=Path, help="village table (CSV or XLSX)")
     solve.add_argument("--scenario", required=True, type=Path, help="scenario (JSON or YAML)")
     solve.add_argument("--out", required=True, type=Path, help="folder for plan.json and targets")
-    solve.add_argument("--time-limit", type=float, default=60.0, help="seconds (default 60)")
+    solve.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S,
+                       help=f"seconds of solving; reading and writing do not count "
+                       f"(default {DEFAULT_TIME_LIMIT_S:.0f})")
     solve.add_argument(
         "--integer-method",
         choices=[m.value for m in IntegerMethod],

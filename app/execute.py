@@ -151,6 +151,48 @@ def solver_context() -> BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+class HardLimit:
+    """When a job's solve is stopped: measured from when its solver's clock starts.
+
+    `hard_limit_s` (`app.services.solves.hard_limit_s`) is the solver's `time_limit_s` plus an
+    allowance before the solving (reading, validating and preparing the table in the solver
+    process) and the same after it (the plan's check, its figures, handing it over). Until the
+    solver says its clock started, the job may take the allowance; from then, its time limit and
+    the allowance. So a job within its solver's limit is never stopped however its reading went,
+    and no job outlives `hard_limit_s`. A sweep's solves start their clocks one after another: its
+    limit counts from the start."""
+
+    def __init__(self, hard_limit_s: float, time_limit_s: float,
+                 solving_from_start: bool = False) -> None:
+        self.hard_limit_s = hard_limit_s
+        self.time_limit_s = time_limit_s
+        self.allowance_s = max(0.0, hard_limit_s - time_limit_s) / (1 if solving_from_start else 2)
+        self.solving_from_start = solving_from_start
+        self.started = 0.0
+        self.solving_since: float | None = None
+
+    def start(self, now: float) -> None:
+        self.started = now
+        if self.solving_from_start:
+            self.solving_since = now
+
+    def solving(self, now: float) -> None:
+        if self.solving_since is None:
+            self.solving_since = now
+
+    def overrun(self, now: float) -> str | None:
+        """Why the job must stop now, or None."""
+        if self.solving_since is None:
+            if now - self.started > self.allowance_s:
+                return (f"reading and preparing the table took longer than {self.allowance_s:.0f} s "
+                        f"and the solve was stopped before it began")
+            return None
+        if now - self.solving_since > self.time_limit_s + self.allowance_s:
+            return (f"the solve overran its time limit ({self.time_limit_s:.0f} s of solving and "
+                    f"{self.allowance_s:.0f} s to finish) and was stopped")
+        return None
+
+
 @dataclass
 class Progress:
     """What the job's row says while it runs. The solve may send ("progress", {"progress": p,
@@ -159,6 +201,7 @@ class Progress:
     share: float = 0.1
     phase: str = "solving"
     from_solver: bool = False
+    solving: bool = False  # the solver's clock has started
 
     def by_clock(self, elapsed_s: float, time_limit_s: float) -> None:
         if self.from_solver and elapsed_s > time_limit_s and "past its time limit" not in self.phase:
@@ -171,6 +214,7 @@ class Progress:
     def from_event(self, payload: str, elapsed_s: float, time_limit_s: float) -> None:
         event = json.loads(payload)
         self.from_solver = True
+        self.solving = self.solving or bool(event.get("solving"))
         # the solver's own 0..1 maps into the part of the job that is the solve
         self.share = 0.1 + 0.8 * min(1.0, max(0.0, float(event.get("progress", 0.0))))
         self.phase = str(event.get("phase") or "solving")
@@ -234,18 +278,21 @@ def _supervise(
         # the time limit bounds each of the curve's solves; the clock runs over all of them
         points = len(json.loads(task_json)["values"])
         time_limit_s = float(json.loads(options_json)["time_limit_s"]) * max(1, points)
+        clock = HardLimit(hard_limit_s, time_limit_s, solving_from_start=True)
     else:
         problem_json, options_json = solves.prepare(engine, job_id)
         target, args = worker.solve_in_process, (problem_json, options_json)
         if fanout is not None:
             kwargs["fanout"] = fanout
         time_limit_s = float(json.loads(options_json)["time_limit_s"])
+        clock = HardLimit(hard_limit_s, time_limit_s)
     child = processes.take()
     process, parent_end = child.process, child.conn
     # the job's task: the solver process runs target(*args, its pipe, its limits, **kwargs)
     parent_end.send((target, args, kwargs))
     progress = Progress()
     started = time.monotonic()
+    clock.start(started)
     last_beat = -BEAT_S
     message: tuple[str, Any] | None = None  # the plan as bytes, the rest as JSON text
     try:
@@ -260,6 +307,8 @@ def _supervise(
                     return
                 if kind == "progress":
                     progress.from_event(payload, time.monotonic() - started, time_limit_s)
+                    if progress.solving:
+                        clock.solving(time.monotonic())
                     continue
                 message = (kind, payload)
                 break
@@ -267,10 +316,9 @@ def _supervise(
             if stop.is_set():
                 _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
                 return
-            if elapsed > hard_limit_s:
-                _fail(
-                    engine, job_id, f"the solve overran its time limit ({hard_limit_s:.0f} s) and was stopped"
-                )
+            overrun = clock.overrun(time.monotonic())
+            if overrun is not None:
+                _fail(engine, job_id, overrun)
                 return
             if not process.is_alive() and not parent_end.poll():
                 _fail(

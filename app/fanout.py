@@ -95,6 +95,8 @@ def solve(problem: Problem, run: RunContext, fanout: FanOut) -> Plan:
     prepared = split(problem, run)
     if isinstance(prepared, Plan):
         return prepared
+    run.villages = prepared.data.n  # each block's share of the time limit is by its villages
+    run.start_clock()  # the solving starts: reading and preparing did not count
     if prepared.by_payer:  # premiums by who pays: their own model, solved here
         return solver_solve(problem, run=run)
     subsets = prepared.subproblems()
@@ -249,5 +251,6 @@ def solve_task_payload(payload: bytes, conn: Connection) -> None:
     subsets, options, deadline_unix = pickle.loads(payload)  # noqa: S301 - our own parent wrote it
     assert isinstance(options, SolveOptions)
     run = RunContext(options)
+    run.solving_since = run.started  # the job's clock started before the task was put
     run.deadline = run.started + (deadline_unix - time.time())
     conn.send(("blocks", solve_batch(subsets, run)))

@@ -147,6 +147,8 @@ FIELD_DOCS = {
     "preferred": "every tie between equally good plans was settled by the stated order: least pool "
     "money, fewest rupiah, even sharing",
     "fallback_blocks": "blocks the time limit left with the floors-first plan, named by kabupaten",
+    "unsolved_blocks": "how many blocks the time limit cut short (floors-first or not proven optimal); "
+    "every other block keeps its optimal plan",
     "marginals_from": "lp, lp_relaxation (whole-worker plans) or null: where the marginal figures come from",
     "has_targets": "false for a plan that failed its own check or has no plan: its targets answer 409",
     "group_reasons": "per group: its weight, value per rupiah, floors and caps that bind",

@@ -21,8 +21,8 @@ def solve_files(
 ) -> tuple[Plan, dict[str, float]]:
     """Read, solve, check and write: the whole `desaplan solve`, with seconds per step.
 
-    The time limit counts from here: reading the table, building, every block, the pool's price,
-    the order of preference, rounding and the check all fit in it; writing the files comes after.
+    The time limit governs the solving only (`solver.context`): its clock starts once the table is
+    read, prepared and cut into blocks; reading and writing the files never eat it.
     A plan whose own check failed gets plan.json (with the violations) and no targets.
     `workbook_lang` ("id" or "en"): targets.xlsx is the planner's workbook in that language (as
     the service's `?lang=`); without it, the contract's column codes. `limits`: how large a

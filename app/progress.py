@@ -43,7 +43,7 @@ class ProgressBar:
         if event.phase == "prepare":
             self.large = event.total >= self.min_villages
             return
-        if not self.large:
+        if not self.large or event.phase == "solve":  # the solver's clock started: no bar
             return
         if event.phase != self._phase or self._bar is None:
             self.close()

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 from fastapi import Depends
 from pydantic import BaseModel, Field
 
+from models.scenario import DEFAULT_TIME_LIMIT_S
 from scenarios.limits import ReadLimits
 
 if TYPE_CHECKING:
@@ -22,7 +23,7 @@ class Settings(BaseModel):
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     # a solve answers at once when its dataset has at most this many villages
     sync_max_villages: int = Field(default=2000, ge=0)
-    solve_time_limit_s: float = Field(default=60.0, gt=0)
+    solve_time_limit_s: float = Field(default=DEFAULT_TIME_LIMIT_S, gt=0)  # seconds of solving
     workers: int = Field(default=2, ge=1)  # solver processes running at once (embedded runner)
     load_examples: bool = True  # the Kabupaten Bekasi example on first start
     # redis://...: solves go on this Redis-backed queue and `desaplan worker`s run them;

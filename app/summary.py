@@ -307,6 +307,26 @@ def _rule_value(value: object, say: Speaker) -> str:
     return str(value)
 
 
+def time_limit_lines(plan: Plan, say: Speaker) -> list[str]:
+    """What a plan at the time limit lacks: how far it may be from the best bound, and how many of
+    its blocks the time limit cut short (the others keep their optimal plans)."""
+    _ = say.gettext
+    lines = []
+    if plan.lp_bound is not None and plan.gap_to_lp_bound is not None:
+        lines.append("  " + _("It is within %(gap)s of the best bound, %(bound)s.")
+                     % {"gap": say.fmt.percent(plan.gap_to_lp_bound, 2),
+                        "bound": say.fmt.number(plan.lp_bound, 2)})
+    if plan.unsolved_blocks and plan.blocks > 1:
+        lines.append("  " + say.ngettext(
+            "%(unsolved)s of %(blocks)s blocks was not solved to the optimum before the time "
+            "limit; the other blocks keep their optimal plans.",
+            "%(unsolved)s of %(blocks)s blocks were not solved to the optimum before the time "
+            "limit; the other blocks keep their optimal plans.", plan.unsolved_blocks)
+            % {"unsolved": say.fmt.number(plan.unsolved_blocks),
+               "blocks": say.fmt.number(plan.blocks)})
+    return lines
+
+
 def solve_summary(
     plan: Plan, timings: dict[str, float], out_dir: Path, lang: Lang = "en", verbose: bool = False,
     scenario: Scenario | None = None,
@@ -400,6 +420,7 @@ def solve_summary(
     if plan.status == Status.time_limit:
         lines.append("  " + _("The time limit came first: this plan meets every constraint but is not "
                               "proven the best."))
+        lines += time_limit_lines(plan, say)
         if plan.fallback_blocks:
             lines.append("  " + _("These blocks have the floors-first plan, not an optimised one: "
                                   "%(blocks)s") % {"blocks": "; ".join(plan.fallback_blocks[:5])

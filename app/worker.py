@@ -5,7 +5,8 @@ already loaded; a runner forks its next solver process before the job comes (`se
 touches no database: its supervisor (`app.execute`) saves the plan. Messages are (kind, payload):
 "plan" (the plan in `app.handover`'s binary columnar form), and as JSON
 text "input_error", "error", and "progress" ({"progress": 0..1,
-"phase": "..."}), sent from the solver's own progress events, which the supervisor writes to the
+"phase": "...", and "solving": true once the solver's clock has started}), sent from the
+solver's own progress events, which the supervisor writes to the
 job's row as they come. Once the plan is saved, the supervisor may order the plan's files
 (`app.filework.FileOrder`): each comes back as ("file", (variant, bytes)), built from the plan this
 process still holds, then ("files", None).
@@ -67,12 +68,17 @@ class ProgressSender:
             return
         self.phase, self.last_sent = event.phase, now
         share, words = describe(event)
-        self.conn.send(("progress", json.dumps({"progress": share, "phase": words})))
+        message: dict[str, object] = {"progress": share, "phase": words}
+        if event.phase == "solve":  # the solver's clock started: the supervisor's hard limit too
+            message["solving"] = True
+        self.conn.send(("progress", json.dumps(message)))
 
 
 def describe(event: Progress) -> tuple[float, str]:
     """How far the solve is (0..1) and what it is doing, in words."""
     part = event.share or 0.0
+    if event.phase == "solve":
+        return 0.05, "solving"
     if event.phase == "blocks":
         return 0.05 + 0.9 * part, f"blocks solved: {event.done} of {event.total}"
     if event.phase == "price" and event.detail == "building the parts":

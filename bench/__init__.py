@@ -326,6 +326,12 @@ def main(argv: list[str] | None = None) -> int:
 
         print("bench: reading the national table ...", flush=True)
         extra["reading"] = reading.measure(national.villages_csv)
+        from bench import defaults
+
+        print("bench: desaplan solve on the national table with its default options ...",
+              flush=True)
+        extra["defaults"] = defaults.measure(national.villages_csv, national.scenario_json,
+                                             args.work / "defaults")
     report: dict[str, Any] = {
         "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {
@@ -357,6 +363,10 @@ def main(argv: list[str] | None = None) -> int:
         from bench.reading import format_reading
 
         print(format_reading(report["reading"]))
+    if "defaults" in report:
+        from bench.defaults import format_defaults
+
+        print(format_defaults(f"{national.name}" if national else "national", report["defaults"]))
     failures = [f"{c['scale']}/{c['variant']}" for c in cases if not c["objectives_agree"]]
     print()
     if failures:

@@ -245,6 +245,9 @@ class Plan(BaseModel):
     gap_to_lp_bound: float | None = None  # |lp_bound - objective| / max(1, |lp_bound|)
     preferred: bool = True  # every tie between equally good plans was settled by the stated order
     fallback_blocks: list[str] = Field(default_factory=list)  # blocks with the floors-first plan
+    # blocks the time limit cut short: their plan is the floors-first one, or the best found but not
+    # proven optimal (every other block of a `time_limit` plan keeps its solved, optimal plan)
+    unsolved_blocks: int = 0
     marginals_from: str | None = None  # "lp", "lp_relaxation" (whole-number plans) or None
     build_seconds: float = 0.0  # preparing data and building the model
     solve_seconds: float = 0.0  # inside HiGHS

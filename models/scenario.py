@@ -331,8 +331,14 @@ class IntegerMethod(StrEnum):
     mip = "mip"  # HiGHS branch and bound under the time limit
 
 
+# seconds of solving (reading, preparing and writing do not count: `solver.context`). The national
+# table (83,762 villages, 514 pools) needs about 30-50 s of it on a 2-core machine at load 4-5 with
+# two worker processes: five times that, so that a busier machine still reaches the optimum
+DEFAULT_TIME_LIMIT_S = 300.0
+
+
 class SolveOptions(BaseModel):
-    time_limit_s: float = Field(default=60.0, gt=0)
+    time_limit_s: float = Field(default=DEFAULT_TIME_LIMIT_S, gt=0)
     gap_rel: float = Field(default=1e-6, ge=0)  # MIP relative gap
     threads: int | None = Field(default=None, ge=1)
     integer_method: IntegerMethod = IntegerMethod.round
@@ -340,7 +346,9 @@ class SolveOptions(BaseModel):
     tie_break: bool = True  # second pass: same objective, fewest rupiah
     # a block linked by one pool and at least this many villages is solved by pricing the pool
     price_pool_min_villages: int = Field(default=2_000, ge=1)
-    feasibility_tolerance: float = Field(default=1e-6, gt=0)  # for our own plan check
+    # our own plan check: relative to each row's own scale, above its floor in rupiah or workers
+    # (`solver.check`)
+    feasibility_tolerance: float = Field(default=1e-12, gt=0)
 
 
 class Problem(BaseModel):

@@ -320,6 +320,7 @@ class PlanPublic(SQLModel):
     village_count: int
     preferred: bool  # every tie between equally good plans was settled by the stated order
     fallback_blocks: list[str]  # blocks the time limit left with the floors-first plan
+    unsolved_blocks: int = 0  # blocks the time limit cut short (the rest keep their optimal plans)
     marginals_from: str | None  # "lp", "lp_relaxation" (whole-number plans) or None
     has_targets: bool  # false for a plan whose own check failed, or with no plan at all
     totals: Totals | None

@@ -43,6 +43,7 @@ from models import (
     VillageTable,
 )
 from solver.check import check_plan
+from solver.clean import clean_plan
 from solver.context import RunContext
 from solver.data import Arrays
 from solver.explain import explain_infeasibility
@@ -263,11 +264,12 @@ class _Parametric:
         col_value = (prefer(highs, self.model, data, run).col_value if self.options.tie_break
                      else np.asarray(highs.getSolution().col_value))
         self._restore(saved)
-        x = to_cube(self.model, data, col_value)
-        # in whole rupiah, as `solve` hands its plans out: a warm re-solve at a pool of Rp0 keeps
-        # its pool columns, and their 1e-6 rupiah of dust would otherwise break the pool's row
-        y, w, z, _ = whole_rupiah(data, *split_sources(data, x))
+        # without the solver's noise, as `solve` hands its plans out: a warm re-solve at a pool of
+        # Rp0 keeps its pool columns, and their dust would otherwise be reported as spending
+        x = clean_plan(data, to_cube(self.model, data, col_value))
+        y, w, z = split_sources(data, x)
         check = check_plan(data, x, y, w, z, self.options.feasibility_tolerance)
+        y, w, z, _ = whole_rupiah(data, y, w, z)
         t_ = totals(data, x, y, w, z)
         return CurvePoint(
             lever_value=value, kind=kind,

@@ -15,17 +15,19 @@ Among plans with the optimal objective the solver takes, in this order: the leas
 then the fewest rupiah; then the even sharing, the least sum of x[v,g,p]^2 / U[v,g], which gives
 equally valued groups and villages the same share of their uninsured workers (`solver.preference`).
 
-The time limit bounds the whole run (`solver.context.RunContext`): every step asks for the time left.
-A block the limit cuts short keeps a plan only if that plan passes the check; otherwise it gets the
-floors-first fallback (`solver.rounding.fallback_plan`), and the plan names it. A plan whose own check
-fails is `error`, and nobody should use its targets.
+The time limit governs the solving (`solver.context.RunContext`): its clock starts once the table
+is prepared and cut into blocks, and every step of the solving asks for the time left. A block the
+limit cuts short keeps a plan only if that plan passes the check; otherwise it gets the
+floors-first fallback (`solver.fallback`), and the plan names it and counts the blocks that were not
+solved (`Plan.unsolved_blocks`). A plan whose own check fails is `error`, and nobody should use its
+targets.
 """
 
 from __future__ import annotations
 
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from typing import Any
 
@@ -48,6 +50,7 @@ from models.rules import MonthlyPremium
 from solver.block import BlockResult, solve_block
 from solver.blocks import split_blocks
 from solver.check import check_plan
+from solver.clean import clean_by_source, clean_plan
 from solver.context import RunContext
 from solver.data import SOURCES, Arrays, prepare
 from solver.explain import explain_infeasibility
@@ -102,6 +105,8 @@ def solve(problem: Problem, options: SolveOptions | None = None,
     prepared = split(problem, run)
     if isinstance(prepared, Plan):
         return prepared
+    run.villages = prepared.data.n
+    run.start_clock()  # read, prepared and cut into blocks: the solving starts
     if prepared.by_payer:
         results = []
         run.report("blocks", 0, len(prepared.blocks))
@@ -121,6 +126,7 @@ def split(problem: Problem, run: RunContext) -> Split | Plan:
     canonical = _canonical(problem)
     if is_multi_year(problem.scenario):
         # years 1..T with continuity: their own LP over the same blocks (`solver.multiyear`)
+        run.start_clock()
         return solve_years(problem, run, canonical, _base(problem, canonical.table),
                            _table_order(table, canonical.table))
     data = prepare(canonical)
@@ -188,13 +194,15 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
                     explanations=explained, total_seconds=run.elapsed_s(),
                     method=Method.mip if data.integer else Method.lp, **common)
 
-    # a block without a proven plan keeps what it has only if it passes the check
+    # every block's plan without the solver's noise (`solver.clean`); a block without a proven
+    # plan keeps what it has only if it passes the check
     fallbacks: list[str] = []
     missing: list[str] = []
     for i, (villages, result) in enumerate(zip(blocks, results, strict=True)):
+        sub = data.subset(villages, with_target=data.min_new > 0)
+        results[i] = result = _cleaned(sub, result)
         if result.status == Status.optimal and result.x is not None:
             continue
-        sub = data.subset(villages, with_target=data.min_new > 0)
         if result.x is None or not _passes(sub, result.x, run.options.feasibility_tolerance,
                                            result.x_by_source):
             fall_back = fallback_payer_block if by_payer else fallback_block
@@ -224,7 +232,8 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
 
     objective = (float((y + w + z).sum()) if by_payer and data.objective == Objective.min_cost
                  else objective_value(data, x))
-    status = Status.optimal if all(r.status == Status.optimal for r in results) else Status.time_limit
+    unsolved_blocks = sum(r.status != Status.optimal for r in results)
+    status = Status.optimal if not unsolved_blocks else Status.time_limit
     bounds = [r.bound for r in results]
     bound = float(sum(b for b in bounds if b is not None)) if all(b is not None for b in bounds) else None
     if not check.ok:
@@ -235,7 +244,9 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
     marginals = [r.marginals for r in results]
     has_marginals = status != Status.error and all(m is not None for m in marginals)
     preferred = all(r.preferred for r in results)
-    message = _message(status, method, check.violations, fallbacks, preferred)
+    gap = (abs(bound - objective) / max(1.0, abs(bound))) if bound is not None else None
+    message = _message(status, method, check.violations, fallbacks, preferred, unsolved_blocks,
+                       len(blocks), gap)
     if by_payer and status != Status.error:
         message = (message + " " + BY_PAYER_NOTE).strip()
 
@@ -249,9 +260,9 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
     village_marginals = _village_marginals(data, blocks, results, back) if has_marginals else None
     return Plan(
         status=status, objective=objective, message=message, method=method, lp_bound=bound,
-        gap_to_lp_bound=(abs(bound - objective) / max(1.0, abs(bound))) if bound is not None else None,
+        gap_to_lp_bound=gap,
         check=check, check_seconds=check_seconds, total_seconds=run.elapsed_s(),
-        preferred=preferred, fallback_blocks=fallbacks,
+        preferred=preferred, fallback_blocks=fallbacks, unsolved_blocks=unsolved_blocks,
         marginals_from=(None if not has_marginals else
                         "lp_relaxation" if data.integer else "lp"),
         totals=totals(data_t, xt, y[back], w[back], z[back]),
@@ -339,6 +350,16 @@ def _table_order(table: VillageTable, canonical: VillageTable) -> np.ndarray:
     return np.array([position[v.village_code] for v in table.villages], dtype=np.int64)
 
 
+def _cleaned(data: Arrays, result: BlockResult) -> BlockResult:
+    """The block's result with its plan cleaned of the solver's noise (`solver.clean`)."""
+    if result.x is None:
+        return result
+    if result.x_by_source is not None:
+        x_src = clean_by_source(data, result.x_by_source)
+        return replace(result, x=x_src.sum(axis=0), x_by_source=x_src)
+    return replace(result, x=clean_plan(data, result.x))
+
+
 def _passes(data: Arrays, x: np.ndarray, tolerance: float,
             x_by_source: np.ndarray | None = None) -> bool:
     if x_by_source is not None:
@@ -355,19 +376,29 @@ def _block_name(data: Arrays, villages: np.ndarray) -> str:
 
 
 def _message(status: Status, method: Method, violations: list[str], fallbacks: list[str],
-             preferred: bool) -> str:
+             preferred: bool, unsolved: int = 0, blocks: int = 1, gap: float | None = None) -> str:
     if status == Status.error:
         return ("The solver's plan breaks a constraint, so no targets are given: "
                 + "; ".join(violations[:3]))
     parts = []
     if status == Status.time_limit:
         parts.append("Stopped at the time limit: this plan meets every constraint but is not proven "
-                     "optimal; see gap_to_lp_bound.")
+                     "optimal; " + (f"it is within {gap:.4%} of the best bound (gap_to_lp_bound)."
+                                    if gap is not None else "see gap_to_lp_bound."))
+        if blocks > 1:
+            parts.append(f"{unsolved} of {blocks} blocks were not solved to the optimum before the "
+                         f"time limit (unsolved_blocks); the other {blocks - unsolved} keep their "
+                         f"optimal plans.")
         if fallbacks:
             parts.append("These blocks have the floors-first plan, not an optimised one: "
                          + "; ".join(fallbacks[:5]) + (" and others." if len(fallbacks) > 5 else "."))
     elif method == Method.lp_rounded:
-        parts.append("Optimal continuous plan rounded to whole workers; see gap_to_lp_bound.")
+        parts.append("Whole workers: the LP's plan rounded to whole workers, proven the best "
+                     "whole-number plan (by the LP bound or HiGHS's branch and bound); "
+                     "gap_to_lp_bound is its distance to the continuous optimum.")
+    elif method == Method.mip:
+        parts.append("Whole workers: HiGHS's branch and bound proved this the best whole-number "
+                     "plan; gap_to_lp_bound is its distance to the continuous optimum.")
     if not preferred and status != Status.error:
         parts.append("The time limit came before every tie between equally good plans was settled "
                      "by the order of preference.")

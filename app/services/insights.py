@@ -125,7 +125,8 @@ def start_sweep(session: Session, runner: JobQueue, body: SweepCreate, settings:
     job_id = job.id
     points = len(body.values) if body.values else body.points
     # a curve is many solves: its hard limit allows one time limit per point
-    limit_s = solves.hard_limit_s(SolveOptions.model_validate(job.options)) * max(1, points)
+    limit_s = solves.hard_limit_s(SolveOptions.model_validate(job.options),
+                                  solves.village_count(session, body.scenario_id)) * max(1, points)
     session.close()
     runner.submit(job_id, limit_s)
     return jobs.get_job(session, job_id)

@@ -175,6 +175,7 @@ def public(session: Session, record: PlanRecord) -> PlanPublic:
                 "blocks",
                 "preferred",
                 "fallback_blocks",
+                "unsolved_blocks",
                 "marginals_from",
                 "totals",
                 "pools",

@@ -43,7 +43,7 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
 
     assert settings.max_upload_bytes == 50 * 1024 * 1024
     assert settings.sync_max_villages == 2000
-    assert settings.solve_time_limit_s == 60
+    assert settings.solve_time_limit_s == 300
     assert settings.workers == 2
 
 
