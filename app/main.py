@@ -8,11 +8,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
-from app import errors, openapi, pages, security
-from app.auth import current_principal
+from app import errors
 from app.db import make_engine
-from app.jobs import make_queue
 from app.migrate import upgrade
+from app.pages import render as pages
+from app.queue.interface import make_queue
 from app.routes import (
     actuals,
     comparisons,
@@ -29,6 +29,8 @@ from app.routes import (
 from app.services.accounts import no_users_yet
 from app.services.examples import load_examples_if_empty
 from app.settings import Settings, get_settings
+from app.web import openapi, security
+from app.web.auth import current_principal
 
 log = logging.getLogger("desaplan.app")
 
@@ -84,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     security.install(app, settings)
     app.include_router(health.router)
-    signed_in = [Depends(current_principal)]  # the policy table of app.auth, for every route
+    signed_in = [Depends(current_principal)]  # the policy table of app.web.auth, for every route
     for router in (datasets, scenarios, solves, jobs, plans, actuals, comparisons, insights, users,
                    rules):
         app.include_router(router.router, dependencies=signed_in)

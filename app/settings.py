@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from scenarios.limits import ReadLimits
 
 if TYPE_CHECKING:
-    from app.execute import PlanFiles
+    from app.jobs.run import PlanFiles
 
 DEFAULT_DATABASE_URL = "sqlite:///data/desaplan.sqlite"  # relative to the working directory
 
@@ -105,8 +105,8 @@ class Settings(BaseModel):
 
 
     def plan_files(self) -> PlanFiles:
-        """Which plans' files their job builds (`app.execute`), within the export time limit."""
-        from app.execute import PlanFiles
+        """Which plans' files their job builds (`app.jobs.run`), within the export time limit."""
+        from app.jobs.run import PlanFiles
 
         return PlanFiles(min_villages=self.plan_files_min_villages,
                          time_limit_s=self.export_time_limit_s or 86_400.0)

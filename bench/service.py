@@ -226,7 +226,7 @@ def _store_and_load(database_url: str, files: tuple[Path, Path, Path]) -> dict[s
         finally:
             gc.unfreeze()
         # what the job does once its plan is saved: its solver process, which holds the plan,
-        # builds the files and the supervisor stores them (`app.execute._store_files`)
+        # builds the files and the supervisor stores them (`app.jobs.run._store_files`)
         start = time.perf_counter()
         with Session(engine) as session:
             orders = plans.file_orders(session, plan_id)
@@ -267,11 +267,11 @@ def _outside_the_solver(engine: Any, dataset_id: int, version_id: int, plan: Any
     the job's own functions (its solver process's start aside: it is forked before the job): the
     supervisor writes the problem's JSON (`solves.prepare`; the table's part once per dataset,
     timed for a first job and for a later one), the solver process reads it and hands its plan
-    over (`app.handover`), the supervisor reads it and saves it with its villages (rolled back
+    over (`app.processes.handover`), the supervisor reads it and saves it with its villages (rolled back
     here, so the figures above stay the same). `total` counts a first job on the dataset."""
     from sqlmodel import Session
 
-    from app.handover import plan_parts, plan_to_bytes
+    from app.processes.handover import plan_parts, plan_to_bytes
     from app.services import datasets, plans, solves
     from app.settings import Settings
     from models import Problem

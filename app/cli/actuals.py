@@ -19,7 +19,7 @@ from pathlib import Path
 import scenarios
 import solver
 from app.i18n import Lang, Speaker, lang_from_env, speaker
-from app.summary import solve_summary
+from app.i18n.summary import solve_summary
 from models import (
     ActualsComparison,
     InputError,

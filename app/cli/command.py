@@ -97,10 +97,10 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
 
     if command in _OWN_COMMANDS:
         return parser
-    from app.insights_cli import add_parsers
+    from app.cli.insights import add_parsers
 
     add_parsers(commands)
-    from app import actuals_cli
+    from app.cli import actuals as actuals_cli
 
     actuals_cli.add_parsers(commands)
     return parser
@@ -110,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser(argv[0] if argv else None).parse_args(argv)
     if args.command == "serve":
-        from app.serve import AuthOffBeyondLoopback, serve
+        from app.cli.serve import AuthOffBeyondLoopback, serve
 
         try:
             serve(host=args.host, port=args.port)
@@ -125,11 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rules":
         return _rules(args)
     if args.command in _INSIGHT_COMMANDS:
-        from app import insights_cli
+        from app.cli import insights as insights_cli
 
         return insights_cli.run(args)
     if args.command in _ACTUALS_COMMANDS:
-        from app import actuals_cli
+        from app.cli import actuals as actuals_cli
 
         return actuals_cli.run(args)
     return _solve(args)
@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
 def _rules(args: argparse.Namespace) -> int:
     """`desaplan rules`: the parameter set, its version, and every parameter's dated values."""
     from app.i18n import lang_from_env
-    from app.summary import rules_text
+    from app.i18n.summary import rules_text
     from scenarios.rules import default_rules, describe
 
     try:
@@ -160,7 +160,7 @@ def _worker(args: argparse.Namespace) -> int:
         settings = Settings.from_env()
         if not settings.queue_url:
             raise ValueError("DESAPLAN_QUEUE_URL is not set; a worker needs the queue's redis:// URL")
-        from app.queue import run_worker
+        from app.queue.redis_queue import run_worker
     except (ValueError, ImportError) as exc:
         print(f"desaplan worker: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -230,8 +230,8 @@ def _chosen_lang(args: argparse.Namespace) -> str | None:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    from app.pipeline import solve_files
-    from app.progress import ProgressBar
+    from app.cli.pipeline import solve_files
+    from app.cli.progress import ProgressBar
 
     try:
         options = SolveOptions(
@@ -258,7 +258,7 @@ def _solve(args: argparse.Namespace) -> int:
         progress.close()
     import scenarios
     from app.i18n import lang_from_env
-    from app.summary import solve_summary
+    from app.i18n.summary import solve_summary
 
     # the scenario again for its budget's words (a small file, read in a blink)
     print(solve_summary(plan, timings, args.out, args.lang or lang_from_env("en"), args.verbose,

@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 from app.i18n import Lang, Speaker, speaker
-from app.in_short import plan_in_short
+from app.i18n.in_short import plan_in_short
 from models import Plan, Remedy, Scenario, Status
 from models.rules import RuleSetPublic
 from scenarios.labels import SECTOR_NAMES, SOURCE_NAMES, sector_words

@@ -1,14 +1,14 @@
 """One job, supervised: the same code under the embedded runner and under `desaplan worker`.
 
 Claim the job (queued -> running, for exactly one supervisor), read its input, start the solve
-in its own process (`app.worker`), and watch it: a plan, an input error, a crash, a stop asked
+in its own process (`app.processes.child`), and watch it: a plan, an input error, a crash, a stop asked
 for locally, a cancel or a reaper seen in the database, or an overrun of the hard time limit.
 Every second the supervisor writes the job's progress with a heartbeat; a supervisor that dies
 stops beating and a reaper fails its job (`app.services.jobs.fail_silent`). The plan of a
 finished solve is saved with the job's status in one transaction.
 
 Two kinds of job run this way: a solve (its plan) and a sweep (its curve, `app.services.insights`).
-Under `desaplan worker` a large solve may fan its blocks out to other workers (`app.fanout`); its
+Under `desaplan worker` a large solve may fan its blocks out to other workers (`app.processes.fanout`); its
 supervisor is the same, and deletes the solve's block tasks whatever the end.
 
 Each job has a fresh solver process of its own, forked before the job comes (`SolverProcesses`),
@@ -35,15 +35,15 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from app import worker
-from app.handover import plan_parts
-from app.jobs import job_status
+from app.processes import child as worker
+from app.processes.handover import plan_parts
+from app.queue.interface import job_status
 from app.services import insights, jobs, plans, solves
 from models import Curve, InputError, InputIssue
 from models.tables import JobKind, JobStatus
 
 if TYPE_CHECKING:
-    from app.fanout import FanOut
+    from app.processes.fanout import FanOut
 
 log = logging.getLogger("desaplan.jobs")
 
@@ -143,8 +143,8 @@ def solver_context() -> BaseContext:
         context = multiprocessing.get_context("forkserver")
         # app.cli too: a child re-imports the main module (the `desaplan` script, which imports
         # app.cli, scenarios and pandas); already loaded in the server, that costs nothing.
-        # app.filework: the readers and writers of the bounded processes (app.bounded)
-        context.set_forkserver_preload(["app.worker", "app.cli", "app.filework"])
+        # app.processes.filework: the readers and writers of the bounded processes (app.processes.bounded)
+        context.set_forkserver_preload(["app.processes.child", "app.cli", "app.processes.filework"])
         # start the server now, so the first solve does not wait for it to import the solver
         forkserver.ensure_running()
         return context
@@ -191,7 +191,7 @@ def run_job(
 
     `stop`, when set, ends the solve at once: the job is failed as interrupted (a shutdown),
     unless it already finished (a cancel writes `cancelled` before setting it). `fanout` (the
-    Redis queue only): the solve's blocks may be solved by other workers (`app.fanout`).
+    Redis queue only): the solve's blocks may be solved by other workers (`app.processes.fanout`).
     `files`: which plans get their files built here once saved; `finished` is called as soon
     as the job's status is final, before that (a waiting request answers then)."""
     stop = stop or threading.Event()
@@ -289,7 +289,7 @@ def _supervise(
             _end(child)
             processes.refill()
         if fanout is not None:  # whatever the end, the job's block tasks stop
-            from app import fanout as fan
+            from app.processes import fanout as fan
 
             fan.cleanup(fanout)
     try:

@@ -14,13 +14,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.db import SessionDep
-from app.pages import render
 from app.pages.forms import parse_decimal, parse_rupiah
-from app.responses import ItemId, curve_answer
+from app.pages.render import render
 from app.services import datasets as dataset_service
 from app.services import insights as insight_service
 from app.services import scenarios as scenario_service
 from app.settings import SettingsDep
+from app.web.responses import ItemId, curve_answer
 from models import Curve, InputError, InputIssue, LeverKind, Scenario
 from models.tables import SweepCreate
 from scenarios import labels

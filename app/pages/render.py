@@ -35,7 +35,7 @@ from app.i18n import (
     speaker,
     translations,
 )
-from app.pages.reasons import reason
+from app.i18n.reasons import reason
 from app.pages.years import month_label, month_names
 from models.errors import DesaplanError, InputError
 

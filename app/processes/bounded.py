@@ -5,7 +5,7 @@ of the forkserver the solves use, with pandas and the readers already imported) 
 result; past `limit_s` the process is killed and the caller gets a 503 with `Retry-After`:
 `refusal`, a message of the catalogue, says what took too long and which setting bounds it.
 A thread could not be stopped; a process can, and its memory goes with it. Like a solver
-process it ends with the service (`app.worker.apply_limits`).
+process it ends with the service (`app.processes.child.apply_limits`).
 `limit_s` 0 runs `fn` in the caller's process, unbounded.
 
 An `InputError` raised by `fn` (a refused table names its file, row and column) is raised again
@@ -21,9 +21,9 @@ from functools import cache
 from multiprocessing.context import BaseContext
 from typing import Any
 
-from app import worker
 from app.errors import ServiceUnavailable
 from app.i18n import N_
+from app.processes import child as worker
 from models import InputError, InputIssue
 
 log = logging.getLogger("desaplan.bounded")
@@ -62,7 +62,7 @@ class OwnFailure(RuntimeError):
 
 @cache
 def _context() -> BaseContext:
-    from app.execute import solver_context  # app.execute imports the services that import this
+    from app.jobs.run import solver_context  # app.jobs.run imports the services that import this
 
     return solver_context()
 

@@ -2,12 +2,12 @@
 
 Imported by the forkserver before any job, so each new process starts with PuLP and the solver
 already loaded; a runner forks its next solver process before the job comes (`serve_one`). It
-touches no database: its supervisor (`app.execute`) saves the plan. Messages are (kind, payload):
-"plan" (the plan in `app.handover`'s binary columnar form), and as JSON
+touches no database: its supervisor (`app.jobs.run`) saves the plan. Messages are (kind, payload):
+"plan" (the plan in `app.processes.handover`'s binary columnar form), and as JSON
 text "input_error", "error", and "progress" ({"progress": 0..1,
 "phase": "..."}), sent from the solver's own progress events, which the supervisor writes to the
 job's row as they come. Once the plan is saved, the supervisor may order the plan's files
-(`app.filework.FileOrder`): each comes back as ("file", (variant, bytes)), built from the plan this
+(`app.processes.filework.FileOrder`): each comes back as ("file", (variant, bytes)), built from the plan this
 process still holds, then ("files", None).
 
 A solver process is bounded and never outlives the service:
@@ -36,14 +36,14 @@ from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any
 
 import solver
-from app.handover import plan_to_bytes
+from app.processes.handover import plan_to_bytes
 from models import InputError, InputIssue, Lever, Plan, Problem, SolveOptions
 from solver.context import Progress, RunContext
 from solver.curves import sweep
 
 if TYPE_CHECKING:
-    from app.fanout import FanOut
-    from app.filework import FileOrder
+    from app.processes.fanout import FanOut
+    from app.processes.filework import FileOrder
 
 WATCH_EVERY_S = 0.25
 EXIT_ORPHANED = 70  # the service went away: nobody will read this solve
@@ -173,7 +173,7 @@ def _answering(conn: Connection, limits: ChildLimits) -> Iterator[None]:
 
 
 def serve_one(conn: Connection, limits: ChildLimits, spare: bool = False) -> None:
-    """A solver process forked before its job (`app.execute.SolverProcesses`): bounded from its
+    """A solver process forked before its job (`app.jobs.run.SolverProcesses`): bounded from its
     start, it waits for one task, (function, args, kwargs), runs
     `function(*args, conn, limits, **kwargs)` and ends. Its supervisor closing the pipe instead (a
     shutdown) ends it too. A `spare`, forked before any job asked for it, warms up first."""
@@ -224,7 +224,7 @@ def solve_in_process(
         if fanout is None:
             plan = solver.solve(problem, run=run)
         else:
-            from app import fanout as fan
+            from app.processes import fanout as fan
 
             plan = fan.solve(problem, run, fanout)
         conn.send(("plan", plan_to_bytes(plan)))
@@ -233,7 +233,7 @@ def solve_in_process(
 
 def build_files(conn: Connection, plan: Plan) -> None:
     """The plan's files its supervisor orders once the plan is saved: a list of
-    `app.filework.FileOrder`, or None (or a closed pipe) for none. Built here, from the plan this
+    `app.processes.filework.FileOrder`, or None (or a closed pipe) for none. Built here, from the plan this
     process already holds, rather than loaded again from the database on a first download."""
     try:
         orders: list[FileOrder] | None = conn.recv()
@@ -260,12 +260,12 @@ def sweep_in_process(
 
 
 def solve_blocks_in_process(payload: bytes, conn: Connection, limits: ChildLimits | None = None) -> None:
-    """A block task of a fanned-out solve (`app.fanout`): ("blocks", [BlockResult, ...]) or
+    """A block task of a fanned-out solve (`app.processes.fanout`): ("blocks", [BlockResult, ...]) or
     ("error", traceback) through the pipe."""
     limits = limits or ChildLimits()
     try:
         apply_limits(limits)
-        from app.fanout import solve_task_payload
+        from app.processes.fanout import solve_task_payload
 
         solve_task_payload(payload, conn)
     except MemoryError:
@@ -277,7 +277,7 @@ def solve_blocks_in_process(payload: bytes, conn: Connection, limits: ChildLimit
 
 
 def run_bounded(fn: Callable[..., Any], args: tuple[Any, ...], conn: Connection, service_pid: int) -> None:
-    """A bounded process (`app.bounded`): `fn(*args)` through the pipe, as ("ok", result),
+    """A bounded process (`app.processes.bounded`): `fn(*args)` through the pipe, as ("ok", result),
     ("input_error", (class, title, issues)) or ("error", traceback)."""
     try:
         apply_limits(ChildLimits(service_pid=service_pid))

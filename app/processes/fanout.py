@@ -14,7 +14,7 @@ task on the blocks queue, which every worker takes before new solves; then it ga
 
 The results are assembled by the same code as the single-process path (`solver.solve.assemble`:
 fallbacks, the check of every constraint, the plan in the table's order), and the plan goes back
-to the job's supervisor, which saves it with the job in one transaction (`app.execute`). Each
+to the job's supervisor, which saves it with the job in one transaction (`app.jobs.run`). Each
 block is solved by `solver.block.solve_block` with the job's own options, so the plan is the
 single-process plan.
 
@@ -187,7 +187,7 @@ def cleanup(fanout: FanOut) -> None:
 
 def perform_task(job_id: int, prefix: str, task: int) -> str:
     """The RQ job of one block task, run by a `desaplan worker`."""
-    from app.queue import worker_state
+    from app.queue.redis_queue import worker_state
 
     state = worker_state()
     assert state.fanout is not None
@@ -198,9 +198,9 @@ def perform_task(job_id: int, prefix: str, task: int) -> str:
 def run_task(engine: Engine, redis: Redis, context: Any, limits: Any, fanout: FanOut, job_id: int,
              prefix: str, task: int) -> str:
     """Claim the task, solve it in a solver process, write its result; what happened, in a word."""
-    from app import worker
-    from app.execute import POLL_S
-    from app.jobs import job_status
+    from app.jobs.run import POLL_S
+    from app.processes import child as worker
+    from app.queue.interface import job_status
 
     claim, input_key, result_key = (f"{prefix}:{task}:claim", f"{prefix}:{task}:input",
                                     f"{prefix}:{task}:result")

@@ -1,8 +1,8 @@
-"""What a bounded process runs (`app.bounded`): reading a village table or actuals, writing the
+"""What a bounded process runs (`app.processes.bounded`): reading a village table or actuals, writing the
 files people download, the marginal values' tables. Plain data in, a table or bytes out; nothing
 here touches the database.
 
-The solves' forkserver imports this module before it forks anything (`app.execute.solver_context`),
+The solves' forkserver imports this module before it forks anything (`app.jobs.run.solver_context`),
 so a bounded process starts with pandas, openpyxl and the readers and writers already loaded."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from scenarios.limits import ReadLimits
 class FileOrder:
     """One of a plan's files: `build(plan, *args)`, stored as `variant` under `name`. The same
     order builds it on a first download (`app.services.plans`) and in the plan's own solver
-    process right after the solve (`app.worker.build_files`)."""
+    process right after the solve (`app.processes.child.build_files`)."""
 
     variant: str
     name: str

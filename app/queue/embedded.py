@@ -1,6 +1,6 @@
 """The embedded runner: each solve in a worker process of the service, at most `workers` at once.
 
-One thread per job waits for a free slot and then supervises the job (`app.execute.run_job`).
+One thread per job waits for a free slot and then supervises the job (`app.jobs.run.run_job`).
 A maintenance thread gives the jobs it holds a heartbeat (queued ones too, so that another
 process sharing the database leaves them alone) and fails jobs whose holder went silent.
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from app import worker
-from app.execute import POLL_S, SolverProcesses, run_job, solver_context
-from app.jobs import job_status, wait_in_database
+from app.jobs.run import POLL_S, SolverProcesses, run_job, solver_context
+from app.processes import child as worker
+from app.queue.interface import job_status, wait_in_database
 from app.services import jobs
 from app.settings import Settings
 from models.tables import JobStatus

@@ -2,13 +2,13 @@
 
 Two backends, chosen by settings (`make_queue`):
 
-- the embedded runner (`app.runner`, the default): worker processes of the service itself;
-- a Redis-backed queue (`app.queue`, with `DESAPLAN_QUEUE_URL=redis://...`), whose jobs
+- the embedded runner (`app.queue.embedded`, the default): worker processes of the service itself;
+- a Redis-backed queue (`app.queue.redis_queue`, with `DESAPLAN_QUEUE_URL=redis://...`), whose jobs
   `desaplan worker` processes run, on any number of machines.
 
 The database is the one record of a job (status, progress, phase, heartbeat, plan), so any API
 process answers for any job and a backend holds no state that matters beyond the jobs it runs.
-Both backends run a job with the same supervisor (`app.execute.run_job`).
+Both backends run a job with the same supervisor (`app.jobs.run.run_job`).
 """
 
 from __future__ import annotations
@@ -65,10 +65,10 @@ def wait_in_database(engine: Engine, job_id: int, timeout_s: float) -> JobStatus
 def make_queue(engine: Engine, settings: Settings) -> JobQueue:
     """The backend the settings ask for."""
     if settings.queue_url:
-        from app.queue import RedisQueue  # needs `desaplan[queue]`
+        from app.queue.redis_queue import RedisQueue  # needs `desaplan[queue]`
 
         return RedisQueue(engine, settings)
-    from app.runner import EmbeddedRunner
+    from app.queue.embedded import EmbeddedRunner
 
     return EmbeddedRunner(engine, settings)
 

@@ -1,7 +1,7 @@
 """Solves on a Redis-backed queue (RQ): the service enqueues, `desaplan worker` processes run.
 
 With `DESAPLAN_QUEUE_URL=redis://...` every solve is an RQ job that names one desaplan job id.
-A worker runs it with the same supervisor as the embedded runner (`app.execute.run_job`): the
+A worker runs it with the same supervisor as the embedded runner (`app.jobs.run.run_job`): the
 solve in its own process, progress and a heartbeat in the database every second, a cancel seen
 there within a second, the hard time limit, the plan saved with the job in one transaction.
 
@@ -13,7 +13,7 @@ since the plan goes in with the job's status in one transaction.
 
 A large solve with independent blocks (a pool per kabupaten, `DESAPLAN_FANOUT_MIN_VILLAGES`
 villages or more) fans out: its blocks become tasks on the blocks queue (`<queue>-blocks`),
-which every worker takes before new solves (`app.fanout`).
+which every worker takes before new solves (`app.processes.fanout`).
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from redis import Redis, RedisError
 from rq import Queue, SimpleWorker
 from sqlalchemy import Engine
 
-from app import worker as solver_process
 from app.errors import ServiceUnavailable
-from app.execute import PlanFiles, SolverProcesses, run_job, solver_context
-from app.fanout import FanOut, blocks_queue_name
-from app.jobs import job_status, wait_in_database
+from app.jobs.run import PlanFiles, SolverProcesses, run_job, solver_context
+from app.processes import child as solver_process
+from app.processes.fanout import FanOut, blocks_queue_name
+from app.queue.interface import job_status, wait_in_database
 from app.services import jobs
 from app.settings import Settings
 from models.tables import JobStatus
@@ -126,7 +126,7 @@ def worker_state() -> WorkerState:
 
 
 def fanout_of(settings: Settings) -> FanOut | None:
-    """How this worker's large solves fan out (`app.fanout`); None when they never do."""
+    """How this worker's large solves fan out (`app.processes.fanout`); None when they never do."""
     if not settings.queue_url or settings.fanout_tasks < 2:
         return None
     return FanOut(queue_url=settings.queue_url, blocks_queue=blocks_queue_name(settings.queue_name),

@@ -8,13 +8,13 @@ import dataclasses
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app import filework
-from app.bounded import reading
 from app.errors import Conflict, NotFound
 from app.i18n import Lang, gettext_for, speaker
+from app.processes import filework
+from app.processes.bounded import reading
 from app.services import datasets, plans
 from app.settings import Settings
-from app.uploads import ActualsUpload
+from app.web.uploads import ActualsUpload
 from models import Actuals, ActualsComparison, Plan, Scenario, SolveOptions, VillageTable
 from models.tables import (
     ActualsPublic,

@@ -6,7 +6,7 @@ the job runner like a solve (its own process, progress, cancel, the hard time li
 result is the curve, saved with the job's status in one transaction (`store_curve`).
 
 What is answered in the request (a sweep, the cost of fairness, the marginal values) runs in a
-process of its own, stopped after `insight_time_limit_s` (503 with `Retry-After`, `app.bounded`):
+process of its own, stopped after `insight_time_limit_s` (503 with `Retry-After`, `app.processes.bounded`):
 a curve cut short is no curve, so a sweep past the limit answers no points; a job has no limit
 but its solves'.
 """
@@ -20,10 +20,10 @@ import pandas as pd
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
-from app import filework
-from app.bounded import FAIRNESS_TOO_LONG, MARGINALS_TOO_LONG, SWEEP_TOO_LONG, answering
 from app.errors import Conflict, NotFound
-from app.jobs import JobQueue
+from app.processes import filework
+from app.processes.bounded import FAIRNESS_TOO_LONG, MARGINALS_TOO_LONG, SWEEP_TOO_LONG, answering
+from app.queue.interface import JobQueue
 from app.services import datasets, jobs, plans, solves
 from app.services import scenarios as scenario_service
 from app.settings import Settings

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, or_, select, update
 from sqlmodel import Session, col
 
 from app.errors import Conflict, NotFound, ServiceUnavailable
-from app.jobs import JobQueue
+from app.queue.interface import JobQueue
 from models.tables import (
     FINISHED_JOB_STATUSES,
     Job,

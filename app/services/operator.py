@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
-from app import filework
-from app.bounded import building
+from app.processes import filework
+from app.processes.bounded import building
 from app.services import plans
 from app.services.accounts import Principal
 from models import Plan, VillagePlan

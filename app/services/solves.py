@@ -8,8 +8,8 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session, col
 
 from app.errors import Conflict, SolveFailed
-from app.handover import VillageColumns
-from app.jobs import JobQueue
+from app.processes.handover import VillageColumns
+from app.queue.interface import JobQueue
 from app.services import datasets, jobs, plans
 from app.services import scenarios as scenario_service
 from app.settings import Settings
@@ -124,7 +124,7 @@ def store_result(engine: Engine, job_id: int, plan: Plan,
 
     None, with nothing written, when the job is no longer running (cancelled, or failed by a
     reaper, while the plan was on its way). `villages`: the plan's villages as its solver process
-    handed them over (`app.handover`), when `plan` comes without them."""
+    handed them over (`app.processes.handover`), when `plan` comes without them."""
     with Session(engine) as session:
         job = jobs.get_job(session, job_id)
         version = session.get(ScenarioVersion, job.scenario_version_id)

@@ -21,8 +21,8 @@ from servers import DESAPLAN, HEARTBEAT_TIMEOUT_S, REDIS_URL, Workers
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.fanout import blocks_queue_name
 from app.main import create_app
+from app.processes.fanout import blocks_queue_name
 from app.services.plans import load_plan
 from app.services.solves import prepare
 from app.settings import Settings

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app.bounded import READING_TOO_LONG, within
 from app.errors import ServiceUnavailable
+from app.processes.bounded import READING_TOO_LONG, within
 from models import VillageTableError
 
 EN = {"Accept-Language": "en-GB,en;q=0.9"}

@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app import worker
+from app.processes import child as worker
 from models import Problem, SolveOptions
 
 CAP_PROGRAM = """
 import resource
 from pathlib import Path
-from app.worker import ChildLimits, apply_limits
+from app.processes.child import ChildLimits, apply_limits
 
 pages = int(Path("/proc/self/statm").read_text().split()[0])
 in_use = pages * resource.getpagesize()
