@@ -85,12 +85,13 @@ class Workers:
 def _job(engine: Any, settings: Any, scenario_id: int, workers: Workers) -> dict[str, Any]:
     from sqlmodel import Session
 
+    from app.jobs.worker import perform
     from app.queue.redis_queue import RedisQueue
     from app.services import jobs, plans, solves
     from models import SolveOptions
     from models.tables import SolveCreate
 
-    queue = RedisQueue(engine, settings)
+    queue = RedisQueue(engine, settings, perform)
     try:
         with Session(engine) as session:
             job, _ = solves.create_job(session, SolveCreate(scenario_id=scenario_id), settings, "async")

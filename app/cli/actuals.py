@@ -34,8 +34,8 @@ from models import (
 from scenarios.actuals_reader import plan_frame, read_actuals
 from scenarios.actuals_writers import SOURCE_NAMES, write_actuals_files
 from scenarios.files import atomic_write
-from solver.actuals import compare
-from solver.replan import replan
+from solver import compare_actuals as compare
+from solver import replan
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4, 5
 TOP = 5  # villages and kecamatan named in the summary

@@ -160,7 +160,7 @@ def _worker(args: argparse.Namespace) -> int:
         settings = Settings.from_env()
         if not settings.queue_url:
             raise ValueError("DESAPLAN_QUEUE_URL is not set; a worker needs the queue's redis:// URL")
-        from app.queue.redis_queue import run_worker
+        from app.jobs.worker import run_worker
     except (ValueError, ImportError) as exc:
         print(f"desaplan worker: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -225,8 +225,9 @@ def _chosen_lang(args: argparse.Namespace) -> str | None:
     """The language a planner chose (`--lang`, else `DESAPLAN_LANG`), or None: then the files
     keep the contract's column codes."""
     from app.i18n import normalise_lang
+    from app.settings import env_lang
 
-    return args.lang or normalise_lang(os.environ.get("DESAPLAN_LANG"))
+    return args.lang or normalise_lang(env_lang())
 
 
 def _solve(args: argparse.Namespace) -> int:

@@ -114,7 +114,7 @@ def sweep_values(start: float | None, stop: float | None, points: int,
 def _sweep(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
     from scenarios import insights_io
     from scenarios.files import atomic_write
-    from solver.curves import sweep
+    from solver import sweep
 
     values = sweep_values(args.start, args.stop, args.points, args.values)
     lever = Lever(kind=LeverKind(args.lever), kabupaten=args.kabupaten, package=args.package)
@@ -238,7 +238,7 @@ def _fairness(args: argparse.Namespace, problem: Problem, options: SolveOptions)
     from scenarios import insights_io, labels
     from scenarios.compare import fairness_frames
     from scenarios.files import atomic_write
-    from solver.fairness import without_each_floor
+    from solver import without_each_floor
 
     plans = without_each_floor(problem, options)
     base = plans[0][1]

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from models import InputError, InputIssue, Plan, Problem, Scenario, SolveOptions
-from solver.context import Listener, RunContext
+from solver import Listener, RunContext
 
 
 def solve_files(

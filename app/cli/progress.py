@@ -11,7 +11,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from solver.context import Progress
+from solver import Progress
 
 _PHASES = {
     "read": "reading",

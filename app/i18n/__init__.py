@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import gettext as gettext_module
 import io
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,6 +30,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
+from app.settings import env_lang
 from scenarios.labels import GROUP_NAMES, OBJECTIVE_NAMES, STATUS_NAMES
 
 Lang = Literal["id", "en"]
@@ -91,7 +91,7 @@ def chosen_lang(query: str | None, cookie: str | None, accept_language: str | No
 
 def lang_from_env(default: Lang = DEFAULT_LANG) -> Lang:
     """`DESAPLAN_LANG` when it names a language we speak."""
-    return normalise_lang(os.environ.get("DESAPLAN_LANG")) or default
+    return normalise_lang(env_lang()) or default
 
 
 @cache

@@ -4,15 +4,17 @@ Claim the job (queued -> running, for exactly one supervisor), read its input, s
 in its own process (`app.processes.child`), and watch it: a plan, an input error, a crash, a stop asked
 for locally, a cancel or a reaper seen in the database, or an overrun of the hard time limit.
 Every second the supervisor writes the job's progress with a heartbeat; a supervisor that dies
-stops beating and a reaper fails its job (`app.services.jobs.fail_silent`). The plan of a
+stops beating and a reaper fails its job (`app.queue.rows.fail_silent`). The plan of a
 finished solve is saved with the job's status in one transaction.
 
-Two kinds of job run this way: a solve (its plan) and a sweep (its curve, `app.services.insights`).
+Two kinds of job run this way: a solve (its plan) and a sweep (its curve); each reads its input
+and stores its result through `app.jobs.storage`, never through the services that queued it.
 Under `desaplan worker` a large solve may fan its blocks out to other workers (`app.processes.fanout`); its
 supervisor is the same, and deletes the solve's block tasks whatever the end.
 
 Each job has a fresh solver process of its own, forked before the job comes (`SolverProcesses`),
-so a job does not wait for one. Once a large plan is saved and its job has succeeded, the same
+so a job does not wait for one (`app.processes.pool`). Once a large plan is saved and its job has
+succeeded, the same
 process builds the plan's targets files from the plan it still holds, and the supervisor stores
 them (`PlanFiles`): the first download is served from the store.
 """
@@ -21,24 +23,24 @@ from __future__ import annotations
 
 import json
 import logging
-import multiprocessing
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from multiprocessing import forkserver
-from multiprocessing.connection import Connection
-from multiprocessing.context import BaseContext
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.jobs import storage
 from app.processes import child as worker
 from app.processes.handover import plan_parts
+from app.processes.pool import Child, SolverProcesses
+from app.processes.pool import end as _end
+from app.queue import rows as jobs
 from app.queue.interface import job_status
-from app.services import insights, jobs, plans, solves
+from app.services import plans
 from models import Curve, InputError, InputIssue
 from models.tables import JobKind, JobStatus
 
@@ -59,96 +61,6 @@ class PlanFiles:
 
     min_villages: int = 2000
     time_limit_s: float = 300.0
-
-
-@dataclass
-class Child:
-    process: Any  # multiprocessing's Process of the context
-    conn: Connection
-
-
-class SolverProcesses:
-    """A runner's solver processes: one fresh process per job, the next one forked (from the
-    forkserver, the solver already imported) and bounded before its job comes, so that a job
-    neither waits for a fork nor shares a process with another job."""
-
-    def __init__(self, context: BaseContext, limits: worker.ChildLimits) -> None:
-        self.context = context
-        self.limits = limits
-        self._lock = threading.Lock()
-        self._spare: Child | None = None
-        self._closed = False
-
-    def _fork(self, spare: bool = False) -> Child:
-        parent_end, child_end = self.context.Pipe(duplex=True)
-        process = self.context.Process(  # type: ignore[attr-defined]
-            target=worker.serve_one, args=(child_end, self.limits, spare), name="desaplan-solve",
-            daemon=True,
-        )
-        process.start()
-        child_end.close()
-        return Child(process, parent_end)
-
-    def _refill(self) -> None:
-        try:
-            child = self._fork(spare=True)
-        except Exception:  # the next job forks its own
-            log.exception("could not fork a spare solver process")
-            return
-        with self._lock:
-            kept = self._spare is None and not self._closed
-            if kept:
-                self._spare = child
-        if not kept:  # another spare came first, or the runner has shut down
-            _end(child)
-
-    def take(self) -> Child:
-        """A fresh solver process for one job: the spare, else one forked now."""
-        with self._lock:
-            child, self._spare = self._spare, None
-        if child is not None and not child.process.is_alive():
-            _end(child)
-            child = None
-        return child if child is not None else self._fork()
-
-    def refill(self) -> None:
-        """Fork the next job's process, in the background: called once a job's plan is saved (or
-        its solve has failed), so that the fork and its warm-up take no core from the solve and
-        the answer."""
-        with self._lock:
-            wanted = self._spare is None and not self._closed
-        if wanted:
-            threading.Thread(target=self._refill, name="solver-spare", daemon=True).start()
-
-    def close(self) -> None:
-        with self._lock:
-            child, self._spare, self._closed = self._spare, None, True
-        if child is not None:
-            _end(child)
-
-
-def _end(child: Child) -> None:
-    """Close the pipe (a waiting process ends on it), then make sure the process is gone."""
-    child.conn.close()
-    child.process.join(1)
-    if child.process.is_alive():
-        child.process.kill()
-        child.process.join(5)
-
-
-def solver_context() -> BaseContext:
-    """Forkserver: a fork of a server that has already imported the solver, so a solve's process
-    starts in milliseconds, not seconds. Spawn where there is no forkserver."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("forkserver")
-        # app.cli too: a child re-imports the main module (the `desaplan` script, which imports
-        # app.cli, scenarios and pandas); already loaded in the server, that costs nothing.
-        # app.processes.filework: the readers and writers of the bounded processes (app.processes.bounded)
-        context.set_forkserver_preload(["app.processes.child", "app.cli", "app.processes.filework"])
-        # start the server now, so the first solve does not wait for it to import the solver
-        forkserver.ensure_running()
-        return context
-    return multiprocessing.get_context("spawn")
 
 
 @dataclass
@@ -229,13 +141,13 @@ def _supervise(
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = {}
     if jobs.kind_of(engine, job_id) == JobKind.sweep:
-        problem_json, options_json, task_json = insights.prepare_sweep(engine, job_id)
+        problem_json, options_json, task_json = storage.prepare_sweep(engine, job_id)
         target, args = worker.sweep_in_process, (problem_json, options_json, task_json)
         # the time limit bounds each of the curve's solves; the clock runs over all of them
         points = len(json.loads(task_json)["values"])
         time_limit_s = float(json.loads(options_json)["time_limit_s"]) * max(1, points)
     else:
-        problem_json, options_json = solves.prepare(engine, job_id)
+        problem_json, options_json = storage.prepare(engine, job_id)
         target, args = worker.solve_in_process, (problem_json, options_json)
         if fanout is not None:
             kwargs["fanout"] = fanout
@@ -313,13 +225,13 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, Any],
             return None
         # None when the job is no longer running (a cancel, a reaper): then nothing is written
         plan, villages = plan_parts(payload)
-        plan_id = solves.store_result(engine, job_id, plan, villages)
+        plan_id = storage.store_result(engine, job_id, plan, villages)
         return None if plan_id is None else (plan_id, len(villages))
     if kind == "curve":
         if stop.is_set():
             _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
             return None
-        insights.store_curve(engine, job_id, Curve.model_validate_json(payload))
+        storage.store_curve(engine, job_id, Curve.model_validate_json(payload))
     elif kind == "input_error":
         data = json.loads(payload)
         error = InputError([InputIssue(**i) for i in data["issues"]], title=data["title"])

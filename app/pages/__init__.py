@@ -1,2 +1,2 @@
 """The planner's pages: thin handlers (`routes`, `curves`, `login`) over the services, rendered
-with the helpers of `render`; `render.install` mounts them on the app."""
+with the helpers of `render`; `install` mounts them on the app."""

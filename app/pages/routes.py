@@ -22,7 +22,6 @@ from app.i18n.summary import remedy_texts
 from app.pages.forms import HELP, form_values, rules_from_form, scenario_from_form
 from app.pages.render import LANG_COOKIE, render, request_lang
 from app.pages.years import premium_runs
-from app.queue.interface import RunnerDep
 from app.services import comparisons as comparison_service
 from app.services import datasets as dataset_service
 from app.services import jobs as job_service
@@ -31,6 +30,7 @@ from app.services import scenarios as scenario_service
 from app.services import writes
 from app.settings import SettingsDep
 from app.web.auth import ActorDep
+from app.web.deps import RunnerDep
 from app.web.responses import DB_INT_MAX, ItemId, Offset, OptionalId
 from app.web.uploads import Upload, read_upload
 from models import InputError, VillageTable

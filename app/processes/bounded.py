@@ -62,7 +62,7 @@ class OwnFailure(RuntimeError):
 
 @cache
 def _context() -> BaseContext:
-    from app.jobs.run import solver_context  # app.jobs.run imports the services that import this
+    from app.processes.pool import solver_context
 
     return solver_context()
 

@@ -38,8 +38,7 @@ from typing import TYPE_CHECKING, Any
 import solver
 from app.processes.handover import plan_to_bytes
 from models import InputError, InputIssue, Lever, Plan, Problem, SolveOptions
-from solver.context import Progress, RunContext
-from solver.curves import sweep
+from solver import Progress, RunContext, sweep
 
 if TYPE_CHECKING:
     from app.processes.fanout import FanOut

@@ -33,19 +33,22 @@ import time
 import uuid
 from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
-from typing import Any
 
 from redis import Redis
 from rq import Queue
-from sqlalchemy import Engine
 
 from models import Plan, Problem, SolveOptions
-from models.tables import JobStatus
-from solver.block import BlockResult
-from solver.context import RunContext
-from solver.data import Arrays
-from solver.solve import assemble, balanced_batches, solve_batch, solve_blocks, split
-from solver.solve import solve as solver_solve
+from solver import (
+    Arrays,
+    BlockResult,
+    RunContext,
+    assemble,
+    balanced_batches,
+    solve_batch,
+    solve_blocks,
+    split,
+)
+from solver import solve as solver_solve
 
 log = logging.getLogger("desaplan.jobs")
 
@@ -53,6 +56,9 @@ GATHER_POLL_S = 0.05  # how often the parent looks for results while it has noth
 KEYS_MARGIN_S = 600  # keys outlive the job's hard limit by this (the supervisor deletes them
 # when the job ends; these expiries are for a supervisor that died first)
 TASK_MARGIN_S = 60  # RQ's own time limit on a block task, behind the job's hard limit
+# what a `desaplan worker` runs for a block task: named by its path, as RQ stores it (this
+# solver process only enqueues it; the worker's side of a task is `app.jobs.worker`)
+TASK_FUNCTION = "app.jobs.worker.perform_task"
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ def blocks_queue_name(queue_name: str) -> str:
     return f"{queue_name}-blocks"
 
 
-def _this_process() -> str:
+def this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -130,7 +136,7 @@ class Gather:
                                    protocol=pickle.HIGHEST_PROTOCOL)
             self.redis.set(self.key(task, "input"), payload, ex=self.fanout.keys_ttl_s)
         for task in range(len(batches)):
-            queue.enqueue(perform_task, self.fanout.job_id, self.prefix, task,
+            queue.enqueue(TASK_FUNCTION, self.fanout.job_id, self.prefix, task,
                           job_timeout=int(self.fanout.hard_limit_s or self.run.remaining_s())
                           + TASK_MARGIN_S,
                           result_ttl=600, failure_ttl=24 * 3600,
@@ -144,7 +150,7 @@ class Gather:
             # the parent takes tasks from the end; the workers take them from the front
             for task in list(reversed(pending)):
                 solved = self._result(task)
-                if solved is None and self.redis.set(self.key(task, "claim"), f"parent {_this_process()}",
+                if solved is None and self.redis.set(self.key(task, "claim"), f"parent {this_process()}",
                                                      nx=True, ex=self.fanout.keys_ttl_s):
                     solved = solve_batch([subsets[i] for i in batches[task]], self.run)
                 if solved is None:
@@ -180,68 +186,6 @@ def cleanup(fanout: FanOut) -> None:
                 redis.delete(*keys)
     except Exception:  # the keys expire anyway; a failed cleanup must not fail the job
         log.exception("job %s: could not delete its block tasks' keys", fanout.job_id)
-
-
-# --- a block task: in a `desaplan worker` ---------------------------------------------------
-
-
-def perform_task(job_id: int, prefix: str, task: int) -> str:
-    """The RQ job of one block task, run by a `desaplan worker`."""
-    from app.queue.redis_queue import worker_state
-
-    state = worker_state()
-    assert state.fanout is not None
-    return run_task(state.engine, state.redis, state.processes.context, state.processes.limits,
-                    state.fanout, job_id, prefix, task)
-
-
-def run_task(engine: Engine, redis: Redis, context: Any, limits: Any, fanout: FanOut, job_id: int,
-             prefix: str, task: int) -> str:
-    """Claim the task, solve it in a solver process, write its result; what happened, in a word."""
-    from app.jobs.run import POLL_S
-    from app.processes import child as worker
-    from app.queue.interface import job_status
-
-    claim, input_key, result_key = (f"{prefix}:{task}:claim", f"{prefix}:{task}:input",
-                                    f"{prefix}:{task}:result")
-    ttl_ms = int(fanout.claim_ttl_s * 1000)
-    if not redis.set(claim, _this_process(), nx=True, px=ttl_ms):
-        return "taken"  # the parent, or another worker, has it
-    if job_status(engine, job_id) != JobStatus.running:
-        return "stopped"
-    payload = redis.get(input_key)
-    if payload is None:
-        return "stopped"  # the job ended and its keys were deleted
-    parent_end, child_end = context.Pipe(duplex=False)
-    process = context.Process(target=worker.solve_blocks_in_process, args=(payload, child_end, limits),
-                              name=f"desaplan-blocks-{job_id}-{task}", daemon=True)
-    process.start()
-    child_end.close()
-    last_beat = time.monotonic()
-    try:
-        while True:
-            if parent_end.poll(POLL_S):
-                try:
-                    kind, value = parent_end.recv()
-                except EOFError:
-                    kind, value = "error", f"the solver process ended (exit code {process.exitcode})"
-                redis.set(result_key, pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL),
-                          ex=fanout.keys_ttl_s)
-                return "solved" if kind == "blocks" else "failed"
-            if not process.is_alive() and not parent_end.poll():
-                ended = f"the solver process ended (exit code {process.exitcode})"
-                redis.set(result_key, pickle.dumps(("error", ended)), ex=fanout.keys_ttl_s)
-                return "failed"
-            if time.monotonic() - last_beat >= 1.0:
-                last_beat = time.monotonic()
-                redis.pexpire(claim, ttl_ms)
-                if job_status(engine, job_id) != JobStatus.running or not redis.exists(input_key):
-                    return "stopped"
-    finally:
-        if process.is_alive():
-            process.terminate()
-        process.join(5)
-        parent_end.close()
 
 
 def solve_task_payload(payload: bytes, conn: Connection) -> None:

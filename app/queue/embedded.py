@@ -1,6 +1,7 @@
 """The embedded runner: each solve in a worker process of the service, at most `workers` at once.
 
-One thread per job waits for a free slot and then supervises the job (`app.jobs.run.run_job`).
+One thread per job waits for a free slot and then runs the job with the `JobRunner` it was handed
+(`app.jobs.runner.LocalJobs`: `app.jobs.run.run_job` in a solver process of its own).
 A maintenance thread gives the jobs it holds a heartbeat (queued ones too, so that another
 process sharing the database leaves them alone) and fails jobs whose holder went silent.
 """
@@ -8,22 +9,20 @@ process sharing the database leaves them alone) and fails jobs whose holder went
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
-from app.jobs.run import POLL_S, SolverProcesses, run_job, solver_context
-from app.processes import child as worker
-from app.queue.interface import job_status, wait_in_database
-from app.services import jobs
+from app.queue import rows as jobs
+from app.queue.interface import JobRunner, job_status, wait_in_database
 from app.settings import Settings
 from models.tables import JobStatus
 
 log = logging.getLogger("desaplan.jobs")
 
 MAINTENANCE_S = 2.0
+POLL_S = 0.2  # how often a job waiting for a slot looks for a stop
 CANCEL_WAIT_S = 10.0  # a cancel answers once the solve's process is gone (within a poll or two)
 
 
@@ -40,16 +39,13 @@ class Held:
 
 
 class EmbeddedRunner:
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings, run: JobRunner) -> None:
         self._engine = engine
         self._heartbeat_timeout_s = settings.job_heartbeat_timeout_s
         self._slots = threading.BoundedSemaphore(settings.workers)
         self._lock = threading.Lock()
         self._held: dict[int, Held] = {}
-        # each solver process: its memory cap, and the service whose death ends it
-        self._processes = SolverProcesses(
-            solver_context(), worker.ChildLimits(settings.solver_memory_bytes, os.getpid()))
-        self._files = settings.plan_files()
+        self._run_job = run  # the job machinery, handed over by app.main
         self._closed = threading.Event()
         failed = jobs.fail_interrupted(engine, settings.job_heartbeat_timeout_s)
         if failed:
@@ -97,7 +93,7 @@ class EmbeddedRunner:
         for one in held:
             if one.thread is not None:
                 one.thread.join(timeout)
-        self._processes.close()
+        self._run_job.close()
         self._maintenance.join(timeout)
 
     # --- threads ----------------------------------------------------------------------------
@@ -112,8 +108,7 @@ class EmbeddedRunner:
                 # a cancel already wrote `cancelled`; otherwise this is a shutdown
                 jobs.finish(self._engine, held.job_id, JobStatus.failed, "failed", jobs.INTERRUPTED)
             else:
-                run_job(self._engine, held.job_id, held.hard_limit_s, self._processes, held.stop,
-                        files=self._files, finished=held.finished.set)
+                self._run_job.run(held.job_id, held.hard_limit_s, held.stop, held.finished.set)
         except Exception:
             log.exception("job %s: the runner's thread failed", held.job_id)
         finally:

@@ -1,6 +1,6 @@
 """The job queue, as the rest of the service sees it: submit, status, wait, cancel.
 
-Two backends, chosen by settings (`make_queue`):
+Two backends, chosen by settings (`app.main.make_queue`), each handed what runs a job:
 
 - the embedded runner (`app.queue.embedded`, the default): worker processes of the service itself;
 - a Redis-backed queue (`app.queue.redis_queue`, with `DESAPLAN_QUEUE_URL=redis://...`), whose jobs
@@ -8,22 +8,36 @@ Two backends, chosen by settings (`make_queue`):
 
 The database is the one record of a job (status, progress, phase, heartbeat, plan), so any API
 process answers for any job and a backend holds no state that matters beyond the jobs it runs.
-Both backends run a job with the same supervisor (`app.jobs.run.run_job`).
+Both backends run a job with the same supervisor (`app.jobs.run.run_job`): the embedded runner
+is handed a `JobRunner` (`app.jobs.runner.LocalJobs`), the Redis queue the job function its
+workers run (`app.jobs.worker.perform`). Neither imports the job machinery.
 """
 
 from __future__ import annotations
 
+import threading
 import time
-from typing import Annotated, Protocol
+from collections.abc import Callable
+from typing import Protocol
 
-from fastapi import Depends, Request
 from sqlalchemy import Engine, select
 from sqlmodel import Session, col
 
-from app.settings import Settings
 from models.tables import FINISHED_JOB_STATUSES, Job, JobStatus
 
 WAIT_POLL_S = (0.02, 0.25)  # a waiter polls the database from every 20 ms up to every 250 ms
+
+
+class JobRunner(Protocol):
+    """What the embedded backend is handed: one job run to its end in this process."""
+
+    def run(self, job_id: int, hard_limit_s: float, stop: threading.Event,
+            finished: Callable[[], None]) -> None:
+        """Claim, solve and store job `job_id`; `stop` ends it at once, `finished` is called as
+        soon as its status is final."""
+
+    def close(self) -> None:
+        """Stop the processes it holds."""
 
 
 class JobQueue(Protocol):
@@ -60,22 +74,3 @@ def wait_in_database(engine: Engine, job_id: int, timeout_s: float) -> JobStatus
             return status
         time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         pause = min(pause * 1.5, WAIT_POLL_S[1])
-
-
-def make_queue(engine: Engine, settings: Settings) -> JobQueue:
-    """The backend the settings ask for."""
-    if settings.queue_url:
-        from app.queue.redis_queue import RedisQueue  # needs `desaplan[queue]`
-
-        return RedisQueue(engine, settings)
-    from app.queue.embedded import EmbeddedRunner
-
-    return EmbeddedRunner(engine, settings)
-
-
-def get_runner(request: Request) -> JobQueue:
-    runner: JobQueue = request.app.state.runner
-    return runner
-
-
-RunnerDep = Annotated[JobQueue, Depends(get_runner)]

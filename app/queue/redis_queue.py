@@ -1,7 +1,8 @@
 """Solves on a Redis-backed queue (RQ): the service enqueues, `desaplan worker` processes run.
 
 With `DESAPLAN_QUEUE_URL=redis://...` every solve is an RQ job that names one desaplan job id.
-A worker runs it with the same supervisor as the embedded runner (`app.jobs.run.run_job`): the
+The backend is handed the job function (`app.jobs.worker.perform`, which RQ stores by its path);
+a worker runs it with the same supervisor as the embedded runner (`app.jobs.run.run_job`): the
 solve in its own process, progress and a heartbeat in the database every second, a cancel seen
 there within a second, the hard time limit, the plan saved with the job in one transaction.
 
@@ -13,26 +14,22 @@ since the plan goes in with the job's status in one transaction.
 
 A large solve with independent blocks (a pool per kabupaten, `DESAPLAN_FANOUT_MIN_VILLAGES`
 villages or more) fans out: its blocks become tasks on the blocks queue (`<queue>-blocks`),
-which every worker takes before new solves (`app.processes.fanout`).
+which every worker takes before new solves (`app.processes.fanout`, `app.jobs.worker`).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
 
 from redis import Redis, RedisError
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import Engine
 
 from app.errors import ServiceUnavailable
-from app.jobs.run import PlanFiles, SolverProcesses, run_job, solver_context
-from app.processes import child as solver_process
-from app.processes.fanout import FanOut, blocks_queue_name
+from app.queue import rows as jobs
 from app.queue.interface import job_status, wait_in_database
-from app.services import jobs
 from app.settings import Settings
 from models.tables import JobStatus
 
@@ -52,7 +49,7 @@ def _reap(engine: Engine, heartbeat_timeout_s: float, stop: threading.Event) -> 
             log.exception("reaping silent jobs failed; trying again in %.0f s", REAP_S)
 
 
-def _start_reaper(engine: Engine, settings: Settings) -> threading.Event:
+def start_reaper(engine: Engine, settings: Settings) -> threading.Event:
     stop = threading.Event()
     thread = threading.Thread(
         target=_reap, args=(engine, settings.job_heartbeat_timeout_s, stop), name="job-reaper", daemon=True
@@ -64,17 +61,19 @@ def _start_reaper(engine: Engine, settings: Settings) -> threading.Event:
 class RedisQueue:
     """The API's side: enqueue, and read status from the database (where workers write it)."""
 
-    def __init__(self, engine: Engine, settings: Settings) -> None:
+    def __init__(self, engine: Engine, settings: Settings,
+                 perform: Callable[[int, float], object]) -> None:
         assert settings.queue_url
         self._engine = engine
+        self._perform = perform  # the job function a worker runs, stored in Redis by its path
         self._redis = Redis.from_url(settings.queue_url)
         self._queue = Queue(settings.queue_name, connection=self._redis)
-        self._stop_reaper = _start_reaper(engine, settings)
+        self._stop_reaper = start_reaper(engine, settings)
 
     def submit(self, job_id: int, hard_limit_s: float) -> None:
         try:
             self._queue.enqueue(
-                perform,
+                self._perform,
                 job_id,
                 hard_limit_s,
                 job_timeout=int(hard_limit_s) + RQ_MARGIN_S,
@@ -102,70 +101,3 @@ class RedisQueue:
     def shutdown(self) -> None:
         self._stop_reaper.set()
         self._redis.close()
-
-
-# --- the worker's side ----------------------------------------------------------------------
-
-
-@dataclass
-class WorkerState:
-    engine: Engine
-    processes: SolverProcesses
-    redis: Redis
-    fanout: FanOut | None
-    files: PlanFiles
-
-
-_state: WorkerState | None = None
-
-
-def worker_state() -> WorkerState:
-    if _state is None:
-        raise RuntimeError("desaplan jobs run under `desaplan worker`")
-    return _state
-
-
-def fanout_of(settings: Settings) -> FanOut | None:
-    """How this worker's large solves fan out (`app.processes.fanout`); None when they never do."""
-    if not settings.queue_url or settings.fanout_tasks < 2:
-        return None
-    return FanOut(queue_url=settings.queue_url, blocks_queue=blocks_queue_name(settings.queue_name),
-                  min_villages=settings.fanout_min_villages, tasks=settings.fanout_tasks,
-                  claim_ttl_s=settings.job_heartbeat_timeout_s)
-
-
-def perform(job_id: int, hard_limit_s: float) -> str | None:
-    """The RQ job: run desaplan job `job_id` to its end; its final status."""
-    state = worker_state()
-    status = run_job(state.engine, job_id, hard_limit_s, state.processes, fanout=state.fanout,
-                     files=state.files)
-    return status.value if status else None
-
-
-def run_worker(settings: Settings, burst: bool = False) -> None:
-    """`desaplan worker`: take solves off the queue until stopped (SIGINT or SIGTERM: finish the
-    current job first; twice: at once)."""
-    global _state
-    from app.db import make_engine
-
-    if not settings.queue_url:
-        raise ValueError("DESAPLAN_QUEUE_URL is not set: `desaplan worker` needs a redis:// URL")
-    engine = make_engine(settings.database_url)
-    redis = Redis.from_url(settings.queue_url)
-    # each solver process: its memory cap, and this worker whose death ends it
-    processes = SolverProcesses(
-        solver_context(), solver_process.ChildLimits(settings.solver_memory_bytes, os.getpid()))
-    _state = WorkerState(engine=engine, processes=processes, redis=redis, fanout=fanout_of(settings),
-                         files=settings.plan_files())
-    stop_reaper = _start_reaper(engine, settings)
-    try:
-        # block tasks of fanned-out solves first: a solve already started finishes sooner
-        queues = [Queue(blocks_queue_name(settings.queue_name), connection=redis),
-                  Queue(settings.queue_name, connection=redis)]
-        worker = SimpleWorker(queues, connection=redis)
-        worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
-    finally:
-        stop_reaper.set()
-        processes.close()
-        engine.dispose()
-        redis.close()

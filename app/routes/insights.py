@@ -9,13 +9,13 @@ from fastapi.responses import JSONResponse
 
 from app.db import SessionDep
 from app.processes.filework import records
-from app.queue.interface import RunnerDep
 from app.services import insights as service
 from app.services import jobs as job_service
 from app.services import writes
 from app.services.solves import Mode
 from app.settings import SettingsDep
 from app.web.auth import ActorDep
+from app.web.deps import RunnerDep
 from app.web.responses import MEDIA_TYPES, ItemId, curve_answer, file_response
 from models import Curve
 from models.tables import FairnessCreate, JobPublic, SweepCreate

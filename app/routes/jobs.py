@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.db import SessionDep
-from app.queue.interface import RunnerDep
 from app.services import jobs as service
 from app.services import writes
 from app.web.auth import ActorDep
+from app.web.deps import RunnerDep
 from app.web.responses import ItemId, Limit, Offset, OptionalId
 from models.tables import JobPublic, JobStatus, Page
 

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic.json_schema import models_json_schema
 
-from app.errors import PROBLEM_JSON
+from app.web.problems import PROBLEM_JSON
 from models import Scenario
 
 TAGS = [

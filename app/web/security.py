@@ -26,9 +26,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.errors import problem_response, request_lang
 from app.i18n import N_, speaker
 from app.settings import Settings
+from app.web.problems import problem_response, request_lang
 
 UNCOUNTED_PATHS = frozenset({"/health"})
 

@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.types import Message
 
-from app.errors import TooLarge, UnsupportedMediaType, capped_validation_error
+from app.errors import TooLarge, UnsupportedMediaType
 from app.settings import SettingsDep
+from app.web.problems import capped_validation_error
 from models import ActualsError, InputIssue, VillageTableError
 from models.tables import ActualsRowsCreate, DatasetBase, DatasetRowsCreate
 
