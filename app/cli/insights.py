@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from models import InputError, InputIssue, Lever, LeverKind, Plan, Problem, SolveOptions, Status
 
@@ -214,6 +214,7 @@ def marginals_summary(plan: Plan, top: object, out: Path, say: Speaker | None = 
                  "count": fmt.number(len(top))}]
     if plan.marginals_from == "lp_relaxation":
         lines.append("    " + _("(from the LP relaxation)"))
+    row: Any  # a pandas row: its fields by name
     for row in top.itertuples():
         span = (_("with no end") if row.marginal_range_idr is None or pd.isna(row.marginal_range_idr)
                 else _("for the next %(amount)s") % {"amount": fmt.rupiah(row.marginal_range_idr)})
@@ -254,6 +255,7 @@ def _fairness(args: argparse.Namespace, problem: Problem, options: SolveOptions)
     say = _speaker(args)
     fmt, _ = say.fmt, say.gettext
     lines = [f"desaplan fairness: {problem.scenario.name}"]
+    row: Any
     for row in summary.itertuples():
         floor = _(labels.FLOOR_FAMILIES.get(row.floor, row.floor))
         lines.append(f"  {floor} ({say.status(row.status)}): " + _(

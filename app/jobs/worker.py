@@ -82,6 +82,7 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     redis = Redis.from_url(settings.queue_url)
     # each solver process: its memory cap, and this worker whose death ends it
     processes = solver_processes(settings)
+    processes.warm()  # the first job does not wait for the forkserver (nor go silent meanwhile)
     _state = WorkerState(engine=engine, processes=processes, redis=redis, fanout=fanout_of(settings),
                          files=plan_files(settings))
     stop_reaper = start_reaper(engine, settings)

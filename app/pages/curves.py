@@ -44,7 +44,8 @@ def _default_range(kind: LeverKind, scenario: Scenario, package: str | None) -> 
         return 0.0, max(0.5, min(1.0, 2 * scenario.targets.min_coverage))
     if kind == LeverKind.premium:
         chosen = next((p for p in scenario.packages if p.code == package), scenario.packages[0])
-        return chosen.monthly_premium_idr / 2, chosen.monthly_premium_idr * 2
+        premium = chosen.monthly_premium_idr or 0.0  # none: a premium from declared incomes
+        return premium / 2, premium * 2
     pool = scenario.budget.apbd_pool_idr
     largest = max(pool.values(), default=0.0) if isinstance(pool, dict) else pool
     return 0.0, max(5e9, 2 * largest)

@@ -62,6 +62,12 @@ class SolverProcesses:
         if not kept:  # another spare came first, or the runner has shut down
             end(child)
 
+    def warm(self) -> None:
+        """Fork the spare now and wait for the fork: the first fork waits for the forkserver to
+        have imported the solver, which under load takes seconds. A `desaplan worker` calls this
+        before it takes a job, whose supervisor writes no heartbeat until its solve runs."""
+        self._refill()
+
     def take(self) -> Child:
         """A fresh solver process for one job: the spare, else one forked now."""
         with self._lock:
