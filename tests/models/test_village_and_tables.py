@@ -40,7 +40,7 @@ def test_the_table_lists_its_kabupaten_in_first_seen_order() -> None:
 
 
 def test_the_job_vocabulary() -> None:
-    assert FINISHED_JOB_STATUSES == {JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled}
+    assert {JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled} == FINISHED_JOB_STATUSES
     assert JobStatus.queued not in FINISHED_JOB_STATUSES and JobStatus.running not in FINISHED_JOB_STATUSES
     assert JobStatus("succeeded") is JobStatus.succeeded and JobKind("sweep") is JobKind.sweep
     assert {r.value for r in Role} >= {"admin"}
