@@ -19,7 +19,8 @@ def test_a_scenario_of_packages_alone_takes_the_contracts_defaults() -> None:
     assert scenario.horizon_months == 12
     assert scenario.objective == Objective.max_protection and scenario.integer is False
     assert scenario.packages[0].value == 1.0
-    assert (scenario.budget.dana_desa_share, scenario.budget.add_share, scenario.budget.apbd_pool_idr) == (0, 0, 0)
+    budget = scenario.budget
+    assert (budget.dana_desa_share, budget.add_share, budget.apbd_pool_idr) == (0, 0, 0)
     assert scenario.targets.min_coverage == 0 and scenario.targets.group_min_coverage == {}
 
 
