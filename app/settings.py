@@ -22,8 +22,10 @@ DEFAULT_DATABASE_URL = "sqlite:///data/desaplan.sqlite"  # relative to the worki
 
 
 def _named(field: str, *old_names: str) -> AliasChoices:
-    """The field's DESAPLAN_ variable first, then the names it had before."""
-    return AliasChoices(field, f"DESAPLAN_{field.upper()}", *old_names)
+    """The field's DESAPLAN_ variable first, then the names it had before (`Settings(field=...)`
+    works too: the settings validate by name; the bare name is no alias, since environment names
+    match case-insensitively and `database_url` would be DATABASE_URL, the old name)."""
+    return AliasChoices(f"DESAPLAN_{field.upper()}", *old_names)
 
 
 _CONFIG = SettingsConfigDict(env_prefix="DESAPLAN_", env_ignore_empty=True, extra="ignore",
