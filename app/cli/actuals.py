@@ -12,12 +12,19 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import sys
 import time
 from pathlib import Path
 
 import scenarios
 import solver
+from app.cli.refusals import (
+    EXIT_CHECK_FAILED,
+    EXIT_ERROR,
+    EXIT_INFEASIBLE,
+    EXIT_NO_PLAN,
+    EXIT_OK,
+    refused,
+)
 from app.i18n import Lang, Speaker, lang_from_env, speaker
 from app.i18n.summary import solve_summary
 from models import (
@@ -37,7 +44,6 @@ from scenarios.files import atomic_write
 from solver import compare_actuals as compare
 from solver import replan
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4, 5
 TOP = 5  # villages and kecamatan named in the summary
 
 
@@ -100,12 +106,8 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "actuals":
             return _actuals(args, table, scenario, plan, actuals, lang)
         return _replan(args, table, scenario, plan, actuals, options, lang)
-    except InputError as exc:
-        print(exc.describe(), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as exc:
-        print(f"desaplan: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except (InputError, OSError) as exc:
+        return refused(exc)
 
 
 def _read(villages: Path, scenario: Path) -> tuple[VillageTable, Scenario]:

@@ -14,11 +14,20 @@ import os
 import sys
 from pathlib import Path
 
+from app.cli.refusals import (
+    EXIT_BAD_INPUT,
+    EXIT_CHECK_FAILED,
+    EXIT_ERROR,
+    EXIT_INFEASIBLE,
+    EXIT_NO_PLAN,
+    EXIT_OK,
+    refused,
+)
+
 # a command imports what it needs when it runs: `serve`, `worker` and the account commands load
 # no pandas or solver, `solve` none of the insight commands' modules
 from models import InputError, IntegerMethod, SolveOptions, Status
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE, EXIT_NO_PLAN, EXIT_CHECK_FAILED = 0, 1, 2, 3, 4, 5
 # tables smaller than this solve in a blink: no progress bar
 PROGRESS_MIN_VILLAGES = 2_000
 
@@ -249,12 +258,8 @@ def _solve(args: argparse.Namespace) -> int:
     try:
         plan, timings = solve_files(args.villages, args.scenario, args.out, options,
                                     listener=progress, workbook_lang=_chosen_lang(args))
-    except InputError as exc:
-        print(exc.describe(), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as exc:
-        print(f"desaplan: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except (InputError, OSError) as exc:
+        return refused(exc)
     finally:
         progress.close()
     import scenarios

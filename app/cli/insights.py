@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 # numpy, pandas and the solver are imported by the command that runs, not by `desaplan`'s parser
 
-EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_INFEASIBLE = 0, 1, 2, 3
+from app.cli.refusals import EXIT_ERROR, EXIT_INFEASIBLE, EXIT_OK, refused
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -69,12 +69,8 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "marginals":
             return _marginals(args, problem, options)
         return _fairness(args, problem, options)
-    except InputError as exc:
-        print(exc.describe(), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as exc:
-        print(f"desaplan: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    except (InputError, OSError) as exc:
+        return refused(exc)
 
 
 def _read(villages: Path, scenario: Path) -> Problem:
