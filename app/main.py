@@ -1,4 +1,5 @@
-"""The FastAPI application: `create_app(settings)`."""
+"""The FastAPI application: `create_app(settings)`, the one place that wires the routes, the pages,
+the queue backend and the job runner."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from sqlalchemy import Engine
 
-from app import errors, openapi, pages, security
-from app.auth import current_principal
 from app.db import make_engine
-from app.jobs import make_queue
+from app.jobs.runner import LocalJobs
 from app.migrate import upgrade
+from app.pages import install as pages
+from app.queue.embedded import EmbeddedRunner
+from app.queue.interface import JobQueue
 from app.routes import (
     actuals,
     comparisons,
@@ -29,6 +32,9 @@ from app.routes import (
 from app.services.accounts import no_users_yet
 from app.services.examples import load_examples_if_empty
 from app.settings import Settings, get_settings
+from app.web import openapi, security
+from app.web import problems as errors
+from app.web.auth import current_principal
 
 log = logging.getLogger("desaplan.app")
 
@@ -42,6 +48,18 @@ answer 202 with a **job**), read the **plans**, download the enrolment targets,
 **compare** plans against a baseline, and upload what was enrolled (**actuals**) to see who is
 behind and re-plan the months left. Errors are `application/problem+json`.
 """
+
+
+def make_queue(engine: Engine, settings: Settings) -> JobQueue:
+    """The queue backend the settings ask for, handed what runs a job: the embedded runner gets
+    this process's job runner; the Redis queue the job function its workers run."""
+    if settings.queue_url:
+        # both need `desaplan[queue]` (rq, redis)
+        from app.jobs.worker import perform
+        from app.queue.redis_queue import RedisQueue
+
+        return RedisQueue(engine, settings, perform)
+    return EmbeddedRunner(engine, settings, LocalJobs(engine, settings))
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -84,7 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install(app)
     security.install(app, settings)
     app.include_router(health.router)
-    signed_in = [Depends(current_principal)]  # the policy table of app.auth, for every route
+    signed_in = [Depends(current_principal)]  # the policy table of app.web.auth, for every route
     for router in (datasets, scenarios, solves, jobs, plans, actuals, comparisons, insights, users,
                    rules):
         app.include_router(router.router, dependencies=signed_in)

@@ -1,29 +1,49 @@
-"""The service's settings, read once from the environment."""
+"""The service's settings, read once from the environment (pydantic-settings).
+
+Every field is read from `DESAPLAN_<FIELD>` (`solve_time_limit_s`: DESAPLAN_SOLVE_TIME_LIMIT_S);
+three keep the names they had before as aliases: DATABASE_URL, DESAPLAN_SOLVE_TIME_LIMIT and
+DESAPLAN_JOB_HEARTBEAT_TIMEOUT. An empty variable counts as unset. A bad value is refused at
+start, naming its field. DESAPLAN_LANG, the command line's language, is read here too, and only
+here (`env_lang`). This module imports nothing of app/.
+"""
 
 from __future__ import annotations
 
-import os
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from fastapi import Depends
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.scenario import DEFAULT_TIME_LIMIT_S
 from scenarios.limits import ReadLimits
 
-if TYPE_CHECKING:
-    from app.execute import PlanFiles
-
 DEFAULT_DATABASE_URL = "sqlite:///data/desaplan.sqlite"  # relative to the working directory
 
 
-class Settings(BaseModel):
-    database_url: str = DEFAULT_DATABASE_URL
+def _named(field: str, *old_names: str) -> AliasChoices:
+    """The field's DESAPLAN_ variable first, then the names it had before (`Settings(field=...)`
+    works too: the settings validate by name; the bare name is no alias, since environment names
+    match case-insensitively and `database_url` would be DATABASE_URL, the old name)."""
+    return AliasChoices(f"DESAPLAN_{field.upper()}", *old_names)
+
+
+_CONFIG = SettingsConfigDict(env_prefix="DESAPLAN_", env_ignore_empty=True, extra="ignore",
+                             validate_by_name=True, validate_by_alias=True)
+
+
+class Settings(BaseSettings):
+    model_config = _CONFIG
+
+    database_url: str = Field(default=DEFAULT_DATABASE_URL,
+                              validation_alias=_named("database_url", "DATABASE_URL"))
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     # a solve answers at once when its dataset has at most this many villages
     sync_max_villages: int = Field(default=2000, ge=0)
-    solve_time_limit_s: float = Field(default=DEFAULT_TIME_LIMIT_S, gt=0)  # seconds of solving
+    solve_time_limit_s: float = Field(  # seconds of solving (reading and writing do not count)
+        default=DEFAULT_TIME_LIMIT_S, gt=0,
+        validation_alias=_named("solve_time_limit_s", "DESAPLAN_SOLVE_TIME_LIMIT"))
     workers: int = Field(default=2, ge=1)  # solver processes running at once (embedded runner)
     load_examples: bool = True  # the Kabupaten Bekasi example on first start
     # redis://...: solves go on this Redis-backed queue and `desaplan worker`s run them;
@@ -37,7 +57,9 @@ class Settings(BaseModel):
     # jobs queued or running at once; one more is refused with 503 and Retry-After
     queue_limit: int = Field(default=100, ge=1)
     # a running job whose holder has given no sign of life for this long is failed
-    job_heartbeat_timeout_s: float = Field(default=30.0, gt=0)
+    job_heartbeat_timeout_s: float = Field(
+        default=30.0, gt=0,
+        validation_alias=_named("job_heartbeat_timeout_s", "DESAPLAN_JOB_HEARTBEAT_TIMEOUT"))
     # bounded work: the defaults hold the national table (84,000 villages) with room to spare
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)  # any request body but an upload
     max_villages: int = Field(default=200_000, gt=0)  # rows of a village table
@@ -68,52 +90,8 @@ class Settings(BaseModel):
 
     @classmethod
     def from_env(cls) -> Settings:
-        env = os.environ
-        values: dict[str, str] = {}
-        names = {
-            "DATABASE_URL": "database_url",
-            "DESAPLAN_MAX_UPLOAD_BYTES": "max_upload_bytes",
-            "DESAPLAN_SYNC_MAX_VILLAGES": "sync_max_villages",
-            "DESAPLAN_SOLVE_TIME_LIMIT": "solve_time_limit_s",
-            "DESAPLAN_WORKERS": "workers",
-            "DESAPLAN_LOAD_EXAMPLES": "load_examples",
-            "DESAPLAN_QUEUE_URL": "queue_url",
-            "DESAPLAN_QUEUE_NAME": "queue_name",
-            "DESAPLAN_QUEUE_LIMIT": "queue_limit",
-            "DESAPLAN_FANOUT_MIN_VILLAGES": "fanout_min_villages",
-            "DESAPLAN_FANOUT_TASKS": "fanout_tasks",
-            "DESAPLAN_JOB_HEARTBEAT_TIMEOUT": "job_heartbeat_timeout_s",
-            "DESAPLAN_MAX_BODY_BYTES": "max_body_bytes",
-            "DESAPLAN_MAX_VILLAGES": "max_villages",
-            "DESAPLAN_MAX_COLUMNS": "max_columns",
-            "DESAPLAN_MAX_XLSX_UNPACKED_BYTES": "max_xlsx_unpacked_bytes",
-            "DESAPLAN_MAX_PACKAGES": "max_packages",
-            "DESAPLAN_MAX_GROUPS": "max_groups",
-            "DESAPLAN_MAX_ERRORS_LISTED": "max_errors_listed",
-            "DESAPLAN_SOLVER_MEMORY_BYTES": "solver_memory_bytes",
-            "DESAPLAN_RATE_LIMIT_PER_MINUTE": "rate_limit_per_minute",
-            "DESAPLAN_AUTH_FAILURES_PER_MINUTE": "auth_failures_per_minute",
-            "DESAPLAN_KEEP_ALIVE_S": "keep_alive_s",
-            "DESAPLAN_MAX_CONNECTIONS": "max_connections",
-            "DESAPLAN_HEADER_TIMEOUT_S": "header_timeout_s",
-            "DESAPLAN_PARSE_TIME_LIMIT_S": "parse_time_limit_s",
-            "DESAPLAN_EXPORT_TIME_LIMIT_S": "export_time_limit_s",
-            "DESAPLAN_INSIGHT_TIME_LIMIT_S": "insight_time_limit_s",
-            "DESAPLAN_PLAN_FILES_MIN_VILLAGES": "plan_files_min_villages",
-            "DESAPLAN_AUTH": "auth",
-        }
-        for variable, field in names.items():
-            if env.get(variable):
-                values[field] = env[variable]
-        return cls.model_validate(values)
-
-
-    def plan_files(self) -> PlanFiles:
-        """Which plans' files their job builds (`app.execute`), within the export time limit."""
-        from app.execute import PlanFiles
-
-        return PlanFiles(min_villages=self.plan_files_min_villages,
-                         time_limit_s=self.export_time_limit_s or 86_400.0)
+        """The settings the environment gives (what `Settings()` reads)."""
+        return cls()
 
     def read_limits(self) -> ReadLimits:
         """The readers' limits (scenarios/ takes no settings, only these numbers)."""
@@ -133,3 +111,16 @@ def get_settings() -> Settings:
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+class LanguageSetting(BaseSettings):
+    """DESAPLAN_LANG alone: the command line reads its language without the service's settings."""
+
+    model_config = SettingsConfigDict(env_prefix="DESAPLAN_", env_ignore_empty=True, extra="ignore")
+
+    lang: str | None = None
+
+
+def env_lang() -> str | None:
+    """DESAPLAN_LANG as written (`app.i18n.normalise_lang` says whether we speak it)."""
+    return LanguageSetting().lang

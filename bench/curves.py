@@ -33,9 +33,7 @@ import numpy as np
 import scenarios
 from models import Lever, LeverKind, Problem, SolveOptions, VillageTable
 from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
-from solver import solve
-from solver.curves import sweep
-from solver.levers import scenario_at
+from solver import scenario_at, solve, sweep
 
 DESAPLAN = str(Path(sys.executable).parent / "desaplan")
 LEVERS = {"add_share": (0.0, 0.3), "apbd_pool": (0.0, 5e9)}

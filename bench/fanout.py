@@ -85,12 +85,13 @@ class Workers:
 def _job(engine: Any, settings: Any, scenario_id: int, workers: Workers) -> dict[str, Any]:
     from sqlmodel import Session
 
-    from app.queue import RedisQueue
+    from app.jobs.worker import perform
+    from app.queue.redis_queue import RedisQueue
     from app.services import jobs, plans, solves
     from models import SolveOptions
     from models.tables import SolveCreate
 
-    queue = RedisQueue(engine, settings)
+    queue = RedisQueue(engine, settings, perform)
     try:
         with Session(engine) as session:
             job, _ = solves.create_job(session, SolveCreate(scenario_id=scenario_id), settings, "async")
@@ -193,7 +194,7 @@ def run(scale: str, counts: list[int], min_villages: int) -> int:
         from redis import Redis
         from rq import Queue
 
-        from app.fanout import blocks_queue_name
+        from app.processes.fanout import blocks_queue_name
 
         with Redis.from_url(REDIS_URL) as redis:
             for queue in (queue_name, blocks_queue_name(queue_name)):

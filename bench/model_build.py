@@ -95,9 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import scenarios
     from models import Problem
-    from solver.data import prepare
-    from solver.model import build_model, to_problem
-    from solver.run import pass_model
+    from solver import build_model, pass_model, prepare, to_problem
 
     case = next((c for c in build(args.scale, args.work / "instances", SEED)
                  if c.variant == args.variant), None)

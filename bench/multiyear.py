@@ -1,5 +1,5 @@
 """`python -m bench.multiyear`: a 3-year plan with continuity against the 1-year plan of the same
-table, both through the command line's whole path (`app.pipeline.solve_files`: read, solve,
+table, both through the command line's whole path (`app.cli.pipeline.solve_files`: read, solve,
 check, write), each in a process of its own, one after the other. Prints figures.
 
 The 3-year scenario is the bench's own (pool per kabupaten) with `multi_year`: 3 years, dana
@@ -27,7 +27,7 @@ def _load() -> float:
 
 def _run(villages: str, scenario: str, out: str, time_limit_s: float,
          answer: Any) -> None:
-    from app.pipeline import solve_files
+    from app.cli.pipeline import solve_files
     from models import SolveOptions
 
     options = SolveOptions(time_limit_s=time_limit_s, threads=1)

@@ -1,6 +1,7 @@
 """`python -m bench.preference`: what the order of preference costs, and how a time limit is kept.
 
-For each case, in fresh processes and alternating: the command line's whole path (`app.pipeline.solve_files`)
+For each case, in fresh processes and alternating: the command line's whole path
+(`app.cli.pipeline.solve_files`)
 with the order of preference (least pool money, fewest rupiah, even sharing) and without it (the LP's
 first optimum), then the same path under a short time limit: its wall time, status and check.
 Prints figures; asserts nothing but that both sides reach the same objective.

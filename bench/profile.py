@@ -1,6 +1,6 @@
 """Where the planner's time goes: `python -m bench.profile SCALE VARIANT [--workers N]`.
 
-Runs the command line's code path (`app.pipeline.solve_files`) on a benchmark instance under pyinstrument
+Runs the command line's code path (`app.cli.pipeline.solve_files`) on a benchmark instance under pyinstrument
 (`pip install pyinstrument`) and prints its call tree. One worker by default, so the solve itself is
 profiled rather than the wait for worker processes.
 """
@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         print("bench.profile needs pyinstrument: pip install pyinstrument")
         return 2
-    from app.pipeline import solve_files
+    from app.cli.pipeline import solve_files
     from models import SolveOptions
 
     case = next(

@@ -1,7 +1,7 @@
 """One measured run per fresh process, so its peak RSS is its own.
 
 `python -m bench.child project VILLAGES SCENARIO OUT_DIR TIME_LIMIT` runs the command line's own code
-path (`app.pipeline.solve_files`: read, build, solve, check, write); `python -m bench.child reference
+path (`app.cli.pipeline.solve_files`: read, build, solve, check, write); `python -m bench.child reference
 VILLAGES SCENARIO` runs the reference (bench.reference), `decomposition` the exact price
 decomposition of a single pool (bench.single_pool), `first-pass` the project's path without the order
 of preference (the LP's first optimum as HiGHS finds it), `floor VILLAGES SCENARIO CORES` HiGHS alone
@@ -35,7 +35,7 @@ def _usage() -> dict[str, float]:
 
 def _project(villages: Path, scenario: Path, out_dir: Path, time_limit_s: float,
              tie_break: bool = True) -> dict[str, Any]:
-    from app.pipeline import solve_files
+    from app.cli.pipeline import solve_files
     from models import SolveOptions
 
     # the command line's defaults (desaplan solve), but for a time limit long enough to finish

@@ -226,7 +226,7 @@ def _store_and_load(database_url: str, files: tuple[Path, Path, Path]) -> dict[s
         finally:
             gc.unfreeze()
         # what the job does once its plan is saved: its solver process, which holds the plan,
-        # builds the files and the supervisor stores them (`app.execute._store_files`)
+        # builds the files and the supervisor stores them (`app.jobs.run._store_files`)
         start = time.perf_counter()
         with Session(engine) as session:
             orders = plans.file_orders(session, plan_id)
@@ -265,13 +265,14 @@ def _store_and_load(database_url: str, files: tuple[Path, Path, Path]) -> dict[s
 def _outside_the_solver(engine: Any, dataset_id: int, version_id: int, plan: Any) -> dict[str, float]:
     """A national job's steps outside `solver.solve`, one after another as a job runs them, with
     the job's own functions (its solver process's start aside: it is forked before the job): the
-    supervisor writes the problem's JSON (`solves.prepare`; the table's part once per dataset,
+    supervisor writes the problem's JSON (`app.jobs.storage.prepare`; the table's part once per dataset,
     timed for a first job and for a later one), the solver process reads it and hands its plan
-    over (`app.handover`), the supervisor reads it and saves it with its villages (rolled back
+    over (`app.processes.handover`), the supervisor reads it and saves it with its villages (rolled back
     here, so the figures above stay the same). `total` counts a first job on the dataset."""
     from sqlmodel import Session
 
-    from app.handover import plan_parts, plan_to_bytes
+    from app.jobs import storage
+    from app.processes.handover import plan_parts, plan_to_bytes
     from app.services import datasets, plans, solves
     from app.settings import Settings
     from models import Problem
@@ -293,8 +294,8 @@ def _outside_the_solver(engine: Any, dataset_id: int, version_id: int, plan: Any
         job_id = job.id
     datasets._table_json.clear()  # a first job on the dataset
     problem_json, _ = timed("the problem as JSON (a first job on the dataset)",
-                            lambda: solves.prepare(engine, job_id))
-    timed("(a later job: the table cached)", lambda: solves.prepare(engine, job_id))
+                            lambda: storage.prepare(engine, job_id))
+    timed("(a later job: the table cached)", lambda: storage.prepare(engine, job_id))
     timed("the solver process reads the problem", lambda: Problem.model_validate_json(problem_json))
     payload = timed("the solver process hands the plan over", lambda: plan_to_bytes(plan))
     head, villages = timed("the supervisor reads the plan", lambda: plan_parts(payload))

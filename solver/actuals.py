@@ -43,7 +43,6 @@ from models import (
     VillageTable,
 )
 from models.rules import FundingSource
-from solver.multiyear import is_multi_year
 
 _EPS = 1e-9
 # the order in which a village's money pays its premiums
@@ -257,10 +256,6 @@ def _share(numerator: float, denominator: float) -> float | None:
 
 def compare(table: VillageTable, scenario: Scenario, plan: Plan, actuals: Actuals) -> ActualsComparison:
     """The plan against what was enrolled through `actuals.through_month`."""
-    if is_multi_year(scenario):  # the months of every year, each year's money
-        from solver.multiyear.actuals import compare_years
-
-        return compare_years(table, scenario, plan, actuals)
     horizon = scenario.horizon_months
     through = actuals.through_month
     money, actual = village_money(table, scenario, plan, actuals)

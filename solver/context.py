@@ -9,7 +9,7 @@ The time limit governs the solving only: the clock starts when the first block i
 by the first step that asks for the time left), so reading, preparing and writing, whose time
 grows with the table and the machine's load, never eat the time the solver was given. Starting
 the clock reports the phase "solve" (a service job measures its own hard limit from it:
-`app.execute`).
+`app.jobs.run`).
 
 A context crosses into worker processes without its listener (events there are reported by the
 parent as the workers' results come back) and with its deadline re-based on the child's clock.

@@ -38,7 +38,7 @@ from models import (
     VillageTable,
 )
 from solver.actuals import VillageMoney, pool_budget_idr, pool_key, village_money
-from solver.multiyear import is_multi_year, refuse_multi_year
+from solver.multiyear import refuse_multi_year
 from solver.solve import solve
 
 RUPIAH_TOLERANCE = 1.0  # the plan's sources are whole rupiah, each rounded once
@@ -192,29 +192,6 @@ def replan(
     actuals_sha256: str | None = None,
 ) -> tuple[Plan, Problem]:
     """The re-plan of the months left, checked; and the problem it solved."""
-    if is_multi_year(scenario):  # the rest of every year (`solver.multiyear.actuals`)
-        from solver.multiyear.actuals import YearsReplan, replan_years, total_months
-
-        def years_basis(rest: YearsReplan) -> ReplanBasis:
-            money = [m for years in rest.held.money.values() for m in years]
-            total = total_months(scenario)
-            return ReplanBasis(
-                source_plan=source_plan, source_plan_sha256=source_plan_sha256,
-                actuals=actuals.source or "actuals", actuals_sha256=actuals_sha256,
-                through_month=actuals.through_month, horizon_months_before=total,
-                months_remaining=total - actuals.through_month,
-                actual_enrollments=actuals.total,
-                spent_dana_desa_idr=sum(m.spent[0] for m in money),
-                spent_add_idr=sum(m.spent[1] for m in money),
-                spent_apbd_idr=sum(m.spent[2] for m in money),
-                committed_dana_desa_idr=sum(m.committed[0] for m in money),
-                committed_add_idr=sum(m.committed[1] for m in money),
-                committed_apbd_idr=sum(m.committed[2] for m in money),
-                free_dana_desa_idr=float(rest.free_dd.sum()),
-                free_add_idr=float(rest.free_add.sum()),
-                free_apbd_idr=float(rest.free_pool.clip(min=0).sum()))
-
-        return replan_years(table, scenario, plan, actuals, options, years_basis)
     problem, by_group, money, free_pools = replan_problem(table, scenario, plan, actuals)
     basis = ReplanBasis(
         source_plan=source_plan,

@@ -8,7 +8,7 @@ marginals, the order of preference, whole numbers if asked), in worker processes
 pay each village from dana desa, then ADD, then the pool; check the plan against every constraint
 ourselves; build the plan in the table's own order. The steps are parts anyone may call: `split`
 (up to the blocks), `solve_blocks` (or any other way of running `solve_block` on each block's
-arrays: the service's queue sends them to other workers, `app.fanout`), then `assemble` (the rest),
+arrays: the service's queue sends them to other workers, `app.processes.fanout`), then `assemble` (the rest),
 so every way of solving the blocks gives the same plan.
 
 Among plans with the optimal objective the solver takes, in this order: the least APBD pool money;

@@ -14,13 +14,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.db import SessionDep
-from app.pages import render
 from app.pages.forms import parse_decimal, parse_rupiah
-from app.responses import ItemId, curve_answer
+from app.pages.render import render
 from app.services import datasets as dataset_service
 from app.services import insights as insight_service
 from app.services import scenarios as scenario_service
 from app.settings import SettingsDep
+from app.web.responses import ItemId, curve_answer
 from models import Curve, InputError, InputIssue, LeverKind, Scenario
 from models.tables import SweepCreate
 from scenarios import labels
@@ -44,7 +44,8 @@ def _default_range(kind: LeverKind, scenario: Scenario, package: str | None) -> 
         return 0.0, max(0.5, min(1.0, 2 * scenario.targets.min_coverage))
     if kind == LeverKind.premium:
         chosen = next((p for p in scenario.packages if p.code == package), scenario.packages[0])
-        return chosen.monthly_premium_idr / 2, chosen.monthly_premium_idr * 2
+        premium = chosen.monthly_premium_idr or 0.0  # none: a premium from declared incomes
+        return premium / 2, premium * 2
     pool = scenario.budget.apbd_pool_idr
     largest = max(pool.values(), default=0.0) if isinstance(pool, dict) else pool
     return 0.0, max(5e9, 2 * largest)

@@ -246,9 +246,9 @@ def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: li
             rates = read.percents(f"multi_year_{name}", f"multi_year.{name}")
             if rates is not None:
                 multi_year[name] = rates[0] if len(rates) == 1 else rates
-        floors = read.percents("multi_year_min_coverage", "multi_year.min_coverage")
-        if floors is not None:
-            multi_year["min_coverage"] = floors
+        year_floors = read.percents("multi_year_min_coverage", "multi_year.min_coverage")
+        if year_floors is not None:
+            multi_year["min_coverage"] = year_floors
         pools_by_year = read.rupiahs("multi_year_apbd_pool_idr", "multi_year.apbd_pool_idr")
         if pools_by_year is not None:
             multi_year["apbd_pool_idr"] = pools_by_year

@@ -2,7 +2,7 @@
 
 With authentication on (`DESAPLAN_AUTH=on`, the default), a page asked for without a session goes
 to this form; the token is checked as the API checks it (`app.services.accounts`), and the
-session and CSRF cookies of `app.auth` are set (HttpOnly, SameSite=Strict). With it off, the one
+session and CSRF cookies of `app.web.auth` are set (HttpOnly, SameSite=Strict). With it off, the one
 local user needs no sign-in and the form says so."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth import CSRF_COOKIE, SESSION_COOKIE, set_session_cookies
 from app.db import SessionDep
 from app.errors import Unauthorized
-from app.pages import render
+from app.pages.render import render
 from app.services import accounts
 from app.settings import SettingsDep
+from app.web.auth import CSRF_COOKIE, SESSION_COOKIE, set_session_cookies
 
 router = APIRouter(include_in_schema=False)
 

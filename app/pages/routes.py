@@ -15,15 +15,13 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from app.auth import ActorDep
 from app.db import SessionDep
 from app.i18n import speaker
-from app.in_short import comparison_in_short
-from app.jobs import RunnerDep
-from app.pages import LANG_COOKIE, render, request_lang
+from app.i18n.in_short import comparison_in_short
+from app.i18n.summary import remedy_texts
 from app.pages.forms import HELP, form_values, rules_from_form, scenario_from_form
+from app.pages.render import LANG_COOKIE, render, request_lang
 from app.pages.years import premium_runs, years_of_villages
-from app.responses import DB_INT_MAX, ItemId, Offset, OptionalId
 from app.services import comparisons as comparison_service
 from app.services import datasets as dataset_service
 from app.services import jobs as job_service
@@ -31,8 +29,10 @@ from app.services import plans as plan_service
 from app.services import scenarios as scenario_service
 from app.services import writes
 from app.settings import SettingsDep
-from app.summary import remedy_texts
-from app.uploads import Upload, read_upload
+from app.web.auth import ActorDep
+from app.web.deps import RunnerDep
+from app.web.responses import DB_INT_MAX, ItemId, Offset, OptionalId
+from app.web.uploads import Upload, read_upload
 from models import InputError, VillageTable
 from models.tables import ComparisonCreate, SolveCreate
 from scenarios import labels

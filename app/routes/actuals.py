@@ -7,14 +7,14 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.auth import ActorDep
 from app.db import SessionDep
-from app.responses import MEDIA_TYPES, ItemId, Limit, Offset, file_response
 from app.services import actuals as service
 from app.services import plans as plan_service
 from app.services import writes
 from app.settings import SettingsDep
-from app.uploads import ACTUALS_OPENAPI_BODY, ActualsUpload, read_actuals_upload
+from app.web.auth import ActorDep
+from app.web.responses import MEDIA_TYPES, ItemId, Limit, Offset, file_response
+from app.web.uploads import ACTUALS_OPENAPI_BODY, ActualsUpload, read_actuals_upload
 from models import ActualsComparison
 from models.tables import ActualsPublic, Page, PlanPublic, ReplanCreate
 

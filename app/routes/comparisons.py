@@ -6,12 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.auth import ActorDep
 from app.db import SessionDep
-from app.responses import MEDIA_TYPES, ItemId, Limit, Offset, file_response
 from app.services import comparisons as service
 from app.services import writes
 from app.settings import SettingsDep
+from app.web.auth import ActorDep
+from app.web.responses import MEDIA_TYPES, ItemId, Limit, Offset, file_response
 from models.tables import (
     ComparisonChecks,
     ComparisonChecksResult,

@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from app.auth import ActorDep
 from app.db import SessionDep
-from app.responses import FileFormat, ItemId, Limit, Offset, file_response, file_responses
 from app.services import datasets as service
 from app.services import writes
 from app.settings import SettingsDep
-from app.uploads import OPENAPI_BODY, Upload, read_upload
+from app.web.auth import ActorDep
+from app.web.responses import FileFormat, ItemId, Limit, Offset, file_response, file_responses
+from app.web.uploads import OPENAPI_BODY, Upload, read_upload
 from models import Village, VillageTable
 from models.tables import Dataset, DatasetDetail, DatasetPublic, Page
 

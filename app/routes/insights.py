@@ -7,16 +7,16 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, status
 from fastapi.responses import JSONResponse
 
-from app.auth import ActorDep
 from app.db import SessionDep
-from app.filework import records
-from app.jobs import RunnerDep
-from app.responses import MEDIA_TYPES, ItemId, curve_answer, file_response
+from app.processes.filework import records
 from app.services import insights as service
 from app.services import jobs as job_service
 from app.services import writes
 from app.services.solves import Mode
 from app.settings import SettingsDep
+from app.web.auth import ActorDep
+from app.web.deps import RunnerDep
+from app.web.responses import MEDIA_TYPES, ItemId, curve_answer, file_response
 from models import Curve
 from models.tables import FairnessCreate, JobPublic, SweepCreate
 from scenarios import insights_io

@@ -6,12 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.auth import ActorDep
 from app.db import SessionDep
-from app.jobs import RunnerDep
-from app.responses import ItemId, Limit, Offset, OptionalId
 from app.services import jobs as service
 from app.services import writes
+from app.web.auth import ActorDep
+from app.web.deps import RunnerDep
+from app.web.responses import ItemId, Limit, Offset, OptionalId
 from models.tables import JobPublic, JobStatus, Page
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])

@@ -6,12 +6,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from app.auth import PrincipalDep
-from app.auth_views import operator_targets_file, operator_village_page
 from app.db import SessionDep
-from app.responses import FileFormat, ItemId, Limit, Offset, OptionalId, file_response, file_responses
 from app.services import plans as service
+from app.services.operator import operator_targets_file, operator_village_page
 from app.settings import SettingsDep
+from app.web.auth import PrincipalDep
+from app.web.responses import FileFormat, ItemId, Limit, Offset, OptionalId, file_response, file_responses
 from models import VillagePlan
 from models.tables import InShort, Page, PlanPublic, PlanShortfalls, Role
 from scenarios import insights_io

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from app.auth import ActorDep
 from app.db import SessionDep
-from app.responses import ItemId, Limit, Offset, OptionalId
 from app.services import scenarios as service
 from app.services import writes
 from app.settings import SettingsDep
+from app.web.auth import ActorDep
+from app.web.responses import ItemId, Limit, Offset, OptionalId
 from models.tables import (
     Page,
     ScenarioCreate,

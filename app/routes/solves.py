@@ -7,14 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
-from app.auth import ActorDep
 from app.db import SessionDep
-from app.jobs import RunnerDep
 from app.services import jobs as job_service
 from app.services import plans as plan_service
 from app.services import writes
 from app.services.solves import Mode
 from app.settings import SettingsDep
+from app.web.auth import ActorDep
+from app.web.deps import RunnerDep
 from models.tables import JobPublic, PlanPublic, SolveCreate
 
 router = APIRouter(prefix="/solves", tags=["solves"])

@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.auth import AuditDep, PrincipalDep
 from app.db import SessionDep
-from app.responses import ItemId, Limit, Offset, OptionalId
 from app.services import accounts, audit
+from app.web.auth import AuditDep, PrincipalDep
+from app.web.responses import ItemId, Limit, Offset, OptionalId
 from models.tables import (
     AuditEventPublic,
     Page,

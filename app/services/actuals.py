@@ -4,17 +4,17 @@ re-planned into a new plan that pins the plan and the actuals it came from."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any, Protocol
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app import filework
-from app.bounded import reading
 from app.errors import Conflict, NotFound
 from app.i18n import Lang, gettext_for, speaker
+from app.processes import filework
+from app.processes.bounded import reading
 from app.services import datasets, plans
 from app.settings import Settings
-from app.uploads import ActualsUpload
 from models import Actuals, ActualsComparison, Plan, Scenario, SolveOptions, VillageTable
 from models.tables import (
     ActualsPublic,
@@ -28,8 +28,20 @@ from models.tables import (
 from scenarios.actuals_reader import plan_frame
 from scenarios.actuals_writers import actuals_csv_bytes, actuals_workbook_bytes
 from scenarios.limits import ReadLimits
-from solver.actuals import compare
-from solver.replan import replan
+from solver import compare_actuals as compare
+from solver import replan
+
+
+class ActualsUpload(Protocol):
+    """What an upload of actuals carries (`app.web.uploads.ActualsUpload` is one)."""
+
+    name: str | None
+    through_month: int | None
+    start: str | None
+    filename: str | None
+    content: bytes | None  # a CSV or XLSX file
+    rows: list[dict[str, Any]] | None  # JSON rows
+
 
 MONTHS_PER_VILLAGE = 12  # an actuals report has a row per village and month
 

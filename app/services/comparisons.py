@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app import filework
-from app.bounded import building
 from app.errors import NotFound
 from app.i18n import Lang
+from app.processes import filework
+from app.processes.bounded import building
 from app.services import plans
 from models import AcceptanceRule, InputError, InputIssue, Plan
 from models.tables import (
@@ -81,7 +81,7 @@ def compute(session: Session, comparison: Comparison, top: int = 10) -> PlanComp
 
 def in_short(session: Session, comparison: Comparison, lang: Lang) -> InShort:
     """Each compared plan against the baseline in one sentence."""
-    from app.in_short import comparison_in_short
+    from app.i18n.in_short import comparison_in_short
 
     return InShort(lang=lang, text=comparison_in_short(compute(session, comparison), lang))
 

@@ -12,9 +12,9 @@ from pydantic_core import to_json
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app import filework
-from app.bounded import building, reading
 from app.errors import NotFound
+from app.processes import filework
+from app.processes.bounded import building, reading
 from app.services.bulk import insert_rows, json_cell, select_rows
 from app.services.naming import slugify
 from models import Village, VillageTable

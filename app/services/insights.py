@@ -3,10 +3,10 @@
 A sweep runs in the request for tables up to the service's synchronous limit
 (`sync_max_villages`); a larger table (or `mode=async`) makes it a job of kind `sweep`, run by
 the job runner like a solve (its own process, progress, cancel, the hard time limit), whose
-result is the curve, saved with the job's status in one transaction (`store_curve`).
+result is the curve, saved with the job's status in one transaction (`app.jobs.storage`).
 
 What is answered in the request (a sweep, the cost of fairness, the marginal values) runs in a
-process of its own, stopped after `insight_time_limit_s` (503 with `Retry-After`, `app.bounded`):
+process of its own, stopped after `insight_time_limit_s` (503 with `Retry-After`, `app.processes.bounded`):
 a curve cut short is no curve, so a sweep past the limit answers no points; a job has no limit
 but its solves'.
 """
@@ -15,76 +15,30 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from app import filework
-from app.bounded import FAIRNESS_TOO_LONG, MARGINALS_TOO_LONG, SWEEP_TOO_LONG, answering
 from app.errors import Conflict, NotFound
-from app.jobs import JobQueue
-from app.services import datasets, jobs, plans, solves
+from app.processes import filework
+from app.processes.bounded import FAIRNESS_TOO_LONG, MARGINALS_TOO_LONG, SWEEP_TOO_LONG, answering
+from app.queue.interface import JobQueue
+from app.services import datasets, jobs, plans, solves, sweeps
 from app.services import scenarios as scenario_service
 from app.settings import Settings
-from models import Curve, InputError, InputIssue, Lever, LeverKind, Plan, Problem, Scenario, SolveOptions
-from models.tables import Job, JobKind, JobStatus, ScenarioVersion, SolveCreate, SweepCreate, utc_now
+from models import Curve, InputError, InputIssue, Plan, Problem, Scenario, SolveOptions
+from models.tables import Job, JobKind, JobStatus, ScenarioVersion, SolveCreate, SweepCreate
 from scenarios.compare import fairness_frames
-from scenarios.sweep_values import check_sweep_values
-from solver.curves import sweep as solver_sweep
-from solver.fairness import without_each_floor
-
-
-def _values(body: SweepCreate) -> list[float]:
-    if body.values:
-        return [float(v) for v in body.values]
-    if body.start is None or body.stop is None:
-        raise InputError([InputIssue(field="values", message="give values, or start and stop")],
-                         title="The sweep was refused")
-    if body.stop < body.start:
-        raise InputError([InputIssue(field="stop", message="stop must not be below start")],
-                         title="The sweep was refused")
-    return [float(v) for v in np.linspace(body.start, body.stop, body.points)]
-
-
-def _checked_values(body: SweepCreate, scenario: Scenario) -> list[float]:
-    """The sweep's values, each within the scenario's own range at the lever (422 naming the
-    value): the given values, or start and stop (the points between lie between them)."""
-    values = _values(body)
-    lever = _lever(body)
-    if body.values:
-        check_sweep_values(scenario, lever, values, "values")
-    else:
-        assert body.start is not None and body.stop is not None
-        check_sweep_values(scenario, lever, [body.start], "start")
-        check_sweep_values(scenario, lever, [body.stop], "stop")
-    return values
-
-
-def _lever(body: SweepCreate) -> Lever:
-    try:
-        kind = LeverKind(body.lever)
-    except ValueError as exc:
-        raise InputError([InputIssue(field="lever", message=(
-            f"unknown lever '{body.lever}'; one of {', '.join(k.value for k in LeverKind)}"))],
-            title="The sweep was refused") from exc
-    return Lever(kind=kind, kabupaten=body.kabupaten, package=body.package)
-
-
-def _scenario(body: SweepCreate, version: ScenarioVersion) -> Scenario:
-    scenario = Scenario.model_validate(version.body)
-    if body.integer is not None:
-        scenario = scenario.model_copy(update={"integer": body.integer})
-    return scenario
+from solver import sweep as solver_sweep
+from solver import without_each_floor
 
 
 def sweep(session: Session, body: SweepCreate, settings: Settings) -> tuple[Curve, str]:
     """The curve and the scenario's name, in the request."""
-    lever = _lever(body)
-    _values(body)
+    lever = sweeps.lever(body)
+    sweeps.values(body)
     record = scenario_service.get_record(session, body.scenario_id)
     version = scenario_service.get_version(session, body.scenario_id, body.version)
-    values = _checked_values(body, _scenario(body, version))
+    values = sweeps.checked_values(body, sweeps.scenario(body, version))
     dataset = datasets.get_dataset(session, record.dataset_id)
     if dataset.village_count > settings.sync_max_villages:
         raise InputError([InputIssue(field="scenario_id", message=(
@@ -92,7 +46,7 @@ def sweep(session: Session, body: SweepCreate, settings: Settings) -> tuple[Curv
             f"{settings.sync_max_villages:,} a sweep answers in the request; leave out mode=sync "
             "to have it run as a job, or use desaplan sweep"))],
             title="The sweep is too large to answer at once")
-    scenario = _scenario(body, version)
+    scenario = sweeps.scenario(body, version)
     problem = Problem(table=datasets.load_table(session, record.dataset_id), scenario=scenario)
     options = SolveOptions(time_limit_s=settings.solve_time_limit_s)
     curve = answering(settings.insight_time_limit_s, SWEEP_TOO_LONG, solver_sweep, problem, lever,
@@ -114,10 +68,10 @@ def start_sweep(session: Session, runner: JobQueue, body: SweepCreate, settings:
 
     Its options are a solve's, the time limit bounding each of the curve's solves; the request
     is kept in the job's `result` until the curve replaces it."""
-    _lever(body)
-    _values(body)
+    sweeps.lever(body)
+    sweeps.values(body)
     version = scenario_service.get_version(session, body.scenario_id, body.version)
-    _checked_values(body, _scenario(body, version))
+    sweeps.checked_values(body, sweeps.scenario(body, version))
     request = SolveCreate(scenario_id=body.scenario_id, version=body.version)
     job, _ = solves.create_job(session, request, settings, "async",
                                kind=JobKind.sweep, result={"request": body.model_dump(mode="json")})
@@ -130,46 +84,6 @@ def start_sweep(session: Session, runner: JobQueue, body: SweepCreate, settings:
     session.close()
     runner.submit(job_id, limit_s)
     return jobs.get_job(session, job_id)
-
-
-def prepare_sweep(engine: Engine, job_id: int) -> tuple[str, str, str]:
-    """A sweep job's input as JSON: the problem (with the request's whole-number setting), the
-    options, and {"lever": ..., "values": [...], "breakpoints": ...}."""
-    import json
-
-    with Session(engine) as session:
-        job = jobs.get_job(session, job_id)
-        assert job.result is not None
-        body = SweepCreate.model_validate(job.result["request"])
-        version = session.get(ScenarioVersion, job.scenario_version_id)
-        assert version is not None
-        record = scenario_service.get_record(session, version.scenario_id)
-        # the table's JSON as solves hand it over (`datasets.table_json`, written once per dataset)
-        problem = (f'{{"table":{datasets.table_json(session, record.dataset_id)},'
-                   f'"scenario":{_scenario(body, version).model_dump_json()}}}')
-        task = {"lever": _lever(body).model_dump(mode="json"), "values": _values(body),
-                "breakpoints": body.breakpoints}
-        return (problem, SolveOptions.model_validate(job.options).model_dump_json(),
-                json.dumps(task))
-
-
-def store_curve(engine: Engine, job_id: int, curve: Curve) -> bool:
-    """The curve and the job's status in ONE statement; False, with nothing written, when the job
-    is no longer running (cancelled, or failed by a reaper, while the curve was on its way)."""
-    with Session(engine) as session:
-        job = jobs.get_job(session, job_id)
-        assert job.result is not None
-        now = utc_now()
-        result = session.execute(
-            update(Job)
-            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
-            .values(status=JobStatus.succeeded.value, error=None, progress=1.0,
-                    result={"request": job.result["request"], "curve": curve.model_dump(mode="json")},
-                    phase=f"done: a curve of {len(curve.points)} points", finished_at=now,
-                    heartbeat_at=now)
-        )
-        session.commit()
-        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def sweep_result(session: Session, job_id: int) -> tuple[Job, Curve | None, str]:

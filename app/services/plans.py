@@ -15,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 import scenarios
-from app import filework
-from app.bounded import building
 from app.errors import Conflict, NotFound
-from app.filework import FileOrder
-from app.handover import VillageColumns, village_columns
 from app.i18n import Lang, speaker
+from app.processes import filework
+from app.processes.bounded import building
+from app.processes.filework import FileOrder
+from app.processes.handover import VillageColumns, village_columns
 from app.services.bulk import insert_rows, json_cell, select_rows
 from models import InputError, InputIssue, Plan, Scenario, VillagePlan
 from models.plan import targets_allowed
@@ -117,7 +117,7 @@ def load_plan(session: Session, plan_id: int) -> Plan:
 
 def in_short(session: Session, plan_id: int, lang: Lang) -> InShort:
     """The plan in a planner's words: the money, what it buys, what one more billion adds."""
-    from app.in_short import plan_in_short
+    from app.i18n.in_short import plan_in_short
 
     record = get_record(session, plan_id)
     version = session.get(ScenarioVersion, record.scenario_version_id)
@@ -279,7 +279,7 @@ def _slug_date(created_at: datetime) -> str:
     return created_at.date().isoformat()
 
 
-# the files a large plan's job builds right after the solve (`app.execute.PlanFiles`): the
+# the files a large plan's job builds right after the solve (`app.jobs.run.PlanFiles`): the
 # contract's CSV and XLSX, and the planner's workbook in Bahasa Indonesia (the pages' default);
 # every other variant is built on its first download
 FILES_WITH_THE_PLAN = ("csv", "xlsx", "xlsx-id")

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from sqlalchemy import Engine, update
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from app.errors import Conflict, SolveFailed
-from app.handover import VillageColumns
-from app.jobs import JobQueue
+from app.queue.interface import JobQueue
 from app.services import datasets, jobs, plans
 from app.services import scenarios as scenario_service
 from app.settings import Settings
-from models import InputError, InputIssue, Plan, Scenario, SolveOptions, Status
-from models.tables import Job, JobKind, JobStatus, PlanRecord, ScenarioVersion, SolveCreate, utc_now
+from models import InputError, InputIssue, SolveOptions
+from models.tables import Job, JobKind, JobStatus, PlanRecord, SolveCreate
 
 Mode = Literal["auto", "sync", "async"]
 RETRY_AFTER_S = 10  # what a client refused for a full queue is told to wait
@@ -56,7 +54,7 @@ def allowance_s(villages: int) -> float:
 def hard_limit_s(options: SolveOptions, villages: int = 0) -> float:
     """When the runner kills a solve, at the latest: its solver's time limit, which counts from
     when the solving starts, plus `allowance_s` before it and after it. The supervisor measures
-    the limit from when the solver says its clock started (`app.execute`), so a job within its
+    the limit from when the solver says its clock started (`app.jobs.run`), so a job within its
     solver's limit is never stopped, however long reading its table took within the allowance."""
     return options.time_limit_s + 2 * allowance_s(villages)
 
@@ -124,55 +122,3 @@ def start(
     if job.status != JobStatus.succeeded or job.plan_id is None:
         raise SolveFailed(f"Job {job.id} failed: {job.error or job.phase}")
     return job, plans.get_record(session, job.plan_id)
-
-
-def prepare(engine: Engine, job_id: int) -> tuple[str, str]:
-    """The worker's input as JSON: the problem (`models.Problem`: the dataset's table, the
-    scenario version) and the options. The table's JSON is written once per dataset
-    (`datasets.table_json`); the solver process validates it."""
-    with Session(engine) as session:
-        job = jobs.get_job(session, job_id)
-        version = session.get(ScenarioVersion, job.scenario_version_id)
-        assert version is not None
-        record = scenario_service.get_record(session, version.scenario_id)
-        table = datasets.table_json(session, record.dataset_id)
-        scenario = Scenario.model_validate(version.body).model_dump_json()
-        problem = f'{{"table":{table},"scenario":{scenario}}}'
-        return problem, SolveOptions.model_validate(job.options).model_dump_json()
-
-
-def store_result(engine: Engine, job_id: int, plan: Plan,
-                 villages: VillageColumns | None = None) -> int | None:
-    """Save the plan and mark the job in ONE transaction; the plan's id. A plan whose own check
-    failed (status `error`) is kept, so its violations can be read, but its job is failed.
-
-    None, with nothing written, when the job is no longer running (cancelled, or failed by a
-    reaper, while the plan was on its way). `villages`: the plan's villages as its solver process
-    handed them over (`app.handover`), when `plan` comes without them."""
-    with Session(engine) as session:
-        job = jobs.get_job(session, job_id)
-        version = session.get(ScenarioVersion, job.scenario_version_id)
-        assert version is not None
-        record = scenario_service.get_record(session, version.scenario_id)
-        saved = plans.save_plan(session, plan, version, record.dataset_id, villages)
-        assert saved.id is not None
-        now = utc_now()
-        checked = plan.status != Status.error
-        result = session.execute(
-            update(Job)
-            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
-            .values(
-                status=(JobStatus.succeeded if checked else JobStatus.failed).value,
-                error=None if checked else f"the plan failed its own check: {plan.message}",
-                plan_id=saved.id,
-                progress=1.0,
-                phase=f"done: plan {saved.id} ({plan.status.value})",
-                finished_at=now,
-                heartbeat_at=now,
-            )
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
-            session.rollback()
-            return None
-        session.commit()
-        return saved.id

@@ -31,7 +31,7 @@ from sqlmodel import Session
 
 from app.errors import Forbidden
 from app.i18n import N_
-from app.jobs import JobQueue
+from app.queue.interface import JobQueue
 from app.services import actuals, audit, comparisons, datasets, insights, jobs, plans, scenarios
 from app.services import solves as solve_service
 from app.services.accounts import Principal

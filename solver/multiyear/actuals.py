@@ -382,3 +382,36 @@ def check_replan_years(table: VillageTable, rest: YearsReplan, new_plan: Plan) -
                 worst = max(worst, over)
     return PlanCheck(ok=not violations, tolerance=RUPIAH_TOLERANCE, max_violation=worst,
                      violations=violations[:20])
+
+
+def replan_multi_year(
+    table: VillageTable,
+    scenario: Scenario,
+    plan: Plan,
+    actuals: Actuals,
+    options: SolveOptions | None = None,
+    source_plan: str = "plan.json",
+    source_plan_sha256: str | None = None,
+    actuals_sha256: str | None = None,
+) -> tuple[Plan, Problem]:
+    """The re-plan of a multi-year plan: the rest of every year, with what it came from."""
+    def years_basis(rest: YearsReplan) -> ReplanBasis:
+        money = [m for years in rest.held.money.values() for m in years]
+        total = total_months(scenario)
+        return ReplanBasis(
+            source_plan=source_plan, source_plan_sha256=source_plan_sha256,
+            actuals=actuals.source or "actuals", actuals_sha256=actuals_sha256,
+            through_month=actuals.through_month, horizon_months_before=total,
+            months_remaining=total - actuals.through_month,
+            actual_enrollments=actuals.total,
+            spent_dana_desa_idr=sum(m.spent[0] for m in money),
+            spent_add_idr=sum(m.spent[1] for m in money),
+            spent_apbd_idr=sum(m.spent[2] for m in money),
+            committed_dana_desa_idr=sum(m.committed[0] for m in money),
+            committed_add_idr=sum(m.committed[1] for m in money),
+            committed_apbd_idr=sum(m.committed[2] for m in money),
+            free_dana_desa_idr=float(rest.free_dd.sum()),
+            free_add_idr=float(rest.free_add.sum()),
+            free_apbd_idr=float(rest.free_pool.clip(min=0).sum()))
+
+    return replan_years(table, scenario, plan, actuals, options, years_basis)

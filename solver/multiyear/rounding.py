@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from models import Objective
 from solver.multiyear.data import _EPS, POOL, Years, _own_cap
 
-if TYPE_CHECKING:
-    from solver.multiyear.model import YearModel
+
+class YearModel(Protocol):
+    """What rounding reads of a year's LP (`solver.multiyear.model.YearModel`): its accounts
+    and, per x column, the village, group, package, account and enrolment year."""
+
+    accounts: list[tuple[int, ...]]
+    cv: np.ndarray
+    cg: np.ndarray
+    cp: np.ndarray
+    ca: np.ndarray
+    cs: np.ndarray
 
 
 def round_years(years: Years, m: YearModel, x: np.ndarray) -> np.ndarray | None:

@@ -11,7 +11,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col
 from test_api_solves import poll, scenario_on
 
-from app.services import plans, solves
+from app.jobs import storage
+from app.services import plans
 from models import PlanCheck, Status
 from models.tables import Job, JobStatus
 
@@ -40,7 +41,7 @@ def test_a_plan_that_failed_its_check_fails_its_job_and_gives_no_targets(
         session.execute(update(Job).where(col(Job.id) == job["id"]).values(
             status=JobStatus.running.value, plan_id=None))
         session.commit()
-    plan_id = solves.store_result(engine, job["id"], broken)
+    plan_id = storage.store_result(engine, job["id"], broken)
     assert plan_id is not None
 
     failed = empty_client.get(f"/jobs/{job['id']}").json()

@@ -14,11 +14,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.auth import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from app.cli import main
-from app.serve import AuthOffBeyondLoopback, check_exposure
+from app.cli.serve import AuthOffBeyondLoopback, check_exposure
 from app.services import accounts
 from app.settings import Settings
+from app.web.auth import CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE
 from models.tables import ApiToken, Role, UserCreate
 
 TABLE = (

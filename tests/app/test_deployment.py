@@ -20,7 +20,7 @@ from compose_spec import PyCompose
 from dockerfile_parse import DockerfileParser
 from packaging.requirements import Requirement
 
-from app.cli import _parser
+from app.cli.command import _parser
 from app.db import normalise_url
 from app.settings import Settings
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.execute import Progress
-from app.worker import ProgressSender, describe
+from app.jobs.run import Progress
+from app.processes.child import ProgressSender, describe
 from solver.context import Progress as Event
 
 

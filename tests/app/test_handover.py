@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import scenarios
-from app.handover import plan_from_bytes, plan_parts, plan_to_bytes
+from app.processes.handover import plan_from_bytes, plan_parts, plan_to_bytes
 from models import Plan, Problem, Status
 from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
 from solver import solve

@@ -4,7 +4,7 @@ and no job outlives the hard limit. Times are handed in, not measured."""
 
 from __future__ import annotations
 
-from app.execute import HardLimit
+from app.jobs.run import HardLimit
 from app.services.solves import allowance_s, hard_limit_s
 from models import SolveOptions
 
@@ -54,8 +54,8 @@ def test_a_sweep_counts_from_its_start() -> None:
 def test_the_solvers_clock_reaches_the_supervisor() -> None:
     from multiprocessing import Pipe
 
-    from app.execute import Progress as JobProgress
-    from app.worker import ProgressSender
+    from app.jobs.run import Progress as JobProgress
+    from app.processes.child import ProgressSender
     from solver.context import RunContext
 
     ours, theirs = Pipe()

@@ -12,9 +12,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
-from app.auth import SESSION_COOKIE
 from app.pages import routes as pages
 from app.services import accounts
+from app.web.auth import SESSION_COOKIE
 from models.tables import Role, UserCreate
 
 TABLE = (

@@ -21,10 +21,10 @@ from servers import DESAPLAN, HEARTBEAT_TIMEOUT_S, REDIS_URL, Workers
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.fanout import blocks_queue_name
+from app.jobs.storage import prepare
 from app.main import create_app
+from app.processes.fanout import blocks_queue_name
 from app.services.plans import load_plan
-from app.services.solves import prepare
 from app.settings import Settings
 from models import Plan, Status
 from models.tables import Job, PlanRecord, PlanVillage
@@ -116,13 +116,16 @@ def test_a_cancel_stops_the_running_solve_on_the_worker(
     cancelled = service.post(f"/jobs/{slow['id']}/cancel")
 
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
-    # the only worker is free again at once: a small solve does not wait for the large one
-    started = time.monotonic()
+    # the only worker is free again: the small solve runs on it, after the cancel, and the
+    # large one never comes back with a plan (how soon is bench/'s to measure, not a test's)
     small_id = scenario(service, upload_small(service)["id"], small_scenario)
     small = service.post("/solves", json={"scenario_id": small_id})
     assert small.status_code == 200, small.text
-    assert time.monotonic() - started < 10
-    assert service.get(f"/jobs/{slow['id']}").json()["plan_id"] is None
+    small_job = service.get("/jobs", params={"scenario_id": small_id}).json()["items"][0]
+    slow_job = service.get(f"/jobs/{slow['id']}").json()
+    assert small_job["worker"] == slow_job["worker"]  # the one worker, not another process
+    assert small_job["started_at"] >= slow_job["finished_at"]
+    assert slow_job["plan_id"] is None and slow_job["status"] == "cancelled"
     assert service.get("/plans").json()["total"] == 1
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from app.i18n import speaker
-from app.summary import explanation_lines, pool_lines, remedy_texts
+from app.i18n.summary import explanation_lines, pool_lines, remedy_texts
 from models import Problem, Scenario, Status, Village, VillageTable
 from solver import solve
 

@@ -18,9 +18,9 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 import scenarios
-from app import filework
 from app.db import make_engine
 from app.migrate import upgrade
+from app.processes import filework
 from app.services import datasets
 from app.services import plans as plan_service
 from models import VillageTable

@@ -63,3 +63,28 @@ def test_bad_setting_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
     with pytest.raises(ValueError, match="workers"):
         Settings.from_env()
+
+
+def test_every_field_reads_its_prefixed_name_and_the_new_name_wins(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESAPLAN_DATABASE_URL", "sqlite:////tmp/new.sqlite")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////tmp/old.sqlite")
+    monkeypatch.setenv("DESAPLAN_SOLVE_TIME_LIMIT_S", "7")
+    monkeypatch.setenv("DESAPLAN_JOB_HEARTBEAT_TIMEOUT", "11")  # the old name alone
+    monkeypatch.setenv("DESAPLAN_FANOUT_TASKS", "")  # empty: unset, the default stands
+    monkeypatch.setenv("DESAPLAN_INSIGHT_TIME_LIMIT_S", "12.5")
+
+    settings = Settings.from_env()
+
+    assert settings.database_url == "sqlite:////tmp/new.sqlite"
+    assert settings.solve_time_limit_s == 7 and settings.job_heartbeat_timeout_s == 11
+    assert settings.fanout_tasks == 8 and settings.insight_time_limit_s == 12.5
+
+
+def test_the_command_lines_language_is_read_in_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.i18n import lang_from_env
+    from app.settings import env_lang
+
+    monkeypatch.setenv("DESAPLAN_LANG", "id")
+    assert env_lang() == "id" and lang_from_env("en") == "id"
+    monkeypatch.setenv("DESAPLAN_LANG", "xx")  # not a language we speak: the default
+    assert lang_from_env("en") == "en"

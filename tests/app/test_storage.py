@@ -19,8 +19,8 @@ from sqlmodel import Session, SQLModel
 import scenarios
 import solver
 from app.db import make_engine, normalise_url
+from app.jobs import storage
 from app.migrate import upgrade
-from app.services import solves
 from app.services.datasets import add_dataset
 from app.services.plans import load_plan, save_plan
 from app.services.scenarios import add_scenario
@@ -129,7 +129,7 @@ def test_a_failed_plan_save_leaves_nothing(
     before = count(engine, PlanRecord), count(engine, PlanVillage)
 
     with pytest.raises(IntegrityError):
-        solves.store_result(engine, job_id, plan)
+        storage.store_result(engine, job_id, plan)
 
     assert (count(engine, PlanRecord), count(engine, PlanVillage)) == before
     with Session(engine) as session:

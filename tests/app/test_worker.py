@@ -13,13 +13,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from app import worker
+from app.processes import child as worker
 from models import Problem, SolveOptions
 
 CAP_PROGRAM = """
 import resource
 from pathlib import Path
-from app.worker import ChildLimits, apply_limits
+from app.processes.child import ChildLimits, apply_limits
 
 pages = int(Path("/proc/self/statm").read_text().split()[0])
 in_use = pages * resource.getpagesize()
@@ -89,3 +89,16 @@ def test_a_solver_process_that_dies_without_a_word_fails_its_job(
     jobs = client.get("/jobs").json()["items"]
     assert [job["status"] for job in jobs] == ["failed"]
     assert "ended without a plan" in jobs[0]["error"] or "more memory" in jobs[0]["error"]
+
+
+def test_jobs_enqueued_before_the_move_still_name_their_function() -> None:
+    """RQ stores a job's function by its path; a job queued by an older service names
+    app.queue.perform, and a new worker resolves it to the job function of app.jobs.worker."""
+    from rq.utils import import_attribute
+
+    from app.jobs.worker import perform, perform_task
+    from app.processes.fanout import TASK_FUNCTION
+
+    assert import_attribute("app.queue.perform") is perform
+    assert import_attribute("app.jobs.worker.perform") is perform
+    assert import_attribute(TASK_FUNCTION) is perform_task

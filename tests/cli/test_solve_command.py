@@ -133,7 +133,7 @@ def test_a_plan_that_fails_its_check_exits_5_and_writes_no_targets(tmp_path: Pat
                                                                   capsys) -> None:
     import importlib
 
-    from app import cli
+    from app.cli import command as cli
     from models import PlanCheck
 
     solve_module = importlib.import_module("solver.solve")

@@ -8,8 +8,7 @@ from typing import Any
 import scenarios
 from models import Actuals, ActualsRow, Problem, Status, Village, VillageTable
 from solver import solve
-from solver.actuals import compare
-from solver.replan import replan
+from solver.midyear import compare, replan
 
 
 def _table() -> VillageTable:

@@ -10,7 +10,7 @@ from conftest import village
 
 import scenarios
 from app.i18n import speaker
-from app.summary import explanation_lines, remedy_texts
+from app.i18n.summary import explanation_lines, remedy_texts
 from models import Problem, Status, VillageTable
 from solver import solve
 

@@ -12,7 +12,7 @@ from conftest import CHEAP, JHT, problem, village
 import scenarios
 import solver.block as block
 from app.i18n import speaker
-from app.summary import time_limit_lines
+from app.i18n.summary import time_limit_lines
 from models import IntegerMethod, Method, Problem, SolveOptions, Status
 from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
 from solver import solve

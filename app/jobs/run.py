@@ -1,0 +1,331 @@
+"""One job, supervised: the same code under the embedded runner and under `desaplan worker`.
+
+Claim the job (queued -> running, for exactly one supervisor), read its input, start the solve
+in its own process (`app.processes.child`), and watch it: a plan, an input error, a crash, a stop asked
+for locally, a cancel or a reaper seen in the database, or an overrun of the hard time limit.
+Every second the supervisor writes the job's progress with a heartbeat; a supervisor that dies
+stops beating and a reaper fails its job (`app.queue.rows.fail_silent`). The plan of a
+finished solve is saved with the job's status in one transaction.
+
+Two kinds of job run this way: a solve (its plan) and a sweep (its curve); each reads its input
+and stores its result through `app.jobs.storage`, never through the services that queued it.
+Under `desaplan worker` a large solve may fan its blocks out to other workers (`app.processes.fanout`); its
+supervisor is the same, and deletes the solve's block tasks whatever the end.
+
+Each job has a fresh solver process of its own, forked before the job comes (`SolverProcesses`),
+so a job does not wait for one (`app.processes.pool`). Once a large plan is saved and its job has
+succeeded, the same
+process builds the plan's targets files from the plan it still holds, and the supervisor stores
+them (`PlanFiles`): the first download is served from the store.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.jobs import storage
+from app.processes import child as worker
+from app.processes.handover import plan_parts
+from app.processes.pool import Child, SolverProcesses
+from app.processes.pool import end as _end
+from app.queue import rows as jobs
+from app.queue.interface import job_status
+from app.services import plans
+from models import Curve, InputError, InputIssue
+from models.tables import JobKind, JobStatus
+
+if TYPE_CHECKING:
+    from app.processes.fanout import FanOut
+
+log = logging.getLogger("desaplan.jobs")
+
+POLL_S = 0.2  # how often the solve's pipe and a local stop are looked at
+BEAT_S = 1.0  # how often progress and the heartbeat are written (and a cancel is seen)
+
+
+@dataclass(frozen=True)
+class PlanFiles:
+    """Which plans get their targets files built by their job, right after the plan is saved:
+    those of at least `min_villages` villages, within `time_limit_s` for them all (0: none).
+    The rest are built on their first download, as are the variants not built here."""
+
+    min_villages: int = 2000
+    time_limit_s: float = 300.0
+
+
+class HardLimit:
+    """When a job's solve is stopped: measured from when its solver's clock starts.
+
+    `hard_limit_s` (`app.services.solves.hard_limit_s`) is the solver's `time_limit_s` plus an
+    allowance before the solving (reading, validating and preparing the table in the solver
+    process) and the same after it (the plan's check, its figures, handing it over). Until the
+    solver says its clock started, the job may take the allowance; from then, its time limit and
+    the allowance. So a job within its solver's limit is never stopped however its reading went,
+    and no job outlives `hard_limit_s`. A sweep's solves start their clocks one after another: its
+    limit counts from the start."""
+
+    def __init__(self, hard_limit_s: float, time_limit_s: float,
+                 solving_from_start: bool = False) -> None:
+        self.hard_limit_s = hard_limit_s
+        self.time_limit_s = time_limit_s
+        self.allowance_s = max(0.0, hard_limit_s - time_limit_s) / (1 if solving_from_start else 2)
+        self.solving_from_start = solving_from_start
+        self.started = 0.0
+        self.solving_since: float | None = None
+
+    def start(self, now: float) -> None:
+        self.started = now
+        if self.solving_from_start:
+            self.solving_since = now
+
+    def solving(self, now: float) -> None:
+        if self.solving_since is None:
+            self.solving_since = now
+
+    def overrun(self, now: float) -> str | None:
+        """Why the job must stop now, or None."""
+        if self.solving_since is None:
+            if now - self.started > self.allowance_s:
+                return (f"reading and preparing the table took longer than {self.allowance_s:.0f} s "
+                        f"and the solve was stopped before it began")
+            return None
+        if now - self.solving_since > self.time_limit_s + self.allowance_s:
+            return (f"the solve overran its time limit ({self.time_limit_s:.0f} s of solving and "
+                    f"{self.allowance_s:.0f} s to finish) and was stopped")
+        return None
+
+
+@dataclass
+class Progress:
+    """What the job's row says while it runs. The solve may send ("progress", {"progress": p,
+    "phase": "..."}) through its pipe; until it does, progress follows the clock."""
+
+    share: float = 0.1
+    phase: str = "solving"
+    from_solver: bool = False
+    solving: bool = False  # the solver's clock has started
+
+    def by_clock(self, elapsed_s: float, time_limit_s: float) -> None:
+        if self.from_solver and elapsed_s > time_limit_s and "past its time limit" not in self.phase:
+            self.phase += (f" (past its time limit of {time_limit_s:.0f} s: finishing the best "
+                           f"checked plan)")
+        if not self.from_solver:
+            self.share = 0.1 + 0.8 * min(1.0, elapsed_s / time_limit_s)
+            self.phase = f"solving ({elapsed_s:.0f} s of at most {time_limit_s:.0f} s)"
+
+    def from_event(self, payload: str, elapsed_s: float, time_limit_s: float) -> None:
+        event = json.loads(payload)
+        self.from_solver = True
+        self.solving = self.solving or bool(event.get("solving"))
+        # the solver's own 0..1 maps into the part of the job that is the solve
+        self.share = 0.1 + 0.8 * min(1.0, max(0.0, float(event.get("progress", 0.0))))
+        self.phase = str(event.get("phase") or "solving")
+        self.by_clock(elapsed_s, time_limit_s)
+
+
+def run_job(
+    engine: Engine,
+    job_id: int,
+    hard_limit_s: float,
+    processes: SolverProcesses,
+    stop: threading.Event | None = None,
+    fanout: FanOut | None = None,
+    files: PlanFiles | None = None,
+    finished: Callable[[], None] | None = None,
+) -> JobStatus | None:
+    """Run one job to its end; its final status (None when it does not exist).
+
+    `stop`, when set, ends the solve at once: the job is failed as interrupted (a shutdown),
+    unless it already finished (a cancel writes `cancelled` before setting it). `fanout` (the
+    Redis queue only): the solve's blocks may be solved by other workers (`app.processes.fanout`).
+    `files`: which plans get their files built here once saved; `finished` is called as soon
+    as the job's status is final, before that (a waiting request answers then)."""
+    stop = stop or threading.Event()
+    if not jobs.claim(engine, job_id):  # cancelled while queued, or another worker has it
+        return job_status(engine, job_id)
+    try:
+        _supervise(engine, job_id, hard_limit_s, processes, stop,
+                   fanout.for_job(job_id, hard_limit_s) if fanout else None, files, finished)
+    except Exception:
+        correlation_id = str(uuid.uuid4())
+        log.exception("job %s failed, correlation_id=%s", job_id, correlation_id)
+        jobs.finish(
+            engine,
+            job_id,
+            JobStatus.failed,
+            JobStatus.failed.value,
+            f"an unexpected error on our side (correlation id {correlation_id})",
+        )
+    finally:
+        if finished is not None:
+            finished()
+    return job_status(engine, job_id)
+
+
+def _fail(engine: Engine, job_id: int, error: str) -> None:
+    jobs.finish(engine, job_id, JobStatus.failed, JobStatus.failed.value, error)
+
+
+def _supervise(
+    engine: Engine, job_id: int, hard_limit_s: float, processes: SolverProcesses,
+    stop: threading.Event, fanout: FanOut | None, files: PlanFiles | None,
+    finished: Callable[[], None] | None,
+) -> None:
+    target: Callable[..., None]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any] = {}
+    if jobs.kind_of(engine, job_id) == JobKind.sweep:
+        problem_json, options_json, task_json = storage.prepare_sweep(engine, job_id)
+        target, args = worker.sweep_in_process, (problem_json, options_json, task_json)
+        # the time limit bounds each of the curve's solves; the clock runs over all of them
+        points = len(json.loads(task_json)["values"])
+        time_limit_s = float(json.loads(options_json)["time_limit_s"]) * max(1, points)
+        clock = HardLimit(hard_limit_s, time_limit_s, solving_from_start=True)
+    else:
+        problem_json, options_json = storage.prepare(engine, job_id)
+        target, args = worker.solve_in_process, (problem_json, options_json)
+        if fanout is not None:
+            kwargs["fanout"] = fanout
+        time_limit_s = float(json.loads(options_json)["time_limit_s"])
+        clock = HardLimit(hard_limit_s, time_limit_s)
+    child = processes.take()
+    process, parent_end = child.process, child.conn
+    # the job's task: the solver process runs target(*args, its pipe, its limits, **kwargs)
+    parent_end.send((target, args, kwargs))
+    progress = Progress()
+    started = time.monotonic()
+    clock.start(started)
+    last_beat = -BEAT_S
+    message: tuple[str, Any] | None = None  # the plan as bytes, the rest as JSON text
+    try:
+        while message is None:
+            if parent_end.poll(POLL_S):
+                try:
+                    kind, payload = parent_end.recv()
+                except EOFError:  # the process died without a word (killed, out of memory)
+                    process.join(1)
+                    _fail(engine, job_id,
+                          f"the solver process ended without a plan (exit code {process.exitcode})")
+                    return
+                if kind == "progress":
+                    progress.from_event(payload, time.monotonic() - started, time_limit_s)
+                    if progress.solving:
+                        clock.solving(time.monotonic())
+                    continue
+                message = (kind, payload)
+                break
+            elapsed = time.monotonic() - started
+            if stop.is_set():
+                _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
+                return
+            overrun = clock.overrun(time.monotonic())
+            if overrun is not None:
+                _fail(engine, job_id, overrun)
+                return
+            if not process.is_alive() and not parent_end.poll():
+                _fail(
+                    engine, job_id, f"the solver process ended without a plan (exit code {process.exitcode})"
+                )
+                return
+            if elapsed - last_beat >= BEAT_S:
+                last_beat = elapsed
+                progress.by_clock(elapsed, time_limit_s)
+                if not jobs.beat(engine, job_id, progress.share, progress.phase):
+                    return  # cancelled, or failed by a reaper: the finally stops the solve
+    finally:
+        if message is None:
+            if process.is_alive():
+                process.terminate()
+            _end(child)
+            processes.refill()
+        if fanout is not None:  # whatever the end, the job's block tasks stop
+            from app.processes import fanout as fan
+
+            fan.cleanup(fanout)
+    try:
+        saved = _handle(engine, job_id, message, stop)
+        if finished is not None:
+            finished()
+        processes.refill()  # after the answer: the fork and its warm-up take no core from it
+        if saved is not None and files is not None and saved[1] >= files.min_villages > -1:
+            _store_files(engine, saved[0], child, files.time_limit_s, stop)
+    finally:
+        _end(child)
+
+
+def _handle(engine: Engine, job_id: int, message: tuple[str, Any],
+            stop: threading.Event) -> tuple[int, int] | None:
+    """The job's end as its solver process answered; the saved plan's id and village count."""
+    kind, payload = message
+    if kind == "plan":
+        if stop.is_set():
+            _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
+            return None
+        # None when the job is no longer running (a cancel, a reaper): then nothing is written
+        plan, villages = plan_parts(payload)
+        plan_id = storage.store_result(engine, job_id, plan, villages)
+        return None if plan_id is None else (plan_id, len(villages))
+    if kind == "curve":
+        if stop.is_set():
+            _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
+            return None
+        storage.store_curve(engine, job_id, Curve.model_validate_json(payload))
+    elif kind == "input_error":
+        data = json.loads(payload)
+        error = InputError([InputIssue(**i) for i in data["issues"]], title=data["title"])
+        jobs.finish(
+            engine, job_id, JobStatus.failed, JobStatus.failed.value, error.describe(), input_error=data
+        )
+    else:
+        correlation_id = str(uuid.uuid4())
+        log.error("job %s: the solver raised, correlation_id=%s\n%s", job_id, correlation_id, payload)
+        _fail(
+            engine, job_id, f"the solver stopped with an unexpected error (correlation id {correlation_id})"
+        )
+    return None
+
+
+def _store_files(engine: Engine, plan_id: int, child: Child, time_limit_s: float,
+                 stop: threading.Event) -> None:
+    """The plan's targets files (`plans.FILES_WITH_THE_PLAN`), built by the solver process that
+    holds the plan and stored one by one as they come. Whatever is not stored in `time_limit_s`
+    (or by a stop) is built on its first download instead; the job has succeeded already."""
+    with Session(engine) as session:
+        orders = plans.file_orders(session, plan_id)
+    if not orders:
+        return
+    child.conn.send(orders)
+    deadline = time.monotonic() + time_limit_s
+    while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        if not child.conn.poll(min(POLL_S, left)):
+            if not child.process.is_alive() and not child.conn.poll():
+                log.warning("plan %s: its solver process ended before its files were built", plan_id)
+                return
+            continue
+        try:
+            kind, payload = child.conn.recv()
+        except EOFError:
+            log.warning("plan %s: its solver process ended before its files were built", plan_id)
+            return
+        if kind == "files":
+            return
+        if kind != "file":
+            log.error("plan %s: building its files failed in its solver process:\n%s", plan_id, payload)
+            return
+        variant, content = payload
+        order = next(o for o in orders if o.variant == variant)
+        with Session(engine) as session:
+            plans.store_file(session, plan_id, order, content)
+    if not stop.is_set():
+        log.warning("plan %s: its files took longer than %.0f s; the rest are built on their first "
+                    "download", plan_id, time_limit_s)

@@ -1,0 +1,116 @@
+"""A job's input read and its result stored: the jobs layer's own storage functions.
+
+The supervisor of a job (`app.jobs.run`) reads the job's problem here and saves its plan or
+curve here, with the job's status, in one transaction: it never calls back the services that
+submitted the job (`app.services.solves`, `app.services.insights`); those only queue jobs and
+read them. Reading a table and saving a plan go through the stores' own functions
+(`app.services.datasets`, `app.services.plans`)."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import Engine, update
+from sqlmodel import Session, col
+
+from app.processes.handover import VillageColumns
+from app.services import datasets, plans, sweeps
+from app.services import scenarios as scenario_service
+from models import Curve, Plan, Scenario, SolveOptions, Status
+from models.tables import Job, JobStatus, ScenarioVersion, SweepCreate, utc_now
+
+
+def _job(session: Session, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    assert job is not None, f"job {job_id} is gone while it runs"
+    return job
+
+
+def prepare(engine: Engine, job_id: int) -> tuple[str, str]:
+    """The worker's input as JSON: the problem (`models.Problem`: the dataset's table, the
+    scenario version) and the options. The table's JSON is written once per dataset
+    (`datasets.table_json`); the solver process validates it."""
+    with Session(engine) as session:
+        job = _job(session, job_id)
+        version = session.get(ScenarioVersion, job.scenario_version_id)
+        assert version is not None
+        record = scenario_service.get_record(session, version.scenario_id)
+        table = datasets.table_json(session, record.dataset_id)
+        scenario = Scenario.model_validate(version.body).model_dump_json()
+        problem = f'{{"table":{table},"scenario":{scenario}}}'
+        return problem, SolveOptions.model_validate(job.options).model_dump_json()
+
+
+def store_result(engine: Engine, job_id: int, plan: Plan,
+                 villages: VillageColumns | None = None) -> int | None:
+    """Save the plan and mark the job in ONE transaction; the plan's id. A plan whose own check
+    failed (status `error`) is kept, so its violations can be read, but its job is failed.
+
+    None, with nothing written, when the job is no longer running (cancelled, or failed by a
+    reaper, while the plan was on its way). `villages`: the plan's villages as its solver process
+    handed them over (`app.processes.handover`), when `plan` comes without them."""
+    with Session(engine) as session:
+        job = _job(session, job_id)
+        version = session.get(ScenarioVersion, job.scenario_version_id)
+        assert version is not None
+        record = scenario_service.get_record(session, version.scenario_id)
+        saved = plans.save_plan(session, plan, version, record.dataset_id, villages)
+        assert saved.id is not None
+        now = utc_now()
+        checked = plan.status != Status.error
+        result = session.execute(
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .values(
+                status=(JobStatus.succeeded if checked else JobStatus.failed).value,
+                error=None if checked else f"the plan failed its own check: {plan.message}",
+                plan_id=saved.id,
+                progress=1.0,
+                phase=f"done: plan {saved.id} ({plan.status.value})",
+                finished_at=now,
+                heartbeat_at=now,
+            )
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            session.rollback()
+            return None
+        session.commit()
+        return saved.id
+
+
+def prepare_sweep(engine: Engine, job_id: int) -> tuple[str, str, str]:
+    """A sweep job's input as JSON: the problem (with the request's whole-number setting), the
+    options, and {"lever": ..., "values": [...], "breakpoints": ...}."""
+    with Session(engine) as session:
+        job = _job(session, job_id)
+        assert job.result is not None
+        body = SweepCreate.model_validate(job.result["request"])
+        version = session.get(ScenarioVersion, job.scenario_version_id)
+        assert version is not None
+        record = scenario_service.get_record(session, version.scenario_id)
+        # the table's JSON as solves hand it over (`datasets.table_json`, written once per dataset)
+        problem = (f'{{"table":{datasets.table_json(session, record.dataset_id)},'
+                   f'"scenario":{sweeps.scenario(body, version).model_dump_json()}}}')
+        task = {"lever": sweeps.lever(body).model_dump(mode="json"), "values": sweeps.values(body),
+                "breakpoints": body.breakpoints}
+        return (problem, SolveOptions.model_validate(job.options).model_dump_json(),
+                json.dumps(task))
+
+
+def store_curve(engine: Engine, job_id: int, curve: Curve) -> bool:
+    """The curve and the job's status in ONE statement; False, with nothing written, when the job
+    is no longer running (cancelled, or failed by a reaper, while the curve was on its way)."""
+    with Session(engine) as session:
+        job = _job(session, job_id)
+        assert job.result is not None
+        now = utc_now()
+        result = session.execute(
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .values(status=JobStatus.succeeded.value, error=None, progress=1.0,
+                    result={"request": job.result["request"], "curve": curve.model_dump(mode="json")},
+                    phase=f"done: a curve of {len(curve.points)} points", finished_at=now,
+                    heartbeat_at=now)
+        )
+        session.commit()
+        return bool(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""HTTP plumbing: auth and sessions, limits and security headers, uploads, responses, OpenAPI."""

@@ -1,0 +1,216 @@
+"""Every error answered as application/problem+json (RFC 9457), from ONE table (`PROBLEMS`).
+
+The tree of errors is `app.errors`; here each class gets its status, and FastAPI's own validation
+errors (422), unknown paths (404) and anything unexpected (500, with only a correlation id in the
+body and the traceback in the log under the same id) are answered in the same form.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceError,
+    ServiceUnavailable,
+    SolveFailed,
+    TooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from app.i18n import LANG_COOKIE, N_, Lang, chosen_lang, speaker
+from models.errors import DesaplanError, InputError
+
+log = logging.getLogger("desaplan.app")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class Problem:
+    status: int
+    slug: str
+    title: str
+    said: bool = False  # the title and detail in the caller's language
+
+
+# The one table from domain exceptions to HTTP answers; the first matching class wins.
+PROBLEMS: list[tuple[type[Exception], Problem]] = [
+    (InputError, Problem(422, "invalid-input", "The input was refused")),
+    (Unauthorized, Problem(401, "unauthorized", N_("Authentication required"), said=True)),
+    (Forbidden, Problem(403, "forbidden", N_("Not allowed"), said=True)),
+    (NotFound, Problem(404, "not-found", "Not found")),
+    (Conflict, Problem(409, "conflict", "Conflict")),
+    (TooLarge, Problem(413, "too-large", "Upload too large")),
+    (UnsupportedMediaType, Problem(415, "unsupported-media-type", "Unsupported media type")),
+    (SolveFailed, Problem(500, "solve-failed", "The solve failed")),
+    (ServiceUnavailable, Problem(503, "unavailable", N_("Try again later"), said=True)),
+]
+
+
+def problem_response(
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": f"/problems/{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    body.update(extra)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+DEFAULT_ERRORS_LISTED = 100
+
+
+def request_lang(request: Request) -> Lang:
+    """The language the API answers `request` in."""
+    return chosen_lang(
+        request.query_params.get("lang"),
+        request.cookies.get(LANG_COOKIE),
+        request.headers.get("accept-language"),
+    )
+
+
+def _errors_listed(request: Request) -> int:
+    settings = getattr(request.app.state, "settings", None)
+    return int(getattr(settings, "max_errors_listed", DEFAULT_ERRORS_LISTED))
+
+
+def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    for cls, problem in PROBLEMS:
+        if isinstance(exc, cls):
+            if isinstance(exc, InputError):
+                # the first errors and a count of the rest: a million bad rows answer in kilobytes
+                limit = _errors_listed(request)
+                errors = [issue.model_dump(exclude_none=True) for issue in exc.issues[:limit]]
+                more = {"errors_not_listed": len(exc.issues) - limit} if len(exc.issues) > limit else {}
+                return problem_response(
+                    problem.status, problem.slug, exc.title, exc.describe(), errors, **more
+                )
+            title = problem.title
+            detail = exc.detail if isinstance(exc, ServiceError) else problem.title
+            if problem.said:
+                lang = request_lang(request)
+                title = speaker(lang).gettext(problem.title)
+                detail = exc.detail_in(lang) if isinstance(exc, ServiceError) else title
+            response = problem_response(problem.status, problem.slug, title, detail)
+            if isinstance(exc, ServiceUnavailable):
+                response.headers["Retry-After"] = str(exc.retry_after_s)
+            if isinstance(exc, Unauthorized):
+                response.headers["WWW-Authenticate"] = "Bearer"
+            return response
+    raise exc  # not ours to answer: the catch-all below turns it into a 500
+
+
+def capped_validation_error(
+    exc: ValidationError, prefix: tuple[str, ...], limit: int
+) -> RequestValidationError:
+    """pydantic's errors as a request error, only the first `limit` of them copied (the rest
+    are counted): a million bad items must not cost a million dictionaries."""
+    errors = [{**e, "loc": (*prefix, *e["loc"])} for e in exc.errors(include_url=False)[:limit]]
+    capped = RequestValidationError(errors)
+    capped.total_errors = exc.error_count()  # type: ignore[attr-defined]
+    return capped
+
+
+def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    found = exc.errors()
+    total = int(getattr(exc, "total_errors", len(found)))
+    limit = _errors_listed(request)
+    errors = []
+    for error in found[:limit]:
+        location = [str(part) for part in error.get("loc", ())]
+        errors.append({"field": ".".join(location), "message": str(error.get("msg", ""))})
+    more = {"errors_not_listed": total - len(errors)} if total > len(errors) else {}
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return problem_response(
+        422, "invalid-request", "The request was refused", summary or "invalid request", errors, **more
+    )
+
+
+def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
+        exc.status_code, "http-error"
+    )
+    title = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
+        exc.status_code, "HTTP error"
+    )
+    return problem_response(exc.status_code, slug, title, str(exc.detail))
+
+
+class CorrelatedErrors:
+    """ASGI middleware: an unexpected exception becomes a 500 problem with a correlation id.
+
+    It logs the traceback once, with the id, and never shows the exception's text."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            correlation_id = str(uuid.uuid4())
+            log.exception(
+                "unexpected error correlation_id=%s %s %s",
+                correlation_id,
+                scope.get("method"),
+                scope.get("path"),
+            )
+            if started:  # too late for another answer; the log has it
+                raise
+            response = problem_response(
+                500,
+                "internal-error",
+                "Internal error",
+                "Something went wrong on our side. Quote the correlation id when reporting it.",
+                correlation_id=correlation_id,
+            )
+            response.headers["X-Correlation-ID"] = correlation_id
+            await response(scope, receive, send)
+
+
+def install(app: FastAPI) -> None:
+    handlers: dict[type[Exception], Callable[[Request, Exception], JSONResponse]] = {
+        DesaplanError: _domain_error,
+        RequestValidationError: _request_validation_error,
+        StarletteHTTPException: _http_error,
+    }
+    for cls, handler in handlers.items():
+        app.add_exception_handler(cls, handler)
+    app.add_middleware(CorrelatedErrors)
