@@ -26,6 +26,7 @@ PROGRESS_MIN_VILLAGES = 2_000
 # the commands whose modules (and theirs: actuals, replans, curves) load only when one of them runs
 _INSIGHT_COMMANDS = ("sweep", "marginals", "fairness")
 _ACTUALS_COMMANDS = ("actuals", "replan")
+_DOCUMENT_COMMANDS = ("letters", "brief", "boundaries")
 _OWN_COMMANDS = ("solve", "rules", "serve", "worker", "user", "token")
 
 
@@ -103,6 +104,9 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     from app import actuals_cli
 
     actuals_cli.add_parsers(commands)
+    from app import letters_cli
+
+    letters_cli.add_parsers(commands)
     return parser
 
 
@@ -132,6 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         from app import actuals_cli
 
         return actuals_cli.run(args)
+    if args.command in _DOCUMENT_COMMANDS:
+        from app import letters_cli
+
+        return letters_cli.run(args)
     return _solve(args)
 
 
