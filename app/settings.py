@@ -60,6 +60,8 @@ class Settings(BaseModel):
     insight_time_limit_s: float = Field(default=300.0, ge=0)
     # a plan of at least this many villages has its targets files built by its job, after the solve
     plan_files_min_villages: int = Field(default=2000, ge=0)
+    # the district's letterhead, signatory and letter number for the villages' letters (YAML or JSON)
+    letterhead_file: str | None = None
     # "on": every request but /health needs a token; "off": one local admin, loopback only
     auth: Literal["on", "off"] = "on"
 
@@ -96,6 +98,7 @@ class Settings(BaseModel):
             "DESAPLAN_EXPORT_TIME_LIMIT_S": "export_time_limit_s",
             "DESAPLAN_INSIGHT_TIME_LIMIT_S": "insight_time_limit_s",
             "DESAPLAN_PLAN_FILES_MIN_VILLAGES": "plan_files_min_villages",
+            "DESAPLAN_LETTERHEAD_FILE": "letterhead_file",
             "DESAPLAN_AUTH": "auth",
         }
         for variable, field in names.items():
