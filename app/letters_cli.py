@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from models import Plan, Scenario
 
 EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_NO_TARGETS = 0, 1, 2, 3
-COMMANDS = ("letters", "brief")
+COMMANDS = ("letters", "brief", "boundaries")
 
 # the letterhead fields a command-line option may set (over the --letterhead file's)
 _LETTERHEAD_OPTIONS = ("kabupaten", "government", "office", "address", "place", "issuer", "number",
@@ -63,11 +63,19 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
                        help="the district's boundaries (GeoJSON or zipped shapefile): a map in the brief")
     brief.add_argument("--kabupaten", default="", help="the kabupaten's name, for a table without one")
 
+    shapes = commands.add_parser(
+        "boundaries", help="check boundaries (GeoJSON, zipped shapefile) against a village table")
+    shapes.add_argument("file", type=Path, help="desa and/or kecamatan shapes keyed by Kemendagri code")
+    shapes.add_argument("--villages", required=True, type=Path, help="village table (CSV or XLSX)")
+    shapes.add_argument("--out", type=Path, help="write the checked shapes as GeoJSON here")
+
 
 def run(args: argparse.Namespace) -> int:
     try:
         if args.command == "letters":
             return _letters(args)
+        if args.command == "boundaries":
+            return _boundaries(args)
         return _brief(args)
     except InputError as exc:
         print(exc.describe(), file=sys.stderr)
@@ -167,4 +175,24 @@ def _brief(args: argparse.Namespace) -> int:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pdf)
     print(f"desaplan brief: {args.out}")
+    return EXIT_OK
+
+
+def _boundaries(args: argparse.Namespace) -> int:
+    """`desaplan boundaries`: the file checked against the table; the villages without a shape."""
+    import json
+
+    import scenarios
+    from maps import read_boundaries
+
+    table = scenarios.read_villages(args.villages)
+    shapes = read_boundaries(args.file.read_bytes(), str(args.file), {v.village_code for v in table.villages})
+    levels = shapes.levels
+    print(f"desaplan boundaries: {args.file}: {levels.get('desa', 0)} desa and {levels.get('kecamatan', 0)} "
+          f"kecamatan shapes, every code known to {args.villages.name}")
+    if shapes.missing:
+        shown = ", ".join(shapes.missing[:20]) + (" ..." if len(shapes.missing) > 20 else "")
+        print(f"  {len(shapes.missing)} villages have no shape: {shown}")
+    if args.out is not None:
+        args.out.write_text(json.dumps({**shapes.geojson(), "missing": shapes.missing}), encoding="utf-8")
     return EXIT_OK

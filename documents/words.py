@@ -26,9 +26,10 @@ _ZERO = {"id": "nol", "en": "zero"}
 
 
 def number(value: float, lang: Lang = "id", decimals: int = 0) -> str:
-    """Thousands grouped as the language writes them: `1.234` (id), `1,234` (en)."""
+    """Thousands grouped with dots, decimals after a comma: `1.234`, `12,5`. The English texts keep
+    the Indonesian formats too, as the pages do: the figures are the district's own."""
     pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale="id_ID" if lang == "id" else "en_US")
+    return format_decimal(value, format=pattern, locale="id_ID")
 
 
 def count(value: float, lang: Lang = "id") -> str:
@@ -38,7 +39,7 @@ def count(value: float, lang: Lang = "id") -> str:
 
 
 def rupiah(value: float, lang: Lang = "id") -> str:
-    """Whole rupiah: `Rp8.545.864.500` (id), `Rp8,545,864,500` (en)."""
+    """Whole rupiah: `Rp8.545.864.500`."""
     sign = "-" if value < -0.5 else ""
     return f"{sign}Rp{number(abs(round(value)), lang)}"
 

@@ -748,3 +748,32 @@ class FairnessCreate(SQLModel):
 
     scenario_id: RowId
     version: int | None = Field(default=None, ge=1, le=DB_INT_MAX)  # the latest when absent
+
+
+# --- the district's boundaries ----------------------------------------------------------------
+
+
+class DatasetBoundaries(SQLModel, table=True):
+    """A village table's boundaries as the district uploaded them, checked: one GeoJSON feature
+    per desa or kecamatan (`properties.code`, `.level`, `.name`), and the villages with no shape."""
+
+    __tablename__ = "dataset_boundaries"
+
+    dataset_id: int = Field(foreign_key="dataset.id", primary_key=True)
+    file_name: str
+    geojson: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    desa: int = 0  # desa shapes
+    kecamatan: int = 0  # kecamatan shapes
+    missing: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
+
+
+class BoundariesPublic(SQLModel):
+    """What a boundaries upload gave: its shapes by level, and the table's villages without one."""
+
+    dataset_id: int
+    file_name: str
+    desa: int = PydanticField(description="desa shapes")
+    kecamatan: int = PydanticField(description="kecamatan shapes")
+    missing: list[str] = PydanticField(description="village codes with no desa shape nor kecamatan shape")
+    created_at: datetime

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, File, Query, Response, UploadFile
 
+from app.auth import ActorDep
 from app.db import SessionDep
+from app.errors import TooLarge
 from app.responses import ItemId, file_response, file_responses
+from app.services import boundaries as boundary_service
+from app.services import datasets as dataset_service
 from app.services import documents as service
+from app.services import writes
 from app.settings import SettingsDep
+from models.tables import BoundariesPublic
 
 router = APIRouter(tags=["documents"])
 
@@ -39,3 +45,75 @@ def letters(
         session, plan_id, format, lang, service.letterhead(settings.letterhead_file),
         settings.export_time_limit_s, settings.plan_files_min_villages)
     return file_response(content, name, format)
+
+
+@router.get(
+    "/plans/{plan_id}/brief",
+    response_class=Response,
+    responses=file_responses("pdf"),
+    summary="The plan's brief for the meeting (PDF, one or two A4 pages)",
+)
+def plan_brief(plan_id: ItemId, session: SessionDep, lang: LangQuery = "id") -> Response:
+    """The plan in short (the sentence the plan's page opens with), totals by group, package,
+    source and kecamatan, coverage before and after with a chart, what one more billion buys, the
+    remedies of an infeasible plan, the rules used, and the map where the village table's district
+    has uploaded its boundaries."""
+    content, name = service.plan_brief(session, plan_id, lang)
+    return file_response(content, name, "pdf")
+
+
+@router.get(
+    "/comparisons/{comparison_id}/brief",
+    response_class=Response,
+    responses=file_responses("pdf"),
+    summary="The comparison's brief for the meeting (PDF, one or two A4 pages)",
+)
+def comparison_brief(comparison_id: ItemId, session: SessionDep, lang: LangQuery = "id") -> Response:
+    """Each plan against the baseline in short, their totals side by side with a chart, and the
+    comparison's promises kept or broken."""
+    content, name = service.comparison_brief(session, comparison_id, lang)
+    return file_response(content, name, "pdf")
+
+
+@router.put("/datasets/{dataset_id}/boundaries", summary="Upload a village table's boundaries")
+def upload_boundaries(
+    dataset_id: ItemId,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    file: Annotated[UploadFile, File(description="GeoJSON FeatureCollection, or a zipped shapefile")],
+) -> BoundariesPublic:
+    """Desa and/or kecamatan polygons keyed by Kemendagri code (a property `village_code`,
+    `kode_desa`, `kode`, `kdepum`, ...: `32.16.01.2001` for a desa, `32.16.01` for a kecamatan).
+    Checked against the village table: a feature that is not a polygon, has no code, has a code of
+    no village of the table, or has broken geometry is refused (422, every one named) and nothing is
+    stored; the table's villages without a shape are listed in `missing`. Replaces the boundaries
+    uploaded before. A planner uploads for its own kabupaten's tables only."""
+    writes.require_kabupaten(session, actor, dataset_service.get_dataset(session, dataset_id))
+    content = file.file.read(settings.max_upload_bytes + 1)
+    if len(content) > settings.max_upload_bytes:
+        raise TooLarge("The file is larger than %(limit)s bytes.", limit=settings.max_upload_bytes)
+    stored = boundary_service.store(session, dataset_id, content, file.filename or "boundaries.geojson",
+                                    settings.parse_time_limit_s)
+    writes.record(session, actor, "boundaries.upload", f"dataset/{dataset_id}",
+                  file_name=stored.file_name, desa=stored.desa, kecamatan=stored.kecamatan)
+    return stored
+
+
+@router.get("/datasets/{dataset_id}/boundaries", summary="A village table's boundaries as GeoJSON")
+def get_boundaries(dataset_id: ItemId, session: SessionDep) -> dict[str, Any]:
+    row = boundary_service.get(session, dataset_id)
+    return {**row.geojson, "missing": row.missing}
+
+
+@router.get("/plans/{plan_id}/map", summary="A plan on its village table's boundaries (plotly figure)")
+def plan_map(
+    plan_id: ItemId,
+    session: SessionDep,
+    measure: Annotated[Literal["coverage_after", "new_enrollments", "shortfall_idr"], Query(
+        description="what colours each shape")] = "coverage_after",
+    lang: LangQuery = "id",
+) -> dict[str, Any]:
+    """A plotly choropleth (data and layout) fitted to the shapes, with no base map: what the plan
+    page draws. 404 where the village table has no boundaries."""
+    return service.plan_map_figure(session, plan_id, measure, lang)
