@@ -26,6 +26,7 @@ from app.pages.years import premium_runs
 from app.responses import DB_INT_MAX, ItemId, Offset, OptionalId
 from app.services import comparisons as comparison_service
 from app.services import datasets as dataset_service
+from app.services import documents as document_service
 from app.services import jobs as job_service
 from app.services import plans as plan_service
 from app.services import scenarios as scenario_service
@@ -392,6 +393,7 @@ def plan_page(
             "in_short": plan_service.in_short(session, plan_id, lang).text,
             "remedies": list(zip(plan.remedies, remedy_texts(plan.remedies, say), strict=True)),
             "premium_runs": premium_runs(plan.premiums) if plan.years else [],
+            "maps": document_service.plan_maps(session, plan_id, lang),
         },
     )
 
@@ -478,5 +480,6 @@ def comparison_page(request: Request, comparison_id: ItemId, session: SessionDep
             "chart": json.dumps(chart),
             "download_lang": request_lang(request),
             "in_short": comparison_in_short(computed, request_lang(request)),
+            "maps": document_service.comparison_maps(session, comparison_id, request_lang(request)),
         },
     )

@@ -4,6 +4,7 @@ letterhead, and the refusals (no targets, a plan too large to write in the reque
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -91,3 +92,90 @@ def test_a_large_plans_letters_wait_for_their_job(apps: Apps, upload_small: Uplo
 
     assert response.status_code == 409
     assert f"POST /plans/{plan['id']}/letters/job" in response.json()["detail"]
+
+
+A4 = (595.28, 841.89)
+
+
+def _a4_pages(content: bytes) -> int:
+    reader = PdfReader(io.BytesIO(content))
+    assert all((float(p.mediabox.width), float(p.mediabox.height)) == pytest.approx(A4, abs=0.5)
+               for p in reader.pages)
+    return len(reader.pages)
+
+
+def small_boundaries(codes: list[tuple[str, str, str]]) -> bytes:
+    from maps.synthetic import voronoi_boundaries
+
+    return json.dumps(voronoi_boundaries(codes)).encode()
+
+
+SMALL_VILLAGES = [("32.16.01.2001", "Sagara Makmur", "Tarumajaya"),
+                  ("32.16.01.2002", "Segarajaya", "Tarumajaya"),
+                  ("32.16.02.2001", "Sukamekar", "Babelan"), ("32.16.02.2002", "Bunibakti", "Babelan")]
+
+
+def test_the_brief_of_a_plan_and_of_a_comparison(empty_client: TestClient, upload_small: Upload,
+                                                 small_scenario: dict[str, Any]) -> None:
+    plan = solve(empty_client, upload_small, small_scenario)
+    richer = solve(empty_client, upload_small, {**small_scenario, "budget": {"dana_desa_share": 0.05}})
+
+    response = empty_client.get(f"/plans/{plan['id']}/brief")
+
+    assert response.status_code == 200 and response.headers["content-type"] == "application/pdf"
+    assert 1 <= _a4_pages(response.content) <= 2
+    text = text_of(response.content)
+    sentence = empty_client.get(f"/plans/{plan['id']}/summary").json()["text"]
+    assert " ".join(sentence.split()) in text
+    assert "Menurut kelompok pekerja" in text and "Menurut kecamatan" in text and "Babelan" in text
+
+    comparison = empty_client.post("/comparisons", json={
+        "baseline_plan_id": plan["id"], "plan_ids": [richer["id"]],
+        "rules": [{"kind": "no_village_loses_enrollments"}, {"kind": "max_spend_idr", "value": 1}]})
+    assert comparison.status_code in (200, 201), comparison.text
+    brief = empty_client.get(f"/comparisons/{comparison.json()['id']}/brief", params={"lang": "en"})
+    assert brief.status_code == 200
+    assert 1 <= _a4_pages(brief.content) <= 2
+    text = text_of(brief.content)
+    assert "Comparison brief" in text and "Promises kept or broken" in text
+    assert "kept" in text and "broken" in text  # no village loses; the spend is over Rp1
+    assert empty_client.get("/comparisons/999/brief").status_code == 404
+
+
+def test_boundaries_put_the_plan_on_the_map(empty_client: TestClient, upload_small: Upload,
+                                            small_scenario: dict[str, Any]) -> None:
+    plan = solve(empty_client, upload_small, small_scenario)
+    assert empty_client.get(f"/plans/{plan['id']}/map").status_code == 404
+    assert 'class="chart plan-map"' not in empty_client.get(f"/ui/plans/{plan['id']}").text
+
+    stored = empty_client.put(f"/datasets/{plan['dataset_id']}/boundaries",
+                              files={"file": ("batas.geojson", small_boundaries(SMALL_VILLAGES[:3]))})
+
+    assert stored.status_code == 200, stored.text
+    assert stored.json()["desa"] == 3 and stored.json()["missing"] == ["32.16.02.2002"]
+    figure = empty_client.get(f"/plans/{plan['id']}/map").json()
+    assert figure["layout"]["geo"]["fitbounds"] == "locations"
+    assert sorted(figure["data"][0]["locations"]) == ["32.16.01.2001", "32.16.01.2002", "32.16.02.2001"]
+    page = empty_client.get(f"/ui/plans/{plan['id']}").text
+    assert page.count('class="chart plan-map"') == 2 and "/ui/static/maps.js" in page
+    assert 'id="download-brief"' in page and 'id="download-letters-zip"' in page
+    brief = text_of(empty_client.get(f"/plans/{plan['id']}/brief").content)
+    assert "Peta: cakupan sesudah rencana" in brief
+
+
+def test_bad_boundaries_are_refused_naming_the_feature(empty_client: TestClient, upload_small: Upload,
+                                                       small_scenario: dict[str, Any]) -> None:
+    plan = solve(empty_client, upload_small, small_scenario)
+    collection = json.loads(small_boundaries(SMALL_VILLAGES))
+    collection["features"][1]["properties"]["village_code"] = "32.16.09.2001"
+    collection["features"][3]["geometry"] = {"type": "Polygon", "coordinates": [
+        [[107.0, -6.0], [107.1, -6.1], [107.1, -6.0], [107.0, -6.1], [107.0, -6.0]]]}
+
+    response = empty_client.put(f"/datasets/{plan['dataset_id']}/boundaries",
+                                files={"file": ("batas.geojson", json.dumps(collection).encode())})
+
+    assert response.status_code == 422
+    body = response.text
+    assert "feature 2 (32.16.09.2001): unknown code" in body
+    assert f"feature 4 ({collection['features'][3]['properties']['village_code']}): broken geometry" in body
+    assert empty_client.get(f"/datasets/{plan['dataset_id']}/boundaries").status_code == 404
