@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -54,6 +55,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[t
     for field in _LETTERHEAD_OPTIONS:
         letters.add_argument(f"--{field.replace('_', '-')}", dest=field, default=None,
                              help=f"the letterhead's {field.replace('_', ' ')}")
+    letters.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                         help="processes compiling letters (from 1,000 letters on)")
     letters.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
 
     brief = commands.add_parser("brief", help="a one- or two-page brief of a plan for the meeting (PDF)")
@@ -157,7 +160,7 @@ def _letters(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
     try:
-        paths = write_letters(book, args.out, progress, zipped=args.zip)
+        paths = write_letters(book, args.out, progress, zipped=args.zip, workers=max(1, args.workers))
     finally:
         if bar is not None:
             bar.close()

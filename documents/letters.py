@@ -1,21 +1,25 @@
 """Every village's letter as PDF: compiled a few hundred villages at a time (one Typst document
-each, its letters found again by their bookmarks), then cut into one PDF per village and joined
-into one PDF for printing.
+each, its letters found again by their bookmarks), then cut into one PDF per village (qpdf, through
+pikepdf) and joined into one PDF for printing. Large books are compiled by several processes.
 
     book = letter_book(plan, letterhead, PlanRef("plan/12", date), "id")
     write_letters(book, Path("out"))  # out/01-Cibarusah/3216012001-Sindang Mulya.pdf ..., out/letters.pdf
-    letters_zip(book, buffer)               # the same files, zipped
+    letters_zip(book, buffer)  # the same villages' files, zipped
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
+import multiprocessing
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
+import pikepdf
 from pypdf import PdfReader, PdfWriter
 
 from documents.engine import compile_pdf
@@ -24,6 +28,8 @@ from documents.letter_data import LetterBook
 # villages per Typst document: large enough that compiling costs little per letter, small enough
 # that a national book never sits whole in memory
 CHUNK_VILLAGES = 250
+# below this many letters one process does it all: starting others costs more than it saves
+PARALLEL_MIN_LETTERS = 1_000
 MERGED_NAME = "letters.pdf"
 ZIP_NAME = "letters.zip"
 Progress = Callable[[int, int], None]  # (letters done, letters in all)
@@ -31,64 +37,69 @@ Progress = Callable[[int, int], None]  # (letters done, letters in all)
 
 @dataclass(frozen=True)
 class RenderedChunk:
-    """One compiled document of several letters, and where each village's pages are in it."""
+    """One compiled document of several letters, and each village's own PDF cut from it."""
 
     pdf: bytes
-    letters: list[tuple[str, int, int]]  # (file name, first page, one past the last page)
+    letters: list[tuple[str, bytes]]  # (file name, the village's PDF)
 
 
-def render_chunks(book: LetterBook, chunk: int = CHUNK_VILLAGES) -> Iterator[RenderedChunk]:
-    """The book compiled `chunk` villages at a time, in print order."""
-    for start in range(0, len(book.letters), chunk):
-        letters = book.letters[start:start + chunk]
-        pdf = compile_pdf("letter.typ", {"book": {"common": book.common, "letters": letters}},
-                          stamp=book.date)
-        reader = PdfReader(io.BytesIO(pdf))
-        starts = [reader.get_destination_page_number(item) for item in reader.outline
-                  if not isinstance(item, list)]
-        if len(starts) != len(letters):
-            raise RuntimeError(f"letters compiled: {len(starts)} bookmarks for {len(letters)} villages")
-        ends = [*starts[1:], len(reader.pages)]
-        yield RenderedChunk(pdf, [(book.paths[start + i], starts[i], ends[i]) for i in range(len(letters))])
+def _render(common: dict[str, Any], letters: list[dict[str, Any]], paths: list[str],
+            stamp: dt.date) -> RenderedChunk:
+    """Compile the letters in one document and cut it at each village's bookmark."""
+    pdf = compile_pdf("letter.typ", {"book": {"common": common, "letters": letters}}, stamp=stamp)
+    reader = PdfReader(io.BytesIO(pdf))
+    starts = [reader.get_destination_page_number(item) for item in reader.outline
+              if not isinstance(item, list)]
+    if len(starts) != len(letters):
+        raise RuntimeError(f"letters compiled: {len(starts)} bookmarks for {len(letters)} villages")
+    ends = [*starts[1:], len(reader.pages)]
+    source = pikepdf.open(io.BytesIO(pdf))
+    cut = []
+    for name, first, end in zip(paths, starts, ends, strict=True):
+        single = pikepdf.new()
+        single.pages.extend(source.pages[first:end])
+        buffer = io.BytesIO()
+        single.save(buffer, compress_streams=True)
+        cut.append((name, buffer.getvalue()))
+    return RenderedChunk(pdf, cut)
 
 
-def _pages(reader: PdfReader, first: int, end: int) -> bytes:
-    writer = PdfWriter()
-    for number in range(first, end):
-        writer.add_page(reader.pages[number])
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
-def village_pdfs(book: LetterBook, progress: Progress | None = None,
-                 chunk: int = CHUNK_VILLAGES) -> Iterator[tuple[str, bytes, RenderedChunk | None]]:
-    """(file name, the village's PDF, the chunk it came from when it is the chunk's last letter)."""
+def render_chunks(book: LetterBook, chunk: int = CHUNK_VILLAGES, workers: int = 1,
+                  progress: Progress | None = None) -> Iterator[RenderedChunk]:
+    """The book compiled `chunk` villages at a time, in print order; by `workers` processes
+    when it has `PARALLEL_MIN_LETTERS` letters or more."""
+    starts = range(0, len(book.letters), chunk)
+    parts = [(book.common, book.letters[s:s + chunk], book.paths[s:s + chunk], book.date) for s in starts]
     done = 0
-    for rendered in render_chunks(book, chunk):
-        reader = PdfReader(io.BytesIO(rendered.pdf))
-        for i, (name, first, end) in enumerate(rendered.letters):
-            last = i == len(rendered.letters) - 1
-            yield name, _pages(reader, first, end), rendered if last else None
+    if workers > 1 and len(book.letters) >= PARALLEL_MIN_LETTERS:
+        # forkserver: the pool's processes do not inherit a server's threads and connections
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for rendered in pool.map(_render, *zip(*parts, strict=True)):
+                done += len(rendered.letters)
+                if progress is not None:
+                    progress(done, len(book.letters))
+                yield rendered
+        return
+    for part in parts:
+        rendered = _render(*part)
         done += len(rendered.letters)
         if progress is not None:
             progress(done, len(book.letters))
+        yield rendered
 
 
-def merged_pdf(book: LetterBook, out: IO[bytes], progress: Progress | None = None) -> None:
+def merged_pdf(book: LetterBook, out: IO[bytes], progress: Progress | None = None,
+               workers: int = 1) -> None:
     """Every letter in one PDF for printing, in print order, a bookmark per village."""
     writer = PdfWriter()
-    done = 0
-    for rendered in render_chunks(book):
+    for rendered in render_chunks(book, workers=workers, progress=progress):
         writer.append(io.BytesIO(rendered.pdf))
-        done += len(rendered.letters)
-        if progress is not None:
-            progress(done, len(book.letters))
     writer.write(out)
 
 
 def write_letters(book: LetterBook, out_dir: Path, progress: Progress | None = None,
-                  zipped: bool = False) -> list[Path]:
+                  zipped: bool = False, workers: int = 1) -> list[Path]:
     """One PDF per village under `out_dir` (folders by kecamatan) and `letters.pdf` with them all;
     `zipped`: the villages' PDFs in `letters.zip` too."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -97,15 +108,15 @@ def write_letters(book: LetterBook, out_dir: Path, progress: Progress | None = N
     archive = zipfile.ZipFile(out_dir / (ZIP_NAME + ".part"), "w", zipfile.ZIP_STORED,
                               allowZip64=True) if zipped else None
     try:
-        for name, pdf, chunk in village_pdfs(book, progress):
-            path = out_dir / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(pdf)
-            written.append(path)
-            if archive is not None:
-                archive.writestr(name, pdf)
-            if chunk is not None:
-                merged.append(io.BytesIO(chunk.pdf))
+        for rendered in render_chunks(book, workers=workers, progress=progress):
+            for name, pdf in rendered.letters:
+                path = out_dir / name
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(pdf)
+                written.append(path)
+                if archive is not None:
+                    archive.writestr(name, pdf)
+            merged.append(io.BytesIO(rendered.pdf))
     finally:
         if archive is not None:
             archive.close()
@@ -118,12 +129,14 @@ def write_letters(book: LetterBook, out_dir: Path, progress: Progress | None = N
     return written
 
 
-def letters_zip(book: LetterBook, out: IO[bytes], progress: Progress | None = None) -> int:
+def letters_zip(book: LetterBook, out: IO[bytes], progress: Progress | None = None,
+                workers: int = 1) -> int:
     """One PDF per village in a zip (folders by kecamatan); returns how many letters."""
     count = 0
     # PDFs are compressed already: stored, not deflated again
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for name, pdf, _ in village_pdfs(book, progress):
-            archive.writestr(name, pdf)
-            count += 1
+        for rendered in render_chunks(book, workers=workers, progress=progress):
+            for name, pdf in rendered.letters:
+                archive.writestr(name, pdf)
+                count += 1
     return count

@@ -45,7 +45,7 @@ def voronoi_boundaries(villages: list[tuple[str, str, str]], seed: int = 21,
                 break
     features = []
     per_kecamatan = defaultdict(list)
-    for i, (code, name, kecamatan) in enumerate(owners):
+    for i, (code, name, _kecamatan) in enumerate(owners):
         cell = by_point[i]
         per_kecamatan[code.replace(".", "")[:6]].append(cell)
         features.append({"type": "Feature", "properties": {"village_code": code, "village_name": name},

@@ -40,7 +40,7 @@ def letters(
     """Each village's letter (letterhead, number, addressee, the target, the money in figures and
     words, the legal basis, the plan's fingerprint) and its attachment, with the letterhead the
     district set in DESAPLAN_LETTERHEAD_FILE. 409 for a plan without targets, and for a plan of
-    DESAPLAN_PLAN_FILES_MIN_VILLAGES villages or more until its letters job has written them."""
+    DESAPLAN_PLAN_FILES_MIN_VILLAGES villages or more (`desaplan letters` writes those)."""
     content, name = service.plan_letters(
         session, plan_id, format, lang, service.letterhead(settings.letterhead_file),
         settings.export_time_limit_s, settings.plan_files_min_villages)

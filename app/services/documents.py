@@ -89,7 +89,7 @@ def plan_letters(session: Session, plan_id: int, file_format: LetterFormat, lang
                  head: Letterhead, time_limit_s: float = 0, max_villages: int = 0) -> tuple[bytes, str]:
     """The plan's letters: a zip of one PDF per village (by kecamatan) or every letter in one PDF.
     Built on the first download and stored with the plan; a plan of `max_villages` or more (0: no
-    bound) has its letters built by a job instead (409 until they are)."""
+    bound) is refused (409): its letters are written from its plan.json by `desaplan letters`."""
     record = plans.get_record(session, plan_id)
     plans.refuse_without_targets(record)
     variant = letters_variant(file_format, lang, head)
@@ -98,9 +98,9 @@ def plan_letters(session: Session, plan_id: int, file_format: LetterFormat, lang
     if stored is not None:
         return stored.content, stored.file_name
     if max_villages and record.village_count >= max_villages:
-        raise Conflict("Plan %(plan)s has %(villages)s villages: its letters are written by a job. "
-                       "Start it with POST /plans/%(plan)s/letters/job and download them when it is done.",
-                       plan=plan_id, villages=record.village_count)
+        raise Conflict("Plan %(plan)s has %(villages)s villages, too many letters to write in a request: "
+                       "write them with `desaplan letters --plan plan.json` (GET /plans/%(plan)s gives "
+                       "the plan).", plan=plan_id, villages=record.village_count)
 
     def build() -> tuple[bytes, str, str]:
         try:

@@ -83,7 +83,7 @@ def test_no_letters_without_targets(empty_client: TestClient, upload_small: Uplo
     assert empty_client.get(f"/plans/{plan['id']}/letters", params={"format": "docx"}).status_code == 422
 
 
-def test_a_large_plans_letters_wait_for_their_job(apps: Apps, upload_small: Upload,
+def test_a_large_plans_letters_are_not_written_in_a_request(apps: Apps, upload_small: Upload,
                                                   small_scenario: dict[str, Any]) -> None:
     client = apps.open(load_examples=False, plan_files_min_villages=3)
     plan = solve(client, upload_small, small_scenario)
@@ -91,7 +91,7 @@ def test_a_large_plans_letters_wait_for_their_job(apps: Apps, upload_small: Uplo
     response = client.get(f"/plans/{plan['id']}/letters")
 
     assert response.status_code == 409
-    assert f"POST /plans/{plan['id']}/letters/job" in response.json()["detail"]
+    assert "desaplan letters --plan plan.json" in response.json()["detail"]
 
 
 A4 = (595.28, 841.89)
