@@ -228,7 +228,14 @@ def _supervise(
     target: Callable[..., None]
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = {}
-    if jobs.kind_of(engine, job_id) == JobKind.sweep:
+    job_kind = jobs.kind_of(engine, job_id)
+    if job_kind == JobKind.letters:
+        from app import letters_job
+
+        plan_json, request_json = letters_job.prepare(engine, job_id)
+        target, args = letters_job.letters_in_process, (plan_json, request_json)
+        time_limit_s = letters_job.LETTERS_HARD_LIMIT_S
+    elif job_kind == JobKind.sweep:
         problem_json, options_json, task_json = insights.prepare_sweep(engine, job_id)
         target, args = worker.sweep_in_process, (problem_json, options_json, task_json)
         # the time limit bounds each of the curve's solves; the clock runs over all of them
@@ -260,6 +267,11 @@ def _supervise(
                     return
                 if kind == "progress":
                     progress.from_event(payload, time.monotonic() - started, time_limit_s)
+                    continue
+                if kind == "letters_file":  # a letters job's zip of one kabupaten, stored as it comes
+                    from app import letters_job
+
+                    letters_job.store_file(engine, job_id, payload)
                     continue
                 message = (kind, payload)
                 break
@@ -315,6 +327,14 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, Any],
         plan, villages = plan_parts(payload)
         plan_id = solves.store_result(engine, job_id, plan, villages)
         return None if plan_id is None else (plan_id, len(villages))
+    if kind == "letters":
+        from app import letters_job
+
+        if stop.is_set():
+            _fail(engine, job_id, jobs.INTERRUPTED)
+            return None
+        letters_job.finish(engine, job_id, payload)
+        return None
     if kind == "curve":
         if stop.is_set():
             _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel

@@ -6,16 +6,19 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, File, Query, Response, UploadFile
 
+from app import letters_job as letters_job_service
 from app.auth import ActorDep
 from app.db import SessionDep
 from app.errors import TooLarge
+from app.jobs import RunnerDep
 from app.responses import ItemId, file_response, file_responses
 from app.services import boundaries as boundary_service
 from app.services import datasets as dataset_service
 from app.services import documents as service
+from app.services import jobs as job_service
 from app.services import writes
 from app.settings import SettingsDep
-from models.tables import BoundariesPublic
+from models.tables import BoundariesPublic, JobPublic
 
 router = APIRouter(tags=["documents"])
 
@@ -36,15 +39,33 @@ def letters(
         description="zip: one PDF per village in folders by kecamatan; pdf: every letter in one "
                     "file for printing")] = "zip",
     lang: LangQuery = "id",
+    kabupaten: Annotated[str | None, Query(
+        description="one kabupaten's letters (zip), as the plan's letters job stored them")] = None,
 ) -> Response:
     """Each village's letter (letterhead, number, addressee, the target, the money in figures and
     words, the legal basis, the plan's fingerprint) and its attachment, with the letterhead the
     district set in DESAPLAN_LETTERHEAD_FILE. 409 for a plan without targets, and for a plan of
-    DESAPLAN_PLAN_FILES_MIN_VILLAGES villages or more (`desaplan letters` writes those)."""
-    content, name = service.plan_letters(
-        session, plan_id, format, lang, service.letterhead(settings.letterhead_file),
-        settings.export_time_limit_s, settings.plan_files_min_villages)
+    DESAPLAN_PLAN_FILES_MIN_VILLAGES villages or more: its letters job writes them, one zip per
+    kabupaten (`kabupaten=`)."""
+    head = service.letterhead(settings.letterhead_file)
+    if kabupaten is not None:
+        content, name = service.kabupaten_letters(session, plan_id, kabupaten, lang, head)
+        return file_response(content, name, "zip")
+    content, name = service.plan_letters(session, plan_id, format, lang, head,
+                                         settings.export_time_limit_s, settings.plan_files_min_villages)
     return file_response(content, name, format)
+
+
+@router.post("/plans/{plan_id}/letters/job", status_code=202, summary="Write a large plan's letters as a job")
+def letters_job(plan_id: ItemId, session: SessionDep, settings: SettingsDep, runner: RunnerDep,
+                actor: ActorDep, lang: LangQuery = "id") -> JobPublic:
+    """Every village's letter written in a job (its progress at `GET /jobs/{id}`): one zip per
+    kabupaten, stored with the plan's files as each is done and served at
+    `GET /plans/{id}/letters?kabupaten=...`. 409 for a plan without targets."""
+    writes.require_writer(actor)
+    job = letters_job_service.start(session, runner, plan_id, lang, settings.letterhead_file, settings)
+    writes.record(session, actor, "letters.job", f"plan/{plan_id}", job_id=job.id, lang=lang)
+    return job_service.public(session, job)
 
 
 @router.get(

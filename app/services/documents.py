@@ -15,14 +15,15 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from app.bounded import building
 from app.errors import Conflict, NotFound
 from app.i18n import N_, Lang, Speaker, speaker
 from app.services import boundaries, plans
 from models import AcceptanceRule, InputError, Plan, Scenario
-from models.tables import PlanFile, PlanRecord, ScenarioRecord, ScenarioVersion
+from models.tables import PlanFile, PlanRecord, PlanVillage, ScenarioRecord, ScenarioVersion
 
 if TYPE_CHECKING:
     from documents import LetterBook, Letterhead
@@ -38,7 +39,8 @@ def letterhead(path: str | None) -> Letterhead:
     return read_letterhead(Path(path)) if path else Letterhead()
 
 
-def _letterhead_key(head: Letterhead) -> str:
+def letters_key(head: Letterhead) -> str:
+    """A short key of the letterhead: letters written with another are other files."""
     return hashlib.sha256(head.model_dump_json().encode()).hexdigest()[:10]
 
 
@@ -78,18 +80,42 @@ def letters_bytes(book: LetterBook, file_format: LetterFormat) -> bytes:
 
 
 def letters_variant(file_format: LetterFormat, lang: Lang, head: Letterhead) -> str:
-    return f"letters-{file_format}-{lang}-{_letterhead_key(head)}"
+    return f"letters-{file_format}-{lang}-{letters_key(head)}"
 
 
-def letters_name(plan_id: int, file_format: LetterFormat, lang: Lang) -> str:
-    return f"surat_edaran_plan{plan_id}_{lang}.{file_format}"
+def letters_name(plan_id: int, file_format: LetterFormat, lang: Lang, kabupaten: str | None = None) -> str:
+    """`surat_edaran_plan12_id.zip`; one kabupaten's: `surat_edaran_plan12_Bekasi_id.zip`."""
+    from documents.letter_data import safe_name
+
+    part = f"_{safe_name(kabupaten).replace(' ', '-')}" if kabupaten else ""
+    return f"surat_edaran_plan{plan_id}{part}_{lang}.{file_format}"
+
+
+def kabupaten_letters(session: Session, plan_id: int, kabupaten: str, lang: Lang,
+                      head: Letterhead) -> tuple[bytes, str]:
+    """One kabupaten's letters as its letters job stored them (404 before the job has)."""
+    from app.letters_job import kabupaten_variant
+
+    record = plans.get_record(session, plan_id)
+    plans.refuse_without_targets(record)
+    names = sorted({k or head.kabupaten for k in session.scalars(
+        select(col(PlanVillage.kabupaten)).where(col(PlanVillage.plan_id) == plan_id).distinct())})
+    if kabupaten not in names:
+        raise NotFound("Plan %(plan)s has no villages of kabupaten '%(kabupaten)s'.", plan=plan_id,
+                       kabupaten=kabupaten)
+    stored = session.get(PlanFile, (plan_id, kabupaten_variant(lang, letters_key(head),
+                                                               names.index(kabupaten) + 1)))
+    if stored is None:
+        raise NotFound("The letters of kabupaten '%(kabupaten)s' in plan %(plan)s are not written yet: "
+                       "POST /plans/%(plan)s/letters/job writes them.", plan=plan_id, kabupaten=kabupaten)
+    return stored.content, stored.file_name
 
 
 def plan_letters(session: Session, plan_id: int, file_format: LetterFormat, lang: Lang,
                  head: Letterhead, time_limit_s: float = 0, max_villages: int = 0) -> tuple[bytes, str]:
     """The plan's letters: a zip of one PDF per village (by kecamatan) or every letter in one PDF.
     Built on the first download and stored with the plan; a plan of `max_villages` or more (0: no
-    bound) is refused (409): its letters are written from its plan.json by `desaplan letters`."""
+    bound) is refused (409): its letters job writes them, one zip per kabupaten."""
     record = plans.get_record(session, plan_id)
     plans.refuse_without_targets(record)
     variant = letters_variant(file_format, lang, head)
@@ -99,8 +125,9 @@ def plan_letters(session: Session, plan_id: int, file_format: LetterFormat, lang
         return stored.content, stored.file_name
     if max_villages and record.village_count >= max_villages:
         raise Conflict("Plan %(plan)s has %(villages)s villages, too many letters to write in a request: "
-                       "write them with `desaplan letters --plan plan.json` (GET /plans/%(plan)s gives "
-                       "the plan).", plan=plan_id, villages=record.village_count)
+                       "POST /plans/%(plan)s/letters/job writes them, one zip per kabupaten "
+                       "(GET /plans/%(plan)s/letters?kabupaten=...).", plan=plan_id,
+                       villages=record.village_count)
 
     def build() -> tuple[bytes, str, str]:
         try:

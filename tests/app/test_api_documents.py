@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -83,15 +84,32 @@ def test_no_letters_without_targets(empty_client: TestClient, upload_small: Uplo
     assert empty_client.get(f"/plans/{plan['id']}/letters", params={"format": "docx"}).status_code == 422
 
 
-def test_a_large_plans_letters_are_not_written_in_a_request(apps: Apps, upload_small: Upload,
-                                                  small_scenario: dict[str, Any]) -> None:
-    client = apps.open(load_examples=False, plan_files_min_villages=3)
+def test_a_large_plans_letters_are_written_by_a_job(
+        apps: Apps, upload_small: Upload, small_scenario: dict[str, Any], letterhead: Path) -> None:
+    client = apps.open(load_examples=False, plan_files_min_villages=3, letterhead_file=str(letterhead))
     plan = solve(client, upload_small, small_scenario)
+    refused = client.get(f"/plans/{plan['id']}/letters")
+    assert refused.status_code == 409 and f"POST /plans/{plan['id']}/letters/job" in refused.json()["detail"]
+    assert client.get(f"/plans/{plan['id']}/letters", params={"kabupaten": "Bekasi"}).status_code == 404
 
-    response = client.get(f"/plans/{plan['id']}/letters")
+    started = client.post(f"/plans/{plan['id']}/letters/job")
 
-    assert response.status_code == 409
-    assert "desaplan letters --plan plan.json" in response.json()["detail"]
+    assert started.status_code == 202, started.text
+    job = started.json()
+    assert job["kind"] == "letters"
+    deadline = time.monotonic() + 120
+    while job["status"] in ("queued", "running") and time.monotonic() < deadline:
+        time.sleep(0.5)
+        job = client.get(f"/jobs/{job['id']}").json()
+    assert job["status"] == "succeeded", job
+    assert job["progress"] == pytest.approx(1.0) and "4 letters in 1 kabupaten" in job["phase"]
+    response = client.get(f"/plans/{plan['id']}/letters", params={"kabupaten": "Bekasi"})
+    assert response.status_code == 200
+    assert f"surat_edaran_plan{plan['id']}_Bekasi_id.zip" in response.headers["content-disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        assert len(archive.namelist()) == 4
+        assert "Yth. Kepala Desa Bunibakti" in text_of(archive.read("01-Babelan/3216022002-Bunibakti.pdf"))
+    assert client.get(f"/plans/{plan['id']}/letters", params={"kabupaten": "Bogor"}).status_code == 404
 
 
 A4 = (595.28, 841.89)
