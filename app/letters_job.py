@@ -68,12 +68,15 @@ def prepare(engine: Engine, job_id: int) -> tuple[str, str]:
 
 
 def letters_in_process(plan_json: str, request_json: str, conn: Connection, limits: Any = None) -> None:
-    """In the job's process: each kabupaten's letters zipped and sent as soon as written."""
+    """In the job's process: the book compiled in batch processes, in print order (kabupaten first),
+    each kabupaten's letters zipped and sent as soon as its last letter is written."""
     import datetime as dt
     import io
+    import zipfile
 
     from app.worker import ChildLimits, _answering
-    from documents import LetterBook, Letterhead, PlanRef, letter_book, letters_zip
+    from documents import Letterhead, PlanRef, letter_book
+    from documents.letters import render_chunks
     from models import Plan
 
     with _answering(conn, limits or ChildLimits()):
@@ -82,24 +85,38 @@ def letters_in_process(plan_json: str, request_json: str, conn: Connection, limi
         head = Letterhead.model_validate(request["letterhead"])
         book = letter_book(plan, head, PlanRef(request["ref"], dt.date.fromisoformat(request["date"])),
                            request["lang"])
+        del plan
         key = documents.letters_key(head)
-        parts: dict[str, list[int]] = {}
-        for i, letter in enumerate(book.letters):
-            parts.setdefault(letter["kabupaten"], []).append(i)
-        done, total = 0, len(book.letters)
-        for index, (kabupaten, members) in enumerate(parts.items(), start=1):
-            part = LetterBook(common=book.common, letters=[book.letters[i] for i in members],
-                              paths=[book.paths[i] for i in members], fingerprint=book.fingerprint,
-                              date=book.date)
-            buffer = io.BytesIO()
-            letters_zip(part, buffer)
-            name = documents.letters_name(request["plan_id"], "zip", request["lang"], kabupaten)
+        kabupaten_of = {path: letter["kabupaten"]
+                        for path, letter in zip(book.paths, book.letters, strict=True)}
+        total, done, index = len(book.letters), 0, 0
+        current: str | None = None
+        buffer = io.BytesIO()
+        archive: zipfile.ZipFile | None = None
+
+        def send() -> None:
+            assert archive is not None and current is not None
+            archive.close()
+            name = documents.letters_name(request["plan_id"], "zip", request["lang"], current)
             conn.send(("letters_file", (kabupaten_variant(request["lang"], key, index), name,
                                         buffer.getvalue())))
-            done += len(members)
+
+        for rendered in render_chunks(book):
+            for path, pdf in rendered.letters:
+                if kabupaten_of[path] != current:
+                    if archive is not None:
+                        send()
+                    current, index = kabupaten_of[path], index + 1
+                    buffer = io.BytesIO()
+                    archive = zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED)
+                assert archive is not None
+                archive.writestr(path, pdf)
+            done += len(rendered.letters)
             conn.send(("progress", json.dumps({"progress": done / total,
                                                "phase": f"letters: {done:,} of {total:,}"})))
-        conn.send(("letters", json.dumps({"letters": total, "kabupaten": len(parts),
+        if archive is not None:
+            send()
+        conn.send(("letters", json.dumps({"letters": total, "kabupaten": index,
                                           "fingerprint": book.fingerprint})))
 
 

@@ -1,6 +1,7 @@
 """Every village's letter as PDF: compiled a few hundred villages at a time (one Typst document
 each, its letters found again by their bookmarks), then cut into one PDF per village (qpdf, through
-pikepdf) and joined into one PDF for printing. Large books are compiled by several processes.
+pikepdf) and joined into one PDF for printing. A book of more than one batch is compiled in batch
+processes of their own (`documents.batch`: Typst's binding never frees its cache), `workers` at once.
 
     book = letter_book(plan, letterhead, PlanRef("plan/12", date), "id")
     write_letters(book, Path("out"))  # out/01-Cibarusah/3216012001-Sindang Mulya.pdf ..., out/letters.pdf
@@ -11,10 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import multiprocessing
+import pickle
+import subprocess
+import sys
 import zipfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -28,8 +31,9 @@ from documents.letter_data import LetterBook
 # villages per Typst document: large enough that compiling costs little per letter, small enough
 # that a national book never sits whole in memory
 CHUNK_VILLAGES = 250
-# below this many letters one process does it all: starting others costs more than it saves
-PARALLEL_MIN_LETTERS = 1_000
+# batches per batch process: its start (about a second) spread over some 1,000 letters, its memory
+# (about 2 MB a letter, kept until it ends) bounded
+BATCHES_PER_PROCESS = 4
 MERGED_NAME = "letters.pdf"
 ZIP_NAME = "letters.zip"
 Progress = Callable[[int, int], None]  # (letters done, letters in all)
@@ -43,8 +47,8 @@ class RenderedChunk:
     letters: list[tuple[str, bytes]]  # (file name, the village's PDF)
 
 
-def _render(common: dict[str, Any], letters: list[dict[str, Any]], paths: list[str],
-            stamp: dt.date) -> RenderedChunk:
+def render_batch(common: dict[str, Any], letters: list[dict[str, Any]], paths: list[str],
+                 stamp: dt.date) -> RenderedChunk:
     """Compile the letters in one document and cut it at each village's bookmark."""
     pdf = compile_pdf("letter.typ", {"book": {"common": common, "letters": letters}}, stamp=stamp)
     reader = PdfReader(io.BytesIO(pdf))
@@ -64,29 +68,41 @@ def _render(common: dict[str, Any], letters: list[dict[str, Any]], paths: list[s
     return RenderedChunk(pdf, cut)
 
 
+def _in_a_process(parts: list[tuple[Any, ...]]) -> list[RenderedChunk]:
+    """Batches compiled by `python -m documents.batch` (a plain subprocess: it works from a
+    daemonic job process too, where multiprocessing may start no children)."""
+    done = subprocess.run([sys.executable, "-m", "documents.batch"], input=pickle.dumps(parts),
+                          capture_output=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"a batch of letters failed: {done.stderr.decode(errors='replace')[-2000:]}")
+    rendered: list[RenderedChunk] = pickle.loads(done.stdout)  # from our own child
+    return rendered
+
+
 def render_chunks(book: LetterBook, chunk: int = CHUNK_VILLAGES, workers: int = 1,
                   progress: Progress | None = None) -> Iterator[RenderedChunk]:
-    """The book compiled `chunk` villages at a time, in print order; by `workers` processes
-    when it has `PARALLEL_MIN_LETTERS` letters or more."""
+    """The book compiled `chunk` villages at a time, in print order: one batch in this process,
+    more in batch processes, `workers` at once."""
     starts = range(0, len(book.letters), chunk)
     parts = [(book.common, book.letters[s:s + chunk], book.paths[s:s + chunk], book.date) for s in starts]
     done = 0
-    if workers > 1 and len(book.letters) >= PARALLEL_MIN_LETTERS:
-        # forkserver: the pool's processes do not inherit a server's threads and connections
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for rendered in pool.map(_render, *zip(*parts, strict=True)):
+    if len(parts) <= 1:
+        groups: Iterator[list[RenderedChunk]] = iter([[render_batch(*part) for part in parts]])
+        pool = None
+    else:
+        grouped = [parts[i:i + BATCHES_PER_PROCESS] for i in range(0, len(parts), BATCHES_PER_PROCESS)]
+        pool = ThreadPoolExecutor(max_workers=max(1, workers))
+        groups = pool.map(_in_a_process, grouped)
+    try:
+        for group in groups:
+            for rendered in group:
                 done += len(rendered.letters)
                 if progress is not None:
                     progress(done, len(book.letters))
                 yield rendered
-        return
-    for part in parts:
-        rendered = _render(*part)
-        done += len(rendered.letters)
-        if progress is not None:
-            progress(done, len(book.letters))
-        yield rendered
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def merged_pdf(book: LetterBook, out: IO[bytes], progress: Progress | None = None,
