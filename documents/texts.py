@@ -21,9 +21,20 @@ def texts(lang: Lang) -> dict[str, Any]:
     return data
 
 
+class _Kept(dict[str, Any]):
+    """A field the values do not have is kept as written."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
 def fill(template: str, values: dict[str, Any]) -> str:
-    """A catalogue text with its {fields} filled."""
-    return template.format_map(values)
+    """A text with its {fields} filled: the catalogue's, or a district's own (its copies may name
+    `{kecamatan}`); an unknown field or a stray brace is kept as written."""
+    try:
+        return template.format_map(_Kept(values))
+    except (ValueError, IndexError, AttributeError):
+        return template
 
 
 def group_name(code: str, lang: Lang) -> str:
