@@ -108,8 +108,8 @@ def _plan_data(brief: PlanBrief) -> dict[str, Any]:
                   words.rupiah(r["spend"], lang), _share(r["before"], lang), _share(r["after"], lang))
                  for r in shown]
         if rest:
-            workers = sum(r["villages"] for r in rest)
-            table.append((f"{words.number(len(rest), lang)} {b['others']}", words.number(workers, lang),
+            villages = sum(r["villages"] for r in rest)
+            table.append((f"{words.number(len(rest), lang)} {b['others']}", words.number(villages, lang),
                           words.count(sum(r["new"] for r in rest), lang),
                           words.rupiah(sum(r["spend"] for r in rest), lang), "", ""))
         data["kecamatan"] = table
