@@ -173,6 +173,10 @@ def _brief(args: argparse.Namespace) -> int:
     from app.services.documents import brief_for_plan_files
 
     plan, scenario, ref, written = _read_plan(args)
+    if scenario is None:
+        raise InputError([InputIssue(message="give --scenario with --plan: the brief opens with the plan "
+                                             "in short, which names the scenario's money")],
+                         title="Bad options")
     pdf = brief_for_plan_files(plan, scenario, _lang(args), ref, written, args.kabupaten,  # type: ignore[arg-type]
                                args.boundaries)
     args.out.parent.mkdir(parents=True, exist_ok=True)

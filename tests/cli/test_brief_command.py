@@ -125,7 +125,9 @@ def test_boundaries_are_checked_against_the_table(bekasi: tuple[Path, Path], tmp
     assert "feature 8 (32.16.77.2001): unknown code" in result.stderr
     assert "feature 10 (" in result.stderr and "broken geometry" in result.stderr
     assert "Traceback" not in result.stderr
-    result = run("brief", "--plan", bekasi[0], "--boundaries", tmp_path / "bad.geojson",
-                 "--out", tmp_path / "b.pdf")
+    result = run("brief", "--plan", bekasi[0], "--scenario", bekasi_scenarios()["dd3_officials"],
+                 "--boundaries", tmp_path / "bad.geojson", "--out", tmp_path / "b.pdf")
     assert result.returncode == 2 and "unknown code" in result.stderr
     assert not (tmp_path / "b.pdf").exists()
+    result = run("brief", "--plan", bekasi[0], "--out", tmp_path / "b.pdf")
+    assert result.returncode == 2 and "give --scenario with --plan" in result.stderr
