@@ -20,6 +20,7 @@ from app.routes import (
     actuals,
     comparisons,
     datasets,
+    documents,
     health,
     insights,
     jobs,
@@ -104,7 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     signed_in = [Depends(current_principal)]  # the policy table of app.web.auth, for every route
     for router in (datasets, scenarios, solves, jobs, plans, actuals, comparisons, insights, users,
-                   rules):
+                   rules, documents):
         app.include_router(router.router, dependencies=signed_in)
     pages.install(app, dependencies=signed_in)
     openapi.install(app)

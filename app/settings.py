@@ -85,6 +85,8 @@ class Settings(BaseSettings):
     insight_time_limit_s: float = Field(default=300.0, ge=0)
     # a plan of at least this many villages has its targets files built by its job, after the solve
     plan_files_min_villages: int = Field(default=2000, ge=0)
+    # the district's letterhead, signatory and letter number for the villages' letters (YAML or JSON)
+    letterhead_file: str | None = None
     # "on": every request but /health needs a token; "off": one local admin, loopback only
     auth: Literal["on", "off"] = "on"
 

@@ -482,3 +482,14 @@ class FairnessCreate(SQLModel):
 
     scenario_id: RowId
     version: int | None = Field(default=None, ge=1, le=DB_INT_MAX)  # the latest when absent
+
+
+class BoundariesPublic(SQLModel):
+    """What a boundaries upload gave: its shapes by level, and the table's villages without one."""
+
+    dataset_id: int
+    file_name: str
+    desa: int = PydanticField(description="desa shapes")
+    kecamatan: int = PydanticField(description="kecamatan shapes")
+    missing: list[str] = PydanticField(description="village codes with no desa shape nor kecamatan shape")
+    created_at: datetime

@@ -16,6 +16,7 @@ class JobStatus(StrEnum):
 class JobKind(StrEnum):
     solve = "solve"  # a plan
     sweep = "sweep"  # a budget-outcome curve
+    letters = "letters"  # a plan's letters to its villages, one zip per kabupaten in the plan's files
 
 
 FINISHED_JOB_STATUSES = frozenset({JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled})

@@ -25,6 +25,7 @@ from models.api import (  # the API shapes and bases, importable from here as be
     ActualsPublic,
     ActualsRowsCreate,
     AuditEventPublic,
+    BoundariesPublic,
     ComparisonChecks,
     ComparisonChecksResult,
     ComparisonCreate,
@@ -297,7 +298,25 @@ class AuditEvent(SQLModel, table=True):
     client: str | None = None  # the address the request came from, "cli" for the command line
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
+
+class DatasetBoundaries(SQLModel, table=True):
+    """A village table's boundaries as the district uploaded them, checked: one GeoJSON feature
+    per desa or kecamatan (`properties.code`, `.level`, `.name`), and the villages with no shape."""
+
+    __tablename__ = "dataset_boundaries"
+
+    dataset_id: int = Field(foreign_key="dataset.id", primary_key=True)
+    file_name: str
+    geojson: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    desa: int = 0  # desa shapes
+    kecamatan: int = 0  # kecamatan shapes
+    missing: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now)
+
+
 __all__ = [
+    "BoundariesPublic",
+    "DatasetBoundaries",
     "ActualsPublic",
     "ActualsRecord",
     "ActualsRowsCreate",

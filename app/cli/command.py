@@ -41,6 +41,7 @@ PROGRESS_MIN_VILLAGES = 2_000
 # the commands whose modules (and theirs: actuals, replans, curves) load only when one of them runs
 _INSIGHT_COMMANDS = ("sweep", "marginals", "fairness")
 _ACTUALS_COMMANDS = ("actuals", "replan")
+_DOCUMENT_COMMANDS = ("letters", "brief", "boundaries")
 _OWN_COMMANDS = ("solve", "rules", "serve", "worker", "user", "token")
 
 
@@ -121,6 +122,9 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     from app.cli import actuals as actuals_cli
 
     actuals_cli.add_parsers(commands)
+    from app.cli import documents as letters_cli
+
+    letters_cli.add_parsers(commands)
     return parser
 
 
@@ -150,6 +154,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.cli import actuals as actuals_cli
 
         return actuals_cli.run(args)
+    if args.command in _DOCUMENT_COMMANDS:
+        from app.cli import documents as letters_cli
+
+        return letters_cli.run(args)
     return _solve(args)
 
 

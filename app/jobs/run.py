@@ -33,9 +33,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.jobs import letters as letters_job
 from app.jobs import storage
 from app.processes import child as worker
+from app.processes import letters as letters_process
 from app.processes.handover import plan_parts
+from app.processes.letters import LETTERS_HARD_LIMIT_S
 from app.processes.pool import Child, SolverProcesses
 from app.processes.pool import end as _end
 from app.queue import rows as jobs
@@ -184,7 +187,13 @@ def _supervise(
     target: Callable[..., None]
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = {}
-    if jobs.kind_of(engine, job_id) == JobKind.sweep:
+    job_kind = jobs.kind_of(engine, job_id)
+    if job_kind == JobKind.letters:
+        plan_json, request_json = letters_job.prepare(engine, job_id)
+        target, args = letters_process.letters_in_process, (plan_json, request_json)
+        time_limit_s = LETTERS_HARD_LIMIT_S
+        clock = HardLimit(hard_limit_s, time_limit_s, solving_from_start=True)
+    elif job_kind == JobKind.sweep:
         problem_json, options_json, task_json = storage.prepare_sweep(engine, job_id)
         target, args = worker.sweep_in_process, (problem_json, options_json, task_json)
         # the time limit bounds each of the curve's solves; the clock runs over all of them
@@ -221,6 +230,9 @@ def _supervise(
                     progress.from_event(payload, time.monotonic() - started, time_limit_s)
                     if progress.solving:
                         clock.solving(time.monotonic())
+                    continue
+                if kind == "letters_file":  # a letters job's zip of one kabupaten, stored as it comes
+                    letters_job.store_file(engine, job_id, payload)
                     continue
                 message = (kind, payload)
                 break
@@ -275,6 +287,12 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, Any],
         plan, villages = plan_parts(payload)
         plan_id = storage.store_result(engine, job_id, plan, villages)
         return None if plan_id is None else (plan_id, len(villages))
+    if kind == "letters":
+        if stop.is_set():
+            _fail(engine, job_id, jobs.INTERRUPTED)
+            return None
+        letters_job.finish(engine, job_id, payload)
+        return None
     if kind == "curve":
         if stop.is_set():
             _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel

@@ -24,6 +24,7 @@ from app.pages.render import LANG_COOKIE, render, request_lang
 from app.pages.years import premium_runs, years_of_villages
 from app.services import comparisons as comparison_service
 from app.services import datasets as dataset_service
+from app.services import documents as document_service
 from app.services import jobs as job_service
 from app.services import plans as plan_service
 from app.services import scenarios as scenario_service
@@ -394,6 +395,7 @@ def plan_page(
             "premium_runs": premium_runs(plan.premiums) if plan.years else [],
             "village_years": (years_of_villages(record.detail, [v.village_code for v in page.items])
                               if plan.years else {}),
+            "maps": document_service.plan_maps(session, plan_id, lang),
         },
     )
 
@@ -480,5 +482,6 @@ def comparison_page(request: Request, comparison_id: ItemId, session: SessionDep
             "chart": json.dumps(chart),
             "download_lang": request_lang(request),
             "in_short": comparison_in_short(computed, request_lang(request)),
+            "maps": document_service.comparison_maps(session, comparison_id, request_lang(request)),
         },
     )

@@ -15,6 +15,7 @@ MEDIA_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "json": "application/json",
     "zip": "application/zip",
+    "pdf": "application/pdf",
 }
 
 # ids are SQLite's 64-bit integers: beyond them no row can exist, and the driver would overflow
