@@ -173,3 +173,17 @@ def test_a_bekasi_planner_solves_the_shipped_bekasi_example(apps: Any) -> None:
     for planner in planners:
         answer = service.post("/solves", json={"scenario_id": scenario["id"]}, headers=planner)
         assert answer.status_code in (200, 202), answer.text
+
+
+JARGON = re.compile(r"kontinu|relaksasi|\bLP\b|[Nn]ilai tujuan|tujuan bertambah|branch and bound|"
+                    r"\bobjective\b|\bpoin\b")
+
+
+def test_the_indonesian_plan_pages_speak_without_solver_words(client: TestClient) -> None:
+    pages = [client.get(f"/ui/plans/{_plan(client, **values)}").text for values in (
+        {}, {"integer": "1"}, {"dana_desa_share": "0,01", "apbd_pool_idr": "1.500.000.000",
+                                "min_coverage": "60"})]
+
+    for page in pages:
+        visible = re.sub(r"<script.*?</script>|<[^>]+>", " ", page, flags=re.S)
+        assert not JARGON.search(visible), JARGON.search(visible)
