@@ -413,7 +413,8 @@ def _meeting(plan: Plan, say: Speaker) -> dict[str, Any]:
         "pool_words": [pool_words(plan, pool, say) for pool in plan.pools],
         "shortfall_sentences": [shortfall_sentence(plan, e, say) for e in plan.explanations],
         "marginals_from": plan.marginals_from,
-        "top_villages": insights_io.top_villages(plan, TOP_MARGINALS).to_dict(orient="records")
+        "top_villages": [{str(k): v for k, v in row.items()}
+                         for row in insights_io.top_villages(plan, TOP_MARGINALS).to_dict(orient="records")]
         if helps else [],
         "top_kecamatan_marginals": _top_kecamatan(plan) if helps else [],
     }
@@ -425,7 +426,8 @@ def _top_kecamatan(plan: Plan) -> list[dict[str, Any]]:
     frame = frame[frame["villages_where_money_helps"] > 0]
     frame = frame.sort_values(["enrollments_of_a_million_each", "kabupaten", "kecamatan"],
                               ascending=[False, True, True], kind="stable")
-    return frame.head(TOP_MARGINALS).to_dict(orient="records")
+    rows = frame.head(TOP_MARGINALS).to_dict(orient="records")
+    return [{str(k): v for k, v in row.items()} for row in rows]
 
 
 # --- comparisons ----------------------------------------------------------------------------
