@@ -397,7 +397,6 @@ def plan_page(
             "remedies": list(zip(plan.remedies, remedy_texts(plan.remedies, say), strict=True)),
             "premium_runs": premium_runs(plan.premiums) if plan.years else [],
             **_meeting(full, say),
-            "replan_title": _replan_title(session, plan, say),
             "actuals_list": actuals_service.list_for_plan(session, plan_id, 0, 100).items,
             "replans": plan_service.replans_of_plan(session, plan_id),
         },
@@ -517,15 +516,6 @@ def comparison_page(request: Request, comparison_id: ItemId, session: SessionDep
 
 
 # --- plan against actual and the re-plan --------------------------------------------------------
-
-
-def _replan_title(session: Any, plan: Any, say: Speaker) -> str | None:
-    """A re-plan's title in the page's language: its source plan's scenario and the month."""
-    if plan.replan is None or plan.replan_of_plan_id is None:
-        return None
-    source = plan_service.public(session, plan_service.get_record(session, plan.replan_of_plan_id))
-    return say.gettext("%(scenario)s (re-plan after month %(month)s)") % {
-        "scenario": source.scenario_name, "month": plan.replan.through_month}
 
 
 def _actuals_form(request: Request, session: Any, plan_id: int, issues: list[Any], status_code: int,

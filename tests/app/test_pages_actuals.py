@@ -74,6 +74,8 @@ def test_actuals_uploaded_on_the_plan_page_lead_to_the_achievement_and_the_repla
     assert f'id="source-actuals-link" href="/ui/actuals/{actuals_id}"' in replan
     assert f'href="/ui/plans/{replan_id}"' in client.get(f"/ui/plans/{plan['id']}").text
     assert f'href="/ui/plans/{replan_id}"' in client.get(actuals_url).text
+    home = client.get("/").text  # the plan lists say it in the page's language too
+    assert "(rencana ulang setelah bulan ke-6)" in home and "re-plan after" not in home
     english = client.get(replan_url, params={"lang": "en"}).text
     assert re.search(r"<h1>Plan \d+: [^<]+ \(re-plan after month 6\)</h1>", english)
 
