@@ -114,6 +114,7 @@ def test_planner_path_in_the_browser(page: Any, lang: str, screenshots: Path) ->
     page.locator("input[name=name]").fill(f"Bekasi 2% ({lang})")
     page.locator("input[name=dana_desa_share]").fill("2")
     page.locator("input[name=apbd_pool_idr]").fill("500.000.000")
+    assert page.locator("input[name=integer]").is_checked()  # whole workers by default
     page.screenshot(path=str(screenshots / f"scenario_form_{lang}.png"), full_page=True)
     page.locator("form.scenario-form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/ui/scenarios/\d+$"))
@@ -122,6 +123,8 @@ def test_planner_path_in_the_browser(page: Any, lang: str, screenshots: Path) ->
     revise.locator("input[name=name]").fill(f"Bekasi 3% ({lang})")
     revise.locator("input[name=dana_desa_share]").fill("3")
     revise.locator("input[name=note]").fill("3%")
+    # version 2 a continuous plan: its curve below has exact breakpoints
+    revise.locator("input[name=integer]").uncheck()
     revise.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"version=2"))
     assert page.locator("#history tbody tr").count() == 2
