@@ -71,7 +71,10 @@ HELP = {
     "min_coverage": N_("At least this share of every village's informal workers insured, in % (default 0)."),
     "min_new_enrollments": N_("New enrolments the whole table must reach at least (default 0: none)."),
     "objective": N_("Most protection for the money, or the lowest cost that meets the floors and targets."),
-    "integer": N_("Plan whole workers (a continuous plan also gives marginal values)."),
+    "integer": N_(
+        "Plan whole workers (the default): every target is a number of people. Without it the plan "
+        "has fractions of workers, e.g. 88,3."
+    ),
     "note": N_("What changed in this version, for the history."),
 }
 
@@ -296,7 +299,7 @@ def form_values(scenario: Mapping[str, Any] | None) -> dict[str, Any]:
         "min_coverage": model.targets.min_coverage if model else 0.0,
         "min_new_enrollments": model.targets.min_new_enrollments if model else 0,
         "objective": model.objective.value if model else "max_protection",
-        "integer": model.integer if model else False,
+        "integer": model.integer if model else True,  # whole workers unless asked otherwise
         "fiscal_year": model.fiscal_year if model else None,
         "start_month": model.start_month if model else 1,
         "multi_year": model.multi_year.model_dump() if model and model.multi_year else None,

@@ -6,6 +6,7 @@ The pages (`routes`, `curves`, `login`) render with these; `app.pages.install` m
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from app.i18n import (
     LANG_COOKIE,
     LANGUAGE_NAMES,
     Lang,
+    Speaker,
     formats,
     normalise_lang,
     speaker,
@@ -30,6 +32,19 @@ from app.pages.years import month_label, month_names
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
+
+
+# the name the solver gives a re-plan's scenario (solver.replan), to be said in the page's language
+_REPLAN_NAME = re.compile(r"^(?P<scenario>.*) \(re-plan after month (?P<month>\d+)\)$", re.S)
+
+
+def plan_name(plan: Any, say: Speaker) -> str:
+    """A plan's scenario name as the page shows it: a re-plan's suffix in the page's language."""
+    name = str(plan.scenario_name)
+    found = _REPLAN_NAME.match(name) if getattr(plan, "replan", None) is not None else None
+    if found is None:
+        return name
+    return say.gettext("%(scenario)s (re-plan after month %(month)s)") % found.groupdict()
 
 
 def _environment(lang: Lang) -> Environment:
@@ -51,6 +66,7 @@ def _environment(lang: Lang) -> Environment:
         languages=LANGUAGE_NAMES,
         fmt=fmt,
         say=say,
+        plan_name=lambda plan: plan_name(plan, say),
     )
     return env
 

@@ -16,12 +16,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.db import SessionDep
-from app.i18n import speaker
+from app.i18n import Speaker, speaker
 from app.i18n.in_short import comparison_in_short
+from app.i18n.meeting import group_sentences, pool_words, shortfall_sentence
 from app.i18n.summary import remedy_texts
 from app.pages.forms import HELP, form_values, rules_from_form, scenario_from_form
 from app.pages.render import LANG_COOKIE, render, request_lang
 from app.pages.years import premium_runs, years_of_villages
+from app.services import actuals as actuals_service
 from app.services import comparisons as comparison_service
 from app.services import datasets as dataset_service
 from app.services import documents as document_service
@@ -33,14 +35,15 @@ from app.settings import SettingsDep
 from app.web.auth import ActorDep
 from app.web.deps import RunnerDep
 from app.web.responses import DB_INT_MAX, ItemId, Offset, OptionalId
-from app.web.uploads import Upload, read_upload
-from models import InputError, VillageTable
-from models.tables import ComparisonCreate, SolveCreate
-from scenarios import labels
+from app.web.uploads import ActualsUpload, Upload, read_actuals_upload, read_upload
+from models import InputError, Plan, VillageTable
+from models.tables import ComparisonCreate, ReplanCreate, SolveCreate
+from scenarios import insights_io, labels
 
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
+TOP_MARGINALS = 10  # villages and kecamatan where one more million does most, on the plan page
 DATASET_SORTS = [
     "village_code",
     "village_name",
@@ -369,7 +372,8 @@ def plan_page(
     if sort and sort.removeprefix("-") not in PLAN_SORTS:
         sort = None
     page = plan_service.village_page(session, plan_id, offset, PAGE_SIZE, kecamatan or None, sort)
-    summary = plan_service.kecamatan_summary(session, plan_id) if plan.village_count else []
+    full = plan_service.load_plan(session, plan_id)
+    summary = plan_service.kecamatan_rows(full) if plan.village_count else []
     lang = request_lang(request)
     top = max(summary, key=lambda row: row["new_enrollments"] or 0) if summary else None
     say = speaker(lang)
@@ -396,8 +400,37 @@ def plan_page(
             "village_years": (years_of_villages(record.detail, [v.village_code for v in page.items])
                               if plan.years else {}),
             "maps": document_service.plan_maps(session, plan_id, lang),
+            **_meeting(full, say),
+            "actuals_list": actuals_service.list_for_plan(session, plan_id, 0, 100).items,
+            "replans": plan_service.replans_of_plan(session, plan_id),
         },
     )
+
+
+def _meeting(plan: Plan, say: Speaker) -> dict[str, Any]:
+    """The meeting's questions answered on the plan page: why each group got what it got, what
+    one more billion buys in workers, where one more million does most, how a shortfall adds up."""
+    helps = bool(plan.totals) and plan.marginals_from is not None and plan.objective_name != "min_cost"
+    return {
+        "group_sentences": group_sentences(plan, say) if plan.totals else [],
+        "pool_words": [pool_words(plan, pool, say) for pool in plan.pools],
+        "shortfall_sentences": [shortfall_sentence(plan, e, say) for e in plan.explanations],
+        "marginals_from": plan.marginals_from,
+        "top_villages": [{str(k): v for k, v in row.items()}
+                         for row in insights_io.top_villages(plan, TOP_MARGINALS).to_dict(orient="records")]
+        if helps else [],
+        "top_kecamatan_marginals": _top_kecamatan(plan) if helps else [],
+    }
+
+
+def _top_kecamatan(plan: Plan) -> list[dict[str, Any]]:
+    """The kecamatan where Rp1 million more in each village buys most workers together."""
+    frame = insights_io.kecamatan_marginals(plan)
+    frame = frame[frame["villages_where_money_helps"] > 0]
+    frame = frame.sort_values(["enrollments_of_a_million_each", "kabupaten", "kecamatan"],
+                              ascending=[False, True, True], kind="stable")
+    rows = frame.head(TOP_MARGINALS).to_dict(orient="records")
+    return [{str(k): v for k, v in row.items()} for row in rows]
 
 
 # --- comparisons ----------------------------------------------------------------------------
@@ -485,3 +518,69 @@ def comparison_page(request: Request, comparison_id: ItemId, session: SessionDep
             "maps": document_service.comparison_maps(session, comparison_id, request_lang(request)),
         },
     )
+
+
+# --- plan against actual and the re-plan --------------------------------------------------------
+
+
+def _actuals_form(request: Request, session: Any, plan_id: int, issues: list[Any], status_code: int,
+                  **extra: Any) -> HTMLResponse:
+    plan = plan_service.public(session, plan_service.get_record(session, plan_id))
+    return render(request, "actuals_new.html", {"plan": plan, "issues": issues, **extra}, status_code)
+
+
+@router.get("/ui/plans/{plan_id}/actuals/new", response_class=HTMLResponse)
+def new_actuals(request: Request, plan_id: ItemId, session: SessionDep) -> HTMLResponse:
+    return _actuals_form(request, session, plan_id, [], 200)
+
+
+@router.post("/ui/plans/{plan_id}/actuals", response_model=None)
+def upload_actuals(
+    request: Request,
+    plan_id: ItemId,
+    upload: Annotated[ActualsUpload, Depends(read_actuals_upload)],
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+) -> Response:
+    """The same write as POST /plans/{id}/actuals; refused actuals show every bad row."""
+    try:
+        stored = writes.upload_actuals(
+            session, actor, plan_id, upload, settings.read_limits(), settings.parse_time_limit_s
+        )
+    except InputError as exc:
+        return _actuals_form(request, session, plan_id, exc.issues, 422, filename=upload.filename,
+                             name=upload.name or "")
+    return _see_other(f"/ui/actuals/{stored.id}")
+
+
+@router.get("/ui/actuals/{actuals_id}", response_class=HTMLResponse)
+def actuals_page(request: Request, actuals_id: ItemId, session: SessionDep) -> HTMLResponse:
+    """Plan against actual: the villages and kecamatan behind, the money per source, the re-plan."""
+    stored = actuals_service.get(session, actuals_id)
+    result = actuals_service.comparison(session, actuals_id)
+    behind = sorted((v for v in result.villages if v.behind), key=lambda v: (-v.gap_to_date, v.village_code))
+    replans = plan_service.replans_of_actuals(session, actuals_id)
+    return render(
+        request,
+        "actuals.html",
+        {
+            "actuals": actuals_service.public(stored),
+            "plan": plan_service.public(session, plan_service.get_record(session, stored.plan_id)),
+            "result": result,
+            "behind": behind[:PAGE_SIZE * 2],
+            "behind_count": len(behind),
+            "kecamatan_behind": [k for k in result.kecamatan if k.villages_behind],
+            "replans": replans,
+            "download_lang": request_lang(request),
+        },
+    )
+
+
+@router.post("/ui/actuals/{actuals_id}/replan", response_model=None)
+def replan(
+    actuals_id: ItemId, session: SessionDep, settings: SettingsDep, actor: ActorDep
+) -> Response:
+    """The months left re-planned from the actuals: a new plan, shown at once."""
+    saved = writes.replan(session, actor, actuals_id, ReplanCreate(), settings)
+    return _see_other(f"/ui/plans/{saved.id}")

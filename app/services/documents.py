@@ -3,7 +3,7 @@ for printing) and the meeting's brief of a plan or a comparison.
 
 The pure builders live in `documents/`; here the plan, its scenario, its number and date come from
 the database, the letterhead from the settings (DESAPLAN_LETTERHEAD_FILE), and the in-short
-sentence from `app.in_short`. A plan never changes, so its letters are built once per language and
+sentence from `app.i18n.in_short`. A plan never changes, so its letters are built once per language and
 letterhead and served from the plan's stored files after that.
 """
 

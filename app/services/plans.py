@@ -270,8 +270,25 @@ def _clean(value: Any) -> Any:
     return value.item() if hasattr(value, "item") else value
 
 
+def replans_of_plan(session: Session, plan_id: int) -> list[ReplanLink]:
+    """The re-plans made from a plan, oldest first."""
+    return list(session.scalars(select(ReplanLink).where(col(ReplanLink.source_plan_id) == plan_id)
+                                .order_by(col(ReplanLink.plan_id))).all())
+
+
+def replans_of_actuals(session: Session, actuals_id: int) -> list[ReplanLink]:
+    """The re-plans made from one upload of actuals, oldest first."""
+    return list(session.scalars(select(ReplanLink).where(col(ReplanLink.actuals_id) == actuals_id)
+                                .order_by(col(ReplanLink.plan_id))).all())
+
+
 def kecamatan_summary(session: Session, plan_id: int) -> list[dict[str, Any]]:
-    frame = scenarios.kecamatan_summary(load_plan(session, plan_id))
+    return kecamatan_rows(load_plan(session, plan_id))
+
+
+def kecamatan_rows(plan: Plan) -> list[dict[str, Any]]:
+    """A loaded plan's kecamatan summary as JSON-ready rows."""
+    frame = scenarios.kecamatan_summary(plan)
     return [{str(k): _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
 
 

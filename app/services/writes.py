@@ -79,8 +79,17 @@ def require_writer(actor: Actor) -> None:
                         user=who.name, role=who.role.value)
 
 
+def _kabupaten_key(name: str) -> str:
+    """`Kabupaten Bekasi`, `Kab. Bekasi` and `Bekasi` are one kabupaten; `Kota Bekasi` is another."""
+    text = " ".join(name.split()).casefold()
+    for prefix in ("kabupaten ", "kab. ", "kab "):
+        if text.startswith(prefix):
+            return text[len(prefix):].strip()
+    return text
+
+
 def _same(a: str | None, b: str | None) -> bool:
-    return a is not None and b is not None and a.strip().casefold() == b.strip().casefold()
+    return a is not None and b is not None and _kabupaten_key(a) == _kabupaten_key(b)
 
 
 def dataset_kabupaten(session: Session, dataset: Dataset) -> str | None:

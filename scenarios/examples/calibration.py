@@ -95,8 +95,14 @@ def enrolment_capacity(table: VillageTable, scenario: Scenario, pool_idr: float)
     return own + math.floor(pool_idr / cost)
 
 
-def _million(idr: float) -> str:
-    return f"Rp{idr / 1e6:,.0f} million"
+def _juta(idr: float) -> str:
+    """Rupiah in millions as an Indonesian planner writes them: `Rp150 juta`."""
+    return f"Rp{idr / 1e6:,.0f} juta".replace(",", ".")
+
+
+def _percent(share: float, decimals: int) -> str:
+    """`17,0%`: the Indonesian decimal comma."""
+    return f"{share:.{decimals}%}".replace(".", ",")
 
 
 def build_scenarios(table: VillageTable) -> dict[str, dict[str, Any]]:
@@ -113,8 +119,8 @@ def build_scenarios(table: VillageTable) -> dict[str, dict[str, Any]]:
     pool = math.ceil(need / 10_000_000) * 10_000_000  # rounded up to Rp10 million
     officials["budget"]["apbd_pool_idr"] = pool
     officials = {
-        "name": "Bekasi 2026: every village official insured (JKK-JKM) from 3% of dana desa; "
-        f"{_million(pool)} from the APBD for the officials of the 8 kelurahan",
+        "name": "Bekasi 2026: semua perangkat desa terlindungi (JKK-JKM) dari 3% dana desa; "
+        f"{_juta(pool)} dari APBD untuk perangkat 8 kelurahan",
         **officials,
     }
 
@@ -136,15 +142,15 @@ def build_scenarios(table: VillageTable) -> dict[str, dict[str, Any]]:
         raise ValueError("no ADD share makes a 20% floor affordable with Rp1.5 billion APBD")
     add_share = floor20["budget"]["add_share"]
     floor20 = {
-        "name": f"Bekasi 2026: at least 20% of informal workers covered in every village, "
-        f"from {add_share:.1%} of ADD plus Rp1.5 billion from the APBD",
+        "name": "Bekasi 2026: paling sedikit 20% pekerja informal terlindungi di setiap desa, "
+        f"dari {_percent(add_share, 1)} ADD ditambah Rp1,5 miliar dari APBD",
         **floor20,
     }
 
     min_cost: dict[str, Any] = {
-        "name": f"Bekasi 2026: {MIN_COST_TARGET:,} new members at the least cost, from up to "
-        f"{MIN_COST_DANA_DESA_SHARE:.0%} of dana desa plus {_million(MIN_COST_POOL_IDR)} "
-        "from the APBD",
+        "name": f"Bekasi 2026: {MIN_COST_TARGET:_} peserta baru dengan biaya terendah, ".replace("_", ".")
+        + f"dari paling banyak {_percent(MIN_COST_DANA_DESA_SHARE, 0)} dana desa ditambah "
+        f"{_juta(MIN_COST_POOL_IDR)} dari APBD",
         "horizon_months": 12,
         "packages": [JKK_JKM, JKK_JKM_JHT],
         "budget": {

@@ -22,6 +22,7 @@ HERE = Path(__file__).parent
 VILLAGE_LIST = HERE / "bekasi_village_list.csv"
 TABLE = HERE / "bekasi_villages.csv"
 SEED = 2026
+KABUPATEN = "Kabupaten Bekasi"  # every village's kabupaten, so a Bekasi planner may solve the example
 
 # Published figures (see scenarios/README.md for the source of each)
 POPULATION = 3_387_601  # Kabupaten Bekasi, Kepmendagri 300.2.2-2138/2025
@@ -142,6 +143,7 @@ def estimate_table(villages: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
             "village_code": villages["village_code"],
             "village_name": villages["village_name"],
             "kecamatan": villages["kecamatan"],
+            "kabupaten": KABUPATEN,
             "kind": villages["kind"],
             "population_est": population,
             "dana_desa_idr": dana_desa,

@@ -36,6 +36,7 @@ SCENARIO_FORM = {
     "min_new_enrollments": "0",
     "objective": "max_protection",
 }
+ACTUALS = "Kode Desa,Bulan,Terdaftar Petani\n32.16.01.2001,2026-01,5\n32.16.02.2001,2026-01,3\n"
 OURS = {"Origin": "http://testserver"}  # a form post of the service's own pages
 
 
@@ -129,7 +130,9 @@ def work(service: TestClient, people: dict[str, Any]) -> dict[str, int]:
     )
     job = made_id(planner.post(f"/ui/scenarios/{scenario}/solve", data={"version": "1"}), r"/ui/jobs/(\d+)")
     plan = finished_plan(service, people["api"]["admin"], job)
-    return {"dataset": dataset, "scenario": scenario, "job": job, "plan": plan}
+    actuals = made_id(planner.post(f"/ui/plans/{plan}/actuals", files={"file": (
+        "laporan.csv", ACTUALS.encode(), "text/csv")}), r"/ui/actuals/(\d+)")
+    return {"dataset": dataset, "scenario": scenario, "job": job, "plan": plan, "actuals": actuals}
 
 
 def page_writes() -> list[str]:
@@ -148,11 +151,14 @@ def attempts(work: dict[str, int]) -> dict[str, dict[str, Any]]:
         "/ui/scenarios/{scenario_id}/solve": {"data": {"version": "1"}},
         "/ui/jobs/{job_id}/cancel": {},
         "/ui/compare": {"data": {"baseline_plan_id": str(work["plan"]), "plan_ids": [str(work["plan"])]}},
+        "/ui/plans/{plan_id}/actuals": {"files": {"file": ("laporan.csv", ACTUALS.encode(), "text/csv")}},
+        "/ui/actuals/{actuals_id}/replan": {},
     }
 
 
 def url(path: str, work: dict[str, int]) -> str:
-    return path.format(scenario_id=work["scenario"], job_id=work["job"])
+    return path.format(scenario_id=work["scenario"], job_id=work["job"], plan_id=work["plan"],
+                       actuals_id=work["actuals"])
 
 
 @pytest.mark.parametrize("who", ["viewer", "operator", "karawang"])
@@ -205,6 +211,7 @@ def test_every_write_through_the_pages_is_in_the_audit_trail(
         ("dataset.upload", f"dataset/{work['dataset']}"),
         ("scenario.create", f"scenario/{scenario}"),
         ("solve", f"job/{work['job']}"),
+        ("actuals.upload", f"actuals/{work['actuals']}"),
         ("scenario.revise", f"scenario/{scenario}"),
         ("scenario.archive", f"scenario/{scenario}"),
         ("scenario.unarchive", f"scenario/{scenario}"),
@@ -215,7 +222,7 @@ def test_every_write_through_the_pages_is_in_the_audit_trail(
     assert {e["client"] for e in events} == {"testclient"}  # from where
     assert all(e["at"] for e in events)  # when
     assert events[0]["detail"] == {"name": "Bekasi 2026", "villages": 3}  # what
-    assert events[3]["detail"]["note"] == "more"
+    assert events[4]["detail"]["note"] == "more"
     # the upload belongs to the planner's kabupaten: another planner of Bekasi may build on it
     dataset = service.get(f"/datasets/{work['dataset']}", headers=admin).json()
     assert dataset["kabupaten"] == ["Bekasi"]

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from app.in_short import plan_in_short
 from pypdf import PdfReader
 from pypdf.generic import ContentStream
 
+from app.i18n.in_short import plan_in_short
 from documents import words
 from maps.synthetic import voronoi_boundaries
 from models import Plan

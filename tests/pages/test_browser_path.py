@@ -14,6 +14,8 @@ import pytest
 
 from scenarios.examples import BEKASI_VILLAGES
 
+ACTUALS = BEKASI_VILLAGES.parent / "bekasi_actuals_2026-06.csv"
+
 BAD_TABLE = (
     "village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n"
     "32.16.08.2010,Telajung,Cikarang Barat,1866348000,524\n"
@@ -28,6 +30,7 @@ WORDS = {
         "sheet": "Target",
         "village": "Nama desa",
         "new": "Peserta baru",
+        "replan": "(rencana ulang setelah bulan ke-6)",
     },
     "en": {
         "home": "Village budget planner",
@@ -35,6 +38,7 @@ WORDS = {
         "sheet": "Targets",
         "village": "Village name",
         "new": "New enrolments",
+        "replan": "(re-plan after month 6)",
     },
 }
 
@@ -114,6 +118,7 @@ def test_planner_path_in_the_browser(page: Any, lang: str, screenshots: Path) ->
     page.locator("input[name=name]").fill(f"Bekasi 2% ({lang})")
     page.locator("input[name=dana_desa_share]").fill("2")
     page.locator("input[name=apbd_pool_idr]").fill("500.000.000")
+    assert page.locator("input[name=integer]").is_checked()  # whole workers by default
     page.screenshot(path=str(screenshots / f"scenario_form_{lang}.png"), full_page=True)
     page.locator("form.scenario-form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/ui/scenarios/\d+$"))
@@ -122,6 +127,8 @@ def test_planner_path_in_the_browser(page: Any, lang: str, screenshots: Path) ->
     revise.locator("input[name=name]").fill(f"Bekasi 3% ({lang})")
     revise.locator("input[name=dana_desa_share]").fill("3")
     revise.locator("input[name=note]").fill("3%")
+    # version 2 a continuous plan: its curve below has exact breakpoints
+    revise.locator("input[name=integer]").uncheck()
     revise.locator("button[type=submit]").click()
     page.wait_for_url(re.compile(r"version=2"))
     assert page.locator("#history tbody tr").count() == 2
@@ -162,6 +169,26 @@ def test_planner_path_in_the_browser(page: Any, lang: str, screenshots: Path) ->
     # version 1 solved too, then the two plans compared
     page.goto(scenario_url + "?version=1")
     first = _solve(page, visited)
+    # the whole-worker plan answers the meeting, then the mid-year task on it: actuals uploaded,
+    # the achievement read, the re-plan made and opened from the plan and back
+    assert page.locator("#group-reasons li").count() == 6  # the table's six groups
+    assert page.locator("#top-villages tbody tr").count() > 0
+    page.locator("#actuals-form input[name=file]").set_input_files(str(ACTUALS))
+    page.locator("#actuals-form button[type=submit]").click()
+    page.wait_for_url(re.compile(r"/ui/actuals/\d+$"))
+    actuals_url = page.url
+    assert page.locator("#villages-behind tbody tr").count() > 0
+    assert page.locator("#sources tbody tr").count() >= 3  # dana desa, ADD, the APBD pool
+    page.locator("#replan-button").click()
+    page.wait_for_url(re.compile(r"/ui/plans/\d+$"))
+    replan_url = page.url
+    assert words["replan"] in page.locator("h1").inner_text()
+    page.locator("#source-plan-link").click()
+    page.wait_for_url(re.compile(rf"/ui/plans/{first}$"))
+    page.locator("#actuals .replan-link").first.click()
+    page.wait_for_url(replan_url)
+    page.locator("#source-actuals-link").click()
+    page.wait_for_url(actuals_url)
     page.goto(f"/ui/compare?baseline={first}")
     page.locator(f"input[name=plan_ids][value='{second}']").check()
     page.locator("#compare-form button[type=submit]").click()
