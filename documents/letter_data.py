@@ -84,10 +84,10 @@ def _premium_rows(plan: Plan, lang: Lang) -> list[dict[str, str]]:
     for (package, sector, source), spans in merged.items():
         by_spans[(package, sector, tuple(spans))].append(source)
     rows = []
-    for (package, sector, spans), sources in sorted(by_spans.items(), key=lambda item: item[0][:2]):
+    for (package, sector, span_runs), sources in sorted(by_spans.items(), key=lambda item: item[0][:2]):
         ordered = [s for s in _SOURCES if s in sources]
         source_text = ", ".join(say["sources"][s] for s in ordered) if ordered else "–"
-        for first, last, premium, share in spans:
+        for first, last, premium, share in span_runs:
             note = (fill(say["payable_share_note"], {"share": f"{round(share * 100)}%"})
                     if share < 1.0 else "")
             rows.append({
