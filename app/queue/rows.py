@@ -11,16 +11,92 @@ import os
 import socket
 from collections.abc import Iterable
 from datetime import timedelta
+from enum import Enum
 from typing import Any
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, func, insert, literal, or_, select, text, update
 from sqlmodel import Session, col
 
+from app.i18n import N_
 from models.tables import Job, JobKind, JobStatus, utc_now
 
-INTERRUPTED = "interrupted by a restart of the service"
-CANCELLED = "cancelled on request"
+# the words a job's row keeps for its end (English, as the API answers them; the catalogue has
+# them in Indonesian for the pages: `app.i18n.reasons`)
+INTERRUPTED = N_("interrupted by a restart of the service")
+CANCELLED = N_("cancelled on request")
+NOT_TAKEN = N_("no worker took this job within %(seconds)s s (are the workers running and able to "
+               "reach the database?); solve it again")
 UNFINISHED = [JobStatus.queued.value, JobStatus.running.value]
+SILENT = N_("the worker running this job stopped (no sign of life for %(seconds)s s); solve it again")
+QUEUE_LOCK = 7_412_027  # PostgreSQL advisory lock: one job at a time counted into the queue
+
+
+def hard_limit_s(time_limit_s: float) -> float:
+    """When a supervisor kills a solve that overran: HiGHS's limit plus room to build and check."""
+    return time_limit_s + max(30.0, time_limit_s)
+
+
+def job_hard_limit_s(job: Job) -> float:
+    """A job's hard limit as its service set it when it queued it (a sweep: one per point)."""
+    limit = hard_limit_s(float(job.options["time_limit_s"]))
+    if job.kind == JobKind.sweep and job.result:
+        request = job.result.get("request") or {}
+        limit *= max(1, len(request.get("values") or []) or int(request.get("points") or 1))
+    return limit
+
+
+def insert_within(session: Session, job: Job, limit: int) -> int | None:
+    """Insert the queued `job` only while fewer than `limit` jobs are queued or running; its id,
+    or None (nothing inserted) when the queue is full. Committed.
+
+    One conditional INSERT ... SELECT, so the count and the insert are one step: SQLite holds
+    its write lock from the statement's start; PostgreSQL first takes a transaction-scoped
+    advisory lock, since under READ COMMITTED two such statements could both count the same."""
+    session.commit()  # end any read: the count must see every job committed before this one
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": QUEUE_LOCK})
+    table = Job.__table__  # type: ignore[attr-defined]
+    values = {
+        column.name: value.value if isinstance(value, Enum) else value
+        for column in table.columns
+        if column.name != "id" and (value := getattr(job, column.name)) is not None
+    }
+    unfinished = (select(func.count()).select_from(table)
+                  .where(table.c.status.in_(UNFINISHED)).scalar_subquery())
+    source = select(*[literal(v, type_=table.c[k].type).label(k) for k, v in values.items()]).where(
+        unfinished < limit)
+    statement = insert(table).from_select(list(values), source).returning(table.c.id)
+    job_id = session.execute(statement).scalar()
+    session.commit()
+    return None if job_id is None else int(job_id)
+
+
+def queued_since(engine: Engine, seconds: float) -> list[Job]:
+    """Jobs queued for at least `seconds` (no runner has claimed them), oldest first."""
+    cutoff = utc_now() - timedelta(seconds=seconds)
+    with Session(engine) as session:
+        found = session.scalars(
+            select(Job).where(col(Job.status) == JobStatus.queued.value, col(Job.created_at) < cutoff)
+            .order_by(col(Job.id))
+        ).all()
+        session.expunge_all()
+        return list(found)
+
+
+def fail_not_taken(engine: Engine, wait_limit_s: float) -> int:
+    """A job still queued `wait_limit_s` after it was queued has found no worker able to run it
+    (none running, none reaching the database, or the queue lost it and Redis is still down):
+    it failed, with words that say so, rather than stay queued for ever."""
+    cutoff = utc_now() - timedelta(seconds=wait_limit_s)
+    error = NOT_TAKEN % {"seconds": f"{wait_limit_s:.0f}"}
+    with Session(engine) as session:
+        result = session.execute(
+            update(Job)
+            .where(col(Job.status) == JobStatus.queued.value, col(Job.created_at) < cutoff)
+            .values(status=JobStatus.failed.value, phase="failed", error=error, finished_at=utc_now())
+        )
+        session.commit()
+        return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def kind_of(engine: Engine, job_id: int) -> JobKind:
@@ -132,8 +208,5 @@ def fail_silent(engine: Engine, heartbeat_timeout_s: float) -> int:
     beating: after `heartbeat_timeout_s` it failed, rather than stay "running" for ever.
     Queued jobs of the Redis queue carry no heartbeat until a worker claims them."""
     cutoff = utc_now() - timedelta(seconds=heartbeat_timeout_s)
-    error = (
-        f"the worker running this job stopped (no sign of life for {heartbeat_timeout_s:.0f} s); "
-        "solve it again"
-    )
+    error = SILENT % {"seconds": f"{heartbeat_timeout_s:.0f}"}
     return _fail_where(engine, error, col(Job.heartbeat_at).is_not(None), col(Job.heartbeat_at) < cutoff)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from app.errors import Conflict, SolveFailed
+from app.queue import rows
 from app.queue.interface import JobQueue
 from app.services import datasets, jobs, plans
 from app.services import scenarios as scenario_service
@@ -39,7 +40,7 @@ def solve_options(requested: SolveCreate, settings: Settings) -> SolveOptions:
 
 def hard_limit_s(options: SolveOptions) -> float:
     """When the runner kills a solve that overran: HiGHS's limit plus room to build and check."""
-    return options.time_limit_s + max(30.0, options.time_limit_s)
+    return rows.hard_limit_s(options.time_limit_s)
 
 
 def create_job(session: Session, request: SolveCreate, settings: Settings, mode: Mode,
@@ -50,7 +51,6 @@ def create_job(session: Session, request: SolveCreate, settings: Settings, mode:
         raise Conflict(f"Scenario {record.id} is archived; archived scenarios cannot be solved.")
     version = scenario_service.get_version(session, request.scenario_id, request.version)
     dataset = datasets.get_dataset(session, record.dataset_id)
-    jobs.check_room(session, settings.queue_limit, RETRY_AFTER_S)
     wait = mode == "sync" or (mode == "auto" and dataset.village_count <= settings.sync_max_villages)
     assert version.id is not None
     job = Job(
@@ -61,10 +61,8 @@ def create_job(session: Session, request: SolveCreate, settings: Settings, mode:
         kind=kind,
         result=result,
     )
-    session.add(job)
-    session.commit()
-    session.refresh(job)
-    return job, wait
+    # counted into the queue and inserted in one step: simultaneous solves never overfill it
+    return jobs.add_within_room(session, job, settings.queue_limit, RETRY_AFTER_S), wait
 
 
 def start(

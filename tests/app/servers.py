@@ -223,3 +223,53 @@ def cli_token(folder: Path, database_url: str, name: str = "ana", role: str = "a
                               text=True, timeout=120)
         assert made.returncode == 0, made.stderr
     return made.stdout.strip().splitlines()[-1]
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free loopback port, without persistence (no RDB,
+    no AOF), so that a `kill()` and a `start()` give the empty Redis a restart without
+    persistence gives. The machine's own Redis is never touched."""
+
+    def __init__(self, folder: Path) -> None:
+        import shutil
+
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            unavailable("redis-server", "not installed: apt-get install redis-server")
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+        self.start()
+
+    def start(self) -> None:
+        assert self.binary is not None
+        log = (self.folder / f"redis{self.starts}.log").open("wb")
+        self.starts += 1
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        import redis
+
+        deadline = time.monotonic() + 30
+        while True:
+            assert self.process.poll() is None, (self.folder / f"redis{self.starts - 1}.log").read_text()
+            try:
+                if redis.Redis.from_url(self.url, socket_connect_timeout=1).ping():
+                    return
+            except redis.RedisError:
+                pass
+            assert time.monotonic() < deadline, "redis-server did not answer within 30 s"
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """`kill -9`: whatever it held is gone."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        self.kill()
