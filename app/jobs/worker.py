@@ -163,9 +163,10 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
                   Queue(settings.queue_name, connection=redis)]
         waits = backoff(stopping)
         while not stopping.is_set():
-            worker = DesaplanWorker(queues, connection=redis)
-            worker.engine, worker.stopping = engine, stopping
             try:
+                # RQ's worker names itself to Redis as it is made: inside, as Redis may be away
+                worker = DesaplanWorker(queues, connection=redis)
+                worker.engine, worker.stopping = engine, stopping
                 worker.work(burst=burst, logging_level="INFO", with_scheduler=False)
                 if burst:
                     break
