@@ -17,7 +17,8 @@ import httpx
 import pytest
 from conftest import SMALL_CSV
 from fastapi.testclient import TestClient
-from servers import HEARTBEAT_TIMEOUT_S, RedisServer, Server, Workers, free_port
+from servers import HEARTBEAT_TIMEOUT_S, CuttableProxy, RedisServer, Server, Workers, free_port
+from sqlalchemy.engine import make_url
 
 from app.i18n import speaker
 from app.i18n.reasons import reason
@@ -174,6 +175,45 @@ def test_a_worker_without_its_database_takes_no_job_and_the_healthy_one_runs_the
     finally:
         blind.stop()
         healthy.stop()
+
+
+def test_a_ten_second_database_outage_mid_job_delays_it_and_uploads_meanwhile_get_503(
+    own_queue: dict[str, str], tmp_path: Path, upload_small: Upload, upload_large: Upload,
+    small_scenario: dict[str, Any],
+) -> None:
+    database = make_url(own_queue["DATABASE_URL"])
+    proxy = CuttableProxy((database.host or "127.0.0.1", database.port or 5432))
+    through = database.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    # the heartbeat's timeout is longer than the outage: a job that goes on must not be reaped
+    env = {**own_queue, "DATABASE_URL": through, "DESAPLAN_JOB_HEARTBEAT_TIMEOUT": "60"}
+    workers = Workers(env, tmp_path)
+    try:
+        worker = workers.start()
+        with service_for(env, job_heartbeat_timeout_s=60) as service:
+            scenario_id = scenario(service, upload_large(service)["id"], small_scenario)
+            job_ids = [service.post("/solves", params={"mode": "async"},
+                                    json={"scenario_id": scenario_id}).json()["id"] for _ in range(2)]
+            until(lambda: any(j["status"] == "running" for j in jobs_of(service, job_ids)), 120,
+                  workers.logs)
+
+            proxy.cut()
+            upload = service.post("/datasets", files={"file": ("small.csv", SMALL_CSV.encode(),
+                                                               "text/csv")})
+            time.sleep(10)  # the outage lasts ten seconds (nothing is timed)
+            proxy.restore()
+
+            jobs = all_ended(service, job_ids, workers)
+            after = service.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id})
+            [again] = all_ended(service, [after.json()["id"]], workers)
+    finally:
+        workers.stop()
+        proxy.close()
+
+    assert upload.status_code == 503, upload.text
+    assert upload.headers["content-type"].startswith("application/problem+json")
+    assert int(upload.headers["retry-after"]) > 0
+    assert [j["status"] for j in jobs] == ["succeeded", "succeeded"], (jobs, workers.logs())
+    assert again["status"] == "succeeded" and again["worker"].endswith(f":{worker.pid}")
 
 
 def test_a_job_no_worker_takes_is_failed_in_words_within_the_bound(
