@@ -49,9 +49,10 @@ _GONE = {"finished", "failed", "stopped", "canceled"}
 Perform = Callable[[int, float], object]
 
 
-def rq_job_id(job_id: int) -> str:
-    """The RQ job of desaplan job `job_id`: one name, so a reaper can look for it."""
-    return f"desaplan-job-{job_id}"
+def rq_job_id(queue_name: str, job_id: int) -> str:
+    """The RQ job of desaplan job `job_id`: one name, so a reaper can look for it. RQ's job ids
+    are Redis-wide: the queue's name keeps apart deployments (or tests) sharing one Redis."""
+    return f"{queue_name}-job-{job_id}"
 
 
 def enqueue(queue: Queue, perform: Perform, job_id: int, hard_limit_s: float) -> None:
@@ -59,7 +60,7 @@ def enqueue(queue: Queue, perform: Perform, job_id: int, hard_limit_s: float) ->
         perform,
         job_id,
         hard_limit_s,
-        job_id=rq_job_id(job_id),
+        job_id=rq_job_id(queue.name, job_id),
         job_timeout=int(hard_limit_s) + RQ_MARGIN_S,
         result_ttl=3600,
         failure_ttl=7 * 24 * 3600,
@@ -67,11 +68,11 @@ def enqueue(queue: Queue, perform: Perform, job_id: int, hard_limit_s: float) ->
     )
 
 
-def _entry_gone(redis: Redis, job_id: int) -> bool:
+def _entry_gone(redis: Redis, queue_name: str, job_id: int) -> bool:
     """No RQ job any worker will still run for this desaplan job: Redis lost it (restarted
     without persistence, flushed) or a worker gave it back (it could not reach the database)."""
     try:
-        entry = RQJob.fetch(rq_job_id(job_id), connection=redis)
+        entry = RQJob.fetch(rq_job_id(queue_name, job_id), connection=redis)
     except NoSuchJobError:
         return True
     status = entry.get_status(refresh=False)
@@ -112,7 +113,7 @@ class Reaper:
         requeued = 0
         for job in jobs.queued_since(self._engine, REQUEUE_GRACE_S):
             assert job.id is not None
-            if not _entry_gone(self._redis, job.id):
+            if not _entry_gone(self._redis, self._queue.name, job.id):
                 continue
             # one process re-queues it per grace period (the API's reaper and the workers' all look)
             if not self._redis.set(f"{self._queue.name}:requeued:{job.id}", 1, nx=True,

@@ -219,15 +219,18 @@ def test_a_ten_second_database_outage_mid_job_delays_it_and_uploads_meanwhile_ge
 def test_a_job_no_worker_takes_is_failed_in_words_within_the_bound(
     own_queue: dict[str, str], upload_small: Upload, small_scenario: dict[str, Any],
 ) -> None:
-    with service_for(own_queue, queue_wait_limit_s=3) as service:  # and no worker at all
+    # no worker at all, and room for one job
+    with service_for(own_queue, queue_wait_limit_s=3, queue_limit=1) as service:
         scenario_id = scenario(service, upload_small(service)["id"], small_scenario)
         job = service.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id}).json()
+        full = service.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id})
         until(lambda: service.get(f"/jobs/{job['id']}").json()["status"] != "queued", 120,
               lambda: service.get(f"/jobs/{job['id']}").json())
         ended = service.get(f"/jobs/{job['id']}").json()
         # the bound is free again: the failed job no longer counts against the queue
         again = service.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id})
 
+    assert full.status_code == 503
     assert ended["status"] == "failed" and ended["plan_id"] is None
     assert ended["error"].startswith("no worker took this job within 3 s")
     assert reason(ended["error"], speaker("id")).startswith(
