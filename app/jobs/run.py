@@ -172,14 +172,16 @@ def _supervise(
     target: Callable[..., None]
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = {}
-    if jobs.kind_of(engine, job_id) == JobKind.sweep:
-        problem_json, options_json, task_json = storage.prepare_sweep(engine, job_id)
+    if retried("reading its kind", job_id, lambda: jobs.kind_of(engine, job_id)) == JobKind.sweep:
+        problem_json, options_json, task_json = retried(
+            "reading its input", job_id, lambda: storage.prepare_sweep(engine, job_id))
         target, args = worker.sweep_in_process, (problem_json, options_json, task_json)
         # the time limit bounds each of the curve's solves; the clock runs over all of them
         points = len(json.loads(task_json)["values"])
         time_limit_s = float(json.loads(options_json)["time_limit_s"]) * max(1, points)
     else:
-        problem_json, options_json = storage.prepare(engine, job_id)
+        problem_json, options_json = retried("reading its input", job_id,
+                                             lambda: storage.prepare(engine, job_id))
         target, args = worker.solve_in_process, (problem_json, options_json)
         if fanout is not None:
             kwargs["fanout"] = fanout
