@@ -35,8 +35,10 @@ def make_engine(database_url: str) -> Engine:
         # so wait for the lock rather than fail at once
         connect_args = {"check_same_thread": False, "timeout": 30}
     else:
-        # a server may drop idle connections (restarts, proxies): test one before handing it out
+        # a server may drop idle connections (restarts, proxies): test one before handing it out;
+        # a server that does not answer is given up on within seconds (and tried again), not minutes
         engine_args = {"pool_pre_ping": True}
+        connect_args = {"connect_timeout": 10}
     engine = create_engine(url, connect_args=connect_args, **engine_args)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

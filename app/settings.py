@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     fanout_tasks: int = Field(default=8, ge=1)  # 1: never fan out
     # jobs queued or running at once; one more is refused with 503 and Retry-After
     queue_limit: int = Field(default=100, ge=1)
+    # the Redis queue: a job no worker has taken this long after it was queued is failed, with
+    # words that say so (a queued job whose queue entry is gone is queued again before that)
+    queue_wait_limit_s: float = Field(default=3600.0, gt=0)
     # a running job whose holder has given no sign of life for this long is failed
     job_heartbeat_timeout_s: float = Field(
         default=30.0, gt=0,

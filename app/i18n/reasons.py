@@ -117,6 +117,17 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^every year's coverage floor must be between 0 and 1$"),
         N_("every year's coverage floor must be between 0 and 1"),
     ),
+    # why a job ended without its result (app.queue.rows)
+    (re.compile(r"^interrupted by a restart of the service$"),
+     N_("interrupted by a restart of the service")),
+    (re.compile(r"^cancelled on request$"), N_("cancelled on request")),
+    (re.compile(r"^the worker running this job stopped \(no sign of life for (?P<seconds>\d+) s\); "
+                r"solve it again$"),
+     N_("the worker running this job stopped (no sign of life for %(seconds)s s); solve it again")),
+    (re.compile(r"^no worker took this job within (?P<seconds>\d+) s \(are the workers running and "
+                r"able to reach the database\?\); solve it again$"),
+     N_("no worker took this job within %(seconds)s s (are the workers running and able to reach the "
+        "database?); solve it again")),
     (
         re.compile(r"^fiscal_year is required when a package takes its premium from the contribution rules"),
         N_("the fiscal year is needed when a package takes its premium from the contribution rules"),

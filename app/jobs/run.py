@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
 from app.jobs import letters as letters_job
@@ -54,6 +55,25 @@ log = logging.getLogger("desaplan.jobs")
 
 POLL_S = 0.2  # how often the solve's pipe and a local stop are looked at
 BEAT_S = 1.0  # how often progress and the heartbeat are written (and a cancel is seen)
+# a database that does not answer is tried again, with backoff, this long before the job gives up:
+# a short outage (a restart, a failover) delays a job's end, it does not fail the job
+OUTAGE_S = 120.0
+RETRY_S = (0.5, 8.0)
+
+
+def retried[T](what: str, job_id: int, step: Callable[[], T], outage_s: float = OUTAGE_S) -> T:
+    """`step()`, tried again with backoff while the database does not answer (for `outage_s`)."""
+    deadline, pause = time.monotonic() + outage_s, RETRY_S[0]
+    while True:
+        try:
+            return step()
+        except (OperationalError, InterfaceError) as exc:
+            if time.monotonic() + pause > deadline:
+                raise
+            log.warning("job %s: %s: the database does not answer (%s); trying again in %.1f s",
+                        job_id, what, str(exc).strip().splitlines()[0], pause)
+            time.sleep(pause)
+            pause = min(pause * 2, RETRY_S[1])
 
 
 @dataclass(frozen=True)
@@ -176,7 +196,19 @@ def run_job(
 
 
 def _fail(engine: Engine, job_id: int, error: str) -> None:
-    jobs.finish(engine, job_id, JobStatus.failed, JobStatus.failed.value, error)
+    retried("storing its failure", job_id,
+            lambda: jobs.finish(engine, job_id, JobStatus.failed, JobStatus.failed.value, error))
+
+
+def _beat(engine: Engine, job_id: int, progress: Progress) -> bool:
+    """The heartbeat; True also when the database does not answer this once (the solve goes on
+    and the next beat tries again: a reaper fails the job only after its heartbeat timeout)."""
+    try:
+        return jobs.beat(engine, job_id, progress.share, progress.phase)
+    except (OperationalError, InterfaceError) as exc:
+        log.warning("job %s: its heartbeat was not written (%s)", job_id,
+                    str(exc).strip().splitlines()[0])
+        return True
 
 
 def _supervise(
@@ -187,21 +219,24 @@ def _supervise(
     target: Callable[..., None]
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = {}
-    job_kind = jobs.kind_of(engine, job_id)
+    job_kind = retried("reading its kind", job_id, lambda: jobs.kind_of(engine, job_id))
     if job_kind == JobKind.letters:
-        plan_json, request_json = letters_job.prepare(engine, job_id)
+        plan_json, request_json = retried("reading its input", job_id,
+                                          lambda: letters_job.prepare(engine, job_id))
         target, args = letters_process.letters_in_process, (plan_json, request_json)
         time_limit_s = LETTERS_HARD_LIMIT_S
         clock = HardLimit(hard_limit_s, time_limit_s, solving_from_start=True)
     elif job_kind == JobKind.sweep:
-        problem_json, options_json, task_json = storage.prepare_sweep(engine, job_id)
+        problem_json, options_json, task_json = retried(
+            "reading its input", job_id, lambda: storage.prepare_sweep(engine, job_id))
         target, args = worker.sweep_in_process, (problem_json, options_json, task_json)
         # the time limit bounds each of the curve's solves; the clock runs over all of them
         points = len(json.loads(task_json)["values"])
         time_limit_s = float(json.loads(options_json)["time_limit_s"]) * max(1, points)
         clock = HardLimit(hard_limit_s, time_limit_s, solving_from_start=True)
     else:
-        problem_json, options_json = storage.prepare(engine, job_id)
+        problem_json, options_json = retried("reading its input", job_id,
+                                             lambda: storage.prepare(engine, job_id))
         target, args = worker.solve_in_process, (problem_json, options_json)
         if fanout is not None:
             kwargs["fanout"] = fanout
@@ -252,7 +287,7 @@ def _supervise(
             if elapsed - last_beat >= BEAT_S:
                 last_beat = elapsed
                 progress.by_clock(elapsed, time_limit_s)
-                if not jobs.beat(engine, job_id, progress.share, progress.phase):
+                if not _beat(engine, job_id, progress):
                     return  # cancelled, or failed by a reaper: the finally stops the solve
     finally:
         if message is None:
@@ -285,7 +320,8 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, Any],
             return None
         # None when the job is no longer running (a cancel, a reaper): then nothing is written
         plan, villages = plan_parts(payload)
-        plan_id = storage.store_result(engine, job_id, plan, villages)
+        plan_id = retried("storing its plan", job_id,
+                          lambda: storage.store_result(engine, job_id, plan, villages))
         return None if plan_id is None else (plan_id, len(villages))
     if kind == "letters":
         if stop.is_set():
@@ -297,13 +333,14 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, Any],
         if stop.is_set():
             _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
             return None
-        storage.store_curve(engine, job_id, Curve.model_validate_json(payload))
+        curve = Curve.model_validate_json(payload)
+        retried("storing its curve", job_id, lambda: storage.store_curve(engine, job_id, curve))
     elif kind == "input_error":
         data = json.loads(payload)
         error = InputError([InputIssue(**i) for i in data["issues"]], title=data["title"])
-        jobs.finish(
+        retried("storing its input error", job_id, lambda: jobs.finish(
             engine, job_id, JobStatus.failed, JobStatus.failed.value, error.describe(), input_error=data
-        )
+        ))
     else:
         correlation_id = str(uuid.uuid4())
         log.error("job %s: the solver raised, correlation_id=%s\n%s", job_id, correlation_id, payload)

@@ -9,7 +9,7 @@ from sqlmodel import Session, col
 
 from app.errors import Conflict, NotFound, ServiceUnavailable
 from app.queue.interface import JobQueue
-from app.queue.rows import CANCELLED, UNFINISHED, finish
+from app.queue.rows import CANCELLED, UNFINISHED, finish, insert_within
 from models.tables import (
     FINISHED_JOB_STATUSES,
     Job,
@@ -70,15 +70,19 @@ def is_finished(job: Job) -> bool:
     return job.status in FINISHED_JOB_STATUSES
 
 
-def check_room(session: Session, queue_limit: int, retry_after_s: int) -> None:
-    """503 with Retry-After when `queue_limit` jobs are already queued or running."""
-    waiting = session.scalar(select(func.count()).select_from(Job).where(col(Job.status).in_(UNFINISHED)))
-    if (waiting or 0) >= queue_limit:
+def add_within_room(session: Session, job: Job, queue_limit: int, retry_after_s: int) -> Job:
+    """The queued job, stored; 503 with Retry-After when `queue_limit` jobs are already queued or
+    running. Counted and inserted in one step (`app.queue.rows.insert_within`)."""
+    job_id = insert_within(session, job, queue_limit)
+    if job_id is None:
+        waiting = session.scalar(
+            select(func.count()).select_from(Job).where(col(Job.status).in_(UNFINISHED)))
         raise ServiceUnavailable(
             f"{waiting} solves are already queued or running (the limit is {queue_limit}); "
             f"try again in {retry_after_s} s.",
             retry_after_s=retry_after_s,
         )
+    return get_job(session, job_id)
 
 
 def cancel(session: Session, runner: JobQueue, job_id: int) -> JobPublic:

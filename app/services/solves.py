@@ -7,6 +7,7 @@ from typing import Any, Literal
 from sqlmodel import Session
 
 from app.errors import Conflict, SolveFailed
+from app.queue import rows
 from app.queue.interface import JobQueue
 from app.services import datasets, jobs, plans
 from app.services import scenarios as scenario_service
@@ -37,26 +38,9 @@ def solve_options(requested: SolveCreate, settings: Settings) -> SolveOptions:
     return SolveOptions.model_validate(values)
 
 
-# the work around the solving, before it (the table into the solver process, validated, prepared,
-# cut into blocks) and after it (the plan's check, its figures, handing it over), each bounded by
-# ALLOWANCE_S + ALLOWANCE_PER_VILLAGE_S x villages: 30 s for a kabupaten, 114 s for the national
-# table (83,762 villages), whose reading takes about 4 s and writing 13 s in `desaplan solve` on a
-# 2-core machine at load 4
-ALLOWANCE_S = 30.0
-ALLOWANCE_PER_VILLAGE_S = 0.001
-
-
-def allowance_s(villages: int) -> float:
-    """What the runner allows a solve before its solving starts, and again after its time limit."""
-    return ALLOWANCE_S + ALLOWANCE_PER_VILLAGE_S * max(0, villages)
-
-
 def hard_limit_s(options: SolveOptions, villages: int = 0) -> float:
-    """When the runner kills a solve, at the latest: its solver's time limit, which counts from
-    when the solving starts, plus `allowance_s` before it and after it. The supervisor measures
-    the limit from when the solver says its clock started (`app.jobs.run`), so a job within its
-    solver's limit is never stopped, however long reading its table took within the allowance."""
-    return options.time_limit_s + 2 * allowance_s(villages)
+    """When the runner kills a solve, at the latest (`app.queue.rows.hard_limit_s`)."""
+    return rows.hard_limit_s(options.time_limit_s, villages)
 
 
 def village_count(session: Session, scenario_id: int) -> int:
@@ -73,7 +57,6 @@ def create_job(session: Session, request: SolveCreate, settings: Settings, mode:
         raise Conflict(f"Scenario {record.id} is archived; archived scenarios cannot be solved.")
     version = scenario_service.get_version(session, request.scenario_id, request.version)
     dataset = datasets.get_dataset(session, record.dataset_id)
-    jobs.check_room(session, settings.queue_limit, RETRY_AFTER_S)
     wait = mode == "sync" or (mode == "auto" and dataset.village_count <= settings.sync_max_villages)
     assert version.id is not None
     job = Job(
@@ -84,10 +67,8 @@ def create_job(session: Session, request: SolveCreate, settings: Settings, mode:
         kind=kind,
         result=result,
     )
-    session.add(job)
-    session.commit()
-    session.refresh(job)
-    return job, wait
+    # counted into the queue and inserted in one step: simultaneous solves never overfill it
+    return jobs.add_within_room(session, job, settings.queue_limit, RETRY_AFTER_S), wait
 
 
 def start(

@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -205,8 +206,29 @@ class CorrelatedErrors:
             await response(scope, receive, send)
 
 
+DATABASE_AWAY = N_("The database is not reachable at the moment; try again in %(seconds)s s.")
+DATABASE_RETRY_AFTER_S = 15
+
+
+def _database_away(request: Request, exc: Exception) -> JSONResponse:
+    """A database that does not answer (a restart, a failover, SQLite's lock held past its
+    timeout): 503 with Retry-After, not a 500. Other operational errors stay 500s."""
+    assert isinstance(exc, OperationalError | InterfaceError)
+    driver = type(exc.orig).__module__
+    if not (exc.connection_invalidated or driver.startswith("psycopg")
+            or (driver.startswith("sqlite3") and "locked" in str(exc.orig))):
+        raise exc
+    log.warning("the database does not answer: %s %s: %s", request.method, request.url.path,
+                str(exc).strip().splitlines()[0])
+    unavailable = ServiceUnavailable(DATABASE_AWAY, retry_after_s=DATABASE_RETRY_AFTER_S,
+                                     seconds=DATABASE_RETRY_AFTER_S)
+    return _domain_error(request, unavailable)
+
+
 def install(app: FastAPI) -> None:
     handlers: dict[type[Exception], Callable[[Request, Exception], JSONResponse]] = {
+        OperationalError: _database_away,
+        InterfaceError: _database_away,
         DesaplanError: _domain_error,
         RequestValidationError: _request_validation_error,
         StarletteHTTPException: _http_error,

@@ -14,7 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import httpx
@@ -223,3 +223,122 @@ def cli_token(folder: Path, database_url: str, name: str = "ana", role: str = "a
                               text=True, timeout=120)
         assert made.returncode == 0, made.stderr
     return made.stdout.strip().splitlines()[-1]
+
+
+class RedisServer:
+    """A redis-server of the test's own on a free loopback port, without persistence (no RDB,
+    no AOF), so that a `kill()` and a `start()` give the empty Redis a restart without
+    persistence gives. The machine's own Redis is never touched."""
+
+    def __init__(self, folder: Path) -> None:
+        import shutil
+
+        self.binary = shutil.which("redis-server")
+        if self.binary is None:
+            unavailable("redis-server", "not installed: apt-get install redis-server")
+        self.folder = folder
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+        self.start()
+
+    def start(self) -> None:
+        assert self.binary is not None
+        log = (self.folder / f"redis{self.starts}.log").open("wb")
+        self.starts += 1
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+        import redis
+
+        deadline = time.monotonic() + 30
+        while True:
+            assert self.process.poll() is None, (self.folder / f"redis{self.starts - 1}.log").read_text()
+            try:
+                if redis.Redis.from_url(self.url, socket_connect_timeout=1).ping():
+                    return
+            except redis.RedisError:
+                pass
+            assert time.monotonic() < deadline, "redis-server did not answer within 30 s"
+            time.sleep(0.1)
+
+    def kill(self) -> None:
+        """`kill -9`: whatever it held is gone."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        self.kill()
+
+
+class CuttableProxy:
+    """A TCP proxy on a free loopback port in front of `target` (host, port) that a test can
+    cut: `cut()` drops every connection through it and refuses (accepts, then closes) new ones
+    until `restore()`, as a database that restarts or a network that fails looks to a client."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        import threading
+
+        self.target = target
+        self.port = free_port()
+        self._listener = socket.create_server(("127.0.0.1", self.port))
+        self._lock = threading.Lock()
+        self._open: list[socket.socket] = []
+        self._cut = threading.Event()
+        self._closed = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while not self._closed.is_set():
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if self._cut.is_set():
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            upstream.settimeout(None)
+            with self._lock:
+                self._open += [client, upstream]
+            for source, sink in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                with suppress(OSError):
+                    end.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        self._cut.set()
+        with self._lock:
+            dropped, self._open = self._open, []
+        for end in dropped:
+            with suppress(OSError):
+                end.shutdown(socket.SHUT_RDWR)
+            end.close()
+
+    def restore(self) -> None:
+        self._cut.clear()
+
+    def close(self) -> None:
+        self._closed.set()
+        self.cut()
+        self._listener.close()
