@@ -5,7 +5,8 @@ and no job outlives the hard limit. Times are handed in, not measured."""
 from __future__ import annotations
 
 from app.jobs.run import HardLimit
-from app.services.solves import allowance_s, hard_limit_s
+from app.queue.rows import allowance_s
+from app.services.solves import hard_limit_s
 from models import SolveOptions
 
 TIME_LIMIT_S = 300.0
