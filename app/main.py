@@ -104,8 +104,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     security.install(app, settings)
     app.include_router(health.router)
     signed_in = [Depends(current_principal)]  # the policy table of app.web.auth, for every route
-    for router in (datasets, scenarios, solves, jobs, plans, actuals, comparisons, insights, users,
-                   rules, documents):
+    for router in (
+        datasets,
+        scenarios,
+        solves,
+        jobs,
+        plans,
+        actuals,
+        comparisons,
+        insights,
+        users,
+        rules,
+        documents,
+    ):
         app.include_router(router.router, dependencies=signed_in)
     pages.install(app, dependencies=signed_in)
     openapi.install(app)

@@ -29,21 +29,29 @@ def _named(field: str, *old_names: str) -> AliasChoices:
     return AliasChoices(f"DESAPLAN_{field.upper()}", *old_names)
 
 
-_CONFIG = SettingsConfigDict(env_prefix="DESAPLAN_", env_ignore_empty=True, extra="ignore",
-                             validate_by_name=True, validate_by_alias=True)
+_CONFIG = SettingsConfigDict(
+    env_prefix="DESAPLAN_",
+    env_ignore_empty=True,
+    extra="ignore",
+    validate_by_name=True,
+    validate_by_alias=True,
+)
 
 
 class Settings(BaseSettings):
     model_config = _CONFIG
 
-    database_url: str = Field(default=DEFAULT_DATABASE_URL,
-                              validation_alias=_named("database_url", "DATABASE_URL"))
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL, validation_alias=_named("database_url", "DATABASE_URL")
+    )
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     # a solve answers at once when its dataset has at most this many villages
     sync_max_villages: int = Field(default=2000, ge=0)
     solve_time_limit_s: float = Field(  # seconds of solving (reading and writing do not count)
-        default=DEFAULT_TIME_LIMIT_S, gt=0,
-        validation_alias=_named("solve_time_limit_s", "DESAPLAN_SOLVE_TIME_LIMIT"))
+        default=DEFAULT_TIME_LIMIT_S,
+        gt=0,
+        validation_alias=_named("solve_time_limit_s", "DESAPLAN_SOLVE_TIME_LIMIT"),
+    )
     workers: int = Field(default=2, ge=1)  # solver processes running at once (embedded runner)
     load_examples: bool = True  # the Kabupaten Bekasi example on first start
     # redis://...: solves go on this Redis-backed queue and `desaplan worker`s run them;
@@ -61,8 +69,10 @@ class Settings(BaseSettings):
     queue_wait_limit_s: float = Field(default=3600.0, gt=0)
     # a running job whose holder has given no sign of life for this long is failed
     job_heartbeat_timeout_s: float = Field(
-        default=30.0, gt=0,
-        validation_alias=_named("job_heartbeat_timeout_s", "DESAPLAN_JOB_HEARTBEAT_TIMEOUT"))
+        default=30.0,
+        gt=0,
+        validation_alias=_named("job_heartbeat_timeout_s", "DESAPLAN_JOB_HEARTBEAT_TIMEOUT"),
+    )
     # bounded work: the defaults hold the national table (84,000 villages) with room to spare
     max_body_bytes: int = Field(default=1024 * 1024, gt=0)  # any request body but an upload
     max_villages: int = Field(default=200_000, gt=0)  # rows of a village table

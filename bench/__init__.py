@@ -71,12 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--requests", type=int, default=50, help="requests per service figure (default 50)")
     parser.add_argument(
-        "--rounds", type=int, default=2,
+        "--rounds",
+        type=int,
+        default=2,
         help="runs of each side for tables under 20,000 villages, alternating the order; the best "
         "of them counts (default 2)",
     )
     parser.add_argument(
-        "--cases", default="",
+        "--cases",
+        default="",
         help="comma-separated scale/variant or variant names to run, e.g. "
         "national/pool_per_kabupaten (default: every case of the scales)",
     )
@@ -107,8 +110,9 @@ def _best(runs: list[RunResult], key: str) -> RunResult:
     return min(done, key=lambda r: r.seconds[key]) if done else runs[0]
 
 
-def _case(case: Instance, args: argparse.Namespace, budget: Budget, reserve: float,
-          flip: bool) -> dict[str, Any]:
+def _case(
+    case: Instance, args: argparse.Namespace, budget: Budget, reserve: float, flip: bool
+) -> dict[str, Any]:
     out_dir = args.work / "plans" / case.scale / case.variant
     shutil.rmtree(out_dir, ignore_errors=True)
     files = [str(case.villages_csv), str(case.scenario_json)]
@@ -125,8 +129,11 @@ def _case(case: Instance, args: argparse.Namespace, budget: Budget, reserve: flo
         order = sides if (r % 2 == 0) != flip else sides[::-1]
         for side in order:
             if side == "project":
-                run = measure("project", [*files, str(out_dir), str(args.time_limit)],
-                              budget.timeout(reserve + fallback, share=0.5))
+                run = measure(
+                    "project",
+                    [*files, str(out_dir), str(args.time_limit)],
+                    budget.timeout(reserve + fallback, share=0.5),
+                )
             elif side == "reference":
                 b_timeout = budget.timeout(reserve + fallback)
                 run = measure("reference", files, b_timeout)
@@ -146,8 +153,9 @@ def _case(case: Instance, args: argparse.Namespace, budget: Budget, reserve: flo
             ref.objective = decomposed.objective
             ref.detail["decomposition"] = _as_dict(decomposed)
     difference = _relative_difference(project.objective, ref.objective)
-    floor_differences = {side: _relative_difference(project.objective, f.objective)
-                         for side, f in floors.items()}
+    floor_differences = {
+        side: _relative_difference(project.objective, f.objective) for side, f in floors.items()
+    }
     agree = (
         project.ok
         and project.status == "optimal"
@@ -164,8 +172,9 @@ def _case(case: Instance, args: argparse.Namespace, budget: Budget, reserve: flo
         ratio = a_total / b_total
     elif a_total and ref.status == "timeout":
         ratio, ratio_is_bound = a_total / b_timeout, True
-    floor_ratios = {side: (a_total / f.seconds["solve"] if a_total and f.ok else None)
-                    for side, f in floors.items()}
+    floor_ratios = {
+        side: (a_total / f.seconds["solve"] if a_total and f.ok else None) for side, f in floors.items()
+    }
     every = [r for side_runs in runs.values() for r in side_runs]
     return {
         "scale": case.scale,
@@ -226,8 +235,9 @@ def format_table(cases: list[dict[str, Any]]) -> str:
         ok = "ok" if c["objectives_agree"] else "FAIL"
         ratios = c.get("floor_ratios", {})
         target = f"{c['floor_target']:.1f}x" if c.get("floor_target") is not None else "-"
-        floor_diff = max((d for d in c.get("floor_relative_differences", {}).values() if d is not None),
-                         default=None)
+        floor_diff = max(
+            (d for d in c.get("floor_relative_differences", {}).values() if d is not None), default=None
+        )
         load = c.get("load") or (0.0, 0.0)
         lines.append(
             f"{c['scale'] + '/' + c['variant']:<29}{c['villages']:>9,} | "
@@ -328,10 +338,10 @@ def main(argv: list[str] | None = None) -> int:
         extra["reading"] = reading.measure(national.villages_csv)
         from bench import defaults
 
-        print("bench: desaplan solve on the national table with its default options ...",
-              flush=True)
-        extra["defaults"] = defaults.measure(national.villages_csv, national.scenario_json,
-                                             args.work / "defaults")
+        print("bench: desaplan solve on the national table with its default options ...", flush=True)
+        extra["defaults"] = defaults.measure(
+            national.villages_csv, national.scenario_json, args.work / "defaults"
+        )
     report: dict[str, Any] = {
         "date_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "machine": {

@@ -31,8 +31,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-HEADER = ["village_code", "village_name", "kecamatan", "dana_desa_idr", "add_idr",
-          "uninsured_farmers"]
+HEADER = ["village_code", "village_name", "kecamatan", "dana_desa_idr", "add_idr", "uninsured_farmers"]
 _CONTENT_TYPES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
     '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -113,8 +112,10 @@ def many_rows_csv(villages: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-SCENARIO = {"packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
-            "budget": {"dana_desa_share": 0.03}}
+SCENARIO = {
+    "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+    "budget": {"dana_desa_share": 0.03},
+}
 
 _SERVICE_CASE = """
 import sys, time, resource, json
@@ -143,20 +144,37 @@ def _cli(path: Path, workdir: Path) -> dict[str, Any]:
     desaplan = Path(sys.executable).with_name("desaplan")
     start = time.perf_counter()
     done = subprocess.run(
-        [str(desaplan), "solve", "--villages", str(path), "--scenario", str(scenario),
-         "--out", str(workdir / "out"), "--quiet"],
-        capture_output=True, text=True, check=False,
+        [
+            str(desaplan),
+            "solve",
+            "--villages",
+            str(path),
+            "--scenario",
+            str(scenario),
+            "--out",
+            str(workdir / "out"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     seconds = time.perf_counter() - start
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"exit": done.returncode, "seconds": round(seconds, 2), "max_rss_mb": round(rss),
-            "message": done.stderr.strip().splitlines()[-1:]}
+    return {
+        "exit": done.returncode,
+        "seconds": round(seconds, 2),
+        "max_rss_mb": round(rss),
+        "message": done.stderr.strip().splitlines()[-1:],
+    }
 
 
 def _service(path: Path, workdir: Path) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", _SERVICE_CASE, str(path), str(workdir / "service.db")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         return {"error": done.stderr.strip().splitlines()[-1:]}
@@ -187,14 +205,22 @@ def main() -> None:
             for side in ("cli", "service"):
                 # ru_maxrss of children is the largest child so far: one process per figure
                 figures = subprocess.run(
-                    [sys.executable, "-c",
-                     "import json, sys; from pathlib import Path; import bench.bounded_reads as b; "
-                     f"print(json.dumps(b._{side}(Path(sys.argv[1]), Path(sys.argv[2]))))",
-                     str(path), str(workdir)],
-                    capture_output=True, text=True, check=False,
+                    [
+                        sys.executable,
+                        "-c",
+                        "import json, sys; from pathlib import Path; import bench.bounded_reads as b; "
+                        f"print(json.dumps(b._{side}(Path(sys.argv[1]), Path(sys.argv[2]))))",
+                        str(path),
+                        str(workdir),
+                    ],
+                    capture_output=True,
+                    text=True,
+                    check=False,
                 )
-                print(f"{name} ({len(content):,} bytes) {side}: "
-                      f"{figures.stdout.strip() or figures.stderr.strip()[-300:]}")
+                print(
+                    f"{name} ({len(content):,} bytes) {side}: "
+                    f"{figures.stdout.strip() or figures.stderr.strip()[-300:]}"
+                )
 
 
 if __name__ == "__main__":

@@ -59,31 +59,47 @@ def national(points: int, pool_kabupaten: str, work: Path) -> int:
     base = scenarios.check_scenario_fits(scenarios.read_scenario(case.scenario_json), table)
     problem = Problem(table=table, scenario=base)
     options = SolveOptions(time_limit_s=3600.0)
-    print(f"Indonesia, pool per kabupaten: {len(table.villages):,} villages, "
-          f"{case.kabupaten} pools ({_load()})", flush=True)
+    print(
+        f"Indonesia, pool per kabupaten: {len(table.villages):,} villages, "
+        f"{case.kabupaten} pools ({_load()})",
+        flush=True,
+    )
     start = time.perf_counter()
     plan = solve(problem, options)
     one = time.perf_counter() - start
-    print(f"  one national solve (one process)         {one:8.1f} s  {plan.status.value} "
-          f"objective {plan.objective:,.4f} ({_load()})", flush=True)
+    print(
+        f"  one national solve (one process)         {one:8.1f} s  {plan.status.value} "
+        f"objective {plan.objective:,.4f} ({_load()})",
+        flush=True,
+    )
     pools = base.budget.apbd_pool_idr
     assert isinstance(pools, dict)
     # the pool of the kabupaten whose Kemendagri code is `pool_kabupaten`, as the table names it
-    pool_kabupaten = next(v.kabupaten for v in table.villages
-                          if v.village_code.startswith(pool_kabupaten + "."))
+    pool_kabupaten = next(
+        v.kabupaten for v in table.villages if v.village_code.startswith(pool_kabupaten + ".")
+    )
     pool_idr = pools[pool_kabupaten]
-    own = VillageTable(groups=table.groups, source=table.source,
-                       villages=[v for v in table.villages if v.kabupaten == pool_kabupaten])
-    own_scenario = base.model_copy(update={"budget": base.budget.model_copy(
-        update={"apbd_pool_idr": {pool_kabupaten: pool_idr}})})
+    own = VillageTable(
+        groups=table.groups,
+        source=table.source,
+        villages=[v for v in table.villages if v.kabupaten == pool_kabupaten],
+    )
+    own_scenario = base.model_copy(
+        update={"budget": base.budget.model_copy(update={"apbd_pool_idr": {pool_kabupaten: pool_idr}})}
+    )
     amounts = [float(v) for v in np.linspace(0.0, 4 * pool_idr, points)]
     lever = Lever(kind=LeverKind.apbd_pool, kabupaten=pool_kabupaten)
     # cheapest first, so that a run cut short still prints the kabupaten's figures
     shares = [float(v) for v in np.linspace(0.0, 0.3, points)]
     add_share = Lever(kind=LeverKind.add_share)
     rows: list[tuple[str, Problem, Lever, list[float], bool]] = [
-        (f"pool {pool_kabupaten} 0..4x, {len(own.villages)} villages",
-         Problem(table=own, scenario=own_scenario), lever, amounts, True),
+        (
+            f"pool {pool_kabupaten} 0..4x, {len(own.villages)} villages",
+            Problem(table=own, scenario=own_scenario),
+            lever,
+            amounts,
+            True,
+        ),
         (f"add_share, {points} points sampled, national", problem, add_share, shares, False),
         (f"add_share, {points} points exact, national", problem, add_share, shares, True),
         (f"pool {pool_kabupaten} 0..4x exact, national", problem, lever, amounts, True),
@@ -95,9 +111,12 @@ def national(points: int, pool_kabupaten: str, work: Path) -> int:
         breaks = f"{len(curve.breakpoints)} breakpoints" if curve.exact else "sampled"
         asked = [p for p in curve.points if p.kind == "sampled"]
         checked = sum(1 for p in asked if p.check_ok)
-        print(f"  {name:<40} {took:8.1f} s  {took / one:5.2f}x one solve  {breaks}, "
-              f"{len(curve.points)} points, {curve.lp_solves} LP solves, {checked} of the "
-              f"{len(asked)} asked points' plans checked ({_load()})", flush=True)
+        print(
+            f"  {name:<40} {took:8.1f} s  {took / one:5.2f}x one solve  {breaks}, "
+            f"{len(curve.points)} points, {curve.lp_solves} LP solves, {checked} of the "
+            f"{len(asked)} asked points' plans checked ({_load()})",
+            flush=True,
+        )
     return 0
 
 
@@ -105,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.curves", description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=20)
     parser.add_argument("--runs", type=int, default=1, help="repeats of (a) and (b); the best is kept")
-    parser.add_argument("--national", action="store_true",
-                        help="Indonesia, pool per kabupaten (10 points unless --points)")
+    parser.add_argument(
+        "--national", action="store_true", help="Indonesia, pool per kabupaten (10 points unless --points)"
+    )
     parser.add_argument("--pool", default="32.16", help="--national: the kabupaten of the pool")
     args = parser.parse_args(argv)
     if args.national:
@@ -115,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
     table = scenarios.read_villages(BEKASI_VILLAGES)
     base = scenarios.read_scenario(bekasi_scenarios()["add_pool_floor20"])
     print(f"Kabupaten Bekasi, {len(table.villages)} villages, {args.points}-point curves")
-    print(f"{'lever':<10} {'plans':<13} {'(a) CLI s':>10} {'(b) curve s':>12} {'LP solves':>10} "
-          f"{'breakpoints':>12} {'(c) 20 solves s':>16} {'(a)/(c)':>8}")
+    print(
+        f"{'lever':<10} {'plans':<13} {'(a) CLI s':>10} {'(b) curve s':>12} {'LP solves':>10} "
+        f"{'breakpoints':>12} {'(c) 20 solves s':>16} {'(a)/(c)':>8}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         for name, (lo, hi) in LEVERS.items():
@@ -127,10 +149,28 @@ def main(argv: list[str] | None = None) -> int:
                 path = work / f"scenario_{integer}.json"
                 path.write_text(scenario.model_dump_json())
                 problem = Problem(table=table, scenario=scenario)
-                cli = min(_run(["sweep", "--villages", str(BEKASI_VILLAGES), "--scenario", str(path),
-                                "--lever", name, "--from", str(lo), "--to", str(hi), "--points",
-                                str(args.points), "--out", str(work / "sweep")])
-                          for _ in range(args.runs))
+                cli = min(
+                    _run(
+                        [
+                            "sweep",
+                            "--villages",
+                            str(BEKASI_VILLAGES),
+                            "--scenario",
+                            str(path),
+                            "--lever",
+                            name,
+                            "--from",
+                            str(lo),
+                            "--to",
+                            str(hi),
+                            "--points",
+                            str(args.points),
+                            "--out",
+                            str(work / "sweep"),
+                        ]
+                    )
+                    for _ in range(args.runs)
+                )
                 best, curve = None, None
                 for _ in range(args.runs):
                     start = time.perf_counter()
@@ -141,14 +181,27 @@ def main(argv: list[str] | None = None) -> int:
                 separate = 0.0
                 for value in values:
                     one = work / "one.json"
-                    one.write_text(json.dumps(json.loads(
-                        scenario_at(problem, lever, value).model_dump_json())))
-                    separate += _run(["solve", "--villages", str(BEKASI_VILLAGES), "--scenario",
-                                      str(one), "--out", str(work / "solve"), "--quiet"])
+                    one.write_text(
+                        json.dumps(json.loads(scenario_at(problem, lever, value).model_dump_json()))
+                    )
+                    separate += _run(
+                        [
+                            "solve",
+                            "--villages",
+                            str(BEKASI_VILLAGES),
+                            "--scenario",
+                            str(one),
+                            "--out",
+                            str(work / "solve"),
+                            "--quiet",
+                        ]
+                    )
                 kind = "whole-number" if integer else "continuous"
                 breaks = str(len(curve.breakpoints)) if curve.exact else "sampled"
-                print(f"{name:<10} {kind:<13} {cli:>10.2f} {best:>12.2f} {curve.lp_solves:>10} "
-                      f"{breaks:>12} {separate:>16.2f} {cli / separate:>8.3f}")
+                print(
+                    f"{name:<10} {kind:<13} {cli:>10.2f} {best:>12.2f} {curve.lp_solves:>10} "
+                    f"{breaks:>12} {separate:>16.2f} {cli / separate:>8.3f}"
+                )
     return 0
 
 

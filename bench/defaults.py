@@ -26,8 +26,19 @@ def measure(villages: Path, scenario: Path, out_dir: Path) -> dict[str, Any]:
     load_before = os.getloadavg()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    command = [sys.executable, "-m", "app.cli", "solve", "--villages", str(villages),
-               "--scenario", str(scenario), "--out", str(out_dir), "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "solve",
+        "--villages",
+        str(villages),
+        "--scenario",
+        str(scenario),
+        "--out",
+        str(out_dir),
+        "--quiet",
+    ]
     done = subprocess.run(command, capture_output=True, text=True)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -53,19 +64,20 @@ def measure(villages: Path, scenario: Path, out_dir: Path) -> dict[str, Any]:
 
 def format_defaults(name: str, r: dict[str, Any]) -> str:
     objective = f"{r['objective']:,.2f}" if r["objective"] is not None else "-"
-    return (f"desaplan solve, default options, {name}: exit {r['exit']}, {r['status']}, objective "
-            f"{objective}, {r['unsolved_blocks']} of {r['blocks']} blocks unsolved, check "
-            f"{'ok' if r['check_ok'] else 'FAILED'}; wall {r['wall_seconds']:.1f} s, CPU "
-            f"{r['cpu_seconds']:.1f} s on {r['cores']} cores, load "
-            f"{r['load_before'][0]:.2f} before, {r['load_after'][0]:.2f} after "
-            f"(5 min {r['load_after'][1]:.2f})")
+    return (
+        f"desaplan solve, default options, {name}: exit {r['exit']}, {r['status']}, objective "
+        f"{objective}, {r['unsolved_blocks']} of {r['blocks']} blocks unsolved, check "
+        f"{'ok' if r['check_ok'] else 'FAILED'}; wall {r['wall_seconds']:.1f} s, CPU "
+        f"{r['cpu_seconds']:.1f} s on {r['cores']} cores, load "
+        f"{r['load_before'][0]:.2f} before, {r['load_after'][0]:.2f} after "
+        f"(5 min {r['load_after'][1]:.2f})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.defaults", description=__doc__.splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path("bench/results"))
-    parser.add_argument("--variant", default="pool_per_kabupaten",
-                        choices=["pool_per_kabupaten", "one_pool"])
+    parser.add_argument("--variant", default="pool_per_kabupaten", choices=["pool_per_kabupaten", "one_pool"])
     args = parser.parse_args(argv)
     case = next(c for c in build("national", args.work / "instances", SEED) if c.variant == args.variant)
     result = measure(case.villages_csv, case.scenario_json, args.work / "defaults" / case.variant)

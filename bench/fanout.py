@@ -57,8 +57,11 @@ class Workers:
 
         for i in range(count):
             log = (self.folder / f"worker{len(self.processes)}.log").open("wb")
-            self.processes.append(subprocess.Popen([DESAPLAN, "worker"], env=self.env, stdout=log,
-                                                   stderr=subprocess.STDOUT, cwd=self.folder))
+            self.processes.append(
+                subprocess.Popen(
+                    [DESAPLAN, "worker"], env=self.env, stdout=log, stderr=subprocess.STDOUT, cwd=self.folder
+                )
+            )
             del i
         with Redis.from_url(REDIS_URL) as redis:  # wait until every worker listens
             deadline = time.monotonic() + 120
@@ -108,11 +111,22 @@ def _job(engine: Any, settings: Any, scenario_id: int, workers: Workers) -> dict
             record = plans.get_record(session, job.plan_id)
             plan = plans.load_plan(session, job.plan_id)
             queued = (job.started_at - job.created_at).total_seconds() if job.started_at else None
-            ran = ((job.finished_at - job.started_at).total_seconds()
-                   if job.finished_at and job.started_at else None)
-            return {"seconds": seconds, "status": str(status), "objective": plan.objective,
-                    "plan_status": plan.status.value, "blocks": plan.blocks, "queued_s": queued,
-                    "ran_s": ran, "plan_id": record.id, "load": _load()}
+            ran = (
+                (job.finished_at - job.started_at).total_seconds()
+                if job.finished_at and job.started_at
+                else None
+            )
+            return {
+                "seconds": seconds,
+                "status": str(status),
+                "objective": plan.objective,
+                "plan_status": plan.status.value,
+                "blocks": plan.blocks,
+                "queued_s": queued,
+                "ran_s": ran,
+                "plan_id": record.id,
+                "load": _load(),
+            }
     finally:
         queue.shutdown()
 
@@ -136,15 +150,21 @@ def run(scale: str, counts: list[int], min_villages: int) -> int:
     case = next(i for i in build(scale, work) if i.variant == "pool_per_kabupaten")
     table = scenarios.read_villages(case.villages_csv)
     scenario = scenarios.check_scenario_fits(scenarios.read_scenario(case.scenario_json), table)
-    print(f"{case.name}: {case.villages:,} villages, {case.kabupaten} pools; "
-          f"{os.cpu_count()} cores; load {_load()}", flush=True)
+    print(
+        f"{case.name}: {case.villages:,} villages, {case.kabupaten} pools; "
+        f"{os.cpu_count()} cores; load {_load()}",
+        flush=True,
+    )
 
     options = SolveOptions(time_limit_s=TIME_LIMIT_S, workers=1, threads=1)
     start = time.perf_counter()
     alone = solve(Problem(table=table, scenario=scenario), options)
     single = time.perf_counter() - start
-    print(f"  (0) single process, solver.solve        {single:8.1f} s  {alone.status.value}, "
-          f"{alone.blocks} blocks, objective {alone.objective:,.6f}  (load {_load()})", flush=True)
+    print(
+        f"  (0) single process, solver.solve        {single:8.1f} s  {alone.status.value}, "
+        f"{alone.blocks} blocks, objective {alone.objective:,.6f}  (load {_load()})",
+        flush=True,
+    )
 
     name = f"desaplan_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
@@ -163,16 +183,29 @@ def run(scale: str, counts: list[int], min_villages: int) -> int:
             session.commit()
             assert record.id is not None
             scenario_id = record.id
-        settings = Settings(database_url=url, queue_url=REDIS_URL, queue_name=queue_name,
-                            solve_time_limit_s=TIME_LIMIT_S, load_examples=False, auth="off")
+        settings = Settings(
+            database_url=url,
+            queue_url=REDIS_URL,
+            queue_name=queue_name,
+            solve_time_limit_s=TIME_LIMIT_S,
+            load_examples=False,
+            auth="off",
+        )
         configurations = [("(1) 1 worker, no fan-out", 1, 1)] + [
-            (f"(2) {n} worker{'s' if n > 1 else ''}, fan-out in {TASKS} tasks", n, TASKS) for n in counts]
+            (f"(2) {n} worker{'s' if n > 1 else ''}, fan-out in {TASKS} tasks", n, TASKS) for n in counts
+        ]
         for label, count, tasks in configurations:
             with tempfile.TemporaryDirectory() as folder:
-                env = {**os.environ, "DATABASE_URL": url, "DESAPLAN_QUEUE_URL": REDIS_URL,
-                       "DESAPLAN_QUEUE_NAME": queue_name, "DESAPLAN_FANOUT_TASKS": str(tasks),
-                       "DESAPLAN_FANOUT_MIN_VILLAGES": str(min_villages),
-                       "DESAPLAN_SOLVE_TIME_LIMIT": str(TIME_LIMIT_S), "DESAPLAN_AUTH": "off"}
+                env = {
+                    **os.environ,
+                    "DATABASE_URL": url,
+                    "DESAPLAN_QUEUE_URL": REDIS_URL,
+                    "DESAPLAN_QUEUE_NAME": queue_name,
+                    "DESAPLAN_FANOUT_TASKS": str(tasks),
+                    "DESAPLAN_FANOUT_MIN_VILLAGES": str(min_villages),
+                    "DESAPLAN_SOLVE_TIME_LIMIT": str(TIME_LIMIT_S),
+                    "DESAPLAN_AUTH": "off",
+                }
                 workers = Workers(env, Path(folder))
                 try:
                     workers.start(count, queue_name)
@@ -180,12 +213,18 @@ def run(scale: str, counts: list[int], min_villages: int) -> int:
                 finally:
                     workers.stop()
             same = figures["objective"] == alone.objective
-            rel = (abs(figures["objective"] - alone.objective) / max(1.0, abs(alone.objective))
-                   if figures["objective"] is not None and alone.objective is not None else None)
-            print(f"  {label:<40} {figures['seconds']:8.1f} s  (queued {figures['queued_s']:.1f} s, "
-                  f"ran {figures['ran_s']:.1f} s)  {figures['plan_status']}, {figures['blocks']} "
-                  f"blocks, objective {'identical' if same else f'differs by {rel:.1e}'}  "
-                  f"(load {figures['load']})", flush=True)
+            rel = (
+                abs(figures["objective"] - alone.objective) / max(1.0, abs(alone.objective))
+                if figures["objective"] is not None and alone.objective is not None
+                else None
+            )
+            print(
+                f"  {label:<40} {figures['seconds']:8.1f} s  (queued {figures['queued_s']:.1f} s, "
+                f"ran {figures['ran_s']:.1f} s)  {figures['plan_status']}, {figures['blocks']} "
+                f"blocks, objective {'identical' if same else f'differs by {rel:.1e}'}  "
+                f"(load {figures['load']})",
+                flush=True,
+            )
     finally:
         engine.dispose()
         with admin.connect() as connection:
@@ -206,8 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.fanout", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="national", choices=["westjava", "national"])
     parser.add_argument("--workers", default="1,2,4", help="worker counts with fan-out")
-    parser.add_argument("--min-villages", type=int, default=1_000,
-                        help="DESAPLAN_FANOUT_MIN_VILLAGES of the workers")
+    parser.add_argument(
+        "--min-villages", type=int, default=1_000, help="DESAPLAN_FANOUT_MIN_VILLAGES of the workers"
+    )
     args = parser.parse_args(argv)
     return run(args.scale, [int(n) for n in args.workers.split(",")], args.min_villages)
 

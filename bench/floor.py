@@ -50,8 +50,9 @@ def _in_millions(table: pd.DataFrame, scenario: dict[str, Any]) -> tuple[pd.Data
         package["monthly_premium_idr"] = package["monthly_premium_idr"] / MILLION
     budget = scenario.setdefault("budget", {})
     pool = budget.get("apbd_pool_idr", 0.0)
-    budget["apbd_pool_idr"] = ({k: v / MILLION for k, v in pool.items()} if isinstance(pool, dict)
-                               else pool / MILLION)
+    budget["apbd_pool_idr"] = (
+        {k: v / MILLION for k, v in pool.items()} if isinstance(pool, dict) else pool / MILLION
+    )
     return table, scenario
 
 
@@ -66,8 +67,9 @@ def blocks(table: pd.DataFrame, scenario: dict[str, Any]) -> list[pd.DataFrame]:
 
 def build(table: pd.DataFrame, scenario: dict[str, Any]) -> list[reference.ReferenceLp]:
     scaled, scenario_m = _in_millions(table, scenario)
-    return [reference.build_lp(part.reset_index(drop=True), scenario_m)
-            for part in blocks(scaled, scenario_m)]
+    return [
+        reference.build_lp(part.reset_index(drop=True), scenario_m) for part in blocks(scaled, scenario_m)
+    ]
 
 
 def _solve(lps: list[reference.ReferenceLp]) -> tuple[str, float]:
@@ -123,10 +125,13 @@ def run(villages_csv: Path, scenario_json: Path, cores: int) -> FloorResult:
     t3 = time.perf_counter()
     if scenario.get("objective", "max_protection") == "min_cost":
         objective *= MILLION
-    return FloorResult(status=status, objective=objective if status == "Optimal" else None,
-                       blocks=len(lps), cores=cores,
-                       seconds={"read": t1 - t0, "build": t2 - t1, "solve": t3 - t2,
-                                "total": t3 - t0})
+    return FloorResult(
+        status=status,
+        objective=objective if status == "Optimal" else None,
+        blocks=len(lps),
+        cores=cores,
+        seconds={"read": t1 - t0, "build": t2 - t1, "solve": t3 - t2, "total": t3 - t0},
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

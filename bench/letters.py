@@ -45,16 +45,23 @@ def measure(plan: object, workers: int, kabupaten: str) -> dict[str, float]:
         merged = (out / "letters.pdf").stat().st_size
     finally:
         shutil.rmtree(out, ignore_errors=True)
-    return {"letters": len(written), "data_s": data_s, "total_s": total_s,
-            "ms_per_letter": 1000 * total_s / max(1, len(written)), "villages_mb": size / 1e6,
-            "merged_mb": merged / 1e6, "load_before": load}
+    return {
+        "letters": len(written),
+        "data_s": data_s,
+        "total_s": total_s,
+        "ms_per_letter": 1000 * total_s / max(1, len(written)),
+        "villages_mb": size / 1e6,
+        "merged_mb": merged / 1e6,
+        "load_before": load,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.letters", description=__doc__.splitlines()[0])
     parser.add_argument("--scales", default="bekasi,national")
-    parser.add_argument("--workers", default=f"1,{os.cpu_count() or 1}",
-                        help="process counts to measure, comma-separated")
+    parser.add_argument(
+        "--workers", default=f"1,{os.cpu_count() or 1}", help="process counts to measure, comma-separated"
+    )
     parser.add_argument("--work", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     counts = sorted({int(w) for w in args.workers.split(",")})
@@ -72,10 +79,13 @@ def main() -> None:
             if scale != "bekasi" and workers == 1 and len(counts) > 1:
                 continue  # national: the parallel run only, one is long enough
             f = measure(plan, workers, kabupaten)
-            print(f"  {f['letters']:>6,} letters, {workers} process(es): {f['total_s']:7.1f} s "
-                  f"({f['ms_per_letter']:.1f} ms a letter; data {f['data_s']:.1f} s), villages' PDFs "
-                  f"{f['villages_mb']:,.0f} MB, merged PDF {f['merged_mb']:,.0f} MB, load before "
-                  f"{f['load_before']:.1f}", flush=True)
+            print(
+                f"  {f['letters']:>6,} letters, {workers} process(es): {f['total_s']:7.1f} s "
+                f"({f['ms_per_letter']:.1f} ms a letter; data {f['data_s']:.1f} s), villages' PDFs "
+                f"{f['villages_mb']:,.0f} MB, merged PDF {f['merged_mb']:,.0f} MB, load before "
+                f"{f['load_before']:.1f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

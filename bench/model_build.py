@@ -56,8 +56,9 @@ def private_problem(m: Any) -> pulp.LpProblem | None:
     model = prob._model
     cat = pulp.LpInteger if m.integer else pulp.LpContinuous
     model.add_variables_batch([f"x_{i}" for i in range(m.n_x)], 0.0, np.inf, _const_to_rust_cat(cat))
-    model.add_variables_batch([f"z_{i}" for i in range(m.n_z)], 0.0, np.inf,
-                              _const_to_rust_cat(pulp.LpContinuous))
+    model.add_variables_batch(
+        [f"z_{i}" for i in range(m.n_z)], 0.0, np.inf, _const_to_rust_cat(pulp.LpContinuous)
+    )
     for j in np.flatnonzero(np.isfinite(m.col_upper)).tolist():
         model.get_variable(j).set_ub(float(m.col_upper[j]))
     objective = pulp.LpAffineExpression.empty()
@@ -82,8 +83,10 @@ def _check(prob: pulp.LpProblem, m: Any, terms: int) -> None:
     rows = prob.constraints()
     found = (prob.numVariables(), len(rows), sum(len(row) for row in rows))
     if found != (m.n_x + m.n_z, m.n_rows, terms):
-        raise SystemExit(f"FAIL: the PuLP problem has {found} (variables, rows, terms), "
-                         f"the model {(m.n_x + m.n_z, m.n_rows, terms)}")
+        raise SystemExit(
+            f"FAIL: the PuLP problem has {found} (variables, rows, terms), "
+            f"the model {(m.n_x + m.n_z, m.n_rows, terms)}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -97,8 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     from models import Problem
     from solver import build_model, pass_model, prepare, to_problem
 
-    case = next((c for c in build(args.scale, args.work / "instances", SEED)
-                 if c.variant == args.variant), None)
+    case = next(
+        (c for c in build(args.scale, args.work / "instances", SEED) if c.variant == args.variant), None
+    )
     if case is None:
         print(f"no variant '{args.variant}' at scale {args.scale}: {SCALES[args.scale]}")
         return 2

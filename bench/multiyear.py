@@ -25,18 +25,24 @@ def _load() -> float:
     return os.getloadavg()[0]
 
 
-def _run(villages: str, scenario: str, out: str, time_limit_s: float,
-         answer: Any) -> None:
+def _run(villages: str, scenario: str, out: str, time_limit_s: float, answer: Any) -> None:
     from app.cli.pipeline import solve_files
     from models import SolveOptions
 
     options = SolveOptions(time_limit_s=time_limit_s, threads=1)
     start = time.perf_counter()
     plan, timings = solve_files(Path(villages), Path(scenario), Path(out), options)
-    answer.send({"seconds": time.perf_counter() - start, "status": plan.status.value,
-                 "objective": plan.objective, "blocks": plan.blocks,
-                 "check_ok": plan.check.ok if plan.check else None,
-                 "funded": [y.funded for y in plan.years], "timings": timings})
+    answer.send(
+        {
+            "seconds": time.perf_counter() - start,
+            "status": plan.status.value,
+            "objective": plan.objective,
+            "blocks": plan.blocks,
+            "check_ok": plan.check.ok if plan.check else None,
+            "funded": [y.funded for y in plan.years],
+            "timings": timings,
+        }
+    )
 
 
 def measure(villages: Path, scenario: Path, out: Path, time_limit_s: float) -> dict[str, Any]:
@@ -44,8 +50,7 @@ def measure(villages: Path, scenario: Path, out: Path, time_limit_s: float) -> d
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
     load_before = _load()
-    process = context.Process(target=_run, args=(str(villages), str(scenario), str(out),
-                                                 time_limit_s, send))
+    process = context.Process(target=_run, args=(str(villages), str(scenario), str(out), time_limit_s, send))
     process.start()
     result: dict[str, Any] = receive.recv()
     process.join()
@@ -53,14 +58,14 @@ def measure(villages: Path, scenario: Path, out: Path, time_limit_s: float) -> d
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench.multiyear",
-                                     description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.multiyear", description=__doc__.splitlines()[0])
     parser.add_argument("--scale", default="national", help="bekasi, westjava or national")
     parser.add_argument("--work", type=Path, default=Path("bench/results"))
     parser.add_argument("--time-limit", type=float, default=900.0)
     args = parser.parse_args()
-    instance = next(i for i in build(args.scale, args.work, SEED) if
-                    i.variant in ("pool_per_kabupaten", "one_pool"))
+    instance = next(
+        i for i in build(args.scale, args.work, SEED) if i.variant in ("pool_per_kabupaten", "one_pool")
+    )
     scenario = json.loads(instance.scenario_json.read_text())
     three = {**scenario, "name": f"{scenario['name']}, 3 years", "multi_year": MULTI_YEAR}
     three_json = instance.scenario_json.with_name(instance.scenario_json.stem + "_3years.json")
@@ -69,12 +74,14 @@ def main() -> None:
     for label, path in (("1 year", instance.scenario_json), ("3 years", three_json)):
         got = measure(instance.villages_csv, path, args.work / f"multiyear_{label[0]}", args.time_limit)
         t = got["timings"]
-        print(f"  {label}: {got['seconds']:.1f} s (read {t['read']:.1f}, build {t['build']:.1f}, "
-              f"HiGHS {t['solve']:.1f}, check {t['check']:.1f}, write {t['write']:.1f}), "
-              f"{got['status']}, check {'ok' if got['check_ok'] else 'FAILED'}, "
-              f"{got['blocks']} blocks, objective {got['objective']:,.2f}, "
-              f"funded by year {got['funded'] or '-'}, "
-              f"load {got['load_before']:.2f} -> {got['load_after']:.2f}")
+        print(
+            f"  {label}: {got['seconds']:.1f} s (read {t['read']:.1f}, build {t['build']:.1f}, "
+            f"HiGHS {t['solve']:.1f}, check {t['check']:.1f}, write {t['write']:.1f}), "
+            f"{got['status']}, check {'ok' if got['check_ok'] else 'FAILED'}, "
+            f"{got['blocks']} blocks, objective {got['objective']:,.2f}, "
+            f"funded by year {got['funded'] or '-'}, "
+            f"load {got['load_before']:.2f} -> {got['load_after']:.2f}"
+        )
 
 
 if __name__ == "__main__":

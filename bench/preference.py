@@ -23,8 +23,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--scales", default="bekasi,westjava,national")
     parser.add_argument("--work", type=Path, default=Path("bench/results"))
     parser.add_argument("--repeat", type=int, default=1, help="alternated runs of each side (default 1)")
-    parser.add_argument("--short-limit", type=float, default=15.0,
-                        help="the short time limit, seconds (default 15)")
+    parser.add_argument(
+        "--short-limit", type=float, default=15.0, help="the short time limit, seconds (default 15)"
+    )
     parser.add_argument("--timeout", type=float, default=900.0)
     return parser
 
@@ -32,18 +33,22 @@ def _parser() -> argparse.ArgumentParser:
 def _row(name: str, side: str, run: RunResult) -> str:
     d = run.detail
     total = run.seconds.get("total")
-    return (f"| {name} | {side} | {run.status} | {run.wall_seconds:7.1f} | "
-            f"{'' if total is None else f'{total:7.1f}'} | {run.peak_rss_mb:7.0f} | "
-            f"{d.get('check_ok')} | {d.get('preferred')} | {d.get('fallback_blocks')} | "
-            f"{'' if run.objective is None else f'{run.objective:,.2f}'} | "
-            f"{'' if d.get('spend_apbd_idr') is None else f'{d['spend_apbd_idr']:,.0f}'} |")
+    return (
+        f"| {name} | {side} | {run.status} | {run.wall_seconds:7.1f} | "
+        f"{'' if total is None else f'{total:7.1f}'} | {run.peak_rss_mb:7.0f} | "
+        f"{d.get('check_ok')} | {d.get('preferred')} | {d.get('fallback_blocks')} | "
+        f"{'' if run.objective is None else f'{run.objective:,.2f}'} | "
+        f"{'' if d.get('spend_apbd_idr') is None else f'{d["spend_apbd_idr"]:,.0f}'} |"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     print(f"cores {os.cpu_count()}, load {os.getloadavg()[0]:.2f} at the start")
-    print("| case | side | status | wall s | run s | peak MB | check | preferred | fallback blocks "
-          "| objective | APBD pool Rp |")
+    print(
+        "| case | side | status | wall s | run s | peak MB | check | preferred | fallback blocks "
+        "| objective | APBD pool Rp |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for scale in args.scales.split(","):
         for case in build(scale, args.work, SEED):

@@ -36,8 +36,12 @@ def measure(villages_csv: Path, rounds: int = 3) -> dict[str, Any]:
             times[side].append(time.perf_counter() - start)
     load.append(os.getloadavg()[0])
     best = {side: min(values) for side, values in times.items()}
-    return {"seconds": best, "ratio": best["read_villages"] / best["read_csv"], "rounds": rounds,
-            "load": load}
+    return {
+        "seconds": best,
+        "ratio": best["read_villages"] / best["read_csv"],
+        "rounds": rounds,
+        "load": load,
+    }
 
 
 def format_reading(figures: dict[str, Any]) -> str:

@@ -33,14 +33,16 @@ def _usage() -> dict[str, float]:
     }
 
 
-def _project(villages: Path, scenario: Path, out_dir: Path, time_limit_s: float,
-             tie_break: bool = True) -> dict[str, Any]:
+def _project(
+    villages: Path, scenario: Path, out_dir: Path, time_limit_s: float, tie_break: bool = True
+) -> dict[str, Any]:
     from app.cli.pipeline import solve_files
     from models import SolveOptions
 
     # the command line's defaults (desaplan solve), but for a time limit long enough to finish
-    options = SolveOptions(time_limit_s=time_limit_s, workers=max(1, os.cpu_count() or 1),
-                           tie_break=tie_break)
+    options = SolveOptions(
+        time_limit_s=time_limit_s, workers=max(1, os.cpu_count() or 1), tie_break=tie_break
+    )
     plan, seconds = solve_files(villages, scenario, out_dir, options)
     return {
         "status": plan.status.value,

@@ -125,15 +125,20 @@ def _http_figures(folder: Path, requests: int) -> dict[str, Any]:
             import solver
             from models import Problem
 
-            problem = Problem(table=scenarios.read_villages(examples.BEKASI_VILLAGES),
-                              scenario=scenarios.scenario_from_dict(bodies[0]))
+            problem = Problem(
+                table=scenarios.read_villages(examples.BEKASI_VILLAGES),
+                scenario=scenarios.scenario_from_dict(bodies[0]),
+            )
             solver.solve(problem)
             solves: list[float] = []
             in_process: list[float] = []
             for _ in range(requests):
                 solves += _timed_loop(
-                    lambda: http.post("/solves", params={"mode": "sync"},
-                                      json={"scenario_id": scenario_ids[0]}), 1)
+                    lambda: http.post(
+                        "/solves", params={"mode": "sync"}, json={"scenario_id": scenario_ids[0]}
+                    ),
+                    1,
+                )
                 start = time.perf_counter()
                 solver.solve(problem)
                 in_process.append(time.perf_counter() - start)
@@ -293,8 +298,9 @@ def _outside_the_solver(engine: Any, dataset_id: int, version_id: int, plan: Any
         assert job.id is not None
         job_id = job.id
     datasets._table_json.clear()  # a first job on the dataset
-    problem_json, _ = timed("the problem as JSON (a first job on the dataset)",
-                            lambda: storage.prepare(engine, job_id))
+    problem_json, _ = timed(
+        "the problem as JSON (a first job on the dataset)", lambda: storage.prepare(engine, job_id)
+    )
     timed("(a later job: the table cached)", lambda: storage.prepare(engine, job_id))
     timed("the solver process reads the problem", lambda: Problem.model_validate_json(problem_json))
     payload = timed("the solver process hands the plan over", lambda: plan_to_bytes(plan))
@@ -302,8 +308,10 @@ def _outside_the_solver(engine: Any, dataset_id: int, version_id: int, plan: Any
     with Session(engine) as session:
         version = session.get(ScenarioVersion, version_id)
         assert version is not None
-        timed("the supervisor saves the plan", lambda: plans.save_plan(session, head, version, dataset_id,
-                                                                       villages))
+        timed(
+            "the supervisor saves the plan",
+            lambda: plans.save_plan(session, head, version, dataset_id, villages),
+        )
         session.rollback()
     steps["total"] = sum(v for k, v in steps.items() if not k.startswith("("))
     return steps
@@ -422,15 +430,21 @@ def format_storage(national: dict[str, Any]) -> list[str]:
             if outside:
                 verdict = "meets" if outside["total"] <= 2.0 else "MISSES"
                 parts = ", ".join(f"{k} {v:.2f} s" for k, v in outside.items() if k != "total")
-                lines.append(f"    a national job outside the solver: {outside['total']:.2f} s (target 2 s: "
-                             f"{verdict}): {parts}")
+                lines.append(
+                    f"    a national job outside the solver: {outside['total']:.2f} s (target 2 s: "
+                    f"{verdict}): {parts}"
+                )
             if "job_files_s" in figures:
                 built = ", ".join(figures["job_files"])
-                lines.append(f"    the job builds and stores {built} after its plan: "
-                             f"{figures['job_files_s']:.2f} s (its status is final before)")
+                lines.append(
+                    f"    the job builds and stores {built} after its plan: "
+                    f"{figures['job_files_s']:.2f} s (its status is final before)"
+                )
             for name, (first, second) in figures.get("downloads_s", {}).items():
-                verdicts = ["meets" if seconds <= target else "MISSES"
-                            for seconds, target in zip((first, second), DOWNLOAD_TARGETS_S, strict=True)]
+                verdicts = [
+                    "meets" if seconds <= target else "MISSES"
+                    for seconds, target in zip((first, second), DOWNLOAD_TARGETS_S, strict=True)
+                ]
                 lines.append(
                     f"    {name} download: first {first:.2f} s (target {DOWNLOAD_TARGETS_S[0]:.0f} s: "
                     f"{verdicts[0]}), second {second:.2f} s, from the store (target "

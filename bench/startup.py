@@ -32,15 +32,25 @@ def measure(runs: int = 7) -> dict[str, Any]:
 
     scenario = examples.bekasi_scenarios()["dd3_officials"]
     out = Path(tempfile.mkdtemp(prefix="desaplan-startup-"))
-    solve = [*_command(), "solve", "--villages", str(examples.BEKASI_VILLAGES), "--scenario",
-             str(scenario), "--out", str(out), "--quiet"]
+    solve = [
+        *_command(),
+        "solve",
+        "--villages",
+        str(examples.BEKASI_VILLAGES),
+        "--scenario",
+        str(scenario),
+        "--out",
+        str(out),
+        "--quiet",
+    ]
     bare = [sys.executable, "-c", "pass"]
     times: dict[str, list[float]] = {"solve": [], "python": []}
     load = [os.getloadavg()[0]]
     try:
         for i in range(runs):
-            for name, command in ((("solve", solve), ("python", bare)) if i % 2 == 0
-                                  else (("python", bare), ("solve", solve))):
+            for name, command in (
+                (("solve", solve), ("python", bare)) if i % 2 == 0 else (("python", bare), ("solve", solve))
+            ):
                 start = time.perf_counter()
                 subprocess.run(command, check=True, capture_output=True)
                 times[name].append(time.perf_counter() - start)

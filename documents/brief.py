@@ -68,9 +68,17 @@ def _kecamatan(plan: Plan) -> list[dict[str, Any]]:
         row[2] += v.spend_total_idr
         row[3] += v.workers_enrolled_before
         row[4] += v.workers_total
-    return [{"kecamatan": name, "villages": int(r[0]), "new": r[1], "spend": r[2],
-             "before": r[3] / r[4] if r[4] else None,
-             "after": (r[3] + r[1]) / r[4] if r[4] else None} for name, r in sums.items()]
+    return [
+        {
+            "kecamatan": name,
+            "villages": int(r[0]),
+            "new": r[1],
+            "spend": r[2],
+            "before": r[3] / r[4] if r[4] else None,
+            "after": (r[3] + r[1]) / r[4] if r[4] else None,
+        }
+        for name, r in sums.items()
+    ]
 
 
 def _plan_data(brief: PlanBrief) -> dict[str, Any]:
@@ -78,49 +86,85 @@ def _plan_data(brief: PlanBrief) -> dict[str, Any]:
     say, b = texts(lang), texts(lang)["brief"]
     t = plan.totals
     data: dict[str, Any] = {
-        "kind": "plan", "lang": lang, "t": b,
+        "kind": "plan",
+        "lang": lang,
+        "t": b,
         "title": b["title"],
-        "subtitle": f"{b['plan']} {brief.ref.ref}" + (
-            f", {b['solved']} {words.date(brief.ref.date, lang)}" if brief.ref.date else ""),
-        "scenario": brief.scenario_name, "status": plan.status.value,
-        "in_short": brief.in_short, "fingerprint": plan_fingerprint(plan),
-        "remedies": brief.remedies, "explanations": brief.explanations,
-        "map": brief.map_svg or "", "chart": "",
+        "subtitle": f"{b['plan']} {brief.ref.ref}"
+        + (f", {b['solved']} {words.date(brief.ref.date, lang)}" if brief.ref.date else ""),
+        "scenario": brief.scenario_name,
+        "status": plan.status.value,
+        "in_short": brief.in_short,
+        "fingerprint": plan_fingerprint(plan),
+        "remedies": brief.remedies,
+        "explanations": brief.explanations,
+        "map": brief.map_svg or "",
+        "chart": "",
     }
     if t is not None:
         data["key"] = [
             (b["new"], words.count(t.new_enrollments, lang)),
-            (b["villages_with_new"], f"{words.number(t.villages_with_new_enrollments, lang)} / "
-                                     f"{words.number(t.villages, lang)}"),
+            (
+                b["villages_with_new"],
+                f"{words.number(t.villages_with_new_enrollments, lang)} / {words.number(t.villages, lang)}",
+            ),
             (b["coverage_before"], _share(t.coverage_before, lang)),
             (b["coverage_after"], _share(t.coverage_after, lang)),
             (b["spend_total"], words.rupiah(t.spend_total_idr, lang)),
         ]
-        data["groups"] = [(group_name(g, lang), words.count(n, lang))
-                          for g, n in t.new_by_group.items() if n > 1e-9]
+        data["groups"] = [
+            (group_name(g, lang), words.count(n, lang)) for g, n in t.new_by_group.items() if n > 1e-9
+        ]
         data["packages"] = [(p, words.count(n, lang)) for p, n in t.new_by_package.items() if n > 1e-9]
-        data["sources"] = [(say["sources"]["dana_desa"], words.rupiah(t.spend_dana_desa_idr, lang)),
-                           (say["sources"]["add"], words.rupiah(t.spend_add_idr, lang)),
-                           (say["sources"]["apbd_pool"], words.rupiah(t.spend_apbd_idr, lang))]
+        data["sources"] = [
+            (say["sources"]["dana_desa"], words.rupiah(t.spend_dana_desa_idr, lang)),
+            (say["sources"]["add"], words.rupiah(t.spend_add_idr, lang)),
+            (say["sources"]["apbd_pool"], words.rupiah(t.spend_apbd_idr, lang)),
+        ]
         rows = sorted(_kecamatan(plan), key=lambda r: (-r["new"], r["kecamatan"]))
         shown, rest = rows[:KECAMATAN_ROWS], rows[KECAMATAN_ROWS:]
-        table = [(r["kecamatan"], words.number(r["villages"], lang), words.count(r["new"], lang),
-                  words.rupiah(r["spend"], lang), _share(r["before"], lang), _share(r["after"], lang))
-                 for r in shown]
+        table = [
+            (
+                r["kecamatan"],
+                words.number(r["villages"], lang),
+                words.count(r["new"], lang),
+                words.rupiah(r["spend"], lang),
+                _share(r["before"], lang),
+                _share(r["after"], lang),
+            )
+            for r in shown
+        ]
         if rest:
             villages = sum(r["villages"] for r in rest)
-            table.append((f"{words.number(len(rest), lang)} {b['others']}", words.number(villages, lang),
-                          words.count(sum(r["new"] for r in rest), lang),
-                          words.rupiah(sum(r["spend"] for r in rest), lang), "", ""))
+            table.append(
+                (
+                    f"{words.number(len(rest), lang)} {b['others']}",
+                    words.number(villages, lang),
+                    words.count(sum(r["new"] for r in rest), lang),
+                    words.rupiah(sum(r["spend"] for r in rest), lang),
+                    "",
+                    "",
+                )
+            )
         data["kecamatan"] = table
-        chart_rows = [(r["kecamatan"], r["before"], r["after"]) for r in shown
-                      if r["before"] is not None and r["after"] is not None]
+        chart_rows = [
+            (r["kecamatan"], r["before"], r["after"])
+            for r in shown
+            if r["before"] is not None and r["after"] is not None
+        ]
         if chart_rows:
             data["chart"] = charts.coverage_chart(chart_rows, b["chart_before"], b["chart_after"])
     priced = [p for p in plan.pools if p.plus_billion_enrollments is not None]
-    data["billion"] = [fill(b["billion_pool"], {
-        "kabupaten": p.kabupaten or "", "more": words.count(round(p.plus_billion_enrollments or 0), lang)})
-        for p in sorted(priced, key=lambda p: -(p.plus_billion_enrollments or 0))[:5]]
+    data["billion"] = [
+        fill(
+            b["billion_pool"],
+            {
+                "kabupaten": p.kabupaten or "",
+                "more": words.count(round(p.plus_billion_enrollments or 0), lang),
+            },
+        )
+        for p in sorted(priced, key=lambda p: -(p.plus_billion_enrollments or 0))[:5]
+    ]
     if plan.rules is not None:
         cited = {c.split(": ", 1)[1] if ": " in c else c for c in plan.rules.citations.values()}
         data["rules"] = [f"{plan.rules.name} {plan.rules.version}", *sorted(cited)]
@@ -144,19 +188,42 @@ def _comparison_data(brief: ComparisonBrief) -> dict[str, Any]:
         if t is None:
             rows.append((name, plan.status.value, "–", "–", "–", "–"))
             continue
-        rows.append((name, plan.status.value, words.count(t.new_enrollments, lang),
-                     words.rupiah(t.spend_total_idr, lang), _share(t.coverage_before, lang),
-                     _share(t.coverage_after, lang)))
+        rows.append(
+            (
+                name,
+                plan.status.value,
+                words.count(t.new_enrollments, lang),
+                words.rupiah(t.spend_total_idr, lang),
+                _share(t.coverage_before, lang),
+                _share(t.coverage_after, lang),
+            )
+        )
         labels.append(label)
         new.append(t.new_enrollments)
         spend.append(t.spend_total_idr / 1e9)
-    chart = charts.plans_chart(labels, new, spend, b["new"], f"{b['spend']} (Rp miliar)"
-                               if lang == "id" else f"{b['spend']} (Rp billion)") if labels else ""
+    chart = (
+        charts.plans_chart(
+            labels,
+            new,
+            spend,
+            b["new"],
+            f"{b['spend']} (Rp miliar)" if lang == "id" else f"{b['spend']} (Rp billion)",
+        )
+        if labels
+        else ""
+    )
     return {
-        "kind": "comparison", "lang": lang, "t": b, "title": b["comparison_title"],
-        "subtitle": brief.title, "in_short": brief.in_short, "plans": rows, "chart": chart,
-        "promises": [{"plan": p.plan, "rule": p.rule, "kept": p.kept, "detail": p.detail}
-                     for p in brief.promises],
+        "kind": "comparison",
+        "lang": lang,
+        "t": b,
+        "title": b["comparison_title"],
+        "subtitle": brief.title,
+        "in_short": brief.in_short,
+        "plans": rows,
+        "chart": chart,
+        "promises": [
+            {"plan": p.plan, "rule": p.rule, "kept": p.kept, "detail": p.detail} for p in brief.promises
+        ],
         "map": brief.map_svg or "",
     }
 

@@ -23,18 +23,15 @@ def _svg(figure: Figure) -> str:
     return buffer.getvalue()
 
 
-def coverage_chart(rows: list[tuple[str, float, float]], before: str, after: str,
-                   axis: str = "%") -> str:
+def coverage_chart(rows: list[tuple[str, float, float]], before: str, after: str, axis: str = "%") -> str:
     """Horizontal bars per kecamatan: coverage before and after (shares 0..1), widest first."""
     rows = sorted(rows, key=lambda r: r[2])
     height = max(2.2, 0.22 * len(rows) + 0.8)
     figure, ax = plt.subplots(figsize=(7.0, height))
     names = [r[0] for r in rows]
     positions = range(len(rows))
-    ax.barh([p + 0.2 for p in positions], [r[1] * 100 for r in rows], height=0.4, color=_BEFORE,
-            label=before)
-    ax.barh([p - 0.2 for p in positions], [r[2] * 100 for r in rows], height=0.4, color=_AFTER,
-            label=after)
+    ax.barh([p + 0.2 for p in positions], [r[1] * 100 for r in rows], height=0.4, color=_BEFORE, label=before)
+    ax.barh([p - 0.2 for p in positions], [r[2] * 100 for r in rows], height=0.4, color=_AFTER, label=after)
     ax.set_yticks(list(positions), names, fontsize=7)
     ax.tick_params(axis="x", labelsize=7)
     ax.set_xlabel(axis, fontsize=7)
@@ -43,8 +40,9 @@ def coverage_chart(rows: list[tuple[str, float, float]], before: str, after: str
     return _svg(figure)
 
 
-def plans_chart(labels: list[str], new: list[float], spend_billion: list[float], new_label: str,
-                spend_label: str) -> str:
+def plans_chart(
+    labels: list[str], new: list[float], spend_billion: list[float], new_label: str, spend_label: str
+) -> str:
     """Compared plans side by side: new enrolments (bars) and spend in billions (bars, right axis)."""
     figure, ax = plt.subplots(figsize=(7.0, 2.6))
     positions = list(range(len(labels)))

@@ -22,8 +22,16 @@ def compile_pdf(template: str, inputs: dict[str, Any], stamp: dt.date | None = N
     """The template (`letter.typ`, `brief.typ`) compiled with each input as JSON in
     `sys.inputs`; `stamp` dates the PDF (the same data gives the same bytes)."""
     moment = dt.datetime.combine(stamp or dt.date(2000, 1, 1), dt.time(), tzinfo=dt.UTC)
-    sys_inputs = {name: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                  for name, value in inputs.items()}
-    pdf: bytes = typst.compile(str(TEMPLATES / template), root=str(TEMPLATES), ignore_system_fonts=True,
-                               sys_inputs=sys_inputs, timestamp=moment, pdf_tags=False)
+    sys_inputs = {
+        name: value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        for name, value in inputs.items()
+    }
+    pdf: bytes = typst.compile(
+        str(TEMPLATES / template),
+        root=str(TEMPLATES),
+        ignore_system_fonts=True,
+        sys_inputs=sys_inputs,
+        timestamp=moment,
+        pdf_tags=False,
+    )
     return pdf

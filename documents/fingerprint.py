@@ -16,8 +16,9 @@ FINGERPRINT_HEX = 12
 
 
 def plan_sha256(plan: Plan) -> str:
-    canonical = json.dumps(plan.model_dump(mode="json"), sort_keys=True, separators=(",", ":"),
-                           ensure_ascii=False)
+    canonical = json.dumps(
+        plan.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 

@@ -68,8 +68,9 @@ def _premium_rows(plan: Plan, lang: Lang) -> list[dict[str, str]]:
     runs: dict[tuple[str, str, str], list[tuple[str, str, float, float]]] = defaultdict(list)
     for p in plan.premiums:
         source = p.source.value if p.source is not None else ""
-        runs[(p.package, p.sector or "", source)].append((p.month or "", p.month or "", p.premium_idr,
-                                                          p.payable_share))
+        runs[(p.package, p.sector or "", source)].append(
+            (p.month or "", p.month or "", p.premium_idr, p.payable_share)
+        )
     merged: dict[tuple[str, str, str], list[tuple[str, str, float, float]]] = {}
     for key, months in runs.items():
         months.sort()
@@ -88,16 +89,17 @@ def _premium_rows(plan: Plan, lang: Lang) -> list[dict[str, str]]:
         ordered = [s for s in _SOURCES if s in sources]
         source_text = ", ".join(say["sources"][s] for s in ordered) if ordered else "–"
         for first, last, premium, share in span_runs:
-            note = (fill(say["payable_share_note"], {"share": f"{round(share * 100)}%"})
-                    if share < 1.0 else "")
-            rows.append({
-                "package": package,
-                "sector": say["sectors"].get(sector, sector) if sector else "–",
-                "sources": source_text,
-                "months": words.month_run(first, last, lang) if first else say["premium_typed"],
-                "premium": words.rupiah(premium, lang),
-                "note": note,
-            })
+            note = fill(say["payable_share_note"], {"share": f"{round(share * 100)}%"}) if share < 1.0 else ""
+            rows.append(
+                {
+                    "package": package,
+                    "sector": say["sectors"].get(sector, sector) if sector else "–",
+                    "sources": source_text,
+                    "months": words.month_run(first, last, lang) if first else say["premium_typed"],
+                    "premium": words.rupiah(premium, lang),
+                    "note": note,
+                }
+            )
     return rows
 
 
@@ -123,48 +125,78 @@ def _years(plan: Plan) -> dict[str, list[Any]]:
 
 
 def _money(label: str, amount: float, lang: Lang) -> dict[str, str]:
-    return {"label": label, "figures": words.rupiah(amount, lang),
-            "words": words.rupiah_in_words(amount, lang)}
+    return {
+        "label": label,
+        "figures": words.rupiah(amount, lang),
+        "words": words.rupiah_in_words(amount, lang),
+    }
 
 
-def _village_letter(v: VillagePlan, plan: Plan, kabupaten: str, common: dict[str, Any],
-                    years: list[Any], by_source: list[Any], lang: Lang) -> dict[str, Any]:
+def _village_letter(
+    v: VillagePlan,
+    plan: Plan,
+    kabupaten: str,
+    common: dict[str, Any],
+    years: list[Any],
+    by_source: list[Any],
+    lang: Lang,
+) -> dict[str, Any]:
     say = texts(lang)
     integer = plan.integer
     kelurahan = is_kelurahan(v.village_code)
-    rows = [{"group": group_name(group, lang), "package": package,
-             "new": _count(value, integer, lang)}
-            for group, packages in v.enrollments.items() for package, value in packages.items()
-            if value > 1e-9]
-    money = [_money(say["sources"]["dana_desa"], v.spend_dana_desa_idr, lang),
-             _money(say["sources"]["add"], v.spend_add_idr, lang),
-             _money(say["sources"]["apbd_pool"], v.spend_apbd_idr, lang)]
+    rows = [
+        {"group": group_name(group, lang), "package": package, "new": _count(value, integer, lang)}
+        for group, packages in v.enrollments.items()
+        for package, value in packages.items()
+        if value > 1e-9
+    ]
+    money = [
+        _money(say["sources"]["dana_desa"], v.spend_dana_desa_idr, lang),
+        _money(say["sources"]["add"], v.spend_add_idr, lang),
+        _money(say["sources"]["apbd_pool"], v.spend_apbd_idr, lang),
+    ]
     year_rows = []
     for year in sorted(years, key=lambda y: y.year):
         label = str(year.fiscal_year) if year.fiscal_year is not None else str(year.year)
-        year_rows.append({
-            "year": label,
-            "new": _count(year.new_enrollments, integer, lang),
-            "funded": _count(year.funded, integer, lang),
-            "money": [_money(f"{say['sources'][s]} {label}",
-                             getattr(year, f"spend_{s.replace('_pool', '')}_idr"), lang) for s in _SOURCES],
-        })
+        year_rows.append(
+            {
+                "year": label,
+                "new": _count(year.new_enrollments, integer, lang),
+                "funded": _count(year.funded, integer, lang),
+                "money": [
+                    _money(
+                        f"{say['sources'][s]} {label}",
+                        getattr(year, f"spend_{s.replace('_pool', '')}_idr"),
+                        lang,
+                    )
+                    for s in _SOURCES
+                ],
+            }
+        )
     values = {
-        "name": v.village_name, "kabupaten": kabupaten, "kecamatan": v.kecamatan,
+        "name": v.village_name,
+        "kabupaten": kabupaten,
+        "kecamatan": v.kecamatan,
         "target": _count(v.new_enrollments, integer, lang),
-        "months": common["months"], "fiscal_year": common["fiscal_year"],
+        "months": common["months"],
+        "fiscal_year": common["fiscal_year"],
         "budget_line": common["budget_line"],
         "dana_desa": words.rupiah_both(v.spend_dana_desa_idr, lang),
         "add": words.rupiah_both(v.spend_add_idr, lang),
         "apbd": words.rupiah_both(v.spend_apbd_idr, lang),
-        "plan_ref": common["plan_ref"], "plan_date": common["plan_date"],
+        "plan_ref": common["plan_ref"],
+        "plan_date": common["plan_date"],
         "fingerprint": common["fingerprint"],
     }
     coverage = ""
     if v.coverage_before is not None and v.coverage_after is not None:
-        coverage = fill(say["coverage_value"], {
-            "before": words.number(v.coverage_before * 100, lang, 1) + "%",
-            "after": words.number(v.coverage_after * 100, lang, 1) + "%"})
+        coverage = fill(
+            say["coverage_value"],
+            {
+                "before": words.number(v.coverage_before * 100, lang, 1) + "%",
+                "after": words.number(v.coverage_after * 100, lang, 1) + "%",
+            },
+        )
     return {
         "code": v.village_code,
         "name": v.village_name,
@@ -180,34 +212,43 @@ def _village_letter(v: VillagePlan, plan: Plan, kabupaten: str, common: dict[str
         "opening": fill(say["body_opening"], values),
         "target": values["target"],
         "rows": rows,
-        "by_source": [{"source": say["sources"].get(s.source, s.source),
-                       "sector": say["sectors"].get(s.sector, s.sector), "package": s.package,
-                       "new": _count(s.workers, integer, lang)}
-                      for s in by_source if s.workers > 1e-9],
+        "by_source": [
+            {
+                "source": say["sources"].get(s.source, s.source),
+                "sector": say["sectors"].get(s.sector, s.sector),
+                "package": s.package,
+                "new": _count(s.workers, integer, lang),
+            }
+            for s in by_source
+            if s.workers > 1e-9
+        ],
         "years": year_rows,
         "money": money,
         "coverage": coverage,
     }
 
 
-def letter_book(plan: Plan, letterhead: Letterhead, ref: PlanRef, lang: Lang = "id",
-                today: dt.date | None = None) -> LetterBook:
+def letter_book(
+    plan: Plan, letterhead: Letterhead, ref: PlanRef, lang: Lang = "id", today: dt.date | None = None
+) -> LetterBook:
     """Every village's letter as data, in print order, with its file name."""
     if not plan.has_targets:
-        raise InputError([InputIssue(message=f"the plan is {plan.status.value}: it has no targets to "
-                                              "send to villages")], title="No letters for this plan")
+        raise InputError(
+            [InputIssue(message=f"the plan is {plan.status.value}: it has no targets to send to villages")],
+            title="No letters for this plan",
+        )
     say = texts(lang)
     letter_date = letterhead.date or today or dt.date.today()
     fingerprint = plan_fingerprint(plan)
     fiscal_year = str(plan.fiscal_year or letter_date.year)
-    months = (words.month_run(plan.months[0], plan.months[-1], lang) if plan.months
-              else say["premium_typed"])
+    months = words.month_run(plan.months[0], plan.months[-1], lang) if plan.months else say["premium_typed"]
 
     def _for(field: str, default_key: str) -> Any:
         given = getattr(letterhead, field)
 
         def pick(kabupaten: str) -> str:
             return given or fill(say[default_key], {"kabupaten_upper": kabupaten.upper()})
+
         return pick
 
     issuer_for = _for("issuer", "issuer")
@@ -229,8 +270,9 @@ def letter_book(plan: Plan, letterhead: Letterhead, ref: PlanRef, lang: Lang = "
     for row in plan.source_enrollments:
         by_source[row.village_code].append(row)
 
-    ordered = sorted(plan.villages, key=lambda v: (v.kabupaten or letterhead.kabupaten, v.kecamatan,
-                                                   v.village_code))
+    ordered = sorted(
+        plan.villages, key=lambda v: (v.kabupaten or letterhead.kabupaten, v.kecamatan, v.village_code)
+    )
     several_kabupaten = len({v.kabupaten for v in ordered}) > 1
     letters, paths = [], []
     kab_index: dict[str, int] = {}
@@ -238,8 +280,17 @@ def letter_book(plan: Plan, letterhead: Letterhead, ref: PlanRef, lang: Lang = "
     kecamatan_count: dict[str, int] = defaultdict(int)
     for v in ordered:
         kabupaten = v.kabupaten or letterhead.kabupaten
-        letters.append(_village_letter(v, plan, kabupaten, common, years.get(v.village_code, []),
-                                       by_source.get(v.village_code, []), lang))
+        letters.append(
+            _village_letter(
+                v,
+                plan,
+                kabupaten,
+                common,
+                years.get(v.village_code, []),
+                by_source.get(v.village_code, []),
+                lang,
+            )
+        )
         if kabupaten not in kab_index:
             kab_index[kabupaten] = len(kab_index) + 1
         if (kabupaten, v.kecamatan) not in kec_index:
@@ -255,22 +306,24 @@ def letter_book(plan: Plan, letterhead: Letterhead, ref: PlanRef, lang: Lang = "
         paths.append(f"{folder}/{letter['code'].replace('.', '')}-{safe_name(letter['name'])}.pdf")
 
     shared = {key: value for key, value in common.items() if not callable(value) and key != "copies"}
-    shared.update({
-        "lang": lang,
-        "texts": {key: value for key, value in say.items() if isinstance(value, str)},
-        "number": letterhead.number or _NO_NUMBER,
-        "date": words.date(letter_date, lang),
-        "place": letterhead.place,
-        "office": letterhead.office,
-        "address": letterhead.address,
-        "nature": letterhead.nature or say["nature"],
-        "subject": letterhead.subject or fill(say["subject"], {"fiscal_year": fiscal_year}),
-        "signatory_name": letterhead.signatory_name,
-        "signatory_nip": letterhead.signatory_nip,
-        "premiums": _premium_rows(plan, lang),
-        "basis": _legal_basis(plan, letterhead, lang),
-        "months_value": fill(say["months_value"], {"months": months, "count": len(plan.months)})
-        if plan.months else months,
-    })
-    return LetterBook(common=shared, letters=letters, paths=paths, fingerprint=fingerprint,
-                      date=letter_date)
+    shared.update(
+        {
+            "lang": lang,
+            "texts": {key: value for key, value in say.items() if isinstance(value, str)},
+            "number": letterhead.number or _NO_NUMBER,
+            "date": words.date(letter_date, lang),
+            "place": letterhead.place,
+            "office": letterhead.office,
+            "address": letterhead.address,
+            "nature": letterhead.nature or say["nature"],
+            "subject": letterhead.subject or fill(say["subject"], {"fiscal_year": fiscal_year}),
+            "signatory_name": letterhead.signatory_name,
+            "signatory_nip": letterhead.signatory_nip,
+            "premiums": _premium_rows(plan, lang),
+            "basis": _legal_basis(plan, letterhead, lang),
+            "months_value": fill(say["months_value"], {"months": months, "count": len(plan.months)})
+            if plan.months
+            else months,
+        }
+    )
+    return LetterBook(common=shared, letters=letters, paths=paths, fingerprint=fingerprint, date=letter_date)

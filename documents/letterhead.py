@@ -25,8 +25,7 @@ class Letterhead(BaseModel):
     model_config = {"extra": "forbid"}
 
     kabupaten: str = Field(default="", description="the kabupaten's name, e.g. Bekasi; empty: the plan's")
-    government: str = Field(
-        default="", description="e.g. PEMERINTAH KABUPATEN BEKASI; empty: by kabupaten")
+    government: str = Field(default="", description="e.g. PEMERINTAH KABUPATEN BEKASI; empty: by kabupaten")
     office: str = Field(default="", description="the office under the government, e.g. SEKRETARIAT DAERAH")
     address: str = Field(default="", description="the office's address, telephone, e-mail")
     place: str = Field(default="", description="where the letter is signed, e.g. Cikarang Pusat")
@@ -41,7 +40,8 @@ class Letterhead(BaseModel):
     copies: list[str] = Field(default_factory=list, description="Tembusan: who gets a copy")
     budget_line: str = Field(default="", description="the APBDes account villages are asked to use")
     legal_basis: list[str] = Field(
-        default_factory=list, description="the district's own legal basis, before the rules' citations")
+        default_factory=list, description="the district's own legal basis, before the rules' citations"
+    )
 
 
 def read_letterhead(path: Path) -> Letterhead:
@@ -49,13 +49,17 @@ def read_letterhead(path: Path) -> Letterhead:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        raise InputError([InputIssue(file=str(path), message=exc.strerror or str(exc))],
-                         title="The letterhead file could not be read") from exc
+        raise InputError(
+            [InputIssue(file=str(path), message=exc.strerror or str(exc))],
+            title="The letterhead file could not be read",
+        ) from exc
     try:
         data = json.loads(text) if str(path).lower().endswith(".json") else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
-        raise InputError([InputIssue(file=str(path), message=f"not valid YAML or JSON: {exc}")],
-                         title="The letterhead file could not be read") from exc
+        raise InputError(
+            [InputIssue(file=str(path), message=f"not valid YAML or JSON: {exc}")],
+            title="The letterhead file could not be read",
+        ) from exc
     return letterhead_from_data(data or {}, str(path))
 
 
@@ -65,9 +69,14 @@ def letterhead_from_data(data: object, source: str = "letterhead") -> Letterhead
         return Letterhead.model_validate(data)
     except ValidationError as exc:
         raise InputError(
-            [InputIssue(file=source, field=".".join(str(p) for p in err["loc"]) or None, message=err["msg"])
-             for err in exc.errors()],
-            title="The letterhead has fields desaplan cannot use") from exc
+            [
+                InputIssue(
+                    file=source, field=".".join(str(p) for p in err["loc"]) or None, message=err["msg"]
+                )
+                for err in exc.errors()
+            ],
+            title="The letterhead has fields desaplan cannot use",
+        ) from exc
 
 
 LetterLang = Literal["id", "en"]

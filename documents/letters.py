@@ -47,13 +47,15 @@ class RenderedChunk:
     letters: list[tuple[str, bytes]]  # (file name, the village's PDF)
 
 
-def render_batch(common: dict[str, Any], letters: list[dict[str, Any]], paths: list[str],
-                 stamp: dt.date) -> RenderedChunk:
+def render_batch(
+    common: dict[str, Any], letters: list[dict[str, Any]], paths: list[str], stamp: dt.date
+) -> RenderedChunk:
     """Compile the letters in one document and cut it at each village's bookmark."""
     pdf = compile_pdf("letter.typ", {"book": {"common": common, "letters": letters}}, stamp=stamp)
     reader = PdfReader(io.BytesIO(pdf))
-    starts = [reader.get_destination_page_number(item) for item in reader.outline
-              if not isinstance(item, list)]
+    starts = [
+        reader.get_destination_page_number(item) for item in reader.outline if not isinstance(item, list)
+    ]
     if len(starts) != len(letters):
         raise RuntimeError(f"letters compiled: {len(starts)} bookmarks for {len(letters)} villages")
     ends = [*starts[1:], len(reader.pages)]
@@ -71,26 +73,28 @@ def render_batch(common: dict[str, Any], letters: list[dict[str, Any]], paths: l
 def _in_a_process(parts: list[tuple[Any, ...]]) -> list[RenderedChunk]:
     """Batches compiled by `python -m documents.batch` (a plain subprocess: it works from a
     daemonic job process too, where multiprocessing may start no children)."""
-    done = subprocess.run([sys.executable, "-m", "documents.batch"], input=pickle.dumps(parts),
-                          capture_output=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "documents.batch"], input=pickle.dumps(parts), capture_output=True, check=False
+    )
     if done.returncode != 0:
         raise RuntimeError(f"a batch of letters failed: {done.stderr.decode(errors='replace')[-2000:]}")
     rendered: list[RenderedChunk] = pickle.loads(done.stdout)  # from our own child
     return rendered
 
 
-def render_chunks(book: LetterBook, chunk: int = CHUNK_VILLAGES, workers: int = 1,
-                  progress: Progress | None = None) -> Iterator[RenderedChunk]:
+def render_chunks(
+    book: LetterBook, chunk: int = CHUNK_VILLAGES, workers: int = 1, progress: Progress | None = None
+) -> Iterator[RenderedChunk]:
     """The book compiled `chunk` villages at a time, in print order: one batch in this process,
     more in batch processes, `workers` at once."""
     starts = range(0, len(book.letters), chunk)
-    parts = [(book.common, book.letters[s:s + chunk], book.paths[s:s + chunk], book.date) for s in starts]
+    parts = [(book.common, book.letters[s : s + chunk], book.paths[s : s + chunk], book.date) for s in starts]
     done = 0
     if len(parts) <= 1:
         groups: Iterator[list[RenderedChunk]] = iter([[render_batch(*part) for part in parts]])
         pool = None
     else:
-        grouped = [parts[i:i + BATCHES_PER_PROCESS] for i in range(0, len(parts), BATCHES_PER_PROCESS)]
+        grouped = [parts[i : i + BATCHES_PER_PROCESS] for i in range(0, len(parts), BATCHES_PER_PROCESS)]
         pool = ThreadPoolExecutor(max_workers=max(1, workers))
         groups = pool.map(_in_a_process, grouped)
     try:
@@ -105,8 +109,7 @@ def render_chunks(book: LetterBook, chunk: int = CHUNK_VILLAGES, workers: int = 
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-def merged_pdf(book: LetterBook, out: IO[bytes], progress: Progress | None = None,
-               workers: int = 1) -> None:
+def merged_pdf(book: LetterBook, out: IO[bytes], progress: Progress | None = None, workers: int = 1) -> None:
     """Every letter in one PDF for printing, in print order, a bookmark per village."""
     writer = PdfWriter()
     for rendered in render_chunks(book, workers=workers, progress=progress):
@@ -114,15 +117,19 @@ def merged_pdf(book: LetterBook, out: IO[bytes], progress: Progress | None = Non
     writer.write(out)
 
 
-def write_letters(book: LetterBook, out_dir: Path, progress: Progress | None = None,
-                  zipped: bool = False, workers: int = 1) -> list[Path]:
+def write_letters(
+    book: LetterBook, out_dir: Path, progress: Progress | None = None, zipped: bool = False, workers: int = 1
+) -> list[Path]:
     """One PDF per village under `out_dir` (folders by kecamatan) and `letters.pdf` with them all;
     `zipped`: the villages' PDFs in `letters.zip` too."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written = []
     merged = PdfWriter()
-    archive = zipfile.ZipFile(out_dir / (ZIP_NAME + ".part"), "w", zipfile.ZIP_STORED,
-                              allowZip64=True) if zipped else None
+    archive = (
+        zipfile.ZipFile(out_dir / (ZIP_NAME + ".part"), "w", zipfile.ZIP_STORED, allowZip64=True)
+        if zipped
+        else None
+    )
     try:
         for rendered in render_chunks(book, workers=workers, progress=progress):
             for name, pdf in rendered.letters:
@@ -145,8 +152,7 @@ def write_letters(book: LetterBook, out_dir: Path, progress: Progress | None = N
     return written
 
 
-def letters_zip(book: LetterBook, out: IO[bytes], progress: Progress | None = None,
-                workers: int = 1) -> int:
+def letters_zip(book: LetterBook, out: IO[bytes], progress: Progress | None = None, workers: int = 1) -> int:
     """One PDF per village in a zip (folders by kecamatan); returns how many letters."""
     count = 0
     # PDFs are compressed already: stored, not deflated again

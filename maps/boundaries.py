@@ -21,10 +21,29 @@ from shapely.validation import explain_validity
 from models import InputError, InputIssue
 
 # the properties a feature's code may be under (BIG's and BPS's files, and ours)
-CODE_PROPERTIES = ("village_code", "kode_desa", "kode_kemendagri", "kode", "kdepum", "kode_kec",
-                   "kecamatan_code", "kdcpum", "code", "id")
-NAME_PROPERTIES = ("village_name", "nama_desa", "namobj", "wadmkd", "kecamatan", "nama_kec", "wadmkc",
-                   "name", "nama")
+CODE_PROPERTIES = (
+    "village_code",
+    "kode_desa",
+    "kode_kemendagri",
+    "kode",
+    "kdepum",
+    "kode_kec",
+    "kecamatan_code",
+    "kdcpum",
+    "code",
+    "id",
+)
+NAME_PROPERTIES = (
+    "village_name",
+    "nama_desa",
+    "namobj",
+    "wadmkd",
+    "kecamatan",
+    "nama_kec",
+    "wadmkc",
+    "name",
+    "nama",
+)
 _POLYGONS = ("Polygon", "MultiPolygon")
 MAX_ISSUES = 100
 
@@ -73,12 +92,18 @@ def _collection(content: bytes, filename: str) -> dict[str, Any]:
     try:
         data = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError([InputIssue(file=filename, message=f"not GeoJSON: {exc}")],
-                         title="The boundaries were refused") from exc
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" \
-            or not isinstance(data.get("features"), list):
-        raise InputError([InputIssue(file=filename, message="not a GeoJSON FeatureCollection")],
-                         title="The boundaries were refused")
+        raise InputError(
+            [InputIssue(file=filename, message=f"not GeoJSON: {exc}")], title="The boundaries were refused"
+        ) from exc
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
+        raise InputError(
+            [InputIssue(file=filename, message="not a GeoJSON FeatureCollection")],
+            title="The boundaries were refused",
+        )
     return data
 
 
@@ -91,15 +116,21 @@ def _shapefile(content: bytes, filename: str) -> dict[str, Any]:
         names = {n.lower().rsplit(".", 1)[-1]: n for n in archive.namelist() if not n.endswith("/")}
         missing = [ext for ext in ("shp", "dbf") if ext not in names]
         if missing:
-            raise InputError([InputIssue(file=filename, message=f"the zip has no .{missing[0]} file")],
-                             title="The boundaries were refused")
-        reader = shapefile.Reader(shp=io.BytesIO(archive.read(names["shp"])),
-                                  dbf=io.BytesIO(archive.read(names["dbf"])),
-                                  shx=io.BytesIO(archive.read(names["shx"])) if "shx" in names else None)
+            raise InputError(
+                [InputIssue(file=filename, message=f"the zip has no .{missing[0]} file")],
+                title="The boundaries were refused",
+            )
+        reader = shapefile.Reader(
+            shp=io.BytesIO(archive.read(names["shp"])),
+            dbf=io.BytesIO(archive.read(names["dbf"])),
+            shx=io.BytesIO(archive.read(names["shx"])) if "shx" in names else None,
+        )
         return dict(reader.__geo_interface__)
     except (zipfile.BadZipFile, shapefile.ShapefileException, OSError) as exc:
-        raise InputError([InputIssue(file=filename, message=f"not a zipped shapefile: {exc}")],
-                         title="The boundaries were refused") from exc
+        raise InputError(
+            [InputIssue(file=filename, message=f"not a zipped shapefile: {exc}")],
+            title="The boundaries were refused",
+        ) from exc
 
 
 def read_boundaries(content: bytes, filename: str, village_codes: set[str]) -> Boundaries:
@@ -121,9 +152,14 @@ def read_boundaries(content: bytes, filename: str, village_codes: set[str]) -> B
             issues.append(InputIssue(file=filename, field=where, message=f"{label}: not a polygon ({kind})"))
             continue
         if raw_code is None:
-            issues.append(InputIssue(file=filename, field=where,
-                                     message=f"{label}: no Kemendagri code (a property "
-                                             f"{', '.join(CODE_PROPERTIES[:4])} or similar)"))
+            issues.append(
+                InputIssue(
+                    file=filename,
+                    field=where,
+                    message=f"{label}: no Kemendagri code (a property "
+                    f"{', '.join(CODE_PROPERTIES[:4])} or similar)",
+                )
+            )
             continue
         if len(code) == 10 and code.isdigit():
             level = "desa"
@@ -132,41 +168,57 @@ def read_boundaries(content: bytes, filename: str, village_codes: set[str]) -> B
             level = "kecamatan"
             known = code in kecamatan
         else:
-            issues.append(InputIssue(file=filename, field=where,
-                                     message=f"{label}: not a Kemendagri code of a desa (32.16.01.2001) "
-                                             "or a kecamatan (32.16.01)"))
+            issues.append(
+                InputIssue(
+                    file=filename,
+                    field=where,
+                    message=f"{label}: not a Kemendagri code of a desa (32.16.01.2001) "
+                    "or a kecamatan (32.16.01)",
+                )
+            )
             continue
         if not known:
-            issues.append(InputIssue(file=filename, field=where,
-                                     message=f"{label}: unknown code: no {level} of the village table "
-                                             "has it"))
+            issues.append(
+                InputIssue(
+                    file=filename,
+                    field=where,
+                    message=f"{label}: unknown code: no {level} of the village table has it",
+                )
+            )
             continue
         try:
             polygon = shape(geometry)
         except (ValueError, TypeError, IndexError, AttributeError) as exc:
-            issues.append(InputIssue(file=filename, field=where,
-                                     message=f"{label}: broken geometry: {exc}"))
+            issues.append(InputIssue(file=filename, field=where, message=f"{label}: broken geometry: {exc}"))
             continue
         if polygon.is_empty or not polygon.is_valid:
             reason = "empty" if polygon.is_empty else explain_validity(polygon)
-            issues.append(InputIssue(file=filename, field=where,
-                                     message=f"{label}: broken geometry: {reason}"))
+            issues.append(
+                InputIssue(file=filename, field=where, message=f"{label}: broken geometry: {reason}")
+            )
             continue
         if code in features:
             issues.append(InputIssue(file=filename, field=where, message=f"{label}: the code comes twice"))
             continue
         name = _property(properties, NAME_PROPERTIES)
-        features[code] = {"type": "Feature", "id": dotted(code),
-                          "properties": {"code": dotted(code), "level": level,
-                                         "name": str(name) if name is not None else ""},
-                          "geometry": polygon.__geo_interface__}
+        features[code] = {
+            "type": "Feature",
+            "id": dotted(code),
+            "properties": {
+                "code": dotted(code),
+                "level": level,
+                "name": str(name) if name is not None else "",
+            },
+            "geometry": polygon.__geo_interface__,
+        }
         if len(issues) >= MAX_ISSUES:
             break
     if issues:
         raise InputError(issues, title="The boundaries were refused")
     if not features:
-        raise InputError([InputIssue(file=filename, message="no features")],
-                         title="The boundaries were refused")
+        raise InputError(
+            [InputIssue(file=filename, message="no features")], title="The boundaries were refused"
+        )
     missing = sorted(dotted(c) for c in villages if c not in features and c[:6] not in features)
     return Boundaries(features=list(features.values()), missing=missing)
 

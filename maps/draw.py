@@ -47,8 +47,9 @@ def _sums(plan: Plan, changes: dict[str, float] | None) -> dict[str, dict[str, f
     return sums
 
 
-def shape_values(boundaries: Boundaries, plan: Plan, measure: Measure,
-                 changes: dict[str, float] | None = None) -> dict[str, float | None]:
+def shape_values(
+    boundaries: Boundaries, plan: Plan, measure: Measure, changes: dict[str, float] | None = None
+) -> dict[str, float | None]:
     """The measure per shape (by its dotted code); None where the shape has no workers."""
     sums = _sums(plan, changes)
     values: dict[str, float | None] = {}
@@ -71,8 +72,14 @@ def _level(boundaries: Boundaries) -> Boundaries:
     return Boundaries(features=desa or boundaries.features, missing=boundaries.missing)
 
 
-def plotly_figure(boundaries: Boundaries, plan: Plan, measure: Measure, title: str,
-                  changes: dict[str, float] | None = None, hover: str = "") -> dict[str, Any]:
+def plotly_figure(
+    boundaries: Boundaries,
+    plan: Plan,
+    measure: Measure,
+    title: str,
+    changes: dict[str, float] | None = None,
+    hover: str = "",
+) -> dict[str, Any]:
     """A plotly choropleth (data and layout as JSON) fitted to the shapes, with no base map."""
     shapes = _level(boundaries)
     values = shape_values(shapes, plan, measure, changes)
@@ -80,18 +87,25 @@ def plotly_figure(boundaries: Boundaries, plan: Plan, measure: Measure, title: s
     z = [values[c] for c in codes]
     scale = "RdBu" if measure == "change" else ("Reds" if measure == "shortfall_idr" else "Blues")
     trace: dict[str, Any] = {
-        "type": "choropleth", "geojson": shapes.geojson(), "featureidkey": "properties.code",
-        "locations": codes, "z": [None if v is None else round(v, 6) for v in z],
+        "type": "choropleth",
+        "geojson": shapes.geojson(),
+        "featureidkey": "properties.code",
+        "locations": codes,
+        "z": [None if v is None else round(v, 6) for v in z],
         "text": [f["properties"]["name"] or f["properties"]["code"] for f in shapes.features],
-        "colorscale": scale, "marker": {"line": {"width": 0.5, "color": "#555"}},
+        "colorscale": scale,
+        "marker": {"line": {"width": 0.5, "color": "#555"}},
         "hovertemplate": "%{text} (%{location})<br>" + (hover or title) + ": %{z}<extra></extra>",
         "colorbar": {"thickness": 12, "tickformat": ".0%" if measure == "coverage_after" else ",.0f"},
     }
     if measure == "change":
         trace["zmid"] = 0
-    layout = {"title": {"text": title, "font": {"size": 14}}, "margin": {"l": 0, "r": 0, "t": 36, "b": 0},
-              "height": 460, "geo": {"fitbounds": "locations", "visible": False,
-                                     "projection": {"type": "mercator"}}}
+    layout = {
+        "title": {"text": title, "font": {"size": 14}},
+        "margin": {"l": 0, "r": 0, "t": 36, "b": 0},
+        "height": 460,
+        "geo": {"fitbounds": "locations", "visible": False, "projection": {"type": "mercator"}},
+    }
     return {"data": [trace], "layout": layout}
 
 
@@ -101,8 +115,9 @@ def _patches(geometry: dict[str, Any]) -> list[PolygonPatch]:
     return [PolygonPatch(list(p.exterior.coords), closed=True) for p in polygons]
 
 
-def choropleth_svg(boundaries: Boundaries, plan: Plan, measure: Measure, label: str,
-                   changes: dict[str, float] | None = None) -> str:
+def choropleth_svg(
+    boundaries: Boundaries, plan: Plan, measure: Measure, label: str, changes: dict[str, float] | None = None
+) -> str:
     """The map for a PDF: matplotlib's polygons coloured by the measure, a colour bar, SVG with
     text as outlines (no font of the machine)."""
     shapes = _level(boundaries)

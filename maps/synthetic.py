@@ -16,8 +16,9 @@ from shapely.ops import unary_union, voronoi_diagram
 from maps.boundaries import dotted
 
 
-def voronoi_boundaries(villages: list[tuple[str, str, str]], seed: int = 21,
-                       kecamatan_shapes: bool = False) -> dict[str, Any]:
+def voronoi_boundaries(
+    villages: list[tuple[str, str, str]], seed: int = 21, kecamatan_shapes: bool = False
+) -> dict[str, Any]:
     """A GeoJSON FeatureCollection: one cell per village (`village_code`, `village_name`), and
     with `kecamatan_shapes` one per kecamatan (the union of its villages' cells, `kode_kec`).
     `villages`: (code, name, kecamatan)."""
@@ -34,8 +35,12 @@ def voronoi_boundaries(villages: list[tuple[str, str, str]], seed: int = 21,
         for code, name in members:
             points.append((cx + rng.uniform(-0.045, 0.045), cy + rng.uniform(-0.045, 0.045)))
             owners.append((code, name, kecamatan))
-    frame = box(min(p[0] for p in points) - 0.05, min(p[1] for p in points) - 0.05,
-                max(p[0] for p in points) + 0.05, max(p[1] for p in points) + 0.05)
+    frame = box(
+        min(p[0] for p in points) - 0.05,
+        min(p[1] for p in points) - 0.05,
+        max(p[0] for p in points) + 0.05,
+        max(p[1] for p in points) + 0.05,
+    )
     cells = voronoi_diagram(MultiPoint(points), envelope=frame)
     by_point = {}
     for cell in cells.geoms:
@@ -48,10 +53,20 @@ def voronoi_boundaries(villages: list[tuple[str, str, str]], seed: int = 21,
     for i, (code, name, _kecamatan) in enumerate(owners):
         cell = by_point[i]
         per_kecamatan[code.replace(".", "")[:6]].append(cell)
-        features.append({"type": "Feature", "properties": {"village_code": code, "village_name": name},
-                         "geometry": cell.__geo_interface__})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {"village_code": code, "village_name": name},
+                "geometry": cell.__geo_interface__,
+            }
+        )
     if kecamatan_shapes:
         for prefix, parts in sorted(per_kecamatan.items()):
-            features.append({"type": "Feature", "properties": {"kode_kec": dotted(prefix)},
-                             "geometry": unary_union(parts).__geo_interface__})
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {"kode_kec": dotted(prefix)},
+                    "geometry": unary_union(parts).__geo_interface__,
+                }
+            )
     return {"type": "FeatureCollection", "features": features}

@@ -225,7 +225,8 @@ class PlanPublic(SQLModel):
         default_factory=list,
         description="a multi-year plan's years: new and funded workers (every worker enrolled by "
         "then stays funded), spend per source, the year's money and floors; each village's years "
-        "are in the targets files (columns per year)")
+        "are in the targets files (columns per year)",
+    )
 
 
 class InShort(SQLModel):
@@ -273,8 +274,12 @@ class SolveCreate(SQLModel):
 
 class JobPublic(SQLModel):
     id: int
-    kind: str = Field(default=JobKind.solve, description=(
-        "solve (its result is a plan, plan_id) or sweep (a budget-outcome curve, at /sweeps/{id})"))
+    kind: str = Field(
+        default=JobKind.solve,
+        description=(
+            "solve (its result is a plan, plan_id) or sweep (a budget-outcome curve, at /sweeps/{id})"
+        ),
+    )
     scenario_id: int
     scenario_version: int
     status: str
@@ -336,16 +341,17 @@ class ActualsRowsCreate(SQLModel):
     )
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    through_month: int | None = Field(default=None, ge=1, le=120,
-                                      description="months of the plan past (default: the report's last)")
-    start: str | None = Field(default=None, max_length=7,
-                              description="the plan's first month, YYYY-MM or 1..12 (default: January)")
+    through_month: int | None = Field(
+        default=None, ge=1, le=120, description="months of the plan past (default: the report's last)"
+    )
+    start: str | None = Field(
+        default=None, max_length=7, description="the plan's first month, YYYY-MM or 1..12 (default: January)"
+    )
     rows: list[dict[str, Any]] = Field(min_length=1)
 
 
 class ReplanCreate(SQLModel):
-    options: SolveOptionsIn = Field(default_factory=SolveOptionsIn,
-                                    description="the solve options used")
+    options: SolveOptionsIn = Field(default_factory=SolveOptionsIn, description="the solve options used")
 
 
 # --- shared answer shapes -------------------------------------------------------------------
@@ -387,7 +393,6 @@ class ComparisonResult(ComparisonPublic):
     warnings: list[str] = Field(default_factory=list)  # the plans do not compare like with like
 
 
-
 # --- accounts and the audit trail -----------------------------------------------------------
 
 
@@ -400,9 +405,7 @@ class UserBase(SQLModel):
 
 class UserCreate(UserBase):
     model_config = ConfigDict(  # type: ignore[assignment]
-        json_schema_extra={
-            "examples": [{"name": "siti.planner", "role": "planner", "kabupaten": "Bekasi"}]
-        }
+        json_schema_extra={"examples": [{"name": "siti.planner", "role": "planner", "kabupaten": "Bekasi"}]}
     )
 
     village_codes: list[str] = Field(default_factory=list, max_length=10_000)
@@ -460,8 +463,9 @@ class SweepCreate(SQLModel):
 
     model_config = ConfigDict(  # type: ignore[assignment]
         allow_inf_nan=False,
-        json_schema_extra={"examples": [{"scenario_id": 1, "lever": "add_share", "start": 0.0,
-                                         "stop": 0.3, "points": 20}]},
+        json_schema_extra={
+            "examples": [{"scenario_id": 1, "lever": "add_share", "start": 0.0, "stop": 0.3, "points": 20}]
+        },
     )
 
     scenario_id: RowId

@@ -30,8 +30,11 @@ class Lever(BaseModel):
             return f"APBD pool of {self.kabupaten} (Rp)" if self.kabupaten else "APBD pool (Rp)"
         if self.kind == LeverKind.premium:
             return f"monthly premium of {self.package or 'the first package'} (Rp)"
-        return {LeverKind.dana_desa_share: "share of dana desa", LeverKind.add_share: "share of ADD",
-                LeverKind.min_coverage: "coverage floor"}[self.kind]
+        return {
+            LeverKind.dana_desa_share: "share of dana desa",
+            LeverKind.add_share: "share of ADD",
+            LeverKind.min_coverage: "coverage floor",
+        }[self.kind]
 
 
 class CurvePoint(BaseModel):

@@ -292,5 +292,4 @@ class Plan(BaseModel):
 def targets_allowed(status: Status, check: PlanCheck | None, village_count: int) -> bool:
     """Targets exist only for a plan that passed its own check: optimal, or a checked plan at the
     time limit. A plan whose check failed (`error`) has none, nor has one with no plan."""
-    return (status in (Status.optimal, Status.time_limit) and village_count > 0
-            and (check is None or check.ok))
+    return status in (Status.optimal, Status.time_limit) and village_count > 0 and (check is None or check.ok)

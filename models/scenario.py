@@ -23,30 +23,40 @@ class Objective(StrEnum):
 class Package(BaseModel):
     model_config = _FINITE
 
-    code: str = Field(min_length=1, max_length=64, description="the package's code, e.g. JKK-JKM",
-                      examples=["JKK-JKM"])
+    code: str = Field(
+        min_length=1, max_length=64, description="the package's code, e.g. JKK-JKM", examples=["JKK-JKM"]
+    )
     # at least one rupiah: a premium of 1e-300 would make the value per rupiah infinite
     monthly_premium_idr: float | None = Field(
-        default=None, ge=1, lt=MAX_RUPIAH,
+        default=None,
+        ge=1,
+        lt=MAX_RUPIAH,
         description="premium per worker and month, in rupiah (at least Rp1); leave it out to take "
         "the premium of each month from the contribution rules (then give `declared_income_idr`)",
-        examples=[16800]
+        examples=[16800],
     )
     declared_income_idr: float | None = Field(
-        default=None, gt=0, lt=MAX_RUPIAH,
+        default=None,
+        gt=0,
+        lt=MAX_RUPIAH,
         description="the declared-income tier the rules price this package at (e.g. 1000000, the "
-        "lowest); only for a package without `monthly_premium_idr`", examples=[1000000]
+        "lowest); only for a package without `monthly_premium_idr`",
+        examples=[1000000],
     )
     value: float = Field(
-        default=1.0, ge=0, lt=MAX_WEIGHT,
-        description="protection one enrolment in this package is worth (weight, no unit)"
+        default=1.0,
+        ge=0,
+        lt=MAX_WEIGHT,
+        description="protection one enrolment in this package is worth (weight, no unit)",
     )
 
     @model_validator(mode="after")
     def _premium_or_tier(self) -> Package:
         if self.monthly_premium_idr is None and self.declared_income_idr is None:
-            raise ValueError("give monthly_premium_idr, or declared_income_idr to take the premium "
-                             "from the contribution rules")
+            raise ValueError(
+                "give monthly_premium_idr, or declared_income_idr to take the premium "
+                "from the contribution rules"
+            )
         if self.monthly_premium_idr is not None and self.declared_income_idr is not None:
             raise ValueError("give monthly_premium_idr or declared_income_idr, not both")
         return self
@@ -93,7 +103,9 @@ class Targets(BaseModel):
         default_factory=dict, description="group -> floor on that group's coverage in every village, 0..1"
     )
     min_new_enrollments: float = Field(
-        default=0, ge=0, lt=MAX_TOTAL_WORKERS,
+        default=0,
+        ge=0,
+        lt=MAX_TOTAL_WORKERS,
         description="new enrolments the whole table must reach, workers",
     )
 
@@ -121,27 +133,39 @@ class MultiYear(BaseModel):
 
     model_config = _FINITE
 
-    years: int = Field(ge=1, le=MAX_YEARS, description="years of the plan, 1..10 (1: the one-year "
-                       "plan)", examples=[3])
+    years: int = Field(
+        ge=1, le=MAX_YEARS, description="years of the plan, 1..10 (1: the one-year plan)", examples=[3]
+    )
     dana_desa_growth: Annotated[list[float], BeforeValidator(_one_or_list)] = Field(
         default_factory=lambda: [0.0],
         description="yearly growth of every village's dana desa from the table's figure (year 1): "
-        "one rate, or one per later year (years - 1 rates), e.g. \"5%\"", examples=["5%"])
+        'one rate, or one per later year (years - 1 rates), e.g. "5%"',
+        examples=["5%"],
+    )
     add_growth: Annotated[list[float], BeforeValidator(_one_or_list)] = Field(
-        default_factory=lambda: [0.0], description="yearly growth of every village's ADD, as "
-        "`dana_desa_growth`")
+        default_factory=lambda: [0.0],
+        description="yearly growth of every village's ADD, as `dana_desa_growth`",
+    )
     pool_growth: Annotated[list[float], BeforeValidator(_one_or_list)] = Field(
-        default_factory=lambda: [0.0], description="yearly growth of the APBD pools of `budget`, as "
-        "`dana_desa_growth` (unless `apbd_pool_idr` gives them per year)")
+        default_factory=lambda: [0.0],
+        description="yearly growth of the APBD pools of `budget`, as "
+        "`dana_desa_growth` (unless `apbd_pool_idr` gives them per year)",
+    )
     apbd_pool_idr: list[float | dict[str, float]] | None = Field(
-        default=None, description="the APBD pool of each year (one per year, each a number or an "
-        "object from kabupaten to its pool); year 1's replaces `budget.apbd_pool_idr`")
+        default=None,
+        description="the APBD pool of each year (one per year, each a number or an "
+        "object from kabupaten to its pool); year 1's replaces `budget.apbd_pool_idr`",
+    )
     min_coverage: list[float] | None = Field(
-        default=None, description="the coverage floor of each year (one per year, 0..1), on the "
-        "workers covered by then; without it `targets.min_coverage` holds every year")
+        default=None,
+        description="the coverage floor of each year (one per year, 0..1), on the "
+        "workers covered by then; without it `targets.min_coverage` holds every year",
+    )
     min_new_enrollments: list[float] | None = Field(
-        default=None, description="new enrolments the table must have reached by each year (one "
-        "per year); without it `targets.min_new_enrollments` holds every year")
+        default=None,
+        description="new enrolments the table must have reached by each year (one "
+        "per year); without it `targets.min_new_enrollments` holds every year",
+    )
 
     @field_validator("dana_desa_growth", "add_growth", "pool_growth")
     @classmethod
@@ -169,8 +193,9 @@ class MultiYear(BaseModel):
 
     @field_validator("apbd_pool_idr")
     @classmethod
-    def _pools_in_range(cls, pools: list[float | dict[str, float]] | None
-                        ) -> list[float | dict[str, float]] | None:
+    def _pools_in_range(
+        cls, pools: list[float | dict[str, float]] | None
+    ) -> list[float | dict[str, float]] | None:
         for pool in pools or []:
             Budget._pool_not_negative(pool)
         return pools
@@ -180,8 +205,10 @@ class MultiYear(BaseModel):
         for name in ("dana_desa_growth", "add_growth", "pool_growth"):
             rate = getattr(self, name)
             if len(rate) not in (1, self.years - 1):
-                raise ValueError(f"{name}: give one rate, or one per later year ({self.years - 1} "
-                                 f"for {self.years} years), not {len(rate)}")
+                raise ValueError(
+                    f"{name}: give one rate, or one per later year ({self.years - 1} "
+                    f"for {self.years} years), not {len(rate)}"
+                )
         for name in ("apbd_pool_idr", "min_coverage", "min_new_enrollments"):
             values = getattr(self, name)
             if values is not None and len(values) != self.years:
@@ -206,14 +233,19 @@ class Scenario(BaseModel):
         default=12, gt=0, le=120, description="months of premiums paid from the budgets, months"
     )
     fiscal_year: int | None = Field(
-        default=None, ge=2015, le=2100,
+        default=None,
+        ge=2015,
+        le=2100,
         description="the budget year whose money pays (needed for packages priced by the rules)",
         examples=[2026],
     )
     start_month: int = Field(
-        default=1, ge=1, le=12,
+        default=1,
+        ge=1,
+        le=12,
         description="the first month of premiums, 1..12 (of `fiscal_year`); the horizon runs "
-        "`horizon_months` from it", examples=[4],
+        "`horizon_months` from it",
+        examples=[4],
     )
     packages: list[Package] = Field(min_length=1, description="the BPJS Ketenagakerjaan packages offered")
     group_weights: dict[str, float] = Field(
@@ -227,8 +259,10 @@ class Scenario(BaseModel):
     )
     integer: bool = Field(default=False, description="whole workers (true) or a continuous plan (false)")
     multi_year: MultiYear | None = Field(
-        default=None, description="a plan over several years with continuity: every worker enrolled "
-        "stays funded in the plan's later years (see the README's multi-year plans)")
+        default=None,
+        description="a plan over several years with continuity: every worker enrolled "
+        "stays funded in the plan's later years (see the README's multi-year plans)",
+    )
     # filled by desaplan when it reads the scenario: a planner leaves these out
     rules: RulesUsed | None = Field(
         default=None, description="filled by desaplan: the contribution rules the premiums come from"
@@ -262,8 +296,10 @@ class Scenario(BaseModel):
     @model_validator(mode="after")
     def _year_for_rules(self) -> Scenario:
         if self.fiscal_year is None and any(p.from_rules for p in self.packages):
-            raise ValueError("fiscal_year is required when a package takes its premium from the "
-                             "contribution rules (a package without monthly_premium_idr)")
+            raise ValueError(
+                "fiscal_year is required when a package takes its premium from the "
+                "contribution rules (a package without monthly_premium_idr)"
+            )
         return self
 
     @model_validator(mode="after")
@@ -275,9 +311,11 @@ class Scenario(BaseModel):
             # year 1 of a multi-year plan runs from start_month to December
             self.horizon_months = rest_of_year
         elif self.horizon_months != rest_of_year:
-            raise ValueError(f"horizon_months: in a multi-year plan year 1 runs from start_month to "
-                             f"December ({rest_of_year} months), not {self.horizon_months}; "
-                             f"leave horizon_months out")
+            raise ValueError(
+                f"horizon_months: in a multi-year plan year 1 runs from start_month to "
+                f"December ({rest_of_year} months), not {self.horizon_months}; "
+                f"leave horizon_months out"
+            )
         return self
 
     @property
@@ -315,11 +353,16 @@ class Scenario(BaseModel):
         the rules' premiums of each month for the worker's sector and the paying source."""
         if package.monthly_premium_idr is not None:
             return package.monthly_premium_idr * self.horizon_months
-        months = [p for p in self.premium_schedule
-                  if p.package == package.code and p.sector == sector and p.source == source]
+        months = [
+            p
+            for p in self.premium_schedule
+            if p.package == package.code and p.sector == sector and p.source == source
+        ]
         if len(months) != self.horizon_months:
-            raise ValueError(f"package {package.code}: the premiums of {self.horizon_months} months "
-                             f"are not resolved from the rules (found {len(months)})")
+            raise ValueError(
+                f"package {package.code}: the premiums of {self.horizon_months} months "
+                f"are not resolved from the rules (found {len(months)})"
+            )
         return float(sum(p.premium_idr for p in months))
 
     def weight(self, group: str) -> float:

@@ -213,8 +213,9 @@ class Comparison(SQLModel, table=True):
     baseline_plan_id: int = Field(foreign_key="plan.id")
     plan_ids: list[int] = Field(sa_column=Column(JSON, nullable=False))  # without the baseline
     # the acceptance rules the compared plans must keep (models.AcceptanceRule as JSON)
-    rules: list[dict[str, Any]] = Field(default_factory=list,
-                                        sa_column=Column(JSON, nullable=False, server_default="[]"))
+    rules: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     created_at: datetime = Field(default_factory=utc_now)
 
 

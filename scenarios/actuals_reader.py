@@ -122,8 +122,13 @@ def plan_frame(
         first = f"{scenario.fiscal_year:04d}-{scenario.start_month:02d}"
         if start and (month != scenario.start_month or year not in (None, scenario.fiscal_year)):
             raise InputError(
-                [InputIssue(field="start", message=f"'{start}': the scenario's months start in {first} "
-                            "(its fiscal_year and start_month); leave the start out or give that month")],
+                [
+                    InputIssue(
+                        field="start",
+                        message=f"'{start}': the scenario's months start in {first} "
+                        "(its fiscal_year and start_month); leave the start out or give that month",
+                    )
+                ],
                 title="The options were refused",
             )
         year, month = scenario.fiscal_year, scenario.start_month

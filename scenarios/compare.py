@@ -210,6 +210,7 @@ def comparison_csv_excel_id_bytes(
 
 # ------------------------------------------------------------------ the cost of fairness
 
+
 def fairness_frames(plans: list[tuple[str, Plan]]) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """What each floor family costs. `plans`: the plan with every floor first, then (family, the
     plan without that family). Per family: the objective and enrolments given up for it (for
@@ -224,25 +225,30 @@ def fairness_frames(plans: list[tuple[str, Plan]]) -> tuple[pd.DataFrame, dict[s
         new_delta = villages["new_enrollments_delta"]
         given_up = None
         if with_all.objective is not None and without.objective is not None:
-            given_up = (without.objective - with_all.objective
-                        if with_all.objective_name != "min_cost"
-                        else with_all.objective - without.objective)
+            given_up = (
+                without.objective - with_all.objective
+                if with_all.objective_name != "min_cost"
+                else with_all.objective - without.objective
+            )
         totals = comparison.totals
-        rows.append({
-            "floor": family,
-            "status": without.status.value,
-            "objective_with": with_all.objective,
-            "objective_without": without.objective,
-            "objective_given_up": given_up,
-            "enrollments_with": float(totals["new_enrollments"].iloc[1]),
-            "enrollments_without": float(totals["new_enrollments"].iloc[0]),
-            "enrollments_given_up": float(totals["new_enrollments"].iloc[0]
-                                          - totals["new_enrollments"].iloc[1]),
-            "spend_with_idr": float(totals["spend_total_idr"].iloc[1]),
-            "spend_without_idr": float(totals["spend_total_idr"].iloc[0]),
-            "rupiah_moved_idr": float(villages["spend_total_idr_delta"].abs().sum() / 2),
-            "villages_gaining": int((new_delta > 1e-6).sum()),
-            "villages_losing": int((new_delta < -1e-6).sum()),
-        })
+        rows.append(
+            {
+                "floor": family,
+                "status": without.status.value,
+                "objective_with": with_all.objective,
+                "objective_without": without.objective,
+                "objective_given_up": given_up,
+                "enrollments_with": float(totals["new_enrollments"].iloc[1]),
+                "enrollments_without": float(totals["new_enrollments"].iloc[0]),
+                "enrollments_given_up": float(
+                    totals["new_enrollments"].iloc[0] - totals["new_enrollments"].iloc[1]
+                ),
+                "spend_with_idr": float(totals["spend_total_idr"].iloc[1]),
+                "spend_without_idr": float(totals["spend_total_idr"].iloc[0]),
+                "rupiah_moved_idr": float(villages["spend_total_idr_delta"].abs().sum() / 2),
+                "villages_gaining": int((new_delta > 1e-6).sum()),
+                "villages_losing": int((new_delta < -1e-6).sum()),
+            }
+        )
         frames[family] = villages
     return pd.DataFrame(rows), frames

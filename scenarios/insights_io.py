@@ -13,9 +13,22 @@ import pandas as pd
 from models import Curve, Plan
 from scenarios.safe_cells import neutralise_frame
 
-CURVE_COLUMNS = ["lever_value", "kind", "status", "objective", "new_enrollments", "coverage_after",
-                 "spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr",
-                 "slope_left", "slope_right", "marginal_value_per_million", "check_ok"]
+CURVE_COLUMNS = [
+    "lever_value",
+    "kind",
+    "status",
+    "objective",
+    "new_enrollments",
+    "coverage_after",
+    "spend_dana_desa_idr",
+    "spend_add_idr",
+    "spend_apbd_idr",
+    "spend_total_idr",
+    "slope_left",
+    "slope_right",
+    "marginal_value_per_million",
+    "check_ok",
+]
 
 
 def curve_frame(curve: Curve) -> pd.DataFrame:
@@ -25,13 +38,21 @@ def curve_frame(curve: Curve) -> pd.DataFrame:
 
 def curve_summary(curve: Curve) -> pd.DataFrame:
     rows: list[tuple[str, Any]] = [
-        ("lever", curve.lever.kind.value), ("kabupaten", curve.lever.kabupaten or ""),
-        ("package", curve.lever.package or ""), ("objective", curve.objective_name),
-        ("whole workers", curve.integer), ("exact breakpoints", curve.exact),
-        ("breakpoints", len(curve.breakpoints)), ("feasible from", curve.feasible_from),
-        ("feasible up to", curve.feasible_up_to), ("more buys nothing from", curve.saturated_from),
-        ("why", curve.saturation_reason), ("LP solves", curve.lp_solves),
-        ("seconds", round(curve.seconds, 3)), ("note", curve.message)]
+        ("lever", curve.lever.kind.value),
+        ("kabupaten", curve.lever.kabupaten or ""),
+        ("package", curve.lever.package or ""),
+        ("objective", curve.objective_name),
+        ("whole workers", curve.integer),
+        ("exact breakpoints", curve.exact),
+        ("breakpoints", len(curve.breakpoints)),
+        ("feasible from", curve.feasible_from),
+        ("feasible up to", curve.feasible_up_to),
+        ("more buys nothing from", curve.saturated_from),
+        ("why", curve.saturation_reason),
+        ("LP solves", curve.lp_solves),
+        ("seconds", round(curve.seconds, 3)),
+        ("note", curve.message),
+    ]
     return pd.DataFrame(rows, columns=["item", "value"])
 
 
@@ -54,9 +75,13 @@ def curve_csv_bytes(curve: Curve) -> bytes:
 
 
 def curve_xlsx_bytes(curve: Curve) -> bytes:
-    return sheets_xlsx_bytes({"curve": curve_frame(curve),
-                              "breakpoints": pd.DataFrame({"lever_value": curve.breakpoints}),
-                              "summary": curve_summary(curve)})
+    return sheets_xlsx_bytes(
+        {
+            "curve": curve_frame(curve),
+            "breakpoints": pd.DataFrame({"lever_value": curve.breakpoints}),
+            "summary": curve_summary(curve),
+        }
+    )
 
 
 def curve_png_bytes(curve: Curve, title: str = "") -> bytes:
@@ -73,31 +98,66 @@ def curve_png_bytes(curve: Curve, title: str = "") -> bytes:
     solved = frame[frame["status"] == "optimal"]
     fig, ax = plt.subplots(figsize=(9, 5), dpi=120)
     try:
-        ax.plot(solved["lever_value"], solved["objective"], "-", color="#1f5f8b", lw=2,
-                label="objective (" + curve.objective_name + ")")
+        ax.plot(
+            solved["lever_value"],
+            solved["objective"],
+            "-",
+            color="#1f5f8b",
+            lw=2,
+            label="objective (" + curve.objective_name + ")",
+        )
         asked = solved[solved["kind"] != "breakpoint"]
         ax.plot(asked["lever_value"], asked["objective"], "o", color="#1f5f8b", ms=4)
         kinks = solved[solved["kind"] == "breakpoint"]
         if len(kinks):
-            ax.plot(kinks["lever_value"], kinks["objective"], ".", color="#999999", ms=3,
-                    label=f"breakpoints ({len(kinks)})")
+            ax.plot(
+                kinks["lever_value"],
+                kinks["objective"],
+                ".",
+                color="#999999",
+                ms=3,
+                label=f"breakpoints ({len(kinks)})",
+            )
         if curve.feasible_from is not None:
-            ax.axvline(curve.feasible_from / unit, color="#c0392b", ls="--", lw=1,
-                       label=f"a plan exists from {curve.feasible_from / unit:,.4g}")
+            ax.axvline(
+                curve.feasible_from / unit,
+                color="#c0392b",
+                ls="--",
+                lw=1,
+                label=f"a plan exists from {curve.feasible_from / unit:,.4g}",
+            )
         if curve.feasible_up_to is not None:
-            ax.axvline(curve.feasible_up_to / unit, color="#c0392b", ls="--", lw=1,
-                       label=f"a plan exists up to {curve.feasible_up_to / unit:,.4g}")
+            ax.axvline(
+                curve.feasible_up_to / unit,
+                color="#c0392b",
+                ls="--",
+                lw=1,
+                label=f"a plan exists up to {curve.feasible_up_to / unit:,.4g}",
+            )
         if curve.saturated_from is not None:
-            ax.axvline(curve.saturated_from / unit, color="#27ae60", ls=":", lw=1.5,
-                       label=f"more buys nothing from {curve.saturated_from / unit:,.4g}")
-        ax.set_xlabel(curve.lever.label().replace("(Rp)", "(Rp billion)") if billions
-                      else curve.lever.label())
+            ax.axvline(
+                curve.saturated_from / unit,
+                color="#27ae60",
+                ls=":",
+                lw=1.5,
+                label=f"more buys nothing from {curve.saturated_from / unit:,.4g}",
+            )
+        ax.set_xlabel(
+            curve.lever.label().replace("(Rp)", "(Rp billion)") if billions else curve.lever.label()
+        )
         ax.set_ylabel("objective")
         with_new = asked.dropna(subset=["new_enrollments"])
         if len(with_new):
             right = ax.twinx()
-            right.plot(with_new["lever_value"], with_new["new_enrollments"], "s--",
-                       color="#e67e22", ms=3, lw=1, label="new enrolments")
+            right.plot(
+                with_new["lever_value"],
+                with_new["new_enrollments"],
+                "s--",
+                color="#e67e22",
+                ms=3,
+                lw=1,
+                label="new enrolments",
+            )
             right.set_ylabel("new enrolments")
             right.legend(loc="lower right", fontsize=8)
         ax.legend(loc="upper left", fontsize=8)
@@ -112,16 +172,33 @@ def curve_png_bytes(curve: Curve, title: str = "") -> bytes:
 
 
 def shortfall_frame(plan: Plan) -> pd.DataFrame:
-    columns = ["village_code", "village_name", "kecamatan", "kabupaten", "workers_needed",
-               "cost_idr", "own_budget_idr", "shortfall_idr"]
+    columns = [
+        "village_code",
+        "village_name",
+        "kecamatan",
+        "kabupaten",
+        "workers_needed",
+        "cost_idr",
+        "own_budget_idr",
+        "shortfall_idr",
+    ]
     if any(s.year is not None for s in plan.short_villages):  # a multi-year plan: their year
         columns.append("year")
     return pd.DataFrame([s.model_dump() for s in plan.short_villages], columns=columns)
 
 
 def remedy_frame(plan: Plan) -> pd.DataFrame:
-    columns = ["lever", "kabupaten", "group", "current", "needed", "needed_with_others_met",
-               "money_for", "exact", "message"]
+    columns = [
+        "lever",
+        "kabupaten",
+        "group",
+        "current",
+        "needed",
+        "needed_with_others_met",
+        "money_for",
+        "exact",
+        "message",
+    ]
     if any(r.year is not None for r in plan.remedies):  # a multi-year plan's
         columns[3:3] = ["year", "fiscal_year"]
     return pd.DataFrame([r.model_dump() for r in plan.remedies], columns=columns)
@@ -129,21 +206,30 @@ def remedy_frame(plan: Plan) -> pd.DataFrame:
 
 def infeasibility_xlsx_bytes(plan: Plan) -> bytes:
     """Every short village and every remedy, one sheet each."""
-    return sheets_xlsx_bytes({"short_villages": shortfall_frame(plan),
-                              "remedies": remedy_frame(plan)})
+    return sheets_xlsx_bytes({"short_villages": shortfall_frame(plan), "remedies": remedy_frame(plan)})
 
 
 # ------------------------------------------------------------------ the next rupiah
 
-_VILLAGE_MARGINALS = ["village_code", "village_name", "kecamatan", "kabupaten", "new_enrollments",
-                      "coverage_after", "spend_total_idr", "marginal_value_per_million",
-                      "marginal_enrollments_per_million", "marginal_range_idr"]
+_VILLAGE_MARGINALS = [
+    "village_code",
+    "village_name",
+    "kecamatan",
+    "kabupaten",
+    "new_enrollments",
+    "coverage_after",
+    "spend_total_idr",
+    "marginal_value_per_million",
+    "marginal_enrollments_per_million",
+    "marginal_range_idr",
+]
 
 
 def village_marginals(plan: Plan) -> pd.DataFrame:
     """Per village: what Rp1 million more of its own cap (dana desa + ADD) buys, over which range."""
-    frame = pd.DataFrame([{c: getattr(v, c) for c in _VILLAGE_MARGINALS} for v in plan.villages],
-                         columns=_VILLAGE_MARGINALS)
+    frame = pd.DataFrame(
+        [{c: getattr(v, c) for c in _VILLAGE_MARGINALS} for v in plan.villages], columns=_VILLAGE_MARGINALS
+    )
     frame.insert(4, "source", "village cap (dana desa + ADD)")
     return frame
 
@@ -152,9 +238,15 @@ def top_villages(plan: Plan, top: int = 20) -> pd.DataFrame:
     """The villages where one more million does most (objective, then enrolments, then code)."""
     frame = village_marginals(plan)
     frame = frame[frame["marginal_value_per_million"].fillna(0) > 0]
-    return frame.sort_values(["marginal_value_per_million", "marginal_enrollments_per_million",
-                              "village_code"], ascending=[False, False, True],
-                             kind="stable").head(top).reset_index(drop=True)
+    return (
+        frame.sort_values(
+            ["marginal_value_per_million", "marginal_enrollments_per_million", "village_code"],
+            ascending=[False, False, True],
+            kind="stable",
+        )
+        .head(top)
+        .reset_index(drop=True)
+    )
 
 
 def kecamatan_marginals(plan: Plan) -> pd.DataFrame:
@@ -164,65 +256,95 @@ def kecamatan_marginals(plan: Plan) -> pd.DataFrame:
     frame["helps"] = frame["marginal_value_per_million"].fillna(0) > 0
     grouped = frame.groupby(["kabupaten", "kecamatan"], sort=True)
     out = grouped.agg(
-        villages=("village_code", "count"), villages_where_money_helps=("helps", "sum"),
+        villages=("village_code", "count"),
+        villages_where_money_helps=("helps", "sum"),
         best_value_per_million=("marginal_value_per_million", "max"),
         mean_value_per_million=("marginal_value_per_million", "mean"),
         value_of_a_million_each=("marginal_value_per_million", "sum"),
         enrollments_of_a_million_each=("marginal_enrollments_per_million", "sum"),
         new_enrollments=("new_enrollments", "sum"),
     ).reset_index()
-    best = frame.sort_values(["marginal_value_per_million", "village_code"],
-                             ascending=[False, True], kind="stable").groupby(
-        ["kabupaten", "kecamatan"], sort=True).head(1)[["kabupaten", "kecamatan", "village_code",
-                                                         "village_name"]]
-    best = best.rename(columns={"village_code": "best_village_code",
-                                "village_name": "best_village_name"})
+    best = (
+        frame.sort_values(
+            ["marginal_value_per_million", "village_code"], ascending=[False, True], kind="stable"
+        )
+        .groupby(["kabupaten", "kecamatan"], sort=True)
+        .head(1)[["kabupaten", "kecamatan", "village_code", "village_name"]]
+    )
+    best = best.rename(columns={"village_code": "best_village_code", "village_name": "best_village_name"})
     out = out.merge(best, on=["kabupaten", "kecamatan"], how="left")
-    return out.sort_values(["best_value_per_million", "kabupaten", "kecamatan"],
-                           ascending=[False, True, True], kind="stable").reset_index(drop=True)
+    return out.sort_values(
+        ["best_value_per_million", "kabupaten", "kecamatan"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def pool_marginals(plan: Plan) -> pd.DataFrame:
-    columns = ["kabupaten", "pool_idr", "spent_idr", "marginal_value_per_million",
-               "marginal_value_per_billion", "marginal_enrollments_per_billion",
-               "marginal_range_idr", "plus_billion_objective", "plus_billion_gain",
-               "plus_billion_enrollments",
-               # the gain again, under its earlier name (files read by older tools)
-               "plus_billion_value"]
+    columns = [
+        "kabupaten",
+        "pool_idr",
+        "spent_idr",
+        "marginal_value_per_million",
+        "marginal_value_per_billion",
+        "marginal_enrollments_per_billion",
+        "marginal_range_idr",
+        "plus_billion_objective",
+        "plus_billion_gain",
+        "plus_billion_enrollments",
+        # the gain again, under its earlier name (files read by older tools)
+        "plus_billion_value",
+    ]
     frame = pd.DataFrame([p.model_dump() for p in plan.pools], columns=columns)
     frame.insert(1, "source", "APBD pool")
     return frame
 
 
-_YEAR_MARGINALS = ["marginal_value_per_million", "marginal_enrollments_per_million",
-                   "marginal_range_idr"]
-_VILLAGE_YEAR_MARGINALS = ["village_code", "year", "fiscal_year", "new_enrollments", "funded",
-                           "spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr",
-                           *_YEAR_MARGINALS]
-_POOL_YEAR_MARGINALS = ["kabupaten", "year", "fiscal_year", "pool_idr", "spent_idr",
-                        *_YEAR_MARGINALS]
+_YEAR_MARGINALS = ["marginal_value_per_million", "marginal_enrollments_per_million", "marginal_range_idr"]
+_VILLAGE_YEAR_MARGINALS = [
+    "village_code",
+    "year",
+    "fiscal_year",
+    "new_enrollments",
+    "funded",
+    "spend_dana_desa_idr",
+    "spend_add_idr",
+    "spend_apbd_idr",
+    *_YEAR_MARGINALS,
+]
+_POOL_YEAR_MARGINALS = ["kabupaten", "year", "fiscal_year", "pool_idr", "spent_idr", *_YEAR_MARGINALS]
 
 
 def village_year_marginals(plan: Plan) -> pd.DataFrame:
     """A multi-year plan, per village and year: what Rp1 million more of its own money in that
     year buys, over which range (empty for a one-year plan)."""
-    return pd.DataFrame([{c: getattr(v, c) for c in _VILLAGE_YEAR_MARGINALS}
-                         for v in plan.village_years], columns=_VILLAGE_YEAR_MARGINALS)
+    return pd.DataFrame(
+        [{c: getattr(v, c) for c in _VILLAGE_YEAR_MARGINALS} for v in plan.village_years],
+        columns=_VILLAGE_YEAR_MARGINALS,
+    )
 
 
 def pool_year_marginals(plan: Plan) -> pd.DataFrame:
     """A multi-year plan, per pool and year: what Rp1 million more in it that year buys."""
-    return pd.DataFrame([{c: getattr(p, c) for c in _POOL_YEAR_MARGINALS}
-                         for p in plan.pool_years], columns=_POOL_YEAR_MARGINALS)
+    return pd.DataFrame(
+        [{c: getattr(p, c) for c in _POOL_YEAR_MARGINALS} for p in plan.pool_years],
+        columns=_POOL_YEAR_MARGINALS,
+    )
 
 
 def marginals_xlsx_bytes(plan: Plan, top: int = 20) -> bytes:
-    years = ({"village_years": village_year_marginals(plan),
-              "pool_years": pool_year_marginals(plan)} if plan.village_years else {})
-    return sheets_xlsx_bytes({"top_villages": top_villages(plan, top),
-                              "kecamatan": kecamatan_marginals(plan),
-                              "pools": pool_marginals(plan), "villages": village_marginals(plan),
-                              **years})
+    years = (
+        {"village_years": village_year_marginals(plan), "pool_years": pool_year_marginals(plan)}
+        if plan.village_years
+        else {}
+    )
+    return sheets_xlsx_bytes(
+        {
+            "top_villages": top_villages(plan, top),
+            "kecamatan": kecamatan_marginals(plan),
+            "pools": pool_marginals(plan),
+            "villages": village_marginals(plan),
+            **years,
+        }
+    )
 
 
 def fairness_xlsx_bytes(summary: pd.DataFrame, villages: dict[str, pd.DataFrame]) -> bytes:

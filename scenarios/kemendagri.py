@@ -19,6 +19,6 @@ def kabupaten_names() -> dict[str, str]:
 
 
 def kabupaten_code(text: str) -> str | None:
-    """"32.16" or "3216" as the dotted code; None for anything that is not a kabupaten code."""
+    """ "32.16" or "3216" as the dotted code; None for anything that is not a kabupaten code."""
     match = _CODE.match(text.strip())
     return f"{match.group(1)}.{match.group(2)}" if match else None

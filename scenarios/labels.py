@@ -61,12 +61,14 @@ POINT_KINDS = {
 }
 SATURATION_REASONS = {
     "a min_cost plan buys only what its floors and target ask: once they are met, more money "
-    "changes nothing": N_("a lowest-cost plan buys only what its floors and target ask: once they "
-                          "are met, more money changes nothing"),
+    "changes nothing": N_(
+        "a lowest-cost plan buys only what its floors and target ask: once they "
+        "are met, more money changes nothing"
+    ),
     "every uninsured worker is enrolled": N_("every uninsured worker is enrolled"),
-    "the villages with uninsured workers left get no more money from this lever: the other caps "
-    "bind": N_("the villages with uninsured workers left get no more money from this lever: the "
-               "other caps bind"),
+    "the villages with uninsured workers left get no more money from this lever: the other caps bind": N_(
+        "the villages with uninsured workers left get no more money from this lever: the other caps bind"
+    ),
 }
 # the acceptance rules a comparison may carry (models.RuleKind)
 RULE_NAMES = {
@@ -130,10 +132,14 @@ def sector_words(sectors: Iterable[str], tr: Translate = english) -> str:
     if set(sectors) >= set(SECTOR_NAMES):
         return tr(EVERY_SECTOR)
     return ", ".join(tr(SECTOR_NAMES.get(s, s)) for s in sectors)
+
+
 _SUFFIXES = {"_baseline": N_("%(column)s, baseline"), "_delta": N_("%(column)s, change")}
 # a multi-year plan's columns per year: `funded_2027`, `spend_add_idr_year2`
-_YEAR = re.compile(r"(?P<column>new_enrollments|funded|spend_dana_desa_idr|spend_add_idr|"
-                   r"spend_apbd_idr)_(?P<year>\d{4}|year\d+)")
+_YEAR = re.compile(
+    r"(?P<column>new_enrollments|funded|spend_dana_desa_idr|spend_add_idr|"
+    r"spend_apbd_idr)_(?P<year>\d{4}|year\d+)"
+)
 _COLUMN_IN_FISCAL_YEAR = N_("%(column)s in %(year)s")
 _COLUMN_IN_YEAR = N_("%(column)s in year %(year)s")
 
@@ -152,8 +158,7 @@ def column_label(
     if year is not None:
         name = year["year"]
         pattern = _COLUMN_IN_YEAR if name.startswith("year") else _COLUMN_IN_FISCAL_YEAR
-        return tr(pattern) % {"column": tr(COLUMNS[year["column"]]),
-                              "year": name.removeprefix("year")}
+        return tr(pattern) % {"column": tr(COLUMNS[year["column"]]), "year": name.removeprefix("year")}
     for suffix, pattern in _SUFFIXES.items():
         if column.endswith(suffix):
             return tr(pattern) % {"column": column_label(column.removesuffix(suffix), tr, groups, packages)}

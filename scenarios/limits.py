@@ -69,9 +69,7 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*?\bref="([A-Z0-9:$]+)"')
 _REF = re.compile(r"\$?([A-Z]{1,3})\$?([0-9]{1,7})")
 # a row or cell start tag, its attributes whole (a quoted value may hold '>')
 # (possessive: a tag left open never backtracks)
-_ROW_OR_CELL = re.compile(
-    rb"""<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>"""
-)
+_ROW_OR_CELL = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?(row|c)(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""")
 # what sends a stretch of the sheet down the exact path: an `r` attribute, a prefixed row or
 # cell, a cell tag closed at once or followed by other white space than a blank
 # (each a literal first, which the regex engine scans for fast)
@@ -228,8 +226,7 @@ def _addressed(data: bytes) -> tuple[int, int, int, int] | None:
         return None
     rows = _ROW_R.findall(data)
     cells = _CELL_R.findall(data)
-    if len(rows) != len(_ROW_START.findall(data)) or len(cells) != (
-            data.count(b"<c ") + data.count(b"<c>")):
+    if len(rows) != len(_ROW_START.findall(data)) or len(cells) != (data.count(b"<c ") + data.count(b"<c>")):
         return None
     numbers = list(map(int, rows))
     far = max(map(column_number, {letters.decode() for letters in cells}), default=0)
@@ -265,8 +262,13 @@ def _scan_sheet(chunks: Iterator[bytes], name: str, limits: ReadLimits) -> _Exte
         if not any(pattern.search(data) for pattern in _NOT_PLAIN):
             # rows and cells without `r` (the way a bomb of r-less cells is written)
             stretches = _ROW_START.split(data)
-            widths = list(map(operator.add, map(bytes.count, stretches, repeat(b"<c ")),
-                              map(bytes.count, stretches, repeat(b"<c>"))))
+            widths = list(
+                map(
+                    operator.add,
+                    map(bytes.count, stretches, repeat(b"<c ")),
+                    map(bytes.count, stretches, repeat(b"<c>")),
+                )
+            )
             column += widths[0]  # the cells that end the row before this stretch
             widest = max(widest, column, *widths[1:])
             if len(widths) > 1:
@@ -350,8 +352,11 @@ def check_xlsx_bounds(content: bytes | IO[bytes], name: str, limits: ReadLimits)
         raise _unreadable(name) from None
     with archive:
         if len(archive.infolist()) > _MAX_PARTS:
-            raise _refuse(name, f"the workbook has {len(archive.infolist()):,} parts; a table's has "
-                          f"a few dozen (save the table again as .xlsx, or as CSV)")
+            raise _refuse(
+                name,
+                f"the workbook has {len(archive.infolist()):,} parts; a table's has "
+                f"a few dozen (save the table again as .xlsx, or as CSV)",
+            )
         unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > limits.max_xlsx_unpacked_bytes:
             raise _refuse(
@@ -363,8 +368,11 @@ def check_xlsx_bounds(content: bytes | IO[bytes], name: str, limits: ReadLimits)
         for part in _parsed_parts(archive, sheet):
             declared_bytes = archive.getinfo(part).file_size
             if declared_bytes > limits.max_xlsx_part_bytes:
-                raise _refuse(name, f"the workbook's part {part} unpacks to {declared_bytes:,} bytes; "
-                              f"the limit is {limits.max_xlsx_part_bytes:,} (save the table as CSV)")
+                raise _refuse(
+                    name,
+                    f"the workbook's part {part} unpacks to {declared_bytes:,} bytes; "
+                    f"the limit is {limits.max_xlsx_part_bytes:,} (save the table as CSV)",
+                )
             chunks = _chunks(archive, part, limits.max_xlsx_part_bytes, name)
             if part.endswith("sharedStrings.xml"):
                 _count_shared_strings(chunks, name, limits)
@@ -379,13 +387,11 @@ def check_xlsx_bounds(content: bytes | IO[bytes], name: str, limits: ReadLimits)
             raise _unreadable(name) from None
         if declared is not None:
             _refuse_beyond(name, "declares", declared[0], declared[1], True, limits)
-        extent = _scan_sheet(_chunks(archive, sheet, limits.max_xlsx_unpacked_bytes, name), name,
-                             limits)
+        extent = _scan_sheet(_chunks(archive, sheet, limits.max_xlsx_unpacked_bytes, name), name, limits)
         _refuse_beyond(name, "holds", extent.rows, extent.columns, extent.complete, limits)
 
 
-def _refuse_beyond(name: str, what: str, rows: int, columns: int, complete: bool,
-                   limits: ReadLimits) -> None:
+def _refuse_beyond(name: str, what: str, rows: int, columns: int, complete: bool, limits: ReadLimits) -> None:
     if (
         rows <= limits.max_rows + 1
         and columns <= limits.max_columns

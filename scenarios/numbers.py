@@ -204,9 +204,7 @@ def _finished(values: np.ndarray, empty: np.ndarray, invalid: np.ndarray, kind: 
     fractional = np.zeros(n, dtype=bool)
     if kind == "count":
         fractional[finite] = values[finite] != np.round(values[finite])
-    return ParsedColumn(
-        values=values, empty=empty, invalid=invalid, negative=negative, fractional=fractional
-    )
+    return ParsedColumn(values=values, empty=empty, invalid=invalid, negative=negative, fractional=fractional)
 
 
 def cell_text(column: pd.Series) -> pd.Series:

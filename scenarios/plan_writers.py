@@ -32,8 +32,7 @@ from scenarios.xlsx import Sheet, frames_to_xlsx, sheets_to_xlsx
 SPEND_COLUMNS = ["spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr"]
 # what Rp1 million more of the village's cap buys (objective points, new enrolments) and over how
 # many more rupiah that rate holds; empty where not known (or, for the range, without end)
-MARGINAL_COLUMNS = ["marginal_value_per_million", "marginal_enrollments_per_million",
-                    "marginal_range_idr"]
+MARGINAL_COLUMNS = ["marginal_value_per_million", "marginal_enrollments_per_million", "marginal_range_idr"]
 _DECIMALS = 6  # in the tables: enough for coverage shares and marginal values
 
 
@@ -115,8 +114,17 @@ def _counts(values: list[float], integer: bool) -> np.ndarray:
     return np.rint(array).astype(np.int64) if integer else np.round(array, _DECIMALS)
 
 
-_SCALAR_COLUMNS = ["village_code", "village_name", "kecamatan", "new_enrollments", "kabupaten",
-                   *SPEND_COLUMNS, "coverage_before", "coverage_after", *MARGINAL_COLUMNS]
+_SCALAR_COLUMNS = [
+    "village_code",
+    "village_name",
+    "kecamatan",
+    "new_enrollments",
+    "kabupaten",
+    *SPEND_COLUMNS,
+    "coverage_before",
+    "coverage_after",
+    *MARGINAL_COLUMNS,
+]
 _NOTHING: dict[str, float] = {}
 
 
@@ -128,8 +136,9 @@ def targets_frame(plan: Plan) -> pd.DataFrame:
     # one pass over the villages for every plain field (attrgetter runs in C), one per group
     # for the enrolments
     rows = list(map(operator.attrgetter(*_SCALAR_COLUMNS), villages))
-    scalar = dict(zip(_SCALAR_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(_SCALAR_COLUMNS),
-                      strict=True))
+    scalar = dict(
+        zip(_SCALAR_COLUMNS, zip(*rows, strict=True) if rows else [()] * len(_SCALAR_COLUMNS), strict=True)
+    )
     data: dict[str, Any] = {
         "village_code": list(scalar["village_code"]),
         "village_name": list(scalar["village_name"]),
@@ -146,8 +155,10 @@ def targets_frame(plan: Plan) -> pd.DataFrame:
     for column in ("coverage_before", "coverage_after", *MARGINAL_COLUMNS):
         # an empty cell (NaN) for a village with no workers, or a figure not known
         values = scalar[column]
-        data[column] = np.round(np.asarray([np.nan if x is None else x for x in values], float),
-                                0 if column == "marginal_range_idr" else _DECIMALS)
+        data[column] = np.round(
+            np.asarray([np.nan if x is None else x for x in values], float),
+            0 if column == "marginal_range_idr" else _DECIMALS,
+        )
     if plan.years:
         _year_data(plan, data)
     return pd.DataFrame(data, columns=targets_columns(plan))
@@ -171,8 +182,11 @@ def _year_data(plan: Plan, data: dict[str, Any]) -> None:
         label = year_label(y.fiscal_year, y.year)
         for field in YEAR_FIELDS:
             column = f"{field}_{label}"
-            data[column] = (np.rint(data[column]).astype(np.int64) if field.startswith("spend")
-                            else _counts(list(data[column]), plan.integer))
+            data[column] = (
+                np.rint(data[column]).astype(np.int64)
+                if field.startswith("spend")
+                else _counts(list(data[column]), plan.integer)
+            )
 
 
 def kecamatan_summary(plan: Plan) -> pd.DataFrame:
@@ -256,9 +270,7 @@ def totals_frame(plan: Plan) -> pd.DataFrame:
         rows.append(("marginals_from", plan.marginals_from))
     rows += [(f"explanation {i + 1}", e.message) for i, e in enumerate(plan.explanations)]
     values = [_plain_numbers(value) for _, value in rows]
-    return pd.DataFrame(
-        {"item": [item for item, _ in rows], "value": pd.Series(values, dtype=object)}
-    )
+    return pd.DataFrame({"item": [item for item, _ in rows], "value": pd.Series(values, dtype=object)})
 
 
 def targets_csv_bytes(plan: Plan, frame: pd.DataFrame | None = None) -> bytes:
@@ -307,8 +319,16 @@ def _headers(frame: pd.DataFrame, plan: Plan, tr: Translate) -> list[str]:
 
 
 _RULES_CONTRIBUTION_COLUMNS = [
-    "village_code", "village_name", "kecamatan", "package", "source", "sector", "month",
-    "new_workers", "monthly_premium_idr", "monthly_contribution_idr",
+    "village_code",
+    "village_name",
+    "kecamatan",
+    "package",
+    "source",
+    "sector",
+    "month",
+    "new_workers",
+    "monthly_premium_idr",
+    "monthly_contribution_idr",
 ]
 
 
@@ -316,22 +336,36 @@ def _rules_contributions_frame(plan: Plan, scenario: Scenario) -> pd.DataFrame:
     """A plan priced by the contribution rules: per village, package, paying source and sector,
     one row a month with that month's premium (which the rules may change within the plan)."""
     typed = {p.code: p.monthly_premium_idr for p in scenario.packages if p.monthly_premium_idr}
-    monthly = {(p.package, p.month, p.sector, p.source.value if p.source else None): p.premium_idr
-               for p in plan.premiums if p.month is not None}
+    monthly = {
+        (p.package, p.month, p.sector, p.source.value if p.source else None): p.premium_idr
+        for p in plan.premiums
+        if p.month is not None
+    }
     villages = {v.village_code: (i, v) for i, v in enumerate(plan.villages)}
-    paid = sorted((e for e in plan.source_enrollments if e.workers > 1e-9 and e.village_code in villages),
-                  key=lambda e: (villages[e.village_code][0], e.package, e.source, e.sector))
+    paid = sorted(
+        (e for e in plan.source_enrollments if e.workers > 1e-9 and e.village_code in villages),
+        key=lambda e: (villages[e.village_code][0], e.package, e.source, e.sector),
+    )
     rows = []
     for e in paid:
         village = villages[e.village_code][1]
         count = round(e.workers) if plan.integer else round(e.workers, _DECIMALS)
         for month in plan.months:
             premium = typed.get(e.package, monthly.get((e.package, month, e.sector, e.source), 0.0))
-            rows.append({"village_code": village.village_code, "village_name": village.village_name,
-                         "kecamatan": village.kecamatan, "package": e.package, "source": e.source,
-                         "sector": e.sector, "month": month, "new_workers": count,
-                         "monthly_premium_idr": round(premium),
-                         "monthly_contribution_idr": round(e.workers * premium)})
+            rows.append(
+                {
+                    "village_code": village.village_code,
+                    "village_name": village.village_name,
+                    "kecamatan": village.kecamatan,
+                    "package": e.package,
+                    "source": e.source,
+                    "sector": e.sector,
+                    "month": month,
+                    "new_workers": count,
+                    "monthly_premium_idr": round(premium),
+                    "monthly_contribution_idr": round(e.workers * premium),
+                }
+            )
     return pd.DataFrame(rows, columns=_RULES_CONTRIBUTION_COLUMNS)
 
 
@@ -382,14 +416,19 @@ def _rules_rows(plan: Plan, tr: Translate) -> list[tuple[str, Any, str]]:
     if plan.rules is None:
         return []
     rows: list[tuple[str, Any, str]] = [
-        (tr("Contribution rules"), f"{plan.rules.name} {plan.rules.version}", "text")]
+        (tr("Contribution rules"), f"{plan.rules.name} {plan.rules.version}", "text")
+    ]
     for r in premium_ranges(plan.premiums):
         sectors = sector_words(r.sectors, tr)
         sources = ", ".join(tr(SOURCE_NAMES.get(s, s)) for s in r.sources)
         for first, last, premium in r.runs:
             label = tr("Premium %(package)s, %(sectors)s, %(sources)s, %(first)s – %(last)s (Rp)") % {
-                "package": r.package, "sectors": sectors, "sources": sources, "first": first,
-                "last": last}
+                "package": r.package,
+                "sectors": sectors,
+                "sources": sources,
+                "first": first,
+                "last": last,
+            }
             rows.append((label, premium, "rupiah"))
     for name, citation in plan.rules.citations.items():
         rows.append((tr("Rule %(name)s") % {"name": name}, citation.removeprefix(f"{name}: "), "text"))
@@ -412,18 +451,31 @@ def parameter_rows(
         rows.append((tr("Months"), scenario.horizon_months, "count"))
         if scenario.fiscal_year is not None:
             rows.append((tr("Fiscal year"), str(scenario.fiscal_year), "text"))
-            rows.append((tr("Months of the plan"), f"{plan.months[0]} – {plan.months[-1]}"
-                         if plan.months else "", "text"))
+            rows.append(
+                (
+                    tr("Months of the plan"),
+                    f"{plan.months[0]} – {plan.months[-1]}" if plan.months else "",
+                    "text",
+                )
+            )
         for package in scenario.packages:
             code = {"code": package.code}
             if package.monthly_premium_idr is not None:
                 rows.append(
-                    (tr("Package %(code)s: monthly premium (Rp)") % code, package.monthly_premium_idr,
-                     "rupiah")
+                    (
+                        tr("Package %(code)s: monthly premium (Rp)") % code,
+                        package.monthly_premium_idr,
+                        "rupiah",
+                    )
                 )
             else:
-                rows.append((tr("Package %(code)s: declared income (Rp)") % code,
-                             package.declared_income_idr, "rupiah"))
+                rows.append(
+                    (
+                        tr("Package %(code)s: declared income (Rp)") % code,
+                        package.declared_income_idr,
+                        "rupiah",
+                    )
+                )
             rows.append((tr("Package %(code)s: value") % code, package.value, "decimal"))
         rows += _rules_rows(plan, tr)
         budget = scenario.budget
@@ -519,7 +571,8 @@ def targets_workbook_sheets(
                 kinds={"monthly_premium_idr": "rupiah"},
                 totals_label=total,
                 # month by month a village's workers repeat: their sum means nothing
-                no_sum=("monthly_premium_idr", "new_workers") if "month" in contributions.columns
+                no_sum=("monthly_premium_idr", "new_workers")
+                if "month" in contributions.columns
                 else ("monthly_premium_idr",),
                 title=title,
             )

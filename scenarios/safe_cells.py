@@ -50,8 +50,9 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
                 # .str gives NaN for a cell that is not text (a number, None): those stay as they are
                 risky = column.str.startswith(_RISKY_STARTS).to_numpy(dtype=object) == True  # noqa: E712
             except AttributeError:  # no text at all in the column (True and False, say)
-                risky = np.array([isinstance(v, str) and v.startswith(_RISKY_STARTS) for v in cells],
-                                 dtype=bool)
+                risky = np.array(
+                    [isinstance(v, str) and v.startswith(_RISKY_STARTS) for v in cells], dtype=bool
+                )
             if risky.any():
                 cells = cells.copy()
                 cells[risky] = [_QUOTE + value for value in cells[risky]]

@@ -41,9 +41,7 @@ def read_scenario(source: Source, filename: str | None = None) -> Scenario:
     if not text.strip():
         raise ScenarioError([InputIssue(file=name, message="the file is empty")])
     suffix = Path(name).suffix.lower()
-    as_yaml = suffix in (".yaml", ".yml") or (
-        suffix != ".json" and not text.lstrip().startswith("{")
-    )
+    as_yaml = suffix in (".yaml", ".yml") or (suffix != ".json" and not text.lstrip().startswith("{"))
     data = _load_yaml(text, name) if as_yaml else _load_json(text, name)
     return scenario_from_dict(data, source=name)
 
@@ -78,14 +76,10 @@ def _load_yaml(text: str, name: str) -> Any:
         ) from None
 
 
-def scenario_from_dict(
-    data: Any, source: str = "scenario", limits: ReadLimits | None = None
-) -> Scenario:
+def scenario_from_dict(data: Any, source: str = "scenario", limits: ReadLimits | None = None) -> Scenario:
     """Validate a scenario given as a dict (parsed JSON or YAML)."""
     if not isinstance(data, dict):
-        raise ScenarioError(
-            [InputIssue(file=source, message="a scenario must be an object of field: value")]
-        )
+        raise ScenarioError([InputIssue(file=source, message="a scenario must be an object of field: value")])
     _check_counts(data, source, limits or ReadLimits())
     data = planner_numbers(data)
     try:
@@ -124,6 +118,7 @@ _GROWTH_FIELDS = {"dana_desa_growth", "add_growth", "pool_growth"}
 
 def _multi_year_numbers(block: dict[str, Any]) -> dict[str, Any]:
     """The multi-year block's rates, pools, floors and targets, one or one per year, as typed."""
+
     def each(value: Any, read: Any) -> Any:
         return [read(item) for item in value] if isinstance(value, list) else read(value)
 
@@ -237,8 +232,7 @@ def _issues(error: ErrorDetails, data: dict[str, Any], source: str) -> list[Inpu
     named = _NAMED.match(error["msg"])
     if kind == "value_error" and named and (not loc or loc[-1] == "multi_year"):
         # a whole-object check that words one of its fields: "min_coverage: give one value..."
-        return [InputIssue(file=source, field=".".join([*loc, named.group(1)]),
-                           message=named.group(2))]
+        return [InputIssue(file=source, field=".".join([*loc, named.group(1)]), message=named.group(2))]
     if kind == "value_error" and loc and loc[-1] in ("group_weights", "group_min_coverage"):
         return _group_issues(error, field, source)
     return [InputIssue(file=source, field=field, message=_message(error, loc, data))]
@@ -257,9 +251,7 @@ def _group_issues(error: ErrorDetails, field: str, source: str) -> list[InputIss
                 issues.append(InputIssue(file=source, field=f"{field}.{group}", message=message))
             elif field.endswith("group_min_coverage") and not 0 <= value <= 1:
                 issues.append(
-                    InputIssue(
-                        file=source, field=f"{field}.{group}", message="must be between 0 and 1"
-                    )
+                    InputIssue(file=source, field=f"{field}.{group}", message="must be between 0 and 1")
                 )
     return issues or [InputIssue(file=source, field=field, message=_plain(error["msg"]))]
 
@@ -357,10 +349,12 @@ def check_scenario_fits(scenario: Scenario, table: VillageTable) -> Scenario:
                 )
             )
     pools: list[tuple[str, float | dict[str, float]]] = [
-        ("budget.apbd_pool_idr", scenario.budget.apbd_pool_idr)]
+        ("budget.apbd_pool_idr", scenario.budget.apbd_pool_idr)
+    ]
     if scenario.multi_year is not None and scenario.multi_year.apbd_pool_idr is not None:
-        pools = [(f"multi_year.apbd_pool_idr.{t}", p)
-                 for t, p in enumerate(scenario.multi_year.apbd_pool_idr)]
+        pools = [
+            (f"multi_year.apbd_pool_idr.{t}", p) for t, p in enumerate(scenario.multi_year.apbd_pool_idr)
+        ]
     kabupaten = table.kabupaten
     named = ", ".join(k for k in kabupaten if k) or "none: give the pool as one number"
     for where, pool in pools:
@@ -371,8 +365,7 @@ def check_scenario_fits(scenario: Scenario, table: VillageTable) -> Scenario:
                 issues.append(
                     InputIssue(
                         field=f"{where}.{key}",
-                        message=f"no village of the table is in kabupaten '{key}' "
-                        f"(its kabupaten: {named})",
+                        message=f"no village of the table is in kabupaten '{key}' (its kabupaten: {named})",
                     )
                 )
     if issues:
@@ -389,8 +382,9 @@ def _pools_keyed_as_the_table(scenario: Scenario, table: VillageTable) -> Scenar
         update["budget"] = scenario.budget.model_copy(update={"apbd_pool_idr": keyed})
     multi = scenario.multi_year
     if multi is not None and multi.apbd_pool_idr is not None:
-        yearly = [pool_keyed_as_the_table(p, table) if isinstance(p, dict) else p
-                  for p in multi.apbd_pool_idr]
+        yearly = [
+            pool_keyed_as_the_table(p, table) if isinstance(p, dict) else p for p in multi.apbd_pool_idr
+        ]
         if yearly != multi.apbd_pool_idr:
             update["multi_year"] = multi.model_copy(update={"apbd_pool_idr": yearly})
     return scenario.model_copy(update=update) if update else scenario

@@ -38,10 +38,12 @@ def _moved(scenario: Scenario, lever: Lever, value: float) -> tuple[type[BaseMod
             moved = {name: value for name in pool} or value
         return Budget, {**budget.model_dump(), "apbd_pool_idr": moved}, "budget.apbd_pool_idr"
     if lever.kind == LeverKind.premium:
-        package = next((p for p in scenario.packages if p.code == lever.package),
-                       scenario.packages[0])
-        return (Package, {**package.model_dump(), "monthly_premium_idr": value},
-                f"packages[{package.code}].monthly_premium_idr")
+        package = next((p for p in scenario.packages if p.code == lever.package), scenario.packages[0])
+        return (
+            Package,
+            {**package.model_dump(), "monthly_premium_idr": value},
+            f"packages[{package.code}].monthly_premium_idr",
+        )
     return Targets, {**scenario.targets.model_dump(), "min_coverage": value}, "targets.min_coverage"
 
 
@@ -49,7 +51,8 @@ def value_issue(scenario: Scenario, lever: Lever, value: float, field: str) -> I
     """Why the scenario cannot take `value` at the lever, or None when it can (a premium
     priced by the rules is no lever: `solver.levers.check_lever` says so)."""
     if lever.kind == LeverKind.premium and any(
-            p.from_rules for p in scenario.packages if lever.package in (None, p.code)):
+        p.from_rules for p in scenario.packages if lever.package in (None, p.code)
+    ):
         return None
     model, data, moved = _moved(scenario, lever, value)
     try:
@@ -64,21 +67,30 @@ def value_issue(scenario: Scenario, lever: Lever, value: float, field: str) -> I
     return None
 
 
-def check_sweep_values(scenario: Scenario, lever: Lever, values: list[float],
-                       field: str = "values") -> None:
+def check_sweep_values(scenario: Scenario, lever: Lever, values: list[float], field: str = "values") -> None:
     """Refuse (InputError naming each value, 422) values the scenario's own validation refuses
     at the lever, or more than MAX_POINTS of them; `field` is what the caller gave them as
     (`values`, `start`, `stop`)."""
     if len(set(values)) > MAX_POINTS:
-        raise InputError([InputIssue(field=field, message=f"{len(set(values)):,} values; a sweep "
-                                     f"solves at most {MAX_POINTS:,} points")],
-                         title="The sweep was refused")
-    issues = [issue for value in dict.fromkeys(values)
-              if (issue := value_issue(scenario, lever, value, field)) is not None]
+        raise InputError(
+            [
+                InputIssue(
+                    field=field,
+                    message=f"{len(set(values)):,} values; a sweep solves at most {MAX_POINTS:,} points",
+                )
+            ],
+            title="The sweep was refused",
+        )
+    issues = [
+        issue
+        for value in dict.fromkeys(values)
+        if (issue := value_issue(scenario, lever, value, field)) is not None
+    ]
     if not issues:
         return
     listed = issues[:MAX_LISTED]
     if len(issues) > MAX_LISTED:
-        listed.append(InputIssue(field=field, message=f"... and {len(issues) - MAX_LISTED} more "
-                                 "values out of range"))
+        listed.append(
+            InputIssue(field=field, message=f"... and {len(issues) - MAX_LISTED} more values out of range")
+        )
     raise InputError(listed, title="The sweep was refused")

@@ -55,11 +55,7 @@ def raw_cells(content: bytes | IO[bytes], name: str, limits: ReadLimits) -> RawT
         raw = _xlsx_cells(stream, name)
     elif head.startswith(_OLD_EXCEL_MAGIC) or suffix == ".xls":
         raise VillageTableError(
-            [
-                InputIssue(
-                    file=name, message="old Excel .xls files are not read: save it as .xlsx or CSV"
-                )
-            ]
+            [InputIssue(file=name, message="old Excel .xls files are not read: save it as .xlsx or CSV")]
         )
     else:
         raw = _csv_cells(stream, head, name, limits)
@@ -67,9 +63,7 @@ def raw_cells(content: bytes | IO[bytes], name: str, limits: ReadLimits) -> RawT
     return raw
 
 
-def _check_size(
-    name: str, rows: int, columns: int, limits: ReadLimits, more: bool = False
-) -> None:
+def _check_size(name: str, rows: int, columns: int, limits: ReadLimits, more: bool = False) -> None:
     """Refuse a table past the rows or columns allowed; `more`: the reading stopped at the
     limit, so `rows` is only how many were read."""
     if rows > limits.max_rows:
@@ -102,9 +96,7 @@ def villages_from_rows(
     as a file. Issues name the row by its 1-based position in the list."""
     limits = limits or ReadLimits()
     if not isinstance(rows, list):
-        raise VillageTableError(
-            [InputIssue(file=source, message="villages must be a list of rows")]
-        )
+        raise VillageTableError([InputIssue(file=source, message="villages must be a list of rows")])
     _check_size(source, len(rows), 0, limits)
     issues = [
         InputIssue(file=source, row=i + 1, message="a row must be an object of column: value")
@@ -122,9 +114,7 @@ def villages_from_rows(
         for key, value in row.items():
             column = normalise_column_name(str(key))
             if column in cells:
-                issues.append(
-                    InputIssue(file=source, row=i + 1, column=str(key), message="given twice")
-                )
+                issues.append(InputIssue(file=source, row=i + 1, column=str(key), message="given twice"))
             cells[column] = value
         named.append(cells)
     if issues:
@@ -189,9 +179,7 @@ def _csv_cells(stream: IO[bytes], head: bytes, name: str, limits: ReadLimits) ->
     raise _undecodable(stream.read(), name)
 
 
-def _csv_rows(
-    stream: IO[bytes], encoding: str, separator: str, name: str, limits: ReadLimits
-) -> RawTable:
+def _csv_rows(stream: IO[bytes], encoding: str, separator: str, name: str, limits: ReadLimits) -> RawTable:
     rows_allowed = limits.max_rows + 1  # the header row too
     chunks: list[pd.DataFrame] = []
     filled = 0
@@ -281,9 +269,7 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     maybe = np.flatnonzero(~blank & np.array([isinstance(v, str) and not v.strip() for v in first]))
     for row in maybe:
         blank[row] = all(
-            v is None
-            or (isinstance(v, float) and np.isnan(v))
-            or (isinstance(v, str) and not v.strip())
+            v is None or (isinstance(v, float) and np.isnan(v)) or (isinstance(v, str) and not v.strip())
             for v in cells[row]
         )
     return blank

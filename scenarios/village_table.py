@@ -152,9 +152,7 @@ def _columns(raw: RawTable) -> tuple[dict[str, int], list[str]]:
     for required in REQUIRED:
         if required not in positions:
             hint = " (or 'district')" if required == "kecamatan" else ""
-            issues.append(
-                InputIssue(file=raw.name, column=required, message=f"missing column{hint}")
-            )
+            issues.append(InputIssue(file=raw.name, column=required, message=f"missing column{hint}"))
     groups = [key[len(UNINSURED) :] for key in positions if key.startswith(UNINSURED)]
     if "" in groups:
         issues.append(
@@ -231,9 +229,7 @@ def table_from_raw(raw: RawTable) -> VillageTable:
     uninsured = [numbers(UNINSURED + g, "count", None) for g in groups]
     enrolled = [numbers(ENROLLED + g, "count", 0.0) for g in groups]
     priority = numbers("priority", "decimal", 1.0)
-    max_share = (
-        numbers("max_share", "decimal", None, share=True) if "max_share" in positions else None
-    )
+    max_share = numbers("max_share", "decimal", None, share=True) if "max_share" in positions else None
     issues.raise_if_any()
 
     villages = _build(
@@ -259,8 +255,7 @@ def _codes(column: pd.Series, written: str, order: int, issues: _Issues) -> np.n
         written,
         order,
         lambda pos: (
-            f"'{text[pos]}' is not a Kemendagri village code: 10 digits, "
-            "e.g. 32.16.01.2001 or 3216012001"
+            f"'{text[pos]}' is not a Kemendagri village code: 10 digits, e.g. 32.16.01.2001 or 3216012001"
         ),
     )
     add = np.strings.add
@@ -311,14 +306,19 @@ def _resolve_kabupaten(text: pd.Series, written: str, order: int, issues: _Issue
             if code in names:
                 resolved[value] = names[code]
             else:
-                issues.add(values == value, written, order,
-                           f"'{value}' is no Kemendagri code of a kabupaten or kota")
+                issues.add(
+                    values == value, written, order, f"'{value}' is no Kemendagri code of a kabupaten or kota"
+                )
         elif value.casefold() in official:
             resolved[value] = official[value.casefold()]
         else:
-            issues.add(values == value, written, order,
-                       f"names '{value}' while other rows give Kemendagri codes: write the code or "
-                       f"the official name (for example 'Kabupaten Bekasi' or 'Kota Bekasi')")
+            issues.add(
+                values == value,
+                written,
+                order,
+                f"names '{value}' while other rows give Kemendagri codes: write the code or "
+                f"the official name (for example 'Kabupaten Bekasi' or 'Kota Bekasi')",
+            )
     return np.array([resolved.get(value, value) for value in values], dtype=object)
 
 
@@ -345,9 +345,7 @@ def _number_issues(
     issues.add(parsed.invalid, written, order, lambda pos: f"'{shown(pos)}' is not {what}")
     if share:
         outside = parsed.negative | (np.isfinite(parsed.values) & (parsed.values > 1))
-        issues.add(
-            outside, written, order, lambda pos: f"must be between 0 and 1 (got {shown(pos)})"
-        )
+        issues.add(outside, written, order, lambda pos: f"must be between 0 and 1 (got {shown(pos)})")
         return
     issues.add(parsed.negative, written, order, lambda pos: f"must be >= 0 (got {shown(pos)})")
     # beyond these a value is a slip of the keyboard (and 2^63 workers would wrap around)

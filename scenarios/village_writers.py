@@ -31,9 +31,7 @@ def villages_frame(table: VillageTable) -> pd.DataFrame:
     data["dana_desa_idr"] = np.asarray([v.dana_desa_idr for v in villages], dtype=float)
     data["add_idr"] = np.asarray([v.add_idr for v in villages], dtype=float)
     for g in table.groups:
-        data[f"uninsured_{g}"] = np.asarray(
-            [v.uninsured.get(g, 0) for v in villages], dtype=np.int64
-        )
+        data[f"uninsured_{g}"] = np.asarray([v.uninsured.get(g, 0) for v in villages], dtype=np.int64)
     for g in table.groups:
         data[f"enrolled_{g}"] = np.asarray([v.enrolled.get(g, 0) for v in villages], dtype=np.int64)
     data["priority"] = np.asarray([v.priority for v in villages], dtype=float)
@@ -64,9 +62,7 @@ def villages_csv_bytes(table: VillageTable) -> bytes:
         frame[column] = [_rupiah_text(x) for x in frame[column].tolist()]
     frame["priority"] = [_number_text(x) for x in frame["priority"].tolist()]
     if "max_share" in frame:
-        frame["max_share"] = [
-            "" if np.isnan(x) else _number_text(x) for x in frame["max_share"].tolist()
-        ]
+        frame["max_share"] = ["" if np.isnan(x) else _number_text(x) for x in frame["max_share"].tolist()]
     # no cell a spreadsheet would run; the reader takes the quote off again
     return neutralise_frame(frame).to_csv(index=False, lineterminator="\n").encode("utf-8")
 

@@ -48,8 +48,12 @@ def frames_to_xlsx(sheets: dict[str, pd.DataFrame]) -> bytes:
         sheet.freeze_panes(1, 0)
         headers = [str(column) for column in frame.columns]
         for position, header in enumerate(headers):
-            sheet.set_column(position, position, _width(frame.iloc[:, position], header),
-                             rupiah_format if header.endswith("_idr") else None)
+            sheet.set_column(
+                position,
+                position,
+                _width(frame.iloc[:, position], header),
+                rupiah_format if header.endswith("_idr") else None,
+            )
         sheet.write_row(0, 0, headers, bold)
         later[len(later) + 1] = frame
     workbook.close()
@@ -313,8 +317,12 @@ def _column_cells(values: pd.Series, letter: str, style: str, rows: list[str]) -
         if not at:
             continue
         picked = [rows[i] for i in at]
-        made = make(np.asarray([cells[i] for i in at], dtype=object if kind == "text" else float),
-                    letter, style, picked)
+        made = make(
+            np.asarray([cells[i] for i in at], dtype=object if kind == "text" else float),
+            letter,
+            style,
+            picked,
+        )
         for i, cell in zip(at, made, strict=True):
             out[i] = cell
     return out

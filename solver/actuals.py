@@ -60,8 +60,9 @@ class Premiums:
     def __init__(self, scenario: Scenario) -> None:
         self.horizon = scenario.horizon_months
         self.group_sectors = dict(scenario.group_sectors)
-        self._typed = {p.code: p.monthly_premium_idr for p in scenario.packages
-                       if p.monthly_premium_idr is not None}
+        self._typed = {
+            p.code: p.monthly_premium_idr for p in scenario.packages if p.monthly_premium_idr is not None
+        }
         index = {month: i for i, month in enumerate(scenario.months())}
         self._months: dict[tuple[str, str, FundingSource], list[float | None]] = {}
         for premium in scenario.premium_schedule:
@@ -69,36 +70,56 @@ class Premiums:
                 continue
             key = (premium.package, premium.sector, premium.source)
             self._months.setdefault(key, [None] * self.horizon)[index[premium.month]] = premium.premium_idr
-        issues = [InputIssue(field=f"packages.{i}",
-                             message=f"package '{p.code}' is priced by the contribution rules, but "
-                                     "its monthly premiums are not resolved for the plan's months")
-                  for i, p in enumerate(scenario.packages)
-                  if p.monthly_premium_idr is None and not self._resolved(p.code)]
+        issues = [
+            InputIssue(
+                field=f"packages.{i}",
+                message=f"package '{p.code}' is priced by the contribution rules, but "
+                "its monthly premiums are not resolved for the plan's months",
+            )
+            for i, p in enumerate(scenario.packages)
+            if p.monthly_premium_idr is None and not self._resolved(p.code)
+        ]
         if issues:
             raise ScenarioError(issues)
         self.package_index = {p.code: i for i, p in enumerate(scenario.packages)}
         self._table: np.ndarray | None = None
-        self.cheapest = min(scenario.packages,
-                            key=lambda p: (self.cost(p.code, 1, self.horizon), p.code)).code
+        self.cheapest = min(
+            scenario.packages, key=lambda p: (self.cost(p.code, 1, self.horizon), p.code)
+        ).code
 
     def table(self) -> np.ndarray:
         """Every premium as an array (month, package, sector, source), in `SECTORS` and `SOURCES`
         order."""
         if self._table is None:
-            self._table = np.array([[[[self.month(package, m, sector, source) for source in SOURCES]
-                                      for sector in SECTORS] for package in self.package_index]
-                                    for m in range(1, self.horizon + 1)], dtype=float)
+            self._table = np.array(
+                [
+                    [
+                        [[self.month(package, m, sector, source) for source in SOURCES] for sector in SECTORS]
+                        for package in self.package_index
+                    ]
+                    for m in range(1, self.horizon + 1)
+                ],
+                dtype=float,
+            )
         return self._table
 
     def _resolved(self, package: str) -> bool:
-        return all(None not in self._months.get((package, sector, source), [None])
-                   for sector in SECTORS for source in SOURCES)
+        return all(
+            None not in self._months.get((package, sector, source), [None])
+            for sector in SECTORS
+            for source in SOURCES
+        )
 
     def sector(self, group: str) -> str:
         return self.group_sectors.get(group, "general")
 
-    def month(self, package: str, month: int, sector: str = "general",
-              source: FundingSource = FundingSource.dana_desa) -> float:
+    def month(
+        self,
+        package: str,
+        month: int,
+        sector: str = "general",
+        source: FundingSource = FundingSource.dana_desa,
+    ) -> float:
         """One worker's premium in month `month` of the horizon (1 = the plan's first)."""
         typed = self._typed.get(package)
         if typed is not None:
@@ -107,15 +128,27 @@ class Premiums:
         assert premium is not None
         return premium
 
-    def cost(self, package: str, first_month: int, months: int, sector: str = "general",
-             source: FundingSource = FundingSource.dana_desa) -> float:
+    def cost(
+        self,
+        package: str,
+        first_month: int,
+        months: int,
+        sector: str = "general",
+        source: FundingSource = FundingSource.dana_desa,
+    ) -> float:
         """One worker's premiums for `months` months from `first_month` (within the horizon)."""
         last = min(self.horizon, first_month + months - 1)
         return float(sum(self.month(package, m, sector, source) for m in range(first_month, last + 1)))
 
 
-def premium_cost_idr(scenario: Scenario, package: str, first_month: int, months: int,
-                     sector: str = "general", source: FundingSource = FundingSource.dana_desa) -> float:
+def premium_cost_idr(
+    scenario: Scenario,
+    package: str,
+    first_month: int,
+    months: int,
+    sector: str = "general",
+    source: FundingSource = FundingSource.dana_desa,
+) -> float:
     """What one worker in `package` costs from month `first_month` of the horizon for `months`
     months, in `sector`, paid by `source`."""
     if months <= 0:
@@ -180,13 +213,18 @@ class VillageMoney:
         return self.cap_add_idr - self.spent[1] - self.committed[1]
 
 
-def _weights(plan_village: VillagePlan | None, uninsured: dict[str, int], group: str, package: str,
-             premiums: Premiums) -> dict[tuple[str, str], float]:
+def _weights(
+    plan_village: VillagePlan | None, uninsured: dict[str, int], group: str, package: str, premiums: Premiums
+) -> dict[tuple[str, str], float]:
     """The (group, package) mix that prices a reported count: as reported; a missing package at
     the plan's packages for the group, else for the village, else the cheapest; a missing group at
     the plan's groups for the village, else as its uninsured workers are."""
-    planned = {(g, p): n for g, packages in (plan_village.enrollments.items() if plan_village else [])
-               for p, n in packages.items() if n > 0}
+    planned = {
+        (g, p): n
+        for g, packages in (plan_village.enrollments.items() if plan_village else [])
+        for p, n in packages.items()
+        if n > 0
+    }
     if group != NOT_REPORTED:
         if package != NOT_REPORTED:
             return {(group, package): 1.0}
@@ -216,8 +254,9 @@ def _bills(units: list[tuple[int, float, dict[tuple[str, str], float]]], premium
     for first, n, mix in units:
         weight = sum(mix.values())
         for (group, package), w in mix.items():
-            starting[first - 1, premiums.package_index[package],
-                     SECTORS.index(premiums.sector(group))] += n * w / weight
+            starting[first - 1, premiums.package_index[package], SECTORS.index(premiums.sector(group))] += (
+                n * w / weight
+            )
     return np.einsum("mps,mpsk->mk", starting.cumsum(axis=0), table)
 
 

@@ -57,28 +57,51 @@ def solve_block(data: Arrays, run: RunContext, decompose: bool = True) -> BlockR
     model = build_model(data)
     build_seconds = time.perf_counter() - start
     if not model.n_x:  # nobody to enrol: the empty plan is the only plan, and floors ask nothing
-        return BlockResult(status=Status.optimal, x=np.zeros((n, n_groups, n_packages)),
-                           bound=0.0, lp_objective=0.0,
-                           method=Method.lp_rounded if data.integer else Method.lp,
-                           marginals=BlockMarginals(np.zeros(n), np.zeros(n), np.full(n, np.inf)),
-                           build_seconds=build_seconds, solve_seconds=0.0)
+        return BlockResult(
+            status=Status.optimal,
+            x=np.zeros((n, n_groups, n_packages)),
+            bound=0.0,
+            lp_objective=0.0,
+            method=Method.lp_rounded if data.integer else Method.lp,
+            marginals=BlockMarginals(np.zeros(n), np.zeros(n), np.full(n, np.inf)),
+            build_seconds=build_seconds,
+            solve_seconds=0.0,
+        )
     if run.expired():
         return _out_of_time(data, build_seconds, 0.0)
 
     first = run_highs(model, run.remaining_s(), threads=options.threads, mip=False)
     solve_seconds = first.seconds
     if first.status == Status.infeasible:
-        return BlockResult(status=Status.infeasible, x=None, bound=None, lp_objective=None,
-                           method=Method.lp, marginals=None, build_seconds=build_seconds,
-                           solve_seconds=solve_seconds, message=first.detail)
+        return BlockResult(
+            status=Status.infeasible,
+            x=None,
+            bound=None,
+            lp_objective=None,
+            method=Method.lp,
+            marginals=None,
+            build_seconds=build_seconds,
+            solve_seconds=solve_seconds,
+            message=first.detail,
+        )
     if first.status != Status.optimal:
         # stopped early: a primal simplex point may already be a plan; the caller checks it
-        x = (to_cube(model, data, Solution.read(solver_model(model), model).col_value)
-             if first.has_solution else None)
-        return BlockResult(status=first.status if first.status == Status.error else Status.time_limit,
-                           x=x, bound=None, lp_objective=None, method=Method.lp, marginals=None,
-                           build_seconds=build_seconds, solve_seconds=solve_seconds,
-                           message=first.detail)
+        x = (
+            to_cube(model, data, Solution.read(solver_model(model), model).col_value)
+            if first.has_solution
+            else None
+        )
+        return BlockResult(
+            status=first.status if first.status == Status.error else Status.time_limit,
+            x=x,
+            bound=None,
+            lp_objective=None,
+            method=Method.lp,
+            marginals=None,
+            build_seconds=build_seconds,
+            solve_seconds=solve_seconds,
+            message=first.detail,
+        )
 
     highs = solver_model(model)
     lp_objective = float(np.asarray(highs.getSolution().col_value)[: model.n_x] @ model.objective_coef)
@@ -93,19 +116,34 @@ def solve_block(data: Arrays, run: RunContext, decompose: bool = True) -> BlockR
     solve_seconds += time.perf_counter() - tick
     x = to_cube(model, data, col_value)
 
-    result = BlockResult(status=Status.optimal, x=x, bound=lp_objective, lp_objective=lp_objective,
-                         method=Method.lp, marginals=marginals, build_seconds=build_seconds,
-                         solve_seconds=solve_seconds, preferred=preferred)
+    result = BlockResult(
+        status=Status.optimal,
+        x=x,
+        bound=lp_objective,
+        lp_objective=lp_objective,
+        method=Method.lp,
+        marginals=marginals,
+        build_seconds=build_seconds,
+        solve_seconds=solve_seconds,
+        preferred=preferred,
+    )
     if data.integer:
         _whole_numbers(data, result, run)
     return result
 
 
 def _out_of_time(data: Arrays, build_seconds: float, solve_seconds: float) -> BlockResult:
-    return BlockResult(status=Status.time_limit, x=None, bound=None, lp_objective=None,
-                       method=Method.lp_rounded if data.integer else Method.lp, marginals=None,
-                       build_seconds=build_seconds, solve_seconds=solve_seconds,
-                       message="the time limit came before this block was solved")
+    return BlockResult(
+        status=Status.time_limit,
+        x=None,
+        bound=None,
+        lp_objective=None,
+        method=Method.lp_rounded if data.integer else Method.lp,
+        marginals=None,
+        build_seconds=build_seconds,
+        solve_seconds=solve_seconds,
+        message="the time limit came before this block was solved",
+    )
 
 
 def _whole_numbers(data: Arrays, result: BlockResult, run: RunContext) -> None:
@@ -123,8 +161,7 @@ def _whole_numbers(data: Arrays, result: BlockResult, run: RunContext) -> None:
     of the LP's and HiGHS's, so the plan says how far it may be from the optimum."""
     assert result.x is not None
     options = run.options
-    rounded = (round_and_repair(data, result.x) if options.integer_method == IntegerMethod.round
-               else None)
+    rounded = round_and_repair(data, result.x) if options.integer_method == IntegerMethod.round else None
     if rounded is not None and _reaches_bound(data, rounded, result.bound):
         result.x, result.method = rounded, Method.lp_rounded  # proven by the LP bound alone
         return
@@ -148,8 +185,9 @@ def _whole_numbers(data: Arrays, result: BlockResult, run: RunContext) -> None:
         margin = 1e-9 * max(1.0, abs(b))
         return a > b + margin if maximise else a < b - margin
 
-    found = (np.round(to_cube(model, data, Solution.read(highs, model).col_value))
-             if mip.has_solution else None)
+    found = (
+        np.round(to_cube(model, data, Solution.read(highs, model).col_value)) if mip.has_solution else None
+    )
     proven = mip.status == Status.optimal
     if rounded is not None and (found is None or not better(value(found), value(rounded))):
         result.x, result.method = rounded, Method.lp_rounded
@@ -217,18 +255,31 @@ def _solve_priced(data: Arrays, run: RunContext) -> BlockResult | None:
     if priced.x is None:
         return _out_of_time(data, 0.0, seconds)
     k = int(data.pool_of[0])
-    marginals = BlockMarginals(value_per_million=priced.budget_dual,
-                               workers_per_million=priced.budget_workers,
-                               range_idr=priced.budget_range_idr,
-                               pools={k: PoolMarginal(value_per_million=priced.price,
-                                                      workers_per_million=priced.pool_workers,
-                                                      range_idr=priced.pool_range_idr)})
+    marginals = BlockMarginals(
+        value_per_million=priced.budget_dual,
+        workers_per_million=priced.budget_workers,
+        range_idr=priced.budget_range_idr,
+        pools={
+            k: PoolMarginal(
+                value_per_million=priced.price,
+                workers_per_million=priced.pool_workers,
+                range_idr=priced.pool_range_idr,
+            )
+        },
+    )
     lp_objective = float((priced.x * data.objective_coef()).sum())
-    result = BlockResult(status=priced.status, x=priced.x, bound=priced.bound,
-                         lp_objective=lp_objective if priced.status == Status.optimal else None,
-                         method=Method.lp, marginals=marginals, build_seconds=0.0,
-                         solve_seconds=seconds, message=priced.message, preferred=priced.preferred)
+    result = BlockResult(
+        status=priced.status,
+        x=priced.x,
+        bound=priced.bound,
+        lp_objective=lp_objective if priced.status == Status.optimal else None,
+        method=Method.lp,
+        marginals=marginals,
+        build_seconds=0.0,
+        solve_seconds=seconds,
+        message=priced.message,
+        preferred=priced.preferred,
+    )
     if data.integer:
         _whole_numbers(data, result, run)
     return result
-

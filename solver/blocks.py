@@ -27,7 +27,7 @@ def split_blocks(data: Arrays) -> list[np.ndarray]:
     bounds = np.searchsorted(data.pool_of[order], np.arange(len(data.pool_idr) + 1))
     loose: list[np.ndarray] = []
     for k in range(len(data.pool_idr)):
-        members = order[bounds[k]:bounds[k + 1]]
+        members = order[bounds[k] : bounds[k + 1]]
         if len(members) == 0:
             continue
         if funded[members[0]]:
@@ -36,5 +36,5 @@ def split_blocks(data: Arrays) -> list[np.ndarray]:
             loose.append(members)
     if loose:
         unlinked = np.concatenate(loose)
-        blocks += [unlinked[i:i + CHUNK] for i in range(0, len(unlinked), CHUNK)]
+        blocks += [unlinked[i : i + CHUNK] for i in range(0, len(unlinked), CHUNK)]
     return blocks

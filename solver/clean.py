@@ -52,8 +52,9 @@ def clean_by_source(data: Arrays, x_src: np.ndarray) -> np.ndarray:
     if data.integer:
         return x_src
     new = x_src.sum(axis=(0, 3))
-    factor = np.where(_noise_over(new, data.uninsured, _WHOLE),
-                      data.uninsured / np.where(new > 0, new, 1.0), 1.0)
+    factor = np.where(
+        _noise_over(new, data.uninsured, _WHOLE), data.uninsured / np.where(new > 0, new, 1.0), 1.0
+    )
     x_src = x_src * factor[None, :, :, None]
 
     def paid() -> np.ndarray:
@@ -64,8 +65,7 @@ def clean_by_source(data: Arrays, x_src: np.ndarray) -> np.ndarray:
     x_src[:, tiny] = 0.0
     for s, cap in ((0, data.cap_dana_desa_idr), (1, data.cap_add_idr)):
         over = _noise_over(by_source[s], cap, NOISE_IDR)
-        x_src[s] *= np.where(over, cap / np.where(by_source[s] > 0, by_source[s], 1.0),
-                             1.0)[:, None, None]
+        x_src[s] *= np.where(over, cap / np.where(by_source[s] > 0, by_source[s], 1.0), 1.0)[:, None, None]
     by_source = paid()
     x_src[2] *= _pool_factor(data, by_source[2], np.zeros(data.n))[:, None, None]
     return x_src

@@ -51,8 +51,12 @@ class RunContext:
     the run began (for the seconds a plan reports); the solver's deadline counts from
     `start_clock`."""
 
-    def __init__(self, options: SolveOptions | None = None, listener: Listener | None = None,
-                 started: float | None = None) -> None:
+    def __init__(
+        self,
+        options: SolveOptions | None = None,
+        listener: Listener | None = None,
+        started: float | None = None,
+    ) -> None:
         self.options = options or SolveOptions()
         self.listener = listener
         self.started = time.perf_counter() if started is None else started
@@ -97,8 +101,7 @@ class RunContext:
 
     # worker processes get the options and the time left, not the listener
     def __getstate__(self) -> dict[str, Any]:
-        return {"options": self.options, "remaining_s": self.remaining_s(),
-                "villages": self.villages}
+        return {"options": self.options, "remaining_s": self.remaining_s(), "villages": self.villages}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.options = state["options"]

@@ -61,8 +61,13 @@ _SLOPE_TOL = 1e-9  # slopes that agree, relative to max(1, |slope|)
 _MAX_SOLVES = 2_000
 
 
-def sweep(problem: Problem, lever: Lever, values: list[float],
-          options: SolveOptions | None = None, breakpoints: bool = True) -> Curve:
+def sweep(
+    problem: Problem,
+    lever: Lever,
+    values: list[float],
+    options: SolveOptions | None = None,
+    breakpoints: bool = True,
+) -> Curve:
     """The outcome at each of `values` (and, for exact curves, at every breakpoint between)."""
     start = time.perf_counter()
     options = options or SolveOptions()
@@ -70,8 +75,13 @@ def sweep(problem: Problem, lever: Lever, values: list[float],
     values = sorted({float(v) for v in values})
     scenario = problem.scenario
     # a multi-year plan's curve is sampled: the parametric analysis follows one year's rows
-    exact = (breakpoints and not scenario.integer and lever.kind != LeverKind.premium
-             and bool(values) and not is_multi_year(scenario))
+    exact = (
+        breakpoints
+        and not scenario.integer
+        and lever.kind != LeverKind.premium
+        and bool(values)
+        and not is_multi_year(scenario)
+    )
     if exact:
         curve = _exact_curve(problem, lever, values, options)
     else:
@@ -82,12 +92,13 @@ def sweep(problem: Problem, lever: Lever, values: list[float],
 
 # ---------------------------------------------------------------- sampled, point by point
 
-def _sampled_curve(problem: Problem, lever: Lever, values: list[float],
-                   options: SolveOptions) -> Curve:
+
+def _sampled_curve(problem: Problem, lever: Lever, values: list[float], options: SolveOptions) -> Curve:
     points = []
     for value in values:
-        plan = solve(Problem.model_construct(table=problem.table,
-                                             scenario=scenario_at(problem, lever, value)), options)
+        plan = solve(
+            Problem.model_construct(table=problem.table, scenario=scenario_at(problem, lever, value)), options
+        )
         points.append(_plan_point(value, plan))
     villages = problem.table.villages
     money = None
@@ -101,24 +112,36 @@ def _sampled_curve(problem: Problem, lever: Lever, values: list[float],
         if multi is not None:
             money *= sum(multi.growth("add_growth"))
     _chord_slopes(points, lever, money)
-    curve = Curve(lever=lever, objective_name=problem.scenario.objective.value,
-                  integer=problem.scenario.integer, exact=False, points=points,
-                  lp_solves=len(values))
+    curve = Curve(
+        lever=lever,
+        objective_name=problem.scenario.objective.value,
+        integer=problem.scenario.integer,
+        exact=False,
+        points=points,
+        lp_solves=len(values),
+    )
     feasible = [p.lever_value for p in points if p.status == Status.optimal.value]
     if feasible and lever.kind != LeverKind.min_coverage:
         curve.feasible_from = feasible[0]
-    why = (" (whole workers: the curve is not piecewise linear)" if curve.integer
-           else " (a premium moves the model's coefficients, not its budgets)"
-           if lever.kind == LeverKind.premium
-           else f" (a plan of {problem.scenario.years} years: the lever moves every year)")
-    curve.message = ("Sampled: each point solved on its own, slopes between neighbouring points"
-                     + why + ".")
+    why = (
+        " (whole workers: the curve is not piecewise linear)"
+        if curve.integer
+        else " (a premium moves the model's coefficients, not its budgets)"
+        if lever.kind == LeverKind.premium
+        else f" (a plan of {problem.scenario.years} years: the lever moves every year)"
+    )
+    curve.message = "Sampled: each point solved on its own, slopes between neighbouring points" + why + "."
     return curve
 
 
 def _plan_point(value: float, plan: Plan) -> CurvePoint:
-    point = CurvePoint(lever_value=value, kind="sampled", status=plan.status.value,
-                       objective=plan.objective, check_ok=plan.check.ok if plan.check else None)
+    point = CurvePoint(
+        lever_value=value,
+        kind="sampled",
+        status=plan.status.value,
+        objective=plan.objective,
+        check_ok=plan.check.ok if plan.check else None,
+    )
     if plan.totals is not None and plan.has_targets:
         t = plan.totals
         point.new_enrollments = t.new_enrollments
@@ -156,6 +179,7 @@ def _per_million(lever: Lever, slope: float, money_per_unit: float | None) -> fl
 
 # ---------------------------------------------------------------- exact, parametric
 
+
 @dataclass
 class _Vertex:
     t: float  # the lever in internal units (millions of rupiah for pools)
@@ -166,8 +190,9 @@ class _Vertex:
 class _Parametric:
     """One built model whose rows follow the lever; `at(t)` re-solves warm."""
 
-    def __init__(self, problem: Problem, base: LeverBase, lever: Lever, top: float,
-                 options: SolveOptions) -> None:
+    def __init__(
+        self, problem: Problem, base: LeverBase, lever: Lever, top: float, options: SolveOptions
+    ) -> None:
         self.base, self.lever, self.options = base, lever, options
         self.scale = MONEY_UNIT_IDR if lever.kind == LeverKind.apbd_pool else 1.0
         # built at the top of the range, so that every pool column and floor row the range needs
@@ -193,15 +218,27 @@ class _Parametric:
         assert highs is not None
         if len(m.budget_row_ids):
             rows = m.budget_row_ids.astype(np.int32)
-            highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -np.inf),  # type: ignore[attr-defined]
-                                   data.own_idr[m.budget_v] / MONEY_UNIT_IDR)
+            highs.changeRowsBounds(
+                len(rows),
+                rows,
+                np.full(len(rows), -np.inf),  # type: ignore[attr-defined]
+                data.own_idr[m.budget_v] / MONEY_UNIT_IDR,
+            )
         if len(m.pool_row_ids):
             rows = m.pool_row_ids.astype(np.int32)
-            highs.changeRowsBounds(len(rows), rows, np.full(len(rows), -np.inf),  # type: ignore[attr-defined]
-                                   data.pool_idr[m.pool_k] / MONEY_UNIT_IDR)
+            highs.changeRowsBounds(
+                len(rows),
+                rows,
+                np.full(len(rows), -np.inf),  # type: ignore[attr-defined]
+                data.pool_idr[m.pool_k] / MONEY_UNIT_IDR,
+            )
         if len(self.floor_rows):
-            highs.changeRowsBounds(len(self.floor_rows), self.floor_rows,  # type: ignore[attr-defined]
-                                   data.total_need[self.floor_v], np.full(len(self.floor_rows), np.inf))
+            highs.changeRowsBounds(
+                len(self.floor_rows),
+                self.floor_rows,  # type: ignore[attr-defined]
+                data.total_need[self.floor_v],
+                np.full(len(self.floor_rows), np.inf),
+            )
 
     def solve_at(self, t: float) -> _Vertex | None:
         """The LP optimum at t (None: no plan), left in HiGHS."""
@@ -232,8 +269,11 @@ class _Parametric:
         dual = np.asarray(self.highs.getSolution().row_dual)
         m, kind = self.model, self.lever.kind
         if kind in (LeverKind.dana_desa_share, LeverKind.add_share):
-            direction = (np.where(self.base.follows_share, self.base.dana_desa_idr, 0.0)
-                         if kind == LeverKind.dana_desa_share else self.base.add_idr)
+            direction = (
+                np.where(self.base.follows_share, self.base.dana_desa_idr, 0.0)
+                if kind == LeverKind.dana_desa_share
+                else self.base.add_idr
+            )
             return float(dual[m.budget_row_ids] @ (direction[m.budget_v] / MONEY_UNIT_IDR))
         if kind == LeverKind.apbd_pool:
             if self.lever.kabupaten is None:
@@ -256,13 +296,21 @@ class _Parametric:
         highs = self.highs
         assert highs is not None
         lp = highs.getLp()
-        saved = (np.asarray(lp.col_lower_).copy(), np.asarray(lp.col_upper_).copy(),
-                 np.asarray(lp.row_lower_).copy(), np.asarray(lp.row_upper_).copy(),
-                 np.asarray(lp.col_cost_).copy(), highs.getBasis())
+        saved = (
+            np.asarray(lp.col_lower_).copy(),
+            np.asarray(lp.col_upper_).copy(),
+            np.asarray(lp.row_lower_).copy(),
+            np.asarray(lp.row_upper_).copy(),
+            np.asarray(lp.col_cost_).copy(),
+            highs.getBasis(),
+        )
         data = self.data
         run = RunContext(self.options)
-        col_value = (prefer(highs, self.model, data, run).col_value if self.options.tie_break
-                     else np.asarray(highs.getSolution().col_value))
+        col_value = (
+            prefer(highs, self.model, data, run).col_value
+            if self.options.tie_break
+            else np.asarray(highs.getSolution().col_value)
+        )
         self._restore(saved)
         # without the solver's noise, as `solve` hands its plans out: a warm re-solve at a pool of
         # Rp0 keeps its pool columns, and their dust would otherwise be reported as spending
@@ -272,12 +320,18 @@ class _Parametric:
         y, w, z, _ = whole_rupiah(data, y, w, z)
         t_ = totals(data, x, y, w, z)
         return CurvePoint(
-            lever_value=value, kind=kind,
+            lever_value=value,
+            kind=kind,
             status=Status.optimal.value if check.ok else Status.error.value,
-            objective=objective_value(data, x), new_enrollments=t_.new_enrollments,
-            coverage_after=t_.coverage_after, spend_dana_desa_idr=t_.spend_dana_desa_idr,
-            spend_add_idr=t_.spend_add_idr, spend_apbd_idr=t_.spend_apbd_idr,
-            spend_total_idr=t_.spend_total_idr, check_ok=check.ok)
+            objective=objective_value(data, x),
+            new_enrollments=t_.new_enrollments,
+            coverage_after=t_.coverage_after,
+            spend_dana_desa_idr=t_.spend_dana_desa_idr,
+            spend_add_idr=t_.spend_add_idr,
+            spend_apbd_idr=t_.spend_apbd_idr,
+            spend_total_idr=t_.spend_total_idr,
+            check_ok=check.ok,
+        )
 
     def _restore(self, saved: tuple) -> None:  # type: ignore[type-arg]
         highs = self.highs
@@ -286,16 +340,20 @@ class _Parametric:
         n_cols, n_rows = len(col_lower), len(row_lower)
         cols = np.arange(n_cols, dtype=np.int32)
         highs.changeColsBounds(n_cols, cols, col_lower, col_upper)
-        highs.changeRowsBounds(n_rows, np.arange(n_rows, dtype=np.int32),  # type: ignore[attr-defined]
-                               row_lower, row_upper)
+        highs.changeRowsBounds(
+            n_rows,
+            np.arange(n_rows, dtype=np.int32),  # type: ignore[attr-defined]
+            row_lower,
+            row_upper,
+        )
         highs.changeColsCost(n_cols, cols, cost)
-        highs.changeObjectiveSense(highspy.ObjSense.kMaximize if self.model.maximize
-                                   else highspy.ObjSense.kMinimize)
+        highs.changeObjectiveSense(
+            highspy.ObjSense.kMaximize if self.model.maximize else highspy.ObjSense.kMinimize
+        )
         highs.setBasis(basis)
 
 
-def _exact_curve(problem: Problem, lever: Lever, values: list[float],
-                 options: SolveOptions) -> Curve:
+def _exact_curve(problem: Problem, lever: Lever, values: list[float], options: SolveOptions) -> Curve:
     canonical = _canonical(problem)
     base = lever_base(canonical)
     villages = canonical.table.villages
@@ -348,22 +406,24 @@ def _exact_curve(problem: Problem, lever: Lever, values: list[float],
     out = []
     for value in sorted(points):
         if feasible is None or not feasible[0] <= value <= feasible[1]:
-            out.append(CurvePoint(lever_value=value, kind=points[value],
-                                  status=Status.infeasible.value))
+            out.append(CurvePoint(lever_value=value, kind=points[value], status=Status.infeasible.value))
             continue
         if points[value] == "breakpoint":
             # a vertex of the curve: its objective is the LP's; the plan behind it is not walked
             # down the order of preference (that is for the points asked for)
             vertex = by_t[value]
-            out.append(CurvePoint(lever_value=value, kind="breakpoint",
-                                  status=Status.optimal.value, objective=vertex.f))
+            out.append(
+                CurvePoint(
+                    lever_value=value, kind="breakpoint", status=Status.optimal.value, objective=vertex.f
+                )
+            )
             continue
         point = param.plan_point(value / scale, points[value])
-        if point.status == Status.infeasible.value and value == (feasible[0] if increasing
-                                                                  else feasible[1]):
+        if point.status == Status.infeasible.value and value == (feasible[0] if increasing else feasible[1]):
             # at the exact threshold HiGHS may need its hair of tolerance: the nearest solvable
-            near = _solved_vertex(param, value / scale,
-                                  toward=(feasible[1] if increasing else feasible[0]) / scale)
+            near = _solved_vertex(
+                param, value / scale, toward=(feasible[1] if increasing else feasible[0]) / scale
+            )
             if near is not None:
                 point = param.plan_point(near.t, points[value])
         out.append(point)
@@ -379,9 +439,11 @@ def _exact_curve(problem: Problem, lever: Lever, values: list[float],
 
 def _canonical(problem: Problem) -> Problem:
     table = problem.table
-    canonical = VillageTable(groups=sorted(table.groups),
-                             villages=sorted(table.villages, key=lambda v: v.village_code),
-                             source=table.source)
+    canonical = VillageTable(
+        groups=sorted(table.groups),
+        villages=sorted(table.villages, key=lambda v: v.village_code),
+        source=table.source,
+    )
     return Problem.model_construct(table=canonical, scenario=problem.scenario)
 
 
@@ -430,8 +492,11 @@ def _sandwich(param: _Parametric, a: _Vertex, b: _Vertex) -> list[_Vertex]:
             continue
         chord = (gb - ga) / span
         scale_s = max(1.0, abs(sa), abs(sb))
-        if sa - sb <= _SLOPE_TOL * scale_s or abs(sa - chord) <= _SLOPE_TOL * scale_s \
-                or abs(sb - chord) <= _SLOPE_TOL * scale_s:
+        if (
+            sa - sb <= _SLOPE_TOL * scale_s
+            or abs(sa - chord) <= _SLOPE_TOL * scale_s
+            or abs(sb - chord) <= _SLOPE_TOL * scale_s
+        ):
             continue  # linear between
         t_star = (gb - ga + sa * left.t - sb * right.t) / (sa - sb)
         if not left.t < t_star < right.t:
@@ -469,8 +534,9 @@ def _saturation(vertices: list[_Vertex]) -> _Vertex | None:
     return sat
 
 
-def _segment_slopes(curve: Curve, vertices: list[_Vertex], scale: float, lever: Lever,
-                    money_per_unit: float | None) -> None:
+def _segment_slopes(
+    curve: Curve, vertices: list[_Vertex], scale: float, lever: Lever, money_per_unit: float | None
+) -> None:
     """Slopes of the exact curve left and right of each point (per unit of the lever)."""
     ts = np.array([v.t * scale for v in vertices])
     fs = np.array([v.f for v in vertices])
@@ -503,25 +569,30 @@ def _money_per_unit(base: LeverBase, lever: Lever) -> float | None:
 
 def _saturation_reason(curve: Curve, data: Arrays, objective: Objective) -> str:
     if objective == Objective.min_cost:
-        return ("a min_cost plan buys only what its floors and target ask: once they are met, "
-                "more money changes nothing")
+        return (
+            "a min_cost plan buys only what its floors and target ask: once they are met, "
+            "more money changes nothing"
+        )
     at = next((p for p in curve.points if p.lever_value == curve.saturated_from), None)
-    if at is not None and at.new_enrollments is not None and \
-            at.new_enrollments >= float(data.uninsured.sum()) - 1e-6:
+    if (
+        at is not None
+        and at.new_enrollments is not None
+        and at.new_enrollments >= float(data.uninsured.sum()) - 1e-6
+    ):
         return "every uninsured worker is enrolled"
-    return ("the villages with uninsured workers left get no more money from this lever: the other "
-            "caps bind")
+    return "the villages with uninsured workers left get no more money from this lever: the other caps bind"
 
 
 def _curve_message(curve: Curve) -> str:
-    parts = [f"Exact: {len(curve.breakpoints)} breakpoint"
-             f"{'s' if len(curve.breakpoints) != 1 else ''} found by parametric analysis "
-             f"({curve.lp_solves} warm LP re-solves)."]
+    parts = [
+        f"Exact: {len(curve.breakpoints)} breakpoint"
+        f"{'s' if len(curve.breakpoints) != 1 else ''} found by parametric analysis "
+        f"({curve.lp_solves} warm LP re-solves)."
+    ]
     if curve.feasible_from is not None:
         parts.append(f"A plan exists from {curve.feasible_from:,.6g} on.")
     if curve.feasible_up_to is not None:
         parts.append(f"A plan exists up to {curve.feasible_up_to:,.6g}.")
     if curve.saturated_from is not None:
-        parts.append(f"From {curve.saturated_from:,.6g} on more buys nothing: "
-                     f"{curve.saturation_reason}.")
+        parts.append(f"From {curve.saturated_from:,.6g} on more buys nothing: {curve.saturation_reason}.")
     return " ".join(parts)

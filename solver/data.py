@@ -66,9 +66,7 @@ class Arrays:
         """(n, G, P) objective coefficient of x[v,g,p]."""
         if self.objective == Objective.min_cost:
             return np.broadcast_to(self.cost_idr, (self.n, len(self.groups), len(self.packages)))
-        return (
-            self.priority[:, None, None] * self.weight[None, :, None] * self.value[None, None, :]
-        )
+        return self.priority[:, None, None] * self.weight[None, :, None] * self.value[None, None, :]
 
     def subset(self, villages: np.ndarray, with_target: bool) -> Arrays:
         """The arrays of some villages only (a block). Pools are kept whole and indexed as before."""
@@ -119,13 +117,13 @@ class Arrays:
             integer=self.integer,
             min_coverage=self.min_coverage,
             group_floor=self.group_floor[order] if len(self.group_floor) else self.group_floor,
-            payer_cost_idr=(None if self.payer_cost_idr is None
-                            else self.payer_cost_idr[:, order, :]),
+            payer_cost_idr=(None if self.payer_cost_idr is None else self.payer_cost_idr[:, order, :]),
         )
 
 
-def _floor_need(share: float | np.ndarray, total: np.ndarray, enrolled: np.ndarray,
-                integer: bool) -> np.ndarray:
+def _floor_need(
+    share: float | np.ndarray, total: np.ndarray, enrolled: np.ndarray, integer: bool
+) -> np.ndarray:
     """New enrolments needed for E + new >= share x total; whole workers round up."""
     need = np.maximum(0.0, share * total - enrolled)
     if integer:
@@ -141,21 +139,31 @@ def check_fits(problem: Problem) -> None:
     issues: list[InputIssue] = []
     for group in scenario.group_weights:
         if group not in groups:
-            issues.append(InputIssue(field=f"group_weights.{group}",
-                                     message=f"the table has no group '{group}' (its groups: "
-                                             f"{', '.join(table.groups)})"))
+            issues.append(
+                InputIssue(
+                    field=f"group_weights.{group}",
+                    message=f"the table has no group '{group}' (its groups: {', '.join(table.groups)})",
+                )
+            )
     for group in scenario.targets.group_min_coverage:
         if group not in groups:
-            issues.append(InputIssue(field=f"targets.group_min_coverage.{group}",
-                                     message=f"the table has no group '{group}' (its groups: "
-                                             f"{', '.join(table.groups)})"))
+            issues.append(
+                InputIssue(
+                    field=f"targets.group_min_coverage.{group}",
+                    message=f"the table has no group '{group}' (its groups: {', '.join(table.groups)})",
+                )
+            )
     pool = scenario.budget.apbd_pool_idr
     if isinstance(pool, dict):
         known = set(table.kabupaten)
         for kab in pool:
             if kab not in known:
-                issues.append(InputIssue(field=f"budget.apbd_pool_idr.{kab}",
-                                         message=f"no village of the table is in kabupaten '{kab}'"))
+                issues.append(
+                    InputIssue(
+                        field=f"budget.apbd_pool_idr.{kab}",
+                        message=f"no village of the table is in kabupaten '{kab}'",
+                    )
+                )
     if issues:
         raise ScenarioError(issues)
 
@@ -168,14 +176,18 @@ def prepare(problem: Problem) -> Arrays:
     groups = list(table.groups)
     n, n_groups = len(villages), len(groups)
 
-    uninsured = np.array([[v.uninsured.get(g, 0) for g in groups] for v in villages],
-                         dtype=float).reshape(n, n_groups)
-    enrolled = np.array([[v.enrolled.get(g, 0) for g in groups] for v in villages],
-                        dtype=float).reshape(n, n_groups)
+    uninsured = np.array([[v.uninsured.get(g, 0) for g in groups] for v in villages], dtype=float).reshape(
+        n, n_groups
+    )
+    enrolled = np.array([[v.enrolled.get(g, 0) for g in groups] for v in villages], dtype=float).reshape(
+        n, n_groups
+    )
     dana_desa = np.array([v.dana_desa_idr for v in villages], dtype=float)
     add = np.array([v.add_idr for v in villages], dtype=float)
-    share = np.array([scenario.budget.dana_desa_share if v.max_share is None else v.max_share
-                      for v in villages], dtype=float)
+    share = np.array(
+        [scenario.budget.dana_desa_share if v.max_share is None else v.max_share for v in villages],
+        dtype=float,
+    )
     priority = np.array([v.priority for v in villages], dtype=float)
 
     kab_of_village = [v.kabupaten for v in villages]
@@ -194,15 +206,19 @@ def prepare(problem: Problem) -> Arrays:
     integer = scenario.integer
     group_floor = np.array([targets.group_min_coverage.get(g, 0.0) for g in groups])
     group_need = _floor_need(group_floor[None, :], uninsured + enrolled, enrolled, integer)
-    total_need = _floor_need(targets.min_coverage, (uninsured + enrolled).sum(axis=1),
-                             enrolled.sum(axis=1), integer)
+    total_need = _floor_need(
+        targets.min_coverage, (uninsured + enrolled).sum(axis=1), enrolled.sum(axis=1), integer
+    )
     min_new = float(targets.min_new_enrollments)
     if integer:
         min_new = float(math.ceil(min_new - 1e-9))
 
     cap_dana_desa, cap_add = share * dana_desa, scenario.budget.add_share * add
-    cost, payer_cost = _costs(scenario, groups, [bool((cap_dana_desa > 0).any()),
-                                                 bool((cap_add > 0).any()), bool((pool_idr > 0).any())])
+    cost, payer_cost = _costs(
+        scenario,
+        groups,
+        [bool((cap_dana_desa > 0).any()), bool((cap_add > 0).any()), bool((pool_idr > 0).any())],
+    )
     return Arrays(
         groups=groups,
         packages=[p.code for p in scenario.packages],
@@ -228,16 +244,22 @@ def prepare(problem: Problem) -> Arrays:
     )
 
 
-def _costs(scenario: Scenario, groups: list[str],
-           has_money: list[bool]) -> tuple[np.ndarray, np.ndarray | None]:
+def _costs(
+    scenario: Scenario, groups: list[str], has_money: list[bool]
+) -> tuple[np.ndarray, np.ndarray | None]:
     """c[p] for typed premiums; with packages priced by the rules, the cost per source, group and
     package (`Arrays.payer_cost_idr`), unless it is the same for every source that has money and
     every group: then one c[p] again, and the model is exactly the contract's."""
     if not any(p.from_rules for p in scenario.packages):
         return np.array([scenario.annual_cost_idr(p) for p in scenario.packages], dtype=float), None
     sectors = [scenario.group_sectors.get(g, "general") for g in groups]
-    cube = np.array([[[scenario.cost_idr(p, sector, source) for p in scenario.packages]
-                      for sector in sectors] for source in SOURCES], dtype=float)
+    cube = np.array(
+        [
+            [[scenario.cost_idr(p, sector, source) for p in scenario.packages] for sector in sectors]
+            for source in SOURCES
+        ],
+        dtype=float,
+    )
     cube = cube.reshape(len(SOURCES), len(groups), len(scenario.packages))
     live = cube[np.array(has_money)] if any(has_money) else cube[:1]
     if live.size and np.all(live == live[:1, :1, :]):

@@ -24,8 +24,7 @@ def rupiah(amount: float) -> str:
     return f"Rp{amount:,.0f}"
 
 
-def explain_infeasibility(data: Arrays, villages: list[Village],
-                          strict: bool = False) -> list[Explanation]:
+def explain_infeasibility(data: Arrays, villages: list[Village], strict: bool = False) -> list[Explanation]:
     """Why the scenario has no plan; an empty list when these checks find nothing wrong.
 
     `strict`: without the rounding slack (a rupiah, a millionth of a worker) that keeps plans within
@@ -51,15 +50,24 @@ def _floors(data: Arrays, villages: list[Village], strict: bool = False) -> list
         members = np.nonzero((data.pool_of == k) & (short > 0))[0]
         members = members[np.argsort(-short[members], kind="stable")]
         listed = [
-            Shortfall(village_code=villages[v].village_code, village_name=villages[v].village_name,
-                      kecamatan=villages[v].kecamatan, kabupaten=villages[v].kabupaten,
-                      workers_needed=float(need[v]), cost_idr=float(floor_cost[v]),
-                      own_budget_idr=float(data.own_idr[v]), shortfall_idr=float(short[v]))
+            Shortfall(
+                village_code=villages[v].village_code,
+                village_name=villages[v].village_name,
+                kecamatan=villages[v].kecamatan,
+                kabupaten=villages[v].kabupaten,
+                workers_needed=float(need[v]),
+                cost_idr=float(floor_cost[v]),
+                own_budget_idr=float(data.own_idr[v]),
+                shortfall_idr=float(short[v]),
+            )
             for v in members[:MAX_LISTED].tolist()
         ]
         where = f"in {name}" if name else "in the table"
-        pool_words = (f"the APBD pool {where} holds {rupiah(pool)}" if pool > 0
-                      else f"there is no APBD pool money {where}")
+        pool_words = (
+            f"the APBD pool {where} holds {rupiah(pool)}"
+            if pool > 0
+            else f"there is no APBD pool money {where}"
+        )
         gap = float(total_short[k] - pool)
         message = (
             f"{len(members)} village{'s' if len(members) != 1 else ''} {where} cannot pay for their "
@@ -69,9 +77,15 @@ def _floors(data: Arrays, villages: list[Village], strict: bool = False) -> list
         )
         if len(members) > MAX_LISTED:
             message += f" The {MAX_LISTED} largest shortfalls are listed."
-        explanations.append(Explanation(constraint="coverage_floors", message=message,
-                                        kabupaten=name or None, shortfall_idr=gap,
-                                        villages=listed))
+        explanations.append(
+            Explanation(
+                constraint="coverage_floors",
+                message=message,
+                kabupaten=name or None,
+                shortfall_idr=gap,
+                villages=listed,
+            )
+        )
     return explanations
 
 
@@ -121,8 +135,10 @@ def _target(data: Arrays, strict: bool = False) -> list[Explanation]:
     uninsured = float(data.uninsured.sum())
     missing = data.min_new - reachable
     if data.min_new > uninsured:
-        message = (f"The target of {data.min_new:,.0f} new enrolments is more than the "
-                   f"{uninsured:,.0f} uninsured workers in the table.")
+        message = (
+            f"The target of {data.min_new:,.0f} new enrolments is more than the "
+            f"{uninsured:,.0f} uninsured workers in the table."
+        )
         return [Explanation(constraint="min_new_enrollments", message=message)]
     gap = missing * c_min
     message = (

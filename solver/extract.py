@@ -33,8 +33,9 @@ def split_sources(data: Arrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     return y, w, z
 
 
-def whole_rupiah(data: Arrays, y: np.ndarray, w: np.ndarray,
-                 z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def whole_rupiah(
+    data: Arrays, y: np.ndarray, w: np.ndarray, z: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The sources in whole rupiah (no 1e-8 pool dust), each source's total kept: dana desa and ADD
     over the table, the pool per kabupaten and never above the pool (largest remainders, ties in
     the order of `data`: the canonical order, by village code)."""
@@ -78,8 +79,15 @@ def _whole_workers(x: np.ndarray) -> np.ndarray:
     return np.where(np.abs(x - rounded) < _EPS, rounded, x)
 
 
-def village_plans(table: VillageTable, data: Arrays, x: np.ndarray, y: np.ndarray,
-                  w: np.ndarray, z: np.ndarray, marginals: np.ndarray | None) -> list[VillagePlan]:
+def village_plans(
+    table: VillageTable,
+    data: Arrays,
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    z: np.ndarray,
+    marginals: np.ndarray | None,
+) -> list[VillagePlan]:
     """One plan per village of `table`, whose order `data` and `x` follow; y, w, z in whole rupiah
     (`whole_rupiah`). `marginals` (n, 3): objective and workers per Rp1 million more of the
     village's cap, and the range in rupiah.
@@ -104,31 +112,62 @@ def village_plans(table: VillageTable, data: Arrays, x: np.ndarray, y: np.ndarra
         m_range = [r if isfinite(r) else None for r in marginals[:, 2].tolist()]  # None: no end
     villages = table.villages
     columns = (
-        [v.village_code for v in villages], [v.village_name for v in villages],
-        [v.kecamatan for v in villages], [v.kabupaten for v in villages], new.tolist(),
-        None, y.tolist(), w.tolist(), z.tolist(), spend.tolist(), enrolled.astype(int).tolist(),
-        total.astype(int).tolist(), _coverage(enrolled, total), _coverage(enrolled + new, total),
-        m_value, m_workers, m_range)
+        [v.village_code for v in villages],
+        [v.village_name for v in villages],
+        [v.kecamatan for v in villages],
+        [v.kabupaten for v in villages],
+        new.tolist(),
+        None,
+        y.tolist(),
+        w.tolist(),
+        z.tolist(),
+        spend.tolist(),
+        enrolled.astype(int).tolist(),
+        total.astype(int).tolist(),
+        _coverage(enrolled, total),
+        _coverage(enrolled + new, total),
+        m_value,
+        m_workers,
+        m_range,
+    )
     construct = VillagePlan.model_construct
     paused = gc.isenabled()
     gc.disable()
     try:
         packages = data.packages
-        enrollments = [dict(zip(data.groups, map(dict, map(zip, repeat(packages), xv)), strict=True))
-                       for xv in x.tolist()]
+        enrollments = [
+            dict(zip(data.groups, map(dict, map(zip, repeat(packages), xv)), strict=True))
+            for xv in x.tolist()
+        ]
         filled = (enrollments if c is None else c for c in columns)
-        return [construct(set(_VILLAGE_FIELDS), **dict(zip(_VILLAGE_FIELDS, row, strict=True)))
-                for row in zip(*filled, strict=True)]
+        return [
+            construct(set(_VILLAGE_FIELDS), **dict(zip(_VILLAGE_FIELDS, row, strict=True)))
+            for row in zip(*filled, strict=True)
+        ]
     finally:
         if paused:
             gc.enable()
 
 
-_VILLAGE_FIELDS = ("village_code", "village_name", "kecamatan", "kabupaten", "new_enrollments",
-                   "enrollments", "spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr",
-                   "spend_total_idr", "workers_enrolled_before", "workers_total", "coverage_before",
-                   "coverage_after", "marginal_value_per_million", "marginal_enrollments_per_million",
-                   "marginal_range_idr")
+_VILLAGE_FIELDS = (
+    "village_code",
+    "village_name",
+    "kecamatan",
+    "kabupaten",
+    "new_enrollments",
+    "enrollments",
+    "spend_dana_desa_idr",
+    "spend_add_idr",
+    "spend_apbd_idr",
+    "spend_total_idr",
+    "workers_enrolled_before",
+    "workers_total",
+    "coverage_before",
+    "coverage_after",
+    "marginal_value_per_million",
+    "marginal_enrollments_per_million",
+    "marginal_range_idr",
+)
 
 
 def totals(data: Arrays, x: np.ndarray, y: np.ndarray, w: np.ndarray, z: np.ndarray) -> Totals:
@@ -154,8 +193,12 @@ def totals(data: Arrays, x: np.ndarray, y: np.ndarray, w: np.ndarray, z: np.ndar
     )
 
 
-def pool_uses(data: Arrays, z: np.ndarray, marginals: list[BlockMarginals | None] | None,
-              lp_objective: float | None = None) -> list[PoolUse]:
+def pool_uses(
+    data: Arrays,
+    z: np.ndarray,
+    marginals: list[BlockMarginals | None] | None,
+    lp_objective: float | None = None,
+) -> list[PoolUse]:
     """Each pool's money and use, and what more of it buys. `lp_objective`: the plan's LP optimum
     (the blocks' together), to which a pool's exact +Rp1 billion gain adds up to the re-solve's
     objective (`plus_billion_objective`)."""
@@ -190,13 +233,20 @@ def group_reasons(data: Arrays, x: np.ndarray) -> list[GroupReason]:
     for g, name in enumerate(data.groups):
         at_floor = (data.group_need[:, g] > 0) & (np.abs(new[:, g] - data.group_need[:, g]) < _EPS)
         full = has[:, g] & (np.abs(new[:, g] - data.uninsured[:, g]) < _EPS)
-        out.append(GroupReason(
-            group=name, weight=float(data.weight[g]), uninsured=int(data.uninsured[:, g].sum()),
-            new_enrollments=float(new[:, g].sum()),
-            value_per_million=float(per_million[g].max()) if data.objective == Objective.max_protection
-            else 0.0,
-            cheapest_cost_idr=c_min,
-            floor_share=float(data.group_floor[g]) if len(data.group_floor) else 0.0,
-            villages_at_floor=int(at_floor.sum()), villages_all_enrolled=int(full.sum()),
-            villages_with_workers=int(has[:, g].sum())))
+        out.append(
+            GroupReason(
+                group=name,
+                weight=float(data.weight[g]),
+                uninsured=int(data.uninsured[:, g].sum()),
+                new_enrollments=float(new[:, g].sum()),
+                value_per_million=float(per_million[g].max())
+                if data.objective == Objective.max_protection
+                else 0.0,
+                cheapest_cost_idr=c_min,
+                floor_share=float(data.group_floor[g]) if len(data.group_floor) else 0.0,
+                villages_at_floor=int(at_floor.sum()),
+                villages_all_enrolled=int(full.sum()),
+                villages_with_workers=int(has[:, g].sum()),
+            )
+        )
     return out

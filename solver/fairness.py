@@ -24,15 +24,15 @@ def floor_variants(scenario: Scenario) -> list[tuple[str, Scenario]]:
         variants.append(("group floors", {"group_min_coverage": {}}))
     if targets.min_new_enrollments > 0:
         variants.append(("table-wide target", {"min_new_enrollments": 0}))
-    return [(label, scenario.model_copy(update={"targets": targets.model_copy(update=change)}))
-            for label, change in variants]
+    return [
+        (label, scenario.model_copy(update={"targets": targets.model_copy(update=change)}))
+        for label, change in variants
+    ]
 
 
-def without_each_floor(problem: Problem,
-                       options: SolveOptions | None = None) -> list[tuple[str, Plan]]:
+def without_each_floor(problem: Problem, options: SolveOptions | None = None) -> list[tuple[str, Plan]]:
     """The plan with every floor first, then ("<family>", the plan without that family)."""
     plans = [(WITH_EVERY_FLOOR, solve(problem, options))]
     for label, scenario in floor_variants(problem.scenario):
-        plans.append((label, solve(Problem.model_construct(table=problem.table, scenario=scenario),
-                                   options)))
+        plans.append((label, solve(Problem.model_construct(table=problem.table, scenario=scenario), options)))
     return plans

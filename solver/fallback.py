@@ -39,9 +39,16 @@ def fallback_block(data: Arrays, result: BlockResult, tolerance: float) -> Block
         if not check_plan(data, x, y, w, z, tolerance).ok:
             x = None
     bound = result.bound if result.bound is not None else simple_bound(data)
-    return replace(result, status=Status.time_limit, x=x, bound=bound, marginals=None,
-                   method=Method.lp_rounded if data.integer else Method.lp, fallback=True,
-                   preferred=False)
+    return replace(
+        result,
+        status=Status.time_limit,
+        x=x,
+        bound=bound,
+        marginals=None,
+        method=Method.lp_rounded if data.integer else Method.lp,
+        fallback=True,
+        preferred=False,
+    )
 
 
 def fallback_payer_block(data: Arrays, result: BlockResult, tolerance: float) -> BlockResult:
@@ -56,9 +63,17 @@ def fallback_payer_block(data: Arrays, result: BlockResult, tolerance: float) ->
         if not check_plan(data, x, y, w, z, tolerance, x_src).ok:
             x = x_src = None
     bound = result.bound if result.bound is not None else simple_bound(data)
-    return replace(result, status=Status.time_limit, x=x, x_by_source=x_src, bound=bound,
-                   marginals=None, method=Method.lp_rounded if data.integer else Method.lp,
-                   fallback=True, preferred=False)
+    return replace(
+        result,
+        status=Status.time_limit,
+        x=x,
+        x_by_source=x_src,
+        bound=bound,
+        marginals=None,
+        method=Method.lp_rounded if data.integer else Method.lp,
+        fallback=True,
+        preferred=False,
+    )
 
 
 def simple_bound(data: Arrays) -> float:
@@ -106,8 +121,9 @@ def fallback_plan(data: Arrays) -> np.ndarray | None:
     return x
 
 
-def _spend_own(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
-               limit: float = np.inf) -> float:
+def _spend_own(
+    data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray, limit: float = np.inf
+) -> float:
     """Each village buys whole workers with its own money left, best objective per rupiah first;
     at most `limit` in all (in the canonical order of villages). Returns what is left of it."""
     cost = data.cost_idr
@@ -133,8 +149,9 @@ def _spend_own(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarr
     return limit
 
 
-def _spend_pools(data: Arrays, x: np.ndarray, coef: np.ndarray, pool_left: np.ndarray,
-                 limit: float = np.inf) -> float:
+def _spend_pools(
+    data: Arrays, x: np.ndarray, coef: np.ndarray, pool_left: np.ndarray, limit: float = np.inf
+) -> float:
     """Each pool buys whole workers for its villages, best objective per rupiah first (ties in the
     canonical order), each (village, group) at its best package; stops at the first worker a pool
     cannot pay for whole. Returns what is left of `limit`."""
@@ -165,7 +182,7 @@ def _spend_pools(data: Arrays, x: np.ndarray, coef: np.ndarray, pool_left: np.nd
     for a, b in zip(starts, np.r_[starts[1:], len(v)], strict=True):
         hit = np.nonzero(short[a:b])[0]
         if len(hit):
-            first_short[a + hit[0] + 1:b] = True
+            first_short[a + hit[0] + 1 : b] = True
     count[first_short] = 0.0
     if np.isfinite(limit):
         before = np.cumsum(count) - count

@@ -34,16 +34,23 @@ def lever_base(problem: Problem) -> LeverBase:
     data = prepare(problem)
     if data.payer_cost_idr is not None:
         # the parametric analysis moves one budget row per village; premiums by payer have more
-        raise ScenarioError([InputIssue(
-            field="packages",
-            message="curves are not yet drawn where the contribution rules make the premiums differ "
-                    "by who pays or by sector; solve the scenario at each value instead")])
+        raise ScenarioError(
+            [
+                InputIssue(
+                    field="packages",
+                    message="curves are not yet drawn where the contribution rules make the premiums differ "
+                    "by who pays or by sector; solve the scenario at each value instead",
+                )
+            ]
+        )
     return LeverBase(
-        problem=problem, data=data,
+        problem=problem,
+        data=data,
         dana_desa_idr=np.array([v.dana_desa_idr for v in villages], dtype=float),
         follows_share=np.array([v.max_share is None for v in villages], dtype=bool),
         add_idr=np.array([v.add_idr for v in villages], dtype=float),
-        horizon_months=problem.scenario.horizon_months)
+        horizon_months=problem.scenario.horizon_months,
+    )
 
 
 def check_lever(problem: Problem, lever: Lever) -> None:
@@ -55,15 +62,21 @@ def check_lever(problem: Problem, lever: Lever) -> None:
         pool = scenario.multi_year.apbd_pool_idr[0]  # the pools per year have one form
     if lever.kind == LeverKind.apbd_pool and lever.kabupaten is not None:
         if not isinstance(pool, dict):
-            issue = ("the scenario has one APBD pool for the whole table; leave the kabupaten out or "
-                     "give the pool per kabupaten")
+            issue = (
+                "the scenario has one APBD pool for the whole table; leave the kabupaten out or "
+                "give the pool per kabupaten"
+            )
         elif lever.kabupaten not in problem.table.kabupaten:
             issue = f"no village of the table is in kabupaten '{lever.kabupaten}'"
-    if lever.kind == LeverKind.premium and lever.package is not None and lever.package not in [
-            p.code for p in scenario.packages]:
+    if (
+        lever.kind == LeverKind.premium
+        and lever.package is not None
+        and lever.package not in [p.code for p in scenario.packages]
+    ):
         issue = f"the scenario has no package '{lever.package}'"
     elif lever.kind == LeverKind.premium and any(
-            p.from_rules for p in scenario.packages if lever.package in (None, p.code)):
+        p.from_rules for p in scenario.packages if lever.package in (None, p.code)
+    ):
         issue = "a package priced by the contribution rules has no typed premium to move"
     if issue:
         raise ScenarioError([InputIssue(field="lever", message=issue)])
@@ -116,11 +129,11 @@ def _every_year_at(problem: Problem, lever: Lever, value: float, scenario: Scena
                 yearly.append({**pool, lever.kabupaten: value})
             else:
                 yearly.append({k: value for k in problem.table.kabupaten})
-        return scenario.model_copy(update={"multi_year": multi.model_copy(
-            update={"apbd_pool_idr": yearly})})
+        return scenario.model_copy(update={"multi_year": multi.model_copy(update={"apbd_pool_idr": yearly})})
     if lever.kind == LeverKind.min_coverage and multi.min_coverage is not None:
-        return scenario.model_copy(update={"multi_year": multi.model_copy(
-            update={"min_coverage": [value] * multi.years})})
+        return scenario.model_copy(
+            update={"multi_year": multi.model_copy(update={"min_coverage": [value] * multi.years})}
+        )
     return scenario
 
 
@@ -128,8 +141,7 @@ def _scenario_at(problem: Problem, lever: Lever, value: float) -> Scenario:
     scenario = problem.scenario
     budget, targets = scenario.budget, scenario.targets
     if lever.kind == LeverKind.dana_desa_share:
-        return scenario.model_copy(update={"budget": budget.model_copy(
-            update={"dana_desa_share": value})})
+        return scenario.model_copy(update={"budget": budget.model_copy(update={"dana_desa_share": value})})
     if lever.kind == LeverKind.add_share:
         return scenario.model_copy(update={"budget": budget.model_copy(update={"add_share": value})})
     if lever.kind == LeverKind.apbd_pool:
@@ -141,12 +153,13 @@ def _scenario_at(problem: Problem, lever: Lever, value: float) -> Scenario:
             new_pool = {**pool, lever.kabupaten: value}
         else:
             new_pool = {k: value for k in problem.table.kabupaten}
-        return scenario.model_copy(update={"budget": budget.model_copy(
-            update={"apbd_pool_idr": new_pool})})
+        return scenario.model_copy(update={"budget": budget.model_copy(update={"apbd_pool_idr": new_pool})})
     if lever.kind == LeverKind.premium:
         code = _package(scenario, lever).code
-        packages = [p.model_copy(update={"monthly_premium_idr": value}) if p.code == code else p
-                    for p in scenario.packages]
+        packages = [
+            p.model_copy(update={"monthly_premium_idr": value}) if p.code == code else p
+            for p in scenario.packages
+        ]
         return scenario.model_copy(update={"packages": packages})
     return scenario.model_copy(update={"targets": targets.model_copy(update={"min_coverage": value})})
 
@@ -186,16 +199,19 @@ def lever_rhs_direction(base: LeverBase, lever: Lever) -> np.ndarray | None:
     return None
 
 
-def remedy_scenario(problem: Problem, lever: str, value: float, kabupaten: str | None = None,
-                    group: str | None = None) -> Scenario:
+def remedy_scenario(
+    problem: Problem, lever: str, value: float, kabupaten: str | None = None, group: str | None = None
+) -> Scenario:
     """The scenario with one remedy's lever (`models.Remedy.lever`) at `value`."""
     scenario = problem.scenario
     if lever == "group_min_coverage":
         assert group is not None
         floors = {**scenario.targets.group_min_coverage, group: value}
-        return scenario.model_copy(update={"targets": scenario.targets.model_copy(
-            update={"group_min_coverage": floors})})
+        return scenario.model_copy(
+            update={"targets": scenario.targets.model_copy(update={"group_min_coverage": floors})}
+        )
     if lever == "min_new_enrollments":
-        return scenario.model_copy(update={"targets": scenario.targets.model_copy(
-            update={"min_new_enrollments": value})})
+        return scenario.model_copy(
+            update={"targets": scenario.targets.model_copy(update={"min_new_enrollments": value})}
+        )
     return scenario_at(problem, Lever(kind=LeverKind(lever), kabupaten=kabupaten), value)

@@ -43,8 +43,9 @@ class PoolMarginal:
     plus_billion_workers: float | None = None  # exact: new enrolments gained
 
 
-def lp_marginals(highs: highspy.Highs, model: BuiltModel, n: int, objective: Objective,
-                 exact_pools: bool = True) -> BlockMarginals | None:
+def lp_marginals(
+    highs: highspy.Highs, model: BuiltModel, n: int, objective: Objective, exact_pools: bool = True
+) -> BlockMarginals | None:
     """Marginals of the LP HiGHS holds solved to optimality; None if it has no basis to read."""
     if not highs.getBasis().valid:
         # presolve solved it outright and left no factored basis: solve once more without
@@ -73,8 +74,9 @@ def lp_marginals(highs: highspy.Highs, model: BuiltModel, n: int, objective: Obj
         span = np.where(up[rows] >= 1e29, np.inf, np.maximum(span, 0.0))
         return value, count, span
 
-    out = BlockMarginals(value_per_million=np.zeros(n), workers_per_million=np.zeros(n),
-                         range_idr=np.full(n, np.inf))
+    out = BlockMarginals(
+        value_per_million=np.zeros(n), workers_per_million=np.zeros(n), range_idr=np.full(n, np.inf)
+    )
     if len(model.budget_row_ids):
         value, count, span = rates(model.budget_row_ids)
         out.value_per_million[model.budget_v] = value
@@ -82,12 +84,17 @@ def lp_marginals(highs: highspy.Highs, model: BuiltModel, n: int, objective: Obj
         out.range_idr[model.budget_v] = span
     if len(model.pool_row_ids):
         value, count, span = rates(model.pool_row_ids)
-        for k, row, v, c, s in zip(model.pool_k.tolist(), model.pool_row_ids.tolist(), value.tolist(),
-                                   count.tolist(), span.tolist(), strict=True):
+        for k, row, v, c, s in zip(
+            model.pool_k.tolist(),
+            model.pool_row_ids.tolist(),
+            value.tolist(),
+            count.tolist(),
+            span.tolist(),
+            strict=True,
+        ):
             pool = PoolMarginal(value_per_million=v, workers_per_million=c, range_idr=s)
             if exact_pools:
-                pool.plus_billion_value, pool.plus_billion_workers = _plus_billion(
-                    highs, model, row, unit)
+                pool.plus_billion_value, pool.plus_billion_workers = _plus_billion(highs, model, row, unit)
             out.pools[k] = pool
     return out
 
@@ -103,8 +110,9 @@ def _workers_per_unit(highs: highspy.Highs, model: BuiltModel) -> np.ndarray:
     return np.asarray(pi, dtype=float)
 
 
-def _plus_billion(highs: highspy.Highs, model: BuiltModel, row: int,
-                  unit: float) -> tuple[float | None, float | None]:
+def _plus_billion(
+    highs: highspy.Highs, model: BuiltModel, row: int, unit: float
+) -> tuple[float | None, float | None]:
     """Objective and enrolments gained by one more Rp1 billion in the pool, re-solved warm; the
     model and its optimal basis are put back afterwards."""
     lp = highs.getLp()
@@ -117,8 +125,7 @@ def _plus_billion(highs: highspy.Highs, model: BuiltModel, row: int,
     gained: tuple[float | None, float | None] = (None, None)
     if highs.getModelStatus() == highspy.HighsModelStatus.kOptimal:
         after = np.asarray(highs.getSolution().col_value)[: model.n_x].sum()
-        gained = ((highs.getInfo().objective_function_value - objective) * unit,
-                  float(after - before))
+        gained = ((highs.getInfo().objective_function_value - objective) * unit, float(after - before))
     highs.changeRowBounds(row, lower, upper)
     highs.setBasis(basis)
     highs.run()

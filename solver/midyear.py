@@ -31,5 +31,13 @@ def replan(
     """The re-plan of the months left, checked; and the problem it solved (a multi-year plan's:
     the rest of its current year and every year after it)."""
     chosen = years.replan_multi_year if is_multi_year(scenario) else one_year_replan.replan
-    return chosen(table, scenario, plan, actuals, options, source_plan=source_plan,
-                  source_plan_sha256=source_plan_sha256, actuals_sha256=actuals_sha256)
+    return chosen(
+        table,
+        scenario,
+        plan,
+        actuals,
+        options,
+        source_plan=source_plan,
+        source_plan_sha256=source_plan_sha256,
+        actuals_sha256=actuals_sha256,
+    )

@@ -125,10 +125,18 @@ def add_variables(data: Arrays, mip: bool, priced: bool = False) -> BuiltModel:
         z_upper = data.pool_idr[data.pool_of[zv]] / MONEY_UNIT_IDR
     coef = data.objective_coef()[xv, xg, xp]
     col_upper = np.concatenate([x_upper, z_upper])  # columns: x, then z
-    return BuiltModel(xv=xv, xg=xg, xp=xp, x_start=x_start, zv=zv,
-                      objective_coef=np.ascontiguousarray(coef, dtype=float),
-                      col_upper=col_upper, x_ids=np.arange(len(xv), dtype=np.int64),
-                      z_ids=np.arange(len(xv), len(xv) + len(zv), dtype=np.int64), integer=mip)
+    return BuiltModel(
+        xv=xv,
+        xg=xg,
+        xp=xp,
+        x_start=x_start,
+        zv=zv,
+        objective_coef=np.ascontiguousarray(coef, dtype=float),
+        col_upper=col_upper,
+        x_ids=np.arange(len(xv), dtype=np.int64),
+        z_ids=np.arange(len(xv), len(xv) + len(zv), dtype=np.int64),
+        integer=mip,
+    )
 
 
 def add_objective(m: BuiltModel, data: Arrays, pool_price: float | None) -> None:
@@ -138,7 +146,7 @@ def add_objective(m: BuiltModel, data: Arrays, pool_price: float | None) -> None
     m.col_cost = np.concatenate([m.objective_coef / scale, np.zeros(m.n_z)])
     if pool_price is not None:
         sign = 1.0 if data.objective == Objective.min_cost else -1.0
-        m.col_cost[m.n_x:] = sign * pool_price
+        m.col_cost[m.n_x :] = sign * pool_price
 
 
 def add_group_caps(m: BuiltModel, data: Arrays) -> None:
@@ -147,8 +155,14 @@ def add_group_caps(m: BuiltModel, data: Arrays) -> None:
     if n_packages == 1 or not m.n_x:
         return
     first = np.arange(0, m.n_x, n_packages)
-    _add_rows(m, np.append(first, m.n_x), m.x_ids, np.ones(m.n_x),
-              data.uninsured[m.xv[first], m.xg[first]], pulp.LpConstraintLE)
+    _add_rows(
+        m,
+        np.append(first, m.n_x),
+        m.x_ids,
+        np.ones(m.n_x),
+        data.uninsured[m.xv[first], m.xg[first]],
+        pulp.LpConstraintLE,
+    )
 
 
 def add_budgets(m: BuiltModel, data: Arrays) -> None:
@@ -162,8 +176,9 @@ def add_budgets(m: BuiltModel, data: Arrays) -> None:
     has_z[m.zv + 1] = 1
     starts = m.x_start + np.cumsum(has_z)
     bounds = np.append(starts[villages], starts[villages[-1] + 1]) if len(villages) else np.zeros(1)
-    m.budget_row_ids = _add_rows(m, bounds.astype(np.int64), ids, coefs,
-                                 data.own_idr[villages] / MONEY_UNIT_IDR, pulp.LpConstraintLE)
+    m.budget_row_ids = _add_rows(
+        m, bounds.astype(np.int64), ids, coefs, data.own_idr[villages] / MONEY_UNIT_IDR, pulp.LpConstraintLE
+    )
     m.budget_v = villages
 
 
@@ -174,9 +189,14 @@ def add_pools(m: BuiltModel, data: Arrays) -> None:
     pool_of_z = data.pool_of[m.zv]
     order = np.argsort(pool_of_z, kind="stable")
     pools, first = np.unique(pool_of_z[order], return_index=True)
-    m.pool_row_ids = _add_rows(m, np.append(first, len(order)), m.z_ids[order],
-                               np.ones(len(order)), data.pool_idr[pools] / MONEY_UNIT_IDR,
-                               pulp.LpConstraintLE)
+    m.pool_row_ids = _add_rows(
+        m,
+        np.append(first, len(order)),
+        m.z_ids[order],
+        np.ones(len(order)),
+        data.pool_idr[pools] / MONEY_UNIT_IDR,
+        pulp.LpConstraintLE,
+    )
     m.pool_k = pools.astype(np.int64)
 
 
@@ -188,8 +208,14 @@ def add_coverage_floors(m: BuiltModel, data: Arrays) -> None:
     lo, lens = m.x_start[villages], m.x_start[villages + 1] - m.x_start[villages]
     offsets = np.cumsum(lens) - lens
     picked = np.arange(lens.sum()) - np.repeat(offsets, lens) + np.repeat(lo, lens)
-    _add_rows(m, np.append(offsets, lens.sum()), m.x_ids[picked], np.ones(len(picked)),
-              data.total_need[villages], pulp.LpConstraintGE)
+    _add_rows(
+        m,
+        np.append(offsets, lens.sum()),
+        m.x_ids[picked],
+        np.ones(len(picked)),
+        data.total_need[villages],
+        pulp.LpConstraintGE,
+    )
 
 
 def add_group_floors(m: BuiltModel, data: Arrays) -> None:
@@ -201,19 +227,27 @@ def add_group_floors(m: BuiltModel, data: Arrays) -> None:
     if not len(rows):
         return
     picked = (first[rows][:, None] + np.arange(n_packages)[None, :]).ravel()
-    _add_rows(m, np.arange(0, len(picked) + 1, n_packages), m.x_ids[picked],
-              np.ones(len(picked)), need[rows], pulp.LpConstraintGE)
+    _add_rows(
+        m,
+        np.arange(0, len(picked) + 1, n_packages),
+        m.x_ids[picked],
+        np.ones(len(picked)),
+        need[rows],
+        pulp.LpConstraintGE,
+    )
 
 
 def add_target(m: BuiltModel, data: Arrays) -> None:
     """7. sum x >= min_new_enrollments."""
     if data.min_new > 0 and m.n_x:
-        _add_rows(m, np.array([0, m.n_x]), m.x_ids, np.ones(m.n_x),
-                  np.array([data.min_new]), pulp.LpConstraintGE)
+        _add_rows(
+            m, np.array([0, m.n_x]), m.x_ids, np.ones(m.n_x), np.array([data.min_new]), pulp.LpConstraintGE
+        )
 
 
-def _add_rows(m: BuiltModel, starts: np.ndarray, ids: np.ndarray, coefs: np.ndarray,
-              rhs: np.ndarray, sense: int) -> np.ndarray:
+def _add_rows(
+    m: BuiltModel, starts: np.ndarray, ids: np.ndarray, coefs: np.ndarray, rhs: np.ndarray, sense: int
+) -> np.ndarray:
     """Add rows sum_k coefs[k] col[ids[k]] (sense) rhs[r] for k in starts[r]:starts[r+1].
 
     The rows are kept as arrays in `m.rows`, which is what `solver.run` hands to HiGHS and
@@ -222,8 +256,9 @@ def _add_rows(m: BuiltModel, starts: np.ndarray, ids: np.ndarray, coefs: np.ndar
     first = m.n_rows
     lower = np.full(len(rhs), -np.inf) if sense == pulp.LpConstraintLE else np.asarray(rhs, float)
     upper = np.asarray(rhs, float) if sense == pulp.LpConstraintLE else np.full(len(rhs), np.inf)
-    m.rows.append((np.asarray(starts, dtype=np.int64), ids.astype(np.int64),
-                   np.asarray(coefs, float), lower, upper))
+    m.rows.append(
+        (np.asarray(starts, dtype=np.int64), ids.astype(np.int64), np.asarray(coefs, float), lower, upper)
+    )
     return np.arange(first, first + len(rhs), dtype=np.int64)
 
 

@@ -37,8 +37,7 @@ def feasible_test(data: Arrays, run: RunContext, relaxed: bool = False) -> Calla
     time: asked after it, the test raises `TimeUp` (the remedies found by then stand)."""
     with_target = data.min_new > 0
     blocks = split_blocks(data)
-    short = [b for b in blocks
-             if not feasible(data.subset(b, with_target=with_target), relaxed=relaxed)]
+    short = [b for b in blocks if not feasible(data.subset(b, with_target=with_target), relaxed=relaxed)]
 
     def solved(d: Arrays) -> bool:
         if run.expired():
@@ -54,18 +53,23 @@ def feasible_test(data: Arrays, run: RunContext, relaxed: bool = False) -> Calla
     return test
 
 
-def payer_remedies(data: Arrays, villages: list[Village], dana_desa_share: float,
-                   add_share: float, run: RunContext) -> list[Remedy]:
+def payer_remedies(
+    data: Arrays, villages: list[Village], dana_desa_share: float, add_share: float, run: RunContext
+) -> list[Remedy]:
     """The least change of each lever that alone gives the payers' model a plan, as many as the
     run's time allows. For whole workers each edge is the LP's, proven by the MIP where it holds
     there (`exact`); where it does not, whole workers may need a little more (not `exact`)."""
-    test = Test(feasible_test(data, run),
-                feasible_test(data, run, relaxed=True) if data.integer else None)
-    return remedies(data, villages,
-                    dana_desa_idr=np.array([v.dana_desa_idr for v in villages], dtype=float),
-                    follows_share=np.array([v.max_share is None for v in villages]),
-                    add_idr=np.array([v.add_idr for v in villages], dtype=float),
-                    dana_desa_share=dana_desa_share, add_share=add_share, feasible=test)
+    test = Test(feasible_test(data, run), feasible_test(data, run, relaxed=True) if data.integer else None)
+    return remedies(
+        data,
+        villages,
+        dana_desa_idr=np.array([v.dana_desa_idr for v in villages], dtype=float),
+        follows_share=np.array([v.max_share is None for v in villages]),
+        add_idr=np.array([v.add_idr for v in villages], dtype=float),
+        dana_desa_share=dana_desa_share,
+        add_share=add_share,
+        feasible=test,
+    )
 
 
 def payer_short_villages(data: Arrays, villages: list[Village]) -> list[Shortfall]:
@@ -86,15 +90,22 @@ def payer_short_villages(data: Arrays, villages: list[Village]) -> list[Shortfal
     short[left <= 1e-9 * np.maximum(1.0, need)] = 0.0
     members = np.nonzero(short > 0)[0]
     members = members[np.argsort(-short[members], kind="stable")]
-    return [Shortfall(village_code=villages[v].village_code, village_name=villages[v].village_name,
-                      kecamatan=villages[v].kecamatan, kabupaten=villages[v].kabupaten,
-                      workers_needed=float(need[v]), cost_idr=float(own_cost[v] + short[v]),
-                      own_budget_idr=float(data.own_idr[v]), shortfall_idr=float(short[v]))
-            for v in members.tolist()]
+    return [
+        Shortfall(
+            village_code=villages[v].village_code,
+            village_name=villages[v].village_name,
+            kecamatan=villages[v].kecamatan,
+            kabupaten=villages[v].kabupaten,
+            workers_needed=float(need[v]),
+            cost_idr=float(own_cost[v] + short[v]),
+            own_budget_idr=float(data.own_idr[v]),
+            shortfall_idr=float(short[v]),
+        )
+        for v in members.tolist()
+    ]
 
 
-def payer_explanations(data: Arrays, found: list[Remedy],
-                       short: list[Shortfall]) -> list[Explanation]:
+def payer_explanations(data: Arrays, found: list[Remedy], short: list[Shortfall]) -> list[Explanation]:
     """Why there is no plan, from the exact remedies: per short kabupaten, how many rupiah its
     pool lacks for its villages' floors at the premiums each source pays; else the target."""
     out = []
@@ -104,25 +115,46 @@ def payer_explanations(data: Arrays, found: list[Remedy],
             continue
         where = f"in {r.kabupaten}" if r.kabupaten else "in the table"
         gap = need - r.current
-        out.append(Explanation(
-            constraint="coverage_floors", kabupaten=r.kabupaten, shortfall_idr=gap,
-            villages=[s for s in short if (s.kabupaten or None) == r.kabupaten],
-            message=(f"The villages {where} cannot pay for their coverage floors at the premiums "
-                     f"each source pays (the APBD pool pays the full premium, the villages' own "
-                     f"money the reduced one): the APBD pool of {rupiah(r.current)} falls short "
-                     f"by {rupiah(gap)}.")))
+        out.append(
+            Explanation(
+                constraint="coverage_floors",
+                kabupaten=r.kabupaten,
+                shortfall_idr=gap,
+                villages=[s for s in short if (s.kabupaten or None) == r.kabupaten],
+                message=(
+                    f"The villages {where} cannot pay for their coverage floors at the premiums "
+                    f"each source pays (the APBD pool pays the full premium, the villages' own "
+                    f"money the reduced one): the APBD pool of {rupiah(r.current)} falls short "
+                    f"by {rupiah(gap)}."
+                ),
+            )
+        )
     if out or data.min_new <= 0:
-        return out or [Explanation(
-            constraint="solver",
-            message=("HiGHS proved that no plan meets every floor with this money at the premiums "
-                     "each source pays."))]
+        return out or [
+            Explanation(
+                constraint="solver",
+                message=(
+                    "HiGHS proved that no plan meets every floor with this money at the premiums "
+                    "each source pays."
+                ),
+            )
+        ]
     target = next((r for r in found if r.lever == "min_new_enrollments"), None)
     most = target.needed if target is not None else None
     pool = next((r for r in found if r.lever == "apbd_pool" and r.needed is not None), None)
-    message = (f"At the premiums each source pays, the money cannot reach the target of "
-               f"{workers(data.min_new)} new enrolments with every floor met"
-               + (f" (at most {workers(most)})" if most is not None else "") + ".")
-    return [Explanation(constraint="min_new_enrollments", message=message,
-                        kabupaten=pool.kabupaten if pool is not None else None,
-                        shortfall_idr=(pool.needed - pool.current
-                                       if pool is not None and pool.needed is not None else None))]
+    message = (
+        f"At the premiums each source pays, the money cannot reach the target of "
+        f"{workers(data.min_new)} new enrolments with every floor met"
+        + (f" (at most {workers(most)})" if most is not None else "")
+        + "."
+    )
+    return [
+        Explanation(
+            constraint="min_new_enrollments",
+            message=message,
+            kabupaten=pool.kabupaten if pool is not None else None,
+            shortfall_idr=(
+                pool.needed - pool.current if pool is not None and pool.needed is not None else None
+            ),
+        )
+    ]

@@ -92,10 +92,12 @@ def build_payer_model(data: Arrays, mip: bool = False) -> PayerModel:
         if sources == (POOL,):
             cap[a] = np.where(data.pool_idr[data.pool_of] > 0, np.inf, 0.0)
         else:
-            cap[a] = sum(data.cap_dana_desa_idr if s == DANA_DESA else data.cap_add_idr
-                         for s in sources)
-    account_cost = np.stack([data.payer_cost_idr[sources[0]] for sources in accounts]) if accounts \
+            cap[a] = sum(data.cap_dana_desa_idr if s == DANA_DESA else data.cap_add_idr for s in sources)
+    account_cost = (
+        np.stack([data.payer_cost_idr[sources[0]] for sources in accounts])
+        if accounts
         else np.zeros((0, n_groups, n_packages))
+    )
 
     # columns sorted by village, group, account, package: a village's and a group's are contiguous
     v_idx, g_idx = np.nonzero(data.uninsured > 0)
@@ -115,13 +117,21 @@ def build_payer_model(data: Arrays, mip: bool = False) -> PayerModel:
     else:
         coef = data.objective_coef()[cv, cg, cp] if len(cv) else np.zeros(0)
         col_cost = coef.copy()
-    built = BuiltModel(xv=cv, xg=cg, xp=cp,
-                       x_start=np.searchsorted(cv, np.arange(n + 1)),
-                       zv=np.zeros(0, dtype=np.int64), objective_coef=np.ascontiguousarray(coef),
-                       x_ids=np.arange(len(cv), dtype=np.int64),
-                       z_ids=np.zeros(0, dtype=np.int64), col_upper=np.full(len(cv), np.inf),
-                       maximize=data.objective != Objective.min_cost, integer=mip,
-                       col_cost=col_cost, name="desaplan_payers")
+    built = BuiltModel(
+        xv=cv,
+        xg=cg,
+        xp=cp,
+        x_start=np.searchsorted(cv, np.arange(n + 1)),
+        zv=np.zeros(0, dtype=np.int64),
+        objective_coef=np.ascontiguousarray(coef),
+        x_ids=np.arange(len(cv), dtype=np.int64),
+        z_ids=np.zeros(0, dtype=np.int64),
+        col_upper=np.full(len(cv), np.inf),
+        maximize=data.objective != Objective.min_cost,
+        integer=mip,
+        col_cost=col_cost,
+        name="desaplan_payers",
+    )
     model = PayerModel(built=built, accounts=accounts, ca=ca, cost=cost, account_cap=cap)
     if not len(cv):
         return model
@@ -144,8 +154,7 @@ def _add_group_caps(m: PayerModel, data: Arrays) -> None:
     b = m.built
     starts = _runs(b.xv * len(data.groups) + b.xg)
     first = starts[:-1]
-    _add_rows(b, starts, b.x_ids, np.ones(m.n), data.uninsured[b.xv[first], b.xg[first]],
-              pulp.LpConstraintLE)
+    _add_rows(b, starts, b.x_ids, np.ones(m.n), data.uninsured[b.xv[first], b.xg[first]], pulp.LpConstraintLE)
 
 
 def _add_own_budgets(m: PayerModel, data: Arrays) -> None:
@@ -164,8 +173,14 @@ def _add_own_budgets(m: PayerModel, data: Arrays) -> None:
             continue
         starts = _runs(b.xv[cols])
         villages = b.xv[cols[starts[:-1]]]
-        rows = _add_rows(b, starts, b.x_ids[cols], m.cost[cols] / MONEY_UNIT_IDR,
-                         m.account_cap[a, villages] / MONEY_UNIT_IDR, pulp.LpConstraintLE)
+        rows = _add_rows(
+            b,
+            starts,
+            b.x_ids[cols],
+            m.cost[cols] / MONEY_UNIT_IDR,
+            m.account_cap[a, villages] / MONEY_UNIT_IDR,
+            pulp.LpConstraintLE,
+        )
         first_row[villages] = np.where(first_row[villages] < 0, rows, first_row[villages])
         holds = m.account_cap[a, villages] > 0
         late = holds & (held_row[villages] < 0)
@@ -188,8 +203,14 @@ def _add_pool(m: PayerModel, data: Arrays) -> None:
     cols, pools = cols[order], pools[order]
     starts = _runs(pools)
     b.pool_k = pools[starts[:-1]].astype(np.int64)
-    b.pool_row_ids = _add_rows(b, starts, b.x_ids[cols], m.cost[cols] / MONEY_UNIT_IDR,
-                               data.pool_idr[b.pool_k] / MONEY_UNIT_IDR, pulp.LpConstraintLE)
+    b.pool_row_ids = _add_rows(
+        b,
+        starts,
+        b.x_ids[cols],
+        m.cost[cols] / MONEY_UNIT_IDR,
+        data.pool_idr[b.pool_k] / MONEY_UNIT_IDR,
+        pulp.LpConstraintLE,
+    )
 
 
 def _add_floors_and_target(m: PayerModel, data: Arrays) -> None:
@@ -199,8 +220,14 @@ def _add_floors_and_target(m: PayerModel, data: Arrays) -> None:
     if len(villages):
         lo, hi = b.x_start[villages], b.x_start[villages + 1]
         picked = np.concatenate([np.arange(s, e) for s, e in zip(lo, hi, strict=True)])
-        _add_rows(b, np.append(0, np.cumsum(hi - lo)), b.x_ids[picked], np.ones(len(picked)),
-                  data.total_need[villages], pulp.LpConstraintGE)
+        _add_rows(
+            b,
+            np.append(0, np.cumsum(hi - lo)),
+            b.x_ids[picked],
+            np.ones(len(picked)),
+            data.total_need[villages],
+            pulp.LpConstraintGE,
+        )
     starts = _runs(b.xv * len(data.groups) + b.xg)
     first = starts[:-1]
     need = data.group_need[b.xv[first], b.xg[first]] if len(first) else np.zeros(0)
@@ -208,11 +235,16 @@ def _add_floors_and_target(m: PayerModel, data: Arrays) -> None:
     if len(rows):
         picked = np.concatenate([np.arange(starts[r], starts[r + 1]) for r in rows])
         lens = starts[rows + 1] - starts[rows]
-        _add_rows(b, np.append(0, np.cumsum(lens)), b.x_ids[picked], np.ones(len(picked)),
-                  need[rows], pulp.LpConstraintGE)
+        _add_rows(
+            b,
+            np.append(0, np.cumsum(lens)),
+            b.x_ids[picked],
+            np.ones(len(picked)),
+            need[rows],
+            pulp.LpConstraintGE,
+        )
     if data.min_new > 0:
-        _add_rows(b, np.array([0, m.n]), b.x_ids, np.ones(m.n), np.array([data.min_new]),
-                  pulp.LpConstraintGE)
+        _add_rows(b, np.array([0, m.n]), b.x_ids, np.ones(m.n), np.array([data.min_new]), pulp.LpConstraintGE)
 
 
 def by_source(m: PayerModel, data: Arrays, col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -250,32 +282,61 @@ def solve_payer_block(data: Arrays, run: RunContext) -> BlockResult:
     n, shape = data.n, (len(data.groups), len(data.packages))
     unsolved = Method.lp_rounded if data.integer else Method.lp
     if run.expired():
-        return BlockResult(status=Status.time_limit, x=None, bound=None, lp_objective=None,
-                           method=unsolved, marginals=None, build_seconds=0.0, solve_seconds=0.0,
-                           message="the time limit came before this block was solved")
+        return BlockResult(
+            status=Status.time_limit,
+            x=None,
+            bound=None,
+            lp_objective=None,
+            method=unsolved,
+            marginals=None,
+            build_seconds=0.0,
+            solve_seconds=0.0,
+            message="the time limit came before this block was solved",
+        )
     start = time.perf_counter()
     model = build_payer_model(data)
     build_seconds = time.perf_counter() - start
     if not model.n:
-        return BlockResult(status=Status.optimal, x=np.zeros((n, *shape)), bound=0.0,
-                           lp_objective=0.0, method=unsolved,
-                           marginals=BlockMarginals(np.zeros(n), np.zeros(n), np.full(n, np.inf)),
-                           build_seconds=build_seconds, solve_seconds=0.0,
-                           x_by_source=np.zeros((3, n, *shape)))
+        return BlockResult(
+            status=Status.optimal,
+            x=np.zeros((n, *shape)),
+            bound=0.0,
+            lp_objective=0.0,
+            method=unsolved,
+            marginals=BlockMarginals(np.zeros(n), np.zeros(n), np.full(n, np.inf)),
+            build_seconds=build_seconds,
+            solve_seconds=0.0,
+            x_by_source=np.zeros((3, n, *shape)),
+        )
     first = run_highs(model.built, run.remaining_s(), threads=options.threads, mip=False)
     if first.status == Status.infeasible:
-        return BlockResult(status=Status.infeasible, x=None, bound=None, lp_objective=None,
-                           method=Method.lp, marginals=None, build_seconds=build_seconds,
-                           solve_seconds=first.seconds, message=first.detail)
+        return BlockResult(
+            status=Status.infeasible,
+            x=None,
+            bound=None,
+            lp_objective=None,
+            method=Method.lp,
+            marginals=None,
+            build_seconds=build_seconds,
+            solve_seconds=first.seconds,
+            message=first.detail,
+        )
     if first.status != Status.optimal:
         x = xs = None
         if first.has_solution:
-            x, xs = by_source(model, data,
-                              np.asarray(solver_model(model.built).getSolution().col_value))
-        return BlockResult(status=first.status if first.status == Status.error else Status.time_limit,
-                           x=x, bound=None, lp_objective=None, method=Method.lp, marginals=None,
-                           build_seconds=build_seconds, solve_seconds=first.seconds,
-                           message=first.detail, x_by_source=xs)
+            x, xs = by_source(model, data, np.asarray(solver_model(model.built).getSolution().col_value))
+        return BlockResult(
+            status=first.status if first.status == Status.error else Status.time_limit,
+            x=x,
+            bound=None,
+            lp_objective=None,
+            method=Method.lp,
+            marginals=None,
+            build_seconds=build_seconds,
+            solve_seconds=first.seconds,
+            message=first.detail,
+            x_by_source=xs,
+        )
     highs = solver_model(model.built)
     col = np.asarray(highs.getSolution().col_value)
     lp_objective = float(col @ model.built.objective_coef)
@@ -286,14 +347,19 @@ def solve_payer_block(data: Arrays, run: RunContext) -> BlockResult:
     if options.tie_break:
         chosen = prefer(highs, model.built, data, run, passes_of=payer_passes(model, data))
         col, preferred = np.maximum(chosen.col_value, 0.0), chosen.complete
-    result = BlockResult(status=Status.optimal, x=None, bound=lp_objective,
-                         lp_objective=lp_objective, method=Method.lp, marginals=marginals,
-                         build_seconds=build_seconds,
-                         solve_seconds=first.seconds + time.perf_counter() - tick,
-                         preferred=preferred)
+    result = BlockResult(
+        status=Status.optimal,
+        x=None,
+        bound=lp_objective,
+        lp_objective=lp_objective,
+        method=Method.lp,
+        marginals=marginals,
+        build_seconds=build_seconds,
+        solve_seconds=first.seconds + time.perf_counter() - tick,
+        preferred=preferred,
+    )
     if data.integer:
-        whole = (round_payers(data, model, col)
-                 if options.integer_method == IntegerMethod.round else None)
+        whole = round_payers(data, model, col) if options.integer_method == IntegerMethod.round else None
         if whole is not None:
             col, result.method = whole, Method.lp_rounded
         else:
@@ -310,10 +376,14 @@ def payer_passes(m: PayerModel, data: Arrays) -> Passes:
     if (POOL,) in m.accounts:
         at_pool = m.ca == m.accounts.index((POOL,))
         pool[at_pool] = m.cost[at_pool] / MONEY_UNIT_IDR
-    return Passes(pool=pool, pool_applies=bool(pool.any()), pool_constant=lambda face: False,
-                  rupiah=m.cost / MONEY_UNIT_IDR,
-                  rupiah_applies=data.objective == Objective.max_protection,
-                  rupiah_constant=lambda face: False)
+    return Passes(
+        pool=pool,
+        pool_applies=bool(pool.any()),
+        pool_constant=lambda face: False,
+        rupiah=m.cost / MONEY_UNIT_IDR,
+        rupiah_applies=data.objective == Objective.max_protection,
+        rupiah_constant=lambda face: False,
+    )
 
 
 def feasible(data: Arrays, time_limit_s: float = 60.0, relaxed: bool = False) -> bool:
@@ -323,8 +393,7 @@ def feasible(data: Arrays, time_limit_s: float = 60.0, relaxed: bool = False) ->
     mip = data.integer and not relaxed
     model = build_payer_model(data, mip=mip)
     if not model.n:
-        return not ((data.total_need > _EPS).any() or (data.group_need > _EPS).any()
-                    or data.min_new > _EPS)
+        return not ((data.total_need > _EPS).any() or (data.group_need > _EPS).any() or data.min_new > _EPS)
     # a MIP stopped by its time limit without a plan counts as none: a remedy then errs high
     result = run_highs(model.built, time_limit_s, mip=mip)
     return result.status == Status.optimal or result.has_solution
@@ -336,8 +405,9 @@ def floors_first(data: Arrays) -> tuple[np.ndarray, np.ndarray] | None:
     x and x by source, or None when it cannot meet the floors and target."""
     model = build_payer_model(data)
     if not model.n:
-        return np.zeros((data.n, len(data.groups), len(data.packages))), \
-            np.zeros((3, data.n, len(data.groups), len(data.packages)))
+        return np.zeros((data.n, len(data.groups), len(data.packages))), np.zeros(
+            (3, data.n, len(data.groups), len(data.packages))
+        )
     col = round_payers(data, model, np.zeros(model.n))
     return None if col is None else by_source(model, data, col)
 
@@ -413,8 +483,9 @@ def _mip(data: Arrays, result: BlockResult, run: RunContext) -> BlockResult:
     start = time.perf_counter()
     model = build_payer_model(data, mip=True)
     result.build_seconds += time.perf_counter() - start
-    mip = run_highs(model.built, run.remaining_s(), gap_rel=run.options.gap_rel,
-                    threads=run.options.threads, mip=True)
+    mip = run_highs(
+        model.built, run.remaining_s(), gap_rel=run.options.gap_rel, threads=run.options.threads, mip=True
+    )
     result.solve_seconds += mip.seconds
     result.method, result.preferred = Method.mip, False
     if mip.status == Status.infeasible or not mip.has_solution:
@@ -426,7 +497,8 @@ def _mip(data: Arrays, result: BlockResult, run: RunContext) -> BlockResult:
     result.x, result.x_by_source = by_source(model, data, col)
     result.status = mip.status if mip.status == Status.optimal else Status.time_limit
     dual_bound = float(highs.getInfo().mip_dual_bound) * (
-        1.0 if data.objective == Objective.max_protection else MONEY_UNIT_IDR)
+        1.0 if data.objective == Objective.max_protection else MONEY_UNIT_IDR
+    )
     if np.isfinite(dual_bound) and result.bound is not None:
         tighter = min if data.objective == Objective.max_protection else max
         result.bound = tighter(result.bound, dual_bound)
@@ -434,5 +506,4 @@ def _mip(data: Arrays, result: BlockResult, run: RunContext) -> BlockResult:
     return result
 
 
-__all__ = ["PayerModel", "build_payer_model", "feasible", "floors_first", "solve_payer_block",
-           "source_spend"]
+__all__ = ["PayerModel", "build_payer_model", "feasible", "floors_first", "solve_payer_block", "source_spend"]

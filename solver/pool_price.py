@@ -83,9 +83,13 @@ class PricedSolution:
 
 def applies(data: Arrays, min_villages: int) -> bool:
     """One funded pool links every village of this block and nothing else does."""
-    return (data.n >= min_villages and data.min_new == 0
-            and data.objective.value == "max_protection"
-            and len(np.unique(data.pool_of)) == 1 and data.pool_idr[data.pool_of[0]] > 0)
+    return (
+        data.n >= min_villages
+        and data.min_new == 0
+        and data.objective.value == "max_protection"
+        and len(np.unique(data.pool_of)) == 1
+        and data.pool_idr[data.pool_of[0]] > 0
+    )
 
 
 def solve_priced(data: Arrays, run: RunContext) -> PricedSolution | None:
@@ -105,17 +109,22 @@ def solve_priced(data: Arrays, run: RunContext) -> PricedSolution | None:
         run.report("price", len(parts) + 1, n_parts, "building the parts")
         if not model.n_x:
             continue
-        result = run_highs(model, run.remaining_s(), threads=run.options.threads,
-                           mip=False, presolve=False)
+        result = run_highs(model, run.remaining_s(), threads=run.options.threads, mip=False, presolve=False)
         if result.status == Status.time_limit:
             return _unfinished(data, start, len(parts))
         if result.status != Status.optimal:
             return None
         highs = solver_model(model)
         model.release()
-        part = _Part(villages=villages, model=model, lp=highs.getLp(), basis=highs.getBasis(),
-                     z_cols=(model.n_x + np.arange(model.n_z)).astype(np.int32),
-                     z_villages=villages[model.zv], threads=run.options.threads)
+        part = _Part(
+            villages=villages,
+            model=model,
+            lp=highs.getLp(),
+            basis=highs.getBasis(),
+            z_cols=(model.n_x + np.arange(model.n_z)).astype(np.int32),
+            z_villages=villages[model.zv],
+            threads=run.options.threads,
+        )
         parts.append(part)
         first_solutions.append(highs.getSolution())
         del highs  # see _Part: the instance's memory goes with it
@@ -143,8 +152,7 @@ def solve_priced(data: Arrays, run: RunContext) -> PricedSolution | None:
         hi_end = (price, first)
         while lo_end is None:
             if run.expired():
-                return _finish(data, parts, demand, hi_end, hi_end, pool, run, start,
-                               proven=False)
+                return _finish(data, parts, demand, hi_end, hi_end, pool, run, start, proven=False)
             price = price / 4.0 if price > 1e-15 else 0.0
             s = demand.at(price, everything)
             if s is None:
@@ -191,17 +199,33 @@ def solve_priced(data: Arrays, run: RunContext) -> PricedSolution | None:
 
 def _unfinished(data: Arrays, start: float, solves: int) -> PricedSolution:
     n = data.n
-    return PricedSolution(status=Status.time_limit, x=None, bound=None, price=0.0,
-                          budget_dual=np.zeros(n), budget_workers=np.zeros(n),
-                          budget_range_idr=np.full(n, np.nan), pool_workers=0.0,
-                          pool_range_idr=float("nan"), seconds=time.perf_counter() - start,
-                          parts_solved=solves,
-                          message="the time limit came before the pool's price was bracketed")
+    return PricedSolution(
+        status=Status.time_limit,
+        x=None,
+        bound=None,
+        price=0.0,
+        budget_dual=np.zeros(n),
+        budget_workers=np.zeros(n),
+        budget_range_idr=np.full(n, np.nan),
+        pool_workers=0.0,
+        pool_range_idr=float("nan"),
+        seconds=time.perf_counter() - start,
+        parts_solved=solves,
+        message="the time limit came before the pool's price was bracketed",
+    )
 
 
-def _finish(data: Arrays, parts: list[_Part], demand: _Demand,
-            lo_end: tuple[float, dict[int, np.ndarray]], hi_end: tuple[float, dict[int, np.ndarray]],
-            pool: float, run: RunContext, start: float, proven: bool) -> PricedSolution | None:
+def _finish(
+    data: Arrays,
+    parts: list[_Part],
+    demand: _Demand,
+    lo_end: tuple[float, dict[int, np.ndarray]],
+    hi_end: tuple[float, dict[int, np.ndarray]],
+    pool: float,
+    run: RunContext,
+    start: float,
+    proven: bool,
+) -> PricedSolution | None:
     """The plan: the two ends mixed so that the pool is spent exactly (at worst the feasible end),
     each part re-solved with its villages' pool money fixed, and the order of preference."""
     (p_lo, s_lo), (p_hi, s_hi) = lo_end, hi_end
@@ -237,15 +261,29 @@ def _finish(data: Arrays, parts: list[_Part], demand: _Demand,
     enrolled_hi = sum(float(s_hi[i][: p.model.n_x].sum()) for i, p in enumerate(parts))
     swing = d_lo - d_hi
     status = Status.optimal if proven else Status.time_limit
-    message = "" if proven else ("the pool's price was not proven optimal before the time limit "
-                                 "or the iteration cap; the plan is feasible")
+    message = (
+        ""
+        if proven
+        else (
+            "the pool's price was not proven optimal before the time limit "
+            "or the iteration cap; the plan is feasible"
+        )
+    )
     return PricedSolution(
-        status=status, x=x, bound=bound, price=0.5 * (p_lo + p_hi), budget_dual=budget_dual,
-        budget_workers=budget_workers, budget_range_idr=budget_range,
+        status=status,
+        x=x,
+        bound=bound,
+        price=0.5 * (p_lo + p_hi),
+        budget_dual=budget_dual,
+        budget_workers=budget_workers,
+        budget_range_idr=budget_range,
         pool_workers=(enrolled_lo - enrolled_hi) / swing if swing > 1e-12 else 0.0,
         pool_range_idr=max(d_lo - pool, 0.0) * MONEY_UNIT_IDR if swing > 1e-12 else float("inf"),
-        seconds=time.perf_counter() - start, parts_solved=demand.solves, message=message,
-        preferred=preferred)
+        seconds=time.perf_counter() - start,
+        parts_solved=demand.solves,
+        message=message,
+        preferred=preferred,
+    )
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -259,8 +297,7 @@ class _Demand:
         self.parts = parts
         self.solves = 0
 
-    def resolve(self, part: _Part, price: float,
-                z_fixed: np.ndarray | None = None) -> highspy.Highs | None:
+    def resolve(self, part: _Part, price: float, z_fixed: np.ndarray | None = None) -> highspy.Highs | None:
         """The part solved at `price` (or with its pool money fixed), warm from its latest basis;
         None if not optimal."""
         highs = highspy.Highs()
@@ -305,8 +342,13 @@ class _Demand:
 
     def value(self, solutions: dict[int, np.ndarray]) -> float:
         """The objective (without the price term) of the parts' solutions."""
-        return float(sum(solutions[i][: part.model.n_x] @ part.model.objective_coef
-                         for i, part in enumerate(self.parts) if i in solutions))
+        return float(
+            sum(
+                solutions[i][: part.model.n_x] @ part.model.objective_coef
+                for i, part in enumerate(self.parts)
+                if i in solutions
+            )
+        )
 
 
 def _first_price(data: Arrays, pool: float) -> float:

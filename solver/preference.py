@@ -71,8 +71,13 @@ class _Face:
     @classmethod
     def of(cls, highs: highspy.Highs) -> _Face:
         lp = highs.getLp()
-        return cls(lp, np.array(lp.col_lower_), np.array(lp.col_upper_), np.array(lp.row_lower_),
-                   np.array(lp.row_upper_))
+        return cls(
+            lp,
+            np.array(lp.col_lower_),
+            np.array(lp.col_upper_),
+            np.array(lp.row_lower_),
+            np.array(lp.row_upper_),
+        )
 
     def fix_cols(self, highs: highspy.Highs, cols: np.ndarray, at: np.ndarray) -> None:
         highs.changeColsBounds(len(cols), cols.astype(np.int32), at, at)
@@ -106,12 +111,22 @@ def contract_passes(model: BuiltModel, data: Arrays, also_fix: np.ndarray | None
         pool_constant=pools_constant,
         rupiah=_rupiah_measure(model, data),
         rupiah_applies=max_protection,  # for min_cost the objective already is the rupiah
-        rupiah_constant=((lambda f: pools_constant(f) and _budgets_held(model, data, f))
-                         if max_protection else pools_constant))
+        rupiah_constant=(
+            (lambda f: pools_constant(f) and _budgets_held(model, data, f))
+            if max_protection
+            else pools_constant
+        ),
+    )
 
 
-def prefer(highs: highspy.Highs, model: BuiltModel, data: Arrays, run: RunContext,
-           also_fix: np.ndarray | None = None, passes_of: Passes | None = None) -> Preferred:
+def prefer(
+    highs: highspy.Highs,
+    model: BuiltModel,
+    data: Arrays,
+    run: RunContext,
+    also_fix: np.ndarray | None = None,
+    passes_of: Passes | None = None,
+) -> Preferred:
     """Walk down the order of preference from the optimal plan HiGHS holds.
 
     `also_fix`: columns held where they are (a part of the pool's price decomposition keeps its
@@ -125,8 +140,7 @@ def prefer(highs: highspy.Highs, model: BuiltModel, data: Arrays, run: RunContex
         face.fix_cols(highs, also_fix, col_value[also_fix])
     measures = [_objective_measure(model, data)]
     p = passes_of or contract_passes(model, data, also_fix)
-    passes = [(p.pool, p.pool_applies, p.pool_constant),
-              (p.rupiah, p.rupiah_applies, p.rupiah_constant)]
+    passes = [(p.pool, p.pool_applies, p.pool_constant), (p.rupiah, p.rupiah_applies, p.rupiah_constant)]
     done, skipped = 1, 0
     for cost, applies, constant in passes:
         if applies:
@@ -161,7 +175,7 @@ def _pool_money_constant(model: BuiltModel, data: Arrays) -> Callable[[_Face], b
         row_of_z = np.full(model.n_z, -1)
 
     def constant(face: _Face) -> bool:
-        free = face.col_lower[model.n_x:] < face.col_upper[model.n_x:]
+        free = face.col_lower[model.n_x :] < face.col_upper[model.n_x :]
         rows = row_of_z[free]
         return bool((rows >= 0).all() and (face.row_lower[rows] >= face.row_upper[rows]).all())
 
@@ -173,7 +187,7 @@ def _budgets_held(model: BuiltModel, data: Arrays, face: _Face) -> bool:
     free = face.col_lower < face.col_upper
     has_free = np.zeros(data.n, dtype=bool)
     has_free[model.xv[free[: model.n_x]]] = True
-    has_free[model.zv[free[model.n_x:]]] = True
+    has_free[model.zv[free[model.n_x :]]] = True
     held = np.zeros(data.n, dtype=bool)
     rows = model.budget_row_ids
     held[model.budget_v] = face.row_lower[rows] >= face.row_upper[rows]
@@ -234,8 +248,9 @@ def _minimise(highs: highspy.Highs, cost: np.ndarray, run: RunContext) -> np.nda
     return np.asarray(highs.getSolution().col_value).copy()
 
 
-def _even_sharing(model: BuiltModel, data: Arrays, col_value: np.ndarray, run: RunContext,
-                  face: _Face) -> np.ndarray | None:
+def _even_sharing(
+    model: BuiltModel, data: Arrays, col_value: np.ndarray, run: RunContext, face: _Face
+) -> np.ndarray | None:
     """min sum x^2 / U over the face HiGHS now holds, on its free columns only; None if it fails."""
     lp = face.lp
     lower, upper = face.col_lower, face.col_upper
@@ -244,8 +259,10 @@ def _even_sharing(model: BuiltModel, data: Arrays, col_value: np.ndarray, run: R
     if not free[: model.n_x].any():
         return col_value
     matrix = lp.a_matrix_
-    a = sp.csc_matrix((np.asarray(matrix.value_), np.asarray(matrix.index_),
-                       np.asarray(matrix.start_)), shape=(lp.num_row_, n_cols))
+    a = sp.csc_matrix(
+        (np.asarray(matrix.value_), np.asarray(matrix.index_), np.asarray(matrix.start_)),
+        shape=(lp.num_row_, n_cols),
+    )
     held = np.where(free, 0.0, np.clip(col_value, lower, upper))
     a_free = a[:, free].tocsr()
     involved = np.diff(a_free.indptr) > 0
@@ -265,8 +282,10 @@ def _even_sharing(model: BuiltModel, data: Arrays, col_value: np.ndarray, run: R
     rhs = [row_upper[equal], row_upper[le], -row_lower[ge], -col_lo[has_lo], col_up[has_up]]
     a_qp = sp.vstack(blocks).tocsc()
     b_qp = np.concatenate(rhs)
-    cones = [clarabel.ZeroConeT(int(equal.sum())),
-             clarabel.NonnegativeConeT(int(le.sum() + ge.sum() + has_lo.sum() + has_up.sum()))]
+    cones = [
+        clarabel.ZeroConeT(int(equal.sum())),
+        clarabel.NonnegativeConeT(int(le.sum() + ge.sum() + has_lo.sum() + has_up.sum())),
+    ]
 
     columns = np.nonzero(free)[0]
     is_x = columns < model.n_x
@@ -279,8 +298,7 @@ def _even_sharing(model: BuiltModel, data: Arrays, col_value: np.ndarray, run: R
     settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = _QP_TOL
     settings.time_limit = max(run.remaining_s(), 0.01)
     try:
-        solution = clarabel.DefaultSolver(hessian, np.zeros(n_free), a_qp, b_qp, cones,
-                                          settings).solve()
+        solution = clarabel.DefaultSolver(hessian, np.zeros(n_free), a_qp, b_qp, cones, settings).solve()
     except Exception:  # Clarabel raises on numerically broken data; the LP plan stands
         return None
     if str(solution.status) not in ("Solved", "AlmostSolved"):
@@ -290,8 +308,14 @@ def _even_sharing(model: BuiltModel, data: Arrays, col_value: np.ndarray, run: R
     return shared
 
 
-def prefer_measures(highs: highspy.Highs, model: BuiltModel, data: Arrays, run: RunContext,
-                    objective: np.ndarray, passes: list[np.ndarray]) -> Preferred:
+def prefer_measures(
+    highs: highspy.Highs,
+    model: BuiltModel,
+    data: Arrays,
+    run: RunContext,
+    objective: np.ndarray,
+    passes: list[np.ndarray],
+) -> Preferred:
     """The order of preference for a model whose measures are not the one-year block's (the
     multi-year LP: premiums by year and account): from the optimal plan HiGHS holds, each of
     `passes` (costs to minimise over HiGHS's columns) minimised on the optimal face of the ones

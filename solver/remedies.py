@@ -45,11 +45,19 @@ def short_villages(data: Arrays, villages: list[Village]) -> list[Shortfall]:
     short[short <= 1e-9 * np.maximum(1.0, cost)] = 0.0
     members = np.nonzero(short > 0)[0]
     members = members[np.argsort(-short[members], kind="stable")]
-    return [Shortfall(village_code=villages[v].village_code, village_name=villages[v].village_name,
-                      kecamatan=villages[v].kecamatan, kabupaten=villages[v].kabupaten,
-                      workers_needed=float(need[v]), cost_idr=float(cost[v]),
-                      own_budget_idr=float(data.own_idr[v]), shortfall_idr=float(short[v]))
-            for v in members.tolist()]
+    return [
+        Shortfall(
+            village_code=villages[v].village_code,
+            village_name=villages[v].village_name,
+            kecamatan=villages[v].kecamatan,
+            kabupaten=villages[v].kabupaten,
+            workers_needed=float(need[v]),
+            cost_idr=float(cost[v]),
+            own_budget_idr=float(data.own_idr[v]),
+            shortfall_idr=float(short[v]),
+        )
+        for v in members.tolist()
+    ]
 
 
 @dataclass
@@ -61,8 +69,7 @@ class Test:
     relaxed: Callable[[Arrays], bool] | None = None
     last_exact: bool = True  # the last edge was proven by `exact`, not only by `relaxed`
 
-    def edge(self, at: Callable[[float], Arrays], bad: float, good: float,
-             step: float) -> float | None:
+    def edge(self, at: Callable[[float], Arrays], bad: float, good: float, step: float) -> float | None:
         """`_edge` of the lever `at`. With a relaxed test, its edge (the exact edge is never
         nearer `bad`), exact where the exact test holds there; where it does not, the first of a
         few values beyond it that the exact test passes (it has a plan, but is not proven the
@@ -90,20 +97,27 @@ class Test:
         return first
 
 
-def remedies(data: Arrays, villages: list[Village], dana_desa_idr: np.ndarray,
-             follows_share: np.ndarray, add_idr: np.ndarray, dana_desa_share: float,
-             add_share: float, feasible: Test | None = None) -> list[Remedy]:
+def remedies(
+    data: Arrays,
+    villages: list[Village],
+    dana_desa_idr: np.ndarray,
+    follows_share: np.ndarray,
+    add_idr: np.ndarray,
+    dana_desa_share: float,
+    add_share: float,
+    feasible: Test | None = None,
+) -> list[Remedy]:
     """The least change of each lever that alone makes the scenario feasible (canonical arrays).
 
     `feasible` says whether a scenario's arrays have a plan; by default the exact money checks of
     `solver.explain`. Where premiums differ by who pays, `solver.payer_infeasible` solves the
     payers' LP (or MIP) instead: the checks, at the cheapest premium, are only necessary there."""
+
     def checked(d: Arrays) -> bool:
         return not explain_infeasibility(d, villages, strict=True)
 
     test = feasible or Test(checked)
-    infeasible = (bool(explain_infeasibility(data, villages)) if feasible is None
-                  else not feasible.exact(data))
+    infeasible = bool(explain_infeasibility(data, villages)) if feasible is None else not feasible.exact(data)
     if not infeasible:
         return []
     out: list[Remedy] = []
@@ -117,9 +131,16 @@ class TimeUp(Exception):
     """A test of `Test` was asked after the run's time was up."""
 
 
-def _levers(data: Arrays, test: Test, out: list[Remedy], dana_desa_idr: np.ndarray,
-            follows_share: np.ndarray, add_idr: np.ndarray, dana_desa_share: float,
-            add_share: float) -> None:
+def _levers(
+    data: Arrays,
+    test: Test,
+    out: list[Remedy],
+    dana_desa_idr: np.ndarray,
+    follows_share: np.ndarray,
+    add_idr: np.ndarray,
+    dana_desa_share: float,
+    add_share: float,
+) -> None:
     """Each lever's least change, appended to `out` as it is found."""
     # APBD pools: each pool whose kabupaten falls short, or every pool for a table-wide target
     own_floors = [_own_floors(data, k, test) for k in range(len(data.pool_idr))]
@@ -127,8 +148,7 @@ def _levers(data: Arrays, test: Test, out: list[Remedy], dana_desa_idr: np.ndarr
     alone_possible = len(short_pools) <= 1  # two short kabupaten: no one pool alone suffices
     if not short_pools:
         # a table-wide target: the pools whose villages have the most uninsured workers
-        room = np.bincount(data.pool_of, weights=data.uninsured.sum(axis=1),
-                           minlength=len(data.pool_idr))
+        room = np.bincount(data.pool_of, weights=data.uninsured.sum(axis=1), minlength=len(data.pool_idr))
         short_pools = [int(k) for k in np.argsort(-room, kind="stable")[:5]]
     for k in short_pools:
         name = data.pool_names[k]
@@ -148,38 +168,67 @@ def _levers(data: Arrays, test: Test, out: list[Remedy], dana_desa_idr: np.ndarr
         alone_exact = test.last_exact
         if alone is not None:
             # the floors' own figure, to say whether the money is for the floors, the target or both
-            floors_need = (test.edge(own[0], current, ceiling, 1.0)
-                           if own is not None and floors_short else None)
-            money_for = ("target" if floors_need is None else
-                         "floors" if data.min_new <= 0 or alone <= floors_need else
-                         "floors_and_target")
-            out.append(Remedy(lever="apbd_pool", kabupaten=name or None, current=current,
-                              needed=alone, exact=alone_exact, money_for=money_for,
-                              message=f"Raise {where} from {rupiah(current)} to {rupiah(alone)} "
-                                      f"(+{rupiah(alone - current)}) {_FOR[money_for]}."))
+            floors_need = (
+                test.edge(own[0], current, ceiling, 1.0) if own is not None and floors_short else None
+            )
+            money_for = (
+                "target"
+                if floors_need is None
+                else "floors"
+                if data.min_new <= 0 or alone <= floors_need
+                else "floors_and_target"
+            )
+            out.append(
+                Remedy(
+                    lever="apbd_pool",
+                    kabupaten=name or None,
+                    current=current,
+                    needed=alone,
+                    exact=alone_exact,
+                    money_for=money_for,
+                    message=f"Raise {where} from {rupiah(current)} to {rupiah(alone)} "
+                    f"(+{rupiah(alone - current)}) {_FOR[money_for]}.",
+                )
+            )
             continue
         if not floors_short or own is None:
             continue  # its own villages' floors are met (or it has none): nothing of its own
         # its own villages' floors only: on the kabupaten's villages alone (floors are per pool)
         needed_own = test.edge(own[0], current, _pool_ceiling(own[2]), 1.0)
         if needed_own is not None:
-            out.append(Remedy(lever="apbd_pool", kabupaten=name or None, current=current,
-                              needed=None, needed_with_others_met=needed_own,
-                              exact=test.last_exact,
-                              money_for="floors",
-                              message=f"{where_capital} alone cannot make the scenario feasible; "
-                                      f"it needs {rupiah(needed_own)} "
-                                      f"(+{rupiah(needed_own - current)}) for its own villages' "
-                                      f"floors, with the other shortfalls met too."))
+            out.append(
+                Remedy(
+                    lever="apbd_pool",
+                    kabupaten=name or None,
+                    current=current,
+                    needed=None,
+                    needed_with_others_met=needed_own,
+                    exact=test.last_exact,
+                    money_for="floors",
+                    message=f"{where_capital} alone cannot make the scenario feasible; "
+                    f"it needs {rupiah(needed_own)} "
+                    f"(+{rupiah(needed_own - current)}) for its own villages' "
+                    f"floors, with the other shortfalls met too.",
+                )
+            )
     for lever, current, direction, words in (
-            ("dana_desa_share", dana_desa_share, np.where(follows_share, dana_desa_idr, 0.0),
-             "share of dana desa"),
-            ("add_share", add_share, add_idr, "share of ADD")):
-        base_cap = (np.where(follows_share, 0.0, data.cap_dana_desa_idr)
-                    if lever == "dana_desa_share" else np.zeros(data.n))
+        (
+            "dana_desa_share",
+            dana_desa_share,
+            np.where(follows_share, dana_desa_idr, 0.0),
+            "share of dana desa",
+        ),
+        ("add_share", add_share, add_idr, "share of ADD"),
+    ):
+        base_cap = (
+            np.where(follows_share, 0.0, data.cap_dana_desa_idr)
+            if lever == "dana_desa_share"
+            else np.zeros(data.n)
+        )
 
-        def at_share(t: float, lever: str = lever, direction: np.ndarray = direction,
-                     base_cap: np.ndarray = base_cap) -> Arrays:
+        def at_share(
+            t: float, lever: str = lever, direction: np.ndarray = direction, base_cap: np.ndarray = base_cap
+        ) -> Arrays:
             cap = base_cap + t * direction
             if lever == "dana_desa_share":
                 return replace(data, cap_dana_desa_idr=cap)
@@ -191,24 +240,45 @@ def _levers(data: Arrays, test: Test, out: list[Remedy], dana_desa_idr: np.ndarr
             short = np.nonzero(data.need * float(data.cost_idr.min()) > data.own_idr)[0]
             unmoved = int((direction[short] <= 0).sum())
             if unmoved:
-                why = (f" ({unmoved} of the {len(short)} short villages have no "
-                       f"{'dana desa this share moves' if lever == 'dana_desa_share' else 'ADD'})")
-        out.append(Remedy(
-            lever=lever, current=current, needed=needed, exact=test.last_exact,
-            message=(f"Raise the {words} from {current:.4%} to {needed:.4%}." if needed is not None
-                     else f"No {words} up to 100% alone makes the scenario feasible{why}.")))
+                why = (
+                    f" ({unmoved} of the {len(short)} short villages have no "
+                    f"{'dana desa this share moves' if lever == 'dana_desa_share' else 'ADD'})"
+                )
+        out.append(
+            Remedy(
+                lever=lever,
+                current=current,
+                needed=needed,
+                exact=test.last_exact,
+                message=(
+                    f"Raise the {words} from {current:.4%} to {needed:.4%}."
+                    if needed is not None
+                    else f"No {words} up to 100% alone makes the scenario feasible{why}."
+                ),
+            )
+        )
     total = data.uninsured + data.enrolled
     if data.min_coverage > 0:
+
         def at_floor(t: float) -> Arrays:
             need = _floor_need(t, total.sum(axis=1), data.enrolled.sum(axis=1), data.integer)
             return replace(data, total_need=need, min_coverage=t)
 
         highest = test.edge(at_floor, data.min_coverage, 0.0, SHARE_STEP)
-        out.append(Remedy(
-            lever="min_coverage", current=data.min_coverage, needed=highest, exact=test.last_exact,
-            message=(f"Lower the coverage floor from {data.min_coverage:.4%} to {highest:.4%}, the "
-                     f"highest the money can meet." if highest is not None
-                     else "Even without a coverage floor the scenario has no plan.")))
+        out.append(
+            Remedy(
+                lever="min_coverage",
+                current=data.min_coverage,
+                needed=highest,
+                exact=test.last_exact,
+                message=(
+                    f"Lower the coverage floor from {data.min_coverage:.4%} to {highest:.4%}, the "
+                    f"highest the money can meet."
+                    if highest is not None
+                    else "Even without a coverage floor the scenario has no plan."
+                ),
+            )
+        )
     for g, group in enumerate(data.groups):
         share = float(data.group_floor[g]) if len(data.group_floor) else 0.0
         if share <= 0:
@@ -222,27 +292,47 @@ def _levers(data: Arrays, test: Test, out: list[Remedy], dana_desa_idr: np.ndarr
             return replace(data, group_floor=floor, group_need=need)
 
         highest = test.edge(at_group, share, 0.0, SHARE_STEP)
-        out.append(Remedy(
-            lever="group_min_coverage", group=group, current=share, needed=highest,
-            exact=test.last_exact,
-            message=(f"Lower the floor for {group} from {share:.4%} to {highest:.4%}, the highest the "
-                     f"money can meet with the other floors as they are." if highest is not None
-                     else f"Even without its floor for {group} the scenario has no plan.")))
+        out.append(
+            Remedy(
+                lever="group_min_coverage",
+                group=group,
+                current=share,
+                needed=highest,
+                exact=test.last_exact,
+                message=(
+                    f"Lower the floor for {group} from {share:.4%} to {highest:.4%}, the highest the "
+                    f"money can meet with the other floors as they are."
+                    if highest is not None
+                    else f"Even without its floor for {group} the scenario has no plan."
+                ),
+            )
+        )
     if data.min_new > 0:
         # whole workers for a whole-number plan; a continuous plan's target is continuous too
         step = 1.0 if data.integer else TARGET_STEP
         highest = test.edge(lambda t: replace(data, min_new=t), data.min_new, 0.0, step)
-        out.append(Remedy(
-            lever="min_new_enrollments", current=data.min_new, needed=highest,
-            exact=test.last_exact,
-            message=(f"Lower the target of new enrolments from {workers(data.min_new)} to "
-                     f"{workers(highest)}, the most the money can reach"
-                     f"{' with every floor met' if (data.need > 0).any() else ''}."
-                     if highest is not None else "Even without the target the scenario has no plan.")))
+        out.append(
+            Remedy(
+                lever="min_new_enrollments",
+                current=data.min_new,
+                needed=highest,
+                exact=test.last_exact,
+                message=(
+                    f"Lower the target of new enrolments from {workers(data.min_new)} to "
+                    f"{workers(highest)}, the most the money can reach"
+                    f"{' with every floor met' if (data.need > 0).any() else ''}."
+                    if highest is not None
+                    else "Even without the target the scenario has no plan."
+                ),
+            )
+        )
 
 
-_FOR = {"floors": "for the floors", "target": "for the target",
-        "floors_and_target": "for the floors and the target"}
+_FOR = {
+    "floors": "for the floors",
+    "target": "for the target",
+    "floors_and_target": "for the floors and the target",
+}
 
 
 def workers(count: float) -> str:
@@ -252,8 +342,7 @@ def workers(count: float) -> str:
     return f"{count:,.4f}".rstrip("0")
 
 
-def _own_floors(data: Arrays, k: int, test: Test
-                ) -> tuple[Callable[[float], Arrays], bool, Arrays] | None:
+def _own_floors(data: Arrays, k: int, test: Test) -> tuple[Callable[[float], Arrays], bool, Arrays] | None:
     """For pool k: its own villages' arrays at a pool of t (without the target, since floors are
     per pool), whether their floors are met now, and those arrays; None when the pool's villages
     have no floors."""
@@ -273,13 +362,11 @@ def _own_floors(data: Arrays, k: int, test: Test
 def _pool_ceiling(data: Arrays) -> float:
     """Enough pool money for every uninsured worker at the dearest package (at the dearest
     premium of any payer, where premiums differ by who pays)."""
-    dearest = float(data.cost_idr.max() if data.payer_cost_idr is None
-                    else data.payer_cost_idr.max())
+    dearest = float(data.cost_idr.max() if data.payer_cost_idr is None else data.payer_cost_idr.max())
     return float(data.uninsured.sum() * dearest) + 1.0
 
 
-def _least(feasible: Callable[[float], bool], current: float, ceiling: float,
-           step: float) -> float | None:
+def _least(feasible: Callable[[float], bool], current: float, ceiling: float, step: float) -> float | None:
     """The least value on the grid of `step` above `current` with `feasible`, or None."""
     return _edge(feasible, current, ceiling, step)
 

@@ -162,8 +162,9 @@ def replan_problem(
         # the months left, from the month after the actuals, at the premiums the rules give them
         first = months[actuals.through_month]
         body["fiscal_year"], body["start_month"] = int(first[:4]), int(first[5:])
-        body["premium_schedule"] = [p for p in body["premium_schedule"]
-                                    if p["month"] is None or p["month"] >= first]
+        body["premium_schedule"] = [
+            p for p in body["premium_schedule"] if p["month"] is None or p["month"] >= first
+        ]
     body["budget"]["dana_desa_share"] = 1.0
     body["budget"]["add_share"] = 1.0
     pools = {key: max(0.0, math.floor(free + 1e-6)) for key, free in free_pools.items()}

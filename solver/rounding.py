@@ -43,11 +43,11 @@ def round_and_repair(data: Arrays, x_lp: np.ndarray) -> np.ndarray | None:
     if missing > _EPS:
         ones = np.ones_like(coef)
         # villages' own money first, the pool only for what it cannot buy: the pool is spent last
-        missing = _buy(data, x, ones, own_left, np.zeros_like(pool_left), remainder, only=p0,
-                       limit=missing)
+        missing = _buy(data, x, ones, own_left, np.zeros_like(pool_left), remainder, only=p0, limit=missing)
         if missing > _EPS:
-            missing = _buy(data, x, ones, own_left, pool_left, remainder, only=p0, limit=missing,
-                           top_ups=True)
+            missing = _buy(
+                data, x, ones, own_left, pool_left, remainder, only=p0, limit=missing, top_ups=True
+            )
         if missing > _EPS:
             return None
     if data.objective == Objective.min_cost:
@@ -67,13 +67,20 @@ def money_left(data: Arrays, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each village's own money left after paying for x (negative: the pool pays the rest), and
     each pool's money left."""
     own_left = data.own_idr - (x * data.cost_idr).sum(axis=(1, 2))
-    pool_left = data.pool_idr - np.bincount(data.pool_of, weights=np.maximum(0.0, -own_left),
-                                            minlength=len(data.pool_idr))
+    pool_left = data.pool_idr - np.bincount(
+        data.pool_of, weights=np.maximum(0.0, -own_left), minlength=len(data.pool_idr)
+    )
     return own_left, pool_left
 
 
-def _spend_the_rest(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
-                    pool_left: np.ndarray, remainder: np.ndarray) -> np.ndarray:
+def _spend_the_rest(
+    data: Arrays,
+    x: np.ndarray,
+    coef: np.ndarray,
+    own_left: np.ndarray,
+    pool_left: np.ndarray,
+    remainder: np.ndarray,
+) -> np.ndarray:
     """Each village's own money first (it cannot go elsewhere), then the pool, which may also top
     up a village's leftover to one more whole worker."""
     _buy(data, x, coef, own_left, np.zeros_like(pool_left), remainder)
@@ -99,8 +106,7 @@ def _strip_pool_workers(data: Arrays, x: np.ndarray, coef: np.ndarray) -> None:
                 over[v] -= count * cost[p]
 
 
-def add_where_room(data: Arrays, x: np.ndarray, deficit: np.ndarray, p0: int,
-                    coef: np.ndarray) -> None:
+def add_where_room(data: Arrays, x: np.ndarray, deficit: np.ndarray, p0: int, coef: np.ndarray) -> None:
     """Add `deficit[v]` workers of package p0 to village v, filling its best groups first."""
     if not (deficit > 0).any():
         return
@@ -114,9 +120,17 @@ def add_where_room(data: Arrays, x: np.ndarray, deficit: np.ndarray, p0: int,
         deficit = deficit - take
 
 
-def _buy(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
-         pool_left: np.ndarray, remainder: np.ndarray, only: int | None = None,
-         limit: float = np.inf, top_ups: bool = False) -> float:
+def _buy(
+    data: Arrays,
+    x: np.ndarray,
+    coef: np.ndarray,
+    own_left: np.ndarray,
+    pool_left: np.ndarray,
+    remainder: np.ndarray,
+    only: int | None = None,
+    limit: float = np.inf,
+    top_ups: bool = False,
+) -> float:
     """Buy whole workers with what money is left, best objective per rupiah first.
 
     Each village spends its own money first, then its pool's. With `top_ups`, one worker in a village
@@ -133,15 +147,36 @@ def _buy(data: Arrays, x: np.ndarray, coef: np.ndarray, own_left: np.ndarray,
         v, g = np.nonzero((data.uninsured > 0) & can_pay)
         eff = coef[v, g, p] / cost[p]
         keep = eff > 0
-        candidates.append(np.stack([-eff[keep], v[keep], g[keep], np.full(keep.sum(), p),
-                                    np.zeros(keep.sum()), -remainder[v[keep], g[keep], p]], axis=1))
+        candidates.append(
+            np.stack(
+                [
+                    -eff[keep],
+                    v[keep],
+                    g[keep],
+                    np.full(keep.sum(), p),
+                    np.zeros(keep.sum()),
+                    -remainder[v[keep], g[keep], p],
+                ],
+                axis=1,
+            )
+        )
         if top_ups:
             left = np.maximum(own_left[v], 0.0)
             partly = keep & (left > 0) & (left < cost[p])
             eff_top = coef[v, g, p][partly] / (cost[p] - left[partly])
-            candidates.append(np.stack([-eff_top, v[partly], g[partly], np.full(partly.sum(), p),
-                                        np.ones(partly.sum()), -remainder[v[partly], g[partly], p]],
-                                       axis=1))
+            candidates.append(
+                np.stack(
+                    [
+                        -eff_top,
+                        v[partly],
+                        g[partly],
+                        np.full(partly.sum(), p),
+                        np.ones(partly.sum()),
+                        -remainder[v[partly], g[partly], p],
+                    ],
+                    axis=1,
+                )
+            )
     if not candidates:
         return limit
     table = np.concatenate(candidates)

@@ -38,8 +38,15 @@ def _our_status(status: pulp.LpSolveStatus, has_solution: bool) -> tuple[Status,
         return Status.optimal, True
     if status in (_S.Infeasible, _S.Undefined):
         return Status.infeasible, False
-    if status in (_S.TimeLimit, _S.IterationLimit, _S.NodeLimit, _S.GapLimit,
-                  _S.SolutionLimit, _S.Interrupted, _S.Stopped):
+    if status in (
+        _S.TimeLimit,
+        _S.IterationLimit,
+        _S.NodeLimit,
+        _S.GapLimit,
+        _S.SolutionLimit,
+        _S.Interrupted,
+        _S.Stopped,
+    ):
         return Status.time_limit, has_solution
     return Status.error, False
 
@@ -75,36 +82,58 @@ def pass_model(highs: highspy.Highs, m: BuiltModel, mip: bool) -> None:
     empty = np.zeros(0, dtype=np.int32)
     highs.addCols(n_cols, m.col_cost, np.zeros(n_cols), m.col_upper, 0, empty, empty, np.zeros(0))
     if m.integer and mip and m.n_x:
-        highs.changeColsIntegrality(m.n_x, np.arange(m.n_x, dtype=np.int32),
-                                    np.full(m.n_x, highspy.HighsVarType.kInteger))
+        highs.changeColsIntegrality(
+            m.n_x, np.arange(m.n_x, dtype=np.int32), np.full(m.n_x, highspy.HighsVarType.kInteger)
+        )
     if m.maximize:
         highs.changeObjectiveSense(highspy.ObjSense.kMaximize)
     if m.rows:
         offsets = np.cumsum([0] + [len(ids) for _, ids, _, _, _ in m.rows])
-        starts = np.concatenate([starts[:-1] + offset
-                                 for (starts, *_), offset in zip(m.rows, offsets[:-1], strict=True)])
+        starts = np.concatenate(
+            [starts[:-1] + offset for (starts, *_), offset in zip(m.rows, offsets[:-1], strict=True)]
+        )
         indices = np.concatenate([ids for _, ids, _, _, _ in m.rows]).astype(np.int32)
         values = np.concatenate([coefs for _, _, coefs, _, _ in m.rows])
         lower = np.concatenate([low for *_, low, _ in m.rows])
         upper = np.concatenate([up for *_, up in m.rows])
-        highs.addRows(len(lower), lower, upper, len(indices), starts.astype(np.int32), indices,
-                      values)
+        highs.addRows(len(lower), lower, upper, len(indices), starts.astype(np.int32), indices, values)
 
 
 _H = highspy.HighsModelStatus
 _PULP_STATUS = {
-    _H.kOptimal: _S.Optimal, _H.kInfeasible: _S.Infeasible, _H.kUnboundedOrInfeasible: _S.Undefined,
-    _H.kUnbounded: _S.Unbounded, _H.kObjectiveBound: _S.GapLimit, _H.kObjectiveTarget: _S.GapLimit,
-    _H.kInterrupt: _S.Interrupted, _H.kTimeLimit: _S.TimeLimit,
-    _H.kIterationLimit: _S.IterationLimit, _H.kSolutionLimit: _S.SolutionLimit,
-    _H.kMemoryLimit: _S.MemoryLimit, _H.kNotset: _S.NotSolved, _H.kModelEmpty: _S.NotSolved,
+    _H.kOptimal: _S.Optimal,
+    _H.kInfeasible: _S.Infeasible,
+    _H.kUnboundedOrInfeasible: _S.Undefined,
+    _H.kUnbounded: _S.Unbounded,
+    _H.kObjectiveBound: _S.GapLimit,
+    _H.kObjectiveTarget: _S.GapLimit,
+    _H.kInterrupt: _S.Interrupted,
+    _H.kTimeLimit: _S.TimeLimit,
+    _H.kIterationLimit: _S.IterationLimit,
+    _H.kSolutionLimit: _S.SolutionLimit,
+    _H.kMemoryLimit: _S.MemoryLimit,
+    _H.kNotset: _S.NotSolved,
+    _H.kModelEmpty: _S.NotSolved,
 }
-_STOPPED_EARLY = (_H.kObjectiveBound, _H.kObjectiveTarget, _H.kInterrupt, _H.kTimeLimit,
-                  _H.kIterationLimit, _H.kSolutionLimit, _H.kMemoryLimit)
+_STOPPED_EARLY = (
+    _H.kObjectiveBound,
+    _H.kObjectiveTarget,
+    _H.kInterrupt,
+    _H.kTimeLimit,
+    _H.kIterationLimit,
+    _H.kSolutionLimit,
+    _H.kMemoryLimit,
+)
 
 
-def run_highs(model: BuiltModel, time_limit_s: float, gap_rel: float | None = None,
-              threads: int | None = None, mip: bool = True, presolve: bool = True) -> RunResult:
+def run_highs(
+    model: BuiltModel,
+    time_limit_s: float,
+    gap_rel: float | None = None,
+    threads: int | None = None,
+    mip: bool = True,
+    presolve: bool = True,
+) -> RunResult:
     """Solve the model with HiGHS (highspy), quietly, under a time limit; the HiGHS instance is
     left in `model.highs`, where `solver.solution` reads the solution as arrays."""
     _silence_banner()
@@ -127,18 +156,21 @@ def run_highs(model: BuiltModel, time_limit_s: float, gap_rel: float | None = No
     model.highs = highs
     found = highs.getModelStatus()
     has_solution = found == _H.kOptimal or (
-        found in _STOPPED_EARLY and math.isfinite(highs.getObjectiveValue()))
+        found in _STOPPED_EARLY and math.isfinite(highs.getObjectiveValue())
+    )
     pulp_status = _PULP_STATUS.get(found, _S.Undefined)
     status, has_solution = _our_status(pulp_status, has_solution)
-    return RunResult(status=status, has_solution=has_solution,
-                     seconds=time.perf_counter() - start, detail=pulp_status.name)
+    return RunResult(
+        status=status, has_solution=has_solution, seconds=time.perf_counter() - start, detail=pulp_status.name
+    )
 
 
 PASS_SLACK = 1e-8  # a later pass may cost an earlier one this much (relative), for numerics
 
 
-def held_passes(highs: highspy.Highs, built: BuiltModel, col: np.ndarray, passes: list[np.ndarray],
-                run: RunContext) -> tuple[np.ndarray, bool]:
+def held_passes(
+    highs: highspy.Highs, built: BuiltModel, col: np.ndarray, passes: list[np.ndarray], run: RunContext
+) -> tuple[np.ndarray, bool]:
     """Re-solve HiGHS's model once per cost vector of `passes` (each minimised), every pass holding
     the objective before it to within PASS_SLACK by a row, from HiGHS's basis: the order of
     preference among optimal plans (least pool money, then fewest rupiah), within `run`'s time.

@@ -33,8 +33,12 @@ class Solution:
         if highs.getNumCol() != model.n_x + model.n_z:
             raise RuntimeError("HiGHS's columns do not match the model's variables")
         sol = highs.getSolution()
-        return cls(col_value=np.asarray(sol.col_value), col_dual=np.asarray(sol.col_dual),
-                   row_value=np.asarray(sol.row_value), row_dual=np.asarray(sol.row_dual))
+        return cls(
+            col_value=np.asarray(sol.col_value),
+            col_dual=np.asarray(sol.col_dual),
+            row_value=np.asarray(sol.row_value),
+            row_dual=np.asarray(sol.row_dual),
+        )
 
 
 def to_cube(model: BuiltModel, data: Arrays, col_value: np.ndarray) -> np.ndarray:

@@ -98,8 +98,7 @@ class Split:
         return [len(b) for b in self.blocks]
 
 
-def solve(problem: Problem, options: SolveOptions | None = None,
-          run: RunContext | None = None) -> Plan:
+def solve(problem: Problem, options: SolveOptions | None = None, run: RunContext | None = None) -> Plan:
     """Solve one scenario on one village table. Infeasible and time limits are statuses, not errors."""
     run = run or RunContext(options)
     prepared = split(problem, run)
@@ -127,16 +126,23 @@ def split(problem: Problem, run: RunContext) -> Split | Plan:
     if is_multi_year(problem.scenario):
         # years 1..T with continuity: their own LP over the same blocks (`solver.multiyear`)
         run.start_clock()
-        return solve_years(problem, run, canonical, _base(problem, canonical.table),
-                           _table_order(table, canonical.table))
+        return solve_years(
+            problem, run, canonical, _base(problem, canonical.table), _table_order(table, canonical.table)
+        )
     data = prepare(canonical)
     run.report("prepare", data.n, data.n)
     scenario = problem.scenario
-    base: dict[str, Any] = dict(objective_name=scenario.objective.value, scenario_name=scenario.name,
-                                integer=scenario.integer, groups=list(table.groups),
-                                packages=data.packages, fiscal_year=scenario.fiscal_year,
-                                months=scenario.months(), rules=scenario.rules,
-                                premiums=premiums_used(scenario))
+    base: dict[str, Any] = dict(
+        objective_name=scenario.objective.value,
+        scenario_name=scenario.name,
+        integer=scenario.integer,
+        groups=list(table.groups),
+        packages=data.packages,
+        fiscal_year=scenario.fiscal_year,
+        months=scenario.months(),
+        rules=scenario.rules,
+        premiums=premiums_used(scenario),
+    )
     by_payer = data.payer_cost_idr is not None
 
     unsolved = Method.lp_rounded if scenario.integer else Method.lp
@@ -146,19 +152,29 @@ def split(problem: Problem, run: RunContext) -> Split | Plan:
         if by_payer:
             # the money checks run at the cheapest premium of each package: a scenario they refuse
             # has no plan, and the payers' own LP says by how much (`solver.payer_infeasible`)
-            return _payer_infeasible(data, rows, scenario, run, unsolved,
-                                     build_seconds=time.perf_counter() - start, **base)
-        return Plan(status=Status.infeasible, objective=None, explanations=explanations,
-                    message=explanations[0].message,
-                    short_villages=short_villages(data, rows),
-                    remedies=remedies(
-                        data, rows,
-                        dana_desa_idr=np.array([v.dana_desa_idr for v in rows], dtype=float),
-                        follows_share=np.array([v.max_share is None for v in rows]),
-                        add_idr=np.array([v.add_idr for v in rows], dtype=float),
-                        dana_desa_share=scenario.budget.dana_desa_share,
-                        add_share=scenario.budget.add_share), build_seconds=time.perf_counter() - start,
-                    total_seconds=run.elapsed_s(), method=unsolved, **base)
+            return _payer_infeasible(
+                data, rows, scenario, run, unsolved, build_seconds=time.perf_counter() - start, **base
+            )
+        return Plan(
+            status=Status.infeasible,
+            objective=None,
+            explanations=explanations,
+            message=explanations[0].message,
+            short_villages=short_villages(data, rows),
+            remedies=remedies(
+                data,
+                rows,
+                dana_desa_idr=np.array([v.dana_desa_idr for v in rows], dtype=float),
+                follows_share=np.array([v.max_share is None for v in rows]),
+                add_idr=np.array([v.add_idr for v in rows], dtype=float),
+                dana_desa_share=scenario.budget.dana_desa_share,
+                add_share=scenario.budget.add_share,
+            ),
+            build_seconds=time.perf_counter() - start,
+            total_seconds=run.elapsed_s(),
+            method=unsolved,
+            **base,
+        )
 
     return Split(table=table, canonical=canonical, data=data, blocks=split_blocks(data), base=base)
 
@@ -166,33 +182,54 @@ def split(problem: Problem, run: RunContext) -> Split | Plan:
 def _base(problem: Problem, canonical: VillageTable) -> dict[str, Any]:
     """What every multi-year plan of this problem says about it."""
     scenario = problem.scenario
-    return dict(objective_name=scenario.objective.value, scenario_name=scenario.name,
-                integer=scenario.integer, groups=list(problem.table.groups),
-                packages=[p.code for p in scenario.packages], fiscal_year=scenario.fiscal_year,
-                months=scenario.months(), rules=scenario.rules, premiums=premiums_used(scenario))
+    return dict(
+        objective_name=scenario.objective.value,
+        scenario_name=scenario.name,
+        integer=scenario.integer,
+        groups=list(problem.table.groups),
+        packages=[p.code for p in scenario.packages],
+        fiscal_year=scenario.fiscal_year,
+        months=scenario.months(),
+        rules=scenario.rules,
+        premiums=premiums_used(scenario),
+    )
 
 
 def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Plan:
     """One plan from the blocks' results (in the order of `prepared.blocks`): fallbacks where a
     block's plan fails its check, the plan checked against every constraint, in the table's order.
     The same whether the blocks were solved here, in worker processes or on other machines."""
-    table, canonical, data, blocks, base = (prepared.table, prepared.canonical, prepared.data,
-                                            prepared.blocks, prepared.base)
+    table, canonical, data, blocks, base = (
+        prepared.table,
+        prepared.canonical,
+        prepared.data,
+        prepared.blocks,
+        prepared.base,
+    )
     results = list(results)
     scenario = canonical.scenario
     by_payer = prepared.by_payer
     unsolved = Method.lp_rounded if scenario.integer else Method.lp
-    common: dict[str, Any] = dict(blocks=len(blocks),
-                                  build_seconds=sum(r.build_seconds for r in results),
-                                  solve_seconds=sum(r.solve_seconds for r in results), **base)
+    common: dict[str, Any] = dict(
+        blocks=len(blocks),
+        build_seconds=sum(r.build_seconds for r in results),
+        solve_seconds=sum(r.solve_seconds for r in results),
+        **base,
+    )
     infeasible = [(b, r) for b, r in zip(blocks, results, strict=True) if r.status == Status.infeasible]
     if infeasible and by_payer:
         return _payer_infeasible(data, canonical.table.villages, scenario, run, unsolved, **common)
     if infeasible:
         explained = _solver_explanations(data, infeasible)
-        return Plan(status=Status.infeasible, objective=None, message=explained[0].message,
-                    explanations=explained, total_seconds=run.elapsed_s(),
-                    method=Method.mip if data.integer else Method.lp, **common)
+        return Plan(
+            status=Status.infeasible,
+            objective=None,
+            message=explained[0].message,
+            explanations=explained,
+            total_seconds=run.elapsed_s(),
+            method=Method.mip if data.integer else Method.lp,
+            **common,
+        )
 
     # every block's plan without the solver's noise (`solver.clean`); a block without a proven
     # plan keeps what it has only if it passes the check
@@ -203,17 +240,25 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
         results[i] = result = _cleaned(sub, result)
         if result.status == Status.optimal and result.x is not None:
             continue
-        if result.x is None or not _passes(sub, result.x, run.options.feasibility_tolerance,
-                                           result.x_by_source):
+        if result.x is None or not _passes(
+            sub, result.x, run.options.feasibility_tolerance, result.x_by_source
+        ):
             fall_back = fallback_payer_block if by_payer else fallback_block
             results[i] = result = fall_back(sub, result, run.options.feasibility_tolerance)
             (fallbacks if result.x is not None else missing).append(_block_name(data, villages))
     if missing:
-        return Plan(status=Status.time_limit, objective=None, total_seconds=run.elapsed_s(),
-                    message=(f"The time limit came before a plan that meets every floor and target was "
-                             f"found for {', '.join(missing[:5])}"
-                             f"{' and others' if len(missing) > 5 else ''}; allow more time."),
-                    method=unsolved, **common)
+        return Plan(
+            status=Status.time_limit,
+            objective=None,
+            total_seconds=run.elapsed_s(),
+            message=(
+                f"The time limit came before a plan that meets every floor and target was "
+                f"found for {', '.join(missing[:5])}"
+                f"{' and others' if len(missing) > 5 else ''}; allow more time."
+            ),
+            method=unsolved,
+            **common,
+        )
 
     x = np.zeros((data.n, len(data.groups), len(data.packages)))
     x_src = np.zeros((3, *x.shape)) if by_payer else None
@@ -230,8 +275,11 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
     check_seconds = time.perf_counter() - check_start
     run.report("check", 1, 1)
 
-    objective = (float((y + w + z).sum()) if by_payer and data.objective == Objective.min_cost
-                 else objective_value(data, x))
+    objective = (
+        float((y + w + z).sum())
+        if by_payer and data.objective == Objective.min_cost
+        else objective_value(data, x)
+    )
     unsolved_blocks = sum(r.status != Status.optimal for r in results)
     status = Status.optimal if not unsolved_blocks else Status.time_limit
     bounds = [r.bound for r in results]
@@ -239,14 +287,14 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
     if not check.ok:
         status = Status.error
     methods = {r.method for r in results}
-    method = Method.mip if Method.mip in methods else (
-        Method.lp_rounded if data.integer else Method.lp)
+    method = Method.mip if Method.mip in methods else (Method.lp_rounded if data.integer else Method.lp)
     marginals = [r.marginals for r in results]
     has_marginals = status != Status.error and all(m is not None for m in marginals)
     preferred = all(r.preferred for r in results)
     gap = (abs(bound - objective) / max(1.0, abs(bound))) if bound is not None else None
-    message = _message(status, method, check.violations, fallbacks, preferred, unsolved_blocks,
-                       len(blocks), gap)
+    message = _message(
+        status, method, check.violations, fallbacks, preferred, unsolved_blocks, len(blocks), gap
+    )
     if by_payer and status != Status.error:
         message = (message + " " + BY_PAYER_NOTE).strip()
 
@@ -259,39 +307,57 @@ def assemble(prepared: Split, results: list[BlockResult], run: RunContext) -> Pl
     data_t = data.subset(back, with_target=True).with_groups(group_back)
     village_marginals = _village_marginals(data, blocks, results, back) if has_marginals else None
     return Plan(
-        status=status, objective=objective, message=message, method=method, lp_bound=bound,
+        status=status,
+        objective=objective,
+        message=message,
+        method=method,
+        lp_bound=bound,
         gap_to_lp_bound=gap,
-        check=check, check_seconds=check_seconds, total_seconds=run.elapsed_s(),
-        preferred=preferred, fallback_blocks=fallbacks, unsolved_blocks=unsolved_blocks,
-        marginals_from=(None if not has_marginals else
-                        "lp_relaxation" if data.integer else "lp"),
+        check=check,
+        check_seconds=check_seconds,
+        total_seconds=run.elapsed_s(),
+        preferred=preferred,
+        fallback_blocks=fallbacks,
+        unsolved_blocks=unsolved_blocks,
+        marginals_from=(None if not has_marginals else "lp_relaxation" if data.integer else "lp"),
         totals=totals(data_t, xt, y[back], w[back], z[back]),
         villages=village_plans(table, data_t, xt, y[back], w[back], z[back], village_marginals),
-        pools=pool_uses(data, z, [r.marginals for r in results] if has_marginals else None,
-                        _lp_objective(results)),
+        pools=pool_uses(
+            data, z, [r.marginals for r in results] if has_marginals else None, _lp_objective(results)
+        ),
         group_reasons=group_reasons(data_t, xt),
-        new_by_source=({s.value: float(x_src[i].sum()) for i, s in enumerate(SOURCES)}
-                       if x_src is not None else {}),
+        new_by_source=(
+            {s.value: float(x_src[i].sum()) for i, s in enumerate(SOURCES)} if x_src is not None else {}
+        ),
         source_enrollments=rules_split,
         **common,
     )
 
 
-BY_PAYER_NOTE = ("The premiums differ by who pays (the contribution rules), so each enrolment has "
-                 "its paying source.")
+BY_PAYER_NOTE = (
+    "The premiums differ by who pays (the contribution rules), so each enrolment has its paying source."
+)
 
 
-def _payer_infeasible(data: Arrays, rows: list[Village], scenario: Scenario, run: RunContext,
-                      method: Method, **fields: Any) -> Plan:
+def _payer_infeasible(
+    data: Arrays, rows: list[Village], scenario: Scenario, run: RunContext, method: Method, **fields: Any
+) -> Plan:
     """The infeasible plan where premiums differ by who pays: explanations and the least changes
     from the payers' own model (`solver.payer_infeasible`)."""
-    found = payer_remedies(data, rows, scenario.budget.dana_desa_share, scenario.budget.add_share,
-                           run)
+    found = payer_remedies(data, rows, scenario.budget.dana_desa_share, scenario.budget.add_share, run)
     short = payer_short_villages(data, rows)
     explained = payer_explanations(data, found, short)
-    return Plan(status=Status.infeasible, objective=None, explanations=explained,
-                message=explained[0].message, short_villages=short, remedies=found,
-                total_seconds=run.elapsed_s(), method=method, **fields)
+    return Plan(
+        status=Status.infeasible,
+        objective=None,
+        explanations=explained,
+        message=explained[0].message,
+        short_villages=short,
+        remedies=found,
+        total_seconds=run.elapsed_s(),
+        method=method,
+        **fields,
+    )
 
 
 def _lp_objective(results: list[BlockResult]) -> float | None:
@@ -300,9 +366,16 @@ def _lp_objective(results: list[BlockResult]) -> float | None:
     return None if any(v is None for v in values) else float(sum(v for v in values if v is not None))
 
 
-def _source_enrollments(scenario: Scenario, data: Arrays, x: np.ndarray, y: np.ndarray,
-                        w: np.ndarray, z: np.ndarray, x_src: np.ndarray | None,
-                        table: VillageTable) -> list[SourceEnrollment]:
+def _source_enrollments(
+    scenario: Scenario,
+    data: Arrays,
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    z: np.ndarray,
+    x_src: np.ndarray | None,
+    table: VillageTable,
+) -> list[SourceEnrollment]:
     """For a plan priced by the rules: each village's new workers by paying source, sector and
     package (where every source pays the same, in proportion to what each source pays)."""
     if not any(p.from_rules for p in scenario.packages):
@@ -315,15 +388,29 @@ def _source_enrollments(scenario: Scenario, data: Arrays, x: np.ndarray, y: np.n
     out = []
     for s, source in enumerate(SOURCES):
         for v, g, p in zip(*np.nonzero(x_src[s] > 1e-9), strict=True):
-            out.append((table.villages[v].village_code, source.value, sectors[g], data.packages[p],
-                        float(x_src[s, v, g, p])))
+            out.append(
+                (
+                    table.villages[v].village_code,
+                    source.value,
+                    sectors[g],
+                    data.packages[p],
+                    float(x_src[s, v, g, p]),
+                )
+            )
     merged: dict[tuple[str, str, str, str], float] = {}
     for code, source_name, sector, package, workers in out:
         key = (code, source_name, sector, package)
         merged[key] = merged.get(key, 0.0) + workers
-    return [SourceEnrollment(village_code=k[0], source=k[1], sector=k[2], package=k[3],
-                             workers=float(round(n)) if abs(n - round(n)) < 1e-6 else n)
-            for k, n in sorted(merged.items())]
+    return [
+        SourceEnrollment(
+            village_code=k[0],
+            source=k[1],
+            sector=k[2],
+            package=k[3],
+            workers=float(round(n)) if abs(n - round(n)) < 1e-6 else n,
+        )
+        for k, n in sorted(merged.items())
+    ]
 
 
 def premiums_used(scenario: Scenario) -> list[MonthlyPremium]:
@@ -360,8 +447,7 @@ def _cleaned(data: Arrays, result: BlockResult) -> BlockResult:
     return replace(result, x=clean_plan(data, result.x))
 
 
-def _passes(data: Arrays, x: np.ndarray, tolerance: float,
-            x_by_source: np.ndarray | None = None) -> bool:
+def _passes(data: Arrays, x: np.ndarray, tolerance: float, x_by_source: np.ndarray | None = None) -> bool:
     if x_by_source is not None:
         y, w, z = source_spend(data, x_by_source)
         return check_plan(data, x, y, w, z, tolerance, x_by_source).ok
@@ -375,38 +461,63 @@ def _block_name(data: Arrays, villages: np.ndarray) -> str:
     return f"{len(villages)} villages" + (f" of {named}" if named else "")
 
 
-def _message(status: Status, method: Method, violations: list[str], fallbacks: list[str],
-             preferred: bool, unsolved: int = 0, blocks: int = 1, gap: float | None = None) -> str:
+def _message(
+    status: Status,
+    method: Method,
+    violations: list[str],
+    fallbacks: list[str],
+    preferred: bool,
+    unsolved: int = 0,
+    blocks: int = 1,
+    gap: float | None = None,
+) -> str:
     if status == Status.error:
-        return ("The solver's plan breaks a constraint, so no targets are given: "
-                + "; ".join(violations[:3]))
+        return "The solver's plan breaks a constraint, so no targets are given: " + "; ".join(violations[:3])
     parts = []
     if status == Status.time_limit:
-        parts.append("Stopped at the time limit: this plan meets every constraint but is not proven "
-                     "optimal; " + (f"it is within {gap:.4%} of the best bound (gap_to_lp_bound)."
-                                    if gap is not None else "see gap_to_lp_bound."))
+        parts.append(
+            "Stopped at the time limit: this plan meets every constraint but is not proven "
+            "optimal; "
+            + (
+                f"it is within {gap:.4%} of the best bound (gap_to_lp_bound)."
+                if gap is not None
+                else "see gap_to_lp_bound."
+            )
+        )
         if blocks > 1:
-            parts.append(f"{unsolved} of {blocks} blocks were not solved to the optimum before the "
-                         f"time limit (unsolved_blocks); the other {blocks - unsolved} keep their "
-                         f"optimal plans.")
+            parts.append(
+                f"{unsolved} of {blocks} blocks were not solved to the optimum before the "
+                f"time limit (unsolved_blocks); the other {blocks - unsolved} keep their "
+                f"optimal plans."
+            )
         if fallbacks:
-            parts.append("These blocks have the floors-first plan, not an optimised one: "
-                         + "; ".join(fallbacks[:5]) + (" and others." if len(fallbacks) > 5 else "."))
+            parts.append(
+                "These blocks have the floors-first plan, not an optimised one: "
+                + "; ".join(fallbacks[:5])
+                + (" and others." if len(fallbacks) > 5 else ".")
+            )
     elif method == Method.lp_rounded:
-        parts.append("Whole workers: the LP's plan rounded to whole workers, proven the best "
-                     "whole-number plan (by the LP bound or HiGHS's branch and bound); "
-                     "gap_to_lp_bound is its distance to the continuous optimum.")
+        parts.append(
+            "Whole workers: the LP's plan rounded to whole workers, proven the best "
+            "whole-number plan (by the LP bound or HiGHS's branch and bound); "
+            "gap_to_lp_bound is its distance to the continuous optimum."
+        )
     elif method == Method.mip:
-        parts.append("Whole workers: HiGHS's branch and bound proved this the best whole-number "
-                     "plan; gap_to_lp_bound is its distance to the continuous optimum.")
+        parts.append(
+            "Whole workers: HiGHS's branch and bound proved this the best whole-number "
+            "plan; gap_to_lp_bound is its distance to the continuous optimum."
+        )
     if not preferred and status != Status.error:
-        parts.append("The time limit came before every tie between equally good plans was settled "
-                     "by the order of preference.")
+        parts.append(
+            "The time limit came before every tie between equally good plans was settled "
+            "by the order of preference."
+        )
     return " ".join(parts)
 
 
-def _village_marginals(data: Arrays, blocks: list[np.ndarray], results: list[BlockResult],
-                       back: np.ndarray) -> np.ndarray:
+def _village_marginals(
+    data: Arrays, blocks: list[np.ndarray], results: list[BlockResult], back: np.ndarray
+) -> np.ndarray:
     """(n, 3) per village in the table's order: objective and workers per Rp1 million, range."""
     out = np.zeros((data.n, 3))
     for villages, result in zip(blocks, results, strict=True):
@@ -433,8 +544,7 @@ def solve_blocks(subsets: list[Arrays], run: RunContext) -> list[BlockResult]:
     results: list[BlockResult | None] = [None] * len(subsets)
     done = 0
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(solve_batch, [subsets[i] for i in batch], run): batch
-                   for batch in batches}
+        futures = {pool.submit(solve_batch, [subsets[i] for i in batch], run): batch for batch in batches}
         for future in as_completed(futures):
             batch = futures[future]
             for i, result in zip(batch, future.result(), strict=True):
@@ -462,18 +572,22 @@ def solve_batch(subsets: list[Arrays], run: RunContext) -> list[BlockResult]:
     return [solve_block(s, run) for s in subsets]
 
 
-def _solver_explanations(data: Arrays,
-                         infeasible: list[tuple[np.ndarray, BlockResult]]) -> list[Explanation]:
+def _solver_explanations(data: Arrays, infeasible: list[tuple[np.ndarray, BlockResult]]) -> list[Explanation]:
     """For infeasibility only HiGHS could prove (whole workers, where the money checks pass)."""
     out = []
     for villages, _ in infeasible:
         pools = sorted({data.pool_names[k] for k in np.unique(data.pool_of[villages]).tolist()})
         where = ", ".join(p for p in pools if p) or "the table"
-        out.append(Explanation(
-            constraint="solver",
-            message=(f"HiGHS proved that no whole-number plan for the {len(villages)} villages in "
-                     f"{where} meets every floor and target with this money, although it would "
-                     f"suffice for fractional workers: whole workers need a little more money, or "
-                     f"lower floors or target."),
-            kabupaten=where))
+        out.append(
+            Explanation(
+                constraint="solver",
+                message=(
+                    f"HiGHS proved that no whole-number plan for the {len(villages)} villages in "
+                    f"{where} meets every floor and target with this money, although it would "
+                    f"suffice for fractional workers: whole workers need a little more money, or "
+                    f"lower floors or target."
+                ),
+                kabupaten=where,
+            )
+        )
     return out

@@ -189,7 +189,8 @@ def wrong_arrows(modules: dict[str, Module], solver_surface: set[str]) -> list[s
     """Every import against the house's rules, as 'file:line: why'."""
     wrong: list[str] = []
     job_submitters = {
-        n for n, m in modules.items()
+        n
+        for n, m in modules.items()
         if _within(n, "app.services") and any(_within(t, "app.queue") for t in m.imports)
     }
     for name, module in sorted(modules.items()):
@@ -200,8 +201,11 @@ def wrong_arrows(modules: dict[str, Module], solver_surface: set[str]) -> list[s
             wrong.append(f"{where}:{line}: {why}")
 
         rank = layer_of(name)
-        if (top in OURS and module.http_exception is not None
-                and (rank is None or rank > HTTP_EXCEPTION_FLOOR)):
+        if (
+            top in OURS
+            and module.http_exception is not None
+            and (rank is None or rank > HTTP_EXCEPTION_FLOOR)
+        ):
             say(module.http_exception, "HTTPException below app.web (raise an app.errors class)")
         for target, line in sorted(module.imports.items()):
             target_top = target.split(".")[0]
@@ -237,8 +241,9 @@ def declared_surface(root: Path) -> set[str]:
     """The names of `__all__` in solver/__init__.py, read without importing it."""
     tree = ast.parse((root / "solver" / "__init__.py").read_text(encoding="utf-8"))
     for node in tree.body:
-        if (isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "__all__"
-                                                 for t in node.targets)):
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
             value = ast.literal_eval(node.value)
             return set(value)
     return set()
@@ -264,8 +269,12 @@ def test_every_module_of_app_is_in_a_layer() -> None:
 def test_the_declared_surface_is_what_solver_exports() -> None:
     # read, not imported: from tests/ `import solver` would find the folder tests/solver
     tree = ast.parse((ROOT / "solver" / "__init__.py").read_text(encoding="utf-8"))
-    bound = {alias.asname or alias.name for node in tree.body if isinstance(node, ast.ImportFrom)
-             for alias in node.names}
+    bound = {
+        alias.asname or alias.name
+        for node in tree.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
     assert declared_surface(ROOT) <= bound
     assert {"solve", "split", "assemble", "sweep", "without_each_floor", "replan"} <= bound
 
@@ -282,28 +291,32 @@ def _synthetic(sources: dict[str, str]) -> dict[str, Module]:
 
 
 def test_a_cycle_hidden_in_a_function_body_is_found() -> None:
-    modules = _synthetic({
-        "app.services.solves": "from app.queue import interface\n",
-        "app.queue.interface": "def run():\n    from app.services import solves\n",
-        "app.settings": "",
-    })
+    modules = _synthetic(
+        {
+            "app.services.solves": "from app.queue import interface\n",
+            "app.queue.interface": "def run():\n    from app.services import solves\n",
+            "app.settings": "",
+        }
+    )
     assert cycles(modules) == [["app.queue.interface", "app.services.solves"]]
 
 
 def test_an_arrow_up_a_router_pair_an_http_exception_and_a_solver_internal_are_refused() -> None:
-    modules = _synthetic({
-        "app.processes.child": "def f():\n    from app.jobs import run\n",
-        "app.jobs.run": "from app.services import solves\n",
-        "app.services.solves": "from app.queue import interface\n",
-        "app.queue.interface": "from ..settings import Settings\n",
-        "app.settings": "",
-        "app.routes.a": "from app.routes import b\nrouter = 1\n",
-        "app.routes.b": "router = 2\n",
-        "app.services.plans": "from fastapi import HTTPException\nfrom solver.block import solve_block\n",
-        "models.x": "from scenarios import y\n",
-        "scenarios.y": "from solver import secret\n",
-        "solver.block": "",
-    })
+    modules = _synthetic(
+        {
+            "app.processes.child": "def f():\n    from app.jobs import run\n",
+            "app.jobs.run": "from app.services import solves\n",
+            "app.services.solves": "from app.queue import interface\n",
+            "app.queue.interface": "from ..settings import Settings\n",
+            "app.settings": "",
+            "app.routes.a": "from app.routes import b\nrouter = 1\n",
+            "app.routes.b": "router = 2\n",
+            "app.services.plans": "from fastapi import HTTPException\nfrom solver.block import solve_block\n",
+            "models.x": "from scenarios import y\n",
+            "scenarios.y": "from solver import secret\n",
+            "solver.block": "",
+        }
+    )
     found = "\n".join(wrong_arrows(modules, {"solve"}))
     assert "app.processes.child imports app.jobs.run, a layer above it" in found
     assert "calls back app.services.solves, a service that submits jobs" in found

@@ -55,9 +55,12 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     solve.add_argument("--villages", required=True, type=Path, help="village table (CSV or XLSX)")
     solve.add_argument("--scenario", required=True, type=Path, help="scenario (JSON or YAML)")
     solve.add_argument("--out", required=True, type=Path, help="folder for plan.json and targets")
-    solve.add_argument("--time-limit", type=float, default=DEFAULT_TIME_LIMIT_S,
-                       help=f"seconds of solving; reading and writing do not count "
-                       f"(default {DEFAULT_TIME_LIMIT_S:.0f})")
+    solve.add_argument(
+        "--time-limit",
+        type=float,
+        default=DEFAULT_TIME_LIMIT_S,
+        help=f"seconds of solving; reading and writing do not count (default {DEFAULT_TIME_LIMIT_S:.0f})",
+    )
     solve.add_argument(
         "--integer-method",
         choices=[m.value for m in IntegerMethod],
@@ -73,9 +76,10 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         help="processes for independent blocks of large tables",
     )
     solve.add_argument(
-        "--lang", choices=["id", "en"],
+        "--lang",
+        choices=["id", "en"],
         help="language of the summary and of the planner's targets.xlsx (default $DESAPLAN_LANG; "
-        "without either, the summary in English and targets.xlsx in the contract's codes)"
+        "without either, the summary in English and targets.xlsx in the contract's codes)",
     )
     add_max_villages(solve)
     solve.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
@@ -224,20 +228,38 @@ def _accounts(args: argparse.Namespace) -> int:
                     print(f"desaplan: bad user: {exc}", file=sys.stderr)
                     return EXIT_BAD_INPUT
                 user = accounts.create_user(session, body)
-                audit.record(session, accounts.CLI, "user.create", f"user/{user.id}", "cli",
-                             {"name": user.name, "role": user.role})
+                audit.record(
+                    session,
+                    accounts.CLI,
+                    "user.create",
+                    f"user/{user.id}",
+                    "cli",
+                    {"name": user.name, "role": user.role},
+                )
                 print(f"user {user.id} '{user.name}' ({user.role}) created")
             elif args.token_command == "create":
                 owner = accounts.find_user(session, args.user)
                 created = accounts.create_token(session, owner, args.label)
-                audit.record(session, accounts.CLI, "token.create", f"token/{created.id}", "cli",
-                             {"user_id": owner.id, "prefix": created.prefix})
+                audit.record(
+                    session,
+                    accounts.CLI,
+                    "token.create",
+                    f"token/{created.id}",
+                    "cli",
+                    {"user_id": owner.id, "prefix": created.prefix},
+                )
                 print(f"token {created.id} for '{owner.name}' (shown once, keep it safe):")
                 print(created.token)
             else:
                 revoked = accounts.revoke_token(session, args.token_id)
-                audit.record(session, accounts.CLI, "token.revoke", f"token/{revoked.id}", "cli",
-                             {"user_id": revoked.user_id})
+                audit.record(
+                    session,
+                    accounts.CLI,
+                    "token.revoke",
+                    f"token/{revoked.id}",
+                    "cli",
+                    {"user_id": revoked.user_id},
+                )
                 print(f"token {revoked.id} revoked")
     except (InputError, ServiceError) as exc:
         print(f"desaplan: {exc}", file=sys.stderr)
@@ -273,9 +295,15 @@ def _solve(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     progress = ProgressBar(enabled=not args.quiet, min_villages=PROGRESS_MIN_VILLAGES)
     try:
-        plan, timings = solve_files(args.villages, args.scenario, args.out, options,
-                                    listener=progress, workbook_lang=_chosen_lang(args),
-                                    limits=read_limits(args))
+        plan, timings = solve_files(
+            args.villages,
+            args.scenario,
+            args.out,
+            options,
+            listener=progress,
+            workbook_lang=_chosen_lang(args),
+            limits=read_limits(args),
+        )
     except (InputError, OSError) as exc:
         return refused(exc)
     finally:
@@ -285,8 +313,16 @@ def _solve(args: argparse.Namespace) -> int:
     from app.i18n.summary import solve_summary
 
     # the scenario again for its budget's words (a small file, read in a blink)
-    print(solve_summary(plan, timings, args.out, args.lang or lang_from_env("en"), args.verbose,
-                        scenario=scenarios.read_scenario(args.scenario)))
+    print(
+        solve_summary(
+            plan,
+            timings,
+            args.out,
+            args.lang or lang_from_env("en"),
+            args.verbose,
+            scenario=scenarios.read_scenario(args.scenario),
+        )
+    )
     if plan.status == Status.infeasible:
         return EXIT_INFEASIBLE
     if plan.status == Status.error:

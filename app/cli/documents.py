@@ -24,50 +24,85 @@ EXIT_OK, EXIT_ERROR, EXIT_BAD_INPUT, EXIT_NO_TARGETS = 0, 1, 2, 3
 COMMANDS = ("letters", "brief", "boundaries")
 
 # the letterhead fields a command-line option may set (over the --letterhead file's)
-_LETTERHEAD_OPTIONS = ("kabupaten", "government", "office", "address", "place", "issuer", "number",
-                       "nature", "subject", "signatory_title", "signatory_name", "signatory_nip",
-                       "budget_line")
+_LETTERHEAD_OPTIONS = (
+    "kabupaten",
+    "government",
+    "office",
+    "address",
+    "place",
+    "issuer",
+    "number",
+    "nature",
+    "subject",
+    "signatory_title",
+    "signatory_name",
+    "signatory_nip",
+    "budget_line",
+)
 
 
 def _plan_inputs(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--plan", type=Path, help="a plan.json written by `desaplan solve`")
     parser.add_argument("--villages", type=Path, help="village table (CSV or XLSX), to solve here")
-    parser.add_argument("--scenario", type=Path,
-                        help="scenario (JSON or YAML): to solve with --villages, or the plan's own")
+    parser.add_argument(
+        "--scenario", type=Path, help="scenario (JSON or YAML): to solve with --villages, or the plan's own"
+    )
     parser.add_argument("--time-limit", type=float, default=60.0, help="seconds, when solving here")
-    parser.add_argument("--lang", choices=["id", "en"], default=None,
-                        help="the document's language (default DESAPLAN_LANG, else Indonesian)")
+    parser.add_argument(
+        "--lang",
+        choices=["id", "en"],
+        default=None,
+        help="the document's language (default DESAPLAN_LANG, else Indonesian)",
+    )
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """`letters` and `brief`, added to `desaplan`'s parser."""
     letters = commands.add_parser(
-        "letters", help="a circular letter with its attachment for every village of a plan (PDF)")
+        "letters", help="a circular letter with its attachment for every village of a plan (PDF)"
+    )
     _plan_inputs(letters)
-    letters.add_argument("--out", required=True, type=Path,
-                         help="folder: one PDF per village (by kecamatan) and letters.pdf with them all")
+    letters.add_argument(
+        "--out",
+        required=True,
+        type=Path,
+        help="folder: one PDF per village (by kecamatan) and letters.pdf with them all",
+    )
     letters.add_argument("--zip", action="store_true", help="also letters.zip of the villages' PDFs")
-    letters.add_argument("--letterhead", type=Path,
-                         help="the district's letterhead, signatory, number (YAML or JSON)")
+    letters.add_argument(
+        "--letterhead", type=Path, help="the district's letterhead, signatory, number (YAML or JSON)"
+    )
     letters.add_argument("--date", type=dt.date.fromisoformat, help="the letter's date, YYYY-MM-DD")
     letters.add_argument("--plan-ref", help="the plan's number as the letters cite it")
     letters.add_argument("--plan-date", type=dt.date.fromisoformat, help="the plan's date, YYYY-MM-DD")
     for field in _LETTERHEAD_OPTIONS:
-        letters.add_argument(f"--{field.replace('_', '-')}", dest=field, default=None,
-                             help=f"the letterhead's {field.replace('_', ' ')}")
-    letters.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                         help="processes compiling letters (from 1,000 letters on)")
+        letters.add_argument(
+            f"--{field.replace('_', '-')}",
+            dest=field,
+            default=None,
+            help=f"the letterhead's {field.replace('_', ' ')}",
+        )
+    letters.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes compiling letters (from 1,000 letters on)",
+    )
     letters.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
 
     brief = commands.add_parser("brief", help="a one- or two-page brief of a plan for the meeting (PDF)")
     _plan_inputs(brief)
     brief.add_argument("--out", required=True, type=Path, help="the brief's PDF file")
-    brief.add_argument("--boundaries", type=Path,
-                       help="the district's boundaries (GeoJSON or zipped shapefile): a map in the brief")
+    brief.add_argument(
+        "--boundaries",
+        type=Path,
+        help="the district's boundaries (GeoJSON or zipped shapefile): a map in the brief",
+    )
     brief.add_argument("--kabupaten", default="", help="the kabupaten's name, for a table without one")
 
     shapes = commands.add_parser(
-        "boundaries", help="check boundaries (GeoJSON, zipped shapefile) against a village table")
+        "boundaries", help="check boundaries (GeoJSON, zipped shapefile) against a village table"
+    )
     shapes.add_argument("file", type=Path, help="desa and/or kecamatan shapes keyed by Kemendagri code")
     shapes.add_argument("--villages", required=True, type=Path, help="village table (CSV or XLSX)")
     shapes.add_argument("--out", type=Path, help="write the checked shapes as GeoJSON here")
@@ -100,13 +135,17 @@ def _read_plan(args: argparse.Namespace) -> tuple[Plan, Scenario | None, str, dt
 
     if args.plan is not None:
         if args.villages is not None:
-            raise InputError([InputIssue(message="give --plan, or --villages with --scenario, not both")],
-                             title="Bad options")
+            raise InputError(
+                [InputIssue(message="give --plan, or --villages with --scenario, not both")],
+                title="Bad options",
+            )
         try:
             plan = Plan.model_validate_json(args.plan.read_bytes())
         except ValueError as exc:
-            raise InputError([InputIssue(file=str(args.plan), message=f"not a plan.json: {exc}")],
-                             title="The plan could not be read") from exc
+            raise InputError(
+                [InputIssue(file=str(args.plan), message=f"not a plan.json: {exc}")],
+                title="The plan could not be read",
+            ) from exc
         scenario = None
         if args.scenario is not None:
             import scenarios
@@ -115,16 +154,16 @@ def _read_plan(args: argparse.Namespace) -> tuple[Plan, Scenario | None, str, dt
         written = dt.datetime.fromtimestamp(args.plan.stat().st_mtime, tz=dt.UTC).date()
         return plan, scenario, args.plan.name, written
     if args.villages is None or args.scenario is None:
-        raise InputError([InputIssue(message="give --plan, or --villages with --scenario")],
-                         title="Bad options")
+        raise InputError(
+            [InputIssue(message="give --plan, or --villages with --scenario")], title="Bad options"
+        )
     import scenarios
     import solver
     from models import Problem
 
     table = scenarios.read_villages(args.villages)
     scenario = scenarios.check_scenario_fits(scenarios.read_scenario(args.scenario), table)
-    plan = solver.solve(Problem(table=table, scenario=scenario),
-                        SolveOptions(time_limit_s=args.time_limit))
+    plan = solver.solve(Problem(table=table, scenario=scenario), SolveOptions(time_limit_s=args.time_limit))
     return plan, scenario, args.scenario.name, dt.date.today()
 
 
@@ -144,11 +183,14 @@ def _letters(args: argparse.Namespace) -> int:
     letterhead = _letterhead(args)
     plan, _, ref, written = _read_plan(args)
     if not plan.has_targets:
-        print(f"desaplan letters: the plan is {plan.status.value}: it has no targets, so no letters",
-              file=sys.stderr)
+        print(
+            f"desaplan letters: the plan is {plan.status.value}: it has no targets, so no letters",
+            file=sys.stderr,
+        )
         return EXIT_NO_TARGETS
-    book = letter_book(plan, letterhead, PlanRef(args.plan_ref or ref, args.plan_date or written),
-                       _lang(args))  # type: ignore[arg-type]
+    book = letter_book(
+        plan, letterhead, PlanRef(args.plan_ref or ref, args.plan_date or written), _lang(args)
+    )  # type: ignore[arg-type]
     bar = None
     if not args.quiet and sys.stderr.isatty():
         from tqdm import tqdm
@@ -164,8 +206,10 @@ def _letters(args: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    print(f"desaplan letters: {len(paths)} letters in {args.out} (by kecamatan) and "
-          f"{args.out / MERGED_NAME}; plan fingerprint {book.fingerprint}")
+    print(
+        f"desaplan letters: {len(paths)} letters in {args.out} (by kecamatan) and "
+        f"{args.out / MERGED_NAME}; plan fingerprint {book.fingerprint}"
+    )
     return EXIT_OK
 
 
@@ -174,11 +218,24 @@ def _brief(args: argparse.Namespace) -> int:
 
     plan, scenario, ref, written = _read_plan(args)
     if scenario is None:
-        raise InputError([InputIssue(message="give --scenario with --plan: the brief opens with the plan "
-                                             "in short, which names the scenario's money")],
-                         title="Bad options")
-    pdf = brief_for_plan_files(plan, scenario, _lang(args), ref, written, args.kabupaten,  # type: ignore[arg-type]
-                               args.boundaries)
+        raise InputError(
+            [
+                InputIssue(
+                    message="give --scenario with --plan: the brief opens with the plan "
+                    "in short, which names the scenario's money"
+                )
+            ],
+            title="Bad options",
+        )
+    pdf = brief_for_plan_files(
+        plan,
+        scenario,
+        _lang(args),
+        ref,
+        written,
+        args.kabupaten,  # type: ignore[arg-type]
+        args.boundaries,
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(pdf)
     print(f"desaplan brief: {args.out}")
@@ -195,8 +252,10 @@ def _boundaries(args: argparse.Namespace) -> int:
     table = scenarios.read_villages(args.villages)
     shapes = read_boundaries(args.file.read_bytes(), str(args.file), {v.village_code for v in table.villages})
     levels = shapes.levels
-    print(f"desaplan boundaries: {args.file}: {levels.get('desa', 0)} desa and {levels.get('kecamatan', 0)} "
-          f"kecamatan shapes, every code known to {args.villages.name}")
+    print(
+        f"desaplan boundaries: {args.file}: {levels.get('desa', 0)} desa and {levels.get('kecamatan', 0)} "
+        f"kecamatan shapes, every code known to {args.villages.name}"
+    )
     if shapes.missing:
         shown = ", ".join(shapes.missing[:20]) + (" ..." if len(shapes.missing) > 20 else "")
         print(f"  {len(shapes.missing)} villages have no shape: {shown}")

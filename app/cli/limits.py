@@ -17,7 +17,9 @@ MAX_VILLAGES_VARIABLE = "DESAPLAN_MAX_VILLAGES"  # the service's setting, the co
 
 def add_max_villages(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--max-villages", type=int, default=None,
+        "--max-villages",
+        type=int,
+        default=None,
         help=f"refuse a table of more villages, before reading past them (default "
         f"${MAX_VILLAGES_VARIABLE}, else 200,000)",
     )
@@ -37,6 +39,8 @@ def read_limits(args: argparse.Namespace) -> ReadLimits:
     except ValueError:
         rows = 0
     if rows <= 0:
-        raise InputError([InputIssue(field=field, message=f"'{given}' is not a whole number above 0")],
-                         title="The options were refused")
+        raise InputError(
+            [InputIssue(field=field, message=f"'{given}' is not a whole number above 0")],
+            title="The options were refused",
+        )
     return ReadLimits().with_max_rows(rows)

@@ -15,8 +15,12 @@ from solver import Listener, RunContext
 
 
 def solve_files(
-    villages: Path, scenario: Path, out_dir: Path, options: SolveOptions,
-    listener: Listener | None = None, workbook_lang: str | None = None,
+    villages: Path,
+    scenario: Path,
+    out_dir: Path,
+    options: SolveOptions,
+    listener: Listener | None = None,
+    workbook_lang: str | None = None,
     limits: ReadLimits | None = None,
 ) -> tuple[Plan, dict[str, float]]:
     """Read, solve, check and write: the whole `desaplan solve`, with seconds per step.
@@ -62,8 +66,7 @@ def solve_files(
         frame = scenarios.targets_frame(plan)  # one table for both files
         scenarios.write_targets_csv(plan, out_dir / "targets.csv", frame)
         if workbook_lang in ("id", "en"):
-            _write_workbook(plan, plan_scenario, villages, scenario, out_dir / "targets.xlsx",
-                            workbook_lang)
+            _write_workbook(plan, plan_scenario, villages, scenario, out_dir / "targets.xlsx", workbook_lang)
         else:
             scenarios.write_targets_xlsx(plan, out_dir / "targets.xlsx", frame)
     run.report("write", 1, 1)
@@ -79,8 +82,9 @@ def solve_files(
     return plan, timings
 
 
-def _write_workbook(plan: Plan, scenario: Scenario, villages: Path, scenario_file: Path,
-                    path: Path, lang: str) -> None:
+def _write_workbook(
+    plan: Plan, scenario: Scenario, villages: Path, scenario_file: Path, path: Path, lang: str
+) -> None:
     """The planner's targets workbook, as the service writes it: headers in the language, the
     kecamatan, monthly contributions and parameters sheets, what a printed sheet names."""
     from datetime import UTC, datetime
@@ -90,9 +94,10 @@ def _write_workbook(plan: Plan, scenario: Scenario, villages: Path, scenario_fil
     from scenarios.files import atomic_write
 
     say = speaker(lang)
-    about = [(say.gettext("Village table"), Path(villages).name),
-             (say.gettext("Scenario version"), f"{scenario.name} ({Path(scenario_file).name})"),
-             (say.gettext("Written"), say.fmt.datetime(datetime.now(UTC)))]
+    about = [
+        (say.gettext("Village table"), Path(villages).name),
+        (say.gettext("Scenario version"), f"{scenario.name} ({Path(scenario_file).name})"),
+        (say.gettext("Written"), say.fmt.datetime(datetime.now(UTC))),
+    ]
     title = f"{scenario.name} · {Path(villages).name}"
-    atomic_write(path, scenarios.targets_workbook_bytes(plan, gettext_for(say.lang), scenario,
-                                                        about, title))
+    atomic_write(path, scenarios.targets_workbook_bytes(plan, gettext_for(say.lang), scenario, about, title))

@@ -28,8 +28,9 @@ class ProgressBar:
     """A listener for `solver.context.RunContext`: one bar per phase, once the solver has said
     (in its "prepare" event) that the table has at least `min_villages` villages."""
 
-    def __init__(self, enabled: bool = True, min_villages: int = 0, stream: TextIO | None = None,
-                 force: bool = False) -> None:
+    def __init__(
+        self, enabled: bool = True, min_villages: int = 0, stream: TextIO | None = None, force: bool = False
+    ) -> None:
         self.stream = stream or sys.stderr
         self.enabled = enabled and (force or self.stream.isatty())
         self.min_villages = min_villages
@@ -50,8 +51,14 @@ class ProgressBar:
             self._phase = event.phase
             # a terminal that reports no size (0 x 0) gets 80 x 24; tqdm would hide its bar there
             size = shutil.get_terminal_size(fallback=(80, 24))
-            self._bar = tqdm(total=event.total or None, desc=_PHASES.get(event.phase, event.phase),
-                             file=self.stream, leave=False, ncols=size.columns, nrows=size.lines)
+            self._bar = tqdm(
+                total=event.total or None,
+                desc=_PHASES.get(event.phase, event.phase),
+                file=self.stream,
+                leave=False,
+                ncols=size.columns,
+                nrows=size.lines,
+            )
         bar = self._bar
         if event.total and bar.total != event.total:
             bar.total = event.total

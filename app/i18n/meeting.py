@@ -14,7 +14,8 @@ def _weight_words(reason: GroupReason, say: Speaker) -> str:
     if abs(reason.weight - 1.0) < 1e-9:
         return _("each of its workers counts as one")
     return _("each of its workers counts %(weight)s times as much as a worker of weight one") % {
-        "weight": say.fmt.number(reason.weight, 2)}
+        "weight": say.fmt.number(reason.weight, 2)
+    }
 
 
 def group_sentences(plan: Plan, say: Speaker) -> list[tuple[str, str]]:
@@ -24,29 +25,50 @@ def group_sentences(plan: Plan, say: Speaker) -> list[tuple[str, str]]:
     best = max(reasons, key=lambda r: r.value_per_million, default=None)
     out = []
     for r in reasons:
-        parts = [_("%(new)s of its %(uninsured)s uninsured workers enrolled") % {
-            "new": fmt.count(r.new_enrollments), "uninsured": fmt.number(r.uninsured)}]
+        parts = [
+            _("%(new)s of its %(uninsured)s uninsured workers enrolled")
+            % {"new": fmt.count(r.new_enrollments), "uninsured": fmt.number(r.uninsured)}
+        ]
         if r.cheapest_cost_idr > 0:
-            parts.append(_("one worker costs %(cost)s for the plan's months, so Rp1 million covers "
-                           "%(workers)s workers") % {
-                "cost": fmt.rupiah(r.cheapest_cost_idr),
-                "workers": fmt.number(1e6 / r.cheapest_cost_idr, 2)})
+            parts.append(
+                _(
+                    "one worker costs %(cost)s for the plan's months, so Rp1 million covers "
+                    "%(workers)s workers"
+                )
+                % {
+                    "cost": fmt.rupiah(r.cheapest_cost_idr),
+                    "workers": fmt.number(1e6 / r.cheapest_cost_idr, 2),
+                }
+            )
         parts.append(_weight_words(r, say))
         if plan.objective_name == "max_protection" and best is not None and best.value_per_million > 0:
             if r.value_per_million >= best.value_per_million * (1 - 1e-9):
-                parts.append(_("that is the most protection per rupiah of any group, so its "
-                               "workers are enrolled first"))
+                parts.append(
+                    _(
+                        "that is the most protection per rupiah of any group, so its "
+                        "workers are enrolled first"
+                    )
+                )
             else:
-                parts.append(_("that is %(share)s of the protection per rupiah of %(best)s, so its "
-                               "workers are enrolled after theirs") % {
-                    "share": fmt.percent(r.value_per_million / best.value_per_million, 0),
-                    "best": say.group(best.group)})
+                parts.append(
+                    _(
+                        "that is %(share)s of the protection per rupiah of %(best)s, so its "
+                        "workers are enrolled after theirs"
+                    )
+                    % {
+                        "share": fmt.percent(r.value_per_million / best.value_per_million, 0),
+                        "best": say.group(best.group),
+                    }
+                )
         if r.floor_share and r.villages_at_floor:
-            parts.append(_("its own floor of %(share)s decides what it gets in %(count)s villages") % {
-                "share": fmt.percent(r.floor_share, 0), "count": fmt.number(r.villages_at_floor)})
-        parts.append(_("every uninsured worker of it is enrolled in %(count)s of %(villages)s "
-                       "villages") % {"count": fmt.number(r.villages_all_enrolled),
-                                      "villages": fmt.number(r.villages_with_workers)})
+            parts.append(
+                _("its own floor of %(share)s decides what it gets in %(count)s villages")
+                % {"share": fmt.percent(r.floor_share, 0), "count": fmt.number(r.villages_at_floor)}
+            )
+        parts.append(
+            _("every uninsured worker of it is enrolled in %(count)s of %(villages)s villages")
+            % {"count": fmt.number(r.villages_all_enrolled), "villages": fmt.number(r.villages_with_workers)}
+        )
         text = "; ".join(parts) + "."
         out.append((say.group(r.group), text[:1].upper() + text[1:]))
     return out
@@ -59,10 +81,12 @@ def pool_words(plan: Plan, pool: PoolUse, say: Speaker) -> str:
         return _("nothing more: the plan buys only what its floors and target ask")
     if pool.plus_billion_enrollments is not None:
         text = _("about %(workers)s more workers") % {
-            "workers": fmt.number(round(pool.plus_billion_enrollments))}
+            "workers": fmt.number(round(pool.plus_billion_enrollments))
+        }
     elif pool.marginal_enrollments_per_billion is not None:
         text = _("about %(workers)s more workers") % {
-            "workers": fmt.number(round(pool.marginal_enrollments_per_billion))}
+            "workers": fmt.number(round(pool.marginal_enrollments_per_billion))
+        }
     elif plan.integer:
         return _("not computed for whole-worker plans")
     else:
@@ -84,9 +108,11 @@ def shortfall_sentence(plan: Plan, explanation: Explanation, say: Speaker) -> st
     if lack <= 0:
         return ""
     if pool < 1.0:
-        return _("Together the villages lack %(lack)s to pay for their floors, and there is no APBD "
-                 "pool money to cover it: %(gap)s is missing.") % {
-            "lack": money_words(lack, say), "gap": money_words(gap, say)}
-    return _("Together the villages lack %(lack)s to pay for their floors; the APBD pool of %(pool)s "
-             "covers part of it, so %(lack)s less %(pool)s leaves %(gap)s missing.") % {
-        "lack": money_words(lack, say), "pool": money_words(pool, say), "gap": money_words(gap, say)}
+        return _(
+            "Together the villages lack %(lack)s to pay for their floors, and there is no APBD "
+            "pool money to cover it: %(gap)s is missing."
+        ) % {"lack": money_words(lack, say), "gap": money_words(gap, say)}
+    return _(
+        "Together the villages lack %(lack)s to pay for their floors; the APBD pool of %(pool)s "
+        "covers part of it, so %(lack)s less %(pool)s leaves %(gap)s missing."
+    ) % {"lack": money_words(lack, say), "pool": money_words(pool, say), "gap": money_words(gap, say)}

@@ -77,23 +77,43 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^not a number: '(?P<value>.*)'$"), N_("not a number: '%(value)s'")),
     (re.compile(r"^not an amount in rupiah: '(?P<value>.*)'$"), N_("not an amount in rupiah: '%(value)s'")),
     (re.compile(r"^not a whole number: '(?P<value>.*)'$"), N_("not a whole number: '%(value)s'")),
-    (re.compile(r"^must be from 2 to 100 \(got (?P<value>.*)\)$"),
-     N_("must be from 2 to 100 (got %(value)s)")),
+    (
+        re.compile(r"^must be from 2 to 100 \(got (?P<value>.*)\)$"),
+        N_("must be from 2 to 100 (got %(value)s)"),
+    ),
     (re.compile(r"^choose the lever the curve moves$"), N_("choose the lever the curve moves")),
     # the warnings of a comparison of unlike plans (scenarios.acceptance.warnings)
-    (re.compile(r"^(?P<label>.+) maximises '(?P<mine>.+)', the baseline '(?P<theirs>.+)': their "
-                r"objectives are not comparable\.$"),
-     N_("%(label)s has the objective '%(mine)s', the baseline '%(theirs)s': their objectives are not "
-        "comparable.")),
-    (re.compile(r"^(?P<label>.+) was solved on another village table \(dataset (?P<mine>.+)\) than "
-                r"the baseline \(dataset (?P<theirs>.+)\)\.$"),
-     N_("%(label)s was solved on another village table (dataset %(mine)s) than the baseline "
-        "(dataset %(theirs)s).")),
-    (re.compile(r"^(?P<label>.+) has (?P<more>\d+) villages the baseline lacks, and lacks "
-                r"(?P<less>\d+) of the baseline's\.$"),
-     N_("%(label)s has %(more)s villages the baseline lacks, and lacks %(less)s of the baseline's.")),
-    (re.compile(r"^(?P<label>.+) is (?:whole|fractional) workers, the baseline (?:whole|fractional)\.$"),
-     N_("%(label)s and the baseline differ: one plans whole workers, the other a continuous plan.")),
+    (
+        re.compile(
+            r"^(?P<label>.+) maximises '(?P<mine>.+)', the baseline '(?P<theirs>.+)': their "
+            r"objectives are not comparable\.$"
+        ),
+        N_(
+            "%(label)s has the objective '%(mine)s', the baseline '%(theirs)s': their objectives are not "
+            "comparable."
+        ),
+    ),
+    (
+        re.compile(
+            r"^(?P<label>.+) was solved on another village table \(dataset (?P<mine>.+)\) than "
+            r"the baseline \(dataset (?P<theirs>.+)\)\.$"
+        ),
+        N_(
+            "%(label)s was solved on another village table (dataset %(mine)s) than the baseline "
+            "(dataset %(theirs)s)."
+        ),
+    ),
+    (
+        re.compile(
+            r"^(?P<label>.+) has (?P<more>\d+) villages the baseline lacks, and lacks "
+            r"(?P<less>\d+) of the baseline's\.$"
+        ),
+        N_("%(label)s has %(more)s villages the baseline lacks, and lacks %(less)s of the baseline's."),
+    ),
+    (
+        re.compile(r"^(?P<label>.+) is (?:whole|fractional) workers, the baseline (?:whole|fractional)\.$"),
+        N_("%(label)s and the baseline differ: one plans whole workers, the other a continuous plan."),
+    ),
     (
         re.compile(r"^package '(?P<code>.*)' needs a monthly premium$"),
         N_("package '%(code)s' needs a monthly premium"),
@@ -105,8 +125,10 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("a growth rate must be above -100% and at most 1000%"),
     ),
     (
-        re.compile(r"^give one rate, or one per later year \((?P<later>\d+) for (?P<years>\d+) years\), "
-                   r"not (?P<count>\d+)$"),
+        re.compile(
+            r"^give one rate, or one per later year \((?P<later>\d+) for (?P<years>\d+) years\), "
+            r"not (?P<count>\d+)$"
+        ),
         N_("give one rate, or one per later year (%(later)s for %(years)s years), not %(count)s"),
     ),
     (
@@ -118,16 +140,25 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
         N_("every year's coverage floor must be between 0 and 1"),
     ),
     # why a job ended without its result (app.queue.rows)
-    (re.compile(r"^interrupted by a restart of the service$"),
-     N_("interrupted by a restart of the service")),
+    (re.compile(r"^interrupted by a restart of the service$"), N_("interrupted by a restart of the service")),
     (re.compile(r"^cancelled on request$"), N_("cancelled on request")),
-    (re.compile(r"^the worker running this job stopped \(no sign of life for (?P<seconds>\d+) s\); "
-                r"solve it again$"),
-     N_("the worker running this job stopped (no sign of life for %(seconds)s s); solve it again")),
-    (re.compile(r"^no worker took this job within (?P<seconds>\d+) s \(are the workers running and "
-                r"able to reach the database\?\); solve it again$"),
-     N_("no worker took this job within %(seconds)s s (are the workers running and able to reach the "
-        "database?); solve it again")),
+    (
+        re.compile(
+            r"^the worker running this job stopped \(no sign of life for (?P<seconds>\d+) s\); "
+            r"solve it again$"
+        ),
+        N_("the worker running this job stopped (no sign of life for %(seconds)s s); solve it again"),
+    ),
+    (
+        re.compile(
+            r"^no worker took this job within (?P<seconds>\d+) s \(are the workers running and "
+            r"able to reach the database\?\); solve it again$"
+        ),
+        N_(
+            "no worker took this job within %(seconds)s s (are the workers running and able to reach the "
+            "database?); solve it again"
+        ),
+    ),
     (
         re.compile(r"^fiscal_year is required when a package takes its premium from the contribution rules"),
         N_("the fiscal year is needed when a package takes its premium from the contribution rules"),

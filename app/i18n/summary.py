@@ -28,8 +28,10 @@ def explanation_lines(plan: Plan, lang: Lang, limit: int = 10) -> list[str]:
         elif explanation.constraint == "min_new_enrollments":
             text = say.gettext("The money cannot buy the target of new enrolments.")
         elif explanation.constraint == "actuals_committed":
-            text = say.gettext("The actual enrolments cost more than the money left to keep them "
-                               "funded to the end of the horizon.")
+            text = say.gettext(
+                "The actual enrolments cost more than the money left to keep them "
+                "funded to the end of the horizon."
+            )
         else:
             text = say.gettext("The solver found no plan.")
         if explanation.year is not None:
@@ -70,8 +72,11 @@ def explanation_lines(plan: Plan, lang: Lang, limit: int = 10) -> list[str]:
 
 
 # what a pool remedy's money is for (`Remedy.money_for`)
-_MONEY_FOR = {"floors": N_("for the floors"), "target": N_("for the target"),
-              "floors_and_target": N_("for the floors and the target")}
+_MONEY_FOR = {
+    "floors": N_("for the floors"),
+    "target": N_("for the target"),
+    "floors_and_target": N_("for the floors and the target"),
+}
 
 
 def smallest_change(explanation: Explanation, say: Speaker) -> str:
@@ -79,10 +84,14 @@ def smallest_change(explanation: Explanation, say: Speaker) -> str:
     floors, or the target (no floor talk where the floors are not what falls short)."""
     amount = say.fmt.rupiah(explanation.shortfall_idr)
     if explanation.constraint == "min_new_enrollments":
-        return say.gettext("Smallest change that would make it possible: about %(amount)s more in the "
-                           "villages' caps or their APBD pool, or a lower target.") % {"amount": amount}
-    return say.gettext("Smallest change that would make it possible: %(amount)s more in the APBD pool, "
-                       "or lower floors in these villages.") % {"amount": amount}
+        return say.gettext(
+            "Smallest change that would make it possible: about %(amount)s more in the "
+            "villages' caps or their APBD pool, or a lower target."
+        ) % {"amount": amount}
+    return say.gettext(
+        "Smallest change that would make it possible: %(amount)s more in the APBD pool, "
+        "or lower floors in these villages."
+    ) % {"amount": amount}
 
 
 def remedy_lines(plan: Plan, say: Speaker) -> list[str]:
@@ -96,52 +105,72 @@ def remedy_texts(remedies: list[Remedy], say: Speaker) -> list[str]:
     lines = []
     for r in remedies:
         if r.lever == "apbd_pool" and r.needed is None and r.needed_with_others_met is not None:
-            text = _("an APBD pool of %(needed)s in %(kabupaten)s for its own villages' floors, with "
-                     "the other shortfalls met too (now %(current)s)") % {
+            text = _(
+                "an APBD pool of %(needed)s in %(kabupaten)s for its own villages' floors, with "
+                "the other shortfalls met too (now %(current)s)"
+            ) % {
                 "needed": fmt.rupiah(r.needed_with_others_met),
-                "kabupaten": r.kabupaten or _("the table"), "current": fmt.rupiah(r.current)}
+                "kabupaten": r.kabupaten or _("the table"),
+                "current": fmt.rupiah(r.current),
+            }
         elif r.needed is None:
             text = _("%(lever)s: no value of it alone is enough") % {"lever": r.lever}
         elif r.lever == "apbd_pool":
             text = _("an APBD pool of %(needed)s in %(kabupaten)s (now %(current)s)") % {
-                "needed": fmt.rupiah(r.needed), "kabupaten": r.kabupaten or _("the table"),
-                "current": fmt.rupiah(r.current)}
+                "needed": fmt.rupiah(r.needed),
+                "kabupaten": r.kabupaten or _("the table"),
+                "current": fmt.rupiah(r.current),
+            }
             if r.money_for in _MONEY_FOR:
                 text += " " + _(_MONEY_FOR[r.money_for])
         elif r.lever in ("dana_desa_share", "add_share"):
             name = "dana desa" if r.lever == "dana_desa_share" else "ADD"  # their own names in both
             text = _("a %(source)s share of %(needed)s (now %(current)s)") % {
-                "source": name, "needed": fmt.percent(r.needed, 2), "current": fmt.percent(r.current, 2)}
+                "source": name,
+                "needed": fmt.percent(r.needed, 2),
+                "current": fmt.percent(r.current, 2),
+            }
         elif r.lever == "min_coverage":
             text = _("a coverage floor of at most %(needed)s (now %(current)s)") % {
-                "needed": fmt.percent(r.needed, 1), "current": fmt.percent(r.current, 1)}
+                "needed": fmt.percent(r.needed, 1),
+                "current": fmt.percent(r.current, 1),
+            }
         elif r.lever == "group_min_coverage":
             text = _("a floor for %(group)s of at most %(needed)s (now %(current)s)") % {
-                "group": say.group(r.group or ""), "needed": fmt.percent(r.needed, 1),
-                "current": fmt.percent(r.current, 1)}
+                "group": say.group(r.group or ""),
+                "needed": fmt.percent(r.needed, 1),
+                "current": fmt.percent(r.current, 1),
+            }
         else:
             # to the 0.0001 worker the remedy is worked out to (a continuous plan's is continuous)
             text = _("a target of at most %(needed)s new enrolments (now %(current)s)") % {
-                "needed": fmt.number(r.needed, 4), "current": fmt.number(r.current, 4)}
-        if r.lever == "apbd_pool" and r.year is None and r.needed is not None and any(
-                other.year is not None for other in remedies):
+                "needed": fmt.number(r.needed, 4),
+                "current": fmt.number(r.current, 4),
+            }
+        if (
+            r.lever == "apbd_pool"
+            and r.year is None
+            and r.needed is not None
+            and any(other.year is not None for other in remedies)
+        ):
             text += " " + _("in year 1, grown every year as the scenario sets")
         if r.year is not None:
             text = f"{year_words(r.year, r.fiscal_year, say)}: {text}"
         if not r.exact and r.needed is not None:
-            text += " " + (_("(a plan exists there; the least change may be smaller)")
-                           if r.year is not None or any(o.year is not None for o in remedies)
-                           else _("(whole workers: not proven the least change)"))
+            text += " " + (
+                _("(a plan exists there; the least change may be smaller)")
+                if r.year is not None or any(o.year is not None for o in remedies)
+                else _("(whole workers: not proven the least change)")
+            )
         lines.append(text)
     return lines
 
 
 def year_words(year: int, fiscal_year: int | None, say: Speaker) -> str:
-    """"Tahun ke-3 (2028)": a year of a multi-year plan."""
+    """ "Tahun ke-3 (2028)": a year of a multi-year plan."""
     if fiscal_year is None:
         return say.gettext("Year %(year)s") % {"year": year}
-    return say.gettext("Year %(year)s (%(fiscal_year)s)") % {"year": year,
-                                                             "fiscal_year": fiscal_year}
+    return say.gettext("Year %(year)s (%(fiscal_year)s)") % {"year": year, "fiscal_year": fiscal_year}
 
 
 def top_kecamatan(plan: Plan) -> tuple[str, str, float] | None:
@@ -178,13 +207,18 @@ def group_lines(plan: Plan, say: Speaker) -> list[str]:
             points = fmt.number(r.value_per_million, 2)
             why.append(_("%(points)s points per Rp1 million") % {"points": points})
         if r.floor_share:
-            why.append(_("floor %(share)s, met exactly in %(count)s villages")
-                       % {"share": fmt.percent(r.floor_share, 0), "count": fmt.number(r.villages_at_floor)})
-        why.append(_("all enrolled in %(count)s of %(villages)s villages")
-                   % {"count": fmt.number(r.villages_all_enrolled),
-                      "villages": fmt.number(r.villages_with_workers)})
-        lines.append(f"    {say.group(r.group)}: {fmt.count(r.new_enrollments)} / "
-                     f"{fmt.number(r.uninsured)} — " + ", ".join(why))
+            why.append(
+                _("floor %(share)s, met exactly in %(count)s villages")
+                % {"share": fmt.percent(r.floor_share, 0), "count": fmt.number(r.villages_at_floor)}
+            )
+        why.append(
+            _("all enrolled in %(count)s of %(villages)s villages")
+            % {"count": fmt.number(r.villages_all_enrolled), "villages": fmt.number(r.villages_with_workers)}
+        )
+        lines.append(
+            f"    {say.group(r.group)}: {fmt.count(r.new_enrollments)} / "
+            f"{fmt.number(r.uninsured)} — " + ", ".join(why)
+        )
     return lines
 
 
@@ -196,29 +230,37 @@ def pool_lines(plan: Plan, say: Speaker) -> list[str]:
     for pool in plan.pools:
         if pool.pool_idr <= 0:
             continue
-        name = (_("APBD pool %(kabupaten)s") % {"kabupaten": pool.kabupaten} if pool.kabupaten
-                else _("APBD pool"))
+        name = (
+            _("APBD pool %(kabupaten)s") % {"kabupaten": pool.kabupaten} if pool.kabupaten else _("APBD pool")
+        )
         line = f"  {name}: " + _("%(spent)s of %(pool)s spent") % {
-            "spent": fmt.rupiah(pool.spent_idr), "pool": fmt.rupiah(pool.pool_idr)}
+            "spent": fmt.rupiah(pool.spent_idr),
+            "pool": fmt.rupiah(pool.pool_idr),
+        }
         if plan.objective_name == "min_cost":
             if cheapest:
-                line += "; " + _("the plan buys only what its floors and target ask, so one more Rp1 "
-                                 "billion changes nothing: it would pay for up to %(workers)s more "
-                                 "workers at %(cost)s each") % {
-                    "workers": fmt.number(1e9 // cheapest), "cost": fmt.rupiah(cheapest)}
+                line += "; " + _(
+                    "the plan buys only what its floors and target ask, so one more Rp1 "
+                    "billion changes nothing: it would pay for up to %(workers)s more "
+                    "workers at %(cost)s each"
+                ) % {"workers": fmt.number(1e9 // cheapest), "cost": fmt.rupiah(cheapest)}
         elif pool.marginal_enrollments_per_billion is not None:
             line += "; " + _("one more Rp1 billion buys about %(workers)s new enrolments") % {
-                "workers": fmt.count(pool.marginal_enrollments_per_billion)}
+                "workers": fmt.count(pool.marginal_enrollments_per_billion)
+            }
             if pool.marginal_range_idr is not None:
                 line += " " + _("at this rate for the next %(amount)s") % {
-                    "amount": fmt.rupiah(pool.marginal_range_idr)}
+                    "amount": fmt.rupiah(pool.marginal_range_idr)
+                }
             if pool.plus_billion_enrollments is not None:
                 line += "; " + _("re-solved with Rp1 billion more: %(workers)s more") % {
-                    "workers": fmt.count(pool.plus_billion_enrollments)}
+                    "workers": fmt.count(pool.plus_billion_enrollments)
+                }
             if pool.plus_billion_objective is not None and pool.plus_billion_gain is not None:
                 line += ", " + _("objective %(objective)s (%(gain)s more)") % {
                     "objective": fmt.number(pool.plus_billion_objective, 2),
-                    "gain": fmt.number(pool.plus_billion_gain, 2)}
+                    "gain": fmt.number(pool.plus_billion_gain, 2),
+                }
             if plan.marginals_from == "lp_relaxation":
                 line += " " + _("(from the LP relaxation)")
         lines.append(line)
@@ -232,18 +274,25 @@ def year_lines(plan: Plan, say: Speaker) -> list[str]:
     fmt, _ = say.fmt, say.gettext
     lines = ["  " + _("Year by year (every worker enrolled stays funded to the plan's end):")]
     for y in plan.years:
-        name = str(y.fiscal_year) if y.fiscal_year is not None else _("year %(year)s") % {
-            "year": y.year}
+        name = str(y.fiscal_year) if y.fiscal_year is not None else _("year %(year)s") % {"year": y.year}
         line = _("%(year)s (%(months)s months): %(new)s new, %(funded)s funded") % {
-            "year": name, "months": y.months, "new": fmt.count(y.new_enrollments),
-            "funded": fmt.count(y.funded)}
+            "year": name,
+            "months": y.months,
+            "new": fmt.count(y.new_enrollments),
+            "funded": fmt.count(y.funded),
+        }
         if y.coverage_after is not None:
             line += ", " + _("coverage %(coverage)s") % {"coverage": fmt.percent(y.coverage_after)}
-        line += "; " + _("dana desa %(dd)s of %(dd_cap)s, ADD %(add)s of %(add_cap)s, APBD pool "
-                         "%(apbd)s of %(pool)s") % {
-            "dd": fmt.rupiah(y.spend_dana_desa_idr), "dd_cap": fmt.rupiah(y.cap_dana_desa_idr),
-            "add": fmt.rupiah(y.spend_add_idr), "add_cap": fmt.rupiah(y.cap_add_idr),
-            "apbd": fmt.rupiah(y.spend_apbd_idr), "pool": fmt.rupiah(y.pool_idr)}
+        line += "; " + _(
+            "dana desa %(dd)s of %(dd_cap)s, ADD %(add)s of %(add_cap)s, APBD pool %(apbd)s of %(pool)s"
+        ) % {
+            "dd": fmt.rupiah(y.spend_dana_desa_idr),
+            "dd_cap": fmt.rupiah(y.cap_dana_desa_idr),
+            "add": fmt.rupiah(y.spend_add_idr),
+            "add_cap": fmt.rupiah(y.cap_add_idr),
+            "apbd": fmt.rupiah(y.spend_apbd_idr),
+            "pool": fmt.rupiah(y.pool_idr),
+        }
         lines.append("    " + line)
     return lines
 
@@ -253,16 +302,24 @@ def premium_lines(plan: Plan, say: Speaker) -> list[str]:
     if plan.rules is None or not plan.months:
         return []
     _ = say.gettext
-    lines = ["  " + _("Premiums from the contribution rules %(name)s (version %(version)s), "
-                      "%(first)s to %(last)s:")
-             % {"name": plan.rules.name, "version": plan.rules.version, "first": plan.months[0],
-                "last": plan.months[-1]}]
+    lines = [
+        "  "
+        + _("Premiums from the contribution rules %(name)s (version %(version)s), %(first)s to %(last)s:")
+        % {
+            "name": plan.rules.name,
+            "version": plan.rules.version,
+            "first": plan.months[0],
+            "last": plan.months[-1],
+        }
+    ]
     for r in premium_ranges(plan.premiums):
         sectors = sector_words(r.sectors, _)
         sources = ", ".join(_(SOURCE_NAMES.get(s, s)) for s in r.sources)
-        runs = "; ".join(_("%(premium)s a month in %(first)s to %(last)s")
-                         % {"premium": say.fmt.rupiah(premium), "first": first, "last": last}
-                         for first, last, premium in r.runs)
+        runs = "; ".join(
+            _("%(premium)s a month in %(first)s to %(last)s")
+            % {"premium": say.fmt.rupiah(premium), "first": first, "last": last}
+            for first, last, premium in r.runs
+        )
         lines.append(f"    {r.package} ({sectors}; {sources}): {runs}")
     lines.append("  " + _("Every value with its regulation and article: desaplan rules"))
     return lines
@@ -272,21 +329,30 @@ def rules_text(rules: RuleSetPublic, lang: Lang = "en") -> str:
     """`desaplan rules`: every parameter with its values from their dates, and its references."""
     say = speaker(lang)
     _ = say.gettext
-    lines = [_("Contribution rules %(name)s, version %(version)s") % {"name": rules.name,
-                                                                    "version": rules.version},
-             f"  {_(rules.label)}"]
+    lines = [
+        _("Contribution rules %(name)s, version %(version)s")
+        % {"name": rules.name, "version": rules.version},
+        f"  {_(rules.label)}",
+    ]
     for p in rules.parameters:
         mark = f" [{_('unconfirmed')}]" if p.unconfirmed else ""
         lines += ["", f"{_(p.label)} ({p.name}, {p.unit}){mark}"]
         for value in p.values:
-            lines.append("  " + _("from %(date)s: %(value)s")
-                         % {"date": say.fmt.date(dt.datetime.combine(value.effective, dt.time(12))),
-                            "value": _rule_value(value.value, say)})
+            lines.append(
+                "  "
+                + _("from %(date)s: %(value)s")
+                % {
+                    "date": say.fmt.date(dt.datetime.combine(value.effective, dt.time(12))),
+                    "value": _rule_value(value.value, say),
+                }
+            )
         for ref in p.reference:
             where = f" — {ref.href}" if ref.href else ""
-            lines.append("  " + _("Reference: %(title)s, %(article)s") % {"title": ref.title,
-                                                                          "article": ref.article}
-                         + where)
+            lines.append(
+                "  "
+                + _("Reference: %(title)s, %(article)s") % {"title": ref.title, "article": ref.article}
+                + where
+            )
         if p.note:
             lines.append("  " + _("Note: %(note)s") % {"note": p.note})
     return "\n".join(lines)
@@ -302,8 +368,9 @@ def _rule_value(value: object, say: Speaker) -> str:
         return ", ".join(shown) + (f" … ({len(value)})" if len(value) > 6 else "")
     if isinstance(value, dict):
         names = {**SECTOR_NAMES, **SOURCE_NAMES}
-        return ", ".join(f"{say.gettext(names[k]) if k in names else k}: {_rule_value(v, say)}"
-                         for k, v in value.items())
+        return ", ".join(
+            f"{say.gettext(names[k]) if k in names else k}: {_rule_value(v, say)}" for k, v in value.items()
+        )
     return str(value)
 
 
@@ -313,30 +380,42 @@ def time_limit_lines(plan: Plan, say: Speaker) -> list[str]:
     _ = say.gettext
     lines = []
     if plan.lp_bound is not None and plan.gap_to_lp_bound is not None:
-        lines.append("  " + _("It is within %(gap)s of the best bound, %(bound)s.")
-                     % {"gap": say.fmt.percent(plan.gap_to_lp_bound, 2),
-                        "bound": say.fmt.number(plan.lp_bound, 2)})
+        lines.append(
+            "  "
+            + _("It is within %(gap)s of the best bound, %(bound)s.")
+            % {"gap": say.fmt.percent(plan.gap_to_lp_bound, 2), "bound": say.fmt.number(plan.lp_bound, 2)}
+        )
     if plan.unsolved_blocks and plan.blocks > 1:
-        lines.append("  " + say.ngettext(
-            "%(unsolved)s of %(blocks)s blocks was not solved to the optimum before the time "
-            "limit; the other blocks keep their optimal plans.",
-            "%(unsolved)s of %(blocks)s blocks were not solved to the optimum before the time "
-            "limit; the other blocks keep their optimal plans.", plan.unsolved_blocks)
-            % {"unsolved": say.fmt.number(plan.unsolved_blocks),
-               "blocks": say.fmt.number(plan.blocks)})
+        lines.append(
+            "  "
+            + say.ngettext(
+                "%(unsolved)s of %(blocks)s blocks was not solved to the optimum before the time "
+                "limit; the other blocks keep their optimal plans.",
+                "%(unsolved)s of %(blocks)s blocks were not solved to the optimum before the time "
+                "limit; the other blocks keep their optimal plans.",
+                plan.unsolved_blocks,
+            )
+            % {"unsolved": say.fmt.number(plan.unsolved_blocks), "blocks": say.fmt.number(plan.blocks)}
+        )
     return lines
 
 
 def solve_summary(
-    plan: Plan, timings: dict[str, float], out_dir: Path, lang: Lang = "en", verbose: bool = False,
+    plan: Plan,
+    timings: dict[str, float],
+    out_dir: Path,
+    lang: Lang = "en",
+    verbose: bool = False,
     scenario: Scenario | None = None,
 ) -> str:
     """The terminal summary a planner reads; with the scenario, its plan in short first."""
     say = speaker(lang)
     fmt = say.fmt
     _ = say.gettext
-    lines = [f"desaplan: {plan.scenario_name}",
-             f"  {_('Status')}: {say.status(plan.status.value)} ({_method_words(plan, say)})"]
+    lines = [
+        f"desaplan: {plan.scenario_name}",
+        f"  {_('Status')}: {say.status(plan.status.value)} ({_method_words(plan, say)})",
+    ]
     if scenario is not None:
         lines.append(f"  {_('In short')}: {plan_in_short(plan, scenario, lang)}")
     if verbose:
@@ -352,8 +431,11 @@ def solve_summary(
         if plan.lp_bound is not None and plan.gap_to_lp_bound is not None:
             lines.append(f"  best bound {plan.lp_bound:,.2f} (gap {plan.gap_to_lp_bound:.4%})")
     if plan.status == Status.error:
-        lines.append("  " + _("The plan breaks a constraint, so no targets were written: %(what)s")
-                     % {"what": "; ".join(plan.check.violations[:3]) if plan.check else plan.message})
+        lines.append(
+            "  "
+            + _("The plan breaks a constraint, so no targets were written: %(what)s")
+            % {"what": "; ".join(plan.check.violations[:3]) if plan.check else plan.message}
+        )
         lines.append(f"  {_('Wrote')} {out_dir / 'plan.json'}")
         return "\n".join(lines)
     if plan.status == Status.infeasible or not plan.totals:
@@ -362,11 +444,16 @@ def solve_summary(
             lines.append("  " + _("The way out, each change on its own:"))
             lines += remedy_lines(plan, say)
         if plan.short_villages or plan.remedies:
-            lines.append("  " + _("Every short village and the remedies are in %(file)s")
-                         % {"file": out_dir / "infeasible.xlsx"})
+            lines.append(
+                "  "
+                + _("Every short village and the remedies are in %(file)s")
+                % {"file": out_dir / "infeasible.xlsx"}
+            )
         if plan.status == Status.time_limit:
-            lines.append("  " + _("The time limit came before any plan that meets every floor and "
-                                  "target; allow more time."))
+            lines.append(
+                "  "
+                + _("The time limit came before any plan that meets every floor and target; allow more time.")
+            )
         if verbose and plan.message:
             lines.append(f"  {plan.message}")
         lines.append(f"  {_('Wrote')} {out_dir / 'plan.json'}")
@@ -418,16 +505,28 @@ def solve_summary(
             % {"kecamatan": where, "count": fmt.count(new)}
         )
     if plan.status == Status.time_limit:
-        lines.append("  " + _("The time limit came first: this plan meets every constraint but is not "
-                              "proven the best."))
+        lines.append(
+            "  "
+            + _("The time limit came first: this plan meets every constraint but is not proven the best.")
+        )
         lines += time_limit_lines(plan, say)
         if plan.fallback_blocks:
-            lines.append("  " + _("These blocks have the floors-first plan, not an optimised one: "
-                                  "%(blocks)s") % {"blocks": "; ".join(plan.fallback_blocks[:5])
-                                                    + (" …" if len(plan.fallback_blocks) > 5 else "")})
+            lines.append(
+                "  "
+                + _("These blocks have the floors-first plan, not an optimised one: %(blocks)s")
+                % {
+                    "blocks": "; ".join(plan.fallback_blocks[:5])
+                    + (" …" if len(plan.fallback_blocks) > 5 else "")
+                }
+            )
     if not plan.preferred and plan.status != Status.error:
-        lines.append("  " + _("Ties between equally good plans were not all settled by the stated "
-                              "order before the time limit."))
+        lines.append(
+            "  "
+            + _(
+                "Ties between equally good plans were not all settled by the stated "
+                "order before the time limit."
+            )
+        )
     if plan.check is not None and plan.check.ok:
         lines.append("  " + _("Checked: every budget, cap and floor holds."))
     if verbose and plan.message:

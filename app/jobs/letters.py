@@ -37,8 +37,9 @@ def store_file(engine: Engine, job_id: int, payload: tuple[str, str, bytes]) -> 
         assert job.result is not None
         plan_id = job.result["request"]["plan_id"]
         if session.get(PlanFile, (plan_id, variant)) is None:
-            session.add(PlanFile(plan_id=plan_id, variant=variant, file_name=name, file_format="zip",
-                                 content=content))
+            session.add(
+                PlanFile(plan_id=plan_id, variant=variant, file_name=name, file_format="zip", content=content)
+            )
             session.commit()
 
 

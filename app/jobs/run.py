@@ -70,8 +70,13 @@ def retried[T](what: str, job_id: int, step: Callable[[], T], outage_s: float = 
         except (OperationalError, InterfaceError) as exc:
             if time.monotonic() + pause > deadline:
                 raise
-            log.warning("job %s: %s: the database does not answer (%s); trying again in %.1f s",
-                        job_id, what, str(exc).strip().splitlines()[0], pause)
+            log.warning(
+                "job %s: %s: the database does not answer (%s); trying again in %.1f s",
+                job_id,
+                what,
+                str(exc).strip().splitlines()[0],
+                pause,
+            )
             time.sleep(pause)
             pause = min(pause * 2, RETRY_S[1])
 
@@ -97,8 +102,7 @@ class HardLimit:
     and no job outlives `hard_limit_s`. A sweep's solves start their clocks one after another: its
     limit counts from the start."""
 
-    def __init__(self, hard_limit_s: float, time_limit_s: float,
-                 solving_from_start: bool = False) -> None:
+    def __init__(self, hard_limit_s: float, time_limit_s: float, solving_from_start: bool = False) -> None:
         self.hard_limit_s = hard_limit_s
         self.time_limit_s = time_limit_s
         self.allowance_s = max(0.0, hard_limit_s - time_limit_s) / (1 if solving_from_start else 2)
@@ -119,12 +123,16 @@ class HardLimit:
         """Why the job must stop now, or None."""
         if self.solving_since is None:
             if now - self.started > self.allowance_s:
-                return (f"reading and preparing the table took longer than {self.allowance_s:.0f} s "
-                        f"and the solve was stopped before it began")
+                return (
+                    f"reading and preparing the table took longer than {self.allowance_s:.0f} s "
+                    f"and the solve was stopped before it began"
+                )
             return None
         if now - self.solving_since > self.time_limit_s + self.allowance_s:
-            return (f"the solve overran its time limit ({self.time_limit_s:.0f} s of solving and "
-                    f"{self.allowance_s:.0f} s to finish) and was stopped")
+            return (
+                f"the solve overran its time limit ({self.time_limit_s:.0f} s of solving and "
+                f"{self.allowance_s:.0f} s to finish) and was stopped"
+            )
         return None
 
 
@@ -140,8 +148,7 @@ class Progress:
 
     def by_clock(self, elapsed_s: float, time_limit_s: float) -> None:
         if self.from_solver and elapsed_s > time_limit_s and "past its time limit" not in self.phase:
-            self.phase += (f" (past its time limit of {time_limit_s:.0f} s: finishing the best "
-                           f"checked plan)")
+            self.phase += f" (past its time limit of {time_limit_s:.0f} s: finishing the best checked plan)"
         if not self.from_solver:
             self.share = 0.1 + 0.8 * min(1.0, elapsed_s / time_limit_s)
             self.phase = f"solving ({elapsed_s:.0f} s of at most {time_limit_s:.0f} s)"
@@ -177,8 +184,16 @@ def run_job(
     if not jobs.claim(engine, job_id):  # cancelled while queued, or another worker has it
         return job_status(engine, job_id)
     try:
-        _supervise(engine, job_id, hard_limit_s, processes, stop,
-                   fanout.for_job(job_id, hard_limit_s) if fanout else None, files, finished)
+        _supervise(
+            engine,
+            job_id,
+            hard_limit_s,
+            processes,
+            stop,
+            fanout.for_job(job_id, hard_limit_s) if fanout else None,
+            files,
+            finished,
+        )
     except Exception:
         correlation_id = str(uuid.uuid4())
         log.exception("job %s failed, correlation_id=%s", job_id, correlation_id)
@@ -196,8 +211,11 @@ def run_job(
 
 
 def _fail(engine: Engine, job_id: int, error: str) -> None:
-    retried("storing its failure", job_id,
-            lambda: jobs.finish(engine, job_id, JobStatus.failed, JobStatus.failed.value, error))
+    retried(
+        "storing its failure",
+        job_id,
+        lambda: jobs.finish(engine, job_id, JobStatus.failed, JobStatus.failed.value, error),
+    )
 
 
 def _beat(engine: Engine, job_id: int, progress: Progress) -> bool:
@@ -206,14 +224,18 @@ def _beat(engine: Engine, job_id: int, progress: Progress) -> bool:
     try:
         return jobs.beat(engine, job_id, progress.share, progress.phase)
     except (OperationalError, InterfaceError) as exc:
-        log.warning("job %s: its heartbeat was not written (%s)", job_id,
-                    str(exc).strip().splitlines()[0])
+        log.warning("job %s: its heartbeat was not written (%s)", job_id, str(exc).strip().splitlines()[0])
         return True
 
 
 def _supervise(
-    engine: Engine, job_id: int, hard_limit_s: float, processes: SolverProcesses,
-    stop: threading.Event, fanout: FanOut | None, files: PlanFiles | None,
+    engine: Engine,
+    job_id: int,
+    hard_limit_s: float,
+    processes: SolverProcesses,
+    stop: threading.Event,
+    fanout: FanOut | None,
+    files: PlanFiles | None,
     finished: Callable[[], None] | None,
 ) -> None:
     target: Callable[..., None]
@@ -221,22 +243,25 @@ def _supervise(
     kwargs: dict[str, Any] = {}
     job_kind = retried("reading its kind", job_id, lambda: jobs.kind_of(engine, job_id))
     if job_kind == JobKind.letters:
-        plan_json, request_json = retried("reading its input", job_id,
-                                          lambda: letters_job.prepare(engine, job_id))
+        plan_json, request_json = retried(
+            "reading its input", job_id, lambda: letters_job.prepare(engine, job_id)
+        )
         target, args = letters_process.letters_in_process, (plan_json, request_json)
         time_limit_s = LETTERS_HARD_LIMIT_S
         clock = HardLimit(hard_limit_s, time_limit_s, solving_from_start=True)
     elif job_kind == JobKind.sweep:
         problem_json, options_json, task_json = retried(
-            "reading its input", job_id, lambda: storage.prepare_sweep(engine, job_id))
+            "reading its input", job_id, lambda: storage.prepare_sweep(engine, job_id)
+        )
         target, args = worker.sweep_in_process, (problem_json, options_json, task_json)
         # the time limit bounds each of the curve's solves; the clock runs over all of them
         points = len(json.loads(task_json)["values"])
         time_limit_s = float(json.loads(options_json)["time_limit_s"]) * max(1, points)
         clock = HardLimit(hard_limit_s, time_limit_s, solving_from_start=True)
     else:
-        problem_json, options_json = retried("reading its input", job_id,
-                                             lambda: storage.prepare(engine, job_id))
+        problem_json, options_json = retried(
+            "reading its input", job_id, lambda: storage.prepare(engine, job_id)
+        )
         target, args = worker.solve_in_process, (problem_json, options_json)
         if fanout is not None:
             kwargs["fanout"] = fanout
@@ -258,8 +283,11 @@ def _supervise(
                     kind, payload = parent_end.recv()
                 except EOFError:  # the process died without a word (killed, out of memory)
                     process.join(1)
-                    _fail(engine, job_id,
-                          f"the solver process ended without a plan (exit code {process.exitcode})")
+                    _fail(
+                        engine,
+                        job_id,
+                        f"the solver process ended without a plan (exit code {process.exitcode})",
+                    )
                     return
                 if kind == "progress":
                     progress.from_event(payload, time.monotonic() - started, time_limit_s)
@@ -310,8 +338,9 @@ def _supervise(
         _end(child)
 
 
-def _handle(engine: Engine, job_id: int, message: tuple[str, Any],
-            stop: threading.Event) -> tuple[int, int] | None:
+def _handle(
+    engine: Engine, job_id: int, message: tuple[str, Any], stop: threading.Event
+) -> tuple[int, int] | None:
     """The job's end as its solver process answered; the saved plan's id and village count."""
     kind, payload = message
     if kind == "plan":
@@ -320,8 +349,9 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, Any],
             return None
         # None when the job is no longer running (a cancel, a reaper): then nothing is written
         plan, villages = plan_parts(payload)
-        plan_id = retried("storing its plan", job_id,
-                          lambda: storage.store_result(engine, job_id, plan, villages))
+        plan_id = retried(
+            "storing its plan", job_id, lambda: storage.store_result(engine, job_id, plan, villages)
+        )
         return None if plan_id is None else (plan_id, len(villages))
     if kind == "letters":
         if stop.is_set():
@@ -338,9 +368,13 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, Any],
     elif kind == "input_error":
         data = json.loads(payload)
         error = InputError([InputIssue(**i) for i in data["issues"]], title=data["title"])
-        retried("storing its input error", job_id, lambda: jobs.finish(
-            engine, job_id, JobStatus.failed, JobStatus.failed.value, error.describe(), input_error=data
-        ))
+        retried(
+            "storing its input error",
+            job_id,
+            lambda: jobs.finish(
+                engine, job_id, JobStatus.failed, JobStatus.failed.value, error.describe(), input_error=data
+            ),
+        )
     else:
         correlation_id = str(uuid.uuid4())
         log.error("job %s: the solver raised, correlation_id=%s\n%s", job_id, correlation_id, payload)
@@ -350,8 +384,9 @@ def _handle(engine: Engine, job_id: int, message: tuple[str, Any],
     return None
 
 
-def _store_files(engine: Engine, plan_id: int, child: Child, time_limit_s: float,
-                 stop: threading.Event) -> None:
+def _store_files(
+    engine: Engine, plan_id: int, child: Child, time_limit_s: float, stop: threading.Event
+) -> None:
     """The plan's targets files (`plans.FILES_WITH_THE_PLAN`), built by the solver process that
     holds the plan and stored one by one as they come. Whatever is not stored in `time_limit_s`
     (or by a stop) is built on its first download instead; the job has succeeded already."""
@@ -382,5 +417,8 @@ def _store_files(engine: Engine, plan_id: int, child: Child, time_limit_s: float
         with Session(engine) as session:
             plans.store_file(session, plan_id, order, content)
     if not stop.is_set():
-        log.warning("plan %s: its files took longer than %.0f s; the rest are built on their first "
-                    "download", plan_id, time_limit_s)
+        log.warning(
+            "plan %s: its files took longer than %.0f s; the rest are built on their first download",
+            plan_id,
+            time_limit_s,
+        )

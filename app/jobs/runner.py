@@ -20,8 +20,9 @@ from app.settings import Settings
 
 def plan_files(settings: Settings) -> PlanFiles:
     """Which plans' files their job builds (`app.jobs.run`), within the export time limit."""
-    return PlanFiles(min_villages=settings.plan_files_min_villages,
-                     time_limit_s=settings.export_time_limit_s or 86_400.0)
+    return PlanFiles(
+        min_villages=settings.plan_files_min_villages, time_limit_s=settings.export_time_limit_s or 86_400.0
+    )
 
 
 def solver_processes(settings: Settings) -> SolverProcesses:
@@ -37,10 +38,12 @@ class LocalJobs:
         self._processes = solver_processes(settings)
         self._files = plan_files(settings)
 
-    def run(self, job_id: int, hard_limit_s: float, stop: threading.Event,
-            finished: Callable[[], None]) -> None:
-        run_job(self._engine, job_id, hard_limit_s, self._processes, stop, files=self._files,
-                finished=finished)
+    def run(
+        self, job_id: int, hard_limit_s: float, stop: threading.Event, finished: Callable[[], None]
+    ) -> None:
+        run_job(
+            self._engine, job_id, hard_limit_s, self._processes, stop, files=self._files, finished=finished
+        )
 
     def close(self) -> None:
         self._processes.close()

@@ -41,8 +41,9 @@ def prepare(engine: Engine, job_id: int) -> tuple[str, str]:
         return problem, SolveOptions.model_validate(job.options).model_dump_json()
 
 
-def store_result(engine: Engine, job_id: int, plan: Plan,
-                 villages: VillageColumns | None = None) -> int | None:
+def store_result(
+    engine: Engine, job_id: int, plan: Plan, villages: VillageColumns | None = None
+) -> int | None:
     """Save the plan and mark the job in ONE transaction; the plan's id. A plan whose own check
     failed (status `error`) is kept, so its violations can be read, but its job is failed.
 
@@ -89,12 +90,16 @@ def prepare_sweep(engine: Engine, job_id: int) -> tuple[str, str, str]:
         assert version is not None
         record = scenario_service.get_record(session, version.scenario_id)
         # the table's JSON as solves hand it over (`datasets.table_json`, written once per dataset)
-        problem = (f'{{"table":{datasets.table_json(session, record.dataset_id)},'
-                   f'"scenario":{sweeps.scenario(body, version).model_dump_json()}}}')
-        task = {"lever": sweeps.lever(body).model_dump(mode="json"), "values": sweeps.values(body),
-                "breakpoints": body.breakpoints}
-        return (problem, SolveOptions.model_validate(job.options).model_dump_json(),
-                json.dumps(task))
+        problem = (
+            f'{{"table":{datasets.table_json(session, record.dataset_id)},'
+            f'"scenario":{sweeps.scenario(body, version).model_dump_json()}}}'
+        )
+        task = {
+            "lever": sweeps.lever(body).model_dump(mode="json"),
+            "values": sweeps.values(body),
+            "breakpoints": body.breakpoints,
+        }
+        return (problem, SolveOptions.model_validate(job.options).model_dump_json(), json.dumps(task))
 
 
 def store_curve(engine: Engine, job_id: int, curve: Curve) -> bool:
@@ -107,10 +112,15 @@ def store_curve(engine: Engine, job_id: int, curve: Curve) -> bool:
         result = session.execute(
             update(Job)
             .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
-            .values(status=JobStatus.succeeded.value, error=None, progress=1.0,
-                    result={"request": job.result["request"], "curve": curve.model_dump(mode="json")},
-                    phase=f"done: a curve of {len(curve.points)} points", finished_at=now,
-                    heartbeat_at=now)
+            .values(
+                status=JobStatus.succeeded.value,
+                error=None,
+                progress=1.0,
+                result={"request": job.result["request"], "curve": curve.model_dump(mode="json")},
+                phase=f"done: a curve of {len(curve.points)} points",
+                finished_at=now,
+                heartbeat_at=now,
+            )
         )
         session.commit()
         return bool(result.rowcount)  # type: ignore[attr-defined]

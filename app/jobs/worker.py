@@ -85,8 +85,7 @@ class DesaplanWorker(SimpleWorker):
         except RedisError:  # Redis is away: stop now rather than ask it whether we are busy
             raise StopRequested() from None
 
-    def dequeue_job_and_maintain_ttl(self, timeout: int | None,
-                                     max_idle_time: int | None = None) -> Any:
+    def dequeue_job_and_maintain_ttl(self, timeout: int | None, max_idle_time: int | None = None) -> Any:
         waits = backoff(self.stopping)
         while not database_answers(self.engine):
             if not next(waits):
@@ -116,9 +115,13 @@ def fanout_of(settings: Settings) -> FanOut | None:
     """How this worker's large solves fan out (`app.processes.fanout`); None when they never do."""
     if not settings.queue_url or settings.fanout_tasks < 2:
         return None
-    return FanOut(queue_url=settings.queue_url, blocks_queue=blocks_queue_name(settings.queue_name),
-                  min_villages=settings.fanout_min_villages, tasks=settings.fanout_tasks,
-                  claim_ttl_s=settings.job_heartbeat_timeout_s)
+    return FanOut(
+        queue_url=settings.queue_url,
+        blocks_queue=blocks_queue_name(settings.queue_name),
+        min_villages=settings.fanout_min_villages,
+        tasks=settings.fanout_tasks,
+        claim_ttl_s=settings.job_heartbeat_timeout_s,
+    )
 
 
 def perform(job_id: int, hard_limit_s: float) -> str | None:
@@ -131,8 +134,9 @@ def perform(job_id: int, hard_limit_s: float) -> str | None:
         if time.monotonic() >= deadline:
             raise RuntimeError(f"job {job_id} given back: the database is not reachable")
         next(waits)
-    status = run_job(state.engine, job_id, hard_limit_s, state.processes, fanout=state.fanout,
-                     files=state.files)
+    status = run_job(
+        state.engine, job_id, hard_limit_s, state.processes, fanout=state.fanout, files=state.files
+    )
     return status.value if status else None
 
 
@@ -153,14 +157,21 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
     # each solver process: its memory cap, and this worker whose death ends it
     processes = solver_processes(settings)
     processes.warm()  # the first job does not wait for the forkserver (nor go silent meanwhile)
-    _state = WorkerState(engine=engine, processes=processes, redis=redis, fanout=fanout_of(settings),
-                         files=plan_files(settings))
+    _state = WorkerState(
+        engine=engine,
+        processes=processes,
+        redis=redis,
+        fanout=fanout_of(settings),
+        files=plan_files(settings),
+    )
     stop_reaper = start_reaper(engine, settings, perform)
     stopping = threading.Event()
     try:
         # block tasks of fanned-out solves first: a solve already started finishes sooner
-        queues = [Queue(blocks_queue_name(settings.queue_name), connection=redis),
-                  Queue(settings.queue_name, connection=redis)]
+        queues = [
+            Queue(blocks_queue_name(settings.queue_name), connection=redis),
+            Queue(settings.queue_name, connection=redis),
+        ]
         waits = backoff(stopping)
         while not stopping.is_set():
             try:
@@ -202,16 +213,35 @@ def perform_task(job_id: int, prefix: str, task: int) -> str:
     """The RQ job of one block task, run by a `desaplan worker`."""
     state = worker_state()
     assert state.fanout is not None
-    return run_task(state.engine, state.redis, state.processes.context, state.processes.limits,
-                    state.fanout, job_id, prefix, task)
+    return run_task(
+        state.engine,
+        state.redis,
+        state.processes.context,
+        state.processes.limits,
+        state.fanout,
+        job_id,
+        prefix,
+        task,
+    )
 
 
-def run_task(engine: Engine, redis: Redis, context: Any, limits: Any, fanout: FanOut, job_id: int,
-             prefix: str, task: int) -> str:
+def run_task(
+    engine: Engine,
+    redis: Redis,
+    context: Any,
+    limits: Any,
+    fanout: FanOut,
+    job_id: int,
+    prefix: str,
+    task: int,
+) -> str:
     """Claim the task, solve it in a solver process, write its result; what happened, in a word."""
 
-    claim, input_key, result_key = (f"{prefix}:{task}:claim", f"{prefix}:{task}:input",
-                                    f"{prefix}:{task}:result")
+    claim, input_key, result_key = (
+        f"{prefix}:{task}:claim",
+        f"{prefix}:{task}:input",
+        f"{prefix}:{task}:result",
+    )
     ttl_ms = int(fanout.claim_ttl_s * 1000)
     if not redis.set(claim, this_process(), nx=True, px=ttl_ms):
         return "taken"  # the parent, or another worker, has it
@@ -221,8 +251,12 @@ def run_task(engine: Engine, redis: Redis, context: Any, limits: Any, fanout: Fa
     if payload is None:
         return "stopped"  # the job ended and its keys were deleted
     parent_end, child_end = context.Pipe(duplex=False)
-    process = context.Process(target=worker.solve_blocks_in_process, args=(payload, child_end, limits),
-                              name=f"desaplan-blocks-{job_id}-{task}", daemon=True)
+    process = context.Process(
+        target=worker.solve_blocks_in_process,
+        args=(payload, child_end, limits),
+        name=f"desaplan-blocks-{job_id}-{task}",
+        daemon=True,
+    )
     process.start()
     child_end.close()
     last_beat = time.monotonic()
@@ -233,8 +267,11 @@ def run_task(engine: Engine, redis: Redis, context: Any, limits: Any, fanout: Fa
                     kind, value = parent_end.recv()
                 except EOFError:
                     kind, value = "error", f"the solver process ended (exit code {process.exitcode})"
-                redis.set(result_key, pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL),
-                          ex=fanout.keys_ttl_s)
+                redis.set(
+                    result_key,
+                    pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL),
+                    ex=fanout.keys_ttl_s,
+                )
                 return "solved" if kind == "blocks" else "failed"
             if not process.is_alive() and not parent_end.poll():
                 ended = f"the solver process ended (exit code {process.exitcode})"

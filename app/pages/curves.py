@@ -86,9 +86,15 @@ def _read(query: dict[str, str], scenario: Scenario) -> tuple[dict[str, Any], li
         else:
             points = int(points_text)
     integer = {"1": True, "0": False}.get(query.get("integer", ""))
-    return {"lever": kind.value, "kabupaten": kabupaten if kind == LeverKind.apbd_pool else None,
-            "package": package if kind == LeverKind.premium else None, "start": start, "stop": stop,
-            "points": points, "integer": integer}, issues
+    return {
+        "lever": kind.value,
+        "kabupaten": kabupaten if kind == LeverKind.apbd_pool else None,
+        "package": package if kind == LeverKind.premium else None,
+        "start": start,
+        "stop": stop,
+        "points": points,
+        "integer": integer,
+    }, issues
 
 
 def _shown(kind: LeverKind, value: float | None) -> float | None:
@@ -120,8 +126,7 @@ def _chart(curve: Curve) -> dict[str, Any]:
 
 
 @router.get("/ui/scenarios/{scenario_id}/curve", response_model=None)
-def curve_page(request: Request, scenario_id: ItemId, session: SessionDep,
-               settings: SettingsDep) -> Response:
+def curve_page(request: Request, scenario_id: ItemId, session: SessionDep, settings: SettingsDep) -> Response:
     """The form; with a lever chosen, the curve too (or, with `format`, its file)."""
     query = dict(request.query_params)
     record = scenario_service.get_record(session, scenario_id)
@@ -131,8 +136,15 @@ def curve_page(request: Request, scenario_id: ItemId, session: SessionDep,
     scenario = Scenario.model_validate(shown.body)
     dataset = dataset_service.get_dataset(session, record.dataset_id)
     context: dict[str, Any] = {
-        "scenario": record, "version": shown.version, "dataset": dataset, "body": scenario,
-        "levers": LEVER_NAMES, "kinds": KIND_NAMES, "query": query, "issues": [], "curve": None,
+        "scenario": record,
+        "version": shown.version,
+        "dataset": dataset,
+        "body": scenario,
+        "levers": LEVER_NAMES,
+        "kinds": KIND_NAMES,
+        "query": query,
+        "issues": [],
+        "curve": None,
         "percent": False,
     }
     if "lever" not in query:
@@ -151,10 +163,18 @@ def curve_page(request: Request, scenario_id: ItemId, session: SessionDep,
         return answer
     kind = curve.lever.kind
     downloads = {f: str(request.url.include_query_params(format=f)) for f in ("csv", "xlsx", "png")}
-    return render(request, "curve.html", {
-        **context, "curve": curve, "chart": json.dumps(_chart(curve)), "downloads": downloads,
-        "percent": kind in PERCENT_LEVERS, "lever_name": LEVER_NAMES[kind],
-        "billions": kind == LeverKind.apbd_pool,
-        "reason": SATURATION_REASONS.get(curve.saturation_reason, curve.saturation_reason),
-        "shown": lambda value: _shown(kind, value),
-    })
+    return render(
+        request,
+        "curve.html",
+        {
+            **context,
+            "curve": curve,
+            "chart": json.dumps(_chart(curve)),
+            "downloads": downloads,
+            "percent": kind in PERCENT_LEVERS,
+            "lever_name": LEVER_NAMES[kind],
+            "billions": kind == LeverKind.apbd_pool,
+            "reason": SATURATION_REASONS.get(curve.saturation_reason, curve.saturation_reason),
+            "shown": lambda value: _shown(kind, value),
+        },
+    )

@@ -28,8 +28,11 @@ def _safe_next(target: str | None) -> str:
 
 @router.get("/ui/login", response_class=HTMLResponse)
 def login_form(request: Request, settings: SettingsDep, next: str = "/") -> Response:
-    return render(request, "login.html", {"next": _safe_next(next), "auth_off": settings.auth == "off",
-                                          "refused": False})
+    return render(
+        request,
+        "login.html",
+        {"next": _safe_next(next), "auth_off": settings.auth == "off", "refused": False},
+    )
 
 
 @router.post("/ui/login", response_model=None)
@@ -46,8 +49,9 @@ def log_in(
     try:
         accounts.authenticate(session, token)
     except Unauthorized:
-        return render(request, "login.html", {"next": target, "auth_off": False, "refused": True},
-                      status_code=401)
+        return render(
+            request, "login.html", {"next": target, "auth_off": False, "refused": True}, status_code=401
+        )
     response = RedirectResponse(target, status_code=303)
     set_session_cookies(response, token.strip(), secure=request.url.scheme == "https")
     return response

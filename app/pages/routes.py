@@ -218,8 +218,9 @@ def _form_context(dataset: Any, values: dict[str, Any], **extra: Any) -> dict[st
 
 
 @router.get("/ui/scenarios/new", response_class=HTMLResponse)
-def new_scenario(request: Request, dataset_id: Annotated[int, Query(ge=1, le=DB_INT_MAX)],
-                 session: SessionDep) -> HTMLResponse:
+def new_scenario(
+    request: Request, dataset_id: Annotated[int, Query(ge=1, le=DB_INT_MAX)], session: SessionDep
+) -> HTMLResponse:
     dataset = dataset_service.get_dataset(session, dataset_id)
     return render(request, "scenario_form.html", _form_context(dataset, form_values(None), action="create"))
 
@@ -397,8 +398,9 @@ def plan_page(
             "in_short": plan_service.in_short(session, plan_id, lang).text,
             "remedies": list(zip(plan.remedies, remedy_texts(plan.remedies, say), strict=True)),
             "premium_runs": premium_runs(plan.premiums) if plan.years else [],
-            "village_years": (years_of_villages(record.detail, [v.village_code for v in page.items])
-                              if plan.years else {}),
+            "village_years": (
+                years_of_villages(record.detail, [v.village_code for v in page.items]) if plan.years else {}
+            ),
             "maps": document_service.plan_maps(session, plan_id, lang),
             **_meeting(full, say),
             "actuals_list": actuals_service.list_for_plan(session, plan_id, 0, 100).items,
@@ -416,9 +418,12 @@ def _meeting(plan: Plan, say: Speaker) -> dict[str, Any]:
         "pool_words": [pool_words(plan, pool, say) for pool in plan.pools],
         "shortfall_sentences": [shortfall_sentence(plan, e, say) for e in plan.explanations],
         "marginals_from": plan.marginals_from,
-        "top_villages": [{str(k): v for k, v in row.items()}
-                         for row in insights_io.top_villages(plan, TOP_MARGINALS).to_dict(orient="records")]
-        if helps else [],
+        "top_villages": [
+            {str(k): v for k, v in row.items()}
+            for row in insights_io.top_villages(plan, TOP_MARGINALS).to_dict(orient="records")
+        ]
+        if helps
+        else [],
         "top_kecamatan_marginals": _top_kecamatan(plan) if helps else [],
     }
 
@@ -427,8 +432,11 @@ def _top_kecamatan(plan: Plan) -> list[dict[str, Any]]:
     """The kecamatan where Rp1 million more in each village buys most workers together."""
     frame = insights_io.kecamatan_marginals(plan)
     frame = frame[frame["villages_where_money_helps"] > 0]
-    frame = frame.sort_values(["enrollments_of_a_million_each", "kabupaten", "kecamatan"],
-                              ascending=[False, True, True], kind="stable")
+    frame = frame.sort_values(
+        ["enrollments_of_a_million_each", "kabupaten", "kecamatan"],
+        ascending=[False, True, True],
+        kind="stable",
+    )
     rows = frame.head(TOP_MARGINALS).to_dict(orient="records")
     return [{str(k): v for k, v in row.items()} for row in rows]
 
@@ -457,8 +465,7 @@ async def create_comparison(request: Request, session: SessionDep, actor: ActorD
     others = [i for v in form.getlist("plan_ids") if (i := _form_id(str(v))) is not None]
     try:
         body = ComparisonCreate.model_validate(
-            {"baseline_plan_id": _form_id(baseline_text), "plan_ids": others,
-             "rules": rules_from_form(form)}
+            {"baseline_plan_id": _form_id(baseline_text), "plan_ids": others, "rules": rules_from_form(form)}
         )
         comparison = writes.create_comparison(session, actor, body)
     except InputError as exc:
@@ -523,8 +530,9 @@ def comparison_page(request: Request, comparison_id: ItemId, session: SessionDep
 # --- plan against actual and the re-plan --------------------------------------------------------
 
 
-def _actuals_form(request: Request, session: Any, plan_id: int, issues: list[Any], status_code: int,
-                  **extra: Any) -> HTMLResponse:
+def _actuals_form(
+    request: Request, session: Any, plan_id: int, issues: list[Any], status_code: int, **extra: Any
+) -> HTMLResponse:
     plan = plan_service.public(session, plan_service.get_record(session, plan_id))
     return render(request, "actuals_new.html", {"plan": plan, "issues": issues, **extra}, status_code)
 
@@ -549,8 +557,9 @@ def upload_actuals(
             session, actor, plan_id, upload, settings.read_limits(), settings.parse_time_limit_s
         )
     except InputError as exc:
-        return _actuals_form(request, session, plan_id, exc.issues, 422, filename=upload.filename,
-                             name=upload.name or "")
+        return _actuals_form(
+            request, session, plan_id, exc.issues, 422, filename=upload.filename, name=upload.name or ""
+        )
     return _see_other(f"/ui/actuals/{stored.id}")
 
 
@@ -568,7 +577,7 @@ def actuals_page(request: Request, actuals_id: ItemId, session: SessionDep) -> H
             "actuals": actuals_service.public(stored),
             "plan": plan_service.public(session, plan_service.get_record(session, stored.plan_id)),
             "result": result,
-            "behind": behind[:PAGE_SIZE * 2],
+            "behind": behind[: PAGE_SIZE * 2],
             "behind_count": len(behind),
             "kecamatan_behind": [k for k in result.kecamatan if k.villages_behind],
             "replans": replans,
@@ -578,9 +587,7 @@ def actuals_page(request: Request, actuals_id: ItemId, session: SessionDep) -> H
 
 
 @router.post("/ui/actuals/{actuals_id}/replan", response_model=None)
-def replan(
-    actuals_id: ItemId, session: SessionDep, settings: SettingsDep, actor: ActorDep
-) -> Response:
+def replan(actuals_id: ItemId, session: SessionDep, settings: SettingsDep, actor: ActorDep) -> Response:
     """The months left re-planned from the actuals: a new plan, shown at once."""
     saved = writes.replan(session, actor, actuals_id, ReplanCreate(), settings)
     return _see_other(f"/ui/plans/{saved.id}")

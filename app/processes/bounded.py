@@ -111,7 +111,6 @@ def within[T](
     raise OwnFailure(f"{what} failed")
 
 
-
 def reading[T](limit_s: float, name: str, fn: Callable[..., T], *args: Any) -> T:
     """Reading an upload, bounded by `DESAPLAN_PARSE_TIME_LIMIT_S`."""
     return within(limit_s, READING_TOO_LONG, PARSE_SETTING, fn, *args, name=name)

@@ -194,16 +194,34 @@ def serve_one(conn: Connection, limits: ChildLimits, spare: bool = False) -> Non
 
 
 # two villages, two groups, two packages, a pool, a floor: what a solve touches the first time
-_WARM_UP = json.dumps({
-    "table": {"groups": ["farmers", "fishers"], "villages": [
-        {"village_code": f"32.16.01.200{i}", "village_name": f"Desa {i}", "kecamatan": "K",
-         "dana_desa_idr": 1e9, "add_idr": 4e8, "uninsured": {"farmers": 40 + i, "fishers": 9},
-         "enrolled": {"farmers": 3}, "priority": 1.0 + i} for i in (1, 2)]},
-    "scenario": {"packages": [{"code": "A", "monthly_premium_idr": 16800},
-                              {"code": "B", "monthly_premium_idr": 36800, "value": 1.3}],
-                 "budget": {"dana_desa_share": 0.03, "apbd_pool_idr": 1e7},
-                 "targets": {"min_coverage": 0.2}},
-})
+_WARM_UP = json.dumps(
+    {
+        "table": {
+            "groups": ["farmers", "fishers"],
+            "villages": [
+                {
+                    "village_code": f"32.16.01.200{i}",
+                    "village_name": f"Desa {i}",
+                    "kecamatan": "K",
+                    "dana_desa_idr": 1e9,
+                    "add_idr": 4e8,
+                    "uninsured": {"farmers": 40 + i, "fishers": 9},
+                    "enrolled": {"farmers": 3},
+                    "priority": 1.0 + i,
+                }
+                for i in (1, 2)
+            ],
+        },
+        "scenario": {
+            "packages": [
+                {"code": "A", "monthly_premium_idr": 16800},
+                {"code": "B", "monthly_premium_idr": 36800, "value": 1.3},
+            ],
+            "budget": {"dana_desa_share": 0.03, "apbd_pool_idr": 1e7},
+            "targets": {"min_coverage": 0.2},
+        },
+    }
+)
 
 
 def _warm_up() -> None:
@@ -211,12 +229,16 @@ def _warm_up() -> None:
     tens of milliseconds more than the next (schemas built, first calls of PuLP and HiGHS), and
     a job should not wait for that."""
     with contextlib.suppress(Exception):
-        solver.solve(Problem.model_validate_json(_WARM_UP),
-                     SolveOptions(time_limit_s=10, workers=1, threads=1))
+        solver.solve(
+            Problem.model_validate_json(_WARM_UP), SolveOptions(time_limit_s=10, workers=1, threads=1)
+        )
 
 
 def solve_in_process(
-    problem_json: str, options_json: str, conn: Connection, limits: ChildLimits | None = None,
+    problem_json: str,
+    options_json: str,
+    conn: Connection,
+    limits: ChildLimits | None = None,
     fanout: FanOut | None = None,
 ) -> None:
     """The job's solve; with `fanout` (the Redis queue), its blocks may go to other workers.
@@ -250,7 +272,10 @@ def build_files(conn: Connection, plan: Plan) -> None:
 
 
 def sweep_in_process(
-    problem_json: str, options_json: str, task_json: str, conn: Connection,
+    problem_json: str,
+    options_json: str,
+    task_json: str,
+    conn: Connection,
     limits: ChildLimits | None = None,
 ) -> None:
     """A sweep job's curve (`solver.curves.sweep`): ("curve", JSON) through the pipe."""
@@ -259,8 +284,13 @@ def sweep_in_process(
         problem = Problem.model_validate_json(problem_json)
         options = SolveOptions.model_validate_json(options_json)
         task = json.loads(task_json)
-        curve = sweep(problem, Lever.model_validate(task["lever"]), task["values"], options,
-                      breakpoints=task["breakpoints"])
+        curve = sweep(
+            problem,
+            Lever.model_validate(task["lever"]),
+            task["values"],
+            options,
+            breakpoints=task["breakpoints"],
+        )
         conn.send(("curve", curve.model_dump_json()))
 
 

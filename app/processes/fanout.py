@@ -134,15 +134,22 @@ class Gather:
         deadline_unix = time.time() + self.run.remaining_s()
         queue = Queue(self.fanout.blocks_queue, connection=self.redis)
         for task, batch in enumerate(batches):
-            payload = pickle.dumps(([subsets[i] for i in batch], self.run.options, deadline_unix),
-                                   protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps(
+                ([subsets[i] for i in batch], self.run.options, deadline_unix),
+                protocol=pickle.HIGHEST_PROTOCOL,
+            )
             self.redis.set(self.key(task, "input"), payload, ex=self.fanout.keys_ttl_s)
         for task in range(len(batches)):
-            queue.enqueue(TASK_FUNCTION, self.fanout.job_id, self.prefix, task,
-                          job_timeout=int(self.fanout.hard_limit_s or self.run.remaining_s())
-                          + TASK_MARGIN_S,
-                          result_ttl=600, failure_ttl=24 * 3600,
-                          description=f"desaplan job {self.fanout.job_id}, block task {task}")
+            queue.enqueue(
+                TASK_FUNCTION,
+                self.fanout.job_id,
+                self.prefix,
+                task,
+                job_timeout=int(self.fanout.hard_limit_s or self.run.remaining_s()) + TASK_MARGIN_S,
+                result_ttl=600,
+                failure_ttl=24 * 3600,
+                description=f"desaplan job {self.fanout.job_id}, block task {task}",
+            )
         results: list[BlockResult | None] = [None] * len(subsets)
         pending = list(range(len(batches)))
         total, done = len(subsets), 0
@@ -152,8 +159,9 @@ class Gather:
             # the parent takes tasks from the end; the workers take them from the front
             for task in list(reversed(pending)):
                 solved = self._result(task)
-                if solved is None and self.redis.set(self.key(task, "claim"), f"parent {this_process()}",
-                                                     nx=True, ex=self.fanout.keys_ttl_s):
+                if solved is None and self.redis.set(
+                    self.key(task, "claim"), f"parent {this_process()}", nx=True, ex=self.fanout.keys_ttl_s
+                ):
                     solved = solve_batch([subsets[i] for i in batches[task]], self.run)
                 if solved is None:
                     continue

@@ -42,10 +42,11 @@ class VillageColumns:
 
     def villages(self) -> list[VillagePlan]:
         construct = VillagePlan.model_construct
-        decoded = [[from_json(cell) for cell in column] if name in JSON_FIELDS else column
-                   for name, column in zip(self.fields, self.columns, strict=True)]
-        return [construct(**dict(zip(self.fields, row, strict=True)))
-                for row in zip(*decoded, strict=True)]
+        decoded = [
+            [from_json(cell) for cell in column] if name in JSON_FIELDS else column
+            for name, column in zip(self.fields, self.columns, strict=True)
+        ]
+        return [construct(**dict(zip(self.fields, row, strict=True))) for row in zip(*decoded, strict=True)]
 
 
 def village_columns(villages: list[VillagePlan]) -> VillageColumns:
@@ -59,8 +60,10 @@ def village_columns(villages: list[VillagePlan]) -> VillageColumns:
 
 def plan_to_bytes(plan: Plan) -> bytes:
     head = plan.model_dump_json(exclude={"villages"})
-    return pickle.dumps({"head": head, "fields": FIELDS, "columns": village_columns(plan.villages).columns},
-                        protocol=pickle.HIGHEST_PROTOCOL)
+    return pickle.dumps(
+        {"head": head, "fields": FIELDS, "columns": village_columns(plan.villages).columns},
+        protocol=pickle.HIGHEST_PROTOCOL,
+    )
 
 
 def plan_parts(data: bytes) -> tuple[Plan, VillageColumns]:

@@ -30,12 +30,14 @@ def letters_in_process(plan_json: str, request_json: str, conn: Connection, limi
         request = json.loads(request_json)
         plan = Plan.model_validate_json(plan_json)
         head = Letterhead.model_validate(request["letterhead"])
-        book = letter_book(plan, head, PlanRef(request["ref"], dt.date.fromisoformat(request["date"])),
-                           request["lang"])
+        book = letter_book(
+            plan, head, PlanRef(request["ref"], dt.date.fromisoformat(request["date"])), request["lang"]
+        )
         del plan
         key = letters_key(head)
-        kabupaten_of = {path: letter["kabupaten"]
-                        for path, letter in zip(book.paths, book.letters, strict=True)}
+        kabupaten_of = {
+            path: letter["kabupaten"] for path, letter in zip(book.paths, book.letters, strict=True)
+        }
         total, done, index = len(book.letters), 0, 0
         current: str | None = None
         buffer = io.BytesIO()
@@ -45,8 +47,9 @@ def letters_in_process(plan_json: str, request_json: str, conn: Connection, limi
             assert archive is not None and current is not None
             archive.close()
             name = letters_name(request["plan_id"], "zip", request["lang"], current)
-            conn.send(("letters_file", (kabupaten_variant(request["lang"], key, index), name,
-                                        buffer.getvalue())))
+            conn.send(
+                ("letters_file", (kabupaten_variant(request["lang"], key, index), name, buffer.getvalue()))
+            )
 
         for rendered in render_chunks(book):
             for path, pdf in rendered.letters:
@@ -59,9 +62,14 @@ def letters_in_process(plan_json: str, request_json: str, conn: Connection, limi
                 assert archive is not None
                 archive.writestr(path, pdf)
             done += len(rendered.letters)
-            conn.send(("progress", json.dumps({"progress": done / total,
-                                               "phase": f"letters: {done:,} of {total:,}"})))
+            conn.send(
+                (
+                    "progress",
+                    json.dumps({"progress": done / total, "phase": f"letters: {done:,} of {total:,}"}),
+                )
+            )
         if archive is not None:
             send()
-        conn.send(("letters", json.dumps({"letters": total, "kabupaten": index,
-                                          "fingerprint": book.fingerprint})))
+        conn.send(
+            ("letters", json.dumps({"letters": total, "kabupaten": index, "fingerprint": book.fingerprint}))
+        )

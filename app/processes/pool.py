@@ -42,7 +42,9 @@ class SolverProcesses:
     def _fork(self, spare: bool = False) -> Child:
         parent_end, child_end = self.context.Pipe(duplex=True)
         process = self.context.Process(  # type: ignore[attr-defined]
-            target=worker.serve_one, args=(child_end, self.limits, spare), name="desaplan-solve",
+            target=worker.serve_one,
+            args=(child_end, self.limits, spare),
+            name="desaplan-solve",
             daemon=True,
         )
         process.start()

@@ -31,8 +31,9 @@ WAIT_POLL_S = (0.02, 0.25)  # a waiter polls the database from every 20 ms up to
 class JobRunner(Protocol):
     """What the embedded backend is handed: one job run to its end in this process."""
 
-    def run(self, job_id: int, hard_limit_s: float, stop: threading.Event,
-            finished: Callable[[], None]) -> None:
+    def run(
+        self, job_id: int, hard_limit_s: float, stop: threading.Event, finished: Callable[[], None]
+    ) -> None:
         """Claim, solve and store job `job_id`; `stop` ends it at once, `finished` is called as
         soon as its status is final."""
 

@@ -94,8 +94,7 @@ class Reaper:
         self._wait_limit_s = settings.queue_wait_limit_s
         self._perform = perform
         self._redis = Redis.from_url(settings.queue_url) if settings.queue_url and perform else None
-        self._queue = (Queue(settings.queue_name, connection=self._redis)
-                       if self._redis is not None else None)
+        self._queue = Queue(settings.queue_name, connection=self._redis) if self._redis is not None else None
 
     def once(self) -> None:
         failed = jobs.fail_silent(self._engine, self._heartbeat_timeout_s)
@@ -116,11 +115,16 @@ class Reaper:
             if not _entry_gone(self._redis, self._queue.name, job.id):
                 continue
             # one process re-queues it per grace period (the API's reaper and the workers' all look)
-            if not self._redis.set(f"{self._queue.name}:requeued:{job.id}", 1, nx=True,
-                                   ex=int(REQUEUE_GRACE_S)):
+            if not self._redis.set(
+                f"{self._queue.name}:requeued:{job.id}", 1, nx=True, ex=int(REQUEUE_GRACE_S)
+            ):
                 continue
-            enqueue(self._queue, self._perform, job.id,
-                    jobs.job_hard_limit_s(job, jobs.job_villages(self._engine, job)))
+            enqueue(
+                self._queue,
+                self._perform,
+                job.id,
+                jobs.job_hard_limit_s(job, jobs.job_villages(self._engine, job)),
+            )
             requeued += 1
             log.warning("job %s was queued but its queue entry was gone: queued again", job.id)
         return requeued
@@ -135,8 +139,7 @@ def _reap(reaper: Reaper, stop: threading.Event) -> None:
         try:
             reaper.once()
         except (RedisError, OperationalError) as exc:  # away for now: look again next round
-            log.warning("reaping jobs: %s; trying again in %.0f s",
-                        str(exc).strip().splitlines()[0], REAP_S)
+            log.warning("reaping jobs: %s; trying again in %.0f s", str(exc).strip().splitlines()[0], REAP_S)
         except Exception:
             log.exception("reaping jobs failed; trying again in %.0f s", REAP_S)
     reaper.close()
@@ -156,8 +159,7 @@ def start_reaper(engine: Engine, settings: Settings, perform: Perform | None = N
 class RedisQueue:
     """The API's side: enqueue, and read status from the database (where workers write it)."""
 
-    def __init__(self, engine: Engine, settings: Settings,
-                 perform: Perform) -> None:
+    def __init__(self, engine: Engine, settings: Settings, perform: Perform) -> None:
         assert settings.queue_url
         self._engine = engine
         self._perform = perform  # the job function a worker runs, stored in Redis by its path

@@ -24,8 +24,10 @@ from models.tables import Job, JobKind, JobStatus, utc_now
 # them in Indonesian for the pages: `app.i18n.reasons`)
 INTERRUPTED = N_("interrupted by a restart of the service")
 CANCELLED = N_("cancelled on request")
-NOT_TAKEN = N_("no worker took this job within %(seconds)s s (are the workers running and able to "
-               "reach the database?); solve it again")
+NOT_TAKEN = N_(
+    "no worker took this job within %(seconds)s s (are the workers running and able to "
+    "reach the database?); solve it again"
+)
 UNFINISHED = [JobStatus.queued.value, JobStatus.running.value]
 SILENT = N_("the worker running this job stopped (no sign of life for %(seconds)s s); solve it again")
 QUEUE_LOCK = 7_412_027  # PostgreSQL advisory lock: one job at a time counted into the queue
@@ -88,10 +90,12 @@ def insert_within(session: Session, job: Job, limit: int) -> int | None:
         for column in table.columns
         if column.name != "id" and (value := getattr(job, column.name)) is not None
     }
-    unfinished = (select(func.count()).select_from(table)
-                  .where(table.c.status.in_(UNFINISHED)).scalar_subquery())
+    unfinished = (
+        select(func.count()).select_from(table).where(table.c.status.in_(UNFINISHED)).scalar_subquery()
+    )
     source = select(*[literal(v, type_=table.c[k].type).label(k) for k, v in values.items()]).where(
-        unfinished < limit)
+        unfinished < limit
+    )
     statement = insert(table).from_select(list(values), source).returning(table.c.id)
     job_id = session.execute(statement).scalar()
     session.commit()
@@ -103,7 +107,8 @@ def queued_since(engine: Engine, seconds: float) -> list[Job]:
     cutoff = utc_now() - timedelta(seconds=seconds)
     with Session(engine) as session:
         found = session.scalars(
-            select(Job).where(col(Job.status) == JobStatus.queued.value, col(Job.created_at) < cutoff)
+            select(Job)
+            .where(col(Job.status) == JobStatus.queued.value, col(Job.created_at) < cutoff)
             .order_by(col(Job.id))
         ).all()
         session.expunge_all()

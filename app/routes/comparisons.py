@@ -44,8 +44,9 @@ def create_comparison(
 
 
 @router.post("/{comparison_id}/checks", summary="Acceptance rules answered for a comparison")
-def check_comparison(comparison_id: ItemId, body: ComparisonChecks,
-                     session: SessionDep) -> ComparisonChecksResult:
+def check_comparison(
+    comparison_id: ItemId, body: ComparisonChecks, session: SessionDep
+) -> ComparisonChecksResult:
     """Each rule (no village loses enrolments, every village at least a coverage, spend within
     a sum, objective not lower) pass or fail per compared plan, with the villages that break it;
     and warnings when the plans compare different datasets or objectives. These rules are
@@ -69,7 +70,8 @@ ANSWERS: dict[int | str, dict[str, Any]] = {
 
 @router.get("/{comparison_id}/summary", summary="The comparison in a planner's words")
 def comparison_in_short(
-    comparison_id: ItemId, session: SessionDep,
+    comparison_id: ItemId,
+    session: SessionDep,
     lang: Annotated[Literal["id", "en"], Query(description="Bahasa Indonesia or English")] = "id",
 ) -> InShort:
     """Each compared plan against the baseline in one sentence: how many more or fewer workers it

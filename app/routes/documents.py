@@ -35,12 +35,17 @@ def letters(
     plan_id: ItemId,
     session: SessionDep,
     settings: SettingsDep,
-    format: Annotated[Literal["zip", "pdf"], Query(
-        description="zip: one PDF per village in folders by kecamatan; pdf: every letter in one "
-                    "file for printing")] = "zip",
+    format: Annotated[
+        Literal["zip", "pdf"],
+        Query(
+            description="zip: one PDF per village in folders by kecamatan; pdf: every letter in one "
+            "file for printing"
+        ),
+    ] = "zip",
     lang: LangQuery = "id",
-    kabupaten: Annotated[str | None, Query(
-        description="one kabupaten's letters (zip), as the plan's letters job stored them")] = None,
+    kabupaten: Annotated[
+        str | None, Query(description="one kabupaten's letters (zip), as the plan's letters job stored them")
+    ] = None,
 ) -> Response:
     """Each village's letter (letterhead, number, addressee, the target, the money in figures and
     words, the legal basis, the plan's fingerprint) and its attachment, with the letterhead the
@@ -51,14 +56,21 @@ def letters(
     if kabupaten is not None:
         content, name = service.kabupaten_letters(session, plan_id, kabupaten, lang, head)
         return file_response(content, name, "zip")
-    content, name = service.plan_letters(session, plan_id, format, lang, head,
-                                         settings.export_time_limit_s, settings.plan_files_min_villages)
+    content, name = service.plan_letters(
+        session, plan_id, format, lang, head, settings.export_time_limit_s, settings.plan_files_min_villages
+    )
     return file_response(content, name, format)
 
 
 @router.post("/plans/{plan_id}/letters/job", status_code=202, summary="Write a large plan's letters as a job")
-def letters_job(plan_id: ItemId, session: SessionDep, settings: SettingsDep, runner: RunnerDep,
-                actor: ActorDep, lang: LangQuery = "id") -> JobPublic:
+def letters_job(
+    plan_id: ItemId,
+    session: SessionDep,
+    settings: SettingsDep,
+    runner: RunnerDep,
+    actor: ActorDep,
+    lang: LangQuery = "id",
+) -> JobPublic:
     """Every village's letter written in a job (its progress at `GET /jobs/{id}`): one zip per
     kabupaten, stored with the plan's files as each is done and served at
     `GET /plans/{id}/letters?kabupaten=...`. 409 for a plan without targets."""
@@ -114,10 +126,18 @@ def upload_boundaries(
     content = file.file.read(settings.max_upload_bytes + 1)
     if len(content) > settings.max_upload_bytes:
         raise TooLarge("The file is larger than %(limit)s bytes.", limit=settings.max_upload_bytes)
-    stored = boundary_service.store(session, dataset_id, content, file.filename or "boundaries.geojson",
-                                    settings.parse_time_limit_s)
-    writes.record(session, actor, "boundaries.upload", f"dataset/{dataset_id}",
-                  file_name=stored.file_name, desa=stored.desa, kecamatan=stored.kecamatan)
+    stored = boundary_service.store(
+        session, dataset_id, content, file.filename or "boundaries.geojson", settings.parse_time_limit_s
+    )
+    writes.record(
+        session,
+        actor,
+        "boundaries.upload",
+        f"dataset/{dataset_id}",
+        file_name=stored.file_name,
+        desa=stored.desa,
+        kecamatan=stored.kecamatan,
+    )
     return stored
 
 
@@ -131,8 +151,10 @@ def get_boundaries(dataset_id: ItemId, session: SessionDep) -> dict[str, Any]:
 def plan_map(
     plan_id: ItemId,
     session: SessionDep,
-    measure: Annotated[Literal["coverage_after", "new_enrollments", "shortfall_idr"], Query(
-        description="what colours each shape")] = "coverage_after",
+    measure: Annotated[
+        Literal["coverage_after", "new_enrollments", "shortfall_idr"],
+        Query(description="what colours each shape"),
+    ] = "coverage_after",
     lang: LangQuery = "id",
 ) -> dict[str, Any]:
     """A plotly choropleth (data and layout) fitted to the shapes, with no base map: what the plan

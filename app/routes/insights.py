@@ -24,21 +24,35 @@ from scenarios import insights_io
 router = APIRouter(tags=["insights"])
 
 ANSWERS: dict[int | str, dict[str, Any]] = {
-    200: {"model": Curve, "content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["xlsx"]: {},
-                                      "image/png": {}},
-          "description": "The curve as JSON, its points as CSV, a workbook, or a chart."}
+    200: {
+        "model": Curve,
+        "content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["xlsx"]: {}, "image/png": {}},
+        "description": "The curve as JSON, its points as CSV, a workbook, or a chart.",
+    }
 }
 SWEEP_ANSWERS: dict[int | str, dict[str, Any]] = {
-    **ANSWERS, 202: {"model": JobPublic, "description": "A job: read the curve at `Location`."}}
+    **ANSWERS,
+    202: {"model": JobPublic, "description": "A job: read the curve at `Location`."},
+}
 
 
 @router.post("/sweeps", responses=SWEEP_ANSWERS, summary="A budget-outcome curve of a scenario")
-def create_sweep(body: SweepCreate, session: SessionDep, settings: SettingsDep, runner: RunnerDep,
-                 actor: ActorDep, format: Literal["json", "csv", "xlsx", "png"] = "json",
-                 mode: Annotated[Mode, Query(
-                     description="auto: in the request when the dataset has at most the service's "
-                     "sync limit of villages, else a job; async: always a job; sync: always in "
-                     "the request (refused over the limit)")] = "auto") -> Any:
+def create_sweep(
+    body: SweepCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    runner: RunnerDep,
+    actor: ActorDep,
+    format: Literal["json", "csv", "xlsx", "png"] = "json",
+    mode: Annotated[
+        Mode,
+        Query(
+            description="auto: in the request when the dataset has at most the service's "
+            "sync limit of villages, else a job; async: always a job; sync: always in "
+            "the request (refused over the limit)"
+        ),
+    ] = "auto",
+) -> Any:
     """Move one lever (dana_desa_share, add_share, apbd_pool, premium, min_coverage) over a range
     or a list of points: per point the status, objective, new enrolments, coverage, spend by
     source and marginal value; for continuous plans the curve's exact breakpoints, where a plan
@@ -49,30 +63,40 @@ def create_sweep(body: SweepCreate, session: SessionDep, settings: SettingsDep, 
     scenarios of its own kabupaten (403)."""
     if service.wants_job(session, body, settings, mode):
         job = writes.start_sweep(session, actor, runner, body, settings)
-        return JSONResponse(job_service.public(session, job).model_dump(mode="json"),
-                            status_code=status.HTTP_202_ACCEPTED,
-                            headers={"Location": f"/sweeps/{job.id}"})
+        return JSONResponse(
+            job_service.public(session, job).model_dump(mode="json"),
+            status_code=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/sweeps/{job.id}"},
+        )
     writes.require_scenario_kabupaten(session, actor, body.scenario_id)
     curve, name = service.sweep(session, body, settings)
     return curve_answer(curve, name, format)
 
 
 @router.get("/sweeps/{sweep_id}", responses=SWEEP_ANSWERS, summary="The curve of a sweep job")
-def read_sweep(sweep_id: ItemId, session: SessionDep,
-               format: Literal["json", "csv", "xlsx", "png"] = "json") -> Any:
+def read_sweep(
+    sweep_id: ItemId, session: SessionDep, format: Literal["json", "csv", "xlsx", "png"] = "json"
+) -> Any:
     """The curve of a sweep that ran as a job, as JSON, CSV, a workbook or a chart; 202 with the
     job while it is queued or running; 409 when it failed or was cancelled."""
     job, curve, name = service.sweep_result(session, sweep_id)
     if curve is None:
-        return JSONResponse(job_service.public(session, job).model_dump(mode="json"),
-                            status_code=status.HTTP_202_ACCEPTED,
-                            headers={"Location": f"/jobs/{job.id}"})
+        return JSONResponse(
+            job_service.public(session, job).model_dump(mode="json"),
+            status_code=status.HTTP_202_ACCEPTED,
+            headers={"Location": f"/jobs/{job.id}"},
+        )
     return curve_answer(curve, name, format)
 
 
 @router.post("/fairness", summary="The cost of each floor of a scenario")
-def cost_of_fairness(body: FairnessCreate, session: SessionDep, settings: SettingsDep,
-                     actor: ActorDep, format: Literal["json", "csv", "xlsx"] = "json") -> Any:
+def cost_of_fairness(
+    body: FairnessCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    actor: ActorDep,
+    format: Literal["json", "csv", "xlsx"] = "json",
+) -> Any:
     """The scenario solved with every floor and without each floor family (coverage floor, group
     floors, table-wide target): objective and enrolments given up, rupiah moved, villages that
     gain and lose; JSON (with the village tables), the summary as CSV, or a workbook. A planner
@@ -82,20 +106,25 @@ def cost_of_fairness(body: FairnessCreate, session: SessionDep, settings: Settin
     if format == "csv":
         return file_response(insights_io.frame_csv_bytes(summary), "fairness.csv", "csv")
     if format == "xlsx":
-        return file_response(insights_io.fairness_xlsx_bytes(summary, villages), "fairness.xlsx",
-                             "xlsx")
-    return {"floors": records(summary),
-            "villages": {family: records(frame) for family, frame in villages.items()}}
+        return file_response(insights_io.fairness_xlsx_bytes(summary, villages), "fairness.xlsx", "xlsx")
+    return {
+        "floors": records(summary),
+        "villages": {family: records(frame) for family, frame in villages.items()},
+    }
 
 
 Table = Literal["top", "villages", "kecamatan", "pools", "village_years", "pool_years"]
 
 
 @router.get("/plans/{plan_id}/marginals", summary="The next rupiah: what Rp1 million more buys")
-def plan_marginals(plan_id: ItemId, session: SessionDep, settings: SettingsDep,
-                   format: Literal["json", "csv", "xlsx"] = "json",
-                   table: Annotated[Table, Query(description="the table a CSV holds")] = "top",
-                   top: Annotated[int, Query(ge=1, le=1000)] = 20) -> Any:
+def plan_marginals(
+    plan_id: ItemId,
+    session: SessionDep,
+    settings: SettingsDep,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    table: Annotated[Table, Query(description="the table a CSV holds")] = "top",
+    top: Annotated[int, Query(ge=1, le=1000)] = 20,
+) -> Any:
     """Per village (its own cap), per kecamatan and per APBD pool: objective points and new
     enrolments one more Rp1 million buys and over which range; the villages where it does most."""
     answer = service.marginals(session, plan_id, format, table, top, settings)

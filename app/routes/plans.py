@@ -62,7 +62,8 @@ def list_villages(
 
 @router.get("/{plan_id}/summary", summary="The plan in a planner's words")
 def in_short(
-    plan_id: ItemId, session: SessionDep,
+    plan_id: ItemId,
+    session: SessionDep,
     lang: Annotated[Literal["id", "en"], Query(description="Bahasa Indonesia or English")] = "id",
 ) -> InShort:
     """One paragraph to read out in a meeting: where the money comes from, how many workers it
@@ -78,8 +79,7 @@ def in_short(
     responses=file_responses("csv", "xlsx"),
     summary="The way out of infeasibility: every short village and the remedies",
 )
-def shortfalls(plan_id: ItemId, session: SessionDep,
-               format: Literal["json", "csv", "xlsx"] = "json") -> Any:
+def shortfalls(plan_id: ItemId, session: SessionDep, format: Literal["json", "csv", "xlsx"] = "json") -> Any:
     """Every village whose own dana desa and ADD cannot pay its floors (largest shortfall first,
     not only the first hundred) and the least change of each lever that alone makes the
     scenario feasible. CSV holds the villages; XLSX a sheet of villages and one of remedies."""
@@ -87,10 +87,10 @@ def shortfalls(plan_id: ItemId, session: SessionDep,
         return service.shortfalls(session, plan_id)
     plan = service.shortfalls_plan(session, plan_id)
     if format == "csv":
-        return file_response(insights_io.frame_csv_bytes(insights_io.shortfall_frame(plan)),
-                             f"shortfalls_{plan_id}.csv", "csv")
-    return file_response(insights_io.infeasibility_xlsx_bytes(plan), f"shortfalls_{plan_id}.xlsx",
-                         "xlsx")
+        return file_response(
+            insights_io.frame_csv_bytes(insights_io.shortfall_frame(plan)), f"shortfalls_{plan_id}.csv", "csv"
+        )
+    return file_response(insights_io.infeasibility_xlsx_bytes(plan), f"shortfalls_{plan_id}.xlsx", "xlsx")
 
 
 @router.get("/{plan_id}/kecamatan", summary="The plan summed per kecamatan")
@@ -136,7 +136,12 @@ def targets(
         content, filename = service.targets_file(session, plan_id, format, settings.export_time_limit_s)
         return file_response(content, filename, format)
     content, filename, answered = service.planner_targets_file(
-        session, plan_id, "xlsx" if split else format, lang or "id", csv, split,
+        session,
+        plan_id,
+        "xlsx" if split else format,
+        lang or "id",
+        csv,
+        split,
         settings.export_time_limit_s,
     )
     return file_response(content, filename, answered)

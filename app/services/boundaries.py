@@ -14,16 +14,20 @@ from models.tables import BoundariesPublic, DatasetBoundaries, DatasetVillage
 
 
 def _codes(session: Session, dataset_id: int) -> set[str]:
-    return set(session.scalars(select(col(DatasetVillage.village_code))
-                               .where(col(DatasetVillage.dataset_id) == dataset_id)))
+    return set(
+        session.scalars(
+            select(col(DatasetVillage.village_code)).where(col(DatasetVillage.dataset_id) == dataset_id)
+        )
+    )
 
 
 def public(row: DatasetBoundaries) -> BoundariesPublic:
     return BoundariesPublic.model_validate(row, from_attributes=True)
 
 
-def store(session: Session, dataset_id: int, content: bytes, filename: str,
-          time_limit_s: float = 0) -> BoundariesPublic:
+def store(
+    session: Session, dataset_id: int, content: bytes, filename: str, time_limit_s: float = 0
+) -> BoundariesPublic:
     """Check the file against the dataset's villages and store it (replacing any before); a
     refused file (422, every bad feature named) stores nothing."""
     datasets.get_dataset(session, dataset_id)
@@ -31,7 +35,8 @@ def store(session: Session, dataset_id: int, content: bytes, filename: str,
     shapes = reading(time_limit_s, filename, read_boundaries, content, filename, codes)
     levels = shapes.levels
     row = session.get(DatasetBoundaries, dataset_id) or DatasetBoundaries(
-        dataset_id=dataset_id, file_name=filename, geojson={})
+        dataset_id=dataset_id, file_name=filename, geojson={}
+    )
     row.file_name = filename
     row.geojson = shapes.geojson()
     row.desa = levels.get("desa", 0)
@@ -47,8 +52,10 @@ def get(session: Session, dataset_id: int) -> DatasetBoundaries:
     datasets.get_dataset(session, dataset_id)
     row = session.get(DatasetBoundaries, dataset_id)
     if row is None:
-        raise NotFound("Dataset %(dataset)s has no boundaries: upload them with PUT "
-                       "/datasets/%(dataset)s/boundaries.", dataset=dataset_id)
+        raise NotFound(
+            "Dataset %(dataset)s has no boundaries: upload them with PUT /datasets/%(dataset)s/boundaries.",
+            dataset=dataset_id,
+        )
     return row
 
 

@@ -42,8 +42,9 @@ def insert_rows(
         # in the binary format where every column's type has one (the server parses no text)
         driver_connection: Any = connection.connection.driver_connection
         types = _binary_types(table, columns)
-        statement = (f'COPY "{table.name}" ({_quoted(columns)}) FROM STDIN'
-                     + (" (FORMAT BINARY)" if types else ""))
+        statement = f'COPY "{table.name}" ({_quoted(columns)}) FROM STDIN' + (
+            " (FORMAT BINARY)" if types else ""
+        )
         dbapi_error = connection.dialect.loaded_dbapi.Error
         try:
             with driver_connection.cursor() as cursor, cursor.copy(statement) as copy:
@@ -76,7 +77,11 @@ def _binary_types(table: Table, columns: Sequence[str]) -> list[str] | None:
 
 
 _BINARY: tuple[tuple[type[Any], str], ...] = (
-    (JSON, "text"), (BigInteger, "int8"), (Integer, "int4"), (Float, "float8"), (String, "text"),
+    (JSON, "text"),
+    (BigInteger, "int8"),
+    (Integer, "int4"),
+    (Float, "float8"),
+    (String, "text"),
 )
 
 

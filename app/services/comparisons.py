@@ -39,8 +39,11 @@ def create(session: Session, body: ComparisonCreate) -> Comparison:
     for plan_id in [body.baseline_plan_id, *plan_ids]:
         record = plans.get_record(session, plan_id)  # 404 for a plan that does not exist
         plans.refuse_unchecked(record, "comparisons")
-    comparison = Comparison(baseline_plan_id=body.baseline_plan_id, plan_ids=plan_ids,
-                            rules=[r.model_dump(mode="json") for r in body.rules])
+    comparison = Comparison(
+        baseline_plan_id=body.baseline_plan_id,
+        plan_ids=plan_ids,
+        rules=[r.model_dump(mode="json") for r in body.rules],
+    )
     session.add(comparison)
     session.commit()
     session.refresh(comparison)
@@ -86,9 +89,9 @@ def in_short(session: Session, comparison: Comparison, lang: Lang) -> InShort:
     return InShort(lang=lang, text=comparison_in_short(compute(session, comparison), lang))
 
 
-def checks(session: Session, comparison: Comparison,
-           rules: list[AcceptanceRule]) -> ComparisonChecksResult:
+def checks(session: Session, comparison: Comparison, rules: list[AcceptanceRule]) -> ComparisonChecksResult:
     """The rules answered for every compared plan, and the warnings for unlike comparisons."""
+
     def labelled(plan_id: int) -> tuple[str, Plan, int]:
         record = plans.get_record(session, plan_id)
         return _label(session, record), plans.load_plan(session, plan_id), record.dataset_id
@@ -99,8 +102,10 @@ def checks(session: Session, comparison: Comparison,
     pairs = [(lbl, plan) for lbl, plan, _ in others]
     results = check_rules((base_label, base_plan), pairs, rules)
     return ComparisonChecksResult(
-        checks=results, warnings=warnings((base_label, base_plan), pairs, datasets),
-        passed=all(r.passed for r in results))
+        checks=results,
+        warnings=warnings((base_label, base_plan), pairs, datasets),
+        passed=all(r.passed for r in results),
+    )
 
 
 def stored_rules(comparison: Comparison) -> list[AcceptanceRule]:
@@ -108,7 +113,10 @@ def stored_rules(comparison: Comparison) -> list[AcceptanceRule]:
 
 
 def result(
-    session: Session, comparison: Comparison, villages: bool = True, top: int = 10,
+    session: Session,
+    comparison: Comparison,
+    villages: bool = True,
+    top: int = 10,
     rules: list[AcceptanceRule] | None = None,
 ) -> ComparisonResult:
     data = comparison_dict(compute(session, comparison, top), villages=villages)
@@ -144,8 +152,14 @@ def comparison_file(
         name = f"comparison_{comparison.id}.xlsx"
     else:
         name = f"comparison_{comparison.id}_{table}.csv"
-    content = building(time_limit_s, name, filework.comparison_bytes,
-        computed, file_format, table, lang, csv_style,
+    content = building(
+        time_limit_s,
+        name,
+        filework.comparison_bytes,
+        computed,
+        file_format,
+        table,
+        lang,
+        csv_style,
     )
     return content, name
-

@@ -146,9 +146,7 @@ def village_page(
         column = _VILLAGES.c[sort.removeprefix("-")]
         order.append(column.desc() if sort.startswith("-") else column.asc())
     order.append(_VILLAGES.c.position)  # ties keep the table's order
-    rows = session.execute(
-        select(_VILLAGES).where(*where).order_by(*order).offset(offset).limit(limit)
-    ).all()
+    rows = session.execute(select(_VILLAGES).where(*where).order_by(*order).offset(offset).limit(limit)).all()
     return Page[Village](items=[_village(row) for row in rows], total=total, offset=offset, limit=limit)
 
 
@@ -206,8 +204,13 @@ def table_json(session: Session, dataset_id: int) -> str:
         for name, index in zip(_JSON_COLUMNS, at, strict=True):
             village[name] = json_cell(row[index])
         villages.append(village)
-    text = to_json({"groups": list(dataset.groups), "villages": villages,
-                    "source": dataset.source_filename or dataset.name}).decode()
+    text = to_json(
+        {
+            "groups": list(dataset.groups),
+            "villages": villages,
+            "source": dataset.source_filename or dataset.name,
+        }
+    ).decode()
     with _table_json_lock:
         _table_json[key] = text
         while sum(map(len, _table_json.values())) > TABLE_JSON_CACHE_CHARS and len(_table_json) > 1:

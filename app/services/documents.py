@@ -74,26 +74,46 @@ def letters_bytes(book: LetterBook, file_format: LetterFormat) -> bytes:
     return buffer.getvalue()
 
 
-def kabupaten_letters(session: Session, plan_id: int, kabupaten: str, lang: Lang,
-                      head: Letterhead) -> tuple[bytes, str]:
+def kabupaten_letters(
+    session: Session, plan_id: int, kabupaten: str, lang: Lang, head: Letterhead
+) -> tuple[bytes, str]:
     """One kabupaten's letters as its letters job stored them (404 before the job has)."""
     record = plans.get_record(session, plan_id)
     plans.refuse_without_targets(record)
-    names = sorted({k or head.kabupaten for k in session.scalars(
-        select(col(PlanVillage.kabupaten)).where(col(PlanVillage.plan_id) == plan_id).distinct())})
+    names = sorted(
+        {
+            k or head.kabupaten
+            for k in session.scalars(
+                select(col(PlanVillage.kabupaten)).where(col(PlanVillage.plan_id) == plan_id).distinct()
+            )
+        }
+    )
     if kabupaten not in names:
-        raise NotFound("Plan %(plan)s has no villages of kabupaten '%(kabupaten)s'.", plan=plan_id,
-                       kabupaten=kabupaten)
-    stored = session.get(PlanFile, (plan_id, kabupaten_variant(lang, letters_key(head),
-                                                               names.index(kabupaten) + 1)))
+        raise NotFound(
+            "Plan %(plan)s has no villages of kabupaten '%(kabupaten)s'.", plan=plan_id, kabupaten=kabupaten
+        )
+    stored = session.get(
+        PlanFile, (plan_id, kabupaten_variant(lang, letters_key(head), names.index(kabupaten) + 1))
+    )
     if stored is None:
-        raise NotFound("The letters of kabupaten '%(kabupaten)s' in plan %(plan)s are not written yet: "
-                       "POST /plans/%(plan)s/letters/job writes them.", plan=plan_id, kabupaten=kabupaten)
+        raise NotFound(
+            "The letters of kabupaten '%(kabupaten)s' in plan %(plan)s are not written yet: "
+            "POST /plans/%(plan)s/letters/job writes them.",
+            plan=plan_id,
+            kabupaten=kabupaten,
+        )
     return stored.content, stored.file_name
 
 
-def plan_letters(session: Session, plan_id: int, file_format: LetterFormat, lang: Lang,
-                 head: Letterhead, time_limit_s: float = 0, max_villages: int = 0) -> tuple[bytes, str]:
+def plan_letters(
+    session: Session,
+    plan_id: int,
+    file_format: LetterFormat,
+    lang: Lang,
+    head: Letterhead,
+    time_limit_s: float = 0,
+    max_villages: int = 0,
+) -> tuple[bytes, str]:
     """The plan's letters: a zip of one PDF per village (by kecamatan) or every letter in one PDF.
     Built on the first download and stored with the plan; a plan of `max_villages` or more (0: no
     bound) is refused (409): its letters job writes them, one zip per kabupaten."""
@@ -105,10 +125,13 @@ def plan_letters(session: Session, plan_id: int, file_format: LetterFormat, lang
     if stored is not None:
         return stored.content, stored.file_name
     if max_villages and record.village_count >= max_villages:
-        raise Conflict("Plan %(plan)s has %(villages)s villages, too many letters to write in a request: "
-                       "POST /plans/%(plan)s/letters/job writes them, one zip per kabupaten "
-                       "(GET /plans/%(plan)s/letters?kabupaten=...).", plan=plan_id,
-                       villages=record.village_count)
+        raise Conflict(
+            "Plan %(plan)s has %(villages)s villages, too many letters to write in a request: "
+            "POST /plans/%(plan)s/letters/job writes them, one zip per kabupaten "
+            "(GET /plans/%(plan)s/letters?kabupaten=...).",
+            plan=plan_id,
+            villages=record.village_count,
+        )
 
     def build() -> tuple[bytes, str, str]:
         try:
@@ -127,13 +150,23 @@ def _rule_words(rule: AcceptanceRule, say: Speaker) -> str:
     text = say.gettext(RULE_NAMES.get(rule.kind.value, rule.kind.value))
     if rule.value is None or "%(value)s" not in text:
         return text
-    value = (say.fmt.percent(rule.value) if rule.kind.value == "min_village_coverage"
-             else say.fmt.rupiah(rule.value))
+    value = (
+        say.fmt.percent(rule.value)
+        if rule.kind.value == "min_village_coverage"
+        else say.fmt.rupiah(rule.value)
+    )
     return text % {"value": value}
 
 
-def brief_for_plan(plan: Plan, scenario: Scenario | None, lang: Lang, ref: str, day: dt.date | None,
-                   scenario_name: str, map_svg: str | None = None) -> bytes:
+def brief_for_plan(
+    plan: Plan,
+    scenario: Scenario | None,
+    lang: Lang,
+    ref: str,
+    day: dt.date | None,
+    scenario_name: str,
+    map_svg: str | None = None,
+) -> bytes:
     """A plan's brief: the in-short sentence and the remedies worded here, the rest from the plan."""
     from app.i18n.in_short import plan_in_short
     from app.i18n.summary import remedy_texts
@@ -142,21 +175,37 @@ def brief_for_plan(plan: Plan, scenario: Scenario | None, lang: Lang, ref: str, 
 
     say = speaker(lang)
     sentence = plan_in_short(plan, scenario, lang) if scenario is not None else ""
-    return plan_brief_pdf(PlanBrief(plan=plan, ref=PlanRef(ref, day), scenario_name=scenario_name,
-                                    in_short=sentence, lang=lang,
-                                    remedies=remedy_texts(plan.remedies, say), map_svg=map_svg))
+    return plan_brief_pdf(
+        PlanBrief(
+            plan=plan,
+            ref=PlanRef(ref, day),
+            scenario_name=scenario_name,
+            in_short=sentence,
+            lang=lang,
+            remedies=remedy_texts(plan.remedies, say),
+            map_svg=map_svg,
+        )
+    )
 
 
-def brief_for_plan_files(plan: Plan, scenario: Scenario | None, lang: Lang, ref: str, day: dt.date,
-                         kabupaten: str = "", boundaries: Path | None = None) -> bytes:
+def brief_for_plan_files(
+    plan: Plan,
+    scenario: Scenario | None,
+    lang: Lang,
+    ref: str,
+    day: dt.date,
+    kabupaten: str = "",
+    boundaries: Path | None = None,
+) -> bytes:
     """`desaplan brief`: the brief of a plan read from plan.json (or solved), mapped where the
     district's boundaries are given."""
     map_svg = None
     if boundaries is not None:
         from maps import read_boundaries
 
-        shapes = read_boundaries(boundaries.read_bytes(), boundaries.name,
-                                 {v.village_code for v in plan.villages})
+        shapes = read_boundaries(
+            boundaries.read_bytes(), boundaries.name, {v.village_code for v in plan.villages}
+        )
         map_svg = _map(shapes, plan, lang)
     name = scenario.name if scenario is not None else plan.scenario_name
     return brief_for_plan(plan, scenario, lang, ref, day, name, map_svg)
@@ -169,9 +218,18 @@ def plan_brief(session: Session, plan_id: int, lang: Lang) -> tuple[bytes, str]:
     plan = plans.load_plan(session, plan_id)
     scenario = plan_scenario(session, record)
     ref, day = plan_ref(session, record)
-    return (brief_for_plan(plan, scenario, lang, ref, day, scenario.name,
-                           plan_map_svg(session, record.dataset_id, plan, lang)),
-            f"ringkasan_plan{plan_id}_{lang}.pdf")
+    return (
+        brief_for_plan(
+            plan,
+            scenario,
+            lang,
+            ref,
+            day,
+            scenario.name,
+            plan_map_svg(session, record.dataset_id, plan, lang),
+        ),
+        f"ringkasan_plan{plan_id}_{lang}.pdf",
+    )
 
 
 def plan_map_svg(session: Session, dataset_id: int, plan: Plan, lang: Lang) -> str | None:
@@ -211,13 +269,23 @@ def comparison_brief(session: Session, comparison_id: int, lang: Lang) -> tuple[
     others = [labelled(plan_id) for plan_id in comparison.plan_ids]
     sentence = comparison_in_short(comparisons.compute(session, comparison), lang)
     answered = comparisons.checks(session, comparison, comparisons.stored_rules(comparison))
-    promises = [Promise(plan=r.plan, rule=_rule_words(r.rule, say), kept=r.passed, detail=r.detail)
-                for r in answered.checks]
+    promises = [
+        Promise(plan=r.plan, rule=_rule_words(r.rule, say), kept=r.passed, detail=r.detail)
+        for r in answered.checks
+    ]
     record = plans.get_record(session, comparison.baseline_plan_id)
     title = f"{say.gettext('Comparison')} {comparison.id}"
-    pdf = comparison_brief_pdf(ComparisonBrief(
-        title=title, baseline=baseline, plans=others, in_short=sentence, lang=lang, promises=promises,
-        map_svg=plan_map_svg(session, record.dataset_id, others[0][1] if others else baseline[1], lang)))
+    pdf = comparison_brief_pdf(
+        ComparisonBrief(
+            title=title,
+            baseline=baseline,
+            plans=others,
+            in_short=sentence,
+            lang=lang,
+            promises=promises,
+            map_svg=plan_map_svg(session, record.dataset_id, others[0][1] if others else baseline[1], lang),
+        )
+    )
     return pdf, f"ringkasan_perbandingan{comparison_id}_{lang}.pdf"
 
 
@@ -236,8 +304,10 @@ def plan_map_figure(session: Session, plan_id: int, measure: str, lang: Lang) ->
     record = plans.get_record(session, plan_id)
     shapes = boundaries.stored_shapes(session, record.dataset_id)
     if shapes is None:
-        raise NotFound("Dataset %(dataset)s has no boundaries: upload them with PUT "
-                       "/datasets/%(dataset)s/boundaries.", dataset=record.dataset_id)
+        raise NotFound(
+            "Dataset %(dataset)s has no boundaries: upload them with PUT /datasets/%(dataset)s/boundaries.",
+            dataset=record.dataset_id,
+        )
     title = speaker(lang).gettext(MAP_TITLES[measure])
     return plotly_figure(shapes, plans.load_plan(session, plan_id), measure, title)  # type: ignore[arg-type]
 
@@ -269,8 +339,10 @@ def comparison_maps(session: Session, comparison_id: int, lang: Lang) -> list[di
     if shapes is None:
         return []
     say = speaker(lang)
-    base = {v.village_code: v.new_enrollments
-            for v in plans.load_plan(session, comparison.baseline_plan_id).villages}
+    base = {
+        v.village_code: v.new_enrollments
+        for v in plans.load_plan(session, comparison.baseline_plan_id).villages
+    }
     figures = []
     for plan_id in comparison.plan_ids:
         plan = plans.load_plan(session, plan_id)

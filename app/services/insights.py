@@ -41,16 +41,32 @@ def sweep(session: Session, body: SweepCreate, settings: Settings) -> tuple[Curv
     values = sweeps.checked_values(body, sweeps.scenario(body, version))
     dataset = datasets.get_dataset(session, record.dataset_id)
     if dataset.village_count > settings.sync_max_villages:
-        raise InputError([InputIssue(field="scenario_id", message=(
-            f"the dataset has {dataset.village_count:,} villages, more than the "
-            f"{settings.sync_max_villages:,} a sweep answers in the request; leave out mode=sync "
-            "to have it run as a job, or use desaplan sweep"))],
-            title="The sweep is too large to answer at once")
+        raise InputError(
+            [
+                InputIssue(
+                    field="scenario_id",
+                    message=(
+                        f"the dataset has {dataset.village_count:,} villages, more than the "
+                        f"{settings.sync_max_villages:,} a sweep answers in the request; leave out mode=sync "
+                        "to have it run as a job, or use desaplan sweep"
+                    ),
+                )
+            ],
+            title="The sweep is too large to answer at once",
+        )
     scenario = sweeps.scenario(body, version)
     problem = Problem(table=datasets.load_table(session, record.dataset_id), scenario=scenario)
     options = SolveOptions(time_limit_s=settings.solve_time_limit_s)
-    curve = answering(settings.insight_time_limit_s, SWEEP_TOO_LONG, solver_sweep, problem, lever,
-                      values, options, body.breakpoints)
+    curve = answering(
+        settings.insight_time_limit_s,
+        SWEEP_TOO_LONG,
+        solver_sweep,
+        problem,
+        lever,
+        values,
+        options,
+        body.breakpoints,
+    )
     return curve, scenario.name
 
 
@@ -73,14 +89,21 @@ def start_sweep(session: Session, runner: JobQueue, body: SweepCreate, settings:
     version = scenario_service.get_version(session, body.scenario_id, body.version)
     sweeps.checked_values(body, sweeps.scenario(body, version))
     request = SolveCreate(scenario_id=body.scenario_id, version=body.version)
-    job, _ = solves.create_job(session, request, settings, "async",
-                               kind=JobKind.sweep, result={"request": body.model_dump(mode="json")})
+    job, _ = solves.create_job(
+        session,
+        request,
+        settings,
+        "async",
+        kind=JobKind.sweep,
+        result={"request": body.model_dump(mode="json")},
+    )
     assert job.id is not None
     job_id = job.id
     points = len(body.values) if body.values else body.points
     # a curve is many solves: its hard limit allows one time limit per point
-    limit_s = solves.hard_limit_s(SolveOptions.model_validate(job.options),
-                                  solves.village_count(session, body.scenario_id)) * max(1, points)
+    limit_s = solves.hard_limit_s(
+        SolveOptions.model_validate(job.options), solves.village_count(session, body.scenario_id)
+    ) * max(1, points)
     session.close()
     runner.submit(job_id, limit_s)
     return jobs.get_job(session, job_id)
@@ -102,31 +125,42 @@ def sweep_result(session: Session, job_id: int) -> tuple[Job, Curve | None, str]
     return job, Curve.model_validate(job.result["curve"]), name
 
 
-def _problem(session: Session, scenario_id: int, version_number: int | None,
-             settings: Settings, what: str) -> Problem:
+def _problem(
+    session: Session, scenario_id: int, version_number: int | None, settings: Settings, what: str
+) -> Problem:
     record = scenario_service.get_record(session, scenario_id)
     version = scenario_service.get_version(session, scenario_id, version_number)
     dataset = datasets.get_dataset(session, record.dataset_id)
     if dataset.village_count > settings.sync_max_villages:
-        raise InputError([InputIssue(field="scenario_id", message=(
-            f"the dataset has {dataset.village_count:,} villages, more than the "
-            f"{settings.sync_max_villages:,} {what} answers in the request; use the command line"))],
-            title=f"The {what} is too large to answer at once")
-    return Problem(table=datasets.load_table(session, record.dataset_id),
-                   scenario=Scenario.model_validate(version.body))
+        raise InputError(
+            [
+                InputIssue(
+                    field="scenario_id",
+                    message=(
+                        f"the dataset has {dataset.village_count:,} villages, more than the "
+                        f"{settings.sync_max_villages:,} {what} answers in the request; use the command line"
+                    ),
+                )
+            ],
+            title=f"The {what} is too large to answer at once",
+        )
+    return Problem(
+        table=datasets.load_table(session, record.dataset_id), scenario=Scenario.model_validate(version.body)
+    )
 
 
-def fairness(session: Session, scenario_id: int, version: int | None,
-             settings: Settings) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
+def fairness(
+    session: Session, scenario_id: int, version: int | None, settings: Settings
+) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """The cost of each floor family of a stored scenario (see `solver.fairness`)."""
     problem = _problem(session, scenario_id, version, settings, "cost of fairness")
     options = SolveOptions(time_limit_s=settings.solve_time_limit_s)
-    plans_ = answering(settings.insight_time_limit_s, FAIRNESS_TOO_LONG, without_each_floor,
-                       problem, options)
+    plans_ = answering(settings.insight_time_limit_s, FAIRNESS_TOO_LONG, without_each_floor, problem, options)
     base = plans_[0][1]
     if not base.has_targets:
-        raise Conflict(f"The scenario is {base.status.value}, so its floors have no cost to "
-                       f"show: {base.message}")
+        raise Conflict(
+            f"The scenario is {base.status.value}, so its floors have no cost to show: {base.message}"
+        )
     return fairness_frames(plans_)
 
 
@@ -136,9 +170,18 @@ def plan_for_marginals(session: Session, plan_id: int) -> Plan:
     return plans.load_plan(session, plan_id)
 
 
-def marginals(session: Session, plan_id: int, file_format: str, table: str, top: int,
-              settings: Settings) -> bytes | dict[str, Any]:
+def marginals(
+    session: Session, plan_id: int, file_format: str, table: str, top: int, settings: Settings
+) -> bytes | dict[str, Any]:
     """What one more Rp1 million buys in a plan: the workbook, one table as CSV, or JSON."""
     plan = plan_for_marginals(session, plan_id)
-    return answering(settings.insight_time_limit_s, MARGINALS_TOO_LONG, filework.marginals_answer,
-                     plan, file_format, table, top, name=str(plan_id))
+    return answering(
+        settings.insight_time_limit_s,
+        MARGINALS_TOO_LONG,
+        filework.marginals_answer,
+        plan,
+        file_format,
+        table,
+        top,
+        name=str(plan_id),
+    )

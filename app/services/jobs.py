@@ -75,8 +75,7 @@ def add_within_room(session: Session, job: Job, queue_limit: int, retry_after_s:
     running. Counted and inserted in one step (`app.queue.rows.insert_within`)."""
     job_id = insert_within(session, job, queue_limit)
     if job_id is None:
-        waiting = session.scalar(
-            select(func.count()).select_from(Job).where(col(Job.status).in_(UNFINISHED)))
+        waiting = session.scalar(select(func.count()).select_from(Job).where(col(Job.status).in_(UNFINISHED)))
         raise ServiceUnavailable(
             f"{waiting} solves are already queued or running (the limit is {queue_limit}); "
             f"try again in {retry_after_s} s.",

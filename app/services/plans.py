@@ -48,8 +48,13 @@ _VILLAGE_LIST = TypeAdapter(list[VillagePlan])
 SORTABLE = [c for c in _VILLAGE_COLUMNS if c != "enrollments"]
 
 
-def save_plan(session: Session, plan: Plan, version: ScenarioVersion, dataset_id: int,
-              villages: VillageColumns | None = None) -> PlanRecord:
+def save_plan(
+    session: Session,
+    plan: Plan,
+    version: ScenarioVersion,
+    dataset_id: int,
+    villages: VillageColumns | None = None,
+) -> PlanRecord:
     """Store a plan solved from `version` of a scenario over dataset `dataset_id`; its villages
     from `villages` when given (as a solver process hands them over), else from the plan.
 
@@ -71,14 +76,16 @@ def save_plan(session: Session, plan: Plan, version: ScenarioVersion, dataset_id
     session.add(record)
     session.flush()
     count = len(columns)
-    rows = list(zip(
-        repeat(record.id, count),
-        range(count),
-        *(columns.column(name) for name in _SCALARS_BEFORE),
-        columns.column("enrollments"),  # JSON text
-        *(columns.column(name) for name in _SCALARS_AFTER),
-        strict=True,
-    ))
+    rows = list(
+        zip(
+            repeat(record.id, count),
+            range(count),
+            *(columns.column(name) for name in _SCALARS_BEFORE),
+            columns.column("enrollments"),  # JSON text
+            *(columns.column(name) for name in _SCALARS_AFTER),
+            strict=True,
+        )
+    )
     insert_rows(session, _VILLAGES, ["plan_id", "position", *_VILLAGE_COLUMNS], rows)
     return record
 
@@ -94,8 +101,9 @@ def refuse_unchecked(record: PlanRecord, what: str) -> None:
     """A plan whose own check failed gives no targets, comparisons or exports: 409 with why."""
     detail = Plan.model_validate(record.detail)
     if detail.status == "error" or (detail.check is not None and not detail.check.ok):
-        raise Conflict(f"Plan {record.id} failed its own check, so it has no {what}: "
-                       f"{detail.message or 'see the plan'}")
+        raise Conflict(
+            f"Plan {record.id} failed its own check, so it has no {what}: {detail.message or 'see the plan'}"
+        )
 
 
 def _village(row: Any) -> VillagePlan:
@@ -131,8 +139,7 @@ def shortfalls(session: Session, plan_id: int) -> PlanShortfalls:
     record = get_record(session, plan_id)
     detail = Plan.model_validate(record.detail)
     assert record.id is not None
-    return PlanShortfalls(plan_id=record.id, short_villages=detail.short_villages,
-                          remedies=detail.remedies)
+    return PlanShortfalls(plan_id=record.id, short_villages=detail.short_villages, remedies=detail.remedies)
 
 
 def shortfalls_plan(session: Session, plan_id: int) -> Plan:
@@ -272,14 +279,24 @@ def _clean(value: Any) -> Any:
 
 def replans_of_plan(session: Session, plan_id: int) -> list[ReplanLink]:
     """The re-plans made from a plan, oldest first."""
-    return list(session.scalars(select(ReplanLink).where(col(ReplanLink.source_plan_id) == plan_id)
-                                .order_by(col(ReplanLink.plan_id))).all())
+    return list(
+        session.scalars(
+            select(ReplanLink)
+            .where(col(ReplanLink.source_plan_id) == plan_id)
+            .order_by(col(ReplanLink.plan_id))
+        ).all()
+    )
 
 
 def replans_of_actuals(session: Session, actuals_id: int) -> list[ReplanLink]:
     """The re-plans made from one upload of actuals, oldest first."""
-    return list(session.scalars(select(ReplanLink).where(col(ReplanLink.actuals_id) == actuals_id)
-                                .order_by(col(ReplanLink.plan_id))).all())
+    return list(
+        session.scalars(
+            select(ReplanLink)
+            .where(col(ReplanLink.actuals_id) == actuals_id)
+            .order_by(col(ReplanLink.plan_id))
+        ).all()
+    )
 
 
 def kecamatan_summary(session: Session, plan_id: int) -> list[dict[str, Any]]:
@@ -303,8 +320,13 @@ FILES_WITH_THE_PLAN = ("csv", "xlsx", "xlsx-id")
 
 
 def _contract_order(session: Session, record: PlanRecord, file_format: str) -> FileOrder:
-    return FileOrder(variant=file_format, name=_targets_name(session, record, file_format),
-                     file_format=file_format, build=filework.targets_bytes, args=(file_format,))
+    return FileOrder(
+        variant=file_format,
+        name=_targets_name(session, record, file_format),
+        file_format=file_format,
+        build=filework.targets_bytes,
+        args=(file_format,),
+    )
 
 
 def file_orders(session: Session, plan_id: int) -> list[FileOrder]:
@@ -316,8 +338,11 @@ def file_orders(session: Session, plan_id: int) -> list[FileOrder]:
     except Conflict:
         return []
     stored = set(session.scalars(select(col(PlanFile.variant)).where(col(PlanFile.plan_id) == plan_id)))
-    orders = [_contract_order(session, record, "csv"), _contract_order(session, record, "xlsx"),
-              _planner_order(session, record, "xlsx", "id", "comma", None)]
+    orders = [
+        _contract_order(session, record, "csv"),
+        _contract_order(session, record, "xlsx"),
+        _planner_order(session, record, "xlsx", "id", "comma", None),
+    ]
     assert [o.variant for o in orders] == list(FILES_WITH_THE_PLAN)
     return [o for o in orders if o.variant not in stored]
 
@@ -326,15 +351,23 @@ def store_file(session: Session, plan_id: int, order: FileOrder, content: bytes)
     """Store a file built from `order` and commit; a file stored first (a download that raced
     the job) stays."""
     try:
-        session.add(PlanFile(plan_id=plan_id, variant=order.variant, file_name=order.name,
-                             file_format=order.file_format, content=content))
+        session.add(
+            PlanFile(
+                plan_id=plan_id,
+                variant=order.variant,
+                file_name=order.name,
+                file_format=order.file_format,
+                content=content,
+            )
+        )
         session.commit()
     except IntegrityError:
         session.rollback()
 
 
-def _built(session: Session, plan_id: int, order: FileOrder,
-           time_limit_s: float) -> Callable[[], tuple[bytes, str, str]]:
+def _built(
+    session: Session, plan_id: int, order: FileOrder, time_limit_s: float
+) -> Callable[[], tuple[bytes, str, str]]:
     def build() -> tuple[bytes, str, str]:
         plan = load_plan(session, plan_id)
         content = building(time_limit_s, order.name, order.build, plan, *order.args)
@@ -353,8 +386,9 @@ def targets_file(
     record = get_record(session, plan_id)
     refuse_without_targets(record)
     order = _contract_order(session, record, file_format)
-    content, name, _ = stored_file(session, plan_id, file_format, _built(session, plan_id, order,
-                                                                          time_limit_s))
+    content, name, _ = stored_file(
+        session, plan_id, file_format, _built(session, plan_id, order, time_limit_s)
+    )
     return content, name
 
 
@@ -369,8 +403,7 @@ def stored_file(
     if stored is not None:
         return stored.content, stored.file_name, stored.file_format
     content, name, file_format = build()
-    row = PlanFile(plan_id=plan_id, variant=variant, file_name=name, file_format=file_format,
-                   content=content)
+    row = PlanFile(plan_id=plan_id, variant=variant, file_name=name, file_format=file_format, content=content)
     try:
         session.add(row)
         session.commit()
@@ -387,8 +420,10 @@ def refuse_without_targets(record: PlanRecord) -> None:
     """409 for a plan that failed its check, or has no plan at all (infeasible, or nothing in time)."""
     refuse_unchecked(record, "targets")
     if record.village_count == 0:
-        raise Conflict(f"Plan {record.id} has no targets: its status is {record.status} "
-                       f"({Plan.model_validate(record.detail).message})")
+        raise Conflict(
+            f"Plan {record.id} has no targets: its status is {record.status} "
+            f"({Plan.model_validate(record.detail).message})"
+        )
 
 
 def _targets_name(session: Session, record: PlanRecord, file_format: str) -> str:
@@ -443,13 +478,20 @@ def planner_targets_file(
 
 
 def _planner_variant(file_format: str, lang: Lang, csv_style: str, split: str | None) -> str:
-    return (f"zip-{split}-{lang}" if split is not None
-            else f"xlsx-{lang}" if file_format == "xlsx"
-            else f"csv-excel-id-{lang}" if csv_style == "excel-id" else "csv")
+    return (
+        f"zip-{split}-{lang}"
+        if split is not None
+        else f"xlsx-{lang}"
+        if file_format == "xlsx"
+        else f"csv-excel-id-{lang}"
+        if csv_style == "excel-id"
+        else "csv"
+    )
 
 
-def _planner_order(session: Session, record: PlanRecord, file_format: str, lang: Lang,
-                   csv_style: str, split: str | None) -> FileOrder:
+def _planner_order(
+    session: Session, record: PlanRecord, file_format: str, lang: Lang, csv_style: str, split: str | None
+) -> FileOrder:
     name = _targets_name(session, record, file_format)
     about, title, scenario = _about(session, record, lang)
     stem = name.rsplit(".", 1)[0]
@@ -457,6 +499,10 @@ def _planner_order(session: Session, record: PlanRecord, file_format: str, lang:
         name, answered = f"{stem}_{split}.zip", "zip"
     else:
         answered = "xlsx" if file_format == "xlsx" else "csv"
-    return FileOrder(variant=_planner_variant(file_format, lang, csv_style, split), name=name,
-                     file_format=answered, build=filework.planner_targets_bytes,
-                     args=(lang, scenario, about, title, stem, answered, csv_style, split))
+    return FileOrder(
+        variant=_planner_variant(file_format, lang, csv_style, split),
+        name=name,
+        file_format=answered,
+        build=filework.planner_targets_bytes,
+        args=(lang, scenario, about, title, stem, answered, csv_style, split),
+    )

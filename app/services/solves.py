@@ -49,8 +49,14 @@ def village_count(session: Session, scenario_id: int) -> int:
     return datasets.get_dataset(session, record.dataset_id).village_count
 
 
-def create_job(session: Session, request: SolveCreate, settings: Settings, mode: Mode,
-               kind: JobKind = JobKind.solve, result: dict[str, Any] | None = None) -> tuple[Job, bool]:
+def create_job(
+    session: Session,
+    request: SolveCreate,
+    settings: Settings,
+    mode: Mode,
+    kind: JobKind = JobKind.solve,
+    result: dict[str, Any] | None = None,
+) -> tuple[Job, bool]:
     """A queued job for the scenario version; True when the caller should wait for it."""
     record = scenario_service.get_record(session, request.scenario_id)
     if record.archived:
@@ -83,8 +89,9 @@ def start(
     job, wait = create_job(session, request, settings, mode)
     assert job.id is not None
     job_id = job.id
-    limit_s = hard_limit_s(SolveOptions.model_validate(job.options),
-                           village_count(session, request.scenario_id))
+    limit_s = hard_limit_s(
+        SolveOptions.model_validate(job.options), village_count(session, request.scenario_id)
+    )
     session.close()
     runner.submit(job_id, limit_s)
     if not wait:

@@ -13,11 +13,14 @@ def values(body: SweepCreate) -> list[float]:
     if body.values:
         return [float(v) for v in body.values]
     if body.start is None or body.stop is None:
-        raise InputError([InputIssue(field="values", message="give values, or start and stop")],
-                         title="The sweep was refused")
+        raise InputError(
+            [InputIssue(field="values", message="give values, or start and stop")],
+            title="The sweep was refused",
+        )
     if body.stop < body.start:
-        raise InputError([InputIssue(field="stop", message="stop must not be below start")],
-                         title="The sweep was refused")
+        raise InputError(
+            [InputIssue(field="stop", message="stop must not be below start")], title="The sweep was refused"
+        )
     return [float(v) for v in np.linspace(body.start, body.stop, body.points)]
 
 
@@ -25,9 +28,15 @@ def lever(body: SweepCreate) -> Lever:
     try:
         kind = LeverKind(body.lever)
     except ValueError as exc:
-        raise InputError([InputIssue(field="lever", message=(
-            f"unknown lever '{body.lever}'; one of {', '.join(k.value for k in LeverKind)}"))],
-            title="The sweep was refused") from exc
+        raise InputError(
+            [
+                InputIssue(
+                    field="lever",
+                    message=(f"unknown lever '{body.lever}'; one of {', '.join(k.value for k in LeverKind)}"),
+                )
+            ],
+            title="The sweep was refused",
+        ) from exc
     return Lever(kind=kind, kabupaten=body.kabupaten, package=body.package)
 
 

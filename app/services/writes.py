@@ -75,8 +75,11 @@ def record(session: Session, actor: Actor, action: str, target: str, **detail: o
 def require_writer(actor: Actor) -> None:
     who = actor.who
     if who.role not in WRITERS:
-        raise Forbidden(N_("User '%(user)s' (%(role)s) may read but not change anything."),
-                        user=who.name, role=who.role.value)
+        raise Forbidden(
+            N_("User '%(user)s' (%(role)s) may read but not change anything."),
+            user=who.name,
+            role=who.role.value,
+        )
 
 
 def _kabupaten_key(name: str) -> str:
@@ -84,7 +87,7 @@ def _kabupaten_key(name: str) -> str:
     text = " ".join(name.split()).casefold()
     for prefix in ("kabupaten ", "kab. ", "kab "):
         if text.startswith(prefix):
-            return text[len(prefix):].strip()
+            return text[len(prefix) :].strip()
     return text
 
 
@@ -114,14 +117,23 @@ def require_kabupaten(session: Session, actor: Actor, dataset: Dataset) -> None:
         return
     if belongs:
         raise Forbidden(
-            N_("User '%(user)s' plans for kabupaten '%(kabupaten)s'; dataset %(dataset)s belongs "
-               "to kabupaten '%(belongs)s'."),
-            user=who.name, kabupaten=who.kabupaten, dataset=dataset.id, belongs=belongs,
+            N_(
+                "User '%(user)s' plans for kabupaten '%(kabupaten)s'; dataset %(dataset)s belongs "
+                "to kabupaten '%(belongs)s'."
+            ),
+            user=who.name,
+            kabupaten=who.kabupaten,
+            dataset=dataset.id,
+            belongs=belongs,
         )
     raise Forbidden(
-        N_("User '%(user)s' plans for kabupaten '%(kabupaten)s'; dataset %(dataset)s belongs to "
-           "no kabupaten (only an admin may change it)."),
-        user=who.name, kabupaten=who.kabupaten, dataset=dataset.id,
+        N_(
+            "User '%(user)s' plans for kabupaten '%(kabupaten)s'; dataset %(dataset)s belongs to "
+            "no kabupaten (only an admin may change it)."
+        ),
+        user=who.name,
+        kabupaten=who.kabupaten,
+        dataset=dataset.id,
     )
 
 
@@ -139,9 +151,10 @@ def upload_scope(actor: Actor, kabupaten: list[str]) -> str | None:
     others = sorted({k for k in kabupaten if k and not _same(k, who.kabupaten)})
     if others:
         raise Forbidden(
-            N_("User '%(user)s' plans for kabupaten '%(kabupaten)s'; the table also names "
-               "%(others)s."),
-            user=who.name, kabupaten=who.kabupaten, others=", ".join(others),
+            N_("User '%(user)s' plans for kabupaten '%(kabupaten)s'; the table also names %(others)s."),
+            user=who.name,
+            kabupaten=who.kabupaten,
+            others=", ".join(others),
         )
     return who.kabupaten
 
@@ -166,8 +179,14 @@ def upload_dataset(
     table = read()
     scope = upload_scope(actor, table.kabupaten)
     dataset = datasets.create_dataset(session, table, name, filename, scope)
-    record(session, actor, "dataset.upload", f"dataset/{dataset.id}", name=dataset.name,
-           villages=dataset.village_count)
+    record(
+        session,
+        actor,
+        "dataset.upload",
+        f"dataset/{dataset.id}",
+        name=dataset.name,
+        villages=dataset.village_count,
+    )
     return dataset
 
 
@@ -181,8 +200,9 @@ def create_scenario(
 ) -> ScenarioPublic:
     require_kabupaten(session, actor, datasets.get_dataset(session, dataset_id))
     created = scenarios.create_scenario(session, dataset_id, body, slug, limits)
-    record(session, actor, "scenario.create", f"scenario/{created.id}", dataset_id=dataset_id,
-           name=created.name)
+    record(
+        session, actor, "scenario.create", f"scenario/{created.id}", dataset_id=dataset_id, name=created.name
+    )
     return created
 
 
@@ -196,8 +216,7 @@ def revise_scenario(
 ) -> ScenarioVersionPublic:
     require_kabupaten(session, actor, _scenario_dataset(session, scenario_id))
     version = scenarios.revise(session, scenario_id, body, note, limits)
-    record(session, actor, "scenario.revise", f"scenario/{scenario_id}", version=version.version,
-           note=note)
+    record(session, actor, "scenario.revise", f"scenario/{scenario_id}", version=version.version, note=note)
     return version
 
 
@@ -228,11 +247,11 @@ def solve(
     try:
         job, plan = solve_service.start(session, runner, body, settings, mode)
     except Exception as exc:  # the job may exist though the answer is an error: record the try
-        record(session, actor, "solve", f"scenario/{body.scenario_id}", mode=mode,
-               refused=type(exc).__name__)
+        record(session, actor, "solve", f"scenario/{body.scenario_id}", mode=mode, refused=type(exc).__name__)
         raise
-    record(session, actor, "solve", f"job/{job.id}", scenario_id=body.scenario_id, mode=mode,
-           plan_id=job.plan_id)
+    record(
+        session, actor, "solve", f"job/{job.id}", scenario_id=body.scenario_id, mode=mode, plan_id=job.plan_id
+    )
     return job, plan
 
 
@@ -252,21 +271,34 @@ def create_comparison(session: Session, actor: Actor, body: ComparisonCreate) ->
         plan = plans.get_record(session, plan_id)
         require_kabupaten(session, actor, datasets.get_dataset(session, plan.dataset_id))
     comparison = comparisons.create(session, body)
-    record(session, actor, "comparison.create", f"comparison/{comparison.id}",
-           plan_ids=[body.baseline_plan_id, *body.plan_ids])
+    record(
+        session,
+        actor,
+        "comparison.create",
+        f"comparison/{comparison.id}",
+        plan_ids=[body.baseline_plan_id, *body.plan_ids],
+    )
     return comparison
 
 
-def upload_actuals(session: Session, actor: Actor, plan_id: int, upload: Any,
-                   limits: ReadLimits, time_limit_s: float = 0) -> Any:
+def upload_actuals(
+    session: Session, actor: Actor, plan_id: int, upload: Any, limits: ReadLimits, time_limit_s: float = 0
+) -> Any:
     """What was enrolled, against a plan of the planner's kabupaten (read only once the planner
     may write on it)."""
     record_ = plans.get_record(session, plan_id)
     require_kabupaten(session, actor, datasets.get_dataset(session, record_.dataset_id))
     stored = actuals.create(session, plan_id, upload, limits, time_limit_s)
-    record(session, actor, "actuals.upload", f"actuals/{stored.id}", plan_id=plan_id,
-           rows=stored.row_count, through_month=stored.through_month,
-           enrolments=stored.actual_enrollments)
+    record(
+        session,
+        actor,
+        "actuals.upload",
+        f"actuals/{stored.id}",
+        plan_id=plan_id,
+        rows=stored.row_count,
+        through_month=stored.through_month,
+        enrolments=stored.actual_enrollments,
+    )
     return stored
 
 
@@ -276,13 +308,21 @@ def replan(session: Session, actor: Actor, actuals_id: int, body: Any, settings:
     source = plans.get_record(session, stored.plan_id)
     require_kabupaten(session, actor, datasets.get_dataset(session, source.dataset_id))
     saved = actuals.create_replan(session, actuals_id, body, settings)
-    record(session, actor, "actuals.replan", f"plan/{saved.id}", source_plan_id=source.id,
-           actuals_id=actuals_id, status=saved.status)
+    record(
+        session,
+        actor,
+        "actuals.replan",
+        f"plan/{saved.id}",
+        source_plan_id=source.id,
+        actuals_id=actuals_id,
+        status=saved.status,
+    )
     return saved
 
 
-def start_sweep(session: Session, actor: Actor, runner: JobQueue, body: SweepCreate,
-                settings: Settings) -> Job:
+def start_sweep(
+    session: Session, actor: Actor, runner: JobQueue, body: SweepCreate, settings: Settings
+) -> Job:
     """A curve too large to answer in the request runs as a job, like a solve: a planner's work."""
     require_kabupaten(session, actor, _scenario_dataset(session, body.scenario_id))
     job = insights.start_sweep(session, runner, body, settings)

@@ -198,8 +198,7 @@ FIELD_DOCS = {
     "cost_idr": "their cost at the cheapest package, rupiah",
     "own_budget_idr": "the village's dana desa and ADD caps, rupiah",
     "shortfall_idr": "rupiah missing",
-    "year": "a multi-year plan: the year of the plan (1 = the first) this is about; none for the "
-    "whole plan",
+    "year": "a multi-year plan: the year of the plan (1 = the first) this is about; none for the whole plan",
     "constraint": "coverage_floors, apbd_pool, min_new_enrollments or solver",
     "ok": "every constraint holds within the tolerance",
     "tolerance": "relative tolerance of the check",
@@ -275,7 +274,9 @@ LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
     ("post", "/scenarios", "201"): {
         "GetScenario": ("get_scenario", {"scenario_id": _ID}, None),
         "GetVersion": (
-            "get_version", {"scenario_id": _ID, "version": "$response.body#/latest_version"}, None
+            "get_version",
+            {"scenario_id": _ID, "version": "$response.body#/latest_version"},
+            None,
         ),
         "Revise": ("revise_scenario", {"scenario_id": _ID}, None),
         "Archive": ("archive_scenario", {"scenario_id": _ID}, None),
@@ -288,8 +289,11 @@ LINKS: dict[tuple[str, str, str], dict[str, Link]] = {
             {"scenario_id": "$response.body#/scenario_id", "version": "$response.body#/version"},
             None,
         ),
-        "Solve": ("solve", {}, {"scenario_id": "$response.body#/scenario_id",
-                                "version": "$response.body#/version"}),
+        "Solve": (
+            "solve",
+            {},
+            {"scenario_id": "$response.body#/scenario_id", "version": "$response.body#/version"},
+        ),
     },
     ("post", "/solves", "200"): {
         "GetPlan": ("get_plan", {"plan_id": _ID}, None),
@@ -378,7 +382,7 @@ def build(app: FastAPI) -> dict[str, Any]:
                 "$ref": "#/components/schemas/Scenario",
                 "description": "the contract's scenario (section 2); every field but `packages` "
                 "has a default. A number may also be written as planners type it, as text: "
-                "\"Rp16.800\", \"3%\", \"Rp1.500.000.000\"",
+                '"Rp16.800", "3%", "Rp1.500.000.000"',
             }
     for name in ("HTTPValidationError", "ValidationError"):
         components.pop(name, None)

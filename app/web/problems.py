@@ -154,9 +154,7 @@ def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(
-        exc.status_code, "http-error"
-    )
+    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(exc.status_code, "http-error")
     title = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
         exc.status_code, "HTTP error"
     )
@@ -215,13 +213,21 @@ def _database_away(request: Request, exc: Exception) -> JSONResponse:
     timeout): 503 with Retry-After, not a 500. Other operational errors stay 500s."""
     assert isinstance(exc, OperationalError | InterfaceError)
     driver = type(exc.orig).__module__
-    if not (exc.connection_invalidated or driver.startswith("psycopg")
-            or (driver.startswith("sqlite3") and "locked" in str(exc.orig))):
+    if not (
+        exc.connection_invalidated
+        or driver.startswith("psycopg")
+        or (driver.startswith("sqlite3") and "locked" in str(exc.orig))
+    ):
         raise exc
-    log.warning("the database does not answer: %s %s: %s", request.method, request.url.path,
-                str(exc).strip().splitlines()[0])
-    unavailable = ServiceUnavailable(DATABASE_AWAY, retry_after_s=DATABASE_RETRY_AFTER_S,
-                                     seconds=DATABASE_RETRY_AFTER_S)
+    log.warning(
+        "the database does not answer: %s %s: %s",
+        request.method,
+        request.url.path,
+        str(exc).strip().splitlines()[0],
+    )
+    unavailable = ServiceUnavailable(
+        DATABASE_AWAY, retry_after_s=DATABASE_RETRY_AFTER_S, seconds=DATABASE_RETRY_AFTER_S
+    )
     return _domain_error(request, unavailable)
 
 

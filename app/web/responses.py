@@ -51,6 +51,9 @@ def curve_answer(curve: Curve, name: str, file_format: str) -> Any:
     if file_format == "xlsx":
         return file_response(insights_io.curve_xlsx_bytes(curve), "curve.xlsx", "xlsx")
     if file_format == "png":
-        return Response(insights_io.curve_png_bytes(curve, name), media_type="image/png",
-                        headers={"Content-Disposition": 'attachment; filename="curve.png"'})
+        return Response(
+            insights_io.curve_png_bytes(curve, name),
+            media_type="image/png",
+            headers={"Content-Disposition": 'attachment; filename="curve.png"'},
+        )
     return curve

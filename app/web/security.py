@@ -157,8 +157,9 @@ class _Limiter:
         self.shared: MovingWindowRateLimiter | None = None
         self.down_until = 0.0
         if storage_url and storage_url.startswith(("redis://", "rediss://", "unix://")):
-            self.shared = MovingWindowRateLimiter(storage_from_string(
-                storage_url, socket_connect_timeout=1, socket_timeout=1))
+            self.shared = MovingWindowRateLimiter(
+                storage_from_string(storage_url, socket_connect_timeout=1, socket_timeout=1)
+            )
 
     def _pick(self) -> MovingWindowRateLimiter:
         if self.shared is not None and time.monotonic() >= self.down_until:
@@ -172,8 +173,7 @@ class _Limiter:
         except Exception:  # the store is down or refuses: this process's memory meanwhile
             if limiter is self.local:
                 raise
-            logger.warning("rate limits kept in memory: the limiter's store did not answer",
-                           exc_info=True)
+            logger.warning("rate limits kept in memory: the limiter's store did not answer", exc_info=True)
             self.down_until = time.monotonic() + self.RETRY_STORE_S
             return getattr(self.local, name)(*args)
 
@@ -195,13 +195,23 @@ class RateLimit:
     hash), so made-up tokens meet 429s and a real token's prefix cannot be guessed at speed.
     Counts live in Redis when `storage_url` (the queue's) is given."""
 
-    def __init__(self, app: ASGIApp, per_minute: int, failures_per_minute: int = 0,
-                 storage_url: str | None = None, namespace: str = "desaplan") -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        failures_per_minute: int = 0,
+        storage_url: str | None = None,
+        namespace: str = "desaplan",
+    ) -> None:
         self.app = app
-        self.item = (RateLimitItemPerMinute(per_minute, namespace=f"{namespace}:requests")
-                     if per_minute else None)
-        self.failures = (RateLimitItemPerMinute(failures_per_minute, namespace=f"{namespace}:failures")
-                         if failures_per_minute else None)
+        self.item = (
+            RateLimitItemPerMinute(per_minute, namespace=f"{namespace}:requests") if per_minute else None
+        )
+        self.failures = (
+            RateLimitItemPerMinute(failures_per_minute, namespace=f"{namespace}:failures")
+            if failures_per_minute
+            else None
+        )
         self.limiter = _Limiter(storage_url)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -213,16 +223,25 @@ class RateLimit:
         guessing = self.failures is not None and token is not None and not recently_verified(token)
         if guessing and self.failures is not None and not self.limiter.test(self.failures, address):
             retry_after = self.limiter.retry_after(self.failures, address)
-            await self._refuse(scope, receive, send, retry_after,
-                               f"More than {self.failures.amount} failed token checks from this "
-                               f"address in a minute; try again in {retry_after} s.")
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                retry_after,
+                f"More than {self.failures.amount} failed token checks from this "
+                f"address in a minute; try again in {retry_after} s.",
+            )
             return
         key = client_key(scope)
         if self.item is not None and not self.limiter.hit(self.item, key):
             retry_after = self.limiter.retry_after(self.item, key)
-            await self._refuse(scope, receive, send, retry_after,
-                               f"More than {self.item.amount} requests in a minute; try again in "
-                               f"{retry_after} s.")
+            await self._refuse(
+                scope,
+                receive,
+                send,
+                retry_after,
+                f"More than {self.item.amount} requests in a minute; try again in {retry_after} s.",
+            )
             return
         if not guessing:
             await self.app(scope, receive, send)
@@ -238,8 +257,7 @@ class RateLimit:
         await self.app(scope, receive, counting_send)
 
     @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, retry_after: int,
-                      detail: str) -> None:
+    async def _refuse(scope: Scope, receive: Receive, send: Send, retry_after: int, detail: str) -> None:
         response = problem_response(429, "too-many-requests", "Too many requests", detail)
         response.headers["Retry-After"] = str(retry_after)
         await response(scope, receive, send)
@@ -255,6 +273,10 @@ def install(app: FastAPI, settings: Settings) -> None:
         max_upload_bytes=settings.max_upload_bytes,
     )
     if settings.rate_limit_per_minute or settings.auth_failures_per_minute:
-        app.add_middleware(RateLimit, per_minute=settings.rate_limit_per_minute,
-                           failures_per_minute=settings.auth_failures_per_minute,
-                           storage_url=settings.queue_url, namespace=settings.queue_name)
+        app.add_middleware(
+            RateLimit,
+            per_minute=settings.rate_limit_per_minute,
+            failures_per_minute=settings.auth_failures_per_minute,
+            storage_url=settings.queue_url,
+            namespace=settings.queue_name,
+        )

@@ -130,8 +130,9 @@ async def read_upload(request: Request, settings: SettingsDep) -> Upload:
     )
 
 
-def file_upload_body(description: str, rows: Any, csv_example: str,
-                     fields: dict[str, Any] | None = None) -> dict[str, Any]:
+def file_upload_body(
+    description: str, rows: Any, csv_example: str, fields: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """OpenAPI: an upload as a multipart file (with `fields` beside it), JSON rows (`rows`, a
     model with an example), a CSV body or an XLSX body."""
     return {
@@ -270,6 +271,8 @@ ACTUALS_OPENAPI_BODY = file_upload_body(
     "or JSON rows; `through_month` and `start` as form fields or query parameters.",
     ActualsRowsCreate,
     "Kode Desa;Bulan;Terdaftar Petani\n32.16.08.2010;2026-06;7\n",
-    {"through_month": {"type": "integer", "description": "months of the plan past"},
-     "start": {"type": "string", "description": "the plan's first month, YYYY-MM"}},
+    {
+        "through_month": {"type": "integer", "description": "months of the plan past"},
+        "start": {"type": "string", "description": "the plan's first month, YYYY-MM"},
+    },
 )

@@ -79,8 +79,7 @@ def pool_needed_idr(table: VillageTable, scenario: Scenario) -> float:
     """The APBD the floors need beyond the villages' own money (one pool for the table)."""
     cost = cheapest_cost_idr(scenario)
     return sum(
-        max(0.0, floor_workers(v, scenario) * cost - own_money_idr(v, scenario))
-        for v in table.villages
+        max(0.0, floor_workers(v, scenario) * cost - own_money_idr(v, scenario)) for v in table.villages
     )
 
 
@@ -89,8 +88,7 @@ def enrolment_capacity(table: VillageTable, scenario: Scenario, pool_idr: float)
     its uninsured workers, plus what the pool pays for."""
     cost = cheapest_cost_idr(scenario)
     own = sum(
-        min(sum(v.uninsured.values()), math.floor(own_money_idr(v, scenario) / cost))
-        for v in table.villages
+        min(sum(v.uninsured.values()), math.floor(own_money_idr(v, scenario) / cost)) for v in table.villages
     )
     return own + math.floor(pool_idr / cost)
 

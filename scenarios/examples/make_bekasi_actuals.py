@@ -48,8 +48,9 @@ def _monthly(total: int, months: int, rng: np.random.Generator, front: float) ->
     return [int(c) for c in counts]
 
 
-def build(scenario_file: Path = REPORTS[0][1], seed: int = 2606, first_month: int = 1,
-          months: int = 6) -> pd.DataFrame:
+def build(
+    scenario_file: Path = REPORTS[0][1], seed: int = 2606, first_month: int = 1, months: int = 6
+) -> pd.DataFrame:
     import scenarios
     from models import Problem
     from solver import solve

@@ -87,8 +87,11 @@ class RuleSet(BaseModel):
 
     @property
     def used(self) -> RulesUsed:
-        return RulesUsed(name=self.name, version=self.version,
-                         citations={name: cite(self, name) for name in self.parameters})
+        return RulesUsed(
+            name=self.name,
+            version=self.version,
+            citations={name: cite(self, name) for name in self.parameters},
+        )
 
 
 def _read_yaml(path: Path) -> Any:
@@ -99,8 +102,12 @@ def _read_yaml(path: Path) -> Any:
 
 
 def _issues(exc: ValidationError, file: str, prefix: str = "") -> list[InputIssue]:
-    return [InputIssue(file=file, field=".".join([prefix, *(str(p) for p in e["loc"])]).strip("."),
-                       message=e["msg"]) for e in exc.errors()]
+    return [
+        InputIssue(
+            file=file, field=".".join([prefix, *(str(p) for p in e["loc"])]).strip("."), message=e["msg"]
+        )
+        for e in exc.errors()
+    ]
 
 
 def load_rules(folder: Path = RULES_DIR) -> RuleSet:
@@ -164,8 +171,14 @@ def sector_of(rules: RuleSet, group: str, day: dt.date) -> str:
     return str(value_at(rules, "group_sectors", day).get(group, "general"))
 
 
-def monthly_premium(rules: RuleSet, package: str, declared_income_idr: float, month: dt.date,
-                    sector: str, source: FundingSource) -> MonthlyPremium:
+def monthly_premium(
+    rules: RuleSet,
+    package: str,
+    declared_income_idr: float,
+    month: dt.date,
+    sector: str,
+    source: FundingSource,
+) -> MonthlyPremium:
     """One worker's premium for one month of a package at a declared-income tier, for a sector and
     the source that pays. ValueError for a package, tier or date the rules do not have."""
     programmes = value_at(rules, "packages", month).get(package)
@@ -174,8 +187,10 @@ def monthly_premium(rules: RuleSet, package: str, declared_income_idr: float, mo
         raise ValueError(f"the rules have no package '{package}' (they have: {known})")
     tiers = value_at(rules, "declared_income_tiers_idr", month)
     if declared_income_idr not in tiers:
-        raise ValueError(f"Rp{declared_income_idr:,.0f} is not a declared-income tier of the rules "
-                         f"(the lowest is Rp{min(tiers):,.0f}; tiers run to Rp{max(tiers):,.0f})")
+        raise ValueError(
+            f"Rp{declared_income_idr:,.0f} is not a declared-income tier of the rules "
+            f"(the lowest is Rp{min(tiers):,.0f}; tiers run to Rp{max(tiers):,.0f})"
+        )
     share = 1.0
     if value_at(rules, "jkk_jkm_reduction_sources", month).get(source, False):
         share = float(value_at(rules, "jkk_jkm_payable_share", month)[sector])
@@ -194,19 +209,29 @@ def monthly_premium(rules: RuleSet, package: str, declared_income_idr: float, mo
     if "jht" in programmes:
         premium += round(value_at(rules, "jht_rate", month) * declared_income_idr)
         used.append("jht_rate")
-    return MonthlyPremium(package=package, month=f"{month.year:04d}-{month.month:02d}", sector=sector,
-                          source=source, declared_income_idr=declared_income_idr,
-                          premium_idr=float(premium), payable_share=share,
-                          parameters=used)
+    return MonthlyPremium(
+        package=package,
+        month=f"{month.year:04d}-{month.month:02d}",
+        sector=sector,
+        source=source,
+        declared_income_idr=declared_income_idr,
+        premium_idr=float(premium),
+        payable_share=share,
+        parameters=used,
+    )
 
 
 def resolve(scenario: Scenario, rules: RuleSet | None = None) -> Scenario:
     """The scenario with every month's premium of its rules-priced packages looked up, per sector
     and funding source, and the parameter set it used. A scenario with typed premiums only comes
     back as it is. ScenarioError names the package field the rules cannot price."""
-    bad_sectors = [InputIssue(field=f"group_sectors.{group}",
-                              message=f"unknown sector '{sector}': use {' or '.join(SECTORS)}")
-                   for group, sector in scenario.group_sectors.items() if sector not in SECTORS]
+    bad_sectors = [
+        InputIssue(
+            field=f"group_sectors.{group}", message=f"unknown sector '{sector}': use {' or '.join(SECTORS)}"
+        )
+        for group, sector in scenario.group_sectors.items()
+        if sector not in SECTORS
+    ]
     if bad_sectors:
         raise ScenarioError(bad_sectors)
     if not any(p.from_rules for p in scenario.packages):
@@ -225,20 +250,26 @@ def resolve(scenario: Scenario, rules: RuleSet | None = None) -> Scenario:
         try:
             schedule.extend(_package_months(rules, package, months))
         except ValueError as exc:
-            field = "code" if "no package" in str(exc) else (
-                "declared_income_idr" if "tier" in str(exc) else "")
+            field = (
+                "code" if "no package" in str(exc) else ("declared_income_idr" if "tier" in str(exc) else "")
+            )
             issues.append(InputIssue(field=f"packages.{i}.{field}".rstrip("."), message=str(exc)))
     if issues:
         raise ScenarioError(issues)
     sectors = {**value_at(rules, "group_sectors", months[0]), **scenario.group_sectors}
-    return scenario.model_copy(update={"rules": rules.used, "premium_schedule": schedule,
-                                       "group_sectors": sectors})
+    return scenario.model_copy(
+        update={"rules": rules.used, "premium_schedule": schedule, "group_sectors": sectors}
+    )
 
 
 def _package_months(rules: RuleSet, package: Package, months: list[dt.date]) -> list[MonthlyPremium]:
     assert package.declared_income_idr is not None
-    return [monthly_premium(rules, package.code, package.declared_income_idr, month, sector, source)
-            for month in months for sector in SECTORS for source in FundingSource]
+    return [
+        monthly_premium(rules, package.code, package.declared_income_idr, month, sector, source)
+        for month in months
+        for sector in SECTORS
+        for source in FundingSource
+    ]
 
 
 @dataclass(frozen=True)
@@ -284,16 +315,32 @@ def describe(rules: RuleSet) -> RuleSetPublic:
     parameters = []
     for name, p in rules.parameters.items():
         meta = p.metadata
-        parameters.append(RuleParameterPublic(
-            name=name, label=meta.label, description=" ".join(p.description.split()), unit=meta.unit,
-            period=meta.period,
-            values=[RuleValue(effective=day, value=value) for day, value in p.values.items()],
-            reference=meta.reference, unconfirmed=meta.unconfirmed,
-            note=" ".join(meta.note.split()) if meta.note else None))
-    return RuleSetPublic(name=rules.name, version=rules.version, label=rules.label,
-                         parameters=parameters)
+        parameters.append(
+            RuleParameterPublic(
+                name=name,
+                label=meta.label,
+                description=" ".join(p.description.split()),
+                unit=meta.unit,
+                period=meta.period,
+                values=[RuleValue(effective=day, value=value) for day, value in p.values.items()],
+                reference=meta.reference,
+                unconfirmed=meta.unconfirmed,
+                note=" ".join(meta.note.split()) if meta.note else None,
+            )
+        )
+    return RuleSetPublic(name=rules.name, version=rules.version, label=rules.label, parameters=parameters)
 
 
-__all__ = ["RULES_DIR", "PremiumRange", "RuleSet", "RulesError", "default_rules", "describe",
-           "premium_ranges",
-           "load_rules", "monthly_premium", "resolve", "value_at"]
+__all__ = [
+    "RULES_DIR",
+    "PremiumRange",
+    "RuleSet",
+    "RulesError",
+    "default_rules",
+    "describe",
+    "premium_ranges",
+    "load_rules",
+    "monthly_premium",
+    "resolve",
+    "value_at",
+]

@@ -40,5 +40,13 @@ from solver.multiyear.model import build_years_model
 from solver.multiyear.plan import paid_by_source, solve_years
 from solver.multiyear.rounding import round_years
 
-__all__ = ["Years", "build_years_model", "is_multi_year", "paid_by_source", "prepare_years",
-           "refuse_multi_year", "round_years", "solve_years"]
+__all__ = [
+    "Years",
+    "build_years_model",
+    "is_multi_year",
+    "paid_by_source",
+    "prepare_years",
+    "refuse_multi_year",
+    "round_years",
+    "solve_years",
+]

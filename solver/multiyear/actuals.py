@@ -89,8 +89,7 @@ def total_months(scenario: Scenario) -> int:
     return sum(scenario.year_months())
 
 
-def years_money(table: VillageTable, scenario: Scenario, plan: Plan,
-                actuals: Actuals) -> YearsMoney:
+def years_money(table: VillageTable, scenario: Scenario, plan: Plan, actuals: Actuals) -> YearsMoney:
     """Each village's money in each year; the actual enrolments paid month by month from the
     money of each month's year, the months through `through_month` spent, the later committed."""
     years = prepare_years(Problem.model_construct(table=table, scenario=scenario))
@@ -107,35 +106,38 @@ def years_money(table: VillageTable, scenario: Scenario, plan: Plan,
                 groups = actual.setdefault(row.village_code, {})
                 groups[group] = groups.get(group, 0) + n
                 if n:
-                    mix = _weights(by_code.get(row.village_code), uninsured[row.village_code],
-                                   group, package, premiums)
+                    mix = _weights(
+                        by_code.get(row.village_code), uninsured[row.village_code], group, package, premiums
+                    )
                     units.setdefault(row.village_code, []).append((row.month, float(n), mix))
     money: dict[str, list[VillageMoney]] = {}
     for i, village in enumerate(table.villages):
         code = village.village_code
-        money[code] = [VillageMoney(float(years.cap_dd[t, i]), float(years.cap_add[t, i]))
-                       for t in range(years.T)]
+        money[code] = [
+            VillageMoney(float(years.cap_dd[t, i]), float(years.cap_add[t, i])) for t in range(years.T)
+        ]
         if code not in units:
             continue
         bills = _bills(units[code], premiums)  # (total months, 3)
         for t in range(years.T):
-            months = bills[first[t]:first[t] + years.months[t]]
+            months = bills[first[t] : first[t] + years.months[t]]
             through = min(max(actuals.through_month - first[t], 0), years.months[t])
             money[code][t].pay(months, through)
     return YearsMoney(years=years, money=money, actual=actual, first=first)
 
 
-def compare_years(table: VillageTable, scenario: Scenario, plan: Plan,
-                  actuals: Actuals) -> ActualsComparison:
+def compare_years(table: VillageTable, scenario: Scenario, plan: Plan, actuals: Actuals) -> ActualsComparison:
     """The multi-year plan against what was enrolled through `actuals.through_month`."""
     held = years_money(table, scenario, plan, actuals)
     years, through = held.years, actuals.through_month
-    elapsed = [min(max(through - held.first[t], 0), years.months[t]) / years.months[t]
-               for t in range(years.T)]
+    elapsed = [
+        min(max(through - held.first[t], 0), years.months[t]) / years.months[t] for t in range(years.T)
+    ]
     planned_years: dict[str, float] = {}
     for vy in plan.village_years:
-        planned_years[vy.village_code] = (planned_years.get(vy.village_code, 0.0)
-                                          + vy.new_enrollments * elapsed[vy.year - 1])
+        planned_years[vy.village_code] = (
+            planned_years.get(vy.village_code, 0.0) + vy.new_enrollments * elapsed[vy.year - 1]
+        )
     villages = []
     for planned in plan.villages:
         code = planned.village_code
@@ -147,40 +149,66 @@ def compare_years(table: VillageTable, scenario: Scenario, plan: Plan,
         budget_add = sum(y.cap_add_idr for y in m)
         spent = [sum(y.spent[s] for y in m) for s in range(3)]
         committed = [sum(y.committed[s] for y in m) for s in range(3)]
-        villages.append(VillageActual(
-            village_code=code, village_name=planned.village_name, kecamatan=planned.kecamatan,
-            kabupaten=planned.kabupaten, planned=planned.new_enrollments,
-            expected_to_date=expected, actual=done,
-            planned_by_group={g: float(sum(p.values())) for g, p in planned.enrollments.items()},
-            actual_by_group=groups, achievement=_share(done, planned.new_enrollments),
-            pace=_share(done, expected), behind=planned.new_enrollments > 1e-9
-            and done < expected - 1e-9, gap_to_date=max(0.0, expected - done),
-            spent_dana_desa_idr=spent[0], spent_add_idr=spent[1], spent_apbd_idr=spent[2],
-            committed_idr=sum(committed), budget_dana_desa_idr=budget_dd,
-            budget_add_idr=budget_add, free_dana_desa_idr=budget_dd - spent[0] - committed[0],
-            free_add_idr=budget_add - spent[1] - committed[1]))
+        villages.append(
+            VillageActual(
+                village_code=code,
+                village_name=planned.village_name,
+                kecamatan=planned.kecamatan,
+                kabupaten=planned.kabupaten,
+                planned=planned.new_enrollments,
+                expected_to_date=expected,
+                actual=done,
+                planned_by_group={g: float(sum(p.values())) for g, p in planned.enrollments.items()},
+                actual_by_group=groups,
+                achievement=_share(done, planned.new_enrollments),
+                pace=_share(done, expected),
+                behind=planned.new_enrollments > 1e-9 and done < expected - 1e-9,
+                gap_to_date=max(0.0, expected - done),
+                spent_dana_desa_idr=spent[0],
+                spent_add_idr=spent[1],
+                spent_apbd_idr=spent[2],
+                committed_idr=sum(committed),
+                budget_dana_desa_idr=budget_dd,
+                budget_add_idr=budget_add,
+                free_dana_desa_idr=budget_dd - spent[0] - committed[0],
+                free_add_idr=budget_add - spent[1] - committed[1],
+            )
+        )
     sources = _sources(held, plan)
     total = total_months(scenario)
     return ActualsComparison(
-        scenario_name=scenario.name, through_month=through, horizon_months=total,
-        months_remaining=total - through, start=actuals.start, groups=list(table.groups),
-        totals=_totals(villages, sources), villages=villages, kecamatan=_kecamatan(villages),
-        sources=sources)
+        scenario_name=scenario.name,
+        through_month=through,
+        horizon_months=total,
+        months_remaining=total - through,
+        start=actuals.start,
+        groups=list(table.groups),
+        totals=_totals(villages, sources),
+        villages=villages,
+        kecamatan=_kecamatan(villages),
+        sources=sources,
+    )
 
 
 def _sources(held: YearsMoney, plan: Plan) -> list[SourceMoney]:
     """Each source over every year of the plan: its money, the plan's spend, spent, committed."""
     rows = []
     money = [y for years in held.money.values() for y in years]
-    for s, (source, planned) in enumerate((("dana_desa", "spend_dana_desa_idr"),
-                                           ("add", "spend_add_idr"))):
+    for s, (source, planned) in enumerate((("dana_desa", "spend_dana_desa_idr"), ("add", "spend_add_idr"))):
         budget = sum((y.cap_dana_desa_idr, y.cap_add_idr)[s] for y in money)
         spent = sum(y.spent[s] for y in money)
         committed = sum(y.committed[s] for y in money)
-        rows.append(SourceMoney(source=source, budget_idr=budget,
-                                planned_idr=sum(getattr(v, planned) for v in plan.villages),
-                                spent_idr=spent, left_idr=budget - spent, committed_idr=committed,
-                                free_idr=budget - spent - committed))
+        rows.append(
+            SourceMoney(
+                source=source,
+                budget_idr=budget,
+                planned_idr=sum(getattr(v, planned) for v in plan.villages),
+                spent_idr=spent,
+                left_idr=budget - spent,
+                committed_idr=committed,
+                free_idr=budget - spent - committed,
+            )
+        )
     years = held.years
     planned_pool = {p.kabupaten: 0.0 for p in plan.pools}
     for p in plan.pools:
@@ -191,10 +219,18 @@ def _sources(held: YearsMoney, plan: Plan) -> list[SourceMoney]:
         for t in range(years.T):
             s_t, c_t = held.pool_spent(t)
             spent, committed = spent + float(s_t[k]), committed + float(c_t[k])
-        rows.append(SourceMoney(source="apbd_pool", kabupaten=name, budget_idr=budget,
-                                planned_idr=planned_pool.get(name, 0.0), spent_idr=spent,
-                                left_idr=budget - spent, committed_idr=committed,
-                                free_idr=budget - spent - committed))
+        rows.append(
+            SourceMoney(
+                source="apbd_pool",
+                kabupaten=name,
+                budget_idr=budget,
+                planned_idr=planned_pool.get(name, 0.0),
+                spent_idr=spent,
+                left_idr=budget - spent,
+                committed_idr=committed,
+                free_idr=budget - spent - committed,
+            )
+        )
     return rows
 
 
@@ -216,22 +252,29 @@ class YearsReplan:
         order = np.array([position[v.village_code] for v in villages], dtype=np.int64)
         pool = np.maximum(np.floor(self.free_pool + 1e-6), 0.0)
         base = replace(years.base, pool_idr=pool.sum(axis=0))
-        return replace(years, base=base, cap_dd=self.free_dd[:, order],
-                       cap_add=self.free_add[:, order], pool=pool)
+        return replace(
+            years, base=base, cap_dd=self.free_dd[:, order], cap_add=self.free_add[:, order], pool=pool
+        )
 
 
-def replan_years_problem(table: VillageTable, scenario: Scenario, plan: Plan,
-                         actuals: Actuals) -> YearsReplan:
+def replan_years_problem(
+    table: VillageTable, scenario: Scenario, plan: Plan, actuals: Actuals
+) -> YearsReplan:
     """The months left of a multi-year plan as a problem of their own (see the module)."""
     from solver.replan import actual_by_group
 
     total = total_months(scenario)
     through = actuals.through_month
     if through >= total:
-        raise ActualsError([InputIssue(
-            field="through_month",
-            message=f"the actuals run through month {through} of a {total}-month plan: no month "
-                    f"is left to re-plan")])
+        raise ActualsError(
+            [
+                InputIssue(
+                    field="through_month",
+                    message=f"the actuals run through month {through} of a {total}-month plan: no month "
+                    f"is left to re-plan",
+                )
+            ]
+        )
     held = years_money(table, scenario, plan, actuals)
     years = held.years
     by_group = actual_by_group(table, plan, held.actual)
@@ -240,21 +283,29 @@ def replan_years_problem(table: VillageTable, scenario: Scenario, plan: Plan,
         t0 += 1  # the actuals end with a year: the re-plan starts with the next
     left_t0 = held.first[t0] + years.months[t0] - through
     rest = range(t0, years.T)
-    free_dd = np.array([[max(0.0, math.floor(held.money[c][t].free_dana_desa_idr + 1e-6))
-                         for c in held.codes] for t in rest])
-    free_add = np.array([[max(0.0, math.floor(held.money[c][t].free_add_idr + 1e-6))
-                          for c in held.codes] for t in rest])
+    free_dd = np.array(
+        [[max(0.0, math.floor(held.money[c][t].free_dana_desa_idr + 1e-6)) for c in held.codes] for t in rest]
+    )
+    free_add = np.array(
+        [[max(0.0, math.floor(held.money[c][t].free_add_idr + 1e-6)) for c in held.codes] for t in rest]
+    )
     free_pool = np.array([years.pool[t] - np.add(*held.pool_spent(t)) for t in rest])
 
     villages = []
     for i, village in enumerate(table.villages):
         done = by_group[village.village_code]
-        villages.append(Village.model_validate({
-            **village.model_dump(),
-            "uninsured": {g: village.uninsured.get(g, 0) - done[g] for g in table.groups},
-            "enrolled": {g: village.enrolled.get(g, 0) + done[g] for g in table.groups},
-            "dana_desa_idr": float(free_dd[0, i]), "add_idr": float(free_add[0, i]),
-            "max_share": None}))
+        villages.append(
+            Village.model_validate(
+                {
+                    **village.model_dump(),
+                    "uninsured": {g: village.uninsured.get(g, 0) - done[g] for g in table.groups},
+                    "enrolled": {g: village.enrolled.get(g, 0) + done[g] for g in table.groups},
+                    "dana_desa_idr": float(free_dd[0, i]),
+                    "add_idr": float(free_add[0, i]),
+                    "max_share": None,
+                }
+            )
+        )
     body: dict[str, Any] = scenario.model_dump(mode="json")
     body["name"] = f"{scenario.name} (re-plan after month {through})"
     body["horizon_months"] = left_t0
@@ -263,43 +314,67 @@ def replan_years_problem(table: VillageTable, scenario: Scenario, plan: Plan,
     if months:
         first = months[through]
         body["fiscal_year"], body["start_month"] = int(first[:4]), int(first[5:])
-        body["premium_schedule"] = [p for p in body["premium_schedule"]
-                                    if p["month"] is None or p["month"] >= first]
+        body["premium_schedule"] = [
+            p for p in body["premium_schedule"] if p["month"] is None or p["month"] >= first
+        ]
     body["budget"]["dana_desa_share"] = 1.0
     body["budget"]["add_share"] = 1.0
     names = years.base.pool_names
     by_kabupaten = isinstance(scenario.budget.apbd_pool_idr, dict) or (
-        scenario.multi_year is not None and scenario.multi_year.apbd_pool_idr is not None
-        and isinstance(scenario.multi_year.apbd_pool_idr[0], dict))
+        scenario.multi_year is not None
+        and scenario.multi_year.apbd_pool_idr is not None
+        and isinstance(scenario.multi_year.apbd_pool_idr[0], dict)
+    )
     pools: list[float | dict[str, float]] = [
         {name: max(0.0, math.floor(free + 1e-6)) for name, free in zip(names, row, strict=True)}
-        if by_kabupaten else max(0.0, math.floor(float(row[0]) + 1e-6)) for row in free_pool]
+        if by_kabupaten
+        else max(0.0, math.floor(float(row[0]) + 1e-6))
+        for row in free_pool
+    ]
     body["budget"]["apbd_pool_idr"] = pools[0]
     multi = scenario.multi_year
     assert multi is not None
-    target = (multi.min_new_enrollments or [scenario.targets.min_new_enrollments] * years.T)
+    target = multi.min_new_enrollments or [scenario.targets.min_new_enrollments] * years.T
     body["targets"]["min_new_enrollments"] = max(0.0, target[-1] - actuals.total)
     if len(rest) > 1:
         growth = {name: multi.growth(name) for name in ("dana_desa_growth", "add_growth")}
         body["multi_year"] = {
-            "years": len(rest), "apbd_pool_idr": pools,
+            "years": len(rest),
+            "apbd_pool_idr": pools,
             **{name: [g[t] / g[t - 1] - 1.0 for t in rest][1:] for name, g in growth.items()},
             **({"min_coverage": multi.min_coverage[t0:]} if multi.min_coverage else {}),
-            **({"min_new_enrollments": [max(0.0, v - actuals.total)
-                                        for v in multi.min_new_enrollments[t0:]]}
-               if multi.min_new_enrollments else {})}
+            **(
+                {"min_new_enrollments": [max(0.0, v - actuals.total) for v in multi.min_new_enrollments[t0:]]}
+                if multi.min_new_enrollments
+                else {}
+            ),
+        }
     else:
         body["multi_year"] = None
-    derived = VillageTable(groups=list(table.groups), villages=villages,
-                           source=f"{table.source or 'villages'} after {actuals.source or 'actuals'}")
-    return YearsReplan(problem=Problem(table=derived, scenario=Scenario.model_validate(body)),
-                       by_group=by_group, held=held, first_year=t0, free_dd=free_dd,
-                       free_add=free_add, free_pool=free_pool)
+    derived = VillageTable(
+        groups=list(table.groups),
+        villages=villages,
+        source=f"{table.source or 'villages'} after {actuals.source or 'actuals'}",
+    )
+    return YearsReplan(
+        problem=Problem(table=derived, scenario=Scenario.model_validate(body)),
+        by_group=by_group,
+        held=held,
+        first_year=t0,
+        free_dd=free_dd,
+        free_add=free_add,
+        free_pool=free_pool,
+    )
 
 
-def replan_years(table: VillageTable, scenario: Scenario, plan: Plan, actuals: Actuals,
-                 options: SolveOptions | None, basis: Callable[[YearsReplan], ReplanBasis]
-                 ) -> tuple[Plan, Problem]:
+def replan_years(
+    table: VillageTable,
+    scenario: Scenario,
+    plan: Plan,
+    actuals: Actuals,
+    options: SolveOptions | None,
+    basis: Callable[[YearsReplan], ReplanBasis],
+) -> tuple[Plan, Problem]:
     """The re-plan of the months left of a multi-year plan, checked; and the problem it solved.
     `basis` makes the plan's `replan` record from the re-plan's figures."""
     from solver.context import RunContext
@@ -322,17 +397,21 @@ def replan_years(table: VillageTable, scenario: Scenario, plan: Plan, actuals: A
         new_plan = solve(problem, options)
     else:
         canonical = _canonical(problem)
-        new_plan = solve_years(problem, RunContext(options), canonical,
-                               _base(problem, canonical.table),
-                               _table_order(problem.table, canonical.table), adjust=rest.adjust)
+        new_plan = solve_years(
+            problem,
+            RunContext(options),
+            canonical,
+            _base(problem, canonical.table),
+            _table_order(problem.table, canonical.table),
+            adjust=rest.adjust,
+        )
     new_plan.replan = record
     if new_plan.has_targets:
         record.check = check_replan_years(table, rest, new_plan)
         if not record.check.ok:
             new_plan.status = Status.error
             new_plan.check = record.check
-            new_plan.message = ("the re-plan failed its check: "
-                                + "; ".join(record.check.violations[:3]))
+            new_plan.message = "the re-plan failed its check: " + "; ".join(record.check.violations[:3])
     return new_plan, problem
 
 
@@ -347,27 +426,36 @@ def check_replan_years(table: VillageTable, rest: YearsReplan, new_plan: Plan) -
         for group in table.groups:
             kept = after.enrolled.get(group, 0) - village.enrolled.get(group, 0)
             if kept != rest.by_group[village.village_code][group]:
-                violations.append(f"{village.village_code}: {group} enrolled {kept} of "
-                                  f"{rest.by_group[village.village_code][group]} actual")
+                violations.append(
+                    f"{village.village_code}: {group} enrolled {kept} of "
+                    f"{rest.by_group[village.village_code][group]} actual"
+                )
                 worst = max(worst, 1.0)
     years, held = rest.held.years, rest.held
     spend: dict[tuple[str, int], tuple[float, float, float]] = {}
     if new_plan.village_years:
         for vy in new_plan.village_years:
             spend[(vy.village_code, rest.first_year + vy.year - 1)] = (
-                vy.spend_dana_desa_idr, vy.spend_add_idr, vy.spend_apbd_idr)
+                vy.spend_dana_desa_idr,
+                vy.spend_add_idr,
+                vy.spend_apbd_idr,
+            )
     else:
         for v in new_plan.villages:
             spend[(v.village_code, rest.first_year)] = (
-                v.spend_dana_desa_idr, v.spend_add_idr, v.spend_apbd_idr)
+                v.spend_dana_desa_idr,
+                v.spend_add_idr,
+                v.spend_apbd_idr,
+            )
     K = len(years.base.pool_names)
     pools = np.zeros((years.T, K))
     position = {code: i for i, code in enumerate(held.codes)}
     for (code, t), (dd, add, apbd) in spend.items():
         m = held.money[code][t]
         for name, new, cap, used in (
-                ("dana desa", dd, m.cap_dana_desa_idr, m.spent[0] + m.committed[0]),
-                ("ADD", add, m.cap_add_idr, m.spent[1] + m.committed[1])):
+            ("dana desa", dd, m.cap_dana_desa_idr, m.spent[0] + m.committed[0]),
+            ("ADD", add, m.cap_add_idr, m.spent[1] + m.committed[1]),
+        ):
             over = new + used - cap
             if over > RUPIAH_TOLERANCE:
                 violations.append(f"{code}: {name} of year {t + 1} over its cap by Rp{over:,.0f}")
@@ -380,8 +468,9 @@ def check_replan_years(table: VillageTable, rest: YearsReplan, new_plan: Plan) -
             if over > RUPIAH_TOLERANCE:
                 violations.append(f"APBD pool {name} of year {t + 1}: over by Rp{over:,.0f}")
                 worst = max(worst, over)
-    return PlanCheck(ok=not violations, tolerance=RUPIAH_TOLERANCE, max_violation=worst,
-                     violations=violations[:20])
+    return PlanCheck(
+        ok=not violations, tolerance=RUPIAH_TOLERANCE, max_violation=worst, violations=violations[:20]
+    )
 
 
 def replan_multi_year(
@@ -395,13 +484,17 @@ def replan_multi_year(
     actuals_sha256: str | None = None,
 ) -> tuple[Plan, Problem]:
     """The re-plan of a multi-year plan: the rest of every year, with what it came from."""
+
     def years_basis(rest: YearsReplan) -> ReplanBasis:
         money = [m for years in rest.held.money.values() for m in years]
         total = total_months(scenario)
         return ReplanBasis(
-            source_plan=source_plan, source_plan_sha256=source_plan_sha256,
-            actuals=actuals.source or "actuals", actuals_sha256=actuals_sha256,
-            through_month=actuals.through_month, horizon_months_before=total,
+            source_plan=source_plan,
+            source_plan_sha256=source_plan_sha256,
+            actuals=actuals.source or "actuals",
+            actuals_sha256=actuals_sha256,
+            through_month=actuals.through_month,
+            horizon_months_before=total,
             months_remaining=total - actuals.through_month,
             actual_enrollments=actuals.total,
             spent_dana_desa_idr=sum(m.spent[0] for m in money),
@@ -412,6 +505,7 @@ def replan_multi_year(
             committed_apbd_idr=sum(m.committed[2] for m in money),
             free_dana_desa_idr=float(rest.free_dd.sum()),
             free_add_idr=float(rest.free_add.sum()),
-            free_apbd_idr=float(rest.free_pool.clip(min=0).sum()))
+            free_apbd_idr=float(rest.free_pool.clip(min=0).sum()),
+        )
 
     return replan_years(table, scenario, plan, actuals, options, years_basis)

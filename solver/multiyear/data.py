@@ -41,12 +41,20 @@ class Years:
         return len(self.months)
 
     def subset(self, villages: np.ndarray) -> Years:
-        return Years(base=self.base.subset(villages, with_target=True),
-                     fiscal_years=self.fiscal_years, months=self.months,
-                     cap_dd=self.cap_dd[:, villages], cap_add=self.cap_add[:, villages],
-                     pool=self.pool, cost=self.cost, total_need=self.total_need[:, villages],
-                     group_need=self.group_need[villages], min_new=self.min_new,
-                     min_coverage=self.min_coverage, uniform=self.uniform)
+        return Years(
+            base=self.base.subset(villages, with_target=True),
+            fiscal_years=self.fiscal_years,
+            months=self.months,
+            cap_dd=self.cap_dd[:, villages],
+            cap_add=self.cap_add[:, villages],
+            pool=self.pool,
+            cost=self.cost,
+            total_need=self.total_need[:, villages],
+            group_need=self.group_need[villages],
+            min_new=self.min_new,
+            min_coverage=self.min_coverage,
+            uniform=self.uniform,
+        )
 
     def year(self, t: int) -> Arrays:
         """Year t's money, premiums (the cheapest source's) and floors as a one-year `Arrays`: what
@@ -55,19 +63,34 @@ class Years:
         b = self.base
         need = np.maximum.accumulate(self.total_need, axis=0)[t]
         live = self.cost[:, t][self.has_money()] if self.has_money().any() else self.cost[:1, t]
-        return Arrays(groups=b.groups, packages=b.packages, uninsured=b.uninsured,
-                      enrolled=b.enrolled, cap_dana_desa_idr=self.cap_dd[t],
-                      cap_add_idr=self.cap_add[t], priority=b.priority, weight=b.weight,
-                      value=b.value, cost_idr=live.min(axis=(0, 1)), pool_of=b.pool_of,
-                      pool_idr=self.pool[t], pool_names=b.pool_names, group_need=self.group_need,
-                      total_need=need, min_new=float(self.min_new[: t + 1].max()),
-                      objective=b.objective, integer=b.integer,
-                      min_coverage=float(self.min_coverage[t]), group_floor=b.group_floor)
+        return Arrays(
+            groups=b.groups,
+            packages=b.packages,
+            uninsured=b.uninsured,
+            enrolled=b.enrolled,
+            cap_dana_desa_idr=self.cap_dd[t],
+            cap_add_idr=self.cap_add[t],
+            priority=b.priority,
+            weight=b.weight,
+            value=b.value,
+            cost_idr=live.min(axis=(0, 1)),
+            pool_of=b.pool_of,
+            pool_idr=self.pool[t],
+            pool_names=b.pool_names,
+            group_need=self.group_need,
+            total_need=need,
+            min_new=float(self.min_new[: t + 1].max()),
+            objective=b.objective,
+            integer=b.integer,
+            min_coverage=float(self.min_coverage[t]),
+            group_floor=b.group_floor,
+        )
 
     def has_money(self) -> np.ndarray:
         """(3,) whether dana desa, ADD and the pool hold money in any year."""
-        return np.array([bool((self.cap_dd > 0).any()), bool((self.cap_add > 0).any()),
-                         bool((self.pool > 0).any())])
+        return np.array(
+            [bool((self.cap_dd > 0).any()), bool((self.cap_add > 0).any()), bool((self.pool > 0).any())]
+        )
 
 
 def is_multi_year(scenario: Scenario) -> bool:
@@ -78,9 +101,14 @@ def refuse_multi_year(scenario: Scenario, what: str) -> None:
     """A step made for one-year plans refuses a multi-year scenario, naming the field, rather than
     read its first year as the whole plan."""
     if is_multi_year(scenario):
-        raise ScenarioError([InputIssue(
-            field="multi_year",
-            message=f"{what} is for one-year plans; this scenario plans {scenario.years} years")])
+        raise ScenarioError(
+            [
+                InputIssue(
+                    field="multi_year",
+                    message=f"{what} is for one-year plans; this scenario plans {scenario.years} years",
+                )
+            ]
+        )
 
 
 def prepare_years(problem: Problem) -> Years:
@@ -92,17 +120,22 @@ def prepare_years(problem: Problem) -> Years:
     first_months = set(scenario.months()[: scenario.horizon_months])
     update: dict[str, object] = {
         "multi_year": None,
-        "premium_schedule": [p for p in scenario.premium_schedule if p.month in first_months]}
+        "premium_schedule": [p for p in scenario.premium_schedule if p.month in first_months],
+    }
     if multi.apbd_pool_idr is not None:
         # the pools given per year decide the form: per kabupaten (objects) or one table-wide pool
         by_kabupaten = [isinstance(p, dict) for p in multi.apbd_pool_idr]
         if any(by_kabupaten) and not all(by_kabupaten):
-            raise ScenarioError([InputIssue(
-                field="multi_year.apbd_pool_idr",
-                message="give every year's pool in the same form: an object per kabupaten in "
-                        "every year, or one number in every year")])
-        update["budget"] = scenario.budget.model_copy(
-            update={"apbd_pool_idr": multi.apbd_pool_idr[0]})
+            raise ScenarioError(
+                [
+                    InputIssue(
+                        field="multi_year.apbd_pool_idr",
+                        message="give every year's pool in the same form: an object per kabupaten in "
+                        "every year, or one number in every year",
+                    )
+                ]
+            )
+        update["budget"] = scenario.budget.model_copy(update={"apbd_pool_idr": multi.apbd_pool_idr[0]})
     first = scenario.model_copy(update=update)
     base = prepare(Problem.model_construct(table=problem.table, scenario=first))
     T, n, K = scenario.years, base.n, len(base.pool_idr)
@@ -111,10 +144,16 @@ def prepare_years(problem: Problem) -> Years:
     cap_add = np.array(add)[:, None] * base.cap_add_idr[None, :]
     if multi.apbd_pool_idr is not None:
         known = set(base.pool_names)
-        unknown = [InputIssue(field=f"multi_year.apbd_pool_idr.{t}.{kab}",
-                              message=f"no village of the table is in kabupaten '{kab}'")
-                   for t, p in enumerate(multi.apbd_pool_idr) if isinstance(p, dict)
-                   for kab in p if kab not in known]
+        unknown = [
+            InputIssue(
+                field=f"multi_year.apbd_pool_idr.{t}.{kab}",
+                message=f"no village of the table is in kabupaten '{kab}'",
+            )
+            for t, p in enumerate(multi.apbd_pool_idr)
+            if isinstance(p, dict)
+            for kab in p
+            if kab not in known
+        ]
         if unknown:
             raise ScenarioError(unknown)
         pool = np.array([_pools(p, base) for p in multi.apbd_pool_idr]).reshape(T, K)
@@ -125,17 +164,27 @@ def prepare_years(problem: Problem) -> Years:
     cost = _yearly_costs(scenario, base.groups, months)
     total = base.uninsured + base.enrolled
     floors = multi.min_coverage or [scenario.targets.min_coverage] * T
-    total_need = np.stack([_floor_need(share, total.sum(axis=1), base.enrolled.sum(axis=1),
-                                       base.integer) for share in floors]).reshape(T, n)
+    total_need = np.stack(
+        [_floor_need(share, total.sum(axis=1), base.enrolled.sum(axis=1), base.integer) for share in floors]
+    ).reshape(T, n)
     targets = multi.min_new_enrollments or [scenario.targets.min_new_enrollments] * T
-    min_new = np.array([max(0.0, math.ceil(t - 1e-9) if base.integer else t) for t in targets],
-                       dtype=float)
+    min_new = np.array([max(0.0, math.ceil(t - 1e-9) if base.integer else t) for t in targets], dtype=float)
     base.pool_idr = pool.sum(axis=0)
     base.min_new = float(min_new.max())
-    years = Years(base=base, fiscal_years=scenario.fiscal_years(), months=months, cap_dd=cap_dd,
-                  cap_add=cap_add, pool=pool, cost=cost, total_need=total_need,
-                  group_need=base.group_need, min_new=min_new,
-                  min_coverage=np.array(floors, dtype=float), uniform=False)
+    years = Years(
+        base=base,
+        fiscal_years=scenario.fiscal_years(),
+        months=months,
+        cap_dd=cap_dd,
+        cap_add=cap_add,
+        pool=pool,
+        cost=cost,
+        total_need=total_need,
+        group_need=base.group_need,
+        min_new=min_new,
+        min_coverage=np.array(floors, dtype=float),
+        uniform=False,
+    )
     live = cost[years.has_money()] if years.has_money().any() else cost[:1]
     years.uniform = bool(np.all(live == live[:1]))
     return years
@@ -156,7 +205,7 @@ def _yearly_costs(scenario: Scenario, groups: list[str], months: list[int]) -> n
     year_of = {}
     start = 0
     for t, count in enumerate(months):
-        for m in plan_months[start:start + count]:
+        for m in plan_months[start : start + count]:
             year_of[m] = t
         start += count
     sectors = [scenario.group_sectors.get(g, "general") for g in groups]
@@ -175,9 +224,14 @@ def _yearly_costs(scenario: Scenario, groups: list[str], months: list[int]) -> n
                     cost[s, t, g, p] += premium.premium_idr
                     found[s, t, g] += 1
         if np.any(found != np.array(months)[None, :, None]):
-            raise ScenarioError([InputIssue(
-                field=f"packages.{p}",
-                message=f"package {package.code}: the rules do not price every month of the plan")])
+            raise ScenarioError(
+                [
+                    InputIssue(
+                        field=f"packages.{p}",
+                        message=f"package {package.code}: the rules do not price every month of the plan",
+                    )
+                ]
+            )
     return cost
 
 
@@ -186,8 +240,9 @@ def accounts_of(years: Years) -> list[tuple[int, ...]]:
     pool as an account only where it pays other premiums than the village."""
     has = years.has_money()
     accounts: list[tuple[int, ...]] = []
-    if years.uniform or (has[DANA_DESA] and has[ADD]
-                         and np.array_equal(years.cost[DANA_DESA], years.cost[ADD])):
+    if years.uniform or (
+        has[DANA_DESA] and has[ADD] and np.array_equal(years.cost[DANA_DESA], years.cost[ADD])
+    ):
         accounts.append((DANA_DESA, ADD))
     else:
         accounts += [(s,) for s in (DANA_DESA, ADD) if has[s]]

@@ -44,10 +44,6 @@ class YearModel:
     pool_cost: np.ndarray  # rupiah of pool money per column over the plan
 
 
-
-
-
-
 def build_years_model(years: Years, mip: bool = False) -> YearModel:
     """The block's LP (the module's docstring), rows per family as sparse matrices."""
     data, T = years.base, years.T
@@ -57,8 +53,7 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
     pool_money = years.pool[:, data.pool_of] > 0  # (T, n)
     has = np.zeros((A, n), dtype=bool)
     for a, sources in enumerate(accounts):
-        has[a] = (pool_money.any(axis=0) if sources == (POOL,)
-                  else (_own_cap(years, sources) > 0).any(axis=0))
+        has[a] = pool_money.any(axis=0) if sources == (POOL,) else (_own_cap(years, sources) > 0).any(axis=0)
     if years.uniform:
         has[:] = True  # the pool pays through z: every village may enrol
     v_idx, g_idx = np.nonzero(data.uninsured > 0)
@@ -71,12 +66,18 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
     cv, cg, ca, cp, cs = cv[keep], cg[keep], ca[keep], cp[keep], cs[keep]
     n_x = len(cv)
     source_of = np.array([sources[0] for sources in accounts], dtype=np.int64)
-    cost_x = years.cost[source_of[ca][:, None], np.arange(T)[None, :], cg[:, None], cp[:, None]] \
-        if n_x else np.zeros((0, T))  # (n_x, T) premiums in each year
+    cost_x = (
+        years.cost[source_of[ca][:, None], np.arange(T)[None, :], cg[:, None], cp[:, None]]
+        if n_x
+        else np.zeros((0, T))
+    )  # (n_x, T) premiums in each year
     active = np.arange(T)[None, :] >= cs[:, None]  # (n_x, T): funded in year t
     total_cost = (cost_x * active).sum(axis=1)
-    is_pool = np.array([sources == (POOL,) for sources in accounts], dtype=bool)[ca] if n_x \
+    is_pool = (
+        np.array([sources == (POOL,) for sources in accounts], dtype=bool)[ca]
+        if n_x
         else np.zeros(0, dtype=bool)
+    )
     pool_cost = np.where(is_pool, total_cost, 0.0)
 
     zv = zt = np.zeros(0, dtype=np.int64)
@@ -92,22 +93,42 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
     else:
         coef = (data.objective_coef()[cv, cg, cp] * (T - cs)) if n_x else np.zeros(0)
         col_cost = np.concatenate([coef, np.zeros(n_z)])
-    built = BuiltModel(xv=cv, xg=cg, xp=cp,
-                       x_start=np.searchsorted(cv, np.arange(n + 1)), zv=zv,
-                       objective_coef=coef, x_ids=ids[:n_x], z_ids=ids[n_x:],
-                       col_upper=np.full(n_x + n_z, np.inf),
-                       maximize=data.objective != Objective.min_cost, integer=mip,
-                       col_cost=col_cost, name="desaplan_years")
-    m = YearModel(built=built, accounts=accounts, cv=cv, cg=cg, cp=cp, ca=ca, cs=cs, n_x=n_x,
-                  zv=zv, zt=zt, ids=ids, objective_coef=np.concatenate([coef, np.zeros(n_z)]),
-                  total_cost=np.concatenate([total_cost, np.zeros(n_z)]),
-                  pool_cost=np.concatenate([pool_cost, np.ones(n_z) * 0.0]))
+    built = BuiltModel(
+        xv=cv,
+        xg=cg,
+        xp=cp,
+        x_start=np.searchsorted(cv, np.arange(n + 1)),
+        zv=zv,
+        objective_coef=coef,
+        x_ids=ids[:n_x],
+        z_ids=ids[n_x:],
+        col_upper=np.full(n_x + n_z, np.inf),
+        maximize=data.objective != Objective.min_cost,
+        integer=mip,
+        col_cost=col_cost,
+        name="desaplan_years",
+    )
+    m = YearModel(
+        built=built,
+        accounts=accounts,
+        cv=cv,
+        cg=cg,
+        cp=cp,
+        ca=ca,
+        cs=cs,
+        n_x=n_x,
+        zv=zv,
+        zt=zt,
+        ids=ids,
+        objective_coef=np.concatenate([coef, np.zeros(n_z)]),
+        total_cost=np.concatenate([total_cost, np.zeros(n_z)]),
+        pool_cost=np.concatenate([pool_cost, np.ones(n_z) * 0.0]),
+    )
     m.pool_cost[n_x:] = MONEY_UNIT_IDR  # z is in millions of rupiah
     if not n_x:
         return m
     rows_x = np.arange(n_x)
-    _rows(m, cv * G + cg, rows_x, np.ones(n_x),
-          data.uninsured.reshape(-1), pulp.LpConstraintLE, n * G)  # 1
+    _rows(m, cv * G + cg, rows_x, np.ones(n_x), data.uninsured.reshape(-1), pulp.LpConstraintLE, n * G)  # 1
     # 2-3: x[.., s] in the row of every year t >= s, at year t's premium
     xs, ts = np.nonzero(active)
     for a, sources in enumerate(accounts):
@@ -120,32 +141,73 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
             r_keys = np.concatenate([r_keys, zt * n + zv])
             c_idx = np.concatenate([c_idx, n_x + np.arange(n_z)])
             c_val = np.concatenate([c_val, -np.ones(n_z)])
-        ids, keys = _rows(m, r_keys, c_idx, c_val,
-                          _own_cap(years, sources).reshape(-1) / MONEY_UNIT_IDR,
-                          pulp.LpConstraintLE, T * n)
+        ids, keys = _rows(
+            m,
+            r_keys,
+            c_idx,
+            c_val,
+            _own_cap(years, sources).reshape(-1) / MONEY_UNIT_IDR,
+            pulp.LpConstraintLE,
+            T * n,
+        )
         if a == 0:  # the village's own money (dana desa and ADD where they pay alike), by year
             m.built.budget_row_ids, m.built.budget_v = ids, keys
     # 4: per pool and year, its villages' z, or the premiums of the pool's own workers
     K = len(data.pool_names)
     if years.uniform and n_z:
         m.built.pool_row_ids, m.built.pool_k = _rows(
-            m, zt * K + data.pool_of[zv], n_x + np.arange(n_z), np.ones(n_z),
-            years.pool.reshape(-1) / MONEY_UNIT_IDR, pulp.LpConstraintLE, T * K)
+            m,
+            zt * K + data.pool_of[zv],
+            n_x + np.arange(n_z),
+            np.ones(n_z),
+            years.pool.reshape(-1) / MONEY_UNIT_IDR,
+            pulp.LpConstraintLE,
+            T * K,
+        )
     elif (POOL,) in accounts:
         sel = ca[xs] == accounts.index((POOL,))
         m.built.pool_row_ids, m.built.pool_k = _rows(
-            m, ts[sel] * K + data.pool_of[cv[xs[sel]]], xs[sel],
-            cost_x[xs[sel], ts[sel]] / MONEY_UNIT_IDR, years.pool.reshape(-1) / MONEY_UNIT_IDR,
-            pulp.LpConstraintLE, T * K)
+            m,
+            ts[sel] * K + data.pool_of[cv[xs[sel]]],
+            xs[sel],
+            cost_x[xs[sel], ts[sel]] / MONEY_UNIT_IDR,
+            years.pool.reshape(-1) / MONEY_UNIT_IDR,
+            pulp.LpConstraintLE,
+            T * K,
+        )
     # 5-7: floors and targets on the workers funded by year t; F only grows, so a floor no higher
     # than an earlier year's holds already and needs no row (the check still checks every year)
-    _rows(m, ts * n + cv[xs], xs, np.ones(len(xs)), _rising(years.total_need).reshape(-1),
-          pulp.LpConstraintGE, T * n, only_positive=True)
+    _rows(
+        m,
+        ts * n + cv[xs],
+        xs,
+        np.ones(len(xs)),
+        _rising(years.total_need).reshape(-1),
+        pulp.LpConstraintGE,
+        T * n,
+        only_positive=True,
+    )
     first = ts == 0  # the group floors are the same every year: year 1's rows hold them all
-    _rows(m, cv[xs[first]] * G + cg[xs[first]], xs[first], np.ones(int(first.sum())),
-          years.group_need.reshape(-1), pulp.LpConstraintGE, n * G, only_positive=True)
-    _rows(m, ts, xs, np.ones(len(xs)), _rising(years.min_new[:, None])[:, 0], pulp.LpConstraintGE,
-          T, only_positive=True)
+    _rows(
+        m,
+        cv[xs[first]] * G + cg[xs[first]],
+        xs[first],
+        np.ones(int(first.sum())),
+        years.group_need.reshape(-1),
+        pulp.LpConstraintGE,
+        n * G,
+        only_positive=True,
+    )
+    _rows(
+        m,
+        ts,
+        xs,
+        np.ones(len(xs)),
+        _rising(years.min_new[:, None])[:, 0],
+        pulp.LpConstraintGE,
+        T,
+        only_positive=True,
+    )
     return m
 
 
@@ -156,9 +218,16 @@ def _rising(need: np.ndarray) -> np.ndarray:
     return np.where(need > before, need, 0.0)
 
 
-def _rows(m: YearModel, keys: np.ndarray, columns: np.ndarray, coefs: np.ndarray,
-          rhs: np.ndarray, sense: int, n_keys: int,
-          only_positive: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _rows(
+    m: YearModel,
+    keys: np.ndarray,
+    columns: np.ndarray,
+    coefs: np.ndarray,
+    rhs: np.ndarray,
+    sense: int,
+    n_keys: int,
+    only_positive: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """Rows sum_{k: keys[k] = r} coefs[k] col[columns[k]] (sense) rhs[r], for the rows that have
     a column (and, with `only_positive`, a right side > 0). Returns their ids (HiGHS's rows) and
     keys."""
@@ -176,8 +245,14 @@ def _rows(m: YearModel, keys: np.ndarray, columns: np.ndarray, coefs: np.ndarray
     if not len(rows):
         return none
     sub = matrix[rows]
-    ids = _add_rows(m.built, sub.indptr.astype(np.int64), m.ids[sub.indices], sub.data,
-                    np.asarray(rhs, float)[rows], sense)
+    ids = _add_rows(
+        m.built,
+        sub.indptr.astype(np.int64),
+        m.ids[sub.indices],
+        sub.data,
+        np.asarray(rhs, float)[rows],
+        sense,
+    )
     return np.asarray(ids, dtype=np.int64), rows.astype(np.int64)
 
 
@@ -191,9 +266,9 @@ class YearMarginals:
     pool: np.ndarray  # (3, T, K)
 
 
-def solve_years_block(years: Years, run: RunContext,
-                      marginals: list[YearMarginals] | None = None
-                      ) -> tuple[Status, np.ndarray | None, float | None, bool, float, float, str]:
+def solve_years_block(
+    years: Years, run: RunContext, marginals: list[YearMarginals] | None = None
+) -> tuple[Status, np.ndarray | None, float | None, bool, float, float, str]:
     """One block: status, x (A, n, G, P, T) new enrolments by account, the LP bound, whether the
     order of preference was walked to its end, seconds building and solving, HiGHS's word. With
     `marginals` (a list), the LP's marginal values per year are appended to it, where every source
@@ -227,8 +302,7 @@ def solve_years_block(years: Years, run: RunContext,
     x = _cube(m, years, col)
     seconds = first.seconds + time.perf_counter() - tick
     if data.integer:
-        whole = (round_years(years, m, x)
-                 if run.options.integer_method == IntegerMethod.round else None)
+        whole = round_years(years, m, x) if run.options.integer_method == IntegerMethod.round else None
         if whole is None:  # the rounding cannot meet the floors: HiGHS's branch and bound
             return _mip(years, run, bound, build, seconds)
         x = whole
@@ -245,22 +319,25 @@ def _year_marginals(highs: highspy.Highs, m: YearModel, years: Years) -> YearMar
         return None
     village = np.full((3, T * data.n), np.nan)
     keys = m.built.budget_v
-    village[:, keys] = np.stack([read.value_per_million[keys], read.workers_per_million[keys],
-                                 read.range_idr[keys]])
+    village[:, keys] = np.stack(
+        [read.value_per_million[keys], read.workers_per_million[keys], read.range_idr[keys]]
+    )
     pool = np.full((3, T * K), np.nan)
     for key, pm in read.pools.items():
         pool[:, key] = (pm.value_per_million, pm.workers_per_million, pm.range_idr)
     return YearMarginals(village=village.reshape(3, T, data.n), pool=pool.reshape(3, T, K))
 
 
-def _mip(years: Years, run: RunContext, bound: float, build: float,
-         seconds: float) -> tuple[Status, np.ndarray | None, float | None, bool, float, float, str]:
+def _mip(
+    years: Years, run: RunContext, bound: float, build: float, seconds: float
+) -> tuple[Status, np.ndarray | None, float | None, bool, float, float, str]:
     """The block's MIP (whole new enrolments), under the time left and the run's gap."""
     start = time.perf_counter()
     m = build_years_model(years, mip=True)
     build += time.perf_counter() - start
-    mip = run_highs(m.built, run.remaining_s(), gap_rel=run.options.gap_rel,
-                    threads=run.options.threads, mip=True)
+    mip = run_highs(
+        m.built, run.remaining_s(), gap_rel=run.options.gap_rel, threads=run.options.threads, mip=True
+    )
     seconds += mip.seconds
     if mip.status == Status.infeasible:
         return Status.infeasible, None, None, False, build, seconds, mip.detail
@@ -268,9 +345,10 @@ def _mip(years: Years, run: RunContext, bound: float, build: float,
         return Status.time_limit, None, bound, False, build, seconds, mip.detail
     highs = solver_model(m.built)
     col = np.round(np.asarray(highs.getSolution().col_value))
-    col[m.n_x:] = np.asarray(highs.getSolution().col_value)[m.n_x:]
+    col[m.n_x :] = np.asarray(highs.getSolution().col_value)[m.n_x :]
     dual = float(highs.getInfo().mip_dual_bound) * (
-        1.0 if years.base.objective == Objective.max_protection else MONEY_UNIT_IDR)
+        1.0 if years.base.objective == Objective.max_protection else MONEY_UNIT_IDR
+    )
     if np.isfinite(dual):
         bound = (min if years.base.objective == Objective.max_protection else max)(bound, dual)
     status = Status.optimal if mip.status == Status.optimal else Status.time_limit
@@ -284,8 +362,9 @@ def _cube(m: YearModel, years: Years, col: np.ndarray) -> np.ndarray:
     return x
 
 
-def _prefer(highs: highspy.Highs, m: YearModel, data: Arrays, run: RunContext,
-            col: np.ndarray) -> tuple[np.ndarray, bool]:
+def _prefer(
+    highs: highspy.Highs, m: YearModel, data: Arrays, run: RunContext, col: np.ndarray
+) -> tuple[np.ndarray, bool]:
     """Among optimal plans the least APBD pool money, then (max_protection) the fewest rupiah:
     each pass on the optimal face of the ones before (`solver.preference.prefer_measures`), then
     the even sharing on the face that is left."""

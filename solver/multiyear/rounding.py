@@ -46,14 +46,16 @@ def round_years(years: Years, m: YearModel, x: np.ndarray) -> np.ndarray | None:
             c = years.cost[source_of[a], t, g, p]
             if c <= 0:
                 continue
-            have = pool_left[t, k] if is_pool[a] else (
-                own_left[a, t, v] + (pool_left[t, k] if years.uniform else 0.0))
+            have = (
+                pool_left[t, k]
+                if is_pool[a]
+                else (own_left[a, t, v] + (pool_left[t, k] if years.uniform else 0.0))
+            )
             most = min(most, np.floor((have + _EPS * max(1.0, abs(have))) / c))
         return max(most, 0.0)
 
     def buy(a: int, v: int, g: int, p: int, s: int, wanted: float) -> float:
-        k_max = min(wanted, np.floor(data.uninsured[v, g] - in_group[v, g] + _EPS),
-                    affordable(a, v, g, p, s))
+        k_max = min(wanted, np.floor(data.uninsured[v, g] - in_group[v, g] + _EPS), affordable(a, v, g, p, s))
         if k_max <= 0:
             return 0.0
         x[a, v, g, p, s] += k_max
@@ -72,8 +74,9 @@ def round_years(years: Years, m: YearModel, x: np.ndarray) -> np.ndarray | None:
     options = [(a, p) for a in range(A) for p in range(P)]
 
     def cheapest(v: int, g: int, s: int) -> list[tuple[int, int]]:
-        return sorted(options, key=lambda ap: (
-            years.cost[source_of[ap[0]], s:, g, ap[1]].sum(), ap[0], ap[1]))
+        return sorted(
+            options, key=lambda ap: (years.cost[source_of[ap[0]], s:, g, ap[1]].sum(), ap[0], ap[1])
+        )
 
     def fill(cells: Iterable[tuple[int, int]], t: int, missing: float) -> float:
         """Buy up to `missing` workers in year t over `cells` (village, group) in their order,
@@ -113,8 +116,9 @@ def round_years(years: Years, m: YearModel, x: np.ndarray) -> np.ndarray | None:
     return x
 
 
-def _money_left(years: Years, accounts: list[tuple[int, ...]],
-                x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _money_left(
+    years: Years, accounts: list[tuple[int, ...]], x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Own accounts' money left (A, T, n) and each pool's (T, K) after paying for x."""
     data, T = years.base, years.T
     funded = np.cumsum(x, axis=-1)
@@ -125,15 +129,13 @@ def _money_left(years: Years, accounts: list[tuple[int, ...]],
         spend = np.einsum("vgpt,tgp->tv", funded[a], cost)
         if sources == (POOL,):
             for t in range(T):
-                pool_left[t] -= np.bincount(data.pool_of, weights=spend[t],
-                                            minlength=len(data.pool_names))
+                pool_left[t] -= np.bincount(data.pool_of, weights=spend[t], minlength=len(data.pool_names))
             continue
         cap = _own_cap(years, sources)
         own[a] = cap - spend
         if years.uniform:
             over = np.maximum(-own[a], 0.0)
             for t in range(T):
-                pool_left[t] -= np.bincount(data.pool_of, weights=over[t],
-                                            minlength=len(data.pool_names))
+                pool_left[t] -= np.bincount(data.pool_of, weights=over[t], minlength=len(data.pool_names))
             own[a] = np.maximum(own[a], 0.0)
     return own, pool_left

@@ -219,8 +219,9 @@ def cli_token(folder: Path, database_url: str, name: str = "ana", role: str = "a
     """A user and its token, made with the command line as an operator makes the first admin."""
     env = {**os.environ, "DATABASE_URL": database_url}
     for command in (["user", "create", name, "--role", role], ["token", "create", name]):
-        made = subprocess.run([str(DESAPLAN), *command], cwd=folder, env=env, capture_output=True,
-                              text=True, timeout=120)
+        made = subprocess.run(
+            [str(DESAPLAN), *command], cwd=folder, env=env, capture_output=True, text=True, timeout=120
+        )
         assert made.returncode == 0, made.stderr
     return made.stdout.strip().splitlines()[-1]
 
@@ -248,9 +249,21 @@ class RedisServer:
         log = (self.folder / f"redis{self.starts}.log").open("wb")
         self.starts += 1
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.folder)],
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                self.binary,
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         import redis
 

@@ -152,7 +152,8 @@ def test_a_plan_priced_by_the_rules_against_july_actuals_and_its_replan_from_aug
     for village in comparison["villages"]:
         own = village["spent_dana_desa_idr"] + village["spent_add_idr"]
         assert own / 8_400 + village["spent_apbd_idr"] / 16_800 == pytest.approx(
-            months.get(village["village_code"], 0), abs=2 / 8_400)
+            months.get(village["village_code"], 0), abs=2 / 8_400
+        )
     assert comparison["totals"]["villages_behind"] > 0
     as_csv = client.get(f"/actuals/{actuals['id']}.csv", params={"table": "sources"})
     sources = {r["source"]: r for r in csv.DictReader(io.StringIO(as_csv.text))}
@@ -169,10 +170,16 @@ def test_a_plan_priced_by_the_rules_against_july_actuals_and_its_replan_from_aug
     new_plan = replanned.json()
     assert new_plan["status"] == "optimal" and new_plan["replan"]["check"]["ok"]
     assert new_plan["months"] == ["2026-08", "2026-09", "2026-10", "2026-11", "2026-12"]
-    village_rate = {p["premium_idr"] for p in new_plan["premiums"]
-                    if p["package"] == "JKK-JKM" and p["source"] != "apbd_pool"}
-    pool_rate = {p["premium_idr"] for p in new_plan["premiums"]
-                 if p["package"] == "JKK-JKM" and p["source"] == "apbd_pool"}
+    village_rate = {
+        p["premium_idr"]
+        for p in new_plan["premiums"]
+        if p["package"] == "JKK-JKM" and p["source"] != "apbd_pool"
+    }
+    pool_rate = {
+        p["premium_idr"]
+        for p in new_plan["premiums"]
+        if p["package"] == "JKK-JKM" and p["source"] == "apbd_pool"
+    }
     assert (village_rate, pool_rate) == ({8_400}, {16_800})
     basis = new_plan["replan"]
     assert new_plan["totals"]["spend_dana_desa_idr"] <= basis["free_dana_desa_idr"] + 1

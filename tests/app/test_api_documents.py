@@ -35,13 +35,16 @@ def solve(client: TestClient, upload: Upload, scenario: dict[str, Any]) -> dict[
 @pytest.fixture
 def letterhead(tmp_path: Path) -> Path:
     path = tmp_path / "kop.yaml"
-    path.write_text("kabupaten: Bekasi\nplace: Cikarang Pusat\nnumber: 400.10/77/DPMD\n"
-                    "signatory_name: Nama Bupati\nbudget_line: Sub Bidang Jaminan Sosial Desa\n")
+    path.write_text(
+        "kabupaten: Bekasi\nplace: Cikarang Pusat\nnumber: 400.10/77/DPMD\n"
+        "signatory_name: Nama Bupati\nbudget_line: Sub Bidang Jaminan Sosial Desa\n"
+    )
     return path
 
 
-def test_a_plans_letters_as_a_zip_and_one_pdf(apps: Apps, upload_small: Upload,
-                                              small_scenario: dict[str, Any], letterhead: Path) -> None:
+def test_a_plans_letters_as_a_zip_and_one_pdf(
+    apps: Apps, upload_small: Upload, small_scenario: dict[str, Any], letterhead: Path
+) -> None:
     client = apps.open(load_examples=False, letterhead_file=str(letterhead))
     plan = solve(client, upload_small, small_scenario)
 
@@ -49,12 +52,15 @@ def test_a_plans_letters_as_a_zip_and_one_pdf(apps: Apps, upload_small: Upload,
 
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/zip"
-    assert f'surat_edaran_plan{plan["id"]}_id.zip' in response.headers["content-disposition"]
+    assert f"surat_edaran_plan{plan['id']}_id.zip" in response.headers["content-disposition"]
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         names = archive.namelist()
-        assert names == ["01-Babelan/3216022001-Sukamekar.pdf", "01-Babelan/3216022002-Bunibakti.pdf",
-                         "02-Tarumajaya/3216012001-Sagara Makmur.pdf",
-                         "02-Tarumajaya/3216012002-Segarajaya.pdf"]
+        assert names == [
+            "01-Babelan/3216022001-Sukamekar.pdf",
+            "01-Babelan/3216022002-Bunibakti.pdf",
+            "02-Tarumajaya/3216012001-Sagara Makmur.pdf",
+            "02-Tarumajaya/3216012002-Segarajaya.pdf",
+        ]
         sagara = text_of(archive.read(names[2]))
     assert "Yth. Kepala Desa Sagara Makmur" in sagara and "32.16.01.2001" in sagara
     assert "NOMOR : 400.10/77/DPMD" in sagara and "Sub Bidang Jaminan Sosial Desa" in sagara
@@ -66,12 +72,15 @@ def test_a_plans_letters_as_a_zip_and_one_pdf(apps: Apps, upload_small: Upload,
     assert all(name in text for name in ("Sukamekar", "Bunibakti", "Sagara Makmur", "Segarajaya"))
     assert "To the Head of Desa Segarajaya" in text
     # built once, served from the plan's files after that
-    assert client.get(f"/plans/{plan['id']}/letters", params={"format": "pdf", "lang": "en"}).content \
+    assert (
+        client.get(f"/plans/{plan['id']}/letters", params={"format": "pdf", "lang": "en"}).content
         == merged.content
+    )
 
 
-def test_no_letters_without_targets(empty_client: TestClient, upload_small: Upload,
-                                    small_scenario: dict[str, Any]) -> None:
+def test_no_letters_without_targets(
+    empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
     impossible = {**small_scenario, "budget": {"dana_desa_share": 0.001}, "targets": {"min_coverage": 0.9}}
     plan = solve(empty_client, upload_small, impossible)
     assert plan["status"] == "infeasible"
@@ -85,7 +94,8 @@ def test_no_letters_without_targets(empty_client: TestClient, upload_small: Uplo
 
 
 def test_a_large_plans_letters_are_written_by_a_job(
-        apps: Apps, upload_small: Upload, small_scenario: dict[str, Any], letterhead: Path) -> None:
+    apps: Apps, upload_small: Upload, small_scenario: dict[str, Any], letterhead: Path
+) -> None:
     client = apps.open(load_examples=False, plan_files_min_villages=3, letterhead_file=str(letterhead))
     plan = solve(client, upload_small, small_scenario)
     refused = client.get(f"/plans/{plan['id']}/letters")
@@ -117,8 +127,10 @@ A4 = (595.28, 841.89)
 
 def _a4_pages(content: bytes) -> int:
     reader = PdfReader(io.BytesIO(content))
-    assert all((float(p.mediabox.width), float(p.mediabox.height)) == pytest.approx(A4, abs=0.5)
-               for p in reader.pages)
+    assert all(
+        (float(p.mediabox.width), float(p.mediabox.height)) == pytest.approx(A4, abs=0.5)
+        for p in reader.pages
+    )
     return len(reader.pages)
 
 
@@ -128,13 +140,17 @@ def small_boundaries(codes: list[tuple[str, str, str]]) -> bytes:
     return json.dumps(voronoi_boundaries(codes)).encode()
 
 
-SMALL_VILLAGES = [("32.16.01.2001", "Sagara Makmur", "Tarumajaya"),
-                  ("32.16.01.2002", "Segarajaya", "Tarumajaya"),
-                  ("32.16.02.2001", "Sukamekar", "Babelan"), ("32.16.02.2002", "Bunibakti", "Babelan")]
+SMALL_VILLAGES = [
+    ("32.16.01.2001", "Sagara Makmur", "Tarumajaya"),
+    ("32.16.01.2002", "Segarajaya", "Tarumajaya"),
+    ("32.16.02.2001", "Sukamekar", "Babelan"),
+    ("32.16.02.2002", "Bunibakti", "Babelan"),
+]
 
 
-def test_the_brief_of_a_plan_and_of_a_comparison(empty_client: TestClient, upload_small: Upload,
-                                                 small_scenario: dict[str, Any]) -> None:
+def test_the_brief_of_a_plan_and_of_a_comparison(
+    empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
     plan = solve(empty_client, upload_small, small_scenario)
     richer = solve(empty_client, upload_small, {**small_scenario, "budget": {"dana_desa_share": 0.05}})
 
@@ -147,9 +163,14 @@ def test_the_brief_of_a_plan_and_of_a_comparison(empty_client: TestClient, uploa
     assert " ".join(sentence.split()) in text
     assert "Menurut kelompok pekerja" in text and "Menurut kecamatan" in text and "Babelan" in text
 
-    comparison = empty_client.post("/comparisons", json={
-        "baseline_plan_id": plan["id"], "plan_ids": [richer["id"]],
-        "rules": [{"kind": "no_village_loses_enrollments"}, {"kind": "max_spend_idr", "value": 1}]})
+    comparison = empty_client.post(
+        "/comparisons",
+        json={
+            "baseline_plan_id": plan["id"],
+            "plan_ids": [richer["id"]],
+            "rules": [{"kind": "no_village_loses_enrollments"}, {"kind": "max_spend_idr", "value": 1}],
+        },
+    )
     assert comparison.status_code in (200, 201), comparison.text
     brief = empty_client.get(f"/comparisons/{comparison.json()['id']}/brief", params={"lang": "en"})
     assert brief.status_code == 200
@@ -160,14 +181,17 @@ def test_the_brief_of_a_plan_and_of_a_comparison(empty_client: TestClient, uploa
     assert empty_client.get("/comparisons/999/brief").status_code == 404
 
 
-def test_boundaries_put_the_plan_on_the_map(empty_client: TestClient, upload_small: Upload,
-                                            small_scenario: dict[str, Any]) -> None:
+def test_boundaries_put_the_plan_on_the_map(
+    empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
     plan = solve(empty_client, upload_small, small_scenario)
     assert empty_client.get(f"/plans/{plan['id']}/map").status_code == 404
     assert 'class="chart plan-map"' not in empty_client.get(f"/ui/plans/{plan['id']}").text
 
-    stored = empty_client.put(f"/datasets/{plan['dataset_id']}/boundaries",
-                              files={"file": ("batas.geojson", small_boundaries(SMALL_VILLAGES[:3]))})
+    stored = empty_client.put(
+        f"/datasets/{plan['dataset_id']}/boundaries",
+        files={"file": ("batas.geojson", small_boundaries(SMALL_VILLAGES[:3]))},
+    )
 
     assert stored.status_code == 200, stored.text
     assert stored.json()["desa"] == 3 and stored.json()["missing"] == ["32.16.02.2002"]
@@ -181,16 +205,21 @@ def test_boundaries_put_the_plan_on_the_map(empty_client: TestClient, upload_sma
     assert "Peta: cakupan sesudah rencana" in brief
 
 
-def test_bad_boundaries_are_refused_naming_the_feature(empty_client: TestClient, upload_small: Upload,
-                                                       small_scenario: dict[str, Any]) -> None:
+def test_bad_boundaries_are_refused_naming_the_feature(
+    empty_client: TestClient, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
     plan = solve(empty_client, upload_small, small_scenario)
     collection = json.loads(small_boundaries(SMALL_VILLAGES))
     collection["features"][1]["properties"]["village_code"] = "32.16.09.2001"
-    collection["features"][3]["geometry"] = {"type": "Polygon", "coordinates": [
-        [[107.0, -6.0], [107.1, -6.1], [107.1, -6.0], [107.0, -6.1], [107.0, -6.0]]]}
+    collection["features"][3]["geometry"] = {
+        "type": "Polygon",
+        "coordinates": [[[107.0, -6.0], [107.1, -6.1], [107.1, -6.0], [107.0, -6.1], [107.0, -6.0]]],
+    }
 
-    response = empty_client.put(f"/datasets/{plan['dataset_id']}/boundaries",
-                                files={"file": ("batas.geojson", json.dumps(collection).encode())})
+    response = empty_client.put(
+        f"/datasets/{plan['dataset_id']}/boundaries",
+        files={"file": ("batas.geojson", json.dumps(collection).encode())},
+    )
 
     assert response.status_code == 422
     body = response.text

@@ -52,8 +52,9 @@ def test_bekasi_2026_from_april_over_http_pays_the_reduced_rates(client: TestCli
     assert plan.status_code == 200, plan.text
     detail = plan.json()
     assert detail["status"] == "optimal"
-    premiums = {(p["package"], p["month"], p["sector"], p["source"]): p["premium_idr"]
-                for p in detail["premiums"]}
+    premiums = {
+        (p["package"], p["month"], p["sector"], p["source"]): p["premium_idr"] for p in detail["premiums"]
+    }
     assert premiums[("JKK-JKM", "2026-04", "general", "dana_desa")] == 8_400
     assert premiums[("JKK-JKM", "2026-04", "general", "apbd_pool")] == 16_800
     assert detail["rules"]["citations"]["jkk_jkm_reduction_sources"].startswith("jkk_jkm_reduction_sources")

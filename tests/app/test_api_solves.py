@@ -243,8 +243,7 @@ def test_a_multi_year_plan_over_http_and_its_targets(client: TestClient) -> None
     datasets = client.get("/datasets").json()["items"]
     scenario = json.loads(BEKASI_MULTIYEAR_2026_2028.read_text())
     scenario_id = scenario_on(client, datasets[0]["id"], scenario)
-    response = client.post("/solves", params={"mode": "async"},
-                           json={"scenario_id": scenario_id})
+    response = client.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id})
     assert response.status_code == 202, response.text
     done = poll(client, response.headers["location"], timeout_s=240)
     assert done["status"] == "succeeded", done
@@ -266,9 +265,16 @@ def test_a_multi_year_plan_over_http_and_its_targets(client: TestClient) -> None
 
 def test_bad_multi_year_fields_are_422_naming_the_field(client: TestClient) -> None:
     datasets = client.get("/datasets").json()["items"]
-    response = client.post("/scenarios", json={"dataset_id": datasets[0]["id"], "scenario": {
-        "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
-        "multi_year": {"years": 3, "min_coverage": ["5%", "10%"]}}})
+    response = client.post(
+        "/scenarios",
+        json={
+            "dataset_id": datasets[0]["id"],
+            "scenario": {
+                "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+                "multi_year": {"years": 3, "min_coverage": ["5%", "10%"]},
+            },
+        },
+    )
     assert response.status_code == 422
     assert response.headers["content-type"].startswith(PROBLEM)
     assert "multi_year.min_coverage" in response.text

@@ -58,9 +58,7 @@ def admin(service: TestClient) -> dict[str, str]:
 
 
 def upload(client: TestClient, headers: dict[str, str], text: str = TABLE) -> Any:
-    return client.post(
-        "/datasets", files={"file": ("t.csv", text.encode(), "text/csv")}, headers=headers
-    )
+    return client.post("/datasets", files={"file": ("t.csv", text.encode(), "text/csv")}, headers=headers)
 
 
 def test_without_a_token_nothing_is_read_or_written(service: TestClient) -> None:
@@ -146,9 +144,12 @@ def test_a_viewer_reads_and_never_writes(service: TestClient, admin: dict[str, s
     assert service.get("/datasets", headers=viewer).status_code == 200
     assert service.get(f"/datasets/{dataset['id']}/download", headers=viewer).status_code == 200
     assert upload(service, viewer).status_code == 403
-    assert service.post(
-        "/scenarios", json={"dataset_id": dataset["id"], "scenario": SCENARIO}, headers=viewer
-    ).status_code == 403
+    assert (
+        service.post(
+            "/scenarios", json={"dataset_id": dataset["id"], "scenario": SCENARIO}, headers=viewer
+        ).status_code
+        == 403
+    )
     assert service.get("/audit", headers=viewer).status_code == 403
     assert service.get("/users", headers=viewer).status_code == 403
     assert service.post("/users", json={"name": "x", "role": "admin"}, headers=viewer).status_code == 403
@@ -273,8 +274,9 @@ def test_the_command_line_makes_users_and_tokens(
     me = service.get("/me", headers=bearer(token)).json()
     assert (me["name"], me["role"], me["kabupaten"]) == ("hadi", "planner", "Bekasi")
 
-    token_id = service.get(f"/users/{me['user_id']}/tokens", headers=bearer(make_user(
-        service, "root", Role.admin))).json()[0]["id"]
+    token_id = service.get(
+        f"/users/{me['user_id']}/tokens", headers=bearer(make_user(service, "root", Role.admin))
+    ).json()[0]["id"]
     assert main(["token", "revoke", str(token_id)]) == 0
     assert service.get("/me", headers=bearer(token)).status_code == 401
 

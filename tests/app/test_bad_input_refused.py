@@ -127,9 +127,7 @@ def test_scenario_with_nan_infinity_or_huge_numbers_is_422_and_not_stored(
     assert empty_client.get("/scenarios").json()["total"] == 0
 
 
-def test_infinite_premium_in_a_revision_is_422(
-    empty_client: TestClient, upload_small: Uploader
-) -> None:
+def test_infinite_premium_in_a_revision_is_422(empty_client: TestClient, upload_small: Uploader) -> None:
     dataset = upload_small(empty_client)
     created = empty_client.post(
         "/scenarios", json={"dataset_id": dataset["id"], "scenario": SMALL_SCENARIO}
@@ -305,9 +303,7 @@ def test_json_bodies_have_a_size_limit(apps: Any) -> None:
         for at in range(0, len(body), 1000):
             yield body[at : at + 1000]
 
-    streamed = client.post(
-        "/scenarios", content=chunks(), headers={"content-type": "application/json"}
-    )
+    streamed = client.post("/scenarios", content=chunks(), headers={"content-type": "application/json"})
 
     assert declared.status_code == 413
     assert declared.headers["content-type"] == "application/problem+json"

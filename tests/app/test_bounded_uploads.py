@@ -32,9 +32,7 @@ def test_a_small_xlsx_naming_row_1048576_is_422(empty_client: TestClient) -> Non
 
 
 def test_300000_r_less_rows_are_422(empty_client: TestClient) -> None:
-    response = empty_client.post(
-        "/datasets", files={"file": ("rows.xlsx", rless_rows_xlsx(300_000), XLSX)}
-    )
+    response = empty_client.post("/datasets", files={"file": ("rows.xlsx", rless_rows_xlsx(300_000), XLSX)})
 
     assert response.status_code == 422, response.text
     error = response.json()["errors"][0]
@@ -52,11 +50,11 @@ def test_a_csv_past_the_setting_is_422_counted_while_read(apps: Any) -> None:
     assert "more than 500 villages; the limit is 500" in response.json()["errors"][0]["message"]
 
 
-def test_actuals_naming_row_1048576_or_of_300000_rows_are_422(empty_client: TestClient, upload_small: Any,
-                                           small_scenario: dict[str, Any]) -> None:
+def test_actuals_naming_row_1048576_or_of_300000_rows_are_422(
+    empty_client: TestClient, upload_small: Any, small_scenario: dict[str, Any]
+) -> None:
     dataset = upload_small(empty_client)
-    scenario = empty_client.post("/scenarios",
-                                 json={"dataset_id": dataset["id"], "scenario": small_scenario})
+    scenario = empty_client.post("/scenarios", json={"dataset_id": dataset["id"], "scenario": small_scenario})
     plan = empty_client.post("/solves", json={"scenario_id": scenario.json()["id"]})
     assert plan.status_code == 200, plan.text
 

@@ -140,11 +140,16 @@ def test_the_lock_pins_every_runtime_dependency_with_hashes() -> None:
 
 
 def test_no_file_in_the_repository_holds_an_unresolved_merge() -> None:
-    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True,
-                             check=True).stdout.split()
+    tracked = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
     marker = re.compile(r"^(<{7} |>{7} |={7}$)", re.MULTILINE)
-    texts = [p for p in tracked if p.endswith((".py", ".md", ".html", ".po", ".toml", ".yaml",
-                                               ".yml", ".js", ".css", ".json", ".cfg", ".txt"))]
-    unresolved = [p for p in texts if marker.search((ROOT / p).read_text(encoding="utf-8",
-                                                                        errors="replace"))]
+    texts = [
+        p
+        for p in tracked
+        if p.endswith(
+            (".py", ".md", ".html", ".po", ".toml", ".yaml", ".yml", ".js", ".css", ".json", ".cfg", ".txt")
+        )
+    ]
+    unresolved = [p for p in texts if marker.search((ROOT / p).read_text(encoding="utf-8", errors="replace"))]
     assert not unresolved, unresolved

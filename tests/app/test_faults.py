@@ -18,6 +18,7 @@ from servers import Server
 
 QUIET = {"DESAPLAN_LOAD_EXAMPLES": "false"}  # an empty database, one local user
 
+
 def _ppid_and_state(pid: int) -> tuple[int, str] | None:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
@@ -143,9 +144,7 @@ def test_kill_9_mid_upload_leaves_the_database_whole(tmp_path: Path) -> None:
     def upload() -> None:
         try:
             answers.append(
-                server.http.post(
-                    "/datasets", files={"file": ("big.csv", content, "text/csv")}
-                ).status_code
+                server.http.post("/datasets", files={"file": ("big.csv", content, "text/csv")}).status_code
             )
         except httpx.TransportError:
             answers.append(0)

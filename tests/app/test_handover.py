@@ -10,8 +10,12 @@ from solver import solve
 
 
 def _plan(slug: str) -> Plan:
-    return solve(Problem(table=scenarios.read_villages(BEKASI_VILLAGES),
-                         scenario=scenarios.read_scenario(bekasi_scenarios()[slug])))
+    return solve(
+        Problem(
+            table=scenarios.read_villages(BEKASI_VILLAGES),
+            scenario=scenarios.read_scenario(bekasi_scenarios()[slug]),
+        )
+    )
 
 
 def test_a_plan_comes_back_whole() -> None:

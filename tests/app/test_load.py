@@ -37,8 +37,12 @@ def scenario(i: int) -> dict[str, Any]:
 def test_fifty_sync_solves_and_fifty_submissions_at_once_then_fifty_revisions(tmp_path: Path) -> None:
     token = cli_token(tmp_path, f"sqlite:///{tmp_path / 'desaplan.sqlite'}")
     server = Server(
-        tmp_path, "serve.log", DESAPLAN_AUTH="on", DESAPLAN_LOAD_EXAMPLES="false",
-        DESAPLAN_QUEUE_LIMIT=str(QUEUE_LIMIT), DESAPLAN_WORKERS="2",
+        tmp_path,
+        "serve.log",
+        DESAPLAN_AUTH="on",
+        DESAPLAN_LOAD_EXAMPLES="false",
+        DESAPLAN_QUEUE_LIMIT=str(QUEUE_LIMIT),
+        DESAPLAN_WORKERS="2",
     )
     headers = {"Authorization": f"Bearer {token}"}
     http = server.http
@@ -63,8 +67,9 @@ def test_fifty_sync_solves_and_fifty_submissions_at_once_then_fifty_revisions(tm
         with ThreadPoolExecutor(max_workers=2 * CONCURRENT) as pool:
             answers = list(pool.map(request, range(2 * CONCURRENT)))
 
-        assert {status for _, status, _ in answers} <= ANSWERED, [(k, s, b) for k, s, b in answers
-                                                                  if s not in ANSWERED]
+        assert {status for _, status, _ in answers} <= ANSWERED, [
+            (k, s, b) for k, s, b in answers if s not in ANSWERED
+        ]
         solves = [(status, body) for kind, status, body in answers if kind == "solve"]
         submits = [(status, body) for kind, status, body in answers if kind == "submit"]
         assert len(solves) == len(submits) == CONCURRENT

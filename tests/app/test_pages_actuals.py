@@ -38,9 +38,12 @@ def test_actuals_uploaded_on_the_plan_page_lead_to_the_achievement_and_the_repla
     page = client.get(f"/ui/plans/{plan['id']}").text
     assert f'action="/ui/plans/{plan["id"]}/actuals"' in page and "Unggah realisasi" in page
 
-    uploaded = client.post(f"/ui/plans/{plan['id']}/actuals",
-                           files={"file": ("laporan_juni.csv", ACTUALS.read_bytes(), "text/csv")},
-                           data={"name": "Laporan Juni"}, follow_redirects=False)
+    uploaded = client.post(
+        f"/ui/plans/{plan['id']}/actuals",
+        files={"file": ("laporan_juni.csv", ACTUALS.read_bytes(), "text/csv")},
+        data={"name": "Laporan Juni"},
+        follow_redirects=False,
+    )
 
     assert uploaded.status_code == 303, uploaded.text[:2000]
     actuals_url = uploaded.headers["location"]
@@ -50,9 +53,10 @@ def test_actuals_uploaded_on_the_plan_page_lead_to_the_achievement_and_the_repla
     assert "Rencana dibanding realisasi" in achievement
     assert f'href="/ui/plans/{plan["id"]}"' in achievement
     behind = re.findall(r"<small>(32\.16\.[\d.]+)</small>", _section(achievement, "villages-behind"))
-    expected = sorted((v for v in result["villages"] if v["behind"]),
-                      key=lambda v: (-v["gap_to_date"], v["village_code"]))
-    assert behind == [v["village_code"] for v in expected][:len(behind)] and behind
+    expected = sorted(
+        (v for v in result["villages"] if v["behind"]), key=lambda v: (-v["gap_to_date"], v["village_code"])
+    )
+    assert behind == [v["village_code"] for v in expected][: len(behind)] and behind
     sources = _section(achievement, "sources")
     assert "Terpakai" in sources and "Terikat untuk bulan-bulan sisa" in sources
     assert 'data-source="dana_desa"' in sources
@@ -67,8 +71,9 @@ def test_actuals_uploaded_on_the_plan_page_lead_to_the_achievement_and_the_repla
     replan_url = replanned.headers["location"]
     replan_id = int(replan_url.rsplit("/", 1)[1])
     replan = client.get(replan_url).text
-    assert re.search(r"<h1>Rencana \d+: [^<]+ \(rencana ulang setelah bulan ke-6\)</h1>", replan), \
-        re.search(r"<h1>.*?</h1>", replan)
+    assert re.search(r"<h1>Rencana \d+: [^<]+ \(rencana ulang setelah bulan ke-6\)</h1>", replan), re.search(
+        r"<h1>.*?</h1>", replan
+    )
     assert "re-plan" not in replan
     assert f'id="source-plan-link" href="/ui/plans/{plan["id"]}"' in replan
     assert f'id="source-actuals-link" href="/ui/actuals/{actuals_id}"' in replan
@@ -84,10 +89,11 @@ def test_refused_actuals_list_every_bad_row_and_store_nothing(client: TestClient
     plan = _example_plan(client)
     bad = ACTUALS.read_text(encoding="utf-8").splitlines()
     bad[2] = bad[2].replace(";8;", ";delapan;", 1)
-    bad[3] = "99.99.99.9999" + bad[3][bad[3].index(";"):]
+    bad[3] = "99.99.99.9999" + bad[3][bad[3].index(";") :]
 
-    refused = client.post(f"/ui/plans/{plan['id']}/actuals",
-                          files={"file": ("juni.csv", "\n".join(bad).encode(), "text/csv")})
+    refused = client.post(
+        f"/ui/plans/{plan['id']}/actuals", files={"file": ("juni.csv", "\n".join(bad).encode(), "text/csv")}
+    )
 
     assert refused.status_code == 422
     assert "Realisasi ditolak; tidak ada yang disimpan." in refused.text

@@ -37,8 +37,7 @@ FORM = {
 
 def _plan(client: TestClient, **values: str) -> int:
     """A scenario made through the form on the Bekasi example, solved; its plan's id."""
-    created = client.post("/ui/scenarios", data={"dataset_id": "1", **FORM, **values},
-                          follow_redirects=False)
+    created = client.post("/ui/scenarios", data={"dataset_id": "1", **FORM, **values}, follow_redirects=False)
     assert created.status_code == 303, created.text[:2000]
     job = client.post(f"{created.headers['location']}/solve", data={}, follow_redirects=False)
     job_id = job.headers["location"].rsplit("/", 1)[1]
@@ -101,8 +100,9 @@ def test_the_plan_page_says_why_each_group_got_what_it_got(client: TestClient) -
     shown = [r for r in plan["group_reasons"] if r["uninsured"]]
     assert [name for name, _ in items] == [say.group(r["group"]).capitalize() for r in shown]
     for (_name, text), r in zip(items, shown, strict=True):
-        assert text.startswith(f"{say.fmt.count(r['new_enrollments'])} dari "
-                               f"{say.fmt.number(r['uninsured'])} pekerjanya"), text
+        assert text.startswith(
+            f"{say.fmt.count(r['new_enrollments'])} dari {say.fmt.number(r['uninsured'])} pekerjanya"
+        ), text
         assert f"satu pekerja berbiaya {say.fmt.rupiah(r['cheapest_cost_idr'])}" in text
         assert "poin" not in text and "tujuan" not in text
     fishers = dict(items)[say.group("fishers").capitalize()]
@@ -127,8 +127,7 @@ def test_the_plan_page_shows_where_one_more_million_does_most(client: TestClient
     assert "(perkiraan sebelum pembulatan ke pekerja utuh)" in section  # a whole-worker plan
     assert 'id="top-kecamatan"' in section
     helped = {k["kecamatan"] for k in marginals["kecamatan"] if k["villages_where_money_helps"] > 0}
-    kecamatan = re.findall(r"<tr><td>([^<(]+?)(?: \([^)]*\))?</td><td class=\"num\">\d+ / \d+</td>",
-                           section)
+    kecamatan = re.findall(r"<tr><td>([^<(]+?)(?: \([^)]*\))?</td><td class=\"num\">\d+ / \d+</td>", section)
     assert kecamatan and set(kecamatan) <= helped
     english = client.get(f"/ui/plans/{plan_id}", params={"lang": "en"}).text
     assert "Where one more million does most" in english and "Workers per Rp1 million more" in english
@@ -145,15 +144,20 @@ def test_an_infeasible_plan_says_how_the_shortfall_and_the_pool_add_up(client: T
 
     page = client.get(f"/ui/plans/{plan_id}").text
 
-    found = re.search(r'<p class="arithmetic">Bersama-sama desa-desa kekurangan (Rp[\d,]+ \w+) untuk '
-                      r"membayar batas bawah cakupannya; dana APBD Rp1,5 miliar menutup sebagian, jadi "
-                      r"(Rp[\d,]+ \w+) dikurangi Rp1,5 miliar menyisakan kekurangan (Rp[\d,]+ \w+)\.</p>",
-                      page)
+    found = re.search(
+        r'<p class="arithmetic">Bersama-sama desa-desa kekurangan (Rp[\d,]+ \w+) untuk '
+        r"membayar batas bawah cakupannya; dana APBD Rp1,5 miliar menutup sebagian, jadi "
+        r"(Rp[\d,]+ \w+) dikurangi Rp1,5 miliar menyisakan kekurangan (Rp[\d,]+ \w+)\.</p>",
+        page,
+    )
     assert found, re.search(r'id="explanations".{0,1500}', page, re.S)
     assert found.group(1) == found.group(2)
     english = client.get(f"/ui/plans/{plan_id}", params={"lang": "en"}).text
-    assert re.search(r"the APBD pool of Rp1,5 billion covers part of it, so Rp[\d,]+ \w+ less Rp1,5 "
-                     r"billion leaves Rp[\d,]+ \w+ missing", english)  # English words, Indonesian numbers
+    assert re.search(
+        r"the APBD pool of Rp1,5 billion covers part of it, so Rp[\d,]+ \w+ less Rp1,5 "
+        r"billion leaves Rp[\d,]+ \w+ missing",
+        english,
+    )  # English words, Indonesian numbers
 
 
 def _planner(service: TestClient, name: str, kabupaten: str) -> dict[str, str]:
@@ -175,14 +179,21 @@ def test_a_bekasi_planner_solves_the_shipped_bekasi_example(apps: Any) -> None:
         assert answer.status_code in (200, 202), answer.text
 
 
-JARGON = re.compile(r"kontinu|relaksasi|\bLP\b|[Nn]ilai tujuan|tujuan bertambah|branch and bound|"
-                    r"\bobjective\b|\bpoin\b")
+JARGON = re.compile(
+    r"kontinu|relaksasi|\bLP\b|[Nn]ilai tujuan|tujuan bertambah|branch and bound|"
+    r"\bobjective\b|\bpoin\b"
+)
 
 
 def test_the_indonesian_plan_pages_speak_without_solver_words(client: TestClient) -> None:
-    pages = [client.get(f"/ui/plans/{_plan(client, **values)}").text for values in (
-        {}, {"integer": "1"}, {"dana_desa_share": "0,01", "apbd_pool_idr": "1.500.000.000",
-                                "min_coverage": "60"})]
+    pages = [
+        client.get(f"/ui/plans/{_plan(client, **values)}").text
+        for values in (
+            {},
+            {"integer": "1"},
+            {"dana_desa_share": "0,01", "apbd_pool_idr": "1.500.000.000", "min_coverage": "60"},
+        )
+    ]
 
     for page in pages:
         visible = re.sub(r"<script.*?</script>|<[^>]+>", " ", page, flags=re.S)

@@ -26,8 +26,7 @@ def test_a_page_without_a_session_asks_for_a_token_and_then_opens(apps: Any) -> 
     first = client.get("/", follow_redirects=False)
     assert first.status_code == 303 and first.headers["location"] == "/ui/login?next=%2F"
     assert client.get("/ui/login").status_code == 200
-    refused = client.post("/ui/login", data={"token": "dp_wrong_token", "next": "/"},
-                          follow_redirects=False)
+    refused = client.post("/ui/login", data={"token": "dp_wrong_token", "next": "/"}, follow_redirects=False)
     assert refused.status_code == 401 and "desaplan_session" not in refused.cookies
     signed = client.post("/ui/login", data={"token": token, "next": "/"}, follow_redirects=False)
     assert signed.status_code == 303 and signed.headers["location"] == "/"
@@ -42,11 +41,21 @@ def test_a_signed_in_form_post_is_taken_from_our_own_pages_only(apps: Any, small
     client.post("/ui/login", data={"token": token, "next": "/"})
     upload = {"file": ("desa.csv", small_csv.encode(), "text/csv")}
 
-    ours = client.post("/ui/datasets", files=upload, data={"name": "ours"},
-                       headers={"Origin": "http://testserver"}, follow_redirects=False)
+    ours = client.post(
+        "/ui/datasets",
+        files=upload,
+        data={"name": "ours"},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
     assert ours.status_code == 303, ours.text
-    forged = client.post("/ui/datasets", files=upload, data={"name": "forged"},
-                         headers={"Origin": "http://elsewhere.example"}, follow_redirects=False)
+    forged = client.post(
+        "/ui/datasets",
+        files=upload,
+        data={"name": "forged"},
+        headers={"Origin": "http://elsewhere.example"},
+        follow_redirects=False,
+    )
     assert forged.status_code == 403
     # no Origin and no CSRF header: not a form post of ours
     bare = client.post("/ui/datasets", files=upload, data={"name": "bare"}, follow_redirects=False)

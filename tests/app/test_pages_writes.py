@@ -113,8 +113,9 @@ def trail(service: TestClient, admin: dict[str, str]) -> list[dict[str, Any]]:
 
 def stored(service: TestClient, admin: dict[str, str]) -> dict[str, int]:
     return {
-        what: service.get(f"/{what}", params={"include_archived": True} if what == "scenarios" else {},
-                          headers=admin).json()["total"]
+        what: service.get(
+            f"/{what}", params={"include_archived": True} if what == "scenarios" else {}, headers=admin
+        ).json()["total"]
         for what in ("datasets", "scenarios", "jobs", "plans", "comparisons")
     }
 
@@ -130,8 +131,12 @@ def work(service: TestClient, people: dict[str, Any]) -> dict[str, int]:
     )
     job = made_id(planner.post(f"/ui/scenarios/{scenario}/solve", data={"version": "1"}), r"/ui/jobs/(\d+)")
     plan = finished_plan(service, people["api"]["admin"], job)
-    actuals = made_id(planner.post(f"/ui/plans/{plan}/actuals", files={"file": (
-        "laporan.csv", ACTUALS.encode(), "text/csv")}), r"/ui/actuals/(\d+)")
+    actuals = made_id(
+        planner.post(
+            f"/ui/plans/{plan}/actuals", files={"file": ("laporan.csv", ACTUALS.encode(), "text/csv")}
+        ),
+        r"/ui/actuals/(\d+)",
+    )
     return {"dataset": dataset, "scenario": scenario, "job": job, "plan": plan, "actuals": actuals}
 
 
@@ -157,8 +162,9 @@ def attempts(work: dict[str, int]) -> dict[str, dict[str, Any]]:
 
 
 def url(path: str, work: dict[str, int]) -> str:
-    return path.format(scenario_id=work["scenario"], job_id=work["job"], plan_id=work["plan"],
-                       actuals_id=work["actuals"])
+    return path.format(
+        scenario_id=work["scenario"], job_id=work["job"], plan_id=work["plan"], actuals_id=work["actuals"]
+    )
 
 
 @pytest.mark.parametrize("who", ["viewer", "operator", "karawang"])

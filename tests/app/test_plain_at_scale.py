@@ -10,22 +10,18 @@ from fastapi.testclient import TestClient
 
 from bench.instances import village_table
 
-PLAIN = {"packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
-         "budget": {"dana_desa_share": 0.03}}
+PLAIN = {"packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}], "budget": {"dana_desa_share": 0.03}}
 
 
 def test_the_plain_scenario_on_a_thousand_villages_is_optimal_through_a_job(apps: Any) -> None:
     client: TestClient = apps.open(load_examples=False)
     table = village_table("national").head(1_000).to_csv(index=False)
-    uploaded = client.post("/datasets", files={"file": ("national_1000.csv", table.encode(),
-                                                        "text/csv")})
+    uploaded = client.post("/datasets", files={"file": ("national_1000.csv", table.encode(), "text/csv")})
     assert uploaded.status_code == 201, uploaded.text
-    created = client.post("/scenarios", json={"dataset_id": uploaded.json()["id"],
-                                              "scenario": PLAIN})
+    created = client.post("/scenarios", json={"dataset_id": uploaded.json()["id"], "scenario": PLAIN})
     assert created.status_code == 201, created.text
 
-    response = client.post("/solves", params={"mode": "sync"},
-                           json={"scenario_id": created.json()["id"]})
+    response = client.post("/solves", params={"mode": "sync"}, json={"scenario_id": created.json()["id"]})
 
     assert response.status_code == 200, response.text
     plan = response.json()

@@ -194,8 +194,11 @@ def upload_kabupaten(client: TestClient) -> int:
 
 
 def split_scenario(small_scenario: dict[str, Any]) -> dict[str, Any]:
-    return {**small_scenario, "name": "A pool per kabupaten",
-            "budget": {"dana_desa_share": 0.03, "apbd_pool_idr": kabupaten_pools(SPLIT_KABUPATEN, 2e9)}}
+    return {
+        **small_scenario,
+        "name": "A pool per kabupaten",
+        "budget": {"dana_desa_share": 0.03, "apbd_pool_idr": kabupaten_pools(SPLIT_KABUPATEN, 2e9)},
+    }
 
 
 def fanned_out(workers: Workers) -> None:
@@ -208,8 +211,11 @@ def claims_of(pid: int, queue_name: str) -> list[str]:
 
     with Redis.from_url(REDIS_URL) as redis:
         pattern = f"desaplan:fanout:{blocks_queue_name(queue_name)}:*:claim"
-        return [key.decode() for key in redis.scan_iter(pattern)
-                if (redis.get(key) or b"").decode().endswith(f":{pid}")]
+        return [
+            key.decode()
+            for key in redis.scan_iter(pattern)
+            if (redis.get(key) or b"").decode().endswith(f":{pid}")
+        ]
 
 
 def fanout_keys(queue_name: str) -> list[bytes]:
@@ -244,8 +250,12 @@ def solve_in_a_process_of_its_own(problem_json: str, options_json: str, folder: 
 
 
 def test_a_split_solve_survives_a_killed_worker_and_equals_the_single_process_plan(
-    service: TestClient, workers: Workers, queue: dict[str, str], upload_small: Upload,
-    small_scenario: dict[str, Any], tmp_path: Path,
+    service: TestClient,
+    workers: Workers,
+    queue: dict[str, str],
+    upload_small: Upload,
+    small_scenario: dict[str, Any],
+    tmp_path: Path,
 ) -> None:
     fanned_out(workers)
     first, second = workers.start(), workers.start()
@@ -289,12 +299,16 @@ def test_a_split_solve_survives_a_killed_worker_and_equals_the_single_process_pl
     assert fanned.objective == alone.objective
     assert fanned.check is not None and fanned.check.ok
     assert [(v.village_code, v.enrollments, v.spend_total_idr) for v in fanned.villages] == [
-        (v.village_code, v.enrollments, v.spend_total_idr) for v in alone.villages]
+        (v.village_code, v.enrollments, v.spend_total_idr) for v in alone.villages
+    ]
     assert not fanout_keys(queue["DESAPLAN_QUEUE_NAME"])  # the job's tasks cleaned up
 
 
 def test_a_cancel_stops_a_split_solve_and_its_block_tasks(
-    service: TestClient, workers: Workers, queue: dict[str, str], upload_small: Upload,
+    service: TestClient,
+    workers: Workers,
+    queue: dict[str, str],
+    upload_small: Upload,
     small_scenario: dict[str, Any],
 ) -> None:
     fanned_out(workers)
@@ -312,8 +326,10 @@ def test_a_cancel_stops_a_split_solve_and_its_block_tasks(
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     # both workers are free again within seconds: two small solves at once answer
     small_id = scenario(service, upload_small(service)["id"], small_scenario)
-    answers = [service.post("/solves", params={"mode": "async"}, json={"scenario_id": small_id}).json()
-               for _ in range(2)]
+    answers = [
+        service.post("/solves", params={"mode": "async"}, json={"scenario_id": small_id}).json()
+        for _ in range(2)
+    ]
     done = wait_for(service, [a["id"] for a in answers], HANG_S, workers)
     assert all(j["status"] == "succeeded" for j in done)
     deadline = time.monotonic() + 30

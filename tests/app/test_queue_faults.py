@@ -58,17 +58,19 @@ def own_workers(own_queue: dict[str, str], tmp_path: Path) -> Iterator[Workers]:
 
 
 def service_for(env: dict[str, str], **overrides: object) -> TestClient:
-    settings = Settings.model_validate({
-        "database_url": env["DATABASE_URL"],
-        "queue_url": env["DESAPLAN_QUEUE_URL"],
-        "queue_name": env["DESAPLAN_QUEUE_NAME"],
-        "solve_time_limit_s": 120,
-        "load_examples": False,
-        "job_heartbeat_timeout_s": HEARTBEAT_TIMEOUT_S,
-        "auth": "off",
-        "rate_limit_per_minute": 0,
-        **overrides,
-    })
+    settings = Settings.model_validate(
+        {
+            "database_url": env["DATABASE_URL"],
+            "queue_url": env["DESAPLAN_QUEUE_URL"],
+            "queue_name": env["DESAPLAN_QUEUE_NAME"],
+            "solve_time_limit_s": 120,
+            "load_examples": False,
+            "job_heartbeat_timeout_s": HEARTBEAT_TIMEOUT_S,
+            "auth": "off",
+            "rate_limit_per_minute": 0,
+            **overrides,
+        }
+    )
     return TestClient(create_app(settings))
 
 
@@ -95,14 +97,21 @@ def whole_logs(workers: Workers) -> str:
 
 
 def all_ended(client: TestClient, job_ids: list[int], workers: Workers) -> list[dict[str, Any]]:
-    until(lambda: all(j["status"] in FINISHED for j in jobs_of(client, job_ids)), ENDS_WITHIN_S,
-          lambda: ([(j["id"], j["status"]) for j in jobs_of(client, job_ids)], workers.logs()))
+    until(
+        lambda: all(j["status"] in FINISHED for j in jobs_of(client, job_ids)),
+        ENDS_WITHIN_S,
+        lambda: ([(j["id"], j["status"]) for j in jobs_of(client, job_ids)], workers.logs()),
+    )
     return jobs_of(client, job_ids)
 
 
 def test_redis_killed_mid_queue_every_job_still_ends_and_the_workers_serve_on(
-    own_queue: dict[str, str], own_workers: Workers, redis_server: RedisServer,
-    upload_small: Upload, upload_large: Upload, small_scenario: dict[str, Any],
+    own_queue: dict[str, str],
+    own_workers: Workers,
+    redis_server: RedisServer,
+    upload_small: Upload,
+    upload_large: Upload,
+    small_scenario: dict[str, Any],
 ) -> None:
     first, second = own_workers.start(), own_workers.start()
     with service_for(own_queue) as service:
@@ -112,8 +121,7 @@ def test_redis_killed_mid_queue_every_job_still_ends_and_the_workers_serve_on(
             response = service.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id})
             assert response.status_code == 202, response.text
             job_ids.append(response.json()["id"])
-        until(lambda: any(j["status"] == "running" for j in jobs_of(service, job_ids)), 60,
-              own_workers.logs)
+        until(lambda: any(j["status"] == "running" for j in jobs_of(service, job_ids)), 60, own_workers.logs)
         before = jobs_of(service, job_ids)
         succeeded_before = sum(j["status"] == "succeeded" for j in before)
         assert any(j["status"] == "queued" for j in before)  # entries for Redis to lose
@@ -121,10 +129,16 @@ def test_redis_killed_mid_queue_every_job_still_ends_and_the_workers_serve_on(
         redis_server.kill()  # every queued entry is lost with it
         # Redis stays away until a job a worker was running has ended and the worker has met the
         # outage handing its result back to the queue (RQ's loop ends; the worker's goes on)
-        until(lambda: sum(j["status"] == "succeeded" for j in jobs_of(service, job_ids))
-              > succeeded_before, ENDS_WITHIN_S, own_workers.logs)
-        until(lambda: "the job queue is not reachable" in whole_logs(own_workers), ENDS_WITHIN_S,
-              own_workers.logs)
+        until(
+            lambda: sum(j["status"] == "succeeded" for j in jobs_of(service, job_ids)) > succeeded_before,
+            ENDS_WITHIN_S,
+            own_workers.logs,
+        )
+        until(
+            lambda: "the job queue is not reachable" in whole_logs(own_workers),
+            ENDS_WITHIN_S,
+            own_workers.logs,
+        )
         redis_server.start()  # empty
 
         jobs = all_ended(service, job_ids, own_workers)
@@ -143,7 +157,10 @@ def test_redis_killed_mid_queue_every_job_still_ends_and_the_workers_serve_on(
 
 
 def test_a_worker_without_its_database_takes_no_job_and_the_healthy_one_runs_them(
-    own_queue: dict[str, str], tmp_path: Path, upload_small: Upload, small_scenario: dict[str, Any],
+    own_queue: dict[str, str],
+    tmp_path: Path,
+    upload_small: Upload,
+    small_scenario: dict[str, Any],
 ) -> None:
     unreachable = {**own_queue, "DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test"}
     blind_folder, healthy_folder = tmp_path / "blind", tmp_path / "healthy"
@@ -157,8 +174,9 @@ def test_a_worker_without_its_database_takes_no_job_and_the_healthy_one_runs_the
             scenario_id = scenario(service, upload_small(service)["id"], small_scenario)
             job_ids = []
             for _ in range(6):
-                response = service.post("/solves", params={"mode": "async"},
-                                        json={"scenario_id": scenario_id})
+                response = service.post(
+                    "/solves", params={"mode": "async"}, json={"scenario_id": scenario_id}
+                )
                 assert response.status_code == 202, response.text
                 job_ids.append(response.json()["id"])
             # the blind worker has had the queue to itself, long enough to look at it twice
@@ -178,7 +196,10 @@ def test_a_worker_without_its_database_takes_no_job_and_the_healthy_one_runs_the
 
 
 def test_a_ten_second_database_outage_mid_job_delays_it_and_uploads_meanwhile_get_503(
-    own_queue: dict[str, str], tmp_path: Path, upload_small: Upload, upload_large: Upload,
+    own_queue: dict[str, str],
+    tmp_path: Path,
+    upload_small: Upload,
+    upload_large: Upload,
     small_scenario: dict[str, Any],
 ) -> None:
     database = make_url(own_queue["DATABASE_URL"])
@@ -191,14 +212,16 @@ def test_a_ten_second_database_outage_mid_job_delays_it_and_uploads_meanwhile_ge
         worker = workers.start()
         with service_for(env, job_heartbeat_timeout_s=60) as service:
             scenario_id = scenario(service, upload_large(service)["id"], small_scenario)
-            job_ids = [service.post("/solves", params={"mode": "async"},
-                                    json={"scenario_id": scenario_id}).json()["id"] for _ in range(2)]
-            until(lambda: any(j["status"] == "running" for j in jobs_of(service, job_ids)), 120,
-                  workers.logs)
+            job_ids = [
+                service.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id}).json()[
+                    "id"
+                ]
+                for _ in range(2)
+            ]
+            until(lambda: any(j["status"] == "running" for j in jobs_of(service, job_ids)), 120, workers.logs)
 
             proxy.cut()
-            upload = service.post("/datasets", files={"file": ("small.csv", SMALL_CSV.encode(),
-                                                               "text/csv")})
+            upload = service.post("/datasets", files={"file": ("small.csv", SMALL_CSV.encode(), "text/csv")})
             time.sleep(10)  # the outage lasts ten seconds (nothing is timed)
             proxy.restore()
 
@@ -217,15 +240,20 @@ def test_a_ten_second_database_outage_mid_job_delays_it_and_uploads_meanwhile_ge
 
 
 def test_a_job_no_worker_takes_is_failed_in_words_within_the_bound(
-    own_queue: dict[str, str], upload_small: Upload, small_scenario: dict[str, Any],
+    own_queue: dict[str, str],
+    upload_small: Upload,
+    small_scenario: dict[str, Any],
 ) -> None:
     # no worker at all, and room for one job
     with service_for(own_queue, queue_wait_limit_s=3, queue_limit=1) as service:
         scenario_id = scenario(service, upload_small(service)["id"], small_scenario)
         job = service.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id}).json()
         full = service.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id})
-        until(lambda: service.get(f"/jobs/{job['id']}").json()["status"] != "queued", 120,
-              lambda: service.get(f"/jobs/{job['id']}").json())
+        until(
+            lambda: service.get(f"/jobs/{job['id']}").json()["status"] != "queued",
+            120,
+            lambda: service.get(f"/jobs/{job['id']}").json(),
+        )
         ended = service.get(f"/jobs/{job['id']}").json()
         # the bound is free again: the failed job no longer counts against the queue
         again = service.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id})
@@ -234,17 +262,26 @@ def test_a_job_no_worker_takes_is_failed_in_words_within_the_bound(
     assert ended["status"] == "failed" and ended["plan_id"] is None
     assert ended["error"].startswith("no worker took this job within 3 s")
     assert reason(ended["error"], speaker("id")).startswith(
-        "tidak ada worker yang mengambil pekerjaan ini dalam 3 detik")
+        "tidak ada worker yang mengambil pekerjaan ini dalam 3 detik"
+    )
     assert again.status_code == 202
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_twelve_simultaneous_solves_against_a_bound_of_three_accept_exactly_three(
-    backend: str, request: pytest.FixtureRequest, tmp_path: Path, redis_server: RedisServer,
-    upload_small: Upload, small_scenario: dict[str, Any],
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    redis_server: RedisServer,
+    upload_small: Upload,
+    small_scenario: dict[str, Any],
 ) -> None:
-    env = {"DESAPLAN_QUEUE_URL": redis_server.url, "DESAPLAN_QUEUE_LIMIT": "3",
-           "DESAPLAN_LOAD_EXAMPLES": "false", "DESAPLAN_RATE_LIMIT_PER_MINUTE": "0"}
+    env = {
+        "DESAPLAN_QUEUE_URL": redis_server.url,
+        "DESAPLAN_QUEUE_LIMIT": "3",
+        "DESAPLAN_LOAD_EXAMPLES": "false",
+        "DESAPLAN_RATE_LIMIT_PER_MINUTE": "0",
+    }
     if backend == "postgresql":
         env["DATABASE_URL"] = request.getfixturevalue("pg_url")
     server = Server(tmp_path, **env)  # no worker: the accepted jobs stay queued
@@ -259,8 +296,9 @@ def test_twelve_simultaneous_solves_against_a_bound_of_three_accept_exactly_thre
         def solve() -> None:
             with httpx.Client(base_url=server.url, timeout=120) as http:
                 start.wait()
-                answers.append(http.post("/solves", params={"mode": "async"},
-                                         json={"scenario_id": scenario_id}))
+                answers.append(
+                    http.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario_id})
+                )
 
         senders = [threading.Thread(target=solve) for _ in range(12)]
         for sender in senders:

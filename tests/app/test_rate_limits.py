@@ -22,8 +22,9 @@ def _made_up() -> dict[str, str]:
 
 
 def test_made_up_tokens_meet_429s_after_the_failures_allowed(apps: Any) -> None:
-    service: TestClient = apps.open(load_examples=False, auth="on", auth_failures_per_minute=10,
-                                    rate_limit_per_minute=1000)
+    service: TestClient = apps.open(
+        load_examples=False, auth="on", auth_failures_per_minute=10, rate_limit_per_minute=1000
+    )
     real = bearer(make_user(service, "bekasi", Role.planner, kabupaten="Kabupaten Bekasi"))
     assert service.get("/datasets", headers=real).status_code == 200
 
@@ -38,10 +39,10 @@ def test_made_up_tokens_meet_429s_after_the_failures_allowed(apps: Any) -> None:
     assert service.get("/datasets", headers=real).status_code == 200
 
 
-def test_wrong_secrets_of_a_real_prefix_are_not_hashed_past_the_limit(
-        apps: Any, monkeypatch: Any) -> None:
-    service: TestClient = apps.open(load_examples=False, auth="on", auth_failures_per_minute=5,
-                                    rate_limit_per_minute=1000)
+def test_wrong_secrets_of_a_real_prefix_are_not_hashed_past_the_limit(apps: Any, monkeypatch: Any) -> None:
+    service: TestClient = apps.open(
+        load_examples=False, auth="on", auth_failures_per_minute=5, rate_limit_per_minute=1000
+    )
     token = make_user(service, "bekasi", Role.planner, kabupaten="Kabupaten Bekasi")
     prefix = token.split("_")[1]
     hashed: list[str] = []
@@ -63,8 +64,10 @@ def test_wrong_secrets_of_a_real_prefix_are_not_hashed_past_the_limit(
     same_wrong = bearer(f"dp_{prefix}_{'x' * 30}")
 
     first = [service.get("/datasets", headers=same_wrong).status_code for _ in range(3)]
-    guesses = [service.get("/datasets", headers=bearer(f"dp_{prefix}_{secrets.token_urlsafe(24)}"))
-               .status_code for _ in range(20)]
+    guesses = [
+        service.get("/datasets", headers=bearer(f"dp_{prefix}_{secrets.token_urlsafe(24)}")).status_code
+        for _ in range(20)
+    ]
 
     assert first == [401, 401, 401]
     assert hashed.count("x" * 30) == 1  # the same wrong token is hashed once
@@ -77,10 +80,8 @@ def test_wrong_secrets_of_a_real_prefix_are_not_hashed_past_the_limit(
 def test_with_a_queue_url_two_serves_share_one_count_in_redis(apps: Any) -> None:
     assert redis_reason() is None, redis_reason()
     name = f"desaplan-test-{uuid.uuid4().hex[:8]}"
-    first = apps.open(load_examples=False, queue_url=REDIS_URL, queue_name=name,
-                      rate_limit_per_minute=6)
-    second = apps.open(load_examples=False, queue_url=REDIS_URL, queue_name=name,
-                       rate_limit_per_minute=6)
+    first = apps.open(load_examples=False, queue_url=REDIS_URL, queue_name=name, rate_limit_per_minute=6)
+    second = apps.open(load_examples=False, queue_url=REDIS_URL, queue_name=name, rate_limit_per_minute=6)
     headers = {"Authorization": "Bearer shared-caller"}
 
     statuses = [first.get("/datasets", headers=headers).status_code for _ in range(3)]
@@ -90,8 +91,7 @@ def test_with_a_queue_url_two_serves_share_one_count_in_redis(apps: Any) -> None
 
 
 def test_an_unreachable_store_keeps_the_limit_in_memory(apps: Any) -> None:
-    service = apps.open(load_examples=False, queue_url="redis://127.0.0.1:1/0",
-                        rate_limit_per_minute=3)
+    service = apps.open(load_examples=False, queue_url="redis://127.0.0.1:1/0", rate_limit_per_minute=3)
 
     statuses = [service.get("/datasets").status_code for _ in range(4)]
 

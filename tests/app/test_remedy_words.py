@@ -16,20 +16,32 @@ CHEAP = {"code": "JKK-JKM", "monthly_premium_idr": 16800}
 
 def _problem(villages: list[Village], **scenario: object) -> Problem:
     groups = sorted({g for v in villages for g in v.uninsured})
-    return Problem(table=VillageTable(groups=groups, villages=villages),
-                   scenario=Scenario.model_validate({"packages": [CHEAP], **scenario}))
+    return Problem(
+        table=VillageTable(groups=groups, villages=villages),
+        scenario=Scenario.model_validate({"packages": [CHEAP], **scenario}),
+    )
 
 
 def _village(code: int, farmers: int, dana_desa: float, kabupaten: str) -> Village:
-    return Village(village_code=f"32.16.01.{2000 + code}", village_name=f"Desa {code}",
-                   kecamatan="Kec A", kabupaten=kabupaten, dana_desa_idr=dana_desa,
-                   uninsured={"farmers": farmers})
+    return Village(
+        village_code=f"32.16.01.{2000 + code}",
+        village_name=f"Desa {code}",
+        kecamatan="Kec A",
+        kabupaten=kabupaten,
+        dana_desa_idr=dana_desa,
+        uninsured={"farmers": farmers},
+    )
 
 
 def test_a_pool_for_the_target_and_a_continuous_target_in_both_languages() -> None:
     villages = [_village(i, 100, 1e8, "Bekasi") for i in (1, 2, 3)]
-    plan = solve(_problem(villages, budget={"dana_desa_share": 0.1, "apbd_pool_idr": 2e6},
-                          targets={"min_new_enrollments": 250}))
+    plan = solve(
+        _problem(
+            villages,
+            budget={"dana_desa_share": 0.1, "apbd_pool_idr": 2e6},
+            targets={"min_new_enrollments": 250},
+        )
+    )
     assert plan.status == Status.infeasible
     english = remedy_texts(plan.remedies, speaker("en"))
     indonesian = remedy_texts(plan.remedies, speaker("id"))
@@ -46,14 +58,21 @@ def test_a_pool_for_the_target_and_a_continuous_target_in_both_languages() -> No
 
 def test_a_pool_that_alone_cannot_do_it_has_its_own_figure_in_words() -> None:
     villages = [_village(1, 100, 0.0, "Bekasi"), _village(2, 100, 0.0, "Karawang")]
-    plan = solve(_problem(villages, budget={"apbd_pool_idr": {"Bekasi": 0, "Karawang": 0}},
-                          targets={"min_coverage": 0.5}))
+    plan = solve(
+        _problem(
+            villages, budget={"apbd_pool_idr": {"Bekasi": 0, "Karawang": 0}}, targets={"min_coverage": 0.5}
+        )
+    )
     english = remedy_texts(plan.remedies, speaker("en"))
     indonesian = remedy_texts(plan.remedies, speaker("id"))
-    assert ("an APBD pool of Rp10.080.000 in Bekasi for its own villages' floors, with the other "
-            "shortfalls met too (now Rp0)") in english
-    assert ("dana APBD Rp10.080.000 di Bekasi untuk batas bawah desa-desanya sendiri, bila "
-            "kekurangan lainnya juga dipenuhi (sekarang Rp0)") in indonesian
+    assert (
+        "an APBD pool of Rp10.080.000 in Bekasi for its own villages' floors, with the other "
+        "shortfalls met too (now Rp0)"
+    ) in english
+    assert (
+        "dana APBD Rp10.080.000 di Bekasi untuk batas bawah desa-desanya sendiri, bila "
+        "kekurangan lainnya juga dipenuhi (sekarang Rp0)"
+    ) in indonesian
 
 
 def test_the_billion_more_re_solve_says_its_objective_and_its_gain() -> None:
@@ -61,13 +80,16 @@ def test_the_billion_more_re_solve_says_its_objective_and_its_gain() -> None:
     plan = solve(_problem(villages, budget={"dana_desa_share": 0.01, "apbd_pool_idr": {"A": 5e6}}))
     [pool] = plan.pools
     assert pool.plus_billion_objective is not None and pool.plus_billion_gain is not None
-    assert pool.plus_billion_objective - pool.plus_billion_gain == \
-        pytest.approx(plan.objective, rel=1e-9)
+    assert pool.plus_billion_objective - pool.plus_billion_gain == pytest.approx(plan.objective, rel=1e-9)
     en = speaker("en")
     [line] = pool_lines(plan, en)
-    assert (f"objective {en.fmt.number(pool.plus_billion_objective, 2)} "
-            f"({en.fmt.number(pool.plus_billion_gain, 2)} more)") in line
+    assert (
+        f"objective {en.fmt.number(pool.plus_billion_objective, 2)} "
+        f"({en.fmt.number(pool.plus_billion_gain, 2)} more)"
+    ) in line
     id_ = speaker("id")
     [baris] = pool_lines(plan, id_)
-    assert (f"nilai tujuan {id_.fmt.number(pool.plus_billion_objective, 2)} "
-            f"({id_.fmt.number(pool.plus_billion_gain, 2)} lebih tinggi)") in baris
+    assert (
+        f"nilai tujuan {id_.fmt.number(pool.plus_billion_objective, 2)} "
+        f"({id_.fmt.number(pool.plus_billion_gain, 2)} lebih tinggi)"
+    ) in baris

@@ -78,8 +78,9 @@ def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[FastAPI,
     with TestClient(app) as client:  # start-up: migrations, the example, the job runner
         credentials = Credentials(app.state.engine)
         # one plan from the start, so that lists of plans and jobs have ids to follow
-        solved = client.post("/solves", params={"mode": "sync"}, json={"scenario_id": 1},
-                             headers=credentials.headers())
+        solved = client.post(
+            "/solves", params={"mode": "sync"}, json={"scenario_id": 1}, headers=credentials.headers()
+        )
         assert solved.status_code == 200, solved.text
         yield app, credentials
 

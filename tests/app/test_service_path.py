@@ -66,9 +66,7 @@ def test_text_of_every_kind_reads_back_as_stored(engine: Engine) -> None:
     assert handed.groups == expected.groups
 
 
-def test_the_table_cache_never_serves_another_datasets_rows(
-    tmp_path: Path, small_csv: str
-) -> None:
+def test_the_table_cache_never_serves_another_datasets_rows(tmp_path: Path, small_csv: str) -> None:
     """Two databases each with a dataset 1, and a database made again under the same name: each
     answer is the table that database holds."""
     other_csv = small_csv.replace("Sagara Makmur", "Desa Lain").replace(",400,", ",401,")
@@ -163,14 +161,16 @@ def _solver_processes() -> set[int]:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            fields = stat[stat.rindex(")") + 2:].split()
+            fields = stat[stat.rindex(")") + 2 :].split()
             if int(fields[1]) == server and fields[0] != "Z":
                 found.add(int(entry.name))
     return found
 
 
 def test_a_killed_solve_leaves_nothing_half_stored_and_the_next_job_gets_a_fresh_process(
-    empty_client: TestClient, upload_large: Upload, upload_small: Upload,
+    empty_client: TestClient,
+    upload_large: Upload,
+    upload_small: Upload,
     small_scenario: dict[str, Any],
 ) -> None:
     dataset = upload_large(empty_client)
@@ -180,7 +180,8 @@ def test_a_killed_solve_leaves_nothing_half_stored_and_the_next_job_gets_a_fresh
     deadline = time.monotonic() + 60
     # its first beat comes once its solver process has the problem
     while (seen := empty_client.get(f"/jobs/{job['id']}").json())["status"] == "queued" or (
-            seen["phase"].startswith("loading")):
+        seen["phase"].startswith("loading")
+    ):
         assert time.monotonic() < deadline and seen["status"] in ("queued", "running"), seen
         time.sleep(0.05)
     victims = _solver_processes()

@@ -13,13 +13,23 @@ from test_auth import bearer, make_user
 from models.tables import Role
 
 
-def _scenario(client: TestClient, upload_small: Any, small_scenario: dict[str, Any],
-              headers: dict[str, str] | None = None) -> int:
-    dataset = client.post("/datasets", files={"file": ("small.csv", _small_csv(), "text/csv")},
-                          headers=headers or {}) if headers else None
+def _scenario(
+    client: TestClient,
+    upload_small: Any,
+    small_scenario: dict[str, Any],
+    headers: dict[str, str] | None = None,
+) -> int:
+    dataset = (
+        client.post(
+            "/datasets", files={"file": ("small.csv", _small_csv(), "text/csv")}, headers=headers or {}
+        )
+        if headers
+        else None
+    )
     dataset_id = dataset.json()["id"] if dataset is not None else upload_small(client)["id"]
-    created = client.post("/scenarios", json={"dataset_id": dataset_id, "scenario": small_scenario},
-                          headers=headers or {})
+    created = client.post(
+        "/scenarios", json={"dataset_id": dataset_id, "scenario": small_scenario}, headers=headers or {}
+    )
     assert created.status_code == 201, created.text
     scenario_id: int = created.json()["id"]
     return scenario_id
@@ -49,8 +59,13 @@ def _jobs(client: TestClient) -> int:
     ],
 )
 def test_a_value_out_of_the_scenarios_range_is_422_naming_it(
-        empty_client: TestClient, upload_small: Any, small_scenario: dict[str, Any],
-        lever: str, values: list[float], named: str) -> None:
+    empty_client: TestClient,
+    upload_small: Any,
+    small_scenario: dict[str, Any],
+    lever: str,
+    values: list[float],
+    named: str,
+) -> None:
     scenario_id = _scenario(empty_client, upload_small, small_scenario)
     body = {"scenario_id": scenario_id, "lever": lever, "values": values}
 
@@ -66,11 +81,14 @@ def test_a_value_out_of_the_scenarios_range_is_422_naming_it(
 
 
 def test_a_range_whose_end_is_out_of_range_names_the_end(
-        empty_client: TestClient, upload_small: Any, small_scenario: dict[str, Any]) -> None:
+    empty_client: TestClient, upload_small: Any, small_scenario: dict[str, Any]
+) -> None:
     scenario_id = _scenario(empty_client, upload_small, small_scenario)
 
-    response = empty_client.post("/sweeps", json={
-        "scenario_id": scenario_id, "lever": "min_coverage", "start": 0, "stop": 7, "points": 5})
+    response = empty_client.post(
+        "/sweeps",
+        json={"scenario_id": scenario_id, "lever": "min_coverage", "start": 0, "stop": 7, "points": 5},
+    )
 
     assert response.status_code == 422, response.text
     error = response.json()["errors"][0]
@@ -78,32 +96,42 @@ def test_a_range_whose_end_is_out_of_range_names_the_end(
 
 
 def test_values_within_range_still_give_a_curve(
-        empty_client: TestClient, upload_small: Any, small_scenario: dict[str, Any]) -> None:
+    empty_client: TestClient, upload_small: Any, small_scenario: dict[str, Any]
+) -> None:
     scenario_id = _scenario(empty_client, upload_small, small_scenario)
 
-    response = empty_client.post("/sweeps", json={
-        "scenario_id": scenario_id, "lever": "min_coverage", "values": [0, 0.5, 1]})
+    response = empty_client.post(
+        "/sweeps", json={"scenario_id": scenario_id, "lever": "min_coverage", "values": [0, 0.5, 1]}
+    )
 
     assert response.status_code == 200, response.text
     assert {p["lever_value"] for p in response.json()["points"]} >= {0.0, 0.5, 1.0}
 
 
 def test_the_number_of_points_is_bounded(
-        empty_client: TestClient, upload_small: Any, small_scenario: dict[str, Any]) -> None:
+    empty_client: TestClient, upload_small: Any, small_scenario: dict[str, Any]
+) -> None:
     scenario_id = _scenario(empty_client, upload_small, small_scenario)
 
-    too_many = empty_client.post("/sweeps", json={
-        "scenario_id": scenario_id, "lever": "dana_desa_share",
-        "values": [i / 1000 for i in range(501)]})
-    too_many_points = empty_client.post("/sweeps", json={
-        "scenario_id": scenario_id, "lever": "dana_desa_share", "start": 0, "stop": 0.1,
-        "points": 501})
+    too_many = empty_client.post(
+        "/sweeps",
+        json={
+            "scenario_id": scenario_id,
+            "lever": "dana_desa_share",
+            "values": [i / 1000 for i in range(501)],
+        },
+    )
+    too_many_points = empty_client.post(
+        "/sweeps",
+        json={"scenario_id": scenario_id, "lever": "dana_desa_share", "start": 0, "stop": 0.1, "points": 501},
+    )
 
     assert too_many.status_code == 422 and too_many_points.status_code == 422
 
 
 def test_fairness_and_sweeps_in_the_request_are_a_planners_own_kabupatens(
-        apps: Any, small_scenario: dict[str, Any]) -> None:
+    apps: Any, small_scenario: dict[str, Any]
+) -> None:
     service: TestClient = apps.open(load_examples=False, auth="on")
     bekasi = bearer(make_user(service, "bekasi", Role.planner, kabupaten="Kabupaten Bekasi"))
     karawang = bearer(make_user(service, "karawang", Role.planner, kabupaten="Kabupaten Karawang"))
@@ -117,8 +145,7 @@ def test_fairness_and_sweeps_in_the_request_are_a_planners_own_kabupatens(
         refused_fairness = service.post("/fairness", json=fairness, headers=headers)
         assert refused_sweep.status_code == 403, refused_sweep.text
         assert refused_fairness.status_code == 403, refused_fairness.text
-    assert "Kabupaten Karawang" in service.post(
-        "/fairness", json=fairness, headers=karawang).json()["detail"]
+    assert "Kabupaten Karawang" in service.post("/fairness", json=fairness, headers=karawang).json()["detail"]
 
     own_sweep = service.post("/sweeps", params={"mode": "sync"}, json=sweep, headers=bekasi)
     own_fairness = service.post("/fairness", json=fairness, headers=bekasi)

@@ -51,24 +51,31 @@ CASES = [
 
 @pytest.mark.parametrize(("slug", "changes"), CASES)
 @pytest.mark.parametrize("price_the_pool", [False, True])
-def test_same_optimum_as_the_reference(slug: str, changes: dict, price_the_pool: bool,
-                                       tmp_path: Path) -> None:
+def test_same_optimum_as_the_reference(
+    slug: str, changes: dict, price_the_pool: bool, tmp_path: Path
+) -> None:
     scenario_path = _continuous(slug, tmp_path, **changes)
     expected = reference.run(BEKASI_VILLAGES, scenario_path)
     assert expected.status == "Optimal"
     options = SolveOptions(price_pool_min_villages=1 if price_the_pool else 10**9)
-    plan = solve(Problem(table=scenarios.read_villages(BEKASI_VILLAGES),
-                         scenario=scenarios.read_scenario(scenario_path)), options)
+    plan = solve(
+        Problem(
+            table=scenarios.read_villages(BEKASI_VILLAGES), scenario=scenarios.read_scenario(scenario_path)
+        ),
+        options,
+    )
     assert plan.status == Status.optimal
     assert plan.objective == pytest.approx(expected.objective, rel=1e-6)
 
 
 def test_pools_per_kabupaten_same_optimum_as_the_reference(tmp_path: Path) -> None:
     villages = _kabupaten_table(tmp_path)
-    scenario_path = _continuous("add_pool_floor20", tmp_path,
-                                budget__apbd_pool_idr={"Utara": 1.5e9, "Selatan": 1.2e9})
+    scenario_path = _continuous(
+        "add_pool_floor20", tmp_path, budget__apbd_pool_idr={"Utara": 1.5e9, "Selatan": 1.2e9}
+    )
     expected = reference.run(villages, scenario_path)
-    plan = solve(Problem(table=scenarios.read_villages(villages),
-                         scenario=scenarios.read_scenario(scenario_path)))
+    plan = solve(
+        Problem(table=scenarios.read_villages(villages), scenario=scenarios.read_scenario(scenario_path))
+    )
     assert plan.status == Status.optimal and plan.blocks == 2
     assert plan.objective == pytest.approx(expected.objective, rel=1e-6)

@@ -138,15 +138,35 @@ RULES_ACTUALS = EXAMPLES / "bekasi_actuals_2026-07_rules.csv"
 def rules_plan_json(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Fiscal year 2026 from April, priced by the contribution rules."""
     out = tmp_path_factory.mktemp("rules_plan")
-    args = ["solve", "--villages", str(BEKASI_VILLAGES), "--scenario", str(BEKASI_RULES_2026),
-            "--out", str(out), "--quiet", "--workers", "1"]
+    args = [
+        "solve",
+        "--villages",
+        str(BEKASI_VILLAGES),
+        "--scenario",
+        str(BEKASI_RULES_2026),
+        "--out",
+        str(out),
+        "--quiet",
+        "--workers",
+        "1",
+    ]
     assert main(args) == 0
     return out / "plan.json"
 
 
 def _rules_common(plan_json: Path, out: Path) -> list[str]:
-    return ["--villages", str(BEKASI_VILLAGES), "--scenario", str(BEKASI_RULES_2026),
-            "--plan", str(plan_json), "--actuals", str(RULES_ACTUALS), "--out", str(out)]
+    return [
+        "--villages",
+        str(BEKASI_VILLAGES),
+        "--scenario",
+        str(BEKASI_RULES_2026),
+        "--plan",
+        str(plan_json),
+        "--actuals",
+        str(RULES_ACTUALS),
+        "--out",
+        str(out),
+    ]
 
 
 def _worker_months(through: int) -> dict[str, int]:
@@ -174,8 +194,9 @@ def test_a_rules_priced_plan_against_july_actuals_by_sector_and_source(
 
     plan = Plan.model_validate_json(rules_plan_json.read_bytes())
     assert plan.months[0] == "2026-04" and plan.rules is not None
-    assert all(sum(v.enrollments.get(g, {}).get("JKK-JKM-JHT", 0) for g in plan.groups) == 0
-               for v in plan.villages)  # every worker is in JKK-JKM
+    assert all(
+        sum(v.enrollments.get(g, {}).get("JKK-JKM-JHT", 0) for g in plan.groups) == 0 for v in plan.villages
+    )  # every worker is in JKK-JKM
     assert main(["actuals", *_rules_common(rules_plan_json, tmp_path), "--lang", "id"]) == 0
     assert "Rencana dibanding realisasi sampai bulan 4 dari 9" in capsys.readouterr().out
     with (tmp_path / "actuals_villages.csv").open(encoding="utf-8") as f:
@@ -216,8 +237,9 @@ def test_a_replan_from_august_2026_prices_the_months_left_by_the_rules(
     monthly = {(p.package, p.source, p.month): p.premium_idr for p in new_plan.premiums}
     assert {monthly[("JKK-JKM", s, m)] for s in ("dana_desa", "add") for m in new_plan.months} == {8_400}
     assert {monthly[("JKK-JKM", "apbd_pool", m)] for m in new_plan.months} == {16_800}
-    assert new_plan.rules is not None and any("PP" in c or "Peraturan" in c
-                                              for c in new_plan.rules.citations.values())
+    assert new_plan.rules is not None and any(
+        "PP" in c or "Peraturan" in c for c in new_plan.rules.citations.values()
+    )
     # each new worker costs its source five months of that source's premium
     by_source: dict[str, float] = {}
     for split in new_plan.source_enrollments:
@@ -238,10 +260,13 @@ def test_a_plan_of_other_months_than_the_scenario_is_exit_2(
     rules_plan_json: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     january = tmp_path / "januari.json"
-    january.write_text(json.dumps({**json.loads(BEKASI_RULES_2026.read_text()), "start_month": 1,
-                                   "horizon_months": 12}), encoding="utf-8")
+    january.write_text(
+        json.dumps({**json.loads(BEKASI_RULES_2026.read_text()), "start_month": 1, "horizon_months": 12}),
+        encoding="utf-8",
+    )
     args = _rules_common(rules_plan_json, tmp_path / "out")
     args[args.index("--scenario") + 1] = str(january)
     assert main(["actuals", *args]) == 2
     assert "the plan's months (2026-04 to 2026-12) are not the scenario's (2026-01 to 2026-12)" in (
-        capsys.readouterr().err)
+        capsys.readouterr().err
+    )

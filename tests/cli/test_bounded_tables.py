@@ -15,15 +15,29 @@ from bench.bounded_reads import SCENARIO, far_row_xlsx, many_rows_csv, rless_row
 DESAPLAN = str(Path(sys.executable).parent / "desaplan")
 
 
-def _solve(villages: Path, out: Path, *extra: str, env: dict[str, str] | None = None
-           ) -> subprocess.CompletedProcess[str]:
+def _solve(
+    villages: Path, out: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     scenario = out.parent / "scenario.json"
     scenario.write_text(json.dumps(SCENARIO))
     environment = {k: v for k, v in os.environ.items() if k != "DESAPLAN_MAX_VILLAGES"}
     return subprocess.run(
-        [DESAPLAN, "solve", "--villages", str(villages), "--scenario", str(scenario),
-         "--out", str(out), "--quiet", *extra],
-        capture_output=True, text=True, timeout=300, env={**environment, **(env or {})},
+        [
+            DESAPLAN,
+            "solve",
+            "--villages",
+            str(villages),
+            "--scenario",
+            str(scenario),
+            "--out",
+            str(out),
+            "--quiet",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**environment, **(env or {})},
     )
 
 
@@ -47,8 +61,7 @@ def test_a_raised_limit_lets_the_table_through(tmp_path: Path) -> None:
     villages = tmp_path / "desa.csv"
     villages.write_bytes(many_rows_csv(40))
 
-    raised = _solve(villages, tmp_path / "out", "--max-villages", "40",
-                    env={"DESAPLAN_MAX_VILLAGES": "25"})
+    raised = _solve(villages, tmp_path / "out", "--max-villages", "40", env={"DESAPLAN_MAX_VILLAGES": "25"})
 
     assert raised.returncode == 0, raised.stderr
     assert json.loads((tmp_path / "out" / "plan.json").read_text())["status"] == "optimal"
@@ -88,13 +101,45 @@ def test_the_insight_and_actuals_commands_take_the_same_limit(tmp_path: Path) ->
     environment = {**os.environ, "DESAPLAN_MAX_VILLAGES": "30"}
 
     sweep = subprocess.run(
-        [DESAPLAN, "sweep", "--villages", str(villages), "--scenario", str(scenario),
-         "--out", str(tmp_path / "sweep"), "--lever", "dana_desa_share", "--values", "0.01,0.02"],
-        capture_output=True, text=True, timeout=300, env=environment)
+        [
+            DESAPLAN,
+            "sweep",
+            "--villages",
+            str(villages),
+            "--scenario",
+            str(scenario),
+            "--out",
+            str(tmp_path / "sweep"),
+            "--lever",
+            "dana_desa_share",
+            "--values",
+            "0.01,0.02",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+    )
     actuals = subprocess.run(
-        [DESAPLAN, "actuals", "--villages", str(villages), "--scenario", str(scenario),
-         "--actuals", str(villages), "--out", str(tmp_path / "actuals"), "--max-villages", "35"],
-        capture_output=True, text=True, timeout=300, env=environment)
+        [
+            DESAPLAN,
+            "actuals",
+            "--villages",
+            str(villages),
+            "--scenario",
+            str(scenario),
+            "--actuals",
+            str(villages),
+            "--out",
+            str(tmp_path / "actuals"),
+            "--max-villages",
+            "35",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=environment,
+    )
 
     assert sweep.returncode == 2 and "40 villages; the limit is 30" in sweep.stderr
     assert actuals.returncode == 2 and "40 villages; the limit is 35" in actuals.stderr

@@ -51,11 +51,19 @@ def filled_shapes(reader: PdfReader) -> int:
 def bekasi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("bekasi")
     table = pd.read_csv(BEKASI_VILLAGES, dtype=str)
-    shapes = voronoi_boundaries(list(zip(table.village_code, table.village_name, table.kecamatan,
-                                         strict=True)))
+    shapes = voronoi_boundaries(
+        list(zip(table.village_code, table.village_name, table.kecamatan, strict=True))
+    )
     (tmp / "batas.geojson").write_text(json.dumps(shapes))
-    result = run("solve", "--villages", BEKASI_VILLAGES, "--scenario", bekasi_scenarios()["dd3_officials"],
-                 "--out", tmp / "plan")
+    result = run(
+        "solve",
+        "--villages",
+        BEKASI_VILLAGES,
+        "--scenario",
+        bekasi_scenarios()["dd3_officials"],
+        "--out",
+        tmp / "plan",
+    )
     assert result.returncode == 0, result.stderr
     return tmp / "plan" / "plan.json", tmp / "batas.geojson"
 
@@ -63,13 +71,24 @@ def bekasi(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def test_the_brief_of_a_plan_with_its_map(bekasi: tuple[Path, Path], tmp_path: Path) -> None:
     plan_json, shapes = bekasi
     scenario = bekasi_scenarios()["dd3_officials"]
-    result = run("brief", "--plan", plan_json, "--scenario", scenario, "--boundaries", shapes,
-                 "--out", tmp_path / "brief.pdf")
+    result = run(
+        "brief",
+        "--plan",
+        plan_json,
+        "--scenario",
+        scenario,
+        "--boundaries",
+        shapes,
+        "--out",
+        tmp_path / "brief.pdf",
+    )
     assert result.returncode == 0, result.stderr
     pages, reader = pages_of(tmp_path / "brief.pdf")
     assert 1 <= len(pages) <= 2
-    assert all((float(p.mediabox.width), float(p.mediabox.height)) == pytest.approx(A4, abs=0.5)
-               for p in reader.pages)
+    assert all(
+        (float(p.mediabox.width), float(p.mediabox.height)) == pytest.approx(A4, abs=0.5)
+        for p in reader.pages
+    )
     text = " ".join(pages)
     plan = Plan.model_validate_json(plan_json.read_bytes())
     sentence = " ".join(plan_in_short(plan, read_scenario(scenario), "id").split())
@@ -86,11 +105,22 @@ def test_the_brief_of_a_plan_with_its_map(bekasi: tuple[Path, Path], tmp_path: P
     assert filled_shapes(plain) > 50  # the chart's bars and labels
     assert filled_shapes(reader) >= filled_shapes(plain) + 187  # and a shape per village
 
-def test_the_brief_without_boundaries_has_no_map_and_speaks_english(bekasi: tuple[Path, Path],
-                                                                    tmp_path: Path) -> None:
+
+def test_the_brief_without_boundaries_has_no_map_and_speaks_english(
+    bekasi: tuple[Path, Path], tmp_path: Path
+) -> None:
     plan_json, _ = bekasi
-    result = run("brief", "--plan", plan_json, "--scenario", bekasi_scenarios()["dd3_officials"],
-                 "--lang", "en", "--out", tmp_path / "brief.pdf")
+    result = run(
+        "brief",
+        "--plan",
+        plan_json,
+        "--scenario",
+        bekasi_scenarios()["dd3_officials"],
+        "--lang",
+        "en",
+        "--out",
+        tmp_path / "brief.pdf",
+    )
     assert result.returncode == 0, result.stderr
     pages, reader = pages_of(tmp_path / "brief.pdf")
     text = " ".join(pages)
@@ -117,16 +147,27 @@ def test_boundaries_are_checked_against_the_table(bekasi: tuple[Path, Path], tmp
 
     collection = json.loads(shapes.read_text())
     collection["features"][7]["properties"]["village_code"] = "32.16.77.2001"
-    collection["features"][9]["geometry"] = {"type": "Polygon", "coordinates": [
-        [[107.0, -6.0], [107.1, -6.1], [107.1, -6.0], [107.0, -6.1], [107.0, -6.0]]]}
+    collection["features"][9]["geometry"] = {
+        "type": "Polygon",
+        "coordinates": [[[107.0, -6.0], [107.1, -6.1], [107.1, -6.0], [107.0, -6.1], [107.0, -6.0]]],
+    }
     (tmp_path / "bad.geojson").write_text(json.dumps(collection))
     result = run("boundaries", tmp_path / "bad.geojson", "--villages", BEKASI_VILLAGES)
     assert result.returncode == 2
     assert "feature 8 (32.16.77.2001): unknown code" in result.stderr
     assert "feature 10 (" in result.stderr and "broken geometry" in result.stderr
     assert "Traceback" not in result.stderr
-    result = run("brief", "--plan", bekasi[0], "--scenario", bekasi_scenarios()["dd3_officials"],
-                 "--boundaries", tmp_path / "bad.geojson", "--out", tmp_path / "b.pdf")
+    result = run(
+        "brief",
+        "--plan",
+        bekasi[0],
+        "--scenario",
+        bekasi_scenarios()["dd3_officials"],
+        "--boundaries",
+        tmp_path / "bad.geojson",
+        "--out",
+        tmp_path / "b.pdf",
+    )
     assert result.returncode == 2 and "unknown code" in result.stderr
     assert not (tmp_path / "b.pdf").exists()
     result = run("brief", "--plan", bekasi[0], "--out", tmp_path / "b.pdf")

@@ -32,9 +32,25 @@ def _continuous(tmp_path: Path, **targets: float) -> Path:
 
 def test_sweep_writes_the_curve_its_workbook_and_chart(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run("sweep", "--villages", BEKASI_VILLAGES, "--scenario", _continuous(tmp_path),
-                 "--lever", "add_share", "--from", "0", "--to", "0.3", "--points", "20", "--out", out,
-                 "--lang", "id")
+    result = run(
+        "sweep",
+        "--villages",
+        BEKASI_VILLAGES,
+        "--scenario",
+        _continuous(tmp_path),
+        "--lever",
+        "add_share",
+        "--from",
+        "0",
+        "--to",
+        "0.3",
+        "--points",
+        "20",
+        "--out",
+        out,
+        "--lang",
+        "id",
+    )
     assert result.returncode == 0, result.stderr
     # the planner's words and numbers: Indonesian, the breakpoints counted, where a plan starts
     assert "Tuas: Bagian ADD; 20 titik" in result.stdout
@@ -52,32 +68,59 @@ def test_sweep_writes_the_curve_its_workbook_and_chart(tmp_path: Path) -> None:
 
 
 def test_sweep_refuses_a_kabupaten_for_a_table_wide_pool(tmp_path: Path) -> None:
-    result = run("sweep", "--villages", BEKASI_VILLAGES, "--scenario", _continuous(tmp_path),
-                 "--lever", "apbd_pool", "--kabupaten", "Bekasi", "--values", "1e9,2e9",
-                 "--out", tmp_path / "out")
+    result = run(
+        "sweep",
+        "--villages",
+        BEKASI_VILLAGES,
+        "--scenario",
+        _continuous(tmp_path),
+        "--lever",
+        "apbd_pool",
+        "--kabupaten",
+        "Bekasi",
+        "--values",
+        "1e9,2e9",
+        "--out",
+        tmp_path / "out",
+    )
     assert result.returncode == 2
     assert "one APBD pool" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_marginals_lists_the_top_villages_and_kecamatan(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run("marginals", "--villages", BEKASI_VILLAGES, "--scenario", _continuous(tmp_path),
-                 "--out", out, "--lang", "en")
+    result = run(
+        "marginals",
+        "--villages",
+        BEKASI_VILLAGES,
+        "--scenario",
+        _continuous(tmp_path),
+        "--out",
+        out,
+        "--lang",
+        "en",
+    )
     assert result.returncode == 0, result.stderr
     assert "What Rp1 million more of a village's own cap buys; the top 20:" in result.stdout
-    assert re.search(r"32\.16\.\d\d\.\d{4} .+ \(.+\): \+\d+,\d{3} points, \+\d+,\d\d enrolments",
-                     result.stdout)
+    assert re.search(
+        r"32\.16\.\d\d\.\d{4} .+ \(.+\): \+\d+,\d{3} points, \+\d+,\d\d enrolments", result.stdout
+    )
     top = pd.read_csv(out / "marginals_top.csv", dtype={"village_code": str})
     assert len(top) == 20
     assert top["marginal_value_per_million"].is_monotonic_decreasing
     villages = pd.read_csv(out / "marginals_villages.csv")
     assert len(villages) == 187
     assert top["marginal_value_per_million"].iloc[0] == pytest.approx(
-        villages["marginal_value_per_million"].max())
+        villages["marginal_value_per_million"].max()
+    )
     kecamatan = pd.read_csv(out / "marginals_kecamatan.csv")
     assert kecamatan["villages"].sum() == 187
     assert set(pd.ExcelFile(out / "marginals.xlsx").sheet_names) == {
-        "top_villages", "kecamatan", "pools", "villages"}
+        "top_villages",
+        "kecamatan",
+        "pools",
+        "villages",
+    }
     # the +Rp1 billion re-solve: its objective and its gain, each in a column of its own; the gain
     # also under its earlier name, for older readers
     pools = pd.read_csv(out / "marginals_pools.csv")
@@ -91,11 +134,23 @@ def test_marginals_lists_the_top_villages_and_kecamatan(tmp_path: Path) -> None:
 
 def test_fairness_writes_the_cost_of_each_floor(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run("fairness", "--villages", BEKASI_VILLAGES, "--scenario",
-                 bekasi_scenarios()["dd3_officials"], "--out", out, "--lang", "id")
+    result = run(
+        "fairness",
+        "--villages",
+        BEKASI_VILLAGES,
+        "--scenario",
+        bekasi_scenarios()["dd3_officials"],
+        "--out",
+        out,
+        "--lang",
+        "id",
+    )
     assert result.returncode == 0, result.stderr
-    assert re.search(r"batas bawah kelompok \(optimal\): tujuan yang dikorbankan [\d.,]+, peserta "
-                     r"yang dikorbankan [\d.,]+, rupiah yang berpindah Rp[\d.]+", result.stdout)
+    assert re.search(
+        r"batas bawah kelompok \(optimal\): tujuan yang dikorbankan [\d.,]+, peserta "
+        r"yang dikorbankan [\d.,]+, rupiah yang berpindah Rp[\d.]+",
+        result.stdout,
+    )
     summary = pd.read_csv(out / "fairness.csv")
     assert list(summary["floor"]) == ["group floors"]
     assert summary["objective_given_up"].iloc[0] > 0
@@ -103,8 +158,15 @@ def test_fairness_writes_the_cost_of_each_floor(tmp_path: Path) -> None:
 
 def test_infeasible_solve_says_the_way_out_and_lists_every_short_village(tmp_path: Path) -> None:
     out = tmp_path / "out"
-    result = run("solve", "--villages", BEKASI_VILLAGES, "--scenario",
-                 _continuous(tmp_path, min_coverage=0.3), "--out", out)
+    result = run(
+        "solve",
+        "--villages",
+        BEKASI_VILLAGES,
+        "--scenario",
+        _continuous(tmp_path, min_coverage=0.3),
+        "--out",
+        out,
+    )
     assert result.returncode == 3
     assert "The way out" in result.stdout and "an APBD pool of Rp" in result.stdout
     plan = json.loads((out / "plan.json").read_text())

@@ -44,10 +44,26 @@ def text_of(path: Path) -> str:
 def rules_letters(tmp_path_factory: pytest.TempPathFactory) -> tuple[Plan, Path]:
     tmp = tmp_path_factory.mktemp("rules")
     plan = solved(tmp / "plan", RULES_2026)
-    result = run("letters", "--plan", tmp / "plan" / "plan.json", "--out", tmp / "letters",
-                 "--kabupaten", "Bekasi", "--place", "Cikarang Pusat", "--number", "400.10/123/DPMD",
-                 "--signatory-name", "Nama Penandatangan", "--signatory-nip", "197001011990031001",
-                 "--date", "2026-12-08", "--zip")
+    result = run(
+        "letters",
+        "--plan",
+        tmp / "plan" / "plan.json",
+        "--out",
+        tmp / "letters",
+        "--kabupaten",
+        "Bekasi",
+        "--place",
+        "Cikarang Pusat",
+        "--number",
+        "400.10/123/DPMD",
+        "--signatory-name",
+        "Nama Penandatangan",
+        "--signatory-nip",
+        "197001011990031001",
+        "--date",
+        "2026-12-08",
+        "--zip",
+    )
     assert result.returncode == 0, result.stderr
     assert plan_fingerprint(plan) in result.stdout
     return plan, tmp / "letters"
@@ -95,8 +111,16 @@ def test_a_rules_priced_plan_shows_the_reduced_2026_premiums(rules_letters: tupl
 
 def test_a_multi_year_plan_shows_every_year(tmp_path: Path) -> None:
     plan = solved(tmp_path / "plan", MULTI_YEAR)
-    result = run("letters", "--plan", tmp_path / "plan" / "plan.json", "--out", tmp_path / "letters",
-                 "--kabupaten", "Bekasi", "--quiet")
+    result = run(
+        "letters",
+        "--plan",
+        tmp_path / "plan" / "plan.json",
+        "--out",
+        tmp_path / "letters",
+        "--kabupaten",
+        "Bekasi",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
     village = max(plan.villages, key=lambda v: v.spend_dana_desa_idr)
     text = text_of(next((tmp_path / "letters").rglob(f"{village.village_code.replace('.', '')}-*.pdf")))
@@ -110,8 +134,18 @@ def test_a_multi_year_plan_shows_every_year(tmp_path: Path) -> None:
 
 def test_letters_in_english_on_request(tmp_path: Path) -> None:
     solved(tmp_path / "plan", bekasi_scenarios()["dd3_officials"])
-    result = run("letters", "--plan", tmp_path / "plan" / "plan.json", "--out", tmp_path / "letters",
-                 "--kabupaten", "Bekasi", "--lang", "en", "--quiet")
+    result = run(
+        "letters",
+        "--plan",
+        tmp_path / "plan" / "plan.json",
+        "--out",
+        tmp_path / "letters",
+        "--kabupaten",
+        "Bekasi",
+        "--lang",
+        "en",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
     text = text_of(tmp_path / "letters" / "letters.pdf")
     assert "ATTACHMENT TO THE CIRCULAR LETTER OF THE REGENT OF BEKASI" in text
@@ -119,8 +153,15 @@ def test_letters_in_english_on_request(tmp_path: Path) -> None:
 
 
 def test_an_infeasible_plan_has_no_letters(tmp_path: Path) -> None:
-    result = run("solve", "--villages", BEKASI_VILLAGES, "--scenario",
-                 bekasi_scenarios()["contract_example"], "--out", tmp_path / "plan")
+    result = run(
+        "solve",
+        "--villages",
+        BEKASI_VILLAGES,
+        "--scenario",
+        bekasi_scenarios()["contract_example"],
+        "--out",
+        tmp_path / "plan",
+    )
     assert result.returncode == 3
     result = run("letters", "--plan", tmp_path / "plan" / "plan.json", "--out", tmp_path / "letters")
     assert result.returncode == 3 and "no letters" in result.stderr
@@ -129,9 +170,17 @@ def test_an_infeasible_plan_has_no_letters(tmp_path: Path) -> None:
 
 def test_a_bad_letterhead_is_refused_naming_the_field(tmp_path: Path) -> None:
     (tmp_path / "head.yaml").write_text("kabupaten: Bekasi\nsignatory: somebody\ndate: tomorrow\n")
-    result = run("letters", "--villages", BEKASI_VILLAGES, "--scenario",
-                 bekasi_scenarios()["dd3_officials"], "--out", tmp_path / "letters",
-                 "--letterhead", tmp_path / "head.yaml")
+    result = run(
+        "letters",
+        "--villages",
+        BEKASI_VILLAGES,
+        "--scenario",
+        bekasi_scenarios()["dd3_officials"],
+        "--out",
+        tmp_path / "letters",
+        "--letterhead",
+        tmp_path / "head.yaml",
+    )
     assert result.returncode == 2
     assert "field 'signatory'" in result.stderr and "field 'date'" in result.stderr
     assert "Traceback" not in result.stderr

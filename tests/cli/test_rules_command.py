@@ -21,8 +21,18 @@ def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_bekasi_2026_from_april_pays_the_reduced_rates_and_cites_them(tmp_path: Path) -> None:
-    result = run("solve", "--villages", BEKASI_VILLAGES, "--scenario", BEKASI_RULES_2026,
-                 "--out", tmp_path, "--lang", "en", "--quiet")
+    result = run(
+        "solve",
+        "--villages",
+        BEKASI_VILLAGES,
+        "--scenario",
+        BEKASI_RULES_2026,
+        "--out",
+        tmp_path,
+        "--lang",
+        "en",
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
     assert "Rp8.400 a month in 2026-04 to 2026-12" in result.stdout
     plan = json.loads((tmp_path / "plan.json").read_text())
@@ -43,17 +53,23 @@ def test_bekasi_2026_from_april_pays_the_reduced_rates_and_cites_them(tmp_path: 
     own_workers = sum(e["workers"] for e in plan["source_enrollments"] if e["source"] != "apbd_pool")
     assert pool_workers == plan["new_by_source"]["apbd_pool"]
     assert pool_workers + own_workers == pytest.approx(totals["new_enrollments"])
-    by_package_pool = {p: sum(e["workers"] for e in plan["source_enrollments"]
-                              if e["source"] == "apbd_pool" and e["package"] == p)
-                       for p in ("JKK-JKM", "JKK-JKM-JHT")}
+    by_package_pool = {
+        p: sum(
+            e["workers"]
+            for e in plan["source_enrollments"]
+            if e["source"] == "apbd_pool" and e["package"] == p
+        )
+        for p in ("JKK-JKM", "JKK-JKM-JHT")
+    }
     expected_pool = 9 * (16_800 * by_package_pool["JKK-JKM"] + 36_800 * by_package_pool["JKK-JKM-JHT"])
     assert totals["spend_apbd_idr"] == pytest.approx(expected_pool, abs=2)
     targets = pd.read_csv(tmp_path / "targets.csv", dtype={"village_code": str})
     assert targets["new_enrollments"].sum() == pytest.approx(totals["new_enrollments"])
 
 
-@pytest.mark.parametrize(("lang", "words"), [("en", "Contribution rules bpjs-tk-bpu"),
-                                              ("id", "Aturan iuran bpjs-tk-bpu")])
+@pytest.mark.parametrize(
+    ("lang", "words"), [("en", "Contribution rules bpjs-tk-bpu"), ("id", "Aturan iuran bpjs-tk-bpu")]
+)
 def test_rules_lists_values_dates_and_references(lang: str, words: str) -> None:
     result = run("rules", "--lang", lang)
     assert result.returncode == 0, result.stderr

@@ -14,8 +14,7 @@ from app.cli import main
 from bench import reference
 from bench.instances import village_table
 
-PLAIN = {"packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
-         "budget": {"dana_desa_share": 0.03}}
+PLAIN = {"packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}], "budget": {"dana_desa_share": 0.03}}
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +31,25 @@ def _files(table: pd.DataFrame, scenario: dict[str, object], tmp_path: Path) -> 
 
 @pytest.mark.parametrize("villages", [1_000, 5_000])
 def test_the_plain_scenario_is_optimal_checked_and_the_reference_optimum(
-        national: pd.DataFrame, villages: int, tmp_path: Path) -> None:
+    national: pd.DataFrame, villages: int, tmp_path: Path
+) -> None:
     table_path, scenario_path = _files(national.head(villages), PLAIN, tmp_path)
     out = tmp_path / "out"
 
-    code = main(["solve", "--villages", str(table_path), "--scenario", str(scenario_path),
-                 "--out", str(out), "--quiet", "--workers", "1"])
+    code = main(
+        [
+            "solve",
+            "--villages",
+            str(table_path),
+            "--scenario",
+            str(scenario_path),
+            "--out",
+            str(out),
+            "--quiet",
+            "--workers",
+            "1",
+        ]
+    )
 
     plan = json.loads((out / "plan.json").read_text())
     assert code == 0, plan["message"]
@@ -55,24 +67,36 @@ def test_the_plain_scenario_is_optimal_checked_and_the_reference_optimum(
     assert len(targets) == villages
 
 
-def test_zero_pools_per_kabupaten_and_add_are_clean_too(national: pd.DataFrame,
-                                                        tmp_path: Path) -> None:
+def test_zero_pools_per_kabupaten_and_add_are_clean_too(national: pd.DataFrame, tmp_path: Path) -> None:
     table = national.head(2_000)
     kabupaten = sorted(table["kabupaten"].unique())
-    scenario = {**PLAIN, "budget": {"dana_desa_share": 0.03, "add_share": 0.1,
-                                    "apbd_pool_idr": {k: 0 for k in kabupaten}},
-                "targets": {"min_coverage": 0.2}}
+    scenario = {
+        **PLAIN,
+        "budget": {"dana_desa_share": 0.03, "add_share": 0.1, "apbd_pool_idr": {k: 0 for k in kabupaten}},
+        "targets": {"min_coverage": 0.2},
+    }
     table_path, scenario_path = _files(table, scenario, tmp_path)
     out = tmp_path / "out"
 
-    code = main(["solve", "--villages", str(table_path), "--scenario", str(scenario_path),
-                 "--out", str(out), "--quiet", "--workers", "1"])
+    code = main(
+        [
+            "solve",
+            "--villages",
+            str(table_path),
+            "--scenario",
+            str(scenario_path),
+            "--out",
+            str(out),
+            "--quiet",
+            "--workers",
+            "1",
+        ]
+    )
 
     plan = json.loads((out / "plan.json").read_text())
     assert code == 0, plan["message"]
     assert plan["status"] == "optimal" and plan["check"]["ok"]
-    assert plan["objective"] == pytest.approx(reference.run(table_path, scenario_path).objective,
-                                              rel=1e-7)
+    assert plan["objective"] == pytest.approx(reference.run(table_path, scenario_path).objective, rel=1e-7)
     assert {p["spent_idr"] for p in plan["pools"]} == {0.0}
     for v in plan["villages"]:
         assert v["spend_dana_desa_idr"] + v["spend_add_idr"] == v["spend_total_idr"]

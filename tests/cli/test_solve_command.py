@@ -42,9 +42,11 @@ def test_bekasi_example_gives_a_plan_and_its_targets(tmp_path: Path) -> None:
 
 def test_bad_village_row_is_named_without_a_traceback(tmp_path: Path) -> None:
     villages = tmp_path / "desa.csv"
-    villages.write_text("village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n"
-                        "32.16.01.2001,Sagara Makmur,Tarumajaya,1000000000,100\n"
-                        "32.16.01.2002,Segarajaya,Tarumajaya,-5,100\n")
+    villages.write_text(
+        "village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n"
+        "32.16.01.2001,Sagara Makmur,Tarumajaya,1000000000,100\n"
+        "32.16.01.2002,Segarajaya,Tarumajaya,-5,100\n"
+    )
     result = solve(villages, bekasi_scenarios()["dd3_officials"], tmp_path / "out")
     assert result.returncode == 2
     assert "desa.csv" in result.stderr and "row 3" in result.stderr
@@ -55,8 +57,14 @@ def test_bad_village_row_is_named_without_a_traceback(tmp_path: Path) -> None:
 
 def test_bad_scenario_field_is_named(tmp_path: Path) -> None:
     scenario = tmp_path / "s.json"
-    scenario.write_text(json.dumps({"packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
-                                    "budget": {"dana_desa_share": 1.5}}))
+    scenario.write_text(
+        json.dumps(
+            {
+                "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+                "budget": {"dana_desa_share": 1.5},
+            }
+        )
+    )
     result = solve(BEKASI_VILLAGES, scenario, tmp_path / "out")
     assert result.returncode == 2
     assert "budget.dana_desa_share" in result.stderr
@@ -65,8 +73,14 @@ def test_bad_scenario_field_is_named(tmp_path: Path) -> None:
 
 def test_scenario_naming_a_group_the_table_lacks(tmp_path: Path) -> None:
     scenario = tmp_path / "s.json"
-    scenario.write_text(json.dumps({"packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
-                                    "group_weights": {"nelayan": 2.0}}))
+    scenario.write_text(
+        json.dumps(
+            {
+                "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+                "group_weights": {"nelayan": 2.0},
+            }
+        )
+    )
     result = solve(BEKASI_VILLAGES, scenario, tmp_path / "out")
     assert result.returncode == 2
     assert "group_weights.nelayan" in result.stderr
@@ -90,25 +104,33 @@ def test_infeasible_scenario_exits_3_and_says_why(tmp_path: Path) -> None:
 
 def _generated_table(path: Path, n: int) -> Path:
     rng = np.random.default_rng(3)
-    frame = pd.DataFrame({
-        "village_code": [f"32.{16 + i // 2000:02d}.{1 + (i // 100) % 20:02d}.{2001 + i % 100}"
-                         for i in range(n)],
-        "village_name": [f"Desa {i}" for i in range(n)],
-        "kecamatan": [f"Kec {(i // 100) % 20}" for i in range(n)],
-        "kabupaten": [f"K{i % 7}" for i in range(n)],
-        "dana_desa_idr": rng.integers(5e8, 2e9, n),
-        "uninsured_farmers": rng.integers(50, 500, n),
-        "uninsured_traders": rng.integers(0, 300, n),
-    })
+    frame = pd.DataFrame(
+        {
+            "village_code": [
+                f"32.{16 + i // 2000:02d}.{1 + (i // 100) % 20:02d}.{2001 + i % 100}" for i in range(n)
+            ],
+            "village_name": [f"Desa {i}" for i in range(n)],
+            "kecamatan": [f"Kec {(i // 100) % 20}" for i in range(n)],
+            "kabupaten": [f"K{i % 7}" for i in range(n)],
+            "dana_desa_idr": rng.integers(5e8, 2e9, n),
+            "uninsured_farmers": rng.integers(50, 500, n),
+            "uninsured_traders": rng.integers(0, 300, n),
+        }
+    )
     frame.to_csv(path, index=False)
     return path
 
 
 def _scenario(path: Path, **extra: object) -> Path:
-    body = {"packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800},
-                         {"code": "JKK-JKM-JHT", "monthly_premium_idr": 36800, "value": 1.3}],
-            "budget": {"dana_desa_share": 0.02, "apbd_pool_idr": 4e9},
-            "targets": {"min_coverage": 0.03}, **extra}
+    body = {
+        "packages": [
+            {"code": "JKK-JKM", "monthly_premium_idr": 16800},
+            {"code": "JKK-JKM-JHT", "monthly_premium_idr": 36800, "value": 1.3},
+        ],
+        "budget": {"dana_desa_share": 0.02, "apbd_pool_idr": 4e9},
+        "targets": {"min_coverage": 0.03},
+        **extra,
+    }
     path.write_text(json.dumps(body))
     return path
 
@@ -116,8 +138,17 @@ def _scenario(path: Path, **extra: object) -> Path:
 def test_a_tiny_time_limit_gives_a_checked_plan_or_none(tmp_path: Path) -> None:
     villages = _generated_table(tmp_path / "desa.csv", 4000)
     out = tmp_path / "out"
-    result = run("solve", "--villages", villages, "--scenario", _scenario(tmp_path / "s.json"),
-                 "--out", out, "--time-limit", "0.01")
+    result = run(
+        "solve",
+        "--villages",
+        villages,
+        "--scenario",
+        _scenario(tmp_path / "s.json"),
+        "--out",
+        out,
+        "--time-limit",
+        "0.01",
+    )
     plan = json.loads((out / "plan.json").read_text())
     assert plan["status"] == "time_limit", result.stdout
     if result.returncode == 0:
@@ -129,22 +160,40 @@ def test_a_tiny_time_limit_gives_a_checked_plan_or_none(tmp_path: Path) -> None:
         assert not (out / "targets.csv").exists() and not (out / "targets.xlsx").exists()
 
 
-def test_a_plan_that_fails_its_check_exits_5_and_writes_no_targets(tmp_path: Path, monkeypatch,
-                                                                  capsys) -> None:
+def test_a_plan_that_fails_its_check_exits_5_and_writes_no_targets(
+    tmp_path: Path, monkeypatch, capsys
+) -> None:
     import importlib
 
     from app.cli import command as cli
     from models import PlanCheck
 
     solve_module = importlib.import_module("solver.solve")
-    monkeypatch.setattr(solve_module, "check_plan", lambda *a, **k: PlanCheck(
-        ok=False, tolerance=1e-6, max_violation=12.8,
-        violations=["4. pool #0: Rp603,425,458 used > Rp47,000,000"]))
+    monkeypatch.setattr(
+        solve_module,
+        "check_plan",
+        lambda *a, **k: PlanCheck(
+            ok=False,
+            tolerance=1e-6,
+            max_violation=12.8,
+            violations=["4. pool #0: Rp603,425,458 used > Rp47,000,000"],
+        ),
+    )
     out = tmp_path / "out"
     out.mkdir()
     (out / "targets.csv").write_text("stale")  # an earlier run's targets must not survive
-    code = cli.main(["solve", "--villages", str(BEKASI_VILLAGES), "--scenario",
-                     str(bekasi_scenarios()["dd3_officials"]), "--out", str(out), "--quiet"])
+    code = cli.main(
+        [
+            "solve",
+            "--villages",
+            str(BEKASI_VILLAGES),
+            "--scenario",
+            str(bekasi_scenarios()["dd3_officials"]),
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     assert code == cli.EXIT_CHECK_FAILED == 5
     plan = json.loads((out / "plan.json").read_text())
     assert plan["status"] == "error" and not plan["check"]["ok"]
@@ -159,9 +208,21 @@ def test_progress_shows_on_a_terminal_for_a_large_table(tmp_path: Path) -> None:
 
     villages = _generated_table(tmp_path / "desa.csv", 2500)
     main, child = pty.openpty()
-    process = subprocess.Popen([DESAPLAN, "solve", "--villages", str(villages), "--scenario",
-                                str(_scenario(tmp_path / "s.json")), "--out", str(tmp_path / "o")],
-                               stdout=subprocess.DEVNULL, stderr=child, text=True)
+    process = subprocess.Popen(
+        [
+            DESAPLAN,
+            "solve",
+            "--villages",
+            str(villages),
+            "--scenario",
+            str(_scenario(tmp_path / "s.json")),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=child,
+        text=True,
+    )
     os.close(child)
     seen = b""
     while True:
@@ -195,8 +256,13 @@ def test_the_busiest_kecamatan_is_told_apart_by_its_kabupaten(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     assert "Most new enrolments: kecamatan Cibadak (Kabupaten Bogor), 50." in result.stdout
     targets = pd.read_csv(tmp_path / "o" / "targets.csv", dtype=str)
-    assert list(targets.columns[:5]) == ["village_code", "village_name", "kecamatan",
-                                         "new_enrollments", "kabupaten"]
+    assert list(targets.columns[:5]) == [
+        "village_code",
+        "village_name",
+        "kecamatan",
+        "new_enrollments",
+        "kabupaten",
+    ]
 
 
 def test_an_infeasible_whole_number_scenario_is_not_called_continuous(tmp_path: Path) -> None:
@@ -235,5 +301,6 @@ def test_bekasi_2026_to_2028_with_continuity(tmp_path: Path) -> None:
         assert targets[f"funded_{y}"].sum() == year["funded"]
         assert targets[f"spend_apbd_idr_{y}"].sum() == pytest.approx(year["spend_apbd_idr"], abs=1)
     # the year's own floor: 10% coverage in 2028 in every village
-    assert min(v["coverage_after"] for v in plan["villages"]
-               if v["coverage_after"] is not None) >= 0.10 - 1e-9
+    assert (
+        min(v["coverage_after"] for v in plan["villages"] if v["coverage_after"] is not None) >= 0.10 - 1e-9
+    )

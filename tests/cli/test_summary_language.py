@@ -45,8 +45,7 @@ def test_summary_in_bahasa_indonesia_with_indonesian_numbers(tmp_path: Path) -> 
     assert "Ringkasnya: 3% dana desa dan Rp150 juta dari APBD mendaftarkan 43.134 pekerja" in text
 
 
-def test_the_targets_workbook_in_the_planners_language_or_in_the_contracts_codes(
-        tmp_path: Path) -> None:
+def test_the_targets_workbook_in_the_planners_language_or_in_the_contracts_codes(tmp_path: Path) -> None:
     import openpyxl
     import pandas as pd
 
@@ -62,8 +61,12 @@ def test_the_targets_workbook_in_the_planners_language_or_in_the_contracts_codes
     assert parameters["Tabel desa"] == "bekasi_villages.csv"
     # the contract's codes without a chosen language, the same figures
     codes = pd.read_excel(tmp_path / "codes" / "targets.xlsx", sheet_name=None)
-    assert list(codes["targets"].columns[:4]) == ["village_code", "village_name", "kecamatan",
-                                                  "new_enrollments"]
+    assert list(codes["targets"].columns[:4]) == [
+        "village_code",
+        "village_name",
+        "kecamatan",
+        "new_enrollments",
+    ]
     planner = pd.read_excel(tmp_path / "id" / "targets.xlsx", sheet_name="Target")
     assert planner["Peserta baru"].iloc[:187].sum() == codes["targets"]["new_enrollments"].sum()
 

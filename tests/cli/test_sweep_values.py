@@ -19,9 +19,23 @@ def test_a_sweep_value_out_of_range_is_exit_2_naming_it(tmp_path: Path) -> None:
     scenario.write_text(json.dumps(SCENARIO))
 
     result = subprocess.run(
-        [DESAPLAN, "sweep", "--villages", str(villages), "--scenario", str(scenario),
-         "--out", str(tmp_path / "out"), "--lever", "dana_desa_share", "--values", "0.01,1e308"],
-        capture_output=True, text=True, timeout=300,
+        [
+            DESAPLAN,
+            "sweep",
+            "--villages",
+            str(villages),
+            "--scenario",
+            str(scenario),
+            "--out",
+            str(tmp_path / "out"),
+            "--lever",
+            "dana_desa_share",
+            "--values",
+            "0.01,1e308",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
     assert result.returncode == 2, result.stderr

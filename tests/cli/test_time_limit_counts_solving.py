@@ -18,8 +18,7 @@ from bench.instances import scenario, village_table
 LIMIT_S = 3.0
 
 
-def test_a_slow_read_does_not_eat_the_solvers_time(tmp_path: Path,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_slow_read_does_not_eat_the_solvers_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     table = village_table("national").head(600)
     villages, scenario_path = tmp_path / "villages.csv", tmp_path / "scenario.json"
     table.to_csv(villages, index=False)
@@ -34,8 +33,22 @@ def test_a_slow_read_does_not_eat_the_solvers_time(tmp_path: Path,
     monkeypatch.setattr(scenarios, "read_villages", slow_read)
     out = tmp_path / "out"
 
-    code = main(["solve", "--villages", str(villages), "--scenario", str(scenario_path),
-                 "--out", str(out), "--time-limit", str(LIMIT_S), "--quiet", "--workers", "1"])
+    code = main(
+        [
+            "solve",
+            "--villages",
+            str(villages),
+            "--scenario",
+            str(scenario_path),
+            "--out",
+            str(out),
+            "--time-limit",
+            str(LIMIT_S),
+            "--quiet",
+            "--workers",
+            "1",
+        ]
+    )
 
     plan = json.loads((out / "plan.json").read_text())
     assert code == 0

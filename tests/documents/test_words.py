@@ -20,7 +20,8 @@ def test_words_follow_the_official_style() -> None:
 def test_an_amount_in_figures_and_words() -> None:
     assert words.rupiah_both(8_545_864_500) == (
         "Rp8.545.864.500 (delapan miliar lima ratus empat puluh lima juta delapan ratus enam puluh "
-        "empat ribu lima ratus rupiah)")
+        "empat ribu lima ratus rupiah)"
+    )
     assert words.rupiah(8_545_864_500, "en") == "Rp8.545.864.500"  # the pages' formats in English too
     assert words.rupiah_in_words(1_500, "en") == "one thousand five hundred rupiah"
 

@@ -23,8 +23,9 @@ CODES = set(TABLE["village_code"])
 
 @pytest.fixture(scope="module")
 def bekasi() -> dict[str, Any]:
-    return voronoi_boundaries(list(zip(TABLE.village_code, TABLE.village_name, TABLE.kecamatan,
-                                       strict=True)), kecamatan_shapes=True)
+    return voronoi_boundaries(
+        list(zip(TABLE.village_code, TABLE.village_name, TABLE.kecamatan, strict=True)), kecamatan_shapes=True
+    )
 
 
 def read(collection: dict[str, Any], codes: set[str] = CODES) -> Any:
@@ -47,8 +48,13 @@ def test_villages_without_a_shape_are_said(bekasi: dict[str, Any]) -> None:
 def _broken(bekasi: dict[str, Any]) -> dict[str, Any]:
     features = [dict(f) for f in bekasi["features"][:5]]
     features[1] = {**features[1], "properties": {"village_code": "32.16.99.2999"}}
-    features[2] = {**features[2], "geometry": {"type": "Polygon", "coordinates": [
-        [[107.0, -6.0], [107.1, -6.1], [107.1, -6.0], [107.0, -6.1], [107.0, -6.0]]]}}  # a bow tie
+    features[2] = {
+        **features[2],
+        "geometry": {
+            "type": "Polygon",
+            "coordinates": [[[107.0, -6.0], [107.1, -6.1], [107.1, -6.0], [107.0, -6.1], [107.0, -6.0]]],
+        },
+    }  # a bow tie
     features[3] = {**features[3], "geometry": {"type": "Point", "coordinates": [107.0, -6.0]}}
     features[4] = {**features[4], "properties": {"nama": "tanpa kode"}}
     return {"type": "FeatureCollection", "features": features}
@@ -102,13 +108,32 @@ def test_a_zip_without_a_shapefile_is_refused() -> None:
 def test_the_measures_per_shape_add_up(bekasi: dict[str, Any]) -> None:
     shapes = read(bekasi)
     village = TABLE.iloc[0]
-    plan = Plan.model_validate({
-        "status": "optimal", "objective": 1.0, "objective_name": "max_protection", "scenario_name": "x",
-        "villages": [{"village_code": village.village_code, "village_name": village.village_name,
-                      "kecamatan": village.kecamatan, "kabupaten": "", "new_enrollments": 30.0,
-                      "enrollments": {}, "spend_dana_desa_idr": 0, "spend_add_idr": 0, "spend_apbd_idr": 0,
-                      "spend_total_idr": 0, "workers_enrolled_before": 10, "workers_total": 100,
-                      "coverage_before": 0.1, "coverage_after": 0.4}]})
+    plan = Plan.model_validate(
+        {
+            "status": "optimal",
+            "objective": 1.0,
+            "objective_name": "max_protection",
+            "scenario_name": "x",
+            "villages": [
+                {
+                    "village_code": village.village_code,
+                    "village_name": village.village_name,
+                    "kecamatan": village.kecamatan,
+                    "kabupaten": "",
+                    "new_enrollments": 30.0,
+                    "enrollments": {},
+                    "spend_dana_desa_idr": 0,
+                    "spend_add_idr": 0,
+                    "spend_apbd_idr": 0,
+                    "spend_total_idr": 0,
+                    "workers_enrolled_before": 10,
+                    "workers_total": 100,
+                    "coverage_before": 0.1,
+                    "coverage_after": 0.4,
+                }
+            ],
+        }
+    )
     values = shape_values(shapes, plan, "coverage_after")
     assert values[village.village_code] == pytest.approx(0.4)
     assert values[village.village_code[:8]] == pytest.approx(0.4)  # its kecamatan: the same one village

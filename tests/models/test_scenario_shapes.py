@@ -24,12 +24,15 @@ def test_a_scenario_of_packages_alone_takes_the_contracts_defaults() -> None:
     assert scenario.targets.min_coverage == 0 and scenario.targets.group_min_coverage == {}
 
 
-@pytest.mark.parametrize("package, words", [
-    ({"code": "A"}, "give monthly_premium_idr, or declared_income_idr"),
-    ({"code": "A", "monthly_premium_idr": 16800, "declared_income_idr": 1e6}, "not both"),
-    ({"code": "A", "monthly_premium_idr": 0.5}, "greater than or equal to 1"),
-    ({"code": "", "monthly_premium_idr": 16800}, "at least 1 character"),
-])
+@pytest.mark.parametrize(
+    "package, words",
+    [
+        ({"code": "A"}, "give monthly_premium_idr, or declared_income_idr"),
+        ({"code": "A", "monthly_premium_idr": 16800, "declared_income_idr": 1e6}, "not both"),
+        ({"code": "A", "monthly_premium_idr": 0.5}, "greater than or equal to 1"),
+        ({"code": "", "monthly_premium_idr": 16800}, "at least 1 character"),
+    ],
+)
 def test_a_package_needs_one_price(package: dict[str, object], words: str) -> None:
     with pytest.raises(ValidationError, match=words):
         Package.model_validate(package)
@@ -48,11 +51,14 @@ def test_package_codes_are_unique() -> None:
         Scenario.model_validate({"packages": [CHEAP, {**CHEAP, "monthly_premium_idr": 36800}]})
 
 
-@pytest.mark.parametrize("budget, words", [
-    ({"apbd_pool_idr": -1}, "an APBD pool must be >= 0 rupiah"),
-    ({"apbd_pool_idr": {"32.16": 5e8, "32.17": -1}}, "an APBD pool must be >= 0 rupiah"),
-    ({"dana_desa_share": 1.5}, "less than or equal to 1"),
-])
+@pytest.mark.parametrize(
+    "budget, words",
+    [
+        ({"apbd_pool_idr": -1}, "an APBD pool must be >= 0 rupiah"),
+        ({"apbd_pool_idr": {"32.16": 5e8, "32.17": -1}}, "an APBD pool must be >= 0 rupiah"),
+        ({"dana_desa_share": 1.5}, "less than or equal to 1"),
+    ],
+)
 def test_a_budget_out_of_range_is_refused(budget: dict[str, object], words: str) -> None:
     with pytest.raises(ValidationError, match=words):
         Budget.model_validate(budget)

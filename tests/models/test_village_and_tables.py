@@ -13,8 +13,13 @@ from models.tables import Dataset, Job, ScenarioRecord, ScenarioVersion
 
 
 def village(code: str, **extra: object) -> Village:
-    fields: dict[str, object] = {"village_code": code, "village_name": "Desa", "kecamatan": "K",
-                                 "dana_desa_idr": 1e9, "uninsured": {"farmers": 10}}
+    fields: dict[str, object] = {
+        "village_code": code,
+        "village_name": "Desa",
+        "kecamatan": "K",
+        "dana_desa_idr": 1e9,
+        "uninsured": {"farmers": 10},
+    }
     return Village.model_validate({**fields, **extra})
 
 
@@ -23,18 +28,29 @@ def test_a_kelurahan_is_read_from_its_code() -> None:
     assert not village("32.16.01.2001").is_kelurahan
 
 
-@pytest.mark.parametrize("bad", [
-    {"dana_desa_idr": -1.0}, {"uninsured": {"farmers": -3}}, {"max_share": 1.5}, {"priority": -0.1},
-])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"dana_desa_idr": -1.0},
+        {"uninsured": {"farmers": -3}},
+        {"max_share": 1.5},
+        {"priority": -0.1},
+    ],
+)
 def test_a_village_out_of_range_is_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
         village("32.16.01.2001", **bad)
 
 
 def test_the_table_lists_its_kabupaten_in_first_seen_order() -> None:
-    table = VillageTable(groups=["farmers"], villages=[
-        village("32.17.01.2001", kabupaten="32.17"), village("32.16.01.2001", kabupaten="32.16"),
-        village("32.17.01.2002", kabupaten="32.17")])
+    table = VillageTable(
+        groups=["farmers"],
+        villages=[
+            village("32.17.01.2001", kabupaten="32.17"),
+            village("32.16.01.2001", kabupaten="32.16"),
+            village("32.17.01.2002", kabupaten="32.17"),
+        ],
+    )
 
     assert table.kabupaten == ["32.17", "32.16"]
 
@@ -56,8 +72,14 @@ def test_tables_round_trip_through_a_database() -> None:
     engine = create_engine("sqlite://")
     SQLModel.metadata.create_all(engine)
     with Session(engine) as session:
-        dataset = Dataset(name="bekasi", slug="bekasi", village_count=2, kecamatan_count=1,
-                          groups=["farmers"], kabupaten=["32.16"])
+        dataset = Dataset(
+            name="bekasi",
+            slug="bekasi",
+            village_count=2,
+            kecamatan_count=1,
+            groups=["farmers"],
+            kabupaten=["32.16"],
+        )
         session.add(dataset)
         session.commit()
         session.refresh(dataset)
@@ -72,8 +94,14 @@ def test_tables_round_trip_through_a_database() -> None:
         session.commit()
         session.refresh(version)
         assert version.id is not None
-        session.add(Job(scenario_id=record.id, scenario_version_id=version.id, mode="async",
-                        options={"time_limit_s": 60}))
+        session.add(
+            Job(
+                scenario_id=record.id,
+                scenario_version_id=version.id,
+                mode="async",
+                options={"time_limit_s": 60},
+            )
+        )
         session.commit()
 
         job = session.exec(select(Job)).one()

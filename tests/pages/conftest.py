@@ -138,4 +138,3 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     )
     with TestClient(create_app(settings)) as started:
         yield started
-

@@ -117,8 +117,7 @@ def test_each_village_on_the_page_opens_onto_its_years(
     import io
 
     page = client.get(f"/ui/plans/{multi_year_plan['id']}").text
-    blocks = re.findall(r'<tr class="village-years" data-village="([0-9.]+)">(.*?)</details>', page,
-                        re.S)
+    blocks = re.findall(r'<tr class="village-years" data-village="([0-9.]+)">(.*?)</details>', page, re.S)
     listed = re.findall(r"<tr><td>(\d\d\.\d\d\.\d\d\.\d{4})</td>", page)
     assert listed and [code for code, _ in blocks] == listed  # one per village of the page
     targets = client.get(f"/plans/{multi_year_plan['id']}/targets", params={"format": "csv"})
@@ -142,9 +141,14 @@ def test_each_village_on_the_page_opens_onto_its_years(
 
 
 def test_a_one_year_plans_villages_have_no_years(client: TestClient) -> None:
-    plan = _solve_on_the_page(client, {"name": "Satu tahun lagi",
-                                       "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
-                                       "budget": {"dana_desa_share": 0.02}})
+    plan = _solve_on_the_page(
+        client,
+        {
+            "name": "Satu tahun lagi",
+            "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+            "budget": {"dana_desa_share": 0.02},
+        },
+    )
     page = client.get(f"/ui/plans/{plan['id']}").text
     assert 'class="village-years"' not in page and 'id="villages"' in page
 

@@ -7,30 +7,60 @@ from scenarios.acceptance import check_rules, warnings
 
 
 def _village(code: str, new: float, coverage: float) -> VillagePlan:
-    return VillagePlan(village_code=code, village_name=code, kecamatan="K", kabupaten="",
-                       new_enrollments=new, enrollments={}, spend_dana_desa_idr=0, spend_add_idr=0,
-                       spend_apbd_idr=0, spend_total_idr=new * 201_600, workers_enrolled_before=0,
-                       workers_total=100, coverage_before=0.0, coverage_after=coverage)
+    return VillagePlan(
+        village_code=code,
+        village_name=code,
+        kecamatan="K",
+        kabupaten="",
+        new_enrollments=new,
+        enrollments={},
+        spend_dana_desa_idr=0,
+        spend_add_idr=0,
+        spend_apbd_idr=0,
+        spend_total_idr=new * 201_600,
+        workers_enrolled_before=0,
+        workers_total=100,
+        coverage_before=0.0,
+        coverage_after=coverage,
+    )
 
 
 def _plan(objective: float, villages: list[VillagePlan], objective_name: str = "max_protection") -> Plan:
     spend = sum(v.spend_total_idr for v in villages)
-    totals = Totals(new_enrollments=sum(v.new_enrollments for v in villages), new_by_group={},
-                    new_by_package={}, spend_dana_desa_idr=0, spend_add_idr=0, spend_apbd_idr=0,
-                    spend_total_idr=spend, workers_enrolled_before=0, workers_total=200,
-                    coverage_before=0, coverage_after=0, villages=len(villages),
-                    villages_with_new_enrollments=len(villages))
-    return Plan(status=Status.optimal, objective=objective, objective_name=objective_name,
-                scenario_name="s", totals=totals, villages=villages)
+    totals = Totals(
+        new_enrollments=sum(v.new_enrollments for v in villages),
+        new_by_group={},
+        new_by_package={},
+        spend_dana_desa_idr=0,
+        spend_add_idr=0,
+        spend_apbd_idr=0,
+        spend_total_idr=spend,
+        workers_enrolled_before=0,
+        workers_total=200,
+        coverage_before=0,
+        coverage_after=0,
+        villages=len(villages),
+        villages_with_new_enrollments=len(villages),
+    )
+    return Plan(
+        status=Status.optimal,
+        objective=objective,
+        objective_name=objective_name,
+        scenario_name="s",
+        totals=totals,
+        villages=villages,
+    )
 
 
 BASE = _plan(100.0, [_village("A", 30, 0.3), _village("B", 20, 0.2)])
 GOOD = _plan(110.0, [_village("A", 30, 0.3), _village("B", 25, 0.25)])
 BAD = _plan(90.0, [_village("A", 10, 0.1), _village("B", 70, 0.7)])
-RULES = [AcceptanceRule(kind=RuleKind.no_village_loses_enrollments),
-         AcceptanceRule(kind=RuleKind.min_village_coverage, value=0.2),
-         AcceptanceRule(kind=RuleKind.max_spend_idr, value=12_000_000),
-         AcceptanceRule(kind=RuleKind.objective_not_lower)]
+RULES = [
+    AcceptanceRule(kind=RuleKind.no_village_loses_enrollments),
+    AcceptanceRule(kind=RuleKind.min_village_coverage, value=0.2),
+    AcceptanceRule(kind=RuleKind.max_spend_idr, value=12_000_000),
+    AcceptanceRule(kind=RuleKind.objective_not_lower),
+]
 
 
 def test_a_plan_that_keeps_every_promise_passes_every_rule():
@@ -60,8 +90,9 @@ def test_spend_within_limit_passes_at_the_limit_and_fails_above():
 def test_min_cost_objective_not_higher():
     base = _plan(100.0, [_village("A", 1, 0.3)], "min_cost")
     dearer = _plan(120.0, [_village("A", 1, 0.3)], "min_cost")
-    [r] = check_rules(("base", base), [("dearer", dearer)],
-                      [AcceptanceRule(kind=RuleKind.objective_not_lower)])
+    [r] = check_rules(
+        ("base", base), [("dearer", dearer)], [AcceptanceRule(kind=RuleKind.objective_not_lower)]
+    )
     assert not r.passed
 
 

@@ -47,9 +47,7 @@ def test_dana_desa_sums_to_the_published_total(frame: pd.DataFrame) -> None:
 
 
 def test_workers_follow_the_published_figures(frame: pd.DataFrame) -> None:
-    informal = sum(
-        frame[f"{kind}_{g}"].sum() for kind in ("uninsured", "enrolled") for g in GROUPS[:-1]
-    )
+    informal = sum(frame[f"{kind}_{g}"].sum() for kind in ("uninsured", "enrolled") for g in GROUPS[:-1])
     enrolled = sum(frame[f"enrolled_{g}"].sum() for g in GROUPS[:-1])
 
     assert informal == round(1_500_000 * 0.5589)
@@ -110,9 +108,7 @@ def test_the_officials_pool_pays_for_the_kelurahan_only(frame: pd.DataFrame) -> 
 
     kelurahan = (frame["kind"] == "kelurahan").to_numpy()
     assert short[~kelurahan].sum() == 0
-    assert (
-        short[kelurahan].sum() == frame.loc[kelurahan, "uninsured_village_officials"].sum() * cost
-    )
+    assert short[kelurahan].sum() == frame.loc[kelurahan, "uninsured_village_officials"].sum() * cost
     assert scenario.packages[0].code == "JKK-JKM" and len(scenario.packages) == 1
 
 

@@ -33,13 +33,14 @@ def _refusal(path: Path, limits: ReadLimits | None = None) -> str:
 
 
 def _cells(values: list[object]) -> str:
-    return "".join(f'<c t="inlineStr"><is><t>{v}</t></is></c>' if isinstance(v, str)
-                   else f"<c><v>{v}</v></c>" for v in values)
+    return "".join(
+        f'<c t="inlineStr"><is><t>{v}</t></is></c>' if isinstance(v, str) else f"<c><v>{v}</v></c>"
+        for v in values
+    )
 
 
 def _village(number: int) -> list[object]:
-    return [f"32.16.01.{number + 1:04d}", f"Desa {number}", "Tarumajaya", 1_500_000_000,
-            600_000_000, 400]
+    return [f"32.16.01.{number + 1:04d}", f"Desa {number}", "Tarumajaya", 1_500_000_000, 600_000_000, 400]
 
 
 def test_a_small_workbook_naming_row_1048576_in_r_less_cells_is_refused(tmp_path: Path) -> None:
@@ -76,9 +77,7 @@ def test_r_less_rows_within_a_raised_limit_are_read(tmp_path: Path) -> None:
     assert table.villages[-1].village_code == "32.16.01.0030"
 
 
-@pytest.mark.parametrize(
-    "row_number", ["1e6", "1048576.0", "1_048_576", "&#49;048576", " 1048576 "]
-)
+@pytest.mark.parametrize("row_number", ["1e6", "1048576.0", "1_048_576", "&#49;048576", " 1048576 "])
 def test_a_row_number_is_read_as_openpyxl_reads_it(tmp_path: Path, row_number: str) -> None:
     rows = "<row>" + _cells(list(HEADER)) + "</row>"
     rows += f"<row r='{row_number}'>" + _cells(_village(0)) + "</row>"
@@ -108,8 +107,11 @@ def test_r_less_cells_after_an_addressed_one_are_counted_from_it(tmp_path: Path)
 def test_a_dimension_that_understates_the_sheet_does_not_hide_its_rows(tmp_path: Path) -> None:
     rows = "<row>" + _cells(list(HEADER)) + "</row>" + ("<row>" + _cells(_village(0)) + "</row>") * 60
     content = sheet_xlsx(rows).replace(b"", b"")
-    content = _replace_part(content, "xl/worksheets/sheet1.xml", lambda sheet: sheet.replace(
-        b"<sheetData>", b'<dimension ref="A1:B2"/><sheetData>'))
+    content = _replace_part(
+        content,
+        "xl/worksheets/sheet1.xml",
+        lambda sheet: sheet.replace(b"<sheetData>", b'<dimension ref="A1:B2"/><sheetData>'),
+    )
     path = tmp_path / "lies.xlsx"
     path.write_bytes(content)
 
@@ -130,11 +132,11 @@ def test_the_rectangle_a_sheet_spans_is_bounded_in_cells(tmp_path: Path) -> None
 
 def test_more_shared_texts_than_a_table_holds_are_refused(tmp_path: Path) -> None:
     strings = "<si><t>a</t></si>" * 5_000
-    shared = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-              f"{strings}</sst>").encode()
+    shared = (
+        f'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{strings}</sst>'
+    ).encode()
     path = tmp_path / "strings.xlsx"
-    path.write_bytes(_add_part(sheet_xlsx("<row><c><v>1</v></c></row>"), "xl/sharedStrings.xml",
-                               shared))
+    path.write_bytes(_add_part(sheet_xlsx("<row><c><v>1</v></c></row>"), "xl/sharedStrings.xml", shared))
 
     message = _refusal(path, ReadLimits(max_rows=100, max_shared_strings=1_000))
 
@@ -168,10 +170,13 @@ def test_a_part_whose_zip_header_understates_it_is_not_read_past_it(tmp_path: Pa
 
 
 def test_a_sheet_declaring_entities_is_refused(tmp_path: Path) -> None:
-    content = _replace_part(sheet_xlsx("<row><c><v>1</v></c></row>"), "xl/worksheets/sheet1.xml",
-                            lambda sheet: sheet.replace(
-                                b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY r "<row/>">]><worksheet',
-                                1))
+    content = _replace_part(
+        sheet_xlsx("<row><c><v>1</v></c></row>"),
+        "xl/worksheets/sheet1.xml",
+        lambda sheet: sheet.replace(
+            b"<worksheet", b'<!DOCTYPE worksheet [<!ENTITY r "<row/>">]><worksheet', 1
+        ),
+    )
     path = tmp_path / "dtd.xlsx"
     path.write_bytes(content)
 
@@ -203,8 +208,10 @@ def test_a_csv_past_the_limit_is_refused_before_the_rest_is_read(tmp_path: Path)
 
 def test_a_csv_within_its_limit_is_read_whole_across_chunks(tmp_path: Path) -> None:
     lines = [",".join(HEADER)]
-    lines += [",".join(map(str, _village(i % 9999))).replace("32.16.01.", f"32.16.{i // 9999:02d}.")
-              for i in range(45_000)]
+    lines += [
+        ",".join(map(str, _village(i % 9999))).replace("32.16.01.", f"32.16.{i // 9999:02d}.")
+        for i in range(45_000)
+    ]
     lines.insert(30_000, "")  # a blank line keeps its place in the numbering
     path = tmp_path / "desa.csv"
     path.write_text("\n".join(lines) + "\n", encoding="cp1252")
@@ -217,8 +224,12 @@ def test_a_csv_within_its_limit_is_read_whole_across_chunks(tmp_path: Path) -> N
 
 def test_a_windows_1252_csv_read_as_a_stream_keeps_its_letters(tmp_path: Path) -> None:
     path = tmp_path / "desa.csv"
-    path.write_bytes(("village_code;village_name;kecamatan;dana_desa_idr;uninsured_farmers\n"
-                      "32.16.01.2001;Désa Ümi;Tarumajaya;1000000000;10\n").encode("cp1252"))
+    path.write_bytes(
+        (
+            "village_code;village_name;kecamatan;dana_desa_idr;uninsured_farmers\n"
+            "32.16.01.2001;Désa Ümi;Tarumajaya;1000000000;10\n"
+        ).encode("cp1252")
+    )
 
     table = read_villages(path)
 
@@ -226,13 +237,16 @@ def test_a_windows_1252_csv_read_as_a_stream_keeps_its_letters(tmp_path: Path) -
 
 
 def test_actuals_are_bounded_by_the_plan_a_row_per_village_and_month(tmp_path: Path) -> None:
-    frame = PlanFrame(villages={"32.16.01.2001": None, "32.16.01.2002": None}, groups=["farmers"],
-                      packages=["JKK-JKM"], horizon_months=12)
+    frame = PlanFrame(
+        villages={"32.16.01.2001": None, "32.16.01.2002": None},
+        groups=["farmers"],
+        packages=["JKK-JKM"],
+        horizon_months=12,
+    )
     far = tmp_path / "far.xlsx"
     far.write_bytes(far_row_xlsx())
     many = tmp_path / "many.csv"
-    many.write_text("village_code,month,new_enrollments\n"
-                    + "32.16.01.2001,2026-01,1\n" * 25)
+    many.write_text("village_code,month,new_enrollments\n" + "32.16.01.2001,2026-01,1\n" * 25)
 
     with pytest.raises(ActualsError) as far_refused:
         read_actuals(far, frame)
@@ -241,8 +255,7 @@ def test_actuals_are_bounded_by_the_plan_a_row_per_village_and_month(tmp_path: P
 
     assert "1,048,576 rows" in far_refused.value.issues[0].message
     assert far_refused.value.issues[0].file == str(far)
-    assert "25 rows (a row per village and month); the limit is 24" in (
-        many_refused.value.issues[0].message)
+    assert "25 rows (a row per village and month); the limit is 24" in (many_refused.value.issues[0].message)
 
 
 def _replace_part(content: bytes, part: str, change: object) -> bytes:
@@ -263,16 +276,21 @@ def _add_part(content: bytes, part: str, data: bytes) -> bytes:
 
 def _addressed_rows(villages: int, last_row: int | None = None) -> str:
     """Rows and cells each with its `r`, as spreadsheets write them."""
+
     def row(number: int, values: list[object]) -> str:
         cells = "".join(
             f'<c r="{chr(65 + i)}{number}" t="inlineStr"><is><t>{v}</t></is></c>'
-            if isinstance(v, str) else f'<c r="{chr(65 + i)}{number}"><v>{v}</v></c>'
-            for i, v in enumerate(values))
+            if isinstance(v, str)
+            else f'<c r="{chr(65 + i)}{number}"><v>{v}</v></c>'
+            for i, v in enumerate(values)
+        )
         return f'<row r="{number}">{cells}</row>'
 
     rows = [row(1, list(HEADER))]
-    rows += [row(i + 2, [f"32.16.{i // 9999 + 1:02d}.{i % 9999 + 1:04d}", *_village(i)[1:]])
-             for i in range(villages)]
+    rows += [
+        row(i + 2, [f"32.16.{i // 9999 + 1:02d}.{i % 9999 + 1:04d}", *_village(i)[1:]])
+        for i in range(villages)
+    ]
     if last_row is not None:
         rows.append(row(last_row, _village(0)))
     return "".join(rows)

@@ -16,11 +16,13 @@ PLAIN_TEXT = st.text(alphabet="0123456789.eE+-", max_size=12)
 NUMBERS = st.one_of(
     st.integers(min_value=-(10**17), max_value=10**17).map(str),
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
-    st.decimals(min_value=-10**6, max_value=10**6, places=3, allow_nan=False).map(str),
+    st.decimals(min_value=-(10**6), max_value=10**6, places=3, allow_nan=False).map(str),
     st.sampled_from(["", "1.580", "12.5", "1e3", "-7", ".5", "0.953", "1.", "+3"]),
 )
-CELLS = st.one_of(st.lists(NUMBERS, min_size=1, max_size=40),
-                  st.lists(st.one_of(NUMBERS, PLAIN_TEXT), min_size=1, max_size=40))
+CELLS = st.one_of(
+    st.lists(NUMBERS, min_size=1, max_size=40),
+    st.lists(st.one_of(NUMBERS, PLAIN_TEXT), min_size=1, max_size=40),
+)
 
 
 @pytest.mark.parametrize("kind", ["rupiah", "count", "decimal"])

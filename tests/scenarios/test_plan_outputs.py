@@ -96,8 +96,9 @@ def test_targets_csv_starts_as_the_contract_says(tmp_path: Path) -> None:
 
     content = path.read_bytes()
     assert content.startswith(b"village_code,village_name,kecamatan,new_enrollments,")
-    back = pd.read_csv(path, dtype={"village_code": str, "kabupaten": str}, keep_default_na=False,
-                       na_values=[""])
+    back = pd.read_csv(
+        path, dtype={"village_code": str, "kabupaten": str}, keep_default_na=False, na_values=[""]
+    )
     expected = targets_frame(small_plan())
     expected["kabupaten"] = expected["kabupaten"].replace("", np.nan)
     pd.testing.assert_frame_equal(back, expected, check_dtype=False)
@@ -189,9 +190,7 @@ def test_targets_round_trip_through_pandas(plan: Plan) -> None:
     text_columns = {"village_code": str, "village_name": str, "kecamatan": str, "kabupaten": str}
 
     from_csv = pd.read_csv(io.BytesIO(targets_csv_bytes(plan)), dtype=text_columns)
-    from_xlsx = pd.read_excel(
-        io.BytesIO(targets_xlsx_bytes(plan)), sheet_name="targets", dtype=text_columns
-    )
+    from_xlsx = pd.read_excel(io.BytesIO(targets_xlsx_bytes(plan)), sheet_name="targets", dtype=text_columns)
 
     for back in (from_csv, from_xlsx):
         assert list(back.columns) == list(expected.columns)

@@ -120,17 +120,33 @@ def _scenario(**fields: object) -> dict[str, object]:
 
 def _arrays(scenario: dict[str, object], dana_desa: float = 1e9, pool: float = 1e9):  # type: ignore[no-untyped-def]
     scenario = {**scenario, "budget": {"dana_desa_share": 0.1, "apbd_pool_idr": pool}}
-    table = VillageTable(groups=["farmers", "transport"], villages=[
-        Village(village_code="32.16.01.2001", village_name="A", kecamatan="K", dana_desa_idr=dana_desa,
-                uninsured={"farmers": 10, "transport": 10})])
+    table = VillageTable(
+        groups=["farmers", "transport"],
+        villages=[
+            Village(
+                village_code="32.16.01.2001",
+                village_name="A",
+                kecamatan="K",
+                dana_desa_idr=dana_desa,
+                uninsured={"farmers": 10, "transport": 10},
+            )
+        ],
+    )
     return prepare(Problem(table=table, scenario=scenarios.scenario_from_dict(scenario)))
 
 
 def test_a_package_over_months_that_straddle_two_changes_costs_the_sum_of_its_months() -> None:
     # November 2026 to April 2027: general reduced in Nov-Dec only, transport in Nov-Mar
-    data = _arrays(_scenario(start_month=11, horizon_months=6, packages=[
-        {"code": "JKK-JKM", "declared_income_idr": LOWEST},
-        {"code": "JKK-JKM-JHT", "declared_income_idr": LOWEST}]))
+    data = _arrays(
+        _scenario(
+            start_month=11,
+            horizon_months=6,
+            packages=[
+                {"code": "JKK-JKM", "declared_income_idr": LOWEST},
+                {"code": "JKK-JKM-JHT", "declared_income_idr": LOWEST},
+            ],
+        )
+    )
     cost = data.payer_cost_idr
     assert cost is not None
     farmers, transport = data.groups.index("farmers"), data.groups.index("transport")
@@ -166,19 +182,29 @@ def test_typed_premiums_are_unchanged() -> None:
 
 
 def test_planner_typed_numbers_are_read_as_the_village_table_reads_them() -> None:
-    s = scenarios.scenario_from_dict({
-        "packages": [{"code": "A", "monthly_premium_idr": "Rp16.800", "value": "1,3"}],
-        "budget": {"dana_desa_share": "3%", "add_share": "0,5", "apbd_pool_idr": "Rp1.500.000.000"},
-        "targets": {"min_coverage": "20%", "min_new_enrollments": "19.000",
-                    "group_min_coverage": {"fishers": "100%"}},
-        "group_weights": {"fishers": "2,5"}})
+    s = scenarios.scenario_from_dict(
+        {
+            "packages": [{"code": "A", "monthly_premium_idr": "Rp16.800", "value": "1,3"}],
+            "budget": {"dana_desa_share": "3%", "add_share": "0,5", "apbd_pool_idr": "Rp1.500.000.000"},
+            "targets": {
+                "min_coverage": "20%",
+                "min_new_enrollments": "19.000",
+                "group_min_coverage": {"fishers": "100%"},
+            },
+            "group_weights": {"fishers": "2,5"},
+        }
+    )
     assert s.packages[0].monthly_premium_idr == 16_800 and s.packages[0].value == 1.3
     assert s.budget.dana_desa_share == pytest.approx(0.03) and s.budget.add_share == 0.5
     assert s.budget.apbd_pool_idr == 1_500_000_000
     assert s.targets.min_coverage == pytest.approx(0.2) and s.targets.min_new_enrollments == 19_000
     assert s.targets.group_min_coverage == {"fishers": 1.0} and s.group_weights == {"fishers": 2.5}
-    pools = scenarios.scenario_from_dict({"packages": [{"code": "A", "monthly_premium_idr": 1}],
-                                          "budget": {"apbd_pool_idr": {"Bekasi": "Rp2.000.000"}}})
+    pools = scenarios.scenario_from_dict(
+        {
+            "packages": [{"code": "A", "monthly_premium_idr": 1}],
+            "budget": {"apbd_pool_idr": {"Bekasi": "Rp2.000.000"}},
+        }
+    )
     assert pools.budget.apbd_pool_idr == {"Bekasi": 2_000_000}
 
 
@@ -186,19 +212,33 @@ def test_planner_typed_numbers_are_read_as_the_village_table_reads_them() -> Non
     ("scenario", "field", "words"),
     [
         ({"packages": [{"code": "JKK-JKM", "declared_income_idr": LOWEST}]}, "fiscal_year", "required"),
-        (_scenario(packages=[{"code": "JKK-JKM", "declared_income_idr": 1_000_001}]),
-         "packages.0.declared_income_idr", "not a declared-income tier"),
-        (_scenario(packages=[{"code": "JKP", "declared_income_idr": LOWEST}]),
-         "packages.0.code", "no package"),
+        (
+            _scenario(packages=[{"code": "JKK-JKM", "declared_income_idr": 1_000_001}]),
+            "packages.0.declared_income_idr",
+            "not a declared-income tier",
+        ),
+        (
+            _scenario(packages=[{"code": "JKP", "declared_income_idr": LOWEST}]),
+            "packages.0.code",
+            "no package",
+        ),
         (_scenario(packages=[{"code": "JKK-JKM"}]), "packages.0", "declared_income_idr"),
-        (_scenario(packages=[{"code": "JKK-JKM", "monthly_premium_idr": 1, "declared_income_idr": LOWEST}]),
-         "packages.0", "not both"),
+        (
+            _scenario(
+                packages=[{"code": "JKK-JKM", "monthly_premium_idr": 1, "declared_income_idr": LOWEST}]
+            ),
+            "packages.0",
+            "not both",
+        ),
         (_scenario(start_month=13), "start_month", "between 1 and 12"),
         (_scenario(fiscal_year=2014), "fiscal_year", ">= 2015"),
         (_scenario(group_sectors={"fishers": "sea"}), "group_sectors.fishers", "unknown sector"),
         (_scenario(budget={"dana_desa_share": "tiga persen"}), "budget.dana_desa_share", "must be a number"),
-        (_scenario(packages=[{"code": "JKK-JKM", "declared_income_idr": "satu juta"}]),
-         "packages.0.declared_income_idr", "must be a number"),
+        (
+            _scenario(packages=[{"code": "JKK-JKM", "declared_income_idr": "satu juta"}]),
+            "packages.0.declared_income_idr",
+            "must be a number",
+        ),
     ],
 )
 def test_bad_input_is_refused_naming_the_field(scenario: dict[str, object], field: str, words: str) -> None:

@@ -182,8 +182,12 @@ def test_the_next_rupiah_tables_and_workbook_are_safe(plans: tuple[object, objec
     from scenarios import insights_io
 
     plan = plans[0]
-    for frame in (insights_io.village_marginals(plan), insights_io.top_villages(plan),  # type: ignore[arg-type]
-                  insights_io.kecamatan_marginals(plan), insights_io.pool_marginals(plan)):  # type: ignore[arg-type]
+    for frame in (
+        insights_io.village_marginals(plan),
+        insights_io.top_villages(plan),  # type: ignore[arg-type]
+        insights_io.kecamatan_marginals(plan),
+        insights_io.pool_marginals(plan),
+    ):  # type: ignore[arg-type]
         _check_csv(insights_io.frame_csv_bytes(frame))
 
     sheets = _check_xlsx(insights_io.marginals_xlsx_bytes(plan))  # type: ignore[arg-type]
@@ -194,9 +198,14 @@ def test_the_next_rupiah_tables_and_workbook_are_safe(plans: tuple[object, objec
 def test_the_shortfalls_workbook_of_an_infeasible_plan_is_safe() -> None:
     from scenarios import insights_io
 
-    scenario = Scenario.model_validate({
-        "name": "=floor", "packages": [{"code": "-JKK", "monthly_premium_idr": 16800}],
-        "budget": {"dana_desa_share": 0.0001}, "targets": {"min_coverage": 0.9}})
+    scenario = Scenario.model_validate(
+        {
+            "name": "=floor",
+            "packages": [{"code": "-JKK", "monthly_premium_idr": 16800}],
+            "budget": {"dana_desa_share": 0.0001},
+            "targets": {"min_coverage": 0.9},
+        }
+    )
     plan = solver.solve(Problem(table=_table(), scenario=scenario), SolveOptions(time_limit_s=20))  # type: ignore[arg-type]
     assert plan.short_villages
 
@@ -219,9 +228,13 @@ def test_the_cost_of_fairness_workbook_is_safe(plans: tuple[object, object]) -> 
 def test_columns_without_text_are_left_as_they_are() -> None:
     from scenarios.safe_cells import neutralise_frame
 
-    frame = pd.DataFrame({"check_ok": pd.Series([True, False], dtype=object),
-                          "value": pd.Series([None, -5], dtype=object),
-                          "name": pd.Series(["=1+1", 3], dtype=object)})
+    frame = pd.DataFrame(
+        {
+            "check_ok": pd.Series([True, False], dtype=object),
+            "value": pd.Series([None, -5], dtype=object),
+            "name": pd.Series(["=1+1", 3], dtype=object),
+        }
+    )
 
     safe = neutralise_frame(frame)
 

@@ -156,8 +156,7 @@ def test_a_pool_that_is_neither_a_number_nor_an_object() -> None:
     negative = fields(refused({"packages": package, "budget": {"apbd_pool_idr": -1}}))
 
     assert not_a_pool == {
-        "budget.apbd_pool_idr": "must be a number of rupiah, or an object from each kabupaten "
-        "to its pool"
+        "budget.apbd_pool_idr": "must be a number of rupiah, or an object from each kabupaten to its pool"
     }
     assert bad_entry == {"budget.apbd_pool_idr.K": "must be a number (got 'x')"}
     assert negative == {"budget.apbd_pool_idr": "an APBD pool must be >= 0 rupiah"}
@@ -205,9 +204,7 @@ def test_a_kabupaten_without_a_pool_entry_fits(tmp_path: Path) -> None:
     check_scenario_fits(scenario, table)  # does not raise
 
     wrong = scenario.model_copy(
-        update={
-            "budget": scenario.budget.model_copy(update={"apbd_pool_idr": {"Kabupaten Bogor": 5}})
-        }
+        update={"budget": scenario.budget.model_copy(update={"apbd_pool_idr": {"Kabupaten Bogor": 5}})}
     )
     with pytest.raises(ScenarioError) as caught:
         check_scenario_fits(wrong, table)
@@ -216,12 +213,17 @@ def test_a_kabupaten_without_a_pool_entry_fits(tmp_path: Path) -> None:
 
 def test_pools_keyed_by_kemendagri_code_go_to_the_kabupaten_the_table_names(tmp_path) -> None:
     path = tmp_path / "desa.csv"
-    path.write_text("village_code,village_name,kecamatan,kabupaten,dana_desa_idr,uninsured_farmers\n"
-                    "32.16.01.2001,Sagara Makmur,Tarumajaya,32.16,1000000000,100\n"
-                    "32.15.01.2001,Desa K,Karawang Barat,Kabupaten Karawang,1000000000,100\n")
+    path.write_text(
+        "village_code,village_name,kecamatan,kabupaten,dana_desa_idr,uninsured_farmers\n"
+        "32.16.01.2001,Sagara Makmur,Tarumajaya,32.16,1000000000,100\n"
+        "32.15.01.2001,Desa K,Karawang Barat,Kabupaten Karawang,1000000000,100\n"
+    )
     table = read_villages(path)
-    scenario = scenario_from_dict({"packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
-                                   "budget": {"apbd_pool_idr": {"3216": 5e8,
-                                                                "kabupaten karawang": 2e8}}})
+    scenario = scenario_from_dict(
+        {
+            "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+            "budget": {"apbd_pool_idr": {"3216": 5e8, "kabupaten karawang": 2e8}},
+        }
+    )
     fitted = check_scenario_fits(scenario, table)
     assert fitted.budget.apbd_pool_idr == {"Kabupaten Bekasi": 5e8, "Kabupaten Karawang": 2e8}

@@ -76,9 +76,7 @@ def test_missing_required_columns_are_all_named(tmp_path: Path) -> None:
 
 
 def test_a_table_without_uninsured_columns(tmp_path: Path) -> None:
-    text = (
-        "village_code,village_name,kecamatan,dana_desa_idr,enrolled_farmers\n3216012001,A,K,1,1\n"
-    )
+    text = "village_code,village_name,kecamatan,dana_desa_idr,enrolled_farmers\n3216012001,A,K,1,1\n"
 
     issues = refused(write_text(tmp_path, "groups.csv", text))
 
@@ -100,8 +98,7 @@ def test_enrolled_without_uninsured(tmp_path: Path) -> None:
 
 def test_a_column_given_twice(tmp_path: Path) -> None:
     text = (
-        "village_code,village_name,kecamatan,district,dana_desa_idr,uninsured_farmers\n"
-        "3216012001,A,K,K,1,1\n"
+        "village_code,village_name,kecamatan,district,dana_desa_idr,uninsured_farmers\n3216012001,A,K,K,1,1\n"
     )
 
     issues = refused(write_text(tmp_path, "twice.csv", text))
@@ -184,9 +181,7 @@ def test_a_file_that_is_neither_utf8_nor_windows_1252_names_the_row(tmp_path: Pa
 
 
 def test_a_row_with_too_many_cells(tmp_path: Path) -> None:
-    issues = refused(
-        write_text(tmp_path, "ragged.csv", csv_text([*GOOD_ROWS, "1,2,3,4,5,6,7,8,9"]))
-    )
+    issues = refused(write_text(tmp_path, "ragged.csv", csv_text([*GOOD_ROWS, "1,2,3,4,5,6,7,8,9"])))
 
     assert "line 4" in issues[0].message
 

@@ -91,8 +91,7 @@ def test_dotted_and_undotted_codes_are_the_same_code(tmp_path: Path) -> None:
 )
 def test_every_rupiah_form(tmp_path: Path, written: str, rupiah: float) -> None:
     text = (
-        f"village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n"
-        f"3216012001,A,K,{written},5\n"
+        f"village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n3216012001,A,K,{written},5\n"
     )
 
     table = read_villages(write_text(tmp_path, "rp.csv", text))
@@ -106,8 +105,7 @@ def test_every_rupiah_form(tmp_path: Path, written: str, rupiah: float) -> None:
 )
 def test_worker_count_forms(tmp_path: Path, written: str, workers: int) -> None:
     text = (
-        f"village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n"
-        f"3216012001,A,K,0,{written}\n"
+        f"village_code,village_name,kecamatan,dana_desa_idr,uninsured_farmers\n3216012001,A,K,0,{written}\n"
     )
 
     table = read_villages(write_text(tmp_path, "n.csv", text))
@@ -160,9 +158,7 @@ def test_xlsx_first_sheet(tmp_path: Path) -> None:
             "priority",
         ]
     )
-    sheet.append(
-        [3216012001, "Sagara Makmur", "Tarumajaya", 1580000000, "Rp 900.000.000", 12, 0.05, 1.5]
-    )
+    sheet.append([3216012001, "Sagara Makmur", "Tarumajaya", 1580000000, "Rp 900.000.000", 12, 0.05, 1.5])
     sheet.append(["32.16.01.2002", "Segarajaya", "Tarumajaya", 1234.567, None, "1.234", None, None])
     workbook.create_sheet("other").append(["ignored"])
     path = tmp_path / "villages.xlsx"
@@ -233,20 +229,24 @@ def test_json_rows_follow_the_same_rules() -> None:
 
 def test_kabupaten_given_by_code_and_by_name_are_one_kabupaten(tmp_path) -> None:
     path = tmp_path / "desa.csv"
-    path.write_text("village_code,village_name,kecamatan,kabupaten,dana_desa_idr,uninsured_farmers\n"
-                    "32.16.01.2001,Sagara Makmur,Tarumajaya,32.16,1000000000,100\n"
-                    "32.16.01.2002,Segarajaya,Tarumajaya,kabupaten bekasi,1000000000,100\n"
-                    "32.16.01.2003,Pantai Makmur,Tarumajaya,3216,1000000000,100\n")
+    path.write_text(
+        "village_code,village_name,kecamatan,kabupaten,dana_desa_idr,uninsured_farmers\n"
+        "32.16.01.2001,Sagara Makmur,Tarumajaya,32.16,1000000000,100\n"
+        "32.16.01.2002,Segarajaya,Tarumajaya,kabupaten bekasi,1000000000,100\n"
+        "32.16.01.2003,Pantai Makmur,Tarumajaya,3216,1000000000,100\n"
+    )
     table = read_villages(path)
     assert table.kabupaten == ["Kabupaten Bekasi"]
 
 
 def test_a_kabupaten_name_beside_codes_must_be_the_official_one(tmp_path) -> None:
     path = tmp_path / "desa.csv"
-    path.write_text("village_code,village_name,kecamatan,kabupaten,dana_desa_idr,uninsured_farmers\n"
-                    "32.16.01.2001,Sagara Makmur,Tarumajaya,32.16,1000000000,100\n"
-                    "32.16.01.2002,Segarajaya,Tarumajaya,Bekasi,1000000000,100\n"
-                    "32.16.01.2003,Pantai Makmur,Tarumajaya,99.99,1000000000,100\n")
+    path.write_text(
+        "village_code,village_name,kecamatan,kabupaten,dana_desa_idr,uninsured_farmers\n"
+        "32.16.01.2001,Sagara Makmur,Tarumajaya,32.16,1000000000,100\n"
+        "32.16.01.2002,Segarajaya,Tarumajaya,Bekasi,1000000000,100\n"
+        "32.16.01.2003,Pantai Makmur,Tarumajaya,99.99,1000000000,100\n"
+    )
     with pytest.raises(VillageTableError) as refused:
         read_villages(path)
     issues = {(i.row, i.column): i.message for i in refused.value.issues}

@@ -18,8 +18,17 @@ from hypothesis import strategies as st
 from scenarios.safe_cells import neutralise_frame
 from scenarios.xlsx import Sheet, frames_to_xlsx, sheets_to_xlsx
 
-AWKWARD_TEXT = ["plain", "a & b <c> \"d\"", " leading space", "trailing space ", "tab\tinside",
-                "bell\x07", "_x0041_ looks escaped", "line\nbreak", "Sukamaju"]
+AWKWARD_TEXT = [
+    "plain",
+    'a & b <c> "d"',
+    " leading space",
+    "trailing space ",
+    "tab\tinside",
+    "bell\x07",
+    "_x0041_ looks escaped",
+    "line\nbreak",
+    "Sukamaju",
+]
 
 
 def _sheet(content: bytes, name: str) -> openpyxl.worksheet.worksheet.Worksheet:
@@ -29,14 +38,16 @@ def _sheet(content: bytes, name: str) -> openpyxl.worksheet.worksheet.Worksheet:
 def _written_cell_by_cell(frame: pd.DataFrame) -> list[tuple[object, ...]]:
     """The same frame through XlsxWriter's own `write_row`, one cell at a time, as read back."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"constant_memory": True, "strings_to_formulas": False,
-                                        "strings_to_urls": False})
+    book = xlsxwriter.Workbook(
+        buffer, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
     sheet = book.add_worksheet("t")
     safe = neutralise_frame(frame)
     sheet.write_row(0, 0, [str(c) for c in safe.columns])
     for number, row in enumerate(safe.astype(object).itertuples(index=False), start=1):
-        sheet.write_row(number, 0, [None if isinstance(v, float) and not math.isfinite(v) else v
-                                    for v in row])
+        sheet.write_row(
+            number, 0, [None if isinstance(v, float) and not math.isfinite(v) else v for v in row]
+        )
     book.close()
     return list(_sheet(buffer.getvalue(), "t").iter_rows(values_only=True))
 
@@ -57,8 +68,9 @@ def test_every_kind_of_cell_reads_back_with_its_column_format() -> None:
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert rows == _written_cell_by_cell(frame)[1:]
     # control characters are stored as Excel escapes them (_x0007_), which openpyxl shows as stored
-    assert [row[0] for row in rows] == [text.replace("\x07", "_x0007_").replace("_x0041_", "_x005F_x0041_")
-                                        for text in AWKWARD_TEXT]
+    assert [row[0] for row in rows] == [
+        text.replace("\x07", "_x0007_").replace("_x0041_", "_x005F_x0041_") for text in AWKWARD_TEXT
+    ]
     assert [row[1] for row in rows] == frame["spend_total_idr"].tolist()
     assert [row[2] for row in rows] == [0.25, None, 1 / 3, 1e-7, 2.5e15, -0.5, None, 0, 7]
     assert [row[3] for row in rows] == frame["check_ok"].tolist()
@@ -81,9 +93,13 @@ def test_rows_past_one_chunk_keep_their_order() -> None:
 
 
 def test_the_totals_row_sums_the_rows_written_above_it() -> None:
-    frame = pd.DataFrame({"kecamatan": ["Babelan", "Tarumajaya", "Cikarang"],
-                          "spend_total_idr": [1_000, 2_500, 4_000],
-                          "coverage_after": [0.2, 0.5, 0.25]})
+    frame = pd.DataFrame(
+        {
+            "kecamatan": ["Babelan", "Tarumajaya", "Cikarang"],
+            "spend_total_idr": [1_000, 2_500, 4_000],
+            "coverage_after": [0.2, 0.5, 0.25],
+        }
+    )
     spec = Sheet("Target", frame, totals_label="Jumlah", totals={"coverage_after": 0.3})
 
     sheet = _sheet(sheets_to_xlsx([spec]), "Target")
@@ -120,8 +136,11 @@ def test_an_empty_frame_leaves_the_header_alone() -> None:
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.text(max_size=30), st.floats(min_value=-1e16, max_value=1e16)),
-                min_size=1, max_size=30))
+@given(
+    st.lists(
+        st.tuples(st.text(max_size=30), st.floats(min_value=-1e16, max_value=1e16)), min_size=1, max_size=30
+    )
+)
 def test_text_and_numbers_read_back_as_xlsxwriter_writes_them(cells: list[tuple[str, float]]) -> None:
     frame = pd.DataFrame({"name": [c[0] for c in cells], "figure": [c[1] for c in cells]})
 

@@ -13,19 +13,34 @@ C_CHEAP = 16800 * 12  # Rp201,600 a worker a year
 C_JHT = 36800 * 12
 
 
-def village(code: int, uninsured: dict[str, int], dana_desa: float = 0.0, add: float = 0.0,
-            enrolled: dict[str, int] | None = None, kabupaten: str = "", **extra: Any) -> Village:
-    return Village(village_code=f"32.16.01.{2000 + code}", village_name=f"Desa {code}",
-                   kecamatan=extra.pop("kecamatan", "Kec A"), kabupaten=kabupaten,
-                   dana_desa_idr=dana_desa, add_idr=add, uninsured=uninsured,
-                   enrolled=enrolled or {}, **extra)
+def village(
+    code: int,
+    uninsured: dict[str, int],
+    dana_desa: float = 0.0,
+    add: float = 0.0,
+    enrolled: dict[str, int] | None = None,
+    kabupaten: str = "",
+    **extra: Any,
+) -> Village:
+    return Village(
+        village_code=f"32.16.01.{2000 + code}",
+        village_name=f"Desa {code}",
+        kecamatan=extra.pop("kecamatan", "Kec A"),
+        kabupaten=kabupaten,
+        dana_desa_idr=dana_desa,
+        add_idr=add,
+        uninsured=uninsured,
+        enrolled=enrolled or {},
+        **extra,
+    )
 
 
 def problem(villages: list[Village], **scenario: Any) -> Problem:
     groups = list(dict.fromkeys(g for v in villages for g in v.uninsured))
     scenario.setdefault("packages", [CHEAP])
-    return Problem(table=VillageTable(groups=groups, villages=villages),
-                   scenario=Scenario.model_validate(scenario))
+    return Problem(
+        table=VillageTable(groups=groups, villages=villages), scenario=Scenario.model_validate(scenario)
+    )
 
 
 # priced by the contribution rules, one month of April 2026 at the lowest tier: JKK-JKM is Rp8,400
@@ -36,6 +51,7 @@ RULES_PACKAGE = {"code": "JKK-JKM", "declared_income_idr": 1_000_000}
 def rules_problem(villages: list[Village], **fields: Any) -> Problem:
     groups = list(dict.fromkeys(g for v in villages for g in v.uninsured))
     fields.setdefault("packages", [RULES_PACKAGE])
-    scenario = scenarios.scenario_from_dict({"fiscal_year": 2026, "start_month": 4, "horizon_months": 1,
-                                             **fields})
+    scenario = scenarios.scenario_from_dict(
+        {"fiscal_year": 2026, "start_month": 4, "horizon_months": 1, **fields}
+    )
     return Problem(table=VillageTable(groups=groups, villages=villages), scenario=scenario)

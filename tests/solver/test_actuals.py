@@ -280,30 +280,63 @@ def _ruled(**changes: object) -> Scenario:
     """A scenario priced by the contribution rules, resolved as `desaplan` reads it."""
     from scenarios.rules import resolve
 
-    body = {"name": "ruled", "fiscal_year": 2026, "start_month": 1, "horizon_months": 12,
-            "packages": [{"code": "JKK-JKM", "declared_income_idr": 1_000_000}],
-            "budget": {"dana_desa_share": 0.1, "apbd_pool_idr": 1_000_000}, "integer": True,
-            **changes}
+    body = {
+        "name": "ruled",
+        "fiscal_year": 2026,
+        "start_month": 1,
+        "horizon_months": 12,
+        "packages": [{"code": "JKK-JKM", "declared_income_idr": 1_000_000}],
+        "budget": {"dana_desa_share": 0.1, "apbd_pool_idr": 1_000_000},
+        "integer": True,
+        **changes,
+    }
     return resolve(Scenario.model_validate(body))
 
 
 def _ruled_table(*villages: tuple[str, float]) -> VillageTable:
-    return VillageTable(groups=["farmers", "transport"], villages=[
-        Village(village_code=code, village_name=f"Desa {code[-4:]}", kecamatan="Kec A",
-                dana_desa_idr=dd, uninsured={"farmers": 10, "transport": 10})
-        for code, dd in villages])
+    return VillageTable(
+        groups=["farmers", "transport"],
+        villages=[
+            Village(
+                village_code=code,
+                village_name=f"Desa {code[-4:]}",
+                kecamatan="Kec A",
+                dana_desa_idr=dd,
+                uninsured={"farmers": 10, "transport": 10},
+            )
+            for code, dd in villages
+        ],
+    )
 
 
 def _ruled_plan(table: VillageTable) -> Plan:
-    return Plan(status=Status.optimal, objective=1.0, objective_name="max_protection",
-                scenario_name="ruled", groups=list(table.groups), packages=["JKK-JKM"],
-                villages=[VillagePlan(village_code=v.village_code, village_name=v.village_name,
-                                      kecamatan=v.kecamatan, kabupaten="", new_enrollments=4,
-                                      enrollments={"farmers": {"JKK-JKM": 2}, "transport": {"JKK-JKM": 2}},
-                                      spend_dana_desa_idr=0, spend_add_idr=0, spend_apbd_idr=0,
-                                      spend_total_idr=0, workers_enrolled_before=0, workers_total=20,
-                                      coverage_before=0, coverage_after=0.2)
-                          for v in table.villages])
+    return Plan(
+        status=Status.optimal,
+        objective=1.0,
+        objective_name="max_protection",
+        scenario_name="ruled",
+        groups=list(table.groups),
+        packages=["JKK-JKM"],
+        villages=[
+            VillagePlan(
+                village_code=v.village_code,
+                village_name=v.village_name,
+                kecamatan=v.kecamatan,
+                kabupaten="",
+                new_enrollments=4,
+                enrollments={"farmers": {"JKK-JKM": 2}, "transport": {"JKK-JKM": 2}},
+                spend_dana_desa_idr=0,
+                spend_add_idr=0,
+                spend_apbd_idr=0,
+                spend_total_idr=0,
+                workers_enrolled_before=0,
+                workers_total=20,
+                coverage_before=0,
+                coverage_after=0.2,
+            )
+            for v in table.villages
+        ],
+    )
 
 
 def test_rules_priced_months_by_sector_and_source_across_1_april_2026() -> None:
@@ -318,16 +351,25 @@ def test_rules_priced_months_by_sector_and_source_across_1_april_2026() -> None:
 
     # village 1: dana desa cap 0.1 x 2,000,000 = 200,000; village 2 (a kelurahan) has none
     table = _ruled_table(("32.16.01.2001", 2_000_000), ("32.16.01.2002", 0))
-    actuals = Actuals(through_month=5, rows=[
-        ActualsRow(village_code="32.16.01.2001", month=2,
-                   enrollments={"farmers": {"JKK-JKM": 2}, "transport": {NOT_REPORTED: 1}}),
-        ActualsRow(village_code="32.16.01.2002", month=3, enrollments={"farmers": {"JKK-JKM": 1}}),
-    ])
+    actuals = Actuals(
+        through_month=5,
+        rows=[
+            ActualsRow(
+                village_code="32.16.01.2001",
+                month=2,
+                enrollments={"farmers": {"JKK-JKM": 2}, "transport": {NOT_REPORTED: 1}},
+            ),
+            ActualsRow(village_code="32.16.01.2002", month=3, enrollments={"farmers": {"JKK-JKM": 1}}),
+        ],
+    )
     first, second = compare(table, scenario, _ruled_plan(table), actuals).villages
     # February to May, from dana desa: 2 farmers x (16,800 + 16,800 + 8,400 + 8,400) and
     # 1 transport worker x 4 x 8,400
     assert (first.spent_dana_desa_idr, first.spent_add_idr, first.spent_apbd_idr) == (
-        2 * 50_400 + 33_600, 0, 0)
+        2 * 50_400 + 33_600,
+        0,
+        0,
+    )
     # the months left at 3 x 8,400 = 25,200 a month: June and July from dana desa (50,400), August
     # with the 15,200 left of the cap (15,200 / 25,200 of the workers), the rest of August and
     # September to December from the pool at 3 x 16,800 = 50,400 a month
@@ -336,8 +378,9 @@ def test_rules_priced_months_by_sector_and_source_across_1_april_2026() -> None:
     # the kelurahan's farmer: the pool from March, Rp16,800 every month
     assert (second.spent_dana_desa_idr, second.spent_apbd_idr) == (0, 3 * 16_800)
     assert second.committed_idr == 7 * 16_800
-    pool = next(s for s in compare(table, scenario, _ruled_plan(table), actuals).sources
-                if s.source == "apbd_pool")
+    pool = next(
+        s for s in compare(table, scenario, _ruled_plan(table), actuals).sources if s.source == "apbd_pool"
+    )
     assert (pool.spent_idr, pool.committed_idr) == (50_400, 20_000 + 201_600 + 117_600)
     assert pool.free_idr == 1_000_000 - 50_400 - 339_200
 
@@ -348,8 +391,10 @@ def test_a_replan_from_august_2026_pays_the_reduced_months_left() -> None:
     farmers at 5 x 8,400; the pool's 84,000 pays one at 5 x 16,800."""
     scenario = _ruled(budget={"dana_desa_share": 0.1, "apbd_pool_idr": 84_000})
     table = _ruled_table(("32.16.01.2001", 2_100_000))
-    actuals = Actuals(through_month=7, rows=[
-        ActualsRow(village_code="32.16.01.2001", month=1, enrollments={"farmers": {"JKK-JKM": 1}})])
+    actuals = Actuals(
+        through_month=7,
+        rows=[ActualsRow(village_code="32.16.01.2001", month=1, enrollments={"farmers": {"JKK-JKM": 1}})],
+    )
     comparison = compare(table, scenario, _ruled_plan(table), actuals)
     village = comparison.villages[0]
     assert (village.spent_dana_desa_idr, village.committed_idr) == (84_000, 42_000)
@@ -372,8 +417,13 @@ def test_a_replan_from_august_2026_pays_the_reduced_months_left() -> None:
 @settings(max_examples=25, deadline=None)
 @given(
     counts=st.lists(
-        st.tuples(st.integers(0, 1), st.sampled_from(["farmers", "transport", ""]), st.integers(1, 6),
-                  st.integers(0, 3), st.sampled_from(["JKK-JKM", "JKK-JKM-JHT", ""])),
+        st.tuples(
+            st.integers(0, 1),
+            st.sampled_from(["farmers", "transport", ""]),
+            st.integers(1, 6),
+            st.integers(0, 3),
+            st.sampled_from(["JKK-JKM", "JKK-JKM-JHT", ""]),
+        ),
         min_size=1,
         max_size=3,  # at most 9 of a group's 10 uninsured workers
     ),
@@ -387,9 +437,13 @@ def test_every_rules_priced_replan_keeps_the_actuals_funded_within_the_money_lef
     pays: the re-plan is infeasible (the pool cannot carry the actuals) or every actual enrolment
     stays enrolled and no source pays more than the year's money minus what was spent and
     committed, to the rupiah."""
-    scenario = _ruled(packages=[{"code": "JKK-JKM", "declared_income_idr": 1_000_000},
-                                {"code": "JKK-JKM-JHT", "declared_income_idr": 1_000_000, "value": 1.3}],
-                      budget={"dana_desa_share": 0.1, "add_share": 0.5, "apbd_pool_idr": pool})
+    scenario = _ruled(
+        packages=[
+            {"code": "JKK-JKM", "declared_income_idr": 1_000_000},
+            {"code": "JKK-JKM-JHT", "declared_income_idr": 1_000_000, "value": 1.3},
+        ],
+        budget={"dana_desa_share": 0.1, "add_share": 0.5, "apbd_pool_idr": pool},
+    )
     table = _ruled_table(("32.16.01.2001", 2_000_000), ("32.16.01.2002", 0))
     table.villages[1].add_idr = 300_000
     plan = _ruled_plan(table)
@@ -401,8 +455,10 @@ def test_every_rules_priced_replan_keeps_the_actuals_funded_within_the_money_lef
             cell[package] = cell.get(package, 0) + n
     if not rows:
         return
-    actuals = Actuals(through_month=through, rows=[
-        ActualsRow(village_code=code, month=month, enrollments=e) for (code, month), e in rows.items()])
+    actuals = Actuals(
+        through_month=through,
+        rows=[ActualsRow(village_code=code, month=month, enrollments=e) for (code, month), e in rows.items()],
+    )
     comparison = compare(table, scenario, plan, actuals)
     new_plan, problem = replan(table, scenario, plan, actuals)
     assert problem.scenario.months() == scenario.months()[through:]
@@ -427,12 +483,19 @@ def test_every_rules_priced_replan_keeps_the_actuals_funded_within_the_money_lef
 def test_a_rules_priced_scenario_without_its_months_resolved_is_refused_by_name() -> None:
     from models import ScenarioError
 
-    unresolved = Scenario.model_validate({
-        **SCENARIO.model_dump(mode="json", exclude={"packages", "rules", "premium_schedule"}),
-        "fiscal_year": 2026, "start_month": 4, "horizon_months": 9,
-        "packages": [{"code": "JKK-JKM", "declared_income_idr": 1_000_000}]})
-    for act in (lambda: compare(_table(), unresolved, _plan(), _actuals()),
-                lambda: replan_problem(_table(), unresolved, _plan(), _actuals())):
+    unresolved = Scenario.model_validate(
+        {
+            **SCENARIO.model_dump(mode="json", exclude={"packages", "rules", "premium_schedule"}),
+            "fiscal_year": 2026,
+            "start_month": 4,
+            "horizon_months": 9,
+            "packages": [{"code": "JKK-JKM", "declared_income_idr": 1_000_000}],
+        }
+    )
+    for act in (
+        lambda: compare(_table(), unresolved, _plan(), _actuals()),
+        lambda: replan_problem(_table(), unresolved, _plan(), _actuals()),
+    ):
         with pytest.raises(ScenarioError) as refused:
             act()
         assert refused.value.issues[0].field == "packages.0"

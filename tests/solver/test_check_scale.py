@@ -33,16 +33,27 @@ def _arrays(table: pd.DataFrame, pool_idr: float) -> Arrays:
     floor = np.array([0.0] * 5 + [0.5])
     n = len(table)
     return Arrays(
-        groups=list(GROUPS), packages=["JKK-JKM", "JKK-JKM-JHT"], uninsured=uninsured,
-        enrolled=enrolled, cap_dana_desa_idr=0.03 * table["dana_desa_idr"].to_numpy(float),
+        groups=list(GROUPS),
+        packages=["JKK-JKM", "JKK-JKM-JHT"],
+        uninsured=uninsured,
+        enrolled=enrolled,
+        cap_dana_desa_idr=0.03 * table["dana_desa_idr"].to_numpy(float),
         cap_add_idr=0.1 * table["add_idr"].to_numpy(float),
-        priority=table["priority"].to_numpy(float), weight=np.ones(len(GROUPS)),
-        value=np.array([1.0, 1.3]), cost_idr=np.array([16800.0, 36800.0]) * 12,
-        pool_of=np.zeros(n, dtype=np.int64), pool_idr=np.array([pool_idr]), pool_names=[""],
+        priority=table["priority"].to_numpy(float),
+        weight=np.ones(len(GROUPS)),
+        value=np.array([1.0, 1.3]),
+        cost_idr=np.array([16800.0, 36800.0]) * 12,
+        pool_of=np.zeros(n, dtype=np.int64),
+        pool_idr=np.array([pool_idr]),
+        pool_names=[""],
         group_need=np.ceil(np.maximum(0.0, floor[None, :] * total - enrolled) - 1e-9),
         total_need=np.ceil(np.maximum(0.0, 0.1 * total.sum(axis=1) - enrolled.sum(axis=1)) - 1e-9),
-        min_new=0.0, objective=Objective.max_protection, integer=False, min_coverage=0.1,
-        group_floor=floor)
+        min_new=0.0,
+        objective=Objective.max_protection,
+        integer=False,
+        min_coverage=0.1,
+        group_floor=floor,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +95,7 @@ def test_one_rupiah_over_a_villages_cap_is_caught(plan: tuple[Arrays, np.ndarray
     assert any(text.startswith(f"3. village #{v}: dana desa") for text in check.violations)
 
 
-def test_one_worker_short_of_a_national_target_or_a_floor_is_caught(
-        plan: tuple[Arrays, np.ndarray]) -> None:
+def test_one_worker_short_of_a_national_target_or_a_floor_is_caught(plan: tuple[Arrays, np.ndarray]) -> None:
     data, x = plan
     y, w, z = split_sources(data, x)
     data.min_new = float(x.sum()) + 1.0
@@ -103,8 +113,7 @@ def test_one_worker_short_of_a_national_target_or_a_floor_is_caught(
     assert not check.ok and any(text.startswith("6.") for text in check.violations)
 
 
-def test_cleaning_takes_out_noise_but_never_a_real_violation(
-        plan: tuple[Arrays, np.ndarray]) -> None:
+def test_cleaning_takes_out_noise_but_never_a_real_violation(plan: tuple[Arrays, np.ndarray]) -> None:
     data, _ = plan
     zero_pool = _arrays_like(data, pool_idr=0.0)
     own_only = fallback_plan(zero_pool)

@@ -26,18 +26,24 @@ def _separate(p: Problem, lever: Lever, value: float, options: SolveOptions | No
 
 def _on_curve(curve, value: float) -> float:
     """The exact curve's objective at `value`, through its vertices."""
-    vertices = [(q.lever_value, q.objective) for q in curve.points
-                if q.objective is not None and q.status == "optimal"]
+    vertices = [
+        (q.lever_value, q.objective)
+        for q in curve.points
+        if q.objective is not None and q.status == "optimal"
+    ]
     ts, fs = zip(*vertices, strict=True)
     return float(np.interp(value, ts, fs))
 
 
-@pytest.mark.parametrize(("kind", "values"), [
-    (LeverKind.add_share, [0.0, 0.16, 0.17, 0.2, 0.3]),
-    (LeverKind.apbd_pool, [0.0, 1.2e9, 1.5e9, 3e9, 2e10]),
-    (LeverKind.dana_desa_share, [0.0, 0.01, 0.05]),
-    (LeverKind.min_coverage, [0.0, 0.1, 0.2, 0.21]),
-])
+@pytest.mark.parametrize(
+    ("kind", "values"),
+    [
+        (LeverKind.add_share, [0.0, 0.16, 0.17, 0.2, 0.3]),
+        (LeverKind.apbd_pool, [0.0, 1.2e9, 1.5e9, 3e9, 2e10]),
+        (LeverKind.dana_desa_share, [0.0, 0.01, 0.05]),
+        (LeverKind.min_coverage, [0.0, 0.1, 0.2, 0.21]),
+    ],
+)
 def test_points_equal_separate_solves(kind, values):
     p = _bekasi()
     lever = Lever(kind=kind)
@@ -95,8 +101,12 @@ def test_one_village_bends_where_its_money_covers_everyone():
 
 def test_feasible_from_is_the_least_pool_with_a_plan():
     villages = [village(1, {"farmers": 100}), village(2, {"farmers": 50}, dana_desa=1e8)]
-    p = problem(villages, packages=[JHT, {"code": "JKK-JKM", "monthly_premium_idr": 16800}],
-                budget={"dana_desa_share": 0.05, "apbd_pool_idr": 0}, targets={"min_coverage": 0.3})
+    p = problem(
+        villages,
+        packages=[JHT, {"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+        budget={"dana_desa_share": 0.05, "apbd_pool_idr": 0},
+        targets={"min_coverage": 0.3},
+    )
     lever = Lever(kind=LeverKind.apbd_pool)
     curve = sweep(p, lever, [0, 2e7])
     assert curve.feasible_from == pytest.approx(30 * C_CHEAP, rel=1e-9)
@@ -118,8 +128,7 @@ def test_whole_number_curves_are_sampled_and_equal_separate_solves():
     curve = sweep(p, lever, values, options)
     assert not curve.exact
     for value, point in zip(values, curve.points, strict=True):
-        assert point.objective == pytest.approx(_separate(p, lever, value, options).objective,
-                                                rel=1e-9)
+        assert point.objective == pytest.approx(_separate(p, lever, value, options).objective, rel=1e-9)
 
 
 def test_premium_lever_is_sampled():
@@ -135,10 +144,15 @@ def test_a_pool_swept_down_to_nothing_is_a_checked_plan_at_every_point():
     # a scenario that needs no pool: at Rp0 the warm re-solve keeps its pool columns, and the
     # point is still the checked plan a separate solve gives
     table = scenarios.read_villages(examples.BEKASI_VILLAGES)
-    scenario = Scenario.model_validate({
-        "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16800},
-                     {"code": "JKK-JKM-JHT", "monthly_premium_idr": 36800, "value": 1.3}],
-        "budget": {"dana_desa_share": 0.03, "apbd_pool_idr": 5e8}})
+    scenario = Scenario.model_validate(
+        {
+            "packages": [
+                {"code": "JKK-JKM", "monthly_premium_idr": 16800},
+                {"code": "JKK-JKM-JHT", "monthly_premium_idr": 36800, "value": 1.3},
+            ],
+            "budget": {"dana_desa_share": 0.03, "apbd_pool_idr": 5e8},
+        }
+    )
     p = Problem(table=table, scenario=scenario)
     lever = Lever(kind=LeverKind.apbd_pool)
 

@@ -51,7 +51,10 @@ def _assert_same_plan(a, b) -> None:
         for group, packages in groups.items():
             for package, count in packages.items():
                 assert second[code][group][package] == pytest.approx(count, abs=PERMUTATION_TOL), (
-                    code, group, package)
+                    code,
+                    group,
+                    package,
+                )
     spend = {v.village_code: v.spend_apbd_idr for v in b.villages}
     for v in a.villages:
         assert spend[v.village_code] == pytest.approx(v.spend_apbd_idr, abs=1.0)
@@ -59,8 +62,9 @@ def _assert_same_plan(a, b) -> None:
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(feasible_problems(), st.integers(0, 10**6), st.booleans())
-def test_the_order_of_rows_and_group_columns_does_not_change_the_plan(p: Problem, seed: int,
-                                                                      priced: bool) -> None:
+def test_the_order_of_rows_and_group_columns_does_not_change_the_plan(
+    p: Problem, seed: int, priced: bool
+) -> None:
     # through the pool's price decomposition too, where it applies (one pool, no target)
     options = SolveOptions(price_pool_min_villages=1 if priced else 2_000)
     _assert_same_plan(solve(p, options), solve(_permuted(p, seed), options))
@@ -73,13 +77,16 @@ def test_bekasi_with_its_group_columns_reversed_gives_the_same_plan() -> None:
         scenario = scenarios.read_scenario(path)
         for integer in (True, False):
             s = scenario.model_copy(update={"integer": integer})
-            _assert_same_plan(solve(Problem(table=table, scenario=s)),
-                              solve(Problem(table=reversed_table, scenario=s)))
+            _assert_same_plan(
+                solve(Problem(table=table, scenario=s)), solve(Problem(table=reversed_table, scenario=s))
+            )
 
 
 def test_equally_valued_groups_share_in_proportion_to_their_uninsured_workers() -> None:
-    p = problem([village(1, {"farmers": 300, "traders": 100}, dana_desa=1e9)],
-                budget={"dana_desa_share": 40 * C_CHEAP / 1e9})
+    p = problem(
+        [village(1, {"farmers": 300, "traders": 100}, dana_desa=1e9)],
+        budget={"dana_desa_share": 40 * C_CHEAP / 1e9},
+    )
     plan = solve(p)
     got = plan.villages[0].enrollments
     assert plan.preferred
@@ -96,9 +103,15 @@ def test_equal_villages_share_the_pool_evenly() -> None:
 def test_a_desa_pays_from_its_own_dana_desa_before_the_pool_across_villages() -> None:
     # either desa could enrol the one worker the target asks for; only desa 2 has dana desa
     villages = [village(1, {"farmers": 50}, dana_desa=0.0), village(2, {"farmers": 50}, dana_desa=1e9)]
-    plan = solve(problem(villages, objective="min_cost", integer=True,
-                         budget={"dana_desa_share": 50 * C_CHEAP / 1e9, "apbd_pool_idr": 1e9},
-                         targets={"min_new_enrollments": 50}))
+    plan = solve(
+        problem(
+            villages,
+            objective="min_cost",
+            integer=True,
+            budget={"dana_desa_share": 50 * C_CHEAP / 1e9, "apbd_pool_idr": 1e9},
+            targets={"min_new_enrollments": 50},
+        )
+    )
     assert plan.status == Status.optimal
     assert plan.totals.spend_apbd_idr == 0
     assert plan.villages[1].new_enrollments == 50
@@ -120,8 +133,7 @@ def _reference_face(p: Problem):
     def hold(cost: np.ndarray, value: float, maximize: bool) -> None:
         nz = np.nonzero(cost)[0].astype(np.int32)
         slack = 1e-9 * max(1.0, abs(value))
-        lower, upper = (value - slack, highspy.kHighsInf) if maximize else (-highspy.kHighsInf,
-                                                                           value + slack)
+        lower, upper = (value - slack, highspy.kHighsInf) if maximize else (-highspy.kHighsInf, value + slack)
         h.addRow(lower, upper, len(nz), nz, cost[nz])
 
     def minimise(cost: np.ndarray) -> float:
@@ -133,11 +145,11 @@ def _reference_face(p: Problem):
 
     hold(lp.cost, optimum, lp.maximize)
     pool = np.zeros(n_cols)
-    pool[n * G * P + 2 * n: n * G * P + 3 * n] = 1.0
+    pool[n * G * P + 2 * n : n * G * P + 3 * n] = 1.0
     least_pool = minimise(pool)
     hold(pool, least_pool, maximize=False)
     rupiah = np.zeros(n_cols)
-    rupiah[n * G * P: n * G * P + 3 * n] = 1.0
+    rupiah[n * G * P : n * G * P + 3 * n] = 1.0
     fewest = minimise(rupiah)
     return optimum, least_pool, fewest
 
@@ -164,9 +176,15 @@ def test_each_step_of_the_order_of_preference_matches_a_second_lp_on_the_face(p:
 def test_three_desa_and_a_small_pool_reach_a_whole_number_target() -> None:
     # each desa's cap pays 1.5 premiums; the pool tops up desa 1 to a second worker: 4 in all
     villages = [village(i, {"farmers": 10}, dana_desa=30_240_000) for i in (1, 2, 3)]
-    plan = solve(problem(villages, objective="min_cost", integer=True,
-                         budget={"dana_desa_share": 0.01, "apbd_pool_idr": 100_800},
-                         targets={"min_new_enrollments": 4}))
+    plan = solve(
+        problem(
+            villages,
+            objective="min_cost",
+            integer=True,
+            budget={"dana_desa_share": 0.01, "apbd_pool_idr": 100_800},
+            targets={"min_new_enrollments": 4},
+        )
+    )
     assert plan.status == Status.optimal
     assert plan.totals.new_enrollments == 4 and plan.check.ok
     assert plan.totals.spend_apbd_idr <= 100_800
@@ -177,8 +195,7 @@ def _mip_is_infeasible(p: Problem) -> bool:
     lp = reference.build_lp(frame, p.scenario.model_dump(mode="json"))
     h = reference.to_highs(lp)
     n_x = lp.n_villages * lp.n_groups * lp.n_packages
-    h.changeColsIntegrality(n_x, np.arange(n_x, dtype=np.int32),
-                            np.full(n_x, highspy.HighsVarType.kInteger))
+    h.changeColsIntegrality(n_x, np.arange(n_x, dtype=np.int32), np.full(n_x, highspy.HighsVarType.kInteger))
     h.run()
     status = h.getModelStatus()
     assert status in (highspy.HighsModelStatus.kOptimal, highspy.HighsModelStatus.kInfeasible)
@@ -188,21 +205,34 @@ def _mip_is_infeasible(p: Problem) -> bool:
 @st.composite
 def small_whole_number_problems(draw: st.DrawFn) -> Problem:
     n = draw(st.integers(1, 4))
-    villages = [village(i + 1, {"farmers": draw(st.integers(0, 6)), "fishers": draw(st.integers(0, 3))},
-                        enrolled={"farmers": draw(st.integers(0, 2))},
-                        dana_desa=draw(st.integers(0, 40)) * C_CHEAP / 4 / 0.01,
-                        kabupaten=draw(st.sampled_from(["A", "B"])))
-                for i in range(n)]
+    villages = [
+        village(
+            i + 1,
+            {"farmers": draw(st.integers(0, 6)), "fishers": draw(st.integers(0, 3))},
+            enrolled={"farmers": draw(st.integers(0, 2))},
+            dana_desa=draw(st.integers(0, 40)) * C_CHEAP / 4 / 0.01,
+            kabupaten=draw(st.sampled_from(["A", "B"])),
+        )
+        for i in range(n)
+    ]
     kab = sorted({v.kabupaten for v in villages})
-    pool = draw(st.one_of(st.integers(0, 12).map(lambda k: k * C_CHEAP / 3),
-                          st.just({k: C_CHEAP * 0.7 for k in kab})))
-    targets = {"min_coverage": draw(st.sampled_from([0.0, 0.3, 0.6])),
-               "min_new_enrollments": draw(st.integers(0, 12))}
+    pool = draw(
+        st.one_of(st.integers(0, 12).map(lambda k: k * C_CHEAP / 3), st.just({k: C_CHEAP * 0.7 for k in kab}))
+    )
+    targets = {
+        "min_coverage": draw(st.sampled_from([0.0, 0.3, 0.6])),
+        "min_new_enrollments": draw(st.integers(0, 12)),
+    }
     if draw(st.booleans()):
         targets["group_min_coverage"] = {"fishers": draw(st.sampled_from([0.5, 1.0]))}
-    return problem(villages, packages=[CHEAP, JHT], integer=True,
-                   objective=draw(st.sampled_from(["max_protection", "min_cost"])),
-                   budget={"dana_desa_share": 0.01, "apbd_pool_idr": pool}, targets=targets)
+    return problem(
+        villages,
+        packages=[CHEAP, JHT],
+        integer=True,
+        objective=draw(st.sampled_from(["max_protection", "min_cost"])),
+        budget={"dana_desa_share": 0.01, "apbd_pool_idr": pool},
+        targets=targets,
+    )
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -220,11 +250,18 @@ def test_whole_number_scenarios_are_infeasible_exactly_when_the_mip_proves_it(p:
 
 def _large_problem(n: int = 300, **scenario) -> Problem:
     rng = np.random.default_rng(7)
-    villages = [village(i, {"farmers": int(rng.integers(50, 400)), "fishers": int(rng.integers(0, 80))},
-                        dana_desa=float(rng.uniform(5e8, 2e9)), kabupaten=f"K{i % 5}")
-                for i in range(1, n + 1)]
-    scenario.setdefault("budget", {"dana_desa_share": 0.02,
-                                   "apbd_pool_idr": {f"K{k}": 2e8 for k in range(5)}})
+    villages = [
+        village(
+            i,
+            {"farmers": int(rng.integers(50, 400)), "fishers": int(rng.integers(0, 80))},
+            dana_desa=float(rng.uniform(5e8, 2e9)),
+            kabupaten=f"K{i % 5}",
+        )
+        for i in range(1, n + 1)
+    ]
+    scenario.setdefault(
+        "budget", {"dana_desa_share": 0.02, "apbd_pool_idr": {f"K{k}": 2e8 for k in range(5)}}
+    )
     scenario.setdefault("targets", {"min_coverage": 0.05})
     return problem(villages, packages=[CHEAP, JHT], **scenario)
 
@@ -265,8 +302,12 @@ def test_a_tiny_time_limit_on_a_large_table_gives_a_checked_plan_or_none() -> No
 
 def test_a_plan_that_fails_its_check_is_an_error_with_no_targets(monkeypatch) -> None:
     def broken(*args, **kwargs) -> PlanCheck:
-        return PlanCheck(ok=False, tolerance=1e-6, max_violation=0.5,
-                         violations=["4. pool #0: Rp603,425,458 used > Rp47,000,000"])
+        return PlanCheck(
+            ok=False,
+            tolerance=1e-6,
+            max_violation=0.5,
+            violations=["4. pool #0: Rp603,425,458 used > Rp47,000,000"],
+        )
 
     monkeypatch.setattr(solve_module, "check_plan", broken)
     plan = solve(_large_problem(n=20))
@@ -287,8 +328,10 @@ def test_the_price_decomposition_at_its_iteration_cap_is_not_called_optimal(monk
 
 
 def test_figures_a_planner_reads_right() -> None:
-    villages = [village(1, {"farmers": 0}, dana_desa=1e9),  # no informal workers at all
-                village(2, {"farmers": 7}, dana_desa=1e9)]
+    villages = [
+        village(1, {"farmers": 0}, dana_desa=1e9),  # no informal workers at all
+        village(2, {"farmers": 7}, dana_desa=1e9),
+    ]
     plan = solve(problem(villages, budget={"dana_desa_share": 0.5, "apbd_pool_idr": 0}))
     empty, full = plan.villages
     assert empty.coverage_before is None and empty.coverage_after is None
@@ -317,15 +360,26 @@ def _solve_counting_passes(p: Problem, monkeypatch: pytest.MonkeyPatch, skip: bo
 
 
 def test_passes_that_cannot_move_the_plan_are_skipped_and_the_plan_is_the_same(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # every village spends all its money, and both pools bind: the pool money and the rupiah are
     # fixed on the optimal face, so passes 2 and 3 have nothing to choose
-    villages = [village(i, {"farmers": 40 + 7 * i, "traders": 30, "fishers": 5 * i},
-                        dana_desa=2e8 + 1e7 * i, kabupaten="AB"[i % 2], priority=1 + i / 10)
-                for i in range(1, 9)]
-    p = problem(villages, packages=[CHEAP, JHT],
-                budget={"dana_desa_share": 0.01, "apbd_pool_idr": {"A": 3e6, "B": 2e6}},
-                targets={"min_coverage": 0.05})
+    villages = [
+        village(
+            i,
+            {"farmers": 40 + 7 * i, "traders": 30, "fishers": 5 * i},
+            dana_desa=2e8 + 1e7 * i,
+            kabupaten="AB"[i % 2],
+            priority=1 + i / 10,
+        )
+        for i in range(1, 9)
+    ]
+    p = problem(
+        villages,
+        packages=[CHEAP, JHT],
+        budget={"dana_desa_share": 0.01, "apbd_pool_idr": {"A": 3e6, "B": 2e6}},
+        targets={"min_coverage": 0.05},
+    )
     skipping, runs_skipping = _solve_counting_passes(p, monkeypatch, skip=True)
     every, runs_every = _solve_counting_passes(p, monkeypatch, skip=False)
     assert skipping.status == Status.optimal and skipping.preferred
@@ -333,8 +387,11 @@ def test_passes_that_cannot_move_the_plan_are_skipped_and_the_plan_is_the_same(
     assert _without_timings(skipping) == _without_timings(every)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                   HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(feasible_problems())
 def test_skipping_passes_never_changes_a_plan(monkeypatch: pytest.MonkeyPatch, p: Problem) -> None:
     skipping, runs_skipping = _solve_counting_passes(p, monkeypatch, skip=True)

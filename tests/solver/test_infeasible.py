@@ -19,10 +19,15 @@ def _solver_agrees_infeasible(p) -> None:
 
 
 def test_kelurahan_without_money_cannot_meet_officials_floor():
-    villages = [village(1, {"village_officials": 10}, kabupaten="Bekasi"),  # no dana desa, no pool
-                village(2, {"village_officials": 10}, dana_desa=1e9, kabupaten="Bekasi")]
-    p = problem(villages, budget={"dana_desa_share": 0.03, "apbd_pool_idr": {"Bekasi": 1_000_000}},
-                targets={"group_min_coverage": {"village_officials": 1.0}})
+    villages = [
+        village(1, {"village_officials": 10}, kabupaten="Bekasi"),  # no dana desa, no pool
+        village(2, {"village_officials": 10}, dana_desa=1e9, kabupaten="Bekasi"),
+    ]
+    p = problem(
+        villages,
+        budget={"dana_desa_share": 0.03, "apbd_pool_idr": {"Bekasi": 1_000_000}},
+        targets={"group_min_coverage": {"village_officials": 1.0}},
+    )
     plan = solve(p)
     assert plan.status == Status.infeasible
     assert plan.objective is None and plan.villages == []
@@ -42,10 +47,15 @@ def test_kelurahan_without_money_cannot_meet_officials_floor():
 
 
 def test_pool_that_covers_the_shortfalls_makes_it_feasible():
-    villages = [village(1, {"village_officials": 10}, kabupaten="Bekasi"),
-                village(2, {"village_officials": 10}, dana_desa=1e9, kabupaten="Bekasi")]
-    p = problem(villages, budget={"dana_desa_share": 0.03, "apbd_pool_idr": {"Bekasi": 10 * C_CHEAP}},
-                targets={"group_min_coverage": {"village_officials": 1.0}})
+    villages = [
+        village(1, {"village_officials": 10}, kabupaten="Bekasi"),
+        village(2, {"village_officials": 10}, dana_desa=1e9, kabupaten="Bekasi"),
+    ]
+    p = problem(
+        villages,
+        budget={"dana_desa_share": 0.03, "apbd_pool_idr": {"Bekasi": 10 * C_CHEAP}},
+        targets={"group_min_coverage": {"village_officials": 1.0}},
+    )
     plan = solve(p)
     assert plan.status == Status.optimal
     assert plan.pools[0].spent_idr == pytest.approx(10 * C_CHEAP)
@@ -54,8 +64,12 @@ def test_pool_that_covers_the_shortfalls_makes_it_feasible():
 def test_coverage_floor_shortfall_counts_enrolled_workers_and_cheapest_package():
     # 50% of 200 workers with 40 enrolled: 60 new at Rp201,600 (not the JHT price) = Rp12,096,000
     villages = [village(1, {"farmers": 160}, enrolled={"farmers": 40}, dana_desa=1e8)]
-    p = problem(villages, packages=[JHT, {"code": "JKK-JKM", "monthly_premium_idr": 16800}],
-                budget={"dana_desa_share": 0.1}, targets={"min_coverage": 0.5})
+    p = problem(
+        villages,
+        packages=[JHT, {"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+        budget={"dana_desa_share": 0.1},
+        targets={"min_coverage": 0.5},
+    )
     plan = solve(p)
     assert plan.status == Status.infeasible
     short = plan.explanations[0].villages[0]
@@ -67,10 +81,15 @@ def test_coverage_floor_shortfall_counts_enrolled_workers_and_cheapest_package()
 
 
 def test_table_target_beyond_the_money_says_how_far_short():
-    villages = [village(1, {"farmers": 1000}, dana_desa=100 * C_CHEAP),
-                village(2, {"farmers": 1000}, dana_desa=50 * C_CHEAP)]
-    p = problem(villages, budget={"dana_desa_share": 1.0, "apbd_pool_idr": 30 * C_CHEAP},
-                targets={"min_new_enrollments": 200})
+    villages = [
+        village(1, {"farmers": 1000}, dana_desa=100 * C_CHEAP),
+        village(2, {"farmers": 1000}, dana_desa=50 * C_CHEAP),
+    ]
+    p = problem(
+        villages,
+        budget={"dana_desa_share": 1.0, "apbd_pool_idr": 30 * C_CHEAP},
+        targets={"min_new_enrollments": 200},
+    )
     plan = solve(p)
     assert plan.status == Status.infeasible
     [why] = plan.explanations
@@ -82,18 +101,28 @@ def test_table_target_beyond_the_money_says_how_far_short():
 
 
 def test_table_target_beyond_the_uninsured_workers():
-    plan = solve(problem([village(1, {"farmers": 10}, dana_desa=1e12)],
-                         budget={"dana_desa_share": 1.0}, targets={"min_new_enrollments": 11}))
+    plan = solve(
+        problem(
+            [village(1, {"farmers": 10}, dana_desa=1e12)],
+            budget={"dana_desa_share": 1.0},
+            targets={"min_new_enrollments": 11},
+        )
+    )
     assert plan.status == Status.infeasible
     assert "more than the 10 uninsured workers" in plan.explanations[0].message
 
 
 def test_target_capacity_limits_where_pool_money_can_go():
     # the pool could pay 100 workers but village 1 has only 5 uninsured left after its own money
-    villages = [village(1, {"farmers": 10}, dana_desa=5 * C_CHEAP, kabupaten="A"),
-                village(2, {"farmers": 100}, dana_desa=0, kabupaten="B")]
-    p = problem(villages, budget={"dana_desa_share": 1.0, "apbd_pool_idr": {"A": 100 * C_CHEAP}},
-                targets={"min_new_enrollments": 11})
+    villages = [
+        village(1, {"farmers": 10}, dana_desa=5 * C_CHEAP, kabupaten="A"),
+        village(2, {"farmers": 100}, dana_desa=0, kabupaten="B"),
+    ]
+    p = problem(
+        villages,
+        budget={"dana_desa_share": 1.0, "apbd_pool_idr": {"A": 100 * C_CHEAP}},
+        targets={"min_new_enrollments": 11},
+    )
     plan = solve(p)
     assert plan.status == Status.infeasible
     assert plan.explanations[0].shortfall_idr == pytest.approx(1 * C_CHEAP)

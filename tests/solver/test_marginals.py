@@ -12,15 +12,20 @@ MILLION = 1_000_000
 
 
 def _villages(dana_desa_1: float = 2e9, pool: float = 0.0):
-    return [village(1, {"farmers": 4000, "fishers": 300}, dana_desa=dana_desa_1, kabupaten="A"),
-            village(2, {"farmers": 3000, "fishers": 50}, dana_desa=1.5e9, priority=1.5, kabupaten="A"),
-            village(3, {"farmers": 20}, dana_desa=3e9, kabupaten="A")]  # cap slack: value 0
+    return [
+        village(1, {"farmers": 4000, "fishers": 300}, dana_desa=dana_desa_1, kabupaten="A"),
+        village(2, {"farmers": 3000, "fishers": 50}, dana_desa=1.5e9, priority=1.5, kabupaten="A"),
+        village(3, {"farmers": 20}, dana_desa=3e9, kabupaten="A"),
+    ]  # cap slack: value 0
 
 
 def _scenario(pool: float) -> dict:
-    return dict(packages=[CHEAP, JHT], group_weights={"fishers": 2.0},
-                budget={"dana_desa_share": 0.01, "apbd_pool_idr": {"A": pool}},
-                targets={"min_coverage": 0.01})
+    return dict(
+        packages=[CHEAP, JHT],
+        group_weights={"fishers": 2.0},
+        budget={"dana_desa_share": 0.01, "apbd_pool_idr": {"A": pool}},
+        targets={"min_coverage": 0.01},
+    )
 
 
 def test_village_marginal_matches_a_resolve_with_one_more_million():
@@ -40,8 +45,7 @@ def test_pool_marginal_matches_a_resolve_with_one_more_million():
     raised = solve(problem(_villages(), **_scenario(5e6 + MILLION)))
     [pool] = base.pools
     assert pool.marginal_value_per_million is not None and pool.marginal_value_per_million > 0
-    assert raised.objective - base.objective == pytest.approx(pool.marginal_value_per_million,
-                                                              rel=1e-6)
+    assert raised.objective - base.objective == pytest.approx(pool.marginal_value_per_million, rel=1e-6)
 
 
 def test_whole_number_plans_carry_the_marginals_of_their_lp_relaxation():
@@ -51,9 +55,11 @@ def test_whole_number_plans_carry_the_marginals_of_their_lp_relaxation():
     for w, r in zip(whole.villages, relaxed.villages, strict=True):
         assert w.marginal_value_per_million == pytest.approx(r.marginal_value_per_million, abs=1e-9)
         assert w.marginal_enrollments_per_million == pytest.approx(
-            r.marginal_enrollments_per_million, abs=1e-9)
+            r.marginal_enrollments_per_million, abs=1e-9
+        )
     assert whole.pools[0].marginal_enrollments_per_billion == pytest.approx(
-        relaxed.pools[0].marginal_enrollments_per_billion)
+        relaxed.pools[0].marginal_enrollments_per_billion
+    )
 
 
 def test_workers_per_million_match_a_resolve_with_one_more_million():
@@ -62,13 +68,15 @@ def test_workers_per_million_match_a_resolve_with_one_more_million():
     v = base.villages[0]
     assert v.marginal_enrollments_per_million is not None and v.marginal_enrollments_per_million > 0
     assert raised.totals.new_enrollments - base.totals.new_enrollments == pytest.approx(
-        v.marginal_enrollments_per_million, rel=1e-6)
+        v.marginal_enrollments_per_million, rel=1e-6
+    )
     # the rate holds over its range: half of it more buys half the range's worth
     assert v.marginal_range_idr is not None and v.marginal_range_idr > MILLION
     half = v.marginal_range_idr / 2
     further = solve(problem(_villages(dana_desa_1=2e9 + half / 0.01), **_scenario(5e6)))
     assert further.objective - base.objective == pytest.approx(
-        v.marginal_value_per_million * half / MILLION, rel=1e-6)
+        v.marginal_value_per_million * half / MILLION, rel=1e-6
+    )
 
 
 def test_one_more_billion_in_the_pool_is_reported_as_a_rate_and_exactly():

@@ -25,8 +25,9 @@ PREMIUM = {"code": "JKK-JKM", "monthly_premium_idr": 10_000, "value": 1.0}  # Rp
 def years_problem(villages: list[Any], **fields: Any) -> Problem:
     groups = list(dict.fromkeys(g for v in villages for g in v.uninsured))
     fields.setdefault("packages", [PREMIUM])
-    return Problem(table=VillageTable(groups=groups, villages=villages),
-                   scenario=scenarios.scenario_from_dict(fields))
+    return Problem(
+        table=VillageTable(groups=groups, villages=villages), scenario=scenarios.scenario_from_dict(fields)
+    )
 
 
 def test_two_years_where_continuity_binds() -> None:
@@ -36,9 +37,12 @@ def test_two_years_where_continuity_binds() -> None:
     42 would cost 5,040,000). Every worker enrolled in year 1 must still be paid in year 2, so
     year 1 may enrol only what year 2 can keep: x1 = 41, x2 = 0. The objective counts worker-years:
     2 x1 + x2 = 82 (the LP: 2 x 41.67 = 83.33). Year 1 spends Rp4,920,000 of its Rp10,000,000."""
-    problem = years_problem([village(1, {"farmers": 100}, dana_desa=10_000_000)],
-                            budget={"dana_desa_share": 1.0}, integer=True,
-                            multi_year={"years": 2, "dana_desa_growth": "-50%"})
+    problem = years_problem(
+        [village(1, {"farmers": 100}, dana_desa=10_000_000)],
+        budget={"dana_desa_share": 1.0},
+        integer=True,
+        multi_year={"years": 2, "dana_desa_growth": "-50%"},
+    )
     plan = solve(problem)
     assert plan.status == Status.optimal and plan.check is not None and plan.check.ok
     assert plan.objective == pytest.approx(82.0)
@@ -54,9 +58,12 @@ def test_two_years_where_continuity_binds() -> None:
 def test_rising_money_enrols_in_year_two_up_to_the_group_cap() -> None:
     """The same village with 50% more money in year 2 (Rp15,000,000, 125 workers): year 1 enrols
     83 (Rp9,960,000), year 2 the 17 uninsured left (funded 100, Rp12,000,000): 2 x 83 + 17 = 183."""
-    problem = years_problem([village(1, {"farmers": 100}, dana_desa=10_000_000)],
-                            budget={"dana_desa_share": 1.0}, integer=True,
-                            multi_year={"years": 2, "dana_desa_growth": "50%"})
+    problem = years_problem(
+        [village(1, {"farmers": 100}, dana_desa=10_000_000)],
+        budget={"dana_desa_share": 1.0},
+        integer=True,
+        multi_year={"years": 2, "dana_desa_growth": "50%"},
+    )
     plan = solve(problem)
     assert plan.status == Status.optimal and plan.check is not None and plan.check.ok
     assert plan.objective == pytest.approx(183.0)
@@ -70,9 +77,15 @@ def test_the_pool_of_each_year_and_a_rising_floor() -> None:
     worker-years: 10 enrolled in year 1 and kept, 10 more in year 2 (2 x 10 + 10 = 30), and each
     village has at least 5 workers in year 2."""
     villages = [village(1, {"farmers": 10}), village(2, {"farmers": 10})]
-    problem = years_problem(villages, integer=True,
-                            multi_year={"years": 2, "apbd_pool_idr": ["Rp1.200.000", "Rp2.400.000"],
-                                        "min_coverage": ["0%", "50%"]})
+    problem = years_problem(
+        villages,
+        integer=True,
+        multi_year={
+            "years": 2,
+            "apbd_pool_idr": ["Rp1.200.000", "Rp2.400.000"],
+            "min_coverage": ["0%", "50%"],
+        },
+    )
     plan = solve(problem)
     assert plan.status == Status.optimal and plan.check is not None and plan.check.ok
     assert plan.objective == pytest.approx(30.0)
@@ -83,23 +96,31 @@ def test_the_pool_of_each_year_and_a_rising_floor() -> None:
 
 
 def test_one_year_block_is_the_one_year_plan() -> None:
-    villages = [village(1, {"farmers": 40, "fishers": 30}, dana_desa=9_000_000),
-                village(2, {"farmers": 25}, dana_desa=2_000_000)]
-    fields: dict[str, Any] = {"budget": {"dana_desa_share": 0.5, "apbd_pool_idr": 3_000_000},
-                              "group_weights": {"fishers": 2.0}, "integer": True}
+    villages = [
+        village(1, {"farmers": 40, "fishers": 30}, dana_desa=9_000_000),
+        village(2, {"farmers": 25}, dana_desa=2_000_000),
+    ]
+    fields: dict[str, Any] = {
+        "budget": {"dana_desa_share": 0.5, "apbd_pool_idr": 3_000_000},
+        "group_weights": {"fishers": 2.0},
+        "integer": True,
+    }
     today = solve(years_problem(villages, **fields))
     one = solve(years_problem(villages, **fields, multi_year={"years": 1}))
     assert one.objective == today.objective
-    assert one.model_dump(exclude={"build_seconds", "solve_seconds", "check_seconds",
-                                   "total_seconds"}) == today.model_dump(
-        exclude={"build_seconds", "solve_seconds", "check_seconds", "total_seconds"})
+    assert one.model_dump(
+        exclude={"build_seconds", "solve_seconds", "check_seconds", "total_seconds"}
+    ) == today.model_dump(exclude={"build_seconds", "solve_seconds", "check_seconds", "total_seconds"})
     assert not one.years and not one.village_years
 
 
 def test_the_check_catches_a_worker_dropped_in_year_two() -> None:
-    problem = years_problem([village(1, {"farmers": 100}, dana_desa=10_000_000)],
-                            budget={"dana_desa_share": 1.0}, integer=True,
-                            multi_year={"years": 2, "dana_desa_growth": "-50%"})
+    problem = years_problem(
+        [village(1, {"farmers": 100}, dana_desa=10_000_000)],
+        budget={"dana_desa_share": 1.0},
+        integer=True,
+        multi_year={"years": 2, "dana_desa_growth": "-50%"},
+    )
     years = prepare_years(problem)
     status, x, *_ = solve_years_block(years, RunContext(SolveOptions()))
     assert status == Status.optimal and x is not None
@@ -124,10 +145,15 @@ def test_rules_priced_years_straddle_april_2026_and_january_2027() -> None:
     transport the reduction has ended, 12 x 16,800 = 201,600; transport keeps it January to
     March: 3 x 8,400 + 9 x 16,800 = 176,400; the pool 201,600."""
     villages = [village(1, {"farmers": 50, "transport": 50}, dana_desa=1_000_000_000)]
-    problem = years_problem(villages, fiscal_year=2026, start_month=4,
-                            packages=[{"code": "JKK-JKM", "declared_income_idr": "Rp1.000.000"}],
-                            budget={"dana_desa_share": "1%", "apbd_pool_idr": "Rp1.000.000"},
-                            multi_year={"years": 2}, integer=True)
+    problem = years_problem(
+        villages,
+        fiscal_year=2026,
+        start_month=4,
+        packages=[{"code": "JKK-JKM", "declared_income_idr": "Rp1.000.000"}],
+        budget={"dana_desa_share": "1%", "apbd_pool_idr": "Rp1.000.000"},
+        multi_year={"years": 2},
+        integer=True,
+    )
     assert problem.scenario.horizon_months == 9 and problem.scenario.year_months() == [9, 12]
     years = prepare_years(problem)
     farmers, transport = years.base.groups.index("farmers"), years.base.groups.index("transport")
@@ -147,16 +173,19 @@ def test_rules_priced_years_straddle_april_2026_and_january_2027() -> None:
     assert second.spend_dana_desa_idr <= 10_000_000 and plan.years[0].funded == second.funded
 
 
-@pytest.mark.parametrize("multi_year, field", [
-    ({"years": 0}, "multi_year.years"),
-    ({"years": 11}, "multi_year.years"),
-    ({"years": 3, "min_coverage": [0.1, 0.2]}, "multi_year.min_coverage"),
-    ({"years": 3, "dana_desa_growth": ["1%", "2%", "3%"]}, "multi_year.dana_desa_growth"),
-    ({"years": 2, "pool_growth": "-150%"}, "multi_year.pool_growth"),
-    ({"years": 2, "apbd_pool_idr": [1, -5]}, "multi_year.apbd_pool_idr"),
-    ({"years": 2, "add_growth": "lots"}, "multi_year.add_growth.0"),
-    ({"years": 2, "rate": 1}, "multi_year.rate"),
-])
+@pytest.mark.parametrize(
+    "multi_year, field",
+    [
+        ({"years": 0}, "multi_year.years"),
+        ({"years": 11}, "multi_year.years"),
+        ({"years": 3, "min_coverage": [0.1, 0.2]}, "multi_year.min_coverage"),
+        ({"years": 3, "dana_desa_growth": ["1%", "2%", "3%"]}, "multi_year.dana_desa_growth"),
+        ({"years": 2, "pool_growth": "-150%"}, "multi_year.pool_growth"),
+        ({"years": 2, "apbd_pool_idr": [1, -5]}, "multi_year.apbd_pool_idr"),
+        ({"years": 2, "add_growth": "lots"}, "multi_year.add_growth.0"),
+        ({"years": 2, "rate": 1}, "multi_year.rate"),
+    ],
+)
 def test_bad_multi_year_fields_are_refused_by_name(multi_year: dict[str, Any], field: str) -> None:
     with pytest.raises(ScenarioError) as refused:
         scenarios.scenario_from_dict({"packages": [PREMIUM], "multi_year": multi_year})
@@ -165,8 +194,9 @@ def test_bad_multi_year_fields_are_refused_by_name(multi_year: dict[str, Any], f
 
 def test_a_first_year_past_december_is_refused_naming_horizon_months() -> None:
     with pytest.raises(ScenarioError) as refused:
-        scenarios.scenario_from_dict({"packages": [PREMIUM], "start_month": 4, "horizon_months": 12,
-                                      "multi_year": {"years": 2}})
+        scenarios.scenario_from_dict(
+            {"packages": [PREMIUM], "start_month": 4, "horizon_months": 12, "multi_year": {"years": 2}}
+        )
     assert [issue.field for issue in refused.value.issues] == ["horizon_months"]
 
 
@@ -174,17 +204,18 @@ def test_one_shared_pool_over_many_villages_is_solved_whole() -> None:
     """At or above `price_pool_min_villages` the one-year plan prices its pool; the years' LP is
     solved whole (tests/solver/test_multiyear_large_pool.py: 2,100 villages)."""
     villages = [village(i, {"farmers": 5}, dana_desa=1_000_000) for i in range(1, 6)]
-    problem = years_problem(villages, budget={"apbd_pool_idr": 1_200_000},
-                            multi_year={"years": 2})
+    problem = years_problem(villages, budget={"apbd_pool_idr": 1_200_000}, multi_year={"years": 2})
     plan = solve(problem, SolveOptions(price_pool_min_villages=5))
     assert plan.status == Status.optimal and plan.check is not None and plan.check.ok
     assert [y.spend_apbd_idr for y in plan.years] == [1_200_000, 1_200_000]
 
 
 def test_every_years_money_short_is_explained_naming_the_year() -> None:
-    problem = years_problem([village(1, {"farmers": 100}, dana_desa=10_000_000)],
-                            budget={"dana_desa_share": 1.0},
-                            multi_year={"years": 2, "min_coverage": ["0%", "90%"]})
+    problem = years_problem(
+        [village(1, {"farmers": 100}, dana_desa=10_000_000)],
+        budget={"dana_desa_share": 1.0},
+        multi_year={"years": 2, "min_coverage": ["0%", "90%"]},
+    )
     plan = solve(problem)
     assert plan.status == Status.infeasible
     assert plan.explanations and plan.explanations[0].message.startswith("Year 2")
@@ -192,8 +223,11 @@ def test_every_years_money_short_is_explained_naming_the_year() -> None:
 
 
 def test_steps_for_one_year_plans_refuse_a_multi_year_scenario_by_name() -> None:
-    problem = years_problem([village(1, {"farmers": 100}, dana_desa=10_000_000)],
-                            budget={"dana_desa_share": 0.5}, multi_year={"years": 2})
+    problem = years_problem(
+        [village(1, {"farmers": 100}, dana_desa=10_000_000)],
+        budget={"dana_desa_share": 0.5},
+        multi_year={"years": 2},
+    )
     from models import Actuals
     from solver.replan import replan_problem
 
@@ -204,8 +238,14 @@ def test_steps_for_one_year_plans_refuse_a_multi_year_scenario_by_name() -> None
     assert refused.value.issues[0].field == "multi_year"
 
 
-def _independent_optimum(villages: list[Any], cap: np.ndarray, pool: np.ndarray, cost: float,
-                         need: np.ndarray, weight: dict[str, float]) -> float | None:
+def _independent_optimum(
+    villages: list[Any],
+    cap: np.ndarray,
+    pool: np.ndarray,
+    cost: float,
+    need: np.ndarray,
+    weight: dict[str, float],
+) -> float | None:
     """The multi-year LP written out again from its math with scipy's linprog (HiGHS), without any
     of desaplan's code: x[v,g,s] new enrolments (one package), z[v,t] pool money, one pool.
     max sum_{v,g,s} w[g] (T - s) x  s.t.  sum_{s} x[v,g,s] <= U;  for each v, t:
@@ -266,20 +306,34 @@ def _independent_optimum(villages: list[Any], cap: np.ndarray, pool: np.ndarray,
     integer=st.booleans(),
 )
 def test_every_multi_year_plan_holds_and_the_lp_is_the_independent_optimum(
-        workers: list[tuple[int, int]], money: list[int], years: int, growth: str, pool: int,
-        floors: list[str] | None, integer: bool) -> None:
-    villages = [village(i + 1, {"farmers": a, "fishers": b}, dana_desa=money[i] * 120_000.0)
-                for i, (a, b) in enumerate(workers)]
+    workers: list[tuple[int, int]],
+    money: list[int],
+    years: int,
+    growth: str,
+    pool: int,
+    floors: list[str] | None,
+    integer: bool,
+) -> None:
+    villages = [
+        village(i + 1, {"farmers": a, "fishers": b}, dana_desa=money[i] * 120_000.0)
+        for i, (a, b) in enumerate(workers)
+    ]
     multi: dict[str, Any] = {"years": years, "dana_desa_growth": growth, "pool_growth": growth}
     if floors is not None:
         multi["min_coverage"] = floors[:years]
     weights = {"fishers": 2.0}
-    problem = years_problem(villages, budget={"dana_desa_share": 1.0, "apbd_pool_idr": pool * 120_000},
-                            group_weights=weights, multi_year=multi, integer=integer)
+    problem = years_problem(
+        villages,
+        budget={"dana_desa_share": 1.0, "apbd_pool_idr": pool * 120_000},
+        group_weights=weights,
+        multi_year=multi,
+        integer=integer,
+    )
     plan = solve(problem)
     prepared = prepare_years(problem)
-    lp = _independent_optimum(villages, prepared.cap_dd, prepared.pool[:, 0], 120_000.0,
-                              prepared.total_need, weights)
+    lp = _independent_optimum(
+        villages, prepared.cap_dd, prepared.pool[:, 0], 120_000.0, prepared.total_need, weights
+    )
     if plan.status == Status.infeasible:
         assert integer or lp is None
         return
@@ -297,10 +351,11 @@ def test_every_multi_year_plan_holds_and_the_lp_is_the_independent_optimum(
 def test_a_year_must_keep_paying_for_an_earlier_years_floor() -> None:
     """A 50% floor in year 1 and none in year 2: the 50 workers enrolled for it stay funded in year
     2, whose Rp3,000,000 pays only 25 (Rp120,000 each): short Rp3,000,000 in year 2."""
-    problem = years_problem([village(1, {"farmers": 100}, dana_desa=10_000_000)],
-                            budget={"dana_desa_share": 1.0},
-                            multi_year={"years": 2, "dana_desa_growth": "-70%",
-                                        "min_coverage": ["50%", "0%"]})
+    problem = years_problem(
+        [village(1, {"farmers": 100}, dana_desa=10_000_000)],
+        budget={"dana_desa_share": 1.0},
+        multi_year={"years": 2, "dana_desa_growth": "-70%", "min_coverage": ["50%", "0%"]},
+    )
     plan = solve(problem)
     assert plan.status == Status.infeasible
     assert plan.explanations[0].message.startswith("Year 2")
@@ -309,9 +364,11 @@ def test_a_year_must_keep_paying_for_an_earlier_years_floor() -> None:
 
 def test_a_pool_of_a_year_for_a_kabupaten_the_table_lacks_is_refused_by_name() -> None:
     villages = [village(1, {"farmers": 5}, kabupaten="Kabupaten Bekasi")]
-    problem = years_problem(villages, budget={"apbd_pool_idr": {"Kabupaten Bekasi": 100}},
-                            multi_year={"years": 2, "apbd_pool_idr": [
-                                {"Kabupaten Bekasi": 100}, {"Kabupaten Bogor": 100}]})
+    problem = years_problem(
+        villages,
+        budget={"apbd_pool_idr": {"Kabupaten Bekasi": 100}},
+        multi_year={"years": 2, "apbd_pool_idr": [{"Kabupaten Bekasi": 100}, {"Kabupaten Bogor": 100}]},
+    )
     with pytest.raises(ScenarioError) as refused:
         solve(problem)
     assert [i.field for i in refused.value.issues] == ["multi_year.apbd_pool_idr.1.Kabupaten Bogor"]
@@ -320,10 +377,12 @@ def test_a_pool_of_a_year_for_a_kabupaten_the_table_lacks_is_refused_by_name() -
 def test_the_check_catches_a_year_over_its_money_and_a_floor_missed_in_a_year() -> None:
     """Two years, Rp5,000,000 of dana desa in year 2 and a 40% floor from year 2: a plan that keeps
     the 83 workers year 1 could pay breaks year 2's cap; one with 30 workers misses year 2's floor."""
-    problem = years_problem([village(1, {"farmers": 100}, dana_desa=10_000_000)],
-                            budget={"dana_desa_share": 1.0}, integer=True,
-                            multi_year={"years": 2, "dana_desa_growth": "-50%",
-                                        "min_coverage": ["0%", "40%"]})
+    problem = years_problem(
+        [village(1, {"farmers": 100}, dana_desa=10_000_000)],
+        budget={"dana_desa_share": 1.0},
+        integer=True,
+        multi_year={"years": 2, "dana_desa_growth": "-50%", "min_coverage": ["0%", "40%"]},
+    )
     years = prepare_years(problem)
     shape = (1, 1, 1, 2)
 

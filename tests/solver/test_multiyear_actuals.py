@@ -12,24 +12,42 @@ from solver.midyear import compare, replan
 
 
 def _table() -> VillageTable:
-    return VillageTable(groups=["farmers"], villages=[Village(
-        village_code="32.16.01.2001", village_name="Desa A", kecamatan="Kec A",
-        kabupaten="Kabupaten Bekasi", dana_desa_idr=12_000_000, uninsured={"farmers": 200})])
+    return VillageTable(
+        groups=["farmers"],
+        villages=[
+            Village(
+                village_code="32.16.01.2001",
+                village_name="Desa A",
+                kecamatan="Kec A",
+                kabupaten="Kabupaten Bekasi",
+                dana_desa_idr=12_000_000,
+                uninsured={"farmers": 200},
+            )
+        ],
+    )
 
 
 def _scenario(**multi: Any) -> Any:
     """Two whole years (January 2026 to December 2027) of Rp10,000 a month: Rp120,000 a worker a
     year. Dana desa at 100%: Rp12,000,000 a year, 100 workers kept funded both years."""
-    return scenarios.scenario_from_dict({
-        "name": "two years", "fiscal_year": 2026, "start_month": 1,
-        "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 10_000}],
-        "budget": {"dana_desa_share": 1.0}, "integer": True,
-        "multi_year": {"years": 2, **multi}})
+    return scenarios.scenario_from_dict(
+        {
+            "name": "two years",
+            "fiscal_year": 2026,
+            "start_month": 1,
+            "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 10_000}],
+            "budget": {"dana_desa_share": 1.0},
+            "integer": True,
+            "multi_year": {"years": 2, **multi},
+        }
+    )
 
 
 # 30 farmers enrolled in March 2026 (month 3); the report runs to June (month 6)
-ACTUALS = Actuals(through_month=6, rows=[ActualsRow(
-    village_code="32.16.01.2001", month=3, enrollments={"farmers": {"JKK-JKM": 30}})])
+ACTUALS = Actuals(
+    through_month=6,
+    rows=[ActualsRow(village_code="32.16.01.2001", month=3, enrollments={"farmers": {"JKK-JKM": 30}})],
+)
 
 
 def test_actuals_of_year_one_against_a_two_year_plan() -> None:
@@ -63,7 +81,9 @@ def test_a_re_plan_of_the_months_left_keeps_every_worker_funded_to_the_end() -> 
     assert problem.scenario.years == 2 and problem.scenario.start_month == 7
     assert problem.table.villages[0].enrolled == {"farmers": 30}
     assert [(y.fiscal_year, y.months, y.cap_dana_desa_idr) for y in new_plan.years] == [
-        (2026, 6, 9_000_000), (2027, 12, 8_400_000)]
+        (2026, 6, 9_000_000),
+        (2027, 12, 8_400_000),
+    ]
     assert [(y.new_enrollments, y.funded) for y in new_plan.years] == [(70, 70), (0, 70)]
     assert new_plan.objective == 140
     basis = new_plan.replan

@@ -18,13 +18,18 @@ COST = 16_800 * 12  # one package, Rp201,600 a worker a year
 
 
 def _table() -> VillageTable:
-    villages = [Village(village_code=f"32.{10 + j // 1000:02d}.{j // 100 % 10 + 1:02d}."
-                                     f"{2001 + j % 100}",
-                        village_name=f"Desa {j}", kecamatan=f"Kecamatan {j // 100}",
-                        dana_desa_idr=900_000_000 + 7_919_000 * (j % 500),
-                        uninsured={"farmers": 30 + j % 70, "fishers": j % 25},
-                        enrolled={"farmers": j % 11}, priority=1 + (j % 7) / 10)
-                for j in range(N)]
+    villages = [
+        Village(
+            village_code=f"32.{10 + j // 1000:02d}.{j // 100 % 10 + 1:02d}.{2001 + j % 100}",
+            village_name=f"Desa {j}",
+            kecamatan=f"Kecamatan {j // 100}",
+            dana_desa_idr=900_000_000 + 7_919_000 * (j % 500),
+            uninsured={"farmers": 30 + j % 70, "fishers": j % 25},
+            enrolled={"farmers": j % 11},
+            priority=1 + (j % 7) / 10,
+        )
+        for j in range(N)
+    ]
     return VillageTable(groups=["farmers", "fishers"], villages=villages)
 
 
@@ -74,12 +79,18 @@ def _independent(problem: Problem) -> float:
 
 
 def test_one_pool_over_2100_villages_and_three_years_is_solved_whole() -> None:
-    problem = Problem(table=_table(), scenario=scenarios.scenario_from_dict({
-        "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16_800}],
-        "group_weights": {"fishers": 2.0},
-        "budget": {"dana_desa_share": 0.002, "apbd_pool_idr": 15_000_000_000},
-        "targets": {"min_coverage": 0.3},
-        "multi_year": {"years": 3, "dana_desa_growth": "3%", "pool_growth": "10%"}}))
+    problem = Problem(
+        table=_table(),
+        scenario=scenarios.scenario_from_dict(
+            {
+                "packages": [{"code": "JKK-JKM", "monthly_premium_idr": 16_800}],
+                "group_weights": {"fishers": 2.0},
+                "budget": {"dana_desa_share": 0.002, "apbd_pool_idr": 15_000_000_000},
+                "targets": {"min_coverage": 0.3},
+                "multi_year": {"years": 3, "dana_desa_growth": "3%", "pool_growth": "10%"},
+            }
+        ),
+    )
     plan = solve(problem, SolveOptions(price_pool_min_villages=2_000))
     assert plan.status == Status.optimal and plan.check is not None and plan.check.ok
     assert plan.blocks == 1 and plan.preferred
@@ -93,5 +104,4 @@ def test_one_pool_over_2100_villages_and_three_years_is_solved_whole() -> None:
     assert plan.lp_bound == pytest.approx(optimum, rel=1e-9)
     # the order of preference holds each pass within 1e-8 of the one before
     assert plan.objective == pytest.approx(optimum, rel=1e-7)
-    assert plan.pool_years and all(p.marginal_value_per_million is not None
-                                   for p in plan.pool_years)
+    assert plan.pool_years and all(p.marginal_value_per_million is not None for p in plan.pool_years)

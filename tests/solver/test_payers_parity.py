@@ -44,16 +44,25 @@ def test_equally_valued_villages_share_the_pool_evenly() -> None:
 
 def _mixed(order: list[int], groups_reversed: bool) -> Problem:
     rng = np.random.default_rng(3)
-    rows = [village(i, {"farmers": int(rng.integers(5, 40)), "fishers": int(rng.integers(5, 40))},
-                    dana_desa=float(rng.integers(1, 20)) * 8_400, kabupaten=f"K{i % 2}")
-            for i in range(1, 9)]
+    rows = [
+        village(
+            i,
+            {"farmers": int(rng.integers(5, 40)), "fishers": int(rng.integers(5, 40))},
+            dana_desa=float(rng.integers(1, 20)) * 8_400,
+            kabupaten=f"K{i % 2}",
+        )
+        for i in range(1, 9)
+    ]
     rows = [rows[i] for i in order]
-    problem = rules_problem(rows, budget={"dana_desa_share": 1.0,
-                                          "apbd_pool_idr": {"K0": 200_000, "K1": 150_000}},
-                            targets={"min_coverage": 0.1})
+    problem = rules_problem(
+        rows,
+        budget={"dana_desa_share": 1.0, "apbd_pool_idr": {"K0": 200_000, "K1": 150_000}},
+        targets={"min_coverage": 0.1},
+    )
     groups = problem.table.groups[::-1] if groups_reversed else problem.table.groups
-    return Problem(table=VillageTable(groups=groups, villages=problem.table.villages),
-                   scenario=problem.scenario)
+    return Problem(
+        table=VillageTable(groups=groups, villages=problem.table.villages), scenario=problem.scenario
+    )
 
 
 def test_shuffled_rows_and_columns_give_the_same_plan() -> None:
@@ -71,8 +80,7 @@ def test_shuffled_rows_and_columns_give_the_same_plan() -> None:
     uninsured = {v.village_code: v.uninsured for v in problem.table.villages}
     for v in base.villages:
         if v.spend_apbd_idr > 0 and v.coverage_after < 1 - 1e-9:
-            shares = [v.enrollments[g]["JKK-JKM"] / u
-                      for g, u in uninsured[v.village_code].items() if u]
+            shares = [v.enrollments[g]["JKK-JKM"] / u for g, u in uninsured[v.village_code].items() if u]
             assert max(shares) - min(shares) <= 1e-6
 
 
@@ -80,11 +88,16 @@ def test_shuffled_rows_and_columns_give_the_same_plan() -> None:
 
 
 def _marginal_problem(dana_desa_1: float = 5e6, pool: float = 3e6) -> Problem:
-    villages = [village(1, {"farmers": 2000}, dana_desa=dana_desa_1, priority=2.0, kabupaten="A"),
-                village(2, {"farmers": 1500, "fishers": 200}, dana_desa=4e6, kabupaten="A"),
-                village(3, {"farmers": 10}, dana_desa=5e6, kabupaten="A")]  # cap not spent
-    return rules_problem(villages, group_weights={"fishers": 2.0},
-                         budget={"dana_desa_share": 1.0, "apbd_pool_idr": {"A": pool}})
+    villages = [
+        village(1, {"farmers": 2000}, dana_desa=dana_desa_1, priority=2.0, kabupaten="A"),
+        village(2, {"farmers": 1500, "fishers": 200}, dana_desa=4e6, kabupaten="A"),
+        village(3, {"farmers": 10}, dana_desa=5e6, kabupaten="A"),
+    ]  # cap not spent
+    return rules_problem(
+        villages,
+        group_weights={"fishers": 2.0},
+        budget={"dana_desa_share": 1.0, "apbd_pool_idr": {"A": pool}},
+    )
 
 
 def test_a_villages_marginal_value_is_what_one_more_million_of_its_cap_buys() -> None:
@@ -96,7 +109,8 @@ def test_a_villages_marginal_value_is_what_one_more_million_of_its_cap_buys() ->
     assert v.marginal_value_per_million is not None and v.marginal_value_per_million > 0
     assert raised.objective - base.objective == pytest.approx(v.marginal_value_per_million, rel=1e-6)
     assert raised.totals.new_enrollments - base.totals.new_enrollments == pytest.approx(
-        v.marginal_enrollments_per_million, rel=1e-6)
+        v.marginal_enrollments_per_million, rel=1e-6
+    )
     assert base.villages[2].marginal_value_per_million == pytest.approx(0.0, abs=1e-9)
 
 
@@ -106,12 +120,12 @@ def test_a_pools_marginal_value_and_its_billion_are_what_re_solves_give() -> Non
     plus_billion = solve(_marginal_problem(pool=3e6 + 1e9))
     [pool] = base.pools
     assert pool.marginal_value_per_million is not None and pool.marginal_value_per_million > 0
-    assert plus_million.objective - base.objective == pytest.approx(pool.marginal_value_per_million,
-                                                                    rel=1e-6)
+    assert plus_million.objective - base.objective == pytest.approx(pool.marginal_value_per_million, rel=1e-6)
     assert pool.plus_billion_objective == pytest.approx(plus_billion.objective, rel=1e-9)
     assert pool.plus_billion_gain == pytest.approx(plus_billion.objective - base.objective, rel=1e-6)
     assert pool.plus_billion_enrollments == pytest.approx(
-        plus_billion.totals.new_enrollments - base.totals.new_enrollments, rel=1e-6)
+        plus_billion.totals.new_enrollments - base.totals.new_enrollments, rel=1e-6
+    )
 
 
 # --- remedies ------------------------------------------------------------------------------------
@@ -119,10 +133,16 @@ def test_a_pools_marginal_value_and_its_billion_are_what_re_solves_give() -> Non
 
 def _short_problem(pool: float, integer: bool) -> Problem:
     # the floor asks 5 of 10 workers; own money pays 1 (Rp8,400), the pool the other 4 at Rp16,800
-    villages = [village(1, {"farmers": 10}, dana_desa=84_000, kabupaten="A"),
-                village(2, {"farmers": 4}, dana_desa=1e6, kabupaten="A")]
-    return rules_problem(villages, budget={"dana_desa_share": 0.1, "apbd_pool_idr": {"A": pool}},
-                         targets={"min_coverage": 0.5}, integer=integer)
+    villages = [
+        village(1, {"farmers": 10}, dana_desa=84_000, kabupaten="A"),
+        village(2, {"farmers": 4}, dana_desa=1e6, kabupaten="A"),
+    ]
+    return rules_problem(
+        villages,
+        budget={"dana_desa_share": 0.1, "apbd_pool_idr": {"A": pool}},
+        targets={"min_coverage": 0.5},
+        integer=integer,
+    )
 
 
 def _status_at(p: Problem, remedy: Remedy, value: float) -> Status:
@@ -158,8 +178,12 @@ def test_remedies_of_a_payers_scenario_are_solved_to_hold(pool: float, integer: 
         assert remedy.exact or integer
         if not remedy.exact:
             continue
-        step = {"apbd_pool": 1.0, "dana_desa_share": SHARE_STEP, "add_share": SHARE_STEP,
-                "min_coverage": SHARE_STEP}[remedy.lever]
+        step = {
+            "apbd_pool": 1.0,
+            "dana_desa_share": SHARE_STEP,
+            "add_share": SHARE_STEP,
+            "min_coverage": SHARE_STEP,
+        }[remedy.lever]
         short = remedy.needed - step if remedy.lever != "min_coverage" else remedy.needed + step
         assert _status_at(p, remedy, short) == Status.infeasible
 
@@ -167,8 +191,11 @@ def test_remedies_of_a_payers_scenario_are_solved_to_hold(pool: float, integer: 
 def test_a_payers_target_remedy_is_the_most_the_money_reaches() -> None:
     # own money buys 10 + 5 at Rp8,400, the pool's Rp100,000 buys 5.952 more at Rp16,800
     villages = [village(1, {"farmers": 30}, dana_desa=84_000), village(2, {"farmers": 30}, dana_desa=42_000)]
-    p = rules_problem(villages, budget={"dana_desa_share": 1.0, "apbd_pool_idr": 100_000},
-                      targets={"min_new_enrollments": 25})
+    p = rules_problem(
+        villages,
+        budget={"dana_desa_share": 1.0, "apbd_pool_idr": 100_000},
+        targets={"min_new_enrollments": 25},
+    )
     plan = solve(p)
     assert plan.status == Status.infeasible
     target = next(r for r in plan.remedies if r.lever == "min_new_enrollments")
@@ -188,17 +215,26 @@ def _stopped(*args: Any, **kwargs: Any) -> RunResult:
 
 
 @pytest.mark.parametrize("integer", [False, True])
-def test_a_payers_block_the_time_limit_cuts_short_gets_a_checked_fallback(monkeypatch: Any,
-                                                                         integer: bool) -> None:
+def test_a_payers_block_the_time_limit_cuts_short_gets_a_checked_fallback(
+    monkeypatch: Any, integer: bool
+) -> None:
     monkeypatch.setattr("solver.payers.run_highs", _stopped)
     rng = np.random.default_rng(11)
-    villages = [village(i, {"farmers": int(rng.integers(10, 60)), "fishers": int(rng.integers(0, 20))},
-                        dana_desa=float(rng.integers(5, 40)) * 8_400, kabupaten=f"K{i % 3}")
-                for i in range(1, 31)]
-    p = rules_problem(villages, budget={"dana_desa_share": 1.0,
-                                        "apbd_pool_idr": {f"K{k}": 300_000 for k in range(3)}},
-                      targets={"min_coverage": 0.2, "group_min_coverage": {"fishers": 0.3},
-                               "min_new_enrollments": 400}, integer=integer)
+    villages = [
+        village(
+            i,
+            {"farmers": int(rng.integers(10, 60)), "fishers": int(rng.integers(0, 20))},
+            dana_desa=float(rng.integers(5, 40)) * 8_400,
+            kabupaten=f"K{i % 3}",
+        )
+        for i in range(1, 31)
+    ]
+    p = rules_problem(
+        villages,
+        budget={"dana_desa_share": 1.0, "apbd_pool_idr": {f"K{k}": 300_000 for k in range(3)}},
+        targets={"min_coverage": 0.2, "group_min_coverage": {"fishers": 0.3}, "min_new_enrollments": 400},
+        integer=integer,
+    )
     plan = solve(p)
     assert plan.status == Status.time_limit
     assert plan.check is not None and plan.check.ok and plan.has_targets

@@ -36,12 +36,19 @@ def feasible_problems(draw: st.DrawFn) -> Problem:
         # enough dana desa for the floors at the dearer package, plus a drawn extra
         extra = draw(st.floats(0, 5e8))
         affordable += min(sum(uninsured.values()) - need, extra * share / (36800 * 12))
-        villages.append(village(
-            i + 1, uninsured, enrolled=enrolled, kabupaten=kabupaten[i % len(kabupaten)],
-            dana_desa=(need + 1) * 36800 * 12 / share + extra, add=draw(st.floats(0, 5e8)),
-            # priorities far below HiGHS's optimality tolerance (1e-7) mean nothing to it
-            priority=draw(st.one_of(st.just(0.0), st.floats(0.1, 3))),
-            max_share=draw(st.sampled_from([None, share]))))
+        villages.append(
+            village(
+                i + 1,
+                uninsured,
+                enrolled=enrolled,
+                kabupaten=kabupaten[i % len(kabupaten)],
+                dana_desa=(need + 1) * 36800 * 12 / share + extra,
+                add=draw(st.floats(0, 5e8)),
+                # priorities far below HiGHS's optimality tolerance (1e-7) mean nothing to it
+                priority=draw(st.one_of(st.just(0.0), st.floats(0.1, 3))),
+                max_share=draw(st.sampled_from([None, share])),
+            )
+        )
     present = sorted({v.kabupaten for v in villages})
     pool = draw(st.one_of(st.floats(0, 5e7), st.just({k: 1e7 for k in present})))
     targets = {"min_coverage": min_cov}
@@ -49,10 +56,15 @@ def feasible_problems(draw: st.DrawFn) -> Problem:
         targets["group_min_coverage"] = {"village_officials": officials_floor}
     if objective == "min_cost":
         targets["min_new_enrollments"] = min(draw(st.integers(0, 20)), int(max(affordable, 0)))
-    return problem(villages, packages=[CHEAP, JHT], integer=integer, objective=objective,
-                   group_weights={"fishers": draw(st.floats(0, 4))},
-                   budget={"dana_desa_share": share, "add_share": add_share, "apbd_pool_idr": pool},
-                   targets=targets)
+    return problem(
+        villages,
+        packages=[CHEAP, JHT],
+        integer=integer,
+        objective=objective,
+        group_weights={"fishers": draw(st.floats(0, 4))},
+        budget={"dana_desa_share": share, "add_share": add_share, "apbd_pool_idr": pool},
+        targets=targets,
+    )
 
 
 def _assert_respects_every_constraint(p: Problem, plan) -> None:
@@ -74,8 +86,10 @@ def _assert_respects_every_constraint(p: Problem, plan) -> None:
             if s.integer:
                 assert all(float(x).is_integer() for x in vp.enrollments[g].values())
             weight = s.weight(g)
-            objective += sum(v.priority * weight * next(pk.value for pk in s.packages if pk.code == k) * x
-                             for k, x in vp.enrollments[g].items())
+            objective += sum(
+                v.priority * weight * next(pk.value for pk in s.packages if pk.code == k) * x
+                for k, x in vp.enrollments[g].items()
+            )
         sources = vp.spend_dana_desa_idr + vp.spend_add_idr + vp.spend_apbd_idr
         # the plan's rupiah are whole: within a rupiah of the exact premiums
         assert sources == pytest.approx(spend, rel=TOL, abs=1.0)  # 2
@@ -100,8 +114,7 @@ def _assert_respects_every_constraint(p: Problem, plan) -> None:
     if s.objective.value == "max_protection":
         assert plan.objective == pytest.approx(objective, rel=1e-9, abs=1e-9)
     else:
-        assert plan.objective == pytest.approx(plan.totals.spend_total_idr, rel=1e-9,
-                                               abs=len(plan.villages))
+        assert plan.objective == pytest.approx(plan.totals.spend_total_idr, rel=1e-9, abs=len(plan.villages))
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -116,14 +129,21 @@ def test_every_plan_respects_every_constraint(p: Problem) -> None:
 def _scaled(p: Problem, k: float) -> Problem:
     s = p.scenario
     pool = s.budget.apbd_pool_idr
-    budget = s.budget.model_copy(update={"apbd_pool_idr": {a: b * k for a, b in pool.items()}
-                                         if isinstance(pool, dict) else pool * k})
-    scenario = s.model_copy(update={
-        "packages": [pk.model_copy(update={"monthly_premium_idr": pk.monthly_premium_idr * k})
-                     for pk in s.packages],
-        "budget": budget})
-    villages = [v.model_copy(update={"dana_desa_idr": v.dana_desa_idr * k, "add_idr": v.add_idr * k})
-                for v in p.table.villages]
+    budget = s.budget.model_copy(
+        update={"apbd_pool_idr": {a: b * k for a, b in pool.items()} if isinstance(pool, dict) else pool * k}
+    )
+    scenario = s.model_copy(
+        update={
+            "packages": [
+                pk.model_copy(update={"monthly_premium_idr": pk.monthly_premium_idr * k}) for pk in s.packages
+            ],
+            "budget": budget,
+        }
+    )
+    villages = [
+        v.model_copy(update={"dana_desa_idr": v.dana_desa_idr * k, "add_idr": v.add_idr * k})
+        for v in p.table.villages
+    ]
     return Problem(table=p.table.model_copy(update={"villages": villages}), scenario=scenario)
 
 

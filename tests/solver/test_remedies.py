@@ -32,15 +32,22 @@ def _verify(p: Problem, remedy: Remedy) -> None:
 
 
 def _floor_problem() -> Problem:
-    villages = [village(1, {"farmers": 100}, dana_desa=2e8, add=1e8, kabupaten="Bekasi"),
-                village(2, {"farmers": 300, "fishers": 50}, dana_desa=3e8, add=2e8,
-                        kabupaten="Bekasi"),
-                village(3, {"fishers": 80}, dana_desa=1e8, kabupaten="Karawang"),
-                village(4, {"farmers": 40}, dana_desa=5e8, kabupaten="Karawang")]
-    return problem(villages, packages=[JHT, {"code": "JKK-JKM", "monthly_premium_idr": 16800}],
-                   budget={"dana_desa_share": 0.03, "add_share": 0.01,
-                           "apbd_pool_idr": {"Bekasi": 5_000_000, "Karawang": 1_000_000}},
-                   targets={"min_coverage": 0.4, "group_min_coverage": {"fishers": 0.6}})
+    villages = [
+        village(1, {"farmers": 100}, dana_desa=2e8, add=1e8, kabupaten="Bekasi"),
+        village(2, {"farmers": 300, "fishers": 50}, dana_desa=3e8, add=2e8, kabupaten="Bekasi"),
+        village(3, {"fishers": 80}, dana_desa=1e8, kabupaten="Karawang"),
+        village(4, {"farmers": 40}, dana_desa=5e8, kabupaten="Karawang"),
+    ]
+    return problem(
+        villages,
+        packages=[JHT, {"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+        budget={
+            "dana_desa_share": 0.03,
+            "add_share": 0.01,
+            "apbd_pool_idr": {"Bekasi": 5_000_000, "Karawang": 1_000_000},
+        },
+        targets={"min_coverage": 0.4, "group_min_coverage": {"fishers": 0.6}},
+    )
 
 
 def test_every_remedy_is_feasible_at_its_value_and_not_one_step_short():
@@ -56,10 +63,13 @@ def test_every_remedy_is_feasible_at_its_value_and_not_one_step_short():
 
 
 def test_a_pool_remedy_per_short_kabupaten_when_one_alone_is_short():
-    villages = [village(1, {"farmers": 100}, kabupaten="Bekasi"),
-                village(2, {"farmers": 100}, kabupaten="Karawang")]
-    p = problem(villages, budget={"apbd_pool_idr": {"Bekasi": 0, "Karawang": 0}},
-                targets={"min_coverage": 0.5})
+    villages = [
+        village(1, {"farmers": 100}, kabupaten="Bekasi"),
+        village(2, {"farmers": 100}, kabupaten="Karawang"),
+    ]
+    p = problem(
+        villages, budget={"apbd_pool_idr": {"Bekasi": 0, "Karawang": 0}}, targets={"min_coverage": 0.5}
+    )
     plan = solve(p)
     pools = [r for r in plan.remedies if r.lever == "apbd_pool"]
     # each kabupaten needs 50 workers paid by its pool; neither alone suffices
@@ -69,20 +79,26 @@ def test_a_pool_remedy_per_short_kabupaten_when_one_alone_is_short():
     assert all(r.needed_with_others_met == pytest.approx(50 * C_CHEAP) for r in pools)
     assert all(r.money_for == "floors" and "Rp10,080,000" in r.message for r in pools)
     # and it holds: both pools at their figure give a plan
-    both = problem(villages, budget={"apbd_pool_idr": {r.kabupaten: r.needed_with_others_met
-                                                       for r in pools}},
-                   targets={"min_coverage": 0.5})
+    both = problem(
+        villages,
+        budget={"apbd_pool_idr": {r.kabupaten: r.needed_with_others_met for r in pools}},
+        targets={"min_coverage": 0.5},
+    )
     assert solve(both).status == Status.optimal
 
 
 def test_no_floor_talk_where_there_are_no_floors():
     # no floors, a target neither kabupaten's pool reaches alone: A's villages hold 60 workers,
     # B's own money and pool buy 99.2; the target of 165 needs more than either pool can give
-    villages = [village(1, {"farmers": 60}, dana_desa=1e8, kabupaten="A"),
-                village(2, {"farmers": 100}, dana_desa=1e8, kabupaten="B")]
-    p = problem(villages, budget={"dana_desa_share": 0.1,
-                                  "apbd_pool_idr": {"A": 10_000_000, "B": 10_000_000}},
-                targets={"min_new_enrollments": 165})
+    villages = [
+        village(1, {"farmers": 60}, dana_desa=1e8, kabupaten="A"),
+        village(2, {"farmers": 100}, dana_desa=1e8, kabupaten="B"),
+    ]
+    p = problem(
+        villages,
+        budget={"dana_desa_share": 0.1, "apbd_pool_idr": {"A": 10_000_000, "B": 10_000_000}},
+        targets={"min_new_enrollments": 165},
+    )
     plan = solve(p)
     assert plan.status == Status.infeasible
     assert not [r for r in plan.remedies if r.lever == "apbd_pool"]  # no pool alone suffices
@@ -95,18 +111,22 @@ def test_no_floor_talk_where_there_are_no_floors():
 def test_a_pool_remedy_says_what_its_money_is_for():
     # Bekasi's villages need Rp2,016,000 from the pool for their floors; the target asks 5 more
     # workers beyond the floors, Rp1,008,000 more
-    villages = [village(1, {"farmers": 40}, kabupaten="Bekasi"),
-                village(2, {"farmers": 20}, kabupaten="Bekasi")]
-    floors = problem(villages, budget={"apbd_pool_idr": {"Bekasi": 0}},
-                     targets={"min_coverage": 0.25})
-    both = problem(villages, budget={"apbd_pool_idr": {"Bekasi": 0}},
-                   targets={"min_coverage": 0.25, "min_new_enrollments": 20})
-    target = problem(villages, budget={"apbd_pool_idr": {"Bekasi": 0}},
-                     targets={"min_new_enrollments": 20})
-    for p, needed, money_for, words in ((floors, 15 * C_CHEAP, "floors", "for the floors."),
-                                        (both, 20 * C_CHEAP, "floors_and_target",
-                                         "for the floors and the target."),
-                                        (target, 20 * C_CHEAP, "target", "for the target.")):
+    villages = [
+        village(1, {"farmers": 40}, kabupaten="Bekasi"),
+        village(2, {"farmers": 20}, kabupaten="Bekasi"),
+    ]
+    floors = problem(villages, budget={"apbd_pool_idr": {"Bekasi": 0}}, targets={"min_coverage": 0.25})
+    both = problem(
+        villages,
+        budget={"apbd_pool_idr": {"Bekasi": 0}},
+        targets={"min_coverage": 0.25, "min_new_enrollments": 20},
+    )
+    target = problem(villages, budget={"apbd_pool_idr": {"Bekasi": 0}}, targets={"min_new_enrollments": 20})
+    for p, needed, money_for, words in (
+        (floors, 15 * C_CHEAP, "floors", "for the floors."),
+        (both, 20 * C_CHEAP, "floors_and_target", "for the floors and the target."),
+        (target, 20 * C_CHEAP, "target", "for the target."),
+    ):
         [pool] = [r for r in solve(p).remedies if r.lever == "apbd_pool"]
         assert pool.needed == pytest.approx(needed) and pool.money_for == money_for
         assert pool.message.endswith(words)
@@ -114,10 +134,15 @@ def test_a_pool_remedy_says_what_its_money_is_for():
 
 
 def test_pool_remedy_is_the_shortfall_to_the_rupiah():
-    villages = [village(1, {"village_officials": 10}, kabupaten="Bekasi"),
-                village(2, {"village_officials": 10}, dana_desa=1e9, kabupaten="Bekasi")]
-    p = problem(villages, budget={"dana_desa_share": 0.03, "apbd_pool_idr": {"Bekasi": 1_000_000}},
-                targets={"group_min_coverage": {"village_officials": 1.0}})
+    villages = [
+        village(1, {"village_officials": 10}, kabupaten="Bekasi"),
+        village(2, {"village_officials": 10}, dana_desa=1e9, kabupaten="Bekasi"),
+    ]
+    p = problem(
+        villages,
+        budget={"dana_desa_share": 0.03, "apbd_pool_idr": {"Bekasi": 1_000_000}},
+        targets={"group_min_coverage": {"village_officials": 1.0}},
+    )
     plan = solve(p)
     [pool] = [r for r in plan.remedies if r.lever == "apbd_pool"]
     assert pool.needed == pytest.approx(10 * C_CHEAP)
@@ -131,8 +156,9 @@ def test_pool_remedy_is_the_shortfall_to_the_rupiah():
 
 def test_target_remedies():
     villages = [village(i, {"farmers": 100}, dana_desa=1e8) for i in range(1, 4)]
-    p = problem(villages, budget={"dana_desa_share": 0.1, "apbd_pool_idr": 2e6},
-                targets={"min_new_enrollments": 250})
+    p = problem(
+        villages, budget={"dana_desa_share": 0.1, "apbd_pool_idr": 2e6}, targets={"min_new_enrollments": 250}
+    )
     plan = solve(p)
     assert plan.status == Status.infeasible
     by_lever = {r.lever: r for r in plan.remedies}
@@ -165,7 +191,8 @@ def test_whole_number_floor_remedies_hold_when_solved():
     plan = solve(p)
     assert plan.status == Status.infeasible
     assert {"dana_desa_share", "add_share", "min_coverage", "group_min_coverage"} <= {
-        r.lever for r in plan.remedies}
+        r.lever for r in plan.remedies
+    }
     for remedy in plan.remedies:
         assert remedy.exact
         if remedy.needed is not None:
@@ -176,8 +203,12 @@ def test_whole_number_target_remedies_count_the_pools_completions():
     # Rp10 million a village buys 49 whole workers and leaves Rp121,600 each; Rp2 million of pool
     # completes three villages' 50th worker (Rp80,000 each) and buys 8 more whole ones: 158
     villages = [village(i, {"farmers": 100}, dana_desa=1e8) for i in range(1, 4)]
-    p = problem(villages, budget={"dana_desa_share": 0.1, "apbd_pool_idr": 2e6},
-                targets={"min_new_enrollments": 250}, integer=True)
+    p = problem(
+        villages,
+        budget={"dana_desa_share": 0.1, "apbd_pool_idr": 2e6},
+        targets={"min_new_enrollments": 250},
+        integer=True,
+    )
     plan = solve(p)
     assert plan.status == Status.infeasible
     by_lever = {r.lever: r for r in plan.remedies}
@@ -196,21 +227,32 @@ def test_the_most_whole_workers_the_money_buys_is_what_a_solve_reaches(seed: int
     from solver.explain import max_new_enrollments
 
     rng = np.random.default_rng(seed)
-    villages = [village(i, {"farmers": int(rng.integers(0, 40)), "fishers": int(rng.integers(0, 20))},
-                        dana_desa=float(rng.integers(0, 60)) * 1e6, add=float(rng.integers(0, 30)) * 1e6,
-                        kabupaten=str(rng.choice(["Bekasi", "Karawang"])))
-                for i in range(1, int(rng.integers(2, 9)))]
+    villages = [
+        village(
+            i,
+            {"farmers": int(rng.integers(0, 40)), "fishers": int(rng.integers(0, 20))},
+            dana_desa=float(rng.integers(0, 60)) * 1e6,
+            add=float(rng.integers(0, 30)) * 1e6,
+            kabupaten=str(rng.choice(["Bekasi", "Karawang"])),
+        )
+        for i in range(1, int(rng.integers(2, 9)))
+    ]
     pools = {v.kabupaten: float(rng.integers(0, 3_000_000)) for v in villages}
     floor = float(rng.choice([0.0, 0.1, 0.3]))
-    base = problem(villages, budget={"dana_desa_share": 0.05, "add_share": 0.1, "apbd_pool_idr": pools},
-                   targets={"min_coverage": floor}, integer=True)
+    base = problem(
+        villages,
+        budget={"dana_desa_share": 0.05, "add_share": 0.1, "apbd_pool_idr": pools},
+        targets={"min_coverage": floor},
+        integer=True,
+    )
     if solve(base).status != Status.optimal:
         return  # the floors alone are short: the target is not what this test is about
     most = max_new_enrollments(prepare(base))
 
     def with_target(target: float) -> Status:
         scenario = base.scenario.model_copy(
-            update={"targets": base.scenario.targets.model_copy(update={"min_new_enrollments": target})})
+            update={"targets": base.scenario.targets.model_copy(update={"min_new_enrollments": target})}
+        )
         return solve(Problem(table=base.table, scenario=scenario)).status
 
     assert with_target(most) == Status.optimal

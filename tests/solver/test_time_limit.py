@@ -22,18 +22,28 @@ SOLVED_FIRST = 3
 def problem() -> Problem:
     """The first 2,500 villages of the national table, a pool per kabupaten: one block each."""
     table = village_table("national").head(2_500)
-    return Problem(table=_table(table), scenario=Scenario.model_validate(
-        scenario(table, "national", "pool_per_kabupaten")))
+    return Problem(
+        table=_table(table),
+        scenario=Scenario.model_validate(scenario(table, "national", "pool_per_kabupaten")),
+    )
 
 
 def _table(frame: pd.DataFrame) -> VillageTable:
     groups = [c.removeprefix("uninsured_") for c in frame.columns if c.startswith("uninsured_")]
-    villages = [Village(village_code=r["village_code"], village_name=r["village_name"],
-                        kecamatan=r["kecamatan"], kabupaten=r["kabupaten"],
-                        dana_desa_idr=r["dana_desa_idr"], add_idr=r["add_idr"],
-                        uninsured={g: int(r[f"uninsured_{g}"]) for g in groups},
-                        enrolled={g: int(r[f"enrolled_{g}"]) for g in groups},
-                        priority=r["priority"]) for r in frame.to_dict("records")]
+    villages = [
+        Village(
+            village_code=r["village_code"],
+            village_name=r["village_name"],
+            kecamatan=r["kecamatan"],
+            kabupaten=r["kabupaten"],
+            dana_desa_idr=r["dana_desa_idr"],
+            add_idr=r["add_idr"],
+            uninsured={g: int(r[f"uninsured_{g}"]) for g in groups},
+            enrolled={g: int(r[f"enrolled_{g}"]) for g in groups},
+            priority=r["priority"],
+        )
+        for r in frame.to_dict("records")
+    ]
     return VillageTable(groups=groups, villages=villages)
 
 
@@ -58,8 +68,7 @@ def test_a_plan_cut_short_keeps_the_solved_blocks_and_counts_the_rest(problem: P
     assert cut.objective is not None and full.objective is not None
     assert cut.objective < full.objective <= cut.lp_bound + 1e-6 * full.objective
     # the blocks solved before the limit keep their optimal plans, village by village
-    kept = {v.kabupaten for v in full.villages} - {
-        name.split(" of ", 1)[1] for name in cut.fallback_blocks}
+    kept = {v.kabupaten for v in full.villages} - {name.split(" of ", 1)[1] for name in cut.fallback_blocks}
     assert len(kept) == SOLVED_FIRST
     for before, after in zip(full.villages, cut.villages, strict=True):
         if before.kabupaten in kept:
