@@ -218,24 +218,24 @@ class _Parametric:
         assert highs is not None
         if len(m.budget_row_ids):
             rows = m.budget_row_ids.astype(np.int32)
-            highs.changeRowsBounds(
+            highs.changeRowsBounds(  # type: ignore[attr-defined]
                 len(rows),
                 rows,
-                np.full(len(rows), -np.inf),  # type: ignore[attr-defined]
+                np.full(len(rows), -np.inf),
                 data.own_idr[m.budget_v] / MONEY_UNIT_IDR,
             )
         if len(m.pool_row_ids):
             rows = m.pool_row_ids.astype(np.int32)
-            highs.changeRowsBounds(
+            highs.changeRowsBounds(  # type: ignore[attr-defined]
                 len(rows),
                 rows,
-                np.full(len(rows), -np.inf),  # type: ignore[attr-defined]
+                np.full(len(rows), -np.inf),
                 data.pool_idr[m.pool_k] / MONEY_UNIT_IDR,
             )
         if len(self.floor_rows):
-            highs.changeRowsBounds(
+            highs.changeRowsBounds(  # type: ignore[attr-defined]
                 len(self.floor_rows),
-                self.floor_rows,  # type: ignore[attr-defined]
+                self.floor_rows,
                 data.total_need[self.floor_v],
                 np.full(len(self.floor_rows), np.inf),
             )
@@ -340,9 +340,9 @@ class _Parametric:
         n_cols, n_rows = len(col_lower), len(row_lower)
         cols = np.arange(n_cols, dtype=np.int32)
         highs.changeColsBounds(n_cols, cols, col_lower, col_upper)
-        highs.changeRowsBounds(
+        highs.changeRowsBounds(  # type: ignore[attr-defined]
             n_rows,
-            np.arange(n_rows, dtype=np.int32),  # type: ignore[attr-defined]
+            np.arange(n_rows, dtype=np.int32),
             row_lower,
             row_upper,
         )

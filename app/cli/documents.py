@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from models import InputError, InputIssue
 
 if TYPE_CHECKING:
+    from app.i18n import Lang
     from documents import Letterhead
     from models import Plan, Scenario
 
@@ -123,10 +124,10 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
 
 
-def _lang(args: argparse.Namespace) -> str:
+def _lang(args: argparse.Namespace) -> Lang:
     from app.i18n import lang_from_env
 
-    return str(args.lang or lang_from_env("id"))
+    return "en" if (args.lang or lang_from_env("id")) == "en" else "id"
 
 
 def _read_plan(args: argparse.Namespace) -> tuple[Plan, Scenario | None, str, dt.date]:
@@ -190,7 +191,7 @@ def _letters(args: argparse.Namespace) -> int:
         return EXIT_NO_TARGETS
     book = letter_book(
         plan, letterhead, PlanRef(args.plan_ref or ref, args.plan_date or written), _lang(args)
-    )  # type: ignore[arg-type]
+    )
     bar = None
     if not args.quiet and sys.stderr.isatty():
         from tqdm import tqdm
@@ -233,7 +234,7 @@ def _brief(args: argparse.Namespace) -> int:
         _lang(args),
         ref,
         written,
-        args.kabupaten,  # type: ignore[arg-type]
+        args.kabupaten,
         args.boundaries,
     )
     args.out.parent.mkdir(parents=True, exist_ok=True)
