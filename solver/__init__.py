@@ -1,7 +1,7 @@
 """The allocation model: PuLP 4 builds it, HiGHS solves it. The public surface, declared here.
 
 Everything outside `solver/` reaches the solver through these names (`from solver import ...`),
-never through `solver.<module>` (tests/test_architecture.py holds this). All are pure functions
+never through `solver.<module>` (tests/house/test_architecture.py holds this). All are pure functions
 on plain data (`models`), so they can run in another process.
 
 - `solve(problem, options) -> Plan`: the plan, checked against every constraint.

@@ -23,6 +23,10 @@ an arrow), relative imports resolved. `from package import name` is an arrow to 
 A job's result goes back through storage functions of the jobs layer (`app.jobs.storage`), never
 through a service that submits jobs: no module of app.jobs imports a service module that itself
 imports app.queue (those are the use cases that hand jobs to the queue).
+
+It lives in a folder of its own, not in `tests/` itself: pytest puts a test file's folder on
+`sys.path`, and `tests/` there would let `tests/documents` and `tests/maps` stand for the
+`documents` and `maps` packages in every process forked after it.
 """
 
 from __future__ import annotations
@@ -32,9 +36,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("app", "models", "solver", "scenarios", "bench", "tests")
-OURS = ("app", "models", "solver", "scenarios", "bench")
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGES = ("app", "models", "solver", "scenarios", "documents", "maps", "bench", "tests")
+OURS = ("app", "models", "solver", "scenarios", "documents", "maps", "bench")
+# the pure builders beside scenarios/: documents (letters, briefs) and maps (boundaries, choropleths)
+BUILDERS = ("documents", "maps")
 
 # top first; a module may import its own layer's modules and any layer below it
 LAYERS: list[tuple[str, ...]] = [
@@ -215,6 +221,10 @@ def wrong_arrows(modules: dict[str, Module], solver_surface: set[str]) -> list[s
                 say(line, f"solver imports {target}: the solver imports only models")
             if top == "scenarios" and target_top not in ("scenarios", "models", "solver"):
                 say(line, f"scenarios imports {target}: scenarios imports only models and the solver")
+            if top in BUILDERS and target_top not in (*BUILDERS, "models", "scenarios"):
+                say(
+                    line, f"{top} imports {target}: the builders import only models, scenarios and each other"
+                )
             if top not in ("solver", "tests") and target_top == "solver" and target != "solver":
                 say(line, f"{target} is inside the solver: import it from `solver` (solver/__init__.py)")
             if top == "app" and target_top == "app":
