@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import SMALL_CSV
 from fastapi.testclient import TestClient
 from test_auth import bearer, make_user
 
@@ -36,8 +37,6 @@ def _scenario(
 
 
 def _small_csv() -> bytes:
-    from conftest import SMALL_CSV
-
     return SMALL_CSV.encode()
 
 
