@@ -173,9 +173,11 @@ def _village_letter(
                 ],
             }
         )
+    kind, bare = regency(kabupaten)
+    place = {"kabupaten": bare, "regency": f"{'Kota' if kind == 'kota' else 'Kabupaten'} {bare}"}
     values = {
         "name": v.village_name,
-        "kabupaten": kabupaten,
+        **place,
         "kecamatan": v.kecamatan,
         "target": _count(v.new_enrollments, integer, lang),
         "months": common["months"],
@@ -207,7 +209,7 @@ def _village_letter(
         "government": common["government_for"](kabupaten),
         "issuer": common["issuer_for"](kabupaten),
         "signatory_title": common["signatory_for"](kabupaten),
-        "copies": [fill(c, {"kabupaten": kabupaten, "kecamatan": v.kecamatan}) for c in common["copies"]],
+        "copies": [fill(c, {**place, "kecamatan": v.kecamatan}) for c in common["copies"]],
         "points": [fill(point, values) for point in say["body_points"]],
         "opening": fill(say["body_opening"], values),
         "target": values["target"],
@@ -226,6 +228,20 @@ def _village_letter(
         "money": money,
         "coverage": coverage,
     }
+
+
+_REGENCY_PREFIX = re.compile(r"^\s*(kabupaten|kab\.?|kota)\s+", re.IGNORECASE)
+
+
+def regency(name: str) -> tuple[str, str]:
+    """A kabupaten's or kota's name as the table may write it ("Kabupaten Bekasi", "Kab. Bekasi",
+    "Bekasi", "Kota Bekasi"): its kind ("kabupaten" or "kota") and its bare name ("Bekasi"), so
+    that a letter says "PEMERINTAH KABUPATEN BEKASI" and "BUPATI BEKASI", or "WALI KOTA BEKASI"."""
+    found = _REGENCY_PREFIX.match(name)
+    if found is None:
+        return "kabupaten", name.strip()
+    kind = "kota" if found.group(1).lower() == "kota" else "kabupaten"
+    return kind, name[found.end() :].strip()
 
 
 def letter_book(
@@ -247,7 +263,9 @@ def letter_book(
         given = getattr(letterhead, field)
 
         def pick(kabupaten: str) -> str:
-            return given or fill(say[default_key], {"kabupaten_upper": kabupaten.upper()})
+            kind, bare = regency(kabupaten)
+            key = f"{default_key}_kota" if kind == "kota" else default_key
+            return given or fill(say[key], {"kabupaten_upper": bare.upper()})
 
         return pick
 
