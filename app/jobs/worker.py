@@ -267,6 +267,8 @@ def run_task(
                     kind, value = parent_end.recv()
                 except EOFError:
                     kind, value = "error", f"the solver process ended (exit code {process.exitcode})"
+                if not redis.exists(input_key):  # cancelled meanwhile: its keys stay deleted
+                    return "stopped"
                 redis.set(
                     result_key,
                     pickle.dumps((kind, value), protocol=pickle.HIGHEST_PROTOCOL),
@@ -275,6 +277,8 @@ def run_task(
                 return "solved" if kind == "blocks" else "failed"
             if not process.is_alive() and not parent_end.poll():
                 ended = f"the solver process ended (exit code {process.exitcode})"
+                if not redis.exists(input_key):  # cancelled meanwhile: its keys stay deleted
+                    return "stopped"
                 redis.set(result_key, pickle.dumps(("error", ended)), ex=fanout.keys_ttl_s)
                 return "failed"
             if time.monotonic() - last_beat >= 1.0:
