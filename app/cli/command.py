@@ -107,7 +107,12 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
     user_create.add_argument("--role", required=True, choices=["admin", "planner", "viewer", "operator"])
     user_create.add_argument("--kabupaten", help="a planner's kabupaten, as its village tables name it")
     user_create.add_argument(
-        "--village", action="append", default=[], help="a village operator's village code (repeatable)"
+        "--village",
+        "--desa",
+        dest="village",
+        action="append",
+        default=[],
+        help="a village office's desa by its Kemendagri code, 32.16.01.2001 or 3216012001 (repeatable)",
     )
 
     token = commands.add_parser("token", help="make or revoke API tokens (on DATABASE_URL)")

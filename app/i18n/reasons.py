@@ -163,6 +163,12 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^fiscal_year is required when a package takes its premium from the contribution rules"),
         N_("the fiscal year is needed when a package takes its premium from the contribution rules"),
     ),
+    (
+        re.compile(
+            r"^village (?P<code>\S+) is not this account's village: upload only the rows of (?P<own>.+)$"
+        ),
+        N_("village %(code)s is not this account's village: upload only the rows of %(own)s"),
+    ),
 ]
 
 

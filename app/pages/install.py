@@ -3,7 +3,9 @@ JSON API uses; plotly.js and the API docs' assets served from their installed pa
 everything works without internet.
 
     install(app): mounts /ui/static, /ui/vendor/plotly.min.js, /docs, /redoc, the pages (`GET /`
-    and /ui/...), and answers errors of page requests as pages rather than problem+json.
+    and /ui/...; a village office's under /ui/village, `app.pages.village`), and answers errors of
+    page requests as pages rather than problem+json (a village office asking for `/` goes to its
+    village's page).
 """
 
 from __future__ import annotations
@@ -22,9 +24,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import ServiceError, Unauthorized
+from app.errors import Forbidden, ServiceError, Unauthorized
 from app.pages.render import STATIC, is_page, render, request_lang
 from models.errors import DesaplanError, InputError
+from models.tables import Role
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
@@ -42,6 +45,18 @@ def _redoc_js() -> bytes:
     return script.replace(b"https://cdn.redoc.ly/redoc/logo-mini.svg", b"/ui/docs-static/favicon.png")
 
 
+def _village_office_home(request: Request, exc: Exception) -> bool:
+    """A village office asking for the planner's home goes to its village's page instead."""
+    who = getattr(request.state, "principal", None)
+    return (
+        isinstance(exc, Forbidden)
+        and request.method in ("GET", "HEAD")
+        and request.url.path == "/"
+        and who is not None
+        and who.role == Role.operator
+    )
+
+
 def _install_page_errors(app: FastAPI) -> None:
     """Errors of page requests become pages (with the service's own message kept as detail);
     every other request keeps the problem+json answer from app.errors."""
@@ -52,6 +67,8 @@ def _install_page_errors(app: FastAPI) -> None:
             if not is_page(request):
                 result: Response = previous(request, exc)
                 return result
+            if _village_office_home(request, exc):
+                return RedirectResponse("/ui/village", status_code=303)
             if isinstance(exc, Unauthorized) and request.method in ("GET", "HEAD"):
                 # a page asked for without a session: sign in first, then come back
                 back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -87,6 +104,7 @@ def _install_page_errors(app: FastAPI) -> None:
 def install(app: FastAPI, dependencies: Sequence[Any] = ()) -> None:
     """The pages and their assets; `dependencies` guard every page (who is signed in)."""
     from app.pages import curves, routes
+    from app.pages.village import routes as village
 
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="pages_static")
 
@@ -131,4 +149,5 @@ def install(app: FastAPI, dependencies: Sequence[Any] = ()) -> None:
     app.include_router(login.router)  # open to all: it is how one signs in
     app.include_router(routes.router, dependencies=list(dependencies))
     app.include_router(curves.router, dependencies=list(dependencies))
+    app.include_router(village.router, dependencies=list(dependencies))
     _install_page_errors(app)

@@ -31,6 +31,7 @@ from app.pages.years import month_label, month_names
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
+VILLAGE_TEMPLATES = HERE / "village" / "templates"  # the village office's pages
 STATIC = HERE / "static"
 
 
@@ -49,7 +50,7 @@ def plan_name(plan: Any, say: Speaker) -> str:
 
 def _environment(lang: Lang) -> Environment:
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader([TEMPLATES, VILLAGE_TEMPLATES]),
         autoescape=select_autoescape(["html"]),
         extensions=["jinja2.ext.i18n"],
         trim_blocks=True,

@@ -66,12 +66,8 @@ def create_user(session: Session, body: UserCreate) -> User:
         raise InputError(
             [InputIssue(field="kabupaten", message="a planner needs the kabupaten it plans for")]
         )
-    user = User(
-        name=body.name,
-        role=body.role.value,
-        kabupaten=body.kabupaten,
-        village_codes=list(dict.fromkeys(body.village_codes)),
-    )
+    codes = village_codes(body.role, body.village_codes)
+    user = User(name=body.name, role=body.role.value, kabupaten=body.kabupaten, village_codes=codes)
     session.add(user)
     try:
         session.commit()
@@ -80,6 +76,42 @@ def create_user(session: Session, body: UserCreate) -> User:
         raise Conflict(f"A user named '{body.name}' already exists.") from None
     session.refresh(user)
     return user
+
+
+def kemendagri_code(text: str) -> str | None:
+    """`3216012001` or `32.16.01.2001` as the dotted Kemendagri code; None for anything else."""
+    text = text.strip()
+    digits = text.replace(".", "")
+    dotted = len(text) == 13 and all(text[i] == "." for i in (2, 5, 8))
+    if len(digits) != 10 or not digits.isdigit() or not (len(text) == 10 or dotted):
+        return None
+    return f"{digits[:2]}.{digits[2:4]}.{digits[4:6]}.{digits[6:]}"
+
+
+def village_codes(role: Role, given: list[str]) -> list[str]:
+    """A village office's villages as dotted Kemendagri codes (at least one, each a code)."""
+    if role != Role.operator:
+        return list(dict.fromkeys(given))
+    if not given:
+        raise InputError(
+            [
+                InputIssue(
+                    field="village_codes",
+                    message="a village office needs its village's Kemendagri code, e.g. 32.16.01.2001",
+                )
+            ]
+        )
+    issues = [
+        InputIssue(
+            field=f"village_codes[{i}]",
+            message=f"'{code}' is not a Kemendagri village code: 10 digits, e.g. 32.16.01.2001 or 3216012001",
+        )
+        for i, code in enumerate(given)
+        if kemendagri_code(code) is None
+    ]
+    if issues:
+        raise InputError(issues)
+    return list(dict.fromkeys(str(kemendagri_code(code)) for code in given))
 
 
 def get_user(session: Session, user_id: int) -> User:

@@ -15,7 +15,8 @@ from app.processes import filework
 from app.processes.bounded import reading
 from app.services import datasets, plans
 from app.settings import Settings
-from models import Actuals, ActualsComparison, Plan, Scenario, SolveOptions, VillageTable
+from models import Actuals, ActualsComparison, InputIssue, Plan, Scenario, SolveOptions, VillageTable
+from models.errors import ActualsError
 from models.tables import (
     ActualsPublic,
     ActualsRecord,
@@ -58,11 +59,17 @@ def _context(session: Session, record: PlanRecord) -> tuple[Plan, VillageTable, 
 
 
 def create(
-    session: Session, plan_id: int, upload: ActualsUpload, limits: ReadLimits, time_limit_s: float = 0
+    session: Session,
+    plan_id: int,
+    upload: ActualsUpload,
+    limits: ReadLimits,
+    time_limit_s: float = 0,
+    only_villages: frozenset[str] | None = None,
 ) -> ActualsRecord:
     """Validate the actuals against the plan and store them; 409 for a plan without targets, 422
     (nothing stored) for a refused file; the reading stopped after `time_limit_s` (503, nothing
-    stored; 0: no limit)."""
+    stored; 0: no limit). `only_villages`: a village office's own villages, every other village's
+    row refused (422, naming the row)."""
     record = plans.get_record(session, plan_id)
     plans.refuse_without_targets(record)
     link = session.get(ReplanLink, plan_id)
@@ -88,6 +95,8 @@ def create(
             upload.filename,
             limits,
         )
+    if only_villages is not None:
+        refuse_other_villages(actuals, only_villages, upload.filename or "rows")
     stored = ActualsRecord(
         plan_id=plan_id,
         name=upload.name or upload.filename or "rows",
@@ -102,6 +111,25 @@ def create(
     session.commit()
     session.refresh(stored)
     return stored
+
+
+def refuse_other_villages(actuals: Actuals, own: frozenset[str], source: str) -> None:
+    """422 naming every row of a village that is not one of `own` (nothing is stored)."""
+    listed = ", ".join(sorted(own))
+    issues = [
+        InputIssue(
+            file=source,
+            row=row.row,
+            column="Kode Desa",
+            message=(
+                f"village {row.village_code} is not this account's village: upload only the rows of {listed}"
+            ),
+        )
+        for row in actuals.rows
+        if row.village_code not in own
+    ]
+    if issues:
+        raise ActualsError(issues)
 
 
 def get(session: Session, actuals_id: int) -> ActualsRecord:

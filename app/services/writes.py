@@ -14,7 +14,7 @@ the services below them, for a write: the check and the record cannot be forgott
     cancel_job                  job.cancel
     create_comparison           comparison.create
     start_sweep                 sweep (a curve that runs as a job)
-    upload_actuals              actuals.upload
+    upload_actuals              actuals.upload (a village office: its own villages' rows only)
     replan                      actuals.replan
 
 A refusal (403) stores nothing and records nothing; each event is written after the write it
@@ -32,7 +32,17 @@ from sqlmodel import Session
 from app.errors import Forbidden
 from app.i18n import N_
 from app.queue.interface import JobQueue
-from app.services import actuals, audit, comparisons, datasets, insights, jobs, plans, scenarios
+from app.services import (
+    actuals,
+    audit,
+    comparisons,
+    datasets,
+    insights,
+    jobs,
+    plans,
+    scenarios,
+    village_office,
+)
 from app.services import solves as solve_service
 from app.services.accounts import Principal
 from app.services.solves import Mode
@@ -285,10 +295,16 @@ def upload_actuals(
     session: Session, actor: Actor, plan_id: int, upload: Any, limits: ReadLimits, time_limit_s: float = 0
 ) -> Any:
     """What was enrolled, against a plan of the planner's kabupaten (read only once the planner
-    may write on it)."""
+    may write on it); a village office's, against a plan its villages are in, of its villages only."""
     record_ = plans.get_record(session, plan_id)
-    require_kabupaten(session, actor, datasets.get_dataset(session, record_.dataset_id))
-    stored = actuals.create(session, plan_id, upload, limits, time_limit_s)
+    own: frozenset[str] | None = None
+    if actor.who.role == Role.operator:
+        # a village office: only a plan its villages are in, only its villages' rows
+        own = actor.who.village_codes
+        village_office.require_village_in_plan(session, plan_id, own)
+    else:
+        require_kabupaten(session, actor, datasets.get_dataset(session, record_.dataset_id))
+    stored = actuals.create(session, plan_id, upload, limits, time_limit_s, only_villages=own)
     record(
         session,
         actor,

@@ -7,8 +7,10 @@ and records every write, for the JSON API and the pages alike).
     planner   everything but users and the audit      datasets, scenarios, solves, cancels and
                                                       comparisons of its own kabupaten
     viewer    everything but users and the audit      nothing
-    operator  its own villages of plans (`/plans`,    nothing
-              `/plans/{id}/villages`, `/plans/{id}/targets`), `/me`
+    operator  a village office: its own villages of    its own villages' actuals
+              plans (`/plans`, `/plans/{id}/villages`,  (`POST /plans/{id}/actuals` and the
+              `/plans/{id}/targets`), `/me`, and its    upload form of its page)
+              village's pages (`/ui/village/...`)
 
 Every route but `/health` and the docs needs a token (`Authorization: Bearer dp_...`), except
 with `DESAPLAN_AUTH=off`, where the single local user is an admin (a laptop, served on the
@@ -47,8 +49,22 @@ from models.tables import Role
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 ADMIN_PATHS = re.compile(r"^/(users|tokens|audit)(/|$)")
-# what a village operator may read: plans, filtered to its own villages
-OPERATOR_PATHS = [re.compile(p) for p in (r"^/plans/?$", r"^/plans/\d+/(villages|targets)/?$", r"^/me/?$")]
+# what a village office (role operator) may read: plans, filtered to its own villages, and its
+# village's pages; the routes refuse any other village (app.services.village_office)
+OPERATOR_PATHS = [
+    re.compile(p)
+    for p in (
+        r"^/plans/?$",
+        r"^/plans/\d+/(villages|targets)/?$",
+        r"^/me/?$",
+        r"^/ui/village(/.*)?$",
+        r"^/ui/lang/?$",
+    )
+]
+# what it may write: its own villages' actuals (the rows of any other village are refused)
+OPERATOR_WRITES = [
+    re.compile(p) for p in (r"^/plans/\d+/actuals/?$", r"^/ui/village/[0-9.]+/plans/\d+/actuals/?$")
+]
 SESSION_COOKIE = "desaplan_session"
 CSRF_COOKIE = "desaplan_csrf"
 CSRF_HEADER = "X-CSRF-Token"
@@ -67,13 +83,16 @@ def allowed(principal: Principal, method: str, path: str) -> bool:
     if ADMIN_PATHS.match(path):
         return False
     if principal.role == Role.operator:
-        return method in SAFE_METHODS and any(p.match(path) for p in OPERATOR_PATHS)
+        if method in SAFE_METHODS:
+            return any(p.match(path) for p in OPERATOR_PATHS)
+        return method == "POST" and any(p.match(path) for p in OPERATOR_WRITES)
     if method in SAFE_METHODS:
         return True
     return principal.role == Role.planner
 
 
 def _authorised(request: Request, principal: Principal) -> Principal:
+    request.state.principal = principal  # a refused page still knows who asked (its own page)
     if not allowed(principal, request.method, request.url.path):
         raise Forbidden(
             N_("User '%(user)s' (%(role)s) may not %(method)s %(path)s."),
@@ -82,7 +101,6 @@ def _authorised(request: Request, principal: Principal) -> Principal:
             method=request.method,
             path=request.url.path,
         )
-    request.state.principal = principal
     return principal
 
 

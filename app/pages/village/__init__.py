@@ -1,0 +1,1 @@
+"""The village office's own pages (`routes`, `templates/`)."""
