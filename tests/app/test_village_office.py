@@ -241,3 +241,32 @@ def test_it_uploads_its_own_actuals_and_no_other_villages(
     assert browser.post(f"/actuals/{actuals_id}/replan", headers=bearer(token)).status_code == 403
     page = browser.get(f"/ui/village/{OWN}/plans/{plan_id}")
     assert "Laporan Maret" in page.text and 'id="village-reports"' in page.text
+
+
+def test_a_multi_year_plan_shows_its_money_year_by_year(
+    apps: Any, service: TestClient, admin: dict[str, str]
+) -> None:
+    dataset = service.post(
+        "/datasets", files={"file": ("t.csv", TABLE.encode(), "text/csv")}, headers=admin
+    ).json()
+    body = {
+        "name": "Two years from April",
+        "fiscal_year": 2026,
+        "start_month": 4,
+        "packages": [{"code": "JKK-JKM", "declared_income_idr": "Rp1.000.000"}],
+        "budget": {"dana_desa_share": 0.03},
+        "multi_year": {"years": 2},
+        "integer": True,
+    }
+    scenario = service.post("/scenarios", json={"dataset_id": dataset["id"], "scenario": body}, headers=admin)
+    assert scenario.status_code == 201, scenario.text
+    plan = service.post("/solves", json={"scenario_id": scenario.json()["id"]}, headers=admin).json()
+    assert plan["status"] == "optimal", plan
+    browser = signed_in(apps, make_user(service, "kades", Role.operator, village_codes=[OWN]))
+
+    page = browser.get(f"/ui/village/{OWN}/plans/{plan['id']}").text
+
+    assert 'id="money-1"' in page and 'id="money-2"' in page and 'id="money-3"' not in page
+    assert "Tahun 2026: 9 bulan" in page and "Tahun 2027: 12 bulan" in page
+    assert "Iuran dibayar dari April 2026 sampai Desember 2027: 21 bulan." in page
+    assert "Setahun" in page and "Per bulan" in page
