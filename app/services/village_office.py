@@ -1,7 +1,7 @@
 """What a village office reads and writes: the plans its desa is in, its own targets, months, money
 and years, the letter the district sends it, and the actuals it uploads for itself.
 
-    require_own(who, code)        403 for a village that is not the account's own
+    require_own(who, code)        403 for a village that is not the village office's own
     plans_of_village(...)         the plans a village is in, newest first
     village_plan(...)             a plan cut down to one village (404 when it is not in it)
     money_rows(...)               monthly and annual money by source, year by year
@@ -38,8 +38,9 @@ _SPEND = {"dana_desa": "spend_dana_desa_idr", "add": "spend_add_idr", "apbd_pool
 
 
 def require_own(who: Principal, code: str) -> None:
-    """A village office reads and writes only its own villages; an admin any village."""
-    if who.role == Role.admin or code in who.village_codes:
+    """A village office reads and writes only its own villages; the district's roles (who read
+    every plan anyway) may look at any village's page."""
+    if who.role != Role.operator or code in who.village_codes:
         return
     raise Forbidden(
         N_("User '%(user)s' keeps the page of its own village; village %(code)s is not one of its villages."),

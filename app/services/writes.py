@@ -292,15 +292,22 @@ def create_comparison(session: Session, actor: Actor, body: ComparisonCreate) ->
 
 
 def upload_actuals(
-    session: Session, actor: Actor, plan_id: int, upload: Any, limits: ReadLimits, time_limit_s: float = 0
+    session: Session,
+    actor: Actor,
+    plan_id: int,
+    upload: Any,
+    limits: ReadLimits,
+    time_limit_s: float = 0,
+    villages: frozenset[str] | None = None,
 ) -> Any:
     """What was enrolled, against a plan of the planner's kabupaten (read only once the planner
-    may write on it); a village office's, against a plan its villages are in, of its villages only."""
+    may write on it); a village office's, against a plan its villages are in, of its villages only.
+    `villages`: only these villages' rows (a village's page), every other row refused."""
     record_ = plans.get_record(session, plan_id)
-    own: frozenset[str] | None = None
+    own = villages
     if actor.who.role == Role.operator:
         # a village office: only a plan its villages are in, only its villages' rows
-        own = actor.who.village_codes
+        own = actor.who.village_codes if villages is None else villages & actor.who.village_codes
         village_office.require_village_in_plan(session, plan_id, own)
     else:
         require_kabupaten(session, actor, datasets.get_dataset(session, record_.dataset_id))

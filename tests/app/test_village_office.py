@@ -142,6 +142,8 @@ def test_the_village_office_sees_only_its_own_village(
     assert browser.get(f"/plans/{plan_id}").status_code == 403
     assert browser.get(f"/plans/{plan_id}/letters").status_code == 403
     assert browser.get(f"/plans/{plan_id}/actuals").status_code == 403
+    # the district's own roles may look at what any village office sees
+    assert service.get(f"/ui/village/{OTHER}/plans/{plan_id}", headers=admin).status_code == 200
 
 
 def test_its_targets_hold_only_its_row(apps: Any, service: TestClient, admin: dict[str, str]) -> None:
@@ -208,6 +210,10 @@ def test_it_uploads_its_own_actuals_and_no_other_villages(
         files={"file": ("laporan.csv", actuals_csv(OTHER), "text/csv")},
         headers=SAME_SITE,
     )
+    by_the_district = service.post(  # a village's page takes that village's rows only, whoever sends them
+        form, files={"file": ("laporan.csv", actuals_csv(OTHER), "text/csv")}, headers=admin
+    )
+    assert by_the_district.status_code == 422
     assert service.get(f"/plans/{plan_id}/actuals", headers=admin).json()["total"] == 0  # nothing stored
 
     own = browser.post(

@@ -9,8 +9,10 @@
     POST /ui/village/{code}/plans/{id}/actuals       its own actuals (other villages' rows refused)
     GET  /ui/village/{code}/actuals/{id}             its achievement against the plan
 
-A village that is not the account's own is refused (403), a plan it is not in is not found (404);
-the policy table of `app.web.auth` keeps a village office to these pages and nothing else.
+A village that is not the village office's own is refused (403), a plan it is not in is not found
+(404); the policy table of `app.web.auth` keeps a village office to these pages and nothing else.
+The district's roles may open any village's page (a planner sees what its village offices see);
+an upload through a village's page takes that village's rows only, whoever sends it.
 """
 
 from __future__ import annotations
@@ -34,7 +36,6 @@ from app.web.auth import ActorDep, PrincipalDep
 from app.web.responses import ItemId, file_response
 from app.web.uploads import ActualsUpload, read_actuals_upload
 from models import InputError
-from models.tables import Role
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,9 +51,7 @@ def village_home(request: Request, session: SessionDep, who: PrincipalDep) -> Re
     if len(codes) == 1:
         return RedirectResponse(f"/ui/village/{codes[0]}", status_code=303)
     villages = [(code, office.village_name(session, code)) for code in codes]
-    return render(
-        request, "village_office_list.html", {"villages": villages, "is_admin": who.role == Role.admin}
-    )
+    return render(request, "village_office_list.html", {"villages": villages})
 
 
 def _village_context(session: Any, who: Any, code: str) -> dict[str, Any]:
@@ -188,7 +187,13 @@ def village_actuals_upload(
     office.require_village_in_plan(session, plan_id, frozenset({code}))
     try:
         stored = writes.upload_actuals(
-            session, actor, plan_id, upload, settings.read_limits(), settings.parse_time_limit_s
+            session,
+            actor,
+            plan_id,
+            upload,
+            settings.read_limits(),
+            settings.parse_time_limit_s,
+            villages=frozenset({code}),
         )
     except InputError as exc:
         context = _plan_context(request, session, settings, actor.who, code, plan_id)
