@@ -137,7 +137,11 @@ def test_the_village_office_sees_only_its_own_village(
     assert browser.get(f"/ui/village/{OTHER}/plans/{plan_id}/targets.csv").status_code == 403
     assert browser.get(f"/ui/village/{OTHER}/plans/{plan_id}/letter.pdf").status_code == 403
     assert browser.get(f"/ui/village/{OWN}/plans/{elsewhere}").status_code == 404
-    assert browser.get(f"/ui/plans/{plan_id}").status_code == 403
+    refused_page = browser.get(f"/ui/plans/{plan_id}")
+    assert refused_page.status_code == 403 and 'href="/ui/village"' in refused_page.text
+    assert "/ui/datasets/new" not in refused_page.text  # no planner's links on its pages
+    switched = browser.get("/ui/lang", params={"lang": "en", "next": f"/ui/village/{OWN}"})
+    assert switched.url.path == f"/ui/village/{OWN}" and '<html lang="en">' in switched.text
     assert browser.get("/ui/datasets/new").status_code == 403
     assert browser.get(f"/plans/{plan_id}").status_code == 403
     assert browser.get(f"/plans/{plan_id}/letters").status_code == 403
