@@ -61,7 +61,7 @@ def test_sign_in_refusals_speak_indonesian_by_default_and_english_on_request(app
 def test_role_and_kabupaten_refusals_in_the_callers_language(apps: Any) -> None:
     service: TestClient = apps.open(load_examples=False, auth="on")
     viewer = bearer(make_user(service, "vina", Role.viewer))
-    operator = bearer(make_user(service, "kades", Role.operator))
+    operator = bearer(make_user(service, "kades", Role.operator, village_codes=["32.16.01.2001"]))
     bekasi = bearer(make_user(service, "siti", Role.planner, kabupaten="Kabupaten Bekasi"))
     karawang = bearer(make_user(service, "dewi", Role.planner, kabupaten="Kabupaten Karawang"))
     dataset = _upload(service, bekasi).json()
