@@ -280,3 +280,18 @@ def test_a_multi_year_plan_shows_its_money_year_by_year(
     assert "Tahun 2026: 9 bulan" in page and "Tahun 2027: 12 bulan" in page
     assert "Iuran dibayar dari April 2026 sampai Desember 2027: 21 bulan." in page
     assert "Setahun" in page and "Per bulan" in page
+
+
+def test_an_office_of_several_villages_picks_one(
+    apps: Any, service: TestClient, admin: dict[str, str]
+) -> None:
+    solve(service, admin)
+    browser = signed_in(apps, make_user(service, "kecamatan", Role.operator, village_codes=[OWN, OTHER]))
+
+    picker = browser.get("/")
+    other = browser.get(f"/ui/village/{OTHER}")
+
+    assert picker.url.path == "/ui/village" and 'id="villages"' in picker.text
+    assert "Segarajaya" in picker.text and "Sagara Makmur" in picker.text and "Sukamekar" not in picker.text
+    assert other.status_code == 200 and "Sagara Makmur" in other.text
+    assert browser.get("/ui/village/32.16.02.2001").status_code == 403
