@@ -27,7 +27,7 @@ from scenarios.labels import (
 )
 from scenarios.rules import premium_ranges
 from scenarios.safe_cells import neutralise_frame, neutralise_text
-from scenarios.xlsx import Sheet, frames_to_xlsx, sheets_to_xlsx
+from scenarios.xlsx import Sheet, frames_to_xlsx, items_sheet, sheets_to_xlsx
 
 SPEND_COLUMNS = ["spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr"]
 # what Rp1 million more of the village's cap buys (objective points, new enrolments) and over how
@@ -513,17 +513,7 @@ def _parameters_sheet(
     plan: Plan, scenario: Scenario | None, about: list[tuple[str, Any]], tr: Translate, title: str
 ) -> Sheet:
     rows = [*((label, value, "text") for label, value in about), *parameter_rows(plan, scenario, tr)]
-    values = pd.Series([r[1] for r in rows], dtype=object)
-    frame = pd.DataFrame({"item": [r[0] for r in rows], "value": values})
-    return Sheet(
-        tr("Parameters"),
-        frame,
-        headers=[tr("Item"), tr("Value")],
-        kinds={"item": "text", "value": "text"},
-        title=title,
-        autofilter=False,
-        cell_kinds={"value": [r[2] for r in rows]},
-    )
+    return items_sheet(tr("Parameters"), rows, [tr("Item"), tr("Value")], title)
 
 
 def targets_workbook_sheets(

@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 import scenarios
-from app.i18n import Lang, gettext_for
+from app.i18n import Lang, gettext_for, normalise_lang
 from models import Actuals, Plan, Scenario, VillageTable
-from scenarios import insights_io
+from scenarios import insights_io, insights_sheets
 from scenarios.actuals_reader import PlanFrame, actuals_from_rows, read_actuals
 from scenarios.compare import (
     PlanComparison,
@@ -121,7 +121,9 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def marginals_answer(plan: Plan, file_format: str, table: str, top: int) -> bytes | dict[str, Any]:
+def marginals_answer(
+    plan: Plan, file_format: str, table: str, top: int, lang: str = "id"
+) -> bytes | dict[str, Any]:
     """What one more Rp1 million buys: the workbook, one table as CSV, or every table as JSON."""
     frames = {
         "top": lambda: insights_io.top_villages(plan, top),
@@ -133,7 +135,7 @@ def marginals_answer(plan: Plan, file_format: str, table: str, top: int) -> byte
         "pool_years": lambda: insights_io.pool_year_marginals(plan),
     }
     if file_format == "xlsx":
-        return insights_io.marginals_xlsx_bytes(plan, top)
+        return insights_sheets.marginals_xlsx_bytes(plan, top, gettext_for(normalise_lang(lang) or "id"), plan.scenario_name)
     if file_format == "csv":
         return insights_io.frame_csv_bytes(frames[table]())
     return {name: records(make()) for name, make in frames.items()} | {"marginals_from": plan.marginals_from}
