@@ -171,7 +171,7 @@ COLUMNS = {
     "dana_desa_idr": N_("Dana desa (Rp)"),
     "add_idr": N_("ADD (Rp)"),
     "priority": N_("Priority"),
-    "max_share": N_("Largest share"),
+    "max_share": N_("Max share"),
 }
 
 # who pays a premium, and the sectors of the contribution rules, as planners say them

@@ -112,6 +112,9 @@ class Sheet:
     title: str = ""  # the printed page's header
     autofilter: bool = True
     cell_kinds: dict[str, list[str]] = field(default_factory=dict)  # column -> a kind per row
+    # column -> XlsxWriter's data validation (a template's numbers), on its first `rows_to_fill`
+    validations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rows_to_fill: int = 0
 
 
 def column_kind(column: str, values: pd.Series) -> str:
@@ -241,6 +244,10 @@ def sheets_to_xlsx(sheets: list[Sheet]) -> bytes:
                         int(cached) if cached.is_integer() else cached,
                     )
         sheet.freeze_panes(1, 0)
+        for column, options in spec.validations.items():
+            if column in columns:
+                at = columns.index(column)
+                sheet.data_validation(1, at, max(last_row, spec.rows_to_fill), at, options)
         if spec.autofilter and len(columns):
             sheet.autofilter(0, 0, max(last_row, 1), len(columns) - 1)
         sheet.set_landscape()

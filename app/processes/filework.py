@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 import scenarios
-from app.i18n import Lang, gettext_for, normalise_lang
+from app.i18n import DEFAULT_LANG, Lang, gettext_for, normalise_lang
 from models import Actuals, Plan, Scenario, VillageTable
 from scenarios import insights_io, insights_sheets
 from scenarios.actuals_reader import PlanFrame, actuals_from_rows, read_actuals
@@ -28,6 +28,8 @@ from scenarios.compare import (
 )
 from scenarios.labels import english
 from scenarios.limits import ReadLimits
+from scenarios.village_reader import read_uploaded_villages
+from scenarios.village_writers import village_column_label
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ class FileOrder:
 
 
 def read_file(content: bytes, filename: str, limits: ReadLimits | None) -> VillageTable:
-    return scenarios.read_villages(content, filename=filename, limits=limits)
+    """The table, with its headers as uploaded (the dataset's download gives them back)."""
+    return read_uploaded_villages(content, filename=filename, limits=limits)
 
 
 def read_rows(rows: list[dict[str, Any]], limits: ReadLimits | None) -> VillageTable:
@@ -59,10 +62,23 @@ def read_actuals_rows(rows: list[dict[str, Any]], frame: PlanFrame) -> Actuals:
     return actuals_from_rows(rows, frame)
 
 
-def villages_bytes(table: VillageTable, file_format: str) -> bytes:
+def villages_bytes(
+    table: VillageTable, file_format: str, headers: dict[str, str] | None = None, lang: str | None = None
+) -> bytes:
+    """The table under the headers it was uploaded with (`headers`), or in a language (`lang`:
+    the planner's workbook), else in the contract's codes."""
+    if lang in ("id", "en"):
+        tr = gettext_for(normalise_lang(lang) or "id")
+        if file_format == "xlsx":
+            return scenarios.villages_xlsx_bytes(table, tr=tr)
+        labels = {c: village_column_label(c, tr) for c in scenarios.villages_frame(table).columns}
+        return scenarios.villages_csv_bytes(table, labels)
     if file_format == "xlsx":
-        return scenarios.villages_xlsx_bytes(table)
-    return scenarios.villages_csv_bytes(table)
+        if not headers:
+            return scenarios.villages_xlsx_bytes(table)
+        # the sheet's own words (its name, the totals) in the default language
+        return scenarios.villages_xlsx_bytes(table, headers, gettext_for(DEFAULT_LANG))
+    return scenarios.villages_csv_bytes(table, headers)
 
 
 def targets_bytes(plan: Plan, file_format: str) -> bytes:
