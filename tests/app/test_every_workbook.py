@@ -77,7 +77,7 @@ def _filled_template(client: TestClient) -> tuple[bytes, list[str]]:
     sheet = book.active
     assert sheet is not None
     header = [str(c.value) for c in sheet[1]]
-    assert header[:6] == ["Kode desa", "Nama desa", "Kecamatan", "Kabupaten", "Dana desa (Rp)", "ADD (Rp)"]
+    assert header[:6] == ["Kode desa", "Nama desa", "Kecamatan", "Kabupaten", "Dana Desa (Rp)", "Alokasi Dana Desa (Rp)"]
     assert "Belum terdaftar petani" in header and "Sudah terdaftar nelayan" in header
     assert [c.value for c in sheet[2]][:2] == ["3216012001", "Contoh Desa"]  # the example row
     validated = {str(dv.sqref).split(":")[0].rstrip("0123456789") for dv in sheet.data_validations.dataValidation}
@@ -97,8 +97,8 @@ def _filled_template(client: TestClient) -> tuple[bytes, list[str]]:
             "Nama desa": name,
             "Kecamatan": kecamatan,
             "Kabupaten": "Kabupaten Bekasi",
-            "Dana desa (Rp)": dd,
-            "ADD (Rp)": add,
+            "Dana Desa (Rp)": dd,
+            "Alokasi Dana Desa (Rp)": add,
             "Belum terdaftar petani": farmers,
             "Belum terdaftar nelayan": fishers,
             "Prioritas": 1,
