@@ -164,64 +164,33 @@ def marginals_sheets(plan: Plan, top: int = 20, tr: Translate = english, title: 
         frame["source"] = words(frame["source"], MARGINAL_SOURCES, tr)
         return frame
 
-    total = tr("Total")
-    sheets = [
-        labelled_sheet(
-            tr("Where Rp1 million does most"), sources(top_villages(plan, top)), label, kinds=_MARGINAL_KINDS, title=title
-        ),
-        labelled_sheet(
+    # (sheet, table, the columns summed in its totals row; none: no totals row)
+    tables: list[tuple[str, pd.DataFrame, tuple[str, ...]]] = [
+        (tr("Where Rp1 million does most"), sources(top_villages(plan, top)), ()),
+        (
             tr("Kecamatan"),
             kecamatan_marginals(plan),
-            label,
-            total=total,
-            sums=("villages", "villages_where_money_helps", "new_enrollments"),
-            kinds=_MARGINAL_KINDS,
-            title=title,
+            ("villages", "villages_where_money_helps", "new_enrollments"),
         ),
-        labelled_sheet(
-            tr("APBD pools"),
-            sources(pool_marginals(plan)),
-            label,
-            total=total,
-            sums=("pool_idr", "spent_idr"),
-            kinds=_MARGINAL_KINDS,
-            title=title,
-        ),
-        labelled_sheet(
-            tr("Villages"),
-            sources(village_marginals(plan)),
-            label,
-            total=total,
-            sums=("new_enrollments", "spend_total_idr"),
-            kinds=_MARGINAL_KINDS,
-            title=title,
-        ),
+        (tr("APBD pools"), sources(pool_marginals(plan)), ("pool_idr", "spent_idr")),
+        (tr("Villages"), sources(village_marginals(plan)), ("new_enrollments", "spend_total_idr")),
     ]
     if plan.village_years:
-        sums = ("new_enrollments", "funded", "spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr")
-        sheets.append(
-            labelled_sheet(
-                tr("Villages by year"),
-                village_year_marginals(plan),
-                label,
-                total=total,
-                sums=sums,
-                kinds=_MARGINAL_KINDS,
-                title=title,
-            )
+        by_year = ("new_enrollments", "funded", "spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr")
+        tables.append((tr("Villages by year"), village_year_marginals(plan), by_year))
+        tables.append((tr("APBD pools by year"), pool_year_marginals(plan), ("pool_idr", "spent_idr")))
+    return [
+        labelled_sheet(
+            name,
+            frame,
+            label,
+            total=tr("Total") if sums else None,
+            sums=sums,
+            kinds=_MARGINAL_KINDS,
+            title=title,
         )
-        sheets.append(
-            labelled_sheet(
-                tr("APBD pools by year"),
-                pool_year_marginals(plan),
-                label,
-                total=total,
-                sums=("pool_idr", "spent_idr"),
-                kinds=_MARGINAL_KINDS,
-                title=title,
-            )
-        )
-    return sheets
+        for name, frame, sums in tables
+    ]
 
 
 def marginals_xlsx_bytes(plan: Plan, top: int = 20, tr: Translate = english, title: str = "") -> bytes:
@@ -232,7 +201,11 @@ _FAIRNESS_SUMS = (
     "new_enrollments_baseline",
     "new_enrollments",
     "new_enrollments_delta",
-    *(f"{c}{s}" for c in ("spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr") for s in ("_baseline", "", "_delta")),
+    *(
+        f"{c}{s}"
+        for c in ("spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr")
+        for s in ("_baseline", "", "_delta")
+    ),
 )
 
 

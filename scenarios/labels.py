@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 Translate = Callable[[str], str]
 
@@ -249,6 +250,6 @@ def yes_no(value: object, tr: Translate = english) -> str:
     return tr("yes") if value else tr("no")
 
 
-def words(values: Iterable[object], names: dict[str, str], tr: Translate = english) -> list[object]:
+def words(values: Iterable[Any], names: dict[str, str], tr: Translate = english) -> list[Any]:
     """Codes as people say them (a code without a name, and an empty cell, as they are)."""
     return [tr(names[v]) if isinstance(v, str) and v in names else v for v in values]

@@ -320,7 +320,9 @@ def _replan(
     if new_plan.has_targets:
         scenarios.write_targets_csv(new_plan, out / "targets.csv")
         if chosen_lang in ("id", "en"):  # the planner's workbook, as `desaplan solve --lang` writes
-            write_planner_workbook(new_plan, problem.scenario, args.villages, args.scenario, out / "targets.xlsx", chosen_lang)
+            write_planner_workbook(
+                new_plan, problem.scenario, args.villages, args.scenario, out / "targets.xlsx", chosen_lang
+            )
         else:
             scenarios.write_targets_xlsx(new_plan, out / "targets.xlsx")
     total = time.perf_counter() - start

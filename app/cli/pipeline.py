@@ -63,7 +63,9 @@ def solve_files(
         frame = scenarios.targets_frame(plan)  # one table for both files
         scenarios.write_targets_csv(plan, out_dir / "targets.csv", frame)
         if workbook_lang in ("id", "en"):
-            write_planner_workbook(plan, plan_scenario, villages, scenario, out_dir / "targets.xlsx", workbook_lang)
+            write_planner_workbook(
+                plan, plan_scenario, villages, scenario, out_dir / "targets.xlsx", workbook_lang
+            )
         else:
             scenarios.write_targets_xlsx(plan, out_dir / "targets.xlsx", frame)
     run.report("write", 1, 1)

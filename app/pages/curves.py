@@ -163,7 +163,8 @@ def curve_page(request: Request, scenario_id: ItemId, session: SessionDep, setti
         return answer
     kind = curve.lever.kind
     downloads = {
-        f: str(request.url.include_query_params(format=f, lang=request_lang(request))) for f in ("csv", "xlsx", "png")
+        f: str(request.url.include_query_params(format=f, lang=request_lang(request)))
+        for f in ("csv", "xlsx", "png")
     }
     return render(
         request,

@@ -151,7 +151,9 @@ def marginals_answer(
         "pool_years": lambda: insights_io.pool_year_marginals(plan),
     }
     if file_format == "xlsx":
-        return insights_sheets.marginals_xlsx_bytes(plan, top, gettext_for(normalise_lang(lang) or "id"), plan.scenario_name)
+        return insights_sheets.marginals_xlsx_bytes(
+            plan, top, gettext_for(normalise_lang(lang) or "id"), plan.scenario_name
+        )
     if file_format == "csv":
         return insights_io.frame_csv_bytes(frames[table]())
     return {name: records(make()) for name, make in frames.items()} | {"marginals_from": plan.marginals_from}

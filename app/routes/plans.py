@@ -90,7 +90,10 @@ def in_short(
     summary="The way out of infeasibility: every short village and the remedies",
 )
 def shortfalls(
-    plan_id: ItemId, session: SessionDep, format: Literal["json", "csv", "xlsx"] = "json", lang: WorkbookLang = "id"
+    plan_id: ItemId,
+    session: SessionDep,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    lang: WorkbookLang = "id",
 ) -> Any:
     """Every village whose own dana desa and ADD cannot pay its floors (largest shortfall first,
     not only the first hundred) and the least change of each lever that alone makes the

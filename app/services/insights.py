@@ -174,7 +174,13 @@ def plan_for_marginals(session: Session, plan_id: int) -> Plan:
 
 
 def marginals(
-    session: Session, plan_id: int, file_format: str, table: str, top: int, settings: Settings, lang: Lang = "id"
+    session: Session,
+    plan_id: int,
+    file_format: str,
+    table: str,
+    top: int,
+    settings: Settings,
+    lang: Lang = "id",
 ) -> bytes | dict[str, Any]:
     """What one more Rp1 million buys in a plan: the workbook, one table as CSV, or JSON."""
     plan = plan_for_marginals(session, plan_id)
@@ -199,5 +205,7 @@ def shortfalls_workbook(plan: Plan, lang: Lang) -> bytes:
     )
 
 
-def fairness_workbook(summary: pd.DataFrame, villages: dict[str, pd.DataFrame], lang: Lang, title: str = "") -> bytes:
+def fairness_workbook(
+    summary: pd.DataFrame, villages: dict[str, pd.DataFrame], lang: Lang, title: str = ""
+) -> bytes:
     return insights_sheets.fairness_xlsx_bytes(summary, villages, gettext_for(lang), title)

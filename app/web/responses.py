@@ -54,7 +54,9 @@ def curve_answer(curve: Curve, name: str, file_format: str, lang: Literal["id", 
     if file_format == "csv":
         return file_response(insights_io.curve_csv_bytes(curve), "curve.csv", "csv")
     if file_format == "xlsx":
-        return file_response(insights_sheets.curve_xlsx_bytes(curve, gettext_for(lang), name), "curve.xlsx", "xlsx")
+        return file_response(
+            insights_sheets.curve_xlsx_bytes(curve, gettext_for(lang), name), "curve.xlsx", "xlsx"
+        )
     if file_format == "png":
         return Response(
             insights_io.curve_png_bytes(curve, name),

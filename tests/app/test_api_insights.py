@@ -301,13 +301,19 @@ def test_an_infeasible_plan_lists_every_short_village_and_remedies_that_hold(
     ]
     sheets = pd.read_excel(
         io.BytesIO(
-            empty_client.get(f"/plans/{plan['id']}/shortfalls", params={"format": "xlsx", "lang": "en"}).content
+            empty_client.get(
+                f"/plans/{plan['id']}/shortfalls", params={"format": "xlsx", "lang": "en"}
+            ).content
         ),
         sheet_name=None,
     )
     assert list(sheets) == ["Short villages", "Remedies"]
     assert len(sheets["Short villages"]) == 4 + 1  # and the totals row
-    assert set(sheets["Remedies"]["What to change"]) >= {"APBD pool", "Share of dana desa", "Coverage floor per village"}
+    assert set(sheets["Remedies"]["What to change"]) >= {
+        "APBD pool",
+        "Share of dana desa",
+        "Coverage floor per village",
+    }
 
 
 def test_a_plan_and_a_comparison_in_a_planners_words(

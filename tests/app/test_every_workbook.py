@@ -36,7 +36,12 @@ SCENARIO = {
     "targets": {"min_coverage": 0.2},
     "integer": True,
 }
-SHORT = {**SCENARIO, "name": "Kurang", "budget": {"dana_desa_share": 0.0001}, "targets": {"min_coverage": 0.9}}
+SHORT = {
+    **SCENARIO,
+    "name": "Kurang",
+    "budget": {"dana_desa_share": 0.0001},
+    "targets": {"min_coverage": 0.9},
+}
 VILLAGES = [  # code, name, kecamatan, dana desa, ADD, uninsured farmers, fishers
     ("32.16.01.2001", "Sagara Makmur", "Tarumajaya", 1_500_000_000, 600_000_000, 400, 120),
     ("32.16.01.2002", "Segarajaya", "Tarumajaya", 1_400_000_000, 500_000_000, 350, 200),
@@ -77,10 +82,19 @@ def _filled_template(client: TestClient) -> tuple[bytes, list[str]]:
     sheet = book.active
     assert sheet is not None
     header = [str(c.value) for c in sheet[1]]
-    assert header[:6] == ["Kode desa", "Nama desa", "Kecamatan", "Kabupaten", "Dana Desa (Rp)", "Alokasi Dana Desa (Rp)"]
+    assert header[:6] == [
+        "Kode desa",
+        "Nama desa",
+        "Kecamatan",
+        "Kabupaten",
+        "Dana Desa (Rp)",
+        "Alokasi Dana Desa (Rp)",
+    ]
     assert "Belum terdaftar petani" in header and "Sudah terdaftar nelayan" in header
     assert [c.value for c in sheet[2]][:2] == ["3216012001", "Contoh Desa"]  # the example row
-    validated = {str(dv.sqref).split(":")[0].rstrip("0123456789") for dv in sheet.data_validations.dataValidation}
+    validated = {
+        str(dv.sqref).split(":")[0].rstrip("0123456789") for dv in sheet.data_validations.dataValidation
+    }
     numbers = [
         openpyxl.utils.get_column_letter(i + 1)
         for i, h in enumerate(header)
@@ -130,7 +144,10 @@ def test_every_workbook_of_the_service_in_indonesian(empty_client: TestClient) -
     client = empty_client
     template, header = _filled_template(client)
     dataset = _post(
-        client, "/datasets", files={"file": ("desa.xlsx", template, "application/octet-stream")}, data={"name": "desa"}
+        client,
+        "/datasets",
+        files={"file": ("desa.xlsx", template, "application/octet-stream")},
+        data={"name": "desa"},
     )
     assert dataset["village_count"] == 4
 
@@ -142,7 +159,9 @@ def test_every_workbook_of_the_service_in_indonesian(empty_client: TestClient) -
     assert [c.value for c in sheet[1]] == kept
     as_csv = client.get(f"/datasets/{dataset['id']}/download", params={"format": "csv"}).text
     assert as_csv.splitlines()[0].split(",") == kept
-    check_workbook(_xlsx(client, f"/datasets/{dataset['id']}/download", format="xlsx"), "dataset in id", {"Desa"})
+    check_workbook(
+        _xlsx(client, f"/datasets/{dataset['id']}/download", format="xlsx"), "dataset in id", {"Desa"}
+    )
 
     scenario = _post(client, "/scenarios", json={"dataset_id": dataset["id"], "scenario": SCENARIO})
     plan = _post(client, "/solves", json={"scenario_id": scenario["id"]})
@@ -153,8 +172,14 @@ def test_every_workbook_of_the_service_in_indonesian(empty_client: TestClient) -
         {"Target", "Untuk kantor desa", "Kecamatan", "Iuran bulanan"},
     )
     office = targets["Untuk kantor desa"]
-    assert office.max_column <= 12 and [c.value for c in office[1]][:3] == ["Kecamatan", "Kode desa", "Nama desa"]
-    parts = zipfile.ZipFile(io.BytesIO(_xlsx(client, f"/plans/{plan['id']}/targets", format="xlsx", split="kecamatan")))
+    assert office.max_column <= 12 and [c.value for c in office[1]][:3] == [
+        "Kecamatan",
+        "Kode desa",
+        "Nama desa",
+    ]
+    parts = zipfile.ZipFile(
+        io.BytesIO(_xlsx(client, f"/plans/{plan['id']}/targets", format="xlsx", split="kecamatan"))
+    )
     assert len(parts.namelist()) == 2
     for name in parts.namelist():
         check_workbook(parts.read(name), name, {"Target", "Untuk kantor desa", "Kecamatan"})
@@ -167,9 +192,14 @@ def test_every_workbook_of_the_service_in_indonesian(empty_client: TestClient) -
     curve = client.post("/sweeps", params={"format": "xlsx", "lang": "id"}, json=sweep)
     assert curve.status_code == 200, curve.text
     assert check_workbook(curve.content, "curve").sheetnames == ["Kurva", "Titik patah", "Ringkasan"]
-    fairness = client.post("/fairness", params={"format": "xlsx", "lang": "id"}, json={"scenario_id": scenario["id"]})
+    fairness = client.post(
+        "/fairness", params={"format": "xlsx", "lang": "id"}, json={"scenario_id": scenario["id"]}
+    )
     assert fairness.status_code == 200, fairness.text
-    assert check_workbook(fairness.content, "fairness", {"batas bawah cakupan"}).sheetnames[0] == "Biaya tiap batas bawah"
+    assert (
+        check_workbook(fairness.content, "fairness", {"batas bawah cakupan"}).sheetnames[0]
+        == "Biaya tiap batas bawah"
+    )
 
     short = _post(client, "/scenarios", json={"dataset_id": dataset["id"], "scenario": SHORT})
     infeasible = _post(client, "/solves", json={"scenario_id": short["id"]})
@@ -181,20 +211,30 @@ def test_every_workbook_of_the_service_in_indonesian(empty_client: TestClient) -
     )
     levers = {row[0] for row in shortfalls["Jalan keluar"].iter_rows(min_row=2, values_only=True)}
     assert "Dana APBD" in levers
-    assert all("APBD pool" not in str(row[-1]) for row in shortfalls["Jalan keluar"].iter_rows(values_only=True))
+    assert all(
+        "APBD pool" not in str(row[-1]) for row in shortfalls["Jalan keluar"].iter_rows(values_only=True)
+    )
 
-    other = _post(client, "/scenarios", json={"dataset_id": dataset["id"], "scenario": {**SCENARIO, "name": "Lain"}})
+    other = _post(
+        client, "/scenarios", json={"dataset_id": dataset["id"], "scenario": {**SCENARIO, "name": "Lain"}}
+    )
     other_plan = _post(client, "/solves", json={"scenario_id": other["id"]})
-    comparison = _post(client, "/comparisons", json={"baseline_plan_id": plan["id"], "plan_ids": [other_plan["id"]]})
+    comparison = _post(
+        client, "/comparisons", json={"baseline_plan_id": plan["id"], "plan_ids": [other_plan["id"]]}
+    )
     check_workbook(_xlsx(client, f"/comparisons/{comparison['id']}", format="xlsx"), "comparison")
 
     report = "Kode Desa;Bulan;Terdaftar Petani\n32.16.01.2001;2026-01;10\n32.16.02.2001;2026-01;3\n"
-    actuals = _post(client, f"/plans/{plan['id']}/actuals", files={"file": ("laporan.csv", report.encode(), "text/csv")})
+    actuals = _post(
+        client, f"/plans/{plan['id']}/actuals", files={"file": ("laporan.csv", report.encode(), "text/csv")}
+    )
     check_workbook(_xlsx(client, f"/actuals/{actuals['id']}.xlsx"), "actuals", {"Desa", "Kecamatan"})
     replan = _post(client, f"/actuals/{actuals['id']}/replan")
     assert replan["status"] == "optimal"
     check_workbook(
-        _xlsx(client, f"/plans/{replan['id']}/targets", format="xlsx"), "re-plan targets", {"Target", "Kecamatan"}
+        _xlsx(client, f"/plans/{replan['id']}/targets", format="xlsx"),
+        "re-plan targets",
+        {"Target", "Kecamatan"},
     )
 
 
@@ -202,7 +242,9 @@ def test_the_template_reads_back_in_english_too(empty_client: TestClient) -> Non
     answer = empty_client.get("/datasets/template", params={"lang": "en"})
     header = [c.value for c in openpyxl.load_workbook(io.BytesIO(answer.content)).active[1]]  # type: ignore[index]
     assert header[:2] == ["Village code", "Village name"] and "Uninsured farmers" in header
-    uploaded = empty_client.post("/datasets", files={"file": ("t.xlsx", answer.content, "application/octet-stream")})
+    uploaded = empty_client.post(
+        "/datasets", files={"file": ("t.xlsx", answer.content, "application/octet-stream")}
+    )
     assert uploaded.status_code == 201, uploaded.text
     assert uploaded.json()["village_count"] == 1  # the example row
     again = empty_client.get(f"/datasets/{uploaded.json()['id']}/download", params={"format": "xlsx"})
@@ -221,19 +263,34 @@ def _write(tmp_path: Path) -> tuple[Path, Path, Path]:
     return villages, scenario, short
 
 
-def test_every_workbook_of_the_command_line_in_indonesian(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_workbook_of_the_command_line_in_indonesian(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     villages, scenario, short = _write(tmp_path)
     common = ["--villages", str(villages), "--lang", "id"]
     out = tmp_path / "rencana"
     assert main(["solve", *common, "--scenario", str(scenario), "--out", str(out)]) == 0
     check_workbook((out / "targets.xlsx").read_bytes(), "solve", {"Target", "Untuk kantor desa", "Kecamatan"})
     assert main(["solve", *common, "--scenario", str(short), "--out", str(tmp_path / "kurang")]) == 3
-    check_workbook((tmp_path / "kurang" / "infeasible.xlsx").read_bytes(), "infeasible", {"Desa yang kurang dana"})
+    check_workbook(
+        (tmp_path / "kurang" / "infeasible.xlsx").read_bytes(), "infeasible", {"Desa yang kurang dana"}
+    )
     assert main(["marginals", *common, "--scenario", str(scenario), "--out", str(tmp_path / "m")]) == 0
     check_workbook((tmp_path / "m" / "marginals.xlsx").read_bytes(), "marginals", {"Kecamatan", "Desa"})
     assert main(["fairness", *common, "--scenario", str(scenario), "--out", str(tmp_path / "f")]) == 0
     check_workbook((tmp_path / "f" / "fairness.xlsx").read_bytes(), "fairness", {"batas bawah cakupan"})
-    sweep = ["--lever", "apbd_pool", "--from", "0", "--to", "500000000", "--points", "3", "--out", str(tmp_path / "s")]
+    sweep = [
+        "--lever",
+        "apbd_pool",
+        "--from",
+        "0",
+        "--to",
+        "500000000",
+        "--points",
+        "3",
+        "--out",
+        str(tmp_path / "s"),
+    ]
     assert main(["sweep", *common, "--scenario", str(scenario), *sweep]) == 0
     check_workbook((tmp_path / "s" / "curve.xlsx").read_bytes(), "curve")
     report = tmp_path / "laporan.csv"
