@@ -80,7 +80,8 @@ def villages_xlsx_bytes(
 ) -> bytes:
     """The table as an XLSX workbook with one sheet, `villages`, in the contract's codes; with
     `headers` (code -> the header as uploaded) or `tr` (headers in that language), the
-    planner's workbook: formats, frozen header, totals, print setup, under those headers."""
+    planner's workbook: formats, frozen header, print setup, under those headers; no totals row,
+    so that it uploads again as the same table."""
     frame = villages_frame(table)
     if headers is None and tr is None:
         return frames_to_xlsx({"villages": frame})
@@ -93,8 +94,6 @@ def villages_xlsx_bytes(
         say("Villages"),
         frame,
         label,
-        total=say("Total"),
-        sums=[c for c in frame.columns if c.endswith("_idr") or c.startswith(("uninsured_", "enrolled_"))],
         kinds=_VILLAGE_KINDS,
         title=table.source or "",
     )

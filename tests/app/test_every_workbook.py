@@ -24,7 +24,6 @@ from scenarios.labels import COLUMNS
 # the column codes a planner must never read as a header: every code the tables are keyed by
 CODES = set(COLUMNS) | set(ACTUALS_LABELS)
 SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")  # new_farmers_JKK-JKM is caught by CODES' words
-TOTAL = "Jumlah"
 
 SCENARIO = {
     "name": "Kecil",
@@ -50,7 +49,9 @@ VILLAGES = [  # code, name, kecamatan, dana desa, ADD, uninsured farmers, fisher
 ]
 
 
-def check_workbook(content: bytes, what: str, summed: set[str] = frozenset()) -> openpyxl.Workbook:  # type: ignore[assignment]
+def check_workbook(
+    content: bytes, what: str, summed: set[str] | frozenset[str] = frozenset(), total: str = "Jumlah"
+) -> openpyxl.Workbook:
     """The planner's workbook checks on every sheet; `summed`: the sheets with a totals row."""
     book = openpyxl.load_workbook(io.BytesIO(content))
     for sheet in book.worksheets:
@@ -68,7 +69,7 @@ def check_workbook(content: bytes, what: str, summed: set[str] = frozenset()) ->
                 if isinstance(cell.value, int | float) and not isinstance(cell.value, bool):
                     assert cell.number_format != "General", f"{where}: {cell.coordinate} = {cell.value}"
         if sheet.title in summed:
-            assert sheet.cell(row=sheet.max_row, column=1).value == TOTAL, f"{where}: no totals row"
+            assert sheet.cell(row=sheet.max_row, column=1).value == total, f"{where}: no totals row"
     missing = summed - set(book.sheetnames)
     assert not missing, f"{what}: no sheet {missing} in {book.sheetnames}"
     return book
@@ -153,15 +154,14 @@ def test_every_workbook_of_the_service_in_indonesian(empty_client: TestClient) -
 
     # the download: the headers it was uploaded with, unless a language is asked for
     as_uploaded = client.get(f"/datasets/{dataset['id']}/download", params={"format": "xlsx"})
-    sheet = check_workbook(as_uploaded.content, "dataset download", {"Desa"}).active
+    # no totals row: the table uploads again as it is
+    sheet = check_workbook(as_uploaded.content, "dataset download").active
     assert sheet is not None
     kept = [h for h in header if h != "Batas bagian"]  # a column left empty in every row is not kept
     assert [c.value for c in sheet[1]] == kept
     as_csv = client.get(f"/datasets/{dataset['id']}/download", params={"format": "csv"}).text
     assert as_csv.splitlines()[0].split(",") == kept
-    check_workbook(
-        _xlsx(client, f"/datasets/{dataset['id']}/download", format="xlsx"), "dataset in id", {"Desa"}
-    )
+    check_workbook(_xlsx(client, f"/datasets/{dataset['id']}/download", format="xlsx"), "dataset in id")
 
     scenario = _post(client, "/scenarios", json={"dataset_id": dataset["id"], "scenario": SCENARIO})
     plan = _post(client, "/solves", json={"scenario_id": scenario["id"]})
@@ -263,41 +263,54 @@ def _write(tmp_path: Path) -> tuple[Path, Path, Path]:
     return villages, scenario, short
 
 
-def test_every_workbook_of_the_command_line_in_indonesian(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+# the sheets with a totals row, per file, in each language
+SUMMED = {
+    "id": {
+        "targets": {"Target", "Untuk kantor desa", "Kecamatan"},
+        "infeasible": {"Desa yang kurang dana"},
+        "marginals": {"Kecamatan", "Desa"},
+        "fairness": {"batas bawah cakupan"},
+        "actuals": {"Desa", "Kecamatan"},
+    },
+    "en": {
+        "targets": {"Targets", "For village offices", "Kecamatan"},
+        "infeasible": {"Short villages"},
+        "marginals": {"Kecamatan", "Villages"},
+        "fairness": {"coverage floor"},
+        "actuals": {"Villages", "Kecamatan"},
+    },
+}
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_workbook_of_the_command_line_in_either_language(
+    lang: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     villages, scenario, short = _write(tmp_path)
-    common = ["--villages", str(villages), "--lang", "id"]
+    common = ["--villages", str(villages), "--lang", lang]
+    summed = SUMMED[lang]
+    total = "Jumlah" if lang == "id" else "Total"
+
+    def check(path: Path, what: str) -> None:
+        check_workbook(path.read_bytes(), path.name, summed.get(what, set()), total)
+
     out = tmp_path / "rencana"
     assert main(["solve", *common, "--scenario", str(scenario), "--out", str(out)]) == 0
-    check_workbook((out / "targets.xlsx").read_bytes(), "solve", {"Target", "Untuk kantor desa", "Kecamatan"})
+    check(out / "targets.xlsx", "targets")
     assert main(["solve", *common, "--scenario", str(short), "--out", str(tmp_path / "kurang")]) == 3
-    check_workbook(
-        (tmp_path / "kurang" / "infeasible.xlsx").read_bytes(), "infeasible", {"Desa yang kurang dana"}
-    )
+    check(tmp_path / "kurang" / "infeasible.xlsx", "infeasible")
     assert main(["marginals", *common, "--scenario", str(scenario), "--out", str(tmp_path / "m")]) == 0
-    check_workbook((tmp_path / "m" / "marginals.xlsx").read_bytes(), "marginals", {"Kecamatan", "Desa"})
+    check(tmp_path / "m" / "marginals.xlsx", "marginals")
     assert main(["fairness", *common, "--scenario", str(scenario), "--out", str(tmp_path / "f")]) == 0
-    check_workbook((tmp_path / "f" / "fairness.xlsx").read_bytes(), "fairness", {"batas bawah cakupan"})
-    sweep = [
-        "--lever",
-        "apbd_pool",
-        "--from",
-        "0",
-        "--to",
-        "500000000",
-        "--points",
-        "3",
-        "--out",
-        str(tmp_path / "s"),
-    ]
-    assert main(["sweep", *common, "--scenario", str(scenario), *sweep]) == 0
-    check_workbook((tmp_path / "s" / "curve.xlsx").read_bytes(), "curve")
+    check(tmp_path / "f" / "fairness.xlsx", "fairness")
+    sweep = ["--lever", "apbd_pool", "--from", "0", "--to", "500000000", "--points", "3"]
+    assert main(["sweep", *common, "--scenario", str(scenario), *sweep, "--out", str(tmp_path / "s")]) == 0
+    check(tmp_path / "s" / "curve.xlsx", "curve")
     report = tmp_path / "laporan.csv"
     report.write_text("Kode Desa;Bulan;Terdaftar Petani\n32.16.01.2001;2026-01;10\n", encoding="utf-8")
     plan = ["--scenario", str(scenario), "--plan", str(out / "plan.json"), "--actuals", str(report)]
     assert main(["actuals", *common, *plan, "--out", str(tmp_path / "a")]) == 0
-    check_workbook((tmp_path / "a" / "actuals.xlsx").read_bytes(), "actuals", {"Desa", "Kecamatan"})
+    check(tmp_path / "a" / "actuals.xlsx", "actuals")
     assert main(["replan", *common, *plan, "--out", str(tmp_path / "r")]) == 0
-    check_workbook((tmp_path / "r" / "targets.xlsx").read_bytes(), "re-plan", {"Target", "Kecamatan"})
+    check(tmp_path / "r" / "targets.xlsx", "targets")
     capsys.readouterr()
