@@ -56,7 +56,7 @@ from models.scenario import (
     SolveOptions,
     Targets,
 )
-from models.village import DEFAULT_KABUPATEN, Village, VillageTable
+from models.village import DEFAULT_KABUPATEN, UploadedTable, Village, VillageTable
 
 __all__ = [
     "NOT_REPORTED",
@@ -107,5 +107,6 @@ __all__ = [
     "YearTotals",
     "MultiYear",
     "VillageTable",
+    "UploadedTable",
     "VillageTableError",
 ]

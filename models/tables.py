@@ -72,6 +72,8 @@ class Dataset(DatasetBase, table=True):
     village_count: int
     kecamatan_count: int
     created_at: datetime = Field(default_factory=utc_now)
+    # each column's header as uploaded (code -> header), for the download; none for rows sent as JSON
+    headers: dict[str, str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class DatasetVillage(SQLModel, table=True):

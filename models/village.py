@@ -51,3 +51,10 @@ class VillageTable(BaseModel):
     def kabupaten(self) -> list[str]:
         """The distinct kabupaten values, in first-seen order."""
         return list(dict.fromkeys(v.kabupaten for v in self.villages))
+
+
+class UploadedTable(VillageTable):
+    """A village table as read from an upload, with each column's header as it was written
+    (`village_code` -> `Kode Desa`): the dataset's download gives them back."""
+
+    headers: dict[str, str] = {}

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 
 from models import Plan
-from scenarios.labels import N_, Translate, column_label, english
+from scenarios.labels import N_, STATUS_NAMES, Translate, column_label, english, words
 from scenarios.plan_writers import csv_for_indonesian_excel
 from scenarios.safe_cells import neutralise_frame
 from scenarios.xlsx import Sheet, sheets_to_xlsx
@@ -191,6 +191,8 @@ def comparison_sheets(comparison: PlanComparison, tr: Translate = english) -> li
     sheets = []
     for name in TABLES:
         frame = comparison.table(name)
+        if "status" in frame.columns:  # a plan's status in words
+            frame = frame.assign(status=words(frame["status"], STATUS_NAMES, tr))
         headers = [column_label(str(c), tr) for c in frame.columns]
         kinds = {"objective": "decimal"} if "objective" in frame.columns else {}
         sheets.append(Sheet(tr(_SHEET_NAMES[name]), frame, headers=headers, kinds=kinds, title=title))

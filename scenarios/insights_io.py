@@ -61,27 +61,8 @@ def frame_csv_bytes(frame: pd.DataFrame) -> bytes:
     return neutralise_frame(frame).to_csv(index=False).encode("utf-8")
 
 
-def sheets_xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """One workbook, a sheet per table (names cut to Excel's 31 characters), text cells safe."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in sheets.items():
-            neutralise_frame(frame).to_excel(writer, sheet_name=name[:31], index=False)
-    return buffer.getvalue()
-
-
 def curve_csv_bytes(curve: Curve) -> bytes:
     return frame_csv_bytes(curve_frame(curve))
-
-
-def curve_xlsx_bytes(curve: Curve) -> bytes:
-    return sheets_xlsx_bytes(
-        {
-            "curve": curve_frame(curve),
-            "breakpoints": pd.DataFrame({"lever_value": curve.breakpoints}),
-            "summary": curve_summary(curve),
-        }
-    )
 
 
 def curve_png_bytes(curve: Curve, title: str = "") -> bytes:
@@ -204,11 +185,6 @@ def remedy_frame(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame([r.model_dump() for r in plan.remedies], columns=columns)
 
 
-def infeasibility_xlsx_bytes(plan: Plan) -> bytes:
-    """Every short village and every remedy, one sheet each."""
-    return sheets_xlsx_bytes({"short_villages": shortfall_frame(plan), "remedies": remedy_frame(plan)})
-
-
 # ------------------------------------------------------------------ the next rupiah
 
 _VILLAGE_MARGINALS = [
@@ -328,25 +304,3 @@ def pool_year_marginals(plan: Plan) -> pd.DataFrame:
         [{c: getattr(p, c) for c in _POOL_YEAR_MARGINALS} for p in plan.pool_years],
         columns=_POOL_YEAR_MARGINALS,
     )
-
-
-def marginals_xlsx_bytes(plan: Plan, top: int = 20) -> bytes:
-    years = (
-        {"village_years": village_year_marginals(plan), "pool_years": pool_year_marginals(plan)}
-        if plan.village_years
-        else {}
-    )
-    return sheets_xlsx_bytes(
-        {
-            "top_villages": top_villages(plan, top),
-            "kecamatan": kecamatan_marginals(plan),
-            "pools": pool_marginals(plan),
-            "villages": village_marginals(plan),
-            **years,
-        }
-    )
-
-
-def fairness_xlsx_bytes(summary: pd.DataFrame, villages: dict[str, pd.DataFrame]) -> bytes:
-    """The cost of each floor, then per floor family the villages that gain and lose."""
-    return sheets_xlsx_bytes({"cost_of_each_floor": summary, **villages})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from typing import Any
 
 Translate = Callable[[str], str]
 
@@ -117,6 +118,61 @@ COLUMNS = {
     "source": N_("Paid from"),
     "sector": N_("Sector"),
     "month": N_("Month"),
+    # the way out of infeasibility
+    "workers_needed": N_("Workers the floors need"),
+    "cost_idr": N_("Their cost (Rp)"),
+    "own_budget_idr": N_("Own money (Rp)"),
+    "shortfall_idr": N_("Shortfall (Rp)"),
+    "year": N_("Year"),
+    "fiscal_year": N_("Fiscal year"),
+    "lever": N_("What to change"),
+    "group": N_("Group"),
+    "current": N_("Now"),
+    "needed": N_("Needed"),
+    "needed_with_others_met": N_("Needed, the other shortfalls met too"),
+    "money_for": N_("The money is for"),
+    "exact": N_("Least change, exact"),
+    "message": N_("In words"),
+    # the next rupiah
+    "villages_where_money_helps": N_("Villages where more money helps"),
+    "best_value_per_million": N_("Best value of Rp1 million more"),
+    "mean_value_per_million": N_("Mean value of Rp1 million more"),
+    "value_of_a_million_each": N_("Value of Rp1 million more in every village"),
+    "enrollments_of_a_million_each": N_("New enrolments of Rp1 million more in every village"),
+    "best_village_code": N_("Best village: code"),
+    "best_village_name": N_("Best village: name"),
+    "pool_idr": N_("APBD pool (Rp)"),
+    "spent_idr": N_("Spent (Rp)"),
+    "marginal_value_per_billion": N_("Value of Rp1 billion more"),
+    "marginal_enrollments_per_billion": N_("New enrolments per Rp1 billion more"),
+    "plus_billion_objective": N_("Value with Rp1 billion more"),
+    "plus_billion_gain": N_("Value gained with Rp1 billion more"),
+    "plus_billion_enrollments": N_("New enrolments with Rp1 billion more"),
+    "plus_billion_value": N_("Value gained with Rp1 billion more (earlier name)"),
+    # the cost of fairness
+    "floor": N_("Floor"),
+    "objective_with": N_("Value with the floor"),
+    "objective_without": N_("Value without the floor"),
+    "objective_given_up": N_("Value given up for the floor"),
+    "enrollments_with": N_("New enrolments with the floor"),
+    "enrollments_without": N_("New enrolments without the floor"),
+    "enrollments_given_up": N_("New enrolments given up for the floor"),
+    "spend_with_idr": N_("Spend with the floor (Rp)"),
+    "spend_without_idr": N_("Spend without the floor (Rp)"),
+    "rupiah_moved_idr": N_("Rupiah moved between villages (Rp)"),
+    "villages_gaining": N_("Villages that gain"),
+    "villages_losing": N_("Villages that lose"),
+    # a budget-outcome curve
+    "lever_value": N_("Value of the lever"),
+    "kind": N_("Point"),
+    "slope_left": N_("Slope on the left"),
+    "slope_right": N_("Slope on the right"),
+    "check_ok": N_("Plan checked"),
+    # a village table, as the contract names its columns (the import template, the download)
+    "dana_desa_idr": N_("Dana desa (Rp)"),
+    "add_idr": N_("ADD (Rp)"),
+    "priority": N_("Priority"),
+    "max_share": N_("Max share"),
 }
 
 # who pays a premium, and the sectors of the contribution rules, as planners say them
@@ -167,3 +223,33 @@ def column_label(
             if column == f"new_{group}_{package}":
                 return f"{group_name(group, tr)} {package}"
     return column
+
+
+# what a remedy changes, and what the APBD money of a remedy is for
+REMEDY_LEVERS = {
+    **LEVER_NAMES,
+    "min_coverage": N_("Coverage floor per village"),
+    "group_min_coverage": N_("Coverage floor of a group"),
+    "min_new_enrollments": N_("New enrolments, at least"),
+}
+MONEY_FOR = {
+    "floors": N_("the floors"),
+    "target": N_("the target"),
+    "floors_and_target": N_("the floors and the target"),
+}
+MARGINAL_SOURCES = {
+    "village cap (dana desa + ADD)": N_("the village's own cap (dana desa + ADD)"),
+    "APBD pool": N_("APBD pool"),
+}
+
+
+def yes_no(value: object, tr: Translate = english) -> str:
+    """True/False as a word ("" for unknown)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return tr("yes") if value else tr("no")
+
+
+def words(values: Iterable[Any], names: dict[str, str], tr: Translate = english) -> list[Any]:
+    """Codes as people say them (a code without a name, and an empty cell, as they are)."""
+    return [tr(names[v]) if isinstance(v, str) and v in names else v for v in values]

@@ -27,7 +27,7 @@ from scenarios.labels import (
 )
 from scenarios.rules import premium_ranges
 from scenarios.safe_cells import neutralise_frame, neutralise_text
-from scenarios.xlsx import Sheet, frames_to_xlsx, sheets_to_xlsx
+from scenarios.xlsx import Sheet, frames_to_xlsx, items_sheet, labelled_sheet, sheets_to_xlsx
 
 SPEND_COLUMNS = ["spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr"]
 # what Rp1 million more of the village's cap buys (objective points, new enrolments) and over how
@@ -513,17 +513,7 @@ def _parameters_sheet(
     plan: Plan, scenario: Scenario | None, about: list[tuple[str, Any]], tr: Translate, title: str
 ) -> Sheet:
     rows = [*((label, value, "text") for label, value in about), *parameter_rows(plan, scenario, tr)]
-    values = pd.Series([r[1] for r in rows], dtype=object)
-    frame = pd.DataFrame({"item": [r[0] for r in rows], "value": values})
-    return Sheet(
-        tr("Parameters"),
-        frame,
-        headers=[tr("Item"), tr("Value")],
-        kinds={"item": "text", "value": "text"},
-        title=title,
-        autofilter=False,
-        cell_kinds={"value": [r[2] for r in rows]},
-    )
+    return items_sheet(tr("Parameters"), rows, [tr("Item"), tr("Value")], title)
 
 
 def targets_workbook_sheets(
@@ -550,6 +540,7 @@ def targets_workbook_sheets(
             title=title,
         )
     ]
+    sheets.append(_village_office_sheet(plan, targets, tr, title))
     summary = kecamatan_summary(plan)
     sheets.append(
         Sheet(
@@ -579,6 +570,30 @@ def targets_workbook_sheets(
         )
     sheets.append(_parameters_sheet(plan, scenario, about or [], tr, title))
     return sheets
+
+
+def _village_office_sheet(plan: Plan, targets: pd.DataFrame, tr: Translate, title: str) -> Sheet:
+    """The Target sheet a village office prints on A4: per kecamatan, each village's new workers
+    per package, its money from each source and its coverage after; a dozen columns."""
+    groups, packages = plan_groups_and_packages(plan)
+    frame = targets[["kecamatan", "village_code", "village_name", "new_enrollments"]].copy()
+    for package in packages:
+        columns = [f"new_{g}_{package}" for g in groups]
+        frame[f"new_{package}"] = targets[columns].sum(axis=1) if columns else 0
+    for column in (*SPEND_COLUMNS, "coverage_after"):
+        frame[column] = targets[column]
+    frame = frame.sort_values(["kecamatan", "village_name"], kind="stable")
+    names = {f"new_{p}": f"{tr('New workers')} {p}" for p in packages}
+    _before, after = _coverage(plan.villages)
+    return labelled_sheet(
+        tr("For village offices"),
+        frame,
+        lambda c: names.get(c) or column_label(c, tr),
+        total=tr("Total"),
+        sums=["new_enrollments", *names, *SPEND_COLUMNS],
+        totals={"coverage_after": after},
+        title=title,
+    )
 
 
 def targets_workbook_bytes(

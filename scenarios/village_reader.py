@@ -16,7 +16,7 @@ from typing import IO, Any
 import numpy as np
 import pandas as pd
 
-from models import InputIssue, VillageTable, VillageTableError
+from models import InputIssue, UploadedTable, VillageTable, VillageTableError
 from scenarios.files import Source, open_source
 from scenarios.limits import ReadLimits, check_xlsx_bounds
 from scenarios.village_table import RawTable, normalise_column_name, table_from_raw
@@ -34,9 +34,29 @@ def read_villages(
     """Read and validate a village table: CSV (comma or semicolon separated, UTF-8 with or
     without BOM) or XLSX (first sheet). Raises VillageTableError listing every bad row, or
     naming the limit (`limits`: rows, columns, the XLSX's size) the table goes beyond."""
+    return _read(source, filename, limits)[0]
+
+
+def _read(source: Source, filename: str | None, limits: ReadLimits | None) -> tuple[VillageTable, list[str]]:
     limits = limits or ReadLimits()
     with open_source(source, filename, VillageTableError) as (stream, name):
-        return table_from_raw(raw_cells(stream, name, limits))
+        raw = raw_cells(stream, name, limits)
+        return table_from_raw(raw), raw.header
+
+
+def read_uploaded_villages(
+    source: Source, filename: str | None = None, limits: ReadLimits | None = None
+) -> UploadedTable:
+    """`read_villages`, keeping each column's header as written (code -> header)."""
+    table, header = _read(source, filename, limits)
+    headers: dict[str, str] = {}
+    for written in header:
+        key = normalise_column_name(written)
+        if key and key not in headers:
+            headers[key] = written.strip()
+    return UploadedTable.model_construct(
+        groups=table.groups, villages=table.villages, source=table.source, headers=headers
+    )
 
 
 def raw_cells(content: bytes | IO[bytes], name: str, limits: ReadLimits) -> RawTable:

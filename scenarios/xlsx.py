@@ -16,8 +16,9 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,6 +89,7 @@ _FORMATS = {
     "fraction": "#,##0.0",
     "share": "0.0%",
     "decimal": "#,##0.000",
+    "number": "0",  # a year, a month number: no thousands separator
     "text": "@",
 }
 _SUMMED_KINDS = ("rupiah", "count", "fraction")
@@ -110,6 +112,9 @@ class Sheet:
     title: str = ""  # the printed page's header
     autofilter: bool = True
     cell_kinds: dict[str, list[str]] = field(default_factory=dict)  # column -> a kind per row
+    # column -> XlsxWriter's data validation (a template's numbers), on its first `rows_to_fill`
+    validations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    rows_to_fill: int = 0
 
 
 def column_kind(column: str, values: pd.Series) -> str:
@@ -128,6 +133,54 @@ def column_kind(column: str, values: pd.Series) -> str:
             return "count" if whole else "fraction"
         return "count" if whole else "decimal"
     return "text"
+
+
+def labelled_sheet(
+    name: str,
+    frame: pd.DataFrame,
+    label: Callable[[str], str],
+    *,
+    total: str | None = None,
+    sums: Iterable[str] = (),
+    **more: Any,
+) -> Sheet:
+    """A sheet of a planner's workbook from a table whose columns are codes: each header is
+    `label(code)`; with `total` (the word for it), a totals row summing the columns in `sums`
+    and leaving the others empty (or set by `totals=`)."""
+    columns = [str(c) for c in frame.columns]
+    summed = set(sums)
+    return Sheet(
+        name,
+        frame,
+        headers=[label(c) for c in columns],
+        totals_label=total,
+        no_sum=tuple(c for c in columns if c not in summed),
+        **more,
+    )
+
+
+def items_sheet(name: str, rows: list[tuple[str, Any, str]], headers: list[str], title: str = "") -> Sheet:
+    """An item, value sheet (parameters, a curve's summary): `rows` of (label, value, kind), each
+    value formatted by its own kind."""
+    values = pd.Series([r[1] for r in rows], dtype=object)
+    frame = pd.DataFrame({"item": [r[0] for r in rows], "value": values})
+    kinds = [_number_kind(value) if kind == "text" else kind for _, value, kind in rows]
+    return Sheet(
+        name,
+        frame,
+        headers=headers,
+        kinds={"item": "text", "value": "text"},
+        title=title,
+        autofilter=False,
+        cell_kinds={"value": kinds},
+    )
+
+
+def _number_kind(value: object) -> str:
+    """A number given as text-kind (a plan's id, a count) still gets a number format."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return "text"
+    return "number" if float(value).is_integer() else "decimal"
 
 
 def sheets_to_xlsx(sheets: list[Sheet]) -> bytes:
@@ -191,6 +244,10 @@ def sheets_to_xlsx(sheets: list[Sheet]) -> bytes:
                         int(cached) if cached.is_integer() else cached,
                     )
         sheet.freeze_panes(1, 0)
+        for column, options in spec.validations.items():
+            if column in columns:
+                at = columns.index(column)
+                sheet.data_validation(1, at, max(last_row, spec.rows_to_fill), at, options)
         if spec.autofilter and len(columns):
             sheet.autofilter(0, 0, max(last_row, 1), len(columns) - 1)
         sheet.set_landscape()

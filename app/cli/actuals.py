@@ -18,6 +18,7 @@ from pathlib import Path
 import scenarios
 import solver
 from app.cli.limits import add_max_villages, read_limits
+from app.cli.pipeline import write_planner_workbook
 from app.cli.refusals import (
     EXIT_CHECK_FAILED,
     EXIT_ERROR,
@@ -287,9 +288,13 @@ def _replan(
     options: SolveOptions,
     lang: Lang,
 ) -> int:
+    from app.i18n import normalise_lang
+    from app.settings import env_lang
     from models import Actuals
 
     assert isinstance(actuals, Actuals)
+    # the planner's targets.xlsx when a language was chosen, as `desaplan solve` writes it
+    chosen_lang = args.lang or normalise_lang(env_lang())
     start = time.perf_counter()
     new_plan, problem = replan(
         table,
@@ -314,7 +319,12 @@ def _replan(
     )
     if new_plan.has_targets:
         scenarios.write_targets_csv(new_plan, out / "targets.csv")
-        scenarios.write_targets_xlsx(new_plan, out / "targets.xlsx")
+        if chosen_lang in ("id", "en"):  # the planner's workbook, as `desaplan solve --lang` writes
+            write_planner_workbook(
+                new_plan, problem.scenario, args.villages, args.scenario, out / "targets.xlsx", chosen_lang
+            )
+        else:
+            scenarios.write_targets_xlsx(new_plan, out / "targets.xlsx")
     total = time.perf_counter() - start
     timings = {
         "read": 0.0,

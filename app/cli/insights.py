@@ -117,8 +117,10 @@ def sweep_values(start: float | None, stop: float | None, points: int, values: s
 
 
 def _sweep(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
+    from app.i18n import gettext_for
     from scenarios import insights_io
     from scenarios.files import atomic_write
+    from scenarios.insights_sheets import curve_xlsx_bytes
     from scenarios.sweep_values import check_sweep_values
     from solver import sweep
 
@@ -129,7 +131,9 @@ def _sweep(args: argparse.Namespace, problem: Problem, options: SolveOptions) ->
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "curve.csv", insights_io.curve_csv_bytes(curve))
-    atomic_write(out / "curve.xlsx", insights_io.curve_xlsx_bytes(curve))
+    say = _speaker(args)
+    workbook = curve_xlsx_bytes(curve, gettext_for(say.lang), problem.scenario.name)
+    atomic_write(out / "curve.xlsx", workbook)
     atomic_write(out / "curve.png", insights_io.curve_png_bytes(curve, problem.scenario.name))
     atomic_write(out / "curve.json", curve.model_dump_json(indent=2).encode("utf-8"))
     print(curve_summary(curve, problem.scenario.name, out, _speaker(args)))
@@ -203,8 +207,10 @@ def curve_summary(curve: Curve, name: str, out: Path, say: Speaker | None = None
 
 def _marginals(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
     import solver
+    from app.i18n import gettext_for
     from scenarios import insights_io
     from scenarios.files import atomic_write
+    from scenarios.insights_sheets import marginals_xlsx_bytes
 
     plan = solver.solve(problem, options)
     if plan.status != Status.optimal or not plan.has_targets:
@@ -228,7 +234,8 @@ def _marginals(args: argparse.Namespace, problem: Problem, options: SolveOptions
         ),
     ):
         atomic_write(out / f"marginals_{name}.csv", insights_io.frame_csv_bytes(frame))
-    atomic_write(out / "marginals.xlsx", insights_io.marginals_xlsx_bytes(plan, args.top))
+    tr = gettext_for(_speaker(args).lang)
+    atomic_write(out / "marginals.xlsx", marginals_xlsx_bytes(plan, args.top, tr, plan.scenario_name))
     print(marginals_summary(plan, top, out, _speaker(args)))
     return EXIT_OK
 
@@ -284,9 +291,11 @@ def marginals_summary(plan: Plan, top: object, out: Path, say: Speaker | None = 
 
 
 def _fairness(args: argparse.Namespace, problem: Problem, options: SolveOptions) -> int:
+    from app.i18n import gettext_for
     from scenarios import insights_io, labels
     from scenarios.compare import fairness_frames
     from scenarios.files import atomic_write
+    from scenarios.insights_sheets import fairness_xlsx_bytes
     from solver import without_each_floor
 
     plans = without_each_floor(problem, options)
@@ -298,8 +307,9 @@ def _fairness(args: argparse.Namespace, problem: Problem, options: SolveOptions)
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     atomic_write(out / "fairness.csv", insights_io.frame_csv_bytes(summary))
-    atomic_write(out / "fairness.xlsx", insights_io.fairness_xlsx_bytes(summary, comparisons))
     say = _speaker(args)
+    workbook = fairness_xlsx_bytes(summary, comparisons, gettext_for(say.lang), problem.scenario.name)
+    atomic_write(out / "fairness.xlsx", workbook)
     fmt, _ = say.fmt, say.gettext
     lines = [f"desaplan fairness: {problem.scenario.name}"]
     row: Any

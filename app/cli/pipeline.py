@@ -58,15 +58,14 @@ def solve_files(
     scenarios.write_plan_json(plan, out_dir / "plan.json")
     (out_dir / "infeasible.xlsx").unlink(missing_ok=True)
     if plan.short_villages or plan.remedies:
-        from scenarios.files import atomic_write
-        from scenarios.insights_io import infeasibility_xlsx_bytes
-
-        atomic_write(out_dir / "infeasible.xlsx", infeasibility_xlsx_bytes(plan))
+        write_infeasible_workbook(plan, out_dir / "infeasible.xlsx", workbook_lang or "en")
     if plan.has_targets:
         frame = scenarios.targets_frame(plan)  # one table for both files
         scenarios.write_targets_csv(plan, out_dir / "targets.csv", frame)
         if workbook_lang in ("id", "en"):
-            _write_workbook(plan, plan_scenario, villages, scenario, out_dir / "targets.xlsx", workbook_lang)
+            write_planner_workbook(
+                plan, plan_scenario, villages, scenario, out_dir / "targets.xlsx", workbook_lang
+            )
         else:
             scenarios.write_targets_xlsx(plan, out_dir / "targets.xlsx", frame)
     run.report("write", 1, 1)
@@ -82,7 +81,21 @@ def solve_files(
     return plan, timings
 
 
-def _write_workbook(
+def write_infeasible_workbook(plan: Plan, path: Path, lang: str) -> None:
+    """infeasible.xlsx: the short villages and the remedies, in the planner's words."""
+    from app.i18n import gettext_for, speaker
+    from app.i18n.summary import remedy_texts
+    from scenarios.files import atomic_write
+    from scenarios.insights_sheets import infeasibility_xlsx_bytes
+
+    say = speaker(lang)
+    content = infeasibility_xlsx_bytes(
+        plan, gettext_for(say.lang), remedy_texts(plan.remedies, say), plan.scenario_name
+    )
+    atomic_write(path, content)
+
+
+def write_planner_workbook(
     plan: Plan, scenario: Scenario, villages: Path, scenario_file: Path, path: Path, lang: str
 ) -> None:
     """The planner's targets workbook, as the service writes it: headers in the language, the

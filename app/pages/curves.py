@@ -15,7 +15,7 @@ from fastapi.responses import Response
 
 from app.db import SessionDep
 from app.pages.forms import parse_decimal, parse_rupiah
-from app.pages.render import render
+from app.pages.render import render, request_lang
 from app.services import datasets as dataset_service
 from app.services import insights as insight_service
 from app.services import scenarios as scenario_service
@@ -159,10 +159,13 @@ def curve_page(request: Request, scenario_id: ItemId, session: SessionDep, setti
         return render(request, "curve.html", {**context, "issues": exc.issues}, status_code=422)
     file_format = query.get("format", "")
     if file_format in ("csv", "xlsx", "png"):
-        answer: Response = curve_answer(curve, name, file_format)
+        answer: Response = curve_answer(curve, name, file_format, request_lang(request))
         return answer
     kind = curve.lever.kind
-    downloads = {f: str(request.url.include_query_params(format=f)) for f in ("csv", "xlsx", "png")}
+    downloads = {
+        f: str(request.url.include_query_params(format=f, lang=request_lang(request)))
+        for f in ("csv", "xlsx", "png")
+    }
     return render(
         request,
         "curve.html",

@@ -15,9 +15,9 @@ from typing import Any
 import pandas as pd
 
 import scenarios
-from app.i18n import Lang, gettext_for
+from app.i18n import DEFAULT_LANG, Lang, gettext_for, normalise_lang
 from models import Actuals, Plan, Scenario, VillageTable
-from scenarios import insights_io
+from scenarios import insights_io, insights_sheets
 from scenarios.actuals_reader import PlanFrame, actuals_from_rows, read_actuals
 from scenarios.compare import (
     PlanComparison,
@@ -28,6 +28,8 @@ from scenarios.compare import (
 )
 from scenarios.labels import english
 from scenarios.limits import ReadLimits
+from scenarios.village_reader import read_uploaded_villages
+from scenarios.village_writers import village_column_label
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,8 @@ class FileOrder:
 
 
 def read_file(content: bytes, filename: str, limits: ReadLimits | None) -> VillageTable:
-    return scenarios.read_villages(content, filename=filename, limits=limits)
+    """The table, with its headers as uploaded (the dataset's download gives them back)."""
+    return read_uploaded_villages(content, filename=filename, limits=limits)
 
 
 def read_rows(rows: list[dict[str, Any]], limits: ReadLimits | None) -> VillageTable:
@@ -59,10 +62,23 @@ def read_actuals_rows(rows: list[dict[str, Any]], frame: PlanFrame) -> Actuals:
     return actuals_from_rows(rows, frame)
 
 
-def villages_bytes(table: VillageTable, file_format: str) -> bytes:
+def villages_bytes(
+    table: VillageTable, file_format: str, headers: dict[str, str] | None = None, lang: str | None = None
+) -> bytes:
+    """The table under the headers it was uploaded with (`headers`), or in a language (`lang`:
+    the planner's workbook), else in the contract's codes."""
+    if lang in ("id", "en"):
+        tr = gettext_for(normalise_lang(lang) or "id")
+        if file_format == "xlsx":
+            return scenarios.villages_xlsx_bytes(table, tr=tr)
+        labels = {c: village_column_label(c, tr) for c in scenarios.villages_frame(table).columns}
+        return scenarios.villages_csv_bytes(table, labels)
     if file_format == "xlsx":
-        return scenarios.villages_xlsx_bytes(table)
-    return scenarios.villages_csv_bytes(table)
+        if not headers:
+            return scenarios.villages_xlsx_bytes(table)
+        # the sheet's own words (its name, the totals) in the default language
+        return scenarios.villages_xlsx_bytes(table, headers, gettext_for(DEFAULT_LANG))
+    return scenarios.villages_csv_bytes(table, headers)
 
 
 def targets_bytes(plan: Plan, file_format: str) -> bytes:
@@ -121,7 +137,9 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return out
 
 
-def marginals_answer(plan: Plan, file_format: str, table: str, top: int) -> bytes | dict[str, Any]:
+def marginals_answer(
+    plan: Plan, file_format: str, table: str, top: int, lang: str = "id"
+) -> bytes | dict[str, Any]:
     """What one more Rp1 million buys: the workbook, one table as CSV, or every table as JSON."""
     frames = {
         "top": lambda: insights_io.top_villages(plan, top),
@@ -133,7 +151,9 @@ def marginals_answer(plan: Plan, file_format: str, table: str, top: int) -> byte
         "pool_years": lambda: insights_io.pool_year_marginals(plan),
     }
     if file_format == "xlsx":
-        return insights_io.marginals_xlsx_bytes(plan, top)
+        return insights_sheets.marginals_xlsx_bytes(
+            plan, top, gettext_for(normalise_lang(lang) or "id"), plan.scenario_name
+        )
     if file_format == "csv":
         return insights_io.frame_csv_bytes(frames[table]())
     return {name: records(make()) for name, make in frames.items()} | {"marginals_from": plan.marginals_from}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
@@ -11,7 +11,7 @@ from app.services import datasets as service
 from app.services import writes
 from app.settings import SettingsDep
 from app.web.auth import ActorDep
-from app.web.responses import FileFormat, ItemId, Limit, Offset, file_response, file_responses
+from app.web.responses import FileFormat, ItemId, Limit, Offset, WorkbookLang, file_response, file_responses
 from app.web.uploads import OPENAPI_BODY, Upload, read_upload
 from models import Village, VillageTable
 from models.tables import Dataset, DatasetDetail, DatasetPublic, Page
@@ -58,6 +58,18 @@ def list_datasets(session: SessionDep, offset: Offset = 0, limit: Limit = 100) -
     return Page[DatasetPublic](items=items, total=page.total, offset=offset, limit=limit)
 
 
+@router.get(
+    "/template",
+    response_class=Response,
+    responses=file_responses("xlsx"),
+    summary="The import template: an XLSX to fill in and upload",
+)
+def import_template(lang: WorkbookLang = "id") -> Response:
+    """The village table's headers in the language (each read back as its column), an example
+    row to overwrite, and data validation on every number column."""
+    return file_response(service.template(lang), f"village_table_template_{lang}.xlsx", "xlsx")
+
+
 @router.get("/{dataset_id}", response_model=DatasetDetail, summary="A dataset with its villages")
 def get_dataset(
     dataset_id: ItemId,
@@ -92,7 +104,16 @@ def list_villages(
     summary="Download a dataset as CSV or XLSX",
 )
 def download_dataset(
-    dataset_id: ItemId, session: SessionDep, settings: SettingsDep, format: FileFormat = "csv"
+    dataset_id: ItemId,
+    session: SessionDep,
+    settings: SettingsDep,
+    format: FileFormat = "csv",
+    lang: Annotated[
+        Literal["id", "en"] | None,
+        Query(description="headers in Bahasa Indonesia or English; without it, the headers as uploaded"),
+    ] = None,
 ) -> Response:
-    content, filename = service.download(session, dataset_id, format, settings.export_time_limit_s)
+    """The table under the headers it was uploaded with (a table sent as JSON rows: the
+    contract's codes); with `lang`, the planner's workbook in that language."""
+    content, filename = service.download(session, dataset_id, format, settings.export_time_limit_s, lang)
     return file_response(content, filename, format)

@@ -16,7 +16,7 @@ from app.services.solves import Mode
 from app.settings import SettingsDep
 from app.web.auth import ActorDep
 from app.web.deps import RunnerDep
-from app.web.responses import MEDIA_TYPES, ItemId, curve_answer, file_response
+from app.web.responses import MEDIA_TYPES, ItemId, WorkbookLang, curve_answer, file_response
 from models import Curve
 from models.tables import FairnessCreate, JobPublic, SweepCreate
 from scenarios import insights_io
@@ -44,6 +44,7 @@ def create_sweep(
     runner: RunnerDep,
     actor: ActorDep,
     format: Literal["json", "csv", "xlsx", "png"] = "json",
+    lang: WorkbookLang = "id",
     mode: Annotated[
         Mode,
         Query(
@@ -70,12 +71,15 @@ def create_sweep(
         )
     writes.require_scenario_kabupaten(session, actor, body.scenario_id)
     curve, name = service.sweep(session, body, settings)
-    return curve_answer(curve, name, format)
+    return curve_answer(curve, name, format, lang)
 
 
 @router.get("/sweeps/{sweep_id}", responses=SWEEP_ANSWERS, summary="The curve of a sweep job")
 def read_sweep(
-    sweep_id: ItemId, session: SessionDep, format: Literal["json", "csv", "xlsx", "png"] = "json"
+    sweep_id: ItemId,
+    session: SessionDep,
+    format: Literal["json", "csv", "xlsx", "png"] = "json",
+    lang: WorkbookLang = "id",
 ) -> Any:
     """The curve of a sweep that ran as a job, as JSON, CSV, a workbook or a chart; 202 with the
     job while it is queued or running; 409 when it failed or was cancelled."""
@@ -86,7 +90,7 @@ def read_sweep(
             status_code=status.HTTP_202_ACCEPTED,
             headers={"Location": f"/jobs/{job.id}"},
         )
-    return curve_answer(curve, name, format)
+    return curve_answer(curve, name, format, lang)
 
 
 @router.post("/fairness", summary="The cost of each floor of a scenario")
@@ -96,6 +100,7 @@ def cost_of_fairness(
     settings: SettingsDep,
     actor: ActorDep,
     format: Literal["json", "csv", "xlsx"] = "json",
+    lang: WorkbookLang = "id",
 ) -> Any:
     """The scenario solved with every floor and without each floor family (coverage floor, group
     floors, table-wide target): objective and enrolments given up, rupiah moved, villages that
@@ -106,7 +111,7 @@ def cost_of_fairness(
     if format == "csv":
         return file_response(insights_io.frame_csv_bytes(summary), "fairness.csv", "csv")
     if format == "xlsx":
-        return file_response(insights_io.fairness_xlsx_bytes(summary, villages), "fairness.xlsx", "xlsx")
+        return file_response(service.fairness_workbook(summary, villages, lang), "fairness.xlsx", "xlsx")
     return {
         "floors": records(summary),
         "villages": {family: records(frame) for family, frame in villages.items()},
@@ -124,10 +129,11 @@ def plan_marginals(
     format: Literal["json", "csv", "xlsx"] = "json",
     table: Annotated[Table, Query(description="the table a CSV holds")] = "top",
     top: Annotated[int, Query(ge=1, le=1000)] = 20,
+    lang: WorkbookLang = "id",
 ) -> Any:
     """Per village (its own cap), per kecamatan and per APBD pool: objective points and new
     enrolments one more Rp1 million buys and over which range; the villages where it does most."""
-    answer = service.marginals(session, plan_id, format, table, top, settings)
+    answer = service.marginals(session, plan_id, format, table, top, settings, lang)
     if isinstance(answer, bytes):
         name = f"marginals_{plan_id}.xlsx" if format == "xlsx" else f"marginals_{plan_id}_{table}.csv"
         return file_response(answer, name, format)

@@ -7,11 +7,21 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Response
 
 from app.db import SessionDep
+from app.services import insights as insights_service
 from app.services import plans as service
 from app.services.operator import operator_targets_file, operator_village_page
 from app.settings import SettingsDep
 from app.web.auth import PrincipalDep
-from app.web.responses import FileFormat, ItemId, Limit, Offset, OptionalId, file_response, file_responses
+from app.web.responses import (
+    FileFormat,
+    ItemId,
+    Limit,
+    Offset,
+    OptionalId,
+    WorkbookLang,
+    file_response,
+    file_responses,
+)
 from models import VillagePlan
 from models.tables import InShort, Page, PlanPublic, PlanShortfalls, Role
 from scenarios import insights_io
@@ -79,7 +89,12 @@ def in_short(
     responses=file_responses("csv", "xlsx"),
     summary="The way out of infeasibility: every short village and the remedies",
 )
-def shortfalls(plan_id: ItemId, session: SessionDep, format: Literal["json", "csv", "xlsx"] = "json") -> Any:
+def shortfalls(
+    plan_id: ItemId,
+    session: SessionDep,
+    format: Literal["json", "csv", "xlsx"] = "json",
+    lang: WorkbookLang = "id",
+) -> Any:
     """Every village whose own dana desa and ADD cannot pay its floors (largest shortfall first,
     not only the first hundred) and the least change of each lever that alone makes the
     scenario feasible. CSV holds the villages; XLSX a sheet of villages and one of remedies."""
@@ -90,7 +105,8 @@ def shortfalls(plan_id: ItemId, session: SessionDep, format: Literal["json", "cs
         return file_response(
             insights_io.frame_csv_bytes(insights_io.shortfall_frame(plan)), f"shortfalls_{plan_id}.csv", "csv"
         )
-    return file_response(insights_io.infeasibility_xlsx_bytes(plan), f"shortfalls_{plan_id}.xlsx", "xlsx")
+    content = insights_service.shortfalls_workbook(plan, lang)
+    return file_response(content, f"shortfalls_{plan_id}.xlsx", "xlsx")
 
 
 @router.get("/{plan_id}/kecamatan", summary="The plan summed per kecamatan")

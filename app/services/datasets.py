@@ -13,11 +13,12 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.errors import NotFound
+from app.i18n import Lang, gettext_for
 from app.processes import filework
 from app.processes.bounded import building, reading
 from app.services.bulk import insert_rows, json_cell, select_rows
 from app.services.naming import slugify
-from models import Village, VillageTable
+from models import UploadedTable, Village, VillageTable
 from models.tables import Dataset, DatasetScope, DatasetVillage, Page
 from scenarios.limits import ReadLimits
 
@@ -54,6 +55,7 @@ def add_dataset(
         kabupaten=table.kabupaten,
         village_count=len(table.villages),
         kecamatan_count=len({v.kecamatan for v in table.villages}),
+        headers=dict(table.headers) if isinstance(table, UploadedTable) and table.headers else None,
     )
     session.add(dataset)
     session.flush()  # the id, for the villages' foreign key
@@ -219,12 +221,22 @@ def table_json(session: Session, dataset_id: int) -> str:
 
 
 def download(
-    session: Session, dataset_id: int, file_format: str, time_limit_s: float = 0
+    session: Session, dataset_id: int, file_format: str, time_limit_s: float = 0, lang: str | None = None
 ) -> tuple[bytes, str]:
-    """The table as CSV or XLSX bytes, with a file name naming the dataset; the file is built
-    within `time_limit_s` (503; 0: no limit)."""
+    """The table as CSV or XLSX bytes under the headers it was uploaded with (or, with `lang`,
+    in that language), with a file name naming the dataset; the file is built within
+    `time_limit_s` (503; 0: no limit)."""
     dataset = get_dataset(session, dataset_id)
     table = load_table(session, dataset_id)
     name = f"villages_{dataset.slug}.{file_format}"
-    content = building(time_limit_s, name, filework.villages_bytes, table, file_format)
+    content = building(
+        time_limit_s, name, filework.villages_bytes, table, file_format, dataset.headers or None, lang
+    )
     return content, name
+
+
+def template(lang: Lang) -> bytes:
+    """The import template in `lang` (see `scenarios.village_writers.template_xlsx_bytes`)."""
+    from scenarios.village_writers import template_xlsx_bytes
+
+    return template_xlsx_bytes(gettext_for(lang))

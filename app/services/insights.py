@@ -19,6 +19,8 @@ import pandas as pd
 from sqlmodel import Session
 
 from app.errors import Conflict, NotFound
+from app.i18n import Lang, gettext_for, speaker
+from app.i18n.summary import remedy_texts
 from app.processes import filework
 from app.processes.bounded import FAIRNESS_TOO_LONG, MARGINALS_TOO_LONG, SWEEP_TOO_LONG, answering
 from app.queue.interface import JobQueue
@@ -27,6 +29,7 @@ from app.services import scenarios as scenario_service
 from app.settings import Settings
 from models import Curve, InputError, InputIssue, Plan, Problem, Scenario, SolveOptions
 from models.tables import Job, JobKind, JobStatus, ScenarioVersion, SolveCreate, SweepCreate
+from scenarios import insights_sheets
 from scenarios.compare import fairness_frames
 from solver import sweep as solver_sweep
 from solver import without_each_floor
@@ -171,7 +174,13 @@ def plan_for_marginals(session: Session, plan_id: int) -> Plan:
 
 
 def marginals(
-    session: Session, plan_id: int, file_format: str, table: str, top: int, settings: Settings
+    session: Session,
+    plan_id: int,
+    file_format: str,
+    table: str,
+    top: int,
+    settings: Settings,
+    lang: Lang = "id",
 ) -> bytes | dict[str, Any]:
     """What one more Rp1 million buys in a plan: the workbook, one table as CSV, or JSON."""
     plan = plan_for_marginals(session, plan_id)
@@ -183,5 +192,20 @@ def marginals(
         file_format,
         table,
         top,
+        lang,
         name=str(plan_id),
     )
+
+
+def shortfalls_workbook(plan: Plan, lang: Lang) -> bytes:
+    """The way out of infeasibility as the planner's workbook in `lang`: the short villages with
+    their totals, and each remedy said in the language."""
+    return insights_sheets.infeasibility_xlsx_bytes(
+        plan, gettext_for(lang), remedy_texts(plan.remedies, speaker(lang)), plan.scenario_name
+    )
+
+
+def fairness_workbook(
+    summary: pd.DataFrame, villages: dict[str, pd.DataFrame], lang: Lang, title: str = ""
+) -> bytes:
+    return insights_sheets.fairness_xlsx_bytes(summary, villages, gettext_for(lang), title)

@@ -26,6 +26,10 @@ ItemId = Annotated[int, Path(ge=1, le=DB_INT_MAX)]
 OptionalId = Annotated[int | None, Query(ge=1, le=DB_INT_MAX)]
 Offset = Annotated[int, Query(ge=0, le=DB_INT_MAX, description="items to skip")]
 Limit = Annotated[int, Query(ge=1, le=1000, description="items per page")]
+WorkbookLang = Annotated[
+    Literal["id", "en"],
+    Query(description="the workbook's sheet names, headers and words in Bahasa Indonesia or English"),
+]
 
 
 def file_response(content: bytes, filename: str, file_format: str) -> Response:
@@ -41,15 +45,18 @@ def file_responses(*formats: str) -> dict[int | str, dict[str, object]]:
     return {200: {"content": {MEDIA_TYPES[f]: {} for f in formats}}}
 
 
-def curve_answer(curve: Curve, name: str, file_format: str) -> Any:
+def curve_answer(curve: Curve, name: str, file_format: str, lang: Literal["id", "en"] = "id") -> Any:
     """A budget-outcome curve as the asker wants it: its points as CSV, a workbook, a chart for a
     slide (PNG), or the curve itself (JSON), for the API and the curves page alike."""
-    from scenarios import insights_io
+    from app.i18n import gettext_for
+    from scenarios import insights_io, insights_sheets
 
     if file_format == "csv":
         return file_response(insights_io.curve_csv_bytes(curve), "curve.csv", "csv")
     if file_format == "xlsx":
-        return file_response(insights_io.curve_xlsx_bytes(curve), "curve.xlsx", "xlsx")
+        return file_response(
+            insights_sheets.curve_xlsx_bytes(curve, gettext_for(lang), name), "curve.xlsx", "xlsx"
+        )
     if file_format == "png":
         return Response(
             insights_io.curve_png_bytes(curve, name),

@@ -59,10 +59,10 @@ def test_sweep_as_csv_xlsx_and_png(
     frame = pd.read_csv(io.BytesIO(as_csv.content))
     assert (frame["kind"] == "sampled").sum() == 5
     sheets = pd.read_excel(
-        io.BytesIO(empty_client.post("/sweeps", params={"format": "xlsx"}, json=body).content),
+        io.BytesIO(empty_client.post("/sweeps", params={"format": "xlsx", "lang": "en"}, json=body).content),
         sheet_name=None,
     )
-    assert list(sheets) == ["curve", "breakpoints", "summary"]
+    assert list(sheets) == ["Curve", "Breakpoints", "Summary"]
     png = empty_client.post("/sweeps", params={"format": "png"}, json=body)
     assert png.headers["content-type"] == "image/png" and png.content[:4] == b"\x89PNG"
 
@@ -102,9 +102,10 @@ def test_a_sweep_of_a_large_table_is_a_job_whose_curve_reads_as_json_csv_and_xls
     frame = pd.read_csv(io.BytesIO(client.get(queued.headers["location"], params={"format": "csv"}).content))
     assert (frame["kind"] == "sampled").sum() == 5
     sheets = pd.read_excel(
-        io.BytesIO(client.get(queued.headers["location"], params={"format": "xlsx"}).content), sheet_name=None
+        io.BytesIO(client.get(queued.headers["location"], params={"format": "xlsx", "lang": "en"}).content),
+        sheet_name=None,
     )
-    assert list(sheets) == ["curve", "breakpoints", "summary"]
+    assert list(sheets) == ["Curve", "Breakpoints", "Summary"]
     # a solve's job is not a sweep; over the limit, mode=sync is refused with the way out
     solve = client.post("/solves", params={"mode": "async"}, json={"scenario_id": scenario["id"]})
     assert client.get(f"/sweeps/{solve.json()['id']}").status_code == 404
@@ -246,12 +247,12 @@ def test_cost_of_fairness_of_a_scenario(
     sheets = pd.read_excel(
         io.BytesIO(
             empty_client.post(
-                "/fairness", params={"format": "xlsx"}, json={"scenario_id": scenario["id"]}
+                "/fairness", params={"format": "xlsx", "lang": "en"}, json={"scenario_id": scenario["id"]}
             ).content
         ),
         sheet_name=None,
     )
-    assert list(sheets) == ["cost_of_each_floor", "coverage floor"]
+    assert list(sheets) == ["Cost of each floor", "coverage floor"]
 
 
 def test_an_infeasible_plan_lists_every_short_village_and_remedies_that_hold(
@@ -299,12 +300,20 @@ def test_an_infeasible_plan_lists_every_short_village_and_remedies_that_hold(
         "32.16.02.2002",
     ]
     sheets = pd.read_excel(
-        io.BytesIO(empty_client.get(f"/plans/{plan['id']}/shortfalls", params={"format": "xlsx"}).content),
+        io.BytesIO(
+            empty_client.get(
+                f"/plans/{plan['id']}/shortfalls", params={"format": "xlsx", "lang": "en"}
+            ).content
+        ),
         sheet_name=None,
     )
-    assert list(sheets) == ["short_villages", "remedies"]
-    assert len(sheets["short_villages"]) == 4
-    assert set(sheets["remedies"]["lever"]) >= {"apbd_pool", "dana_desa_share", "min_coverage"}
+    assert list(sheets) == ["Short villages", "Remedies"]
+    assert len(sheets["Short villages"]) == 4 + 1  # and the totals row
+    assert set(sheets["Remedies"]["What to change"]) >= {
+        "APBD pool",
+        "Share of dana desa",
+        "Coverage floor per village",
+    }
 
 
 def test_a_plan_and_a_comparison_in_a_planners_words(

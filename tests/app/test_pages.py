@@ -204,7 +204,7 @@ def test_an_infeasible_plan_shows_the_way_out_and_every_short_village(client: Te
     short = client.get(f"/plans/{plan_id}/shortfalls").json()["short_villages"]
     assert f"Semua desa yang kurang ({len(short)})" in page
     assert len(short) > 100  # every one of them, not the first hundred
-    assert f'href="/plans/{plan_id}/shortfalls?format=xlsx"' in page
+    assert f'href="/plans/{plan_id}/shortfalls?format=xlsx&amp;lang=id"' in page
 
 
 def test_an_unreachable_target_speaks_of_the_target_not_of_floors(client: TestClient) -> None:

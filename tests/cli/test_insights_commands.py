@@ -63,7 +63,7 @@ def test_sweep_writes_the_curve_its_workbook_and_chart(tmp_path: Path) -> None:
     assert (curve["kind"] == "breakpoint").sum() > 10
     assert set(curve["status"]) == {"infeasible", "optimal"}
     assert curve[curve["status"] == "optimal"]["check_ok"].dropna().all()
-    assert pd.read_excel(out / "curve.xlsx", sheet_name="summary").shape[0] > 5
+    assert pd.read_excel(out / "curve.xlsx", sheet_name="Ringkasan").shape[0] > 5  # --lang id
     assert (out / "curve.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
@@ -116,15 +116,22 @@ def test_marginals_lists_the_top_villages_and_kecamatan(tmp_path: Path) -> None:
     kecamatan = pd.read_csv(out / "marginals_kecamatan.csv")
     assert kecamatan["villages"].sum() == 187
     assert set(pd.ExcelFile(out / "marginals.xlsx").sheet_names) == {
-        "top_villages",
-        "kecamatan",
-        "pools",
-        "villages",
+        "Where Rp1 million does most",
+        "Kecamatan",
+        "APBD pools",
+        "Villages",
     }
     # the +Rp1 billion re-solve: its objective and its gain, each in a column of its own; the gain
     # also under its earlier name, for older readers
     pools = pd.read_csv(out / "marginals_pools.csv")
-    sheet = pd.read_excel(out / "marginals.xlsx", sheet_name="pools")
+    sheet = pd.read_excel(out / "marginals.xlsx", sheet_name="APBD pools").iloc[:-1]  # the totals row
+    sheet = sheet.rename(
+        columns={
+            "Value gained with Rp1 billion more": "plus_billion_gain",
+            "Value gained with Rp1 billion more (earlier name)": "plus_billion_value",
+            "Value with Rp1 billion more": "plus_billion_objective",
+        }
+    )
     for frame in (pools, sheet):
         row = frame.iloc[0]
         assert row["plus_billion_gain"] > 0
@@ -172,5 +179,5 @@ def test_infeasible_solve_says_the_way_out_and_lists_every_short_village(tmp_pat
     plan = json.loads((out / "plan.json").read_text())
     assert len(plan["short_villages"]) > 100
     assert {r["lever"] for r in plan["remedies"]} >= {"apbd_pool", "min_coverage"}
-    sheet = pd.read_excel(out / "infeasible.xlsx", sheet_name="short_villages")
-    assert len(sheet) == len(plan["short_villages"])
+    sheet = pd.read_excel(out / "infeasible.xlsx", sheet_name="Short villages")
+    assert len(sheet) == len(plan["short_villages"]) + 1  # and the totals row

@@ -53,7 +53,7 @@ def test_the_targets_workbook_in_the_planners_language_or_in_the_contracts_codes
     run(tmp_path / "codes", "dd3_officials", env={"DESAPLAN_LANG": ""})
 
     book = openpyxl.load_workbook(tmp_path / "id" / "targets.xlsx")
-    assert book.sheetnames == ["Target", "Kecamatan", "Iuran bulanan", "Parameter"]
+    assert book.sheetnames == ["Target", "Untuk kantor desa", "Kecamatan", "Iuran bulanan", "Parameter"]
     header = [c.value for c in book["Target"][1]]
     assert header[:4] == ["Kode desa", "Nama desa", "Kecamatan", "Peserta baru"]
     assert book["Target"].freeze_panes == "A2" and book["Target"].auto_filter.ref

@@ -44,7 +44,7 @@ def _workbook(lang: str = "id") -> openpyxl.Workbook:
 def test_targets_workbook_speaks_indonesian_and_prints_well() -> None:
     workbook = _workbook("id")
 
-    assert workbook.sheetnames == ["Target", "Kecamatan", "Iuran bulanan", "Parameter"]
+    assert workbook.sheetnames == ["Target", "Untuk kantor desa", "Kecamatan", "Iuran bulanan", "Parameter"]
     sheet = workbook["Target"]
     header = [c.value for c in sheet[1]]
     assert header[:4] == ["Kode desa", "Nama desa", "Kecamatan", "Peserta baru"]
@@ -63,10 +63,35 @@ def test_targets_workbook_speaks_indonesian_and_prints_well() -> None:
     assert totals[coverage - 1] == pytest.approx((30 + 27) / 190)
 
 
+def test_the_village_offices_sheet_prints_readably_on_a4() -> None:
+    """The Target sheet has every column; the village office's has a dozen, grouped by
+    kecamatan, landscape, one page wide, its header on every page, its totals below."""
+    workbook = _workbook("id")
+
+    sheet = workbook["Untuk kantor desa"]
+    header = [c.value for c in sheet[1]]
+    assert len(header) <= 12 < len([c.value for c in workbook["Target"][1]])
+    assert header[:4] == ["Kecamatan", "Kode desa", "Nama desa", "Peserta baru"]
+    assert "Pekerja baru JKK-JKM" in header and "Cakupan sesudah" in header
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    kecamatan = [row[0] for row in rows[:-1]]
+    assert kecamatan == sorted(kecamatan) and rows[-1][0] == "Jumlah"
+    setup = sheet.page_setup
+    assert setup.orientation == "landscape" and setup.paperSize == 9 and setup.fitToHeight == 0
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.print_title_rows == "$1:$1"
+    assert sheet.freeze_panes == "A2"
+
+
 def test_targets_workbook_in_english() -> None:
     workbook = _workbook("en")
 
-    assert workbook.sheetnames == ["Targets", "Kecamatan", "Monthly contributions", "Parameters"]
+    assert workbook.sheetnames == [
+        "Targets",
+        "For village offices",
+        "Kecamatan",
+        "Monthly contributions",
+        "Parameters",
+    ]
     assert [c.value for c in workbook["Targets"][1]][:2] == ["Village code", "Village name"]
 
 
