@@ -149,6 +149,29 @@ def _make_everything(page: Any, api: httpx.Client) -> dict[str, int]:
     }
 
 
+def _the_marginals_chart_has_its_tables(page: Any, plan: int) -> None:
+    """Where one more million does most, charted: one bar a row of each table under the charts,
+    the same figures; the charts hidden from screen readers, which read the tables."""
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"/ui/plans/{plan}")
+    for chart, table, column in (
+        ("#chart-marginal-villages", "#top-villages", 3),
+        ("#chart-marginal-kecamatan", "#top-kecamatan", 3),
+    ):
+        page.wait_for_selector(f"{chart} .trace.bars .point")
+        rows = page.locator(f"{table} tbody tr")
+        assert rows.count() > 0
+        assert page.locator(f"{chart} .trace.bars .point").count() == rows.count()
+        assert page.locator(chart).get_attribute("aria-hidden") == "true"
+        assert page.locator(f"{chart} .modebar").count() == 0  # nothing to reach with the keyboard
+        bars = page.evaluate(f"() => document.querySelector('{chart}').data[0].x.slice().reverse()")
+        shown = page.locator(f"{table} tbody tr td:nth-child({column})").all_inner_texts()
+        step = 0.01 if table == "#top-villages" else 0.1  # the table's rounding
+        figures = [float(t.replace(".", "").replace(",", ".")) for t in shown]
+        assert len(bars) == len(figures)
+        assert all(abs(x - f) <= step / 2 + 1e-9 for x, f in zip(bars, figures, strict=True)), (bars, figures)
+
+
 def _check(page: Any, name: str, visit: Visit, problems: list[str]) -> None:
     for size in (LAPTOP, PHONE):
         page.set_viewport_size(size)
@@ -171,6 +194,7 @@ def test_every_page_is_accessible_on_a_laptop_and_a_phone(
 ) -> None:
     with _api(server, admin_token) as api:
         made = _make_everything(page, api)
+    _the_marginals_chart_has_its_tables(page, made["plan"])
     problems: list[str] = []
     for name, visit in pages_of_the_service(made).items():
         _check(page, name, visit, problems)
