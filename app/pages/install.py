@@ -20,16 +20,20 @@ import plotly
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from fastapi.staticfiles import StaticFiles
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.errors import Forbidden, ServiceError, Unauthorized
+from app.pages.compressed import GzipStaticFiles, gzipped_content, gzipped_file
 from app.pages.render import STATIC, is_page, render, request_lang
 from models.errors import DesaplanError, InputError
 from models.tables import Role
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+# our own CSS and script change with a new release: the browser asks again (a 304 when unchanged);
+# the packages' files (plotly.js, the API docs' assets) are kept a day
+OWN_FILES_CACHE = "no-cache"
+PACKAGE_FILES_CACHE = "public, max-age=86400"
 
 
 def _docs_static() -> Path:
@@ -106,21 +110,26 @@ def install(app: FastAPI, dependencies: Sequence[Any] = ()) -> None:
     from app.pages import curves, routes
     from app.pages.village import routes as village
 
-    app.mount("/ui/static", StaticFiles(directory=STATIC), name="pages_static")
+    # static files gzipped for a browser that accepts it (app/pages/compressed.py)
+    app.mount(
+        "/ui/static", GzipStaticFiles(directory=STATIC, cache_control=OWN_FILES_CACHE), name="pages_static"
+    )
 
     @app.get("/ui/docs-static/redoc.standalone.js", include_in_schema=False)
-    def redoc_js() -> Response:
+    def redoc_js(request: Request) -> Response:
         """ReDoc as the package ships it, less the one image it would fetch from the internet."""
-        return Response(_redoc_js(), media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+        return gzipped_content(request, _redoc_js(), "text/javascript", PACKAGE_FILES_CACHE)
 
-    app.mount("/ui/docs-static", StaticFiles(directory=_docs_static()), name="docs_static")
+    app.mount(
+        "/ui/docs-static",
+        GzipStaticFiles(directory=_docs_static(), cache_control=PACKAGE_FILES_CACHE),
+        name="docs_static",
+    )
 
     @app.get("/ui/vendor/plotly.min.js", include_in_schema=False)
-    def plotly_js() -> FileResponse:
-        """plotly.js as the installed plotly package ships it."""
-        return FileResponse(
-            PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
-        )
+    def plotly_js(request: Request) -> Response:
+        """plotly.js as the installed plotly package ships it (4.8 MB; 1.5 MB gzipped)."""
+        return gzipped_file(request, PLOTLY_JS, "text/javascript", PACKAGE_FILES_CACHE)
 
     @app.get("/docs", include_in_schema=False)
     def swagger_ui() -> HTMLResponse:

@@ -43,6 +43,7 @@ from scenarios import insights_io, labels
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
+PRINT_ALL = 2000  # a plan page carries up to this many villages for the browser's print
 TOP_MARGINALS = 10  # villages and kecamatan where one more million does most, on the plan page
 DATASET_SORTS = [
     "village_code",
@@ -373,6 +374,11 @@ def plan_page(
     if sort and sort.removeprefix("-") not in PLAN_SORTS:
         sort = None
     page = plan_service.village_page(session, plan_id, offset, PAGE_SIZE, kecamatan or None, sort)
+    printed = (  # every village of the filter, in a table only the print shows
+        plan_service.village_page(session, plan_id, 0, PRINT_ALL, kecamatan or None, sort).items
+        if PAGE_SIZE < page.total <= PRINT_ALL
+        else []
+    )
     full = plan_service.load_plan(session, plan_id)
     summary = plan_service.kecamatan_rows(full) if plan.village_count else []
     lang = request_lang(request)
@@ -386,6 +392,7 @@ def plan_page(
             "scenario": scenario_service.get_record(session, plan.scenario_id),
             "dataset": dataset_service.get_dataset(session, plan.dataset_id),
             "villages": page.items,
+            "print_villages": printed,
             "pages": _page_links(request, page.total, offset, PAGE_SIZE),
             "kecamatan_rows": summary,
             "kecamatan_names": sorted({row["kecamatan"] for row in summary}),
@@ -413,18 +420,37 @@ def _meeting(plan: Plan, say: Speaker) -> dict[str, Any]:
     """The meeting's questions answered on the plan page: why each group got what it got, what
     one more billion buys in workers, where one more million does most, how a shortfall adds up."""
     helps = bool(plan.totals) and plan.marginals_from is not None and plan.objective_name != "min_cost"
+    villages = (
+        [
+            {str(k): v for k, v in row.items()}
+            for row in insights_io.top_villages(plan, TOP_MARGINALS).to_dict(orient="records")
+        ]
+        if helps
+        else []
+    )
+    kecamatan = _top_kecamatan(plan) if helps else []
     return {
         "group_sentences": group_sentences(plan, say) if plan.totals else [],
         "pool_words": [pool_words(plan, pool, say) for pool in plan.pools],
         "shortfall_sentences": [shortfall_sentence(plan, e, say) for e in plan.explanations],
         "marginals_from": plan.marginals_from,
-        "top_villages": [
-            {str(k): v for k, v in row.items()}
-            for row in insights_io.top_villages(plan, TOP_MARGINALS).to_dict(orient="records")
-        ]
-        if helps
-        else [],
-        "top_kecamatan_marginals": _top_kecamatan(plan) if helps else [],
+        "top_villages": villages,
+        "top_kecamatan_marginals": kecamatan,
+        "marginal_chart": json.dumps(_marginal_chart(villages, kecamatan)),
+    }
+
+
+def _marginal_chart(villages: list[dict[str, Any]], kecamatan: list[dict[str, Any]]) -> dict[str, Any]:
+    """The bars of where one more million does most: the same figures as the two tables."""
+
+    def number(value: Any) -> float:
+        return 0.0 if value is None or value != value else float(value)
+
+    return {
+        "villages": [f"{v['village_name']} ({v['kecamatan']})" for v in villages],
+        "village_workers": [number(v["marginal_enrollments_per_million"]) for v in villages],
+        "kecamatan": [k["kecamatan"] for k in kecamatan],
+        "kecamatan_workers": [number(k["enrollments_of_a_million_each"]) for k in kecamatan],
     }
 
 

@@ -11,7 +11,25 @@
     return Object.assign(base, extra || {});
   }
 
+  // where one more million does most: horizontal bars, the best at the top; the tables under them
+  // carry the same figures for screen readers (the charts are aria-hidden, without a mode bar)
+  function marginalCharts() {
+    var pairs = [["chart-marginal-villages", "villages", "village_workers"],
+      ["chart-marginal-kecamatan", "kecamatan", "kecamatan_workers"]];
+    pairs.forEach(function (pair) {
+      var element = document.getElementById(pair[0]);
+      if (!element || typeof Plotly === "undefined") { return; }
+      var data = chartData(element);
+      Plotly.newPlot(element, [{ type: "bar", orientation: "h", x: data[pair[2]].slice().reverse(),
+        y: data[pair[1]].slice().reverse(), marker: { color: "#0b6e4f" }, hoverinfo: "x+y" }],
+        layout(element.dataset.title, { margin: { l: 10, r: 20, t: 40, b: 40 },
+          xaxis: { tickangle: 0, automargin: true, tickformat: ",.2~f" }, yaxis: { automargin: true, type: "category" } }),
+        { displayModeBar: false, responsive: true });
+    });
+  }
+
   function planCharts() {
+    marginalCharts();
     var newChart = document.getElementById("chart-new");
     if (!newChart || typeof Plotly === "undefined") { return; }
     var data = chartData(newChart);
@@ -99,6 +117,36 @@
     poll();
   }
 
+  // A table wider than the screen scrolls in its own box: a box that scrolls can be reached with
+  // the keyboard (Tab, then the arrow keys) and is named after its table's caption or section heading.
+  function scrollBoxes() {
+    Array.prototype.forEach.call(document.querySelectorAll(".table-box"), function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        if (box.getAttribute("tabindex") === null) {
+          var table = box.querySelector("table");
+          var caption = table && table.caption;
+          var section = box.closest("section, fieldset");
+          var heading = section && section.querySelector("h2, h3, legend");
+          var name = (caption || heading || document.querySelector("h1") || {}).textContent;
+          box.setAttribute("tabindex", "0");
+          box.setAttribute("role", "region");
+          if (name) { box.setAttribute("aria-label", name.trim()); }
+        }
+      } else if (box.getAttribute("tabindex") === "0") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(scrollBoxes, 150);
+  });
+
   window.desaplan = { planCharts: planCharts, comparisonChart: comparisonChart, curveChart: curveChart };
   document.addEventListener("DOMContentLoaded", followJob);
+  document.addEventListener("DOMContentLoaded", scrollBoxes);
 })();
