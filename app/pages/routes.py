@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.db import SessionDep
 from app.i18n import Speaker, speaker
 from app.i18n.in_short import comparison_in_short
-from app.i18n.meeting import group_sentences, pool_words, shortfall_sentence
+from app.i18n.meeting import group_sentences, pool_words, shortfall_sentence, technical_note
 from app.i18n.summary import remedy_texts
 from app.pages.forms import HELP, field_errors, form_values, rules_from_form, scenario_from_form
 from app.pages.render import LANG_COOKIE, render, request_lang
@@ -427,6 +427,7 @@ def _meeting(plan: Plan, say: Speaker) -> dict[str, Any]:
         "pool_words": [pool_words(plan, pool, say) for pool in plan.pools],
         "shortfall_sentences": [shortfall_sentence(plan, e, say) for e in plan.explanations],
         "marginals_from": plan.marginals_from,
+        "technical_note": technical_note(plan, say),
         "top_villages": [
             {str(k): v for k, v in row.items()}
             for row in insights_io.top_villages(plan, TOP_MARGINALS).to_dict(orient="records")
