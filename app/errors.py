@@ -23,7 +23,13 @@ the catalogue; its `type`, `status` and headers do not change with the language.
 from __future__ import annotations
 
 from app.i18n import Lang, speaker
+from app.i18n.reasons import reason
 from models.errors import DesaplanError
+
+
+class Said(str):
+    """A parameter of a detail that is itself a message (a status, a reason): said in the
+    caller's language too, through the catalogue or the reasons' patterns."""
 
 
 class ServiceError(DesaplanError):
@@ -46,10 +52,17 @@ class ServiceError(DesaplanError):
         text = say.gettext(self.message)
         if not self.params:
             return text
-        return text % {
-            name: say.fmt.number(value, 6) if isinstance(value, float) else str(value)
-            for name, value in self.params.items()
-        }
+        return text % {name: _said(value, lang) for name, value in self.params.items()}
+
+
+def _said(value: object, lang: Lang) -> str:
+    say = speaker(lang)
+    if isinstance(value, Said):
+        translated = say.gettext(str(value))
+        return translated if translated != value else reason(str(value), say)
+    if isinstance(value, float):
+        return say.fmt.number(value, 6)
+    return str(value)
 
 
 class Unauthorized(ServiceError):

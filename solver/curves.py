@@ -38,6 +38,7 @@ from models import (
     Objective,
     Plan,
     Problem,
+    ScenarioError,
     SolveOptions,
     Status,
     VillageTable,
@@ -100,6 +101,17 @@ def _sampled_curve(problem: Problem, lever: Lever, values: list[float], options:
             Problem.model_construct(table=problem.table, scenario=scenario_at(problem, lever, value)), options
         )
         points.append(_plan_point(value, plan))
+    planned = (Status.optimal.value, Status.time_limit.value)
+    first = next((p for p in points if p.status in planned), None)
+    edge = _money_edge(problem, lever, values[0], first.lever_value) if first is not None else None
+    if edge is not None:
+        # where a plan starts to exist, exactly, between the last point without one and the first with
+        plan = solve(
+            Problem.model_construct(table=problem.table, scenario=scenario_at(problem, lever, edge)), options
+        )
+        if plan.status.value in planned:
+            points.append(_plan_point(edge, plan).model_copy(update={"kind": "feasible_from"}))
+            points.sort(key=lambda p: p.lever_value)
     villages = problem.table.villages
     money = None
     multi = problem.scenario.multi_year if is_multi_year(problem.scenario) else None
@@ -123,6 +135,9 @@ def _sampled_curve(problem: Problem, lever: Lever, values: list[float], options:
     feasible = [p.lever_value for p in points if p.status == Status.optimal.value]
     if feasible and lever.kind != LeverKind.min_coverage:
         curve.feasible_from = feasible[0]
+    exact_from = next((p.lever_value for p in points if p.kind == "feasible_from"), None)
+    if exact_from is not None:
+        curve.feasible_from = exact_from  # exact: where the money checks say a plan starts
     why = (
         " (whole workers: the curve is not piecewise linear)"
         if curve.integer
@@ -132,6 +147,39 @@ def _sampled_curve(problem: Problem, lever: Lever, values: list[float], options:
     )
     curve.message = "Sampled: each point solved on its own, slopes between neighbouring points" + why + "."
     return curve
+
+
+# the grid an exact edge is reported on: whole rupiah, shares to a millionth (as the remedies)
+_EDGE_STEPS = {LeverKind.apbd_pool: 1.0, LeverKind.dana_desa_share: 1e-6, LeverKind.add_share: 1e-6}
+
+
+def _money_edge(problem: Problem, lever: Lever, lo: float, first: float) -> float | None:
+    """The least value of a money lever in (lo, first] with a plan, on the lever's grid, by the
+    exact money checks (exact for whole workers too, `solver.explain`); None where they do not
+    decide (a premium, the floor, several years, premiums by payer) or a plan exists from `lo`."""
+    step = _EDGE_STEPS.get(lever.kind)
+    if step is None or first <= lo or is_multi_year(problem.scenario):
+        return None
+    try:
+        canonical = _canonical(problem)
+        base = lever_base(canonical)
+    except ScenarioError:
+        return None
+    villages = canonical.table.villages
+
+    def has_plan(value: float) -> bool:
+        return not explain_infeasibility(arrays_at(base, lever, value), villages, strict=True)
+
+    if has_plan(lo) or not has_plan(first):
+        return None  # the checks and the solves disagree: say only what the points show
+    threshold = _threshold(has_plan, lo, first, increasing=True)
+    if threshold is None:
+        return None
+    edge = min(first, math.ceil(threshold / step - 1e-9) * step)
+    while not has_plan(edge) and edge < first:
+        edge = min(first, edge + step)
+    edge = round(edge, 6)
+    return edge if lo < edge < first else None
 
 
 def _plan_point(value: float, plan: Plan) -> CurvePoint:

@@ -120,6 +120,11 @@ def _locale(lang: Lang) -> Locale:
         return Locale.parse("en")
 
 
+def _missing(value: float) -> bool:
+    """Not a number, so nothing to show (a plan without villages has no coverage)."""
+    return value != value  # NaN is the one value unequal to itself
+
+
 @dataclass(frozen=True)
 class Formats:
     """The locale's way of writing numbers, money, shares and dates."""
@@ -132,46 +137,46 @@ class Formats:
 
     def number(self, value: float | int | None, decimals: int = 0) -> str:
         """Thousands grouped; `decimals` at most (a whole number shows none)."""
-        if value is None:
+        if value is None or _missing(value):
             return "–"
         pattern = "#,##0" + ("." + "#" * decimals if decimals else "")
         return format_decimal(value, format=pattern, locale=self.locale)
 
     def count(self, value: float | None) -> str:
         """Workers: whole when whole, else one decimal (continuous plans)."""
-        if value is None:
+        if value is None or _missing(value):
             return "–"
         whole = abs(value - round(value)) < 1e-6
         return self.number(round(value) if whole else value, 0 if whole else 1)
 
     def rupiah(self, value: float | None) -> str:
         """Whole rupiah with the locale's grouping: `Rp8.695.814.400`."""
-        if value is None:
+        if value is None or _missing(value):
             return "–"
         sign = "-" if value < 0 else ""
         return f"{sign}Rp{self.number(abs(round(value)))}"
 
     def signed_rupiah(self, value: float | None) -> str:
-        if value is None:
+        if value is None or _missing(value):
             return "–"
         return ("+" if value > 0 else "") + self.rupiah(value)
 
     def signed(self, value: float | None, decimals: int = 0) -> str:
-        if value is None:
+        if value is None or _missing(value):
             return "–"
         text = self.count(value) if decimals == 0 else self.number(value, decimals)
         return ("+" if value > 0 else "") + text
 
     def percent(self, share: float | None, decimals: int = 1) -> str:
         """A share as a percentage: 0.065 -> `6,5%`."""
-        if share is None:
+        if share is None or _missing(share):
             return "–"
         pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "%"
         return format_percent(share, format=pattern, locale=self.locale)
 
     def percent_points(self, delta: float | None, decimals: int = 1) -> str:
         """A change of share in percentage points, signed."""
-        if delta is None:
+        if delta is None or _missing(delta):
             return "–"
         sign = "+" if delta > 0 else ""
         return sign + self.number(delta * 100, decimals) + (" pp" if self.lang == "en" else " poin")

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from app.i18n import Speaker
 from app.i18n.in_short import money_words
-from models import Explanation, GroupReason, Plan, PoolUse
+from app.i18n.reasons import reason
+from models import Explanation, GroupReason, Method, Plan, PoolUse, Status
 
 
 def _weight_words(reason: GroupReason, say: Speaker) -> str:
@@ -116,3 +117,51 @@ def shortfall_sentence(plan: Plan, explanation: Explanation, say: Speaker) -> st
         "Together the villages lack %(lack)s to pay for their floors; the APBD pool of %(pool)s "
         "covers part of it, so %(lack)s less %(pool)s leaves %(gap)s missing."
     ) % {"lack": money_words(lack, say), "pool": money_words(pool, say), "gap": money_words(gap, say)}
+
+
+def technical_note(plan: Plan, say: Speaker) -> str:
+    """How sure the plan is, in words, from its fields: the solver's own note (`message`, with its
+    codes and its solver's names) stays the API's and the command line's."""
+    fmt, _ = say.fmt, say.gettext
+    parts = []
+    gap = plan.gap_to_lp_bound
+    if plan.status == Status.error:
+        return reason(plan.message, say) if plan.message else ""
+    if plan.status == Status.time_limit:
+        if gap is not None:
+            parts.append(
+                _(
+                    "Stopped at the time limit: this plan meets every constraint and is within "
+                    "%(gap)s of the best plan possible, but is not proven the best."
+                )
+                % {"gap": fmt.percent(gap, 4)}
+            )
+        else:
+            parts.append(
+                _("Stopped at the time limit: this plan meets every constraint, but is not proven the best.")
+            )
+        if plan.unsolved_blocks and plan.blocks > 1:
+            parts.append(
+                _(
+                    "%(unsolved)s of the table's %(blocks)s independent parts were cut short by the "
+                    "time limit."
+                )
+                % {"unsolved": fmt.number(plan.unsolved_blocks), "blocks": fmt.number(plan.blocks)}
+            )
+    elif plan.status == Status.optimal and plan.method in (Method.lp_rounded, Method.mip):
+        parts.append(_("Whole workers: proven the best plan in whole workers."))
+        if gap is not None and gap > 1e-9:
+            parts.append(
+                _("It is within %(gap)s of the best plan with fractions of workers.")
+                % {"gap": fmt.percent(gap, 4)}
+            )
+    elif plan.status == Status.optimal:
+        parts.append(_("A continuous plan: the best plan for the money, with fractions of workers."))
+    if not plan.preferred and plan.status != Status.error:
+        parts.append(
+            _(
+                "The time limit came before every tie between equally good plans was settled by the "
+                "order of preference."
+            )
+        )
+    return " ".join(parts)

@@ -169,6 +169,67 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
         N_("village %(code)s is not this account's village: upload only the rows of %(own)s"),
     ),
+    # a scenario's fields as the scenario reader words them (scenarios.scenario_io)
+    (re.compile(r"^must be between 0 and 1$"), N_("must be between 0 and 1")),
+    (re.compile(r"^must be between 0% and 100%$"), N_("must be between 0% and 100%")),
+    (re.compile(r"^must be a month between 1 and 12$"), N_("must be a month between 1 and 12")),
+    (re.compile(r"^must be between 1 and 120 months$"), N_("must be between 1 and 120 months")),
+    (re.compile(r"^must be a finite number \(got (?P<value>.*)\)$"), N_("must be a number (got %(value)s)")),
+    (re.compile(r"^must be a number \(got (?P<value>.*)\)$"), N_("must be a number (got %(value)s)")),
+    (
+        re.compile(r"^must be a whole number \(got (?P<value>.*)\)$"),
+        N_("must be a whole number (got %(value)s)"),
+    ),
+    (
+        re.compile(r"^must be true or false \(got (?P<value>.*)\)$"),
+        N_("must be true or false (got %(value)s)"),
+    ),
+    (re.compile(r"^must be below (?P<limit>\S+)$"), N_("must be below %(limit)s")),
+    (re.compile(r"^must be greater than (?P<limit>\S+)$"), N_("must be greater than %(limit)s")),
+    (re.compile(r"^must be >= (?P<limit>\S+)$"), N_("must be %(limit)s or more")),
+    (re.compile(r"^must be <= (?P<limit>\S+)$"), N_("must be %(limit)s or less")),
+    (
+        re.compile(r"^unknown objective '(?P<value>.*)': use max_protection or min_cost$"),
+        N_("unknown objective '%(value)s': choose most protection or lowest cost"),
+    ),
+    (re.compile(r"^is required$"), N_("is required")),
+    (re.compile(r"^(?:is required: )?list at least one package$"), N_("list at least one package")),
+    (re.compile(r"^must be an object of field: value$"), N_("must be an object of field: value")),
+    (re.compile(r"^must be a list$"), N_("must be a list")),
+    (re.compile(r"^must be text$"), N_("must be text")),
+    (
+        re.compile(r"^unknown field '(?P<name>[^']*)': did you mean '(?P<close>[^']*)'\?$"),
+        N_("unknown field '%(name)s': did you mean '%(close)s'?"),
+    ),
+    (
+        re.compile(r"^unknown field '(?P<name>[^']*)' \(known: (?P<known>.*)\)$"),
+        N_("unknown field '%(name)s' (known: %(known)s)"),
+    ),
+    (
+        re.compile(r"^must be a number of rupiah, or an object from each kabupaten to its pool$"),
+        N_("must be an amount in rupiah, or one amount for each kabupaten"),
+    ),
+    (
+        re.compile(r"^the village table has no group '(?P<group>[^']*)' \(its groups: (?P<groups>.*)\)$"),
+        N_("the village table has no group '%(group)s' (its groups: %(groups)s)"),
+    ),
+    (
+        re.compile(
+            r"^no village of the table is in kabupaten '(?P<name>[^']*)' \(its kabupaten: (?P<names>.*)\)$"
+        ),
+        N_("no village of the table is in kabupaten '%(name)s' (its kabupaten: %(names)s)"),
+    ),
+    # a comparison's request (app.services.comparisons)
+    (
+        re.compile(r"^the baseline cannot also be a compared plan$"),
+        N_("the baseline cannot also be a compared plan"),
+    ),
+    (re.compile(r"^a plan is listed more than once$"), N_("a plan is listed more than once")),
+    # a solve whose plan failed desaplan's own check (app.jobs.storage)
+    (
+        re.compile(r"^the plan failed its own check: (?P<why>.*)$", re.S),
+        N_("the plan failed its own check: %(why)s"),
+    ),
 ]
 
 

@@ -203,9 +203,11 @@ def group_lines(plan: Plan, say: Speaker) -> list[str]:
         if not r.uninsured:
             continue
         why = [_("weight %(weight)s") % {"weight": fmt.number(r.weight, 2)}]
-        if plan.objective_name == "max_protection":
-            points = fmt.number(r.value_per_million, 2)
-            why.append(_("%(points)s points per Rp1 million") % {"points": points})
+        if r.cheapest_cost_idr > 0:  # in workers, not in the objective's points
+            why.append(
+                _("Rp1 million covers %(workers)s workers")
+                % {"workers": fmt.number(1e6 / r.cheapest_cost_idr, 2)}
+            )
         if r.floor_share:
             why.append(
                 _("floor %(share)s, met exactly in %(count)s villages")
@@ -256,13 +258,8 @@ def pool_lines(plan: Plan, say: Speaker) -> list[str]:
                 line += "; " + _("re-solved with Rp1 billion more: %(workers)s more") % {
                     "workers": fmt.count(pool.plus_billion_enrollments)
                 }
-            if pool.plus_billion_objective is not None and pool.plus_billion_gain is not None:
-                line += ", " + _("objective %(objective)s (%(gain)s more)") % {
-                    "objective": fmt.number(pool.plus_billion_objective, 2),
-                    "gain": fmt.number(pool.plus_billion_gain, 2),
-                }
             if plan.marginals_from == "lp_relaxation":
-                line += " " + _("(from the LP relaxation)")
+                line += " " + _("(estimated before rounding to whole workers)")
         lines.append(line)
     return lines
 

@@ -132,16 +132,23 @@ class _Reader:
     def __init__(self, form: Mapping[str, Any]) -> None:
         self.form = form
         self.issues: list[InputIssue] = []
+        self.inputs: dict[str, str] = {}  # a field's path -> the form's input that holds it
+        self.refused: list[tuple[InputIssue, str]] = []  # each issue found here, with its input
 
     def _read(self, name: str, field: str, parse: Any, message: str) -> Any:
+        self.inputs[field] = name
         text = _text(self.form, name)
         if not text:
             return None
         try:
             return parse(text)
         except ValueError:
-            self.issues.append(InputIssue(field=field, message=f"{message}: '{text}'"))
+            self.refuse(InputIssue(field=field, message=f"{message}: '{text}'"), name)
             return None
+
+    def refuse(self, issue: InputIssue, name: str) -> None:
+        self.issues.append(issue)
+        self.refused.append((issue, name))
 
     def decimal(self, name: str, field: str) -> float | None:
         return self._read(name, field, parse_decimal, "not a number")
@@ -171,7 +178,54 @@ class _Reader:
 
 def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: list[str]) -> dict[str, Any]:
     """The form's fields as the contract's scenario JSON (validated later by the service)."""
+    body, read = _read_form(form, groups, kabupaten)
+    if read.issues:
+        raise InputError(read.issues, title="The scenario was refused")
+    return body
+
+
+# a field the service refuses as a whole, and the input that stands for it
+_WHOLE_FIELDS = {
+    "packages": "package_code_0",
+    "budget": "dana_desa_share",
+    "targets": "min_coverage",
+    "multi_year": "multi_year_years",
+}
+
+
+# the inputs typed in percent, whose shares the scenario words as 0 to 1
+_PERCENT_INPUTS = re.compile(r"^(dana_desa_share|add_share|min_coverage|floor_\w+|multi_year_min_coverage)$")
+
+
+def field_errors(
+    form: Mapping[str, Any], groups: list[str], kabupaten: list[str], issues: list[InputIssue]
+) -> tuple[list[InputIssue], dict[str, list[InputIssue]]]:
+    """The refused form's issues as the form words them (a share typed in percent is refused in
+    percent), and by the input they belong to (the form's field `name`), for the page to show
+    each next to its field; an issue of no input is only in the list."""
+    _, read = _read_form(form, groups, kabupaten)
+    worded: list[InputIssue] = []
+    by_input: dict[str, list[InputIssue]] = {}
+    for issue in issues:
+        name = next((n for found, n in read.refused if found is issue), None)
+        if name is None and issue.field:
+            field = issue.field
+            while name is None and field:
+                name = read.inputs.get(field) or _WHOLE_FIELDS.get(field)
+                field = field.rpartition(".")[0]
+        if name is not None and _PERCENT_INPUTS.match(name) and issue.message == "must be between 0 and 1":
+            issue = issue.model_copy(update={"message": "must be between 0% and 100%"})
+        worded.append(issue)
+        if name is not None and name in form:
+            by_input.setdefault(name, []).append(issue)
+    return worded, by_input
+
+
+def _read_form(
+    form: Mapping[str, Any], groups: list[str], kabupaten: list[str]
+) -> tuple[dict[str, Any], _Reader]:
     read = _Reader(form)
+    read.inputs.update({"name": "name", "objective": "objective", "integer": "integer"})
     body: dict[str, Any] = {}
     if name := _text(form, "name"):
         body["name"] = name
@@ -191,13 +245,17 @@ def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: li
         income = read.rupiah(f"package_income_{index}", f"packages.{len(packages)}.declared_income_idr")
         value = read.decimal(f"package_value_{index}", f"packages.{len(packages)}.value")
         if code:
+            read.inputs[f"packages.{len(packages)}.code"] = f"package_code_{index}"
+            read.inputs[f"packages.{len(packages)}"] = f"package_code_{index}"
             package: dict[str, Any] = {"code": code}
-            if premium is None and income is None and not _text(form, f"package_income_{index}"):
-                read.issues.append(
+            typed = _text(form, f"package_premium_{index}") or _text(form, f"package_income_{index}")
+            if premium is None and income is None and not typed:  # a bad one is refused above
+                read.refuse(
                     InputIssue(
                         field=f"packages.{len(packages)}.monthly_premium_idr",
                         message=f"package '{code}' needs a monthly premium",
-                    )
+                    ),
+                    f"package_premium_{index}",
                 )
             if premium is not None:
                 package["monthly_premium_idr"] = premium
@@ -260,7 +318,10 @@ def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: li
             try:
                 multi_year["apbd_pool_idr"] = json.loads(kept)
             except ValueError:
-                read.issues.append(InputIssue(field="multi_year.apbd_pool_idr", message="not a number"))
+                read.refuse(
+                    InputIssue(field="multi_year.apbd_pool_idr", message="not a number"),
+                    "multi_year_apbd_pool_idr",
+                )
         targets_by_year = read.counts("multi_year_min_new_enrollments", "multi_year.min_new_enrollments")
         if targets_by_year is not None:
             multi_year["min_new_enrollments"] = targets_by_year
@@ -268,11 +329,12 @@ def scenario_from_form(form: Mapping[str, Any], groups: list[str], kabupaten: li
     else:
         for name in (f"multi_year_{f}" for f in (*GROWTH_FIELDS, *YEAR_LIST_FIELDS)):
             if _text(form, name):  # a rate without the years would be dropped without a word
-                read.issues.append(InputIssue(field="multi_year.years", message="give the number of years"))
+                read.refuse(
+                    InputIssue(field="multi_year.years", message="give the number of years"),
+                    "multi_year_years",
+                )
                 break
-    if read.issues:
-        raise InputError(read.issues, title="The scenario was refused")
-    return body
+    return body, read
 
 
 def form_values(scenario: Mapping[str, Any] | None) -> dict[str, Any]:

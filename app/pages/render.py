@@ -26,6 +26,7 @@ from app.i18n import (
     speaker,
     translations,
 )
+from app.i18n.fields import field_words
 from app.i18n.reasons import reason
 from app.pages.years import month_label, month_names
 
@@ -63,6 +64,7 @@ def _environment(lang: Lang) -> Environment:
         month_label=lambda month: month_label(fmt, month),
         month_names=month_names(fmt),
         reason=lambda message: reason(message, say),
+        field_words=lambda path: field_words(path, say),
         lang=lang,
         languages=LANGUAGE_NAMES,
         fmt=fmt,

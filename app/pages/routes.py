@@ -18,9 +18,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from app.db import SessionDep
 from app.i18n import Speaker, speaker
 from app.i18n.in_short import comparison_in_short
-from app.i18n.meeting import group_sentences, pool_words, shortfall_sentence
+from app.i18n.meeting import group_sentences, pool_words, shortfall_sentence, technical_note
 from app.i18n.summary import remedy_texts
-from app.pages.forms import HELP, form_values, rules_from_form, scenario_from_form
+from app.pages.forms import HELP, field_errors, form_values, rules_from_form, scenario_from_form
 from app.pages.render import LANG_COOKIE, render, request_lang
 from app.pages.years import premium_runs, years_of_villages
 from app.services import actuals as actuals_service
@@ -36,7 +36,7 @@ from app.web.auth import ActorDep
 from app.web.deps import RunnerDep
 from app.web.responses import DB_INT_MAX, ItemId, Offset, OptionalId
 from app.web.uploads import ActualsUpload, Upload, read_actuals_upload, read_upload
-from models import InputError, Plan, VillageTable
+from models import InputError, InputIssue, Plan, VillageTable
 from models.tables import ComparisonCreate, ReplanCreate, SolveCreate
 from scenarios import insights_io, labels
 
@@ -229,10 +229,16 @@ def new_scenario(
 def _refused_form(request: Request, dataset: Any, form: Any, exc: InputError, **extra: Any) -> HTMLResponse:
     """The form again, as typed, with the errors."""
     typed = {key: form.get(key) for key in form}
+    issues, errors = field_errors(form, list(dataset.groups), list(dataset.kabupaten), exc.issues)
     return render(
         request,
         "scenario_form.html",
-        {**_form_context(dataset, form_values(None), **extra), "typed": typed, "issues": exc.issues},
+        {
+            **_form_context(dataset, form_values(None), **extra),
+            "typed": typed,
+            "issues": issues,
+            "field_errors": errors,
+        },
         status_code=422,
     )
 
@@ -334,9 +340,12 @@ async def solve_scenario(
 
 @router.get("/ui/jobs/{job_id}", response_class=HTMLResponse)
 def job_page(request: Request, job_id: ItemId, session: SessionDep) -> HTMLResponse:
-    job = job_service.public(session, job_service.get_job(session, job_id))
+    row = job_service.get_job(session, job_id)
+    job = job_service.public(session, row)
     scenario = scenario_service.get_record(session, job.scenario_id)
-    return render(request, "job.html", {"job": job, "scenario": scenario})
+    refused = row.input_error or {}  # a scenario refused by the solve: its problems, each in words
+    issues = [InputIssue.model_validate(issue) for issue in refused.get("issues", [])]
+    return render(request, "job.html", {"job": job, "scenario": scenario, "issues": issues})
 
 
 @router.post("/ui/jobs/{job_id}/cancel", response_model=None)
@@ -434,6 +443,7 @@ def _meeting(plan: Plan, say: Speaker) -> dict[str, Any]:
         "pool_words": [pool_words(plan, pool, say) for pool in plan.pools],
         "shortfall_sentences": [shortfall_sentence(plan, e, say) for e in plan.explanations],
         "marginals_from": plan.marginals_from,
+        "technical_note": technical_note(plan, say),
         "top_villages": villages,
         "top_kecamatan_marginals": kecamatan,
         "marginal_chart": json.dumps(_marginal_chart(villages, kecamatan)),
@@ -514,7 +524,8 @@ async def create_comparison(request: Request, session: SessionDep, actor: ActorD
 @router.get("/ui/comparisons/{comparison_id}", response_class=HTMLResponse)
 def comparison_page(request: Request, comparison_id: ItemId, session: SessionDep) -> HTMLResponse:
     comparison = comparison_service.get(session, comparison_id)
-    computed = comparison_service.compute(session, comparison, top=10)
+    lang = request_lang(request)
+    computed = comparison_service.compute(session, comparison, top=10, lang=lang)
     frames = {name: computed.table(name) for name in ("totals", "kecamatan", "gainers", "losers")}
     records = {name: frame.to_dict(orient="records") for name, frame in frames.items()}
     chart = {
@@ -532,7 +543,9 @@ def comparison_page(request: Request, comparison_id: ItemId, session: SessionDep
     plan_ids = [comparison.baseline_plan_id, *comparison.plan_ids]
     checks = [plan_service.public(session, plan_service.get_record(session, i)).check for i in plan_ids]
     # the promises the comparison keeps, answered for every compared plan
-    promises = comparison_service.checks(session, comparison, comparison_service.stored_rules(comparison))
+    promises = comparison_service.checks(
+        session, comparison, comparison_service.stored_rules(comparison), lang
+    )
     return render(
         request,
         "comparison.html",
@@ -546,9 +559,9 @@ def comparison_page(request: Request, comparison_id: ItemId, session: SessionDep
             "labels": computed.labels,
             "tables": records,
             "chart": json.dumps(chart),
-            "download_lang": request_lang(request),
-            "in_short": comparison_in_short(computed, request_lang(request)),
-            "maps": document_service.comparison_maps(session, comparison_id, request_lang(request)),
+            "download_lang": lang,
+            "in_short": comparison_in_short(computed, lang),
+            "maps": document_service.comparison_maps(session, comparison_id, lang),
         },
     )
 

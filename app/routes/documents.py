@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, Query, Response, UploadFile
 
 from app.db import SessionDep
 from app.errors import TooLarge
+from app.i18n import N_
 from app.services import boundaries as boundary_service
 from app.services import datasets as dataset_service
 from app.services import documents as service
@@ -125,7 +126,7 @@ def upload_boundaries(
     writes.require_kabupaten(session, actor, dataset_service.get_dataset(session, dataset_id))
     content = file.file.read(settings.max_upload_bytes + 1)
     if len(content) > settings.max_upload_bytes:
-        raise TooLarge("The file is larger than %(limit)s bytes.", limit=settings.max_upload_bytes)
+        raise TooLarge(N_("The file is larger than %(limit)s bytes."), limit=float(settings.max_upload_bytes))
     stored = boundary_service.store(
         session, dataset_id, content, file.filename or "boundaries.geojson", settings.parse_time_limit_s
     )

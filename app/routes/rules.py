@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Path
 
 from app.errors import NotFound
+from app.i18n import N_
 from models.rules import RuleParameterPublic, RuleSetPublic
 from scenarios.rules import default_rules, describe
 
@@ -23,4 +24,4 @@ def get_rule(
     for parameter in describe(default_rules()).parameters:
         if parameter.name == name:
             return parameter
-    raise NotFound(f"The contribution rules have no parameter '{name}'.")
+    raise NotFound(N_("The contribution rules have no parameter '%(name)s'."), name=name)

@@ -73,7 +73,7 @@ def create_user(session: Session, body: UserCreate) -> User:
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise Conflict(f"A user named '{body.name}' already exists.") from None
+        raise Conflict(N_("A user named '%(name)s' already exists."), name=body.name) from None
     session.refresh(user)
     return user
 
@@ -117,14 +117,14 @@ def village_codes(role: Role, given: list[str]) -> list[str]:
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"User {user_id} does not exist.")
+        raise NotFound(N_("User %(user)s does not exist."), user=user_id)
     return user
 
 
 def find_user(session: Session, name: str) -> User:
     user = session.scalars(select(User).where(col(User.name) == name)).first()
     if user is None:
-        raise NotFound(f"No user is named '{name}'.")
+        raise NotFound(N_("No user is named '%(name)s'."), name=name)
     return user
 
 
@@ -165,7 +165,7 @@ def list_tokens(session: Session, user_id: int) -> list[TokenPublic]:
 def get_token(session: Session, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
     if token is None:
-        raise NotFound(f"Token {token_id} does not exist.")
+        raise NotFound(N_("Token %(token)s does not exist."), token=token_id)
     return token
 
 

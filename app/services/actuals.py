@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.errors import Conflict, NotFound
-from app.i18n import Lang, gettext_for, speaker
+from app.i18n import N_, Lang, gettext_for, speaker
 from app.processes import filework
 from app.processes.bounded import reading
 from app.services import datasets, plans
@@ -76,8 +76,12 @@ def create(
     if link is not None:
         # a re-plan covers the months left, of a table and scenario derived from the plan's
         raise Conflict(
-            f"Plan {plan_id} is a re-plan of plan {link.source_plan_id}: upload the actuals, "
-            f"from the year's first month, against plan {link.source_plan_id}."
+            N_(
+                "Plan %(plan)s is a re-plan of plan %(source)s: upload the actuals, "
+                "from the year's first month, against plan %(source)s."
+            ),
+            plan=plan_id,
+            source=link.source_plan_id,
         )
     plan, table, scenario, _ = _context(session, record)
     frame = plan_frame(table, scenario, upload.through_month, upload.start)
@@ -135,7 +139,7 @@ def refuse_other_villages(actuals: Actuals, own: frozenset[str], source: str) ->
 def get(session: Session, actuals_id: int) -> ActualsRecord:
     found = session.get(ActualsRecord, actuals_id)
     if found is None:
-        raise NotFound(f"Actuals {actuals_id} do not exist.")
+        raise NotFound(N_("Actuals %(actuals)s do not exist."), actuals=actuals_id)
     return found
 
 

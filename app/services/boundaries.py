@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.errors import NotFound
+from app.i18n import N_
 from app.processes.bounded import reading
 from app.services import datasets
 from maps import Boundaries, boundaries_from_geojson, read_boundaries
@@ -53,7 +54,10 @@ def get(session: Session, dataset_id: int) -> DatasetBoundaries:
     row = session.get(DatasetBoundaries, dataset_id)
     if row is None:
         raise NotFound(
-            "Dataset %(dataset)s has no boundaries: upload them with PUT /datasets/%(dataset)s/boundaries.",
+            N_(
+                "Dataset %(dataset)s has no boundaries: upload them with "
+                "PUT /datasets/%(dataset)s/boundaries."
+            ),
             dataset=dataset_id,
         )
     return row

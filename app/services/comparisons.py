@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.errors import NotFound
-from app.i18n import Lang
+from app.i18n import N_, Lang, speaker
 from app.processes import filework
 from app.processes.bounded import building
 from app.services import plans
@@ -53,7 +53,7 @@ def create(session: Session, body: ComparisonCreate) -> Comparison:
 def get(session: Session, comparison_id: int) -> Comparison:
     comparison = session.get(Comparison, comparison_id)
     if comparison is None:
-        raise NotFound(f"Comparison {comparison_id} does not exist.")
+        raise NotFound(N_("Comparison %(comparison)s does not exist."), comparison=comparison_id)
     return comparison
 
 
@@ -64,16 +64,42 @@ def list_comparisons(session: Session, offset: int, limit: int) -> Page[Comparis
     return Page[ComparisonPublic](items=items, total=total, offset=offset, limit=limit)
 
 
-def _label(session: Session, record: PlanRecord) -> str:
+def _label(session: Session, record: PlanRecord, lang: Lang | None) -> str:
+    """How the comparison names a plan. For people (`lang`): its scenario's name and version, in
+    words (`Bekasi 2026 (versi 2)`); for the API's JSON (no `lang`): a stable key with the plan's
+    id and the scenario's slug (`plan 3: add-pool-floor20 v1`)."""
     scenario = session.get(ScenarioRecord, record.scenario_id)
     version = session.get(ScenarioVersion, record.scenario_version_id)
     assert scenario is not None and version is not None
-    return f"plan {record.id}: {scenario.slug} v{version.version}"
+    if lang is None:
+        return f"plan {record.id}: {scenario.slug} v{version.version}"
+    return speaker(lang).gettext("%(name)s (version %(version)s)") % {
+        "name": scenario.name,
+        "version": version.version,
+    }
 
 
-def compute(session: Session, comparison: Comparison, top: int = 10) -> PlanComparison:
+def _labels(session: Session, comparison: Comparison, lang: Lang | None) -> dict[int, str]:
+    """Each plan's label; two plans of the same scenario version are told apart by their number."""
+    ids = [comparison.baseline_plan_id, *comparison.plan_ids]
+    labels = {plan_id: _label(session, plans.get_record(session, plan_id), lang) for plan_id in ids}
+    if lang is not None and len(set(labels.values())) < len(labels):
+        say = speaker(lang)
+        seen = list(labels.values())
+        for plan_id, label in labels.items():
+            if seen.count(label) > 1:
+                labels[plan_id] = say.gettext("%(label)s, plan %(id)s") % {"label": label, "id": plan_id}
+    return labels
+
+
+def compute(
+    session: Session, comparison: Comparison, top: int = 10, lang: Lang | None = None
+) -> PlanComparison:
+    """The comparison's tables; `lang`: plans named for people in that language (see `_label`)."""
+    labels = _labels(session, comparison, lang)
+
     def labelled(plan_id: int) -> tuple[str, Plan]:
-        return _label(session, plans.get_record(session, plan_id)), plans.load_plan(session, plan_id)
+        return labels[plan_id], plans.load_plan(session, plan_id)
 
     return compare_plans(
         labelled(comparison.baseline_plan_id),
@@ -86,15 +112,18 @@ def in_short(session: Session, comparison: Comparison, lang: Lang) -> InShort:
     """Each compared plan against the baseline in one sentence."""
     from app.i18n.in_short import comparison_in_short
 
-    return InShort(lang=lang, text=comparison_in_short(compute(session, comparison), lang))
+    return InShort(lang=lang, text=comparison_in_short(compute(session, comparison, lang=lang), lang))
 
 
-def checks(session: Session, comparison: Comparison, rules: list[AcceptanceRule]) -> ComparisonChecksResult:
+def checks(
+    session: Session, comparison: Comparison, rules: list[AcceptanceRule], lang: Lang | None = None
+) -> ComparisonChecksResult:
     """The rules answered for every compared plan, and the warnings for unlike comparisons."""
+    labels = _labels(session, comparison, lang)
 
     def labelled(plan_id: int) -> tuple[str, Plan, int]:
         record = plans.get_record(session, plan_id)
-        return _label(session, record), plans.load_plan(session, plan_id), record.dataset_id
+        return labels[plan_id], plans.load_plan(session, plan_id), record.dataset_id
 
     base_label, base_plan, base_dataset = labelled(comparison.baseline_plan_id)
     others = [labelled(plan_id) for plan_id in comparison.plan_ids]
@@ -147,7 +176,7 @@ def comparison_file(
 ) -> tuple[bytes, str]:
     """The comparison as an XLSX of every table, or a CSV of one; built within `time_limit_s`
     (503; 0: no limit). With `lang`, headers for people and formatted sheets."""
-    computed = compute(session, comparison, top)
+    computed = compute(session, comparison, top, lang)
     if file_format == "xlsx":
         name = f"comparison_{comparison.id}.xlsx"
     else:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.errors import NotFound
-from app.i18n import Lang, gettext_for
+from app.i18n import N_, Lang, gettext_for
 from app.processes import filework
 from app.processes.bounded import building, reading
 from app.services.bulk import insert_rows, json_cell, select_rows
@@ -104,7 +104,7 @@ def create_dataset(
 def get_dataset(session: Session, dataset_id: int) -> Dataset:
     dataset = session.get(Dataset, dataset_id)
     if dataset is None:
-        raise NotFound(f"Dataset {dataset_id} does not exist.")
+        raise NotFound(N_("Dataset %(dataset)s does not exist."), dataset=dataset_id)
     return dataset
 
 

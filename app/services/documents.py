@@ -90,15 +90,19 @@ def kabupaten_letters(
     )
     if kabupaten not in names:
         raise NotFound(
-            "Plan %(plan)s has no villages of kabupaten '%(kabupaten)s'.", plan=plan_id, kabupaten=kabupaten
+            N_("Plan %(plan)s has no villages of kabupaten '%(kabupaten)s'."),
+            plan=plan_id,
+            kabupaten=kabupaten,
         )
     stored = session.get(
         PlanFile, (plan_id, kabupaten_variant(lang, letters_key(head), names.index(kabupaten) + 1))
     )
     if stored is None:
         raise NotFound(
-            "The letters of kabupaten '%(kabupaten)s' in plan %(plan)s are not written yet: "
-            "POST /plans/%(plan)s/letters/job writes them.",
+            N_(
+                "The letters of kabupaten '%(kabupaten)s' in plan %(plan)s are not written yet: "
+                "POST /plans/%(plan)s/letters/job writes them."
+            ),
             plan=plan_id,
             kabupaten=kabupaten,
         )
@@ -126,9 +130,11 @@ def plan_letters(
         return stored.content, stored.file_name
     if max_villages and record.village_count >= max_villages:
         raise Conflict(
-            "Plan %(plan)s has %(villages)s villages, too many letters to write in a request: "
-            "POST /plans/%(plan)s/letters/job writes them, one zip per kabupaten "
-            "(GET /plans/%(plan)s/letters?kabupaten=...).",
+            N_(
+                "Plan %(plan)s has %(villages)s villages, too many letters to write in a request: "
+                "POST /plans/%(plan)s/letters/job writes them, one zip per kabupaten "
+                "(GET /plans/%(plan)s/letters?kabupaten=...)."
+            ),
             plan=plan_id,
             villages=record.village_count,
         )
@@ -257,18 +263,18 @@ def comparison_brief(session: Session, comparison_id: int, lang: Lang) -> tuple[
     say = speaker(lang)
     comparison = comparisons.get(session, comparison_id)
 
+    computed = comparisons.compute(session, comparison, lang=lang)
+    names = iter([computed.baseline, *computed.labels])
+
     def labelled(plan_id: int) -> tuple[str, Plan]:
         record = plans.get_record(session, plan_id)
         plans.refuse_unchecked(record, "brief")
-        scenario = session.get(ScenarioRecord, record.scenario_id)
-        version = session.get(ScenarioVersion, record.scenario_version_id)
-        assert scenario is not None and version is not None
-        return f"{record.id}: {scenario.slug} v{version.version}", plans.load_plan(session, plan_id)
+        return next(names), plans.load_plan(session, plan_id)
 
     baseline = labelled(comparison.baseline_plan_id)
     others = [labelled(plan_id) for plan_id in comparison.plan_ids]
-    sentence = comparison_in_short(comparisons.compute(session, comparison), lang)
-    answered = comparisons.checks(session, comparison, comparisons.stored_rules(comparison))
+    sentence = comparison_in_short(computed, lang)
+    answered = comparisons.checks(session, comparison, comparisons.stored_rules(comparison), lang)
     promises = [
         Promise(plan=r.plan, rule=_rule_words(r.rule, say), kept=r.passed, detail=r.detail)
         for r in answered.checks
@@ -305,7 +311,10 @@ def plan_map_figure(session: Session, plan_id: int, measure: str, lang: Lang) ->
     shapes = boundaries.stored_shapes(session, record.dataset_id)
     if shapes is None:
         raise NotFound(
-            "Dataset %(dataset)s has no boundaries: upload them with PUT /datasets/%(dataset)s/boundaries.",
+            N_(
+                "Dataset %(dataset)s has no boundaries: upload them with "
+                "PUT /datasets/%(dataset)s/boundaries."
+            ),
             dataset=record.dataset_id,
         )
     title = speaker(lang).gettext(MAP_TITLES[measure])

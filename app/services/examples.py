@@ -16,6 +16,11 @@ from scenarios.examples import BEKASI_VILLAGES, bekasi_scenarios
 
 log = logging.getLogger("desaplan.app")
 
+EXAMPLE_DATASET_NAME = "Kabupaten Bekasi (contoh)"
+# the example scenarios the service shows under their Indonesian names (Bahasa Indonesia is the
+# pages' default); the contract's example keeps its English name in its file, word for word
+EXAMPLE_NAMES = {"contract_example": "Bekasi 2026: 3% dana desa ditambah Rp1,5 miliar dari APBD"}
+
 
 def load_examples_if_empty(engine: Engine) -> bool:
     """Load the Bekasi table and its scenarios in one transaction; False when data is there."""
@@ -27,13 +32,15 @@ def load_examples_if_empty(engine: Engine) -> bool:
         dataset = add_dataset(
             session,
             table,
-            name="Kabupaten Bekasi (example)",
+            name=EXAMPLE_DATASET_NAME,
             source_filename=BEKASI_VILLAGES.name,
         )
         assert dataset.id is not None
         for slug, path in bekasi_scenarios().items():
             scenario = scenarios.read_scenario(path)
             scenario = scenarios.check_scenario_fits(scenario, table)
+            if slug in EXAMPLE_NAMES:
+                scenario = scenario.model_copy(update={"name": EXAMPLE_NAMES[slug]})
             add_scenario(session, dataset.id, scenario, slug=slug)
         session.commit()
         log.info("loaded the Kabupaten Bekasi example as dataset %s", dataset.id)

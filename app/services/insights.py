@@ -18,8 +18,8 @@ from typing import Any
 import pandas as pd
 from sqlmodel import Session
 
-from app.errors import Conflict, NotFound
-from app.i18n import Lang, gettext_for, speaker
+from app.errors import Conflict, NotFound, Said
+from app.i18n import JOB_STATUS_NAMES, N_, Lang, gettext_for, speaker
 from app.i18n.summary import remedy_texts
 from app.processes import filework
 from app.processes.bounded import FAIRNESS_TOO_LONG, MARGINALS_TOO_LONG, SWEEP_TOO_LONG, answering
@@ -31,6 +31,7 @@ from models import Curve, InputError, InputIssue, Plan, Problem, Scenario, Solve
 from models.tables import Job, JobKind, JobStatus, ScenarioVersion, SolveCreate, SweepCreate
 from scenarios import insights_sheets
 from scenarios.compare import fairness_frames
+from scenarios.labels import STATUS_NAMES
 from solver import sweep as solver_sweep
 from solver import without_each_floor
 
@@ -117,12 +118,19 @@ def sweep_result(session: Session, job_id: int) -> tuple[Job, Curve | None, str]
     a sweep; 409 for one that ended without a curve."""
     job = jobs.get_job(session, job_id)
     if job.kind != JobKind.sweep:
-        raise NotFound(f"Sweep {job_id} does not exist (job {job_id} is a {job.kind}).")
+        raise NotFound(
+            N_("Sweep %(job)s does not exist (job %(job)s is a %(kind)s)."), job=job_id, kind=job.kind
+        )
     version = session.get(ScenarioVersion, job.scenario_version_id)
     assert version is not None
     name = str(version.body.get("name", ""))
     if job.status in (JobStatus.failed, JobStatus.cancelled):
-        raise Conflict(f"Sweep {job_id} ended without a curve ({job.status}): {job.error or job.phase}")
+        raise Conflict(
+            N_("Sweep %(job)s ended without a curve (%(status)s): %(why)s"),
+            job=job_id,
+            status=Said(JOB_STATUS_NAMES.get(str(job.status), str(job.status))),
+            why=Said(job.error or job.phase),
+        )
     if job.status != JobStatus.succeeded or not job.result or "curve" not in job.result:
         return job, None, name
     return job, Curve.model_validate(job.result["curve"]), name
@@ -162,7 +170,9 @@ def fairness(
     base = plans_[0][1]
     if not base.has_targets:
         raise Conflict(
-            f"The scenario is {base.status.value}, so its floors have no cost to show: {base.message}"
+            N_("The scenario is %(status)s, so its floors have no cost to show: %(why)s"),
+            status=Said(STATUS_NAMES.get(base.status.value, base.status.value)),
+            why=Said(base.message),
         )
     return fairness_frames(plans_)
 

@@ -8,6 +8,7 @@ from sqlalchemy import Engine, func, select
 from sqlmodel import Session, col
 
 from app.errors import Conflict, NotFound, ServiceUnavailable
+from app.i18n import N_
 from app.queue.interface import JobQueue
 from app.queue.rows import CANCELLED, UNFINISHED, finish, insert_within
 from models.tables import (
@@ -23,7 +24,7 @@ from models.tables import (
 def get_job(session: Session, job_id: int) -> Job:
     job = session.get(Job, job_id)
     if job is None:
-        raise NotFound(f"Job {job_id} does not exist.")
+        raise NotFound(N_("Job %(job)s does not exist."), job=job_id)
     return job
 
 
@@ -91,13 +92,13 @@ def cancel(session: Session, runner: JobQueue, job_id: int) -> JobPublic:
     the runner is then asked to stop the solve at once rather than at its next heartbeat."""
     job = get_job(session, job_id)
     if is_finished(job):
-        raise Conflict(f"Job {job_id} has already finished ({job.status}).")
+        raise Conflict(N_("Job %(job)s has already finished (%(status)s)."), job=job_id, status=job.status)
     session.commit()  # end the read before another connection writes the row
     engine = session.get_bind()
     assert isinstance(engine, Engine)
     if not finish(engine, job_id, JobStatus.cancelled, JobStatus.cancelled.value, CANCELLED):
         session.refresh(job)
-        raise Conflict(f"Job {job_id} has already finished ({job.status}).")
+        raise Conflict(N_("Job %(job)s has already finished (%(status)s)."), job=job_id, status=job.status)
     runner.cancel(job_id)
     session.refresh(job)
     return public(session, job)

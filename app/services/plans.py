@@ -15,8 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
 import scenarios
-from app.errors import Conflict, NotFound
-from app.i18n import Lang, speaker
+from app.errors import Conflict, NotFound, Said
+from app.i18n import N_, Lang, speaker
 from app.processes import filework
 from app.processes.bounded import building
 from app.processes.filework import FileOrder
@@ -38,6 +38,7 @@ from models.tables import (
     ScenarioVersion,
     utc_now,
 )
+from scenarios.labels import STATUS_NAMES
 
 _VILLAGES = PlanVillage.__table__  # type: ignore[attr-defined]
 _VILLAGE_COLUMNS = [c.name for c in _VILLAGES.columns if c.name not in ("plan_id", "position")]
@@ -93,8 +94,17 @@ def save_plan(
 def get_record(session: Session, plan_id: int) -> PlanRecord:
     record = session.get(PlanRecord, plan_id)
     if record is None:
-        raise NotFound(f"Plan {plan_id} does not exist.")
+        raise NotFound(N_("Plan %(plan)s does not exist."), plan=plan_id)
     return record
+
+
+# what a plan that failed its own check does not give
+UNCHECKED_WHAT = {
+    "brief": N_("brief"),
+    "comparisons": N_("comparisons"),
+    "targets": N_("targets"),
+    "marginals": N_("figures of the next rupiah"),
+}
 
 
 def refuse_unchecked(record: PlanRecord, what: str) -> None:
@@ -102,7 +112,10 @@ def refuse_unchecked(record: PlanRecord, what: str) -> None:
     detail = Plan.model_validate(record.detail)
     if detail.status == "error" or (detail.check is not None and not detail.check.ok):
         raise Conflict(
-            f"Plan {record.id} failed its own check, so it has no {what}: {detail.message or 'see the plan'}"
+            N_("Plan %(plan)s failed its own check, so it has no %(what)s: %(why)s"),
+            plan=record.id,
+            what=Said(UNCHECKED_WHAT.get(what, what)),
+            why=Said(detail.message or N_("see the plan")),
         )
 
 
@@ -421,8 +434,10 @@ def refuse_without_targets(record: PlanRecord) -> None:
     refuse_unchecked(record, "targets")
     if record.village_count == 0:
         raise Conflict(
-            f"Plan {record.id} has no targets: its status is {record.status} "
-            f"({Plan.model_validate(record.detail).message})"
+            N_("Plan %(plan)s has no targets: its status is %(status)s (%(why)s)"),
+            plan=record.id,
+            status=Said(STATUS_NAMES.get(str(record.status), str(record.status))),
+            why=Said(Plan.model_validate(record.detail).message),
         )
 
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, col
 
 import scenarios
 from app.errors import Conflict, NotFound
+from app.i18n import N_
 from app.services import datasets
 from app.services.naming import slugify
 from models import Scenario
@@ -66,7 +67,7 @@ def create_scenario(
 def get_record(session: Session, scenario_id: int) -> ScenarioRecord:
     record = session.get(ScenarioRecord, scenario_id)
     if record is None:
-        raise NotFound(f"Scenario {scenario_id} does not exist.")
+        raise NotFound(N_("Scenario %(scenario)s does not exist."), scenario=scenario_id)
     return record
 
 
@@ -82,7 +83,10 @@ def get_version(session: Session, scenario_id: int, version: int | None) -> Scen
     ).first()
     if found is None:
         raise NotFound(
-            f"Scenario {scenario_id} has no version {wanted} (its versions are 1 to {record.latest_version})."
+            N_("Scenario %(scenario)s has no version %(version)s (its versions are 1 to %(latest)s)."),
+            scenario=scenario_id,
+            version=wanted,
+            latest=record.latest_version,
         )
     return found
 
@@ -153,7 +157,9 @@ def revise(
     database cannot take at that moment is a 409 to resend, never a half-written version."""
     record = get_record(session, scenario_id)
     if record.archived:
-        raise Conflict(f"Scenario {scenario_id} is archived; it can no longer be revised.")
+        raise Conflict(
+            N_("Scenario %(scenario)s is archived; it can no longer be revised."), scenario=scenario_id
+        )
     scenario = validate(session, record.dataset_id, body, limits)
     # the next number in one statement: revisions at the same moment (any process, either
     # database) each get their own, where read-then-write would hand two the same
@@ -166,7 +172,9 @@ def revise(
         ).scalar_one_or_none()
         if number is None:
             session.rollback()
-            raise Conflict(f"Scenario {scenario_id} is archived; it can no longer be revised.")
+            raise Conflict(
+                N_("Scenario %(scenario)s is archived; it can no longer be revised."), scenario=scenario_id
+            )
         version = ScenarioVersion(
             scenario_id=scenario_id,
             version=number,
@@ -185,15 +193,19 @@ def revise(
 
 def _concurrent(scenario_id: int, revised: int) -> Conflict:
     return Conflict(
-        f"Scenario {scenario_id} was changed while version {revised} was being revised "
-        "(another revision or an archive came first); read it again and resend the revision."
+        N_(
+            "Scenario %(scenario)s was changed while version %(version)s was being revised "
+            "(another revision or an archive came first); read it again and resend the revision."
+        ),
+        scenario=scenario_id,
+        version=revised,
     )
 
 
 def archive(session: Session, scenario_id: int) -> ScenarioPublic:
     record = get_record(session, scenario_id)
     if record.archived:
-        raise Conflict(f"Scenario {scenario_id} is already archived.")
+        raise Conflict(N_("Scenario %(scenario)s is already archived."), scenario=scenario_id)
     record.archived = True
     record.archived_at = utc_now()
     session.add(record)
@@ -206,7 +218,7 @@ def unarchive(session: Session, scenario_id: int) -> ScenarioPublic:
     """Undo an archive: the scenario may be solved and revised again."""
     record = get_record(session, scenario_id)
     if not record.archived:
-        raise Conflict(f"Scenario {scenario_id} is not archived.")
+        raise Conflict(N_("Scenario %(scenario)s is not archived."), scenario=scenario_id)
     record.archived = False
     record.archived_at = None
     session.add(record)

@@ -8,6 +8,7 @@ body and the traceback in the log under the same id) are answered in the same fo
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from app.errors import (
     UnsupportedMediaType,
 )
 from app.i18n import LANG_COOKIE, N_, Lang, chosen_lang, speaker
+from app.i18n.fields import refusal_words, validation_words
 from models.errors import DesaplanError, InputError
 
 log = logging.getLogger("desaplan.app")
@@ -50,16 +52,24 @@ class Problem:
 
 # The one table from domain exceptions to HTTP answers; the first matching class wins.
 PROBLEMS: list[tuple[type[Exception], Problem]] = [
-    (InputError, Problem(422, "invalid-input", "The input was refused")),
+    (InputError, Problem(422, "invalid-input", N_("The input was refused"), said=True)),
     (Unauthorized, Problem(401, "unauthorized", N_("Authentication required"), said=True)),
     (Forbidden, Problem(403, "forbidden", N_("Not allowed"), said=True)),
-    (NotFound, Problem(404, "not-found", "Not found")),
-    (Conflict, Problem(409, "conflict", "Conflict")),
-    (TooLarge, Problem(413, "too-large", "Upload too large")),
-    (UnsupportedMediaType, Problem(415, "unsupported-media-type", "Unsupported media type")),
+    (NotFound, Problem(404, "not-found", N_("Not found"), said=True)),
+    (Conflict, Problem(409, "conflict", N_("Conflict"), said=True)),
+    (TooLarge, Problem(413, "too-large", N_("Upload too large"), said=True)),
+    (UnsupportedMediaType, Problem(415, "unsupported-media-type", N_("Unsupported media type"), said=True)),
     (SolveFailed, Problem(500, "solve-failed", "The solve failed")),
     (ServiceUnavailable, Problem(503, "unavailable", N_("Try again later"), said=True)),
 ]
+# the titles of the refusals of input (models.errors), said in the caller's language
+INPUT_TITLES = (
+    N_("The input was refused"),
+    N_("The village table was refused"),
+    N_("The scenario was refused"),
+    N_("The actuals were refused"),
+    N_("The comparison was refused"),
+)
 
 
 def problem_response(
@@ -107,8 +117,14 @@ def _domain_error(request: Request, exc: Exception) -> JSONResponse:
                 limit = _errors_listed(request)
                 errors = [issue.model_dump(exclude_none=True) for issue in exc.issues[:limit]]
                 more = {"errors_not_listed": len(exc.issues) - limit} if len(exc.issues) > limit else {}
+                say = speaker(request_lang(request))
                 return problem_response(
-                    problem.status, problem.slug, exc.title, exc.describe(), errors, **more
+                    problem.status,
+                    problem.slug,
+                    say.gettext(exc.title),
+                    refusal_words(exc.title, exc.issues, say),
+                    errors,
+                    **more,
                 )
             title = problem.title
             detail = exc.detail if isinstance(exc, ServiceError) else problem.title
@@ -137,28 +153,56 @@ def capped_validation_error(
 
 
 def _request_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's own refusals: each names its field (`field`, as the request spells it) and
+    says what is wrong in the caller's language (`message`), the detail in words."""
     assert isinstance(exc, RequestValidationError)
     found = exc.errors()
     total = int(getattr(exc, "total_errors", len(found)))
     limit = _errors_listed(request)
-    errors = []
+    say = speaker(request_lang(request))
+    errors, said = [], []
     for error in found[:limit]:
         location = [str(part) for part in error.get("loc", ())]
-        errors.append({"field": ".".join(location), "message": str(error.get("msg", ""))})
+        where, message = validation_words(error, say)
+        errors.append({"field": ".".join(location), "message": message})
+        said.append(f"{where}: {message}" if where else message)
     more = {"errors_not_listed": total - len(errors)} if total > len(errors) else {}
-    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    summary = "; ".join(said[:5])
     return problem_response(
-        422, "invalid-request", "The request was refused", summary or "invalid request", errors, **more
+        422,
+        "invalid-request",
+        say.gettext(N_("The request was refused")),
+        summary or say.gettext(N_("The request was refused")),
+        errors,
+        **more,
     )
 
 
-def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+BODY_OVER_LIMIT = N_("The request body is over the limit of %(limit)s bytes.")
+_HTTP_PROBLEMS = {
+    404: ("not-found", N_("Not found"), N_("There is nothing at this address.")),
+    405: ("method-not-allowed", N_("Method not allowed"), N_("This address does not take that method.")),
+    413: ("too-large", N_("Request body too large"), N_("The request's body is over the limit.")),
+}
+
+
+def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own answers (an unknown address, a method not taken), in the caller's language."""
     assert isinstance(exc, StarletteHTTPException)
-    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large"}.get(exc.status_code, "http-error")
-    title = {404: "Not found", 405: "Method not allowed", 413: "Request body too large"}.get(
-        exc.status_code, "HTTP error"
-    )
-    return problem_response(exc.status_code, slug, title, str(exc.detail))
+    known = _HTTP_PROBLEMS.get(exc.status_code)
+    if known is None:
+        return problem_response(exc.status_code, "http-error", "HTTP error", str(exc.detail))
+    slug, title, detail = known
+    say = speaker(request_lang(request))
+    said = say.gettext(detail)
+    over = re.search(r"over the limit of ([\d,]+) bytes", str(exc.detail))
+    if exc.status_code == 413 and over:  # a body cut off where it passed the limit (app.web.security)
+        limit = int(over.group(1).replace(",", ""))
+        said = say.gettext(BODY_OVER_LIMIT) % {"limit": say.fmt.number(limit)}
+    response = problem_response(exc.status_code, slug, say.gettext(title), said)
+    for name, value in (exc.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 class CorrelatedErrors:

@@ -65,12 +65,18 @@ class BodyLimit:
             limit = self.max_upload_bytes if upload else self.max_body_bytes
             declared = (_header(scope, b"content-length") or "").strip()
             if declared.isdigit() and int(declared) > limit:
-                what = "upload" if upload else "request body"
+                say = speaker(request_lang(Request(scope)))
+                detail = (
+                    N_("The upload has %(size)s bytes; the limit is %(limit)s bytes.")
+                    if upload
+                    else N_("The request body has %(size)s bytes; the limit is %(limit)s bytes.")
+                )
                 response = problem_response(
                     413,
                     "too-large",
-                    "Request body too large",
-                    f"The {what} has {int(declared):,} bytes; the limit is {limit:,} bytes.",
+                    say.gettext(N_("Request body too large")),
+                    say.gettext(detail)
+                    % {"size": say.fmt.number(int(declared)), "limit": say.fmt.number(limit)},
                 )
                 response.headers["Connection"] = "close"
                 await response(scope, receive, send)

@@ -15,6 +15,7 @@ from starlette.datastructures import UploadFile
 from starlette.types import Message
 
 from app.errors import TooLarge, UnsupportedMediaType
+from app.i18n import N_
 from app.settings import SettingsDep
 from app.web.problems import capped_validation_error
 from models import ActualsError, InputIssue, VillageTableError
@@ -34,12 +35,16 @@ class Upload:
 async def _read_limited(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise TooLarge(f"The upload has {int(declared):,} bytes; the limit is {limit:,} bytes.")
+        raise TooLarge(
+            N_("The upload has %(size)s bytes; the limit is %(limit)s bytes."),
+            size=float(declared),
+            limit=float(limit),
+        )
     body = bytearray()
     async for chunk in request.stream():
         body.extend(chunk)
         if len(body) > limit:
-            raise TooLarge(f"The upload is over the limit of {limit:,} bytes.")
+            raise TooLarge(N_("The upload is over the limit of %(limit)s bytes."), limit=float(limit))
     return bytes(body)
 
 
@@ -125,8 +130,11 @@ async def read_upload(request: Request, settings: SettingsDep) -> Upload:
         name = _checked_name(name, ("query", "name"))
         return Upload(name=name, filename=f"{name or 'upload'}.{extension}", content=body)
     raise UnsupportedMediaType(
-        f"Content type '{content_type or 'none'}' is not accepted: send multipart/form-data with "
-        "a 'file' field, a text/csv or XLSX body, or JSON rows (application/json)."
+        N_(
+            "Content type '%(type)s' is not accepted: send multipart/form-data with "
+            "a 'file' field, a text/csv or XLSX body, or JSON rows (application/json)."
+        ),
+        type=content_type or "none",
     )
 
 
@@ -261,8 +269,11 @@ async def read_actuals_upload(request: Request, settings: SettingsDep) -> Actual
             content=body,
         )
     raise UnsupportedMediaType(
-        f"Content type '{content_type or 'none'}' is not accepted: send multipart/form-data with "
-        "a 'file' field, a text/csv or XLSX body, or JSON rows (application/json)."
+        N_(
+            "Content type '%(type)s' is not accepted: send multipart/form-data with "
+            "a 'file' field, a text/csv or XLSX body, or JSON rows (application/json)."
+        ),
+        type=content_type or "none",
     )
 
 

@@ -98,7 +98,7 @@ def test_comparison_refusals(
 
     assert itself.status_code == 422
     assert itself.json()["errors"][0]["field"] == "plan_ids"
-    assert missing.status_code == 404 and missing.json()["detail"] == "Plan 99 does not exist."
+    assert missing.status_code == 404 and missing.json()["detail"] == "Rencana 99 tidak ada."
     assert empty.status_code == 422
     assert empty_client.get("/comparisons/5").status_code == 404
     assert empty_client.get("/comparisons").json()["total"] == 0

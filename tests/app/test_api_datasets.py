@@ -128,7 +128,7 @@ def test_upload_over_the_limit_is_413(apps: Any, small_csv: str) -> None:
 
     assert response.status_code == 413
     assert response.headers["content-type"] == PROBLEM
-    assert "100 bytes" in response.json()["detail"]
+    assert "batasnya 100 byte" in response.json()["detail"]
     assert client.get("/datasets").json()["total"] == 0
 
 
@@ -136,7 +136,7 @@ def test_unknown_content_type_is_415(empty_client: TestClient) -> None:
     response = empty_client.post("/datasets", content=b"<xml/>", headers={"content-type": "application/xml"})
 
     assert response.status_code == 415
-    assert response.json()["title"] == "Unsupported media type"
+    assert response.json()["title"] == "Jenis isi tidak diterima"
 
 
 def test_missing_dataset_is_404(empty_client: TestClient) -> None:
@@ -144,7 +144,7 @@ def test_missing_dataset_is_404(empty_client: TestClient) -> None:
         response = empty_client.get(path)
         assert response.status_code == 404, path
         assert response.headers["content-type"] == PROBLEM
-        assert response.json()["detail"] == "Dataset 99 does not exist."
+        assert response.json()["detail"] == "Tabel desa 99 tidak ada."
 
 
 def test_bad_download_format_is_422(empty_client: TestClient, upload_small: Upload) -> None:

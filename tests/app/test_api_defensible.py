@@ -55,7 +55,7 @@ def test_a_plan_that_failed_its_check_fails_its_job_and_gives_no_targets(
         targets = empty_client.get(f"/plans/{plan_id}/targets", params={"format": fmt})
         assert targets.status_code == 409, targets.text
         assert targets.headers["content-type"] == PROBLEM
-        assert "failed its own check" in targets.json()["detail"]
+        assert "tidak lolos pemeriksaannya sendiri" in targets.json()["detail"]
     comparison = empty_client.post(
         "/comparisons", json={"baseline_plan_id": good["id"], "plan_ids": [plan_id]}
     )

@@ -88,7 +88,7 @@ def test_no_letters_without_targets(
     response = empty_client.get(f"/plans/{plan['id']}/letters")
 
     assert response.status_code == 409
-    assert "no targets" in response.json()["detail"]
+    assert "tidak memiliki target" in response.json()["detail"]
     assert empty_client.get("/plans/999/letters").status_code == 404
     assert empty_client.get(f"/plans/{plan['id']}/letters", params={"format": "docx"}).status_code == 422
 

@@ -21,9 +21,9 @@ def test_unknown_path_is_a_problem_404(empty_client: TestClient) -> None:
     assert response.headers["content-type"] == PROBLEM
     assert response.json() == {
         "type": "/problems/not-found",
-        "title": "Not found",
+        "title": "Tidak ditemukan",
         "status": 404,
-        "detail": "Not Found",
+        "detail": "Tidak ada apa pun di alamat ini.",
     }
 
 

@@ -118,7 +118,7 @@ def test_missing_plan_is_404(empty_client: TestClient) -> None:
     for path in ("/plans/3", "/plans/3/villages", "/plans/3/kecamatan", "/plans/3/targets"):
         response = empty_client.get(path)
         assert response.status_code == 404, path
-        assert response.json()["detail"] == "Plan 3 does not exist."
+        assert response.json()["detail"] == "Rencana 3 tidak ada."
 
 
 def test_bad_targets_format_is_422(empty_client: TestClient, plan: dict[str, Any]) -> None:

@@ -72,7 +72,7 @@ def test_archive_hides_it_from_the_list_and_blocks_revisions(
     assert again.status_code == 409 and again.headers["content-type"] == PROBLEM
     revise = empty_client.post(f"/scenarios/{created['id']}/versions", json={"scenario": small_scenario})
     assert revise.status_code == 409
-    assert "archived" in revise.json()["detail"]
+    assert "diarsipkan" in revise.json()["detail"]
 
 
 def test_bad_scenario_is_422_naming_the_field(
@@ -109,9 +109,9 @@ def test_missing_things_are_404(
     assert empty_client.post("/scenarios/5/archive").status_code == 404
     missing_dataset = empty_client.post("/scenarios", json={"dataset_id": 42, "scenario": small_scenario})
     assert missing_dataset.status_code == 404
-    assert missing_dataset.json()["detail"] == "Dataset 42 does not exist."
+    assert missing_dataset.json()["detail"] == "Tabel desa 42 tidak ada."
     dataset = upload_small(empty_client)
     created = create(empty_client, dataset["id"], small_scenario)
     missing_version = empty_client.get(f"/scenarios/{created['id']}/versions/3")
     assert missing_version.status_code == 404
-    assert "no version 3" in missing_version.json()["detail"]
+    assert "tidak memiliki versi 3" in missing_version.json()["detail"]

@@ -68,7 +68,7 @@ def test_a_form_field_that_is_not_a_number_is_named() -> None:
 def test_home_speaks_indonesian_by_default_and_english_by_the_switch(client: TestClient) -> None:
     home = client.get("/")
     assert home.status_code == 200 and '<html lang="id">' in home.text
-    assert "Perencana anggaran desa" in home.text and "Kabupaten Bekasi (example)" in home.text
+    assert "Perencana anggaran desa" in home.text and "Kabupaten Bekasi (contoh)" in home.text
 
     switched = client.get("/ui/lang", params={"lang": "en", "next": "/?lang=id"}, follow_redirects=False)
     assert switched.status_code == 303 and switched.headers["location"] == "/"
@@ -112,7 +112,17 @@ def test_scenario_revise_solve_plan_and_compare(client: TestClient) -> None:
     assert created.status_code == 303
     scenario_url = created.headers["location"]
     refused = client.post(f"{scenario_url}/versions", data=_form(package_premium_0="nol"))
-    assert refused.status_code == 422 and "packages.0.monthly_premium_idr" in refused.text
+    assert refused.status_code == 422 and "packages.0.monthly_premium_idr" not in refused.text
+    # the refusal named by the form's label, and on the field itself
+    named = "<td>Paket 1: Iuran per pekerja per bulan (Rp)</td><td>bukan jumlah rupiah: &#39;nol&#39;</td>"
+    assert named in refused.text
+    assert re.search(
+        r'name="package_premium_0" value="nol" aria-invalid="true" '
+        r'aria-describedby="error-package_premium_0"><span class="field-error" '
+        r'id="error-package_premium_0">bukan jumlah rupiah: &#39;nol&#39;</span>',
+        refused.text,
+    )
+    assert "<th>Berkas</th>" not in refused.text and "<th>Baris</th>" not in refused.text
     revised = client.post(
         f"{scenario_url}/versions", data=_form(dana_desa_share="3", note="3%"), follow_redirects=False
     )
@@ -148,7 +158,8 @@ def test_scenario_revise_solve_plan_and_compare(client: TestClient) -> None:
             "rule_min_village_coverage": "lima",
         },
     )
-    assert refused.status_code == 422 and "rules.min_village_coverage" in refused.text
+    assert refused.status_code == 422 and "rules.min_village_coverage" not in refused.text
+    assert "<td>Setiap desa paling sedikit cakupan ini, dalam %</td>" in refused.text
     compared = client.post(
         "/ui/compare",
         data={"baseline_plan_id": str(plans[0]), "plan_ids": [str(plans[1])], **promises},
@@ -171,8 +182,8 @@ def test_scenario_revise_solve_plan_and_compare(client: TestClient) -> None:
     assert comparison.status_code == 200 and 'id="chart-delta"' in comparison.text
     assert comparison.text.count("✔ setiap anggaran, batas atas dan batas bawah terpenuhi") == 2
     assert re.search(
-        r"Ringkasnya:</strong> plan \d+: [^ ]+ v2 mendaftarkan [\d.,]+ pekerja lebih "
-        r"banyak daripada plan \d+: [^ ]+ v1",
+        r"Ringkasnya:</strong> Dua persen \(versi 2\) mendaftarkan [\d.,]+ pekerja lebih "
+        r"banyak daripada Dua persen \(versi 1\)",
         comparison.text,
     ), re.search(r'id="in-short">.{0,300}', comparison.text)
     assert client.post("/ui/compare", data={"plan_ids": [str(plans[1])]}).status_code == 422

@@ -4,8 +4,6 @@ continuous figure, and the re-solve's objective beside its gain."""
 
 from __future__ import annotations
 
-import pytest
-
 from app.i18n import speaker
 from app.i18n.summary import explanation_lines, pool_lines, remedy_texts
 from models import Problem, Scenario, Status, Village, VillageTable
@@ -75,21 +73,15 @@ def test_a_pool_that_alone_cannot_do_it_has_its_own_figure_in_words() -> None:
     ) in indonesian
 
 
-def test_the_billion_more_re_solve_says_its_objective_and_its_gain() -> None:
+def test_the_billion_more_re_solve_speaks_of_workers_not_of_objective_points() -> None:
     villages = [_village(1, 4000, 2e9, "A"), _village(2, 3000, 1.5e9, "A")]
     plan = solve(_problem(villages, budget={"dana_desa_share": 0.01, "apbd_pool_idr": {"A": 5e6}}))
     [pool] = plan.pools
-    assert pool.plus_billion_objective is not None and pool.plus_billion_gain is not None
-    assert pool.plus_billion_objective - pool.plus_billion_gain == pytest.approx(plan.objective, rel=1e-9)
+    assert pool.plus_billion_enrollments is not None and pool.plus_billion_objective is not None
     en = speaker("en")
     [line] = pool_lines(plan, en)
-    assert (
-        f"objective {en.fmt.number(pool.plus_billion_objective, 2)} "
-        f"({en.fmt.number(pool.plus_billion_gain, 2)} more)"
-    ) in line
+    assert f"re-solved with Rp1 billion more: {en.fmt.count(pool.plus_billion_enrollments)} more" in line
+    assert "objective" not in line
     id_ = speaker("id")
     [baris] = pool_lines(plan, id_)
-    assert (
-        f"nilai tujuan {id_.fmt.number(pool.plus_billion_objective, 2)} "
-        f"({id_.fmt.number(pool.plus_billion_gain, 2)} lebih tinggi)"
-    ) in baris
+    assert "tujuan" not in baris and id_.fmt.count(pool.plus_billion_enrollments) in baris

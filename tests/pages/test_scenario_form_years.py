@@ -179,16 +179,17 @@ def test_a_bad_growth_rate_is_refused_naming_the_field_and_nothing_is_stored(cli
     )
 
     assert not_a_number.status_code == 422
-    assert "<td>multi_year.dana_desa_growth</td><td>bukan angka: &#39;tiga&#39;</td>" in not_a_number.text
-    assert 'value="tiga"' in not_a_number.text  # the form as typed
+    assert "<td>Pertumbuhan dana desa (%)</td><td>bukan angka: &#39;tiga&#39;</td>" in not_a_number.text
+    assert 'value="tiga"' in not_a_number.text  # the form as typed, the field marked
+    assert 'name="multi_year_dana_desa_growth" value="tiga" aria-invalid="true"' in not_a_number.text
     assert too_high.status_code == 422
     assert (
-        "<td>multi_year.pool_growth</td><td>angka pertumbuhan harus di atas -100% dan paling banyak "
+        "<td>Pertumbuhan dana APBD (%)</td><td>angka pertumbuhan harus di atas -100% dan paling banyak "
         "1000%</td>"
     ) in too_high.text
     assert one_floor_short.status_code == 422
     assert (
-        "<td>multi_year.min_coverage</td><td>isi satu nilai per tahun (3), bukan 2</td>"
+        "<td>Batas bawah cakupan setiap tahun (%)</td><td>isi satu nilai per tahun (3), bukan 2</td>"
         in one_floor_short.text
     )
     assert _scenario_count(client) == before
@@ -202,7 +203,7 @@ def test_growth_without_the_number_of_years_is_refused(client: TestClient) -> No
     )
 
     assert refused.status_code == 422
-    assert "<td>multi_year.years</td><td>isi jumlah tahun</td>" in refused.text
+    assert "<td>Jumlah tahun</td><td>isi jumlah tahun</td>" in refused.text
     assert _scenario_count(client) == before
 
 

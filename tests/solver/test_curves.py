@@ -118,6 +118,25 @@ def test_feasible_from_is_the_least_pool_with_a_plan():
     assert at.marginal_value_per_million == pytest.approx(at.slope_right * 1e6)
 
 
+def test_a_whole_number_curve_finds_where_a_plan_starts_not_only_its_first_point_with_one():
+    villages = [village(1, {"farmers": 100}), village(2, {"farmers": 50}, dana_desa=1e8)]
+    p = problem(
+        villages,
+        packages=[JHT, {"code": "JKK-JKM", "monthly_premium_idr": 16800}],
+        budget={"dana_desa_share": 0.05, "apbd_pool_idr": 0},
+        targets={"min_coverage": 0.3},
+    )
+    p = p.model_copy(update={"scenario": p.scenario.model_copy(update={"integer": True})})
+    lever = Lever(kind=LeverKind.apbd_pool)
+    curve = sweep(p, lever, [0, 2e7])
+    assert not curve.exact
+    # the edge is solved as a point of its own, the least whole rupiah with a plan
+    assert [q.kind for q in curve.points] == ["sampled", "feasible_from", "sampled"]
+    assert curve.feasible_from == pytest.approx(30 * C_CHEAP, abs=1)
+    assert _separate(p, lever, curve.feasible_from).status == Status.optimal
+    assert _separate(p, lever, curve.feasible_from - 1).status == Status.infeasible
+
+
 def test_whole_number_curves_are_sampled_and_equal_separate_solves():
     p = _bekasi(integer=True)
     lever = Lever(kind=LeverKind.apbd_pool)

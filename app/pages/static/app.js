@@ -101,8 +101,8 @@
         return true;
       }
       if (job.status === "failed" || job.status === "cancelled") {
-        document.getElementById("job-error").textContent = job.error || "";
-        document.getElementById("job-failed").hidden = false;
+        // the page says why in its own language: the server words the job's error
+        window.location.reload();
         return true;
       }
       return false;
@@ -114,6 +114,7 @@
         .catch(function () { window.setTimeout(poll, 2000); });
     }
     if (box.dataset.status === "succeeded" && box.dataset.planId) { return; }
+    if (box.dataset.status === "failed" || box.dataset.status === "cancelled") { return; }
     poll();
   }
 
