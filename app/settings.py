@@ -90,7 +90,20 @@ class Settings(BaseSettings):
     # uvicorn: idle keep-alive connections closed after this; at most this many at once
     keep_alive_s: int = Field(default=5, gt=0)
     max_connections: int = Field(default=200, gt=0)
+    # connections one address may hold at once (its share of `max_connections`); a trusted
+    # proxy's address is held to `max_connections` alone
+    max_connections_per_client: int = Field(default=50, gt=0)
     header_timeout_s: float = Field(default=10.0, gt=0)  # to send a request's headers
+    # a request body must arrive within `body_timeout_s`, plus one second for each
+    # `body_min_bytes_per_s` bytes received (a slow link uploads; a trickle is closed)
+    body_timeout_s: float = Field(default=20.0, gt=0)
+    body_min_bytes_per_s: int = Field(default=500, gt=0)
+    # addresses of reverse proxies whose X-Forwarded-Proto and X-Forwarded-For are believed
+    # (comma-separated addresses or networks, "*" for any); others' are ignored
+    forwarded_allow_ips: str = "127.0.0.1"
+    # a page session ends after this long unused, and this long after its sign-in in any case
+    session_idle_s: float = Field(default=2 * 3600.0, gt=0)
+    session_max_s: float = Field(default=12 * 3600.0, gt=0)
     # reading an upload, building a file to download: stopped after this long (503); 0 for none
     parse_time_limit_s: float = Field(default=120.0, ge=0)
     export_time_limit_s: float = Field(default=300.0, ge=0)

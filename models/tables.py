@@ -278,6 +278,18 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
+class WebSession(SQLModel, table=True):
+    """A signed-in page session: the cookie holds a random id, this row its SHA-256 (a copy of
+    the table lets nobody in), the token it was opened with, and when it was last used."""
+
+    __tablename__ = "web_session"
+
+    id_hash: str = Field(primary_key=True)
+    token_id: int = Field(foreign_key="api_token.id", index=True)
+    created_at: datetime = Field(default_factory=utc_now)
+    last_seen_at: datetime = Field(default_factory=utc_now)
+
+
 class DatasetScope(SQLModel, table=True):
     """The kabupaten a dataset belongs to, for planners' rights (the uploading planner's own)."""
 

@@ -26,6 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.errors import Forbidden, ServiceError, Unauthorized
 from app.pages.compressed import GzipStaticFiles, gzipped_content, gzipped_file
 from app.pages.render import STATIC, is_page, render, request_lang
+from app.web.auth import SESSION_COOKIE, clear_session_cookies
 from models.errors import DesaplanError, InputError
 from models.tables import Role
 
@@ -76,7 +77,10 @@ def _install_page_errors(app: FastAPI) -> None:
             if isinstance(exc, Unauthorized) and request.method in ("GET", "HEAD"):
                 # a page asked for without a session: sign in first, then come back
                 back = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(f"/ui/login?{urlencode({'next': back})}", status_code=303)
+                again = RedirectResponse(f"/ui/login?{urlencode({'next': back})}", status_code=303)
+                if request.cookies.get(SESSION_COOKIE):  # an ended session: not sent again
+                    clear_session_cookies(again, secure=request.url.scheme == "https")
+                return again
             json_answer: Response = previous(request, exc)
             issues = exc.issues if isinstance(exc, InputError) else []
             errors = []

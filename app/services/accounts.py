@@ -1,5 +1,10 @@
-"""Users and their API tokens. A token is shown once, when it is made; only its argon2 hash is
-kept. A token reads `dp_<prefix>_<secret>`: the prefix finds its row, the hash checks the secret.
+"""Users, their API tokens and the pages' sessions. A token is shown once, when it is made; only
+its argon2 hash is kept. A token reads `dp_<prefix>_<secret>`: the prefix finds its row, the hash
+checks the secret.
+
+Signing in to the pages opens a session: a random id (the cookie's value; the table keeps its
+SHA-256 only), tied to the token it was opened with. It ends after `idle_s` unused or `max_s`
+after its sign-in, when its user signs out, when its token is revoked or its user disabled.
 """
 
 from __future__ import annotations
@@ -10,10 +15,11 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -29,6 +35,7 @@ from models.tables import (
     User,
     UserCreate,
     UserPublic,
+    WebSession,
     utc_now,
 )
 
@@ -174,8 +181,10 @@ def revoke_token(session: Session, token_id: int) -> TokenPublic:
     if token.revoked_at is None:
         token.revoked_at = utc_now()
         session.add(token)
-        session.commit()
-        session.refresh(token)
+    # its sessions end with it (a session's every use checks its token too)
+    session.execute(delete(WebSession).where(col(WebSession.token_id) == token_id))
+    session.commit()
+    session.refresh(token)
     _VERIFIED.forget(token_id)
     return token_public(token)
 
@@ -223,9 +232,9 @@ def recently_verified(presented: str) -> bool:
     return _VERIFIED.known(digest)
 
 
-def authenticate(session: Session, presented: str) -> Principal:
-    """The user a bearer token belongs to; Unauthorized for a token that is malformed, unknown,
-    revoked or wrong, or whose user is disabled (the same words for each: no oracle)."""
+def _verified_token(session: Session, presented: str) -> tuple[ApiToken, User]:
+    """The token and its user; Unauthorized for a token that is malformed, unknown, revoked or
+    wrong, or whose user is disabled (the same words for each: no oracle)."""
     refused = Unauthorized(N_("The token is not valid (unknown, revoked or mistyped)."))
     mark, _, rest = presented.strip().partition("_")
     prefix, _, secret = rest.partition("_")
@@ -248,6 +257,10 @@ def authenticate(session: Session, presented: str) -> Principal:
     user = session.get(User, token.user_id)
     if user is None or user.disabled_at is not None:
         raise refused
+    return token, user
+
+
+def _principal(user: User) -> Principal:
     return Principal(
         user_id=user.id,
         name=user.name,
@@ -255,3 +268,86 @@ def authenticate(session: Session, presented: str) -> Principal:
         kabupaten=user.kabupaten,
         village_codes=frozenset(user.village_codes),
     )
+
+
+def authenticate(session: Session, presented: str) -> Principal:
+    """The user a bearer token belongs to; Unauthorized for a token that is malformed, unknown,
+    revoked or wrong, or whose user is disabled (the same words for each: no oracle)."""
+    return _principal(_verified_token(session, presented)[1])
+
+
+# --- the pages' sessions --------------------------------------------------------------------
+
+_TOUCH_EVERY = timedelta(seconds=60)  # a session's last use is written at most once a minute
+_SESSIONS_SEEN = _VerifiedTokens()  # session ids found valid lately: the rate limiter's hint only
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    idle_s: float  # unused this long: ended
+    max_s: float  # this long after its sign-in: ended
+
+
+def _session_digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+def open_web_session(session: Session, presented: str, limits: SessionLimits) -> str:
+    """Sign in with a token: a new session's id (for the cookie; only its hash is stored).
+    Unauthorized as `authenticate`. Sessions past their expiry are cleared on the way."""
+    token, _ = _verified_token(session, presented)
+    assert token.id is not None
+    now = utc_now()
+    session.execute(
+        delete(WebSession).where(
+            or_(
+                col(WebSession.created_at) < now - timedelta(seconds=limits.max_s),
+                col(WebSession.last_seen_at) < now - timedelta(seconds=limits.idle_s),
+            )
+        )
+    )
+    session_id = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(id_hash=_session_digest(session_id), token_id=token.id, created_at=now, last_seen_at=now)
+    )
+    session.commit()
+    return session_id
+
+
+def web_session_principal(session: Session, session_id: str, limits: SessionLimits) -> Principal:
+    """The user of a live session; Unauthorized for one unknown, signed out, expired, or whose
+    token is revoked or user disabled. Its use is recorded (at most once a minute)."""
+    refused = Unauthorized(N_("The session has ended (signed out, expired or revoked): sign in again."))
+    digest = _session_digest(session_id)
+    row = session.get(WebSession, digest)
+    if row is None:
+        raise refused
+    now = utc_now()
+    if now - row.last_seen_at > timedelta(seconds=limits.idle_s) or now - row.created_at > timedelta(
+        seconds=limits.max_s
+    ):
+        session.delete(row)
+        session.commit()
+        raise refused
+    token = session.get(ApiToken, row.token_id)
+    user = session.get(User, token.user_id) if token is not None else None
+    if token is None or token.revoked_at is not None or user is None or user.disabled_at is not None:
+        raise refused
+    if now - row.last_seen_at > _TOUCH_EVERY:
+        row.last_seen_at = now
+        session.add(row)
+        session.commit()
+    _SESSIONS_SEEN.add(digest, 1)
+    return _principal(user)
+
+
+def close_web_session(session: Session, session_id: str) -> None:
+    """Sign out: the session is deleted, its cookie opens nothing any more."""
+    session.execute(delete(WebSession).where(col(WebSession.id_hash) == _session_digest(session_id)))
+    session.commit()
+
+
+def recently_seen_session(session_id: str) -> bool:
+    """Whether this session id was found valid lately (the rate limiter counts a cookie it does
+    not know as a guess at its address)."""
+    return _SESSIONS_SEEN.known(_session_digest(session_id))

@@ -19,10 +19,13 @@ across sites, so a cross-site form post is refused (401) like any request withou
 cross-site `Origin` on a write is refused (403) even with authentication off.
 
 Pages use a session cookie instead of the header: `current_principal` falls back on the
-`desaplan_session` cookie (a token, HttpOnly, SameSite=Strict) and, for a write, requires the
-`X-CSRF-Token` header to equal the `desaplan_csrf` cookie (the double-submit pattern: a page's
-script or htmx sends the header; another site can neither read the cookie nor set the header).
-`set_session_cookies` sets both after a login (`app/pages/login.py`). A plain HTML form cannot
+`desaplan_session` cookie (a random session id, never the token: the session lives in the
+database and ends when unused for `session_idle_s`, `session_max_s` after its sign-in, at sign-out
+or when its token is revoked; HttpOnly, SameSite=Strict, `Secure` over https) and, for a write,
+requires the `X-CSRF-Token` header to equal the `desaplan_csrf` cookie (the double-submit pattern:
+a page's script or htmx sends the header; another site can neither read the cookie nor set the
+header). `set_session_cookies` sets both after a login (`app/pages/login.py`). A refused session
+cookie counts as a failed credential check of its address (`app.web.security`). A plain HTML form cannot
 send a header; its post instead names the page's own origin in `Origin`, which browsers send with
 every form post and no other site can forge: a cookie write is taken with either.
 """
@@ -44,7 +47,7 @@ from app.i18n import N_
 from app.services import accounts, writes
 from app.services.accounts import LOCAL, Principal
 from app.services.writes import Actor
-from app.settings import SettingsDep
+from app.settings import Settings, SettingsDep
 from models.tables import Role
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -120,7 +123,7 @@ def current_principal(
         return _authorised(request, LOCAL)
     try:
         if credentials is None:
-            principal = session_cookie_principal(request, session)
+            principal = session_cookie_principal(request, session, settings)
             if principal is None:
                 raise Unauthorized(
                     N_(
@@ -138,17 +141,26 @@ def current_principal(
 PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
-def session_cookie_principal(request: Request, session: Session) -> Principal | None:
-    """For pages: the token in the session cookie; a write must echo the CSRF cookie."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
+def session_cookie_principal(request: Request, session: Session, settings: Settings) -> Principal | None:
+    """For pages: the live session the cookie names; a write must echo the CSRF cookie. A
+    refused session is marked on the request, for the failed-check count of its address."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id:
         return None
     if request.method not in SAFE_METHODS and not _same_origin(request):
         expected = request.cookies.get(CSRF_COOKIE) or ""
         sent = request.headers.get(CSRF_HEADER) or ""
         if not expected or not secrets.compare_digest(expected, sent):
             raise Forbidden(N_("The form's CSRF token is missing or does not match: reload the page."))
-    return accounts.authenticate(session, token)
+    try:
+        return accounts.web_session_principal(session, session_id, session_limits(settings))
+    except Unauthorized:
+        request.state.credential_refused = True
+        raise
+
+
+def session_limits(settings: Settings) -> accounts.SessionLimits:
+    return accounts.SessionLimits(idle_s=settings.session_idle_s, max_s=settings.session_max_s)
 
 
 def _same_origin(request: Request) -> bool:
@@ -158,13 +170,23 @@ def _same_origin(request: Request) -> bool:
     return origin is not None and urlsplit(origin).netloc == request.url.netloc
 
 
-def set_session_cookies(response: Response, token: str, secure: bool) -> str:
-    """After a login: the session cookie (the token, out of scripts' reach) and a fresh CSRF
-    cookie the page echoes in its forms. The CSRF value, for the page to embed."""
+def set_session_cookies(response: Response, session_id: str, secure: bool, max_age_s: float) -> str:
+    """After a login: the session cookie (the session's id, out of scripts' reach, forgotten by
+    the browser when the session must have ended) and a fresh CSRF cookie the page echoes in its
+    forms. The CSRF value, for the page to embed."""
     csrf = secrets.token_urlsafe(32)
-    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", secure=secure)
-    response.set_cookie(CSRF_COOKIE, csrf, httponly=False, samesite="strict", secure=secure)
+    max_age = int(max_age_s)
+    response.set_cookie(
+        SESSION_COOKIE, session_id, max_age=max_age, httponly=True, samesite="strict", secure=secure
+    )
+    response.set_cookie(CSRF_COOKIE, csrf, max_age=max_age, httponly=False, samesite="strict", secure=secure)
     return csrf
+
+
+def clear_session_cookies(response: Response, secure: bool) -> None:
+    """Sign-out, or a session found ended: the browser forgets both cookies."""
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="strict", secure=secure)
+    response.delete_cookie(CSRF_COOKIE, httponly=False, samesite="strict", secure=secure)
 
 
 # --- the audit trail ------------------------------------------------------------------------

@@ -11,10 +11,11 @@
   one count; in memory otherwise, or while Redis does not answer). A client is its bearer token
   when it sends one, else its address. Beyond it: 429 with `Retry-After`. `/health` is not
   counted.
-- Each address may fail `auth_failures_per_minute` token checks (401) in a moving minute; past
-  them, a token that has not passed a check lately is answered 429 before its check, so no
-  argon2 hash is spent on guesses (the same wrong token is not hashed twice either:
-  `app.services.accounts`).
+- Each address may fail `auth_failures_per_minute` credential checks in a moving minute: a
+  bearer token refused (401), a token refused at the pages' sign-in, a session cookie refused
+  (unknown, signed out or expired). Past them, a token or session cookie that has not passed a
+  check lately, and any sign-in, is answered 429 before its check, so no argon2 hash is spent on
+  guesses (the same wrong token is not hashed twice either: `app.services.accounts`).
 """
 
 from __future__ import annotations
@@ -31,17 +32,19 @@ from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.i18n import N_, speaker
-from app.services.accounts import recently_verified
+from app.services.accounts import recently_seen_session, recently_verified
 from app.settings import Settings
+from app.web.auth import SESSION_COOKIE
 from app.web.problems import problem_response, request_lang
 
 logger = logging.getLogger(__name__)
 
 UNCOUNTED_PATHS = frozenset({"/health"})
+SIGN_IN_PATHS = frozenset({"/ui/login", "/ui/logout"})  # they check no session cookie
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -137,6 +140,13 @@ def _bearer(scope: Scope) -> str | None:
     return credentials.strip() or None
 
 
+def _session_cookie(scope: Scope) -> str | None:
+    cookies = _header(scope, b"cookie")
+    if not cookies:
+        return None
+    return cookie_parser(cookies).get(SESSION_COOKIE) or None
+
+
 def _address(scope: Scope) -> str:
     client = scope.get("client")
     return f"address:{client[0] if client else 'unknown'}"
@@ -224,9 +234,8 @@ class RateLimit:
         if scope["type"] != "http" or scope.get("path") in UNCOUNTED_PATHS:
             await self.app(scope, receive, send)
             return
-        token = _bearer(scope)
         address = _address(scope)
-        guessing = self.failures is not None and token is not None and not recently_verified(token)
+        guessing = self.failures is not None and self._unproven(scope)
         if guessing and self.failures is not None and not self.limiter.test(self.failures, address):
             retry_after = self.limiter.retry_after(self.failures, address)
             await self._refuse(
@@ -253,14 +262,30 @@ class RateLimit:
             await self.app(scope, receive, send)
             return
         failures, limiter = self.failures, self.limiter
+        state = scope.setdefault("state", {})  # where the session check marks a refused cookie
 
         async def counting_send(message: Message) -> None:
-            if message["type"] == "http.response.start" and message["status"] == 401:
+            if message["type"] == "http.response.start" and (
+                message["status"] == 401 or state.get("credential_refused")
+            ):
                 assert failures is not None
                 limiter.hit(failures, address)
             await send(message)
 
         await self.app(scope, receive, counting_send)
+
+    @staticmethod
+    def _unproven(scope: Scope) -> bool:
+        """Whether the request carries a credential that has not passed a check lately: a
+        bearer token, else a session cookie (where one is checked), or a token for the sign-in."""
+        token = _bearer(scope)
+        if token is not None:
+            return not recently_verified(token)
+        path = scope.get("path", "")
+        if path == "/ui/login" and scope.get("method") == "POST":
+            return True
+        session_id = _session_cookie(scope)
+        return session_id is not None and path not in SIGN_IN_PATHS and not recently_seen_session(session_id)
 
     @staticmethod
     async def _refuse(scope: Scope, receive: Receive, send: Send, retry_after: int, detail: str) -> None:

@@ -4,7 +4,6 @@ The body is read with a size limit before anything is parsed (413 beyond it)."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +16,9 @@ from starlette.types import Message
 from app.errors import TooLarge, UnsupportedMediaType
 from app.i18n import N_
 from app.settings import SettingsDep
+from app.web.json_rows import scan_rows
 from app.web.problems import capped_validation_error
-from models import ActualsError, InputIssue, VillageTableError
+from models import ActualsError, InputError, InputIssue, VillageTableError
 from models.tables import ActualsRowsCreate, DatasetBase, DatasetRowsCreate
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -74,24 +74,27 @@ def _checked_name(name: str | None, location: tuple[str, ...]) -> str | None:
         ) from None
 
 
-def _refuse_too_many_rows(body: bytes, max_rows: int) -> None:
-    """More rows than a table may have are refused before each is validated (a million broken
-    rows would otherwise cost a million error messages)."""
-    try:
-        data = json.loads(body)
-    except ValueError:
-        return  # pydantic words the JSON error with its position
-    rows = data.get("rows") if isinstance(data, dict) else None
-    if isinstance(rows, list) and len(rows) > max_rows:
-        raise VillageTableError(
-            [
-                InputIssue(
-                    file="rows",
-                    message=f"the table has {len(rows):,} villages; the limit is {max_rows:,} "
-                    "(split it, e.g. by kabupaten)",
-                )
-            ]
-        )
+def _refuse_unbounded_rows(
+    body: bytes, max_rows: int, max_columns: int, error: type[InputError], what: str
+) -> None:
+    """More rows than a table may have, more columns than a row may have, or values nested in a
+    row are refused before the body is parsed (a million small rows would cost gigabytes as
+    objects, and a million broken rows a million error messages)."""
+    refusal = scan_rows(body, max_rows, max_columns)
+    if refusal is None:
+        return
+    if refusal.kind == "rows":
+        message = f"the {what} has more than {max_rows:,} rows; the limit is {max_rows:,}"
+        if error is VillageTableError:
+            message = (
+                f"the table has more than {max_rows:,} villages; the limit is {max_rows:,} "
+                "(split it, e.g. by kabupaten)"
+            )
+    elif refusal.kind == "members":
+        message = f"a row has more than {max_columns:,} columns; the limit is {max_columns:,}"
+    else:
+        message = "a row's values are numbers or text, not lists or objects"
+    raise error([InputIssue(file="rows", row=refusal.row, message=message)])
 
 
 async def read_upload(request: Request, settings: SettingsDep) -> Upload:
@@ -119,7 +122,7 @@ async def read_upload(request: Request, settings: SettingsDep) -> Upload:
         finally:
             await form.close()
     if content_type == "application/json":
-        _refuse_too_many_rows(body, settings.max_villages)
+        _refuse_unbounded_rows(body, settings.max_villages, settings.max_columns, VillageTableError, "table")
         try:
             data = DatasetRowsCreate.model_validate_json(body)
         except ValidationError as exc:
@@ -242,6 +245,9 @@ async def read_actuals_upload(request: Request, settings: SettingsDep) -> Actual
         finally:
             await form.close()
     if content_type == "application/json":
+        _refuse_unbounded_rows(
+            body, settings.max_villages * 120, settings.max_columns, ActualsError, "upload"
+        )
         try:
             data = ActualsRowsCreate.model_validate_json(body)
         except ValidationError as exc:

@@ -283,7 +283,9 @@ def test_the_command_line_makes_users_and_tokens(
 
 def test_pages_sign_in_with_a_session_cookie_and_a_csrf_token(service: TestClient) -> None:
     token = make_user(service, "indah", Role.admin)
-    service.cookies.set(SESSION_COOKIE, token)
+    with Session(service.app.state.engine) as session:  # type: ignore[attr-defined]
+        session_id = accounts.open_web_session(session, token, accounts.SessionLimits(3600, 3600))
+    service.cookies.set(SESSION_COOKIE, session_id)
     service.cookies.set(CSRF_COOKIE, "the-page-token")
 
     read = service.get("/datasets")

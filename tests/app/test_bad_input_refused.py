@@ -381,5 +381,5 @@ def test_json_rows_beyond_the_village_limit_are_refused_before_each_is_checked(a
     response = client.post("/datasets", json={"name": "many", "rows": list(range(11))})
 
     assert response.status_code == 422
-    message = "the table has 11 villages; the limit is 10 (split it, e.g. by kabupaten)"
+    message = "the table has more than 10 villages; the limit is 10 (split it, e.g. by kabupaten)"
     assert response.json()["errors"] == [{"file": "rows", "message": message}]

@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from app.web import uploads
 from bench.bounded_reads import far_row_xlsx, many_rows_csv, rless_rows_xlsx
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -73,3 +74,74 @@ def test_actuals_naming_row_1048576_or_of_300000_rows_are_422(
     assert many.json()["errors"][0]["file"] == "banyak.xlsx"
     assert "at most 48 rows" in many.json()["errors"][0]["message"]
     assert empty_client.get(url).json()["total"] == 0
+
+
+def _never_parsed(monkeypatch: Any) -> None:
+    """The JSON rows' parser fails the test if it is reached."""
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the rows were parsed")
+
+    monkeypatch.setattr(uploads.DatasetRowsCreate, "model_validate_json", refuse)
+
+
+def test_json_rows_past_the_village_limit_are_422_before_they_are_parsed(
+    empty_client: TestClient, monkeypatch: Any
+) -> None:
+    body = b'{"name": "many", "rows": [' + b",".join([b"{}"] * 300_000) + b"]}"
+    _never_parsed(monkeypatch)
+
+    response = empty_client.post("/datasets", content=body, headers={"content-type": "application/json"})
+
+    assert response.status_code == 422, response.text
+    error = response.json()["errors"][0]
+    assert error["file"] == "rows" and "more than 200,000 villages" in error["message"]
+    assert _datasets(empty_client) == 0
+
+
+def test_json_rows_nested_or_too_wide_are_422_naming_the_row(apps: Any, monkeypatch: Any) -> None:
+    client = apps.open(load_examples=False, max_columns=20)
+    row = {"village_code": "32.16.01.2001", "village_name": "A, [B]", "dana_desa_idr": 1}
+    nested = {"rows": [row, {**row, "village_name": ["x"] * 1_000_000}]}
+    wide = {"rows": [row, row, {str(n): n for n in range(21)}]}
+    _never_parsed(monkeypatch)
+
+    refused_nested = client.post("/datasets", json=nested)
+    refused_wide = client.post("/datasets", json=wide)
+
+    assert refused_nested.status_code == 422, refused_nested.text
+    assert refused_nested.json()["errors"][0]["row"] == 2
+    assert "not lists or objects" in refused_nested.json()["errors"][0]["message"]
+    assert refused_wide.status_code == 422, refused_wide.text
+    assert refused_wide.json()["errors"][0]["row"] == 3
+    assert "more than 20 columns" in refused_wide.json()["errors"][0]["message"]
+    assert _datasets(client) == 0
+
+
+def test_json_rows_over_the_upload_size_are_413(apps: Any) -> None:
+    client = apps.open(load_examples=False, max_upload_bytes=10_000)
+    rows = [{"village_code": f"32.16.01.{2001 + n}", "village_name": f"D{n}"} for n in range(500)]
+
+    response = client.post("/datasets", json={"name": "big", "rows": rows})
+
+    assert response.status_code == 413
+    assert response.headers["content-type"] == "application/problem+json"
+
+
+def test_json_rows_within_the_bounds_are_read(apps: Any) -> None:
+    client = apps.open(load_examples=False, max_villages=3)
+    rows = [
+        {
+            "village_code": f"32.16.01.{2001 + n}",
+            "village_name": f'Desa [{n}], "{{x}}"',
+            "kecamatan": "K",
+            "dana_desa_idr": 1_500_000_000,
+            "uninsured_farmers": 100,
+        }
+        for n in range(3)
+    ]
+
+    response = client.post("/datasets", json={"name": "three", "rows": rows})
+
+    assert response.status_code == 201, response.text
+    assert response.json()["village_count"] == 3

@@ -52,10 +52,12 @@ class Browser:
     def __init__(self, client: TestClient, token: str) -> None:
         self.client = client
         self.token = token
+        with Session(client.app.state.engine) as session:  # type: ignore[attr-defined]
+            self.session_id = accounts.open_web_session(session, token, accounts.SessionLimits(3600, 3600))
 
     def post(self, url: str, **kwargs: Any) -> Any:
         self.client.cookies.clear()
-        self.client.cookies.set(SESSION_COOKIE, self.token)
+        self.client.cookies.set(SESSION_COOKIE, self.session_id)
         try:
             return self.client.post(url, headers=OURS, follow_redirects=False, **kwargs)
         finally:
