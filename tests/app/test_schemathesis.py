@@ -1,6 +1,7 @@
 """Schemathesis over the whole OpenAPI spec, with an admin's token, positive and negative cases,
 each operation alone and in chains along the spec's links (stateful): whatever a client sends, the
-service never answers 5xx. Bounded: a fixed number of examples per
+service never answers 5xx, and every answer is one the document declares (its status, content
+type and body schema: schemathesis's response-conformance checks). Bounded: a fixed number of examples per
 operation, on the Kabupaten Bekasi example (so that ids exist and solves run)."""
 
 from __future__ import annotations
@@ -17,7 +18,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
+from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -27,6 +34,20 @@ from app.settings import Settings
 from models.tables import Role, UserCreate
 
 EXAMPLES_PER_OPERATION = 12
+# every answer is one the document declares: its status, its content type, its body's schema
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def broken(case: Any, response: Any) -> str | None:
+    """What of the answer breaks the document (or is a server error), in one line; None if nothing."""
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except Exception as failure:
+        first = " ".join(str(failure).split())[:300]
+        return f"{case.method} {case.path} -> {response.status_code}: {first}"
+    return None
+
+
 ANSWER_WITHIN_S = 60  # a slow answer on a busy machine is still an answer, not a failure
 
 
@@ -92,6 +113,7 @@ def test_no_request_is_answered_with_a_server_error(service: tuple[FastAPI, Cred
     app, credentials = service
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     server_errors: list[str] = []
+    nonconforming: set[str] = set()
     statuses: Counter[int] = Counter()
     operations = runs = 0
 
@@ -115,6 +137,8 @@ def test_no_request_is_answered_with_a_server_error(service: tuple[FastAPI, Cred
                         f"{case.method} {case.formatted_path} {case.query or ''} -> "
                         f"{response.status_code} {response.text[:200]}"
                     )
+                if (failure := broken(case, response)) is not None:
+                    nonconforming.add(failure)
 
             try:
                 send()
@@ -125,6 +149,7 @@ def test_no_request_is_answered_with_a_server_error(service: tuple[FastAPI, Cred
 
     assert operations >= 25 and runs > operations  # the whole spec, and negative cases too
     assert server_errors == []
+    assert sorted(nonconforming) == []
     # signed in throughout: the answers are the operations' own, not a wall of 401s
     assert statuses[200] + statuses[201] > operations, sorted(statuses.items())
 
@@ -151,6 +176,7 @@ def test_chains_of_calls_along_the_links_never_get_a_server_error(
     app, credentials = service
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     server_errors: list[str] = []
+    nonconforming: set[str] = set()
     answered: Counter[tuple[str, str, int]] = Counter()
 
     class Chains(schema.as_state_machine()):  # type: ignore[misc]
@@ -164,6 +190,8 @@ def test_chains_of_calls_along_the_links_never_get_a_server_error(
                     f"{case.method} {case.formatted_path} {case.query or ''} -> "
                     f"{response.status_code} {response.text[:200]}"
                 )
+            if (failure := broken(case, response)) is not None:
+                nonconforming.add(failure)
 
     def reached() -> set[tuple[str, str]]:
         return {(method, path) for method, path, status in answered if status < 300}
@@ -189,5 +217,6 @@ def test_chains_of_calls_along_the_links_never_get_a_server_error(
             break
 
     assert server_errors == []
+    assert sorted(nonconforming) == []
     seen = {op: sorted({s for m, p, s in answered if (m, p) == op}) for op in DEEP}
     assert reached() >= DEEP, seen  # the links were followed
