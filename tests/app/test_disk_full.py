@@ -1,15 +1,18 @@
 """A full disk, for real: said as 507 (or as a job's words), nothing half-written, the log cut back.
 
-Two ways to fill it: a small tmpfs under the SQLite file, filled by a file to the last block
-(mounting needs root: elsewhere it says why it does not run), and SQLite's own `max_page_count`,
-which makes the database "full" at its current size on any machine (SQLite answers SQLITE_FULL,
-"database or disk is full", as it does on a full disk)."""
+Three ways to fill it: a small tmpfs under the SQLite file, filled by a file to the last block;
+a PostgreSQL server of the test's own whose villages' tables live in a tablespace on a small
+tmpfs (mounting needs root, and the server a `postgres` user: elsewhere these say why they do not
+run); and SQLite's own `max_page_count`, which makes the database "full" at its current size on
+any machine (SQLite answers SQLITE_FULL, "database or disk is full", as it does on a full disk)."""
 
 from __future__ import annotations
 
 import errno
 import os
+import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +22,7 @@ import psycopg
 import pytest
 from conftest import SMALL_SCENARIO, make_settings, village_rows_csv
 from fastapi.testclient import TestClient
-from servers import unavailable
+from servers import free_port, unavailable
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
@@ -37,15 +40,59 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 3 MB tmpfs of the test's own."""
     folder = tmp_path / "disk"
     folder.mkdir()
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(folder)], capture_output=True, text=True
-    )
-    if mounted.returncode != 0:
-        unavailable("a small tmpfs", mounted.stderr.strip() or "mount refused")
+    mount_tmpfs(folder, "3m")
     try:
         yield folder
     finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def mount_tmpfs(folder: Path, size: str) -> None:
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True, text=True
+    )
+    if mounted.returncode != 0:
+        unavailable("a small tmpfs", mounted.stderr.strip() or "mount refused")
+
+
+def as_postgres(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["runuser", "-u", "postgres", "--", *command], capture_output=True, text=True, timeout=120
+    )
+
+
+@pytest.fixture
+def postgres_on_a_small_disk() -> Iterator[str]:
+    """A PostgreSQL server of the test's own (trust, loopback, a free port) with a tablespace
+    `small` on a 512 kB tmpfs; its URL. The server runs as the `postgres` user, as it must."""
+    if shutil.which("initdb") is None or shutil.which("runuser") is None:
+        unavailable("initdb and runuser", "not installed")
+    folder = Path(tempfile.mkdtemp(prefix="desaplan-pg-"))
+    folder.chmod(0o755)
+    data, small = folder / "data", folder / "small"
+    small.mkdir()
+    mount_tmpfs(small, "512k")
+    port = free_port()
+    started = False
+    try:
+        shutil.chown(folder, "postgres")
+        shutil.chown(small, "postgres")
+        made = as_postgres("initdb", "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync")
+        if made.returncode != 0:
+            unavailable("a PostgreSQL of the test's own", made.stderr.strip()[-300:])
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        run = as_postgres("pg_ctl", "-D", str(data), "-o", options, "-l", str(folder / "log"), "-w", "start")
+        assert run.returncode == 0, run.stderr + (folder / "log").read_text()
+        started = True
+        url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute(f"CREATE TABLESPACE small LOCATION '{small}'")
+        yield url
+    finally:
+        if started:
+            as_postgres("pg_ctl", "-D", str(data), "-m", "immediate", "stop")
+        subprocess.run(["umount", "-l", str(small)], check=False)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def fill(folder: Path) -> Path:
@@ -185,6 +232,44 @@ def test_a_job_whose_plan_does_not_fit_fails_with_words(tmp_path: Path) -> None:
         # the pages say it in Bahasa Indonesia
         said = client.get(f"/jobs/{job['id']}", params={"lang": "id"}).json()
         assert said["status"] == "failed"
+    finally:
+        client.__exit__(None, None, None)
+
+
+def test_postgresql_s_full_disk_is_507_and_a_job_s_failure_in_words(postgres_on_a_small_disk: str) -> None:
+    client = TestClient(
+        create_app(make_settings(postgres_on_a_small_disk, load_examples=False, sync_max_villages=0))
+    )
+    client.__enter__()
+    try:
+        dataset = upload(client, 300, "kabupaten")
+        assert dataset.status_code == 201, dataset.text
+        scenario = client.post(
+            "/scenarios", json={"dataset_id": dataset.json()["id"], "scenario": SMALL_SCENARIO}
+        )
+        assert scenario.status_code == 201, scenario.text
+        with psycopg.connect(postgres_on_a_small_disk, autocommit=True) as connection:
+            for table in ("dataset_village", "plan_village"):
+                connection.execute(f"ALTER TABLE {table} SET TABLESPACE small")
+
+        # a table too large for the disk: PostgreSQL's disk_full, said as such
+        assert_disk_full_problem(upload(client, 6000, "too-much"), WORDS_ID)
+        names = [d["name"] for d in client.get("/datasets").json()["items"]]
+        assert names == ["kabupaten"]  # nothing half-written
+
+        # a plan too large for what is left: the job says the disk is full
+        filler = upload(client, 1500, "filler")
+        assert filler.status_code in (201, 507), filler.text
+        while upload(client, 400, "more").status_code == 201:
+            pass
+        started = client.post("/solves", json={"scenario_id": scenario.json()["id"]})
+        assert started.status_code == 202, started.text
+        deadline = time.monotonic() + 120
+        while (job := client.get(started.headers["location"]).json())["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.2)
+        assert job["status"] == "failed" and job["error"] == DISK_FULL, job
+        assert client.get("/plans").json()["items"] == []
     finally:
         client.__exit__(None, None, None)
 
