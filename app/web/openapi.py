@@ -15,6 +15,8 @@ from pydantic.json_schema import models_json_schema
 
 from app.web.problems import PROBLEM_JSON
 from models import Scenario
+from models.api import DB_INT_MAX
+from models.insights import LeverKind
 
 TAGS = [
     {
@@ -410,8 +412,41 @@ def build(app: FastAPI) -> dict[str, Any]:
                     "description": ERRORS[code],
                     "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
                 }
+    _tighten(schema)
     _add_links(schema)
     return schema
+
+
+def _exact_bounds(node: Any) -> None:
+    """Integer bounds as integers: pydantic writes `le=2**63 - 1` as the float 9.223372036854776e18,
+    which is 2**63, one more than a stored id may be."""
+    if isinstance(node, dict):
+        for key in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum"):
+            value = node.get(key)
+            if isinstance(value, float) and node.get("type") == "integer":
+                node[key] = DB_INT_MAX if value >= float(DB_INT_MAX) else int(value)
+        for child in node.values():
+            _exact_bounds(child)
+    elif isinstance(node, list):
+        for child in node:
+            _exact_bounds(child)
+
+
+def _tighten(schema: dict[str, Any]) -> None:
+    """The document as strict as the validation where a schema can say it: the levers a sweep
+    takes, the kabupaten a planner needs, integer bounds exact (the months an actuals upload takes: `app.web.uploads`)."""
+    _exact_bounds(schema)
+    components = schema["components"]["schemas"]
+    lever = components.get("SweepCreate", {}).get("properties", {}).get("lever")
+    if lever is not None:
+        lever["enum"] = [kind.value for kind in LeverKind]
+    user = components.get("UserCreate")
+    if user is not None:  # a planner plans for one kabupaten (`app.services.accounts.create_user`)
+        user["if"] = {"properties": {"role": {"const": "planner"}}, "required": ["role"]}
+        user["then"] = {
+            "properties": {"kabupaten": {"type": "string", "minLength": 1, "maxLength": 200}},
+            "required": ["kabupaten"],
+        }
 
 
 def install(app: FastAPI) -> None:

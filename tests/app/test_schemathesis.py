@@ -7,6 +7,7 @@ operation, on the Kabupaten Bekasi example (so that ids exist and solves run).""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -31,6 +32,7 @@ from sqlmodel import Session
 from app.main import create_app
 from app.services import accounts
 from app.settings import Settings
+from models.insights import LeverKind
 from models.tables import Role, UserCreate
 
 EXAMPLES_PER_OPERATION = 12
@@ -42,7 +44,7 @@ def broken(case: Any, response: Any) -> str | None:
     """What of the answer breaks the document (or is a server error), in one line; None if nothing."""
     try:
         case.validate_response(response, checks=CHECKS)
-    except Exception as failure:
+    except (Exception, BaseExceptionGroup) as failure:  # schemathesis's FailureGroup is the latter
         first = " ".join(str(failure).split())[:300]
         return f"{case.method} {case.path} -> {response.status_code}: {first}"
     return None
@@ -220,3 +222,39 @@ def test_chains_of_calls_along_the_links_never_get_a_server_error(
     assert sorted(nonconforming) == []
     seen = {op: sorted({s for m, p, s in answered if (m, p) == op}) for op in DEEP}
     assert reached() >= DEEP, seen  # the links were followed
+
+
+def test_the_document_is_as_strict_as_the_validation_where_a_schema_can_say_it(
+    service: tuple[FastAPI, Credentials],
+) -> None:
+    """Generated from the document, a request the validation refuses must be one the document
+    refuses too: integer bounds exact (no float 2**63 for a 64-bit id), the sweep's levers, the
+    kabupaten a planner needs, the months an actuals upload takes."""
+    app, _credentials = service
+    document = app.openapi()
+
+    def integer_bounds(node: Any) -> Iterator[Any]:
+        if isinstance(node, dict):
+            if node.get("type") == "integer":
+                yield from (node[k] for k in ("minimum", "maximum") if k in node)
+            for child in node.values():
+                yield from integer_bounds(child)
+        elif isinstance(node, list):
+            for child in node:
+                yield from integer_bounds(child)
+
+    bounds = list(integer_bounds(document))
+    assert bounds and all(isinstance(b, int) and b <= 2**63 - 1 for b in bounds)
+    components = document["components"]["schemas"]
+    assert sorted(components["SweepCreate"]["properties"]["lever"]["enum"]) == sorted(
+        k.value for k in LeverKind
+    )
+    assert components["UserCreate"]["then"]["required"] == ["kabupaten"]
+    body = document["paths"]["/plans/{plan_id}/actuals"]["post"]["requestBody"]["content"]
+    form = body["multipart/form-data"]["schema"]["properties"]
+    assert (form["through_month"]["minimum"], form["through_month"]["maximum"]) == (1, 120)
+    month = re.compile(form["start"]["pattern"])
+    assert all(month.match(m) for m in ("2026-06", "2026-6", "6", "12", "2100-01"))
+    assert not any(month.match(m) for m in ("13", "0", "2026-13", "1999-05", "June"))
+    rows_start = body["application/json"]["schema"]["properties"]["start"]["anyOf"]
+    assert {"pattern": form["start"]["pattern"]}.items() <= rows_start[0].items()
