@@ -7,7 +7,8 @@
 #   uv pip compile pyproject.toml --extra postgres --extra queue --universal --python-version 3.12 \
 #       --generate-hashes --no-header -o requirements.lock
 
-FROM python:3.12-slim AS build
+# the base image pinned by its digest (python:3.12-slim, 3.12.14 on Debian trixie)
+FROM python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN python -m venv /opt/desaplan
 WORKDIR /src
@@ -22,7 +23,7 @@ COPY scenarios ./scenarios
 COPY bench ./bench
 RUN /opt/desaplan/bin/pip install --no-deps . && /opt/desaplan/bin/pip check
 
-FROM python:3.12-slim
+FROM python:3.12-slim@sha256:78387bc3881b8273120a12ebe6c1ab22b018ccc2c9adf565ae1ac9b536e184ea
 # tini as PID 1: it reaps the solver processes the service and workers fork, and passes signals on.
 # Debian's tini comes with the base image's release; its version moves only with that release.
 # hadolint ignore=DL3008

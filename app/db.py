@@ -1,18 +1,25 @@
 """The engine and the session dependency.
 
 SQLite (the embedded default) runs in WAL mode with foreign keys on; PostgreSQL goes through
-psycopg 3 (`pip install desaplan[postgres]`), and `postgresql://` or `postgres://` URLs mean it."""
+psycopg 3 (`pip install desaplan[postgres]`), and `postgresql://` or `postgres://` URLs mean it.
+
+On SQLite, a transaction that failed (a full disk above all) leaves its frames in the write-ahead
+log: the next connection back in the pool, after its rollback, checkpoints the log with TRUNCATE,
+so the log does not stay at its grown size (`_CheckpointAfterFailure`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlmodel import Session
+
+log = logging.getLogger("desaplan.db")
 
 
 def normalise_url(database_url: str) -> URL:
@@ -42,6 +49,9 @@ def make_engine(database_url: str) -> Engine:
     engine = create_engine(url, connect_args=connect_args, **engine_args)
     if url.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        checkpoint = _CheckpointAfterFailure()
+        event.listen(engine, "handle_error", checkpoint.failed)
+        event.listen(engine, "checkin", checkpoint.checkin)
     return engine
 
 
@@ -62,6 +72,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+class _CheckpointAfterFailure:
+    """On SQLite: after a statement failed, the next connection back in the pool (its
+    transaction rolled back by then) runs `PRAGMA wal_checkpoint(TRUNCATE)`: committed frames go
+    to the database and the log is cut to nothing, which gives back the space a failed write took.
+    Until one succeeds (a reader holding the log, or a disk still too full to copy the committed
+    frames into the database), every connection coming back tries again."""
+
+    def __init__(self) -> None:
+        self.pending = False
+
+    def failed(self, _context: ExceptionContext) -> None:
+        self.pending = True
+
+    def checkin(self, dbapi_connection: Any, _record: Any) -> None:
+        if not self.pending or dbapi_connection is None:
+            return
+        try:
+            cursor = dbapi_connection.cursor()
+            try:
+                busy, _log, _copied = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                cursor.close()
+        except Exception as exc:  # not the caller's error: the next connection back tries again
+            log.warning("the write-ahead log was not checkpointed after a failed write: %s", exc)
+            return
+        self.pending = bool(busy)
 
 
 def get_engine(request: Request) -> Engine:

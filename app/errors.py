@@ -10,6 +10,7 @@
           ├── TooLarge ...... 413
           ├── UnsupportedMediaType 415
           ├── ServiceUnavailable 503 with Retry-After: too many solves at once, or no job queue
+          ├── DiskFull ...... 507, the disk under the database or a file is full (`is_disk_full`)
           └── SolveFailed ... 500, a solve that ended without a plan (message is ours)
 
 FastAPI's own validation errors are 422 too, unknown paths 404, and anything unexpected is a 500
@@ -22,7 +23,9 @@ the catalogue; its `type`, `status` and headers do not change with the language.
 
 from __future__ import annotations
 
-from app.i18n import Lang, speaker
+import errno
+
+from app.i18n import N_, Lang, speaker
 from app.i18n.reasons import reason
 from models.errors import DesaplanError
 
@@ -97,3 +100,40 @@ class ServiceUnavailable(ServiceError):
     def __init__(self, detail: str, retry_after_s: int, **params: object) -> None:
         super().__init__(detail, **params)
         self.retry_after_s = retry_after_s
+
+
+DISK_FULL = N_(
+    "The disk where the service keeps its data is full, so nothing was saved. "
+    "Ask the administrator to free space, then try again."
+)
+
+
+class DiskFull(ServiceError):
+    """507: a write refused because the disk is full; the transaction was rolled back whole."""
+
+    def __init__(self, detail: str = DISK_FULL, **params: object) -> None:
+        super().__init__(detail, **params)
+
+
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+SQLITE_FULL = 13  # sqlite3's result code for "database or disk is full"
+POSTGRES_DISK_FULL = "53100"  # SQLSTATE disk_full (psycopg.errors.DiskFull)
+
+
+def is_disk_full(exc: BaseException | None) -> bool:
+    """Whether `exc`, or what it wraps, says the disk is full: an OSError ENOSPC or EDQUOT,
+    SQLite's SQLITE_FULL ("database or disk is full"), PostgreSQL's disk_full (53100)."""
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, OSError) and exc.errno in _FULL_ERRNOS:
+            return True
+        if getattr(exc, "sqlite_errorcode", None) == SQLITE_FULL:
+            return True
+        if type(exc).__module__.startswith("sqlite3") and "database or disk is full" in str(exc):
+            return True
+        if getattr(exc, "sqlstate", None) == POSTGRES_DISK_FULL:
+            return True
+        # SQLAlchemy keeps the driver's error in `orig`; Python chains the rest
+        exc = getattr(exc, "orig", None) or exc.__cause__ or exc.__context__
+    return False

@@ -10,10 +10,12 @@ here (`env_lang`). This module imports nothing of app/.
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import quote
 
 from fastapi import Depends
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.scenario import DEFAULT_TIME_LIMIT_S
@@ -44,6 +46,14 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default=DEFAULT_DATABASE_URL, validation_alias=_named("database_url", "DATABASE_URL")
     )
+    # PostgreSQL named by its parts (compose.yaml): with a host set, the database URL is built
+    # from them (over DATABASE_URL, which the image sets to its SQLite file); the password is
+    # read from a file (a Compose secret) and quoted, so that any password works
+    db_host: str | None = None
+    db_port: int = Field(default=5432, gt=0, lt=65536)
+    db_user: str = "desaplan"
+    db_name: str = "desaplan"
+    db_password_file: str | None = None
     max_upload_bytes: int = Field(default=50 * 1024 * 1024, gt=0)
     # a solve answers at once when its dataset has at most this many villages
     sync_max_villages: int = Field(default=2000, ge=0)
@@ -116,6 +126,17 @@ class Settings(BaseSettings):
     # "on": every request but /health needs a token; "off": one local admin, loopback only
     auth: Literal["on", "off"] = "on"
 
+    @model_validator(mode="after")
+    def _database_from_parts(self) -> Settings:
+        if self.db_host:
+            try:
+                self.database_url = postgres_url(
+                    self.db_host, self.db_port, self.db_user, self.db_name, self.db_password_file
+                )
+            except OSError as exc:
+                raise ValueError(f"db_password_file: {self.db_password_file} cannot be read ({exc})") from exc
+        return self
+
     @classmethod
     def from_env(cls) -> Settings:
         """The settings the environment gives (what `Settings()` reads)."""
@@ -130,6 +151,17 @@ class Settings(BaseSettings):
             max_packages=self.max_packages,
             max_groups=self.max_groups,
         )
+
+
+def postgres_url(host: str, port: int, user: str, name: str, password_file: str | None) -> str:
+    """A postgresql:// URL from its parts, each quoted: a password with `/`, `@`, `:` or `%`
+    reaches the server as written. The file's one line is the password (its line end dropped)."""
+    password = ""
+    if password_file:
+        password = Path(password_file).read_text(encoding="utf-8").rstrip("\r\n")
+    secret = f":{quote(password, safe='')}" if password else ""
+    host_part = f"[{host}]" if ":" in host else host
+    return f"postgresql://{quote(user, safe='')}{secret}@{host_part}:{port}/{quote(name, safe='')}"
 
 
 @lru_cache

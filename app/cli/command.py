@@ -99,6 +99,11 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
         "worker", help="run solves from the job queue (DESAPLAN_QUEUE_URL, DATABASE_URL)"
     )
     worker.add_argument("--burst", action="store_true", help="stop once the queue is empty")
+    worker.add_argument(
+        "--check",
+        action="store_true",
+        help="the healthcheck: exit 0 when a worker runs here and its database and queue answer",
+    )
 
     user = commands.add_parser("user", help="manage the service's users (on DATABASE_URL)")
     user_commands = user.add_subparsers(dest="user_command", required=True)
@@ -199,6 +204,14 @@ def _worker(args: argparse.Namespace) -> int:
     except (ValueError, ImportError) as exc:
         print(f"desaplan worker: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.check:
+        from app.jobs.alive import check
+
+        problem = check(settings)
+        if problem is not None:
+            print(f"desaplan worker --check: {problem}", file=sys.stderr)
+            return EXIT_ERROR
+        return EXIT_OK
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")

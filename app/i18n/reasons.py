@@ -160,6 +160,16 @@ PATTERNS: list[tuple[re.Pattern[str], str]] = [
         ),
     ),
     (
+        re.compile(
+            r"^the disk where the service keeps its data is full, so the result was not saved; "
+            r"free space and run it again$"
+        ),
+        N_(
+            "the disk where the service keeps its data is full, so the result was not saved; "
+            "free space and run it again"
+        ),
+    ),
+    (
         re.compile(r"^fiscal_year is required when a package takes its premium from the contribution rules"),
         N_("the fiscal year is needed when a package takes its premium from the contribution rules"),
     ),

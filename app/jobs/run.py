@@ -34,6 +34,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
+from app.errors import is_disk_full
 from app.jobs import letters as letters_job
 from app.jobs import storage
 from app.processes import child as worker
@@ -68,8 +69,8 @@ def retried[T](what: str, job_id: int, step: Callable[[], T], outage_s: float = 
         try:
             return step()
         except (OperationalError, InterfaceError) as exc:
-            if time.monotonic() + pause > deadline:
-                raise
+            if is_disk_full(exc) or time.monotonic() + pause > deadline:
+                raise  # a full disk does not pass in seconds: the job ends and says so
             log.warning(
                 "job %s: %s: the database does not answer (%s); trying again in %.1f s",
                 job_id,
@@ -194,16 +195,17 @@ def run_job(
             files,
             finished,
         )
-    except Exception:
-        correlation_id = str(uuid.uuid4())
-        log.exception("job %s failed, correlation_id=%s", job_id, correlation_id)
-        jobs.finish(
-            engine,
-            job_id,
-            JobStatus.failed,
-            JobStatus.failed.value,
-            f"an unexpected error on our side (correlation id {correlation_id})",
-        )
+    except Exception as exc:
+        if is_disk_full(exc):
+            # the failed write was rolled back (and SQLite's log cut back): the one-row update
+            # of the job's end usually fits; if not, the reaper ends the job later
+            log.error("job %s failed: the disk is full: %s", job_id, exc)
+            error = jobs.DISK_FULL
+        else:
+            correlation_id = str(uuid.uuid4())
+            log.exception("job %s failed, correlation_id=%s", job_id, correlation_id)
+            error = f"an unexpected error on our side (correlation id {correlation_id})"
+        jobs.finish(engine, job_id, JobStatus.failed, JobStatus.failed.value, error)
     finally:
         if finished is not None:
             finished()
@@ -414,8 +416,14 @@ def _store_files(
             return
         variant, content = payload
         order = next(o for o in orders if o.variant == variant)
-        with Session(engine) as session:
-            plans.store_file(session, plan_id, order, content)
+        try:
+            with Session(engine) as session:
+                plans.store_file(session, plan_id, order, content)
+        except OperationalError as exc:
+            if not is_disk_full(exc):
+                raise
+            log.error("plan %s: its files were not stored, the disk is full; built on download", plan_id)
+            return
     if not stop.is_set():
         log.warning(
             "plan %s: its files took longer than %.0f s; the rest are built on their first download",

@@ -29,6 +29,7 @@ from rq import Queue, SimpleWorker
 from rq.exceptions import StopRequested
 from sqlalchemy import Engine, text
 
+from app.jobs import alive
 from app.jobs.run import POLL_S, PlanFiles, run_job
 from app.jobs.runner import plan_files, solver_processes
 from app.processes import child as worker
@@ -165,6 +166,7 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
         files=plan_files(settings),
     )
     stop_reaper = start_reaper(engine, settings, perform)
+    stop_beating = alive.start_beating(settings, engine, redis)
     stopping = threading.Event()
     try:
         # block tasks of fanned-out solves first: a solve already started finishes sooner
@@ -197,6 +199,7 @@ def run_worker(settings: Settings, burst: bool = False) -> None:
             log.info("the job queue answers again: taking jobs")
     finally:
         stop_reaper.set()
+        stop_beating.set()
         processes.close()
         engine.dispose()
         redis.close()

@@ -30,6 +30,10 @@ NOT_TAKEN = N_(
 )
 UNFINISHED = [JobStatus.queued.value, JobStatus.running.value]
 SILENT = N_("the worker running this job stopped (no sign of life for %(seconds)s s); solve it again")
+DISK_FULL = N_(
+    "the disk where the service keeps its data is full, so the result was not saved; "
+    "free space and run it again"
+)
 QUEUE_LOCK = 7_412_027  # PostgreSQL advisory lock: one job at a time counted into the queue
 
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session
 
-from app.errors import Conflict, SolveFailed
+from app.errors import Conflict, DiskFull, SolveFailed
 from app.queue import rows
 from app.queue.interface import JobQueue
 from app.services import datasets, jobs, plans
@@ -107,6 +107,8 @@ def start(
         )
     if job.status == JobStatus.cancelled:
         raise Conflict(f"Job {job.id} was cancelled before it finished.")
+    if job.status == JobStatus.failed and job.error == rows.DISK_FULL:
+        raise DiskFull()
     if job.status != JobStatus.succeeded or job.plan_id is None:
         raise SolveFailed(f"Job {job.id} failed: {job.error or job.phase}")
     return job, plans.get_record(session, job.plan_id)

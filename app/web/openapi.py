@@ -15,6 +15,8 @@ from pydantic.json_schema import models_json_schema
 
 from app.web.problems import PROBLEM_JSON
 from models import Scenario
+from models.api import DB_INT_MAX
+from models.insights import LeverKind
 
 TAGS = [
     {
@@ -234,29 +236,38 @@ FIELD_DOCS = {
 }
 
 ERRORS = {
+    400: "The body is not the JSON or form it says it is.",
+    401: "No token, or one that is unknown, revoked or expired (`WWW-Authenticate: Bearer`).",
+    403: "The token's user may not do this (its role, or another kabupaten's data), or a cross-site "
+    "form post.",
     404: "Not found: the dataset, scenario, version, plan, job, comparison or actuals do not exist.",
     409: "Conflict: e.g. the scenario is archived, the job has already finished, or the plan has no "
     "targets to compare actuals with.",
-    413: "The upload is larger than `DESAPLAN_MAX_UPLOAD_BYTES`.",
+    413: "The upload is larger than `DESAPLAN_MAX_UPLOAD_BYTES`, or another body than "
+    "`DESAPLAN_MAX_BODY_BYTES`.",
     415: "The content type is not a CSV or XLSX file, multipart form or JSON rows.",
     422: "The input was refused: every bad row, column or field is listed in `errors`.",
+    429: "Too many requests from this client, or too many failed sign-ins from this address (`Retry-After`).",
     500: "Our own failure: the body carries only a correlation id, which the log line carries too.",
+    503: "Try again later (`Retry-After`): the database does not answer, too many solves are queued, "
+    "or the work took longer than the service's time limit.",
+    507: "The disk where the service keeps its data is full: nothing was saved.",
 }
+
+# what any request may meet, signed in or not: the database away, a full disk, a rate limit
+_ANY_REQUEST = [422, 429, 500, 503, 507]
+_PUBLIC = ("/health",)
 
 
 def _errors_of(path: str, method: str) -> list[int]:
-    codes = [422, 500]
-    if "{" in path or (method == "post" and path in ("/scenarios", "/solves", "/comparisons")):
-        codes.append(404)
-    if method == "post" and (path in ("/solves",) or path.endswith(("/versions", "/archive", "/cancel"))):
+    codes = list(_ANY_REQUEST)
+    if path not in _PUBLIC:
+        codes += [401, 403, 404]
+    if method in ("post", "put", "patch"):
+        codes += [400, 409, 413, 415]
+    elif "{" in path or path.endswith(("/cancel", "/revoke")):
         codes.append(409)
-    if method == "post" and path == "/datasets":
-        codes += [413, 415]
-    if method == "post" and path == "/plans/{plan_id}/actuals":
-        codes += [409, 413, 415]
-    if method == "post" and path.endswith("/replan"):
-        codes.append(409)
-    return sorted(codes)
+    return sorted(set(codes))
 
 
 # The resource chains, as OpenAPI links: what an answer's ids open next (a client, or schemathesis's
@@ -394,12 +405,48 @@ def build(app: FastAPI) -> dict[str, Any]:
         for method, operation in operations.items():
             responses = operation.setdefault("responses", {})
             for code in _errors_of(path, method):
+                own = responses.get(str(code), {}).get("content", {})
+                if PROBLEM_JSON in own:
+                    continue  # the route's own words for it
                 responses[str(code)] = {
                     "description": ERRORS[code],
                     "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
                 }
+    _tighten(schema)
     _add_links(schema)
     return schema
+
+
+def _exact_bounds(node: Any) -> None:
+    """Integer bounds as integers: pydantic writes `le=2**63 - 1` as the float 9.223372036854776e18,
+    which is 2**63, one more than a stored id may be."""
+    if isinstance(node, dict):
+        for key in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum"):
+            value = node.get(key)
+            if isinstance(value, float) and node.get("type") == "integer":
+                node[key] = DB_INT_MAX if value >= float(DB_INT_MAX) else int(value)
+        for child in node.values():
+            _exact_bounds(child)
+    elif isinstance(node, list):
+        for child in node:
+            _exact_bounds(child)
+
+
+def _tighten(schema: dict[str, Any]) -> None:
+    """The document as strict as the validation where a schema can say it: the levers a sweep
+    takes, the kabupaten a planner needs, integer bounds exact (the months an actuals upload takes: `app.web.uploads`)."""
+    _exact_bounds(schema)
+    components = schema["components"]["schemas"]
+    lever = components.get("SweepCreate", {}).get("properties", {}).get("lever")
+    if lever is not None:
+        lever["enum"] = [kind.value for kind in LeverKind]
+    user = components.get("UserCreate")
+    if user is not None:  # a planner plans for one kabupaten (`app.services.accounts.create_user`)
+        user["if"] = {"properties": {"role": {"const": "planner"}}, "required": ["role"]}
+        user["then"] = {
+            "properties": {"kabupaten": {"type": "string", "minLength": 1, "maxLength": 200}},
+            "required": ["kabupaten"],
+        }
 
 
 def install(app: FastAPI) -> None:

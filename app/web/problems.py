@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import (
     Conflict,
+    DiskFull,
     Forbidden,
     NotFound,
     ServiceError,
@@ -32,6 +33,7 @@ from app.errors import (
     TooLarge,
     Unauthorized,
     UnsupportedMediaType,
+    is_disk_full,
 )
 from app.i18n import LANG_COOKIE, N_, Lang, chosen_lang, speaker
 from app.i18n.fields import refusal_words, validation_words
@@ -61,6 +63,7 @@ PROBLEMS: list[tuple[type[Exception], Problem]] = [
     (UnsupportedMediaType, Problem(415, "unsupported-media-type", N_("Unsupported media type"), said=True)),
     (SolveFailed, Problem(500, "solve-failed", "The solve failed")),
     (ServiceUnavailable, Problem(503, "unavailable", N_("Try again later"), said=True)),
+    (DiskFull, Problem(507, "disk-full", N_("The disk is full"), said=True)),
 ]
 # the titles of the refusals of input (models.errors), said in the caller's language
 INPUT_TITLES = (
@@ -227,7 +230,12 @@ class CorrelatedErrors:
 
         try:
             await self.app(scope, receive, tracking_send)
-        except Exception:
+        except Exception as exc:
+            if is_disk_full(exc) and not started:
+                # a write refused for want of space (a file, the database): said as what it is
+                log.error("the disk is full: %s %s: %s", scope.get("method"), scope.get("path"), exc)
+                await _domain_error(Request(scope), DiskFull())(scope, receive, send)
+                return
             correlation_id = str(uuid.uuid4())
             log.exception(
                 "unexpected error correlation_id=%s %s %s",
@@ -254,8 +262,12 @@ DATABASE_RETRY_AFTER_S = 15
 
 def _database_away(request: Request, exc: Exception) -> JSONResponse:
     """A database that does not answer (a restart, a failover, SQLite's lock held past its
-    timeout): 503 with Retry-After, not a 500. Other operational errors stay 500s."""
+    timeout): 503 with Retry-After, not a 500. A full disk: 507. Other operational errors stay
+    500s. The request's transaction has been rolled back: nothing of it is stored."""
     assert isinstance(exc, OperationalError | InterfaceError)
+    if is_disk_full(exc):  # PostgreSQL's disk_full and SQLite's SQLITE_FULL are operational too
+        log.error("the disk is full: %s %s: %s", request.method, request.url.path, exc.orig)
+        return _domain_error(request, DiskFull())
     driver = type(exc.orig).__module__
     if not (
         exc.connection_invalidated

@@ -283,13 +283,37 @@ async def read_actuals_upload(request: Request, settings: SettingsDep) -> Actual
     )
 
 
-ACTUALS_OPENAPI_BODY = file_upload_body(
-    'What was enrolled per village and month (README "Plan against actual"): a CSV or XLSX file, '
-    "or JSON rows; `through_month` and `start` as form fields or query parameters.",
-    ActualsRowsCreate,
-    "Kode Desa;Bulan;Terdaftar Petani\n32.16.08.2010;2026-06;7\n",
-    {
-        "through_month": {"type": "integer", "description": "months of the plan past"},
-        "start": {"type": "string", "description": "the plan's first month, YYYY-MM"},
-    },
+# what the actuals reader takes as the plan's first month: YYYY-MM (years 2000..2100) or 1..12
+MONTH_PATTERN = r"^((20[0-9]{2}|2100)-(0?[1-9]|1[0-2])|0?[1-9]|1[0-2])$"
+
+
+def _month_patterned(body: dict[str, Any]) -> dict[str, Any]:
+    """The JSON rows' `start` with the same pattern as the form field's."""
+    start = body["requestBody"]["content"]["application/json"]["schema"]["properties"]["start"]
+    for choice in start.get("anyOf", [start]):
+        if choice.get("type") == "string":
+            choice["pattern"] = MONTH_PATTERN
+    return body
+
+
+ACTUALS_OPENAPI_BODY = _month_patterned(
+    file_upload_body(
+        'What was enrolled per village and month (README "Plan against actual"): a CSV or XLSX file, '
+        "or JSON rows; `through_month` and `start` as form fields or query parameters.",
+        ActualsRowsCreate,
+        "Kode Desa;Bulan;Terdaftar Petani\n32.16.08.2010;2026-06;7\n",
+        {
+            "through_month": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 120,
+                "description": "months of the plan past",
+            },
+            "start": {
+                "type": "string",
+                "pattern": MONTH_PATTERN,
+                "description": "the plan's first month, YYYY-MM or 1..12",
+            },
+        },
+    )
 )

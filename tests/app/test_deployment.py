@@ -6,22 +6,31 @@ commands run outside a container in test_e2e_serve and test_queue."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
+import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import yaml
 from compose_spec import PyCompose
+from conftest import Workers
 from dockerfile_parse import DockerfileParser
 from packaging.requirements import Requirement
+from psycopg import sql as psql
+from pydantic import ValidationError
+from servers import DESAPLAN, unavailable
 
 from app.cli.command import _parser
-from app.db import normalise_url
+from app.db import make_engine, normalise_url
+from app.queue.rows import hard_limit_s
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,20 +73,155 @@ def test_compose_runs_the_service_a_worker_postgresql_and_redis(compose: dict[st
     assert services["worker"]["image"] == services["service"]["image"]
 
 
+PASSWORD = "p/@:%?#[]& ss'w\"rd"  # every character a URL gives a meaning to
+
+
 def test_the_commands_and_settings_of_compose_are_desaplan_s_own(
-    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+    compose: dict[str, Any], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     services = compose["services"]
     worker = _parser().parse_args(services["worker"]["command"][1:])
     assert worker.command == "worker"
+    secret = tmp_path / "db_password"
+    secret.write_text(PASSWORD + "\n")  # as `echo` writes it
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////srv/data/desaplan.sqlite")  # the image's own
     for name in ("service", "worker"):
         environment = services[name]["environment"]
+        assert services[name]["secrets"] == ["db_password"]
+        assert environment["DESAPLAN_DB_PASSWORD_FILE"] == "/run/secrets/db_password"
         for variable, value in environment.items():
             monkeypatch.setenv(variable, str(value))
+        monkeypatch.setenv("DESAPLAN_DB_PASSWORD_FILE", str(secret))
         settings = Settings.from_env()
-        assert normalise_url(settings.database_url).drivername == "postgresql+psycopg"
-        assert normalise_url(settings.database_url).host == "db"
+        url = normalise_url(settings.database_url)
+        assert url.drivername == "postgresql+psycopg"
+        assert (url.host, url.port, url.username, url.database) == ("db", 5432, "desaplan", "desaplan")
+        assert url.password == PASSWORD
+        # what psycopg is handed: the password as written
+        assert make_engine(settings.database_url).dialect.create_connect_args(url)[1]["password"] == PASSWORD
         assert settings.queue_url == "redis://redis:6379/0"
+    # PostgreSQL reads the same secret
+    assert services["db"]["secrets"] == ["db_password"]
+    assert services["db"]["environment"]["POSTGRES_PASSWORD_FILE"] == "/run/secrets/db_password"
+    assert "db_password" in compose["secrets"]
+
+
+def test_a_password_file_that_cannot_be_read_is_refused_at_start(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DESAPLAN_DB_HOST", "db")
+    monkeypatch.setenv("DESAPLAN_DB_PASSWORD_FILE", str(tmp_path / "missing"))
+    with pytest.raises(ValidationError, match="db_password_file"):
+        Settings.from_env()
+
+
+def test_a_role_whose_password_has_url_characters_reaches_postgresql(
+    postgres: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A role of its own with such a password, reached through the URL built from the parts.
+    (The shared server trusts local connections: the password's way through the URL to the
+    driver is checked above, the name's and the database's here.)"""
+    if isinstance(postgres, str):
+        unavailable("PostgreSQL", postgres)
+    admin = postgres.url
+    admin_dsn = admin.set(drivername="postgresql").render_as_string(hide_password=False)
+    role = f"desa/plan@{uuid.uuid4().hex[:6]}:x"
+    with psycopg.connect(admin_dsn, autocommit=True) as connection:
+        connection.execute(
+            psql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(psql.Identifier(role), psql.Literal(PASSWORD))
+        )
+    try:
+        secret = tmp_path / "db_password"
+        secret.write_text(PASSWORD)
+        for variable, value in {
+            "DESAPLAN_DB_HOST": admin.host or "127.0.0.1",
+            "DESAPLAN_DB_PORT": str(admin.port or 5432),
+            "DESAPLAN_DB_USER": role,
+            "DESAPLAN_DB_NAME": admin.database or "postgres",
+            "DESAPLAN_DB_PASSWORD_FILE": str(secret),
+        }.items():
+            monkeypatch.setenv(variable, value)
+        engine = make_engine(Settings.from_env().database_url)
+        with engine.connect() as connection:
+            assert connection.exec_driver_sql("SELECT current_user").scalar_one() == role
+        engine.dispose()
+    finally:
+        with psycopg.connect(admin_dsn, autocommit=True) as connection:
+            connection.execute(psql.SQL("DROP ROLE {}").format(psql.Identifier(role)))
+
+
+def seconds(duration: str) -> float:
+    """A Compose duration (`90s`, `15m`, `1h30m`) in seconds."""
+    units = {"h": 3600, "m": 60, "s": 1, "ms": 0.001, "us": 1e-6}
+    parts = re.findall(r"(\d+(?:\.\d+)?)(ms|us|h|m|s)", duration)
+    assert parts and "".join(n + u for n, u in parts) == duration, duration
+    return sum(float(n) * units[u] for n, u in parts)
+
+
+def test_a_stopped_worker_has_time_to_finish_its_job_and_its_files(compose: dict[str, Any]) -> None:
+    environment = compose["services"]["worker"]["environment"]
+    settings = Settings.model_validate(
+        {"solve_time_limit_s": float(environment["DESAPLAN_SOLVE_TIME_LIMIT"])}
+    )
+    # the longest job a worker may be running: the largest table the settings take
+    job_s = hard_limit_s(settings.solve_time_limit_s, settings.max_villages)
+    files_s = settings.export_time_limit_s
+
+    grace_s = seconds(compose["services"]["worker"]["stop_grace_period"])
+
+    assert grace_s > job_s + files_s, (grace_s, job_s, files_s)
+
+
+def test_the_worker_s_healthcheck_is_desaplan_s_own_check(compose: dict[str, Any]) -> None:
+    test = compose["services"]["worker"]["healthcheck"]["test"]
+    assert test[0] == "CMD"
+    check = _parser().parse_args(test[2:])
+    assert test[1] == "desaplan" and check.command == "worker" and check.check
+
+
+def test_the_worker_check_passes_only_while_a_worker_works(
+    workers: Workers, queue: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**os.environ, **queue}
+
+    def check() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(DESAPLAN), "worker", "--check"], env=env, capture_output=True, text=True, timeout=60
+        )
+
+    alone = check()
+    assert alone.returncode == 1 and "no worker is running here" in alone.stderr
+    process = workers.start()
+    deadline = time.monotonic() + 90
+    while (passed := check()).returncode != 0:
+        assert process.poll() is None, workers.logs()
+        assert time.monotonic() < deadline, passed.stderr
+        time.sleep(1)
+    # its database away: the check says so at once
+    away = check_with({**env, "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    assert away.returncode == 1 and "the database does not answer" in away.stderr
+    workers.stop()
+    stopped = check()
+    assert stopped.returncode == 1 and "no worker is running here" in stopped.stderr
+
+
+def check_with(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(DESAPLAN), "worker", "--check"], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_every_base_image_is_pinned_by_digest(compose: dict[str, Any]) -> None:
+    parser = DockerfileParser(path=str(ROOT / "Dockerfile"))
+    bases = [i["value"].split()[0] for i in parser.structure if i["instruction"] == "FROM"]
+    pulled = [
+        s["image"]
+        for s in compose["services"].values()
+        if "build" not in s and s["image"] != "desaplan:latest"
+    ]
+    for image in [*bases, *pulled]:
+        assert re.fullmatch(r"[a-z0-9./-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}", image), image
+    assert len(pulled) == 2 and len(bases) == 2
 
 
 def test_the_dockerfile_passes_hadolint() -> None:

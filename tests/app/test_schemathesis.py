@@ -1,11 +1,13 @@
 """Schemathesis over the whole OpenAPI spec, with an admin's token, positive and negative cases,
 each operation alone and in chains along the spec's links (stateful): whatever a client sends, the
-service never answers 5xx. Bounded: a fixed number of examples per
+service never answers 5xx, and every answer is one the document declares (its status, content
+type and body schema: schemathesis's response-conformance checks). Bounded: a fixed number of examples per
 operation, on the Kabupaten Bekasi example (so that ids exist and solves run)."""
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,16 +19,37 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import FlakyStrategyDefinition, Unsatisfiable
+from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.main import create_app
 from app.services import accounts
 from app.settings import Settings
+from models.insights import LeverKind
 from models.tables import Role, UserCreate
 
 EXAMPLES_PER_OPERATION = 12
+# every answer is one the document declares: its status, its content type, its body's schema
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+def broken(case: Any, response: Any) -> str | None:
+    """What of the answer breaks the document (or is a server error), in one line; None if nothing."""
+    try:
+        case.validate_response(response, checks=CHECKS)
+    except (Exception, BaseExceptionGroup) as failure:  # schemathesis's FailureGroup is the latter
+        first = " ".join(str(failure).split())[:300]
+        return f"{case.method} {case.path} -> {response.status_code}: {first}"
+    return None
+
+
 ANSWER_WITHIN_S = 60  # a slow answer on a busy machine is still an answer, not a failure
 
 
@@ -92,6 +115,7 @@ def test_no_request_is_answered_with_a_server_error(service: tuple[FastAPI, Cred
     app, credentials = service
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     server_errors: list[str] = []
+    nonconforming: set[str] = set()
     statuses: Counter[int] = Counter()
     operations = runs = 0
 
@@ -115,6 +139,8 @@ def test_no_request_is_answered_with_a_server_error(service: tuple[FastAPI, Cred
                         f"{case.method} {case.formatted_path} {case.query or ''} -> "
                         f"{response.status_code} {response.text[:200]}"
                     )
+                if (failure := broken(case, response)) is not None:
+                    nonconforming.add(failure)
 
             try:
                 send()
@@ -125,6 +151,7 @@ def test_no_request_is_answered_with_a_server_error(service: tuple[FastAPI, Cred
 
     assert operations >= 25 and runs > operations  # the whole spec, and negative cases too
     assert server_errors == []
+    assert sorted(nonconforming) == []
     # signed in throughout: the answers are the operations' own, not a wall of 401s
     assert statuses[200] + statuses[201] > operations, sorted(statuses.items())
 
@@ -151,6 +178,7 @@ def test_chains_of_calls_along_the_links_never_get_a_server_error(
     app, credentials = service
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     server_errors: list[str] = []
+    nonconforming: set[str] = set()
     answered: Counter[tuple[str, str, int]] = Counter()
 
     class Chains(schema.as_state_machine()):  # type: ignore[misc]
@@ -164,6 +192,8 @@ def test_chains_of_calls_along_the_links_never_get_a_server_error(
                     f"{case.method} {case.formatted_path} {case.query or ''} -> "
                     f"{response.status_code} {response.text[:200]}"
                 )
+            if (failure := broken(case, response)) is not None:
+                nonconforming.add(failure)
 
     def reached() -> set[tuple[str, str]]:
         return {(method, path) for method, path, status in answered if status < 300}
@@ -189,5 +219,42 @@ def test_chains_of_calls_along_the_links_never_get_a_server_error(
             break
 
     assert server_errors == []
+    assert sorted(nonconforming) == []
     seen = {op: sorted({s for m, p, s in answered if (m, p) == op}) for op in DEEP}
     assert reached() >= DEEP, seen  # the links were followed
+
+
+def test_the_document_is_as_strict_as_the_validation_where_a_schema_can_say_it(
+    service: tuple[FastAPI, Credentials],
+) -> None:
+    """Generated from the document, a request the validation refuses must be one the document
+    refuses too: integer bounds exact (no float 2**63 for a 64-bit id), the sweep's levers, the
+    kabupaten a planner needs, the months an actuals upload takes."""
+    app, _credentials = service
+    document = app.openapi()
+
+    def integer_bounds(node: Any) -> Iterator[Any]:
+        if isinstance(node, dict):
+            if node.get("type") == "integer":
+                yield from (node[k] for k in ("minimum", "maximum") if k in node)
+            for child in node.values():
+                yield from integer_bounds(child)
+        elif isinstance(node, list):
+            for child in node:
+                yield from integer_bounds(child)
+
+    bounds = list(integer_bounds(document))
+    assert bounds and all(isinstance(b, int) and b <= 2**63 - 1 for b in bounds)
+    components = document["components"]["schemas"]
+    assert sorted(components["SweepCreate"]["properties"]["lever"]["enum"]) == sorted(
+        k.value for k in LeverKind
+    )
+    assert components["UserCreate"]["then"]["required"] == ["kabupaten"]
+    body = document["paths"]["/plans/{plan_id}/actuals"]["post"]["requestBody"]["content"]
+    form = body["multipart/form-data"]["schema"]["properties"]
+    assert (form["through_month"]["minimum"], form["through_month"]["maximum"]) == (1, 120)
+    month = re.compile(form["start"]["pattern"])
+    assert all(month.match(m) for m in ("2026-06", "2026-6", "6", "12", "2100-01"))
+    assert not any(month.match(m) for m in ("13", "0", "2026-13", "1999-05", "June"))
+    rows_start = body["application/json"]["schema"]["properties"]["start"]["anyOf"]
+    assert {"pattern": form["start"]["pattern"]}.items() <= rows_start[0].items()
