@@ -31,10 +31,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import clarabel
 import highspy
 import numpy as np
-import scipy.sparse as sp
 
 from models import Objective
 from solver.context import RunContext
@@ -252,6 +250,10 @@ def _even_sharing(
     model: BuiltModel, data: Arrays, col_value: np.ndarray, run: RunContext, face: _Face
 ) -> np.ndarray | None:
     """min sum x^2 / U over the face HiGHS now holds, on its free columns only; None if it fails."""
+    # loaded here, where a face has free columns: a plan whose optimum is a vertex never needs them
+    import clarabel
+    import scipy.sparse as sp
+
     lp = face.lp
     lower, upper = face.col_lower, face.col_upper
     n_cols = len(lower)
