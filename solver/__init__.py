@@ -19,13 +19,13 @@ on plain data (`models`), so they can run in another process.
 
 from solver.block import BlockResult
 from solver.context import Listener, Progress, RunContext
-from solver.curves import sweep
 from solver.data import Arrays, prepare
 from solver.fairness import without_each_floor
 from solver.levers import scenario_at
 from solver.midyear import compare as compare_actuals
 from solver.midyear import replan
 from solver.model import build_model, to_problem, write_model
+from solver.on_demand import sweep  # solver.curves loads at the first sweep
 from solver.run import pass_model
 from solver.solve import assemble, balanced_batches, solve, solve_batch, solve_blocks, split
 

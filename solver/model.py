@@ -28,13 +28,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pulp
 
 from models import Objective
 from solver.data import Arrays
+
+if TYPE_CHECKING:
+    import pulp
+
+# a row's sense, as PuLP numbers it (`pulp.LpConstraintLE`, `pulp.LpConstraintGE`); PuLP itself
+# loads only where a model goes through it (`to_problem`), never in a solve
+LE = -1
+GE = 1
 
 MONEY_UNIT_IDR = 1_000_000.0
 
@@ -161,7 +168,7 @@ def add_group_caps(m: BuiltModel, data: Arrays) -> None:
         m.x_ids,
         np.ones(m.n_x),
         data.uninsured[m.xv[first], m.xg[first]],
-        pulp.LpConstraintLE,
+        LE,
     )
 
 
@@ -177,7 +184,7 @@ def add_budgets(m: BuiltModel, data: Arrays) -> None:
     starts = m.x_start + np.cumsum(has_z)
     bounds = np.append(starts[villages], starts[villages[-1] + 1]) if len(villages) else np.zeros(1)
     m.budget_row_ids = _add_rows(
-        m, bounds.astype(np.int64), ids, coefs, data.own_idr[villages] / MONEY_UNIT_IDR, pulp.LpConstraintLE
+        m, bounds.astype(np.int64), ids, coefs, data.own_idr[villages] / MONEY_UNIT_IDR, LE
     )
     m.budget_v = villages
 
@@ -195,7 +202,7 @@ def add_pools(m: BuiltModel, data: Arrays) -> None:
         m.z_ids[order],
         np.ones(len(order)),
         data.pool_idr[pools] / MONEY_UNIT_IDR,
-        pulp.LpConstraintLE,
+        LE,
     )
     m.pool_k = pools.astype(np.int64)
 
@@ -214,7 +221,7 @@ def add_coverage_floors(m: BuiltModel, data: Arrays) -> None:
         m.x_ids[picked],
         np.ones(len(picked)),
         data.total_need[villages],
-        pulp.LpConstraintGE,
+        GE,
     )
 
 
@@ -233,16 +240,14 @@ def add_group_floors(m: BuiltModel, data: Arrays) -> None:
         m.x_ids[picked],
         np.ones(len(picked)),
         need[rows],
-        pulp.LpConstraintGE,
+        GE,
     )
 
 
 def add_target(m: BuiltModel, data: Arrays) -> None:
     """7. sum x >= min_new_enrollments."""
     if data.min_new > 0 and m.n_x:
-        _add_rows(
-            m, np.array([0, m.n_x]), m.x_ids, np.ones(m.n_x), np.array([data.min_new]), pulp.LpConstraintGE
-        )
+        _add_rows(m, np.array([0, m.n_x]), m.x_ids, np.ones(m.n_x), np.array([data.min_new]), GE)
 
 
 def _add_rows(
@@ -254,8 +259,8 @@ def _add_rows(
     `to_problem` to PuLP. Returns the row ids, which are the rows' positions in both.
     """
     first = m.n_rows
-    lower = np.full(len(rhs), -np.inf) if sense == pulp.LpConstraintLE else np.asarray(rhs, float)
-    upper = np.asarray(rhs, float) if sense == pulp.LpConstraintLE else np.full(len(rhs), np.inf)
+    lower = np.full(len(rhs), -np.inf) if sense == LE else np.asarray(rhs, float)
+    upper = np.asarray(rhs, float) if sense == LE else np.full(len(rhs), np.inf)
     m.rows.append(
         (np.asarray(starts, dtype=np.int64), ids.astype(np.int64), np.asarray(coefs, float), lower, upper)
     )
@@ -269,6 +274,8 @@ def to_problem(m: BuiltModel) -> pulp.LpProblem:
     row i is constraint i (`_C1`, `_C2`, ... in PuLP's files). A Python loop per variable with an
     upper bound and per row: for writing and reading the model, never in the solve.
     """
+    import pulp
+
     sense = pulp.LpMaximize if m.maximize else pulp.LpMinimize
     prob = pulp.LpProblem(m.name, sense)
     columns: list[pulp.LpVariable] = []

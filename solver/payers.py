@@ -36,14 +36,13 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-import pulp
 
 from models import IntegerMethod, Method, Objective, Status
 from solver.block import BlockResult
 from solver.context import RunContext
 from solver.data import Arrays
 from solver.marginals import BlockMarginals, lp_marginals
-from solver.model import MONEY_UNIT_IDR, BuiltModel, _add_rows
+from solver.model import GE, LE, MONEY_UNIT_IDR, BuiltModel, _add_rows
 from solver.preference import Passes, prefer
 from solver.run import run_highs
 from solver.solution import solver_model
@@ -154,7 +153,7 @@ def _add_group_caps(m: PayerModel, data: Arrays) -> None:
     b = m.built
     starts = _runs(b.xv * len(data.groups) + b.xg)
     first = starts[:-1]
-    _add_rows(b, starts, b.x_ids, np.ones(m.n), data.uninsured[b.xv[first], b.xg[first]], pulp.LpConstraintLE)
+    _add_rows(b, starts, b.x_ids, np.ones(m.n), data.uninsured[b.xv[first], b.xg[first]], LE)
 
 
 def _add_own_budgets(m: PayerModel, data: Arrays) -> None:
@@ -179,7 +178,7 @@ def _add_own_budgets(m: PayerModel, data: Arrays) -> None:
             b.x_ids[cols],
             m.cost[cols] / MONEY_UNIT_IDR,
             m.account_cap[a, villages] / MONEY_UNIT_IDR,
-            pulp.LpConstraintLE,
+            LE,
         )
         first_row[villages] = np.where(first_row[villages] < 0, rows, first_row[villages])
         holds = m.account_cap[a, villages] > 0
@@ -209,7 +208,7 @@ def _add_pool(m: PayerModel, data: Arrays) -> None:
         b.x_ids[cols],
         m.cost[cols] / MONEY_UNIT_IDR,
         data.pool_idr[b.pool_k] / MONEY_UNIT_IDR,
-        pulp.LpConstraintLE,
+        LE,
     )
 
 
@@ -226,7 +225,7 @@ def _add_floors_and_target(m: PayerModel, data: Arrays) -> None:
             b.x_ids[picked],
             np.ones(len(picked)),
             data.total_need[villages],
-            pulp.LpConstraintGE,
+            GE,
         )
     starts = _runs(b.xv * len(data.groups) + b.xg)
     first = starts[:-1]
@@ -241,10 +240,10 @@ def _add_floors_and_target(m: PayerModel, data: Arrays) -> None:
             b.x_ids[picked],
             np.ones(len(picked)),
             need[rows],
-            pulp.LpConstraintGE,
+            GE,
         )
     if data.min_new > 0:
-        _add_rows(b, np.array([0, m.n]), b.x_ids, np.ones(m.n), np.array([data.min_new]), pulp.LpConstraintGE)
+        _add_rows(b, np.array([0, m.n]), b.x_ids, np.ones(m.n), np.array([data.min_new]), GE)
 
 
 def by_source(m: PayerModel, data: Arrays, col: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -6,16 +6,38 @@ import math
 import os
 import time
 from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
-import pulp
 
 from models import Status
 from solver.context import RunContext
 from solver.model import BuiltModel
 
-_S = pulp.LpSolveStatus
+if TYPE_CHECKING:
+    import pulp
+
+
+class _S(IntEnum):
+    """Why HiGHS stopped, in PuLP's words: `pulp.LpSolveStatus`, its names and values (PuLP itself
+    loads only where a model goes through it: `solver.model.to_problem`)."""
+
+    NotSolved = 0
+    Optimal = 1
+    Infeasible = -1
+    Unbounded = -2
+    Undefined = -3
+    TimeLimit = -4
+    MemoryLimit = -5
+    NodeLimit = -6
+    GapLimit = -7
+    IterationLimit = -8
+    SolutionLimit = -9
+    Interrupted = -10
+    Stopped = -11
+    NumericalError = -12
 
 
 @dataclass
@@ -28,10 +50,10 @@ class RunResult:
 
 def to_status(stats: pulp.LpSolveStats) -> tuple[Status, bool]:
     """Map PuLP 4's stats to our status, and say whether a usable solution came back."""
-    return _our_status(pulp.LpSolveStatus(stats.status), bool(stats.has_solution))
+    return _our_status(_S(int(stats.status)), bool(stats.has_solution))
 
 
-def _our_status(status: pulp.LpSolveStatus, has_solution: bool) -> tuple[Status, bool]:
+def _our_status(status: _S, has_solution: bool) -> tuple[Status, bool]:
     """Every variable of our model is bounded (x <= U, z <= pool through its row), so HiGHS's
     "unbounded or infeasible" can only mean infeasible."""
     if status == _S.Optimal:

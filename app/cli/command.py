@@ -291,7 +291,7 @@ def _chosen_lang(args: argparse.Namespace) -> str | None:
     """The language a planner chose (`--lang`, else `DESAPLAN_LANG`), or None: then the files
     keep the contract's column codes."""
     from app.i18n import normalise_lang
-    from app.settings import env_lang
+    from app.i18n.env import env_lang
 
     return args.lang or normalise_lang(env_lang())
 

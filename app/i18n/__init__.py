@@ -30,7 +30,7 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
-from app.settings import env_lang
+from app.i18n.env import env_lang
 from scenarios.labels import GROUP_NAMES, OBJECTIVE_NAMES, STATUS_NAMES
 
 Lang = Literal["id", "en"]

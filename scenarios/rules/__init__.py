@@ -16,7 +16,6 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from models import InputIssue, Package, Scenario, ScenarioError
@@ -95,6 +94,8 @@ class RuleSet(BaseModel):
 
 
 def _read_yaml(path: Path) -> Any:
+    import yaml  # the rules' files load only when a scenario prices packages by them
+
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:

@@ -7,8 +7,6 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-import pulp
-import scipy.sparse as sp
 
 from models import (
     IntegerMethod,
@@ -18,7 +16,7 @@ from models import (
 from solver.context import RunContext
 from solver.data import Arrays
 from solver.marginals import lp_marginals
-from solver.model import MONEY_UNIT_IDR, BuiltModel, _add_rows
+from solver.model import GE, LE, MONEY_UNIT_IDR, BuiltModel, _add_rows
 from solver.multiyear.data import POOL, Years, _own_cap, accounts_of
 from solver.multiyear.rounding import round_years
 from solver.preference import prefer_measures
@@ -128,7 +126,7 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
     if not n_x:
         return m
     rows_x = np.arange(n_x)
-    _rows(m, cv * G + cg, rows_x, np.ones(n_x), data.uninsured.reshape(-1), pulp.LpConstraintLE, n * G)  # 1
+    _rows(m, cv * G + cg, rows_x, np.ones(n_x), data.uninsured.reshape(-1), LE, n * G)  # 1
     # 2-3: x[.., s] in the row of every year t >= s, at year t's premium
     xs, ts = np.nonzero(active)
     for a, sources in enumerate(accounts):
@@ -147,7 +145,7 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
             c_idx,
             c_val,
             _own_cap(years, sources).reshape(-1) / MONEY_UNIT_IDR,
-            pulp.LpConstraintLE,
+            LE,
             T * n,
         )
         if a == 0:  # the village's own money (dana desa and ADD where they pay alike), by year
@@ -161,7 +159,7 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
             n_x + np.arange(n_z),
             np.ones(n_z),
             years.pool.reshape(-1) / MONEY_UNIT_IDR,
-            pulp.LpConstraintLE,
+            LE,
             T * K,
         )
     elif (POOL,) in accounts:
@@ -172,7 +170,7 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
             xs[sel],
             cost_x[xs[sel], ts[sel]] / MONEY_UNIT_IDR,
             years.pool.reshape(-1) / MONEY_UNIT_IDR,
-            pulp.LpConstraintLE,
+            LE,
             T * K,
         )
     # 5-7: floors and targets on the workers funded by year t; F only grows, so a floor no higher
@@ -183,7 +181,7 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
         xs,
         np.ones(len(xs)),
         _rising(years.total_need).reshape(-1),
-        pulp.LpConstraintGE,
+        GE,
         T * n,
         only_positive=True,
     )
@@ -194,7 +192,7 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
         xs[first],
         np.ones(int(first.sum())),
         years.group_need.reshape(-1),
-        pulp.LpConstraintGE,
+        GE,
         n * G,
         only_positive=True,
     )
@@ -204,7 +202,7 @@ def build_years_model(years: Years, mip: bool = False) -> YearModel:
         xs,
         np.ones(len(xs)),
         _rising(years.min_new[:, None])[:, 0],
-        pulp.LpConstraintGE,
+        GE,
         T,
         only_positive=True,
     )
@@ -231,6 +229,8 @@ def _rows(
     """Rows sum_{k: keys[k] = r} coefs[k] col[columns[k]] (sense) rhs[r], for the rows that have
     a column (and, with `only_positive`, a right side > 0). Returns their ids (HiGHS's rows) and
     keys."""
+    import scipy.sparse as sp  # a multi-year plan's only use of it
+
     none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
     if not len(keys):
         return none
