@@ -434,7 +434,8 @@ def _exact_bounds(node: Any) -> None:
 
 def _tighten(schema: dict[str, Any]) -> None:
     """The document as strict as the validation where a schema can say it: the levers a sweep
-    takes, the kabupaten a planner needs, integer bounds exact (the months an actuals upload takes: `app.web.uploads`)."""
+    takes, the kabupaten a planner needs, integer bounds exact (the months an actuals upload
+    takes: `app.web.uploads`)."""
     _exact_bounds(schema)
     components = schema["components"]["schemas"]
     lever = components.get("SweepCreate", {}).get("properties", {}).get("lever")

@@ -193,6 +193,28 @@ def test_an_upload_on_a_full_filesystem_is_507_and_nothing_is_kept(small_disk: P
         client.__exit__(None, None, None)
 
 
+def test_an_upload_that_cannot_be_spooled_to_a_full_disk_is_507(
+    small_disk: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file itself: a large upload is spooled to the temporary folder before it is read; on
+    a full disk that write fails with ENOSPC, answered as what it is."""
+    client = open_service(tmp_path / "desaplan.sqlite")
+    try:
+        monkeypatch.setattr(tempfile, "tempdir", str(small_disk))  # where the spool goes
+        fill(small_disk)
+        large = village_rows_csv(20_000).encode()  # past the 1 MB a spool keeps in memory
+        assert len(large) > 1024 * 1024
+
+        refused = client.post(
+            "/datasets?lang=en", files={"file": ("large.csv", large, "text/csv")}, data={"name": "large"}
+        )
+
+        assert_disk_full_problem(refused, WORDS_EN)
+        assert client.get("/datasets").json()["items"] == []
+    finally:
+        client.__exit__(None, None, None)
+
+
 def test_an_upload_into_a_full_database_is_507_and_nothing_is_kept(tmp_path: Path) -> None:
     client = open_service(tmp_path / "desaplan.sqlite")
     try:
