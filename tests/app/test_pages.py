@@ -117,7 +117,7 @@ def test_scenario_revise_solve_plan_and_compare(client: TestClient) -> None:
     named = "<td>Paket 1: Iuran per pekerja per bulan (Rp)</td><td>bukan jumlah rupiah: &#39;nol&#39;</td>"
     assert named in refused.text
     assert re.search(
-        r'name="package_premium_0" value="nol" aria-invalid="true" '
+        r'name="package_premium_0"[^>]* value="nol" aria-invalid="true" '
         r'aria-describedby="error-package_premium_0"><span class="field-error" '
         r'id="error-package_premium_0">bukan jumlah rupiah: &#39;nol&#39;</span>',
         refused.text,
