@@ -238,6 +238,21 @@ def test_every_workbook_of_the_service_in_indonesian(empty_client: TestClient) -
     )
 
 
+def test_the_pages_link_every_workbook_in_the_pages_language(empty_client: TestClient) -> None:
+    client = empty_client
+    for lang in ("id", "en"):
+        page = client.get("/ui/datasets/new", params={"lang": lang}).text
+        assert f'href="/datasets/template?lang={lang}"' in page
+    template, _header = _filled_template(client)
+    dataset = _post(client, "/datasets", files={"file": ("desa.xlsx", template, "application/octet-stream")})
+    short = _post(client, "/scenarios", json={"dataset_id": dataset["id"], "scenario": SHORT})
+    plan = _post(client, "/solves", json={"scenario_id": short["id"]})
+    page = client.get(f"/ui/plans/{plan['id']}", params={"lang": "en"}).text
+    assert f'href="/plans/{plan['id']}/shortfalls?format=xlsx&amp;lang=en"' in page
+    page = client.get(f"/ui/datasets/{dataset['id']}", params={"lang": "en"}).text
+    assert f'href="/datasets/{dataset['id']}/download?format=xlsx&amp;lang=en"' in page
+
+
 def test_the_template_reads_back_in_english_too(empty_client: TestClient) -> None:
     answer = empty_client.get("/datasets/template", params={"lang": "en"})
     header = [c.value for c in openpyxl.load_workbook(io.BytesIO(answer.content)).active[1]]  # type: ignore[index]
