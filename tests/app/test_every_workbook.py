@@ -248,9 +248,9 @@ def test_the_pages_link_every_workbook_in_the_pages_language(empty_client: TestC
     short = _post(client, "/scenarios", json={"dataset_id": dataset["id"], "scenario": SHORT})
     plan = _post(client, "/solves", json={"scenario_id": short["id"]})
     page = client.get(f"/ui/plans/{plan['id']}", params={"lang": "en"}).text
-    assert f'href="/plans/{plan['id']}/shortfalls?format=xlsx&amp;lang=en"' in page
+    assert f'href="/plans/{plan["id"]}/shortfalls?format=xlsx&amp;lang=en"' in page
     page = client.get(f"/ui/datasets/{dataset['id']}", params={"lang": "en"}).text
-    assert f'href="/datasets/{dataset['id']}/download?format=xlsx&amp;lang=en"' in page
+    assert f'href="/datasets/{dataset["id"]}/download?format=xlsx&amp;lang=en"' in page
 
 
 def test_the_template_reads_back_in_english_too(empty_client: TestClient) -> None:
