@@ -329,3 +329,23 @@ def test_every_workbook_of_the_command_line_in_either_language(
     assert main(["replan", *common, *plan, "--out", str(tmp_path / "r")]) == 0
     check(tmp_path / "r" / "targets.xlsx", "targets")
     capsys.readouterr()
+
+
+def test_a_multi_year_plans_workbooks_in_indonesian(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each year's columns and sheets in words too."""
+    villages, _scenario, _short = _write(tmp_path)
+    scenario = tmp_path / "tiga_tahun.json"
+    scenario.write_text(json.dumps({**SCENARIO, "multi_year": {"years": 2}}), encoding="utf-8")
+    common = ["--villages", str(villages), "--scenario", str(scenario), "--lang", "id"]
+    assert main(["solve", *common, "--out", str(tmp_path / "p")]) == 0
+    targets = check_workbook((tmp_path / "p" / "targets.xlsx").read_bytes(), "targets", {"Target"})
+    header = [c.value for c in targets["Target"][1]]
+    assert any(str(h).endswith("tahun ke-2") for h in header), [str(h) for h in header]
+    assert main(["marginals", *common, "--out", str(tmp_path / "m")]) == 0
+    marginals = check_workbook(
+        (tmp_path / "m" / "marginals.xlsx").read_bytes(), "marginals", {"Desa per tahun"}
+    )
+    assert "Dana APBD per tahun" in marginals.sheetnames
+    capsys.readouterr()
