@@ -6,7 +6,6 @@ Pure: plans and curves in, frames and bytes out (the app writes them to files or
 from __future__ import annotations
 
 import io
-from typing import Any
 
 import pandas as pd
 
@@ -34,26 +33,6 @@ CURVE_COLUMNS = [
 def curve_frame(curve: Curve) -> pd.DataFrame:
     rows = [p.model_dump() for p in curve.points]
     return pd.DataFrame(rows, columns=CURVE_COLUMNS)
-
-
-def curve_summary(curve: Curve) -> pd.DataFrame:
-    rows: list[tuple[str, Any]] = [
-        ("lever", curve.lever.kind.value),
-        ("kabupaten", curve.lever.kabupaten or ""),
-        ("package", curve.lever.package or ""),
-        ("objective", curve.objective_name),
-        ("whole workers", curve.integer),
-        ("exact breakpoints", curve.exact),
-        ("breakpoints", len(curve.breakpoints)),
-        ("feasible from", curve.feasible_from),
-        ("feasible up to", curve.feasible_up_to),
-        ("more buys nothing from", curve.saturated_from),
-        ("why", curve.saturation_reason),
-        ("LP solves", curve.lp_solves),
-        ("seconds", round(curve.seconds, 3)),
-        ("note", curve.message),
-    ]
-    return pd.DataFrame(rows, columns=["item", "value"])
 
 
 def frame_csv_bytes(frame: pd.DataFrame) -> bytes:

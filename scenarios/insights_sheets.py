@@ -91,6 +91,14 @@ def curve_xlsx_bytes(curve: Curve, tr: Translate = english, title: str = "") -> 
     return sheets_to_xlsx(curve_sheets(curve, tr, title))
 
 
+_REMEDY_KINDS = {
+    "apbd_pool": "rupiah",
+    "dana_desa_share": "fine_share",
+    "add_share": "fine_share",
+    "min_coverage": "fine_share",
+    "group_min_coverage": "fine_share",
+    "min_new_enrollments": "count",
+}
 _SHORTFALL_SUMS = ("workers_needed", "cost_idr", "own_budget_idr", "shortfall_idr")
 
 
@@ -104,13 +112,14 @@ def infeasibility_sheets(
         return column_label(column, tr)
 
     remedies = remedy_frame(plan)
+    # current and needed: rupiah for the pool, shares for a share or a floor, workers for a target
+    each = [_REMEDY_KINDS.get(str(lever), "decimal") for lever in remedies["lever"]]
     remedies["lever"] = words(remedies["lever"], REMEDY_LEVERS, tr)
     remedies["group"] = [group_name(g, tr) if isinstance(g, str) and g else "" for g in remedies["group"]]
     remedies["money_for"] = words(remedies["money_for"], MONEY_FOR, tr)
     remedies["exact"] = [yes_no(v, tr) for v in remedies["exact"]]
     if remedy_texts is not None and len(remedy_texts) == len(remedies):
         remedies["message"] = remedy_texts
-    # current and needed are rupiah for the pool, shares for a share or floor, counts for a target
     kinds = {"current": "decimal", "needed": "decimal", "needed_with_others_met": "rupiah", "year": "number"}
     if "fiscal_year" in remedies.columns:
         kinds["fiscal_year"] = "number"
@@ -124,7 +133,14 @@ def infeasibility_sheets(
             kinds={"year": "number"},
             title=title,
         ),
-        labelled_sheet(tr("Remedies"), remedies, label, kinds=kinds, title=title),
+        labelled_sheet(
+            tr("Remedies"),
+            remedies,
+            label,
+            kinds=kinds,
+            cell_kinds={"current": each, "needed": each} if len(remedies) else {},
+            title=title,
+        ),
     ]
 
 

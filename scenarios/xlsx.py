@@ -88,6 +88,7 @@ _FORMATS = {
     "count": "#,##0",
     "fraction": "#,##0.0",
     "share": "0.0%",
+    "fine_share": "0.00%",  # a share the planner sets to a hundredth of a percent (a remedy's)
     "decimal": "#,##0.000",
     "number": "0",  # a year, a month number: no thousands separator
     "text": "@",
@@ -220,7 +221,7 @@ def sheets_to_xlsx(sheets: list[Sheet]) -> bytes:
             cells = [_cells(frame.iloc[:, i]) for i in range(len(columns))]
             for row_number, row in enumerate(zip(*cells, strict=True), start=1):
                 for position, value in enumerate(row):
-                    kind = per_cell[position][row_number - 1] if position in per_cell else "text"
+                    kind = per_cell[position][row_number - 1] if position in per_cell else kinds[position]
                     sheet.write(row_number, position, value, formats[kind] if kind != "text" else None)
         elif len(columns):
             later[number] = frame

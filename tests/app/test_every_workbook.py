@@ -238,6 +238,21 @@ def test_every_workbook_of_the_service_in_indonesian(empty_client: TestClient) -
     )
 
 
+def test_the_pages_link_every_workbook_in_the_pages_language(empty_client: TestClient) -> None:
+    client = empty_client
+    for lang in ("id", "en"):
+        page = client.get("/ui/datasets/new", params={"lang": lang}).text
+        assert f'href="/datasets/template?lang={lang}"' in page
+    template, _header = _filled_template(client)
+    dataset = _post(client, "/datasets", files={"file": ("desa.xlsx", template, "application/octet-stream")})
+    short = _post(client, "/scenarios", json={"dataset_id": dataset["id"], "scenario": SHORT})
+    plan = _post(client, "/solves", json={"scenario_id": short["id"]})
+    page = client.get(f"/ui/plans/{plan['id']}", params={"lang": "en"}).text
+    assert f'href="/plans/{plan["id"]}/shortfalls?format=xlsx&amp;lang=en"' in page
+    page = client.get(f"/ui/datasets/{dataset['id']}", params={"lang": "en"}).text
+    assert f'href="/datasets/{dataset["id"]}/download?format=xlsx&amp;lang=en"' in page
+
+
 def test_the_template_reads_back_in_english_too(empty_client: TestClient) -> None:
     answer = empty_client.get("/datasets/template", params={"lang": "en"})
     header = [c.value for c in openpyxl.load_workbook(io.BytesIO(answer.content)).active[1]]  # type: ignore[index]
@@ -313,4 +328,24 @@ def test_every_workbook_of_the_command_line_in_either_language(
     check(tmp_path / "a" / "actuals.xlsx", "actuals")
     assert main(["replan", *common, *plan, "--out", str(tmp_path / "r")]) == 0
     check(tmp_path / "r" / "targets.xlsx", "targets")
+    capsys.readouterr()
+
+
+def test_a_multi_year_plans_workbooks_in_indonesian(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each year's columns and sheets in words too."""
+    villages, _scenario, _short = _write(tmp_path)
+    scenario = tmp_path / "tiga_tahun.json"
+    scenario.write_text(json.dumps({**SCENARIO, "multi_year": {"years": 2}}), encoding="utf-8")
+    common = ["--villages", str(villages), "--scenario", str(scenario), "--lang", "id"]
+    assert main(["solve", *common, "--out", str(tmp_path / "p")]) == 0
+    targets = check_workbook((tmp_path / "p" / "targets.xlsx").read_bytes(), "targets", {"Target"})
+    header = [c.value for c in targets["Target"][1]]
+    assert any(str(h).endswith("tahun ke-2") for h in header), [str(h) for h in header]
+    assert main(["marginals", *common, "--out", str(tmp_path / "m")]) == 0
+    marginals = check_workbook(
+        (tmp_path / "m" / "marginals.xlsx").read_bytes(), "marginals", {"Desa per tahun"}
+    )
+    assert "Dana APBD per tahun" in marginals.sheetnames
     capsys.readouterr()
