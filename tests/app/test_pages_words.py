@@ -236,3 +236,21 @@ def test_the_scan_sees_what_it_looks_for() -> None:
     assert "JSON path" in found and "slug" in found and "plan" in found and "jargon" in found
     assert "var plan" not in shown_text(page)
     assert not words_out_of_place("<p>Rencana 3: Bekasi 2026 (versi 1) mendaftarkan 4.120 pekerja</p>", "id")
+
+
+def test_a_job_that_ended_without_a_plan_says_why_in_the_pages_language(apps: Any) -> None:
+    client: TestClient = apps.open(workers=1)  # one solve at a time: the second waits in the queue
+    ids = _scenario_ids(client)
+    first = client.post(f"/ui/scenarios/{ids['dd3_officials']}/solve", data={}, follow_redirects=False)
+    second = client.post(f"/ui/scenarios/{ids['min_cost_19000']}/solve", data={}, follow_redirects=False)
+    job_url = second.headers["location"]
+    assert client.post(f"{job_url}/cancel", follow_redirects=False).status_code == 303
+    assert _wait(client, job_url)["error"] == "cancelled on request"  # the API's words stay as they are
+
+    page = client.get(job_url).text
+    english = client.get(job_url, params={"lang": "en"}).text
+
+    assert '<span id="job-error">dibatalkan atas permintaan</span>' in page
+    assert '<span id="job-error">cancelled on request</span>' in english
+    assert not words_out_of_place(page, "id")
+    _wait(client, first.headers["location"])
