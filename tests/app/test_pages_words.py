@@ -8,10 +8,13 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import Apps
 from fastapi.testclient import TestClient
 
 from scenarios.examples import BEKASI_VILLAGES
@@ -200,15 +203,18 @@ def refused_pages(client: TestClient) -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 @pytest.fixture
-def pages(client: TestClient) -> tuple[TestClient, dict[str, str]]:
-    return client, every_page(client)
+def pages(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The pages of a service on SQLite: the words do not depend on the database, so they are
+    read once."""
+    apps = Apps(f"sqlite:///{tmp_path / 'desaplan.sqlite'}")
+    client = apps.open()
+    yield client, every_page(client)
+    apps.close(client)
 
 
 def test_the_indonesian_pages_have_no_english_slugs_paths_or_solver_words(
-    pages: tuple[TestClient, dict[str, str]], database_url: str
+    pages: tuple[TestClient, dict[str, str]],
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the words do not depend on the database; read once, on SQLite")
     client, urls = pages
     found = {}
     for lang in ("id", "en"):
