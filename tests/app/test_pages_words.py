@@ -5,6 +5,7 @@ text, the labels and titles of the markup, and the words the charts draw."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
@@ -13,6 +14,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from conftest import Apps
 from fastapi.testclient import TestClient
@@ -230,6 +232,19 @@ def test_the_indonesian_pages_have_no_english_slugs_paths_or_solver_words(
             if out_of_place := words_out_of_place(answer.text, lang):
                 found[f"{lang} {name}"] = out_of_place
     assert not found, json.dumps(found, indent=1, ensure_ascii=False)
+
+    # the comparison's workbook names its plans as its page does
+    comparison_id = urls["comparison"].rsplit("/", 1)[1]
+    workbook = client.get(f"/comparisons/{comparison_id}", params={"format": "xlsx", "lang": "id"})
+    cells = [
+        str(cell)
+        for sheet in openpyxl.load_workbook(io.BytesIO(workbook.content), read_only=True).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if isinstance(cell, str)
+    ]
+    assert "Dua persen dana desa (versi 1)" in cells
+    assert not [c for c in cells if re.search(r"\bplan \d+:|[a-z]+-[a-z]+-[a-z0-9]+", c)]
 
 
 def test_the_scan_sees_what_it_looks_for() -> None:
