@@ -126,7 +126,9 @@ def test_a_cancelled_sweep_job_has_no_curve(
 
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     answer = empty_client.get(queued.headers["location"])
-    assert answer.status_code == 409 and "cancelled" in answer.text
+    assert answer.status_code == 409 and "dibatalkan" in answer.json()["detail"]
+    english = empty_client.get(queued.headers["location"], params={"lang": "en"})
+    assert "ended without a curve (cancelled)" in english.json()["detail"]
 
 
 def test_sweep_refuses_an_unknown_lever(
@@ -349,6 +351,8 @@ def test_a_plan_and_a_comparison_in_a_planners_words(
     assert said.status_code == 200, said.text
     more = round(richer["totals"]["new_enrollments"] - new)
     assert more > 0
-    assert f"enrols {more:,} more workers than plan {base['id']}".replace(",", ".") in said.json()["text"]
+    # the plans named by their scenario and version, and (the same version twice) by their number
+    label = f"{small_scenario['name']} (version 1), plan {base['id']}"
+    assert f"enrols {more:,} more workers than ".replace(",", ".") + label in said.json()["text"]
     assert "villages gain enrolments and 0 lose" in said.json()["text"]
     assert empty_client.get("/plans/999999/summary").status_code == 404

@@ -5,13 +5,18 @@ text, the labels and titles of the markup, and the words the charts draw."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import time
+from collections.abc import Iterator
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
+from conftest import Apps
 from fastapi.testclient import TestClient
 
 from scenarios.examples import BEKASI_VILLAGES
@@ -200,15 +205,18 @@ def refused_pages(client: TestClient) -> dict[str, tuple[str, dict[str, Any]]]:
 
 
 @pytest.fixture
-def pages(client: TestClient) -> tuple[TestClient, dict[str, str]]:
-    return client, every_page(client)
+def pages(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The pages of a service on SQLite: the words do not depend on the database, so they are
+    read once."""
+    apps = Apps(f"sqlite:///{tmp_path / 'desaplan.sqlite'}")
+    client = apps.open()
+    yield client, every_page(client)
+    apps.close(client)
 
 
 def test_the_indonesian_pages_have_no_english_slugs_paths_or_solver_words(
-    pages: tuple[TestClient, dict[str, str]], database_url: str
+    pages: tuple[TestClient, dict[str, str]],
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the words do not depend on the database; read once, on SQLite")
     client, urls = pages
     found = {}
     for lang in ("id", "en"):
@@ -225,6 +233,19 @@ def test_the_indonesian_pages_have_no_english_slugs_paths_or_solver_words(
                 found[f"{lang} {name}"] = out_of_place
     assert not found, json.dumps(found, indent=1, ensure_ascii=False)
 
+    # the comparison's workbook names its plans as its page does
+    comparison_id = urls["comparison"].rsplit("/", 1)[1]
+    workbook = client.get(f"/comparisons/{comparison_id}", params={"format": "xlsx", "lang": "id"})
+    cells = [
+        str(cell)
+        for sheet in openpyxl.load_workbook(io.BytesIO(workbook.content), read_only=True).worksheets
+        for row in sheet.iter_rows(values_only=True)
+        for cell in row
+        if isinstance(cell, str)
+    ]
+    assert "Dua persen dana desa (versi 1)" in cells
+    assert not [c for c in cells if re.search(r"\bplan \d+:|[a-z]+-[a-z]+-[a-z0-9]+", c)]
+
 
 def test_the_scan_sees_what_it_looks_for() -> None:
     page = (
@@ -236,3 +257,21 @@ def test_the_scan_sees_what_it_looks_for() -> None:
     assert "JSON path" in found and "slug" in found and "plan" in found and "jargon" in found
     assert "var plan" not in shown_text(page)
     assert not words_out_of_place("<p>Rencana 3: Bekasi 2026 (versi 1) mendaftarkan 4.120 pekerja</p>", "id")
+
+
+def test_a_job_that_ended_without_a_plan_says_why_in_the_pages_language(apps: Any) -> None:
+    client: TestClient = apps.open(workers=1)  # one solve at a time: the second waits in the queue
+    ids = _scenario_ids(client)
+    first = client.post(f"/ui/scenarios/{ids['dd3_officials']}/solve", data={}, follow_redirects=False)
+    second = client.post(f"/ui/scenarios/{ids['min_cost_19000']}/solve", data={}, follow_redirects=False)
+    job_url = second.headers["location"]
+    assert client.post(f"{job_url}/cancel", follow_redirects=False).status_code == 303
+    assert _wait(client, job_url)["error"] == "cancelled on request"  # the API's words stay as they are
+
+    page = client.get(job_url).text
+    english = client.get(job_url, params={"lang": "en"}).text
+
+    assert '<span id="job-error">dibatalkan atas permintaan</span>' in page
+    assert '<span id="job-error">cancelled on request</span>' in english
+    assert not words_out_of_place(page, "id")
+    _wait(client, first.headers["location"])
