@@ -33,9 +33,10 @@ ROW = {
 
 
 def bodies() -> dict[str, bytes]:
+    row = json.dumps(ROW).encode()
     return {
         "junk 16M {}": b'{"name": "junk", "rows": [' + b",".join([b"{}"] * 16_000_000) + b"]}",
-        "table 200k rows": b'{"name": "t", "rows": [' + b",".join([json.dumps(ROW).encode()] * 200_000) + b"]}",
+        "table 200k rows": b'{"name": "t", "rows": [' + b",".join([row] * 200_000) + b"]}",
     }
 
 
