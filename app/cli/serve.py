@@ -25,6 +25,7 @@ import ipaddress
 import json
 import math
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import h11
@@ -99,9 +100,13 @@ def refusal(status: int, retry_after_s: int, detail_args: dict[str, Any]) -> ASG
     return answer
 
 
-def _too_slow_body(headers: list[tuple[bytes, bytes]], settings: Settings) -> bytes:
+def _too_slow_body(request: Mapping[str, Any] | None, settings: Settings) -> bytes:
     """The 408 problem's body, in the language the request asked for."""
-    scope: Scope = {"type": "http", "headers": headers, "query_string": b""}
+    scope: Scope = {
+        "type": "http",
+        "headers": (request or {}).get("headers", []),
+        "query_string": (request or {}).get("query_string", b""),
+    }
     say = speaker(request_lang(Request(scope)))
     problem = {
         "type": "/problems/body-too-slow",
@@ -173,7 +178,7 @@ def bounded_protocol(settings: Settings) -> type[H11Protocol]:
                 self._body_deadline = self.loop.call_later(settings.body_timeout_s, self._body_too_slow)
                 return
             if self.conn.our_state is h11.SEND_RESPONSE:
-                body = _too_slow_body(self.headers or [], settings)
+                body = _too_slow_body(self.scope, settings)
                 try:
                     response = h11.Response(
                         status_code=408,

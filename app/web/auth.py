@@ -24,10 +24,10 @@ database and ends when unused for `session_idle_s`, `session_max_s` after its si
 or when its token is revoked; HttpOnly, SameSite=Strict, `Secure` over https) and, for a write,
 requires the `X-CSRF-Token` header to equal the `desaplan_csrf` cookie (the double-submit pattern:
 a page's script or htmx sends the header; another site can neither read the cookie nor set the
-header). `set_session_cookies` sets both after a login (`app/pages/login.py`). A refused session
-cookie counts as a failed credential check of its address (`app.web.security`). A plain HTML form cannot
-send a header; its post instead names the page's own origin in `Origin`, which browsers send with
-every form post and no other site can forge: a cookie write is taken with either.
+header). `set_session_cookies` sets both after a login (`app/pages/login.py`). A plain HTML form
+cannot send a header; its post instead names the page's own origin in `Origin`, which browsers send
+with every form post and no other site can forge: a cookie write is taken with either. A refused
+session cookie counts as a failed credential check of its address (`app.web.security`).
 """
 
 from __future__ import annotations

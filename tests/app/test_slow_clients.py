@@ -63,7 +63,7 @@ def test_a_trickled_body_is_answered_408_and_closed(tmp_path: Path) -> None:
     with serving(tmp_path, DESAPLAN_BODY_TIMEOUT_S="2", DESAPLAN_BODY_MIN_BYTES_PER_S="100") as server:
         sock = _connect(server, "127.0.0.2")
         head = (
-            "POST /datasets HTTP/1.1\r\nHost: testserver\r\nContent-Type: text/csv\r\n"
+            "POST /datasets?lang=en HTTP/1.1\r\nHost: testserver\r\nContent-Type: text/csv\r\n"
             "Content-Length: 100000\r\n\r\n"
         )
         sock.sendall(head.encode())

@@ -1,8 +1,8 @@
 """Page sessions kept by the service: the cookie holds a random id, a row its hash, the token
 it was opened with and when it was last used (so it expires and signing out ends it).
 
-Revision ID: 0010_sessions
-Revises: 0009_boundaries
+Revision ID: 0011_sessions
+Revises: 0010_headers
 Create Date: 2026-12-08 04:30:00
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-revision: str = "0010_sessions"
-down_revision: str | None = "0009_boundaries"
+revision: str = "0011_sessions"
+down_revision: str | None = "0010_headers"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
