@@ -28,6 +28,7 @@ BAD_TABLE = (
 )
 
 CURVE = "lever=apbd_pool&start=0&stop=5.000.000.000&points=4"
+BAD_ACTUALS = "Kode Desa;Bulan;Terdaftar Petani\n99.99.99.9999;2026-06;-3\n"
 Visit = str | Callable[[Any], None]
 
 
@@ -53,6 +54,19 @@ def _refused_form(dataset: int) -> Callable[[Any], None]:
     return visit
 
 
+def _refused_actuals(plan: int) -> Callable[[Any], None]:
+    def visit(page: Any) -> None:
+        page.goto(f"/ui/plans/{plan}/actuals/new")
+        page.locator("#actuals-form input[name=file]").set_input_files(
+            {"name": "bad.csv", "mimeType": "text/csv", "buffer": BAD_ACTUALS.encode()}
+        )
+        page.locator("#actuals-form button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.locator("#errors").count() == 1
+
+    return visit
+
+
 def pages_of_the_service(made: dict[str, int]) -> dict[str, Visit]:
     """Every page of app/pages, by name: what the browser opens to reach it."""
     return {
@@ -65,12 +79,14 @@ def pages_of_the_service(made: dict[str, int]) -> dict[str, Visit]:
         "scenario": f"/ui/scenarios/{made['scenario']}",
         "curve form": f"/ui/scenarios/{made['scenario']}/curve",
         "curve": f"/ui/scenarios/{made['scenario']}/curve?{CURVE}",
+        "curve refused": f"/ui/scenarios/{made['scenario']}/curve?lever=apbd_pool&start=banyak",
         "job": f"/ui/jobs/{made['job']}",
         "plan": f"/ui/plans/{made['plan']}",
         "plan, infeasible": f"/ui/plans/{made['infeasible']}",
         "plan, several years": f"/ui/plans/{made['multi_year']}",
         "re-plan": f"/ui/plans/{made['replan']}",
         "actuals form": f"/ui/plans/{made['plan']}/actuals/new",
+        "actuals refused": _refused_actuals(made["plan"]),
         "actuals": f"/ui/actuals/{made['actuals']}",
         "compare form": f"/ui/compare?baseline={made['plan']}",
         "comparison": f"/ui/comparisons/{made['comparison']}",
@@ -177,7 +193,7 @@ def _check(page: Any, name: str, visit: Visit, problems: list[str]) -> None:
         page.set_viewport_size(size)
         if isinstance(visit, str):
             answer = page.goto(visit)
-            assert answer is not None and answer.status in (200, 404), (name, answer and answer.status)
+            assert answer is not None and answer.status in (200, 404, 422), (name, answer and answer.status)
         else:
             visit(page)
         where = f"{name} ({size['width']} px, {page.url})"

@@ -121,6 +121,10 @@
   // A table wider than the screen scrolls in its own box: a box that scrolls can be reached with
   // the keyboard (Tab, then the arrow keys) and is named after its table's caption or section heading.
   function scrollBoxes() {
+    var named = {};
+    Array.prototype.forEach.call(document.querySelectorAll(".table-box[aria-label]"), function (box) {
+      named[box.getAttribute("aria-label")] = true;
+    });
     Array.prototype.forEach.call(document.querySelectorAll(".table-box"), function (box) {
       if (box.scrollWidth > box.clientWidth + 1) {
         if (box.getAttribute("tabindex") === null) {
@@ -128,10 +132,13 @@
           var caption = table && table.caption;
           var section = box.closest("section, fieldset");
           var heading = section && section.querySelector("h2, h3, legend");
-          var name = (caption || heading || document.querySelector("h1") || {}).textContent;
+          var name = ((caption || heading || document.querySelector("h1") || {}).textContent || "").trim();
+          var first = table && table.querySelector("th");
+          if (named[name] && first) { name += ": " + first.textContent.trim(); }  // a second table there
+          named[name] = true;
           box.setAttribute("tabindex", "0");
           box.setAttribute("role", "region");
-          if (name) { box.setAttribute("aria-label", name.trim()); }
+          if (name) { box.setAttribute("aria-label", name); }
         }
       } else if (box.getAttribute("tabindex") === "0") {
         box.removeAttribute("tabindex");
