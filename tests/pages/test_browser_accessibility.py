@@ -67,6 +67,9 @@ def _refused_actuals(plan: int) -> Callable[[Any], None]:
     return visit
 
 
+VILLAGE = "32.16.08.2009"  # Kalijaya, a desa of the Bekasi example
+
+
 def pages_of_the_service(made: dict[str, int]) -> dict[str, Visit]:
     """Every page of app/pages, by name: what the browser opens to reach it."""
     return {
@@ -91,6 +94,10 @@ def pages_of_the_service(made: dict[str, int]) -> dict[str, Visit]:
         "compare form": f"/ui/compare?baseline={made['plan']}",
         "comparison": f"/ui/comparisons/{made['comparison']}",
         "not found": "/ui/plans/999999",
+        # the village office's pages, as the district's roles may open them too
+        "village office": f"/ui/village/{VILLAGE}",
+        "village office, a plan": f"/ui/village/{VILLAGE}/plans/{made['plan']}",
+        "village office, several years": f"/ui/village/{VILLAGE}/plans/{made['multi_year']}",
     }
 
 
