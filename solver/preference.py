@@ -12,7 +12,8 @@ complementary slackness a plan is optimal for a pass exactly when every column w
 cost stays at its bound and every row with a non-zero dual stays tight, so those are fixed, the costs
 change, and HiGHS re-solves from the basis it has. Pass 4 is a strictly convex QP on the face that is
 left, so its answer is unique and the plan does not depend on the order of the table's rows or
-columns. It is solved by Clarabel (interior point) on the free columns only: HiGHS's own QP method
+columns. It is solved by Clarabel (interior point) on the free columns only (its matrices built by
+`solver.csc`, with numpy alone): HiGHS's own QP method
 (active set) takes minutes on faces Clarabel solves in milliseconds.
 
 Each pass is kept only if it does not cost the passes before it more than `SLACK` (relative, numerics);
@@ -36,6 +37,7 @@ import numpy as np
 
 from models import Objective
 from solver.context import RunContext
+from solver.csc import Csc, Entries, diagonal
 from solver.data import Arrays
 from solver.model import MONEY_UNIT_IDR, BuiltModel
 
@@ -250,9 +252,8 @@ def _even_sharing(
     model: BuiltModel, data: Arrays, col_value: np.ndarray, run: RunContext, face: _Face
 ) -> np.ndarray | None:
     """min sum x^2 / U over the face HiGHS now holds, on its free columns only; None if it fails."""
-    # loaded here, where a face has free columns: a plan whose optimum is a vertex never needs them
+    # loaded here, where a face has free columns: a plan whose optimum is a vertex never needs it
     import clarabel
-    import scipy.sparse as sp
 
     lp = face.lp
     lower, upper = face.col_lower, face.col_upper
@@ -261,28 +262,47 @@ def _even_sharing(
     if not free[: model.n_x].any():
         return col_value
     matrix = lp.a_matrix_
-    a = sp.csc_matrix(
-        (np.asarray(matrix.value_), np.asarray(matrix.index_), np.asarray(matrix.start_)),
-        shape=(lp.num_row_, n_cols),
+    a = Entries.of_colwise(
+        np.asarray(matrix.start_), np.asarray(matrix.index_), np.asarray(matrix.value_), (lp.num_row_, n_cols)
     )
     held = np.where(free, 0.0, np.clip(col_value, lower, upper))
-    a_free = a[:, free].tocsr()
-    involved = np.diff(a_free.indptr) > 0
-    a_free = a_free[involved]
-    rest = (a @ held)[involved]
-    row_lower = face.row_lower[involved] - rest
-    row_upper = face.row_upper[involved] - rest
-    col_lo, col_up = lower[free], upper[free]
     n_free = int(free.sum())
+    free_at = np.cumsum(free) - 1  # a free column's place among the free ones
+    on_free = free[a.cols]
+    involved_rows = np.flatnonzero(np.bincount(a.rows[on_free], minlength=lp.num_row_) > 0)
+    rest = a.times(held)[involved_rows]
+    row_lower = face.row_lower[involved_rows] - rest
+    row_upper = face.row_upper[involved_rows] - rest
+    col_lo, col_up = lower[free], upper[free]
 
     equal = row_lower >= row_upper - 1e-12
     le = ~equal & np.isfinite(row_upper)
     ge = ~equal & np.isfinite(row_lower)
     has_up, has_lo = np.isfinite(col_up), np.isfinite(col_lo)
-    eye = sp.identity(n_free, format="csr")
-    blocks = [a_free[equal], a_free[le], -a_free[ge], -eye[has_lo], eye[has_up]]
+    # the rows of the QP, stacked: the held rows, the <= rows, the >= rows negated, then the
+    # free columns' own bounds (-x <= -lower, x <= upper)
+    rows, cols, values = [], [], []
+    place = np.full(lp.num_row_, -1)
+    stacked = 0
+    entry_rows, entry_cols, entry_values = a.rows[on_free], free_at[a.cols[on_free]], a.values[on_free]
+    for kept, sign in ((equal, 1.0), (le, 1.0), (ge, -1.0)):
+        place[involved_rows[kept]] = stacked + np.arange(int(kept.sum()))
+        mine = place[entry_rows] >= 0
+        rows.append(place[entry_rows[mine]])
+        cols.append(entry_cols[mine])
+        values.append(sign * entry_values[mine])
+        place[involved_rows[kept]] = -1
+        stacked += int(kept.sum())
+    for bounded, sign in ((has_lo, -1.0), (has_up, 1.0)):
+        at = np.flatnonzero(bounded)
+        rows.append(stacked + np.arange(len(at)))
+        cols.append(at)
+        values.append(np.full(len(at), sign))
+        stacked += len(at)
+    a_qp = Csc.from_entries(
+        np.concatenate(rows), np.concatenate(cols), np.concatenate(values), (stacked, n_free)
+    )
     rhs = [row_upper[equal], row_upper[le], -row_lower[ge], -col_lo[has_lo], col_up[has_up]]
-    a_qp = sp.vstack(blocks).tocsc()
     b_qp = np.concatenate(rhs)
     cones = [
         clarabel.ZeroConeT(int(equal.sum())),
@@ -294,7 +314,7 @@ def _even_sharing(
     weight = np.zeros(n_free)
     u = data.uninsured[model.xv[columns[is_x]], model.xg[columns[is_x]]]
     weight[is_x] = 2.0 / np.maximum(u, 1.0)
-    hessian = sp.diags(weight, format="csc")
+    hessian = diagonal(weight)
     settings = clarabel.DefaultSettings()
     settings.verbose = False
     settings.tol_gap_abs = settings.tol_gap_rel = settings.tol_feas = _QP_TOL

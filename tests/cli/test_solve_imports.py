@@ -23,8 +23,10 @@ finally:
 """
 
 # what a one-year plan from a CSV never needs: the web service, PuLP (the model goes to HiGHS as
-# arrays), the workbook reader, charts, YAML (the contribution rules), the insight commands
+# arrays), scipy (the even sharing's matrices are built with numpy), the workbook reader, charts,
+# YAML (the contribution rules), the insight commands
 NOT_NEEDED = (
+    "scipy",
     "fastapi",
     "starlette",
     "uvicorn",
@@ -64,6 +66,5 @@ def test_a_bekasi_solve_loads_no_module_it_does_not_use(tmp_path: Path) -> None:
     heavy = sorted(m for m in loaded if m in NOT_NEEDED or m.split(".")[0] in NOT_NEEDED)
     assert heavy == []
     # what it does use is there: the table's reader, HiGHS, the workbook writer; and the even
-    # sharing's QP (Clarabel, on scipy's sparse matrices), since this plan's optimal face leaves
-    # columns free
+    # sharing's QP (Clarabel), since this plan's optimal face leaves columns free
     assert {"pandas", "highspy", "xlsxwriter", "clarabel"} <= loaded
