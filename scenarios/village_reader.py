@@ -202,6 +202,7 @@ def _csv_cells(stream: IO[bytes], head: bytes, name: str, limits: ReadLimits) ->
 def _csv_rows(stream: IO[bytes], encoding: str, separator: str, name: str, limits: ReadLimits) -> RawTable:
     rows_allowed = limits.max_rows + 1  # the header row too
     chunks: list[pd.DataFrame] = []
+    blanks: list[np.ndarray] = []  # each chunk's blank rows, found once
     filled = 0
     try:
         reader = pd.read_csv(
@@ -218,7 +219,8 @@ def _csv_rows(stream: IO[bytes], encoding: str, separator: str, name: str, limit
         with reader:
             for chunk in reader:
                 chunks.append(chunk)
-                filled += int((~_blank_rows(chunk)).sum())
+                blanks.append(_blank_rows(chunk))
+                filled += int((~blanks[-1]).sum())
                 if filled > rows_allowed:
                     _check_size(name, filled - 1, 0, limits, more=len(chunk) == _CSV_CHUNK_ROWS)
     except pd.errors.ParserError as exc:
@@ -230,7 +232,7 @@ def _csv_rows(stream: IO[bytes], encoding: str, separator: str, name: str, limit
     if not chunks:
         raise VillageTableError([InputIssue(file=name, message="the file is empty")])
     frame = chunks[0] if len(chunks) == 1 else pd.concat(chunks, ignore_index=True)
-    return _split_header(frame, name)
+    return _split_header(frame, name, np.concatenate(blanks))
 
 
 def _parser_reason(exc: Exception) -> str:
@@ -258,10 +260,11 @@ def _xlsx_cells(stream: IO[bytes], name: str) -> RawTable:
     return _split_header(frame, name)
 
 
-def _split_header(frame: pd.DataFrame, name: str) -> RawTable:
+def _split_header(frame: pd.DataFrame, name: str, blank: np.ndarray | None = None) -> RawTable:
     """The first non-empty row is the header; the rest are villages. Blank rows are skipped
-    but keep their place in the row numbering."""
-    blank = _blank_rows(frame)
+    but keep their place in the row numbering. `blank`: the frame's blank rows, if known."""
+    if blank is None:
+        blank = _blank_rows(frame)
     filled = np.flatnonzero(~blank)
     if len(filled) == 0:
         raise VillageTableError([InputIssue(file=name, message="the file is empty")])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -168,20 +169,27 @@ def check_fits(problem: Problem) -> None:
         raise ScenarioError(issues)
 
 
+def _per_group(counts: list[dict[str, int]], groups: list[str]) -> np.ndarray:
+    """The villages' counts as an (n, groups) array of floats, 0 where a village has none. A
+    table read from a file has every group, in the table's order, in every village: its counts
+    are read in one pass."""
+    n, keys = len(counts), tuple(groups)
+    if all(tuple(c) == keys for c in counts):
+        flat = chain.from_iterable(map(dict.values, counts))
+        return np.fromiter(flat, dtype=float, count=n * len(keys)).reshape(n, len(keys))
+    return np.array([[c.get(g, 0) for g in groups] for c in counts], dtype=float).reshape(n, len(keys))
+
+
 def prepare(problem: Problem) -> Arrays:
     """Turn a (table, scenario) pair into arrays. Raises ScenarioError if they do not fit."""
     check_fits(problem)
     table, scenario = problem.table, problem.scenario
     villages = table.villages
     groups = list(table.groups)
-    n, n_groups = len(villages), len(groups)
+    n = len(villages)
 
-    uninsured = np.array([[v.uninsured.get(g, 0) for g in groups] for v in villages], dtype=float).reshape(
-        n, n_groups
-    )
-    enrolled = np.array([[v.enrolled.get(g, 0) for g in groups] for v in villages], dtype=float).reshape(
-        n, n_groups
-    )
+    uninsured = _per_group([v.uninsured for v in villages], groups)
+    enrolled = _per_group([v.enrolled for v in villages], groups)
     dana_desa = np.array([v.dana_desa_idr for v in villages], dtype=float)
     add = np.array([v.add_idr for v in villages], dtype=float)
     share = np.array(
