@@ -17,10 +17,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,16 +26,10 @@ from typing import Any
 
 import httpx
 
-HOST = "127.0.0.1"  # loopback only
-START_TIMEOUT_S = 90.0
+from bench import service_path
+from bench.service_path import HOST, _free_port, _serve, _wait_until_up
+
 LOOP_TIMEOUT_S = 240.0  # each timed loop stops after this, whatever its count
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -68,27 +60,6 @@ def _timed_loop(call: Any, count: int) -> list[float]:
         if response.status_code not in (200, 201):
             raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text[:300]}")
     return samples
-
-
-def _serve(folder: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'desaplan.sqlite'}", "DESAPLAN_AUTH": "off"}
-    command = [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port)]
-    log = (folder / "serve.log").open("wb")
-    return subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"desaplan serve stopped: {log.read_text()[-500:]}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"desaplan serve did not answer within {START_TIMEOUT_S:.0f} s")
 
 
 def _http_figures(folder: Path, requests: int) -> dict[str, Any]:
@@ -488,8 +459,6 @@ def main(argv: list[str] | None = None) -> int:
     rounds), and one national job through the service with its first and second targets
     downloads; `--storage` adds the national storage figures on SQLite and PostgreSQL."""
     import argparse
-
-    from bench import service_path
 
     parser = argparse.ArgumentParser(prog="python -m bench.service")
     parser.add_argument("--rounds", type=int, default=21, help="alternated sync rounds (default 21)")

@@ -16,18 +16,48 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from bench.service import HOST, _free_port, _serve, _wait_until_up
-
+HOST = "127.0.0.1"  # loopback only
+START_TIMEOUT_S = 90.0
 JOB_TIMEOUT_S = 1800.0  # a national job on a loaded machine; the bench gives up after this
 POLL_S = 0.1
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _serve(folder: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'desaplan.sqlite'}", "DESAPLAN_AUTH": "off"}
+    command = [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port)]
+    log = (folder / "serve.log").open("wb")
+    return subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"desaplan serve stopped: {log.read_text()[-500:]}")
+        try:
+            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"desaplan serve did not answer within {START_TIMEOUT_S:.0f} s")
 
 
 def _load() -> float:
