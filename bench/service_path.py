@@ -60,6 +60,31 @@ def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log: Path) -
     raise RuntimeError(f"desaplan serve did not answer within {START_TIMEOUT_S:.0f} s")
 
 
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of process `pid` and every process under it, those already ended and reaped
+    included (Linux /proc): the service, its forkserver and the solver processes it forked."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = sum(int(f) for f in fields[11:15]) / ticks
+    total = 0.0
+    for one, seconds in times.items():
+        ancestor = one
+        while ancestor not in (pid, 0, 1) and ancestor in parents:
+            ancestor = parents[ancestor]
+        if ancestor == pid:
+            total += seconds
+    return total
+
+
 def _load() -> float:
     return os.getloadavg()[0]
 
@@ -72,6 +97,10 @@ class Server:
         self.port = _free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
+
+    def cpu_s(self) -> float:
+        assert self.process is not None
+        return tree_cpu_s(self.process.pid)
 
     def __enter__(self) -> httpx.Client:
         self.process = _serve(self.folder, self.port)
@@ -118,23 +147,30 @@ def sync_rounds(folder: Path, rounds: int, lp_only: bool = False) -> dict[str, A
     table = scenarios.read_villages(examples.BEKASI_VILLAGES)
     options = SolveOptions(workers=1, threads=1)  # as the service solves (`solves.solve_options`)
     result: dict[str, Any] = {}
-    with Server(folder) as http:
+    server = Server(folder)
+    with server as http:
         dataset_id = _upload(http, examples.BEKASI_VILLAGES, "bench Bekasi")
         for name, case in cases.items():
             scenario_id = _scenario(http, dataset_id, case)
             problem = Problem(table=table, scenario=scenarios.scenario_from_dict(case))
 
-            def over_http(scenario_id: int = scenario_id) -> float:
-                start = time.perf_counter()
+            cpu: dict[str, list[float]] = {"http": [], "in_process": []}
+
+            def over_http(scenario_id: int = scenario_id, cpu: dict[str, list[float]] = cpu) -> float:
+                cpu_start, start = server.cpu_s(), time.perf_counter()
                 answer = http.post("/solves", params={"mode": "sync"}, json={"scenario_id": scenario_id})
                 seconds = time.perf_counter() - start
+                # the service's tree: the request, the job and its solver process (the next
+                # one's fork and warm-up, begun after the answer, fall partly in here)
+                cpu["http"].append(server.cpu_s() - cpu_start)
                 if answer.status_code != 200:
                     raise RuntimeError(f"POST /solves: {answer.status_code} {answer.text[:300]}")
                 return seconds
 
-            def in_process(problem: Problem = problem) -> float:
-                start = time.perf_counter()
+            def in_process(problem: Problem = problem, cpu: dict[str, list[float]] = cpu) -> float:
+                cpu_start, start = time.process_time(), time.perf_counter()
                 solver.solve(problem, options)
+                cpu["in_process"].append(time.process_time() - cpu_start)
                 return time.perf_counter() - start
 
             for _ in range(3):  # warm both sides: the service's solver processes, this one's imports
@@ -158,6 +194,8 @@ def sync_rounds(folder: Path, rounds: int, lp_only: bool = False) -> dict[str, A
                 "in_process_ms": 1000 * solo,
                 "ratio": trip / solo,
                 "allowed_ms": 1000 * (1.5 * solo + 0.020),
+                "http_cpu_ms": 1000 * statistics.median(cpu["http"][3:]),
+                "in_process_cpu_ms": 1000 * statistics.median(cpu["in_process"][3:]),
                 "load": loads,
             }
     return result
@@ -225,6 +263,10 @@ def format_sync(figures: dict[str, Any]) -> list[str]:
             f"{f['in_process_ms']:.1f} ms, {f['ratio']:.2f}x (target <= 1.5x + 20 ms = "
             f"{f['allowed_ms']:.0f} ms: {verdict}); median of {f['rounds']} alternated rounds, "
             f"load {f['load'][0]:.1f}-{f['load'][1]:.1f}"
+        )
+        lines.append(
+            f"    CPU: the service's process tree {f['http_cpu_ms']:.0f} ms a request, the solve in "
+            f"process {f['in_process_cpu_ms']:.0f} ms ({f['http_cpu_ms'] / f['in_process_cpu_ms']:.2f}x)"
         )
     return lines
 

@@ -63,6 +63,7 @@ def store_result(
         result = session.execute(
             update(Job)
             .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .execution_options(synchronize_session=False)  # no object of the session to match
             .values(
                 status=(JobStatus.succeeded if checked else JobStatus.failed).value,
                 error=None if checked else f"the plan failed its own check: {plan.message}",
@@ -94,6 +95,7 @@ def store_plan(engine: Engine, job_id: int, plan: Plan, villages: VillageColumns
         result = session.execute(
             update(Job)
             .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .execution_options(synchronize_session=False)  # no object of the session to match
             .values(progress=0.95, phase=f"writing the files of plan {plan_id}", heartbeat_at=utc_now())
         )
         if not result.rowcount:  # type: ignore[attr-defined]
@@ -112,6 +114,7 @@ def finish_plan(engine: Engine, job_id: int, plan_id: int, plan: Plan) -> bool:
         result = session.execute(
             update(Job)
             .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .execution_options(synchronize_session=False)  # no object of the session to match
             .values(
                 status=(JobStatus.succeeded if checked else JobStatus.failed).value,
                 error=None if checked else f"the plan failed its own check: {plan.message}",
@@ -164,6 +167,7 @@ def store_curve(engine: Engine, job_id: int, curve: Curve) -> bool:
         result = session.execute(
             update(Job)
             .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .execution_options(synchronize_session=False)  # no object of the session to match
             .values(
                 status=JobStatus.succeeded.value,
                 error=None,
