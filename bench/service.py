@@ -17,10 +17,8 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,16 +26,10 @@ from typing import Any
 
 import httpx
 
-HOST = "127.0.0.1"  # loopback only
-START_TIMEOUT_S = 90.0
+from bench import service_path
+from bench.service_path import HOST, _free_port, _serve, _wait_until_up
+
 LOOP_TIMEOUT_S = 240.0  # each timed loop stops after this, whatever its count
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _percentiles(samples: list[float]) -> dict[str, float]:
@@ -68,27 +60,6 @@ def _timed_loop(call: Any, count: int) -> list[float]:
         if response.status_code not in (200, 201):
             raise RuntimeError(f"{response.request.url}: {response.status_code} {response.text[:300]}")
     return samples
-
-
-def _serve(folder: Path, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'desaplan.sqlite'}", "DESAPLAN_AUTH": "off"}
-    command = [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port)]
-    log = (folder / "serve.log").open("wb")
-    return subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _wait_until_up(process: subprocess.Popen[bytes], base_url: str, log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"desaplan serve stopped: {log.read_text()[-500:]}")
-        try:
-            if httpx.get(f"{base_url}/health", timeout=2).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"desaplan serve did not answer within {START_TIMEOUT_S:.0f} s")
 
 
 def _http_figures(folder: Path, requests: int) -> dict[str, Any]:
@@ -438,7 +409,7 @@ def format_storage(national: dict[str, Any]) -> list[str]:
                 built = ", ".join(figures["job_files"])
                 lines.append(
                     f"    the job builds and stores {built} after its plan: "
-                    f"{figures['job_files_s']:.2f} s (its status is final before)"
+                    f"{figures['job_files_s']:.2f} s (before its status is final)"
                 )
             for name, (first, second) in figures.get("downloads_s", {}).items():
                 verdicts = [
@@ -455,31 +426,74 @@ def format_storage(national: dict[str, Any]) -> list[str]:
     return lines
 
 
-def main() -> int:
-    """`python -m bench.service`: the national storage figures alone, on both databases. Without
-    a national plan from an earlier `python -m bench` run, the national per-kabupaten instance is
-    built and solved once (about 20 s) and its plan kept in bench/results for the next time."""
-    work = Path("bench/results")
-    if _national_files(work) is None:
-        import scenarios
-        import solver
-        from bench.instances import build
-        from models import Problem, SolveOptions
+def _national_instance(work: Path) -> tuple[Path, Path]:
+    """The national per-kabupaten instance's village table and scenario (built once)."""
+    from bench.instances import build
 
-        case = next(c for c in build("national", work / "instances") if c.variant == "pool_per_kabupaten")
-        print(f"bench.service: solving {case.name} once, for a national plan ...", flush=True)
-        table = scenarios.read_villages(case.villages_csv)
-        # pools named by kabupaten code, as the instance writes them, to the table's names
-        scenario = scenarios.check_scenario_fits(scenarios.read_scenario(case.scenario_json), table)
-        problem = Problem(table=table, scenario=scenario)
-        plan = solver.solve(problem, SolveOptions(time_limit_s=900, workers=os.cpu_count() or 1))
-        out = work / "plans" / "national" / "pool_per_kabupaten"
-        out.mkdir(parents=True, exist_ok=True)
-        scenarios.write_plan_json(plan, out / "plan.json")
+    case = next(c for c in build("national", work / "instances") if c.variant == "pool_per_kabupaten")
+    return case.villages_csv, case.scenario_json
+
+
+def _national_plan(work: Path) -> None:
+    """Without a national plan from an earlier `python -m bench` run, the national per-kabupaten
+    instance is solved once and its plan kept in bench/results for the next time."""
+    if _national_files(work) is not None:
+        return
+    import scenarios
+    import solver
+    from models import Problem, SolveOptions
+
+    villages_csv, scenario_json = _national_instance(work)
+    print("bench.service: solving the national instance once, for a national plan ...", flush=True)
+    table = scenarios.read_villages(villages_csv)
+    # pools named by kabupaten code, as the instance writes them, to the table's names
+    scenario = scenarios.check_scenario_fits(scenarios.read_scenario(scenario_json), table)
+    plan = solver.solve(Problem(table=table, scenario=scenario), SolveOptions(time_limit_s=900))
+    out = work / "plans" / "national" / "pool_per_kabupaten"
+    out.mkdir(parents=True, exist_ok=True)
+    scenarios.write_plan_json(plan, out / "plan.json")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bench.service`: the Bekasi sync solve over HTTP against in process (alternated
+    rounds), and one national job through the service with its first and second targets
+    downloads; `--storage` adds the national storage figures on SQLite and PostgreSQL."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.service")
+    parser.add_argument("--rounds", type=int, default=21, help="alternated sync rounds (default 21)")
+    parser.add_argument("--skip-sync", action="store_true", help="no Bekasi sync figures")
+    parser.add_argument("--lp-only", action="store_true", help="the Bekasi LP alone, not the example")
+    parser.add_argument("--skip-job", action="store_true", help="no national job (minutes of CPU)")
+    parser.add_argument("--storage", action="store_true", help="the national storage figures too")
+    args = parser.parse_args(argv)
+    work = Path("bench/results")
+    failed = False
+    print(f"bench.service: {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)
     with tempfile.TemporaryDirectory(prefix="desaplan-bench-") as tmp:
-        national = _national_storage(Path(tmp), work)
-    print("\n".join(format_storage(national)))
-    return 0 if all("error" not in f for f in national.values() if isinstance(f, dict)) else 1
+        folder = Path(tmp)
+        sync, job = service_path.sync_rounds, service_path.national_job
+        parts = []
+        if not args.skip_sync:
+            parts.append(("sync", lambda: sync(folder / "sync", args.rounds, args.lp_only)))
+        if not args.skip_job:
+            parts.append(("job", lambda: job(folder / "job", *_national_instance(work))))
+        for name, measure in parts:
+            (folder / name).mkdir()
+            try:
+                figures = measure()
+            except Exception as exc:  # a figure that failed is reported, not a traceback
+                print(f"  {name}: FAIL: {type(exc).__name__}: {exc}", flush=True)
+                failed = True
+                continue
+            shown = service_path.format_sync if name == "sync" else service_path.format_national_job
+            print("\n".join(shown(figures)), flush=True)
+        if args.storage:
+            _national_plan(work)
+            national = _national_storage(folder, work)
+            print("\n".join(format_storage(national)))
+            failed = failed or any("error" in f for f in national.values() if isinstance(f, dict))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ in its own process (`app.processes.child`), and watch it: a plan, an input error
 for locally, a cancel or a reaper seen in the database, or an overrun of the hard time limit.
 Every second the supervisor writes the job's progress with a heartbeat; a supervisor that dies
 stops beating and a reaper fails its job (`app.queue.rows.fail_silent`). The plan of a
-finished solve is saved with the job's status in one transaction.
+finished solve is saved with the job's status in one transaction; a large plan's, with its files
+first, then the job's status (a job that ended another way meanwhile takes its plan away).
 
 Two kinds of job run this way: a solve (its plan) and a sweep (its curve); each reads its input
 and stores its result through `app.jobs.storage`, never through the services that queued it.
@@ -13,10 +14,10 @@ Under `desaplan worker` a large solve may fan its blocks out to other workers (`
 supervisor is the same, and deletes the solve's block tasks whatever the end.
 
 Each job has a fresh solver process of its own, forked before the job comes (`SolverProcesses`),
-so a job does not wait for one (`app.processes.pool`). Once a large plan is saved and its job has
-succeeded, the same
+so a job does not wait for one (`app.processes.pool`). Once a large plan is saved, the same
 process builds the plan's targets files from the plan it still holds, and the supervisor stores
-them (`PlanFiles`): the first download is served from the store.
+them (`PlanFiles`) before the job's status is final: every first download of them is served from
+the store.
 """
 
 from __future__ import annotations
@@ -84,9 +85,9 @@ def retried[T](what: str, job_id: int, step: Callable[[], T], outage_s: float = 
 
 @dataclass(frozen=True)
 class PlanFiles:
-    """Which plans get their targets files built by their job, right after the plan is saved:
-    those of at least `min_villages` villages, within `time_limit_s` for them all (0: none).
-    The rest are built on their first download, as are the variants not built here."""
+    """Which plans get their targets files built by their job, right after the plan is saved and
+    before the job succeeds: those of at least `min_villages` villages, within `time_limit_s` for
+    them all. The rest are built on their first download, as are the variants not built here."""
 
     min_villages: int = 2000
     time_limit_s: float = 300.0
@@ -179,8 +180,8 @@ def run_job(
     `stop`, when set, ends the solve at once: the job is failed as interrupted (a shutdown),
     unless it already finished (a cancel writes `cancelled` before setting it). `fanout` (the
     Redis queue only): the solve's blocks may be solved by other workers (`app.processes.fanout`).
-    `files`: which plans get their files built here once saved; `finished` is called as soon
-    as the job's status is final, before that (a waiting request answers then)."""
+    `files`: which plans get their files built here once saved, before the job's status is
+    final; `finished` is called as soon as it is (a waiting request answers then)."""
     stop = stop or threading.Event()
     if not jobs.claim(engine, job_id):  # cancelled while queued, or another worker has it
         return job_status(engine, job_id)
@@ -330,41 +331,52 @@ def _supervise(
 
             fan.cleanup(fanout)
     try:
-        saved = _handle(engine, job_id, message, stop)
+        if message[0] == "plan":
+            _plan(engine, job_id, message[1], child, files, stop)
+        else:
+            _handle(engine, job_id, message, stop)
         if finished is not None:
             finished()
         processes.refill()  # after the answer: the fork and its warm-up take no core from it
-        if saved is not None and files is not None and saved[1] >= files.min_villages > -1:
-            _store_files(engine, saved[0], child, files.time_limit_s, stop)
     finally:
         _end(child)
 
 
-def _handle(
-    engine: Engine, job_id: int, message: tuple[str, Any], stop: threading.Event
-) -> tuple[int, int] | None:
-    """The job's end as its solver process answered; the saved plan's id and village count."""
+def _plan(
+    engine: Engine, job_id: int, payload: bytes, child: Child, files: PlanFiles | None, stop: threading.Event
+) -> None:
+    """The plan its solver process answered, stored; a large plan's files with it, before its
+    job's status is final (`PlanFiles`), so that no first download waits for them."""
+    if stop.is_set():
+        _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
+        return
+    # nothing is written when the job is no longer running (a cancel, a reaper)
+    plan, villages = plan_parts(payload)
+    if files is None or len(villages) < files.min_villages:
+        retried("storing its plan", job_id, lambda: storage.store_result(engine, job_id, plan, villages))
+        return
+    plan_id = retried("storing its plan", job_id, lambda: storage.store_plan(engine, job_id, plan, villages))
+    if plan_id is None:
+        return
+    _store_files(engine, job_id, plan_id, child, files.time_limit_s, stop)
+    if stop.is_set():  # a shutdown while the files were written: the job ends as interrupted
+        _fail(engine, job_id, jobs.INTERRUPTED)
+    retried("ending its job", job_id, lambda: storage.finish_plan(engine, job_id, plan_id, plan))
+
+
+def _handle(engine: Engine, job_id: int, message: tuple[str, Any], stop: threading.Event) -> None:
+    """The job's end as its solver process answered, but for a plan (`_plan`)."""
     kind, payload = message
-    if kind == "plan":
-        if stop.is_set():
-            _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
-            return None
-        # None when the job is no longer running (a cancel, a reaper): then nothing is written
-        plan, villages = plan_parts(payload)
-        plan_id = retried(
-            "storing its plan", job_id, lambda: storage.store_result(engine, job_id, plan, villages)
-        )
-        return None if plan_id is None else (plan_id, len(villages))
     if kind == "letters":
         if stop.is_set():
             _fail(engine, job_id, jobs.INTERRUPTED)
-            return None
+            return
         letters_job.finish(engine, job_id, payload)
-        return None
+        return
     if kind == "curve":
         if stop.is_set():
             _fail(engine, job_id, jobs.INTERRUPTED)  # a no-op after a cancel
-            return None
+            return
         curve = Curve.model_validate_json(payload)
         retried("storing its curve", job_id, lambda: storage.store_curve(engine, job_id, curve))
     elif kind == "input_error":
@@ -383,22 +395,28 @@ def _handle(
         _fail(
             engine, job_id, f"the solver stopped with an unexpected error (correlation id {correlation_id})"
         )
-    return None
 
 
 def _store_files(
-    engine: Engine, plan_id: int, child: Child, time_limit_s: float, stop: threading.Event
+    engine: Engine, job_id: int, plan_id: int, child: Child, time_limit_s: float, stop: threading.Event
 ) -> None:
     """The plan's targets files (`plans.FILES_WITH_THE_PLAN`), built by the solver process that
-    holds the plan and stored one by one as they come. Whatever is not stored in `time_limit_s`
-    (or by a stop) is built on its first download instead; the job has succeeded already."""
+    holds the plan and stored one by one as they come, the job's heartbeat written meanwhile.
+    Whatever is not stored in `time_limit_s` (or by a stop, a cancel) is built on its first
+    download instead."""
     with Session(engine) as session:
         orders = plans.file_orders(session, plan_id)
     if not orders:
         return
     child.conn.send(orders)
-    deadline = time.monotonic() + time_limit_s
+    progress = Progress(share=0.95, phase=f"writing the files of plan {plan_id}: 0 of {len(orders)}")
+    started = time.monotonic()
+    deadline, last_beat, stored = started + time_limit_s, started, 0
     while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+        if time.monotonic() - last_beat >= BEAT_S:
+            last_beat = time.monotonic()
+            if not _beat(engine, job_id, progress):
+                return  # cancelled, or failed by a reaper: the plan goes (`storage.finish_plan`)
         if not child.conn.poll(min(POLL_S, left)):
             if not child.process.is_alive() and not child.conn.poll():
                 log.warning("plan %s: its solver process ended before its files were built", plan_id)
@@ -410,6 +428,7 @@ def _store_files(
             log.warning("plan %s: its solver process ended before its files were built", plan_id)
             return
         if kind == "files":
+            log.info("plan %s: %d files written in %.1f s", plan_id, stored, time.monotonic() - started)
             return
         if kind != "file":
             log.error("plan %s: building its files failed in its solver process:\n%s", plan_id, payload)
@@ -424,6 +443,8 @@ def _store_files(
                 raise
             log.error("plan %s: its files were not stored, the disk is full; built on download", plan_id)
             return
+        stored += 1
+        progress.phase = f"writing the files of plan {plan_id}: {stored} of {len(orders)}"
     if not stop.is_set():
         log.warning(
             "plan %s: its files took longer than %.0f s; the rest are built on their first download",

@@ -56,18 +56,20 @@ def store_result(
         assert version is not None
         record = scenario_service.get_record(session, version.scenario_id)
         saved = plans.save_plan(session, plan, version, record.dataset_id, villages)
-        assert saved.id is not None
+        plan_id = saved.id  # read before the commit, which expires the record: no reload after
+        assert plan_id is not None
         now = utc_now()
         checked = plan.status != Status.error
         result = session.execute(
             update(Job)
             .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .execution_options(synchronize_session=False)  # no object of the session to match
             .values(
                 status=(JobStatus.succeeded if checked else JobStatus.failed).value,
                 error=None if checked else f"the plan failed its own check: {plan.message}",
-                plan_id=saved.id,
+                plan_id=plan_id,
                 progress=1.0,
-                phase=f"done: plan {saved.id} ({plan.status.value})",
+                phase=f"done: plan {plan_id} ({plan.status.value})",
                 finished_at=now,
                 heartbeat_at=now,
             )
@@ -76,7 +78,60 @@ def store_result(
             session.rollback()
             return None
         session.commit()
-        return saved.id
+        return plan_id
+
+
+def store_plan(engine: Engine, job_id: int, plan: Plan, villages: VillageColumns | None = None) -> int | None:
+    """Save the plan while its job still runs (its files come next, `app.jobs.run`); the plan's
+    id, or None with nothing written when the job is no longer running. `finish_plan` ends the
+    job, or takes the plan away again."""
+    with Session(engine) as session:
+        job = _job(session, job_id)
+        version = session.get(ScenarioVersion, job.scenario_version_id)
+        assert version is not None
+        record = scenario_service.get_record(session, version.scenario_id)
+        plan_id = plans.save_plan(session, plan, version, record.dataset_id, villages).id
+        assert plan_id is not None
+        result = session.execute(
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .execution_options(synchronize_session=False)  # no object of the session to match
+            .values(progress=0.95, phase=f"writing the files of plan {plan_id}", heartbeat_at=utc_now())
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            session.rollback()
+            return None
+        session.commit()
+        return plan_id
+
+
+def finish_plan(engine: Engine, job_id: int, plan_id: int, plan: Plan) -> bool:
+    """The job of a plan saved by `store_plan` ends as `store_result` ends it; False when the job
+    is no longer running (a cancel, a reaper): then the plan, its villages and its files go."""
+    with Session(engine) as session:
+        now = utc_now()
+        checked = plan.status != Status.error
+        result = session.execute(
+            update(Job)
+            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .execution_options(synchronize_session=False)  # no object of the session to match
+            .values(
+                status=(JobStatus.succeeded if checked else JobStatus.failed).value,
+                error=None if checked else f"the plan failed its own check: {plan.message}",
+                plan_id=plan_id,
+                progress=1.0,
+                phase=f"done: plan {plan_id} ({plan.status.value})",
+                finished_at=now,
+                heartbeat_at=now,
+            )
+        )
+        if result.rowcount:  # type: ignore[attr-defined]
+            session.commit()
+            return True
+        session.rollback()
+        plans.delete_plan(session, plan_id)
+        session.commit()
+        return False
 
 
 def prepare_sweep(engine: Engine, job_id: int) -> tuple[str, str, str]:
@@ -112,6 +167,7 @@ def store_curve(engine: Engine, job_id: int, curve: Curve) -> bool:
         result = session.execute(
             update(Job)
             .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+            .execution_options(synchronize_session=False)  # no object of the session to match
             .values(
                 status=JobStatus.succeeded.value,
                 error=None,

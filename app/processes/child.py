@@ -185,7 +185,7 @@ def serve_one(conn: Connection, limits: ChildLimits, spare: bool = False) -> Non
     try:
         apply_limits(limits)
         if spare:
-            _warm_up()
+            warm_up()
         target, args, kwargs = conn.recv()
     except (EOFError, OSError):
         conn.close()
@@ -224,7 +224,7 @@ _WARM_UP = json.dumps(
 )
 
 
-def _warm_up() -> None:
+def warm_up() -> None:
     """One tiny solve while the process waits for its job: a fresh process's first solve costs
     tens of milliseconds more than the next (schemas built, first calls of PuLP and HiGHS), and
     a job should not wait for that."""

@@ -112,7 +112,9 @@ def solver_context() -> BaseContext:
         # app.cli too: a child re-imports the main module (the `desaplan` script, which imports
         # app.cli, scenarios and pandas); already loaded in the server, that costs nothing.
         # app.processes.filework: the readers and writers of the bounded processes (app.processes.bounded)
-        context.set_forkserver_preload(["app.processes.child", "app.cli", "app.processes.filework"])
+        context.set_forkserver_preload(
+            ["app.processes.child", "app.cli", "app.processes.filework", "app.processes.warm"]
+        )
         # start the server now, so the first solve does not wait for it to import the solver
         forkserver.ensure_running()
         return context

@@ -62,7 +62,6 @@ class EmbeddedRunner:
             if self._closed.is_set():
                 raise RuntimeError("the job runner is shut down")
             self._held[job_id] = held
-        jobs.touch(self._engine, [job_id])
         held.thread.start()
 
     def status(self, job_id: int) -> JobStatus | None:
@@ -73,7 +72,7 @@ class EmbeddedRunner:
             held = self._held.get(job_id)
         if held is None:  # not ours (another process runs it), or already done
             return wait_in_database(self._engine, job_id, timeout_s)
-        held.finished.wait(timeout_s)  # not its files: they are built after
+        held.finished.wait(timeout_s)  # a large plan's files are built before
         return self.status(job_id)
 
     def cancel(self, job_id: int) -> None:
@@ -99,9 +98,11 @@ class EmbeddedRunner:
     # --- threads ----------------------------------------------------------------------------
 
     def _run(self, held: Held) -> None:
-        acquired = False
+        acquired = self._slots.acquire(blocking=False)
         try:
-            while not (acquired := self._slots.acquire(timeout=POLL_S)):
+            if not acquired:  # a job that waits for a slot shows a sign of life meanwhile
+                jobs.touch(self._engine, [held.job_id])
+            while not acquired and not (acquired := self._slots.acquire(timeout=POLL_S)):
                 if held.stop.is_set():
                     break
             if held.stop.is_set():

@@ -145,7 +145,12 @@ def _set(engine: Engine, job_id: int, *only: JobStatus, **values: Any) -> bool:
     """One small transaction on a job in one of the `only` statuses (default: unfinished);
     False when the job was not in one of them (finished meanwhile, or never claimed)."""
     wanted = [s.value for s in only] if only else UNFINISHED
-    statement = update(Job).where(col(Job.id) == job_id, col(Job.status).in_(wanted)).values(**values)
+    statement = (
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.status).in_(wanted))
+        .values(**values)
+        .execution_options(synchronize_session=False)  # a fresh session: no object to match
+    )
     with Session(engine) as session:
         result = session.execute(statement)
         session.commit()

@@ -31,7 +31,6 @@ def solve(
     session: SessionDep,
     runner: RunnerDep,
     settings: SettingsDep,
-    response: Response,
     actor: ActorDep,
     mode: Annotated[
         Mode,
@@ -50,5 +49,9 @@ def solve(
             status_code=status.HTTP_202_ACCEPTED,
             headers={"Location": f"/jobs/{job.id}"},
         )
-    response.headers["Location"] = f"/plans/{record.id}"
-    return plan_service.public(session, record)
+    # the plan's JSON written by pydantic in one call, not walked again by FastAPI's encoder
+    return Response(
+        plan_service.public(session, record).model_dump_json(),
+        media_type="application/json",
+        headers={"Location": f"/plans/{record.id}"},
+    )

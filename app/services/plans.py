@@ -10,7 +10,7 @@ from itertools import repeat
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -89,6 +89,14 @@ def save_plan(
     )
     insert_rows(session, _VILLAGES, ["plan_id", "position", *_VILLAGE_COLUMNS], rows)
     return record
+
+
+def delete_plan(session: Session, plan_id: int) -> None:
+    """A plan whose job ended another way while its files were written: its files, villages and
+    record go (the caller commits)."""
+    session.execute(delete(PlanFile).where(col(PlanFile.plan_id) == plan_id))
+    session.execute(delete(_VILLAGES).where(_VILLAGES.c.plan_id == plan_id))
+    session.execute(delete(PlanRecord).where(col(PlanRecord.id) == plan_id))
 
 
 def get_record(session: Session, plan_id: int) -> PlanRecord:
@@ -326,10 +334,11 @@ def _slug_date(created_at: datetime) -> str:
     return created_at.date().isoformat()
 
 
-# the files a large plan's job builds right after the solve (`app.jobs.run.PlanFiles`): the
-# contract's CSV and XLSX, and the planner's workbook in Bahasa Indonesia (the pages' default);
-# every other variant is built on its first download
-FILES_WITH_THE_PLAN = ("csv", "xlsx", "xlsx-id")
+# the files a large plan's job builds right after the solve, before its status is final
+# (`app.jobs.run.PlanFiles`): those the plan's page links in each of its languages (the planner's
+# workbook and the CSV for Indonesian Excel), and the contract's CSV and XLSX of the API; only the
+# zips of one workbook per kabupaten or kecamatan are built on their first download
+FILES_WITH_THE_PLAN = ("xlsx-id", "csv", "xlsx", "csv-excel-id-id", "xlsx-en", "csv-excel-id-en")
 
 
 def _contract_order(session: Session, record: PlanRecord, file_format: str) -> FileOrder:
@@ -352,9 +361,12 @@ def file_orders(session: Session, plan_id: int) -> list[FileOrder]:
         return []
     stored = set(session.scalars(select(col(PlanFile.variant)).where(col(PlanFile.plan_id) == plan_id)))
     orders = [
+        _planner_order(session, record, "xlsx", "id", "comma", None),
         _contract_order(session, record, "csv"),
         _contract_order(session, record, "xlsx"),
-        _planner_order(session, record, "xlsx", "id", "comma", None),
+        _planner_order(session, record, "csv", "id", "excel-id", None),
+        _planner_order(session, record, "xlsx", "en", "comma", None),
+        _planner_order(session, record, "csv", "en", "excel-id", None),
     ]
     assert [o.variant for o in orders] == list(FILES_WITH_THE_PLAN)
     return [o for o in orders if o.variant not in stored]

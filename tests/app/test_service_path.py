@@ -15,16 +15,18 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 import scenarios
 from app.db import make_engine
+from app.jobs import storage
 from app.migrate import upgrade
 from app.processes import filework
+from app.queue import rows
 from app.services import datasets
 from app.services import plans as plan_service
 from models import VillageTable
-from models.tables import PlanFile, PlanRecord, PlanVillage
+from models.tables import Job, JobStatus, PlanFile, PlanRecord, PlanVillage
 
 Upload = Callable[..., dict[str, Any]]
 
@@ -115,7 +117,8 @@ def test_a_large_plans_files_are_in_the_store_once_its_job_ends(
     plan_id = _solve(client, upload_small, small_scenario)
     engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
 
-    variants = _stored_variants(engine, plan_id, len(plan_service.FILES_WITH_THE_PLAN))
+    # stored before the job succeeded, so before the sync answer: no first download waits
+    variants = _stored_variants(engine, plan_id, len(plan_service.FILES_WITH_THE_PLAN), timeout_s=0)
 
     assert variants == set(plan_service.FILES_WITH_THE_PLAN)
 
@@ -123,7 +126,14 @@ def test_a_large_plans_files_are_in_the_store_once_its_job_ends(
         raise AssertionError("a file the job stored was built again")
 
     monkeypatch.setattr(plan_service, "building", no_build)
-    for params in ({"format": "csv"}, {"format": "xlsx"}, {"format": "xlsx", "lang": "id"}):
+    for params in (
+        {"format": "csv"},
+        {"format": "xlsx"},
+        {"format": "xlsx", "lang": "id"},
+        {"format": "xlsx", "lang": "en"},
+        {"format": "csv", "csv": "excel-id", "lang": "id"},
+        {"format": "csv", "csv": "excel-id", "lang": "en"},
+    ):
         response = client.get(f"/plans/{plan_id}/targets", params=params)
         assert response.status_code == 200, (params, response.text)
         assert response.headers["content-disposition"].startswith("attachment")
@@ -202,3 +212,41 @@ def test_a_killed_solve_leaves_nothing_half_stored_and_the_next_job_gets_a_fresh
     # the spare forked after the killed solve may have been killed too: the next job still runs
     assert _solve(empty_client, upload_small, small_scenario) > 0
     assert not victims & _solver_processes()
+
+
+def test_a_job_ended_while_its_plans_files_are_written_leaves_no_plan(
+    apps: Any, upload_small: Upload, small_scenario: dict[str, Any]
+) -> None:
+    client = apps.open(load_examples=False, plan_files_min_villages=1)
+    first = _solve(client, upload_small, small_scenario)
+    engine: Engine = client.app.state.engine  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        done = session.scalars(select(Job).where(col(Job.plan_id) == first)).one()
+        plan = plan_service.load_plan(session, first)
+        running = Job(
+            scenario_id=done.scenario_id,
+            scenario_version_id=done.scenario_version_id,
+            mode="async",
+            options=done.options,
+            status=JobStatus.running.value,
+        )
+        session.add(running)
+        session.commit()
+        assert running.id is not None
+        job_id = running.id
+    # the plan is saved while its job runs, one of its files stored, then the job is cancelled
+    plan_id = storage.store_plan(engine, job_id, plan)
+    assert plan_id is not None
+    with Session(engine) as session:
+        assert session.get(Job, job_id).status == JobStatus.running.value  # type: ignore[union-attr]
+        order = plan_service.file_orders(session, plan_id)[0]
+        plan_service.store_file(session, plan_id, order, b"a file")
+    rows.finish(engine, job_id, JobStatus.cancelled, JobStatus.cancelled.value, None)
+
+    assert storage.finish_plan(engine, job_id, plan_id, plan) is False
+    with Session(engine) as session:
+        assert session.get(PlanRecord, plan_id) is None
+        for table in (PlanVillage, PlanFile):
+            where = col(table.plan_id) == plan_id
+            assert session.scalar(select(func.count()).select_from(table).where(where)) == 0
+        assert session.get(Job, job_id).status == JobStatus.cancelled.value  # type: ignore[union-attr]
