@@ -99,7 +99,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.dependency_overrides[get_settings] = lambda: settings
     errors.install(app)
     security.install(app, settings)
     app.include_router(health.router)

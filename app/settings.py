@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -166,11 +166,20 @@ def postgres_url(host: str, port: int, user: str, name: str, password_file: str 
 
 @lru_cache
 def get_settings() -> Settings:
-    """The dependency routes use; `create_app(settings)` overrides it for one app."""
+    """The settings of the environment (`desaplan serve`, `create_app()` without settings)."""
     return Settings.from_env()
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
+def app_settings(request: Request) -> Settings:
+    """The dependency routes use: the settings of the app serving the request (`create_app`
+    keeps them in `app.state`), those of the environment for an app that has none. Not an
+    override of `get_settings`: with any override FastAPI rebuilds every route's dependencies on
+    every request."""
+    settings = getattr(request.app.state, "settings", None)
+    return settings if isinstance(settings, Settings) else get_settings()
+
+
+SettingsDep = Annotated[Settings, Depends(app_settings)]
 
 
 class LanguageSetting(BaseSettings):

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, select, update
 from sqlmodel import Session, col
 
 from app.processes.handover import VillageColumns
 from app.services import datasets, plans, sweeps
 from app.services import scenarios as scenario_service
 from models import Curve, Plan, Scenario, SolveOptions, Status
-from models.tables import Job, JobStatus, ScenarioVersion, SweepCreate, utc_now
+from models.tables import Job, JobStatus, ScenarioRecord, ScenarioVersion, SweepCreate, utc_now
 
 
 def _job(session: Session, job_id: int) -> Job:
@@ -26,16 +26,25 @@ def _job(session: Session, job_id: int) -> Job:
     return job
 
 
+def _solved(session: Session, job_id: int) -> tuple[Job, ScenarioVersion, int]:
+    """A solve job, the scenario version it solves and the dataset it solves it on, in one read."""
+    row = session.execute(
+        select(Job, ScenarioVersion, col(ScenarioRecord.dataset_id))
+        .join(ScenarioVersion, col(ScenarioVersion.id) == col(Job.scenario_version_id))
+        .join(ScenarioRecord, col(ScenarioRecord.id) == col(ScenarioVersion.scenario_id))
+        .where(col(Job.id) == job_id)
+    ).one_or_none()
+    assert row is not None, f"job {job_id} is gone while it runs"
+    return row[0], row[1], int(row[2])
+
+
 def prepare(engine: Engine, job_id: int) -> tuple[str, str]:
     """The worker's input as JSON: the problem (`models.Problem`: the dataset's table, the
     scenario version) and the options. The table's JSON is written once per dataset
     (`datasets.table_json`); the solver process validates it."""
     with Session(engine) as session:
-        job = _job(session, job_id)
-        version = session.get(ScenarioVersion, job.scenario_version_id)
-        assert version is not None
-        record = scenario_service.get_record(session, version.scenario_id)
-        table = datasets.table_json(session, record.dataset_id)
+        job, version, dataset_id = _solved(session, job_id)
+        table = datasets.table_json(session, dataset_id)
         scenario = Scenario.model_validate(version.body).model_dump_json()
         problem = f'{{"table":{table},"scenario":{scenario}}}'
         return problem, SolveOptions.model_validate(job.options).model_dump_json()
@@ -51,11 +60,8 @@ def store_result(
     reaper, while the plan was on its way). `villages`: the plan's villages as its solver process
     handed them over (`app.processes.handover`), when `plan` comes without them."""
     with Session(engine) as session:
-        job = _job(session, job_id)
-        version = session.get(ScenarioVersion, job.scenario_version_id)
-        assert version is not None
-        record = scenario_service.get_record(session, version.scenario_id)
-        saved = plans.save_plan(session, plan, version, record.dataset_id, villages)
+        _, version, dataset_id = _solved(session, job_id)
+        saved = plans.save_plan(session, plan, version, dataset_id, villages)
         plan_id = saved.id  # read before the commit, which expires the record: no reload after
         assert plan_id is not None
         now = utc_now()
@@ -86,11 +92,8 @@ def store_plan(engine: Engine, job_id: int, plan: Plan, villages: VillageColumns
     id, or None with nothing written when the job is no longer running. `finish_plan` ends the
     job, or takes the plan away again."""
     with Session(engine) as session:
-        job = _job(session, job_id)
-        version = session.get(ScenarioVersion, job.scenario_version_id)
-        assert version is not None
-        record = scenario_service.get_record(session, version.scenario_id)
-        plan_id = plans.save_plan(session, plan, version, record.dataset_id, villages).id
+        _, version, dataset_id = _solved(session, job_id)
+        plan_id = plans.save_plan(session, plan, version, dataset_id, villages).id
         assert plan_id is not None
         result = session.execute(
             update(Job)

@@ -32,7 +32,12 @@ def record(
             detail=detail or {},
         )
     )
-    session.commit()
+    # the event changes no row the request has read: those stay loaded, not read again
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
 
 
 def page(

@@ -86,12 +86,12 @@ def start(
     so any number of waiting requests share the pool with the solves they wait for. A job that
     ends without a plan is an error of its own: 422 when the solver refused the input, 409 when
     it was cancelled meanwhile, 500 (with the job's message) when it failed."""
+    # read before the job's insert commits: `create_job` then finds the rows in the session
+    villages = village_count(session, request.scenario_id)
     job, wait = create_job(session, request, settings, mode)
     assert job.id is not None
     job_id = job.id
-    limit_s = hard_limit_s(
-        SolveOptions.model_validate(job.options), village_count(session, request.scenario_id)
-    )
+    limit_s = hard_limit_s(SolveOptions.model_validate(job.options), villages)
     session.close()
     runner.submit(job_id, limit_s)
     if not wait:

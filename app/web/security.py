@@ -161,6 +161,25 @@ def client_key(scope: Scope) -> str:
     return _address(scope)
 
 
+class _MemoryCounts(MemoryStorage):
+    """`limits`' memory store, its expired counts dropped at most once a second: the store
+    starts a timer thread on every hit that finds none running (a thread per request). A moving
+    window ignores expired entries whenever they are dropped, so the counts are the same."""
+
+    EXPIRE_EVERY_S = 1.0
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._expiry_due = 0.0
+
+    def _MemoryStorage__schedule_expiry(self) -> None:  # the store's private hook, by its name
+        now = time.monotonic()
+        if now < self._expiry_due:
+            return
+        self._expiry_due = now + self.EXPIRE_EVERY_S
+        MemoryStorage._MemoryStorage__schedule_expiry(self)  # type: ignore[attr-defined]
+
+
 class _Limiter:
     """The moving-window limiter on the shared store (Redis, when the service has a queue URL:
     several serves share one count), on this process's memory while the store does not answer
@@ -169,7 +188,7 @@ class _Limiter:
     RETRY_STORE_S = 5.0
 
     def __init__(self, storage_url: str | None) -> None:
-        self.local = MovingWindowRateLimiter(MemoryStorage())
+        self.local = MovingWindowRateLimiter(_MemoryCounts())
         self.shared: MovingWindowRateLimiter | None = None
         self.down_until = 0.0
         if storage_url and storage_url.startswith(("redis://", "rediss://", "unix://")):
