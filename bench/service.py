@@ -466,6 +466,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lp-only", action="store_true", help="the Bekasi LP alone, not the example")
     parser.add_argument("--skip-job", action="store_true", help="no national job (minutes of CPU)")
     parser.add_argument("--storage", action="store_true", help="the national storage figures too")
+    parser.add_argument(
+        "--against",
+        type=Path,
+        help="a checkout of another version of the code (e.g. `git worktree add`), served beside "
+        "this one in the same alternated sync rounds",
+    )
     args = parser.parse_args(argv)
     work = Path("bench/results")
     failed = False
@@ -475,7 +481,7 @@ def main(argv: list[str] | None = None) -> int:
         sync, job = service_path.sync_rounds, service_path.national_job
         parts = []
         if not args.skip_sync:
-            parts.append(("sync", lambda: sync(folder / "sync", args.rounds, args.lp_only)))
+            parts.append(("sync", lambda: sync(folder / "sync", args.rounds, args.lp_only, args.against)))
         if not args.skip_job:
             parts.append(("job", lambda: job(folder / "job", *_national_instance(work))))
         for name, measure in parts:

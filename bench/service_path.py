@@ -39,8 +39,14 @@ def _free_port() -> int:
         return port
 
 
-def _serve(folder: Path, port: int) -> subprocess.Popen[bytes]:
+def _serve(folder: Path, port: int, source: Path | None = None) -> subprocess.Popen[bytes]:
+    """`desaplan serve`; `source`: a checkout of another version of the code to serve instead
+    (put first on the server's PYTHONPATH)."""
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'desaplan.sqlite'}", "DESAPLAN_AUTH": "off"}
+    if source is not None:
+        env["PYTHONPATH"] = os.pathsep.join([str(source.resolve()), env.get("PYTHONPATH", "")]).rstrip(
+            os.pathsep
+        )
     command = [sys.executable, "-m", "app.cli", "serve", "--host", HOST, "--port", str(port)]
     log = (folder / "serve.log").open("wb")
     return subprocess.Popen(command, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -92,8 +98,9 @@ def _load() -> float:
 class Server:
     """`desaplan serve` on a fresh SQLite file in `folder`, stopped on exit."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, source: Path | None = None) -> None:
         self.folder = folder
+        self.source = source
         self.port = _free_port()
         self.base_url = f"http://{HOST}:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -103,7 +110,7 @@ class Server:
         return tree_cpu_s(self.process.pid)
 
     def __enter__(self) -> httpx.Client:
-        self.process = _serve(self.folder, self.port)
+        self.process = _serve(self.folder, self.port, self.source)
         _wait_until_up(self.process, self.base_url, self.folder / "serve.log")
         self.http = httpx.Client(base_url=self.base_url, timeout=600)
         return self.http
@@ -132,11 +139,81 @@ def _scenario(http: httpx.Client, dataset_id: int, body: dict[str, Any]) -> int:
     return int(answer.json()["id"])
 
 
-def sync_rounds(folder: Path, rounds: int, lp_only: bool = False) -> dict[str, Any]:
-    """The Bekasi sync solve over HTTP against in process, alternated, for the example and its LP
-    (`lp_only`: the LP alone, a minute shorter on a loaded machine)."""
-    import scenarios
+def _alternated(
+    servers: dict[str, Server],
+    clients: dict[str, httpx.Client],
+    scenario_ids: dict[str, int],
+    problem: Any,
+    options: Any,
+    rounds: int,
+) -> dict[str, Any]:
+    """One case's rounds: each server's sync solve and the solve in this process, in turn."""
     import solver
+
+    wall: dict[str, list[float]] = {side: [] for side in [*servers, "in_process"]}
+    cpu: dict[str, list[float]] = {side: [] for side in wall}
+
+    def over_http(side: str) -> None:
+        server, http = servers[side], clients[side]
+        cpu_start, start = server.cpu_s(), time.perf_counter()
+        answer = http.post("/solves", params={"mode": "sync"}, json={"scenario_id": scenario_ids[side]})
+        wall[side].append(time.perf_counter() - start)
+        # the service's tree: the request, the job and its solver process (the next one's fork
+        # and warm-up, begun after the answer, fall partly in here)
+        cpu[side].append(server.cpu_s() - cpu_start)
+        if answer.status_code != 200:
+            raise RuntimeError(f"POST /solves: {answer.status_code} {answer.text[:300]}")
+
+    def in_process() -> None:
+        cpu_start, start = time.process_time(), time.perf_counter()
+        solver.solve(problem, options)
+        cpu["in_process"].append(time.process_time() - cpu_start)
+        wall["in_process"].append(time.perf_counter() - start)
+
+    steps = [*(lambda side=side: over_http(side) for side in servers), in_process]
+    for _ in range(3):  # warm every side: the services' solver processes, this one's imports
+        for step in steps:
+            step()
+    for samples in (*wall.values(), *cpu.values()):
+        samples.clear()
+    loads = [_load()]
+    for i in range(rounds):  # each side first, in the middle and last in turn
+        order = steps[i % len(steps) :] + steps[: i % len(steps)]
+        for step in order[::-1] if i % 2 else order:
+            step()
+    loads.append(_load())
+    solo = statistics.median(wall["in_process"])
+    figures: dict[str, Any] = {}
+    for side in servers:
+        trip = statistics.median(wall[side])
+        figures[side] = {
+            "http_ms": 1000 * trip,
+            "ratio": trip / solo,
+            "http_cpu_ms": 1000 * statistics.median(cpu[side]),
+        }
+    result: dict[str, Any] = {
+        **figures["http"],
+        "rounds": rounds,
+        "in_process_ms": 1000 * solo,
+        "allowed_ms": 1000 * (1.5 * solo + 0.020),
+        "in_process_cpu_ms": 1000 * statistics.median(cpu["in_process"]),
+        "load": loads,
+    }
+    if "against" in figures:
+        result["against"] = figures["against"]
+    return result
+
+
+def sync_rounds(
+    folder: Path, rounds: int, lp_only: bool = False, against: Path | None = None
+) -> dict[str, Any]:
+    """The Bekasi sync solve over HTTP against in process, alternated, for the example and its LP
+    (`lp_only`: the LP alone, a minute shorter on a loaded machine). `against`: a checkout of
+    another version of the code, served too and timed in the same rounds (before and after a
+    change, under the same load)."""
+    import contextlib
+
+    import scenarios
     from models import Problem, SolveOptions
     from scenarios import examples
 
@@ -147,57 +224,23 @@ def sync_rounds(folder: Path, rounds: int, lp_only: bool = False) -> dict[str, A
     table = scenarios.read_villages(examples.BEKASI_VILLAGES)
     options = SolveOptions(workers=1, threads=1)  # as the service solves (`solves.solve_options`)
     result: dict[str, Any] = {}
-    server = Server(folder)
-    with server as http:
-        dataset_id = _upload(http, examples.BEKASI_VILLAGES, "bench Bekasi")
+    servers = {"http": Server(folder / "this")}
+    if against is not None:
+        servers["against"] = Server(folder / "against", against)
+    with contextlib.ExitStack() as stack:
+        clients = {}
+        for side, server in servers.items():
+            server.folder.mkdir(parents=True, exist_ok=True)
+            clients[side] = stack.enter_context(server)
+        datasets = {
+            side: _upload(http, examples.BEKASI_VILLAGES, "bench Bekasi") for side, http in clients.items()
+        }
         for name, case in cases.items():
-            scenario_id = _scenario(http, dataset_id, case)
+            scenario_ids = {side: _scenario(clients[side], datasets[side], case) for side in clients}
             problem = Problem(table=table, scenario=scenarios.scenario_from_dict(case))
-
-            cpu: dict[str, list[float]] = {"http": [], "in_process": []}
-
-            def over_http(scenario_id: int = scenario_id, cpu: dict[str, list[float]] = cpu) -> float:
-                cpu_start, start = server.cpu_s(), time.perf_counter()
-                answer = http.post("/solves", params={"mode": "sync"}, json={"scenario_id": scenario_id})
-                seconds = time.perf_counter() - start
-                # the service's tree: the request, the job and its solver process (the next
-                # one's fork and warm-up, begun after the answer, fall partly in here)
-                cpu["http"].append(server.cpu_s() - cpu_start)
-                if answer.status_code != 200:
-                    raise RuntimeError(f"POST /solves: {answer.status_code} {answer.text[:300]}")
-                return seconds
-
-            def in_process(problem: Problem = problem, cpu: dict[str, list[float]] = cpu) -> float:
-                cpu_start, start = time.process_time(), time.perf_counter()
-                solver.solve(problem, options)
-                cpu["in_process"].append(time.process_time() - cpu_start)
-                return time.perf_counter() - start
-
-            for _ in range(3):  # warm both sides: the service's solver processes, this one's imports
-                over_http()
-                in_process()
-            loads = [_load()]
-            trips: list[float] = []
-            alone: list[float] = []
-            for i in range(rounds):
-                if i % 2:
-                    alone.append(in_process())
-                    trips.append(over_http())
-                else:
-                    trips.append(over_http())
-                    alone.append(in_process())
-            loads.append(_load())
-            trip, solo = statistics.median(trips), statistics.median(alone)
-            result[name] = {
-                "rounds": rounds,
-                "http_ms": 1000 * trip,
-                "in_process_ms": 1000 * solo,
-                "ratio": trip / solo,
-                "allowed_ms": 1000 * (1.5 * solo + 0.020),
-                "http_cpu_ms": 1000 * statistics.median(cpu["http"][3:]),
-                "in_process_cpu_ms": 1000 * statistics.median(cpu["in_process"][3:]),
-                "load": loads,
-            }
+            result[name] = _alternated(servers, clients, scenario_ids, problem, options, rounds)
+            if against is not None:
+                result[name]["against"]["source"] = str(against)
     return result
 
 
@@ -268,6 +311,13 @@ def format_sync(figures: dict[str, Any]) -> list[str]:
             f"    CPU: the service's process tree {f['http_cpu_ms']:.0f} ms a request, the solve in "
             f"process {f['in_process_cpu_ms']:.0f} ms ({f['http_cpu_ms'] / f['in_process_cpu_ms']:.2f}x)"
         )
+        if "against" in f:
+            a = f["against"]
+            verdict = "meets" if a["http_ms"] <= f["allowed_ms"] else "MISSES"
+            lines.append(
+                f"    the same rounds served from {a['source']}: over HTTP {a['http_ms']:.1f} ms, "
+                f"{a['ratio']:.2f}x ({verdict}), its process tree {a['http_cpu_ms']:.0f} ms CPU a request"
+            )
     return lines
 
 
