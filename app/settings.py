@@ -170,11 +170,11 @@ def get_settings() -> Settings:
     return Settings.from_env()
 
 
-def app_settings(request: Request) -> Settings:
+async def app_settings(request: Request) -> Settings:
     """The dependency routes use: the settings of the app serving the request (`create_app`
     keeps them in `app.state`), those of the environment for an app that has none. Not an
     override of `get_settings`: with any override FastAPI rebuilds every route's dependencies on
-    every request."""
+    every request. Async, as it waits on nothing: no trip through the thread pool."""
     settings = getattr(request.app.state, "settings", None)
     return settings if isinstance(settings, Settings) else get_settings()
 

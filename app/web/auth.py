@@ -192,8 +192,9 @@ def clear_session_cookies(response: Response, secure: bool) -> None:
 # --- the audit trail ------------------------------------------------------------------------
 
 
-def current_actor(request: Request, who: PrincipalDep) -> Actor:
-    """The caller and its address, as `app.services.writes` checks and records every write."""
+async def current_actor(request: Request, who: PrincipalDep) -> Actor:
+    """The caller and its address, as `app.services.writes` checks and records every write.
+    Async, as it waits on nothing: no trip through the thread pool."""
     return Actor(who, request.client.host if request.client else None)
 
 
@@ -212,7 +213,7 @@ class AuditLog:
         writes.record(self.session, self.actor, action, target, **detail)
 
 
-def audit_log(actor: ActorDep, session: SessionDep) -> AuditLog:
+async def audit_log(actor: ActorDep, session: SessionDep) -> AuditLog:
     return AuditLog(actor, session)
 
 

@@ -9,7 +9,8 @@ from fastapi import Depends, Request
 from app.queue.interface import JobQueue
 
 
-def get_runner(request: Request) -> JobQueue:
+async def get_runner(request: Request) -> JobQueue:
+    """Async, as it waits on nothing: no trip through the thread pool."""
     runner: JobQueue = request.app.state.runner
     return runner
 
