@@ -30,6 +30,7 @@ HOST = "127.0.0.1"  # loopback only
 START_TIMEOUT_S = 90.0
 JOB_TIMEOUT_S = 1800.0  # a national job on a loaded machine; the bench gives up after this
 POLL_S = 0.1
+SETTLE_S = 0.3  # after a sync answer, the service's next solver process warms up meanwhile
 
 
 def _free_port() -> int:
@@ -158,8 +159,11 @@ def _alternated(
         cpu_start, start = server.cpu_s(), time.perf_counter()
         answer = http.post("/solves", params={"mode": "sync"}, json={"scenario_id": scenario_ids[side]})
         wall[side].append(time.perf_counter() - start)
-        # the service's tree: the request, the job and its solver process (the next one's fork
-        # and warm-up, begun after the answer, fall partly in here)
+        # the next job's solver process is forked and warmed up after the answer: let it finish
+        # before the next step, which it would otherwise slow (whichever side that step is)
+        time.sleep(SETTLE_S)
+        # the service's tree: the request, the job, its solver process and the next one's fork
+        # and warm-up
         cpu[side].append(server.cpu_s() - cpu_start)
         if answer.status_code != 200:
             raise RuntimeError(f"POST /solves: {answer.status_code} {answer.text[:300]}")
