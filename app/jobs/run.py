@@ -183,12 +183,14 @@ def run_job(
     `files`: which plans get their files built here once saved, before the job's status is
     final; `finished` is called as soon as it is (a waiting request answers then)."""
     stop = stop or threading.Event()
-    if not jobs.claim(engine, job_id):  # cancelled while queued, or another worker has it
+    job_kind = jobs.claim(engine, job_id)
+    if job_kind is None:  # cancelled while queued, or another worker has it
         return job_status(engine, job_id)
     try:
         _supervise(
             engine,
             job_id,
+            job_kind,
             hard_limit_s,
             processes,
             stop,
@@ -234,6 +236,7 @@ def _beat(engine: Engine, job_id: int, progress: Progress) -> bool:
 def _supervise(
     engine: Engine,
     job_id: int,
+    job_kind: JobKind,
     hard_limit_s: float,
     processes: SolverProcesses,
     stop: threading.Event,
@@ -244,7 +247,6 @@ def _supervise(
     target: Callable[..., None]
     args: tuple[Any, ...]
     kwargs: dict[str, Any] = {}
-    job_kind = retried("reading its kind", job_id, lambda: jobs.kind_of(engine, job_id))
     if job_kind == JobKind.letters:
         plan_json, request_json = retried(
             "reading its input", job_id, lambda: letters_job.prepare(engine, job_id)

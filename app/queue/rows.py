@@ -135,12 +135,6 @@ def fail_not_taken(engine: Engine, wait_limit_s: float) -> int:
         return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def kind_of(engine: Engine, job_id: int) -> JobKind:
-    with Session(engine) as session:
-        value = session.scalar(select(col(Job.kind)).where(col(Job.id) == job_id))
-    return JobKind(value or JobKind.solve)
-
-
 def _set(engine: Engine, job_id: int, *only: JobStatus, **values: Any) -> bool:
     """One small transaction on a job in one of the `only` statuses (default: unfinished);
     False when the job was not in one of them (finished meanwhile, or never claimed)."""
@@ -161,20 +155,34 @@ def _this_process() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def claim(engine: Engine, job_id: int) -> bool:
-    """queued -> running, for exactly one runner; False when the job is not queued any more."""
+def _claimed() -> dict[str, Any]:
     now = utc_now()
-    return _set(
-        engine,
-        job_id,
-        JobStatus.queued,
-        status=JobStatus.running.value,
-        started_at=now,
-        heartbeat_at=now,
-        worker=_this_process(),
-        progress=0.05,
-        phase="loading the village table and the scenario",
+    return {
+        "status": JobStatus.running.value,
+        "started_at": now,
+        "heartbeat_at": now,
+        "worker": _this_process(),
+        "progress": 0.05,
+        "phase": "loading the village table and the scenario",
+    }
+
+
+def claim(engine: Engine, job_id: int) -> JobKind | None:
+    """queued -> running, for exactly one runner, and the job's kind read in the same statement;
+    None when the job is not queued any more (nothing written)."""
+    statement = (
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.status) == JobStatus.queued.value)
+        .values(**_claimed())
+        .returning(col(Job.kind))
+        .execution_options(synchronize_session=False)  # a fresh session: no object to match
     )
+    with Session(engine) as session:
+        row = session.execute(statement).first()
+        session.commit()
+    if row is None:
+        return None
+    return JobKind(row[0] or JobKind.solve)
 
 
 def beat(engine: Engine, job_id: int, progress: float, phase: str) -> bool:
