@@ -18,6 +18,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,13 @@ def _cells(values: pd.Series) -> list[object]:
 
 def _width(values: pd.Series, header: str) -> float:
     """Wide enough for the header and the longest value (thousands separators included)."""
+    if values.dtype == object:
+        cells = values.tolist()
+        if cells and all(type(cell) is str for cell in cells):  # text: its length, without a copy
+            longest = max(map(len, cells))
+            if header.endswith("_idr"):
+                longest += longest // 3
+            return float(min(_MAX_WIDTH, max(len(header), longest) + 2))
     written = values.dropna()
     if len(written) and pd.api.types.is_integer_dtype(written.dtype):
         # the longest whole number is the largest or the most negative one
@@ -275,6 +283,7 @@ _NEEDS_CARE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _COL = re.compile(r"<col ([^>]*)/>")
 _ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 _PRESERVE = ' xml:space="preserve"'  # leading or trailing spaces kept
+_EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")  # in cells joined by NUL
 _DIMENSION = re.compile(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
 
 
@@ -350,9 +359,9 @@ def _data_rows(frame: pd.DataFrame, styles: list[str]) -> Iterator[str]:
             _column_cells(part.iloc[:, position], letters[position], styles[position], rows)
             for position in range(frame.shape[1])
         ]
-        yield "".join(
-            f'<row r="{row}">{"".join(cells)}</row>' for row, *cells in zip(rows, *columns, strict=True)
-        )
+        # one join over every piece of the chunk: no string made per row
+        starts = [f'<row r="{row}">' for row in rows]
+        yield "".join(chain.from_iterable(zip(starts, *columns, repeat("</row>"), strict=False)))
 
 
 def _column_cells(values: pd.Series, letter: str, style: str, rows: list[str]) -> list[str]:
@@ -423,6 +432,13 @@ def _text_cells(texts: np.ndarray, letter: str, style: str, rows: list[str]) -> 
     if _XML_ESCAPES.search(joined):
         cells = [text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for text in cells]
     start = ' t="inlineStr"><is><t'
+    # one search over the column (no control character is left in it) says whether any cell
+    # starts or ends with a space
+    if not _EDGE_SPACE.search("\x00".join(cells)):
+        return [
+            f'<c r="{letter}{r}"{style}{start}>{text}</t></is></c>'
+            for r, text in zip(rows, cells, strict=True)
+        ]
     return [
         f'<c r="{letter}{r}"{style}{start}{_PRESERVE if text[0].isspace() or text[-1].isspace() else ""}>'
         f"{text}</t></is></c>"
