@@ -392,26 +392,6 @@ def _contributions_frame(plan: Plan, scenario: Scenario) -> pd.DataFrame:
         return _rules_contributions_frame(plan, scenario)
     premiums = {p.code: p.monthly_premium_idr for p in scenario.packages}
     _groups, packages = plan_groups_and_packages(plan)
-    rows = []
-    for village in plan.villages:
-        for package in packages:
-            workers = sum(by_package.get(package, 0.0) for by_package in village.enrollments.values())
-            if workers <= 1e-9:
-                continue
-            premium = premiums.get(package) or 0.0
-            count = round(workers) if plan.integer else round(workers, _DECIMALS)
-            rows.append(
-                {
-                    "village_code": village.village_code,
-                    "village_name": village.village_name,
-                    "kecamatan": village.kecamatan,
-                    "package": package,
-                    "new_workers": count,
-                    "monthly_premium_idr": round(premium),
-                    "monthly_contribution_idr": round(workers * premium),
-                    "horizon_contribution_idr": round(workers * premium * scenario.horizon_months),
-                }
-            )
     columns = [
         "village_code",
         "village_name",
@@ -422,7 +402,25 @@ def _contributions_frame(plan: Plan, scenario: Scenario) -> pd.DataFrame:
         "monthly_contribution_idr",
         "horizon_contribution_idr",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    data: dict[str, list[Any]] = {column: [] for column in columns}
+    code, name, kecamatan, package_of, new_workers, premium_of, monthly, horizon = data.values()
+    for village in plan.villages:  # a column at a time, not a dict per row
+        for package in packages:
+            workers = sum(by_package.get(package, 0.0) for by_package in village.enrollments.values())
+            if workers <= 1e-9:
+                continue
+            premium = premiums.get(package) or 0.0
+            code.append(village.village_code)
+            name.append(village.village_name)
+            kecamatan.append(village.kecamatan)
+            package_of.append(package)
+            new_workers.append(round(workers) if plan.integer else round(workers, _DECIMALS))
+            premium_of.append(round(premium))
+            monthly.append(round(workers * premium))
+            horizon.append(round(workers * premium * scenario.horizon_months))
+    if not code:
+        return pd.DataFrame([], columns=columns)
+    return pd.DataFrame(data, columns=columns)
 
 
 def _rules_rows(plan: Plan, tr: Translate) -> list[tuple[str, Any, str]]:

@@ -377,6 +377,9 @@ def _column_cells(values: pd.Series, letter: str, style: str, rows: list[str]) -
     if pd.api.types.is_float_dtype(dtype):
         return _number_cells(values.to_numpy(dtype=float), letter, style, rows)
     cells = values.to_numpy(dtype=object)
+    listed = cells.tolist()
+    if all(type(cell) is str for cell in listed) and all(listed):  # text in every cell
+        return _text_cells(cells, letter, style, rows)
     out = [""] * len(cells)
     kinds = [_kind(cell) for cell in cells]
     for kind, make in (("text", _text_cells), ("number", _number_cells), ("bool", _bool_cells)):
