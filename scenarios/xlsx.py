@@ -283,7 +283,6 @@ _NEEDS_CARE = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9a-fA-F]{4}_")
 _COL = re.compile(r"<col ([^>]*)/>")
 _ATTRIBUTE = re.compile(r'(\w+)="([^"]*)"')
 _PRESERVE = ' xml:space="preserve"'  # leading or trailing spaces kept
-_EDGE_SPACE = re.compile(r"(?:^|\x00)\s|\s(?:\x00|$)")  # in cells joined by NUL
 _DIMENSION = re.compile(r'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
 
 
@@ -435,9 +434,8 @@ def _text_cells(texts: np.ndarray, letter: str, style: str, rows: list[str]) -> 
     if _XML_ESCAPES.search(joined):
         cells = [text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for text in cells]
     start = ' t="inlineStr"><is><t'
-    # one search over the column (no control character is left in it) says whether any cell
-    # starts or ends with a space
-    if not _EDGE_SPACE.search("\x00".join(cells)):
+    # a cell that starts or ends with a space keeps it (`strip` takes what `isspace` says)
+    if not [text for text in cells if text != text.strip()]:
         return [
             f'<c r="{letter}{r}"{style}{start}>{text}</t></is></c>'
             for r, text in zip(rows, cells, strict=True)
