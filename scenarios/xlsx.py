@@ -82,7 +82,9 @@ def _width(values: pd.Series, header: str) -> float:
         # the longest whole number is the largest or the most negative one
         written = pd.Series([written.min(), written.max()])
     elif len(written) and pd.api.types.is_float_dtype(written):
-        written = pd.Series(pd.unique(np.round(written.to_numpy(dtype=float), 6)))
+        # the distinct values as text (`str`, as pandas' astype(str) writes a float)
+        distinct = pd.unique(np.round(written.to_numpy(dtype=float), 6)).tolist()
+        written = pd.Series([max(map(str, distinct), key=len)], dtype=object)
     longest = int(written.astype(str).str.len().max()) if len(written) else 0
     if header.endswith("_idr"):
         longest += longest // 3
