@@ -665,7 +665,7 @@ def csv_for_indonesian_excel(frame: pd.DataFrame, headers: list[str] | None = No
 def _comma_decimals(numbers: np.ndarray) -> np.ndarray:
     """Floats as pandas writes them with `decimal=","` (`str(x)`, its first point a comma, NaN
     empty), a column at once rather than a call per cell."""
-    text = np.char.replace(numbers.astype(str), ".", ",", count=1).astype(object)
+    text = np.array([t.replace(".", ",", 1) for t in map(str, numbers.tolist())], dtype=object)
     text[np.isnan(numbers)] = ""
     return text
 

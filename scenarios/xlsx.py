@@ -373,7 +373,7 @@ def _column_cells(values: pd.Series, letter: str, style: str, rows: list[str]) -
         flags = values.to_numpy(dtype=bool).astype(np.int8).astype(str).tolist()
         return [f'<c r="{letter}{r}"{style} t="b"><v>{v}</v></c>' for r, v in zip(rows, flags, strict=True)]
     if pd.api.types.is_integer_dtype(dtype):
-        numbers = values.to_numpy(dtype=np.int64).astype(str).tolist()
+        numbers = list(map(str, values.to_numpy(dtype=np.int64).tolist()))
         return [f'<c r="{letter}{r}"{style}><v>{v}</v></c>' for r, v in zip(rows, numbers, strict=True)]
     if pd.api.types.is_float_dtype(dtype):
         return _number_cells(values.to_numpy(dtype=float), letter, style, rows)
