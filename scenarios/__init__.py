@@ -19,6 +19,7 @@ from scenarios.plan_writers import (
     write_targets_xlsx,
 )
 from scenarios.scenario_io import check_scenario_fits, read_scenario, scenario_from_dict
+from scenarios.shared_frames import plan_files
 from scenarios.village_reader import read_villages, villages_from_rows
 from scenarios.village_writers import (
     villages_csv_bytes,
@@ -36,6 +37,7 @@ __all__ = [
     "targets_csv_excel_id_bytes",
     "targets_workbook_bytes",
     "kecamatan_summary",
+    "plan_files",
     "plan_json",
     "read_scenario",
     "read_villages",

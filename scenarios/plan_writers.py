@@ -27,6 +27,7 @@ from scenarios.labels import (
 )
 from scenarios.rules import premium_ranges
 from scenarios.safe_cells import neutralise_frame, neutralise_text
+from scenarios.shared_frames import shared
 from scenarios.xlsx import Sheet, frames_to_xlsx, items_sheet, labelled_sheet, sheets_to_xlsx
 
 SPEND_COLUMNS = ["spend_dana_desa_idr", "spend_add_idr", "spend_apbd_idr", "spend_total_idr"]
@@ -130,7 +131,12 @@ _NOTHING: dict[str, float] = {}
 
 def targets_frame(plan: Plan) -> pd.DataFrame:
     """One row per village: what to enrol, what it costs from each source, coverage before and
-    after. Rupiah are whole; worker counts whole for a whole-number plan."""
+    after. Rupiah are whole; worker counts whole for a whole-number plan. Built once for all of
+    a plan's files within `plan_files`."""
+    return shared(plan, "targets", lambda: _targets_frame(plan))
+
+
+def _targets_frame(plan: Plan) -> pd.DataFrame:
     groups, packages = plan_groups_and_packages(plan)
     villages = plan.villages
     # one pass over the villages for every plain field (attrgetter runs in C), one per group
@@ -192,6 +198,10 @@ def _year_data(plan: Plan, data: dict[str, Any]) -> None:
 def kecamatan_summary(plan: Plan) -> pd.DataFrame:
     """Per kecamatan (within its kabupaten), in plan order: villages, new enrolments, spend by
     source, and coverage before and after over all its workers."""
+    return shared(plan, "kecamatan", lambda: _kecamatan_summary(plan))
+
+
+def _kecamatan_summary(plan: Plan) -> pd.DataFrame:
     columns = [
         "kabupaten",
         "kecamatan",
@@ -373,30 +383,15 @@ def contributions_frame(plan: Plan, scenario: Scenario) -> pd.DataFrame:
     """For the BPJS branch: per village and package, the new workers and what the village pays
     each month and over the scenario's horizon (for a plan priced by the rules, month by month
     and by paying source and sector)."""
+    key = ("contributions", scenario.model_dump_json())
+    return shared(plan, key, lambda: _contributions_frame(plan, scenario))
+
+
+def _contributions_frame(plan: Plan, scenario: Scenario) -> pd.DataFrame:
     if plan.rules is not None and plan.months:
         return _rules_contributions_frame(plan, scenario)
     premiums = {p.code: p.monthly_premium_idr for p in scenario.packages}
     _groups, packages = plan_groups_and_packages(plan)
-    rows = []
-    for village in plan.villages:
-        for package in packages:
-            workers = sum(by_package.get(package, 0.0) for by_package in village.enrollments.values())
-            if workers <= 1e-9:
-                continue
-            premium = premiums.get(package) or 0.0
-            count = round(workers) if plan.integer else round(workers, _DECIMALS)
-            rows.append(
-                {
-                    "village_code": village.village_code,
-                    "village_name": village.village_name,
-                    "kecamatan": village.kecamatan,
-                    "package": package,
-                    "new_workers": count,
-                    "monthly_premium_idr": round(premium),
-                    "monthly_contribution_idr": round(workers * premium),
-                    "horizon_contribution_idr": round(workers * premium * scenario.horizon_months),
-                }
-            )
     columns = [
         "village_code",
         "village_name",
@@ -407,7 +402,25 @@ def contributions_frame(plan: Plan, scenario: Scenario) -> pd.DataFrame:
         "monthly_contribution_idr",
         "horizon_contribution_idr",
     ]
-    return pd.DataFrame(rows, columns=columns)
+    data: dict[str, list[Any]] = {column: [] for column in columns}
+    code, name, kecamatan, package_of, new_workers, premium_of, monthly, horizon = data.values()
+    for village in plan.villages:  # a column at a time, not a dict per row
+        for package in packages:
+            workers = sum(by_package.get(package, 0.0) for by_package in village.enrollments.values())
+            if workers <= 1e-9:
+                continue
+            premium = premiums.get(package) or 0.0
+            code.append(village.village_code)
+            name.append(village.village_name)
+            kecamatan.append(village.kecamatan)
+            package_of.append(package)
+            new_workers.append(round(workers) if plan.integer else round(workers, _DECIMALS))
+            premium_of.append(round(premium))
+            monthly.append(round(workers * premium))
+            horizon.append(round(workers * premium * scenario.horizon_months))
+    if not code:
+        return pd.DataFrame([], columns=columns)
+    return pd.DataFrame(data, columns=columns)
 
 
 def _rules_rows(plan: Plan, tr: Translate) -> list[tuple[str, Any, str]]:
@@ -642,8 +655,19 @@ def csv_for_indonesian_excel(frame: pd.DataFrame, headers: list[str] | None = No
     shown = neutralise_frame(frame)  # text Excel would run gets its leading apostrophe
     if headers is not None:
         shown.columns = [neutralise_text(h) for h in headers]
+    for position in range(shown.shape[1]):
+        if shown.dtypes.iloc[position] == np.float64:
+            shown.isetitem(position, _comma_decimals(shown.iloc[:, position].to_numpy()))
     text = shown.to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n")
     return "\ufeff".encode() + text.encode("utf-8")
+
+
+def _comma_decimals(numbers: np.ndarray) -> np.ndarray:
+    """Floats as pandas writes them with `decimal=","` (`str(x)`, its first point a comma, NaN
+    empty), a column at once rather than a call per cell."""
+    text = np.array([t.replace(".", ",", 1) for t in map(str, numbers.tolist())], dtype=object)
+    text[np.isnan(numbers)] = ""
+    return text
 
 
 def targets_csv_excel_id_bytes(plan: Plan, tr: Translate = english, labelled: bool = True) -> bytes:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scenarios.shared_frames import shared_safe
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
 _QUOTE = "'"
 _RISKY_STARTS = (*FORMULA_STARTS, _QUOTE)
@@ -40,7 +42,12 @@ def neutralise_cell(value: object) -> object:
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of the frame whose text cells and column names are safe to open; number
     columns are untouched (and stay numbers). A column at a time: only the cells that start
-    with a formula's first character (or a quote) are touched."""
+    with a formula's first character (or a quote) are touched. Made once per frame within a
+    `scenarios.shared_frames.plan_files` block."""
+    return shared_safe(frame, _neutralised)
+
+
+def _neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     safe = frame.copy()
     for position in range(safe.shape[1]):
         column = safe.iloc[:, position]

@@ -18,6 +18,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from itertools import chain, repeat
 from typing import Any
 
 import numpy as np
@@ -69,12 +70,21 @@ def _cells(values: pd.Series) -> list[object]:
 
 def _width(values: pd.Series, header: str) -> float:
     """Wide enough for the header and the longest value (thousands separators included)."""
+    if values.dtype == object:
+        cells = values.tolist()
+        if cells and all(type(cell) is str for cell in cells):  # text: its length, without a copy
+            longest = max(map(len, cells))
+            if header.endswith("_idr"):
+                longest += longest // 3
+            return float(min(_MAX_WIDTH, max(len(header), longest) + 2))
     written = values.dropna()
     if len(written) and pd.api.types.is_integer_dtype(written.dtype):
         # the longest whole number is the largest or the most negative one
         written = pd.Series([written.min(), written.max()])
     elif len(written) and pd.api.types.is_float_dtype(written):
-        written = pd.Series(pd.unique(np.round(written.to_numpy(dtype=float), 6)))
+        # the distinct values as text (`str`, as pandas' astype(str) writes a float)
+        distinct = pd.unique(np.round(written.to_numpy(dtype=float), 6)).tolist()
+        written = pd.Series([max(map(str, distinct), key=len)], dtype=object)
     longest = int(written.astype(str).str.len().max()) if len(written) else 0
     if header.endswith("_idr"):
         longest += longest // 3
@@ -350,9 +360,9 @@ def _data_rows(frame: pd.DataFrame, styles: list[str]) -> Iterator[str]:
             _column_cells(part.iloc[:, position], letters[position], styles[position], rows)
             for position in range(frame.shape[1])
         ]
-        yield "".join(
-            f'<row r="{row}">{"".join(cells)}</row>' for row, *cells in zip(rows, *columns, strict=True)
-        )
+        # one join over every piece of the chunk: no string made per row
+        starts = [f'<row r="{row}">' for row in rows]
+        yield "".join(chain.from_iterable(zip(starts, *columns, repeat("</row>"), strict=False)))
 
 
 def _column_cells(values: pd.Series, letter: str, style: str, rows: list[str]) -> list[str]:
@@ -363,11 +373,14 @@ def _column_cells(values: pd.Series, letter: str, style: str, rows: list[str]) -
         flags = values.to_numpy(dtype=bool).astype(np.int8).astype(str).tolist()
         return [f'<c r="{letter}{r}"{style} t="b"><v>{v}</v></c>' for r, v in zip(rows, flags, strict=True)]
     if pd.api.types.is_integer_dtype(dtype):
-        numbers = values.to_numpy(dtype=np.int64).astype(str).tolist()
+        numbers = list(map(str, values.to_numpy(dtype=np.int64).tolist()))
         return [f'<c r="{letter}{r}"{style}><v>{v}</v></c>' for r, v in zip(rows, numbers, strict=True)]
     if pd.api.types.is_float_dtype(dtype):
         return _number_cells(values.to_numpy(dtype=float), letter, style, rows)
     cells = values.to_numpy(dtype=object)
+    listed = cells.tolist()
+    if all(type(cell) is str for cell in listed) and all(listed):  # text in every cell
+        return _text_cells(cells, letter, style, rows)
     out = [""] * len(cells)
     kinds = [_kind(cell) for cell in cells]
     for kind, make in (("text", _text_cells), ("number", _number_cells), ("bool", _bool_cells)):
@@ -423,6 +436,12 @@ def _text_cells(texts: np.ndarray, letter: str, style: str, rows: list[str]) -> 
     if _XML_ESCAPES.search(joined):
         cells = [text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for text in cells]
     start = ' t="inlineStr"><is><t'
+    # a cell that starts or ends with a space keeps it (`strip` takes what `isspace` says)
+    if not [text for text in cells if text != text.strip()]:
+        return [
+            f'<c r="{letter}{r}"{style}{start}>{text}</t></is></c>'
+            for r, text in zip(rows, cells, strict=True)
+        ]
     return [
         f'<c r="{letter}{r}"{style}{start}{_PRESERVE if text[0].isspace() or text[-1].isspace() else ""}>'
         f"{text}</t></is></c>"

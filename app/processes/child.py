@@ -266,8 +266,11 @@ def build_files(conn: Connection, plan: Plan) -> None:
         orders: list[FileOrder] | None = conn.recv()
     except (EOFError, OSError):
         return
-    for order in orders or []:
-        conn.send(("file", (order.variant, order.build(plan, *order.args))))
+    from scenarios.shared_frames import plan_files  # pandas only once files are built
+
+    with plan_files(plan):  # the tables every file is written from, built once
+        for order in orders or []:
+            conn.send(("file", (order.variant, order.build(plan, *order.args))))
     conn.send(("files", None))
 
 
