@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
 
-import highspy
 import numpy as np
 
 from models import (
@@ -38,23 +36,16 @@ from models import (
     Objective,
     Plan,
     Problem,
-    ScenarioError,
     SolveOptions,
     Status,
-    VillageTable,
 )
-from solver.check import check_plan
-from solver.clean import clean_plan
-from solver.context import RunContext
+from solver.curve_edges import canonical_problem, money_edge, plan_threshold
 from solver.data import Arrays
 from solver.explain import explain_infeasibility
-from solver.extract import objective_value, split_sources, totals, whole_rupiah
 from solver.levers import LeverBase, arrays_at, check_lever, lever_base, scenario_at
-from solver.model import MONEY_UNIT_IDR, build_model
+from solver.model import MONEY_UNIT_IDR
 from solver.multiyear import is_multi_year
-from solver.preference import prefer
-from solver.run import run_highs
-from solver.solution import solver_model, to_cube
+from solver.parametric import Parametric, Vertex
 from solver.solve import solve
 
 _REL_TOL = 1e-7  # a value on a tangent line, relative to max(1, |value|)
@@ -103,7 +94,7 @@ def _sampled_curve(problem: Problem, lever: Lever, values: list[float], options:
         points.append(_plan_point(value, plan))
     planned = (Status.optimal.value, Status.time_limit.value)
     first = next((p for p in points if p.status in planned), None)
-    edge = _money_edge(problem, lever, values[0], first.lever_value) if first is not None else None
+    edge = money_edge(problem, lever, values[0], first.lever_value) if first is not None else None
     if edge is not None:
         # where a plan starts to exist, exactly, between the last point without one and the first with
         plan = solve(
@@ -147,39 +138,6 @@ def _sampled_curve(problem: Problem, lever: Lever, values: list[float], options:
     )
     curve.message = "Sampled: each point solved on its own, slopes between neighbouring points" + why + "."
     return curve
-
-
-# the grid an exact edge is reported on: whole rupiah, shares to a millionth (as the remedies)
-_EDGE_STEPS = {LeverKind.apbd_pool: 1.0, LeverKind.dana_desa_share: 1e-6, LeverKind.add_share: 1e-6}
-
-
-def _money_edge(problem: Problem, lever: Lever, lo: float, first: float) -> float | None:
-    """The least value of a money lever in (lo, first] with a plan, on the lever's grid, by the
-    exact money checks (exact for whole workers too, `solver.explain`); None where they do not
-    decide (a premium, the floor, several years, premiums by payer) or a plan exists from `lo`."""
-    step = _EDGE_STEPS.get(lever.kind)
-    if step is None or first <= lo or is_multi_year(problem.scenario):
-        return None
-    try:
-        canonical = _canonical(problem)
-        base = lever_base(canonical)
-    except ScenarioError:
-        return None
-    villages = canonical.table.villages
-
-    def has_plan(value: float) -> bool:
-        return not explain_infeasibility(arrays_at(base, lever, value), villages, strict=True)
-
-    if has_plan(lo) or not has_plan(first):
-        return None  # the checks and the solves disagree: say only what the points show
-    threshold = _threshold(has_plan, lo, first, increasing=True)
-    if threshold is None:
-        return None
-    edge = min(first, math.ceil(threshold / step - 1e-9) * step)
-    while not has_plan(edge) and edge < first:
-        edge = min(first, edge + step)
-    edge = round(edge, 6)
-    return edge if lo < edge < first else None
 
 
 def _plan_point(value: float, plan: Plan) -> CurvePoint:
@@ -228,188 +186,15 @@ def _per_million(lever: Lever, slope: float, money_per_unit: float | None) -> fl
 # ---------------------------------------------------------------- exact, parametric
 
 
-@dataclass
-class _Vertex:
-    t: float  # the lever in internal units (millions of rupiah for pools)
-    f: float  # the objective, as `solve` reports it
-    slope: float  # a supergradient of sign * f in internal units, times sign
-
-
-class _Parametric:
-    """One built model whose rows follow the lever; `at(t)` re-solves warm."""
-
-    def __init__(
-        self, problem: Problem, base: LeverBase, lever: Lever, top: float, options: SolveOptions
-    ) -> None:
-        self.base, self.lever, self.options = base, lever, options
-        self.scale = MONEY_UNIT_IDR if lever.kind == LeverKind.apbd_pool else 1.0
-        # built at the top of the range, so that every pool column and floor row the range needs
-        # exists; below it they are held by their bounds
-        structure = arrays_at(base, lever, top)
-        self.model = build_model(structure)
-        m = self.model
-        self.sign = 1.0 if structure.objective == Objective.max_protection else -1.0
-        self.unit = MONEY_UNIT_IDR if structure.objective == Objective.min_cost else 1.0
-        n_caps = int((structure.uninsured > 0).sum()) if len(structure.packages) > 1 else 0
-        first_floor = n_caps + len(m.budget_row_ids) + len(m.pool_row_ids)
-        self.floor_v = np.nonzero(structure.total_need > 0)[0]
-        self.floor_rows = np.arange(first_floor, first_floor + len(self.floor_v), dtype=np.int32)
-        self.solves = 0
-        self.highs: highspy.Highs | None = None
-        self.data = structure
-
-    def arrays(self, t: float) -> Arrays:
-        return arrays_at(self.base, self.lever, t * self.scale)
-
-    def _set(self, data: Arrays) -> None:
-        m, highs = self.model, self.highs
-        assert highs is not None
-        if len(m.budget_row_ids):
-            rows = m.budget_row_ids.astype(np.int32)
-            highs.changeRowsBounds(  # type: ignore[attr-defined]
-                len(rows),
-                rows,
-                np.full(len(rows), -np.inf),
-                data.own_idr[m.budget_v] / MONEY_UNIT_IDR,
-            )
-        if len(m.pool_row_ids):
-            rows = m.pool_row_ids.astype(np.int32)
-            highs.changeRowsBounds(  # type: ignore[attr-defined]
-                len(rows),
-                rows,
-                np.full(len(rows), -np.inf),
-                data.pool_idr[m.pool_k] / MONEY_UNIT_IDR,
-            )
-        if len(self.floor_rows):
-            highs.changeRowsBounds(  # type: ignore[attr-defined]
-                len(self.floor_rows),
-                self.floor_rows,
-                data.total_need[self.floor_v],
-                np.full(len(self.floor_rows), np.inf),
-            )
-
-    def solve_at(self, t: float) -> _Vertex | None:
-        """The LP optimum at t (None: no plan), left in HiGHS."""
-        data = self.arrays(t)
-        self.solves += 1
-        if self.highs is None:
-            self.data = data
-            m = self.model
-            # the first solve goes through the model's own path at the structure's bounds
-            first = run_highs(m, self.options.time_limit_s, threads=self.options.threads, mip=False)
-            self.highs = solver_model(m)
-            self.highs.setOptionValue("presolve", "off")  # re-solves start from the basis
-            self.highs.setOptionValue("simplex_strategy", 1)  # dual simplex after a bound change
-            del first
-        self._set(data)
-        highs = self.highs
-        highs.setOptionValue("time_limit", max(self.options.time_limit_s, 0.01))
-        highs.run()
-        if highs.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None
-        self.data = data
-        f = float(highs.getInfo().objective_function_value) * self.unit
-        return _Vertex(t=t, f=f, slope=self.sign * self._slope(data) * self.unit)
-
-    def _slope(self, data: Arrays) -> float:
-        """d objective / d t from the rows' duals (HiGHS units per internal unit of the lever)."""
-        assert self.highs is not None
-        dual = np.asarray(self.highs.getSolution().row_dual)
-        m, kind = self.model, self.lever.kind
-        if kind in (LeverKind.dana_desa_share, LeverKind.add_share):
-            direction = (
-                np.where(self.base.follows_share, self.base.dana_desa_idr, 0.0)
-                if kind == LeverKind.dana_desa_share
-                else self.base.add_idr
-            )
-            return float(dual[m.budget_row_ids] @ (direction[m.budget_v] / MONEY_UNIT_IDR))
-        if kind == LeverKind.apbd_pool:
-            if self.lever.kabupaten is None:
-                moved = np.ones(len(m.pool_k))
-            else:
-                k = data.pool_names.index(self.lever.kabupaten)
-                moved = (m.pool_k == k).astype(float)
-            return float(dual[m.pool_row_ids] @ moved)  # pools are in millions: per million
-        # min_coverage: a floor's need m T - E grows by T where it is positive
-        total = (data.uninsured + data.enrolled).sum(axis=1)[self.floor_v]
-        growing = data.min_coverage * total - data.enrolled.sum(axis=1)[self.floor_v] >= 0
-        return float(dual[self.floor_rows] @ np.where(growing, total, 0.0))
-
-    def plan_point(self, t: float, kind: str) -> CurvePoint:
-        """The preferred plan at t, checked, as a point (the model is left as it was)."""
-        vertex = self.solve_at(t)
-        value = t * self.scale
-        if vertex is None:
-            return CurvePoint(lever_value=value, kind=kind, status=Status.infeasible.value)
-        highs = self.highs
-        assert highs is not None
-        lp = highs.getLp()
-        saved = (
-            np.asarray(lp.col_lower_).copy(),
-            np.asarray(lp.col_upper_).copy(),
-            np.asarray(lp.row_lower_).copy(),
-            np.asarray(lp.row_upper_).copy(),
-            np.asarray(lp.col_cost_).copy(),
-            highs.getBasis(),
-        )
-        data = self.data
-        run = RunContext(self.options)
-        col_value = (
-            prefer(highs, self.model, data, run).col_value
-            if self.options.tie_break
-            else np.asarray(highs.getSolution().col_value)
-        )
-        self._restore(saved)
-        # without the solver's noise, as `solve` hands its plans out: a warm re-solve at a pool of
-        # Rp0 keeps its pool columns, and their dust would otherwise be reported as spending
-        x = clean_plan(data, to_cube(self.model, data, col_value))
-        y, w, z = split_sources(data, x)
-        check = check_plan(data, x, y, w, z, self.options.feasibility_tolerance)
-        y, w, z, _ = whole_rupiah(data, y, w, z)
-        t_ = totals(data, x, y, w, z)
-        return CurvePoint(
-            lever_value=value,
-            kind=kind,
-            status=Status.optimal.value if check.ok else Status.error.value,
-            objective=objective_value(data, x),
-            new_enrollments=t_.new_enrollments,
-            coverage_after=t_.coverage_after,
-            spend_dana_desa_idr=t_.spend_dana_desa_idr,
-            spend_add_idr=t_.spend_add_idr,
-            spend_apbd_idr=t_.spend_apbd_idr,
-            spend_total_idr=t_.spend_total_idr,
-            check_ok=check.ok,
-        )
-
-    def _restore(self, saved: tuple) -> None:  # type: ignore[type-arg]
-        highs = self.highs
-        assert highs is not None
-        col_lower, col_upper, row_lower, row_upper, cost, basis = saved
-        n_cols, n_rows = len(col_lower), len(row_lower)
-        cols = np.arange(n_cols, dtype=np.int32)
-        highs.changeColsBounds(n_cols, cols, col_lower, col_upper)
-        highs.changeRowsBounds(  # type: ignore[attr-defined]
-            n_rows,
-            np.arange(n_rows, dtype=np.int32),
-            row_lower,
-            row_upper,
-        )
-        highs.changeColsCost(n_cols, cols, cost)
-        highs.changeObjectiveSense(
-            highspy.ObjSense.kMaximize if self.model.maximize else highspy.ObjSense.kMinimize
-        )
-        highs.setBasis(basis)
-
-
 def _exact_curve(problem: Problem, lever: Lever, values: list[float], options: SolveOptions) -> Curve:
-    canonical = _canonical(problem)
+    canonical = canonical_problem(problem)
     base = lever_base(canonical)
     villages = canonical.table.villages
     scenario = problem.scenario
     increasing = lever.kind != LeverKind.min_coverage  # more of the lever: more plans
     lo, hi = values[0], values[-1]
     top = hi if increasing else max(hi, scenario.targets.min_coverage)
-    param = _Parametric(canonical, base, lever, top, options)
+    param = Parametric(canonical, base, lever, top, options)
     scale = param.scale
     curve = Curve(lever=lever, objective_name=scenario.objective.value, integer=False, exact=True)
 
@@ -418,15 +203,15 @@ def _exact_curve(problem: Problem, lever: Lever, values: list[float], options: S
 
     # the range with plans, by the exact money checks
     if increasing:
-        first = lo if has_plan(lo) else _threshold(has_plan, lo, hi, increasing=True)
+        first = lo if has_plan(lo) else plan_threshold(has_plan, lo, hi, increasing=True)
         feasible = (first, hi) if first is not None else None
         curve.feasible_from = first if first is not None and first > lo else None
     else:
-        last = hi if has_plan(hi) else _threshold(has_plan, lo, hi, increasing=False)
+        last = hi if has_plan(hi) else plan_threshold(has_plan, lo, hi, increasing=False)
         feasible = (lo, last) if last is not None else None
         curve.feasible_up_to = last if last is not None and last < hi else None
 
-    vertices: list[_Vertex] = []
+    vertices: list[Vertex] = []
     if feasible is not None:
         a = _solved_vertex(param, feasible[0] / scale, toward=feasible[1] / scale)
         b = _solved_vertex(param, feasible[1] / scale, toward=feasible[0] / scale)
@@ -485,35 +270,7 @@ def _exact_curve(problem: Problem, lever: Lever, values: list[float], options: S
     return curve
 
 
-def _canonical(problem: Problem) -> Problem:
-    table = problem.table
-    canonical = VillageTable(
-        groups=sorted(table.groups),
-        villages=sorted(table.villages, key=lambda v: v.village_code),
-        source=table.source,
-    )
-    return Problem.model_construct(table=canonical, scenario=problem.scenario)
-
-
-def _threshold(has_plan: object, lo: float, hi: float, increasing: bool) -> float | None:
-    """The exact edge of the range with plans within [lo, hi], by bisection to the last bit."""
-    assert callable(has_plan)
-    inside = hi if increasing else lo
-    if not has_plan(inside):
-        return None
-    outside = lo if increasing else hi
-    for _ in range(200):
-        mid = (inside + outside) / 2
-        if mid in (inside, outside):
-            break
-        if has_plan(mid):
-            inside = mid
-        else:
-            outside = mid
-    return float(inside)
-
-
-def _solved_vertex(param: _Parametric, t: float, toward: float) -> _Vertex | None:
+def _solved_vertex(param: Parametric, t: float, toward: float) -> Vertex | None:
     """The LP at t, or a hair toward the inside of the range when t is its exact edge."""
     vertex = param.solve_at(t)
     step = max(abs(t), 1.0) * 1e-12
@@ -526,7 +283,7 @@ def _solved_vertex(param: _Parametric, t: float, toward: float) -> _Vertex | Non
     return vertex
 
 
-def _sandwich(param: _Parametric, a: _Vertex, b: _Vertex) -> list[_Vertex]:
+def _sandwich(param: Parametric, a: Vertex, b: Vertex) -> list[Vertex]:
     """Every vertex of the concave piecewise linear g = sign f between a and b (sorted)."""
     sign = param.sign
     found = {a.t: a, b.t: b}
@@ -560,7 +317,7 @@ def _sandwich(param: _Parametric, a: _Vertex, b: _Vertex) -> list[_Vertex]:
     return [found[t] for t in sorted(found)]
 
 
-def _kinks(vertices: list[_Vertex]) -> list[_Vertex]:
+def _kinks(vertices: list[Vertex]) -> list[Vertex]:
     """The vertices where the slope between neighbours changes."""
     out = []
     for before, here, after in zip(vertices, vertices[1:], vertices[2:], strict=False):
@@ -571,7 +328,7 @@ def _kinks(vertices: list[_Vertex]) -> list[_Vertex]:
     return out
 
 
-def _saturation(vertices: list[_Vertex]) -> _Vertex | None:
+def _saturation(vertices: list[Vertex]) -> Vertex | None:
     """The first vertex after which the objective stays flat to the end."""
     sat = None
     for before, after in zip(reversed(vertices[:-1]), reversed(vertices[1:]), strict=True):
@@ -583,7 +340,7 @@ def _saturation(vertices: list[_Vertex]) -> _Vertex | None:
 
 
 def _segment_slopes(
-    curve: Curve, vertices: list[_Vertex], scale: float, lever: Lever, money_per_unit: float | None
+    curve: Curve, vertices: list[Vertex], scale: float, lever: Lever, money_per_unit: float | None
 ) -> None:
     """Slopes of the exact curve left and right of each point (per unit of the lever)."""
     ts = np.array([v.t * scale for v in vertices])
