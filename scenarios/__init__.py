@@ -2,16 +2,12 @@
 
 Pure: data in, data out (files are written whole or not at all)."""
 
+from scenarios.excel_id_csv import csv_for_indonesian_excel, targets_csv_excel_id_bytes
 from scenarios.plan_writers import (
-    contributions_frame,
-    csv_for_indonesian_excel,
     kecamatan_summary,
     plan_json,
-    split_targets_zip,
     targets_csv_bytes,
-    targets_csv_excel_id_bytes,
     targets_frame,
-    targets_workbook_bytes,
     targets_xlsx_bytes,
     totals_frame,
     write_plan_json,
@@ -20,6 +16,7 @@ from scenarios.plan_writers import (
 )
 from scenarios.scenario_io import check_scenario_fits, read_scenario, scenario_from_dict
 from scenarios.shared_frames import plan_files
+from scenarios.targets_workbook import contributions_frame, split_targets_zip, targets_workbook_bytes
 from scenarios.village_reader import read_villages, villages_from_rows
 from scenarios.village_writers import (
     villages_csv_bytes,

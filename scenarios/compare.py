@@ -15,8 +15,8 @@ from typing import Any
 import pandas as pd
 
 from models import Plan
+from scenarios.excel_id_csv import csv_for_indonesian_excel
 from scenarios.labels import N_, STATUS_NAMES, Translate, column_label, english, words
-from scenarios.plan_writers import csv_for_indonesian_excel
 from scenarios.safe_cells import neutralise_frame
 from scenarios.xlsx import Sheet, sheets_to_xlsx
 

@@ -9,7 +9,7 @@ import pytest
 
 import scenarios
 from models import Problem, Village, VillageTable
-from scenarios.plan_writers import contributions_frame, parameter_rows, targets_workbook_bytes
+from scenarios.targets_workbook import contributions_frame, parameter_rows, targets_workbook_bytes
 from solver import solve
 
 TABLE = VillageTable(
