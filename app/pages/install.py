@@ -111,7 +111,7 @@ def _install_page_errors(app: FastAPI) -> None:
 
 def install(app: FastAPI, dependencies: Sequence[Any] = ()) -> None:
     """The pages and their assets; `dependencies` guard every page (who is signed in)."""
-    from app.pages import curves, routes
+    from app.pages import actuals, comparisons, curves, routes
     from app.pages.village import routes as village
 
     # static files gzipped for a browser that accepts it (app/pages/compressed.py)
@@ -161,6 +161,8 @@ def install(app: FastAPI, dependencies: Sequence[Any] = ()) -> None:
 
     app.include_router(login.router)  # open to all: it is how one signs in
     app.include_router(routes.router, dependencies=list(dependencies))
+    app.include_router(comparisons.router, dependencies=list(dependencies))
+    app.include_router(actuals.router, dependencies=list(dependencies))
     app.include_router(curves.router, dependencies=list(dependencies))
     app.include_router(village.router, dependencies=list(dependencies))
     _install_page_errors(app)

@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.pages import actuals, comparisons
 from app.pages import routes as pages
 from app.services import accounts
 from app.web.auth import SESSION_COOKIE
@@ -144,7 +145,8 @@ def work(service: TestClient, people: dict[str, Any]) -> dict[str, int]:
 
 def page_writes() -> list[str]:
     """Every form the pages take (signing in and out are app.pages.login's, open to all)."""
-    return sorted(route.path for route in pages.router.routes if "POST" in route.methods)
+    routers = (pages.router, comparisons.router, actuals.router)
+    return sorted(route.path for router in routers for route in router.routes if "POST" in route.methods)
 
 
 def attempts(work: dict[str, int]) -> dict[str, dict[str, Any]]:
