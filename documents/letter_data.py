@@ -61,7 +61,19 @@ def _count(value: float, integer: bool, lang: Lang) -> str:
     return words.count(round(value) if integer else value, lang)
 
 
-def _premium_rows(plan: Plan, lang: Lang) -> list[dict[str, str]]:
+def source_names(lang: Lang, kinds: set[str]) -> dict[str, str]:
+    """The sources' names in letters to villages of these kinds of district: the pool is the APBD
+    of a kabupaten ("APBD Kabupaten"), of a kota ("APBD Kota"), or of both in one plan."""
+    say = texts(lang)
+    names: dict[str, str] = dict(say["sources"])
+    if kinds == {"kota"}:
+        names["apbd_pool"] = say["apbd_pool_kota"]
+    elif len(kinds) > 1:
+        names["apbd_pool"] = say["apbd_pool_mixed"]
+    return names
+
+
+def _premium_rows(plan: Plan, lang: Lang, names: dict[str, str]) -> list[dict[str, str]]:
     """Each package's monthly premium by sector, paying sources and run of months: sources that pay
     the same premium every month share a row (`Dana Desa, ADD`)."""
     say = texts(lang)
@@ -87,7 +99,7 @@ def _premium_rows(plan: Plan, lang: Lang) -> list[dict[str, str]]:
     rows = []
     for (package, sector, span_runs), sources in sorted(by_spans.items(), key=lambda item: item[0][:2]):
         ordered = [s for s in _SOURCES if s in sources]
-        source_text = ", ".join(say["sources"][s] for s in ordered) if ordered else "–"
+        source_text = ", ".join(names[s] for s in ordered) if ordered else "–"
         for first, last, premium, share in span_runs:
             note = fill(say["payable_share_note"], {"share": f"{round(share * 100)}%"}) if share < 1.0 else ""
             rows.append(
@@ -144,6 +156,8 @@ def _village_letter(
     say = texts(lang)
     integer = plan.integer
     kelurahan = is_kelurahan(v.village_code)
+    kind, bare = regency(kabupaten)
+    names = source_names(lang, {kind})
     rows = [
         {"group": group_name(group, lang), "package": package, "new": _count(value, integer, lang)}
         for group, packages in v.enrollments.items()
@@ -151,9 +165,9 @@ def _village_letter(
         if value > 1e-9
     ]
     money = [
-        _money(say["sources"]["dana_desa"], v.spend_dana_desa_idr, lang),
-        _money(say["sources"]["add"], v.spend_add_idr, lang),
-        _money(say["sources"]["apbd_pool"], v.spend_apbd_idr, lang),
+        _money(names["dana_desa"], v.spend_dana_desa_idr, lang),
+        _money(names["add"], v.spend_add_idr, lang),
+        _money(names["apbd_pool"], v.spend_apbd_idr, lang),
     ]
     year_rows = []
     for year in sorted(years, key=lambda y: y.year):
@@ -165,7 +179,7 @@ def _village_letter(
                 "funded": _count(year.funded, integer, lang),
                 "money": [
                     _money(
-                        f"{say['sources'][s]} {label}",
+                        f"{names[s]} {label}",
                         getattr(year, f"spend_{s.replace('_pool', '')}_idr"),
                         lang,
                     )
@@ -173,7 +187,6 @@ def _village_letter(
                 ],
             }
         )
-    kind, bare = regency(kabupaten)
     place = {"kabupaten": bare, "regency": f"{'Kota' if kind == 'kota' else 'Kabupaten'} {bare}"}
     values = {
         "name": v.village_name,
@@ -216,7 +229,7 @@ def _village_letter(
         "rows": rows,
         "by_source": [
             {
-                "source": say["sources"].get(s.source, s.source),
+                "source": names.get(s.source, s.source),
                 "sector": say["sectors"].get(s.sector, s.sector),
                 "package": s.package,
                 "new": _count(s.workers, integer, lang),
@@ -292,6 +305,7 @@ def letter_book(
         plan.villages, key=lambda v: (v.kabupaten or letterhead.kabupaten, v.kecamatan, v.village_code)
     )
     several_kabupaten = len({v.kabupaten for v in ordered}) > 1
+    kinds = {regency(v.kabupaten or letterhead.kabupaten)[0] for v in ordered}
     letters, paths = [], []
     kab_index: dict[str, int] = {}
     kec_index: dict[tuple[str, str], int] = {}
@@ -337,7 +351,7 @@ def letter_book(
             "subject": letterhead.subject or fill(say["subject"], {"fiscal_year": fiscal_year}),
             "signatory_name": letterhead.signatory_name,
             "signatory_nip": letterhead.signatory_nip,
-            "premiums": _premium_rows(plan, lang),
+            "premiums": _premium_rows(plan, lang, source_names(lang, kinds)),
             "basis": _legal_basis(plan, letterhead, lang),
             "months_value": fill(say["months_value"], {"months": months, "count": len(plan.months)})
             if plan.months
