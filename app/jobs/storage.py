@@ -64,27 +64,33 @@ def store_result(
         saved = plans.save_plan(session, plan, version, dataset_id, villages)
         plan_id = saved.id  # read before the commit, which expires the record: no reload after
         assert plan_id is not None
-        now = utc_now()
-        checked = plan.status != Status.error
-        result = session.execute(
-            update(Job)
-            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
-            .execution_options(synchronize_session=False)  # no object of the session to match
-            .values(
-                status=(JobStatus.succeeded if checked else JobStatus.failed).value,
-                error=None if checked else f"the plan failed its own check: {plan.message}",
-                plan_id=plan_id,
-                progress=1.0,
-                phase=f"done: plan {plan_id} ({plan.status.value})",
-                finished_at=now,
-                heartbeat_at=now,
-            )
-        )
-        if not result.rowcount:  # type: ignore[attr-defined]
+        if not _end_with_plan(session, job_id, plan_id, plan):
             session.rollback()
             return None
         session.commit()
         return plan_id
+
+
+def _end_with_plan(session: Session, job_id: int, plan_id: int, plan: Plan) -> bool:
+    """The running job ends with its plan: `succeeded`, or `failed` when the plan failed its own
+    check. False, with nothing changed, when the job is no longer running."""
+    now = utc_now()
+    checked = plan.status != Status.error
+    result = session.execute(
+        update(Job)
+        .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
+        .execution_options(synchronize_session=False)  # no object of the session to match
+        .values(
+            status=(JobStatus.succeeded if checked else JobStatus.failed).value,
+            error=None if checked else f"the plan failed its own check: {plan.message}",
+            plan_id=plan_id,
+            progress=1.0,
+            phase=f"done: plan {plan_id} ({plan.status.value})",
+            finished_at=now,
+            heartbeat_at=now,
+        )
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def store_plan(engine: Engine, job_id: int, plan: Plan, villages: VillageColumns | None = None) -> int | None:
@@ -112,23 +118,7 @@ def finish_plan(engine: Engine, job_id: int, plan_id: int, plan: Plan) -> bool:
     """The job of a plan saved by `store_plan` ends as `store_result` ends it; False when the job
     is no longer running (a cancel, a reaper): then the plan, its villages and its files go."""
     with Session(engine) as session:
-        now = utc_now()
-        checked = plan.status != Status.error
-        result = session.execute(
-            update(Job)
-            .where(col(Job.id) == job_id, col(Job.status) == JobStatus.running.value)
-            .execution_options(synchronize_session=False)  # no object of the session to match
-            .values(
-                status=(JobStatus.succeeded if checked else JobStatus.failed).value,
-                error=None if checked else f"the plan failed its own check: {plan.message}",
-                plan_id=plan_id,
-                progress=1.0,
-                phase=f"done: plan {plan_id} ({plan.status.value})",
-                finished_at=now,
-                heartbeat_at=now,
-            )
-        )
-        if result.rowcount:  # type: ignore[attr-defined]
+        if _end_with_plan(session, job_id, plan_id, plan):
             session.commit()
             return True
         session.rollback()
